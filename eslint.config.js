@@ -1,0 +1,17 @@
+// ESLint flat config. The local `layers` rule enforces the import direction of DESIGN.md §2.
+import tseslint from 'typescript-eslint';
+import { importDirection } from './scripts/eslint-import-direction.js';
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'coverage/**', 'node_modules/**', 'bench-out/**'] },
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    plugins: { tsquic: { rules: { 'import-direction': importDirection } } },
+    rules: {
+      'tsquic/import-direction': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
+);
