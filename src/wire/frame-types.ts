@@ -1,0 +1,185 @@
+/**
+ * Frame shapes of RFC 9000 §19 and RFC 9221 (DATAGRAM). The `kind` names are the lowercase RFC
+ * names that qlog and `tsquic inspect` print. Byte fields decoded from a packet are views into
+ * the packet buffer: copy them if they must outlive it.
+ */
+
+/** Frame type codes (RFC 9000 §12.4 Table 3, RFC 9221 §4). */
+export const FrameType = {
+  PADDING: 0x00,
+  PING: 0x01,
+  ACK: 0x02,
+  ACK_ECN: 0x03,
+  RESET_STREAM: 0x04,
+  STOP_SENDING: 0x05,
+  CRYPTO: 0x06,
+  NEW_TOKEN: 0x07,
+  /** 0x08-0x0f: OFF bit 0x04, LEN bit 0x02, FIN bit 0x01 (§19.8) */
+  STREAM: 0x08,
+  MAX_DATA: 0x10,
+  MAX_STREAM_DATA: 0x11,
+  MAX_STREAMS_BIDI: 0x12,
+  MAX_STREAMS_UNI: 0x13,
+  DATA_BLOCKED: 0x14,
+  STREAM_DATA_BLOCKED: 0x15,
+  STREAMS_BLOCKED_BIDI: 0x16,
+  STREAMS_BLOCKED_UNI: 0x17,
+  NEW_CONNECTION_ID: 0x18,
+  RETIRE_CONNECTION_ID: 0x19,
+  PATH_CHALLENGE: 0x1a,
+  PATH_RESPONSE: 0x1b,
+  CONNECTION_CLOSE: 0x1c,
+  CONNECTION_CLOSE_APP: 0x1d,
+  HANDSHAKE_DONE: 0x1e,
+  /** 0x30 without length, 0x31 with length (RFC 9221 §4) */
+  DATAGRAM: 0x30,
+} as const;
+
+/** One ACK Range, inclusive packet numbers, `smallest <= largest`. */
+export interface AckRange {
+  smallest: number;
+  largest: number;
+}
+
+export interface EcnCounts {
+  ect0: number;
+  ect1: number;
+  ce: number;
+}
+
+export interface PaddingFrame {
+  kind: 'padding';
+  /** Number of consecutive PADDING bytes this frame stands for. */
+  length: number;
+}
+export interface PingFrame {
+  kind: 'ping';
+}
+export interface AckFrame {
+  kind: 'ack';
+  /** Raw ACK Delay field; multiply by 2^ack_delay_exponent for microseconds (§19.3). */
+  ackDelay: number;
+  /** Ranges in descending order; ranges[0].largest is the Largest Acknowledged. */
+  ranges: AckRange[];
+  /** Present for ACK_ECN (type 0x03). */
+  ecn?: EcnCounts;
+}
+export interface ResetStreamFrame {
+  kind: 'reset_stream';
+  streamId: number;
+  errorCode: number;
+  finalSize: number;
+}
+export interface StopSendingFrame {
+  kind: 'stop_sending';
+  streamId: number;
+  errorCode: number;
+}
+export interface CryptoFrame {
+  kind: 'crypto';
+  offset: number;
+  data: Uint8Array;
+}
+export interface NewTokenFrame {
+  kind: 'new_token';
+  token: Uint8Array;
+}
+export interface StreamFrame {
+  kind: 'stream';
+  streamId: number;
+  offset: number;
+  data: Uint8Array;
+  fin: boolean;
+}
+export interface MaxDataFrame {
+  kind: 'max_data';
+  maximum: number;
+}
+export interface MaxStreamDataFrame {
+  kind: 'max_stream_data';
+  streamId: number;
+  maximum: number;
+}
+export interface MaxStreamsFrame {
+  kind: 'max_streams';
+  bidi: boolean;
+  maximum: number;
+}
+export interface DataBlockedFrame {
+  kind: 'data_blocked';
+  limit: number;
+}
+export interface StreamDataBlockedFrame {
+  kind: 'stream_data_blocked';
+  streamId: number;
+  limit: number;
+}
+export interface StreamsBlockedFrame {
+  kind: 'streams_blocked';
+  bidi: boolean;
+  limit: number;
+}
+export interface NewConnectionIdFrame {
+  kind: 'new_connection_id';
+  sequenceNumber: number;
+  retirePriorTo: number;
+  connectionId: Uint8Array;
+  /** 16 bytes */
+  statelessResetToken: Uint8Array;
+}
+export interface RetireConnectionIdFrame {
+  kind: 'retire_connection_id';
+  sequenceNumber: number;
+}
+export interface PathChallengeFrame {
+  kind: 'path_challenge';
+  /** 8 bytes */
+  data: Uint8Array;
+}
+export interface PathResponseFrame {
+  kind: 'path_response';
+  /** 8 bytes */
+  data: Uint8Array;
+}
+export interface ConnectionCloseFrame {
+  kind: 'connection_close';
+  /** true for type 0x1d (application close), false for 0x1c (transport close). */
+  application: boolean;
+  errorCode: number;
+  /** Only meaningful for transport close (0x1c); 0 otherwise. */
+  frameType: number;
+  /** UTF-8 reason phrase bytes. */
+  reason: Uint8Array;
+}
+export interface HandshakeDoneFrame {
+  kind: 'handshake_done';
+}
+export interface DatagramFrame {
+  kind: 'datagram';
+  data: Uint8Array;
+}
+
+export type Frame =
+  | PaddingFrame
+  | PingFrame
+  | AckFrame
+  | ResetStreamFrame
+  | StopSendingFrame
+  | CryptoFrame
+  | NewTokenFrame
+  | StreamFrame
+  | MaxDataFrame
+  | MaxStreamDataFrame
+  | MaxStreamsFrame
+  | DataBlockedFrame
+  | StreamDataBlockedFrame
+  | StreamsBlockedFrame
+  | NewConnectionIdFrame
+  | RetireConnectionIdFrame
+  | PathChallengeFrame
+  | PathResponseFrame
+  | ConnectionCloseFrame
+  | HandshakeDoneFrame
+  | DatagramFrame;
+
+export type FrameKind = Frame['kind'];
