@@ -1,0 +1,384 @@
+/**
+ * Crypto benchmark: packets per second for QUIC packet protection and unprotection per provider
+ * and cipher suite, the cost of header protection alone, of each key exchange, and of the
+ * hash/HMAC/HKDF primitives. These figures choose the default provider's primitives
+ * (src/crypto/default-provider.ts) and are recorded in bench/README.md.
+ *
+ *     npx tsx bench/crypto.ts [--duration ms] [--runs n] [--json]
+ *
+ * Single-threaded: one core. Each figure is the median of `runs` runs of `duration` ms of CPU
+ * time (default 5 x 150 ms).
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import {
+  CIPHER_SUITES,
+  PacketProtector,
+  defaultProvider,
+  hkdfExpandLabel,
+  nobleProvider,
+  nodeProvider,
+  type CipherSuiteName,
+  type CryptoProvider,
+  type HpAlg,
+  type KeyExchangeGroup,
+} from '../src/crypto/index.js';
+
+export interface CryptoBenchOptions {
+  /** CPU time of one timed run in milliseconds (default 150). */
+  durationMs?: number;
+  /** Timed runs per figure; the median is reported (default 5). */
+  runs?: number;
+  /** Providers to measure (default node, noble and default). */
+  providers?: readonly CryptoProvider[];
+  /** Cipher suites to measure (default all three). */
+  suites?: readonly CipherSuiteName[];
+  /** Whole packet sizes in bytes, header and tag included (default 1200 and 1452). */
+  packetSizes?: readonly number[];
+  /** Measure key exchanges too (default true; noble's are slow). */
+  keyExchange?: boolean;
+}
+
+export interface PacketRate {
+  provider: string;
+  suite: CipherSuiteName;
+  /** Whole packet size: 11-byte short header + payload + 16-byte tag. */
+  size: number;
+  protectPerSec: number;
+  /** Includes copying the received packet into the work buffer, as a receive path does. */
+  unprotectPerSec: number;
+}
+
+export interface HeaderProtectionCost {
+  provider: string;
+  alg: HpAlg;
+  /** One 5-byte mask. */
+  nsPerMask: number;
+}
+
+export interface KeyExchangeCost {
+  provider: string;
+  group: KeyExchangeGroup;
+  generateUs: number;
+  deriveUs: number;
+}
+
+export interface PrimitiveCost {
+  provider: string;
+  op: string;
+  usPerOp: number;
+}
+
+export interface CryptoBenchResult {
+  node: string;
+  packets: PacketRate[];
+  headerProtection: HeaderProtectionCost[];
+  keyExchange: KeyExchangeCost[];
+  primitives: PrimitiveCost[];
+}
+
+const HEADER_LENGTH = 11; // 0x41, 8-byte DCID, 2-byte packet number
+const PN_OFFSET = 9;
+const WARMUP_MS = 100;
+
+/** CPU time of this process in milliseconds (user + system). */
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/** One thing to time; `done` receives the median rate in operations per CPU-second. */
+interface Case {
+  op: () => void;
+  done: (perSec: number) => void;
+  batch: number;
+  rates: number[];
+}
+
+/** Sizes a batch to ~1 ms so the clock is read rarely, then warms up (JIT tiers, caches). */
+function warmUp(c: Case): void {
+  for (;;) {
+    const t0 = performance.now();
+    for (let i = 0; i < c.batch; i++) c.op();
+    if (performance.now() - t0 >= 1 || c.batch >= 1 << 20) break;
+    c.batch *= 2;
+  }
+  for (const t0 = performance.now(); performance.now() - t0 < WARMUP_MS;) {
+    for (let i = 0; i < c.batch; i++) c.op();
+  }
+}
+
+/** One timed run of `durationMs` of CPU time. */
+function timeRun(c: Case, durationMs: number): void {
+  let n = 0;
+  const t0 = cpuMs();
+  let elapsed = 0;
+  do {
+    for (let i = 0; i < c.batch; i++) c.op();
+    n += c.batch;
+    elapsed = cpuMs() - t0;
+  } while (elapsed < durationMs);
+  c.rates.push((n * 1000) / elapsed);
+}
+
+/**
+ * Times every case `runs` times, round-robin, and reports each case's median. CPU time rather
+ * than wall time: on a shared machine, time spent descheduled is not the code's cost (GC
+ * helper threads do count, which errs on the pessimistic side). Round-robin rounds spread any
+ * background load evenly over the cases being compared.
+ */
+function timeAll(cases: Case[], durationMs: number, runs: number): void {
+  for (const c of cases) warmUp(c);
+  for (let r = 0; r < runs; r++) for (const c of cases) timeRun(c, durationMs);
+  for (const c of cases) {
+    const sorted = [...c.rates].sort((a, b) => a - b);
+    c.done(sorted[Math.floor(sorted.length / 2)]!);
+  }
+}
+
+function filled(n: number, seed: number): Uint8Array {
+  const b = new Uint8Array(n);
+  for (let i = 0; i < n; i++) b[i] = (i * 131 + seed) & 0xff;
+  return b;
+}
+
+type AddCase = (op: () => void, done: (perSec: number) => void) => void;
+
+function packetCases(
+  add: AddCase,
+  provider: CryptoProvider,
+  suiteName: CipherSuiteName,
+  size: number,
+): PacketRate {
+  const row: PacketRate = {
+    provider: provider.name,
+    suite: suiteName,
+    size,
+    protectPerSec: 0,
+    unprotectPerSec: 0,
+  };
+  const suite = CIPHER_SUITES.find((s) => s.name === suiteName)!;
+  const secret = filled(suite.hashLength, 7);
+  const tx = new PacketProtector(provider, suite, secret, 1);
+  const rx = new PacketProtector(provider, suite, secret, 1);
+  const header = filled(HEADER_LENGTH, 3);
+  header[0] = 0x41;
+  const payloadEnd = size - 16;
+
+  const buf = filled(size, 1);
+  let pn = 0;
+  add(
+    () => {
+      buf.set(header); // header protection changed it; restore like an assembler would write it
+      tx.protect(buf, 0, PN_OFFSET, payloadEnd, pn++);
+    },
+    (r) => (row.protectPerSec = r),
+  );
+
+  const wire = filled(size, 1);
+  wire.set(header);
+  const rxPn = 0x2a2a;
+  tx.protect(wire, 0, PN_OFFSET, payloadEnd, rxPn);
+  const work = new Uint8Array(size);
+  add(
+    () => {
+      work.set(wire);
+      const pnLength = rx.removeHeaderProtection(work, 0, PN_OFFSET, size);
+      if (rx.openPayload(work, 0, PN_OFFSET, pnLength, rxPn, size) < 0) {
+        throw new Error(`${provider.name} ${suiteName}: benchmark packet failed to open`);
+      }
+    },
+    (r) => (row.unprotectPerSec = r),
+  );
+  return row;
+}
+
+function hpCase(add: AddCase, provider: CryptoProvider, alg: HpAlg): HeaderProtectionCost {
+  const row: HeaderProtectionCost = { provider: provider.name, alg, nsPerMask: 0 };
+  const hp = provider.createHeaderProtection(alg, filled(alg === 'aes-128-ecb' ? 16 : 32, 9));
+  const packet = filled(64, 5);
+  const mask = new Uint8Array(5);
+  let i = 0;
+  add(
+    () => {
+      const o = (i++ & 15) + 8;
+      hp.mask(packet.subarray(o, o + 16), mask);
+    },
+    (r) => (row.nsPerMask = 1e9 / r),
+  );
+  return row;
+}
+
+function keyExchangeCases(
+  add: AddCase,
+  provider: CryptoProvider,
+  group: KeyExchangeGroup,
+): KeyExchangeCost {
+  const row: KeyExchangeCost = { provider: provider.name, group, generateUs: 0, deriveUs: 0 };
+  add(
+    () => provider.generateKeyShare(group),
+    (r) => (row.generateUs = 1e6 / r),
+  );
+  const share = provider.generateKeyShare(group);
+  const peer = provider.generateKeyShare(group).publicKey;
+  add(
+    () => {
+      if (share.deriveSecret(peer) === null) throw new Error('key exchange failed');
+    },
+    (r) => (row.deriveUs = 1e6 / r),
+  );
+  return row;
+}
+
+function primitiveCases(add: AddCase, p: CryptoProvider): PrimitiveCost[] {
+  const data = filled(64, 2);
+  const key = filled(32, 4);
+  const empty = new Uint8Array(0);
+  const ops: [string, () => void][] = [
+    ['random 32 B', () => p.random(32)],
+    ['sha256 64 B', () => p.hash('sha256', data)],
+    ['hmac-sha256 64 B', () => p.hmac('sha256', key, data)],
+    ['hkdf-extract sha256', () => p.hkdfExtract('sha256', key, data)],
+    ['expand-label 16 B', () => hkdfExpandLabel(p, 'sha256', key, 'quic key', empty, 16)],
+    ['packet protector setup', () => new PacketProtector(p, CIPHER_SUITES[0]!, key, 1)],
+  ];
+  // Signature verification (each handshake verifies CertificateVerify and the chain); signing
+  // keys come from the same provider.
+  for (const [type, scheme] of [
+    ['ec-p256', 'ecdsa_secp256r1_sha256'],
+    ['ed25519', 'ed25519'],
+  ] as const) {
+    const signer = p.generateSigningKey(type);
+    const signature = signer.sign(scheme, data);
+    ops.push([
+      `verify ${scheme}`,
+      () => {
+        if (!p.verify(scheme, signer.spki, data, signature)) throw new Error('verify failed');
+      },
+    ]);
+  }
+  return ops.map(([op, fn]) => {
+    const row: PrimitiveCost = { provider: p.name, op, usPerOp: 0 };
+    add(fn, (r) => (row.usPerOp = 1e6 / r));
+    return row;
+  });
+}
+
+export function runCryptoBench(opts: CryptoBenchOptions = {}): CryptoBenchResult {
+  const durationMs = opts.durationMs ?? 150;
+  const runs = opts.runs ?? 5;
+  const providers = opts.providers ?? [nodeProvider, nobleProvider, defaultProvider];
+  const suites = opts.suites ?? CIPHER_SUITES.map((s) => s.name);
+  const sizes = opts.packetSizes ?? [1200, 1452];
+  const result: CryptoBenchResult = {
+    node: process.version,
+    packets: [],
+    headerProtection: [],
+    keyExchange: [],
+    primitives: [],
+  };
+  const cases: Case[] = [];
+  const add: AddCase = (op, done) => cases.push({ op, done, batch: 1, rates: [] });
+  for (const p of providers) {
+    for (const suite of suites) {
+      for (const size of sizes) result.packets.push(packetCases(add, p, suite, size));
+    }
+    for (const alg of ['aes-128-ecb', 'aes-256-ecb', 'chacha20'] as const) {
+      result.headerProtection.push(hpCase(add, p, alg));
+    }
+    if (opts.keyExchange ?? true) {
+      for (const group of ['x25519', 'secp256r1', 'secp384r1'] as const) {
+        result.keyExchange.push(keyExchangeCases(add, p, group));
+      }
+    }
+    result.primitives.push(...primitiveCases(add, p));
+  }
+  timeAll(cases, durationMs, runs);
+  return result;
+}
+
+/** A Markdown table; columns listed in `numeric` are right-aligned. */
+function table(head: string[], rows: string[][], numeric: number): string {
+  const width = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const right = (i: number) => i >= head.length - numeric;
+  const line = (cells: string[]) =>
+    `| ${cells.map((c, i) => (right(i) ? c.padStart(width[i]!) : c.padEnd(width[i]!))).join(' | ')} |`;
+  const rule = `|${width.map((w, i) => '-'.repeat(w + 1) + (right(i) ? ':' : '-')).join('|')}|`;
+  return [line(head), rule, ...rows.map(line)].join('\n');
+}
+
+const int = (x: number) => Math.round(x).toLocaleString('en-US');
+const fixed = (x: number, d: number) => x.toFixed(d);
+
+/** The result as Markdown tables (the format of bench/README.md). */
+export function formatCryptoBench(r: CryptoBenchResult): string {
+  return [
+    `Node ${r.node}, one core, rates per CPU-second.`,
+    '',
+    'Packets per second (short header, whole packet size incl. 16-byte tag):',
+    '',
+    table(
+      ['provider', 'suite', 'size', 'protect/s', 'unprotect/s'],
+      r.packets.map((x) => [
+        x.provider,
+        x.suite,
+        String(x.size),
+        int(x.protectPerSec),
+        int(x.unprotectPerSec),
+      ]),
+      3,
+    ),
+    '',
+    'Header protection alone (one 5-byte mask):',
+    '',
+    table(
+      ['provider', 'alg', 'ns/mask'],
+      r.headerProtection.map((x) => [x.provider, x.alg, fixed(x.nsPerMask, 0)]),
+      1,
+    ),
+    '',
+    ...(r.keyExchange.length === 0
+      ? []
+      : [
+          'Key exchange:',
+          '',
+          table(
+            ['provider', 'group', 'generate µs', 'derive µs'],
+            r.keyExchange.map((x) => [
+              x.provider,
+              x.group,
+              fixed(x.generateUs, 1),
+              fixed(x.deriveUs, 1),
+            ]),
+            2,
+          ),
+          '',
+        ]),
+    'Primitives:',
+    '',
+    table(
+      ['provider', 'operation', 'µs/op'],
+      r.primitives.map((x) => [x.provider, x.op, fixed(x.usPerOp, 2)]),
+      1,
+    ),
+  ].join('\n');
+}
+
+const invokedDirectly =
+  process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+
+if (invokedDirectly) {
+  const { values } = parseArgs({
+    options: {
+      duration: { type: 'string' },
+      runs: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const result = runCryptoBench({
+    ...(values.duration !== undefined && { durationMs: Number(values.duration) }),
+    ...(values.runs !== undefined && { runs: Number(values.runs) }),
+  });
+  console.log(values.json ? JSON.stringify(result, null, 2) : formatCryptoBench(result));
+}

@@ -1,0 +1,131 @@
+/**
+ * The congestion controller interface (RFC 9002 §7) that every algorithm implements: NewReno,
+ * CUBIC, and user-supplied ones registered by name (see registry.ts). Sizes are bytes, times are
+ * microseconds. A controller is per path and sees only the events of that path.
+ *
+ * Who calls what (src/path/loss-detection.ts):
+ * - `onPacketSent` for each packet that counts toward bytes in flight;
+ * - `onCongestionEvent` once per batch of lost in-flight packets, and on an ECN-CE increase;
+ * - `onPersistentCongestion` after it, when the lost batch spans the persistent congestion
+ *   duration (RFC 9002 §7.6);
+ * - `onPacketsAcked` once per ACK frame with the newly acknowledged packets;
+ * - `onSpuriousCongestion` when every packet whose loss caused the last reduction turned out to
+ *   have been delivered.
+ */
+
+/** Congestion state names, as qlog's `congestion_state_updated` prints them. */
+export type CongestionState =
+  | 'slow_start'
+  /** HyStart++ Conservative Slow Start (RFC 9406 §4.2). */
+  | 'conservative_slow_start'
+  | 'congestion_avoidance'
+  | 'recovery'
+  | 'application_limited';
+
+/** Read-only view of the path's RTT estimator (src/path/rtt.ts implements it). */
+export interface RttSnapshot {
+  /** Latest RTT sample, microseconds (0 before the first). */
+  readonly latest: number;
+  /** Minimum RTT seen, microseconds (0 before the first sample). */
+  readonly min: number;
+  /** Smoothed RTT, microseconds (the initial RTT before the first sample). */
+  readonly smoothed: number;
+  /** RTT variation, microseconds. */
+  readonly variance: number;
+  /** Number of RTT samples taken so far; a controller can tell whether this ACK brought one. */
+  readonly sampleCount: number;
+}
+
+/** What a controller sees of an acknowledged packet (a SentPacket satisfies it). */
+export interface AckedPacket {
+  readonly timeSent: number;
+  readonly size: number;
+  /** Packets not in flight (ACK-only) never change the window. */
+  readonly inFlight: boolean;
+}
+
+/** Options every built-in controller understands. */
+export interface CongestionControllerOptions {
+  /** Maximum datagram size in bytes, at least 1200 (RFC 9002 §7.2). Default 1200. */
+  maxDatagramSize?: number;
+  /** Initial window in bytes. Default min(10 * mds, max(14720, 2 * mds)) (RFC 9002 §7.2). */
+  initialWindow?: number;
+  /** Minimum window in packets (RFC 9002 §7.2 recommends 2). Default 2. */
+  minimumWindowPackets?: number;
+  /** Use HyStart++ (RFC 9406) in the initial slow start. Default true for CUBIC, false for NewReno. */
+  hystart?: boolean;
+  /** CUBIC fast convergence (RFC 9438 §4.7). Default true. */
+  fastConvergence?: boolean;
+}
+
+/** A pluggable congestion controller (RFC 9002 §7; RFC 9438 for CUBIC). */
+export interface CongestionController {
+  /** Registry name ('newreno', 'cubic', ...). */
+  readonly name: string;
+  /** Congestion window in bytes: bytes in flight may not exceed it (RFC 9002 §7). */
+  readonly window: number;
+  /** Slow start threshold in bytes; Infinity until the first congestion event. */
+  readonly ssthresh: number;
+  readonly state: CongestionState;
+  readonly maxDatagramSize: number;
+
+  /** An in-flight packet of `bytes` was sent at `now`; `bytesInFlight` includes it. */
+  onPacketSent(bytes: number, now: number, bytesInFlight: number): void;
+
+  /**
+   * Packets newly acknowledged by one ACK frame, in increasing packet number order (entries with
+   * `inFlight` false are to be skipped). `appLimited` is true when the sender did not fill the
+   * window: the window must not grow then (RFC 9002 §7.8).
+   */
+  onPacketsAcked(
+    acked: readonly AckedPacket[],
+    now: number,
+    rtt: RttSnapshot,
+    appLimited: boolean,
+  ): void;
+
+  /**
+   * Loss of in-flight packets (the latest of which was sent at `sentTime`) or an ECN-CE increase
+   * for a packet sent at `sentTime` (RFC 9002 §7.3.2, §B.6). Returns true when this started a new
+   * recovery period (the window was reduced), false when `sentTime` lies within the current one.
+   */
+  onCongestionEvent(sentTime: number, now: number): boolean;
+
+  /** Persistent congestion was established: collapse to the minimum window (RFC 9002 §7.6.2). */
+  onPersistentCongestion(now: number): void;
+
+  /**
+   * The last reduction was caused only by packets that were later acknowledged: undo it
+   * (RFC 9438 §4.9). Optional.
+   */
+  onSpuriousCongestion?(now: number): void;
+
+  /** The path's maximum datagram size changed (RFC 9002 §7.2). */
+  setMaxDatagramSize(bytes: number): void;
+
+  /**
+   * Pacing rate in bytes per second, for controllers that model the rate themselves (BBR).
+   * When absent the pacer uses 1.25 * window / smoothed RTT (RFC 9002 §7.7).
+   */
+  pacingRate?(rtt: RttSnapshot): number;
+}
+
+export type CongestionControllerFactory = (
+  options: CongestionControllerOptions,
+) => CongestionController;
+
+/** Smallest allowed maximum datagram size (RFC 9000 §14). */
+export const MIN_MAX_DATAGRAM_SIZE = 1200;
+
+/** RFC 9002 §7.2: min(10 * max_datagram_size, max(14720, 2 * max_datagram_size)). */
+export function initialWindowFor(maxDatagramSize: number): number {
+  return Math.min(10 * maxDatagramSize, Math.max(14720, 2 * maxDatagramSize));
+}
+
+/** Validates and returns the maximum datagram size (API misuse throws). */
+export function checkMaxDatagramSize(bytes: number): number {
+  if (!Number.isSafeInteger(bytes) || bytes < MIN_MAX_DATAGRAM_SIZE) {
+    throw new RangeError(`maxDatagramSize must be an integer >= 1200, got ${bytes}`);
+  }
+  return bytes;
+}

@@ -1,0 +1,467 @@
+/**
+ * Packet assembly: one datagram per call, coalescing Initial, Handshake and 1-RTT (or 0-RTT)
+ * packets (RFC 9000 §12.2), with ACK frames first, then CRYPTO, control frames, DATAGRAMs and
+ * STREAM data in priority order, within the congestion window, the pacer and the
+ * anti-amplification budget. Packets are written into one reused scratch buffer and protected in
+ * place; only the finished datagram is copied out.
+ */
+import { PnSpace } from '../ack/pn-space.js';
+import type { PacketProtector } from '../crypto/packet-protection.js';
+import { StreamChunk } from '../stream/stream.js';
+import type { SocketAddress } from '../util/address.js';
+import { Writer } from '../util/cursor.js';
+import {
+  cryptoFrameDataCapacity,
+  encodeCryptoFrameHeader,
+  encodeFrame,
+  encodeStreamFrameHeader,
+  frameEncodedLength,
+  streamFrameDataCapacity,
+} from '../wire/frame-encode.js';
+import { isAckEliciting } from '../wire/frame-rules.js';
+import type { AckFrame, Frame } from '../wire/frame-types.js';
+import { writeLengthField, writeLongHeader, writeShortHeader } from '../wire/header.js';
+import { packetNumberLength } from '../wire/packet-number.js';
+import { PacketType } from '../wire/version.js';
+import { reasonBytes, type Connection } from './connection.js';
+import type { PathState } from './path-state.js';
+import type { SentFrame } from './sent-frames.js';
+import { NOTHING } from './sent-frames.js';
+import { queueNewCids } from './frames-in.js';
+
+export interface OutgoingDatagram {
+  data: Uint8Array;
+  remote: SocketAddress;
+  local: SocketAddress;
+}
+
+/** RFC 9000 §14.1: datagrams with client Initials (and ack-eliciting server Initials). */
+const MIN_INITIAL_DATAGRAM = 1200;
+const TAG = 16;
+/** A packet's header protection sample needs pn + payload >= 4 bytes (RFC 9001 §5.4.2). */
+const MIN_PN_AND_PAYLOAD = 4;
+/** Keep ACK frames small: ranges beyond these are old news (RFC 9000 §13.2.4). */
+const MAX_ACK_RANGES = 32;
+
+interface Scratch {
+  buf: Uint8Array;
+  w: Writer;
+  chunk: StreamChunk;
+}
+
+const scratchByConn = new WeakMap<Connection, Scratch>();
+
+function scratchFor(conn: Connection): Scratch {
+  let s = scratchByConn.get(conn);
+  if (!s) {
+    const buf = new Uint8Array(conn.opts.maxUdpPayload + 64);
+    s = { buf, w: new Writer(buf), chunk: new StreamChunk() };
+    scratchByConn.set(conn, s);
+  }
+  return s;
+}
+
+/** What the packet being built may contain. */
+interface Budget {
+  /** Bytes left in the datagram. */
+  room: number;
+  /** In-flight bytes the congestion controller and pacer allow (ACK-only packets ignore it). */
+  cwnd: number;
+}
+
+export function buildDatagram(conn: Connection, now: number): OutgoingDatagram | null {
+  conn.lastNow = now;
+  const probe = conn.probePath;
+  if (probe && conn.state !== 'closing' && (probe.responses.length > 0 || (probe.challenge && !probe.challengeSent))) {
+    const d = buildPathProbe(conn, probe, now);
+    if (d) return d;
+  }
+  const path = conn.path;
+  const sc = path.sendControl;
+  const s = scratchFor(conn);
+  const w = s.w.reset(s.buf);
+  const mds = Math.min(sc.maxDatagramSize, conn.opts.maxUdpPayload);
+  const amp = Math.min(sc.ackOnlyAllowance(), path.amplificationAllowance());
+  const room = Math.min(mds, amp);
+  if (room < 64) return null;
+
+  if (conn.state === 'closing') {
+    if (!conn.closePending) return null;
+    conn.closePending = false;
+    buildClose(conn, w, room, now);
+    return finish(conn, path, w, now);
+  }
+
+  maybeUpdateKeys(conn);
+  if (conn.peerParams && conn.handshakeConfirmed) queueNewCids(conn);
+
+  const budget: Budget = { room, cwnd: sc.sendAllowance(now) };
+  const client = conn.isClient;
+  let hasInitial = false;
+  let initialEliciting = false;
+  let last = -1;
+  const wants: boolean[] = [false, false, false];
+  for (let sp = 0; sp < 3; sp++) {
+    wants[sp] = spaceWantsToSend(conn, sp as PnSpace, now, budget.cwnd > 0);
+    if (wants[sp]) last = sp;
+  }
+  if (last < 0) {
+    sc.setAppLimited(budget.cwnd > 0);
+    return null;
+  }
+  if (wants[PnSpace.Initial]) {
+    hasInitial = true;
+    const is = conn.spaces[PnSpace.Initial];
+    initialEliciting = is.hasCryptoToSend || is.probes > 0;
+  }
+  const padDatagram = hasInitial && (client || initialEliciting);
+  for (let sp = 0; sp < 3; sp++) {
+    if (!wants[sp]) continue;
+    const padTo = sp === last && padDatagram ? MIN_INITIAL_DATAGRAM : 0;
+    buildPacket(conn, path, sp as PnSpace, w, budget, padTo, now);
+    // RFC 9001 §4.9.1: a client drops Initial keys once it sends a Handshake packet.
+    if (sp === PnSpace.Handshake && client && !conn.spaces[PnSpace.Initial].discarded && w.pos > 0) {
+      conn.discardSpace(PnSpace.Initial, now);
+    }
+  }
+  if (w.pos === 0) return null;
+  sc.setAppLimited(budget.cwnd > 0 && !conn.hasPendingSend());
+  return finish(conn, path, w, now);
+}
+
+function finish(conn: Connection, path: PathState, w: Writer, now: number): OutgoingDatagram {
+  const data = w.buf.slice(0, w.pos);
+  path.onDatagramSent(data.length);
+  conn.stats.datagramsSent++;
+  conn.stats.bytesSent += data.length;
+  conn.resetIdleOnSend(now);
+  return { data, remote: path.remote, local: path.local };
+}
+
+function writeKeys(conn: Connection, space: PnSpace): PacketProtector | null {
+  if (space !== PnSpace.Application) return conn.spaces[space].write;
+  if (conn.oneRtt) return conn.oneRtt.write;
+  return conn.isClient ? conn.zeroRttWrite : null;
+}
+
+function spaceWantsToSend(conn: Connection, space: PnSpace, now: number, cwndOpen: boolean): boolean {
+  const s = conn.spaces[space];
+  if (s.discarded || !writeKeys(conn, space)) return false;
+  if (s.tracker.wantsAckNow(now)) return true;
+  if (!cwndOpen && s.probes === 0) return false;
+  if (s.probes > 0 || s.hasCryptoToSend) return true;
+  if (space !== PnSpace.Application) return false;
+  if (conn.pingPending || conn.controlQueue.length > 0 || conn.datagramQueue.length > 0) return true;
+  if (conn.path.responses.length > 0 || (conn.path.challenge && !conn.path.challengeSent)) return true;
+  return conn.streams.hasPendingSend;
+}
+
+/** Initiates a key update when asked or when the key has sealed enough packets (RFC 9001 §6). */
+function maybeUpdateKeys(conn: Connection): void {
+  const k = conn.oneRtt;
+  if (!k || !conn.handshakeConfirmed) return;
+  const due = conn.keyUpdateRequested || k.write.sealedPackets >= conn.opts.keyUpdateInterval;
+  if (due && k.canInitiate()) {
+    k.initiate();
+    conn.keyUpdateRequested = false;
+    conn.qlog?.keyUpdated(conn, 'local_update', conn.lastNow);
+  }
+}
+
+/** Writes a packet header for `space`; returns the offsets needed to finish the packet. */
+function writeHeader(
+  conn: Connection,
+  path: PathState,
+  space: PnSpace,
+  w: Writer,
+  pn: number,
+  pnLen: 1 | 2 | 3 | 4,
+): { start: number; lengthOffset: number; pnOffset: number; type: PacketType } {
+  const start = w.pos;
+  const dcid = path.dcid.cid;
+  const scid = conn.localCids.all()[0]?.cid ?? new Uint8Array(0);
+  if (space === PnSpace.Application && conn.oneRtt) {
+    const pnOffset = writeShortHeader(w, dcid, pn, pnLen, conn.oneRtt.sendKeyPhase);
+    return { start, lengthOffset: -1, pnOffset, type: PacketType.OneRtt };
+  }
+  const type =
+    space === PnSpace.Initial
+      ? PacketType.Initial
+      : space === PnSpace.Handshake
+        ? PacketType.Handshake
+        : PacketType.ZeroRtt;
+  const o = writeLongHeader(w, {
+    version: conn.version,
+    type,
+    dcid,
+    scid,
+    ...(type === PacketType.Initial ? { token: conn.isClient ? conn.token : new Uint8Array(0) } : {}),
+    packetNumber: pn,
+    packetNumberLength: pnLen,
+  });
+  return { start, lengthOffset: o.lengthOffset, pnOffset: o.pnOffset, type };
+}
+
+function buildPacket(
+  conn: Connection,
+  path: PathState,
+  space: PnSpace,
+  w: Writer,
+  budget: Budget,
+  padTo: number,
+  now: number,
+): void {
+  const s = conn.spaces[space];
+  const keys = writeKeys(conn, space)!;
+  const sc = path.sendControl;
+  const pn = s.nextPn;
+  const pnLen = packetNumberLength(pn, sc.lossDetection.largestAcked(space));
+  const datagramStart = 0;
+  const h = writeHeader(conn, path, space, w, pn, pnLen);
+  // Payload must leave room for the tag inside the datagram's room.
+  const end = datagramStart + budget.room - TAG;
+  if (end - w.pos < 8) {
+    w.pos = h.start;
+    return;
+  }
+  const frames: SentFrame[] = [];
+  let eliciting = false;
+  let inFlight = false;
+
+  // ACK first (RFC 9000 §13.2.1): it is never congestion controlled.
+  if (s.tracker.hasUnacked()) {
+    const ack = s.tracker.buildAck(now, ackDelayExponent(conn, space), MAX_ACK_RANGES);
+    if (ack && frameEncodedLength(ack) <= end - w.pos) {
+      encodeFrame(w, ack);
+      frames.push({ k: 'ack', space, largest: (ack as AckFrame).ranges[0]!.largest });
+      s.tracker.onAckSent();
+    }
+  }
+
+  const cwndOpen = budget.cwnd > 0 || s.probes > 0;
+  if (cwndOpen) {
+    // Any room in the window lets one more full packet go (RFC 9002 §7: the window may be
+    // exceeded by at most one packet), so a sliver of window never stalls the sender.
+    const limit = end;
+    if (space === PnSpace.Application && h.type === PacketType.OneRtt) {
+      eliciting = writeAppFrames(conn, path, w, limit, frames, now) || eliciting;
+    }
+    eliciting = writeCrypto(conn, space, w, limit, frames) || eliciting;
+    if (space === PnSpace.Application && h.type === PacketType.OneRtt) {
+      eliciting = writeStreams(conn, w, limit, frames) || eliciting;
+    } else if (h.type === PacketType.ZeroRtt) {
+      eliciting = writeStreams(conn, w, limit, frames) || eliciting;
+    }
+    if (!eliciting && (s.probes > 0 || (conn.pingPending && space === PnSpace.Application))) {
+      w.u8(0x01); // PING (RFC 9000 §19.2)
+      frames.push(NOTHING);
+      eliciting = true;
+      if (space === PnSpace.Application) conn.pingPending = false;
+    }
+  }
+  if (frames.length === 0) {
+    w.pos = h.start;
+    return;
+  }
+  // PADDING: to fill the datagram (Initial rule) and to give header protection its sample.
+  let pad = Math.max(0, h.pnOffset + pnLen + MIN_PN_AND_PAYLOAD - w.pos);
+  if (padTo > 0) pad = Math.max(pad, Math.min(end, padTo - TAG) - w.pos);
+  if (pad > 0) {
+    w.zeros(pad);
+    inFlight = true;
+  }
+  if (eliciting) inFlight = true;
+  const payloadEnd = w.pos;
+  if (h.lengthOffset >= 0) writeLengthField(w.buf, h.lengthOffset, 2, payloadEnd + TAG - h.pnOffset);
+  w.pos = keys.protect(w.buf, h.start, h.pnOffset, payloadEnd, pn);
+  const size = w.pos - h.start;
+  s.nextPn++;
+  if (eliciting && s.probes > 0) s.probes--;
+  budget.room -= size;
+  if (inFlight) budget.cwnd = Math.max(0, budget.cwnd - size);
+  path.recordSent(space, pn, now, size, eliciting, inFlight, frames);
+  if (h.type === PacketType.OneRtt) {
+    conn.oneRtt!.onPacketSent(pn);
+    if (conn.firstOneRttPn < 0) conn.firstOneRttPn = pn;
+  }
+  conn.stats.packetsSent++;
+  conn.qlog?.packetSent(conn, h.type, pn, size, frames, now);
+}
+
+/** Initial and Handshake ACK delays use exponent 3 (RFC 9000 §19.3). */
+function ackDelayExponent(conn: Connection, space: PnSpace): number {
+  return space === PnSpace.Application ? conn.opts.ackDelayExponent : 3;
+}
+
+function writeCrypto(conn: Connection, space: PnSpace, w: Writer, limit: number, frames: SentFrame[]): boolean {
+  const buf = conn.spaces[space].cryptoSend;
+  let wrote = false;
+  for (;;) {
+    const offset = buf.nextOffset(Infinity);
+    if (offset < 0) break;
+    const cap = cryptoFrameDataCapacity(offset, limit - w.pos);
+    if (cap <= 0) break;
+    const chunk = scratchFor(conn).chunk;
+    if (!buf.nextRange(cap, Infinity, chunk)) break;
+    encodeCryptoFrameHeader(w, chunk.offset, chunk.length);
+    buf.copyOut(chunk.offset, chunk.length, w.buf, w.pos);
+    w.pos += chunk.length;
+    frames.push({ k: 'crypto', space, offset: chunk.offset, length: chunk.length });
+    wrote = true;
+  }
+  return wrote;
+}
+
+/** Control frames, path frames and DATAGRAMs of a 1-RTT packet. Returns whether any was written. */
+function writeAppFrames(
+  conn: Connection,
+  path: PathState,
+  w: Writer,
+  limit: number,
+  frames: SentFrame[],
+  now: number,
+): boolean {
+  let wrote = false;
+  const q = conn.controlQueue;
+  while (q.length > 0) {
+    const f = q[0]!;
+    if (frameEncodedLength(f) > limit - w.pos) break;
+    q.shift();
+    encodeFrame(w, f);
+    frames.push({ k: 'control', frame: f });
+    wrote = true;
+  }
+  while (path.responses.length > 0 && 9 <= limit - w.pos) {
+    const data = path.responses.shift()!;
+    encodeFrame(w, { kind: 'path_response', data });
+    frames.push(NOTHING);
+    wrote = true;
+  }
+  if (path.challenge && !path.challengeSent && 9 <= limit - w.pos) {
+    encodeFrame(w, { kind: 'path_challenge', data: path.challenge });
+    path.challengeSent = true;
+    frames.push(NOTHING);
+    wrote = true;
+  }
+  const rtt = path.sendControl.rtt.smoothed;
+  for (;;) {
+    const f = conn.streams.pollControlFrame(limit - w.pos, now, rtt);
+    if (!f) break;
+    encodeFrame(w, f as Frame);
+    frames.push({ k: 'stream_control', frame: f });
+    wrote = true;
+  }
+  while (conn.datagramQueue.length > 0) {
+    const data = conn.datagramQueue[0]!;
+    const frame: Frame = { kind: 'datagram', data };
+    if (frameEncodedLength(frame) > limit - w.pos) break;
+    conn.datagramQueue.shift();
+    encodeFrame(w, frame);
+    frames.push(NOTHING);
+    wrote = true;
+  }
+  return wrote;
+}
+
+function writeStreams(conn: Connection, w: Writer, limit: number, frames: SentFrame[]): boolean {
+  const chunk = scratchFor(conn).chunk;
+  let wrote = false;
+  // A STREAM frame header is at most 1 + 8 + 8 + 2 bytes here; stop when little room is left.
+  while (limit - w.pos > 24) {
+    if (!conn.streams.pollStreamData(limit - w.pos, chunk)) break;
+    const id = chunk.streamId;
+    const cap = streamFrameDataCapacity(id, chunk.offset, limit - w.pos, true);
+    if (cap < chunk.length) {
+      // The map sized the frame with its own header estimate; this cannot happen, but never
+      // overrun the packet: hand the range back as lost so it is sent again.
+      conn.streams.onStreamDataLost(id, chunk.offset, chunk.length, chunk.fin);
+      break;
+    }
+    encodeStreamFrameHeader(w, id, chunk.offset, chunk.length, chunk.fin, true);
+    chunk.stream!.copyOut(chunk.offset, chunk.length, w.buf, w.pos);
+    w.pos += chunk.length;
+    frames.push({ k: 'stream', streamId: id, offset: chunk.offset, length: chunk.length, fin: chunk.fin });
+    conn.stats.streamBytesSent += chunk.length;
+    wrote = true;
+  }
+  return wrote;
+}
+
+/** CONNECTION_CLOSE in every space the peer may be able to read (RFC 9000 §10.2.3). */
+function buildClose(conn: Connection, w: Writer, room: number, now: number): void {
+  const info = conn.closeInfo!;
+  const reason = reasonBytes(info);
+  const spaces: PnSpace[] = [];
+  if (!conn.handshakeConfirmed) {
+    if (!conn.spaces[PnSpace.Initial].discarded && conn.spaces[PnSpace.Initial].write) spaces.push(PnSpace.Initial);
+    if (!conn.spaces[PnSpace.Handshake].discarded && conn.spaces[PnSpace.Handshake].write) spaces.push(PnSpace.Handshake);
+  }
+  if (conn.oneRtt) spaces.push(PnSpace.Application);
+  for (const space of spaces) {
+    const s = conn.spaces[space];
+    const keys = writeKeys(conn, space)!;
+    const pn = s.nextPn++;
+    const h = writeHeader(conn, conn.path, space, w, pn, 4);
+    // An application close is only for 1-RTT; before that it becomes APPLICATION_ERROR
+    // without a reason (RFC 9000 §10.2.3).
+    const app = info.application && space === PnSpace.Application;
+    const frame: Frame = {
+      kind: 'connection_close',
+      application: app,
+      errorCode: info.application && !app ? 0x0c : info.errorCode,
+      frameType: info.frameType ?? 0,
+      reason: info.application && !app ? new Uint8Array(0) : reason,
+    };
+    if (frameEncodedLength(frame) + w.pos + TAG > room) {
+      w.pos = h.start;
+      break;
+    }
+    encodeFrame(w, frame);
+    const need = h.pnOffset + 4 + MIN_PN_AND_PAYLOAD - w.pos;
+    if (need > 0) w.zeros(need);
+    if (h.lengthOffset >= 0) writeLengthField(w.buf, h.lengthOffset, 2, w.pos + TAG - h.pnOffset);
+    w.pos = keys.protect(w.buf, h.start, h.pnOffset, w.pos, pn);
+  }
+  // Client Initials must still be padded (RFC 9000 §14.1).
+  if (conn.isClient && spaces[0] === PnSpace.Initial && w.pos < MIN_INITIAL_DATAGRAM) {
+    // Padding after the last packet would not be inside any packet; accept a small datagram
+    // here: servers drop too-small Initials only when creating state, and this one is closing.
+  }
+  conn.qlog?.closeSent(conn, now);
+}
+
+/** A datagram on a path being validated: PATH_RESPONSE / PATH_CHALLENGE, padded (§8.2.1). */
+function buildPathProbe(conn: Connection, probe: PathState, now: number): OutgoingDatagram | null {
+  if (!conn.oneRtt) return null;
+  const s = scratchFor(conn);
+  const w = s.w.reset(s.buf);
+  const app = conn.spaces[PnSpace.Application];
+  const keys = conn.oneRtt.write;
+  const pn = app.nextPn;
+  const pnLen = packetNumberLength(pn, probe.sendControl.lossDetection.largestAcked(PnSpace.Application));
+  const start = w.pos;
+  const pnOffset = writeShortHeader(w, probe.dcid.cid, pn, pnLen, conn.oneRtt.sendKeyPhase);
+  const frames: SentFrame[] = [];
+  while (probe.responses.length > 0) {
+    encodeFrame(w, { kind: 'path_response', data: probe.responses.shift()! });
+    frames.push(NOTHING);
+  }
+  if (probe.challenge && !probe.challengeSent) {
+    encodeFrame(w, { kind: 'path_challenge', data: probe.challenge });
+    probe.challengeSent = true;
+    frames.push(NOTHING);
+  }
+  // RFC 9000 §8.2.1: expand to 1200 bytes unless the amplification limit forbids it.
+  const target = Math.min(MIN_INITIAL_DATAGRAM, probe.amplificationAllowance()) - TAG;
+  if (w.pos < target) w.zeros(target - w.pos);
+  if (w.pos - pnOffset < MIN_PN_AND_PAYLOAD) w.zeros(MIN_PN_AND_PAYLOAD - (w.pos - pnOffset));
+  w.pos = keys.protect(w.buf, start, pnOffset, w.pos, pn);
+  app.nextPn++;
+  conn.oneRtt.onPacketSent(pn);
+  // Recorded without counting in flight: the challenge has its own timer (RFC 9000 §8.2.4).
+  probe.recordSent(PnSpace.Application, pn, now, w.pos - start, false, false, frames);
+  return finish(conn, probe, w, now);
+}
+
+/** For tests and the packet-size accounting of other modules. */
+export { isAckEliciting };

@@ -1,0 +1,209 @@
+/**
+ * Connection ID management (RFC 9000 §5.1): the CIDs we issue to the peer (NEW_CONNECTION_ID,
+ * RETIRE_CONNECTION_ID from the peer) and the CIDs the peer issued to us (which we use as
+ * Destination CIDs, retire on retire_prior_to, and switch between on migration).
+ */
+import { QuicError, TransportError } from '../wire/errors.js';
+import { bytesEqual } from '../util/bytes.js';
+import type { NewConnectionIdFrame } from '../wire/frame-types.js';
+
+export interface IssuedCid {
+  sequence: number;
+  cid: Uint8Array;
+  resetToken: Uint8Array;
+}
+
+export interface PeerCid {
+  sequence: number;
+  cid: Uint8Array;
+  /** Absent for the handshake CID (sequence 0) unless the server sent stateless_reset_token. */
+  resetToken?: Uint8Array;
+}
+
+/** What the CID manager needs from its owner: fresh CIDs and routing updates in the engine. */
+export interface CidHost {
+  /** A new CID and its stateless reset token (the engine's generator and reset key). */
+  newCid(): { cid: Uint8Array; resetToken: Uint8Array };
+  onCidRetired(cid: Uint8Array): void;
+}
+
+/** The CIDs we issued; the peer uses them as Destination CIDs. */
+export class LocalCids {
+  private readonly issued: IssuedCid[] = [];
+  private nextSequence = 0;
+  /** NEW_CONNECTION_ID frames waiting to be sent (re-queued on loss). */
+  readonly pending: IssuedCid[] = [];
+
+  constructor(private readonly host: CidHost) {}
+
+  /** Registers the handshake CID (sequence 0, §5.1.1) that the engine already routes. */
+  addInitial(cid: Uint8Array, resetToken: Uint8Array): void {
+    this.issued.push({ sequence: this.nextSequence++, cid, resetToken });
+  }
+
+  /** Issues CIDs until the peer holds `limit` of ours (its active_connection_id_limit). */
+  topUp(limit: number): void {
+    // Cap our own issuing too: 8 CIDs are plenty for migration and rebinding.
+    const target = Math.min(limit, 8);
+    while (this.issued.length < target) {
+      const { cid, resetToken } = this.host.newCid();
+      const entry = { sequence: this.nextSequence++, cid, resetToken };
+      this.issued.push(entry);
+      this.pending.push(entry);
+    }
+  }
+
+  /** Handles RETIRE_CONNECTION_ID (§19.16). `packetDcid` is the DCID of the carrying packet. */
+  retire(sequence: number, packetDcid: Uint8Array): void {
+    if (sequence >= this.nextSequence) {
+      throw new QuicError(
+        TransportError.PROTOCOL_VIOLATION,
+        `RETIRE_CONNECTION_ID for unissued sequence ${sequence}`,
+        0x19,
+      );
+    }
+    const i = this.issued.findIndex((e) => e.sequence === sequence);
+    if (i < 0) return; // already retired
+    const entry = this.issued[i]!;
+    if (bytesEqual(entry.cid, packetDcid)) {
+      throw new QuicError(
+        TransportError.PROTOCOL_VIOLATION,
+        'RETIRE_CONNECTION_ID retires the CID of its own packet',
+        0x19,
+      );
+    }
+    this.issued.splice(i, 1);
+    const p = this.pending.indexOf(entry);
+    if (p >= 0) this.pending.splice(p, 1);
+    this.host.onCidRetired(entry.cid);
+  }
+
+  /** Whether a lost NEW_CONNECTION_ID is still worth resending. */
+  isActive(sequence: number): boolean {
+    return this.issued.some((e) => e.sequence === sequence);
+  }
+
+  get(sequence: number): IssuedCid | undefined {
+    return this.issued.find((e) => e.sequence === sequence);
+  }
+
+  all(): readonly IssuedCid[] {
+    return this.issued;
+  }
+}
+
+/** The CIDs the peer issued to us. */
+export class PeerCids {
+  private readonly cids: PeerCid[] = [];
+  /** Sequence numbers we must retire with RETIRE_CONNECTION_ID. */
+  readonly toRetire: number[] = [];
+  private retirePriorTo = 0;
+  private currentSeq = 0;
+
+  constructor(
+    initial: Uint8Array,
+    /** Our active_connection_id_limit (§18.2). */
+    private readonly limit: number,
+  ) {
+    this.cids.push({ sequence: 0, cid: initial });
+  }
+
+  /** The Destination CID in use. */
+  get current(): PeerCid {
+    return this.cids.find((c) => c.sequence === this.currentSeq) ?? this.cids[0]!;
+  }
+
+  /** Replaces the handshake CID (the server's SCID, or the Retry's SCID, §7.2). */
+  replaceInitial(cid: Uint8Array): void {
+    const first = this.cids.find((c) => c.sequence === 0);
+    if (first) first.cid = cid;
+  }
+
+  /** The server's stateless_reset_token transport parameter belongs to CID sequence 0. */
+  setInitialResetToken(token: Uint8Array): void {
+    const first = this.cids.find((c) => c.sequence === 0);
+    if (first) first.resetToken = token;
+  }
+
+  /** Handles NEW_CONNECTION_ID (§19.15). */
+  add(frame: NewConnectionIdFrame): void {
+    const existing = this.cids.find((c) => c.sequence === frame.sequenceNumber);
+    if (existing) {
+      if (!bytesEqual(existing.cid, frame.connectionId)) {
+        throw new QuicError(
+          TransportError.PROTOCOL_VIOLATION,
+          'NEW_CONNECTION_ID reuses a sequence number for another CID',
+          0x18,
+        );
+      }
+      return;
+    }
+    if (this.cids.some((c) => bytesEqual(c.cid, frame.connectionId))) {
+      throw new QuicError(
+        TransportError.PROTOCOL_VIOLATION,
+        'NEW_CONNECTION_ID repeats a CID under another sequence number',
+        0x18,
+      );
+    }
+    if (frame.sequenceNumber < this.retirePriorTo) {
+      // Already retired by an earlier retire_prior_to: retire it at once (§19.15).
+      this.toRetire.push(frame.sequenceNumber);
+      return;
+    }
+    this.cids.push({
+      sequence: frame.sequenceNumber,
+      cid: frame.connectionId.slice(),
+      resetToken: frame.statelessResetToken.slice(),
+    });
+    if (frame.retirePriorTo > this.retirePriorTo) {
+      this.retirePriorTo = frame.retirePriorTo;
+      for (let i = this.cids.length - 1; i >= 0; i--) {
+        const c = this.cids[i]!;
+        if (c.sequence < this.retirePriorTo) {
+          this.cids.splice(i, 1);
+          this.toRetire.push(c.sequence);
+        }
+      }
+      if (this.currentSeq < this.retirePriorTo) this.currentSeq = this.lowestSequence();
+    }
+    if (this.cids.length > this.limit) {
+      throw new QuicError(
+        TransportError.CONNECTION_ID_LIMIT_ERROR,
+        `peer issued more than ${this.limit} connection IDs`,
+        0x18,
+      );
+    }
+  }
+
+  /** An unused CID for a new path (RFC 9000 §9.5), without switching to it yet. */
+  spare(): PeerCid | null {
+    return this.cids.find((c) => c.sequence > this.currentSeq) ?? null;
+  }
+
+  /** Moves to the CID of `sequence` (a validated new path) and retires the one in use. */
+  switchTo(sequence: number): void {
+    if (!this.cids.some((c) => c.sequence === sequence)) return;
+    const old = this.currentSeq;
+    this.currentSeq = sequence;
+    const i = this.cids.findIndex((c) => c.sequence === old);
+    if (i >= 0) this.cids.splice(i, 1);
+    this.toRetire.push(old);
+  }
+
+  /** Whether there is a spare CID for a new path. */
+  hasSpare(): boolean {
+    return this.cids.some((c) => c.sequence !== this.currentSeq);
+  }
+
+  resetTokens(): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    for (const c of this.cids) if (c.resetToken) out.push(c.resetToken);
+    return out;
+  }
+
+  private lowestSequence(): number {
+    let m = Infinity;
+    for (const c of this.cids) m = Math.min(m, c.sequence);
+    return m;
+  }
+}

@@ -1,0 +1,888 @@
+/**
+ * A QUIC connection (RFC 9000), sans-IO: datagrams in with `receive`, datagrams out with
+ * `poll`, time through `nextTimeout` / `onTimeout`. It owns the packet-number spaces, the TLS
+ * session, the streams, flow control, connection IDs and the paths; the receive pipeline lives in
+ * receive.ts, packet assembly in assemble.ts.
+ *
+ * Errors follow DESIGN.md §1.9: peer violations close the connection with their wire code
+ * (first one wins); API misuse throws; nothing from the network throws out of here.
+ */
+import { PnSpace } from '../ack/pn-space.js';
+import type { CryptoProvider } from '../crypto/provider.js';
+import { PacketProtector } from '../crypto/packet-protection.js';
+import { createInitialProtectors } from '../crypto/initial.js';
+import { Emitter } from '../util/emitter.js';
+import type { SocketAddress } from '../util/address.js';
+import { toHex, utf8 } from '../util/bytes.js';
+import { QuicError, TransportError, cryptoError, transportErrorName } from '../wire/errors.js';
+import {
+  decodeTransportParameters,
+  defaultTransportParameters,
+  encodeTransportParameters,
+  type TransportParameters,
+} from '../wire/transport-params.js';
+import { Level, type TlsCallbacks, type TlsSession, type CipherSuiteName } from '../tls/types.js';
+import { StreamMap } from '../stream/stream-map.js';
+import type { Stream } from '../stream/stream.js';
+import { KeyPhases } from './key-phase.js';
+import { LocalCids, PeerCids, type CidHost } from './cids.js';
+import { resolveOptions, type ConnectionOptions, type ResolvedOptions } from './options.js';
+import { PathState } from './path-state.js';
+import { SendControl } from '../path/send-control.js';
+import { SpaceState } from './space.js';
+import type { SentFrame } from './sent-frames.js';
+import type { Frame } from '../wire/frame-types.js';
+import { bytesEqual } from '../util/bytes.js';
+import { processDatagram } from './receive.js';
+import { buildDatagram, type OutgoingDatagram } from './assemble.js';
+import { ConnectionStats } from './stats.js';
+import type { QlogSink } from './qlog.js';
+
+export type ConnectionState = 'handshake' | 'established' | 'closing' | 'draining' | 'closed';
+
+/** Why and how a connection ended. */
+export interface CloseInfo {
+  /** Who ended it. */
+  source: 'local' | 'peer' | 'idle_timeout' | 'stateless_reset' | 'version_negotiation';
+  /** Transport or application error code. */
+  errorCode: number;
+  /** Application close (CONNECTION_CLOSE 0x1d) rather than transport close. */
+  application: boolean;
+  /** Reason phrase or a description. */
+  reason: string;
+  /** Frame type that triggered a transport error, when known. */
+  frameType?: number;
+}
+
+export interface ConnectionEvents {
+  /** The handshake completed (client) / was confirmed (server). */
+  handshakeDone: () => void;
+  /** The peer opened a stream. */
+  stream: (stream: Stream) => void;
+  readable: (stream: Stream) => void;
+  writable: (stream: Stream) => void;
+  streamReset: (stream: Stream, errorCode: number) => void;
+  stopSending: (stream: Stream, errorCode: number) => void;
+  streamClosed: (stream: Stream) => void;
+  /** open(bidi) can succeed again after returning null. */
+  streamsAvailable: (bidi: boolean) => void;
+  datagram: (data: Uint8Array) => void;
+  /** Client: a resumption ticket (opaque bytes, with the transport parameters 0-RTT needs). */
+  sessionTicket: (ticket: Uint8Array) => void;
+  /** The active path changed (migration, rebinding, preferred address). */
+  pathChange: (remote: SocketAddress, local: SocketAddress) => void;
+  /** Client: the server sent NEW_TOKEN. */
+  newToken: (token: Uint8Array) => void;
+  /** The connection is closed and gone. */
+  close: (info: CloseInfo) => void;
+}
+
+/** What a connection needs from the engine that owns it. */
+export interface ConnectionHost extends CidHost {
+  readonly provider: CryptoProvider;
+  /** Length of the CIDs we issue (short headers carry no length). */
+  readonly localCidLength: number;
+  /** Something changed outside a receive/timeout call: the engine should poll this connection. */
+  wake(conn: Connection): void;
+  /** Server: a NEW_TOKEN token for this client address (RFC 9000 §8.1.3). */
+  newToken?(remote: SocketAddress): Uint8Array;
+  /** Tokens of stateless resets the peer may send us. */
+  onPeerResetTokens?(conn: Connection): void;
+}
+
+/** Everything the engine fixes when it creates a connection. */
+export interface ConnectionInit {
+  role: 'client' | 'server';
+  version: number;
+  options: ConnectionOptions;
+  /** Builds the TLS session with these callbacks and our encoded transport parameters. */
+  createTls: (callbacks: TlsCallbacks, transportParameters: Uint8Array) => TlsSession;
+  /** Our first Source CID and its stateless reset token. */
+  localCid: Uint8Array;
+  localResetToken: Uint8Array;
+  /** The Destination CID we send to first: client random / client's SCID. */
+  remoteCid: Uint8Array;
+  /** The DCID the Initial keys derive from: the client's first DCID, or the Retry SCID. */
+  initialKeysDcid: Uint8Array;
+  /** Server: the client's very first DCID (original_destination_connection_id). */
+  originalDcid: Uint8Array;
+  /** Server after Retry: the SCID of our Retry (retry_source_connection_id). */
+  retrySourceCid?: Uint8Array;
+  /** Client: a NEW_TOKEN or Retry token to put in Initials. */
+  token?: Uint8Array;
+  /** Server: the client's address was validated by a token. */
+  addressValidated?: boolean;
+  local: SocketAddress;
+  remote: SocketAddress;
+  /** Client resumption: the server's transport parameters remembered with the ticket (0-RTT). */
+  rememberedParams?: TransportParameters;
+  qlog?: QlogSink;
+  now: number;
+}
+
+const LEVEL_SPACE = [PnSpace.Initial, PnSpace.Application, PnSpace.Handshake, PnSpace.Application];
+
+export class Connection extends Emitter<ConnectionEvents> {
+  readonly role: 'client' | 'server';
+  readonly isClient: boolean;
+  version: number;
+  state: ConnectionState = 'handshake';
+  readonly provider: CryptoProvider;
+  readonly opts: ResolvedOptions;
+  readonly host: ConnectionHost;
+  readonly tls: TlsSession;
+  readonly spaces: [SpaceState, SpaceState, SpaceState];
+  /** 1-RTT keys with key updates; null until both directions are known. */
+  oneRtt: KeyPhases | null = null;
+  private appRead: PacketProtector | null = null;
+  private appWrite: PacketProtector | null = null;
+  zeroRttWrite: PacketProtector | null = null;
+  zeroRttRead: PacketProtector | null = null;
+  readonly streams: StreamMap;
+  readonly localCids: LocalCids;
+  readonly peerCids: PeerCids;
+  readonly localParams: TransportParameters;
+  peerParams: TransportParameters | null = null;
+  /** The path packets are sent on. */
+  path: PathState;
+  /** A path being validated before migrating to it (RFC 9000 §9.3). */
+  probePath: PathState | null = null;
+  /** The Initial-space token (client). */
+  token: Uint8Array;
+  readonly originalDcid: Uint8Array;
+  /** Client: the SCID of the Retry we followed, checked against retry_source_connection_id. */
+  retryScid: Uint8Array | null = null;
+  /** Client: the server's SCID from its first Initial (initial_source_connection_id check). */
+  serverInitialScid: Uint8Array | null = null;
+  handshakeConfirmed = false;
+  /** Server: address validated for the first path (any Handshake packet from the client). */
+  addressValidated: boolean;
+  /** Packets that arrived before their keys, replayed when keys come (bounded). */
+  readonly undecryptable: { data: Uint8Array; remote: SocketAddress; local: SocketAddress }[] = [];
+  /** Control frames waiting for a packet (HANDSHAKE_DONE, NEW_TOKEN, RETIRE_CONNECTION_ID ...). */
+  readonly controlQueue: Frame[] = [];
+  /** DATAGRAM frames waiting to be sent (RFC 9221): dropped when they do not fit soon. */
+  readonly datagramQueue: Uint8Array[] = [];
+  /** A PING is owed (keep-alive, `ping()`, probes). */
+  pingPending = false;
+  /** The close we send (closing state) or received (draining). */
+  closeInfo: CloseInfo | null = null;
+  /** Closing state: a CONNECTION_CLOSE should be (re)sent. */
+  closePending = false;
+  private closeDeadline = Infinity;
+  /** Received packets that triggered a CONNECTION_CLOSE resend in the closing state. */
+  closeTrigger = 0;
+  private idleDeadline = Infinity;
+  private lastActivity: number;
+  private keepAliveDeadline = Infinity;
+  /** Time the handshake started and finished, µs (stats). */
+  readonly startTime: number;
+  handshakeTime = -1;
+  readonly stats = new ConnectionStats();
+  /** Key update requested by the application, done when allowed (RFC 9001 §6.1). */
+  keyUpdateRequested = false;
+  readonly qlog: QlogSink | undefined;
+  /** Whether the peer lets us send packets with the QUIC bit 0 (RFC 9287). */
+  greaseQuicBit = false;
+  /** Sessions tickets want the server's params: kept for `sessionTicket` events. */
+  private pendingTickets: Uint8Array[] = [];
+  earlyDataState: 'none' | 'attempted' | 'accepted' | 'rejected' = 'none';
+  /** The latest `now` seen by an entry point, µs. */
+  lastNow: number;
+  /** First 1-RTT packet number we sent (handshake confirmation by ACK, RFC 9001 §4.1.2). */
+  firstOneRttPn = -1;
+  /** DCID of the packet being processed (RETIRE_CONNECTION_ID check, RFC 9000 §19.16). */
+  currentPacketDcid: Uint8Array = new Uint8Array(0);
+  /** An ack-eliciting packet was sent since the last one received (idle timer, RFC 9000 §10.1). */
+  private sentSinceReceive = false;
+
+  constructor(host: ConnectionHost, init: ConnectionInit) {
+    super();
+    this.host = host;
+    this.role = init.role;
+    this.isClient = init.role === 'client';
+    this.version = init.version;
+    this.provider = host.provider;
+    this.opts = resolveOptions(init.options);
+    this.qlog = init.qlog;
+    this.startTime = init.now;
+    this.lastActivity = init.now;
+    this.lastNow = init.now;
+    this.token = init.token ?? new Uint8Array(0);
+    this.originalDcid = init.originalDcid;
+    this.addressValidated = this.isClient || init.addressValidated === true;
+    const maxAckDelayUs = this.opts.maxAckDelayMs * 1000;
+    this.spaces = [
+      new SpaceState(PnSpace.Initial, maxAckDelayUs),
+      new SpaceState(PnSpace.Handshake, maxAckDelayUs),
+      new SpaceState(PnSpace.Application, maxAckDelayUs),
+    ];
+    this.installInitialKeys(init.initialKeysDcid);
+
+    this.localCids = new LocalCids(host);
+    this.localCids.addInitial(init.localCid, init.localResetToken);
+    this.peerCids = new PeerCids(init.remoteCid, 8);
+
+    this.localParams = this.buildLocalParams(init);
+    this.streams = new StreamMap(
+      {
+        isClient: this.isClient,
+        local: this.localParams,
+        sendBufferLimit: this.opts.streamSendBuffer,
+        maxStreamWindow: this.opts.maxStreamWindow,
+        maxConnectionWindow: this.opts.maxConnectionWindow,
+      },
+      {
+        onStreamOpened: (s) => this.emit('stream', s),
+        onStreamReadable: (s) => this.emit('readable', s),
+        onStreamWritable: (s) => this.emit('writable', s),
+        onStreamReset: (s, code) => this.emit('streamReset', s, code),
+        onStreamStopSending: (s, code) => this.emit('stopSending', s, code),
+        onStreamClosed: (s) => this.emit('streamClosed', s),
+        onStreamsAvailable: (bidi) => this.emit('streamsAvailable', bidi),
+        onSendPending: () => this.wake(),
+      },
+    );
+
+    this.path = new PathState(
+      init.local,
+      init.remote,
+      new SendControl<SentFrame>({
+        isServer: !this.isClient,
+        addressValidated: this.addressValidated,
+        initialRtt: this.opts.initialRttUs,
+        congestionController: this.opts.congestionControl,
+      }),
+      this.addressValidated,
+      this.peerCids.current,
+    );
+
+    if (init.rememberedParams) this.applyRememberedParams(init.rememberedParams);
+    const encoded = encodeTransportParameters(this.localParams, this.role);
+    this.tls = init.createTls(this.tlsCallbacks(), encoded);
+    this.resetIdle(init.now);
+    this.qlog?.connectionStarted(this, init.now);
+    if (this.isClient) this.tls.start();
+  }
+
+  // ---- public API ------------------------------------------------------------------------
+
+  /** The negotiated application protocol (after the handshake). */
+  get alpn(): string | null {
+    return this.tls.alpn;
+  }
+
+  get remoteAddress(): SocketAddress {
+    return this.path.remote;
+  }
+
+  get localAddress(): SocketAddress {
+    return this.path.local;
+  }
+
+  get handshakeComplete(): boolean {
+    return this.tls.handshakeComplete;
+  }
+
+  /** Opens a stream; null when the peer's stream limit is reached (wait for `streamsAvailable`). */
+  openStream(bidirectional = true): Stream | null {
+    this.checkUsable();
+    return this.streams.open(bidirectional);
+  }
+
+  getStream(id: number): Stream | undefined {
+    return this.streams.get(id);
+  }
+
+  /**
+   * Sends an unreliable DATAGRAM (RFC 9221). Returns false when the peer does not accept
+   * DATAGRAM frames or this one is larger than it allows; throws when the connection is closed.
+   */
+  sendDatagram(data: Uint8Array): boolean {
+    this.checkUsable();
+    const max = this.peerParams?.maxDatagramFrameSize ?? 0;
+    // The frame (type + length varint + data) must fit the peer's limit (RFC 9221 §3).
+    if (max === 0 || data.length + 4 > max || data.length + 64 > this.opts.maxUdpPayload) {
+      return false;
+    }
+    if (this.datagramQueue.length >= 64) this.datagramQueue.shift();
+    this.datagramQueue.push(data.slice());
+    this.wake();
+    return true;
+  }
+
+  /** Largest DATAGRAM payload the peer accepts now (0 when unsupported). */
+  get maxDatagramSize(): number {
+    const max = this.peerParams?.maxDatagramFrameSize ?? 0;
+    return max === 0 ? 0 : Math.min(max - 4, this.opts.maxUdpPayload - 64);
+  }
+
+  /** Sends a PING (keep-alive or RTT probe). */
+  ping(): void {
+    this.checkUsable();
+    this.pingPending = true;
+    this.wake();
+  }
+
+  /** Starts a 1-RTT key update as soon as RFC 9001 §6.1 allows. */
+  updateKeys(): void {
+    this.checkUsable();
+    this.keyUpdateRequested = true;
+    this.wake();
+  }
+
+  /**
+   * Closes the connection with an application error code (RFC 9000 §10.2): CONNECTION_CLOSE is
+   * sent and the connection lingers in the closing state for three PTOs.
+   */
+  close(errorCode = 0, reason = ''): void {
+    if (this.state === 'closing' || this.state === 'draining' || this.state === 'closed') return;
+    this.enterClosing(
+      { source: 'local', errorCode, application: true, reason },
+      this.lastActivity,
+    );
+    this.wake();
+  }
+
+  /** Whether the connection is gone (the engine forgets it). */
+  get isClosed(): boolean {
+    return this.state === 'closed';
+  }
+
+  // ---- sans-IO driving -------------------------------------------------------------------
+
+  /** A datagram for this connection. Takes ownership of `data` (decrypted in place). */
+  receive(data: Uint8Array, local: SocketAddress, remote: SocketAddress, now: number): void {
+    if (this.state === 'closed' || this.state === 'draining') return;
+    this.lastNow = now;
+    this.pollIdle = false;
+    try {
+      processDatagram(this, data, local, remote, now);
+    } catch (e) {
+      this.onInternalError(e, now);
+    }
+  }
+
+  /** The next datagram to send, or null. */
+  poll(now: number): OutgoingDatagram | null {
+    if (this.state === 'closed' || this.state === 'draining') return null;
+    try {
+      const d = buildDatagram(this, now);
+      if (d === null) this.pollIdle = true;
+      return d;
+    } catch (e) {
+      this.onInternalError(e, now);
+      return null;
+    }
+  }
+
+  /** Earliest time (µs) this connection needs `onTimeout`; Infinity when none. */
+  nextTimeout(): number {
+    if (this.state === 'closed') return Infinity;
+    if (this.state === 'closing' || this.state === 'draining') return this.closeDeadline;
+    let t = Math.min(this.idleDeadline, this.keepAliveDeadline);
+    t = Math.min(t, this.path.sendControl.timerDeadline());
+    if (this.probePath) t = Math.min(t, this.probePath.challengeDeadline);
+    for (const s of this.spaces) if (!s.discarded) t = Math.min(t, s.tracker.ackDeadline());
+    if (this.oneRtt && this.oneRtt.prevRead) t = Math.min(t, this.oneRtt.prevDiscardAt);
+    if (!this.pollIdle && this.hasPendingSend()) {
+      t = Math.min(t, this.path.sendControl.nextSendTime(this.lastNow));
+    }
+    return t;
+  }
+
+  onTimeout(now: number): void {
+    if (this.state === 'closed') return;
+    this.lastNow = now;
+    this.pollIdle = false;
+    try {
+      this.handleTimers(now);
+    } catch (e) {
+      this.onInternalError(e, now);
+    }
+  }
+
+  // ---- internals used by receive.ts / assemble.ts ----------------------------------------
+
+  /** Set when a poll found nothing it could send: the send timer waits for new work. */
+  pollIdle = false;
+
+  /** New work for the sender (an API call or a stream event): the engine should poll. */
+  wake(): void {
+    this.pollIdle = false;
+    this.host.wake(this);
+  }
+
+  /** Whether anything but an ACK waits to be sent. */
+  hasPendingSend(): boolean {
+    if (this.closePending) return true;
+    if (this.pingPending || this.controlQueue.length > 0 || this.datagramQueue.length > 0) {
+      return true;
+    }
+    for (const s of this.spaces) if (!s.discarded && (s.hasCryptoToSend || s.probes > 0)) return true;
+    if (this.path.challenge && !this.path.challengeSent) return true;
+    if (this.probePath && (this.probePath.challenge && !this.probePath.challengeSent)) return true;
+    if (this.path.responses.length > 0 || (this.probePath?.responses.length ?? 0) > 0) return true;
+    if (this.oneRtt === null && this.zeroRttWrite === null) return false;
+    return this.streams.hasPendingSend;
+  }
+
+  /**
+   * Sending restarts the idle timer only for the first ack-eliciting packet after a receive
+   * (RFC 9000 §10.1), so a peer that went silent is noticed.
+   */
+  resetIdleOnSend(now: number): void {
+    if (this.sentSinceReceive) return;
+    this.resetIdle(now);
+    this.sentSinceReceive = true;
+  }
+
+  /** Records activity for the idle timer (RFC 9000 §10.1). */
+  resetIdle(now: number): void {
+    this.sentSinceReceive = false;
+    this.lastActivity = now;
+    const local = this.opts.idleTimeoutMs;
+    const peer = this.peerParams?.maxIdleTimeout ?? 0;
+    const ms = local === 0 ? peer : peer === 0 ? local : Math.min(local, peer);
+    if (ms === 0) {
+      this.idleDeadline = Infinity;
+    } else {
+      // RFC 9000 §10.1: at least three PTOs, so a few probes can still get through.
+      const floor = 3 * this.path.sendControl.rtt.ptoPeriod(true);
+      this.idleDeadline = now + Math.max(ms * 1000, floor);
+    }
+    this.keepAliveDeadline =
+      this.opts.keepAliveUs > 0 && this.state === 'established' ? now + this.opts.keepAliveUs : Infinity;
+  }
+
+  /** The current PTO period (for closing/draining and key discard timers). */
+  ptoPeriod(): number {
+    return this.path.sendControl.rtt.ptoPeriod(this.handshakeConfirmed);
+  }
+
+  /** Latches a protocol error and starts closing (first error wins). */
+  closeWithError(err: QuicError, now: number): void {
+    if (this.state === 'closing' || this.state === 'draining' || this.state === 'closed') return;
+    this.enterClosing(
+      {
+        source: 'local',
+        errorCode: err.code,
+        application: false,
+        reason: err.message,
+        frameType: err.frameType,
+      },
+      now,
+    );
+  }
+
+  /** The peer closed (CONNECTION_CLOSE received): draining (RFC 9000 §10.2.2). */
+  onPeerClose(info: CloseInfo, now: number): void {
+    if (this.state === 'draining' || this.state === 'closed') return;
+    if (this.state !== 'closing') this.closeInfo = info;
+    this.state = 'draining';
+    this.closePending = false;
+    this.closeDeadline = now + 3 * this.ptoPeriod();
+    this.qlog?.connectionClosed(this, info, now);
+  }
+
+  /** A stateless reset from the peer (RFC 9000 §10.3.1): straight to draining. */
+  onStatelessReset(now: number): void {
+    this.onPeerClose(
+      { source: 'stateless_reset', errorCode: 0, application: false, reason: 'stateless reset' },
+      now,
+    );
+  }
+
+  /** Version Negotiation rules out every version we speak (RFC 9000 §6.2). */
+  onVersionNegotiationFailure(versions: number[], now: number): void {
+    this.closeInfo = {
+      source: 'version_negotiation',
+      errorCode: TransportError.VERSION_NEGOTIATION_ERROR,
+      application: false,
+      reason: `server offers no version we speak (${versions.map((v) => '0x' + v.toString(16)).join(', ')})`,
+    };
+    this.finish(now);
+  }
+
+  /** Installs Initial keys from the DCID (RFC 9001 §5.2); again after a Retry. */
+  installInitialKeys(dcid: Uint8Array): void {
+    const keys = createInitialProtectors(this.provider, this.version, dcid);
+    const s = this.spaces[PnSpace.Initial];
+    s.read = this.isClient ? keys.server : keys.client;
+    s.write = this.isClient ? keys.client : keys.server;
+  }
+
+  /** Drops the keys and state of Initial or Handshake (RFC 9001 §4.9). */
+  discardSpace(space: PnSpace, now: number): void {
+    const s = this.spaces[space];
+    if (s.discarded) return;
+    s.discard();
+    this.path.sendControl.discardSpace(space, now);
+    this.qlog?.keyDiscarded(this, space, now);
+  }
+
+  /** The handshake is confirmed (RFC 9001 §4.1.2). */
+  confirmHandshake(now: number): void {
+    if (this.handshakeConfirmed) return;
+    this.handshakeConfirmed = true;
+    this.discardSpace(PnSpace.Handshake, now);
+    this.path.sendControl.onHandshakeConfirmed(now);
+    if (this.peerParams) this.localCids.topUp(this.peerParams.activeConnectionIdLimit);
+    if (this.isClient) this.emit('handshakeDone');
+    for (const t of this.pendingTickets.splice(0)) this.emit('sessionTicket', t);
+  }
+
+  /** Replays packets buffered before their keys arrived. */
+  replayUndecryptable(now: number): void {
+    if (this.undecryptable.length === 0) return;
+    const queued = this.undecryptable.splice(0);
+    for (const p of queued) processDatagram(this, p.data, p.local, p.remote, now);
+  }
+
+  // ---- internals -------------------------------------------------------------------------
+
+  private checkUsable(): void {
+    if (this.state === 'closing' || this.state === 'draining' || this.state === 'closed') {
+      throw new ConnectionClosedError(this.closeInfo);
+    }
+  }
+
+  private onInternalError(e: unknown, now: number): void {
+    if (e instanceof QuicError) {
+      this.closeWithError(e, now);
+      return;
+    }
+    // A bug of ours: close with INTERNAL_ERROR rather than take the process down.
+    const msg = e instanceof Error ? e.message : String(e);
+    this.closeWithError(new QuicError(TransportError.INTERNAL_ERROR, `internal error: ${msg}`), now);
+  }
+
+  private enterClosing(info: CloseInfo, now: number): void {
+    this.closeInfo = info;
+    this.state = 'closing';
+    this.closePending = true;
+    this.closeDeadline = now + 3 * this.ptoPeriod();
+    this.qlog?.connectionClosed(this, info, now);
+    // Nothing else is sent in the closing state (RFC 9000 §10.2.1).
+    this.controlQueue.length = 0;
+    this.datagramQueue.length = 0;
+  }
+
+  private finish(now: number): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.closePending = false;
+    const info = this.closeInfo ?? {
+      source: 'local',
+      errorCode: 0,
+      application: false,
+      reason: 'closed',
+    };
+    this.qlog?.connectionClosed(this, info, now);
+    this.qlog?.close();
+    this.emit('close', info);
+  }
+
+  private handleTimers(now: number): void {
+    if (this.state === 'closing' || this.state === 'draining') {
+      if (now >= this.closeDeadline) this.finish(now);
+      return;
+    }
+    if (now >= this.idleDeadline) {
+      this.closeInfo = {
+        source: 'idle_timeout',
+        errorCode: 0,
+        application: false,
+        reason: 'idle timeout',
+      };
+      this.finish(now);
+      return;
+    }
+    if (now >= this.keepAliveDeadline) {
+      this.pingPending = true;
+      this.keepAliveDeadline = now + this.opts.keepAliveUs;
+    }
+    this.oneRtt?.discardOld(now);
+    if (this.probePath && now >= this.probePath.challengeDeadline) {
+      // Validation of the new path failed (RFC 9000 §8.2.4): stay on the old one.
+      this.probePath = null;
+    }
+    const sc = this.path.sendControl;
+    if (now >= sc.timerDeadline()) {
+      const out = sc.onTimeout(now);
+      for (const p of out.lost) this.onFramesLost(p.frames);
+      if (out.probeCount > 0 && out.probeSpace !== null) {
+        this.armProbes(out.probeSpace, out.probeCount);
+      }
+      this.stats.onLossEvent(out.lost.length);
+      this.qlog?.metrics(this, now);
+    }
+  }
+
+  /** PTO: owe `count` ack-eliciting packets in `space`, carrying data in flight if any (RFC 9002 §6.2.4). */
+  private armProbes(space: PnSpace, count: number): void {
+    const s = this.spaces[space];
+    if (s.discarded) return;
+    s.probes = Math.max(s.probes, count);
+    // Retransmit unacknowledged CRYPTO data in the probe: what the peer most likely misses.
+    const log = this.path.sendControl.lossDetection.log(space);
+    for (const p of log.outstandingPackets()) {
+      for (const f of p.frames) {
+        if (f.k === 'crypto') s.cryptoSend.onLost(f.offset, f.length, false);
+      }
+    }
+  }
+
+  /** Frames of a lost packet go back to their queues (RFC 9000 §13.3). */
+  onFramesLost(frames: readonly SentFrame[]): void {
+    for (const f of frames) {
+      switch (f.k) {
+        case 'stream':
+          this.streams.onStreamDataLost(f.streamId, f.offset, f.length, f.fin);
+          break;
+        case 'crypto': {
+          const s = this.spaces[f.space];
+          if (!s.discarded) s.cryptoSend.onLost(f.offset, f.length, false);
+          break;
+        }
+        case 'stream_control':
+          this.streams.onControlFrameLost(f.frame);
+          break;
+        case 'control':
+          this.requeueControl(f.frame);
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  /** Frames of an acknowledged packet release their state. */
+  onFramesAcked(frames: readonly SentFrame[]): void {
+    for (const f of frames) {
+      switch (f.k) {
+        case 'stream':
+          this.streams.onStreamDataAcked(f.streamId, f.offset, f.length, f.fin);
+          break;
+        case 'crypto': {
+          const s = this.spaces[f.space];
+          if (!s.discarded) s.cryptoSend.onAcked(f.offset, f.length, false);
+          break;
+        }
+        case 'ack':
+          this.spaces[f.space].tracker.onAckAcked(f.largest);
+          break;
+        case 'stream_control':
+          this.streams.onControlFrameAcked(f.frame);
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  private requeueControl(frame: Frame): void {
+    switch (frame.kind) {
+      case 'new_connection_id':
+        if (this.localCids.isActive(frame.sequenceNumber)) this.controlQueue.push(frame);
+        break;
+      case 'handshake_done':
+      case 'retire_connection_id':
+      case 'new_token':
+        this.controlQueue.push(frame);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private buildLocalParams(init: ConnectionInit): TransportParameters {
+    const p = defaultTransportParameters();
+    p.maxIdleTimeout = this.opts.idleTimeoutMs;
+    p.maxUdpPayloadSize = this.opts.maxUdpPayload;
+    p.initialMaxData = this.opts.initialMaxData;
+    p.initialMaxStreamDataBidiLocal = this.opts.initialMaxStreamData;
+    p.initialMaxStreamDataBidiRemote = this.opts.initialMaxStreamData;
+    p.initialMaxStreamDataUni = this.opts.initialMaxStreamData;
+    p.initialMaxStreamsBidi = this.opts.maxStreamsBidi;
+    p.initialMaxStreamsUni = this.opts.maxStreamsUni;
+    p.ackDelayExponent = this.opts.ackDelayExponent;
+    p.maxAckDelay = this.opts.maxAckDelayMs;
+    p.disableActiveMigration = this.opts.disableActiveMigration;
+    p.activeConnectionIdLimit = 8;
+    p.maxDatagramFrameSize = this.opts.maxDatagramFrameSize;
+    p.initialSourceConnectionId = init.localCid;
+    if (!this.isClient) {
+      p.originalDestinationConnectionId = init.originalDcid;
+      p.statelessResetToken = init.localResetToken;
+      if (init.retrySourceCid) p.retrySourceConnectionId = init.retrySourceCid;
+    }
+    return p;
+  }
+
+  /** Client 0-RTT: the server's remembered limits apply to early data (RFC 9000 §7.4.1). */
+  private applyRememberedParams(p: TransportParameters): void {
+    this.streams.setPeerTransportParams(p);
+  }
+
+  private tlsCallbacks(): TlsCallbacks {
+    return {
+      onHandshakeData: (level, data) => {
+        const s = this.spaces[LEVEL_SPACE[level]!]!;
+        if (!s.discarded) s.cryptoSend.write(data);
+      },
+      onSecret: (level, direction, suite, secret) => this.onSecret(level, direction, suite, secret),
+      onPeerTransportParameters: (bytes) => this.onPeerTransportParameters(bytes),
+      onHandshakeComplete: () => this.onHandshakeComplete(),
+      onAlert: (alert, reason, transportError) => {
+        const code = transportError ?? cryptoError(alert);
+        this.closeWithError(new QuicError(code, reason), this.lastActivity);
+      },
+      onSessionTicket: (ticket) => {
+        if (this.handshakeConfirmed) this.emit('sessionTicket', ticket);
+        else this.pendingTickets.push(ticket);
+      },
+    };
+  }
+
+  private onSecret(
+    level: Level,
+    direction: 'read' | 'write',
+    suite: CipherSuiteName,
+    secret: Uint8Array,
+  ): void {
+    const keys = new PacketProtector(this.provider, suite, secret, this.version);
+    if (level === Level.EarlyData) {
+      if (direction === 'write') {
+        this.zeroRttWrite = keys;
+        this.earlyDataState = 'attempted';
+      } else {
+        this.zeroRttRead = keys;
+      }
+      return;
+    }
+    if (level === Level.Handshake) {
+      const s = this.spaces[PnSpace.Handshake];
+      if (direction === 'read') s.read = keys;
+      else s.write = keys;
+      if (s.read && s.write) this.path.sendControl.onHandshakeKeysAvailable();
+      this.replayUndecryptable(this.lastActivity);
+      return;
+    }
+    if (level === Level.Application) {
+      if (direction === 'read') this.appRead = keys;
+      else this.appWrite = keys;
+      if (this.appRead && this.appWrite && !this.oneRtt) {
+        this.oneRtt = new KeyPhases(this.appRead, this.appWrite);
+        if (this.isClient) this.zeroRttWrite = null; // 1-RTT replaces 0-RTT (RFC 9001 §4.9.3)
+        this.replayUndecryptable(this.lastActivity);
+      }
+    }
+  }
+
+  private onPeerTransportParameters(bytes: Uint8Array): void {
+    const p = decodeTransportParameters(bytes, this.isClient ? 'server' : 'client');
+    this.validatePeerParams(p);
+    const remembered = this.peerParams !== null;
+    this.peerParams = p;
+    if (remembered || this.earlyDataState !== 'none') {
+      // RFC 9000 §7.4.1: after 0-RTT the server may not reduce limits; the stream layer applies
+      // the new values where they are larger.
+    }
+    this.streams.setPeerTransportParams(p);
+    const sc = this.path.sendControl;
+    sc.setPeerMaxAckDelay(p.maxAckDelay * 1000);
+    const mds = Math.min(this.opts.maxUdpPayload, p.maxUdpPayloadSize);
+    sc.setMaxDatagramSize(mds);
+    this.greaseQuicBit = p.greaseQuicBit;
+    if (p.statelessResetToken) this.peerCids.setInitialResetToken(p.statelessResetToken);
+    this.host.onPeerResetTokens?.(this);
+    this.resetIdle(this.lastActivity);
+  }
+
+  /** RFC 9000 §7.3: authenticate the connection IDs through the transport parameters. */
+  private validatePeerParams(p: TransportParameters): void {
+    const fail = (msg: string): never => {
+      throw new QuicError(TransportError.TRANSPORT_PARAMETER_ERROR, msg);
+    };
+    if (this.isClient) {
+      if (!p.originalDestinationConnectionId) fail('missing original_destination_connection_id');
+      if (!bytesEqual(p.originalDestinationConnectionId!, this.originalDcid)) {
+        fail('original_destination_connection_id does not match');
+      }
+      if (!p.initialSourceConnectionId || !this.serverInitialScid) {
+        fail('missing initial_source_connection_id');
+      }
+      if (!bytesEqual(p.initialSourceConnectionId!, this.serverInitialScid!)) {
+        fail('initial_source_connection_id does not match the server SCID');
+      }
+      if (this.retryScid) {
+        if (!p.retrySourceConnectionId || !bytesEqual(p.retrySourceConnectionId, this.retryScid)) {
+          fail('retry_source_connection_id does not match the Retry');
+        }
+      } else if (p.retrySourceConnectionId) {
+        fail('retry_source_connection_id without a Retry');
+      }
+    } else {
+      if (!p.initialSourceConnectionId) fail('missing initial_source_connection_id');
+      if (!bytesEqual(p.initialSourceConnectionId!, this.peerCids.current.cid)) {
+        fail('initial_source_connection_id does not match the client SCID');
+      }
+    }
+  }
+
+  private onHandshakeComplete(): void {
+    const now = this.lastActivity;
+    this.handshakeTime = now - this.startTime;
+    this.state = 'established';
+    if (this.isClient) {
+      this.earlyDataState =
+        this.earlyDataState === 'attempted'
+          ? this.tls.earlyDataAccepted
+            ? 'accepted'
+            : 'rejected'
+          : this.earlyDataState;
+      if (this.earlyDataState === 'rejected') {
+        // RFC 9001 §4.6.2: everything sent in 0-RTT must be sent again in 1-RTT.
+        for (const p of this.path.sendControl.onZeroRttRejected(now)) this.onFramesLost(p.frames);
+      }
+      this.resetIdle(now);
+      return;
+    }
+    // Server: complete means confirmed (RFC 9001 §4.1.2).
+    this.controlQueue.push({ kind: 'handshake_done' });
+    const token = this.host.newToken?.(this.path.remote);
+    if (token) this.controlQueue.push({ kind: 'new_token', token });
+    this.confirmHandshake(now);
+    this.resetIdle(now);
+    this.emit('handshakeDone');
+  }
+
+  /** For logs: the original DCID in hex, which names qlog files. */
+  get traceId(): string {
+    return toHex(this.originalDcid);
+  }
+
+  /** A one-line description of the close for messages. */
+  static describeClose(info: CloseInfo): string {
+    const code = info.application
+      ? `application error 0x${info.errorCode.toString(16)}`
+      : transportErrorName(info.errorCode);
+    return info.reason ? `${code}: ${info.reason}` : code;
+  }
+}
+
+/** Thrown by API calls on a connection that is closing or closed. */
+export class ConnectionClosedError extends Error {
+  override name = 'ConnectionClosedError';
+  readonly code = 'ERR_QUIC_CONNECTION_CLOSED';
+  constructor(readonly info: CloseInfo | null) {
+    super(info ? `connection closed (${Connection.describeClose(info)})` : 'connection closed');
+  }
+}
+
+/** The reason phrase bytes of a close. */
+export function reasonBytes(info: CloseInfo): Uint8Array {
+  const b = utf8(info.reason);
+  return b.length > 256 ? b.subarray(0, 256) : b;
+}

@@ -1,0 +1,169 @@
+/**
+ * Handlers for received frames (RFC 9000 §19), after the receive pipeline checked that the frame
+ * type is allowed in its packet type. Violations throw QuicError with the RFC's code; the
+ * connection turns that into CONNECTION_CLOSE.
+ */
+import { PnSpace } from '../ack/pn-space.js';
+import type { SocketAddress } from '../util/address.js';
+import { fromUtf8 } from '../util/bytes.js';
+import { QuicError, TransportError } from '../wire/errors.js';
+import { FrameType, type AckFrame, type Frame } from '../wire/frame-types.js';
+import { PacketType } from '../wire/version.js';
+import type { Connection } from './connection.js';
+import { onPathChallenge, onPathResponse } from './migration.js';
+
+export function handleFrame(
+  conn: Connection,
+  frame: Frame,
+  space: PnSpace,
+  packetType: PacketType,
+  local: SocketAddress,
+  remote: SocketAddress,
+  now: number,
+): void {
+  switch (frame.kind) {
+    case 'padding':
+    case 'ping':
+      return;
+    case 'ack':
+      onAck(conn, frame, space, now);
+      return;
+    case 'crypto': {
+      const ready = conn.spaces[space].onCryptoFrame(frame.offset, frame.data);
+      if (ready) {
+        const level = space === PnSpace.Initial ? 0 : space === PnSpace.Handshake ? 2 : 3;
+        conn.tls.receive(level, ready);
+      }
+      return;
+    }
+    case 'stream':
+      conn.streams.onStreamFrame(frame);
+      return;
+    case 'reset_stream':
+      conn.streams.onResetStream(frame);
+      return;
+    case 'stop_sending':
+      conn.streams.onStopSending(frame);
+      return;
+    case 'max_data':
+      conn.streams.onMaxData(frame);
+      return;
+    case 'max_stream_data':
+      conn.streams.onMaxStreamData(frame);
+      return;
+    case 'max_streams':
+      conn.streams.onMaxStreams(frame);
+      return;
+    case 'data_blocked':
+      // The peer wants more connection credit; ours is driven by consumption (RFC 9000 §4.1).
+      return;
+    case 'stream_data_blocked':
+      conn.streams.onStreamDataBlocked(frame);
+      return;
+    case 'streams_blocked':
+      conn.streams.onStreamsBlocked(frame);
+      return;
+    case 'new_token':
+      // RFC 9000 §19.7: servers never receive NEW_TOKEN.
+      if (!conn.isClient) {
+        throw new QuicError(TransportError.PROTOCOL_VIOLATION, 'NEW_TOKEN sent by a client', FrameType.NEW_TOKEN);
+      }
+      conn.emit('newToken', frame.token.slice());
+      return;
+    case 'new_connection_id':
+      // RFC 9000 §19.15: a peer using zero-length CIDs cannot issue new ones.
+      if (conn.peerCids.current.cid.length === 0) {
+        throw new QuicError(
+          TransportError.PROTOCOL_VIOLATION,
+          'NEW_CONNECTION_ID from a peer using a zero-length CID',
+          FrameType.NEW_CONNECTION_ID,
+        );
+      }
+      conn.peerCids.add(frame);
+      for (const seq of conn.peerCids.toRetire.splice(0)) {
+        conn.controlQueue.push({ kind: 'retire_connection_id', sequenceNumber: seq });
+      }
+      conn.host.onPeerResetTokens?.(conn);
+      return;
+    case 'retire_connection_id': {
+      const dcid = conn.currentPacketDcid;
+      conn.localCids.retire(frame.sequenceNumber, dcid);
+      if (conn.peerParams) conn.localCids.topUp(conn.peerParams.activeConnectionIdLimit);
+      queueNewCids(conn);
+      return;
+    }
+    case 'path_challenge':
+      onPathChallenge(conn, frame.data, local, remote);
+      return;
+    case 'path_response':
+      onPathResponse(conn, frame.data, now);
+      return;
+    case 'connection_close':
+      conn.onPeerClose(
+        {
+          source: 'peer',
+          errorCode: frame.errorCode,
+          application: frame.application,
+          reason: fromUtf8(frame.reason),
+          ...(frame.application ? {} : { frameType: frame.frameType }),
+        },
+        now,
+      );
+      return;
+    case 'handshake_done':
+      // RFC 9000 §19.20: a server receiving HANDSHAKE_DONE is a PROTOCOL_VIOLATION.
+      if (!conn.isClient) {
+        throw new QuicError(
+          TransportError.PROTOCOL_VIOLATION,
+          'HANDSHAKE_DONE sent by a client',
+          FrameType.HANDSHAKE_DONE,
+        );
+      }
+      conn.confirmHandshake(now);
+      return;
+    case 'datagram':
+      // RFC 9221 §3: DATAGRAM without having advertised support is a PROTOCOL_VIOLATION.
+      if (conn.opts.maxDatagramFrameSize === 0 || frame.data.length > conn.opts.maxDatagramFrameSize) {
+        throw new QuicError(TransportError.PROTOCOL_VIOLATION, 'unexpected DATAGRAM frame', FrameType.DATAGRAM);
+      }
+      conn.emit('datagram', frame.data.slice());
+      return;
+    default: {
+      const never: never = frame;
+      throw new QuicError(TransportError.INTERNAL_ERROR, `unhandled frame ${String(never)}`);
+    }
+  }
+}
+
+/** NEW_CONNECTION_ID frames for CIDs issued but not yet announced. */
+export function queueNewCids(conn: Connection): void {
+  for (const c of conn.localCids.pending.splice(0)) {
+    conn.controlQueue.push({
+      kind: 'new_connection_id',
+      sequenceNumber: c.sequence,
+      retirePriorTo: 0,
+      connectionId: c.cid,
+      statelessResetToken: c.resetToken,
+    });
+  }
+}
+
+function onAck(conn: Connection, frame: AckFrame, space: PnSpace, now: number): void {
+  const sc = conn.path.sendControl;
+  const exponent = space === PnSpace.Application ? (conn.peerParams?.ackDelayExponent ?? 3) : 3;
+  const ackDelay = frame.ackDelay * 2 ** exponent;
+  const out = sc.onAckReceived(space, frame, ackDelay, now);
+  for (const p of out.newlyAcked) conn.onFramesAcked(p.frames);
+  for (const p of out.lost) conn.onFramesLost(p.frames);
+  if (out.lost.length > 0) conn.stats.onLossEvent(out.lost.length);
+  if (space === PnSpace.Application && conn.oneRtt) {
+    conn.oneRtt.onAckReceived(frame.ranges[0]!.largest);
+  }
+  // RFC 9001 §4.1.2: a client may consider the handshake confirmed on an ACK of a 1-RTT packet.
+  if (space === PnSpace.Application && conn.isClient && conn.handshakeComplete && out.newlyAcked.length > 0) {
+    if (out.newlyAcked.some((p) => p.pn >= conn.firstOneRttPn && conn.firstOneRttPn >= 0)) {
+      conn.confirmHandshake(now);
+    }
+  }
+  if (out.newlyAcked.length > 0 || out.lost.length > 0) conn.qlog?.metrics(conn, now);
+}

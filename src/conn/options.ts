@@ -1,0 +1,110 @@
+/**
+ * Per-connection options with their documented defaults. Times are in milliseconds in the
+ * user-facing options (like transport parameters) and microseconds inside the core.
+ */
+import type { CryptoProvider, KeyExchangeGroup } from '../crypto/provider.js';
+import type { CipherSuiteName } from '../tls/types.js';
+
+export interface ConnectionOptions {
+  /** ALPN protocols to offer (client) or accept (server), in preference order. Required. */
+  alpn: string[];
+  /** QUIC version to use (client) — 1 (0x00000001) or 2 (0x6b3343cf). Default 1. */
+  version?: number;
+  /** Congestion controller by registry name: 'newreno' | 'cubic' | a registered one. Default 'cubic'. */
+  congestionControl?: string;
+  /** Idle timeout we advertise, ms (RFC 9000 §10.1). Default 30 000. 0 disables it. */
+  idleTimeout?: number;
+  /** Send PING to keep the connection alive at this interval (ms); 0 = off. Default 0. */
+  keepAlive?: number;
+  /** Connection-level receive window we start with, bytes. Default 1 MiB. */
+  initialMaxData?: number;
+  /** Stream-level receive window we start with, bytes. Default 256 KiB. */
+  initialMaxStreamData?: number;
+  /** How far the receive windows may grow by auto-tuning, bytes. Default 16 MiB (connection) / 8 MiB (stream). */
+  maxConnectionWindow?: number;
+  maxStreamWindow?: number;
+  /** Peer-initiated streams we allow at once. Default 100 bidirectional, 100 unidirectional. */
+  maxStreamsBidi?: number;
+  maxStreamsUni?: number;
+  /** Bytes a stream's send buffer may hold before write() accepts less. Default 1 MiB. */
+  streamSendBuffer?: number;
+  /** Our max_ack_delay, ms (RFC 9000 §18.2). Default 25. */
+  maxAckDelay?: number;
+  /** Our ack_delay_exponent (RFC 9000 §18.2). Default 3. */
+  ackDelayExponent?: number;
+  /** Largest DATAGRAM frame we accept (RFC 9221 §3); 0 disables DATAGRAM. Default 0. */
+  maxDatagramFrameSize?: number;
+  /** Initial RTT estimate before a sample, ms (RFC 9002 §6.2.2). Default 333. */
+  initialRtt?: number;
+  /** Largest UDP payload we send, bytes. Default 1452 (fits 1500-byte Ethernet with IPv6). */
+  maxUdpPayload?: number;
+  /** Disable active migration (RFC 9000 §18.2). Default false. */
+  disableActiveMigration?: boolean;
+  /** TLS cipher suites, in preference order. Default all three, AES-128-GCM first. */
+  cipherSuites?: CipherSuiteName[];
+  /** Key exchange groups, in preference order. Default x25519, secp256r1, secp384r1. */
+  groups?: KeyExchangeGroup[];
+  /** Key log lines in SSLKEYLOGFILE format. */
+  keyLog?: (line: string) => void;
+  /** Crypto provider; default: the fastest per primitive on this runtime. */
+  crypto?: CryptoProvider;
+  /**
+   * Initiate a key update after this many packets sealed with one key (RFC 9001 §6.6 limits).
+   * Default: the AEAD confidentiality limit halved.
+   */
+  keyUpdateInterval?: number;
+}
+
+/** Options with every default filled in, in core units (µs for times). */
+export interface ResolvedOptions {
+  alpn: string[];
+  version: number;
+  congestionControl: string;
+  idleTimeoutMs: number;
+  keepAliveUs: number;
+  initialMaxData: number;
+  initialMaxStreamData: number;
+  maxConnectionWindow: number;
+  maxStreamWindow: number;
+  maxStreamsBidi: number;
+  maxStreamsUni: number;
+  streamSendBuffer: number;
+  maxAckDelayMs: number;
+  ackDelayExponent: number;
+  maxDatagramFrameSize: number;
+  initialRttUs: number;
+  maxUdpPayload: number;
+  disableActiveMigration: boolean;
+  keyUpdateInterval: number;
+}
+
+export function resolveOptions(o: ConnectionOptions): ResolvedOptions {
+  if (!Array.isArray(o.alpn) || o.alpn.length === 0) {
+    throw new TypeError('options.alpn must list at least one application protocol');
+  }
+  const maxUdpPayload = o.maxUdpPayload ?? 1452;
+  if (maxUdpPayload < 1200 || maxUdpPayload > 65527) {
+    throw new RangeError('options.maxUdpPayload must be within 1200..65527');
+  }
+  return {
+    alpn: o.alpn,
+    version: o.version ?? 1,
+    congestionControl: o.congestionControl ?? 'cubic',
+    idleTimeoutMs: o.idleTimeout ?? 30_000,
+    keepAliveUs: (o.keepAlive ?? 0) * 1000,
+    initialMaxData: o.initialMaxData ?? 1 << 20,
+    initialMaxStreamData: o.initialMaxStreamData ?? 256 * 1024,
+    maxConnectionWindow: o.maxConnectionWindow ?? 16 << 20,
+    maxStreamWindow: o.maxStreamWindow ?? 8 << 20,
+    maxStreamsBidi: o.maxStreamsBidi ?? 100,
+    maxStreamsUni: o.maxStreamsUni ?? 100,
+    streamSendBuffer: o.streamSendBuffer ?? 1 << 20,
+    maxAckDelayMs: o.maxAckDelay ?? 25,
+    ackDelayExponent: o.ackDelayExponent ?? 3,
+    maxDatagramFrameSize: o.maxDatagramFrameSize ?? 0,
+    initialRttUs: (o.initialRtt ?? 333) * 1000,
+    maxUdpPayload,
+    disableActiveMigration: o.disableActiveMigration ?? false,
+    keyUpdateInterval: o.keyUpdateInterval ?? 2 ** 22,
+  };
+}

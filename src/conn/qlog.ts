@@ -1,0 +1,33 @@
+/**
+ * qlog events (draft-ietf-quic-qlog-main-schema, -quic-events): the connection calls these hooks;
+ * when no sink is configured each call site is a single optional-chaining check (zero cost when
+ * off). The JSON-SEQ writer lives in qlog-writer.ts.
+ */
+import type { PacketType } from '../wire/version.js';
+import type { PnSpace } from '../ack/pn-space.js';
+import type { Connection, CloseInfo } from './connection.js';
+import type { SentFrame } from './sent-frames.js';
+
+export interface QlogSink {
+  connectionStarted(conn: Connection, now: number): void;
+  connectionClosed(conn: Connection, info: CloseInfo, now: number): void;
+  packetSent(conn: Connection, type: PacketType, pn: number, size: number, frames: readonly SentFrame[], now: number): void;
+  packetReceived(
+    conn: Connection,
+    type: PacketType,
+    pn: number,
+    size: number,
+    datagram: Uint8Array,
+    payloadStart: number,
+    payloadLength: number,
+    now: number,
+  ): void;
+  packetDropped?(conn: Connection, reason: string, size: number, now: number): void;
+  metrics(conn: Connection, now: number): void;
+  keyUpdated(conn: Connection, trigger: 'local_update' | 'remote_update', now: number): void;
+  keyDiscarded(conn: Connection, space: PnSpace, now: number): void;
+  retryReceived(conn: Connection, now: number): void;
+  closeSent(conn: Connection, now: number): void;
+  /** Flushes and ends the trace. */
+  close(): void;
+}

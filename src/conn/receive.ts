@@ -1,0 +1,304 @@
+/**
+ * The receive pipeline of a connection: a datagram is split into its coalesced packets
+ * (RFC 9000 §12.2); each packet's header protection is removed, its packet number expanded,
+ * its payload decrypted with the keys of its space and key phase (RFC 9001 §5, §6), and its
+ * frames checked against the packet type (§12.4) and dispatched (frames.ts).
+ */
+import { PnSpace } from '../ack/pn-space.js';
+import type { PacketProtector } from '../crypto/packet-protection.js';
+import { verifyRetryIntegrity } from '../crypto/retry.js';
+import { constantTimeEqual, bytesEqual } from '../util/bytes.js';
+import { sameAddress, type SocketAddress } from '../util/address.js';
+import { Reader } from '../util/cursor.js';
+import { QuicError, TransportError } from '../wire/errors.js';
+import {
+  decodeVersionNegotiation,
+  parseLongHeader,
+  parseShortHeader,
+  splitCoalesced,
+  type RetryHeader,
+} from '../wire/header.js';
+import { decodePacketNumber } from '../wire/packet-number.js';
+import { PacketType, isSupportedVersion } from '../wire/version.js';
+import { decodeFrame } from '../wire/frames.js';
+import { frameAllowedIn, isAckEliciting, isProbingFrame } from '../wire/frame-rules.js';
+import { frameTypeOf } from '../wire/frame-encode.js';
+import type { Connection } from './connection.js';
+import { handleFrame } from './frames-in.js';
+import { onPathPacket } from './migration.js';
+
+/** Packets kept while waiting for their keys (RFC 9001 §4.1.4 allows buffering a few). */
+const MAX_UNDECRYPTABLE = 16;
+
+const reader = new Reader(new Uint8Array(0));
+
+export function processDatagram(
+  conn: Connection,
+  data: Uint8Array,
+  local: SocketAddress,
+  remote: SocketAddress,
+  now: number,
+): void {
+  conn.stats.datagramsReceived++;
+  conn.stats.bytesReceived += data.length;
+  // Anti-amplification accounting per path (RFC 9000 §8.1, §9.3.1).
+  const path = conn.path;
+  if (sameAddress(remote, path.remote) && sameAddress(local, path.local)) {
+    path.onDatagramReceived(data.length);
+    path.sendControl.onDatagramReceived(data.length, now);
+  } else if (conn.probePath && sameAddress(remote, conn.probePath.remote)) {
+    conn.probePath.onDatagramReceived(data.length);
+  }
+
+  if (data.length > 0 && (data[0]! & 0x80) !== 0 && data.length >= 5) {
+    const version = ((data[1]! << 24) | (data[2]! << 16) | (data[3]! << 8) | data[4]!) >>> 0;
+    if (version === 0) {
+      handleVersionNegotiation(conn, data, now);
+      return;
+    }
+  }
+
+  const spans = splitCoalesced(data, conn.host.localCidLength);
+  let anyProcessed = false;
+  let firstFailed = false;
+  for (let i = 0; i < spans.length; i++) {
+    const span = spans[i]!;
+    const result = processPacket(conn, data, span.start, span.end, local, remote, now);
+    if (result === 'processed') anyProcessed = true;
+    else if (i === 0 && result === 'failed') firstFailed = true;
+    if (conn.state === 'draining' || conn.state === 'closed') return;
+  }
+  if (anyProcessed) {
+    conn.resetIdle(now);
+  } else if (spans.length > 0 && firstFailed && (data[0]! & 0x80) === 0) {
+    // RFC 9000 §10.3.1: a short-header datagram we cannot decrypt may be a stateless reset.
+    if (isStatelessReset(data, conn.peerCids.resetTokens())) conn.onStatelessReset(now);
+  }
+}
+
+type PacketResult = 'processed' | 'dropped' | 'failed' | 'buffered';
+
+function processPacket(
+  conn: Connection,
+  data: Uint8Array,
+  start: number,
+  end: number,
+  local: SocketAddress,
+  remote: SocketAddress,
+  now: number,
+): PacketResult {
+  const first = data[start]!;
+  let packetType: PacketType;
+  let pnOffset: number;
+  let space: PnSpace;
+  let keys: PacketProtector | null;
+  const long = (first & 0x80) !== 0;
+  if (long) {
+    // We never advertise grease_quic_bit, so a zero QUIC bit is dropped (RFC 9287 §3).
+    const h = parseLongHeader(data, start);
+    if ('drop' in h) return 'dropped';
+    if (h.type === PacketType.Retry) {
+      handleRetry(conn, h, data.subarray(start, end), now);
+      return 'dropped';
+    }
+    // RFC 9000 §5.2: packets of another version on this connection are dropped.
+    if (h.version !== conn.version) return 'dropped';
+    packetType = h.type;
+    pnOffset = h.pnOffset;
+    end = h.end;
+    if (h.type === PacketType.Initial) {
+      space = PnSpace.Initial;
+      keys = conn.spaces[PnSpace.Initial].read;
+      // RFC 9000 §17.2.2: a server's Initial has no token.
+      if (conn.isClient && h.token.length > 0) return 'dropped';
+    } else if (h.type === PacketType.Handshake) {
+      space = PnSpace.Handshake;
+      keys = conn.spaces[PnSpace.Handshake].read;
+    } else {
+      // 0-RTT: only a server receives it (RFC 9000 §17.2.3).
+      if (conn.isClient) return 'dropped';
+      space = PnSpace.Application;
+      keys = conn.zeroRttRead;
+      if (!keys && conn.oneRtt) return 'dropped'; // rejected or over
+    }
+    if (conn.spaces[space].discarded) return 'dropped';
+    if (!keys) return bufferPacket(conn, data, start, end, local, remote);
+    if (conn.isClient && h.type === PacketType.Initial && conn.serverInitialScid === null) {
+      // The server's first Initial: its SCID becomes our DCID (RFC 9000 §7.2).
+      conn.serverInitialScid = h.scid.slice();
+      conn.peerCids.replaceInitial(h.scid.slice());
+    }
+    conn.currentPacketDcid = h.dcid;
+  } else {
+    const h = parseShortHeader(data, start, conn.host.localCidLength);
+    if ('drop' in h) return 'dropped';
+    conn.currentPacketDcid = h.dcid;
+    packetType = PacketType.OneRtt;
+    pnOffset = h.pnOffset;
+    space = PnSpace.Application;
+    if (!conn.oneRtt) return bufferPacket(conn, data, start, end, local, remote);
+    keys = conn.oneRtt.read;
+  }
+
+  const pnLength = keys.removeHeaderProtection(data, start, pnOffset, end);
+  if (pnLength < 0) return 'dropped';
+  const s = conn.spaces[space];
+  const pn = decodePacketNumber(s.tracker.largestReceived, keys.truncatedPn, pnLength * 8);
+  const unmasked = data[start]!;
+
+  let nextPhase = false;
+  if (packetType === PacketType.OneRtt) {
+    const sel = conn.oneRtt!.select((unmasked & 0x04) !== 0, pn);
+    if (!sel) return 'failed';
+    keys = sel.keys;
+    nextPhase = sel.next;
+  }
+  const payloadLength = keys.openPayload(data, start, pnOffset, pnLength, pn, end);
+  if (payloadLength < 0) {
+    conn.stats.packetsDropped++;
+    // RFC 9001 §6.6: too many forgeries under one key end the connection.
+    if (keys.authFailures > keys.suite.integrityLimit) {
+      throw new QuicError(TransportError.AEAD_LIMIT_REACHED, 'AEAD integrity limit reached');
+    }
+    return 'failed';
+  }
+  // RFC 9000 §17.2, §17.3.1: reserved bits must be zero after removing protection.
+  if ((unmasked & (long ? 0x0c : 0x18)) !== 0) {
+    throw new QuicError(TransportError.PROTOCOL_VIOLATION, 'reserved header bits are set');
+  }
+  if (s.tracker.isDuplicate(pn)) return 'dropped';
+  if (packetType === PacketType.OneRtt) {
+    const phases = conn.oneRtt!;
+    if (nextPhase) {
+      phases.commitPeerUpdate(pn, now + 3 * conn.ptoPeriod());
+      conn.qlog?.keyUpdated(conn, 'remote_update', now);
+    } else {
+      phases.onPacketOpened(pn);
+    }
+    // The server may drop 0-RTT keys once 1-RTT packets arrive (RFC 9001 §4.9.3).
+    if (!conn.isClient) conn.zeroRttRead = null;
+  }
+
+  const payloadStart = pnOffset + pnLength;
+  const ackEliciting = processFrames(
+    conn,
+    data,
+    payloadStart,
+    payloadStart + payloadLength,
+    packetType,
+    space,
+    pn,
+    local,
+    remote,
+    now,
+  );
+  s.tracker.onPacketReceived(pn, ackEliciting.eliciting, now);
+  conn.stats.packetsReceived++;
+  conn.qlog?.packetReceived(conn, packetType, pn, end - start, data, payloadStart, payloadLength, now);
+
+  if (packetType === PacketType.Handshake && !conn.isClient) {
+    // RFC 9001 §4.9.1: a server discards Initial keys at the first Handshake packet, which also
+    // validates the client's address (RFC 9000 §8.1).
+    if (!conn.addressValidated) {
+      conn.addressValidated = true;
+      conn.path.markValidated(now);
+    }
+    conn.discardSpace(PnSpace.Initial, now);
+  }
+  if (packetType === PacketType.OneRtt) {
+    onPathPacket(conn, local, remote, pn, ackEliciting.nonProbing, now);
+  }
+  return 'processed';
+}
+
+function processFrames(
+  conn: Connection,
+  data: Uint8Array,
+  start: number,
+  end: number,
+  packetType: PacketType,
+  space: PnSpace,
+  pn: number,
+  local: SocketAddress,
+  remote: SocketAddress,
+  now: number,
+): { eliciting: boolean; nonProbing: boolean } {
+  if (start === end) {
+    // RFC 9000 §12.4: a packet with no frames is a PROTOCOL_VIOLATION.
+    throw new QuicError(TransportError.PROTOCOL_VIOLATION, 'packet without frames');
+  }
+  const r = reader.reset(data, start, end);
+  let eliciting = false;
+  let nonProbing = false;
+  while (r.remaining > 0) {
+    const frame = decodeFrame(r);
+    const type = frameTypeOf(frame);
+    if (!frameAllowedIn(type, packetType)) {
+      throw new QuicError(
+        TransportError.PROTOCOL_VIOLATION,
+        `${frame.kind} frame not allowed in this packet type`,
+        type,
+      );
+    }
+    if (isAckEliciting(frame.kind)) eliciting = true;
+    if (!isProbingFrame(frame.kind)) nonProbing = true;
+    handleFrame(conn, frame, space, packetType, local, remote, now);
+    if (conn.state === 'draining' || conn.state === 'closed') break;
+  }
+  return { eliciting, nonProbing };
+}
+
+function bufferPacket(
+  conn: Connection,
+  data: Uint8Array,
+  start: number,
+  end: number,
+  local: SocketAddress,
+  remote: SocketAddress,
+): PacketResult {
+  if (conn.undecryptable.length < MAX_UNDECRYPTABLE) {
+    conn.undecryptable.push({ data: data.slice(start, end), local, remote });
+  }
+  return 'buffered';
+}
+
+/** RFC 9000 §17.2.5.2: a client follows at most one Retry, before any server Initial. */
+function handleRetry(conn: Connection, h: RetryHeader, packet: Uint8Array, now: number): void {
+  if (!conn.isClient || conn.retryScid !== null || conn.serverInitialScid !== null) return;
+  // RFC 9000 §17.2.5.2: a Retry whose SCID equals our DCID is discarded.
+  if (bytesEqual(h.scid, conn.originalDcid)) return;
+  if (!verifyRetryIntegrity(conn.provider, h.version, conn.originalDcid, packet)) return;
+  conn.retryScid = h.scid.slice();
+  conn.token = h.token.slice();
+  conn.peerCids.replaceInitial(h.scid.slice());
+  conn.installInitialKeys(h.scid);
+  // Everything sent in Initial packets is sent again with the new keys and token.
+  const s = conn.spaces[PnSpace.Initial];
+  for (const p of conn.path.sendControl.discardSpace(PnSpace.Initial, now)) {
+    conn.onFramesLost(p.frames);
+  }
+  s.cryptoSend.onLost(0, s.cryptoSend.sentOffset, false);
+  conn.stats.retry = true;
+  conn.qlog?.retryReceived(conn, now);
+}
+
+function handleVersionNegotiation(conn: Connection, data: Uint8Array, now: number): void {
+  // RFC 9000 §6.2: only a client, only before it received anything else, and only if the
+  // packet does not list the version we chose.
+  if (!conn.isClient || conn.serverInitialScid !== null || conn.retryScid !== null) return;
+  const vn = decodeVersionNegotiation(data);
+  if ('drop' in vn) return;
+  if (vn.versions.includes(conn.version)) return;
+  const usable = vn.versions.filter((v) => isSupportedVersion(v));
+  conn.onVersionNegotiationFailure(usable.length > 0 ? usable : vn.versions, now);
+}
+
+/** Whether a datagram that failed to decrypt ends with one of the peer's reset tokens (RFC 9000 §10.3.1). */
+export function isStatelessReset(datagram: Uint8Array, tokens: readonly Uint8Array[]): boolean {
+  // The smallest stateless reset: 5 unpredictable bytes and the 16-byte token (§10.3).
+  if (datagram.length < 21) return false;
+  const tail = datagram.subarray(datagram.length - 16);
+  let found = false;
+  for (const t of tokens) if (constantTimeEqual(t, tail)) found = true;
+  return found;
+}

@@ -1,0 +1,27 @@
+/**
+ * What a sent packet carried, kept in its sent-packet record (DESIGN.md §1.5: retransmit frames,
+ * not packets). On acknowledgement the descriptors release state; on loss they go back to the
+ * queues, re-generated with current values where the frame carries state (RFC 9000 §13.3).
+ */
+import type { Frame } from '../wire/frame-types.js';
+import type { StreamControlFrame } from '../stream/frame-size.js';
+import type { PnSpace } from '../ack/pn-space.js';
+
+export type SentFrame =
+  /** STREAM data [offset, offset+length), with FIN. */
+  | { k: 'stream'; streamId: number; offset: number; length: number; fin: boolean }
+  /** CRYPTO data of a space. */
+  | { k: 'crypto'; space: PnSpace; offset: number; length: number }
+  /** An ACK frame whose largest acknowledged is `largest` (RFC 9000 §13.2.4). */
+  | { k: 'ack'; space: PnSpace; largest: number }
+  /** Flow-control and stream control frames owned by the stream layer. */
+  | { k: 'stream_control'; frame: StreamControlFrame }
+  /**
+   * Connection frames resent as they were when still relevant: NEW_CONNECTION_ID,
+   * RETIRE_CONNECTION_ID, NEW_TOKEN, HANDSHAKE_DONE (RFC 9000 §13.3).
+   */
+  | { k: 'control'; frame: Frame }
+  /** PING, PADDING, DATAGRAM, PATH_CHALLENGE/RESPONSE, CONNECTION_CLOSE: nothing to redo. */
+  | { k: 'none' };
+
+export const NOTHING: SentFrame = { k: 'none' };

@@ -1,0 +1,53 @@
+/** Connection counters for `connection.stats()` and the `--stats` line of `tsquic get`. */
+export class ConnectionStats {
+  datagramsSent = 0;
+  datagramsReceived = 0;
+  bytesSent = 0;
+  bytesReceived = 0;
+  packetsSent = 0;
+  packetsReceived = 0;
+  /** Packets that failed decryption or were malformed and dropped. */
+  packetsDropped = 0;
+  packetsLost = 0;
+  /** Loss events (an ACK or timeout that declared packets lost). */
+  lossEvents = 0;
+  streamBytesSent = 0;
+  migrations = 0;
+  retry = false;
+
+  onLossEvent(lost: number): void {
+    if (lost === 0) return;
+    this.packetsLost += lost;
+    this.lossEvents++;
+  }
+}
+
+/** A snapshot of a connection's statistics. */
+export interface ConnectionStatsSnapshot {
+  version: number;
+  alpn: string | null;
+  cipher: string | null;
+  group: string | null;
+  retry: boolean;
+  resumed: boolean;
+  earlyDataAccepted: boolean;
+  /** Handshake duration in ms, -1 while it runs. */
+  handshakeMs: number;
+  bytesSent: number;
+  bytesReceived: number;
+  packetsSent: number;
+  packetsReceived: number;
+  packetsLost: number;
+  packetsDropped: number;
+  /** Smoothed, minimum and latest RTT of the active path, ms. */
+  srttMs: number;
+  minRttMs: number;
+  latestRttMs: number;
+  rttVarMs: number;
+  cwnd: number;
+  bytesInFlight: number;
+  keyUpdates: number;
+  migrated: boolean;
+  migrations: number;
+  streamsOpen: number;
+}

@@ -1,0 +1,286 @@
+/**
+ * The `node` crypto provider: every primitive on node:crypto (OpenSSL), synchronous.
+ *
+ * Per-packet costs and what is reused (measured in bench/crypto.ts): node has no way to re-key
+ * or re-nonce an existing GCM/ChaCha20-Poly1305 cipher object, so each seal/open creates one
+ * Cipheriv; everything else — the key bytes, the AEAD wrapper, the ECB header-protection cipher —
+ * is created once per key. Passing a KeyObject instead of raw key bytes was measured: no gain.
+ */
+import {
+  createCipheriv,
+  createDecipheriv,
+  createECDH,
+  createHash,
+  createHmac,
+  createPublicKey,
+  diffieHellman,
+  generateKeyPairSync,
+  randomBytes,
+  type Cipher,
+  type CipherGCM,
+  type CipherGCMTypes,
+  type DecipherGCM,
+  type KeyObject,
+} from 'node:crypto';
+import { fromHex } from '../util/bytes.js';
+import type {
+  Aead,
+  AeadAlg,
+  CryptoProvider,
+  HashAlg,
+  HeaderProtection,
+  HpAlg,
+  KeyExchangeGroup,
+  KeyShare,
+} from './provider.js';
+import { nodeSigning } from './signing-node.js';
+import {
+  checkAeadKey,
+  checkHkdfExpandLength,
+  checkHpKey,
+  hashLength,
+  isAllZero,
+} from './alg-params.js';
+
+const TAG_LENGTH = 16;
+// One options object for every cipher: nothing to allocate per packet.
+const AEAD_OPTIONS = { authTagLength: TAG_LENGTH };
+
+/** A plain Uint8Array view of a Buffer: callers must not meet Buffer's non-copying slice(). */
+function plain(b: Buffer): Uint8Array {
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+function hash(alg: HashAlg, data: Uint8Array): Uint8Array {
+  return plain(createHash(alg).update(data).digest());
+}
+
+function hmac(alg: HashAlg, key: Uint8Array, data: Uint8Array): Uint8Array {
+  return plain(createHmac(alg, key).update(data).digest());
+}
+
+/** RFC 5869 §2.2: PRK = HMAC-Hash(salt, IKM), salt defaulting to HashLen zeros. */
+function hkdfExtract(alg: HashAlg, salt: Uint8Array, ikm: Uint8Array): Uint8Array {
+  return hmac(alg, salt.length === 0 ? new Uint8Array(hashLength(alg)) : salt, ikm);
+}
+
+/**
+ * RFC 5869 §2.3 on HMAC: node's hkdfSync always runs Extract first, which TLS 1.3's
+ * Expand-Label must not do.
+ */
+function hkdfExpand(alg: HashAlg, prk: Uint8Array, info: Uint8Array, length: number): Uint8Array {
+  const n = hashLength(alg);
+  checkHkdfExpandLength(n, length);
+  const out = new Uint8Array(length);
+  const counter = new Uint8Array(1);
+  let previous: Uint8Array = new Uint8Array(0);
+  // T(i) = HMAC-Hash(PRK, T(i-1) | info | i), OKM = first L octets of T(1) | T(2) | ...
+  for (let filled = 0, i = 1; filled < length; i++) {
+    counter[0] = i;
+    previous = plain(createHmac(alg, prk).update(previous).update(info).update(counter).digest());
+    out.set(previous.subarray(0, Math.min(n, length - filled)), filled);
+    filled += n;
+  }
+  return out;
+}
+
+class NodeAead implements Aead {
+  private readonly key: Uint8Array;
+  // The three AEADs share the GCM-style API (setAAD, getAuthTag, setAuthTag); node types
+  // chacha20-poly1305 separately only to make setAAD's plaintextLength mandatory, which it
+  // does not need for this AEAD.
+  private readonly cipher: CipherGCMTypes;
+
+  constructor(
+    readonly alg: AeadAlg,
+    key: Uint8Array,
+  ) {
+    checkAeadKey(alg, key);
+    this.key = key.slice();
+    this.cipher = alg as CipherGCMTypes;
+  }
+
+  seal(
+    nonce: Uint8Array,
+    aad: Uint8Array,
+    plaintext: Uint8Array,
+    out: Uint8Array,
+    outOffset: number,
+  ): number {
+    const c: CipherGCM = createCipheriv(this.cipher, this.key, nonce, AEAD_OPTIONS);
+    c.setAAD(aad);
+    const ct = c.update(plaintext);
+    c.final(); // stream modes: nothing is held back
+    out.set(ct, outOffset);
+    out.set(c.getAuthTag(), outOffset + ct.length);
+    return ct.length + TAG_LENGTH;
+  }
+
+  open(
+    nonce: Uint8Array,
+    aad: Uint8Array,
+    ciphertext: Uint8Array,
+    out: Uint8Array,
+    outOffset: number,
+  ): number {
+    const length = ciphertext.length - TAG_LENGTH;
+    if (length < 0) return -1;
+    const d: DecipherGCM = createDecipheriv(this.cipher, this.key, nonce, AEAD_OPTIONS);
+    d.setAAD(aad);
+    d.setAuthTag(ciphertext.subarray(length));
+    const pt = d.update(ciphertext.subarray(0, length));
+    try {
+      // OpenSSL reports a tag mismatch only by failing final(); `out` is written only after
+      // it succeeded, so a failed open leaves the buffer as it was.
+      d.final();
+    } catch {
+      return -1;
+    }
+    out.set(pt, outOffset);
+    return length;
+  }
+}
+
+/** AES-ECB header protection (RFC 9001 §5.4.3) with one cipher object reused for every mask. */
+class NodeAesHeaderProtection implements HeaderProtection {
+  private readonly ecb: Cipher;
+
+  constructor(alg: 'aes-128-ecb' | 'aes-256-ecb', key: Uint8Array) {
+    this.ecb = createCipheriv(alg, key, null);
+    // One 16-byte block in, one block out, per update(): no padding state carries over.
+    this.ecb.setAutoPadding(false);
+  }
+
+  mask(sample: Uint8Array, mask: Uint8Array): void {
+    const block = this.ecb.update(sample.subarray(0, 16));
+    for (let i = 0; i < 5; i++) mask[i] = block[i]!;
+  }
+}
+
+const FIVE_ZEROS = new Uint8Array(5);
+
+/**
+ * ChaCha20 header protection (RFC 9001 §5.4.4). Node's 'chacha20' takes a 16-byte IV made of a
+ * 4-byte little-endian block counter and a 12-byte nonce — exactly the layout of the sample —
+ * but it binds the IV at creation, so each mask needs a new cipher object.
+ */
+class NodeChaChaHeaderProtection implements HeaderProtection {
+  private readonly key: Uint8Array;
+
+  constructor(key: Uint8Array) {
+    this.key = key.slice();
+  }
+
+  mask(sample: Uint8Array, mask: Uint8Array): void {
+    const stream = createCipheriv('chacha20', this.key, sample.subarray(0, 16)).update(FIVE_ZEROS);
+    for (let i = 0; i < 5; i++) mask[i] = stream[i]!;
+  }
+}
+
+function createAead(alg: AeadAlg, key: Uint8Array): Aead {
+  return new NodeAead(alg, key);
+}
+
+function createHeaderProtection(alg: HpAlg, key: Uint8Array): HeaderProtection {
+  checkHpKey(alg, key);
+  return alg === 'chacha20'
+    ? new NodeChaChaHeaderProtection(key)
+    : new NodeAesHeaderProtection(alg, key);
+}
+
+// SubjectPublicKeyInfo header of an X25519 key (RFC 8410 §4): SEQUENCE { SEQUENCE { OID
+// 1.3.101.110 }, BIT STRING (33 bytes: 0 unused bits + 32 key bytes) }. Node imports raw X25519
+// keys only through SPKI (or JWK).
+const X25519_SPKI_PREFIX = fromHex('302a300506032b656e032100');
+
+class NodeX25519Share implements KeyShare {
+  readonly group = 'x25519' as const;
+  readonly publicKey: Uint8Array;
+  private readonly privateKey: KeyObject;
+
+  constructor() {
+    const { publicKey, privateKey } = generateKeyPairSync('x25519');
+    this.privateKey = privateKey;
+    const spki = publicKey.export({ type: 'spki', format: 'der' });
+    this.publicKey = plain(spki).slice(X25519_SPKI_PREFIX.length);
+  }
+
+  deriveSecret(peerPublicKey: Uint8Array): Uint8Array | null {
+    // RFC 8446 §4.2.8.2: X25519 key shares are exactly 32 bytes.
+    if (peerPublicKey.length !== 32) return null;
+    const spki = new Uint8Array(X25519_SPKI_PREFIX.length + 32);
+    spki.set(X25519_SPKI_PREFIX);
+    spki.set(peerPublicKey, X25519_SPKI_PREFIX.length);
+    let secret: Uint8Array;
+    try {
+      const publicKey = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
+      secret = plain(diffieHellman({ privateKey: this.privateKey, publicKey }));
+    } catch {
+      return null;
+    }
+    // RFC 8446 §7.4.2: an all-zero X25519 result (a low-order peer point) must be rejected.
+    return isAllZero(secret) ? null : secret;
+  }
+}
+
+const NODE_CURVE = { secp256r1: 'prime256v1', secp384r1: 'secp384r1' } as const;
+const POINT_LENGTH = { secp256r1: 65, secp384r1: 97 } as const;
+
+class NodeEcdhShare implements KeyShare {
+  readonly publicKey: Uint8Array;
+  private readonly ecdh: ReturnType<typeof createECDH>;
+
+  constructor(readonly group: 'secp256r1' | 'secp384r1') {
+    this.ecdh = createECDH(NODE_CURVE[group]);
+    // Uncompressed point 0x04 || X || Y (RFC 8446 §4.2.8.2).
+    this.publicKey = plain(this.ecdh.generateKeys());
+  }
+
+  deriveSecret(peerPublicKey: Uint8Array): Uint8Array | null {
+    // RFC 8446 §4.2.8.2: TLS 1.3 allows only the uncompressed form.
+    if (peerPublicKey.length !== POINT_LENGTH[this.group] || peerPublicKey[0] !== 0x04) {
+      return null;
+    }
+    try {
+      // OpenSSL checks that the point is on the curve; the result is the X coordinate
+      // (RFC 8446 §7.4.1).
+      return plain(this.ecdh.computeSecret(peerPublicKey));
+    } catch {
+      return null;
+    }
+  }
+}
+
+function generateKeyShare(group: KeyExchangeGroup): KeyShare {
+  switch (group) {
+    case 'x25519':
+      return new NodeX25519Share();
+    case 'secp256r1':
+    case 'secp384r1':
+      return new NodeEcdhShare(group);
+    default:
+      throw new TypeError(`unsupported key exchange group ${String(group)}`);
+  }
+}
+
+function random(n: number): Uint8Array {
+  return plain(randomBytes(n));
+}
+
+/** The parts of the node provider other than signing; the default provider picks from them. */
+export const nodePrimitives = {
+  random,
+  hash,
+  hmac,
+  hkdfExtract,
+  hkdfExpand,
+  createAead,
+  createHeaderProtection,
+  generateKeyShare,
+} satisfies Partial<CryptoProvider>;
+
+export const nodeProvider: CryptoProvider = {
+  name: 'node',
+  ...nodeSigning,
+  ...nodePrimitives,
+};

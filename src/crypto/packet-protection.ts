@@ -1,0 +1,265 @@
+/**
+ * QUIC packet protection (RFC 9001 §5): AEAD payload protection and header protection, and the
+ * key-update derivation (RFC 9001 §6).
+ *
+ * A `PacketProtector` is built once per (provider, suite, secret, version) and holds the AEAD
+ * object, the header-protection object, the static IV and scratch buffers, so that protecting or
+ * unprotecting a packet throws nothing and allocates nothing of its own (the provider's
+ * primitives may: node:crypto returns fresh Buffers). Everything works in place on the datagram
+ * buffer, with packets addressed by offsets so coalesced packets need no copies.
+ */
+import type { Aead, CryptoProvider, HashAlg, HeaderProtection } from './provider.js';
+import { hkdfExpandLabel } from './hkdf.js';
+import { versionCryptoParams } from './quic-versions.js';
+import { cipherSuiteByName, type CipherSuite, type CipherSuiteName } from './suites.js';
+
+const EMPTY = new Uint8Array(0);
+
+/** AEAD tag length of every QUIC cipher suite (RFC 9001 §5.3). */
+export const AEAD_TAG_LENGTH = 16;
+/** Header protection samples 16 bytes starting 4 bytes after the packet number (RFC 9001 §5.4.2). */
+export const HP_SAMPLE_OFFSET = 4;
+export const HP_SAMPLE_LENGTH = 16;
+
+export interface PacketKeys {
+  readonly key: Uint8Array;
+  readonly iv: Uint8Array;
+  readonly hp: Uint8Array;
+}
+
+/** The packet protection key, IV and header protection key of a secret (RFC 9001 §5.1). */
+export function derivePacketKeys(
+  provider: CryptoProvider,
+  suite: CipherSuite,
+  secret: Uint8Array,
+  version: number,
+): PacketKeys {
+  const labels = versionCryptoParams(version);
+  return {
+    key: hkdfExpandLabel(provider, suite.hash, secret, labels.keyLabel, EMPTY, suite.keyLength),
+    iv: hkdfExpandLabel(provider, suite.hash, secret, labels.ivLabel, EMPTY, suite.ivLength),
+    hp: hkdfExpandLabel(provider, suite.hash, secret, labels.hpLabel, EMPTY, suite.keyLength),
+  };
+}
+
+/**
+ * The secret of the next key phase (RFC 9001 §6.1):
+ * secret_<n+1> = HKDF-Expand-Label(secret_<n>, "quic ku", "", Hash.length), "quicv2 ku" for v2
+ * (RFC 9369 §3.3.2).
+ */
+export function nextTrafficSecret(
+  provider: CryptoProvider,
+  hash: HashAlg,
+  secret: Uint8Array,
+  version: number,
+): Uint8Array {
+  return hkdfExpandLabel(
+    provider,
+    hash,
+    secret,
+    versionCryptoParams(version).kuLabel,
+    EMPTY,
+    secret.length,
+  );
+}
+
+/**
+ * Protects and unprotects packets with the keys of one traffic secret.
+ *
+ * Sending: write the header (first byte through the packet number, with the Length field
+ * already counting the 16-byte tag) and the plaintext payload into a buffer with 16 bytes of
+ * room after the payload, then call `protect`.
+ *
+ * Receiving is two steps, because a 1-RTT receiver must read the key phase bit before it knows
+ * which keys decrypt the payload (RFC 9001 §6.3): `removeHeaderProtection` (the header-protection
+ * key never changes across key updates, so any generation's protector does it), then
+ * `openPayload` with the protector of the right key phase.
+ */
+export class PacketProtector {
+  readonly suite: CipherSuite;
+  /** The traffic secret these keys come from; the next key phase is derived from it. */
+  readonly secret: Uint8Array;
+  /**
+   * The truncated packet number read by the last successful `removeHeaderProtection`
+   * (RFC 9000 §17.1); expand it with the largest packet number received (RFC 9000 §A.3).
+   */
+  truncatedPn = 0;
+  /** Packets sealed with this key, for the confidentiality limit (RFC 9001 §6.6). */
+  sealedPackets = 0;
+  /** Packets that failed authentication with this key, for the integrity limit (RFC 9001 §6.6). */
+  authFailures = 0;
+
+  private readonly aead: Aead;
+  private readonly hp: HeaderProtection;
+  private readonly iv: Uint8Array;
+  private readonly nonce: Uint8Array;
+  private readonly mask = new Uint8Array(5);
+
+  /**
+   * Derives key, IV and header-protection key from `secret` (RFC 9001 §5.1). `hp` is given only
+   * by `nextKeyPhase`, which keeps the header protection of the first generation.
+   */
+  constructor(
+    readonly provider: CryptoProvider,
+    suite: CipherSuite | CipherSuiteName,
+    secret: Uint8Array,
+    readonly version: number,
+    hp?: HeaderProtection,
+  ) {
+    this.suite = typeof suite === 'string' ? cipherSuiteByName(suite) : suite;
+    if (secret.length !== this.suite.hashLength) {
+      throw new RangeError(
+        `${this.suite.name} needs a ${this.suite.hashLength}-byte secret, got ${secret.length}`,
+      );
+    }
+    this.secret = secret.slice();
+    const keys = derivePacketKeys(provider, this.suite, secret, version);
+    this.aead = provider.createAead(this.suite.aead, keys.key);
+    this.hp = hp ?? provider.createHeaderProtection(this.suite.hp, keys.hp);
+    this.iv = keys.iv;
+    this.nonce = new Uint8Array(keys.iv.length);
+  }
+
+  /**
+   * The protector of the next key phase (RFC 9001 §6): new packet keys from the "quic ku"
+   * secret, the same header protection (RFC 9001 §6: "The header protection key is not
+   * updated").
+   */
+  nextKeyPhase(): PacketProtector {
+    const next = nextTrafficSecret(this.provider, this.suite.hash, this.secret, this.version);
+    return new PacketProtector(this.provider, this.suite, next, this.version, this.hp);
+  }
+
+  /**
+   * Protects one packet in place (RFC 9001 §5.3, §5.4). The packet starts at `packetStart`, its
+   * packet number at `pnOffset` (its length is read from the first byte's low two bits), and the
+   * plaintext payload ends at `payloadEnd`; `buf` must have 16 bytes of room after it for the
+   * tag. `pn` is the full packet number. Returns the end of the protected packet
+   * (`payloadEnd + 16`).
+   *
+   * Throws a RangeError if the buffer has no room for the tag or the packet is too short to
+   * sample (RFC 9001 §5.4.2: the packet number and payload together must be at least 4 bytes;
+   * the packet assembler pads to guarantee it).
+   */
+  protect(
+    buf: Uint8Array,
+    packetStart: number,
+    pnOffset: number,
+    payloadEnd: number,
+    pn: number,
+  ): number {
+    const first = buf[packetStart]!;
+    const pnLength = (first & 0x03) + 1;
+    const payloadStart = pnOffset + pnLength;
+    const packetEnd = payloadEnd + AEAD_TAG_LENGTH;
+    if (packetEnd > buf.length) throw new RangeError('no room for the AEAD tag after the payload');
+    if (payloadEnd - pnOffset < HP_SAMPLE_OFFSET || payloadStart > payloadEnd) {
+      throw new RangeError('packet too short for a header protection sample (RFC 9001 §5.4.2)');
+    }
+    this.setNonce(pn);
+    // RFC 9001 §5.3: the AAD is the header, from the first byte through the packet number.
+    this.aead.seal(
+      this.nonce,
+      buf.subarray(packetStart, payloadStart),
+      buf.subarray(payloadStart, payloadEnd),
+      buf,
+      payloadStart,
+    );
+    this.sealedPackets++;
+    this.applyMask(buf, packetStart, pnOffset, pnLength);
+    return packetEnd;
+  }
+
+  /**
+   * Removes header protection in place (RFC 9001 §5.4.1): unmasks the first byte's protected
+   * bits and the packet number. `packetEnd` bounds the packet (the Length field for long
+   * headers, the datagram end for short headers). Returns the packet number length (1..4) and
+   * sets `truncatedPn`, or returns -1 — header left untouched — when the packet is too short
+   * to contain a sample: the packet must be dropped.
+   */
+  removeHeaderProtection(
+    buf: Uint8Array,
+    packetStart: number,
+    pnOffset: number,
+    packetEnd: number,
+  ): number {
+    const sampleStart = pnOffset + HP_SAMPLE_OFFSET;
+    if (sampleStart + HP_SAMPLE_LENGTH > packetEnd || packetEnd > buf.length) return -1;
+    const mask = this.mask;
+    this.hp.mask(buf.subarray(sampleStart, sampleStart + HP_SAMPLE_LENGTH), mask);
+    const first = buf[packetStart]!;
+    // RFC 9001 §5.4.1: 4 bits are protected in long headers, 5 in short headers.
+    const unmasked = first ^ (mask[0]! & ((first & 0x80) !== 0 ? 0x0f : 0x1f));
+    buf[packetStart] = unmasked;
+    const pnLength = (unmasked & 0x03) + 1;
+    let truncated = 0;
+    for (let i = 0; i < pnLength; i++) {
+      const b = buf[pnOffset + i]! ^ mask[1 + i]!;
+      buf[pnOffset + i] = b;
+      truncated = truncated * 256 + b;
+    }
+    this.truncatedPn = truncated;
+    return pnLength;
+  }
+
+  /**
+   * Decrypts the payload in place after `removeHeaderProtection` (RFC 9001 §5.3): the
+   * plaintext lands at `pnOffset + pnLength`. `pn` is the full (expanded) packet number.
+   * Returns the plaintext length, or -1 if authentication fails — the ciphertext is then left
+   * as it was (a failed packet may still be a Stateless Reset, RFC 9000 §10.3.1).
+   */
+  openPayload(
+    buf: Uint8Array,
+    packetStart: number,
+    pnOffset: number,
+    pnLength: number,
+    pn: number,
+    packetEnd: number,
+  ): number {
+    const payloadStart = pnOffset + pnLength;
+    if (packetEnd - payloadStart < AEAD_TAG_LENGTH || packetEnd > buf.length) {
+      this.authFailures++;
+      return -1;
+    }
+    this.setNonce(pn);
+    const n = this.aead.open(
+      this.nonce,
+      buf.subarray(packetStart, payloadStart),
+      buf.subarray(payloadStart, packetEnd),
+      buf,
+      payloadStart,
+    );
+    if (n < 0) this.authFailures++;
+    return n;
+  }
+
+  /** RFC 9001 §5.3: nonce = iv XOR the packet number left-padded to the IV length. */
+  private setNonce(pn: number): void {
+    const iv = this.iv;
+    const nonce = this.nonce;
+    const last = nonce.length - 1;
+    for (let i = 0; i < last - 7; i++) nonce[i] = iv[i]!;
+    // pn < 2^53, so split it into exact 32-bit halves.
+    const lo = pn >>> 0;
+    const hi = (pn - lo) / 0x100000000;
+    for (let i = 0; i < 4; i++) {
+      nonce[last - i] = iv[last - i]! ^ ((lo >>> (8 * i)) & 0xff);
+      nonce[last - 4 - i] = iv[last - 4 - i]! ^ ((hi >>> (8 * i)) & 0xff);
+    }
+  }
+
+  /** RFC 9001 §5.4.1 on the sending side: mask the first byte's low bits and the packet number. */
+  private applyMask(
+    buf: Uint8Array,
+    packetStart: number,
+    pnOffset: number,
+    pnLength: number,
+  ): void {
+    const sampleStart = pnOffset + HP_SAMPLE_OFFSET;
+    const mask = this.mask;
+    this.hp.mask(buf.subarray(sampleStart, sampleStart + HP_SAMPLE_LENGTH), mask);
+    const first = buf[packetStart]!;
+    buf[packetStart] = first ^ (mask[0]! & ((first & 0x80) !== 0 ? 0x0f : 0x1f));
+    for (let i = 0; i < pnLength; i++) buf[pnOffset + i] = buf[pnOffset + i]! ^ mask[1 + i]!;
+  }
+}

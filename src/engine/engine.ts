@@ -1,0 +1,470 @@
+/**
+ * The engine (DESIGN.md §1.2): routes datagrams to connections by Destination Connection ID,
+ * accepts new connections (server), answers unknown versions with Version Negotiation, demands
+ * address validation with Retry, sends stateless resets, and keeps one earliest-deadline timer.
+ *
+ * Two driving modes over one core (§1.3): sans-IO (`handleDatagram`, `pollTransmit`,
+ * `nextTimeout`, `handleTimeout`) and callback mode (`processDatagram`, `finishRecv`, `onTimer`
+ * with the host's `sendto` and `setTimer`), the latter a thin driver over the former.
+ */
+import type { CryptoProvider } from '../crypto/provider.js';
+import { defaultProvider } from '../crypto/default-provider.js';
+import { Connection, type ConnectionHost } from '../conn/connection.js';
+import type { ConnectionOptions } from '../conn/options.js';
+import { MinHeap } from '../util/heap.js';
+import type { SocketAddress } from '../util/address.js';
+import { toHex } from '../util/bytes.js';
+import { isSupportedVersion, QUIC_V1, SUPPORTED_VERSIONS, PacketType } from '../wire/version.js';
+import { encodeVersionNegotiation, parseInvariantHeader, parseLongHeader } from '../wire/header.js';
+import { StatelessResetter, MIN_PACKET_FOR_RESET } from './stateless-reset.js';
+import { TokenSealer } from './tokens.js';
+import { createClientTls, createServerTls, type ClientTlsOptions, type ServerTlsOptions } from './tls-setup.js';
+import { buildRetry, buildRefusal } from './stateless-packets.js';
+import type { QlogSink } from '../conn/qlog.js';
+
+/** A datagram to send. */
+export interface Transmit {
+  data: Uint8Array;
+  remote: SocketAddress;
+  /** The local address to send from (it changes when a client migrates). */
+  local: SocketAddress;
+}
+
+/** What the accept hook decides for a new client, before any state is kept. */
+export type AcceptDecision = 'accept' | 'refuse' | 'retry';
+
+export interface EngineConfig {
+  /** Crypto provider (default: the fastest per primitive). */
+  crypto?: CryptoProvider;
+  /** Length of the connection IDs this engine issues, 4..20 (default 8). */
+  cidLength?: number;
+  /** Makes CIDs, e.g. to encode a server ID for a load balancer (QUIC-LB). Must return `cidLength` bytes. */
+  cidGenerator?: () => Uint8Array;
+  /** Key for stateless reset tokens (32 bytes); share it across restarts to reset old peers. */
+  statelessResetKey?: Uint8Array;
+  /** Server configuration; without it the engine only makes client connections. */
+  server?: ServerConfig;
+  /** Default options for every connection (overridable per connect()). */
+  connection?: Partial<ConnectionOptions>;
+  /** Creates a qlog sink per connection (by its original DCID, hex). */
+  qlog?: (traceId: string, role: 'client' | 'server') => QlogSink | undefined;
+  /** Most connections at once (server accept refuses beyond). Default 10 000. */
+  maxConnections?: number;
+}
+
+export interface ServerConfig extends ServerTlsOptions {
+  /** ALPN protocols the server accepts, in preference order. */
+  alpn: string[];
+  /** Always demand address validation with Retry (RFC 9000 §8.1.2). */
+  retry?: boolean;
+  /**
+   * Sees each new client address before any state is kept; may accept, refuse
+   * (CONNECTION_REFUSED) or demand address validation (Retry). Default: accept (or retry when
+   * `retry` is set).
+   */
+  accept?: (remote: SocketAddress, validated: boolean) => AcceptDecision;
+  /** Issue NEW_TOKEN tokens after the handshake (RFC 9000 §8.1.3). Default true. */
+  newTokens?: boolean;
+  /** Key sealing address-validation tokens (16 bytes); random by default. */
+  tokenKey?: Uint8Array;
+}
+
+export interface ConnectOptions extends Partial<ConnectionOptions>, ClientTlsOptions {
+  /** Local address the datagrams are sent from. Default 0.0.0.0:0 (the host's socket). */
+  local?: SocketAddress;
+  /** A NEW_TOKEN token from an earlier connection to this server. */
+  token?: Uint8Array;
+}
+
+/** Callbacks of callback mode (xquic style). */
+export interface EngineCallbacks {
+  sendto(datagram: Transmit): void;
+  /** Arm the engine's single timer to fire after `delayUs` µs (Infinity: disarm). */
+  setTimer(delayUs: number): void;
+  /** The host's monotonic clock in µs, for work triggered outside a receive or timer call. */
+  now(): number;
+  /** A server accepted a new connection. */
+  onConnection?(conn: Connection): void;
+}
+
+/** Stateless datagrams (VN, Retry, refusals, resets) waiting to be sent, bounded. */
+const MAX_STATELESS_QUEUE = 256;
+
+export class Engine {
+  readonly provider: CryptoProvider;
+  readonly cidLength: number;
+  private readonly config: EngineConfig;
+  private readonly routes = new Map<string, Connection>();
+  private readonly connections = new Set<Connection>();
+  private readonly dirty = new Set<Connection>();
+  private readonly timers = new MinHeap<Connection>();
+  private readonly deadlines = new Map<Connection, number>();
+  private readonly stateless: Transmit[] = [];
+  private readonly resetter: StatelessResetter;
+  private readonly tokens: TokenSealer;
+  private readonly callbacks: EngineCallbacks | undefined;
+  private armedTimer = Infinity;
+  private flushScheduled = false;
+  private lastNow = 0;
+  /** Server: new connections waiting in accept() (sans-IO users may also listen via onConnection). */
+  private readonly acceptQueue: Connection[] = [];
+
+  constructor(config: EngineConfig = {}, callbacks?: EngineCallbacks) {
+    this.config = config;
+    this.callbacks = callbacks;
+    this.provider = config.crypto ?? defaultProvider;
+    this.cidLength = config.cidLength ?? 8;
+    if (this.cidLength < 4 || this.cidLength > 20) {
+      throw new RangeError('cidLength must be within 4..20');
+    }
+    this.resetter = new StatelessResetter(this.provider, config.statelessResetKey);
+    this.tokens = new TokenSealer(this.provider, config.server?.tokenKey);
+  }
+
+  /** Connections currently alive. */
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  // ---- client -----------------------------------------------------------------------------
+
+  /** Starts a client connection to `remote`; the first flight is ready to poll. */
+  connect(remote: SocketAddress, opts: ConnectOptions, now: number): Connection {
+    const options = { ...this.config.connection, ...opts } as ConnectOptions;
+    if (!options.alpn) throw new TypeError('connect: options.alpn is required');
+    const version = options.version ?? QUIC_V1;
+    if (!isSupportedVersion(version)) throw new RangeError(`unsupported QUIC version 0x${version.toString(16)}`);
+    // RFC 9000 §7.2: the first DCID is random and at least 8 bytes.
+    const dcid = this.provider.random(8);
+    const { cid, resetToken } = this.newCidFor();
+    const remembered = createClientTls.rememberedParams(options);
+    const conn = new Connection(this.hostFor(), {
+      role: 'client',
+      version,
+      options: options as ConnectionOptions,
+      createTls: (cb, tp) => createClientTls(this.provider, options, cb, tp),
+      localCid: cid,
+      localResetToken: resetToken,
+      remoteCid: dcid,
+      initialKeysDcid: dcid,
+      originalDcid: dcid,
+      ...(options.token ? { token: options.token } : {}),
+      local: options.local ?? { address: '0.0.0.0', port: 0 },
+      remote,
+      ...(remembered ? { rememberedParams: remembered } : {}),
+      ...this.qlogFor(toHex(dcid), 'client'),
+      now,
+    });
+    this.register(conn, cid);
+    this.touch(conn, now);
+    return conn;
+  }
+
+  // ---- sans-IO ----------------------------------------------------------------------------
+
+  /** A datagram arrived. Takes ownership of `data`. Never throws for network input. */
+  handleDatagram(data: Uint8Array, local: SocketAddress, remote: SocketAddress, now: number): void {
+    this.lastNow = now;
+    if (data.length === 0) return;
+    const first = data[0]!;
+    const long = (first & 0x80) !== 0;
+    let dcid: Uint8Array;
+    if (long) {
+      const inv = parseInvariantHeader(data, 0);
+      if (!inv) return;
+      dcid = inv.dcid;
+    } else {
+      if (data.length < 1 + this.cidLength) return;
+      dcid = data.subarray(1, 1 + this.cidLength);
+    }
+    const conn = this.routes.get(cidKey(dcid));
+    if (conn) {
+      conn.receive(data, local, remote, now);
+      this.touch(conn, now);
+      return;
+    }
+    if (long) this.handleUnknownLong(data, local, remote, now);
+    else this.handleUnknownShort(data, dcid, local, remote, now);
+  }
+
+  /** The next datagram to send, or null when nothing is ready now. */
+  pollTransmit(now: number): Transmit | null {
+    this.lastNow = now;
+    const s = this.stateless.shift();
+    if (s) return s;
+    for (const conn of this.dirty) {
+      const d = conn.poll(now);
+      if (d) {
+        // Round robin: the connection goes to the back of the line.
+        this.dirty.delete(conn);
+        this.dirty.add(conn);
+        return d;
+      }
+      this.dirty.delete(conn);
+      this.refreshTimer(conn);
+      if (conn.isClosed) this.forget(conn);
+    }
+    return null;
+  }
+
+  /** The earliest timer of all connections (µs, absolute), Infinity for none. */
+  nextTimeout(): number {
+    if (this.stateless.length > 0 || this.dirty.size > 0) return this.lastNow;
+    for (;;) {
+      const conn = this.timers.peek();
+      if (!conn) return Infinity;
+      const key = this.timers.peekKey();
+      if (this.deadlines.get(conn) === key) return key;
+      this.timers.pop(); // stale entry
+    }
+  }
+
+  handleTimeout(now: number): void {
+    this.lastNow = now;
+    // Collect first: a connection whose deadline is "send now" is served by pollTransmit, and
+    // must not be fired again in this loop.
+    const due: Connection[] = [];
+    while (this.timers.size > 0 && this.timers.peekKey() <= now) {
+      const key = this.timers.peekKey();
+      const conn = this.timers.pop()!;
+      if (this.deadlines.get(conn) !== key) continue;
+      this.deadlines.delete(conn);
+      due.push(conn);
+    }
+    for (const conn of due) {
+      conn.onTimeout(now);
+      this.touch(conn, now);
+    }
+  }
+
+  /** Server: the next accepted connection not yet taken, or null. */
+  accept(): Connection | null {
+    return this.acceptQueue.shift() ?? null;
+  }
+
+  // ---- callback mode ------------------------------------------------------------------------
+
+  /** Callback mode: a datagram arrived (call finishRecv after a burst of reads). */
+  processDatagram(data: Uint8Array, local: SocketAddress, remote: SocketAddress, now: number): void {
+    this.handleDatagram(data, local, remote, now);
+  }
+
+  /** Callback mode: after a burst of reads, send what is due and re-arm the timer. */
+  finishRecv(now: number = this.callbacks?.now() ?? this.lastNow): void {
+    const cb = this.requireCallbacks();
+    this.flushScheduled = false;
+    for (let t = this.pollTransmit(now); t; t = this.pollTransmit(now)) cb.sendto(t);
+    const next = this.nextTimeout();
+    if (next !== this.armedTimer) {
+      this.armedTimer = next;
+      cb.setTimer(next === Infinity ? Infinity : Math.max(0, next - now));
+    }
+  }
+
+  /** Callback mode: the timer fired. */
+  onTimer(now: number = this.callbacks?.now() ?? this.lastNow): void {
+    this.armedTimer = Infinity;
+    this.handleTimeout(now);
+    this.finishRecv(now);
+  }
+
+  // ---- internals ----------------------------------------------------------------------------
+
+  private requireCallbacks(): EngineCallbacks {
+    if (!this.callbacks) throw new TypeError('callback mode needs EngineCallbacks (sendto, setTimer, now)');
+    return this.callbacks;
+  }
+
+  private qlogFor(traceId: string, role: 'client' | 'server'): { qlog?: QlogSink } {
+    const q = this.config.qlog?.(traceId, role);
+    return q ? { qlog: q } : {};
+  }
+
+  private newCidFor(): { cid: Uint8Array; resetToken: Uint8Array } {
+    for (let i = 0; i < 8; i++) {
+      const cid = this.config.cidGenerator ? this.config.cidGenerator() : this.provider.random(this.cidLength);
+      if (cid.length !== this.cidLength) throw new RangeError('cidGenerator returned a CID of the wrong length');
+      if (!this.routes.has(cidKey(cid))) return { cid, resetToken: this.resetter.tokenFor(cid) };
+    }
+    throw new Error('could not generate a unique connection ID');
+  }
+
+  private hostFor(): ConnectionHost {
+    // The connection is set right after construction; until then nothing calls back.
+    const engine = this;
+    let self: Connection | null = null;
+    const host: ConnectionHost & { bind(c: Connection): void } = {
+      provider: this.provider,
+      localCidLength: this.cidLength,
+      newCid() {
+        const c = engine.newCidFor();
+        if (self) engine.routes.set(cidKey(c.cid), self);
+        return c;
+      },
+      onCidRetired(cid) {
+        engine.routes.delete(cidKey(cid));
+      },
+      wake(conn) {
+        engine.wake(conn);
+      },
+      newToken(remote) {
+        if (engine.config.server?.newTokens === false) return new Uint8Array(0);
+        return engine.tokens.sealNewToken(remote, engine.lastNow);
+      },
+      bind(c) {
+        self = c;
+      },
+    };
+    return host;
+  }
+
+  private register(conn: Connection, ...cids: Uint8Array[]): void {
+    (conn.host as ConnectionHost & { bind(c: Connection): void }).bind(conn);
+    for (const cid of cids) this.routes.set(cidKey(cid), conn);
+    this.connections.add(conn);
+    conn.on('close', () => this.forget(conn));
+  }
+
+  private forget(conn: Connection): void {
+    if (!this.connections.delete(conn)) return;
+    for (const [k, c] of this.routes) if (c === conn) this.routes.delete(k);
+    this.dirty.delete(conn);
+    this.deadlines.delete(conn);
+  }
+
+  private wake(conn: Connection): void {
+    this.dirty.add(conn);
+    if (this.callbacks && !this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(() => {
+        if (this.flushScheduled) this.finishRecv(this.callbacks!.now());
+      });
+    }
+  }
+
+  /** After any event on a connection: it may have something to send and a new deadline. */
+  private touch(conn: Connection, _now: number): void {
+    if (conn.isClosed) {
+      this.forget(conn);
+      return;
+    }
+    this.dirty.add(conn);
+    this.refreshTimer(conn);
+  }
+
+  private refreshTimer(conn: Connection): void {
+    const t = conn.nextTimeout();
+    if (this.deadlines.get(conn) === t) return;
+    if (t === Infinity) {
+      this.deadlines.delete(conn);
+      return;
+    }
+    this.deadlines.set(conn, t);
+    this.timers.push(t, conn);
+  }
+
+  private queueStateless(t: Transmit): void {
+    if (this.stateless.length < MAX_STATELESS_QUEUE) this.stateless.push(t);
+  }
+
+  private handleUnknownLong(data: Uint8Array, local: SocketAddress, remote: SocketAddress, now: number): void {
+    const server = this.config.server;
+    if (!server) return;
+    const inv = parseInvariantHeader(data, 0)!;
+    if (!isSupportedVersion(inv.version)) {
+      // RFC 9000 §6.1: Version Negotiation, only for datagrams a client Initial could be.
+      if (inv.version !== 0 && data.length >= 1200) {
+        const vn = encodeVersionNegotiation(inv.scid, inv.dcid, SUPPORTED_VERSIONS, this.provider.random(1)[0]!);
+        this.queueStateless({ data: vn, remote, local });
+      }
+      return;
+    }
+    const h = parseLongHeader(data, 0);
+    if ('drop' in h || h.type !== PacketType.Initial) return; // 0-RTT before its Initial: dropped
+    // RFC 9000 §14.1: Initials in datagrams below 1200 bytes are dropped.
+    if (data.length < 1200) return;
+    // RFC 9000 §7.2: the client's first DCID is at least 8 bytes.
+    if (h.dcid.length < 8) return;
+
+    let validated = false;
+    let originalDcid: Uint8Array = h.dcid.slice();
+    let retrySourceCid: Uint8Array | undefined;
+    if (h.token.length > 0) {
+      const check = this.tokens.check(h.token, remote, now);
+      if (check.kind === 'retry') {
+        validated = true;
+        originalDcid = check.contents.originalDcid;
+        retrySourceCid = check.contents.retryScid;
+      } else if (check.kind === 'new_token') {
+        validated = true;
+      } else if (check.claimedRetry) {
+        // RFC 9000 §8.1.2: a bad Retry token closes with INVALID_TOKEN.
+        this.queueStateless({ data: buildRefusal(this.provider, h, 0x0b, 'invalid token'), remote, local });
+        return;
+      }
+    }
+    const full = this.connections.size >= (this.config.maxConnections ?? 10_000);
+    let decision: AcceptDecision = server.accept
+      ? server.accept(remote, validated)
+      : server.retry && !validated
+        ? 'retry'
+        : 'accept';
+    if (full) decision = 'refuse';
+    if (decision === 'refuse') {
+      this.queueStateless({ data: buildRefusal(this.provider, h, 0x02, 'connection refused'), remote, local });
+      return;
+    }
+    if (decision === 'retry' && !validated) {
+      const scid = this.newCidFor().cid;
+      const token = this.tokens.sealRetry(remote, { originalDcid: h.dcid.slice(), retryScid: scid }, now);
+      this.queueStateless({ data: buildRetry(this.provider, h, scid, token), remote, local });
+      return;
+    }
+
+    const { cid, resetToken } = this.newCidFor();
+    const opts = { ...this.config.connection, alpn: server.alpn } as ConnectionOptions;
+    const conn = new Connection(this.hostFor(), {
+      role: 'server',
+      version: h.version,
+      options: opts,
+      createTls: (cb, tp) => createServerTls(this.provider, server, opts, cb, tp),
+      localCid: cid,
+      localResetToken: resetToken,
+      remoteCid: h.scid.slice(),
+      initialKeysDcid: h.dcid.slice(),
+      originalDcid,
+      ...(retrySourceCid ? { retrySourceCid } : {}),
+      addressValidated: validated,
+      local,
+      remote,
+      ...this.qlogFor(toHex(originalDcid), 'server'),
+      now,
+    });
+    // Route the client's chosen DCID too: its retransmitted Initials still carry it.
+    this.register(conn, cid, h.dcid);
+    this.acceptQueue.push(conn);
+    if (this.acceptQueue.length > 1024) this.acceptQueue.shift();
+    this.callbacks?.onConnection?.(conn);
+    conn.receive(data, local, remote, now);
+    this.touch(conn, now);
+  }
+
+  private handleUnknownShort(
+    data: Uint8Array,
+    dcid: Uint8Array,
+    local: SocketAddress,
+    remote: SocketAddress,
+    now: number,
+  ): void {
+    // RFC 9000 §10.3: a short-header packet for no connection gets a stateless reset.
+    if (data.length < MIN_PACKET_FOR_RESET) return;
+    const reset = this.resetter.buildReset(dcid, data.length, now);
+    if (reset) this.queueStateless({ data: reset, remote, local });
+  }
+}
+
+function cidKey(cid: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < cid.length; i++) s += String.fromCharCode(cid[i]!);
+  return s;
+}

@@ -1,0 +1,62 @@
+/**
+ * Packets the engine sends without keeping state: Retry (RFC 9000 §17.2.5) and an Initial
+ * carrying CONNECTION_CLOSE to refuse a client (CONNECTION_REFUSED, INVALID_TOKEN: §5.2.2,
+ * §8.1.2).
+ */
+import type { CryptoProvider } from '../crypto/provider.js';
+import { createInitialProtectors } from '../crypto/initial.js';
+import { retryIntegrityTag } from '../crypto/retry.js';
+import { Writer } from '../util/cursor.js';
+import { utf8 } from '../util/bytes.js';
+import { encodeFrame } from '../wire/frame-encode.js';
+import {
+  encodeRetryPacket,
+  writeLengthField,
+  writeLongHeader,
+  type LongHeader,
+} from '../wire/header.js';
+import { PacketType } from '../wire/version.js';
+
+/** A Retry answering the client Initial `h`, with our new SCID and the sealed token. */
+export function buildRetry(
+  provider: CryptoProvider,
+  h: LongHeader,
+  scid: Uint8Array,
+  token: Uint8Array,
+): Uint8Array {
+  const fields = { version: h.version, dcid: h.scid, scid, token, integrityTag: new Uint8Array(16) };
+  const packet = encodeRetryPacket(fields);
+  const tag = retryIntegrityTag(provider, h.version, h.dcid, packet.subarray(0, packet.length - 16));
+  packet.set(tag, packet.length - 16);
+  return packet;
+}
+
+/** A server Initial with CONNECTION_CLOSE (`code`) answering the client Initial `h`. */
+export function buildRefusal(
+  provider: CryptoProvider,
+  h: LongHeader,
+  code: number,
+  reason: string,
+): Uint8Array {
+  const keys = createInitialProtectors(provider, h.version, h.dcid).server;
+  const w = new Writer(new Uint8Array(256));
+  const o = writeLongHeader(w, {
+    version: h.version,
+    type: PacketType.Initial,
+    dcid: h.scid,
+    scid: provider.random(8),
+    token: new Uint8Array(0),
+    packetNumber: 0,
+    packetNumberLength: 4,
+  });
+  encodeFrame(w, {
+    kind: 'connection_close',
+    application: false,
+    errorCode: code,
+    frameType: 0,
+    reason: utf8(reason),
+  });
+  writeLengthField(w.buf, o.lengthOffset, 2, w.pos + 16 - o.pnOffset);
+  const end = keys.protect(w.buf, 0, o.pnOffset, w.pos, 0);
+  return w.buf.slice(0, end);
+}

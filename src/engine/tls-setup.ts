@@ -1,0 +1,119 @@
+/**
+ * Builds the TLS session of a connection from engine/connect options (the connection only sees
+ * the TlsSession interface, DESIGN.md §1.7), and carries the QUIC transport parameters through
+ * session tickets (RFC 9000 §7.4.1: 0-RTT needs the server's remembered limits).
+ */
+import type { CryptoProvider } from '../crypto/provider.js';
+import { createTlsClient } from '../tls/client.js';
+import { createTlsServer } from '../tls/server.js';
+import { decodeSessionTicket } from '../tls/session-ticket.js';
+import type { TicketKeys } from '../tls/ticket-keys.js';
+import type {
+  CertifiedKey,
+  CertificateSelectionInfo,
+  CipherSuiteName,
+  TlsCallbacks,
+  TlsSession,
+} from '../tls/types.js';
+import type { KeyExchangeGroup } from '../crypto/provider.js';
+import { decodeTransportParameters, type TransportParameters } from '../wire/transport-params.js';
+
+export interface ClientTlsOptions {
+  /** Server name for SNI and certificate checks (a DNS name or an IP literal). */
+  serverName?: string;
+  /** Trusted CA certificates (DER). Required unless `insecure`. */
+  ca?: readonly Uint8Array[];
+  /** Do not verify the server's certificate chain or name (testing only). */
+  insecure?: boolean;
+  /** A resumption ticket from an earlier connection's `sessionTicket` event. */
+  session?: Uint8Array;
+  /** Send early data (0-RTT) when resuming with a ticket that allows it. */
+  earlyData?: boolean;
+  /** Client certificate to present when asked. */
+  certificate?: CertifiedKey;
+  cipherSuites?: CipherSuiteName[];
+  groups?: KeyExchangeGroup[];
+  keyLog?: (line: string) => void;
+  /** Wall clock (ms since the epoch) for certificate validity; default Date.now. */
+  currentTime?: () => number;
+}
+
+export interface ServerTlsOptions {
+  /** The certificate chain and key to present. */
+  certificate?: CertifiedKey;
+  /** Certificate selection by SNI; may return a promise. */
+  selectCertificate?: (info: CertificateSelectionInfo) => CertifiedKey | null | Promise<CertifiedKey | null>;
+  /** Issue session tickets sealed with these keys (resumption, 0-RTT). */
+  ticketKeys?: TicketKeys;
+  /** Accept 0-RTT from resuming clients. */
+  earlyData?: boolean;
+  /** Ask for client certificates and verify them against these roots. */
+  clientAuth?: { required?: boolean; trustAnchors: readonly Uint8Array[] };
+  cipherSuites?: CipherSuiteName[];
+  groups?: KeyExchangeGroup[];
+  keyLog?: (line: string) => void;
+  currentTime?: () => number;
+}
+
+export function createClientTls(
+  provider: CryptoProvider,
+  o: ClientTlsOptions & { alpn?: string[] },
+  callbacks: TlsCallbacks,
+  transportParameters: Uint8Array,
+): TlsSession {
+  return createTlsClient(
+    {
+      provider,
+      alpnProtocols: o.alpn ?? [],
+      transportParameters,
+      ...(o.serverName !== undefined ? { serverName: o.serverName } : {}),
+      ...(o.ca ? { trustAnchors: o.ca } : {}),
+      ...(o.insecure ? { insecure: true } : {}),
+      ...(o.session ? { sessionTicket: o.session } : {}),
+      ...(o.earlyData ? { earlyData: true } : {}),
+      ...(o.certificate ? { certificate: o.certificate } : {}),
+      ...(o.cipherSuites ? { cipherSuites: o.cipherSuites } : {}),
+      ...(o.groups ? { groups: o.groups } : {}),
+      ...(o.keyLog ? { keyLog: o.keyLog } : {}),
+      ...(o.currentTime ? { currentTime: o.currentTime } : {}),
+    },
+    callbacks,
+  );
+}
+
+/** The server's transport parameters remembered in a session ticket, if any (for 0-RTT). */
+createClientTls.rememberedParams = (o: ClientTlsOptions): TransportParameters | null => {
+  if (!o.session || !o.earlyData) return null;
+  try {
+    const t = decodeSessionTicket(o.session);
+    return t.appData.length > 0 ? decodeTransportParameters(t.appData, 'server') : null;
+  } catch {
+    return null;
+  }
+};
+
+export function createServerTls(
+  provider: CryptoProvider,
+  o: ServerTlsOptions & { alpn: string[] },
+  conn: { alpn: string[] },
+  callbacks: TlsCallbacks,
+  transportParameters: Uint8Array,
+): TlsSession {
+  return createTlsServer(
+    {
+      provider,
+      alpnProtocols: conn.alpn,
+      transportParameters,
+      ...(o.certificate ? { certificate: o.certificate } : {}),
+      ...(o.selectCertificate ? { selectCertificate: o.selectCertificate } : {}),
+      ...(o.ticketKeys ? { ticketKeys: o.ticketKeys, ticketAppData: transportParameters } : {}),
+      ...(o.earlyData ? { earlyData: true } : {}),
+      ...(o.clientAuth ? { clientAuth: o.clientAuth } : {}),
+      ...(o.cipherSuites ? { cipherSuites: o.cipherSuites } : {}),
+      ...(o.groups ? { groups: o.groups } : {}),
+      ...(o.keyLog ? { keyLog: o.keyLog } : {}),
+      ...(o.currentTime ? { currentTime: o.currentTime } : {}),
+    },
+    callbacks,
+  );
+}

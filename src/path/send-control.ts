@@ -1,0 +1,336 @@
+/**
+ * Send control of one network path (xquic's send_ctl): the RTT estimator, loss detection, the
+ * congestion controller, the pacer and the anti-amplification budget behind one object that the
+ * connection asks "may I send, how much, and when must you be woken up".
+ *
+ * The connection's loop per path:
+ * - on each datagram received: `onDatagramReceived(bytes, now)`; for each ACK frame:
+ *   `onAckReceived(space, frame, ackDelayMicros, now)` → free `newlyAcked`, requeue `lost`;
+ * - to send: `sendAllowance(now)` bytes of ack-eliciting/in-flight packets (0 = blocked; then
+ *   `nextSendTime(now)` says when pacing lets the next one go); ACK-only packets need only
+ *   `ackOnlyAllowance()`. After each packet: `onPacketSent(space, new SentPacket(...))`. After a
+ *   transmit attempt: `setAppLimited(ranOutOfData)`;
+ * - timers: `timerDeadline()`; when it passes, `onTimeout(now)` → requeue `lost`, or send
+ *   `probeCount` ack-eliciting probes in `probeSpace` (they bypass window and pacer).
+ */
+import { PnSpace } from '../ack/pn-space.js';
+import type { SentPacket } from '../ack/sent.js';
+import { createCongestionController, DEFAULT_CONGESTION_CONTROLLER } from '../cc/registry.js';
+import {
+  checkMaxDatagramSize,
+  initialWindowFor,
+  MIN_MAX_DATAGRAM_SIZE,
+  type CongestionController,
+  type CongestionControllerOptions,
+} from '../cc/types.js';
+import type { AckFrame } from '../wire/frame-types.js';
+import { AmplificationBudget } from './amplification.js';
+import {
+  LossDetection,
+  type AckOutcome,
+  type LossDetectionOptions,
+  type TimeoutOutcome,
+} from './loss-detection.js';
+import { Pacer, PACING_GAIN } from './pacer.js';
+import { RttEstimator } from './rtt.js';
+import { CwndHistory, RecoveryStats, type CwndSample } from './stats.js';
+
+export interface SendControlOptions {
+  /** The endpoint's role: servers are bound by the amplification limit until validation. */
+  isServer: boolean;
+  /**
+   * Server only: the client's address is already validated (a valid Retry or NEW_TOKEN token,
+   * RFC 9000 §8.1). Default false for servers; clients are never limited.
+   */
+  addressValidated?: boolean;
+  /** Maximum datagram size in bytes (RFC 9000 §14: at least 1200). Default 1200. */
+  maxDatagramSize?: number;
+  /** kInitialRtt in microseconds (RFC 9002 §6.2.2). Default 333 000. */
+  initialRtt?: number;
+  /** The peer's max_ack_delay in microseconds, once known. Default 25 000. */
+  peerMaxAckDelay?: number;
+  /** A registered controller name ('newreno', 'cubic', ...) or an instance. Default 'cubic'. */
+  congestionController?: string | CongestionController;
+  /** Options for a controller created by name (maxDatagramSize is filled in). */
+  congestionControllerOptions?: CongestionControllerOptions;
+  /** Pace in-flight packets (RFC 9002 §7.7). Default true. */
+  pacing?: boolean;
+  /** Probe packets per PTO, 1 or 2 (RFC 9002 §6.2.4). Default 2. */
+  probePackets?: 1 | 2;
+  /** kPacketThreshold. Default 3. */
+  packetThreshold?: number;
+  /** kTimeThreshold. Default 9/8. */
+  timeThreshold?: number;
+  /** How many congestion window changes `cwndHistory()` keeps. Default 64. */
+  cwndHistorySize?: number;
+}
+
+export class SendControl<T = unknown> {
+  readonly rtt: RttEstimator;
+  readonly cc: CongestionController;
+  readonly lossDetection: LossDetection<T>;
+  readonly amplification: AmplificationBudget;
+  /** null when pacing is disabled. */
+  readonly pacer: Pacer | null;
+  readonly stats = new RecoveryStats();
+  private readonly history: CwndHistory;
+  /**
+   * Ack-eliciting packets that may ignore the window and the pacer: PTO probes (RFC 9002 §7.5)
+   * and the one packet allowed on entering recovery (§7.3.2, §B.6 MaybeSendOnePacket).
+   */
+  private bypass = 0;
+  private appLimitedFlag = false;
+
+  constructor(options: SendControlOptions) {
+    const mds = checkMaxDatagramSize(options.maxDatagramSize ?? MIN_MAX_DATAGRAM_SIZE);
+    this.rtt = new RttEstimator(options.initialRtt);
+    if (options.peerMaxAckDelay !== undefined) this.setPeerMaxAckDelay(options.peerMaxAckDelay);
+    const cc = options.congestionController ?? DEFAULT_CONGESTION_CONTROLLER;
+    this.cc =
+      typeof cc === 'string'
+        ? createCongestionController(cc, {
+            ...options.congestionControllerOptions,
+            maxDatagramSize: mds,
+          })
+        : cc;
+    if (this.cc.maxDatagramSize !== mds) this.cc.setMaxDatagramSize(mds);
+    this.amplification = new AmplificationBudget(
+      !options.isServer || options.addressValidated === true,
+    );
+    this.pacer = options.pacing === false ? null : new Pacer(initialWindowFor(mds));
+    const ldOptions: LossDetectionOptions = {
+      isServer: options.isServer,
+      rtt: this.rtt,
+      cc: this.cc,
+      amplification: this.amplification,
+      stats: this.stats,
+    };
+    if (options.probePackets !== undefined) ldOptions.probePackets = options.probePackets;
+    if (options.packetThreshold !== undefined) ldOptions.packetThreshold = options.packetThreshold;
+    if (options.timeThreshold !== undefined) ldOptions.timeThreshold = options.timeThreshold;
+    this.lossDetection = new LossDetection<T>(ldOptions);
+    this.history = new CwndHistory(options.cwndHistorySize ?? 64);
+    this.history.record(0, this.cc.window, this.cc.ssthresh, 0);
+  }
+
+  /** Bytes in flight (RFC 9002 §B.2). */
+  get bytesInFlight(): number {
+    return this.lossDetection.bytesInFlight;
+  }
+
+  /** The congestion window in bytes. */
+  get cwnd(): number {
+    return this.cc.window;
+  }
+
+  get maxDatagramSize(): number {
+    return this.cc.maxDatagramSize;
+  }
+
+  /** Consecutive PTO expirations (pto_count). */
+  get ptoCount(): number {
+    return this.lossDetection.ptoCount;
+  }
+
+  /** Probe (or recovery) packets still allowed past the window and the pacer. */
+  get pendingProbes(): number {
+    return this.bypass;
+  }
+
+  /** The largest window seen on this path. */
+  get maxCwnd(): number {
+    return this.history.maxCwnd;
+  }
+
+  /** Recent congestion window changes, oldest first (for qlog metrics_updated and stats). */
+  cwndHistory(): CwndSample[] {
+    return this.history.samples();
+  }
+
+  /** When the loss detection timer fires (earliest loss time or PTO), Infinity for none. */
+  timerDeadline(): number {
+    return this.lossDetection.timerDeadline;
+  }
+
+  hasAckElicitingInFlight(space: PnSpace): boolean {
+    return this.lossDetection.hasAckElicitingInFlight(space);
+  }
+
+  /**
+   * Bytes of in-flight packets the path accepts at `now`: what the congestion window leaves
+   * (RFC 9002 §7: bytes in flight may not exceed it), 0 while the pacer holds packets back,
+   * and never more than the anti-amplification budget. A pending probe is allowed one full
+   * datagram regardless of window and pacer (§7.5).
+   */
+  sendAllowance(now: number): number {
+    const amp = this.amplification.allowance();
+    if (amp === 0) return 0;
+    const room = this.cc.window - this.lossDetection.bytesInFlight;
+    if (this.bypass > 0) return Math.min(Math.max(room, this.cc.maxDatagramSize), amp);
+    if (room <= 0) return 0;
+    if (this.pacer !== null && this.pacedUntil(now) > now) return 0;
+    return Math.min(room, amp);
+  }
+
+  /** Whether an in-flight packet may be sent now. */
+  canSend(now: number): boolean {
+    return this.sendAllowance(now) > 0;
+  }
+
+  /**
+   * When the next in-flight packet may be sent: `now` if it may go now, the pacer's release time
+   * if only pacing holds it back, Infinity if the window or the amplification limit blocks it
+   * (they open on an ACK or a received datagram, not with time).
+   */
+  nextSendTime(now: number): number {
+    if (this.amplification.allowance() === 0) return Infinity;
+    if (this.bypass > 0) return now;
+    if (this.cc.window - this.lossDetection.bytesInFlight <= 0) return Infinity;
+    return this.pacer === null ? now : this.pacedUntil(now);
+  }
+
+  /** What the amplification limit leaves for a packet that is not congestion controlled (ACK-only). */
+  ackOnlyAllowance(): number {
+    return this.amplification.allowance();
+  }
+
+  /** A packet was sent in `space` (every packet, ACK-only included). */
+  onPacketSent(space: PnSpace, packet: SentPacket<T>): void {
+    const now = packet.timeSent;
+    // Charge the budget first: loss detection decides on the PTO knowing whether it is spent.
+    this.amplification.onBytesSent(packet.size);
+    if (packet.inFlight) {
+      if (this.bypass > 0 && packet.ackEliciting) {
+        this.bypass--;
+      } else if (this.pacer !== null) {
+        this.updatePacingRate(now);
+        this.pacer.onPacketSent(packet.size, now);
+      }
+    }
+    this.lossDetection.onPacketSent(space, packet);
+  }
+
+  /** A datagram not recorded with `onPacketSent` (e.g. CONNECTION_CLOSE) still spends budget. */
+  onUntrackedDatagramSent(bytes: number): void {
+    this.amplification.onBytesSent(bytes);
+  }
+
+  /**
+   * An ACK frame arrived in `space`. `ackDelay` is the decoded ACK Delay in microseconds. The
+   * returned outcome is reused by the next call. Throws QuicError PROTOCOL_VIOLATION for an ACK
+   * of a packet never sent (RFC 9000 §13.1).
+   */
+  onAckReceived(space: PnSpace, ack: AckFrame, ackDelay: number, now: number): AckOutcome<T> {
+    const out = this.lossDetection.onAckReceived(space, ack, ackDelay, now);
+    if (out.newlyAcked.length > 0) this.bypass = 0;
+    if (out.recoveryStarted) this.bypass = Math.max(this.bypass, 1);
+    this.recordWindow(now);
+    return out;
+  }
+
+  /** The loss detection timer fired (call when `now >= timerDeadline()`). */
+  onTimeout(now: number): TimeoutOutcome<T> {
+    const out = this.lossDetection.onTimeout(now);
+    if (out.probeCount > 0) this.bypass = Math.max(this.bypass, out.probeCount);
+    if (out.recoveryStarted) this.bypass = Math.max(this.bypass, 1);
+    this.recordWindow(now);
+    return out;
+  }
+
+  /**
+   * A datagram of `bytes` arrived on this path (count it even if no packet in it could be
+   * processed, RFC 9000 §8.1). If it lifts a blocked amplification limit the PTO is re-armed
+   * (RFC 9002 §6.2.2.1): when `timerDeadline()` is then already past, call `onTimeout` now.
+   */
+  onDatagramReceived(bytes: number, now: number): void {
+    const wasBlocked = this.amplification.isBlocked();
+    this.amplification.onDatagramReceived(bytes);
+    if (wasBlocked && !this.amplification.isBlocked()) this.lossDetection.rearm(now);
+  }
+
+  /** The peer's address is validated (RFC 9000 §8.1): no amplification limit any more. */
+  onAddressValidated(now: number): void {
+    if (this.amplification.validated) return;
+    this.amplification.validate();
+    this.lossDetection.rearm(now);
+  }
+
+  /** Handshake keys are available (the client's anti-deadlock probe uses them). */
+  onHandshakeKeysAvailable(): void {
+    this.lossDetection.onHandshakeKeysAvailable();
+  }
+
+  /** The handshake is confirmed (RFC 9001 §4.1.2): Application Data PTO, max_ack_delay limit. */
+  onHandshakeConfirmed(now: number): void {
+    this.lossDetection.onHandshakeConfirmed(now);
+  }
+
+  /** Initial or Handshake keys were discarded (RFC 9002 §6.4). Returns the dropped packets. */
+  discardSpace(space: PnSpace, now: number): SentPacket<T>[] {
+    return this.lossDetection.discardSpace(space, now);
+  }
+
+  /** 0-RTT was rejected: returns the 0-RTT packets, whose data must be resent (RFC 9002 §6.4). */
+  onZeroRttRejected(now: number): SentPacket<T>[] {
+    return this.lossDetection.onZeroRttRejected(now);
+  }
+
+  /** A packet number the connection skipped on purpose (optimistic-ACK detection, §21.4). */
+  onPacketNumberSkipped(space: PnSpace, pn: number): void {
+    this.lossDetection.onPacketNumberSkipped(space, pn);
+  }
+
+  /** The peer's max_ack_delay transport parameter, in microseconds. */
+  setPeerMaxAckDelay(microseconds: number): void {
+    if (!(microseconds >= 0) || !Number.isFinite(microseconds)) {
+      throw new RangeError(`max_ack_delay must be a non-negative number, got ${microseconds}`);
+    }
+    this.rtt.maxAckDelay = microseconds;
+  }
+
+  /** The path's maximum datagram size changed (DPLPMTUD, RFC 9000 §14.3; RFC 9002 §7.2). */
+  setMaxDatagramSize(bytes: number): void {
+    this.cc.setMaxDatagramSize(bytes);
+    this.pacer?.setBurst(initialWindowFor(bytes));
+  }
+
+  /**
+   * Reports how the last transmit attempt ended: true when the sender ran out of data while the
+   * window and pacer still had room (application or flow-control limited, RFC 9002 §7.8), false
+   * when the window, the pacer or the amplification limit stopped it. While limited, the window
+   * does not grow.
+   */
+  setAppLimited(limited: boolean): void {
+    this.appLimitedFlag = limited;
+    // Only an underused window counts: if it is full anyway the sender is window limited.
+    this.lossDetection.appLimited =
+      limited && this.cc.window - this.lossDetection.bytesInFlight >= this.cc.maxDatagramSize;
+  }
+
+  /** The last value given to `setAppLimited`. */
+  get appLimited(): boolean {
+    return this.appLimitedFlag;
+  }
+
+  private pacedUntil(now: number): number {
+    this.updatePacingRate(now);
+    return this.pacer!.nextSendTime(now, this.cc.maxDatagramSize);
+  }
+
+  /** RFC 9002 §7.7: rate = N * cwnd / smoothed_rtt, unless the controller paces itself. */
+  private updatePacingRate(now: number): void {
+    const pacer = this.pacer!;
+    let rate: number;
+    if (this.cc.pacingRate !== undefined) {
+      rate = this.cc.pacingRate(this.rtt);
+    } else {
+      const srtt = this.rtt.smoothed;
+      rate = srtt > 0 ? (PACING_GAIN * this.cc.window * 1_000_000) / srtt : Infinity;
+    }
+    pacer.setRate(rate > 0 ? rate : Infinity, now);
+  }
+
+  private recordWindow(now: number): void {
+    this.history.record(now, this.cc.window, this.cc.ssthresh, this.lossDetection.bytesInFlight);
+  }
+}

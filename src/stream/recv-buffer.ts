@@ -1,0 +1,224 @@
+/**
+ * The receive side's data for one stream: reassembles STREAM frames that arrive out of order,
+ * duplicated or overlapping (RFC 9000 §2.2) into the ordered byte stream the application reads,
+ * and enforces the final-size (RFC 9000 §4.5) and flow-control (RFC 9000 §4.1) rules on them.
+ *
+ * Storage is one ring buffer whose capacity is a power of two covering
+ * `[readOffset, highest received offset)`; flow control bounds that span by the advertised
+ * window, so memory is bounded too. `insert()` copies only the bytes not held yet and allocates
+ * nothing once the ring is large enough. The ring starts small and doubles as needed.
+ *
+ * Ownership: `read()` returns a fresh copy that belongs to the caller (the ring is reused).
+ */
+import { FrameType } from '../wire/frame-types.js';
+import { QuicError, TransportError } from '../wire/errors.js';
+import { RangeSet } from './range-set.js';
+
+const MIN_RING = 256;
+
+export class RecvBuffer {
+  private ring: Uint8Array | null = null;
+  /** Ring index of `readOffset`. */
+  private head = 0;
+  private readPos = 0;
+  private highestEnd = 0;
+  private finalAt = -1;
+  /** Received byte ranges at or above `readOffset`. */
+  private readonly received = new RangeSet();
+  private discarding = false;
+
+  /** Bytes delivered to (or skipped for) the application: the start of the unread data. */
+  get readOffset(): number {
+    return this.readPos;
+  }
+
+  /** Highest end offset received so far (counts toward flow control, RFC 9000 §4.1). */
+  get highest(): number {
+    return this.highestEnd;
+  }
+
+  /** Final size once known from a FIN or RESET_STREAM, else -1. */
+  get finalSize(): number {
+    return this.finalAt;
+  }
+
+  /** Contiguous bytes ready to read at `readOffset`. */
+  get readableLength(): number {
+    if (this.received.isEmpty || this.received.start(0) > this.readPos) return 0;
+    return this.received.end(0) - this.readPos;
+  }
+
+  /** Every byte up to the final size has arrived (the "Data Recvd" condition). */
+  get allReceived(): boolean {
+    return this.finalAt >= 0 && this.received.covers(this.readPos, this.finalAt);
+  }
+
+  /** Every byte up to the final size has been read. */
+  get fullyRead(): boolean {
+    return this.finalAt >= 0 && this.readPos === this.finalAt;
+  }
+
+  /** Bytes of memory held by the ring. */
+  get capacity(): number {
+    return this.ring === null ? 0 : this.ring.length;
+  }
+
+  /**
+   * Takes the data of a STREAM frame. `limit` is the stream flow-control limit advertised to the
+   * peer. Returns how much the highest received offset grew (for connection flow control).
+   * Throws QuicError FINAL_SIZE_ERROR or FLOW_CONTROL_ERROR on a violation.
+   */
+  insert(offset: number, data: Uint8Array, fin: boolean, limit: number): number {
+    const end = offset + data.length;
+    // RFC 9000 §4.5: the final size cannot change, no data at or beyond it, and a FIN cannot
+    // fall below data already received.
+    if (this.finalAt >= 0) {
+      if (end > this.finalAt || (fin && end !== this.finalAt)) {
+        throw new QuicError(
+          TransportError.FINAL_SIZE_ERROR,
+          `stream data up to ${end}${fin ? ' with FIN' : ''} conflicts with final size ${this.finalAt}`,
+          FrameType.STREAM,
+        );
+      }
+    } else if (fin && end < this.highestEnd) {
+      throw new QuicError(
+        TransportError.FINAL_SIZE_ERROR,
+        `final size ${end} is below data already received (${this.highestEnd})`,
+        FrameType.STREAM,
+      );
+    }
+    // RFC 9000 §4.1: no data beyond the advertised limit.
+    if (end > limit) {
+      throw new QuicError(
+        TransportError.FLOW_CONTROL_ERROR,
+        `stream data up to ${end} exceeds the flow control limit ${limit}`,
+        FrameType.STREAM,
+      );
+    }
+    const grown = end > this.highestEnd ? end - this.highestEnd : 0;
+    this.highestEnd += grown;
+    if (fin) this.finalAt = end;
+    const from = Math.max(offset, this.readPos);
+    if (from < end) {
+      if (!this.discarding) this.store(offset, data, from, end);
+      this.received.add(from, end);
+    }
+    return grown;
+  }
+
+  /**
+   * Applies the Final Size of a RESET_STREAM (RFC 9000 §4.5, §19.4) with the same checks as a
+   * FIN. Returns how much the highest received offset grew.
+   */
+  setResetFinalSize(finalSize: number, limit: number): number {
+    if (
+      (this.finalAt >= 0 && finalSize !== this.finalAt) ||
+      (this.finalAt < 0 && finalSize < this.highestEnd)
+    ) {
+      throw new QuicError(
+        TransportError.FINAL_SIZE_ERROR,
+        `RESET_STREAM final size ${finalSize} conflicts with ${this.finalAt >= 0 ? `final size ${this.finalAt}` : `received data up to ${this.highestEnd}`}`,
+        FrameType.RESET_STREAM,
+      );
+    }
+    if (finalSize > limit) {
+      throw new QuicError(
+        TransportError.FLOW_CONTROL_ERROR,
+        `RESET_STREAM final size ${finalSize} exceeds the flow control limit ${limit}`,
+        FrameType.RESET_STREAM,
+      );
+    }
+    const grown = finalSize - this.highestEnd;
+    this.highestEnd = finalSize;
+    this.finalAt = finalSize;
+    return grown;
+  }
+
+  /** Reads up to `max` contiguous bytes as a new array the caller owns; null if none. */
+  read(max = Number.MAX_SAFE_INTEGER): Uint8Array | null {
+    const n = Math.min(max, this.readableLength);
+    if (n <= 0 || this.ring === null) return null;
+    const ring = this.ring;
+    const out = new Uint8Array(n);
+    const first = Math.min(n, ring.length - this.head);
+    out.set(ring.subarray(this.head, this.head + first), 0);
+    if (first < n) out.set(ring.subarray(0, n - first), first);
+    this.advance(n);
+    return out;
+  }
+
+  /** Skips up to `max` contiguous readable bytes without copying them; returns how many. */
+  skip(max = Number.MAX_SAFE_INTEGER): number {
+    const n = Math.min(max, this.readableLength);
+    if (n > 0) this.advance(n);
+    return n;
+  }
+
+  /**
+   * Stops storing data: frees the ring. Later inserts are still checked and counted (RFC 9000
+   * §3.5: data after STOP_SENDING still counts toward flow control), but their bytes are dropped.
+   */
+  discard(): void {
+    this.discarding = true;
+    this.ring = null;
+    this.head = 0;
+  }
+
+  private advance(n: number): void {
+    this.readPos += n;
+    if (this.ring !== null) this.head = (this.head + n) & (this.ring.length - 1);
+    this.received.removeBelow(this.readPos);
+    if (this.fullyRead) this.ring = null;
+  }
+
+  /** Copies the parts of `[from, end)` not received yet out of `data` (which starts at `offset`). */
+  private store(offset: number, data: Uint8Array, from: number, end: number): void {
+    this.ensureCapacity(end - this.readPos);
+    const received = this.received;
+    let pos = from;
+    let i = received.firstEndingAfter(pos);
+    while (pos < end) {
+      if (i >= received.count || received.start(i) >= end) {
+        this.copyIn(data, offset, pos, end);
+        return;
+      }
+      const gapEnd = received.start(i);
+      if (gapEnd > pos) this.copyIn(data, offset, pos, gapEnd);
+      pos = Math.max(pos, received.end(i));
+      i++;
+    }
+  }
+
+  private copyIn(data: Uint8Array, dataOffset: number, from: number, to: number): void {
+    const ring = this.ring!;
+    const mask = ring.length - 1;
+    const at = (this.head + (from - this.readPos)) & mask;
+    const n = to - from;
+    const src = from - dataOffset;
+    const first = Math.min(n, ring.length - at);
+    if (first === n && src === 0 && n === data.length) {
+      ring.set(data, at); // the common in-order case: no view object
+      return;
+    }
+    ring.set(data.subarray(src, src + first), at);
+    if (first < n) ring.set(data.subarray(src + first, src + n), 0);
+  }
+
+  /** Grows the ring to hold `span` bytes from `readOffset`, keeping the buffered bytes in place. */
+  private ensureCapacity(span: number): void {
+    const old = this.ring;
+    if (old !== null && old.length >= span) return;
+    let size = old === null ? MIN_RING : old.length * 2;
+    while (size < span) size *= 2;
+    const ring = new Uint8Array(size);
+    if (old !== null && !this.received.isEmpty) {
+      // Move [readOffset, last received end) to the start of the new ring.
+      const live = this.received.end(this.received.count - 1) - this.readPos;
+      const first = Math.min(live, old.length - this.head);
+      ring.set(old.subarray(this.head, this.head + first), 0);
+      if (first < live) ring.set(old.subarray(0, live - first), first);
+    }
+    this.ring = ring;
+    this.head = 0;
+  }
+}

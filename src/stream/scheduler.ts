@@ -1,0 +1,117 @@
+/**
+ * Picks which stream sends next, following the Extensible Priorities of RFC 9218 §4 and the
+ * scheduling guidance of its §10:
+ * - lower urgency first (0 is most urgent);
+ * - within an urgency, non-incremental streams are served one at a time, lowest stream ID first,
+ *   each to completion (or until it has nothing sendable) before the next;
+ * - incremental streams of that urgency then share the bandwidth round-robin, one frame each.
+ * When an urgency has both kinds, the non-incremental ones go first: their data is useless until
+ * complete, while incremental data can wait a little (RFC 9218 §4.2 leaves this to the server).
+ *
+ * Members are the streams that have something to send; the owner adds and removes them.
+ */
+
+/** What the scheduler needs to know about a stream. */
+export interface Schedulable {
+  readonly id: number;
+  readonly urgency: number;
+  readonly incremental: boolean;
+}
+
+class Level<T extends Schedulable> {
+  /** Non-incremental members, sorted by stream ID. */
+  readonly sequential: T[] = [];
+  /** Incremental members in round-robin order; `next` is the one whose turn it is. */
+  readonly rotation: T[] = [];
+  next = 0;
+}
+
+const URGENCY_LEVELS = 8;
+
+export class StreamScheduler<T extends Schedulable> {
+  private readonly levels: Level<T>[] = [];
+  /** Where each member is filed: urgency * 2 + (incremental ? 1 : 0). */
+  private readonly slots = new Map<T, number>();
+
+  constructor() {
+    for (let i = 0; i < URGENCY_LEVELS; i++) this.levels.push(new Level<T>());
+  }
+
+  get size(): number {
+    return this.slots.size;
+  }
+
+  has(s: T): boolean {
+    return this.slots.has(s);
+  }
+
+  /** Adds `s` (no-op if already a member) under its current priority. */
+  add(s: T): void {
+    if (this.slots.has(s)) return;
+    const level = this.levels[s.urgency]!;
+    if (s.incremental) {
+      // Joins at the back of the rotation: just before the stream whose turn it is.
+      level.rotation.splice(level.next, 0, s);
+      level.next++;
+      if (level.next >= level.rotation.length) level.next = 0;
+    } else {
+      const list = level.sequential;
+      let i = list.length;
+      while (i > 0 && list[i - 1]!.id > s.id) i--;
+      list.splice(i, 0, s);
+    }
+    this.slots.set(s, s.urgency * 2 + (s.incremental ? 1 : 0));
+  }
+
+  /** Removes `s` if it is a member. */
+  remove(s: T): void {
+    const slot = this.slots.get(s);
+    if (slot === undefined) return;
+    this.slots.delete(s);
+    const level = this.levels[slot >> 1]!;
+    if ((slot & 1) === 0) {
+      const i = level.sequential.indexOf(s);
+      level.sequential.splice(i, 1);
+      return;
+    }
+    const i = level.rotation.indexOf(s);
+    level.rotation.splice(i, 1);
+    if (i < level.next) level.next--;
+    if (level.next >= level.rotation.length) level.next = 0;
+  }
+
+  /** Re-files `s` after its priority changed. */
+  update(s: T): void {
+    if (!this.slots.has(s)) return;
+    this.remove(s);
+    this.add(s);
+  }
+
+  /**
+   * The first member in scheduling order that `accept` takes, or null. Does not advance the
+   * round-robin: call `sent()` for the stream that actually sent.
+   */
+  pick(accept: (s: T) => boolean): T | null {
+    for (let u = 0; u < URGENCY_LEVELS; u++) {
+      const level = this.levels[u]!;
+      const seq = level.sequential;
+      for (let i = 0; i < seq.length; i++) if (accept(seq[i]!)) return seq[i]!;
+      const rot = level.rotation;
+      const n = rot.length;
+      for (let k = 0; k < n; k++) {
+        const s = rot[(level.next + k) % n]!;
+        if (accept(s)) return s;
+      }
+    }
+    return null;
+  }
+
+  /** `s` sent a frame: an incremental stream passes the turn to the next one. */
+  sent(s: T): void {
+    const slot = this.slots.get(s);
+    if (slot === undefined || (slot & 1) === 0) return;
+    const level = this.levels[slot >> 1]!;
+    const i = level.rotation.indexOf(s);
+    level.next = (i + 1) % level.rotation.length;
+  }
+}
