@@ -194,7 +194,7 @@ export function formatHandshakeBench(r: HandshakeBenchResult): string {
     const s = x.handshakesPerSec;
     const rate = Math.round(s.median).toLocaleString('en-US');
     const spread = `±${Math.round(s.spread)}`;
-    return `| ${x.keyType.padEnd(8)} | ${x.group.padEnd(9)} | ${rate.padStart(12)} | ${spread.padStart(6)} |`;
+    return `| ${x.keyType.padEnd(10)} | ${x.group.padEnd(9)} | ${rate.padStart(12)} | ${spread.padStart(6)} |`;
   });
   return [
     `Node ${r.node}, provider ${r.provider}, one core, both sides in one process (rates per CPU-second).`,

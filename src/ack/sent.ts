@@ -142,7 +142,7 @@ export class SentPacketLog<T = unknown> {
     const pns = this.pns;
     const end = pns.length;
     let found = 0;
-    for (let i = this.nextLive(this.lowerBound(smallest)); i < end && pns[i]! <= largest; ) {
+    for (let i = this.nextLive(this.lowerBound(smallest)); i < end && pns[i]! <= largest;) {
       const p = this.recs[i]!;
       if (this.states[i] === SlotState.Outstanding) {
         this.markOutstandingGone(p);

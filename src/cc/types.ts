@@ -36,12 +36,10 @@ export interface RttSnapshot {
   readonly sampleCount: number;
 }
 
-/** What a controller sees of an acknowledged packet (a SentPacket satisfies it). */
+/** What a controller sees of an acknowledged in-flight packet (a SentPacket satisfies it). */
 export interface AckedPacket {
   readonly timeSent: number;
   readonly size: number;
-  /** Packets not in flight (ACK-only) never change the window. */
-  readonly inFlight: boolean;
 }
 
 /** Options every built-in controller understands. */
@@ -73,9 +71,9 @@ export interface CongestionController {
   onPacketSent(bytes: number, now: number, bytesInFlight: number): void;
 
   /**
-   * Packets newly acknowledged by one ACK frame, in increasing packet number order (entries with
-   * `inFlight` false are to be skipped). `appLimited` is true when the sender did not fill the
-   * window: the window must not grow then (RFC 9002 §7.8).
+   * The in-flight packets newly acknowledged by one ACK frame, in increasing packet number order
+   * (ACK-only packets never reach the controller). `appLimited` is true when the sender did not
+   * fill the window: the window must not grow then (RFC 9002 §7.8).
    */
   onPacketsAcked(
     acked: readonly AckedPacket[],

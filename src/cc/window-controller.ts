@@ -100,7 +100,7 @@ export abstract class WindowController implements CongestionController {
     let largestSent = -Infinity;
     for (let i = 0; i < acked.length; i++) {
       const p = acked[i]!;
-      if (p.inFlight && p.timeSent > largestSent) largestSent = p.timeSent;
+      if (p.timeSent > largestSent) largestSent = p.timeSent;
     }
     if (largestSent === -Infinity) return;
     // RFC 9002 §7.3.2: recovery ends when a packet sent during it is acknowledged.
@@ -119,7 +119,7 @@ export abstract class WindowController implements CongestionController {
     }
     for (let i = 0; i < acked.length; i++) {
       const p = acked[i]!;
-      if (!p.inFlight || p.timeSent <= this.recoveryStartTime) continue;
+      if (p.timeSent <= this.recoveryStartTime) continue;
       if (this.cwnd < this.ssthreshBytes) {
         // RFC 9002 §7.3.1 (RFC 9406 §4.2 divides the growth in Conservative Slow Start).
         this.cwnd += phase === SlowStartPhase.Conservative ? p.size / 4 : p.size;

@@ -18,9 +18,12 @@ import {
   parseCommandArgs,
 } from './args.js';
 import { inspectCommand } from './inspect.js';
+import { demoCommand } from './demo.js';
+import { getCommand } from './get.js';
+import { serveCommand } from './serve.js';
 
 /** The subcommands, in the order `tsquic --help` lists them. One line registers a command. */
-const COMMANDS: readonly Command[] = [inspectCommand];
+const COMMANDS: readonly Command[] = [serveCommand, getCommand, demoCommand, inspectCommand];
 
 const USAGE_EXIT = 2;
 

@@ -23,6 +23,7 @@ import {
 } from '../wire/transport-params.js';
 import { Level, type TlsCallbacks, type TlsSession, type CipherSuiteName } from '../tls/types.js';
 import { StreamMap } from '../stream/stream-map.js';
+import { sessionTicketWithAppData } from '../tls/session-ticket.js';
 import type { Stream } from '../stream/stream.js';
 import { KeyPhases } from './key-phase.js';
 import { LocalCids, PeerCids, type CidHost } from './cids.js';
@@ -35,7 +36,8 @@ import type { Frame } from '../wire/frame-types.js';
 import { bytesEqual } from '../util/bytes.js';
 import { processDatagram } from './receive.js';
 import { buildDatagram, type OutgoingDatagram } from './assemble.js';
-import { ConnectionStats } from './stats.js';
+import { ConnectionStats, type ConnectionStatsSnapshot } from './stats.js';
+import { startMigration } from './migration.js';
 import type { QlogSink } from './qlog.js';
 
 export type ConnectionState = 'handshake' | 'established' | 'closing' | 'draining' | 'closed';
@@ -173,7 +175,6 @@ export class Connection extends Emitter<ConnectionEvents> {
   /** Received packets that triggered a CONNECTION_CLOSE resend in the closing state. */
   closeTrigger = 0;
   private idleDeadline = Infinity;
-  private lastActivity: number;
   private keepAliveDeadline = Infinity;
   /** Time the handshake started and finished, µs (stats). */
   readonly startTime: number;
@@ -206,7 +207,6 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.opts = resolveOptions(init.options);
     this.qlog = init.qlog;
     this.startTime = init.now;
-    this.lastActivity = init.now;
     this.lastNow = init.now;
     this.token = init.token ?? new Uint8Array(0);
     this.originalDcid = init.originalDcid;
@@ -247,12 +247,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.path = new PathState(
       init.local,
       init.remote,
-      new SendControl<SentFrame>({
-        isServer: !this.isClient,
-        addressValidated: this.addressValidated,
-        initialRtt: this.opts.initialRttUs,
-        congestionController: this.opts.congestionControl,
-      }),
+      this.newSendControl(),
       this.addressValidated,
       this.peerCids.current,
     );
@@ -339,9 +334,52 @@ export class Connection extends Emitter<ConnectionEvents> {
     if (this.state === 'closing' || this.state === 'draining' || this.state === 'closed') return;
     this.enterClosing(
       { source: 'local', errorCode, application: true, reason },
-      this.lastActivity,
+      this.lastNow,
     );
     this.wake();
+  }
+
+  /**
+   * Client: move the connection to a new local address (a new socket or port). The path is
+   * validated first and used once the server answers (RFC 9000 §9.2). Returns false when the
+   * server gave no spare connection ID or disabled active migration.
+   */
+  migrate(local: SocketAddress): boolean {
+    this.checkUsable();
+    return startMigration(this, local, this.lastNow);
+  }
+
+  /** A snapshot of the connection's statistics. */
+  getStats(): ConnectionStatsSnapshot {
+    const sc = this.path.sendControl;
+    const rtt = sc.rtt;
+    const ms = (us: number): number => Math.round(us) / 1000;
+    return {
+      version: this.version,
+      alpn: this.tls.alpn,
+      cipher: this.tls.cipherSuite,
+      group: this.tls.group,
+      retry: this.stats.retry,
+      resumed: this.tls.resumed,
+      earlyDataAccepted: this.earlyDataState === 'accepted',
+      handshakeMs: this.handshakeTime < 0 ? -1 : ms(this.handshakeTime),
+      bytesSent: this.stats.bytesSent,
+      bytesReceived: this.stats.bytesReceived,
+      packetsSent: this.stats.packetsSent,
+      packetsReceived: this.stats.packetsReceived,
+      packetsLost: this.stats.packetsLost,
+      packetsDropped: this.stats.packetsDropped,
+      srttMs: ms(rtt.smoothed),
+      minRttMs: ms(rtt.min === Infinity ? 0 : rtt.min),
+      latestRttMs: ms(rtt.latest),
+      rttVarMs: ms(rtt.variance),
+      cwnd: sc.cwnd,
+      bytesInFlight: sc.bytesInFlight,
+      keyUpdates: this.oneRtt?.updates ?? 0,
+      migrated: this.stats.migrations > 0,
+      migrations: this.stats.migrations,
+      streamsOpen: this.streams.size,
+    };
   }
 
   /** Whether the connection is gone (the engine forgets it). */
@@ -368,7 +406,10 @@ export class Connection extends Emitter<ConnectionEvents> {
     if (this.state === 'closed' || this.state === 'draining') return null;
     try {
       const d = buildDatagram(this, now);
-      if (d === null) this.pollIdle = true;
+      // Held back only by the pacer: stay armed for its release time (RFC 9002 §7.7).
+      if (d === null && !(this.path.sendControl.nextSendTime(now) > now && this.hasPendingSend())) {
+        this.pollIdle = true;
+      }
       return d;
     } catch (e) {
       this.onInternalError(e, now);
@@ -383,7 +424,12 @@ export class Connection extends Emitter<ConnectionEvents> {
     let t = Math.min(this.idleDeadline, this.keepAliveDeadline);
     t = Math.min(t, this.path.sendControl.timerDeadline());
     if (this.probePath) t = Math.min(t, this.probePath.challengeDeadline);
-    for (const s of this.spaces) if (!s.discarded) t = Math.min(t, s.tracker.ackDeadline());
+    for (const s of this.spaces) {
+      if (s.discarded) continue;
+      // An ACK that is due but could not be sent (amplification limit) waits for new input.
+      const d = s.tracker.ackDeadline();
+      if (!(this.pollIdle && d <= this.lastNow)) t = Math.min(t, d);
+    }
     if (this.oneRtt && this.oneRtt.prevRead) t = Math.min(t, this.oneRtt.prevDiscardAt);
     if (!this.pollIdle && this.hasPendingSend()) {
       t = Math.min(t, this.path.sendControl.nextSendTime(this.lastNow));
@@ -404,6 +450,8 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   // ---- internals used by receive.ts / assemble.ts ----------------------------------------
 
+  /** Size of the datagram being processed (credited to a new path on migration). */
+  currentDatagramSize = 0;
   /** Set when a poll found nothing it could send: the send timer waits for new work. */
   pollIdle = false;
 
@@ -440,7 +488,6 @@ export class Connection extends Emitter<ConnectionEvents> {
   /** Records activity for the idle timer (RFC 9000 §10.1). */
   resetIdle(now: number): void {
     this.sentSinceReceive = false;
-    this.lastActivity = now;
     const local = this.opts.idleTimeoutMs;
     const peer = this.peerParams?.maxIdleTimeout ?? 0;
     const ms = local === 0 ? peer : peer === 0 ? local : Math.min(local, peer);
@@ -696,6 +743,16 @@ export class Connection extends Emitter<ConnectionEvents> {
     }
   }
 
+  /** Fresh recovery and congestion state (a new connection, or after a Retry: RFC 9002 §6.3). */
+  newSendControl(): SendControl<SentFrame> {
+    return new SendControl<SentFrame>({
+      isServer: !this.isClient,
+      addressValidated: this.addressValidated,
+      initialRtt: this.opts.initialRttUs,
+      congestionController: this.opts.congestionControl,
+    });
+  }
+
   private buildLocalParams(init: ConnectionInit): TransportParameters {
     const p = defaultTransportParameters();
     p.maxIdleTimeout = this.opts.idleTimeoutMs;
@@ -736,9 +793,14 @@ export class Connection extends Emitter<ConnectionEvents> {
       onHandshakeComplete: () => this.onHandshakeComplete(),
       onAlert: (alert, reason, transportError) => {
         const code = transportError ?? cryptoError(alert);
-        this.closeWithError(new QuicError(code, reason), this.lastActivity);
+        this.closeWithError(new QuicError(code, reason), this.lastNow);
       },
-      onSessionTicket: (ticket) => {
+      onSessionTicket: (raw) => {
+        // Remember the server's transport parameters with the ticket: 0-RTT must respect them
+        // (RFC 9000 §7.4.1).
+        const ticket = this.peerParams
+          ? sessionTicketWithAppData(raw, encodeTransportParameters(this.peerParams, 'server'))
+          : raw;
         if (this.handshakeConfirmed) this.emit('sessionTicket', ticket);
         else this.pendingTickets.push(ticket);
       },
@@ -758,6 +820,7 @@ export class Connection extends Emitter<ConnectionEvents> {
         this.earlyDataState = 'attempted';
       } else {
         this.zeroRttRead = keys;
+        this.replayUndecryptable(this.lastNow);
       }
       return;
     }
@@ -766,7 +829,7 @@ export class Connection extends Emitter<ConnectionEvents> {
       if (direction === 'read') s.read = keys;
       else s.write = keys;
       if (s.read && s.write) this.path.sendControl.onHandshakeKeysAvailable();
-      this.replayUndecryptable(this.lastActivity);
+      this.replayUndecryptable(this.lastNow);
       return;
     }
     if (level === Level.Application) {
@@ -775,7 +838,7 @@ export class Connection extends Emitter<ConnectionEvents> {
       if (this.appRead && this.appWrite && !this.oneRtt) {
         this.oneRtt = new KeyPhases(this.appRead, this.appWrite);
         if (this.isClient) this.zeroRttWrite = null; // 1-RTT replaces 0-RTT (RFC 9001 §4.9.3)
-        this.replayUndecryptable(this.lastActivity);
+        this.replayUndecryptable(this.lastNow);
       }
     }
   }
@@ -797,7 +860,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.greaseQuicBit = p.greaseQuicBit;
     if (p.statelessResetToken) this.peerCids.setInitialResetToken(p.statelessResetToken);
     this.host.onPeerResetTokens?.(this);
-    this.resetIdle(this.lastActivity);
+    this.resetIdle(this.lastNow);
   }
 
   /** RFC 9000 §7.3: authenticate the connection IDs through the transport parameters. */
@@ -832,7 +895,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   }
 
   private onHandshakeComplete(): void {
-    const now = this.lastActivity;
+    const now = this.lastNow;
     this.handshakeTime = now - this.startTime;
     this.state = 'established';
     if (this.isClient) {

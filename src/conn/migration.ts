@@ -20,6 +20,7 @@ function pathFor(conn: Connection, local: SocketAddress, remote: SocketAddress):
   // A challenge from a path we do not know yet: answer on it (RFC 9000 §8.2.2), without
   // migrating; the new path shares this connection's send control.
   const p = new PathState(local, remote, conn.path.sendControl, false, conn.peerCids.current);
+  p.onDatagramReceived(conn.currentDatagramSize);
   conn.probePath = p;
   return p;
 }
@@ -78,6 +79,7 @@ export function onPathPacket(
     known && sameAddress(known.remote, remote) && sameAddress(known.local, local)
       ? known
       : new PathState(local, remote, old.sendControl, false, conn.peerCids.current);
+  if (next !== known) next.onDatagramReceived(conn.currentDatagramSize);
   if (!next.validated && next.validation !== 'validating') {
     next.startValidation(conn.provider.random(8), now + 3 * conn.ptoPeriod());
   }

@@ -25,6 +25,7 @@ import { frameAllowedIn, isAckEliciting, isProbingFrame } from '../wire/frame-ru
 import { frameTypeOf } from '../wire/frame-encode.js';
 import type { Connection } from './connection.js';
 import { handleFrame } from './frames-in.js';
+import { PathState } from './path-state.js';
 import { onPathPacket } from './migration.js';
 
 /** Packets kept while waiting for their keys (RFC 9001 §4.1.4 allows buffering a few). */
@@ -40,6 +41,7 @@ export function processDatagram(
   now: number,
 ): void {
   conn.stats.datagramsReceived++;
+  conn.currentDatagramSize = data.length;
   conn.stats.bytesReceived += data.length;
   // Anti-amplification accounting per path (RFC 9000 §8.1, §9.3.1).
   const path = conn.path;
@@ -272,12 +274,14 @@ function handleRetry(conn: Connection, h: RetryHeader, packet: Uint8Array, now: 
   conn.token = h.token.slice();
   conn.peerCids.replaceInitial(h.scid.slice());
   conn.installInitialKeys(h.scid);
+  // RFC 9002 §6.3: a Retry resets recovery state; packet numbers continue (RFC 9000 §17.2.5.3).
   // Everything sent in Initial packets is sent again with the new keys and token.
+  const old = conn.path;
+  conn.path = new PathState(old.local, old.remote, conn.newSendControl(), true, conn.peerCids.current);
   const s = conn.spaces[PnSpace.Initial];
-  for (const p of conn.path.sendControl.discardSpace(PnSpace.Initial, now)) {
-    conn.onFramesLost(p.frames);
-  }
   s.cryptoSend.onLost(0, s.cryptoSend.sentOffset, false);
+  // 0-RTT data sent before the Retry must be sent again too (RFC 9000 §17.2.5.3).
+  for (const p of old.sendControl.onZeroRttRejected(now)) conn.onFramesLost(p.frames);
   conn.stats.retry = true;
   conn.qlog?.retryReceived(conn, now);
 }

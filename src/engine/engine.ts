@@ -95,6 +95,8 @@ export class Engine {
   readonly cidLength: number;
   private readonly config: EngineConfig;
   private readonly routes = new Map<string, Connection>();
+  /** Stateless reset tokens the peers of our connections gave us (RFC 9000 §10.3.1). */
+  private readonly resetTokens = new Map<string, Connection>();
   private readonly connections = new Set<Connection>();
   private readonly dirty = new Set<Connection>();
   private readonly timers = new MinHeap<Connection>();
@@ -307,6 +309,10 @@ export class Engine {
       wake(conn) {
         engine.wake(conn);
       },
+      onPeerResetTokens(conn) {
+        for (const [k, c] of engine.resetTokens) if (c === conn) engine.resetTokens.delete(k);
+        for (const t of conn.peerCids.resetTokens()) engine.resetTokens.set(cidKey(t), conn);
+      },
       newToken(remote) {
         if (engine.config.server?.newTokens === false) return new Uint8Array(0);
         return engine.tokens.sealNewToken(remote, engine.lastNow);
@@ -328,6 +334,7 @@ export class Engine {
   private forget(conn: Connection): void {
     if (!this.connections.delete(conn)) return;
     for (const [k, c] of this.routes) if (c === conn) this.routes.delete(k);
+    for (const [k, c] of this.resetTokens) if (c === conn) this.resetTokens.delete(k);
     this.dirty.delete(conn);
     this.deadlines.delete(conn);
   }
@@ -456,6 +463,16 @@ export class Engine {
     remote: SocketAddress,
     now: number,
   ): void {
+    // RFC 9000 §10.3.1: a datagram for no connection may be a peer's stateless reset: its
+    // last 16 bytes are the token (the CID in front of them is random).
+    if (data.length >= 21) {
+      const conn = this.resetTokens.get(cidKey(data.subarray(data.length - 16)));
+      if (conn) {
+        conn.onStatelessReset(now);
+        this.touch(conn, now);
+        return;
+      }
+    }
     // RFC 9000 §10.3: a short-header packet for no connection gets a stateless reset.
     if (data.length < MIN_PACKET_FOR_RESET) return;
     const reset = this.resetter.buildReset(dcid, data.length, now);

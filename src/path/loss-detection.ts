@@ -11,6 +11,8 @@
  *   controller may undo it (RFC 9438 §4.9);
  * - persistent congestion is established per packet number space, which RFC 9002 §7.6.2 allows
  *   ("MAY use state for just the packet number space that was acknowledged");
+ * - after a path change resets the congestion state (RFC 9000 §9.4), packets sent before it are
+ *   still tracked and reported but feed neither the new controller nor the RTT estimate;
  * - the client's anti-deadlock PTO (§6.2.2.1) is armed whenever no Initial or Handshake packet is
  *   in flight before the server is known to have validated the address, even if 0-RTT packets
  *   are in flight (the Application Data PTO cannot be armed before confirmation, so they would
@@ -30,7 +32,15 @@ import { QuicError, TransportError } from '../wire/errors.js';
 import { FrameType, type AckFrame, type AckRange } from '../wire/frame-types.js';
 import type { AmplificationBudget } from './amplification.js';
 import { GRANULARITY, type RttEstimator } from './rtt.js';
+import {
+  AckOutcomeImpl,
+  TimeoutOutcomeImpl,
+  type AckOutcome,
+  type TimeoutOutcome,
+} from './recovery-outcome.js';
 import { RecoveryStats } from './stats.js';
+
+export type { AckOutcome, TimeoutOutcome } from './recovery-outcome.js';
 
 /** kPacketThreshold (RFC 9002 §6.1.1). */
 export const PACKET_THRESHOLD = 3;
@@ -62,82 +72,13 @@ export interface LossDetectionOptions {
   persistentCongestionThreshold?: number;
 }
 
-/** What one ACK frame changed. */
-export interface AckOutcome<T> {
-  /** Packets acknowledged for the first time, increasing packet number: free their frames. */
-  readonly newlyAcked: readonly SentPacket<T>[];
-  /**
-   * Packets acknowledged after they had been declared lost (their frames were already handed
-   * back; whatever was not yet retransmitted can now be dropped).
-   */
-  readonly ackedAfterLoss: readonly SentPacket<T>[];
-  /** Packets declared lost by this ACK: requeue their frames (RFC 9000 §13.3). */
-  readonly lost: readonly SentPacket<T>[];
-  /** An RTT sample was taken. */
-  readonly rttSampled: boolean;
-  /** The controller entered a new recovery period (window reduced) on loss or ECN-CE. */
-  readonly recoveryStarted: boolean;
-  /** Persistent congestion was established (RFC 9002 §7.6). */
-  readonly persistentCongestion: boolean;
-}
-
-/** What a loss detection timeout asks for. */
-export interface TimeoutOutcome<T> {
-  /** Packets declared lost by the time threshold: requeue their frames. */
-  readonly lost: readonly SentPacket<T>[];
-  /**
-   * The space in which to send probe packets (PTO, RFC 9002 §6.2.4), or null when no probe is
-   * due. For the client's anti-deadlock probe (§6.2.2.1) it is Handshake when Handshake keys are
-   * available, else Initial (padded to 1200 bytes, as every client Initial datagram is).
-   */
-  readonly probeSpace: PnSpace | null;
-  /** How many ack-eliciting probe packets to send (1 or 2); they bypass the congestion window. */
-  readonly probeCount: number;
-  readonly recoveryStarted: boolean;
-  readonly persistentCongestion: boolean;
-}
-
-class AckOutcomeImpl<T> implements AckOutcome<T> {
-  readonly newlyAcked: SentPacket<T>[] = [];
-  readonly ackedAfterLoss: SentPacket<T>[] = [];
-  readonly lost: SentPacket<T>[] = [];
-  rttSampled = false;
-  recoveryStarted = false;
-  persistentCongestion = false;
-
-  reset(): void {
-    this.newlyAcked.length = 0;
-    this.ackedAfterLoss.length = 0;
-    this.lost.length = 0;
-    this.rttSampled = false;
-    this.recoveryStarted = false;
-    this.persistentCongestion = false;
-  }
-}
-
-class TimeoutOutcomeImpl<T> implements TimeoutOutcome<T> {
-  readonly lost: SentPacket<T>[] = [];
-  probeSpace: PnSpace | null = null;
-  probeCount = 0;
-  recoveryStarted = false;
-  persistentCongestion = false;
-
-  reset(): void {
-    this.lost.length = 0;
-    this.probeSpace = null;
-    this.probeCount = 0;
-    this.recoveryStarted = false;
-    this.persistentCongestion = false;
-  }
-}
-
 /** Effects of declaring a batch of packets lost. */
 const LostEffect = { None: 0, Recovery: 1, Persistent: 2 } as const;
 
 export class LossDetection<T = unknown> {
   readonly stats: RecoveryStats;
   private readonly rtt: RttEstimator;
-  private readonly cc: CongestionController;
+  private cc: CongestionController;
   private readonly amplification: AmplificationBudget | undefined;
   private readonly isServer: boolean;
   private readonly probePackets: number;
@@ -160,6 +101,13 @@ export class LossDetection<T = unknown> {
   /** ecn_ce_counters. */
   private readonly ecnCe = [0, 0, 0];
   private readonly skipped: number[][] = [[], [], []];
+  /**
+   * Packets numbered up to this were sent before the congestion state was reset (RFC 9000 §9.4):
+   * they are still tracked for their frames but feed neither the controller nor the RTT.
+   */
+  private readonly resetPn = [-1, -1, -1];
+  /** Scratch for the acknowledged packets the controller sees when some must be left out. */
+  private readonly ccAcked: SentPacket<T>[] = [];
 
   private bif = 0;
   private ptoCountValue = 0;
@@ -276,6 +224,21 @@ export class LossDetection<T = unknown> {
     list.push(pn);
   }
 
+  /**
+   * RFC 9000 §9.4: the path changed and its congestion state starts over with `cc` (the owner
+   * also resets the RTT estimator). Packets sent so far stay tracked - their acknowledgment or
+   * loss is still reported - but leave bytes in flight and no longer reach the controller or the
+   * RTT estimate.
+   */
+  resetCongestionState(cc: CongestionController): void {
+    this.cc = cc;
+    for (let s = 0; s < 3; s++) this.resetPn[s] = this.logs[s]!.largestSent;
+    this.bif = 0;
+    this.epochFirstBatch = 0;
+    this.epochLost = 0;
+    this.epochUndoable = false;
+  }
+
   /** §A.5 OnPacketSent. The record is kept until acknowledged or lost. */
   onPacketSent(space: PnSpace, packet: SentPacket<T>): void {
     if (this.discarded[space]) {
@@ -319,22 +282,27 @@ export class LossDetection<T = unknown> {
       const range = ranges[r]!;
       log.ackRange(range.smallest, range.largest, out.newlyAcked, out.ackedAfterLoss);
     }
-    if (out.ackedAfterLoss.length > 0) this.onAckedAfterLoss(out.ackedAfterLoss, now);
+    if (out.ackedAfterLoss.length > 0) this.onAckedAfterLoss(space, out.ackedAfterLoss, now);
     const acked = out.newlyAcked;
     if (acked.length === 0) return out;
 
     // §5.1: sample the RTT when the largest acknowledged is newly acknowledged and something
     // ack-eliciting was newly acknowledged.
     const last = acked[acked.length - 1]!;
+    const resetPn = this.resetPn[space]!;
     let ackEliciting = false;
+    // Packets the controller does not see: not in flight, or sent before a congestion reset.
+    let hidden = 0;
     for (let i = 0; i < acked.length; i++) {
       const p = acked[i]!;
       if (p.ackEliciting) ackEliciting = true;
-      if (p.inFlight) this.bif -= p.size;
+      if (!p.inFlight || p.pn <= resetPn) hidden++;
+      else this.bif -= p.size;
       this.stats.bytesAcked += p.size;
     }
     this.stats.packetsAcked += acked.length;
-    if (last.pn === largest && ackEliciting) {
+    const lastCounts = last.pn > resetPn;
+    if (last.pn === largest && ackEliciting && lastCounts) {
       // §5.3: Initial acknowledgments are never delayed, so their ACK Delay is ignored.
       const delay = space === PnSpace.Initial ? 0 : ackDelay;
       this.rtt.update(now - last.timeSent, delay, now, this.handshakeConfirmed);
@@ -345,7 +313,7 @@ export class LossDetection<T = unknown> {
     const ecn = ack.ecn;
     if (ecn !== undefined && ecn.ce > this.ecnCe[space]!) {
       this.ecnCe[space] = ecn.ce;
-      if (this.cc.onCongestionEvent(last.timeSent, now)) {
+      if (lastCounts && this.cc.onCongestionEvent(last.timeSent, now)) {
         this.startRecoveryEpoch(false);
         this.stats.ecnCongestionEvents++;
         out.recoveryStarted = true;
@@ -357,7 +325,12 @@ export class LossDetection<T = unknown> {
     if (effect !== LostEffect.None) out.recoveryStarted = true;
     if (effect === LostEffect.Persistent) out.persistentCongestion = true;
 
-    this.cc.onPacketsAcked(acked, now, this.rtt, this.appLimited);
+    this.cc.onPacketsAcked(
+      hidden === 0 ? acked : this.inFlightSinceReset(acked, resetPn),
+      now,
+      this.rtt,
+      this.appLimited,
+    );
 
     // §6.2.1: reset the backoff, except at a client unsure whether the server validated it.
     if (this.peerCompletedAddressValidation()) this.ptoCountValue = 0;
@@ -434,7 +407,8 @@ export class LossDetection<T = unknown> {
   private dropOutstanding(space: PnSpace): SentPacket<T>[] {
     const dropped: SentPacket<T>[] = [];
     this.logs[space]!.clear(dropped);
-    for (const p of dropped) if (p.inFlight) this.bif -= p.size;
+    const resetPn = this.resetPn[space]!;
+    for (const p of dropped) if (p.inFlight && p.pn > resetPn) this.bif -= p.size;
     this.skipped[space]!.length = 0;
     return dropped;
   }
@@ -474,7 +448,6 @@ export class LossDetection<T = unknown> {
       this.timeThreshold * Math.max(rtt.latest, rtt.smoothed),
       GRANULARITY,
     );
-    const lostSendTime = now - lossDelay;
     const log = this.logs[space]!;
     const end = log.endIndex();
     let batch = 0;
@@ -484,7 +457,9 @@ export class LossDetection<T = unknown> {
       const pn = log.pnAt(i);
       if (pn > largestAcked) break;
       const p = log.packetAt(i)!;
-      if (p.timeSent <= lostSendTime || largestAcked >= pn + this.packetThreshold) {
+      // Compare `timeSent + lossDelay` with now exactly as the loss timer is set below, so that
+      // floating-point rounding cannot leave a timer that fires without declaring the loss.
+      if (p.timeSent + lossDelay <= now || largestAcked >= pn + this.packetThreshold) {
         if (batch === 0) {
           batch = ++this.lossBatches;
           this.batchFirstIndex = i;
@@ -510,7 +485,7 @@ export class LossDetection<T = unknown> {
       const p = lost[i]!;
       this.stats.packetsLost++;
       this.stats.bytesLost += p.size;
-      if (!p.inFlight) continue;
+      if (!p.inFlight || p.pn <= this.resetPn[space]!) continue;
       this.bif -= p.size;
       // RFC 9000 §14.4: a lost PMTU probe says nothing about congestion.
       if (p.pmtuProbe) continue;
@@ -556,13 +531,30 @@ export class LossDetection<T = unknown> {
       previous = i;
       if (log.stateAt(i) !== SlotState.Lost) continue;
       const p = log.packetAt(i)!;
-      if (p.lossBatch !== batch || !p.ackEliciting || p.pmtuProbe || p.timeSent <= firstSample) {
+      if (
+        p.lossBatch !== batch ||
+        !p.ackEliciting ||
+        p.pmtuProbe ||
+        p.timeSent <= firstSample ||
+        p.pn <= this.resetPn[space]!
+      ) {
         continue;
       }
       if (runStart === -Infinity) runStart = p.timeSent;
       else if (p.timeSent - runStart > duration) return true;
     }
     return false;
+  }
+
+  /** The in-flight packets sent after the last congestion reset, in a reused array. */
+  private inFlightSinceReset(acked: readonly SentPacket<T>[], resetPn: number): SentPacket<T>[] {
+    const out = this.ccAcked;
+    out.length = 0;
+    for (let i = 0; i < acked.length; i++) {
+      const p = acked[i]!;
+      if (p.inFlight && p.pn > resetPn) out.push(p);
+    }
+    return out;
   }
 
   private ackedBetween(log: SentPacketLog<T>, from: number, to: number): boolean {
@@ -578,12 +570,15 @@ export class LossDetection<T = unknown> {
   }
 
   /** Lost packets were acknowledged after all: maybe undo the reduction they caused. */
-  private onAckedAfterLoss(packets: readonly SentPacket<T>[], now: number): void {
+  private onAckedAfterLoss(space: PnSpace, packets: readonly SentPacket<T>[], now: number): void {
     this.stats.spuriousLosses += packets.length;
     if (this.epochFirstBatch === 0) return;
+    const resetPn = this.resetPn[space]!;
     for (let i = 0; i < packets.length; i++) {
       const p = packets[i]!;
-      if (p.inFlight && !p.pmtuProbe && p.lossBatch >= this.epochFirstBatch) this.epochLost--;
+      if (p.inFlight && !p.pmtuProbe && p.pn > resetPn && p.lossBatch >= this.epochFirstBatch) {
+        this.epochLost--;
+      }
     }
     if (this.epochUndoable && this.epochLost <= 0 && this.cc.onSpuriousCongestion !== undefined) {
       this.epochUndoable = false;

@@ -50,7 +50,14 @@ export class Pacer {
     this.ratePerMicro = bytesPerSecond / 1_000_000;
   }
 
-  /** Bytes that may leave back to back at `now` before the bucket is in debt. */
+  /** A full bucket and no rate: the state of a new path. */
+  reset(): void {
+    this.tokens = this.burst;
+    this.ratePerMicro = Infinity;
+    this.lastUpdate = -Infinity;
+  }
+
+  /** Bytes that may leave back to back at `now` (the bucket's content). */
   available(now: number): number {
     this.refill(now);
     return this.tokens;

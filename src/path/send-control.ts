@@ -11,7 +11,11 @@
  *   `ackOnlyAllowance()`. After each packet: `onPacketSent(space, new SentPacket(...))`. After a
  *   transmit attempt: `setAppLimited(ranOutOfData)`;
  * - timers: `timerDeadline()`; when it passes, `onTimeout(now)` → requeue `lost`, or send
- *   `probeCount` ack-eliciting probes in `probeSpace` (they bypass window and pacer).
+ *   `probeCount` ack-eliciting probes in `probeSpace` (they bypass window and pacer);
+ * - handshake: `onHandshakeKeysAvailable()`, `onAddressValidated(now)` (server),
+ *   `onHandshakeConfirmed(now)`, `discardSpace(space, now)` when keys are dropped;
+ * - a new peer address: `resetForNewPath(now)` (RFC 9000 §9.4). After a Retry, RFC 9002
+ *   §6.3 resets all recovery state: make a new SendControl.
  */
 import { PnSpace } from '../ack/pn-space.js';
 import type { SentPacket } from '../ack/sent.js';
@@ -67,7 +71,10 @@ export interface SendControlOptions {
 
 export class SendControl<T = unknown> {
   readonly rtt: RttEstimator;
-  readonly cc: CongestionController;
+  private controller: CongestionController;
+  /** Registry name and options, to start a fresh controller on a path change. */
+  private readonly ccName: string;
+  private readonly ccOptions: CongestionControllerOptions;
   readonly lossDetection: LossDetection<T>;
   readonly amplification: AmplificationBudget;
   /** null when pacing is disabled. */
@@ -86,14 +93,15 @@ export class SendControl<T = unknown> {
     this.rtt = new RttEstimator(options.initialRtt);
     if (options.peerMaxAckDelay !== undefined) this.setPeerMaxAckDelay(options.peerMaxAckDelay);
     const cc = options.congestionController ?? DEFAULT_CONGESTION_CONTROLLER;
-    this.cc =
-      typeof cc === 'string'
-        ? createCongestionController(cc, {
-            ...options.congestionControllerOptions,
-            maxDatagramSize: mds,
-          })
-        : cc;
-    if (this.cc.maxDatagramSize !== mds) this.cc.setMaxDatagramSize(mds);
+    this.ccOptions = { ...options.congestionControllerOptions };
+    if (typeof cc === 'string') {
+      this.ccName = cc;
+      this.controller = createCongestionController(cc, { ...this.ccOptions, maxDatagramSize: mds });
+    } else {
+      this.ccName = cc.name;
+      this.controller = cc;
+      if (cc.maxDatagramSize !== mds) cc.setMaxDatagramSize(mds);
+    }
     this.amplification = new AmplificationBudget(
       !options.isServer || options.addressValidated === true,
     );
@@ -111,6 +119,11 @@ export class SendControl<T = unknown> {
     this.lossDetection = new LossDetection<T>(ldOptions);
     this.history = new CwndHistory(options.cwndHistorySize ?? 64);
     this.history.record(0, this.cc.window, this.cc.ssthresh, 0);
+  }
+
+  /** The path's congestion controller (replaced by `resetForNewPath`). */
+  get cc(): CongestionController {
+    return this.controller;
   }
 
   /** Bytes in flight (RFC 9002 §B.2). */
@@ -278,6 +291,26 @@ export class SendControl<T = unknown> {
   /** A packet number the connection skipped on purpose (optimistic-ACK detection, §21.4). */
   onPacketNumberSkipped(space: PnSpace, pn: number): void {
     this.lossDetection.onPacketNumberSkipped(space, pn);
+  }
+
+  /**
+   * RFC 9000 §9.4: the peer moved to a new address (more than a port change): restart the
+   * congestion controller (a fresh instance of the same registered name) and the RTT estimator
+   * from their initial values. Packets already sent stay tracked for their frames but no longer
+   * count in bytes in flight, the new window or the new RTT.
+   */
+  resetForNewPath(now: number, initialRtt?: number): void {
+    const cc = createCongestionController(this.ccName, {
+      ...this.ccOptions,
+      maxDatagramSize: this.controller.maxDatagramSize,
+    });
+    this.controller = cc;
+    this.rtt.reset(initialRtt);
+    this.lossDetection.resetCongestionState(cc);
+    this.pacer?.reset();
+    this.bypass = 0;
+    this.lossDetection.rearm(now);
+    this.recordWindow(now);
   }
 
   /** The peer's max_ack_delay transport parameter, in microseconds. */

@@ -229,9 +229,11 @@ function tlsLines(m: JsonObject, indent: string): string[] {
       }
       continue;
     }
-    const text = Array.isArray(v)
-      ? v.map((x) => textValue(x, false)).join(', ')
-      : textValue(v, false);
+    const text = !Array.isArray(v)
+      ? textValue(v, false)
+      : v.length === 0
+        ? '(none)'
+        : v.map((x) => textValue(x, false)).join(', ');
     lines.push(`${indent}  ${k}: ${text}`);
   }
   return lines;

@@ -609,11 +609,12 @@ export class Dissector {
     const frames: Frame[] = [];
     out.frames = frames;
     const r = new Reader(work, payloadStart, payloadEnd);
+    let frameStart = payloadStart;
     try {
-      while (r.remaining > 0) frames.push(decodeFrame(r));
+      for (; r.remaining > 0; frameStart = r.pos) frames.push(decodeFrame(r));
     } catch (e) {
       if (!(e instanceof QuicError)) throw e;
-      errors.push(`malformed frame at payload byte ${r.pos - payloadStart}: ${e.message}`);
+      errors.push(`malformed frame at payload byte ${frameStart - payloadStart}: ${e.message}`);
     }
     const stream = this.cryptoStream(level, candidate.sender);
     for (const f of frames) {

@@ -81,7 +81,7 @@ function paddingFor(pnLength: number, framesLength: number, overhead: number, mi
   return Math.max(forSample, forSize);
 }
 
-function payloadLength(o: { frames: readonly Frame[]; rawPayload?: Uint8Array }): number {
+function encodedPayloadLength(o: { frames: readonly Frame[]; rawPayload?: Uint8Array }): number {
   return o.frames.reduce((n, f) => n + frameEncodedLength(f), o.rawPayload?.length ?? 0);
 }
 
@@ -101,7 +101,7 @@ export function forgeLongPacket(o: ForgeLongOptions): Uint8Array {
   const pnLength = o.packetNumberLength ?? 4;
   const token = o.token ?? EMPTY;
   const type = LONG_TYPES[o.type];
-  const framesLength = payloadLength(o);
+  const framesLength = encodedPayloadLength(o);
   const tokenField = type === PacketType.Initial ? varintLength(token.length) + token.length : 0;
   const beforeLength = 7 + o.dcid.length + o.scid.length + tokenField;
   // A 2-byte Length field holds up to 16383 (RFC 9000 §16); larger packets take 4 bytes.
@@ -135,7 +135,7 @@ export function forgeLongPacket(o: ForgeLongOptions): Uint8Array {
 /** A protected 1-RTT packet (RFC 9000 §17.3.1). */
 export function forgeShortPacket(o: ForgeShortOptions): Uint8Array {
   const pnLength = o.packetNumberLength ?? 4;
-  const framesLength = payloadLength(o);
+  const framesLength = encodedPayloadLength(o);
   const overhead = 1 + o.dcid.length + pnLength + AEAD_TAG_LENGTH;
   const padding = paddingFor(pnLength, framesLength, overhead, o.minSize);
   const w = new Writer(new Uint8Array(overhead + framesLength + padding));

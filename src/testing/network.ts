@@ -245,12 +245,27 @@ export class Network {
     return false;
   }
 
-  /** Advances to the next event (delivery or timer) and processes it. False when idle. */
+  /** Consecutive steps at one instant without traffic: a timer that never advances. */
+  private stuckSteps = 0;
+
+  /**
+   * Advances to the next event (delivery or timer) and processes it. False when idle. Throws
+   * when an endpoint keeps asking for a timer at the same instant without acting on it, so a
+   * bug shows as a failure rather than a hang.
+   */
   step(limit = Infinity): boolean {
+    const sentBefore = this.stats.sent;
     this.flush();
     let next = this.events.peekKey();
     for (const n of this.nodes) next = Math.min(next, n.endpoint.nextTimeout());
     if (next === Infinity || next > limit) return false;
+    if (next <= this.now && this.stats.sent === sentBefore && this.events.peekKey() > this.now) {
+      if (++this.stuckSteps > 10_000) {
+        throw new Error(`simulation stuck at ${this.now} µs: a timer fires without progress`);
+      }
+    } else {
+      this.stuckSteps = 0;
+    }
     this.now = Math.max(this.now, next);
     while (this.events.size > 0 && this.events.peekKey() <= this.now) {
       const d = this.events.pop()!;

@@ -25,8 +25,8 @@ export class FakeRtt implements RttSnapshot {
   }
 }
 
-export function acked(timeSent: number, size = MDS, inFlight = true): AckedPacket {
-  return { timeSent, size, inFlight };
+export function acked(timeSent: number, size = MDS): AckedPacket {
+  return { timeSent, size };
 }
 
 /** `count` full-size packets all sent at `timeSent`. */

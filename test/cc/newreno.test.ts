@@ -25,9 +25,10 @@ describe('NewReno (RFC 9002 §7)', () => {
     const cc = new NewReno();
     cc.onPacketsAcked(ackedMany(3, 0), 1000, rtt, false);
     assert.equal(cc.window, 12_000 + 3 * MDS);
-    // Packets not in flight (ACK-only) do not count.
-    cc.onPacketsAcked([acked(0, MDS, false)], 1000, rtt, false);
-    assert.equal(cc.window, 12_000 + 3 * MDS);
+    cc.onPacketsAcked([acked(0, 500)], 1000, rtt, false);
+    assert.equal(cc.window, 12_000 + 3 * MDS + 500);
+    cc.onPacketsAcked([], 1000, rtt, false);
+    assert.equal(cc.window, 12_000 + 3 * MDS + 500);
   });
 
   it('halves once per recovery period', () => {

@@ -133,9 +133,13 @@ describe('h3/qpack/encoder', () => {
     );
   });
 
-  it('rejects characters above 0xff', () => {
-    const enc = new QpackEncoder();
-    assert.throws(() => enc.encode(0, [f('x-a', '\u2603')]), TypeError);
+  it('rejects characters above 0xff without changing any state', () => {
+    const enc = new QpackEncoder({ shouldIndex: () => true });
+    enc.applyPeerSettings(4096, 10);
+    assert.throws(() => enc.encode(0, [f('x-a', '1'), f('x-b', '\u2603')]), TypeError);
+    assert.equal(enc.insertCount, 0);
+    assert.equal(enc.takeEncoderStreamData(), null);
+    assert.equal(enc.blockingStreamCount, 0);
     assert.throws(
       () => new QpackEncoder({ huffman: false }).encode(0, [f('x-a', '\u2603')]),
       TypeError,

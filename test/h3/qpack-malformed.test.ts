@@ -280,3 +280,17 @@ describe('h3/qpack malformed input', () => {
     });
   });
 });
+
+describe('h3/qpack API misuse', () => {
+  it('throws RangeError for calls out of order and bad options', () => {
+    const dec = new QpackDecoder({ maxTableCapacity: 220, maxBlockedStreams: 4 });
+    assert.equal(dec.decode(0, fromHex('020080')), null);
+    assert.throws(() => dec.decode(0, fromHex('0000d1')), RangeError); // already blocked
+    assert.throws(() => dec.decodeUnblocked(0), RangeError); // still blocked
+    assert.throws(() => dec.decodeUnblocked(4), RangeError); // never blocked
+    assert.throws(() => new QpackDecoder({ maxTableCapacity: -1 }), RangeError);
+    assert.throws(() => new QpackDecoder({ maxBlockedStreams: 1.5 }), RangeError);
+    assert.throws(() => new QpackEncoder({ maxTableCapacity: -1 }), RangeError);
+    assert.throws(() => new QpackEncoder({ maxBlockedStreams: NaN }), RangeError);
+  });
+});

@@ -432,6 +432,40 @@ describe('h3/session', () => {
     net.run();
   });
 
+  it('refuses to send a header section above the peer limit', () => {
+    const { net, client, server } = sessionPair({ server: { maxFieldSectionSize: 200 } });
+    assert.throws(() => client.request(get('/', [f('x-big', 'v'.repeat(200))])), RangeError);
+    assert.equal(net.client.streams.has(0), false, 'no stream was opened');
+    server.onRequest = (req) => req.respond([f(':status', '200')], { endStream: true });
+    assert.ok(client.request(get('/'), { endStream: true }) !== null);
+    net.run();
+  });
+
+  it('client shutdown() sends GOAWAY and closes when its requests are done', () => {
+    const { net, client, server } = sessionPair();
+    let pending = null as H3ServerRequest | null;
+    server.onRequest = (req) => (pending = req);
+    const res = collectResponse(client.request(get('/'), { endStream: true })!);
+    net.run();
+    client.shutdown();
+    net.run();
+    assert.equal(server.goawayReceived, 0);
+    assert.equal(client.closed, false);
+    pending!.respond([f(':status', '200')], { endStream: true });
+    net.run();
+    assert.equal(res.status, 200);
+    assert.equal(client.closeError?.code, H3ErrorCode.H3_NO_ERROR);
+    assert.equal(server.closeError?.remote, true);
+  });
+
+  it('a STOP_SENDING on the reserved stream only resets that stream', () => {
+    const { net, client } = sessionPair();
+    // Client streams: control 2, encoder 6, decoder 10, reserved 14.
+    net.server.streams.get(14)!.stopSending(0x21);
+    net.run();
+    assert.equal(client.closed, false);
+  });
+
   it('propagates a connection close to every request in progress', () => {
     const { net, client, server } = sessionPair();
     server.onRequest = () => {};

@@ -465,9 +465,37 @@ describe('LossDetection (RFC 9002 §6, Appendix A)', () => {
     });
   });
 
+  describe('congestion reset on a path change (RFC 9000 §9.4)', () => {
+    it('keeps reporting older packets but feeds only newer ones to the new controller', () => {
+      const { ld, rtt, send } = setup({ confirmed: true });
+      for (let pn = 0; pn < 8; pn++) send(Application, pn, pn);
+      const fresh = new RecordingReno();
+      rtt.reset();
+      ld.resetCongestionState(fresh);
+      assert.equal(ld.bytesInFlight, 0);
+      send(Application, 8, 10 * MS);
+      assert.equal(ld.bytesInFlight, 1200);
+      // 0 is lost (threshold), 1-6 acknowledged late, 7 and 8 acknowledged.
+      const r = ld.onAckReceived(Application, ack([[1, 8]]), 0, 60 * MS);
+      assert.deepEqual(pns(r.newlyAcked), [1, 2, 3, 4, 5, 6, 7, 8]);
+      assert.deepEqual(pns(r.lost), [0]);
+      assert.equal(ld.bytesInFlight, 0);
+      assert.deepEqual(fresh.events, [], 'the old packet loss is not the new path congestion');
+      assert.equal(fresh.window, 12_000 + 1200, 'only packet 8 grows the new window');
+      assert.equal(rtt.latest, 50 * MS, 'the sample comes from packet 8');
+      // An ACK whose largest is an old packet gives no sample.
+      const { ld: ld2, rtt: rtt2, send: send2 } = setup({ confirmed: true });
+      send2(Application, 0, 0);
+      rtt2.reset();
+      ld2.resetCongestionState(new RecordingReno());
+      assert.equal(ld2.onAckReceived(Application, ack([[0, 0]]), 0, 5 * MS).rttSampled, false);
+      assert.equal(rtt2.hasSample, false);
+    });
+  });
+
   describe('bookkeeping', () => {
     it('counts only in-flight packets in bytes in flight and tells the controller', () => {
-      const { ld, send } = setup({ confirmed: true });
+      const { ld, send, cc } = setup({ confirmed: true });
       send(Application, 0, 0, { ackEliciting: false, inFlight: false, size: 50 });
       send(Application, 1, 0, { ackEliciting: false, inFlight: true, size: 1200 });
       send(Application, 2, 0, { size: 1000 });
@@ -475,6 +503,7 @@ describe('LossDetection (RFC 9002 §6, Appendix A)', () => {
       assert.equal(ld.hasAckElicitingInFlight(Application), true);
       ld.onAckReceived(Application, ack([[0, 2]]), 0, 10 * MS);
       assert.equal(ld.bytesInFlight, 0);
+      assert.equal(cc.window, 12_000 + 2200, 'slow start counts only the in-flight packets');
       assert.equal(ld.stats.packetsAcked, 3);
       assert.equal(ld.stats.bytesAcked, 2250);
       assert.equal(ld.stats.packetsSent, 3);

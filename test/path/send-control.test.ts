@@ -199,6 +199,32 @@ describe('SendControl', () => {
     assert.equal(sc.pacer!.burstSize, 14_720);
   });
 
+  it('restarts congestion control and RTT on a path change', () => {
+    const sc = control({ isServer: true, addressValidated: true, pacing: false });
+    sc.onHandshakeConfirmed(0);
+    for (let pn = 0; pn < 4; pn++) sc.onPacketSent(Application, packet(pn, pn));
+    sc.onAckReceived(Application, ack([[0, 1]]), 0, 40 * MS);
+    const old = sc.cc;
+    assert.equal(sc.cwnd, 14_400);
+    assert.equal(sc.rtt.hasSample, true);
+    sc.resetForNewPath(50 * MS);
+    assert.notEqual(sc.cc, old);
+    assert.ok(sc.cc instanceof NewReno);
+    assert.equal(sc.cwnd, 12_000);
+    assert.equal(sc.bytesInFlight, 0);
+    assert.equal(sc.rtt.hasSample, false);
+    assert.equal(sc.rtt.smoothed, 333_000);
+    assert.equal(sc.sendAllowance(50 * MS), 12_000);
+    // The old packets are still acknowledged for the connection's sake.
+    const r = sc.onAckReceived(Application, ack([[0, 3]]), 0, 60 * MS);
+    assert.deepEqual(pns(r.newlyAcked), [2, 3]);
+    assert.equal(sc.cwnd, 12_000);
+    const custom = new SendControl({ isServer: false, congestionController: new Cubic() });
+    custom.resetForNewPath(0, 100_000);
+    assert.ok(custom.cc instanceof Cubic);
+    assert.equal(custom.rtt.smoothed, 100_000);
+  });
+
   it('keeps statistics and a congestion window history', () => {
     const sc = control({ isServer: true, addressValidated: true, pacing: false });
     sc.onHandshakeConfirmed(0);

@@ -392,7 +392,7 @@ describe('testing/dissect', () => {
   describe('1-RTT packets', () => {
     const packet = (
       pn: number,
-      pnLength: 1 | 2 | 4,
+      pnLength: 1 | 2 | 3 | 4,
       p: PacketProtector,
       keyPhase = false,
     ): Uint8Array =>
@@ -441,7 +441,8 @@ describe('testing/dissect', () => {
       const p = protector(APP_CLIENT);
       assert.equal(only(d.dissect(packet(250, 1, p)).packets).packetNumber, 250);
       assert.equal(only(d.dissect(packet(260, 1, p)).packets).packetNumber, 260);
-      assert.equal(only(d.dissect(packet(0x12345, 2, p)).packets).packetNumber, 0x12345);
+      assert.equal(only(d.dissect(packet(30000, 2, p)).packets).packetNumber, 30000);
+      assert.equal(only(d.dissect(packet(0x12345, 3, p)).packets).packetNumber, 0x12345);
     });
 
     it('accepts a PacketProtector and a v2 secret', () => {
@@ -485,7 +486,7 @@ describe('testing/dissect', () => {
         protector: initialProtector('client', CLIENT_DCID),
       });
       const p = only(dissectDatagram(packet).packets);
-      assert.deepEqual(kinds(p), ['stream', 'padding']);
+      assert.deepEqual(kinds(p), ['stream']);
       assert.equal(p.error, 'stream frame not allowed in initial packets (RFC 9000 §12.4)');
     });
 
@@ -495,7 +496,7 @@ describe('testing/dissect', () => {
           keys: KEYS,
         }).packets,
       );
-      assert.deepEqual(kinds(p), ['datagram', 'padding']);
+      assert.deepEqual(kinds(p), ['datagram']);
       assert.equal(p.error, 'datagram frame not allowed in handshake packets (RFC 9000 §12.4)');
     });
 

@@ -93,6 +93,11 @@ export class QpackDecoder {
     return this.table.size;
   }
 
+  /** Inserts acknowledged to the peer's encoder so far (Section Acknowledgments, Insert Count Increments). */
+  get acknowledgedInsertCount(): number {
+    return this.reportedInsertCount;
+  }
+
   /** Number of streams with a blocked field section. */
   get blockedStreamCount(): number {
     return this.blocked.size;

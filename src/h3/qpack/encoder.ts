@@ -21,6 +21,7 @@
 import { Writer } from '../../util/cursor.js';
 import { DecodeError } from '../../util/errors.js';
 import { H3Error, H3ErrorCode } from '../errors.js';
+import { assertLatin1 } from '../latin1.js';
 import { DynamicTable, entrySize } from './dynamic-table.js';
 import {
   type FieldLine,
@@ -184,6 +185,11 @@ export class QpackEncoder {
    * holds a character above 0xff.
    */
   encode(streamId: number, fields: readonly FieldLine[], allowInserts = true): Uint8Array {
+    // Validate first: a failure half-way would leave references that are never released.
+    for (const { name, value } of fields) {
+      assertLatin1(name, 'field name');
+      assertLatin1(value, 'field value');
+    }
     const w = this.body.reset();
     const base = this.table.insertCount;
     const refs: number[] = [];

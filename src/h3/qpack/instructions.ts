@@ -140,11 +140,6 @@ export class InstructionInput {
   private carry: Uint8Array | null = null;
   private readonly reader = new QpackReader(new Uint8Array(0));
 
-  /** Bytes held back from earlier reads (an incomplete instruction). */
-  get pending(): number {
-    return this.carry === null ? 0 : this.carry.length;
-  }
-
   /** A reader over the carried bytes followed by `data`. */
   begin(data: Uint8Array): QpackReader {
     let buf = data;

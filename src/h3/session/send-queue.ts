@@ -24,11 +24,6 @@ export class SendQueue {
     this.flush();
   }
 
-  /** Whether the FIN has been queued (no more data may follow). */
-  get ended(): boolean {
-    return this.finQueued;
-  }
-
   /** Whether everything including the FIN has been accepted by the transport. */
   get finished(): boolean {
     return this.finSent;

@@ -55,6 +55,24 @@ export interface H3SessionOptions {
   random?: () => number;
 }
 
+/** Where the two QPACK dynamic tables of a connection stand (RFC 9204 §2.1.4, §4.4). */
+export interface QpackStats {
+  /** Inserts this endpoint's encoder made into the table the peer decodes. */
+  readonly encoderInsertCount: number;
+  /** Of those, how many the peer's decoder acknowledged (the Known Received Count). */
+  readonly encoderAcknowledgedCount: number;
+  /** Capacity of the encoder's table (0 until the first insert needs one). */
+  readonly encoderCapacity: number;
+  /** Inserts the peer's encoder made into the table this endpoint decodes. */
+  readonly decoderInsertCount: number;
+  /** Of those, how many this endpoint's decoder acknowledged to the peer. */
+  readonly decoderAcknowledgedCount: number;
+  /** Capacity the peer's encoder set for the table this endpoint decodes. */
+  readonly decoderCapacity: number;
+  /** Request streams waiting for inserts before a field section can be decoded. */
+  readonly blockedStreams: number;
+}
+
 /** A peer-initiated unidirectional stream. */
 interface IncomingUni {
   readonly stream: H3Stream;
@@ -148,6 +166,21 @@ export abstract class H3Session<R extends H3RequestStream = H3RequestStream> imp
   /** Whether the connection has closed. */
   get closed(): boolean {
     return this.closeError !== null;
+  }
+
+  /** The state of both QPACK dynamic tables. */
+  get qpackStats(): QpackStats {
+    const e = this.encoder;
+    const d = this.decoder;
+    return {
+      encoderInsertCount: e.insertCount,
+      encoderAcknowledgedCount: e.knownReceivedCount,
+      encoderCapacity: e.capacity,
+      decoderInsertCount: d.insertCount,
+      decoderAcknowledgedCount: d.acknowledgedInsertCount,
+      decoderCapacity: d.capacity,
+      blockedStreams: d.blockedStreamCount,
+    };
   }
 
   /** Number of request streams in progress. */
@@ -443,9 +476,9 @@ export abstract class H3Session<R extends H3RequestStream = H3RequestStream> imp
         const at = uni.type.feed(data, 0);
         if (!uni.type.complete) {
           // RFC 9114 §6.2: a stream may end before its type; that is no error.
-          if (r.fin) this.incomingUni.delete(uni.stream.id);
-          if (r.fin) return;
-          continue;
+          if (!r.fin) continue;
+          this.incomingUni.delete(uni.stream.id);
+          return;
         }
         if (!this.assignStreamType(uni, uni.type.take())) return;
         data = data.subarray(at);

@@ -47,9 +47,15 @@ export interface H3Stream {
    * is accepted; write(empty, true) ends the stream.
    */
   write(data: Uint8Array, fin: boolean): number;
-  /** Abruptly ends the sending part with an application error code (RESET_STREAM). */
+  /**
+   * Abruptly ends the sending part with an application error code (RESET_STREAM). A no-op when
+   * the transport already reset it (e.g. on its own after STOP_SENDING, RFC 9000 §3.5).
+   */
   reset(code: number): void;
-  /** Asks the peer to stop sending with an application error code (STOP_SENDING). */
+  /**
+   * Asks the peer to stop sending with an application error code (STOP_SENDING) and discards
+   * what arrives on the stream from now on.
+   */
   stopSending(code: number): void;
 }
 

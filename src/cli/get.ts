@@ -1,0 +1,479 @@
+/**
+ * `tsquic get URL...`: fetches URLs over QUIC. URLs of one origin share one connection and run
+ * concurrently. The ALPN picks the protocol client (GET_PROTOCOLS): hq-interop today, the
+ * default until HTTP/3 registers there (DEFAULT_GET_ALPN).
+ *
+ * Exit 0 only when every response arrived complete; otherwise one line per failure on stderr
+ * (certificate error, timeout, refused, reset stream, protocol error with its code) and exit 1.
+ * Usage mistakes (flags, unreadable files, bad PEM, unknown hosts) exit 2.
+ */
+import { once } from 'node:events';
+import {
+  createWriteStream,
+  existsSync,
+  readFileSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import type { KeyExchangeGroup } from '../crypto/provider.js';
+import type { ConnectionStatsSnapshot } from '../conn/stats.js';
+import { connect, type ConnectOptions } from '../node/client.js';
+import type { QuicConnection } from '../node/connection.js';
+import { QuicNodeError, QuicStreamError } from '../node/errors.js';
+import type { CipherSuiteName } from '../tls/types.js';
+import {
+  type CliIo,
+  type Command,
+  type ParsedArgs,
+  UsageError,
+  flagOption,
+  stringOption,
+} from './args.js';
+import { hqGet } from './hq-client.js';
+import { HQ_ALPN, describeHqError } from './hq-protocol.js';
+import {
+  KeyLogFile,
+  parseAlpnList,
+  parseCipher,
+  parseCongestionControl,
+  parseGroup,
+  parseQuicVersion,
+  parseSeconds,
+  qlogDirectoryOption,
+  readCertificateFile,
+} from './serve-get-options.js';
+
+/** A protocol `tsquic get` speaks: how one request runs on a connection. */
+export interface GetProtocol {
+  readonly alpn: string;
+  /** Requests `path` and writes the body to `sink`; resolves to the body length. */
+  fetch(conn: QuicConnection, path: string, sink: Writable): Promise<number>;
+  /** A stream error code in words, for the failure line. */
+  describeError(code: number): string;
+}
+
+/** The protocol clients by ALPN; HTTP/3 joins when src/h3 is wired in. */
+export const GET_PROTOCOLS: ReadonlyMap<string, GetProtocol> = new Map([
+  [HQ_ALPN, { alpn: HQ_ALPN, fetch: hqGet, describeError: describeHqError }],
+]);
+
+/** The ALPN used without --alpn: switch to 'h3' once it is in GET_PROTOCOLS. */
+export const DEFAULT_GET_ALPN = HQ_ALPN;
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** The fields of the --stats line, in order. */
+const STATS_FIELDS = [
+  'version',
+  'alpn',
+  'cipher',
+  'group',
+  'retry',
+  'resumed',
+  'earlyDataAccepted',
+  'handshakeMs',
+  'bytesSent',
+  'bytesReceived',
+  'packetsSent',
+  'packetsLost',
+  'srttMs',
+  'keyUpdates',
+  'migrated',
+] as const satisfies readonly (keyof ConnectionStatsSnapshot)[];
+
+interface Request {
+  url: string;
+  /** Path and query, as sent. */
+  target: string;
+  /** Output file, or null for stdout. */
+  file: string | null;
+}
+
+interface Origin {
+  key: string;
+  host: string;
+  address: string;
+  port: number;
+  requests: Request[];
+}
+
+interface GetSettings {
+  protocol: GetProtocol;
+  options: Omit<ConnectOptions, 'alpn'>;
+  sessionFile: string | null;
+  session: Uint8Array | null;
+  earlyData: boolean;
+  keyUpdate: boolean;
+  migrate: boolean;
+  stats: boolean;
+  timeoutMs: number;
+}
+
+function parseUrl(text: string, outputDir: string | null): { url: URL; request: Request } {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`not a URL: '${text}'`);
+  }
+  if (url.protocol !== 'https:') {
+    throw new UsageError(`only https:// URLs are supported, got '${text}'`);
+  }
+  if (url.hostname === '') throw new UsageError(`no host in '${text}'`);
+  const target = (url.pathname === '' ? '/' : url.pathname) + url.search;
+  let file: string | null = null;
+  if (outputDir !== null) {
+    const last = url.pathname.split('/').pop() ?? '';
+    let name: string;
+    try {
+      name = decodeURIComponent(last);
+    } catch {
+      name = last;
+    }
+    if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\0')) {
+      name = 'index.html';
+    }
+    file = path.join(outputDir, name);
+  }
+  return { url, request: { url: url.href, target, file } };
+}
+
+async function resolveAddress(host: string): Promise<string> {
+  const bare = host.startsWith('[') ? host.slice(1, -1) : host;
+  if (isIP(bare) !== 0) return bare;
+  try {
+    const all = await lookup(bare, { all: true });
+    const first = all.find((a) => a.family === 4) ?? all[0];
+    if (first !== undefined) return first.address;
+  } catch {
+    // Reported below.
+  }
+  throw new UsageError(`unknown host '${bare}'`);
+}
+
+async function groupByOrigin(urls: readonly string[], outputDir: string | null): Promise<Origin[]> {
+  const origins = new Map<string, Origin>();
+  for (const text of urls) {
+    const { url, request } = parseUrl(text, outputDir);
+    const port = url.port === '' ? 443 : Number(url.port);
+    const key = `${url.hostname}:${port}`;
+    let origin = origins.get(key);
+    if (origin === undefined) {
+      const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+      origin = { key, host, address: await resolveAddress(url.hostname), port, requests: [] };
+      origins.set(key, origin);
+    }
+    origin.requests.push(request);
+  }
+  return [...origins.values()];
+}
+
+function outputDirectory(dir: string | undefined): string | null {
+  if (dir === undefined) return null;
+  let isDir = false;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    throw new UsageError(`--output ${dir}: no such directory`);
+  }
+  if (!isDir) throw new UsageError(`--output ${dir}: not a directory`);
+  return dir;
+}
+
+function readSession(file: string | undefined): Uint8Array | null {
+  if (file === undefined || !existsSync(file)) return null;
+  try {
+    return new Uint8Array(readFileSync(file));
+  } catch (e) {
+    throw new UsageError(`--session ${file}: ${(e as Error).message}`);
+  }
+}
+
+async function settings(args: ParsedArgs, keyLog: KeyLogFile | null): Promise<GetSettings> {
+  const alpnText = stringOption(args, 'alpn');
+  const alpn =
+    alpnText === undefined
+      ? DEFAULT_GET_ALPN
+      : parseAlpnList(alpnText, [...GET_PROTOCOLS.keys()])[0]!;
+  const protocol = GET_PROTOCOLS.get(alpn)!;
+  const caFile = stringOption(args, 'ca');
+  const insecure = flagOption(args, 'insecure');
+  if (caFile !== undefined && insecure)
+    throw new UsageError('--ca and --insecure exclude each other');
+  const options: Omit<ConnectOptions, 'alpn'> = {};
+  if (caFile !== undefined) options.ca = await readCertificateFile(caFile, 'ca');
+  if (insecure) options.insecure = true;
+  const cipher = stringOption(args, 'cipher');
+  if (cipher !== undefined) options.cipherSuites = [parseCipher(cipher)] as CipherSuiteName[];
+  const group = stringOption(args, 'group');
+  if (group !== undefined) options.groups = [parseGroup(group)] as KeyExchangeGroup[];
+  const version = stringOption(args, 'quic-version');
+  if (version !== undefined) options.version = parseQuicVersion(version);
+  const cc = stringOption(args, 'cc');
+  if (cc !== undefined) options.congestionControl = parseCongestionControl(cc);
+  const qlog = qlogDirectoryOption(stringOption(args, 'qlog-dir'));
+  if (qlog !== undefined) options.qlog = qlog;
+  if (keyLog !== null) options.keyLog = keyLog.log;
+
+  const sessionFile = stringOption(args, 'session');
+  const earlyData = flagOption(args, 'early-data');
+  if (earlyData && sessionFile === undefined) {
+    throw new UsageError('--early-data needs --session FILE (0-RTT resumes a saved session)');
+  }
+  const session = readSession(sessionFile);
+  if (session !== null) options.session = session;
+  if (earlyData) options.earlyData = true;
+  const timeout = stringOption(args, 'timeout');
+  return {
+    protocol,
+    options,
+    sessionFile: sessionFile ?? null,
+    session,
+    earlyData: earlyData && session !== null,
+    keyUpdate: flagOption(args, 'key-update'),
+    migrate: flagOption(args, 'migrate'),
+    stats: flagOption(args, 'stats'),
+    timeoutMs: timeout === undefined ? DEFAULT_TIMEOUT_MS : parseSeconds(timeout, 'timeout'),
+  };
+}
+
+/** Where each body goes: its file, or stdout in URL order (buffered when there are several). */
+class Bodies {
+  private readonly stdoutQueue: { chunks: Buffer[]; done: boolean }[] = [];
+
+  constructor(private readonly direct: boolean) {}
+
+  /** The sink of a request and a function to call when its body is complete or failed. */
+  open(request: Request): { sink: Writable; finish(ok: boolean): Promise<void> } {
+    if (request.file !== null) {
+      const file = request.file;
+      const sink = createWriteStream(file);
+      return {
+        sink,
+        async finish(ok) {
+          sink.end();
+          await once(sink, 'close');
+          if (!ok) unlinkSync(file);
+        },
+      };
+    }
+    if (this.direct) {
+      return { sink: process.stdout, finish: async () => {} };
+    }
+    const slot = { chunks: [] as Buffer[], done: false };
+    this.stdoutQueue.push(slot);
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, cb) {
+        slot.chunks.push(chunk);
+        cb();
+      },
+    });
+    return {
+      sink,
+      finish: async (ok) => {
+        if (!ok) slot.chunks = [];
+        slot.done = true;
+        await this.drainStdout();
+      },
+    };
+  }
+
+  private async drainStdout(): Promise<void> {
+    while (this.stdoutQueue.length > 0 && this.stdoutQueue[0]!.done) {
+      const slot = this.stdoutQueue.shift()!;
+      for (const c of slot.chunks) {
+        if (!process.stdout.write(c)) await once(process.stdout, 'drain');
+      }
+    }
+  }
+}
+
+/** One line for a failed request or connection. */
+function failureMessage(e: unknown, protocol: GetProtocol): string {
+  if (e instanceof QuicStreamError && e.code === 'ERR_QUIC_STREAM_RESET') {
+    return `stream reset by the server with code ${protocol.describeError(e.errorCode)}`;
+  }
+  if (e instanceof Error) return e.message.replace(/\s*\n\s*/g, ' ');
+  return String(e);
+}
+
+async function fetchOne(
+  conn: QuicConnection,
+  request: Request,
+  protocol: GetProtocol,
+  bodies: Bodies,
+): Promise<void> {
+  const out = bodies.open(request);
+  let ok = false;
+  try {
+    await protocol.fetch(conn, request.target, out.sink);
+    ok = true;
+  } finally {
+    await out.finish(ok);
+  }
+}
+
+/** Runs one origin's requests on one connection; returns the failure lines. */
+async function runOrigin(
+  origin: Origin,
+  s: GetSettings,
+  bodies: Bodies,
+  io: CliIo,
+  register: (conn: QuicConnection) => void,
+): Promise<string[]> {
+  const conn = connect(
+    { host: origin.address, port: origin.port },
+    { ...s.options, alpn: [s.protocol.alpn], servername: origin.host },
+  );
+  register(conn);
+  if (s.sessionFile !== null) {
+    const file = s.sessionFile;
+    conn.on('sessionTicket', (ticket: Buffer) => {
+      try {
+        writeFileSync(file, ticket);
+      } catch (e) {
+        io.stderr.write(`tsquic: cannot save the session to ${file}: ${(e as Error).message}\n`);
+      }
+    });
+  }
+  const afterHandshake = async (): Promise<void> => {
+    await conn.ready;
+    if (s.keyUpdate) conn.updateKeys();
+    if (s.migrate && !(await conn.migrate())) {
+      io.stderr.write(`tsquic: ${origin.key}: the server allows no migration\n`);
+    }
+  };
+  const failures: string[] = [];
+  try {
+    // With 0-RTT the requests leave before the handshake completes (RFC 9001 §4.6.1).
+    const setup = afterHandshake();
+    if (!s.earlyData) await setup;
+    const results = await Promise.allSettled(
+      origin.requests.map((r) => fetchOne(conn, r, s.protocol, bodies)),
+    );
+    await setup;
+    results.forEach((r, i) => {
+      if (r.status === 'rejected') {
+        failures.push(`${origin.requests[i]!.url}: ${failureMessage(r.reason, s.protocol)}`);
+      }
+    });
+  } catch (e) {
+    // The connection itself failed: one line for the origin.
+    return [`https://${origin.key}: ${failureMessage(e, s.protocol)}`];
+  }
+  if (conn.isClosed) {
+    // Requests failed because the connection ended: say why once.
+    const err = await conn.closed.then(
+      () => null,
+      (e: unknown) => e,
+    );
+    if (err !== null) return [`https://${origin.key}: ${failureMessage(err, s.protocol)}`];
+  }
+  if (s.stats && conn.handshakeComplete) {
+    const all = conn.getStats();
+    const line: Record<string, unknown> = {};
+    for (const f of STATS_FIELDS) line[f] = all[f];
+    io.stderr.write(JSON.stringify(line) + '\n');
+  }
+  await conn.close();
+  return failures;
+}
+
+async function run(args: ParsedArgs, io: CliIo): Promise<number> {
+  if (args.positionals.length === 0) throw new UsageError('give at least one URL (see --help)');
+  const outputDir = outputDirectory(stringOption(args, 'output'));
+  const keyLog = KeyLogFile.open(stringOption(args, 'keylog'));
+  try {
+    const s = await settings(args, keyLog);
+    const origins = await groupByOrigin(args.positionals, outputDir);
+    const total = origins.reduce((n, o) => n + o.requests.length, 0);
+    const bodies = new Bodies(outputDir === null && total === 1);
+    const conns: QuicConnection[] = [];
+    const timer = setTimeout(() => {
+      const err = new QuicNodeError('ERR_QUIC_TIMEOUT', `timed out after ${s.timeoutMs / 1000} s`);
+      for (const c of conns) c.destroy(err);
+    }, s.timeoutMs);
+    let failures: string[];
+    try {
+      const perOrigin = await Promise.all(
+        origins.map((o) => runOrigin(o, s, bodies, io, (c) => conns.push(c))),
+      );
+      failures = perOrigin.flat();
+    } finally {
+      clearTimeout(timer);
+    }
+    for (const f of failures) io.stderr.write(`tsquic: ${f}\n`);
+    return failures.length === 0 ? 0 : 1;
+  } finally {
+    keyLog?.close();
+  }
+}
+
+export const getCommand: Command = {
+  name: 'get',
+  summary: 'fetch URLs over QUIC (hq-interop)',
+  usage: '[options] URL...',
+  description: [
+    'Fetches every https://HOST:PORT/PATH URL; URLs of one origin share one connection and run',
+    'concurrently. Bodies go to DIR/<last path segment> with --output, else to stdout. Exit 0',
+    'only when every response is complete; otherwise one line per failure on stderr and exit 1.',
+    'Without --ca or --insecure the server certificate is checked against the system roots.',
+    'SSLKEYLOGFILE in the environment works like --keylog.',
+  ].join('\n'),
+  options: {
+    ca: { type: 'string', valueName: 'PEM', description: 'trust only these CA certificates' },
+    insecure: { type: 'boolean', description: 'do not check the server certificate' },
+    output: { type: 'string', short: 'o', valueName: 'DIR', description: 'write bodies to DIR' },
+    alpn: {
+      type: 'string',
+      valueName: 'ALPN',
+      description: `application protocol: ${[...GET_PROTOCOLS.keys()].join(' or ')} (default ${DEFAULT_GET_ALPN})`,
+    },
+    cipher: {
+      type: 'string',
+      valueName: 'NAME',
+      description: 'offer only aes128, aes256 or chacha20',
+    },
+    group: { type: 'string', valueName: 'NAME', description: 'key exchange: x25519, p256 or p384' },
+    'quic-version': {
+      type: 'string',
+      valueName: 'N',
+      description: 'QUIC version 1 (default) or 2',
+    },
+    session: {
+      type: 'string',
+      valueName: 'FILE',
+      description: 'resume with the ticket in FILE (if it exists) and save the new one',
+    },
+    'early-data': { type: 'boolean', description: 'send the requests as 0-RTT when resuming' },
+    'key-update': { type: 'boolean', description: 'update the 1-RTT keys after the handshake' },
+    migrate: { type: 'boolean', description: 'move to a new local port after the handshake' },
+    cc: { type: 'string', valueName: 'NAME', description: 'congestion control: newreno or cubic' },
+    keylog: {
+      type: 'string',
+      valueName: 'FILE',
+      description: 'append TLS secrets (SSLKEYLOGFILE format)',
+    },
+    'qlog-dir': {
+      type: 'string',
+      valueName: 'DIR',
+      description: 'write a qlog file per connection',
+    },
+    timeout: {
+      type: 'string',
+      valueName: 'SECONDS',
+      description: 'give up after this long (default 30)',
+    },
+    stats: {
+      type: 'boolean',
+      description: 'print connection statistics as one JSON line on stderr',
+    },
+  },
+  maxPositionals: 10_000,
+  run,
+};

@@ -1,0 +1,159 @@
+/**
+ * Option values `tsquic serve` and `tsquic get` share: congestion controller, QUIC version,
+ * cipher suite, group, ALPN lists, PEM files, the key log file and the qlog directory. Every
+ * mistake is a UsageError naming the option (one line, exit code 2).
+ */
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { congestionControllerNames } from '../cc/registry.js';
+import type { CryptoProvider, KeyExchangeGroup, SigningKey } from '../crypto/provider.js';
+import type { QlogSink } from '../conn/qlog.js';
+import { certificateChainFrom, signingKeyFrom } from '../node/credentials.js';
+import { qlogToDirectory } from '../node/qlog.js';
+import type { CipherSuiteName } from '../tls/types.js';
+import { QUIC_V1, QUIC_V2 } from '../wire/version.js';
+import { UsageError, readUserFile } from './args.js';
+
+export function parseCongestionControl(text: string): string {
+  const names = congestionControllerNames();
+  if (!names.includes(text)) {
+    throw new UsageError(`--cc must be one of ${names.join(', ')}, got '${text}'`);
+  }
+  return text;
+}
+
+export function parseQuicVersion(text: string): number {
+  if (text === '1') return QUIC_V1;
+  if (text === '2') return QUIC_V2;
+  throw new UsageError(`--quic-version must be 1 or 2, got '${text}'`);
+}
+
+const CIPHERS: Readonly<Record<string, CipherSuiteName>> = {
+  aes128: 'TLS_AES_128_GCM_SHA256',
+  aes256: 'TLS_AES_256_GCM_SHA384',
+  chacha20: 'TLS_CHACHA20_POLY1305_SHA256',
+};
+
+export function parseCipher(text: string): CipherSuiteName {
+  const suite = CIPHERS[text];
+  if (suite === undefined) {
+    throw new UsageError(
+      `--cipher must be one of ${Object.keys(CIPHERS).join(', ')}, got '${text}'`,
+    );
+  }
+  return suite;
+}
+
+const GROUPS: Readonly<Record<string, KeyExchangeGroup>> = {
+  x25519: 'x25519',
+  p256: 'secp256r1',
+  p384: 'secp384r1',
+};
+
+export function parseGroup(text: string): KeyExchangeGroup {
+  const group = GROUPS[text];
+  if (group === undefined) {
+    throw new UsageError(`--group must be one of ${Object.keys(GROUPS).join(', ')}, got '${text}'`);
+  }
+  return group;
+}
+
+/** A comma-separated ALPN list where every entry is one of `supported`. */
+export function parseAlpnList(text: string, supported: readonly string[]): string[] {
+  const list = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  if (list.length === 0) throw new UsageError('--alpn is empty');
+  for (const alpn of list) {
+    if (!supported.includes(alpn)) {
+      throw new UsageError(
+        `--alpn '${alpn}' is not supported (supported: ${supported.join(', ')})`,
+      );
+    }
+  }
+  return [...new Set(list)];
+}
+
+/** A positive number of seconds (decimals allowed) as milliseconds. */
+export function parseSeconds(text: string, name: string): number {
+  const n = /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
+  if (!(n > 0 && n <= 86_400)) {
+    throw new UsageError(`--${name} must be a number of seconds above 0, got '${text}'`);
+  }
+  return n * 1000;
+}
+
+/** DER certificates of a PEM file. */
+export async function readCertificateFile(file: string, option: string): Promise<Uint8Array[]> {
+  const bytes = await readUserFile(file);
+  try {
+    return certificateChainFrom(Buffer.from(bytes).toString('latin1'));
+  } catch (e) {
+    throw new UsageError(`--${option} ${file}: ${(e as Error).message}`);
+  }
+}
+
+/** The signing key of a PEM private key file. */
+export async function readKeyFile(
+  provider: CryptoProvider,
+  file: string,
+  option: string,
+): Promise<SigningKey> {
+  const bytes = await readUserFile(file);
+  try {
+    return signingKeyFrom(provider, Buffer.from(bytes).toString('latin1'));
+  } catch (e) {
+    throw new UsageError(`--${option} ${file}: ${(e as Error).message}`);
+  }
+}
+
+/** Appends SSLKEYLOGFILE lines to a file, synchronously (a handful per connection). */
+export class KeyLogFile {
+  private fd: number | null;
+
+  private constructor(fd: number) {
+    this.fd = fd;
+  }
+
+  /** Opens `--keylog FILE`, else $SSLKEYLOGFILE, for appending; null when neither is set. */
+  static open(option: string | undefined, env = process.env): KeyLogFile | null {
+    const file = option ?? env['SSLKEYLOGFILE'];
+    if (file === undefined || file === '') return null;
+    const what = option !== undefined ? '--keylog' : 'SSLKEYLOGFILE';
+    try {
+      return new KeyLogFile(openSync(file, 'a'));
+    } catch (e) {
+      throw new UsageError(`${what} ${file}: ${(e as Error).message}`);
+    }
+  }
+
+  readonly log = (line: string): void => {
+    if (this.fd !== null) writeSync(this.fd, line + '\n');
+  };
+
+  close(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+  }
+}
+
+/** The qlog factory for `--qlog-dir DIR` (created when missing). */
+export function qlogDirectoryOption(
+  dir: string | undefined,
+): ((traceId: string, role: 'client' | 'server') => QlogSink | undefined) | undefined {
+  if (dir === undefined) return undefined;
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new UsageError(`--qlog-dir ${dir}: ${(e as Error).message}`);
+  }
+  const open = qlogToDirectory(dir);
+  return (traceId, role) => {
+    try {
+      return open(traceId, role);
+    } catch {
+      // A qlog that cannot be written must not fail the connection.
+      return undefined;
+    }
+  };
+}

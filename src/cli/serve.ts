@@ -1,0 +1,193 @@
+/**
+ * `tsquic serve`: serves the files of a directory over QUIC. The negotiated ALPN picks the
+ * protocol handler (SERVE_PROTOCOLS): hq-interop (HTTP/0.9) today; HTTP/3 registers there.
+ *
+ * Without --cert/--key an in-memory self-signed ECDSA P-256 certificate for localhost, 127.0.0.1
+ * and ::1 is made and its SHA-256 fingerprint printed. Prints `listening on HOST:PORT` once
+ * bound; SIGINT or SIGTERM closes the connections and exits with 0.
+ */
+import { defaultProvider } from '../crypto/default-provider.js';
+import { createServer } from '../node/server.js';
+import type { QuicConnection } from '../node/connection.js';
+import type { QuicStream } from '../node/stream.js';
+import { certificateFingerprint, createSelfSignedCertificate } from '../tls/x509/index.js';
+import type { CertifiedKey } from '../tls/types.js';
+import { formatAddress } from '../util/address.js';
+import {
+  type CliIo,
+  type Command,
+  type ParsedArgs,
+  UsageError,
+  flagOption,
+  parseIntegerOption,
+  stringOption,
+} from './args.js';
+import { HQ_ALPN } from './hq-protocol.js';
+import { HqFileServer } from './hq-server.js';
+import {
+  KeyLogFile,
+  parseAlpnList,
+  parseCongestionControl,
+  parseQuicVersion,
+  qlogDirectoryOption,
+  readCertificateFile,
+  readKeyFile,
+} from './serve-get-options.js';
+
+/** A protocol `tsquic serve` speaks, chosen by the connection's ALPN. */
+export interface ServeProtocol {
+  readonly alpn: string;
+  /** A stream the client opened on a connection that negotiated this protocol. */
+  handleStream(stream: QuicStream, conn: QuicConnection): void;
+}
+
+/** Builds the protocols for a document root. HTTP/3 joins this table when src/h3 is wired in. */
+async function serveProtocols(root: string): Promise<Map<string, ServeProtocol>> {
+  let files: HqFileServer;
+  try {
+    files = await HqFileServer.open(root);
+  } catch (e) {
+    throw new UsageError(`--root ${root}: ${(e as Error).message}`);
+  }
+  return new Map<string, ServeProtocol>([
+    [HQ_ALPN, { alpn: HQ_ALPN, handleStream: (stream) => files.handleStream(stream) }],
+  ]);
+}
+
+/** ALPNs served when --alpn is not given, in preference order. */
+export const DEFAULT_SERVE_ALPN = [HQ_ALPN];
+const SUPPORTED_SERVE_ALPN = [HQ_ALPN];
+
+const SELF_SIGNED_NAMES = ['localhost', '127.0.0.1', '::1'];
+
+async function loadCertificate(args: ParsedArgs, io: CliIo): Promise<CertifiedKey> {
+  const certFile = stringOption(args, 'cert');
+  const keyFile = stringOption(args, 'key');
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    throw new UsageError('--cert and --key go together');
+  }
+  if (certFile !== undefined && keyFile !== undefined) {
+    const chain = await readCertificateFile(certFile, 'cert');
+    const key = await readKeyFile(defaultProvider, keyFile, 'key');
+    return { chain, key };
+  }
+  const made = createSelfSignedCertificate(defaultProvider, {
+    names: SELF_SIGNED_NAMES,
+    keyType: 'ec-p256',
+  });
+  const fp = certificateFingerprint(defaultProvider, made.certificate);
+  io.stderr.write(
+    `self-signed certificate for ${SELF_SIGNED_NAMES.join(', ')}, SHA-256 fingerprint ${fp}\n`,
+  );
+  return { chain: [made.certificate], key: made.key };
+}
+
+/** Resolves on the first SIGINT or SIGTERM. */
+function untilSignal(): { promise: Promise<string>; dispose(): void } {
+  let handler: (signal: string) => void = () => {};
+  const promise = new Promise<string>((resolve) => (handler = resolve));
+  process.once('SIGINT', handler);
+  process.once('SIGTERM', handler);
+  return {
+    promise,
+    dispose() {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+    },
+  };
+}
+
+async function run(args: ParsedArgs, io: CliIo): Promise<number> {
+  const host = stringOption(args, 'host') ?? '127.0.0.1';
+  const port = parseIntegerOption(stringOption(args, 'port') ?? '4433', 'port', 0, 65535);
+  const alpnText = stringOption(args, 'alpn');
+  const alpn =
+    alpnText === undefined ? DEFAULT_SERVE_ALPN : parseAlpnList(alpnText, SUPPORTED_SERVE_ALPN);
+  const ccText = stringOption(args, 'cc');
+  const congestionControl = ccText === undefined ? undefined : parseCongestionControl(ccText);
+  const versionText = stringOption(args, 'quic-version');
+  const version = versionText === undefined ? undefined : parseQuicVersion(versionText);
+  const protocols = await serveProtocols(stringOption(args, 'root') ?? process.cwd());
+  const certificate = await loadCertificate(args, io);
+  const qlog = qlogDirectoryOption(stringOption(args, 'qlog-dir'));
+  const keyLog = KeyLogFile.open(stringOption(args, 'keylog'));
+
+  const server = createServer({
+    alpn,
+    certificate,
+    retry: flagOption(args, 'retry'),
+    ...(congestionControl !== undefined ? { congestionControl } : {}),
+    ...(version !== undefined ? { versions: [version] } : {}),
+    ...(keyLog !== null ? { keyLog: keyLog.log } : {}),
+    ...(qlog !== undefined ? { qlog } : {}),
+  });
+  server.on('connection', (conn: QuicConnection) => {
+    conn.on('stream', (stream: QuicStream) => {
+      const protocol = conn.alpn === null ? undefined : protocols.get(conn.alpn);
+      if (protocol === undefined) stream.destroy();
+      else protocol.handleStream(stream, conn);
+    });
+  });
+
+  const signal = untilSignal();
+  try {
+    let bound;
+    try {
+      bound = await server.listen(port, host);
+    } catch (e) {
+      io.stderr.write(`tsquic: ${(e as Error).message}\n`);
+      return 1;
+    }
+    io.stdout.write(`listening on ${formatAddress(bound)}\n`);
+    await signal.promise;
+    await server.close(0, 'server shutting down');
+    return 0;
+  } finally {
+    signal.dispose();
+    keyLog?.close();
+  }
+}
+
+export const serveCommand: Command = {
+  name: 'serve',
+  summary: 'serve the files of a directory over QUIC (hq-interop)',
+  usage: '[options]',
+  description: [
+    'Serves the files under --root over QUIC: hq-interop (HTTP/0.9: "GET /path" on a stream,',
+    'the file as the answer, a missing file resets the stream). Nothing outside the root is',
+    'served. Without --cert/--key an in-memory self-signed certificate (ECDSA P-256) for',
+    'localhost, 127.0.0.1 and ::1 is used and its SHA-256 fingerprint printed. Prints',
+    '"listening on HOST:PORT" once ready; SIGINT or SIGTERM stops it. SSLKEYLOGFILE in the',
+    'environment works like --keylog.',
+  ].join('\n'),
+  options: {
+    host: { type: 'string', valueName: 'ADDR', description: 'address to bind (default 127.0.0.1)' },
+    port: { type: 'string', valueName: 'PORT', description: 'UDP port (default 4433; 0: any)' },
+    cert: { type: 'string', valueName: 'PEM', description: 'certificate chain file (PEM)' },
+    key: { type: 'string', valueName: 'PEM', description: 'private key file (PEM)' },
+    root: { type: 'string', valueName: 'DIR', description: 'directory to serve (default: cwd)' },
+    alpn: {
+      type: 'string',
+      valueName: 'LIST',
+      description: `protocols to accept, comma-separated (default ${DEFAULT_SERVE_ALPN.join(',')})`,
+    },
+    retry: { type: 'boolean', description: 'validate client addresses with Retry' },
+    cc: { type: 'string', valueName: 'NAME', description: 'congestion control: newreno or cubic' },
+    'quic-version': {
+      type: 'string',
+      valueName: 'N',
+      description: 'accept only QUIC version 1 or 2 (default both)',
+    },
+    keylog: {
+      type: 'string',
+      valueName: 'FILE',
+      description: 'append TLS secrets (SSLKEYLOGFILE format)',
+    },
+    'qlog-dir': {
+      type: 'string',
+      valueName: 'DIR',
+      description: 'write a qlog file per connection',
+    },
+  },
+  run,
+};

@@ -1,0 +1,433 @@
+/**
+ * The HTTP/3 client of `tsquic/h3`: `h3Client(conn)` runs an HTTP/3 session on a client
+ * Connection and gives a fetch-like `request()`:
+ *
+ *   const client = h3Client(conn);
+ *   const res = await client.request({ url: 'https://example.com/index.html' });
+ *   for await (const chunk of res.body) ...;
+ *   await client.close();
+ *
+ * Requests may be made before the handshake completes; they wait for the server's stream limit
+ * (RFC 9000 §4.6) and go out in order. The promise resolves with the final response's header
+ * section; its body streams (H3Body) and its trailers follow. Failures reject with
+ * Http3StreamError (one request) or Http3ConnectionError (the connection), whose `code` is the
+ * HTTP/3 error name.
+ */
+import type { Connection } from '../../conn/connection.js';
+import { ConnectionTransport } from '../connection-transport.js';
+import { H3Error, H3ErrorCode } from '../errors.js';
+import type { FieldLine } from '../qpack/field-section.js';
+import { type H3ClientRequest, H3ClientSession } from '../session/client.js';
+import type { H3SessionOptions, QpackStats } from '../session/session.js';
+import { bodyBytes, DEFAULT_BODY_HIGH_WATER_MARK, H3Body, type H3BodyInit } from './body.js';
+import { Http3StreamError, isCleanClose, toHttp3Error, type Http3Error } from './errors.js';
+import {
+  appendHeaders,
+  fieldsToHeaders,
+  fieldsToRaw,
+  hasHeader,
+  type H3Headers,
+  type H3HeadersInit,
+  type H3RawHeaders,
+} from './headers.js';
+
+export interface H3ClientOptions extends H3SessionOptions {
+  /** :authority of requests that give neither `url` nor `authority`. */
+  authority?: string;
+  /** Bytes a response body buffers before reading from QUIC pauses. Default 256 KiB. */
+  bodyHighWaterMark?: number;
+}
+
+/** The signal of an AbortController, as far as a request uses it. */
+export interface H3AbortSignal {
+  readonly aborted: boolean;
+  readonly reason?: unknown;
+  addEventListener(type: 'abort', listener: () => void): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
+export interface H3RequestInit {
+  /** Request method. Default 'GET'. */
+  method?: string;
+  /** Absolute URL: gives :scheme, :authority and :path (path and query). */
+  url?: string | URL;
+  /** :scheme without `url`. Default 'https'. */
+  scheme?: string;
+  /** :authority without `url`. Default: the client's `authority` option. */
+  authority?: string;
+  /** :path without `url`. Default '/'. */
+  path?: string;
+  /** Header fields (names are lowercased). */
+  headers?: H3HeadersInit;
+  /**
+   * The body: bytes, a string (UTF-8) or an async iterable of chunks, sent as it is produced.
+   * A byte or string body gets a content-length unless the headers have one.
+   */
+  body?: H3BodyInit;
+  /** Trailer fields sent after the body (RFC 9114 §4.1). */
+  trailers?: H3HeadersInit;
+  /** Cancels the request (H3_REQUEST_CANCELLED) when aborted. */
+  signal?: H3AbortSignal;
+  /** Called for each interim (1xx) response (RFC 9114 §4.1). */
+  onInformational?: (status: number, headers: H3Headers) => void;
+}
+
+/** A response: the final header section; the body and trailers follow. */
+export interface H3Response {
+  readonly status: number;
+  readonly headers: H3Headers;
+  readonly rawHeaders: H3RawHeaders;
+  /** The body, streamed. */
+  readonly body: H3Body;
+  /** The trailer fields once the body is complete ({} when there are none). */
+  readonly trailers: Promise<H3Headers>;
+  /** The QUIC stream of the exchange. */
+  readonly streamId: number;
+}
+
+/** One request waiting for a stream, or in progress. */
+class Exchange {
+  request: H3ClientRequest | null = null;
+  private response: H3Response | null = null;
+  private body: H3Body | null = null;
+  private trailerFields: FieldLine[] | null = null;
+  private resolveTrailers!: (headers: H3Headers) => void;
+  private rejectTrailers!: (error: Error) => void;
+  private readonly trailers: Promise<H3Headers>;
+  /** The outgoing side can take no more (ended, aborted, stopped by the peer). */
+  private sendOver = false;
+  private drainWaiter: (() => void) | null = null;
+  private settled = false;
+  private readonly onAbort = (): void => this.abort();
+
+  constructor(
+    private readonly client: H3Client,
+    readonly fields: FieldLine[],
+    readonly init: H3RequestInit,
+    private readonly resolve: (response: H3Response) => void,
+    private readonly reject: (error: unknown) => void,
+  ) {
+    this.trailers = new Promise<H3Headers>((res, rej) => {
+      this.resolveTrailers = res;
+      this.rejectTrailers = rej;
+    });
+    this.trailers.catch(() => {}); // reported through the body too
+    init.signal?.addEventListener('abort', this.onAbort);
+  }
+
+  /** Whether the request has no body: the header section ends the stream. */
+  get noBody(): boolean {
+    return this.init.body === undefined && this.init.trailers === undefined;
+  }
+
+  /** The request got its stream: wire the callbacks and send the body. */
+  start(request: H3ClientRequest): void {
+    this.request = request;
+    request.onInformational = (fields, status) =>
+      this.init.onInformational?.(status, fieldsToHeaders(fields));
+    request.onResponse = (fields, status) => this.responseArrived(request, fields, status);
+    request.onData = (data) => this.body?.push(data);
+    request.onTrailers = (fields) => (this.trailerFields = fields);
+    request.onEnd = () => this.ended();
+    request.onError = (e) => this.fail(toHttp3Error(e, this.client.transport.closeInfo));
+    request.onDrain = () => this.wakeWriter();
+    request.onStopSending = () => {
+      // RFC 9114 §4.1: the server needs no more of the request; its response may still come.
+      this.sendOver = true;
+      this.wakeWriter();
+    };
+    if (this.noBody) this.sendOver = true;
+    else void this.sendBody(request);
+  }
+
+  /** Fails the exchange (before or after the response arrived). */
+  fail(error: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.sendOver = true;
+    this.wakeWriter();
+    this.init.signal?.removeEventListener('abort', this.onAbort);
+    const e = error instanceof Error ? error : new Error(String(error));
+    if (this.response === null) this.reject(e);
+    this.body?.fail(e);
+    this.rejectTrailers(e);
+  }
+
+  private abort(): void {
+    if (this.settled) return;
+    const reason = this.init.signal?.reason;
+    this.request?.abort(H3ErrorCode.H3_REQUEST_CANCELLED);
+    this.client.forget(this);
+    this.fail(
+      new Http3StreamError(H3ErrorCode.H3_REQUEST_CANCELLED, 'request aborted', false, reason),
+    );
+  }
+
+  private responseArrived(request: H3ClientRequest, fields: FieldLine[], status: number): void {
+    const body = new H3Body(
+      {
+        pause: () => request.pause(),
+        resume: () => request.resume(),
+        cancel: () => {
+          // Like fetch: giving up on the body cancels the request.
+          request.abort(H3ErrorCode.H3_REQUEST_CANCELLED);
+          this.settled = true;
+          this.rejectTrailers(
+            new Http3StreamError(H3ErrorCode.H3_REQUEST_CANCELLED, 'body cancelled', false),
+          );
+        },
+      },
+      this.client.bodyHighWaterMark,
+    );
+    this.body = body;
+    this.response = {
+      status,
+      headers: fieldsToHeaders(fields),
+      rawHeaders: fieldsToRaw(fields),
+      body,
+      trailers: this.trailers,
+      streamId: request.id,
+    };
+    this.resolve(this.response);
+  }
+
+  private ended(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.init.signal?.removeEventListener('abort', this.onAbort);
+    this.body?.end();
+    this.resolveTrailers(
+      this.trailerFields === null ? fieldsToHeaders([]) : fieldsToHeaders(this.trailerFields),
+    );
+  }
+
+  private async sendBody(request: H3ClientRequest): Promise<void> {
+    const { body, trailers } = this.init;
+    try {
+      if (body !== undefined) {
+        if (typeof body === 'string' || body instanceof Uint8Array) {
+          request.write(bodyBytes(body));
+        } else {
+          for await (const chunk of body) {
+            if (this.sendOver) break;
+            if (!request.write(bodyBytes(chunk))) await this.drained();
+          }
+        }
+      }
+      if (this.sendOver) return;
+      this.sendOver = true;
+      const fields: FieldLine[] = [];
+      appendHeaders(trailers, fields);
+      request.end(fields);
+    } catch (e) {
+      // The body source failed, or broke the content-length it declared.
+      request.abort(H3ErrorCode.H3_REQUEST_CANCELLED);
+      this.client.forget(this);
+      this.fail(e);
+    }
+  }
+
+  private drained(): Promise<void> {
+    if (this.sendOver) return Promise.resolve();
+    return new Promise((resolve) => (this.drainWaiter = resolve));
+  }
+
+  private wakeWriter(): void {
+    const w = this.drainWaiter;
+    this.drainWaiter = null;
+    w?.();
+  }
+}
+
+export class H3Client {
+  readonly session: H3ClientSession;
+  readonly transport: ConnectionTransport;
+  /** Resolves when the session closed cleanly (H3_NO_ERROR); rejects with the error otherwise. */
+  readonly closed: Promise<void>;
+  /** @internal */
+  readonly bodyHighWaterMark: number;
+
+  private readonly authority: string | undefined;
+  /** Requests waiting for the server's stream limit, in order. */
+  private readonly waiting: Exchange[] = [];
+  private closing = false;
+  private resolveClosed!: () => void;
+  private rejectClosed!: (e: Error) => void;
+
+  /** @internal Use h3Client(). */
+  constructor(conn: Connection, options: H3ClientOptions) {
+    if (!conn.isClient) throw new TypeError('h3Client needs a client connection');
+    this.authority = options.authority;
+    this.bodyHighWaterMark = checkHighWaterMark(options.bodyHighWaterMark);
+    this.closed = new Promise<void>((resolve, reject) => {
+      this.resolveClosed = resolve;
+      this.rejectClosed = reject;
+    });
+    this.closed.catch(() => {});
+    this.transport = new ConnectionTransport(conn);
+    this.session = new H3ClientSession(this.transport, options);
+    this.session.onClose = (e) => this.sessionClosed(e);
+    this.session.onGoaway = () => this.retryWaiting();
+    this.transport.onStreamCredit = () => this.retryWaiting();
+    this.transport.attach(this.session);
+  }
+
+  /** The state of both QPACK dynamic tables. */
+  get qpackStats(): QpackStats {
+    return this.session.qpackStats;
+  }
+
+  /** Requests in progress or waiting for a stream. */
+  get pendingRequests(): number {
+    return this.session.activeRequests + this.waiting.length;
+  }
+
+  /**
+   * Sends a request; resolves with the response once its header section arrived. Rejects with
+   * a TypeError for a malformed request, Http3StreamError when the server refused, reset or
+   * garbled it (code H3_REQUEST_REJECTED: not processed, safe to retry), Http3ConnectionError
+   * when the connection ended first.
+   */
+  request(init: H3RequestInit): Promise<H3Response> {
+    return new Promise<H3Response>((resolve, reject) => {
+      const fields = requestFields(init, this.authority);
+      if (init.signal?.aborted === true) {
+        reject(
+          new Http3StreamError(
+            H3ErrorCode.H3_REQUEST_CANCELLED,
+            'request aborted',
+            false,
+            init.signal.reason,
+          ),
+        );
+        return;
+      }
+      const exchange = new Exchange(this, fields, init, resolve, reject);
+      if (this.waiting.length > 0 || !this.tryStart(exchange)) this.waiting.push(exchange);
+    });
+  }
+
+  /**
+   * Graceful close (RFC 9114 §5.2): sends GOAWAY, lets the requests in progress finish, then
+   * closes the connection with H3_NO_ERROR. Requests made afterwards are refused.
+   */
+  close(): Promise<void> {
+    this.closing = true;
+    for (const e of this.waiting.splice(0)) e.fail(refusedLocally());
+    this.session.shutdown();
+    return this.closed.catch(() => {});
+  }
+
+  /** Closes the connection now with an HTTP/3 error code; requests in progress fail. */
+  destroy(code: number = H3ErrorCode.H3_NO_ERROR, reason = ''): void {
+    this.session.close(code, reason);
+  }
+
+  /** @internal An exchange gave up before or after it got a stream. */
+  forget(exchange: Exchange): void {
+    const i = this.waiting.indexOf(exchange);
+    if (i >= 0) this.waiting.splice(i, 1);
+  }
+
+  /** Starts an exchange on a new stream; false when it must wait for stream credit. */
+  private tryStart(exchange: Exchange): boolean {
+    const session = this.session;
+    if (session.closed) {
+      exchange.fail(this.closeError());
+      return true;
+    }
+    if (this.closing) {
+      exchange.fail(refusedLocally());
+      return true;
+    }
+    if (session.goawayReceived !== null) {
+      exchange.fail(
+        new Http3StreamError(
+          H3ErrorCode.H3_REQUEST_REJECTED,
+          'not sent: the server is shutting down (GOAWAY)',
+          false,
+        ),
+      );
+      return true;
+    }
+    let request: H3ClientRequest | null;
+    try {
+      request = session.request(exchange.fields, { endStream: exchange.noBody });
+    } catch (e) {
+      exchange.fail(e); // malformed request (TypeError) or too large for the peer (RangeError)
+      return true;
+    }
+    if (request === null) return false;
+    exchange.start(request);
+    return true;
+  }
+
+  private retryWaiting(): void {
+    while (this.waiting.length > 0) {
+      if (!this.tryStart(this.waiting[0]!)) return;
+      this.waiting.shift();
+    }
+  }
+
+  private closeError(): Http3Error {
+    const e = this.session.closeError ?? new H3Error(H3ErrorCode.H3_NO_ERROR, 'closed');
+    return toHttp3Error(e, this.transport.closeInfo);
+  }
+
+  private sessionClosed(e: H3Error): void {
+    const error = toHttp3Error(e, this.transport.closeInfo);
+    for (const x of this.waiting.splice(0)) x.fail(error);
+    if (isCleanClose(e, this.transport)) this.resolveClosed();
+    else this.rejectClosed(error);
+  }
+}
+
+/** Runs HTTP/3 on a client connection (ALPN "h3"); see the module comment. */
+export function h3Client(conn: Connection, options: H3ClientOptions = {}): H3Client {
+  return new H3Client(conn, options);
+}
+
+function refusedLocally(): Http3StreamError {
+  return new Http3StreamError(H3ErrorCode.H3_REQUEST_REJECTED, 'the client is closing', false);
+}
+
+/** @internal Validates the bodyHighWaterMark option. */
+export function checkHighWaterMark(value: number | undefined): number {
+  if (value === undefined) return DEFAULT_BODY_HIGH_WATER_MARK;
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new RangeError(`bodyHighWaterMark must be a positive integer, got ${value}`);
+  }
+  return value;
+}
+
+/** The request's header section: pseudo-header fields first (RFC 9114 §4.3.1). */
+function requestFields(init: H3RequestInit, defaultAuthority: string | undefined): FieldLine[] {
+  const method = init.method ?? 'GET';
+  let scheme = init.scheme ?? 'https';
+  let authority = init.authority ?? defaultAuthority;
+  let path = init.path ?? '/';
+  if (init.url !== undefined) {
+    const url = typeof init.url === 'string' ? new URL(init.url) : init.url;
+    scheme = url.protocol.slice(0, -1);
+    authority = url.host;
+    path = (url.pathname === '' ? '/' : url.pathname) + url.search;
+  }
+  if (authority === undefined || authority === '') {
+    throw new TypeError('the request needs a url or an authority');
+  }
+  const fields: FieldLine[] = [
+    { name: ':method', value: method },
+    { name: ':scheme', value: scheme },
+    { name: ':authority', value: authority },
+    { name: ':path', value: path },
+  ];
+  appendHeaders(init.headers, fields);
+  const body = init.body;
+  if (
+    (typeof body === 'string' || body instanceof Uint8Array) &&
+    !hasHeader(init.headers, 'content-length')
+  ) {
+    fields.push({ name: 'content-length', value: String(bodyBytes(body).length) });
+  }
+  return fields;
+}

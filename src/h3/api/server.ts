@@ -1,0 +1,403 @@
+/**
+ * The HTTP/3 server of `tsquic/h3`: `h3Server(conn, handler)` runs an HTTP/3 session on a
+ * server Connection and calls the handler for each request, in the style of node:http:
+ *
+ *   h3Server(conn, async (req, res) => {
+ *     if (req.path !== '/') { res.writeHead(404).end(); return; }
+ *     for await (const chunk of req) ...;          // the request body, streamed
+ *     res.writeHead(200, { 'content-type': 'text/plain' });
+ *     if (!res.write(data)) await once(res, 'drain');
+ *     res.end(undefined, { 'x-checksum': '...' });   // trailers
+ *   });
+ *
+ * The header section goes out with the first write() or end() (or flushHeaders()), so a
+ * response without a body is a single HEADERS frame that ends the stream. A handler that throws
+ * (or rejects) gets a 500 response if nothing was sent yet, else its stream is reset with
+ * H3_INTERNAL_ERROR.
+ */
+import type { Connection } from '../../conn/connection.js';
+import { Emitter } from '../../util/emitter.js';
+import { ConnectionTransport } from '../connection-transport.js';
+import { type H3Error, H3ErrorCode } from '../errors.js';
+import type { FieldLine } from '../qpack/field-section.js';
+import { type H3ServerRequest, H3ServerSession } from '../session/server.js';
+import type { H3SessionOptions, QpackStats } from '../session/session.js';
+import { bodyBytes, H3Body } from './body.js';
+import { checkHighWaterMark } from './client.js';
+import { type Http3Error, isCleanClose, toHttp3Error } from './errors.js';
+import {
+  appendHeaders,
+  fieldsToHeaders,
+  fieldsToRaw,
+  type H3Headers,
+  type H3HeadersInit,
+  type H3RawHeaders,
+} from './headers.js';
+
+/** Handles one request; may be async. */
+export type H3RequestHandler = (
+  req: H3IncomingRequest,
+  res: H3ServerResponse,
+) => void | Promise<void>;
+
+export interface H3ServerOptions extends H3SessionOptions {
+  /** Bytes a request body buffers before reading from QUIC pauses. Default 256 KiB. */
+  bodyHighWaterMark?: number;
+  /** Hears what a handler threw or rejected with (the response is handled as described above). */
+  onHandlerError?: (error: unknown, req: H3IncomingRequest) => void;
+}
+
+/** A received request: its control data and header fields; iterate it for the body. */
+export class H3IncomingRequest implements AsyncIterable<Uint8Array> {
+  readonly method: string;
+  /** :path (absent for CONNECT). */
+  readonly path: string | undefined;
+  /** :authority (or undefined when only a host header was sent). */
+  readonly authority: string | undefined;
+  /** :scheme (absent for CONNECT). */
+  readonly scheme: string | undefined;
+  readonly headers: H3Headers;
+  readonly rawHeaders: H3RawHeaders;
+  /** The body, streamed (also reachable by iterating the request). */
+  readonly body: H3Body;
+  /** Trailer fields, once the body is complete and the client sent some. */
+  trailers: H3Headers | null = null;
+  /** The QUIC stream of the exchange. */
+  readonly streamId: number;
+
+  /** @internal */
+  constructor(request: H3ServerRequest, body: H3Body) {
+    this.method = request.method;
+    this.path = request.path;
+    this.authority = request.authority;
+    this.scheme = request.scheme;
+    this.headers = fieldsToHeaders(request.headers);
+    this.rawHeaders = fieldsToRaw(request.headers);
+    this.body = body;
+    this.streamId = request.id;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    return this.body[Symbol.asyncIterator]();
+  }
+}
+
+export interface H3ServerResponseEvents {
+  /** write() returned false and the queue has drained. */
+  drain: () => void;
+  /** The exchange is over: the response was sent whole, or it was aborted (see `aborted`). */
+  close: () => void;
+  /** The exchange failed: the client reset the stream, stopped reading, or the connection ended. */
+  error: (error: Http3Error) => void;
+}
+
+/** The response to a request. */
+export class H3ServerResponse extends Emitter<H3ServerResponseEvents> {
+  /** Status of the final response, used when the header section goes out. Default 200. */
+  statusCode = 200;
+
+  private readonly fields = new Map<string, string | string[]>();
+  private sent = false;
+  private ended = false;
+  private failed: Http3Error | null = null;
+  private closed = false;
+  private readonly noBody: boolean;
+
+  /** @internal */
+  constructor(
+    private readonly request: H3ServerRequest,
+    private readonly server: H3Server,
+  ) {
+    super();
+    // RFC 9110 §9.3.2: a response to HEAD has no content; what is written is dropped.
+    this.noBody = request.method === 'HEAD';
+  }
+
+  /** Whether the header section was sent. */
+  get headersSent(): boolean {
+    return this.sent;
+  }
+
+  /** Whether end() was called. */
+  get writableEnded(): boolean {
+    return this.ended;
+  }
+
+  /** Why the exchange failed, or null. Writes are dropped once it has. */
+  get aborted(): Http3Error | null {
+    return this.failed;
+  }
+
+  /** Sets a header field for the header section (a list for repeated lines). */
+  setHeader(name: string, value: string | number | readonly string[]): this {
+    this.checkNotSent('setHeader');
+    this.fields.set(
+      name.toLowerCase(),
+      typeof value === 'object' ? [...value] : String(value),
+    );
+    return this;
+  }
+
+  getHeader(name: string): string | string[] | undefined {
+    return this.fields.get(name.toLowerCase());
+  }
+
+  removeHeader(name: string): void {
+    this.checkNotSent('removeHeader');
+    this.fields.delete(name.toLowerCase());
+  }
+
+  /**
+   * Sets the status and adds header fields (they replace setHeader() values of the same name).
+   * The header section goes out with the first write() or end().
+   */
+  writeHead(status: number, headers?: H3HeadersInit): this {
+    this.checkNotSent('writeHead');
+    checkStatus(status, 200);
+    this.statusCode = status;
+    const lines: FieldLine[] = [];
+    appendHeaders(headers, lines);
+    for (const name of new Set(lines.map((l) => l.name))) this.fields.delete(name);
+    for (const { name, value } of lines) {
+      const prev = this.fields.get(name);
+      if (prev === undefined) this.fields.set(name, value);
+      else this.fields.set(name, typeof prev === 'string' ? [prev, value] : [...prev, value]);
+    }
+    return this;
+  }
+
+  /** Sends an interim (1xx) response now (RFC 9114 §4.1), e.g. 103 Early Hints. */
+  writeInformational(status: number, headers?: H3HeadersInit): void {
+    this.checkNotSent('writeInformational');
+    checkStatus(status, 100);
+    if (this.failed !== null) return;
+    const fields: FieldLine[] = [{ name: ':status', value: String(status) }];
+    appendHeaders(headers, fields);
+    this.request.sendInformational(fields);
+  }
+
+  /** Sends the header section now, before any body. */
+  flushHeaders(): void {
+    if (!this.sent) this.sendHeaders(false);
+  }
+
+  /**
+   * Sends a piece of the body (a string as UTF-8). Returns false when the stream has a backlog:
+   * wait for 'drain' (or 'close') before writing more. Throws TypeError after end().
+   */
+  write(chunk: Uint8Array | string): boolean {
+    if (this.ended) throw new TypeError('write() after end()');
+    const bytes = bodyBytes(chunk);
+    if (this.failed !== null) return false;
+    if (!this.sent) this.sendHeaders(false);
+    if (this.noBody || bytes.length === 0) return true;
+    return this.request.write(bytes);
+  }
+
+  /**
+   * Ends the response, after a last chunk and with trailer fields when given. Without an
+   * earlier write() or content-length header, a chunk gets its content-length.
+   */
+  end(chunk?: Uint8Array | string, trailers?: H3HeadersInit): void {
+    if (this.ended) return;
+    const bytes = chunk === undefined ? undefined : bodyBytes(chunk);
+    this.ended = true;
+    if (this.failed !== null) return;
+    const trailerFields: FieldLine[] = [];
+    appendHeaders(trailers, trailerFields);
+    if (!this.sent) {
+      if (bytes !== undefined && !this.fields.has('content-length')) {
+        this.fields.set('content-length', String(bytes.length));
+      }
+      const empty = this.noBody || bytes === undefined || bytes.length === 0;
+      if (empty && trailerFields.length === 0) {
+        this.sendHeaders(true);
+        this.finished();
+        return;
+      }
+      this.sendHeaders(false);
+    }
+    if (bytes !== undefined && bytes.length > 0 && !this.noBody) this.request.write(bytes);
+    this.request.end(trailerFields);
+    this.finished();
+  }
+
+  /** Abandons the response: resets the stream (default H3_INTERNAL_ERROR). */
+  destroy(code: number = H3ErrorCode.H3_INTERNAL_ERROR): void {
+    if (this.closed) return;
+    this.request.abort(code);
+    this.ended = true;
+    this.failed ??= this.server.streamError(code, 'response destroyed', false);
+    this.emitClose();
+  }
+
+  // For the server.
+
+  /** @internal */
+  handleDrain(): void {
+    this.emit('drain');
+  }
+
+  /** @internal The exchange failed (peer reset, STOP_SENDING, connection closed). */
+  handleError(error: Http3Error): void {
+    if (this.closed) return;
+    this.failed ??= error;
+    this.emit('error', error);
+    this.emitClose();
+  }
+
+  private finished(): void {
+    this.emitClose();
+  }
+
+  private emitClose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.emit('close');
+  }
+
+  private sendHeaders(end: boolean): void {
+    this.sent = true;
+    const fields: FieldLine[] = [{ name: ':status', value: String(this.statusCode) }];
+    for (const [name, value] of this.fields) {
+      if (typeof value === 'string') fields.push({ name, value });
+      else for (const v of value) fields.push({ name, value: v });
+    }
+    this.request.respond(fields, { endStream: end });
+  }
+
+  private checkNotSent(what: string): void {
+    if (this.sent) throw new TypeError(`${what}() after the header section was sent`);
+  }
+}
+
+export class H3Server {
+  readonly session: H3ServerSession;
+  readonly transport: ConnectionTransport;
+  /** Resolves when the session closed cleanly (H3_NO_ERROR); rejects with the error otherwise. */
+  readonly closed: Promise<void>;
+
+  private readonly bodyHighWaterMark: number;
+  private resolveClosed!: () => void;
+  private rejectClosed!: (e: Error) => void;
+
+  /** @internal Use h3Server(). */
+  constructor(
+    conn: Connection,
+    private readonly handler: H3RequestHandler,
+    private readonly options: H3ServerOptions,
+  ) {
+    if (conn.isClient) throw new TypeError('h3Server needs a server connection');
+    this.bodyHighWaterMark = checkHighWaterMark(options.bodyHighWaterMark);
+    this.closed = new Promise<void>((resolve, reject) => {
+      this.resolveClosed = resolve;
+      this.rejectClosed = reject;
+    });
+    this.closed.catch(() => {});
+    this.transport = new ConnectionTransport(conn);
+    this.session = new H3ServerSession(this.transport, options);
+    this.session.onRequest = (r) => this.requestReceived(r);
+    this.session.onClose = (e) => {
+      if (isCleanClose(e, this.transport)) this.resolveClosed();
+      else this.rejectClosed(toHttp3Error(e, this.transport.closeInfo));
+    };
+    this.transport.attach(this.session);
+  }
+
+  /** The state of both QPACK dynamic tables. */
+  get qpackStats(): QpackStats {
+    return this.session.qpackStats;
+  }
+
+  /** Requests in progress. */
+  get activeRequests(): number {
+    return this.session.activeRequests;
+  }
+
+  /**
+   * Graceful shutdown (RFC 9114 §5.2): GOAWAY refuses new requests, those in progress finish,
+   * then the connection closes with H3_NO_ERROR. Resolves once the session has closed.
+   */
+  close(): Promise<void> {
+    this.session.shutdown();
+    return this.closed.catch(() => {});
+  }
+
+  /** Closes the connection now with an HTTP/3 error code; requests in progress fail. */
+  destroy(code: number = H3ErrorCode.H3_NO_ERROR, reason = ''): void {
+    this.session.close(code, reason);
+  }
+
+  /** @internal */
+  streamError(code: number, message: string, remote: boolean): Http3Error {
+    return toHttp3Error(
+      { code, message, scope: 'stream', remote } as H3Error,
+      this.transport.closeInfo,
+    );
+  }
+
+  private requestReceived(request: H3ServerRequest): void {
+    const body = new H3Body(
+      {
+        pause: () => request.pause(),
+        resume: () => request.resume(),
+        // The rest of the request body is read and dropped: the response can still complete.
+        cancel: () => {
+          request.onData = null;
+          request.resume();
+        },
+      },
+      this.bodyHighWaterMark,
+    );
+    const req = new H3IncomingRequest(request, body);
+    const res = new H3ServerResponse(request, this);
+    request.onData = (data) => body.push(data);
+    request.onTrailers = (fields) => (req.trailers = fieldsToHeaders(fields));
+    request.onEnd = () => body.end();
+    request.onDrain = () => res.handleDrain();
+    request.onStopSending = (code) =>
+      res.handleError(this.streamError(code, 'the client stopped reading the response', true));
+    request.onError = (e) => {
+      const error = toHttp3Error(e, this.transport.closeInfo);
+      body.fail(error);
+      res.handleError(error);
+    };
+    let result: void | Promise<void>;
+    try {
+      result = this.handler(req, res);
+    } catch (e) {
+      this.handlerFailed(e, req, res);
+      return;
+    }
+    if (result instanceof Promise) result.catch((e: unknown) => this.handlerFailed(e, req, res));
+  }
+
+  private handlerFailed(error: unknown, req: H3IncomingRequest, res: H3ServerResponse): void {
+    this.options.onHandlerError?.(error, req);
+    if (res.aborted !== null || res.writableEnded && res.headersSent) {
+      if (!res.writableEnded) res.destroy();
+      return;
+    }
+    if (!res.headersSent) {
+      res.statusCode = 500;
+      res.end();
+    } else {
+      res.destroy();
+    }
+  }
+}
+
+/** Runs HTTP/3 on a server connection (ALPN "h3"); see the module comment. */
+export function h3Server(
+  conn: Connection,
+  handler: H3RequestHandler,
+  options: H3ServerOptions = {},
+): H3Server {
+  return new H3Server(conn, handler, options);
+}
+
+function checkStatus(status: number, min: number): void {
+  if (!Number.isInteger(status) || status < min || status > (min === 100 ? 199 : 599)) {
+    throw new RangeError(`invalid status ${status}`);
+  }
+}

@@ -1,0 +1,323 @@
+/**
+ * HTTP/3 over a tsquic Connection: the adapter between the QUIC core (Connection, Stream) and
+ * the sans-IO HTTP/3 session, which sees only H3Transport / H3Stream (session/transport.ts).
+ *
+ * - Connection events become the session's handle* calls. They are delivered at once when the
+ *   event comes from the network (inside a receive or timer call of the engine), and queued
+ *   when it arises inside one of the session's own calls into an H3Stream or H3Transport
+ *   method: the queue is drained after the event being delivered, or in a microtask when the
+ *   call came from the application, so the session is never re-entered (transport.ts).
+ * - A graceful close (H3_NO_ERROR) waits until the request streams' last bytes are
+ *   acknowledged: CONNECTION_CLOSE ends every stream at once (RFC 9000 §10.2), so closing
+ *   right after the last response was queued would truncate it (RFC 9114 §5.2).
+ * - Streams are forgotten when QUIC reports them closed, so a long-lived connection keeps no
+ *   per-request state.
+ */
+import type { CloseInfo, Connection, ConnectionEvents } from '../conn/connection.js';
+import type { Stream } from '../stream/stream.js';
+import { H3ErrorCode } from './errors.js';
+import type { H3ReadResult, H3Stream, H3Transport } from './session/transport.js';
+
+/** The adapter-facing calls of a session (H3Session implements them). */
+export interface H3SessionHandlers {
+  handleStream(stream: H3Stream): void;
+  handleReadable(streamId: number): void;
+  handleWritable(streamId: number): void;
+  handleReset(streamId: number, code: number): void;
+  handleStopSending(streamId: number, code: number): void;
+  handleStreamCredit(): void;
+  handleClose(code: number, reason: string): void;
+}
+
+/** A Connection event waiting for delivery to the session. */
+type Pending =
+  | { kind: 'stream'; stream: ConnectionStream }
+  | { kind: 'readable' | 'writable'; id: number }
+  | { kind: 'reset' | 'stopSending'; id: number; code: number }
+  | { kind: 'credit' }
+  | { kind: 'close'; code: number; reason: string };
+
+/** One QUIC stream seen through H3Stream. */
+export class ConnectionStream implements H3Stream {
+  readonly id: number;
+
+  constructor(
+    private readonly transport: ConnectionTransport,
+    /** The QUIC stream. */
+    readonly core: Stream,
+  ) {
+    this.id = core.id;
+  }
+
+  read(max: number): H3ReadResult | null {
+    const core = this.core;
+    if (!core.canReceive) return null;
+    this.transport.enter();
+    try {
+      return core.read(max);
+    } finally {
+      this.transport.leave();
+    }
+  }
+
+  write(data: Uint8Array, fin: boolean): number {
+    const core = this.core;
+    // Reset on its own after STOP_SENDING (RFC 9000 §3.5), or already ended: nothing more is
+    // taken; the session hears about the STOP_SENDING through handleStopSending.
+    if (!core.writable) return 0;
+    this.transport.enter();
+    try {
+      return core.write(data, fin);
+    } finally {
+      this.transport.leave();
+    }
+  }
+
+  reset(code: number): void {
+    if (!this.core.canSend) return;
+    this.transport.enter();
+    try {
+      this.core.reset(code);
+    } finally {
+      this.transport.leave();
+    }
+  }
+
+  stopSending(code: number): void {
+    if (!this.core.canReceive) return;
+    this.transport.enter();
+    try {
+      this.core.stopSending(code);
+    } finally {
+      this.transport.leave();
+    }
+  }
+}
+
+export class ConnectionTransport implements H3Transport {
+  readonly isServer: boolean;
+  /** The QUIC connection carried. */
+  readonly connection: Connection;
+  /** Why the connection closed, once QUIC reported it. */
+  closeInfo: CloseInfo | null = null;
+  /** Called after the session heard that stream credit grew (queued requests retry then). */
+  onStreamCredit: (() => void) | null = null;
+
+  private session: H3SessionHandlers | null = null;
+  private readonly streams = new Map<number, ConnectionStream>();
+  private readonly pending: Pending[] = [];
+  /** Depth of H3Stream / H3Transport calls in progress. */
+  private depth = 0;
+  private draining = false;
+  private drainScheduled = false;
+  /** The session asked to close: with H3_NO_ERROR it waits for acknowledgments. */
+  private closeRequest: { code: number; reason: string } | null = null;
+  private closeSent = false;
+  private readonly detachers: (() => void)[] = [];
+
+  constructor(connection: Connection) {
+    this.connection = connection;
+    this.isServer = !connection.isClient;
+    this.listen();
+    // Streams the peer opened before HTTP/3 was attached are handed over first.
+    for (const core of connection.streams) {
+      if (core.locallyInitiated) continue;
+      const stream = this.track(core);
+      this.pending.push({ kind: 'stream', stream });
+      const code = core.peerResetCode;
+      if (code !== null) this.pending.push({ kind: 'reset', id: core.id, code });
+    }
+    if (isGone(connection)) this.closeRequest = { code: 0, reason: '' };
+  }
+
+  /**
+   * Starts delivering events to `session` (the events queued since construction first). A
+   * connection already closing is reported to it at once.
+   */
+  attach(session: H3SessionHandlers): void {
+    if (this.session !== null) throw new TypeError('an HTTP/3 session is already attached');
+    this.session = session;
+    const c = this.connection;
+    if (isGone(c)) {
+      const info = c.closeInfo;
+      this.pending.push({ kind: 'close', code: info?.errorCode ?? 0, reason: info?.reason ?? '' });
+      this.closeSent = true;
+    }
+    this.drain();
+  }
+
+  /** Streams tracked (open QUIC streams the session uses). */
+  get streamCount(): number {
+    return this.streams.size;
+  }
+
+  // H3Transport
+
+  openStream(bidirectional: boolean): H3Stream | null {
+    if (this.closeRequest !== null || isGone(this.connection)) return null;
+    this.enter();
+    try {
+      const core = this.connection.openStream(bidirectional);
+      return core === null ? null : this.track(core);
+    } finally {
+      this.leave();
+    }
+  }
+
+  close(code: number, reason: string): void {
+    if (this.closeRequest !== null) return;
+    this.closeRequest = { code, reason };
+    this.maybeClose();
+  }
+
+  // Re-entrancy guard, for ConnectionStream.
+
+  /** @internal */
+  enter(): void {
+    this.depth++;
+  }
+
+  /** @internal */
+  leave(): void {
+    this.depth--;
+  }
+
+  // Internals.
+
+  private track(core: Stream): ConnectionStream {
+    const stream = new ConnectionStream(this, core);
+    this.streams.set(core.id, stream);
+    return stream;
+  }
+
+  private listen(): void {
+    const c = this.connection;
+    const on = <K extends keyof ConnectionEvents>(event: K, fn: ConnectionEvents[K]): void => {
+      c.on(event, fn);
+      this.detachers.push(() => c.off(event, fn));
+    };
+    on('stream', (core) => {
+      if (this.closeRequest !== null) {
+        this.reject(core);
+        return;
+      }
+      this.push({ kind: 'stream', stream: this.track(core) });
+    });
+    on('readable', (core) => this.push({ kind: 'readable', id: core.id }));
+    on('writable', (core) => this.push({ kind: 'writable', id: core.id }));
+    on('streamReset', (core, code) => this.push({ kind: 'reset', id: core.id, code }));
+    on('stopSending', (core, code) => this.push({ kind: 'stopSending', id: core.id, code }));
+    on('streamsAvailable', () => this.push({ kind: 'credit' }));
+    on('streamClosed', (core) => {
+      this.streams.delete(core.id);
+      this.maybeClose();
+    });
+    on('close', (info) => {
+      this.closeInfo = info;
+      for (const off of this.detachers.splice(0)) off();
+      this.streams.clear();
+      this.closeSent = true;
+      this.push({ kind: 'close', code: info.errorCode, reason: info.reason });
+    });
+  }
+
+  /**
+   * RFC 9114 §5.2: once the session is closing, a request stream the peer opens now is refused
+   * without processing (the session no longer answers).
+   */
+  private reject(core: Stream): void {
+    if (!core.bidirectional) {
+      core.stopSending(H3ErrorCode.H3_STREAM_CREATION_ERROR);
+      return;
+    }
+    core.reset(H3ErrorCode.H3_REQUEST_REJECTED);
+    core.stopSending(H3ErrorCode.H3_REQUEST_REJECTED);
+  }
+
+  private push(event: Pending): void {
+    this.pending.push(event);
+    if (this.session === null) return;
+    if (this.draining) return; // the running drain delivers it
+    if (this.depth > 0) {
+      // Raised inside a call the application made into the session: deliver after it.
+      if (!this.drainScheduled) {
+        this.drainScheduled = true;
+        queueMicrotask(this.scheduledDrain);
+      }
+      return;
+    }
+    this.drain();
+  }
+
+  private readonly scheduledDrain = (): void => {
+    this.drainScheduled = false;
+    if (!this.draining && this.depth === 0) this.drain();
+  };
+
+  private drain(): void {
+    const session = this.session;
+    if (session === null || this.draining) return;
+    this.draining = true;
+    try {
+      for (let event = this.pending.shift(); event !== undefined; event = this.pending.shift()) {
+        this.dispatch(session, event);
+        if (this.closeRequest !== null) this.maybeClose();
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private dispatch(session: H3SessionHandlers, event: Pending): void {
+    switch (event.kind) {
+      case 'stream':
+        session.handleStream(event.stream);
+        return;
+      case 'readable':
+        session.handleReadable(event.id);
+        return;
+      case 'writable':
+        session.handleWritable(event.id);
+        return;
+      case 'reset':
+        session.handleReset(event.id, event.code);
+        return;
+      case 'stopSending':
+        session.handleStopSending(event.id, event.code);
+        return;
+      case 'credit':
+        session.handleStreamCredit();
+        this.onStreamCredit?.();
+        return;
+      case 'close':
+        session.handleClose(event.code, event.reason);
+        return;
+    }
+  }
+
+  /** Sends CONNECTION_CLOSE once requested and, for a graceful close, nothing is in flight. */
+  private maybeClose(): void {
+    const request = this.closeRequest;
+    if (request === null || this.closeSent) return;
+    if (request.code === H3ErrorCode.H3_NO_ERROR) {
+      for (const s of this.streams.values()) if (awaitsAck(s.core)) return;
+    }
+    this.closeSent = true;
+    if (!isGone(this.connection)) this.connection.close(request.code, request.reason);
+  }
+}
+
+/** Whether the connection no longer carries frames (closing, draining or closed). */
+function isGone(c: Connection): boolean {
+  return c.state === 'closing' || c.state === 'draining' || c.state === 'closed';
+}
+
+/**
+ * Whether a stream's sending part has ended and waits for its data to be acknowledged. A part
+ * still open was abandoned by the session and a reset one needs nothing more.
+ */
+function awaitsAck(s: Stream): boolean {
+  const state = s.sendState;
+  if (state === 'data_sent') return true;
+  return (state === 'ready' || state === 'send') && !s.writable;
+}

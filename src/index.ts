@@ -1,0 +1,48 @@
+/**
+ * tsquic: a QUIC transport (RFC 9000/9001/9002) with its own TLS 1.3 core. This entry point is
+ * the runtime-agnostic core: the engine, connections and streams, the crypto providers,
+ * congestion controllers and certificate helpers. `tsquic/node` adds UDP sockets, `tsquic/h3`
+ * HTTP/3, `tsquic/testing` the in-memory network.
+ */
+export {
+  Engine,
+  type EngineConfig,
+  type EngineCallbacks,
+  type ServerConfig,
+  type ConnectOptions,
+  type Transmit,
+  type AcceptDecision,
+} from './engine/engine.js';
+export type { ClientTlsOptions, ServerTlsOptions } from './engine/tls-setup.js';
+export {
+  Connection,
+  ConnectionClosedError,
+  type CloseInfo,
+  type ConnectionEvents,
+  type ConnectionState,
+} from './conn/connection.js';
+export type { ConnectionOptions } from './conn/options.js';
+export type { ConnectionStatsSnapshot } from './conn/stats.js';
+export type { QlogSink } from './conn/qlog.js';
+export { Stream, type StreamPriority } from './stream/stream.js';
+export type { StreamReadResult } from './stream/recv-side.js';
+export {
+  registerCongestionController,
+  createCongestionController,
+  congestionControllerNames,
+} from './cc/registry.js';
+export type { CongestionController, CongestionControllerOptions } from './cc/types.js';
+export { defaultProvider, nodeProvider, nobleProvider } from './crypto/index.js';
+export type { CryptoProvider, SigningKey, KeyType } from './crypto/provider.js';
+export { TicketKeys } from './tls/ticket-keys.js';
+export type { CertifiedKey, CipherSuiteName } from './tls/types.js';
+export {
+  createSelfSignedCertificate,
+  loadCertificateChainPem,
+  loadPrivateKeyPem,
+  pemDecode,
+  pemEncode,
+  certificateFingerprint,
+} from './tls/x509/index.js';
+export { QUIC_V1, QUIC_V2 } from './wire/version.js';
+export type { SocketAddress } from './util/address.js';

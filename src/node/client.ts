@@ -1,0 +1,212 @@
+/**
+ * `connect(target, options)`: a QUIC client connection on its own UDP socket, Node style.
+ *
+ *   const conn = connect('https://example.com:4433', { alpn: ['hq-interop'] });
+ *   await conn.ready;                      // handshake done (rejects with err.code on failure)
+ *   const s = await conn.openStream();
+ *   s.end('GET /\r\n');
+ *   for await (const chunk of s) ...
+ *   await conn.close();
+ *
+ * The connection returns at once; the host name resolves and the socket binds in the
+ * background. The socket is connected to the server so that an ICMP port unreachable during the
+ * handshake ends the attempt at once (ERR_QUIC_REFUSED) instead of after the idle timeout.
+ */
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import type { CryptoProvider } from '../crypto/provider.js';
+import { defaultProvider } from '../crypto/default-provider.js';
+import type { ConnectOptions as EngineConnectOptions, EngineConfig } from '../engine/engine.js';
+import type { QlogSink } from '../conn/qlog.js';
+import { formatAddress, type SocketAddress } from '../util/address.js';
+import { QuicConnection, refusedCloseInfo } from './connection.js';
+import {
+  certificateChainFrom,
+  defaultTrustAnchors,
+  signingKeyFrom,
+  trustAnchorsFrom,
+  type CredentialInput,
+} from './credentials.js';
+import { Endpoint, monotonicMicros } from './endpoint.js';
+import { QuicConnectionError, QuicNodeError } from './errors.js';
+import { transportOptions, type TransportOptions } from './server.js';
+import type { QuicStreamOptions } from './stream.js';
+import type { UdpSocketOptions } from './udp.js';
+
+export interface ConnectOptions extends Partial<TransportOptions> {
+  /** ALPN protocols to offer, in preference order (RFC 7301). Required. */
+  alpn: string[];
+  /** Name for SNI and the certificate check. Default: the target's host name or IP literal. */
+  servername?: string;
+  /** Trusted CA certificates (PEM or DER). Default: Node's bundled roots (tls.rootCertificates). */
+  ca?: CredentialInput;
+  /** Skip certificate chain and name checks (testing only). */
+  insecure?: boolean;
+  /** A ticket from an earlier connection's 'sessionTicket' event: resume (RFC 8446 §2.2). */
+  session?: Uint8Array;
+  /** Send early data (0-RTT) when resuming with a ticket that allows it (RFC 9001 §4.6). */
+  earlyData?: boolean;
+  /** A NEW_TOKEN token from an earlier connection to this server (RFC 9000 §8.1.3). */
+  token?: Uint8Array;
+  /** QUIC version: 1 (default) or 2 (0x6b3343cf, RFC 9369). */
+  version?: number;
+  /** Client certificate chain and key, presented when the server asks. */
+  cert?: CredentialInput;
+  key?: string | Uint8Array;
+  /** SSLKEYLOGFILE lines, for decrypting captures. */
+  keyLog?: (line: string) => void;
+  /** A qlog sink for the connection (by original DCID in hex). */
+  qlog?: (traceId: string, role: 'client' | 'server') => QlogSink | undefined;
+  /** Crypto provider; default the fastest per primitive on this runtime. */
+  crypto?: CryptoProvider;
+  /** Local address to bind (default the wildcard of the server's address family). */
+  localAddress?: string;
+  /** Kernel buffer sizes and the send queue bound of the UDP socket. */
+  socket?: UdpSocketOptions;
+  /** Buffer sizes of each stream's Duplex. */
+  stream?: QuicStreamOptions;
+  /** Wall clock for certificate validity (ms since the epoch); default Date.now. */
+  currentTime?: () => number;
+}
+
+/** Where to connect: an URL ('https://host:port/...'), 'host:port', or host and port. */
+export type ConnectTarget = string | URL | { host: string; port: number };
+
+/** Host name (brackets stripped from IPv6 literals) and port of a target. */
+export function parseTarget(target: ConnectTarget): { host: string; port: number } {
+  if (typeof target === 'object' && !(target instanceof URL)) {
+    return { host: stripBrackets(target.host), port: checkPort(target.port) };
+  }
+  let url: URL;
+  try {
+    url =
+      target instanceof URL
+        ? target
+        : new URL(target.includes('://') ? target : `quic://${target}`);
+  } catch {
+    throw new TypeError(`not a URL or host:port: ${String(target)}`);
+  }
+  if (url.hostname === '') throw new TypeError(`no host in ${url.href}`);
+  const port = url.port === '' ? 443 : Number(url.port);
+  return { host: stripBrackets(url.hostname), port: checkPort(port) };
+}
+
+function stripBrackets(host: string): string {
+  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+}
+
+function checkPort(port: number): number {
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new RangeError(`port must be an integer from 1 to 65535, got ${port}`);
+  }
+  return port;
+}
+
+/** Resolves a host name, IPv4 first (what `localhost` servers usually bind). */
+async function resolveHost(host: string): Promise<string> {
+  if (isIP(host) !== 0) return host;
+  try {
+    const all = await lookup(host, { all: true });
+    const first = all.find((a) => a.family === 4) ?? all[0];
+    if (first === undefined) throw new Error('no address');
+    return first.address;
+  } catch (e) {
+    throw new QuicNodeError('ERR_QUIC_HOST_NOT_FOUND', `unknown host ${host}`, { cause: e });
+  }
+}
+
+/** Opens a client connection to `target`; see the module comment. */
+export function connect(target: ConnectTarget, options: ConnectOptions): QuicConnection {
+  if (!Array.isArray(options.alpn) || options.alpn.length === 0) {
+    throw new TypeError('connect: options.alpn must list at least one protocol');
+  }
+  const { host, port } = parseTarget(target);
+  const connectOpts = clientOptions(options, host);
+  const conn = new QuicConnection({
+    ownsEndpoint: true,
+    target: { address: host, port },
+    ...(options.stream ? { streamOptions: options.stream } : {}),
+  });
+  start(conn, host, port, options, connectOpts).catch((e: unknown) => {
+    conn.failStart(
+      e instanceof QuicNodeError
+        ? e
+        : new QuicNodeError('ERR_QUIC_SOCKET', (e as Error).message, { cause: e }),
+    );
+  });
+  return conn;
+}
+
+async function start(
+  conn: QuicConnection,
+  host: string,
+  port: number,
+  options: ConnectOptions,
+  connectOpts: EngineConnectOptions,
+): Promise<void> {
+  const address = await resolveHost(host);
+  if (conn.isClosed) return;
+  const remote: SocketAddress = { address, port };
+  const config: EngineConfig = {
+    ...(options.crypto ? { crypto: options.crypto } : {}),
+    ...(options.qlog ? { qlog: options.qlog } : {}),
+  };
+  const endpoint = new Endpoint(config, options.socket ?? {}, {
+    socketError: (err) => {
+      // Only a connected socket hears ICMP errors; before the handshake completes nothing can
+      // be lost by giving up on an unreachable server.
+      if (err.code === 'ECONNREFUSED' && !conn.handshakeComplete) {
+        conn.fail(
+          new QuicConnectionError(
+            'ERR_QUIC_REFUSED',
+            `connection refused: nothing listens on UDP ${formatAddress(remote)}`,
+            refusedCloseInfo('ICMP port unreachable'),
+          ),
+        );
+      }
+    },
+  });
+  try {
+    const bindHost = options.localAddress ?? (address.includes(':') ? '::' : '0.0.0.0');
+    const socket = await endpoint.addSocket(bindHost, 0);
+    await socket.connect(remote);
+    if (conn.isClosed) {
+      endpoint.close();
+      return;
+    }
+    const core = endpoint.engine.connect(
+      remote,
+      { ...connectOpts, local: socket.local },
+      monotonicMicros(),
+    );
+    conn.start(core, endpoint);
+    endpoint.flush();
+  } catch (e) {
+    endpoint.close();
+    throw e;
+  }
+}
+
+/** The engine's connect options from the Node-style ones; bad credentials throw TypeError here. */
+function clientOptions(o: ConnectOptions, host: string): EngineConnectOptions {
+  const provider = o.crypto ?? defaultProvider;
+  const serverName = o.servername ?? host;
+  const out: EngineConnectOptions = {
+    ...transportOptions(o),
+    alpn: o.alpn,
+    serverName,
+  };
+  if (o.insecure === true) out.insecure = true;
+  else out.ca = o.ca !== undefined ? trustAnchorsFrom(o.ca) : defaultTrustAnchors();
+  if (o.session !== undefined) out.session = o.session;
+  if (o.earlyData === true) out.earlyData = true;
+  if (o.token !== undefined) out.token = o.token;
+  if (o.version !== undefined) out.version = o.version;
+  if (o.keyLog !== undefined) out.keyLog = o.keyLog;
+  if (o.currentTime !== undefined) out.currentTime = o.currentTime;
+  if (o.cert !== undefined) {
+    if (o.key === undefined) throw new TypeError('connect: options.cert needs options.key');
+    out.certificate = { chain: certificateChainFrom(o.cert), key: signingKeyFrom(provider, o.key) };
+  }
+  return out;
+}

@@ -1,0 +1,444 @@
+/**
+ * A QUIC connection with Node conventions: an EventEmitter, streams as `stream.Duplex`,
+ * promises for the handshake (`ready`) and the end (`closed`), Error subclasses with a `code`.
+ *
+ * A client connection exists before its core connection does: `connect()` returns at once while
+ * the host name resolves and the socket binds; `start()` attaches the core then. Calls that need
+ * the core before that either wait (`openStream`) or throw ERR_QUIC_NOT_STARTED.
+ *
+ * Peer-opened streams are wrapped in QuicStream only while someone listens to 'stream'; without
+ * a listener they stay on the core connection (`conn.core`) for a protocol layer (HTTP/3) that
+ * drives the core Connection/Stream API itself.
+ *
+ * Events:
+ * - 'handshake' (): the handshake completed (client: confirmed, RFC 9001 §4.1.2).
+ * - 'stream' (stream: QuicStream): the peer opened a stream.
+ * - 'datagram' (data: Buffer): an unreliable DATAGRAM arrived (RFC 9221).
+ * - 'sessionTicket' (ticket: Buffer): client: a resumption ticket to pass as `session` later.
+ * - 'newToken' (token: Buffer): client: an address-validation token (RFC 9000 §8.1.3).
+ * - 'pathChange' (remote, local): the connection moved to a new path (RFC 9000 §9).
+ * - 'close' (info: CloseInfo, error: QuicNodeError | null): the connection is gone.
+ */
+import { EventEmitter } from 'node:events';
+import type { Connection, CloseInfo, ConnectionState } from '../conn/connection.js';
+import type { ConnectionStatsSnapshot } from '../conn/stats.js';
+import type { SocketAddress } from '../util/address.js';
+import type { Stream } from '../stream/stream.js';
+import type { TlsSession } from '../tls/types.js';
+import { TransportError } from '../wire/errors.js';
+import type { DrainWatcher, Endpoint } from './endpoint.js';
+import { QuicConnectionError, QuicNodeError, errorFromClose, isCleanClose } from './errors.js';
+import { QuicStream, type QuicStreamOptions, type StreamHost } from './stream.js';
+
+export interface OpenStreamOptions {
+  /** Open a unidirectional stream (send only). Default false: bidirectional. */
+  unidirectional?: boolean;
+}
+
+export interface QuicConnectionInit {
+  /** Client connections own their endpoint and release it when they close. */
+  ownsEndpoint: boolean;
+  streamOptions?: QuicStreamOptions;
+  /** Reported as remoteAddress until the core exists (the client's target). */
+  target?: SocketAddress;
+}
+
+const NO_ADDRESS: SocketAddress = { address: '', port: 0 };
+
+/** Runs a user-facing emit so a throwing listener surfaces as an uncaught exception, as in Node. */
+export function emitSafely(emitter: EventEmitter, event: string, ...args: unknown[]): void {
+  try {
+    emitter.emit(event, ...args);
+  } catch (e) {
+    process.nextTick(() => {
+      throw e;
+    });
+  }
+}
+
+export class QuicConnection extends EventEmitter implements StreamHost, DrainWatcher {
+  /** Resolves when the handshake completes; rejects with a QuicNodeError on failure. */
+  readonly ready: Promise<void>;
+  /** Resolves on a clean close (code 0); rejects with a QuicNodeError otherwise. */
+  readonly closed: Promise<void>;
+  private coreConn: Connection | null = null;
+  private endpoint: Endpoint | null = null;
+  private readonly ownsEndpoint: boolean;
+  private readonly target: SocketAddress;
+  private readonly streams = new Map<Stream, QuicStream>();
+  private readonly streamOptions: QuicStreamOptions;
+  private resolveReady!: () => void;
+  private rejectReady!: (e: Error) => void;
+  private resolveClosed!: () => void;
+  private rejectClosed!: (e: Error) => void;
+  private readonly started: Promise<void>;
+  private resolveStarted!: () => void;
+  private waiters: { bidi: boolean; resolve: () => void; reject: (e: Error) => void }[] = [];
+  private gracefulClose: { code: number; reason: string; deadline: NodeJS.Timeout | null } | null =
+    null;
+  private finished = false;
+  /** An error decided by the adapter (refused, destroyed) that overrides the core's close info. */
+  private overrideError: QuicNodeError | null = null;
+
+  constructor(init: QuicConnectionInit) {
+    super();
+    this.ownsEndpoint = init.ownsEndpoint;
+    this.streamOptions = init.streamOptions ?? {};
+    this.target = init.target ?? NO_ADDRESS;
+    this.ready = new Promise((resolve, reject) => {
+      this.resolveReady = resolve;
+      this.rejectReady = reject;
+    });
+    this.closed = new Promise((resolve, reject) => {
+      this.resolveClosed = resolve;
+      this.rejectClosed = reject;
+    });
+    this.started = new Promise((resolve) => (this.resolveStarted = resolve));
+    // Failures are reported through these promises; an unobserved one must not crash the process.
+    this.ready.catch(() => {});
+    this.closed.catch(() => {});
+  }
+
+  /** Attaches the core connection and the endpoint that drives it. */
+  start(core: Connection, endpoint: Endpoint): void {
+    if (this.coreConn !== null) throw new Error('connection already started');
+    this.coreConn = core;
+    this.endpoint = endpoint;
+    this.attach(core);
+    this.resolveStarted();
+    if (this.finished) {
+      // Destroyed while starting.
+      core.close(0, '');
+      if (this.ownsEndpoint) endpoint.close();
+      return;
+    }
+    const g = this.gracefulClose;
+    if (g !== null) {
+      this.gracefulClose = null;
+      void this.close(g.code, g.reason);
+    }
+  }
+
+  /** Setup failed before the core existed (host lookup, bind). */
+  failStart(error: QuicNodeError): void {
+    this.overrideError ??= error;
+    this.finish(null);
+  }
+
+  // ---- properties ---------------------------------------------------------------------------
+
+  /** The core connection (for protocol layers built on the core API). */
+  get core(): Connection {
+    if (this.coreConn === null) {
+      throw new QuicNodeError('ERR_QUIC_NOT_STARTED', 'the connection is still being set up');
+    }
+    return this.coreConn;
+  }
+
+  /** The negotiated application protocol, null before the handshake. */
+  get alpn(): string | null {
+    return this.coreConn?.alpn ?? null;
+  }
+
+  get state(): ConnectionState {
+    if (this.coreConn === null) return this.finished ? 'closed' : 'handshake';
+    return this.coreConn.state;
+  }
+
+  get handshakeComplete(): boolean {
+    return this.coreConn?.handshakeComplete ?? false;
+  }
+
+  get remoteAddress(): SocketAddress {
+    return this.coreConn?.remoteAddress ?? this.target;
+  }
+
+  get localAddress(): SocketAddress {
+    return this.coreConn?.localAddress ?? NO_ADDRESS;
+  }
+
+  /** The TLS session (cipher suite, group, resumption, peer certificates). */
+  get tls(): TlsSession {
+    return this.core.tls;
+  }
+
+  /** Whether the connection has ended (closed, failed or destroyed). */
+  get isClosed(): boolean {
+    return this.finished;
+  }
+
+  /** Whether the connection can still carry frames (not closing, draining or closed). */
+  get usable(): boolean {
+    const s = this.state;
+    return !this.finished && (s === 'handshake' || s === 'established');
+  }
+
+  /** Largest DATAGRAM payload the peer accepts now (0 when unsupported). */
+  get maxDatagramSize(): number {
+    return this.coreConn?.maxDatagramSize ?? 0;
+  }
+
+  getStats(): ConnectionStatsSnapshot {
+    return this.core.getStats();
+  }
+
+  // ---- streams --------------------------------------------------------------------------------
+
+  /**
+   * Opens a stream. Waits while the connection is being set up, and while the peer's stream
+   * limit is reached (or not known yet, before its transport parameters) until MAX_STREAMS
+   * allows one (RFC 9000 §4.6). With 0-RTT the remembered limits apply at once.
+   */
+  async openStream(opts: OpenStreamOptions = {}): Promise<QuicStream> {
+    const bidi = opts.unidirectional !== true;
+    if (this.coreConn === null && !this.finished) await this.started;
+    for (;;) {
+      this.checkUsable();
+      const core = this.core.openStream(bidi);
+      if (core !== null) {
+        const s = this.wrap(core);
+        this.endpoint?.flush();
+        return s;
+      }
+      await new Promise<void>((resolve, reject) => {
+        this.waiters.push({ bidi, resolve, reject });
+      });
+    }
+  }
+
+  /** The QuicStream of a core stream, wrapping it on first use. */
+  streamFor(core: Stream): QuicStream {
+    return this.streams.get(core) ?? this.wrap(core);
+  }
+
+  /** StreamHost: a stream was destroyed. */
+  release(stream: QuicStream): void {
+    this.streams.delete(stream.core);
+    this.checkDrained();
+  }
+
+  // ---- other operations ------------------------------------------------------------------------
+
+  /** Sends an unreliable DATAGRAM (RFC 9221); false when the peer does not accept it. */
+  sendDatagram(data: Uint8Array): boolean {
+    this.checkUsable();
+    const ok = this.core.sendDatagram(data);
+    this.endpoint?.flush();
+    return ok;
+  }
+
+  ping(): void {
+    this.checkUsable();
+    this.core.ping();
+    this.endpoint?.flush();
+  }
+
+  /** Starts a 1-RTT key update (RFC 9001 §6) as soon as allowed. */
+  updateKeys(): void {
+    this.checkUsable();
+    this.core.updateKeys();
+    this.endpoint?.flush();
+  }
+
+  /**
+   * Client: moves the connection to a new UDP socket on a fresh local port (RFC 9000 §9.2).
+   * Resolves to false when the server allows no migration or gave no spare connection ID. The
+   * old socket keeps receiving until the connection closes.
+   */
+  async migrate(): Promise<boolean> {
+    this.checkUsable();
+    const core = this.core;
+    if (!core.isClient) throw new TypeError('only a client can migrate');
+    const socket = await this.endpoint!.addSocket(core.localAddress.address, 0);
+    this.checkUsable();
+    const ok = core.migrate(socket.local);
+    this.endpoint!.flush();
+    return ok;
+  }
+
+  /**
+   * Closes gracefully: waits (at most `timeoutMs`, default 5 s) until every stream's written data
+   * is acknowledged, then sends CONNECTION_CLOSE with `code` (an application error code, 0 for
+   * no error, RFC 9000 §10.2) and resolves once the connection is gone and a client's socket
+   * released.
+   */
+  close(code = 0, reason = '', timeoutMs = 5000): Promise<void> {
+    if (this.finished) return this.settled();
+    if (this.coreConn === null) {
+      // Not started yet: close as soon as it is.
+      this.gracefulClose ??= { code, reason, deadline: null };
+      return this.settled();
+    }
+    if (!this.usable) return this.settled();
+    if (this.gracefulClose === null) {
+      const deadline = setTimeout(() => this.sendClose(), timeoutMs);
+      deadline.unref();
+      this.gracefulClose = { code, reason, deadline };
+      this.endpoint!.watchDrain(this);
+      this.checkDrained();
+    }
+    return this.settled();
+  }
+
+  /**
+   * Closes at once: CONNECTION_CLOSE with `code` (default 0, or 0x1 with an error) without
+   * waiting for streams; a client releases its socket immediately. `closed` rejects with
+   * `error` when given.
+   */
+  destroy(error?: Error, code?: number): void {
+    if (this.finished) return;
+    const errorCode = code ?? (error === undefined ? 0 : 1);
+    if (error !== undefined && this.overrideError === null) {
+      this.overrideError =
+        error instanceof QuicNodeError
+          ? error
+          : new QuicConnectionError('ERR_QUIC_ABORTED', error.message, {
+              source: 'local',
+              errorCode,
+              application: true,
+              reason: error.message,
+            });
+    }
+    const core = this.coreConn;
+    if (core === null) {
+      this.finish(null);
+      return;
+    }
+    if (this.usable) {
+      core.close(errorCode, error?.message ?? '');
+      this.endpoint!.flush();
+    }
+    if (this.ownsEndpoint) {
+      // Nobody is left to hear the closing period's resends (RFC 9000 §10.2.1 allows skipping it).
+      this.finish(core.closeInfo);
+    }
+  }
+
+  /** A failure found by the adapter (e.g. ICMP port unreachable): the connection ends with it. */
+  fail(error: QuicConnectionError): void {
+    this.destroy(error, error.errorCode);
+  }
+
+  /** After each receive burst: a graceful close proceeds once streams are acknowledged. */
+  checkDrained(): void {
+    if (this.gracefulClose === null || this.gracefulClose.deadline === null || !this.usable) {
+      return;
+    }
+    for (const s of this.streams.values()) if (!s.sendDone) return;
+    this.sendClose();
+  }
+
+  // ---- internals ------------------------------------------------------------------------------
+
+  private settled(): Promise<void> {
+    return this.closed.catch(() => {});
+  }
+
+  private checkUsable(): void {
+    if (this.usable) {
+      if (this.coreConn === null) {
+        throw new QuicNodeError('ERR_QUIC_NOT_STARTED', 'the connection is still being set up');
+      }
+      return;
+    }
+    if (this.overrideError !== null) throw this.overrideError;
+    const info = this.coreConn?.closeInfo ?? null;
+    throw info === null || isCleanClose(info)
+      ? new QuicNodeError('ERR_QUIC_CLOSED', 'connection closed')
+      : errorFromClose(info);
+  }
+
+  private wrap(core: Stream): QuicStream {
+    const s = new QuicStream(core, this, this.streamOptions);
+    this.streams.set(core, s);
+    return s;
+  }
+
+  private sendClose(): void {
+    const g = this.gracefulClose;
+    if (g === null) return;
+    if (g.deadline !== null) clearTimeout(g.deadline);
+    this.endpoint?.unwatchDrain(this);
+    if (this.usable && this.coreConn !== null) {
+      this.coreConn.close(g.code, g.reason);
+      this.endpoint!.flush();
+    }
+  }
+
+  private attach(c: Connection): void {
+    c.on('handshakeDone', () => {
+      this.resolveReady();
+      emitSafely(this, 'handshake');
+    });
+    c.on('stream', (core) => {
+      if (this.listenerCount('stream') === 0) return;
+      emitSafely(this, 'stream', this.wrap(core));
+    });
+    c.on('readable', (core) => this.streams.get(core)?.onReadable());
+    c.on('writable', (core) => this.streams.get(core)?.onWritable());
+    c.on('streamReset', (core, code) => this.streams.get(core)?.onPeerReset(code));
+    c.on('stopSending', (core, code) => this.streams.get(core)?.onPeerStopSending(code));
+    c.on('streamClosed', (core) => this.streams.get(core)?.onClosed());
+    c.on('streamsAvailable', (bidi) => {
+      const waiting = this.waiters;
+      this.waiters = waiting.filter((w) => w.bidi !== bidi);
+      for (const w of waiting) if (w.bidi === bidi) w.resolve();
+    });
+    c.on('datagram', (data) => emitSafely(this, 'datagram', toBuffer(data)));
+    c.on('sessionTicket', (t) => emitSafely(this, 'sessionTicket', toBuffer(t)));
+    c.on('newToken', (t) => emitSafely(this, 'newToken', toBuffer(t)));
+    c.on('pathChange', (remote, local) => emitSafely(this, 'pathChange', remote, local));
+    c.on('close', (info) => this.finish(info));
+  }
+
+  private finish(info: CloseInfo | null): void {
+    if (this.finished) return;
+    this.finished = true;
+    const g = this.gracefulClose;
+    if (g !== null && g.deadline !== null) clearTimeout(g.deadline);
+    this.endpoint?.unwatchDrain(this);
+    const error =
+      this.overrideError ?? (info === null || isCleanClose(info) ? null : errorFromClose(info));
+    for (const s of [...this.streams.values()]) s.onConnectionClosed(error);
+    this.streams.clear();
+    const waitError = error ?? new QuicNodeError('ERR_QUIC_CLOSED', 'connection closed');
+    for (const w of this.waiters.splice(0)) w.reject(waitError);
+    this.resolveStarted();
+    if (this.ownsEndpoint) this.endpoint?.close();
+    if (error === null) {
+      // A clean close before the handshake completed still fails `ready`.
+      this.rejectReady(
+        new QuicNodeError('ERR_QUIC_CLOSED', 'connection closed before the handshake completed'),
+      );
+      this.resolveClosed();
+    } else {
+      this.rejectReady(error);
+      this.rejectClosed(error);
+    }
+    emitSafely(this, 'close', info ?? closeInfoOf(error), error);
+  }
+}
+
+function toBuffer(data: Uint8Array): Buffer {
+  return Buffer.from(data.buffer, data.byteOffset, data.length);
+}
+
+function closeInfoOf(error: QuicNodeError | null): CloseInfo {
+  if (error instanceof QuicConnectionError) return error.info;
+  return {
+    source: 'local',
+    errorCode: 0,
+    application: true,
+    reason: error?.message ?? '',
+  };
+}
+
+/** The CloseInfo of an ICMP port unreachable during the handshake. */
+export function refusedCloseInfo(reason: string): CloseInfo {
+  return {
+    source: 'local',
+    errorCode: TransportError.CONNECTION_REFUSED,
+    application: false,
+    reason,
+  };
+}

@@ -1,0 +1,28 @@
+/**
+ * tsquic/node: QUIC over node:dgram with Node conventions. `createServer` and `connect` give
+ * `QuicConnection`s (EventEmitters with `ready` and `closed` promises) whose streams are
+ * `stream.Duplex` objects; errors are `QuicNodeError`s with a `code`.
+ */
+export { connect, parseTarget, type ConnectOptions, type ConnectTarget } from './client.js';
+export { createServer, QuicServer, type ServerOptions, type TransportOptions } from './server.js';
+export { QuicConnection, type OpenStreamOptions } from './connection.js';
+export { QuicStream, type QuicStreamOptions } from './stream.js';
+export {
+  QuicNodeError,
+  QuicConnectionError,
+  QuicStreamError,
+  errorFromClose,
+  type QuicErrorCode,
+} from './errors.js';
+export {
+  certificateChainFrom,
+  signingKeyFrom,
+  trustAnchorsFrom,
+  defaultTrustAnchors,
+  type CredentialInput,
+} from './credentials.js';
+export { monotonicMicros } from './endpoint.js';
+export { qlogToDirectory, QlogFileSink } from './qlog.js';
+export type { UdpSocketOptions } from './udp.js';
+export type { CloseInfo } from '../conn/connection.js';
+export type { SocketAddress } from '../util/address.js';

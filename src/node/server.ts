@@ -1,0 +1,236 @@
+/**
+ * `createServer(options)`: a QUIC server on one UDP socket, Node style.
+ *
+ *   const server = createServer({ cert, key, alpn: ['hq-interop'] });
+ *   server.on('connection', (conn) => conn.on('stream', (s) => s.pipe(s)));
+ *   const addr = await server.listen(4433, '127.0.0.1');
+ *   ...
+ *   await server.close();
+ *
+ * Events: 'connection' (conn: QuicConnection) for each accepted client, before its handshake
+ * completes (wait for `conn.ready`); 'listening'; 'close' once closed.
+ */
+import { EventEmitter } from 'node:events';
+import type { CryptoProvider } from '../crypto/provider.js';
+import { defaultProvider } from '../crypto/default-provider.js';
+import type { EngineConfig, ServerConfig } from '../engine/engine.js';
+import type { Connection } from '../conn/connection.js';
+import type { ConnectionOptions } from '../conn/options.js';
+import type { QlogSink } from '../conn/qlog.js';
+import { TicketKeys } from '../tls/ticket-keys.js';
+import type { CertifiedKey, CertificateSelectionInfo } from '../tls/types.js';
+import type { SocketAddress } from '../util/address.js';
+import { QuicConnection } from './connection.js';
+import { certificateChainFrom, signingKeyFrom, type CredentialInput } from './credentials.js';
+import { Endpoint } from './endpoint.js';
+import { QuicNodeError } from './errors.js';
+import type { QuicStreamOptions } from './stream.js';
+import type { UdpSocketOptions } from './udp.js';
+
+/** Per-connection transport options a server applies to every connection. */
+export type TransportOptions = Omit<ConnectionOptions, 'alpn' | 'version' | 'keyLog' | 'crypto'>;
+
+export interface ServerOptions extends Partial<TransportOptions> {
+  /** ALPN protocols accepted, in preference order (RFC 7301). Required. */
+  alpn: string[];
+  /** Certificate chain, leaf first: PEM text or bytes, DER bytes, or a list of them. */
+  cert?: CredentialInput;
+  /** Private key of the leaf: PEM (PKCS#8, SEC1 or PKCS#1) or PKCS#8 DER. */
+  key?: string | Uint8Array;
+  /** The chain and key already loaded (instead of `cert` and `key`). */
+  certificate?: CertifiedKey;
+  /** Picks a certificate per ClientHello (SNI); may return a promise. */
+  selectCertificate?: (
+    info: CertificateSelectionInfo,
+  ) => CertifiedKey | null | Promise<CertifiedKey | null>;
+  /** Demand address validation with Retry from every new client (RFC 9000 §8.1.2). Default false. */
+  retry?: boolean;
+  /** Issue session tickets for resumption. Default true. */
+  sessionTickets?: boolean;
+  /** Ticket keys to share between servers or restarts; default fresh ones per server. */
+  ticketKeys?: TicketKeys;
+  /** Accept 0-RTT early data from resuming clients (RFC 9001 §4.6). Default false. */
+  earlyData?: boolean;
+  /** Ask for client certificates and verify them against these roots. */
+  clientAuth?: { required?: boolean; ca: CredentialInput };
+  /** SSLKEYLOGFILE lines, for decrypting captures. */
+  keyLog?: (line: string) => void;
+  /** A qlog sink per connection (by original DCID in hex). */
+  qlog?: (traceId: string, role: 'client' | 'server') => QlogSink | undefined;
+  /** Crypto provider; default the fastest per primitive on this runtime. */
+  crypto?: CryptoProvider;
+  /** QUIC versions accepted, e.g. [1] or [0x6b3343cf] (RFC 9369). Default both v1 and v2. */
+  versions?: readonly number[];
+  /** Most connections at once; new clients beyond are refused. Default 10 000. */
+  maxConnections?: number;
+  /** Kernel buffer sizes and the send queue bound of the UDP socket. */
+  socket?: UdpSocketOptions;
+  /** Buffer sizes of each stream's Duplex. */
+  stream?: QuicStreamOptions;
+}
+
+export class QuicServer extends EventEmitter {
+  private readonly options: ServerOptions;
+  private readonly serverConfig: ServerConfig;
+  private endpoint: Endpoint | null = null;
+  private readonly live = new Set<QuicConnection>();
+  private closing: Promise<void> | null = null;
+
+  constructor(options: ServerOptions) {
+    super();
+    if (!Array.isArray(options.alpn) || options.alpn.length === 0) {
+      throw new TypeError('createServer: options.alpn must list at least one protocol');
+    }
+    this.options = options;
+    this.serverConfig = buildServerConfig(options, () => this.closing !== null);
+  }
+
+  /** Connections alive now. */
+  get connections(): ReadonlySet<QuicConnection> {
+    return this.live;
+  }
+
+  /** The bound address, or null before listen(). */
+  address(): SocketAddress | null {
+    return this.endpoint?.mainSocket?.local ?? null;
+  }
+
+  /**
+   * Binds the UDP socket (port 0: any free port; host default '0.0.0.0', '::' for IPv6 and
+   * IPv4) and starts accepting. Resolves to the bound address.
+   */
+  async listen(port = 0, host = '0.0.0.0'): Promise<SocketAddress> {
+    if (this.endpoint !== null)
+      throw new QuicNodeError('ERR_QUIC_SOCKET', 'server already listening');
+    if (this.closing !== null) throw new QuicNodeError('ERR_QUIC_CLOSED', 'server closed');
+    const o = this.options;
+    const config: EngineConfig = {
+      server: this.serverConfig,
+      connection: transportOptions(o),
+      ...(o.crypto ? { crypto: o.crypto } : {}),
+      ...(o.qlog ? { qlog: o.qlog } : {}),
+      ...(o.maxConnections !== undefined ? { maxConnections: o.maxConnections } : {}),
+    };
+    const endpoint = new Endpoint(
+      config,
+      o.socket ?? {},
+      { connection: (core) => this.onConnection(core, endpoint) },
+      o.versions ? { versions: o.versions } : {},
+    );
+    this.endpoint = endpoint;
+    try {
+      const socket = await endpoint.addSocket(host, port);
+      this.emit('listening');
+      return socket.local;
+    } catch (e) {
+      this.endpoint = null;
+      endpoint.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Stops accepting (new clients are refused, RFC 9000 §10.2 CONNECTION_REFUSED), closes every
+   * connection gracefully with `code` (default 0), then releases the socket.
+   */
+  close(code = 0, reason = 'server closing'): Promise<void> {
+    this.closing ??= (async () => {
+      await Promise.all([...this.live].map((c) => c.close(code, reason)));
+      this.endpoint?.close();
+      this.emit('close');
+    })();
+    return this.closing;
+  }
+
+  private onConnection(core: Connection, endpoint: Endpoint): void {
+    const conn = new QuicConnection({
+      ownsEndpoint: false,
+      ...(this.options.stream ? { streamOptions: this.options.stream } : {}),
+    });
+    conn.start(core, endpoint);
+    this.live.add(conn);
+    conn.once('close', () => this.live.delete(conn));
+    try {
+      this.emit('connection', conn);
+    } catch (e) {
+      process.nextTick(() => {
+        throw e;
+      });
+    }
+  }
+}
+
+/** Creates a QUIC server; `onConnection` is added as a 'connection' listener. */
+export function createServer(
+  options: ServerOptions,
+  onConnection?: (conn: QuicConnection) => void,
+): QuicServer {
+  const server = new QuicServer(options);
+  if (onConnection) server.on('connection', onConnection);
+  return server;
+}
+
+/** The connection options of ServerOptions (everything ConnectionOptions knows, minus ALPN). */
+export function transportOptions(o: Partial<TransportOptions>): Partial<ConnectionOptions> {
+  const keys: (keyof TransportOptions)[] = [
+    'congestionControl',
+    'idleTimeout',
+    'keepAlive',
+    'initialMaxData',
+    'initialMaxStreamData',
+    'maxConnectionWindow',
+    'maxStreamWindow',
+    'maxStreamsBidi',
+    'maxStreamsUni',
+    'streamSendBuffer',
+    'maxAckDelay',
+    'ackDelayExponent',
+    'maxDatagramFrameSize',
+    'initialRtt',
+    'maxUdpPayload',
+    'disableActiveMigration',
+    'cipherSuites',
+    'groups',
+    'keyUpdateInterval',
+  ];
+  const out: Record<string, unknown> = {};
+  for (const k of keys) if (o[k] !== undefined) out[k] = o[k];
+  return out as Partial<ConnectionOptions>;
+}
+
+function buildServerConfig(o: ServerOptions, closing: () => boolean): ServerConfig {
+  const provider = o.crypto ?? defaultProvider;
+  let certificate = o.certificate;
+  if (certificate === undefined && o.cert !== undefined) {
+    if (o.key === undefined) throw new TypeError('createServer: options.cert needs options.key');
+    certificate = { chain: certificateChainFrom(o.cert), key: signingKeyFrom(provider, o.key) };
+  }
+  if (certificate === undefined && o.selectCertificate === undefined) {
+    throw new TypeError('createServer: give options.cert and options.key (or certificate)');
+  }
+  const ticketKeys =
+    o.ticketKeys ?? (o.sessionTickets === false ? undefined : new TicketKeys(provider));
+  const retry = o.retry === true;
+  return {
+    alpn: o.alpn,
+    retry,
+    // RFC 9000 §10.2: a closing server refuses new connections.
+    accept: (_remote, validated) =>
+      closing() ? 'refuse' : retry && !validated ? 'retry' : 'accept',
+    ...(certificate ? { certificate } : {}),
+    ...(o.selectCertificate ? { selectCertificate: o.selectCertificate } : {}),
+    ...(ticketKeys ? { ticketKeys } : {}),
+    ...(o.earlyData ? { earlyData: true } : {}),
+    ...(o.clientAuth
+      ? {
+          clientAuth: {
+            trustAnchors: certificateChainFrom(o.clientAuth.ca),
+            ...(o.clientAuth.required !== undefined ? { required: o.clientAuth.required } : {}),
+          },
+        }
+      : {}),
+    ...(o.cipherSuites ? { cipherSuites: o.cipherSuites } : {}),
+    ...(o.groups ? { groups: o.groups } : {}),
+    ...(o.keyLog ? { keyLog: o.keyLog } : {}),
+  };
+}

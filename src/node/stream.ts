@@ -1,0 +1,274 @@
+/**
+ * A QUIC stream as a Node `stream.Duplex` (and so an async iterable of Buffers), with
+ * backpressure both ways:
+ * - writing: `_write` hands the chunk to the core stream, whose `write()` accepts what fits in
+ *   its send buffer; the rest waits for the connection's `writable` event before the callback
+ *   runs, so the Duplex buffers at most its highWaterMark beyond the core's send buffer.
+ * - reading: data is taken from the core only while `push()` wants more. Reading is what returns
+ *   flow-control credit to the peer (RFC 9000 §4.1), so a slow consumer slows the sender.
+ *
+ * A unidirectional stream is a Duplex with only its readable or only its writable side.
+ */
+import { Duplex, type DuplexOptions } from 'node:stream';
+import type { Stream, StreamPriority } from '../stream/stream.js';
+import { QuicNodeError, QuicStreamError } from './errors.js';
+
+/** Largest chunk taken from the core per read. */
+const READ_CHUNK = 64 * 1024;
+
+export interface QuicStreamOptions {
+  /** Duplex buffer sizes, bytes. Default 64 KiB. */
+  highWaterMark?: number;
+}
+
+/** The connection side a stream reports to. */
+export interface StreamHost {
+  /** The stream is done with: forget it. */
+  release(stream: QuicStream): void;
+  /** Whether the connection can still carry the stream's frames. */
+  readonly usable: boolean;
+}
+
+export class QuicStream extends Duplex {
+  /** The stream ID (RFC 9000 §2.1). */
+  readonly id: number;
+  /** The core stream, for what the Duplex does not expose. */
+  readonly core: Stream;
+  private readonly host: StreamHost;
+  /** The rest of a chunk the core did not take yet, and the callback to run when it has. */
+  private pendingWrite: { data: Uint8Array; cb: (err?: Error | null) => void } | null = null;
+  private wantsData = false;
+  /** reset() abandoned sending: later writes are discarded. */
+  private sendAbandoned = false;
+  private pulling = false;
+  private ended = false;
+
+  constructor(core: Stream, host: StreamHost, opts: QuicStreamOptions = {}) {
+    // Node's Duplex takes `readable: false` / `writable: false` for one-sided streams (the
+    // typings omit them): a unidirectional stream has only one side.
+    const sides = { readable: core.canReceive, writable: core.canSend };
+    super({
+      ...sides,
+      allowHalfOpen: true,
+      highWaterMark: opts.highWaterMark ?? 64 * 1024,
+      // Reads return Buffers; writes accept Buffers, Uint8Arrays and strings.
+      decodeStrings: true,
+    } as DuplexOptions);
+    this.id = core.id;
+    this.core = core;
+    this.host = host;
+  }
+
+  /** Whether the stream was opened by the peer. */
+  get remote(): boolean {
+    return !this.core.locallyInitiated;
+  }
+
+  get bidirectional(): boolean {
+    return this.core.bidirectional;
+  }
+
+  /** Bytes the core has acknowledged of what was written (RFC 9000 §3.1 "Data Recvd" when all). */
+  get bytesAcked(): number {
+    return this.core.bytesAcked;
+  }
+
+  /** Sets the scheduling priority (RFC 9218 §4). */
+  setPriority(priority: Partial<StreamPriority>): void {
+    this.core.setPriority(priority);
+  }
+
+  /**
+   * Abandons sending with RESET_STREAM (RFC 9000 §19.4) and ends the writable side: buffered
+   * and later writes are discarded. The readable side stays open.
+   */
+  reset(errorCode: number): void {
+    if (!this.core.canSend) throw new TypeError(`stream ${this.id} has no sending part`);
+    if (this.host.usable) this.core.reset(errorCode);
+    this.sendAbandoned = true;
+    const p = this.pendingWrite;
+    this.pendingWrite = null;
+    p?.cb();
+    if (!this.writableEnded) this.end();
+  }
+
+  /** Stops reading with STOP_SENDING (RFC 9000 §19.5); unread and later data is discarded. */
+  stopSending(errorCode: number): void {
+    if (!this.core.canReceive) throw new TypeError(`stream ${this.id} has no receiving part`);
+    if (this.host.usable) this.core.stopSending(errorCode);
+    if (!this.ended) {
+      this.ended = true;
+      this.push(null);
+    }
+  }
+
+  /**
+   * Whether everything written was acknowledged (with the FIN once the writable side ended), or
+   * sending was abandoned: what a graceful connection close waits for.
+   */
+  get sendDone(): boolean {
+    const s = this.core.sendState;
+    if (s === null || s === 'data_recvd' || s === 'reset_sent' || s === 'reset_recvd') return true;
+    if (this.writableEnded || s === 'data_sent') return false;
+    return (
+      this.pendingWrite === null &&
+      this.writableLength === 0 &&
+      this.core.bytesAcked === this.core.bytesWritten
+    );
+  }
+
+  // ---- Duplex implementation --------------------------------------------------------------
+
+  override _write(
+    chunk: Buffer,
+    _encoding: BufferEncoding,
+    cb: (err?: Error | null) => void,
+  ): void {
+    this.writeSome(chunk, cb);
+  }
+
+  override _final(cb: (err?: Error | null) => void): void {
+    try {
+      if (this.core.writable) this.core.end();
+      cb();
+    } catch (e) {
+      cb(this.usageError(e));
+    }
+  }
+
+  override _read(): void {
+    this.wantsData = true;
+    this.pull();
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    // An abandoned stream tells the peer (RFC 9000 §3.5): reset what we send, stop what we read.
+    if (this.host.usable) {
+      const code = err instanceof QuicStreamError || err === null ? 0 : 0x1;
+      try {
+        if (this.core.canSend && this.core.writable) this.core.reset(code);
+        if (this.core.canReceive && !this.ended && this.core.recvState === 'recv') {
+          this.core.stopSending(code);
+        }
+      } catch {
+        // The stream or connection closed meanwhile: nothing left to tell.
+      }
+    }
+    this.failPendingWrite(
+      err ?? new QuicNodeError('ERR_QUIC_CLOSED', `stream ${this.id} destroyed`),
+    );
+    this.host.release(this);
+    cb(err);
+  }
+
+  // ---- events from the connection -----------------------------------------------------------
+
+  /** The core has data (or the end) to read. */
+  onReadable(): void {
+    if (this.wantsData) this.pull();
+  }
+
+  /** The core's send buffer has room again. */
+  onWritable(): void {
+    const p = this.pendingWrite;
+    if (p === null) return;
+    this.pendingWrite = null;
+    this.writeSome(p.data, p.cb);
+  }
+
+  /** The peer reset its sending part: reading fails with the code. */
+  onPeerReset(errorCode: number): void {
+    this.destroy(
+      new QuicStreamError(
+        'ERR_QUIC_STREAM_RESET',
+        `stream ${this.id} was reset by the peer (code 0x${errorCode.toString(16)})`,
+        errorCode,
+        this.id,
+      ),
+    );
+  }
+
+  /** The peer asked us to stop sending; the core already answered with RESET_STREAM. */
+  onPeerStopSending(errorCode: number): void {
+    const err = new QuicStreamError(
+      'ERR_QUIC_STREAM_STOPPED',
+      `the peer stopped reading stream ${this.id} (code 0x${errorCode.toString(16)})`,
+      errorCode,
+      this.id,
+    );
+    this.emit('stopSending', errorCode);
+    if (this.pendingWrite !== null) this.failPendingWrite(err);
+  }
+
+  /** Both sides of the core stream are terminal. */
+  onClosed(): void {
+    // Deliver what is left; the Duplex closes itself once both sides ended (autoDestroy).
+    if (this.wantsData) this.pull();
+  }
+
+  /** The connection closed under the stream. */
+  onConnectionClosed(err: Error | null): void {
+    if (this.destroyed) return;
+    const readDone = !this.core.canReceive || this.ended;
+    const writeDone = !this.core.canSend || this.writableFinished;
+    if (err === null && readDone && writeDone) return;
+    this.destroy(
+      err ??
+        new QuicNodeError('ERR_QUIC_CLOSED', `connection closed before stream ${this.id} ended`),
+    );
+  }
+
+  // ---- internals ------------------------------------------------------------------------
+
+  private writeSome(data: Uint8Array, cb: (err?: Error | null) => void): void {
+    if (this.sendAbandoned) {
+      cb();
+      return;
+    }
+    let n: number;
+    try {
+      n = this.core.write(data, false);
+    } catch (e) {
+      cb(this.usageError(e));
+      return;
+    }
+    if (n === data.length) cb();
+    else this.pendingWrite = { data: data.subarray(n), cb };
+  }
+
+  private failPendingWrite(err: Error): void {
+    const p = this.pendingWrite;
+    if (p === null) return;
+    this.pendingWrite = null;
+    p.cb(err);
+  }
+
+  private pull(): void {
+    if (this.pulling || this.ended || !this.core.canReceive) return;
+    this.pulling = true;
+    try {
+      while (this.wantsData) {
+        const r = this.core.read(READ_CHUNK);
+        if (r === null) break;
+        if (r.data.length > 0) {
+          this.wantsData = this.push(Buffer.from(r.data.buffer, r.data.byteOffset, r.data.length));
+        }
+        if (r.fin) {
+          this.ended = true;
+          this.push(null);
+          break;
+        }
+      }
+    } finally {
+      this.pulling = false;
+    }
+  }
+
+  private usageError(e: unknown): Error {
+    if (e instanceof Error) {
+      if ((e as { code?: unknown }).code !== undefined) return e;
+      return new QuicNodeError('ERR_QUIC_CLOSED', e.message, { cause: e });
+    }
+    return new QuicNodeError('ERR_QUIC_CLOSED', String(e));
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * One UDP socket (node:dgram) for an endpoint: bound with large kernel buffers, sending without
+ * per-datagram closures, and a bound on sends queued behind a full kernel buffer.
+ *
+ * Node 20's dgram makes one syscall per datagram and libuv reads at most 32 datagrams per
+ * wake-up; the default receive buffer holds about 92 datagrams of 1200 bytes, so a burst from a
+ * fast peer overflows it. 4 MiB each way is asked for (the kernel caps it at rmem_max/wmem_max).
+ *
+ * `socket.send` is asynchronous: when the kernel buffer is full, libuv queues the datagram. The
+ * queue is bounded: past `maxQueuedSends` a datagram is dropped, as a full NIC queue would drop
+ * it, and QUIC loss recovery (RFC 9002) slows the sender down.
+ */
+import dgram from 'node:dgram';
+import { sameAddress, type SocketAddress } from '../util/address.js';
+import { QuicNodeError } from './errors.js';
+
+export const DEFAULT_SOCKET_BUFFER = 4 * 1024 * 1024;
+export const DEFAULT_MAX_QUEUED_SENDS = 4096;
+
+export interface UdpSocketOptions {
+  /** Kernel receive buffer to ask for, bytes. Default 4 MiB. */
+  recvBufferSize?: number;
+  /** Kernel send buffer to ask for, bytes. Default 4 MiB. */
+  sendBufferSize?: number;
+  /** Sends waiting for the kernel before new ones are dropped. Default 4096. */
+  maxQueuedSends?: number;
+  /** For an IPv6 socket bound to `::`, refuse IPv4-mapped traffic. Default false (dual stack). */
+  ipv6Only?: boolean;
+}
+
+export interface UdpHandlers {
+  message(data: Uint8Array, remote: SocketAddress, socket: UdpSocket): void;
+  error(err: Error & { code?: string }, socket: UdpSocket): void;
+}
+
+/** The address family a host literal belongs to. */
+export function familyOf(address: string): 4 | 6 {
+  return address.includes(':') ? 6 : 4;
+}
+
+export class UdpSocket {
+  readonly socket: dgram.Socket;
+  readonly family: 4 | 6;
+  /** The bound local address (as the engine sees it: host literal and port). */
+  local: SocketAddress = { address: '', port: 0 };
+  /** Datagrams dropped because the send queue was full. */
+  dropped = 0;
+  /** Sends handed to dgram whose completion has not been reported yet. */
+  private pending = 0;
+  private readonly maxPending: number;
+  /**
+   * The one peer of a connected socket (a client's), or null. It stays connected: on Linux,
+   * disconnecting a socket bound to port 0 releases its port, and the next send would pick a new
+   * one (a spurious NAT rebinding for the server).
+   */
+  private connectedTo: SocketAddress | null = null;
+  private closed = false;
+  private readonly onSent = (): void => {
+    this.pending--;
+  };
+
+  private constructor(family: 4 | 6, opts: UdpSocketOptions, handlers: UdpHandlers) {
+    this.family = family;
+    this.maxPending = opts.maxQueuedSends ?? DEFAULT_MAX_QUEUED_SENDS;
+    this.socket = dgram.createSocket({
+      type: family === 6 ? 'udp6' : 'udp4',
+      recvBufferSize: opts.recvBufferSize ?? DEFAULT_SOCKET_BUFFER,
+      sendBufferSize: opts.sendBufferSize ?? DEFAULT_SOCKET_BUFFER,
+      ...(family === 6 && opts.ipv6Only === true ? { ipv6Only: true } : {}),
+    });
+    this.socket.on('message', (msg, rinfo) => {
+      handlers.message(msg, { address: rinfo.address, port: rinfo.port }, this);
+    });
+    this.socket.on('error', (err) => handlers.error(err, this));
+  }
+
+  /** Creates a socket bound to `host:port` (port 0: any free port). */
+  static bind(
+    host: string,
+    port: number,
+    opts: UdpSocketOptions,
+    handlers: UdpHandlers,
+  ): Promise<UdpSocket> {
+    const s = new UdpSocket(familyOf(host), opts, handlers);
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error & { code?: string }): void => {
+        s.closed = true;
+        s.socket.close();
+        const why = err.code === 'EADDRINUSE' ? 'address in use' : err.message;
+        reject(
+          new QuicNodeError('ERR_QUIC_SOCKET', `cannot bind UDP ${host}:${port}: ${why}`, {
+            cause: err,
+          }),
+        );
+      };
+      s.socket.once('error', onError);
+      s.socket.bind(port, host, () => {
+        s.socket.off('error', onError);
+        const a = s.socket.address();
+        s.local = { address: a.address, port: a.port };
+        resolve(s);
+      });
+    });
+  }
+
+  /** Sends one datagram; false when it was dropped (queue full or socket closed). */
+  send(data: Uint8Array, remote: SocketAddress): boolean {
+    if (this.closed || this.pending >= this.maxPending) {
+      this.dropped++;
+      return false;
+    }
+    this.pending++;
+    if (this.connectedTo !== null) {
+      if (!sameAddress(this.connectedTo, remote)) {
+        // A connected socket only talks to its peer: a probe towards a server's preferred address
+        // (RFC 9000 §9.6) is not sent, its validation fails and the connection stays put.
+        this.pending--;
+        this.dropped++;
+        return false;
+      }
+      this.socket.send(data, this.onSent);
+    } else {
+      this.socket.send(data, remote.port, remote.address, this.onSent);
+    }
+    return true;
+  }
+
+  /**
+   * Connects the socket to one peer, so the kernel reports ICMP port unreachable as
+   * ECONNREFUSED (an unconnected UDP socket never hears about it).
+   */
+  connect(remote: SocketAddress): Promise<void> {
+    return new Promise((resolve) => {
+      this.socket.connect(remote.port, remote.address, () => {
+        this.connectedTo = remote;
+        resolve();
+      });
+    });
+  }
+
+  ref(): void {
+    if (!this.closed) this.socket.ref();
+  }
+
+  unref(): void {
+    if (!this.closed) this.socket.unref();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Closes the socket; pending sends are abandoned. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.close();
+  }
+}

@@ -1,0 +1,194 @@
+import assert from 'node:assert/strict';
+import { makePair, testCertificate, SERVER_ADDR, CLIENT_ADDR } from './helpers.js';
+import { transfer } from './transfer-kit.js';
+import { TicketKeys } from '../../src/tls/ticket-keys.js';
+import { defaultProvider } from '../../src/crypto/default-provider.js';
+import { Engine } from '../../src/engine/engine.js';
+import { Network } from '../../src/testing/network.js';
+import type { Connection } from '../../src/conn/connection.js';
+
+function handshake(p: ReturnType<typeof makePair>, maxUs = 10_000_000): void {
+  let done = false;
+  p.conn.on('handshakeDone', () => (done = true));
+  assert.ok(p.net.runUntil(() => done, maxUs), 'handshake completes');
+}
+
+for (const cc of ['newreno', 'cubic']) {
+  describe(`scenario: features (${cc})`, function () {
+    this.timeout(60_000);
+    const base = { client: { congestionControl: cc }, serverEngine: { connection: { congestionControl: cc } } };
+
+    it('Retry: the server validates the address first, then the transfer works', () => {
+      const p = makePair({ ...base, server: { retry: true } });
+      const r = transfer(p, 200_000, 200_000);
+      assert.ok(r.done);
+      assert.equal(p.conn.getStats().retry, true);
+    });
+
+    it('key updates by both sides during a transfer', () => {
+      const p = makePair(base);
+      handshake(p);
+      const sc = p.serverConn()!;
+      // Ask both sides for key updates every 50 ms of virtual time while data flows.
+      let next = p.net.now;
+      const origStep = p.net.step.bind(p.net);
+      p.net.step = (limit?: number) => {
+        if (p.net.now >= next && p.conn.state === 'established') {
+          next = p.net.now + 50_000;
+          p.conn.updateKeys();
+          sc.updateKeys();
+        }
+        return origStep(limit);
+      };
+      const r = transfer(p, 3_000_000, 3_000_000);
+      assert.ok(r.done);
+      assert.ok(p.conn.getStats().keyUpdates >= 3, `client key updates: ${p.conn.getStats().keyUpdates}`);
+      assert.ok(sc.getStats().keyUpdates >= 3, `server key updates: ${sc.getStats().keyUpdates}`);
+    });
+
+    it('idle timeout closes both sides silently', () => {
+      const p = makePair({ ...base, client: { ...base.client, idleTimeout: 2000 } });
+      handshake(p);
+      let closed: string | null = null;
+      p.conn.on('close', (i) => (closed = i.source));
+      p.net.runFor(10_000_000);
+      assert.equal(closed, 'idle_timeout');
+      assert.equal(p.conn.state, 'closed');
+    });
+
+    it('application close reaches the peer with its code and reason', () => {
+      const p = makePair(base);
+      handshake(p);
+      const sc = p.serverConn()!;
+      let info: { errorCode: number; reason: string; application: boolean } | null = null;
+      sc.on('close', (i) => (info = i));
+      p.conn.close(42, 'bye');
+      p.net.runFor(5_000_000);
+      assert.deepEqual(
+        { code: info!.errorCode, reason: info!.reason, app: info!.application },
+        { code: 42, reason: 'bye', app: true },
+      );
+    });
+
+    it('flow-control windows of 1 KiB still complete', () => {
+      const opts = { initialMaxData: 1024, initialMaxStreamData: 1024, maxConnectionWindow: 1024, maxStreamWindow: 1024 };
+      const p = makePair({ client: { congestionControl: cc, ...opts }, serverEngine: { connection: { ...opts } } });
+      const r = transfer(p, 100_000, 100_000);
+      assert.ok(r.done);
+    });
+
+    it('1,000 small streams against a server stream limit of 100', () => {
+      const p = makePair({ ...base, serverEngine: { connection: { maxStreamsBidi: 100 } } });
+      handshake(p);
+      const sc = p.serverConn()!;
+      let finished = 0;
+      sc.on('readable', (s) => {
+        for (let r = s.read(); r; r = s.read()) {
+          if (r.fin) {
+            s.write(new Uint8Array([1]), true);
+          }
+        }
+      });
+      let opened = 0;
+      const openMore = (): void => {
+        while (opened < 1000) {
+          const s = p.conn.openStream(true);
+          if (!s) return;
+          opened++;
+          s.write(new Uint8Array(100).fill(opened & 0xff), true);
+        }
+      };
+      p.conn.on('streamsAvailable', openMore);
+      p.conn.on('readable', (s) => {
+        for (let r = s.read(); r; r = s.read()) if (r.fin) finished++;
+      });
+      openMore();
+      assert.ok(p.net.runUntil(() => finished === 1000, 60_000_000), `finished ${finished}/1000`);
+    });
+
+    it('stateless reset: a server that lost state resets the client', () => {
+      const resetKey = defaultProvider.random(32);
+      const p = makePair({ ...base, serverEngine: { statelessResetKey: resetKey } });
+      handshake(p);
+      // The server restarts with the same reset key and no connections.
+      const { cert } = testCertificate();
+      const fresh = new Engine({ statelessResetKey: resetKey, server: { alpn: ['test'], certificate: cert } });
+      const net2 = p.net as Network & { replaceEndpoint?: unknown };
+      void net2;
+      p.net.addEndpoint('server2', fresh, { address: '10.0.0.9', port: 4433 });
+      // Route the client to the restarted server's address by NAT-rebinding the server.
+      p.net.rebind('server2', SERVER_ADDR, { address: '10.0.0.9', port: 4433 });
+      let source: string | null = null;
+      p.conn.on('close', (i) => (source = i.source));
+      p.conn.ping();
+      p.net.runFor(5_000_000);
+      assert.equal(source, 'stateless_reset');
+    });
+
+    it('0-RTT: a resumed client sends early data that the server accepts', () => {
+      const ticketKeys = new TicketKeys(defaultProvider);
+      const first = makePair({ ...base, server: { ticketKeys, earlyData: true } });
+      let ticket: Uint8Array | null = null;
+      first.conn.on('sessionTicket', (t) => (ticket = t));
+      handshake(first);
+      first.net.runUntil(() => ticket !== null, 2_000_000);
+      assert.ok(ticket, 'a ticket arrived');
+
+      const { cert, ca } = testCertificate();
+      const net = new Network({ seed: 2 });
+      const server = new Engine({ server: { alpn: ['test'], certificate: cert, ticketKeys, earlyData: true } });
+      const client = new Engine();
+      net.addEndpoint('server', server, SERVER_ADDR);
+      net.addEndpoint('client', client, CLIENT_ADDR);
+      const conn = client.connect(
+        SERVER_ADDR,
+        { alpn: ['test'], serverName: 'localhost', ca: [ca], local: CLIENT_ADDR, session: ticket!, earlyData: true },
+        net.now,
+      );
+      const s = conn.openStream(true);
+      assert.ok(s, 'a stream can be opened before the handshake (remembered limits)');
+      s.write(new Uint8Array([1, 2, 3]), true);
+      let got: number[] = [];
+      let serverConn: Connection | null = null;
+      const ok = net.runUntil(() => {
+        serverConn ??= server.accept();
+        if (serverConn && got.length === 0) {
+          serverConn.on('readable', (st) => {
+            for (let r = st.read(); r; r = st.read()) got = [...got, ...r.data];
+          });
+        }
+        return got.length === 3 && conn.handshakeComplete;
+      }, 5_000_000);
+      assert.ok(ok);
+      assert.deepEqual(got, [1, 2, 3]);
+      const st = conn.getStats();
+      assert.equal(st.resumed, true);
+      assert.equal(st.earlyDataAccepted, true);
+    });
+
+    it('a rebinding every 5 seconds during a transfer', () => {
+      const p = makePair({ ...base, conditions: { delay: 10_000, rate: 8_000_000, queueBytes: 200_000 } });
+      handshake(p);
+      let port = 51000;
+      const rebind = (): void => {
+        p.net.rebind('client', { address: CLIENT_ADDR.address, port: port++ });
+      };
+      const r = (() => {
+        const start = p.net.now;
+        const tick = (): boolean => {
+          if (p.net.now - start > 5_000_000 * (port - 51000 + 1)) rebind();
+          return false;
+        };
+        const origStep = p.net.step.bind(p.net);
+        p.net.step = (limit?: number) => {
+          tick();
+          return origStep(limit);
+        };
+        return transfer(p, 12_000_000, 1_000);
+      })();
+      assert.ok(r.done, `incomplete: ${r.up.received}`);
+      assert.ok(port - 51000 >= 2, 'rebound at least twice');
+      assert.ok(p.serverConn()!.getStats().migrations >= 2);
+    });
+  });
+}
