@@ -17,7 +17,13 @@ export function summarize(runs: number[]): Summary {
     const hi = Math.ceil(i);
     return s[lo]! + (s[hi]! - s[lo]!) * (i - lo);
   };
-  return { median: q(0.5), min: s[0]!, max: s[s.length - 1]!, spread: (q(0.75) - q(0.25)) / 2, runs };
+  return {
+    median: q(0.5),
+    min: s[0]!,
+    max: s[s.length - 1]!,
+    spread: (q(0.75) - q(0.25)) / 2,
+    runs,
+  };
 }
 
 /** Jain's fairness index of a set of throughputs: 1 is perfectly fair, 1/n maximally unfair. */

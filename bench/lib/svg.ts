@@ -8,7 +8,16 @@ export interface Series {
   points: [number, number][];
 }
 
-const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
+const COLORS = [
+  '#1f77b4',
+  '#d62728',
+  '#2ca02c',
+  '#ff7f0e',
+  '#9467bd',
+  '#8c564b',
+  '#e377c2',
+  '#17becf',
+];
 const W = 720;
 const H = 400;
 const M = { left: 70, right: 160, top: 40, bottom: 50 };
@@ -24,7 +33,8 @@ function ticks(lo: number, hi: number, n = 5): number[] {
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw)!;
   const out: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(+v.toPrecision(12));
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step)
+    out.push(+v.toPrecision(12));
   return out;
 }
 
@@ -47,7 +57,12 @@ function frame(title: string, xLabel: string, yLabel: string, body: string[]): s
   ].join('\n');
 }
 
-export function lineChart(opts: { title: string; xLabel: string; yLabel: string; series: Series[] }): string {
+export function lineChart(opts: {
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  series: Series[];
+}): string {
   const all = opts.series.flatMap((s) => s.points);
   const xs = all.map((p) => p[0]);
   const ys = all.map((p) => p[1]);
@@ -61,18 +76,26 @@ export function lineChart(opts: { title: string; xLabel: string; yLabel: string;
   const sy = (y: number): number => M.top + ph - ((y - y0) / (y1 - y0)) * ph;
   const body: string[] = [];
   for (const t of ticks(y0, y1)) {
-    body.push(`<line x1="${M.left}" x2="${M.left + pw}" y1="${sy(t)}" y2="${sy(t)}" stroke="#ddd"/>`);
+    body.push(
+      `<line x1="${M.left}" x2="${M.left + pw}" y1="${sy(t)}" y2="${sy(t)}" stroke="#ddd"/>`,
+    );
     body.push(`<text x="${M.left - 6}" y="${sy(t) + 4}" text-anchor="end">${fmt(t)}</text>`);
   }
   for (const t of ticks(x0, x1)) {
     body.push(`<text x="${sx(t)}" y="${M.top + ph + 16}" text-anchor="middle">${fmt(t)}</text>`);
   }
-  body.push(`<rect x="${M.left}" y="${M.top}" width="${pw}" height="${ph}" fill="none" stroke="#333"/>`);
+  body.push(
+    `<rect x="${M.left}" y="${M.top}" width="${pw}" height="${ph}" fill="none" stroke="#333"/>`,
+  );
   opts.series.forEach((s, i) => {
     const c = COLORS[i % COLORS.length]!;
-    const d = s.points.map((p, j) => `${j ? 'L' : 'M'}${sx(p[0]).toFixed(1)},${sy(p[1]).toFixed(1)}`).join('');
+    const d = s.points
+      .map((p, j) => `${j ? 'L' : 'M'}${sx(p[0]).toFixed(1)},${sy(p[1]).toFixed(1)}`)
+      .join('');
     body.push(`<path d="${d}" fill="none" stroke="${c}" stroke-width="1.5"/>`);
-    body.push(`<rect x="${W - M.right + 12}" y="${M.top + i * 18}" width="12" height="12" fill="${c}"/>`);
+    body.push(
+      `<rect x="${W - M.right + 12}" y="${M.top + i * 18}" width="12" height="12" fill="${c}"/>`,
+    );
     body.push(`<text x="${W - M.right + 30}" y="${M.top + i * 18 + 10}">${esc(s.name)}</text>`);
   });
   return frame(opts.title, opts.xLabel, opts.yLabel, body);
@@ -92,7 +115,9 @@ export function barChart(opts: {
   const sy = (y: number): number => M.top + ph - (y / y1) * ph;
   const body: string[] = [];
   for (const t of ticks(0, y1)) {
-    body.push(`<line x1="${M.left}" x2="${M.left + pw}" y1="${sy(t)}" y2="${sy(t)}" stroke="#ddd"/>`);
+    body.push(
+      `<line x1="${M.left}" x2="${M.left + pw}" y1="${sy(t)}" y2="${sy(t)}" stroke="#ddd"/>`,
+    );
     body.push(`<text x="${M.left - 6}" y="${sy(t) + 4}" text-anchor="end">${fmt(t)}</text>`);
   }
   const gw = pw / Math.max(1, opts.categories.length);
@@ -111,10 +136,14 @@ export function barChart(opts: {
       `<text x="${gx + gw * 0.4}" y="${M.top + ph + 16}" text-anchor="middle" font-size="10">${esc(cat)}</text>`,
     );
   });
-  body.push(`<rect x="${M.left}" y="${M.top}" width="${pw}" height="${ph}" fill="none" stroke="#333"/>`);
+  body.push(
+    `<rect x="${M.left}" y="${M.top}" width="${pw}" height="${ph}" fill="none" stroke="#333"/>`,
+  );
   opts.series.forEach((s, i) => {
     const c = COLORS[i % COLORS.length]!;
-    body.push(`<rect x="${W - M.right + 12}" y="${M.top + i * 18}" width="12" height="12" fill="${c}"/>`);
+    body.push(
+      `<rect x="${W - M.right + 12}" y="${M.top + i * 18}" width="12" height="12" fill="${c}"/>`,
+    );
     body.push(`<text x="${W - M.right + 30}" y="${M.top + i * 18 + 10}">${esc(s.name)}</text>`);
   });
   return frame(opts.title, '', opts.yLabel, body);

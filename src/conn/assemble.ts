@@ -72,7 +72,11 @@ interface Budget {
 export function buildDatagram(conn: Connection, now: number): OutgoingDatagram | null {
   conn.lastNow = now;
   const probe = conn.probePath;
-  if (probe && conn.state !== 'closing' && (probe.responses.length > 0 || (probe.challenge && !probe.challengeSent))) {
+  if (
+    probe &&
+    conn.state !== 'closing' &&
+    (probe.responses.length > 0 || (probe.challenge && !probe.challengeSent))
+  ) {
     const d = buildPathProbe(conn, probe, now);
     if (d) return d;
   }
@@ -120,7 +124,12 @@ export function buildDatagram(conn: Connection, now: number): OutgoingDatagram |
     const padTo = sp === last && padDatagram ? MIN_INITIAL_DATAGRAM : 0;
     buildPacket(conn, path, sp as PnSpace, w, budget, padTo, now);
     // RFC 9001 §4.9.1: a client drops Initial keys once it sends a Handshake packet.
-    if (sp === PnSpace.Handshake && client && !conn.spaces[PnSpace.Initial].discarded && w.pos > 0) {
+    if (
+      sp === PnSpace.Handshake &&
+      client &&
+      !conn.spaces[PnSpace.Initial].discarded &&
+      w.pos > 0
+    ) {
       conn.discardSpace(PnSpace.Initial, now);
     }
   }
@@ -144,15 +153,22 @@ function writeKeys(conn: Connection, space: PnSpace): PacketProtector | null {
   return conn.isClient ? conn.zeroRttWrite : null;
 }
 
-function spaceWantsToSend(conn: Connection, space: PnSpace, now: number, cwndOpen: boolean): boolean {
+function spaceWantsToSend(
+  conn: Connection,
+  space: PnSpace,
+  now: number,
+  cwndOpen: boolean,
+): boolean {
   const s = conn.spaces[space];
   if (s.discarded || !writeKeys(conn, space)) return false;
   if (s.tracker.wantsAckNow(now)) return true;
   if (!cwndOpen && s.probes === 0) return false;
   if (s.probes > 0 || s.hasCryptoToSend) return true;
   if (space !== PnSpace.Application) return false;
-  if (conn.pingPending || conn.controlQueue.length > 0 || conn.datagramQueue.length > 0) return true;
-  if (conn.path.responses.length > 0 || (conn.path.challenge && !conn.path.challengeSent)) return true;
+  if (conn.pingPending || conn.controlQueue.length > 0 || conn.datagramQueue.length > 0)
+    return true;
+  if (conn.path.responses.length > 0 || (conn.path.challenge && !conn.path.challengeSent))
+    return true;
   return conn.streams.hasPendingSend;
 }
 
@@ -195,7 +211,9 @@ function writeHeader(
     type,
     dcid,
     scid,
-    ...(type === PacketType.Initial ? { token: conn.isClient ? conn.token : new Uint8Array(0) } : {}),
+    ...(type === PacketType.Initial
+      ? { token: conn.isClient ? conn.token : new Uint8Array(0) }
+      : {}),
     packetNumber: pn,
     packetNumberLength: pnLen,
   });
@@ -272,7 +290,8 @@ function buildPacket(
   }
   if (eliciting) inFlight = true;
   const payloadEnd = w.pos;
-  if (h.lengthOffset >= 0) writeLengthField(w.buf, h.lengthOffset, 2, payloadEnd + TAG - h.pnOffset);
+  if (h.lengthOffset >= 0)
+    writeLengthField(w.buf, h.lengthOffset, 2, payloadEnd + TAG - h.pnOffset);
   w.pos = keys.protect(w.buf, h.start, h.pnOffset, payloadEnd, pn);
   const size = w.pos - h.start;
   s.nextPn++;
@@ -293,7 +312,13 @@ function ackDelayExponent(conn: Connection, space: PnSpace): number {
   return space === PnSpace.Application ? conn.opts.ackDelayExponent : 3;
 }
 
-function writeCrypto(conn: Connection, space: PnSpace, w: Writer, limit: number, frames: SentFrame[]): boolean {
+function writeCrypto(
+  conn: Connection,
+  space: PnSpace,
+  w: Writer,
+  limit: number,
+  frames: SentFrame[],
+): boolean {
   const buf = conn.spaces[space].cryptoSend;
   let wrote = false;
   for (;;) {
@@ -380,7 +405,13 @@ function writeStreams(conn: Connection, w: Writer, limit: number, frames: SentFr
     encodeStreamFrameHeader(w, id, chunk.offset, chunk.length, chunk.fin, true);
     chunk.stream!.copyOut(chunk.offset, chunk.length, w.buf, w.pos);
     w.pos += chunk.length;
-    frames.push({ k: 'stream', streamId: id, offset: chunk.offset, length: chunk.length, fin: chunk.fin });
+    frames.push({
+      k: 'stream',
+      streamId: id,
+      offset: chunk.offset,
+      length: chunk.length,
+      fin: chunk.fin,
+    });
     conn.stats.streamBytesSent += chunk.length;
     wrote = true;
   }
@@ -393,8 +424,10 @@ function buildClose(conn: Connection, w: Writer, room: number, now: number): voi
   const reason = reasonBytes(info);
   const spaces: PnSpace[] = [];
   if (!conn.handshakeConfirmed) {
-    if (!conn.spaces[PnSpace.Initial].discarded && conn.spaces[PnSpace.Initial].write) spaces.push(PnSpace.Initial);
-    if (!conn.spaces[PnSpace.Handshake].discarded && conn.spaces[PnSpace.Handshake].write) spaces.push(PnSpace.Handshake);
+    if (!conn.spaces[PnSpace.Initial].discarded && conn.spaces[PnSpace.Initial].write)
+      spaces.push(PnSpace.Initial);
+    if (!conn.spaces[PnSpace.Handshake].discarded && conn.spaces[PnSpace.Handshake].write)
+      spaces.push(PnSpace.Handshake);
   }
   if (conn.oneRtt) spaces.push(PnSpace.Application);
   for (const space of spaces) {
@@ -438,7 +471,10 @@ function buildPathProbe(conn: Connection, probe: PathState, now: number): Outgoi
   const app = conn.spaces[PnSpace.Application];
   const keys = conn.oneRtt.write;
   const pn = app.nextPn;
-  const pnLen = packetNumberLength(pn, probe.sendControl.lossDetection.largestAcked(PnSpace.Application));
+  const pnLen = packetNumberLength(
+    pn,
+    probe.sendControl.lossDetection.largestAcked(PnSpace.Application),
+  );
   const start = w.pos;
   const pnOffset = writeShortHeader(w, probe.dcid.cid, pn, pnLen, conn.oneRtt.sendKeyPhase);
   const frames: SentFrame[] = [];

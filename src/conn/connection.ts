@@ -332,10 +332,7 @@ export class Connection extends Emitter<ConnectionEvents> {
    */
   close(errorCode = 0, reason = ''): void {
     if (this.state === 'closing' || this.state === 'draining' || this.state === 'closed') return;
-    this.enterClosing(
-      { source: 'local', errorCode, application: true, reason },
-      this.lastNow,
-    );
+    this.enterClosing({ source: 'local', errorCode, application: true, reason }, this.lastNow);
     this.wake();
   }
 
@@ -467,9 +464,10 @@ export class Connection extends Emitter<ConnectionEvents> {
     if (this.pingPending || this.controlQueue.length > 0 || this.datagramQueue.length > 0) {
       return true;
     }
-    for (const s of this.spaces) if (!s.discarded && (s.hasCryptoToSend || s.probes > 0)) return true;
+    for (const s of this.spaces)
+      if (!s.discarded && (s.hasCryptoToSend || s.probes > 0)) return true;
     if (this.path.challenge && !this.path.challengeSent) return true;
-    if (this.probePath && (this.probePath.challenge && !this.probePath.challengeSent)) return true;
+    if (this.probePath && this.probePath.challenge && !this.probePath.challengeSent) return true;
     if (this.path.responses.length > 0 || (this.probePath?.responses.length ?? 0) > 0) return true;
     if (this.oneRtt === null && this.zeroRttWrite === null) return false;
     return this.streams.hasPendingSend;
@@ -499,7 +497,9 @@ export class Connection extends Emitter<ConnectionEvents> {
       this.idleDeadline = now + Math.max(ms * 1000, floor);
     }
     this.keepAliveDeadline =
-      this.opts.keepAliveUs > 0 && this.state === 'established' ? now + this.opts.keepAliveUs : Infinity;
+      this.opts.keepAliveUs > 0 && this.state === 'established'
+        ? now + this.opts.keepAliveUs
+        : Infinity;
   }
 
   /** The current PTO period (for closing/draining and key discard timers). */
@@ -601,7 +601,10 @@ export class Connection extends Emitter<ConnectionEvents> {
     }
     // A bug of ours: close with INTERNAL_ERROR rather than take the process down.
     const msg = e instanceof Error ? e.message : String(e);
-    this.closeWithError(new QuicError(TransportError.INTERNAL_ERROR, `internal error: ${msg}`), now);
+    this.closeWithError(
+      new QuicError(TransportError.INTERNAL_ERROR, `internal error: ${msg}`),
+      now,
+    );
   }
 
   private enterClosing(info: CloseInfo, now: number): void {

@@ -66,7 +66,11 @@ export function handleFrame(
     case 'new_token':
       // RFC 9000 §19.7: servers never receive NEW_TOKEN.
       if (!conn.isClient) {
-        throw new QuicError(TransportError.PROTOCOL_VIOLATION, 'NEW_TOKEN sent by a client', FrameType.NEW_TOKEN);
+        throw new QuicError(
+          TransportError.PROTOCOL_VIOLATION,
+          'NEW_TOKEN sent by a client',
+          FrameType.NEW_TOKEN,
+        );
       }
       conn.emit('newToken', frame.token.slice());
       return;
@@ -123,8 +127,15 @@ export function handleFrame(
       return;
     case 'datagram':
       // RFC 9221 §3: DATAGRAM without having advertised support is a PROTOCOL_VIOLATION.
-      if (conn.opts.maxDatagramFrameSize === 0 || frame.data.length > conn.opts.maxDatagramFrameSize) {
-        throw new QuicError(TransportError.PROTOCOL_VIOLATION, 'unexpected DATAGRAM frame', FrameType.DATAGRAM);
+      if (
+        conn.opts.maxDatagramFrameSize === 0 ||
+        frame.data.length > conn.opts.maxDatagramFrameSize
+      ) {
+        throw new QuicError(
+          TransportError.PROTOCOL_VIOLATION,
+          'unexpected DATAGRAM frame',
+          FrameType.DATAGRAM,
+        );
       }
       conn.emit('datagram', frame.data.slice());
       return;
@@ -160,7 +171,12 @@ function onAck(conn: Connection, frame: AckFrame, space: PnSpace, now: number): 
     conn.oneRtt.onAckReceived(frame.ranges[0]!.largest);
   }
   // RFC 9001 §4.1.2: a client may consider the handshake confirmed on an ACK of a 1-RTT packet.
-  if (space === PnSpace.Application && conn.isClient && conn.handshakeComplete && out.newlyAcked.length > 0) {
+  if (
+    space === PnSpace.Application &&
+    conn.isClient &&
+    conn.handshakeComplete &&
+    out.newlyAcked.length > 0
+  ) {
     if (out.newlyAcked.some((p) => p.pn >= conn.firstOneRttPn && conn.firstOneRttPn >= 0)) {
       conn.confirmHandshake(now);
     }

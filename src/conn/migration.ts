@@ -14,7 +14,8 @@ import { PathState } from './path-state.js';
 const MAX_RESPONSES = 4;
 
 function pathFor(conn: Connection, local: SocketAddress, remote: SocketAddress): PathState {
-  if (sameAddress(conn.path.remote, remote) && sameAddress(conn.path.local, local)) return conn.path;
+  if (sameAddress(conn.path.remote, remote) && sameAddress(conn.path.local, local))
+    return conn.path;
   const probe = conn.probePath;
   if (probe && sameAddress(probe.remote, remote) && sameAddress(probe.local, local)) return probe;
   // A challenge from a path we do not know yet: answer on it (RFC 9000 §8.2.2), without
@@ -71,7 +72,10 @@ export function onPathPacket(
   }
   if (conn.opts.disableActiveMigration && remote.address !== conn.path.remote.address) {
     // We asked the peer not to migrate (RFC 9000 §18.2); a port change is NAT rebinding.
-    throw new QuicError(TransportError.PROTOCOL_VIOLATION, 'migration after disable_active_migration');
+    throw new QuicError(
+      TransportError.PROTOCOL_VIOLATION,
+      'migration after disable_active_migration',
+    );
   }
   const old = conn.path;
   const known = conn.probePath;
@@ -97,7 +101,12 @@ export function onPathPacket(
  * switch when the server answers (RFC 9000 §9.2). Returns false when no spare CID exists or
  * migration is disabled by the server.
  */
-export function startMigration(conn: Connection, local: SocketAddress, now: number, remote?: SocketAddress): boolean {
+export function startMigration(
+  conn: Connection,
+  local: SocketAddress,
+  now: number,
+  remote?: SocketAddress,
+): boolean {
   if (!conn.isClient || !conn.handshakeConfirmed) return false;
   if (conn.peerParams?.disableActiveMigration && remote === undefined) return false;
   const cid = conn.peerCids.spare();
@@ -113,11 +122,10 @@ export function startMigration(conn: Connection, local: SocketAddress, now: numb
 export function maybeUsePreferredAddress(conn: Connection, now: number, family: 4 | 6): void {
   const pa = conn.peerParams?.preferredAddress;
   if (!conn.isClient || !pa) return;
-  const v4 = pa.ipv4Port !== 0 ? { address: Array.from(pa.ipv4Address).join('.'), port: pa.ipv4Port } : null;
+  const v4 =
+    pa.ipv4Port !== 0 ? { address: Array.from(pa.ipv4Address).join('.'), port: pa.ipv4Port } : null;
   const v6 =
-    pa.ipv6Port !== 0
-      ? { address: ipv6ToString(pa.ipv6Address), port: pa.ipv6Port }
-      : null;
+    pa.ipv6Port !== 0 ? { address: ipv6ToString(pa.ipv6Address), port: pa.ipv6Port } : null;
   const target = family === 6 ? (v6 ?? null) : (v4 ?? null);
   if (!target) return;
   conn.peerCids.add({
@@ -135,7 +143,8 @@ function switchPath(conn: Connection, next: PathState, now: number): void {
   if (next.remote.address !== old.remote.address || next.local.address !== old.local.address) {
     old.sendControl.resetForNewPath(now);
   }
-  if (next.dcid.sequence !== conn.peerCids.current.sequence) conn.peerCids.switchTo(next.dcid.sequence);
+  if (next.dcid.sequence !== conn.peerCids.current.sequence)
+    conn.peerCids.switchTo(next.dcid.sequence);
   for (const seq of conn.peerCids.toRetire.splice(0)) {
     conn.controlQueue.push({ kind: 'retire_connection_id', sequenceNumber: seq });
   }

@@ -91,6 +91,9 @@ export class PathState {
     inFlight: boolean,
     frames: SentFrame[],
   ): void {
-    this.sendControl.onPacketSent(space, new SentPacket(pn, now, size, ackEliciting, inFlight, frames));
+    this.sendControl.onPacketSent(
+      space,
+      new SentPacket(pn, now, size, ackEliciting, inFlight, frames),
+    );
   }
 }

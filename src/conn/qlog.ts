@@ -11,7 +11,14 @@ import type { SentFrame } from './sent-frames.js';
 export interface QlogSink {
   connectionStarted(conn: Connection, now: number): void;
   connectionClosed(conn: Connection, info: CloseInfo, now: number): void;
-  packetSent(conn: Connection, type: PacketType, pn: number, size: number, frames: readonly SentFrame[], now: number): void;
+  packetSent(
+    conn: Connection,
+    type: PacketType,
+    pn: number,
+    size: number,
+    frames: readonly SentFrame[],
+    now: number,
+  ): void;
   packetReceived(
     conn: Connection,
     type: PacketType,

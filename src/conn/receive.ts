@@ -196,7 +196,16 @@ function processPacket(
   );
   s.tracker.onPacketReceived(pn, ackEliciting.eliciting, now);
   conn.stats.packetsReceived++;
-  conn.qlog?.packetReceived(conn, packetType, pn, end - start, data, payloadStart, payloadLength, now);
+  conn.qlog?.packetReceived(
+    conn,
+    packetType,
+    pn,
+    end - start,
+    data,
+    payloadStart,
+    payloadLength,
+    now,
+  );
 
   if (packetType === PacketType.Handshake && !conn.isClient) {
     // RFC 9001 §4.9.1: a server discards Initial keys at the first Handshake packet, which also
@@ -277,7 +286,13 @@ function handleRetry(conn: Connection, h: RetryHeader, packet: Uint8Array, now: 
   // RFC 9002 §6.3: a Retry resets recovery state; packet numbers continue (RFC 9000 §17.2.5.3).
   // Everything sent in Initial packets is sent again with the new keys and token.
   const old = conn.path;
-  conn.path = new PathState(old.local, old.remote, conn.newSendControl(), true, conn.peerCids.current);
+  conn.path = new PathState(
+    old.local,
+    old.remote,
+    conn.newSendControl(),
+    true,
+    conn.peerCids.current,
+  );
   const s = conn.spaces[PnSpace.Initial];
   s.cryptoSend.onLost(0, s.cryptoSend.sentOffset, false);
   // 0-RTT data sent before the Retry must be sent again too (RFC 9000 §17.2.5.3).

@@ -110,5 +110,10 @@ export interface CryptoProvider {
    * Returns false (never throws) for a bad signature, a malformed key or a scheme that does not
    * fit the key.
    */
-  verify(scheme: SignatureScheme, spki: Uint8Array, data: Uint8Array, signature: Uint8Array): boolean;
+  verify(
+    scheme: SignatureScheme,
+    spki: Uint8Array,
+    data: Uint8Array,
+    signature: Uint8Array,
+  ): boolean;
 }

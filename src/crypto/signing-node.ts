@@ -112,7 +112,7 @@ export const nodeSigning: Pick<
     try {
       const p = schemeParams(scheme);
       if (p.hash === 'sha1') return false; // SHA-1 is not acceptable (RFC 8446 §4.2.3).
-      const key = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
+      const key = publicKeyFor(spki);
       if (keyTypeOf(key) !== p.keyType) return false;
       if (p.keyType === 'ed25519' && signature.length !== 64) return false;
       return nodeVerify(
@@ -126,3 +126,22 @@ export const nodeSigning: Pick<
     }
   },
 };
+
+/**
+ * Parsed public keys by SPKI: the same CA and intermediate keys verify every handshake's chain,
+ * and parsing them costs about as much as the verification itself (measured in bench/tls.ts).
+ * Bounded: oldest entries go first.
+ */
+const publicKeys = new Map<string, KeyObject>();
+const MAX_CACHED_KEYS = 256;
+
+function publicKeyFor(spki: Uint8Array): KeyObject {
+  const id = Buffer.from(spki).toString('base64');
+  let key = publicKeys.get(id);
+  if (key === undefined) {
+    key = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
+    if (publicKeys.size >= MAX_CACHED_KEYS) publicKeys.delete(publicKeys.keys().next().value!);
+    publicKeys.set(id, key);
+  }
+  return key;
+}

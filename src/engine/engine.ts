@@ -18,7 +18,12 @@ import { isSupportedVersion, QUIC_V1, SUPPORTED_VERSIONS, PacketType } from '../
 import { encodeVersionNegotiation, parseInvariantHeader, parseLongHeader } from '../wire/header.js';
 import { StatelessResetter, MIN_PACKET_FOR_RESET } from './stateless-reset.js';
 import { TokenSealer } from './tokens.js';
-import { createClientTls, createServerTls, type ClientTlsOptions, type ServerTlsOptions } from './tls-setup.js';
+import {
+  createClientTls,
+  createServerTls,
+  type ClientTlsOptions,
+  type ServerTlsOptions,
+} from './tls-setup.js';
 import { buildRetry, buildRefusal } from './stateless-packets.js';
 import type { QlogSink } from '../conn/qlog.js';
 
@@ -135,7 +140,8 @@ export class Engine {
     const options = { ...this.config.connection, ...opts } as ConnectOptions;
     if (!options.alpn) throw new TypeError('connect: options.alpn is required');
     const version = options.version ?? QUIC_V1;
-    if (!isSupportedVersion(version)) throw new RangeError(`unsupported QUIC version 0x${version.toString(16)}`);
+    if (!isSupportedVersion(version))
+      throw new RangeError(`unsupported QUIC version 0x${version.toString(16)}`);
     // RFC 9000 §7.2: the first DCID is random and at least 8 bytes.
     const dcid = this.provider.random(8);
     const { cid, resetToken } = this.newCidFor();
@@ -247,7 +253,12 @@ export class Engine {
   // ---- callback mode ------------------------------------------------------------------------
 
   /** Callback mode: a datagram arrived (call finishRecv after a burst of reads). */
-  processDatagram(data: Uint8Array, local: SocketAddress, remote: SocketAddress, now: number): void {
+  processDatagram(
+    data: Uint8Array,
+    local: SocketAddress,
+    remote: SocketAddress,
+    now: number,
+  ): void {
     this.handleDatagram(data, local, remote, now);
   }
 
@@ -273,7 +284,8 @@ export class Engine {
   // ---- internals ----------------------------------------------------------------------------
 
   private requireCallbacks(): EngineCallbacks {
-    if (!this.callbacks) throw new TypeError('callback mode needs EngineCallbacks (sendto, setTimer, now)');
+    if (!this.callbacks)
+      throw new TypeError('callback mode needs EngineCallbacks (sendto, setTimer, now)');
     return this.callbacks;
   }
 
@@ -284,40 +296,40 @@ export class Engine {
 
   private newCidFor(): { cid: Uint8Array; resetToken: Uint8Array } {
     for (let i = 0; i < 8; i++) {
-      const cid = this.config.cidGenerator ? this.config.cidGenerator() : this.provider.random(this.cidLength);
-      if (cid.length !== this.cidLength) throw new RangeError('cidGenerator returned a CID of the wrong length');
+      const cid = this.config.cidGenerator
+        ? this.config.cidGenerator()
+        : this.provider.random(this.cidLength);
+      if (cid.length !== this.cidLength)
+        throw new RangeError('cidGenerator returned a CID of the wrong length');
       if (!this.routes.has(cidKey(cid))) return { cid, resetToken: this.resetter.tokenFor(cid) };
     }
     throw new Error('could not generate a unique connection ID');
   }
 
   private hostFor(): ConnectionHost {
-    // The connection is set right after construction; until then nothing calls back.
-    const engine = this;
+    // The connection is bound right after construction; until then nothing calls back.
     let self: Connection | null = null;
     const host: ConnectionHost & { bind(c: Connection): void } = {
       provider: this.provider,
       localCidLength: this.cidLength,
-      newCid() {
-        const c = engine.newCidFor();
-        if (self) engine.routes.set(cidKey(c.cid), self);
+      newCid: () => {
+        const c = this.newCidFor();
+        if (self) this.routes.set(cidKey(c.cid), self);
         return c;
       },
-      onCidRetired(cid) {
-        engine.routes.delete(cidKey(cid));
+      onCidRetired: (cid) => {
+        this.routes.delete(cidKey(cid));
       },
-      wake(conn) {
-        engine.wake(conn);
+      wake: (conn) => this.wake(conn),
+      onPeerResetTokens: (conn) => {
+        for (const [k, c] of this.resetTokens) if (c === conn) this.resetTokens.delete(k);
+        for (const t of conn.peerCids.resetTokens()) this.resetTokens.set(cidKey(t), conn);
       },
-      onPeerResetTokens(conn) {
-        for (const [k, c] of engine.resetTokens) if (c === conn) engine.resetTokens.delete(k);
-        for (const t of conn.peerCids.resetTokens()) engine.resetTokens.set(cidKey(t), conn);
+      newToken: (remote) => {
+        if (this.config.server?.newTokens === false) return new Uint8Array(0);
+        return this.tokens.sealNewToken(remote, this.lastNow);
       },
-      newToken(remote) {
-        if (engine.config.server?.newTokens === false) return new Uint8Array(0);
-        return engine.tokens.sealNewToken(remote, engine.lastNow);
-      },
-      bind(c) {
+      bind: (c) => {
         self = c;
       },
     };
@@ -374,14 +386,24 @@ export class Engine {
     if (this.stateless.length < MAX_STATELESS_QUEUE) this.stateless.push(t);
   }
 
-  private handleUnknownLong(data: Uint8Array, local: SocketAddress, remote: SocketAddress, now: number): void {
+  private handleUnknownLong(
+    data: Uint8Array,
+    local: SocketAddress,
+    remote: SocketAddress,
+    now: number,
+  ): void {
     const server = this.config.server;
     if (!server) return;
     const inv = parseInvariantHeader(data, 0)!;
     if (!isSupportedVersion(inv.version)) {
       // RFC 9000 §6.1: Version Negotiation, only for datagrams a client Initial could be.
       if (inv.version !== 0 && data.length >= 1200) {
-        const vn = encodeVersionNegotiation(inv.scid, inv.dcid, SUPPORTED_VERSIONS, this.provider.random(1)[0]!);
+        const vn = encodeVersionNegotiation(
+          inv.scid,
+          inv.dcid,
+          SUPPORTED_VERSIONS,
+          this.provider.random(1)[0]!,
+        );
         this.queueStateless({ data: vn, remote, local });
       }
       return;
@@ -406,7 +428,11 @@ export class Engine {
         validated = true;
       } else if (check.claimedRetry) {
         // RFC 9000 §8.1.2: a bad Retry token closes with INVALID_TOKEN.
-        this.queueStateless({ data: buildRefusal(this.provider, h, 0x0b, 'invalid token'), remote, local });
+        this.queueStateless({
+          data: buildRefusal(this.provider, h, 0x0b, 'invalid token'),
+          remote,
+          local,
+        });
         return;
       }
     }
@@ -418,12 +444,20 @@ export class Engine {
         : 'accept';
     if (full) decision = 'refuse';
     if (decision === 'refuse') {
-      this.queueStateless({ data: buildRefusal(this.provider, h, 0x02, 'connection refused'), remote, local });
+      this.queueStateless({
+        data: buildRefusal(this.provider, h, 0x02, 'connection refused'),
+        remote,
+        local,
+      });
       return;
     }
     if (decision === 'retry' && !validated) {
       const scid = this.newCidFor().cid;
-      const token = this.tokens.sealRetry(remote, { originalDcid: h.dcid.slice(), retryScid: scid }, now);
+      const token = this.tokens.sealRetry(
+        remote,
+        { originalDcid: h.dcid.slice(), retryScid: scid },
+        now,
+      );
       this.queueStateless({ data: buildRetry(this.provider, h, scid, token), remote, local });
       return;
     }

@@ -24,9 +24,20 @@ export function buildRetry(
   scid: Uint8Array,
   token: Uint8Array,
 ): Uint8Array {
-  const fields = { version: h.version, dcid: h.scid, scid, token, integrityTag: new Uint8Array(16) };
+  const fields = {
+    version: h.version,
+    dcid: h.scid,
+    scid,
+    token,
+    integrityTag: new Uint8Array(16),
+  };
   const packet = encodeRetryPacket(fields);
-  const tag = retryIntegrityTag(provider, h.version, h.dcid, packet.subarray(0, packet.length - 16));
+  const tag = retryIntegrityTag(
+    provider,
+    h.version,
+    h.dcid,
+    packet.subarray(0, packet.length - 16),
+  );
   packet.set(tag, packet.length - 16);
   return packet;
 }

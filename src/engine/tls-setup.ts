@@ -42,7 +42,9 @@ export interface ServerTlsOptions {
   /** The certificate chain and key to present. */
   certificate?: CertifiedKey;
   /** Certificate selection by SNI; may return a promise. */
-  selectCertificate?: (info: CertificateSelectionInfo) => CertifiedKey | null | Promise<CertifiedKey | null>;
+  selectCertificate?: (
+    info: CertificateSelectionInfo,
+  ) => CertifiedKey | null | Promise<CertifiedKey | null>;
   /** Issue session tickets sealed with these keys (resumption, 0-RTT). */
   ticketKeys?: TicketKeys;
   /** Accept 0-RTT from resuming clients. */

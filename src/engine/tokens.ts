@@ -79,7 +79,8 @@ export class TokenSealer {
       const bound = fromUtf8(r.vec(1));
       if (kind === KIND_RETRY) {
         if (now - issued > this.retryLifetime) return invalid('token expired');
-        if (bound !== `${client.address}|${client.port}`) return invalid('token bound to another address');
+        if (bound !== `${client.address}|${client.port}`)
+          return invalid('token bound to another address');
         const originalDcid = r.copy(r.u8());
         const retryScid = r.copy(r.u8());
         return { kind: 'retry', contents: { originalDcid, retryScid } };

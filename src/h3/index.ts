@@ -1,11 +1,46 @@
 /**
- * HTTP/3 (RFC 9114) and QPACK (RFC 9204): the public surface of src/h3.
+ * HTTP/3 (RFC 9114) and QPACK (RFC 9204): the public surface of src/h3, `tsquic/h3`.
  *
+ * - Application API: `h3Client(conn)` with a fetch-like `request()`, and `h3Server(conn,
+ *   handler)` with node:http-style requests and responses, both on a tsquic Connection
+ *   negotiated with ALPN "h3". Bodies stream both ways; errors are Http3Error subclasses whose
+ *   `code` is the HTTP/3 error name.
  * - Sessions: H3ClientSession / H3ServerSession run over any H3Transport (session/transport.ts);
- *   an adapter maps a QUIC connection onto it and forwards stream events to the handle* calls.
+ *   ConnectionTransport maps a QUIC Connection onto it.
  * - QPACK: QpackEncoder / QpackDecoder, usable on their own.
  * - Framing: frame and stream-type codecs and the incremental FrameParser.
  */
+export { DEFAULT_BODY_HIGH_WATER_MARK, H3Body, type H3BodyInit } from './api/body.js';
+export {
+  h3Client,
+  H3Client,
+  type H3AbortSignal,
+  type H3ClientOptions,
+  type H3RequestInit,
+  type H3Response,
+} from './api/client.js';
+export {
+  Http3ConnectionError,
+  Http3Error,
+  type Http3ErrorDetails,
+  type Http3ErrorScope,
+  Http3StreamError,
+} from './api/errors.js';
+export type { H3Headers, H3HeadersInit, H3RawHeaders } from './api/headers.js';
+export {
+  H3IncomingRequest,
+  type H3RequestHandler,
+  h3Server,
+  H3Server,
+  type H3ServerOptions,
+  H3ServerResponse,
+  type H3ServerResponseEvents,
+} from './api/server.js';
+export {
+  ConnectionStream,
+  ConnectionTransport,
+  type H3SessionHandlers,
+} from './connection-transport.js';
 export {
   H3Error,
   H3ErrorCode,
@@ -46,5 +81,5 @@ export { H3ClientRequest, H3ClientSession, type H3RequestOptions } from './sessi
 export { type RequestHead, type ResponseHead } from './session/message.js';
 export { H3RequestStream } from './session/request-stream.js';
 export { H3ServerRequest, H3ServerSession, type H3ResponseOptions } from './session/server.js';
-export { H3Session, type H3SessionOptions } from './session/session.js';
+export { H3Session, type H3SessionOptions, type QpackStats } from './session/session.js';
 export type { H3ReadResult, H3Stream, H3Transport } from './session/transport.js';

@@ -26,7 +26,7 @@ import type { SocketAddress } from '../util/address.js';
 import type { Stream } from '../stream/stream.js';
 import type { TlsSession } from '../tls/types.js';
 import { TransportError } from '../wire/errors.js';
-import type { DrainWatcher, Endpoint } from './endpoint.js';
+import type { Endpoint, FlushWatcher } from './endpoint.js';
 import { QuicConnectionError, QuicNodeError, errorFromClose, isCleanClose } from './errors.js';
 import { QuicStream, type QuicStreamOptions, type StreamHost } from './stream.js';
 
@@ -56,7 +56,7 @@ export function emitSafely(emitter: EventEmitter, event: string, ...args: unknow
   }
 }
 
-export class QuicConnection extends EventEmitter implements StreamHost, DrainWatcher {
+export class QuicConnection extends EventEmitter implements StreamHost, FlushWatcher {
   /** Resolves when the handshake completes; rejects with a QuicNodeError on failure. */
   readonly ready: Promise<void>;
   /** Resolves on a clean close (code 0); rejects with a QuicNodeError otherwise. */
@@ -105,6 +105,8 @@ export class QuicConnection extends EventEmitter implements StreamHost, DrainWat
     this.coreConn = core;
     this.endpoint = endpoint;
     this.attach(core);
+    // A client hears at once when its connection starts closing (see afterFlush).
+    if (this.ownsEndpoint) endpoint.watch(this);
     this.resolveStarted();
     if (this.finished) {
       // Destroyed while starting.
@@ -274,7 +276,7 @@ export class QuicConnection extends EventEmitter implements StreamHost, DrainWat
       const deadline = setTimeout(() => this.sendClose(), timeoutMs);
       deadline.unref();
       this.gracefulClose = { code, reason, deadline };
-      this.endpoint!.watchDrain(this);
+      this.endpoint!.watch(this);
       this.checkDrained();
     }
     return this.settled();
@@ -314,13 +316,44 @@ export class QuicConnection extends EventEmitter implements StreamHost, DrainWat
     }
   }
 
+  /** Ends the connection where it stands (its endpoint is going away): `close` fires now. */
+  abandon(): void {
+    if (this.finished) return;
+    const core = this.coreConn;
+    if (core !== null && this.usable) {
+      core.close(0, '');
+      this.endpoint!.flush();
+    }
+    this.finish(core?.closeInfo ?? null);
+  }
+
   /** A failure found by the adapter (e.g. ICMP port unreachable): the connection ends with it. */
   fail(error: QuicConnectionError): void {
     this.destroy(error, error.errorCode);
   }
 
-  /** After each receive burst: a graceful close proceeds once streams are acknowledged. */
-  checkDrained(): void {
+  /** FlushWatcher: called after each receive burst and timer. */
+  afterFlush(): void {
+    const core = this.coreConn;
+    if (core === null || this.finished) return;
+    const info = core.closeInfo;
+    // A client ends as soon as the connection is draining (the peer closed) or closing on an
+    // error: its CONNECTION_CLOSE left in the flush just done, and nobody is left to retransmit
+    // it to (RFC 9000 §10.2 makes the closing period a courtesy). A clean local close still
+    // lingers to answer the peer's retransmissions.
+    if (
+      this.ownsEndpoint &&
+      info !== null &&
+      (core.state === 'draining' || (core.state === 'closing' && !isCleanClose(info)))
+    ) {
+      this.finish(info);
+      return;
+    }
+    this.checkDrained();
+  }
+
+  /** A graceful close proceeds once every stream's data is acknowledged. */
+  private checkDrained(): void {
     if (this.gracefulClose === null || this.gracefulClose.deadline === null || !this.usable) {
       return;
     }
@@ -358,7 +391,7 @@ export class QuicConnection extends EventEmitter implements StreamHost, DrainWat
     const g = this.gracefulClose;
     if (g === null) return;
     if (g.deadline !== null) clearTimeout(g.deadline);
-    this.endpoint?.unwatchDrain(this);
+    if (!this.ownsEndpoint) this.endpoint?.unwatch(this);
     if (this.usable && this.coreConn !== null) {
       this.coreConn.close(g.code, g.reason);
       this.endpoint!.flush();
@@ -396,7 +429,7 @@ export class QuicConnection extends EventEmitter implements StreamHost, DrainWat
     this.finished = true;
     const g = this.gracefulClose;
     if (g !== null && g.deadline !== null) clearTimeout(g.deadline);
-    this.endpoint?.unwatchDrain(this);
+    this.endpoint?.unwatch(this);
     const error =
       this.overrideError ?? (info === null || isCleanClose(info) ? null : errorFromClose(info));
     for (const s of [...this.streams.values()]) s.onConnectionClosed(error);

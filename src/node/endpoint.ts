@@ -34,9 +34,9 @@ export interface EndpointHandlers {
   socketError?(err: Error & { code?: string }, socket: UdpSocket): void;
 }
 
-/** Something waiting for acknowledgments (a graceful close): checked after each burst. */
-export interface DrainWatcher {
-  checkDrained(): void;
+/** Something that looks at its connection after each flush (close detection, graceful close). */
+export interface FlushWatcher {
+  afterFlush(): void;
 }
 
 export class Endpoint {
@@ -49,7 +49,7 @@ export class Endpoint {
   private closed = false;
   private readonly socketOptions: UdpSocketOptions;
   private readonly handlers: EndpointHandlers;
-  private readonly drainWatchers = new Set<DrainWatcher>();
+  private readonly watchers = new Set<FlushWatcher>();
 
   private readonly versions: readonly number[] | null;
 
@@ -106,13 +106,13 @@ export class Endpoint {
     }
   }
 
-  /** Calls `w.checkDrained()` after each receive burst and timer until unwatched. */
-  watchDrain(w: DrainWatcher): void {
-    this.drainWatchers.add(w);
+  /** Calls `w.afterFlush()` after each receive burst and timer until unwatched. */
+  watch(w: FlushWatcher): void {
+    this.watchers.add(w);
   }
 
-  unwatchDrain(w: DrainWatcher): void {
-    this.drainWatchers.delete(w);
+  unwatch(w: FlushWatcher): void {
+    this.watchers.delete(w);
   }
 
   /** Datagrams dropped on send because a socket's queue was full. */
@@ -126,12 +126,12 @@ export class Endpoint {
   flush(): void {
     if (this.closed) return;
     this.engine.finishRecv(monotonicMicros());
-    this.checkDrains();
+    this.notifyWatchers();
   }
 
-  private checkDrains(): void {
-    if (this.drainWatchers.size === 0) return;
-    for (const w of [...this.drainWatchers]) w.checkDrained();
+  private notifyWatchers(): void {
+    if (this.watchers.size === 0) return;
+    for (const w of [...this.watchers]) w.afterFlush();
   }
 
   /** Releases the sockets and the timer at once. Idempotent. */
@@ -214,6 +214,6 @@ export class Endpoint {
     this.immediateTimer = null;
     if (this.closed) return;
     this.engine.onTimer(monotonicMicros());
-    this.checkDrains();
+    this.notifyWatchers();
   };
 }

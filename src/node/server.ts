@@ -135,7 +135,14 @@ export class QuicServer extends EventEmitter {
    */
   close(code = 0, reason = 'server closing'): Promise<void> {
     this.closing ??= (async () => {
-      await Promise.all([...this.live].map((c) => c.close(code, reason)));
+      // Established connections close gracefully. Those still in their handshake, or already
+      // closing or draining, would only wait out a closing period (three PTOs, RFC 9000 §10.2),
+      // which nothing needs once the socket goes: they are abandoned (with a CONNECTION_CLOSE).
+      const established = [...this.live].filter((c) => c.usable && c.handshakeComplete);
+      await Promise.all(established.map((c) => c.close(code, reason)));
+      for (const c of [...this.live]) c.abandon();
+      // dgram resolves the destination of a send on the next tick: let those closes leave.
+      await new Promise((resolve) => setImmediate(resolve));
       this.endpoint?.close();
       this.emit('close');
     })();

@@ -178,7 +178,7 @@ export class QuicStream extends Duplex {
 
   /** The peer reset its sending part: reading fails with the code. */
   onPeerReset(errorCode: number): void {
-    this.destroy(
+    this.fail(
       new QuicStreamError(
         'ERR_QUIC_STREAM_RESET',
         `stream ${this.id} was reset by the peer (code 0x${errorCode.toString(16)})`,
@@ -188,16 +188,25 @@ export class QuicStream extends Duplex {
     );
   }
 
-  /** The peer asked us to stop sending; the core already answered with RESET_STREAM. */
+  /**
+   * The peer asked us to stop sending (RFC 9000 §3.5); the core already answered with
+   * RESET_STREAM. The writable side is over: a pending write fails (when someone listens for
+   * errors), later writes are discarded, and 'stopSending' (code) is emitted.
+   */
   onPeerStopSending(errorCode: number): void {
-    const err = new QuicStreamError(
-      'ERR_QUIC_STREAM_STOPPED',
-      `the peer stopped reading stream ${this.id} (code 0x${errorCode.toString(16)})`,
-      errorCode,
-      this.id,
-    );
+    this.sendAbandoned = true;
+    const p = this.pendingWrite;
+    this.pendingWrite = null;
+    if (p !== null) {
+      const err = new QuicStreamError(
+        'ERR_QUIC_STREAM_STOPPED',
+        `the peer stopped reading stream ${this.id} (code 0x${errorCode.toString(16)})`,
+        errorCode,
+        this.id,
+      );
+      p.cb(this.listenerCount('error') > 0 ? err : null);
+    }
     this.emit('stopSending', errorCode);
-    if (this.pendingWrite !== null) this.failPendingWrite(err);
   }
 
   /** Both sides of the core stream are terminal. */
@@ -212,10 +221,21 @@ export class QuicStream extends Duplex {
     const readDone = !this.core.canReceive || this.ended;
     const writeDone = !this.core.canSend || this.writableFinished;
     if (err === null && readDone && writeDone) return;
-    this.destroy(
+    this.fail(
       err ??
         new QuicNodeError('ERR_QUIC_CLOSED', `connection closed before stream ${this.id} ended`),
     );
+  }
+
+  /**
+   * Destroys the stream with `err` when someone listens for errors (an 'error' listener, a
+   * pipeline, an async iterator); otherwise it just closes: an error no one handles would
+   * crash the process, and the peer must not be able to do that. The connection's `closed`
+   * promise still tells what happened.
+   */
+  private fail(err: Error): void {
+    if (this.listenerCount('error') > 0) this.destroy(err);
+    else this.destroy();
   }
 
   // ---- internals ------------------------------------------------------------------------

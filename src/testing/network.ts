@@ -163,7 +163,11 @@ export class Network {
   /** Collects every datagram the endpoints want to send now and puts it on the wire. */
   private flush(): void {
     for (const node of this.nodes) {
-      for (let t = node.endpoint.pollTransmit(this.now); t; t = node.endpoint.pollTransmit(this.now)) {
+      for (
+        let t = node.endpoint.pollTransmit(this.now);
+        t;
+        t = node.endpoint.pollTransmit(this.now)
+      ) {
         this.send(node, t);
       }
     }

@@ -50,9 +50,6 @@ const ALLOWED: ReadonlyMap<number, readonly ExtensionContext[]> = new Map<
   [X.quic_transport_parameters, ['CH', 'EE']],
 ]);
 
-/** True when tsquic knows the extension type (whatever message it belongs to). */
-export const isRecognizedExtension = (type: number): boolean => ALLOWED.has(type);
-
 /**
  * Reads an `Extension extensions<0..2^16-1>` vector (the caller checks any minimum length).
  * A type seen twice is illegal_parameter (§4.2: "There MUST NOT be more than one extension of

@@ -35,7 +35,7 @@ const KEYLOG_LABEL = {
 } as const;
 
 /** A value or a promise of it, as application callbacks may return. */
-export type MaybePromise<T> = T | Promise<T>;
+type MaybePromise<T> = T | Promise<T>;
 
 const isPromise = <T>(v: MaybePromise<T>): v is Promise<T> =>
   typeof (v as { then?: unknown } | null)?.then === 'function';

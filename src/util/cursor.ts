@@ -89,9 +89,7 @@ export class Reader {
     if (len === 1) return first;
     if (len === 2) return ((first & 0x3f) << 8) | b[p + 1]!;
     if (len === 4) {
-      return (
-        (first & 0x3f) * 0x1000000 + ((b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!)
-      );
+      return (first & 0x3f) * 0x1000000 + ((b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!);
     }
     const hi = (first & 0x3f) * 0x1000000 + ((b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!);
     p += 4;

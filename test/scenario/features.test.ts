@@ -10,13 +10,19 @@ import type { Connection } from '../../src/conn/connection.js';
 function handshake(p: ReturnType<typeof makePair>, maxUs = 10_000_000): void {
   let done = false;
   p.conn.on('handshakeDone', () => (done = true));
-  assert.ok(p.net.runUntil(() => done, maxUs), 'handshake completes');
+  assert.ok(
+    p.net.runUntil(() => done, maxUs),
+    'handshake completes',
+  );
 }
 
 for (const cc of ['newreno', 'cubic']) {
   describe(`scenario: features (${cc})`, function () {
     this.timeout(60_000);
-    const base = { client: { congestionControl: cc }, serverEngine: { connection: { congestionControl: cc } } };
+    const base = {
+      client: { congestionControl: cc },
+      serverEngine: { connection: { congestionControl: cc } },
+    };
 
     it('Retry: the server validates the address first, then the transfer works', () => {
       const p = makePair({ ...base, server: { retry: true } });
@@ -42,7 +48,10 @@ for (const cc of ['newreno', 'cubic']) {
       };
       const r = transfer(p, 3_000_000, 3_000_000);
       assert.ok(r.done);
-      assert.ok(p.conn.getStats().keyUpdates >= 3, `client key updates: ${p.conn.getStats().keyUpdates}`);
+      assert.ok(
+        p.conn.getStats().keyUpdates >= 3,
+        `client key updates: ${p.conn.getStats().keyUpdates}`,
+      );
       assert.ok(sc.getStats().keyUpdates >= 3, `server key updates: ${sc.getStats().keyUpdates}`);
     });
 
@@ -71,8 +80,16 @@ for (const cc of ['newreno', 'cubic']) {
     });
 
     it('flow-control windows of 1 KiB still complete', () => {
-      const opts = { initialMaxData: 1024, initialMaxStreamData: 1024, maxConnectionWindow: 1024, maxStreamWindow: 1024 };
-      const p = makePair({ client: { congestionControl: cc, ...opts }, serverEngine: { connection: { ...opts } } });
+      const opts = {
+        initialMaxData: 1024,
+        initialMaxStreamData: 1024,
+        maxConnectionWindow: 1024,
+        maxStreamWindow: 1024,
+      };
+      const p = makePair({
+        client: { congestionControl: cc, ...opts },
+        serverEngine: { connection: { ...opts } },
+      });
       const r = transfer(p, 100_000, 100_000);
       assert.ok(r.done);
     });
@@ -103,7 +120,10 @@ for (const cc of ['newreno', 'cubic']) {
         for (let r = s.read(); r; r = s.read()) if (r.fin) finished++;
       });
       openMore();
-      assert.ok(p.net.runUntil(() => finished === 1000, 60_000_000), `finished ${finished}/1000`);
+      assert.ok(
+        p.net.runUntil(() => finished === 1000, 60_000_000),
+        `finished ${finished}/1000`,
+      );
     });
 
     it('stateless reset: a server that lost state resets the client', () => {
@@ -112,7 +132,10 @@ for (const cc of ['newreno', 'cubic']) {
       handshake(p);
       // The server restarts with the same reset key and no connections.
       const { cert } = testCertificate();
-      const fresh = new Engine({ statelessResetKey: resetKey, server: { alpn: ['test'], certificate: cert } });
+      const fresh = new Engine({
+        statelessResetKey: resetKey,
+        server: { alpn: ['test'], certificate: cert },
+      });
       const net2 = p.net as Network & { replaceEndpoint?: unknown };
       void net2;
       p.net.addEndpoint('server2', fresh, { address: '10.0.0.9', port: 4433 });
@@ -136,13 +159,22 @@ for (const cc of ['newreno', 'cubic']) {
 
       const { cert, ca } = testCertificate();
       const net = new Network({ seed: 2 });
-      const server = new Engine({ server: { alpn: ['test'], certificate: cert, ticketKeys, earlyData: true } });
+      const server = new Engine({
+        server: { alpn: ['test'], certificate: cert, ticketKeys, earlyData: true },
+      });
       const client = new Engine();
       net.addEndpoint('server', server, SERVER_ADDR);
       net.addEndpoint('client', client, CLIENT_ADDR);
       const conn = client.connect(
         SERVER_ADDR,
-        { alpn: ['test'], serverName: 'localhost', ca: [ca], local: CLIENT_ADDR, session: ticket!, earlyData: true },
+        {
+          alpn: ['test'],
+          serverName: 'localhost',
+          ca: [ca],
+          local: CLIENT_ADDR,
+          session: ticket!,
+          earlyData: true,
+        },
         net.now,
       );
       const s = conn.openStream(true);
@@ -167,7 +199,10 @@ for (const cc of ['newreno', 'cubic']) {
     });
 
     it('a rebinding every 5 seconds during a transfer', () => {
-      const p = makePair({ ...base, conditions: { delay: 10_000, rate: 8_000_000, queueBytes: 200_000 } });
+      const p = makePair({
+        ...base,
+        conditions: { delay: 10_000, rate: 8_000_000, queueBytes: 200_000 },
+      });
       handshake(p);
       let port = 51000;
       const rebind = (): void => {

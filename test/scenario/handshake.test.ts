@@ -6,7 +6,10 @@ describe('scenario: handshake over the in-memory network', () => {
     const p = makePair();
     let done = false;
     p.conn.on('handshakeDone', () => (done = true));
-    assert.ok(p.net.runUntil(() => done, 5_000_000), 'handshake completes');
+    assert.ok(
+      p.net.runUntil(() => done, 5_000_000),
+      'handshake completes',
+    );
     const sc = p.serverConn();
     assert.ok(sc, 'server accepted a connection');
     assert.equal(p.conn.alpn, 'test');
@@ -26,7 +29,10 @@ describe('scenario: handshake over the in-memory network', () => {
     p.conn.on('writable', () => {
       if (written < payload.length) written += s.write(payload.subarray(written), true);
     });
-    assert.ok(p.net.runUntil(() => fin, 20_000_000), 'all data arrives');
+    assert.ok(
+      p.net.runUntil(() => fin, 20_000_000),
+      'all data arrives',
+    );
     const total = Buffer.concat(received);
     assert.equal(total.length, payload.length);
     assert.ok(Buffer.from(payload).equals(total));

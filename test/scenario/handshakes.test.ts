@@ -13,7 +13,11 @@ for (const cc of ['newreno', 'cubic']) {
     it('50 handshakes at 30% loss all complete', function () {
       this.timeout(60_000);
       for (let seed = 1; seed <= 50; seed++) {
-        const p = makePair({ seed, conditions: { loss: 0.3, delay: 15_000 }, client: { congestionControl: cc } });
+        const p = makePair({
+          seed,
+          conditions: { loss: 0.3, delay: 15_000 },
+          client: { congestionControl: cc },
+        });
         assert.ok(handshake(p), `handshake ${seed} completes`);
       }
     });
@@ -21,7 +25,11 @@ for (const cc of ['newreno', 'cubic']) {
     it('50 handshakes at 30% corruption all complete', function () {
       this.timeout(60_000);
       for (let seed = 1; seed <= 50; seed++) {
-        const p = makePair({ seed, conditions: { corrupt: 0.3, delay: 15_000 }, client: { congestionControl: cc } });
+        const p = makePair({
+          seed,
+          conditions: { corrupt: 0.3, delay: 15_000 },
+          client: { congestionControl: cc },
+        });
         assert.ok(handshake(p), `handshake ${seed} completes`);
       }
     });

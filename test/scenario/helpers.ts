@@ -41,7 +41,10 @@ export function makePair(
     client?: Partial<ConnectOptions>;
   } = {},
 ): Pair {
-  const net = new Network({ seed: opts.seed ?? 1, ...(opts.conditions ? { conditions: opts.conditions } : {}) });
+  const net = new Network({
+    seed: opts.seed ?? 1,
+    ...(opts.conditions ? { conditions: opts.conditions } : {}),
+  });
   const { cert, ca } = testCertificate();
   const server = new Engine({
     ...opts.serverEngine,

@@ -64,7 +64,12 @@ export interface TransferResult {
 }
 
 /** Runs the handshake and a transfer of `up` bytes up and `down` bytes down. */
-export function transfer(p: Pair, up: number, down: number, maxTimeUs = 120_000_000): TransferResult {
+export function transfer(
+  p: Pair,
+  up: number,
+  down: number,
+  maxTimeUs = 120_000_000,
+): TransferResult {
   const upData = pattern(up, 1);
   const downData = pattern(down, 2);
   const upSink = new Sink(upData);

@@ -6,7 +6,10 @@ for (const cc of ['newreno', 'cubic']) {
   describe(`scenario: transfers (${cc})`, () => {
     it('moves 10 MB each way byte for byte', function () {
       this.timeout(120_000);
-      const p = makePair({ client: { congestionControl: cc }, serverEngine: { connection: { congestionControl: cc } } });
+      const p = makePair({
+        client: { congestionControl: cc },
+        serverEngine: { connection: { congestionControl: cc } },
+      });
       const r = transfer(p, 10_000_000, 10_000_000);
       assert.equal(r.up.mismatch, -1);
       assert.equal(r.down.mismatch, -1);

@@ -423,6 +423,9 @@ function requestFields(init: H3RequestInit, defaultAuthority: string | undefined
   ];
   appendHeaders(init.headers, fields);
   const body = init.body;
+  if (body !== undefined && !isBody(body)) {
+    throw new TypeError('body must be a Uint8Array, a string or an async iterable');
+  }
   if (
     (typeof body === 'string' || body instanceof Uint8Array) &&
     !hasHeader(init.headers, 'content-length')
@@ -430,4 +433,14 @@ function requestFields(init: H3RequestInit, defaultAuthority: string | undefined
     fields.push({ name: 'content-length', value: String(bodyBytes(body).length) });
   }
   return fields;
+}
+
+function isBody(body: unknown): body is H3BodyInit {
+  return (
+    typeof body === 'string' ||
+    body instanceof Uint8Array ||
+    (typeof body === 'object' &&
+      body !== null &&
+      typeof (body as Partial<AsyncIterable<unknown>>)[Symbol.asyncIterator] === 'function')
+  );
 }

@@ -18,13 +18,13 @@
 import type { Connection } from '../../conn/connection.js';
 import { Emitter } from '../../util/emitter.js';
 import { ConnectionTransport } from '../connection-transport.js';
-import { type H3Error, H3ErrorCode } from '../errors.js';
+import { H3ErrorCode } from '../errors.js';
 import type { FieldLine } from '../qpack/field-section.js';
 import { type H3ServerRequest, H3ServerSession } from '../session/server.js';
 import type { H3SessionOptions, QpackStats } from '../session/session.js';
 import { bodyBytes, H3Body } from './body.js';
 import { checkHighWaterMark } from './client.js';
-import { type Http3Error, isCleanClose, toHttp3Error } from './errors.js';
+import { type Http3Error, Http3StreamError, isCleanClose, toHttp3Error } from './errors.js';
 import {
   appendHeaders,
   fieldsToHeaders,
@@ -104,10 +104,7 @@ export class H3ServerResponse extends Emitter<H3ServerResponseEvents> {
   private readonly noBody: boolean;
 
   /** @internal */
-  constructor(
-    private readonly request: H3ServerRequest,
-    private readonly server: H3Server,
-  ) {
+  constructor(private readonly request: H3ServerRequest) {
     super();
     // RFC 9110 §9.3.2: a response to HEAD has no content; what is written is dropped.
     this.noBody = request.method === 'HEAD';
@@ -131,10 +128,7 @@ export class H3ServerResponse extends Emitter<H3ServerResponseEvents> {
   /** Sets a header field for the header section (a list for repeated lines). */
   setHeader(name: string, value: string | number | readonly string[]): this {
     this.checkNotSent('setHeader');
-    this.fields.set(
-      name.toLowerCase(),
-      typeof value === 'object' ? [...value] : String(value),
-    );
+    this.fields.set(name.toLowerCase(), typeof value === 'object' ? [...value] : String(value));
     return this;
   }
 
@@ -227,11 +221,18 @@ export class H3ServerResponse extends Emitter<H3ServerResponseEvents> {
     if (this.closed) return;
     this.request.abort(code);
     this.ended = true;
-    this.failed ??= this.server.streamError(code, 'response destroyed', false);
+    this.failed ??= new Http3StreamError(code, 'response destroyed', false);
     this.emitClose();
   }
 
   // For the server.
+
+  /** @internal Replaces whatever the handler prepared with an empty error response. */
+  respondError(status: number): void {
+    this.fields.clear();
+    this.statusCode = status;
+    this.end();
+  }
 
   /** @internal */
   handleDrain(): void {
@@ -328,35 +329,24 @@ export class H3Server {
     this.session.close(code, reason);
   }
 
-  /** @internal */
-  streamError(code: number, message: string, remote: boolean): Http3Error {
-    return toHttp3Error(
-      { code, message, scope: 'stream', remote } as H3Error,
-      this.transport.closeInfo,
-    );
-  }
-
   private requestReceived(request: H3ServerRequest): void {
     const body = new H3Body(
       {
         pause: () => request.pause(),
         resume: () => request.resume(),
-        // The rest of the request body is read and dropped: the response can still complete.
-        cancel: () => {
-          request.onData = null;
-          request.resume();
-        },
+        // RFC 9114 §4.1: the rest of the request is not needed; the response goes on.
+        cancel: () => request.stopReading(H3ErrorCode.H3_NO_ERROR),
       },
       this.bodyHighWaterMark,
     );
     const req = new H3IncomingRequest(request, body);
-    const res = new H3ServerResponse(request, this);
+    const res = new H3ServerResponse(request);
     request.onData = (data) => body.push(data);
     request.onTrailers = (fields) => (req.trailers = fieldsToHeaders(fields));
     request.onEnd = () => body.end();
     request.onDrain = () => res.handleDrain();
     request.onStopSending = (code) =>
-      res.handleError(this.streamError(code, 'the client stopped reading the response', true));
+      res.handleError(new Http3StreamError(code, 'the client stopped reading the response', true));
     request.onError = (e) => {
       const error = toHttp3Error(e, this.transport.closeInfo);
       body.fail(error);
@@ -374,16 +364,9 @@ export class H3Server {
 
   private handlerFailed(error: unknown, req: H3IncomingRequest, res: H3ServerResponse): void {
     this.options.onHandlerError?.(error, req);
-    if (res.aborted !== null || res.writableEnded && res.headersSent) {
-      if (!res.writableEnded) res.destroy();
-      return;
-    }
-    if (!res.headersSent) {
-      res.statusCode = 500;
-      res.end();
-    } else {
-      res.destroy();
-    }
+    if (res.writableEnded || res.aborted !== null) return;
+    if (res.headersSent) res.destroy();
+    else res.respondError(500);
   }
 }
 

@@ -154,6 +154,21 @@ export abstract class H3RequestStream {
   }
 
   /**
+   * Stops reading the incoming message while the outgoing one goes on (RFC 9114 §4.1: a server
+   * that needs no more of the request answers in full and asks the client to stop, with
+   * H3_NO_ERROR). Sends STOP_SENDING with `code`; the rest of the message is discarded and
+   * nothing more is delivered for it.
+   */
+  stopReading(code: number = H3ErrorCode.H3_NO_ERROR): void {
+    if (this.closed || !this.recvOpen) return;
+    this.stream.stopSending(code);
+    this.host.cancelDecoding(this.id);
+    this.recv = 'aborted';
+    this.qpackBlocked = false;
+    this.maybeClosed();
+  }
+
+  /**
    * Abandons the exchange: resets the outgoing side and stops reading the incoming one with
    * `code` (RFC 9114 §4.1.1). onError is not called for a local abort.
    */
@@ -197,7 +212,7 @@ export abstract class H3RequestStream {
    * incoming message is kept (RFC 9114 §4.1).
    */
   handlePeerReset(code: number): void {
-    if (this.recv === 'done' || this.recv === 'aborted') return;
+    if (!this.recvOpen) return;
     this.terminate(
       H3ErrorCode.H3_REQUEST_CANCELLED,
       new H3Error(code, 'stream reset by peer', 'stream', true),
@@ -223,7 +238,7 @@ export abstract class H3RequestStream {
     if (this.closed) return;
     this.closed = true;
     this.out.discard();
-    const complete = this.recv === 'done' && this.send === 'ended';
+    const complete = !this.recvOpen && this.send === 'ended';
     this.recv = 'aborted';
     this.send = 'aborted';
     if (!complete) this.onError?.(error);
@@ -278,7 +293,7 @@ export abstract class H3RequestStream {
     if (this.closed) return;
     this.out.reset(code); // a no-op once everything was sent or the stream was reset
     this.send = 'aborted';
-    if (this.recv !== 'done' && this.recv !== 'aborted') {
+    if (this.recvOpen) {
       // Unless the peer reset it, ask it to stop; either way QPACK references are void.
       if (error === undefined || !error.remote) this.stream.stopSending(code);
       this.host.cancelDecoding(this.id);
@@ -324,7 +339,7 @@ export abstract class H3RequestStream {
     if (this.pumping) return; // re-entered from a callback: the running loop continues
     this.pumping = true;
     try {
-      while (!this.closed && !this.paused && !this.qpackBlocked && this.recv !== 'done') {
+      while (!this.closed && !this.paused && !this.qpackBlocked && this.recvOpen) {
         const event = this.parser.next();
         if (event !== null) {
           this.handleEvent(event);
@@ -408,8 +423,13 @@ export abstract class H3RequestStream {
     this.maybeClosed();
   }
 
+  /** The incoming message may still deliver something. */
+  private get recvOpen(): boolean {
+    return this.recv !== 'done' && this.recv !== 'aborted';
+  }
+
   private maybeClosed(): void {
-    if (this.closed || this.recv !== 'done') return;
+    if (this.closed || this.recvOpen) return;
     if (this.send === 'aborted' || (this.send === 'ended' && this.out.finished)) {
       this.closed = true;
       this.host.streamClosed(this);
