@@ -48,6 +48,9 @@ export interface PacketRate {
   protectPerSec: number;
   /** Includes copying the received packet into the work buffer, as a receive path does. */
   unprotectPerSec: number;
+  /** The rate of each timed run (the figures above are their medians). */
+  protectRuns: number[];
+  unprotectRuns: number[];
 }
 
 export interface HeaderProtectionCost {
@@ -55,6 +58,8 @@ export interface HeaderProtectionCost {
   alg: HpAlg;
   /** One 5-byte mask. */
   nsPerMask: number;
+  /** Each timed run's figure. */
+  runs: number[];
 }
 
 export interface KeyExchangeCost {
@@ -62,12 +67,17 @@ export interface KeyExchangeCost {
   group: KeyExchangeGroup;
   generateUs: number;
   deriveUs: number;
+  /** Each timed run's figures. */
+  generateRuns: number[];
+  deriveRuns: number[];
 }
 
 export interface PrimitiveCost {
   provider: string;
   op: string;
   usPerOp: number;
+  /** Each timed run's figure. */
+  runs: number[];
 }
 
 export interface CryptoBenchResult {
@@ -88,10 +98,13 @@ function cpuMs(): number {
   return (u.user + u.system) / 1000;
 }
 
-/** One thing to time; `done` receives the median rate in operations per CPU-second. */
+/**
+ * One thing to time; `done` receives the median rate in operations per CPU-second and the rate
+ * of each run.
+ */
 interface Case {
   op: () => void;
-  done: (perSec: number) => void;
+  done: (perSec: number, runs: number[]) => void;
   batch: number;
   rates: number[];
 }
@@ -133,7 +146,7 @@ function timeAll(cases: Case[], durationMs: number, runs: number): void {
   for (let r = 0; r < runs; r++) for (const c of cases) timeRun(c, durationMs);
   for (const c of cases) {
     const sorted = [...c.rates].sort((a, b) => a - b);
-    c.done(sorted[Math.floor(sorted.length / 2)]!);
+    c.done(sorted[Math.floor(sorted.length / 2)]!, c.rates);
   }
 }
 
@@ -143,7 +156,7 @@ function filled(n: number, seed: number): Uint8Array {
   return b;
 }
 
-type AddCase = (op: () => void, done: (perSec: number) => void) => void;
+type AddCase = (op: () => void, done: (perSec: number, runs: number[]) => void) => void;
 
 function packetCases(
   add: AddCase,
@@ -157,6 +170,8 @@ function packetCases(
     size,
     protectPerSec: 0,
     unprotectPerSec: 0,
+    protectRuns: [],
+    unprotectRuns: [],
   };
   const suite = CIPHER_SUITES.find((s) => s.name === suiteName)!;
   const secret = filled(suite.hashLength, 7);
@@ -173,7 +188,10 @@ function packetCases(
       buf.set(header); // header protection changed it; restore like an assembler would write it
       tx.protect(buf, 0, PN_OFFSET, payloadEnd, pn++);
     },
-    (r) => (row.protectPerSec = r),
+    (r, runs) => {
+      row.protectPerSec = r;
+      row.protectRuns = runs;
+    },
   );
 
   const wire = filled(size, 1);
@@ -189,13 +207,16 @@ function packetCases(
         throw new Error(`${provider.name} ${suiteName}: benchmark packet failed to open`);
       }
     },
-    (r) => (row.unprotectPerSec = r),
+    (r, runs) => {
+      row.unprotectPerSec = r;
+      row.unprotectRuns = runs;
+    },
   );
   return row;
 }
 
 function hpCase(add: AddCase, provider: CryptoProvider, alg: HpAlg): HeaderProtectionCost {
-  const row: HeaderProtectionCost = { provider: provider.name, alg, nsPerMask: 0 };
+  const row: HeaderProtectionCost = { provider: provider.name, alg, nsPerMask: 0, runs: [] };
   const hp = provider.createHeaderProtection(alg, filled(alg === 'aes-128-ecb' ? 16 : 32, 9));
   const packet = filled(64, 5);
   const mask = new Uint8Array(5);
@@ -205,7 +226,10 @@ function hpCase(add: AddCase, provider: CryptoProvider, alg: HpAlg): HeaderProte
       const o = (i++ & 15) + 8;
       hp.mask(packet.subarray(o, o + 16), mask);
     },
-    (r) => (row.nsPerMask = 1e9 / r),
+    (r, runs) => {
+      row.nsPerMask = 1e9 / r;
+      row.runs = runs.map((x) => 1e9 / x);
+    },
   );
   return row;
 }
@@ -215,10 +239,20 @@ function keyExchangeCases(
   provider: CryptoProvider,
   group: KeyExchangeGroup,
 ): KeyExchangeCost {
-  const row: KeyExchangeCost = { provider: provider.name, group, generateUs: 0, deriveUs: 0 };
+  const row: KeyExchangeCost = {
+    provider: provider.name,
+    group,
+    generateUs: 0,
+    deriveUs: 0,
+    generateRuns: [],
+    deriveRuns: [],
+  };
   add(
     () => provider.generateKeyShare(group),
-    (r) => (row.generateUs = 1e6 / r),
+    (r, runs) => {
+      row.generateUs = 1e6 / r;
+      row.generateRuns = runs.map((x) => 1e6 / x);
+    },
   );
   const share = provider.generateKeyShare(group);
   const peer = provider.generateKeyShare(group).publicKey;
@@ -226,7 +260,10 @@ function keyExchangeCases(
     () => {
       if (share.deriveSecret(peer) === null) throw new Error('key exchange failed');
     },
-    (r) => (row.deriveUs = 1e6 / r),
+    (r, runs) => {
+      row.deriveUs = 1e6 / r;
+      row.deriveRuns = runs.map((x) => 1e6 / x);
+    },
   );
   return row;
 }
@@ -259,8 +296,11 @@ function primitiveCases(add: AddCase, p: CryptoProvider): PrimitiveCost[] {
     ]);
   }
   return ops.map(([op, fn]) => {
-    const row: PrimitiveCost = { provider: p.name, op, usPerOp: 0 };
-    add(fn, (r) => (row.usPerOp = 1e6 / r));
+    const row: PrimitiveCost = { provider: p.name, op, usPerOp: 0, runs: [] };
+    add(fn, (r, runs) => {
+      row.usPerOp = 1e6 / r;
+      row.runs = runs.map((x) => 1e6 / x);
+    });
     return row;
   });
 }

@@ -1,7 +1,7 @@
 /**
  * `tsquic get URL...`: fetches URLs over QUIC. URLs of one origin share one connection and run
- * concurrently. The ALPN picks the protocol client (GET_PROTOCOLS): hq-interop today, the
- * default until HTTP/3 registers there (DEFAULT_GET_ALPN).
+ * concurrently. The ALPN picks the protocol client (GET_PROTOCOLS): HTTP/3 (h3, the default) or
+ * hq-interop.
  *
  * Exit 0 only when every response arrived complete; otherwise one line per failure on stderr
  * (certificate error, timeout, refused, reset stream, protocol error with its code) and exit 1.
@@ -34,6 +34,7 @@ import {
   flagOption,
   stringOption,
 } from './args.js';
+import { closeH3, describeH3Error, H3_ALPN, h3Get } from './h3-handlers.js';
 import { hqGet } from './hq-client.js';
 import { HQ_ALPN, describeHqError } from './hq-protocol.js';
 import {
@@ -55,17 +56,22 @@ export interface GetProtocol {
   fetch(conn: QuicConnection, path: string, sink: Writable): Promise<number>;
   /** A stream error code in words, for the failure line. */
   describeError(code: number): string;
+  /** Ends the protocol on the connection before it closes (HTTP/3: GOAWAY, H3_NO_ERROR). */
+  close?(conn: QuicConnection): Promise<void>;
 }
 
-/** The protocol clients by ALPN; HTTP/3 joins when src/h3 is wired in. */
-export const GET_PROTOCOLS: ReadonlyMap<string, GetProtocol> = new Map([
+/** The protocol clients by ALPN. */
+export const GET_PROTOCOLS: ReadonlyMap<string, GetProtocol> = new Map<string, GetProtocol>([
+  [H3_ALPN, { alpn: H3_ALPN, fetch: h3Get, describeError: describeH3Error, close: closeH3 }],
   [HQ_ALPN, { alpn: HQ_ALPN, fetch: hqGet, describeError: describeHqError }],
 ]);
 
-/** The ALPN used without --alpn: switch to 'h3' once it is in GET_PROTOCOLS. */
-export const DEFAULT_GET_ALPN = HQ_ALPN;
+/** The ALPN used without --alpn. */
+export const DEFAULT_GET_ALPN = H3_ALPN;
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+/** How long --migrate waits for the new path to be validated. */
+const PATH_VALIDATION_WAIT_MS = 3_000;
 
 /** The fields of the --stats line, in order. */
 const STATS_FIELDS = [
@@ -318,6 +324,37 @@ async function fetchOne(
   }
 }
 
+/**
+ * A requested key update starts once a packet under the current keys is acknowledged (RFC 9001
+ * §6.1); a short exchange can end before that. Keep the connection busy a little while.
+ */
+async function keyUpdateDone(conn: QuicConnection): Promise<void> {
+  for (let i = 0; i < 40 && conn.usable && conn.getStats().keyUpdates === 0; i++) {
+    conn.ping();
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/**
+ * Resolves true once the connection moved to a new path (the server answered the path challenge,
+ * RFC 9000 §8.2), false when it closed or did not move within the validation time.
+ */
+function pathChanged(conn: QuicConnection): Promise<boolean> {
+  return new Promise((resolve) => {
+    const done = (moved: boolean): void => {
+      clearTimeout(timer);
+      conn.off('pathChange', onChange);
+      conn.off('close', onClose);
+      resolve(moved);
+    };
+    const onChange = (): void => done(true);
+    const onClose = (): void => done(false);
+    const timer = setTimeout(() => done(false), PATH_VALIDATION_WAIT_MS);
+    conn.on('pathChange', onChange);
+    conn.on('close', onClose);
+  });
+}
+
 /** Runs one origin's requests on one connection; returns the failure lines. */
 async function runOrigin(
   origin: Origin,
@@ -344,8 +381,13 @@ async function runOrigin(
   const afterHandshake = async (): Promise<void> => {
     await conn.ready;
     if (s.keyUpdate) conn.updateKeys();
-    if (s.migrate && !(await conn.migrate())) {
-      io.stderr.write(`tsquic: ${origin.key}: the server allows no migration\n`);
+    if (s.migrate) {
+      const moved = pathChanged(conn);
+      if (!(await conn.migrate())) {
+        io.stderr.write(`tsquic: ${origin.key}: the server allows no migration\n`);
+      } else if (!(await moved)) {
+        io.stderr.write(`tsquic: ${origin.key}: the new path was not validated\n`);
+      }
     }
   };
   const failures: string[] = [];
@@ -374,12 +416,14 @@ async function runOrigin(
     );
     if (err !== null) return [`https://${origin.key}: ${failureMessage(err, s.protocol)}`];
   }
+  if (s.keyUpdate) await keyUpdateDone(conn);
   if (s.stats && conn.handshakeComplete) {
     const all = conn.getStats();
     const line: Record<string, unknown> = {};
     for (const f of STATS_FIELDS) line[f] = all[f];
     io.stderr.write(JSON.stringify(line) + '\n');
   }
+  await s.protocol.close?.(conn);
   await conn.close();
   return failures;
 }
@@ -416,7 +460,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
 
 export const getCommand: Command = {
   name: 'get',
-  summary: 'fetch URLs over QUIC (hq-interop)',
+  summary: 'fetch URLs over QUIC (HTTP/3 or hq-interop)',
   usage: '[options] URL...',
   description: [
     'Fetches every https://HOST:PORT/PATH URL; URLs of one origin share one connection and run',

@@ -21,9 +21,16 @@ import { inspectCommand } from './inspect.js';
 import { demoCommand } from './demo.js';
 import { getCommand } from './get.js';
 import { serveCommand } from './serve.js';
+import { benchCommand } from './bench.js';
 
 /** The subcommands, in the order `tsquic --help` lists them. One line registers a command. */
-const COMMANDS: readonly Command[] = [serveCommand, getCommand, demoCommand, inspectCommand];
+const COMMANDS: readonly Command[] = [
+  serveCommand,
+  getCommand,
+  demoCommand,
+  inspectCommand,
+  benchCommand,
+];
 
 const USAGE_EXIT = 2;
 

@@ -1,6 +1,6 @@
 /**
  * `tsquic serve`: serves the files of a directory over QUIC. The negotiated ALPN picks the
- * protocol handler (SERVE_PROTOCOLS): hq-interop (HTTP/0.9) today; HTTP/3 registers there.
+ * protocol handler (SERVE_PROTOCOLS): HTTP/3 (h3) or hq-interop (HTTP/0.9).
  *
  * Without --cert/--key an in-memory self-signed ECDSA P-256 certificate for localhost, 127.0.0.1
  * and ::1 is made and its SHA-256 fingerprint printed. Prints `listening on HOST:PORT` once
@@ -22,6 +22,7 @@ import {
   parseIntegerOption,
   stringOption,
 } from './args.js';
+import { H3_ALPN, h3FileHandler, serveH3Connection } from './h3-handlers.js';
 import { HQ_ALPN } from './hq-protocol.js';
 import { HqFileServer } from './hq-server.js';
 import {
@@ -38,10 +39,12 @@ import {
 export interface ServeProtocol {
   readonly alpn: string;
   /** A stream the client opened on a connection that negotiated this protocol. */
-  handleStream(stream: QuicStream, conn: QuicConnection): void;
+  handleStream?(stream: QuicStream, conn: QuicConnection): void;
+  /** Takes the whole connection instead, at its first stream (HTTP/3 drives the core streams). */
+  handleConnection?(conn: QuicConnection): void;
 }
 
-/** Builds the protocols for a document root. HTTP/3 joins this table when src/h3 is wired in. */
+/** Builds the protocols for a document root. */
 async function serveProtocols(root: string): Promise<Map<string, ServeProtocol>> {
   let files: HqFileServer;
   try {
@@ -49,14 +52,16 @@ async function serveProtocols(root: string): Promise<Map<string, ServeProtocol>>
   } catch (e) {
     throw new UsageError(`--root ${root}: ${(e as Error).message}`);
   }
+  const h3Handler = h3FileHandler(files);
   return new Map<string, ServeProtocol>([
+    [H3_ALPN, { alpn: H3_ALPN, handleConnection: (conn) => serveH3Connection(conn, h3Handler) }],
     [HQ_ALPN, { alpn: HQ_ALPN, handleStream: (stream) => files.handleStream(stream) }],
   ]);
 }
 
 /** ALPNs served when --alpn is not given, in preference order. */
-export const DEFAULT_SERVE_ALPN = [HQ_ALPN];
-const SUPPORTED_SERVE_ALPN = [HQ_ALPN];
+export const DEFAULT_SERVE_ALPN = [H3_ALPN, HQ_ALPN];
+const SUPPORTED_SERVE_ALPN = [H3_ALPN, HQ_ALPN];
 
 const SELF_SIGNED_NAMES = ['localhost', '127.0.0.1', '::1'];
 
@@ -116,15 +121,26 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
     alpn,
     certificate,
     retry: flagOption(args, 'retry'),
+    // Session tickets allow 0-RTT: replaying a GET of a static file is harmless (RFC 9001 §9.2).
+    earlyData: true,
     ...(congestionControl !== undefined ? { congestionControl } : {}),
     ...(version !== undefined ? { versions: [version] } : {}),
     ...(keyLog !== null ? { keyLog: keyLog.log } : {}),
     ...(qlog !== undefined ? { qlog } : {}),
   });
   server.on('connection', (conn: QuicConnection) => {
-    conn.on('stream', (stream: QuicStream) => {
+    // The ALPN is known once the ClientHello is processed, before any stream (0-RTT included).
+    // Streams are taken from the core: a 'stream' listener would wrap every stream, HTTP/3's too.
+    let whole = false;
+    conn.core.on('stream', (core) => {
       const protocol = conn.alpn === null ? undefined : protocols.get(conn.alpn);
-      if (protocol === undefined) stream.destroy();
+      if (protocol?.handleConnection !== undefined) {
+        if (!whole) protocol.handleConnection(conn);
+        whole = true;
+        return;
+      }
+      const stream = conn.streamFor(core);
+      if (protocol?.handleStream === undefined) stream.destroy();
       else protocol.handleStream(stream, conn);
     });
   });
@@ -150,11 +166,12 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
 
 export const serveCommand: Command = {
   name: 'serve',
-  summary: 'serve the files of a directory over QUIC (hq-interop)',
+  summary: 'serve the files of a directory over QUIC (HTTP/3, hq-interop)',
   usage: '[options]',
   description: [
-    'Serves the files under --root over QUIC: hq-interop (HTTP/0.9: "GET /path" on a stream,',
-    'the file as the answer, a missing file resets the stream). Nothing outside the root is',
+    'Serves the files under --root over QUIC: HTTP/3 (GET and HEAD, 404 for a missing file) and',
+    'hq-interop (HTTP/0.9: "GET /path" on a stream, the file as the answer, a missing file resets',
+    'the stream); the client picks by ALPN, h3 first. Nothing outside the root is',
     'served. Without --cert/--key an in-memory self-signed certificate (ECDSA P-256) for',
     'localhost, 127.0.0.1 and ::1 is used and its SHA-256 fingerprint printed. Prints',
     '"listening on HOST:PORT" once ready; SIGINT or SIGTERM stops it. SSLKEYLOGFILE in the',

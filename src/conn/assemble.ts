@@ -364,7 +364,7 @@ function writeAppFrames(
   }
   if (path.challenge && !path.challengeSent && 9 <= limit - w.pos) {
     encodeFrame(w, { kind: 'path_challenge', data: path.challenge });
-    path.challengeSent = true;
+    path.onChallengeSent(now, conn.ptoPeriod());
     frames.push(NOTHING);
     wrote = true;
   }
@@ -484,7 +484,7 @@ function buildPathProbe(conn: Connection, probe: PathState, now: number): Outgoi
   }
   if (probe.challenge && !probe.challengeSent) {
     encodeFrame(w, { kind: 'path_challenge', data: probe.challenge });
-    probe.challengeSent = true;
+    probe.onChallengeSent(now, conn.ptoPeriod());
     frames.push(NOTHING);
   }
   // RFC 9000 §8.2.1: expand to 1200 bytes unless the amplification limit forbids it.

@@ -36,7 +36,10 @@ export class LocalCids {
 
   constructor(private readonly host: CidHost) {}
 
-  /** Registers the handshake CID (sequence 0, §5.1.1) that the engine already routes. */
+  /**
+   * Registers a CID the engine already routes and the peer learns outside NEW_CONNECTION_ID:
+   * the handshake CID (sequence 0), then the preferred_address CID (sequence 1, §5.1.1).
+   */
   addInitial(cid: Uint8Array, resetToken: Uint8Array): void {
     this.issued.push({ sequence: this.nextSequence++, cid, resetToken });
   }
@@ -99,6 +102,8 @@ export class PeerCids {
   readonly toRetire: number[] = [];
   private retirePriorTo = 0;
   private currentSeq = 0;
+  /** Retired sequence numbers whose RETIRE_CONNECTION_ID is not acknowledged yet (§5.1.2). */
+  private unackedRetirements = 0;
 
   constructor(
     initial: Uint8Array,
@@ -147,7 +152,8 @@ export class PeerCids {
     }
     if (frame.sequenceNumber < this.retirePriorTo) {
       // Already retired by an earlier retire_prior_to: retire it at once (§19.15).
-      this.toRetire.push(frame.sequenceNumber);
+      this.retire(frame.sequenceNumber);
+      this.checkRetirements();
       return;
     }
     this.cids.push({
@@ -161,10 +167,11 @@ export class PeerCids {
         const c = this.cids[i]!;
         if (c.sequence < this.retirePriorTo) {
           this.cids.splice(i, 1);
-          this.toRetire.push(c.sequence);
+          this.retire(c.sequence);
         }
       }
       if (this.currentSeq < this.retirePriorTo) this.currentSeq = this.lowestSequence();
+      this.checkRetirements();
     }
     if (this.cids.length > this.limit) {
       throw new QuicError(
@@ -187,7 +194,32 @@ export class PeerCids {
     this.currentSeq = sequence;
     const i = this.cids.findIndex((c) => c.sequence === old);
     if (i >= 0) this.cids.splice(i, 1);
-    this.toRetire.push(old);
+    this.retire(old);
+  }
+
+  /** A RETIRE_CONNECTION_ID we sent was acknowledged. */
+  onRetirementAcked(): void {
+    if (this.unackedRetirements > 0) this.unackedRetirements--;
+  }
+
+  private retire(sequence: number): void {
+    this.toRetire.push(sequence);
+    this.unackedRetirements++;
+  }
+
+  /**
+   * RFC 9000 §5.1.2: we track up to twice our active_connection_id_limit of unacknowledged
+   * retirements; a peer that makes us retire more (e.g. rising Retire Prior To while it does not
+   * acknowledge) is a CONNECTION_ID_LIMIT_ERROR rather than unbounded state.
+   */
+  private checkRetirements(): void {
+    if (this.unackedRetirements > 2 * this.limit) {
+      throw new QuicError(
+        TransportError.CONNECTION_ID_LIMIT_ERROR,
+        `more than ${2 * this.limit} connection IDs retired and not acknowledged`,
+        0x18,
+      );
+    }
   }
 
   /** Whether there is a spare CID for a new path. */

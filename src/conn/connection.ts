@@ -34,10 +34,17 @@ import { SpaceState } from './space.js';
 import type { SentFrame } from './sent-frames.js';
 import type { Frame } from '../wire/frame-types.js';
 import { bytesEqual } from '../util/bytes.js';
-import { processDatagram } from './receive.js';
+import { onDatagramWhileClosing, processDatagram } from './receive.js';
 import { buildDatagram, type OutgoingDatagram } from './assemble.js';
 import { ConnectionStats, type ConnectionStatsSnapshot } from './stats.js';
-import { startMigration } from './migration.js';
+import {
+  maybeUsePreferredAddress,
+  onPathValidationTimers,
+  pathValidationDeadline,
+  preferredAddressParam,
+  startMigration,
+  type PreferredAddressInit,
+} from './migration.js';
 import type { QlogSink } from './qlog.js';
 
 export type ConnectionState = 'handshake' | 'established' | 'closing' | 'draining' | 'closed';
@@ -118,6 +125,8 @@ export interface ConnectionInit {
   remote: SocketAddress;
   /** Client resumption: the server's transport parameters remembered with the ticket (0-RTT). */
   rememberedParams?: TransportParameters;
+  /** Server: addresses to offer in preferred_address, with their CID (RFC 9000 §9.6). */
+  preferredAddress?: PreferredAddressInit;
   qlog?: QlogSink;
   now: number;
 }
@@ -149,6 +158,8 @@ export class Connection extends Emitter<ConnectionEvents> {
   path: PathState;
   /** A path being validated before migrating to it (RFC 9000 §9.3). */
   probePath: PathState | null = null;
+  /** The last validated path while the active one is validated (RFC 9000 §9.3.2: revert to it). */
+  fallbackPath: PathState | null = null;
   /** The Initial-space token (client). */
   token: Uint8Array;
   readonly originalDcid: Uint8Array;
@@ -221,6 +232,8 @@ export class Connection extends Emitter<ConnectionEvents> {
 
     this.localCids = new LocalCids(host);
     this.localCids.addInitial(init.localCid, init.localResetToken);
+    const pa = init.preferredAddress;
+    if (pa && !this.isClient) this.localCids.addInitial(pa.cid, pa.resetToken);
     this.peerCids = new PeerCids(init.remoteCid, 8);
 
     this.localParams = this.buildLocalParams(init);
@@ -391,6 +404,10 @@ export class Connection extends Emitter<ConnectionEvents> {
     if (this.state === 'closed' || this.state === 'draining') return;
     this.lastNow = now;
     this.pollIdle = false;
+    if (this.state === 'closing') {
+      onDatagramWhileClosing(this, data, local, remote, now);
+      return;
+    }
     try {
       processDatagram(this, data, local, remote, now);
     } catch (e) {
@@ -420,7 +437,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     if (this.state === 'closing' || this.state === 'draining') return this.closeDeadline;
     let t = Math.min(this.idleDeadline, this.keepAliveDeadline);
     t = Math.min(t, this.path.sendControl.timerDeadline());
-    if (this.probePath) t = Math.min(t, this.probePath.challengeDeadline);
+    t = Math.min(t, pathValidationDeadline(this));
     for (const s of this.spaces) {
       if (s.discarded) continue;
       // An ACK that is due but could not be sent (amplification limit) waits for new input.
@@ -575,7 +592,11 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.discardSpace(PnSpace.Handshake, now);
     this.path.sendControl.onHandshakeConfirmed(now);
     if (this.peerParams) this.localCids.topUp(this.peerParams.activeConnectionIdLimit);
-    if (this.isClient) this.emit('handshakeDone');
+    if (this.isClient) {
+      // RFC 9000 §9.6.1: once confirmed, the client moves to a preferred address of its family.
+      maybeUsePreferredAddress(this, now, this.path.remote.address.includes(':') ? 6 : 4);
+      this.emit('handshakeDone');
+    }
     for (const t of this.pendingTickets.splice(0)) this.emit('sessionTicket', t);
   }
 
@@ -653,10 +674,7 @@ export class Connection extends Emitter<ConnectionEvents> {
       this.keepAliveDeadline = now + this.opts.keepAliveUs;
     }
     this.oneRtt?.discardOld(now);
-    if (this.probePath && now >= this.probePath.challengeDeadline) {
-      // Validation of the new path failed (RFC 9000 §8.2.4): stay on the old one.
-      this.probePath = null;
-    }
+    onPathValidationTimers(this, now);
     const sc = this.path.sendControl;
     if (now >= sc.timerDeadline()) {
       const out = sc.onTimeout(now);
@@ -725,6 +743,9 @@ export class Connection extends Emitter<ConnectionEvents> {
         case 'stream_control':
           this.streams.onControlFrameAcked(f.frame);
           break;
+        case 'control':
+          if (f.frame.kind === 'retire_connection_id') this.peerCids.onRetirementAcked();
+          break;
         default:
           break;
       }
@@ -776,6 +797,7 @@ export class Connection extends Emitter<ConnectionEvents> {
       p.originalDestinationConnectionId = init.originalDcid;
       p.statelessResetToken = init.localResetToken;
       if (init.retrySourceCid) p.retrySourceConnectionId = init.retrySourceCid;
+      if (init.preferredAddress) p.preferredAddress = preferredAddressParam(init.preferredAddress);
     }
     return p;
   }

@@ -84,6 +84,11 @@ export function handleFrame(
         );
       }
       conn.peerCids.add(frame);
+      // RFC 9000 §5.1.2: CIDs below Retire Prior To are no longer used, on any path.
+      if (conn.path.dcid.sequence < frame.retirePriorTo) conn.path.dcid = conn.peerCids.current;
+      if (conn.probePath && conn.probePath.dcid.sequence < frame.retirePriorTo) {
+        conn.probePath.dcid = conn.peerCids.spare() ?? conn.peerCids.current;
+      }
       for (const seq of conn.peerCids.toRetire.splice(0)) {
         conn.controlQueue.push({ kind: 'retire_connection_id', sequenceNumber: seq });
       }

@@ -6,8 +6,10 @@
  */
 import { PnSpace } from '../ack/pn-space.js';
 import { sameAddress, type SocketAddress } from '../util/address.js';
-import { QuicError, TransportError } from '../wire/errors.js';
 import type { Connection } from './connection.js';
+import { parseIpAddress } from '../tls/x509/hostname.js';
+import type { PreferredAddress } from '../wire/transport-params.js';
+import type { PeerCid } from './cids.js';
 import { PathState } from './path-state.js';
 
 /** Outstanding PATH_RESPONSEs kept per path (a flood of challenges costs nothing more). */
@@ -20,7 +22,7 @@ function pathFor(conn: Connection, local: SocketAddress, remote: SocketAddress):
   if (probe && sameAddress(probe.remote, remote) && sameAddress(probe.local, local)) return probe;
   // A challenge from a path we do not know yet: answer on it (RFC 9000 §8.2.2), without
   // migrating; the new path shares this connection's send control.
-  const p = new PathState(local, remote, conn.path.sendControl, false, conn.peerCids.current);
+  const p = new PathState(local, remote, conn.path.sendControl, false, unusedCid(conn));
   p.onDatagramReceived(conn.currentDatagramSize);
   conn.probePath = p;
   return p;
@@ -37,7 +39,10 @@ export function onPathChallenge(
 }
 
 export function onPathResponse(conn: Connection, data: Uint8Array, now: number): void {
-  if (conn.path.onResponse(data, now)) return;
+  if (conn.path.onResponse(data, now)) {
+    conn.fallbackPath = null;
+    return;
+  }
   const probe = conn.probePath;
   if (probe && probe.onResponse(data, now)) {
     // The probed path works: move to it (client migration, preferred address).
@@ -70,30 +75,106 @@ export function onPathPacket(
     // RFC lets the server drop such packets instead, which is gentler on NAT rebinding races.
     return;
   }
-  if (conn.opts.disableActiveMigration && remote.address !== conn.path.remote.address) {
-    // We asked the peer not to migrate (RFC 9000 §18.2); a port change is NAT rebinding.
-    throw new QuicError(
-      TransportError.PROTOCOL_VIOLATION,
-      'migration after disable_active_migration',
-    );
-  }
+  // Packets from another client address after disable_active_migration never get here: the
+  // receive pipeline drops them (RFC 9000 §9).
   const old = conn.path;
   const known = conn.probePath;
-  const next =
-    known && sameAddress(known.remote, remote) && sameAddress(known.local, local)
-      ? known
-      : new PathState(local, remote, old.sendControl, false, conn.peerCids.current);
-  if (next !== known) next.onDatagramReceived(conn.currentDatagramSize);
-  if (!next.validated && next.validation !== 'validating') {
-    next.startValidation(conn.provider.random(8), now + 3 * conn.ptoPeriod());
+  const fallback = conn.fallbackPath;
+  let next: PathState;
+  if (known && sameAddress(known.remote, remote) && sameAddress(known.local, local)) {
+    next = known;
+  } else if (
+    fallback &&
+    sameAddress(fallback.remote, remote) &&
+    sameAddress(fallback.local, local)
+  ) {
+    // Back to the last validated path (a spurious migration, §9.3.3): no new validation needed.
+    next = fallback;
+    next.dcid = unusedCid(conn);
+  } else {
+    next = new PathState(local, remote, old.sendControl, false, unusedCid(conn));
+    next.onDatagramReceived(conn.currentDatagramSize);
   }
-  conn.probePath = null;
+  if (!next.validated && next.validation !== 'validating') {
+    next.startValidation(conn.provider.random(8), now + validationTimeout(conn));
+  }
+  conn.fallbackPath = old.validated ? old : next === fallback ? null : fallback;
   // RFC 9000 §9.4: a new address is a new path with fresh congestion state, unless only the
-  // port changed (NAT rebinding).
-  if (remote.address !== old.remote.address) old.sendControl.resetForNewPath(now);
+  // peer's port changed (NAT rebinding). Our own address changes on the preferred address.
+  if (remote.address !== old.remote.address || local.address !== old.local.address) {
+    old.sendControl.resetForNewPath(now);
+  }
+  moveTo(conn, next);
+}
+
+/**
+ * RFC 9000 §8.2.4: give up validating a path after three times the larger of the current PTO
+ * and the PTO of a new path with the initial RTT (the new path may be much slower).
+ */
+function validationTimeout(conn: Connection): number {
+  return 3 * Math.max(conn.ptoPeriod(), 3 * conn.opts.initialRttUs);
+}
+
+/** The earliest path-validation timer: a PATH_CHALLENGE retry or a validation timeout. */
+export function pathValidationDeadline(conn: Connection): number {
+  const probe = conn.probePath;
+  return Math.min(validationDeadline(conn.path), probe ? validationDeadline(probe) : Infinity);
+}
+
+function validationDeadline(p: PathState): number {
+  if (p.challenge === null) return Infinity;
+  return p.challengeSent ? Math.min(p.challengeDeadline, p.challengeRetryAt) : p.challengeDeadline;
+}
+
+/**
+ * Path validation timers: an unanswered PATH_CHALLENGE is sent again; a probed path that never
+ * answered is abandoned (§8.2.4); an active path that never answered is left for the last
+ * validated one (§9.3.2).
+ */
+export function onPathValidationTimers(conn: Connection, now: number): void {
+  const probe = conn.probePath;
+  if (probe && probe.challenge !== null) {
+    if (now >= probe.challengeDeadline) conn.probePath = null;
+    else if (probe.challengeSent && now >= probe.challengeRetryAt) probe.challengeSent = false;
+  }
+  const path = conn.path;
+  if (path.challenge === null) return;
+  if (now >= path.challengeDeadline) {
+    path.failValidation();
+    const back = conn.fallbackPath;
+    conn.fallbackPath = null;
+    if (!back) return;
+    back.dcid = unusedCid(conn);
+    if (back.remote.address !== path.remote.address || back.local.address !== path.local.address) {
+      path.sendControl.resetForNewPath(now);
+    }
+    moveTo(conn, back);
+  } else if (path.challengeSent && now >= path.challengeRetryAt) {
+    path.challengeSent = false;
+  }
+}
+
+/**
+ * A CID for a new path: one not used on another path if the peer gave us a spare (RFC 9000
+ * §9.5), else the current one (allowed when the peer's address changed under the same CID).
+ */
+function unusedCid(conn: Connection): PeerCid {
+  return conn.peerCids.spare() ?? conn.peerCids.current;
+}
+
+/** Makes `next` the active path, with its CID; the CID of the old path is retired (§5.1.2). */
+function moveTo(conn: Connection, next: PathState): void {
+  if (next.dcid.sequence !== conn.peerCids.current.sequence) {
+    conn.peerCids.switchTo(next.dcid.sequence);
+  }
+  next.dcid = conn.peerCids.current;
+  for (const seq of conn.peerCids.toRetire.splice(0)) {
+    conn.controlQueue.push({ kind: 'retire_connection_id', sequenceNumber: seq });
+  }
   conn.path = next;
+  conn.probePath = null;
   conn.stats.migrations++;
-  conn.emit('pathChange', remote, local);
+  conn.emit('pathChange', next.remote, next.local);
 }
 
 /**
@@ -112,10 +193,45 @@ export function startMigration(
   const cid = conn.peerCids.spare();
   if (!cid) return false;
   const p = new PathState(local, remote ?? conn.path.remote, conn.path.sendControl, false, cid);
-  p.startValidation(conn.provider.random(8), now + 3 * conn.ptoPeriod());
+  // Our own new path toward the server: its probes are full size (RFC 9000 §8.2.1).
+  p.amplificationLimited = false;
+  p.startValidation(conn.provider.random(8), now + validationTimeout(conn));
   conn.probePath = p;
   conn.host.wake(conn);
   return true;
+}
+
+/** A server's preferred addresses and the CID (sequence 1) and reset token that go with them. */
+export interface PreferredAddressInit {
+  ipv4?: SocketAddress;
+  ipv6?: SocketAddress;
+  cid: Uint8Array;
+  resetToken: Uint8Array;
+}
+
+/**
+ * The preferred_address transport parameter (RFC 9000 §18.2): an absent family is all zeros
+ * with port 0. Throws TypeError for an address that is not a literal of its family.
+ */
+export function preferredAddressParam(a: PreferredAddressInit): PreferredAddress {
+  const ip = (addr: SocketAddress | undefined, len: 4 | 16): Uint8Array => {
+    if (addr === undefined) return new Uint8Array(len);
+    const b = parseIpAddress(addr.address);
+    if (b === null || b.length !== len || !(addr.port > 0 && addr.port < 65536)) {
+      throw new TypeError(
+        `preferredAddress: ${addr.address}:${addr.port} is not an IPv${len === 4 ? 4 : 6} address`,
+      );
+    }
+    return b;
+  };
+  return {
+    ipv4Address: ip(a.ipv4, 4),
+    ipv4Port: a.ipv4?.port ?? 0,
+    ipv6Address: ip(a.ipv6, 16),
+    ipv6Port: a.ipv6?.port ?? 0,
+    connectionId: a.cid,
+    statelessResetToken: a.resetToken,
+  };
 }
 
 /** Client: after confirmation, validate and move to the server's preferred address (§9.6). */
@@ -143,15 +259,7 @@ function switchPath(conn: Connection, next: PathState, now: number): void {
   if (next.remote.address !== old.remote.address || next.local.address !== old.local.address) {
     old.sendControl.resetForNewPath(now);
   }
-  if (next.dcid.sequence !== conn.peerCids.current.sequence)
-    conn.peerCids.switchTo(next.dcid.sequence);
-  for (const seq of conn.peerCids.toRetire.splice(0)) {
-    conn.controlQueue.push({ kind: 'retire_connection_id', sequenceNumber: seq });
-  }
-  conn.path = next;
-  conn.probePath = null;
-  conn.stats.migrations++;
-  conn.emit('pathChange', next.remote, next.local);
+  moveTo(conn, next);
 }
 
 function ipv6ToString(b: Uint8Array): string {

@@ -24,8 +24,17 @@ export class PathState {
   challengeSent = false;
   /** When validation gives up (RFC 9000 §8.2.4). */
   challengeDeadline = Infinity;
+  /** When an unanswered PATH_CHALLENGE is sent again (RFC 9000 §8.2.1: a lost one is retried). */
+  challengeRetryAt = Infinity;
+  private challengeRetries = 0;
   /** PATH_RESPONSE data we owe the peer (RFC 9000 §8.2.2), sent on the path it arrived on. */
   responses: Uint8Array[] = [];
+  /**
+   * Whether the anti-amplification limit applies before validation: to a peer address we learned
+   * from its packets, yes (RFC 9000 §8.1, §9.3.1); not to a path a client opens itself toward
+   * its server's known or preferred address (§9.2, §9.6), whose probes must be full size (§8.2.1).
+   */
+  amplificationLimited = true;
   private bytesReceived = 0;
   private bytesSent = 0;
 
@@ -46,7 +55,8 @@ export class PathState {
 
   /** Bytes the anti-amplification limit lets us send on this path now. */
   amplificationAllowance(): number {
-    return this.validated ? Infinity : Math.max(0, 3 * this.bytesReceived - this.bytesSent);
+    if (this.validated || !this.amplificationLimited) return Infinity;
+    return Math.max(0, 3 * this.bytesReceived - this.bytesSent);
   }
 
   onDatagramReceived(bytes: number): void {
@@ -62,7 +72,26 @@ export class PathState {
     this.challenge = data;
     this.challengeSent = false;
     this.challengeDeadline = deadline;
+    this.challengeRetryAt = Infinity;
+    this.challengeRetries = 0;
     this.validation = 'validating';
+  }
+
+  /**
+   * The PATH_CHALLENGE went out: if no response came within `pto`, doubled at each attempt, it
+   * is sent again — no more often than an Initial would be (RFC 9000 §8.2.1).
+   */
+  onChallengeSent(now: number, pto: number): void {
+    this.challengeSent = true;
+    this.challengeRetryAt = now + pto * 2 ** this.challengeRetries++;
+  }
+
+  /** Validation timed out (RFC 9000 §8.2.4). */
+  failValidation(): void {
+    this.challenge = null;
+    this.challengeDeadline = Infinity;
+    this.challengeRetryAt = Infinity;
+    this.validation = 'failed';
   }
 
   /** A PATH_RESPONSE arrived: returns true if it validates this path. */
@@ -70,6 +99,7 @@ export class PathState {
     if (this.challenge === null || !bytesEqual(this.challenge, data)) return false;
     this.challenge = null;
     this.challengeDeadline = Infinity;
+    this.challengeRetryAt = Infinity;
     this.validation = 'validated';
     this.sendControl.onAddressValidated(now);
     return true;

@@ -68,7 +68,7 @@ export function processDatagram(
     const result = processPacket(conn, data, span.start, span.end, local, remote, now);
     if (result === 'processed') anyProcessed = true;
     else if (i === 0 && result === 'failed') firstFailed = true;
-    if (conn.state === 'draining' || conn.state === 'closed') return;
+    if (conn.state !== 'handshake' && conn.state !== 'established') return;
   }
   if (anyProcessed) {
     conn.resetIdle(now);
@@ -76,6 +76,26 @@ export function processDatagram(
     // RFC 9000 §10.3.1: a short-header datagram we cannot decrypt may be a stateless reset.
     if (isStatelessReset(data, conn.peerCids.resetTokens())) conn.onStatelessReset(now);
   }
+}
+
+/**
+ * A datagram for a connection in the closing state (RFC 9000 §10.2.1): its frames are not
+ * processed; it triggers a CONNECTION_CLOSE resend after 1, 2, 4, 8... datagrams (a rate limit),
+ * and counts toward the amplification budget. Datagrams from another address are discarded.
+ */
+export function onDatagramWhileClosing(
+  conn: Connection,
+  data: Uint8Array,
+  local: SocketAddress,
+  remote: SocketAddress,
+  now: number,
+): void {
+  const path = conn.path;
+  if (!sameAddress(remote, path.remote) || !sameAddress(local, path.local)) return;
+  path.onDatagramReceived(data.length);
+  path.sendControl.onDatagramReceived(data.length, now);
+  const n = ++conn.closeTrigger;
+  if ((n & (n - 1)) === 0) conn.closePending = true;
 }
 
 type PacketResult = 'processed' | 'dropped' | 'failed' | 'buffered';
@@ -134,6 +154,16 @@ function processPacket(
   } else {
     const h = parseShortHeader(data, start, conn.host.localCidLength);
     if ('drop' in h) return 'dropped';
+    // RFC 9000 §9: after disable_active_migration, packets from another client address are
+    // dropped (closing or resetting would let anyone who can spoof addresses kill connections);
+    // a new port alone is NAT rebinding and is followed.
+    if (
+      !conn.isClient &&
+      conn.opts.disableActiveMigration &&
+      remote.address !== conn.path.remote.address
+    ) {
+      return 'dropped';
+    }
     conn.currentPacketDcid = h.dcid;
     packetType = PacketType.OneRtt;
     pnOffset = h.pnOffset;
@@ -254,7 +284,7 @@ function processFrames(
     if (isAckEliciting(frame.kind)) eliciting = true;
     if (!isProbingFrame(frame.kind)) nonProbing = true;
     handleFrame(conn, frame, space, packetType, local, remote, now);
-    if (conn.state === 'draining' || conn.state === 'closed') break;
+    if (conn.state !== 'handshake' && conn.state !== 'established') break;
   }
   return { eliciting, nonProbing };
 }

@@ -11,6 +11,7 @@ import type { CryptoProvider } from '../crypto/provider.js';
 import { defaultProvider } from '../crypto/default-provider.js';
 import { Connection, type ConnectionHost } from '../conn/connection.js';
 import type { ConnectionOptions } from '../conn/options.js';
+import { preferredAddressParam } from '../conn/migration.js';
 import { MinHeap } from '../util/heap.js';
 import type { SocketAddress } from '../util/address.js';
 import { toHex } from '../util/bytes.js';
@@ -24,7 +25,7 @@ import {
   type ClientTlsOptions,
   type ServerTlsOptions,
 } from './tls-setup.js';
-import { buildRetry, buildRefusal } from './stateless-packets.js';
+import { buildRetry, buildRefusal, initialOpens } from './stateless-packets.js';
 import type { QlogSink } from '../conn/qlog.js';
 
 /** A datagram to send. */
@@ -72,6 +73,12 @@ export interface ServerConfig extends ServerTlsOptions {
   newTokens?: boolean;
   /** Key sealing address-validation tokens (16 bytes); random by default. */
   tokenKey?: Uint8Array;
+  /**
+   * Addresses this server prefers clients to move to after the handshake (RFC 9000 §9.6),
+   * offered in preferred_address with a CID of their own. The engine must also receive
+   * datagrams sent there. Default: none.
+   */
+  preferredAddress?: { ipv4?: SocketAddress; ipv6?: SocketAddress };
 }
 
 export interface ConnectOptions extends Partial<ConnectionOptions>, ClientTlsOptions {
@@ -126,6 +133,10 @@ export class Engine {
     }
     this.resetter = new StatelessResetter(this.provider, config.statelessResetKey);
     this.tokens = new TokenSealer(this.provider, config.server?.tokenKey);
+    const pa = config.server?.preferredAddress;
+    // Misconfiguration fails here, not when a client arrives.
+    if (pa)
+      preferredAddressParam({ ...pa, cid: new Uint8Array(8), resetToken: new Uint8Array(16) });
   }
 
   /** Connections currently alive. */
@@ -173,6 +184,9 @@ export class Engine {
   /** A datagram arrived. Takes ownership of `data`. Never throws for network input. */
   handleDatagram(data: Uint8Array, local: SocketAddress, remote: SocketAddress, now: number): void {
     this.lastNow = now;
+    // A Node Buffer's slice() is a view, not a copy: work on a plain Uint8Array view so every
+    // copy the stack makes with slice() really is one (packets are decrypted in place).
+    if (data.constructor !== Uint8Array) data = new Uint8Array(data.buffer, data.byteOffset, data.length);
     if (data.length === 0) return;
     const first = data[0]!;
     const long = (first & 0x80) !== 0;
@@ -414,6 +428,7 @@ export class Engine {
     if (data.length < 1200) return;
     // RFC 9000 §7.2: the client's first DCID is at least 8 bytes.
     if (h.dcid.length < 8) return;
+    if (!initialOpens(this.provider, data, h)) return;
 
     let validated = false;
     let originalDcid: Uint8Array = h.dcid.slice();
@@ -463,6 +478,9 @@ export class Engine {
     }
 
     const { cid, resetToken } = this.newCidFor();
+    const preferred = server.preferredAddress
+      ? { ...server.preferredAddress, ...this.newCidFor() }
+      : null;
     const opts = { ...this.config.connection, alpn: server.alpn } as ConnectionOptions;
     const conn = new Connection(this.hostFor(), {
       role: 'server',
@@ -476,13 +494,14 @@ export class Engine {
       originalDcid,
       ...(retrySourceCid ? { retrySourceCid } : {}),
       addressValidated: validated,
+      ...(preferred ? { preferredAddress: preferred } : {}),
       local,
       remote,
       ...this.qlogFor(toHex(originalDcid), 'server'),
       now,
     });
     // Route the client's chosen DCID too: its retransmitted Initials still carry it.
-    this.register(conn, cid, h.dcid);
+    this.register(conn, cid, h.dcid, ...(preferred ? [preferred.cid] : []));
     this.acceptQueue.push(conn);
     if (this.acceptQueue.length > 1024) this.acceptQueue.shift();
     this.callbacks?.onConnection?.(conn);

@@ -1,7 +1,7 @@
 /**
  * Packets the engine sends without keeping state: Retry (RFC 9000 §17.2.5) and an Initial
  * carrying CONNECTION_CLOSE to refuse a client (CONNECTION_REFUSED, INVALID_TOKEN: §5.2.2,
- * §8.1.2).
+ * §8.1.2); and the check that a new client's Initial authenticates before any of them.
  */
 import type { CryptoProvider } from '../crypto/provider.js';
 import { createInitialProtectors } from '../crypto/initial.js';
@@ -15,7 +15,27 @@ import {
   writeLongHeader,
   type LongHeader,
 } from '../wire/header.js';
+import { decodePacketNumber } from '../wire/packet-number.js';
 import { PacketType } from '../wire/version.js';
+
+/**
+ * Whether the client Initial `h` at the start of `datagram` opens with the Initial keys of its
+ * DCID (RFC 9001 §5.2). Only an Initial "fully conforming with the specification" commits a
+ * server to a connection (RFC 9000 §5.2.2): junk shaped like an Initial gets no state, no Retry
+ * and no refusal. Works on a copy; the connection decrypts the original again.
+ */
+export function initialOpens(
+  provider: CryptoProvider,
+  datagram: Uint8Array,
+  h: LongHeader,
+): boolean {
+  const keys = createInitialProtectors(provider, h.version, h.dcid).client;
+  const packet = new Uint8Array(datagram.subarray(0, h.end));
+  const pnLength = keys.removeHeaderProtection(packet, 0, h.pnOffset, h.end);
+  if (pnLength < 0) return false;
+  const pn = decodePacketNumber(-1, keys.truncatedPn, pnLength * 8);
+  return keys.openPayload(packet, 0, h.pnOffset, pnLength, pn, h.end) >= 0;
+}
 
 /** A Retry answering the client Initial `h`, with our new SCID and the sealed token. */
 export function buildRetry(

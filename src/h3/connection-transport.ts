@@ -29,13 +29,16 @@ export interface H3SessionHandlers {
   handleClose(code: number, reason: string): void;
 }
 
-/** A Connection event waiting for delivery to the session. */
-type Pending =
-  | { kind: 'stream'; stream: ConnectionStream }
-  | { kind: 'readable' | 'writable'; id: number }
-  | { kind: 'reset' | 'stopSending'; id: number; code: number }
-  | { kind: 'credit' }
-  | { kind: 'close'; code: number; reason: string };
+type EventKind = 'stream' | 'readable' | 'writable' | 'reset' | 'stopSending' | 'credit' | 'close';
+
+/** A Connection event waiting for delivery to the session (queued only when it cannot go now). */
+interface Pending {
+  kind: EventKind;
+  id: number;
+  code: number;
+  stream: ConnectionStream | null;
+  reason: string;
+}
 
 /** One QUIC stream seen through H3Stream. */
 export class ConnectionStream implements H3Stream {
@@ -123,9 +126,10 @@ export class ConnectionTransport implements H3Transport {
     for (const core of connection.streams) {
       if (core.locallyInitiated) continue;
       const stream = this.track(core);
-      this.pending.push({ kind: 'stream', stream });
+      this.pending.push({ kind: 'stream', id: core.id, code: 0, stream, reason: '' });
       const code = core.peerResetCode;
-      if (code !== null) this.pending.push({ kind: 'reset', id: core.id, code });
+      if (code !== null)
+        this.pending.push({ kind: 'reset', id: core.id, code, stream, reason: '' });
     }
     if (isGone(connection)) this.closeRequest = { code: 0, reason: '' };
   }
@@ -140,7 +144,8 @@ export class ConnectionTransport implements H3Transport {
     const c = this.connection;
     if (isGone(c)) {
       const info = c.closeInfo;
-      this.pending.push({ kind: 'close', code: info?.errorCode ?? 0, reason: info?.reason ?? '' });
+      const code = info?.errorCode ?? 0;
+      this.pending.push({ kind: 'close', id: -1, code, stream: null, reason: info?.reason ?? '' });
       this.closeSent = true;
     }
     this.drain();
@@ -197,17 +202,19 @@ export class ConnectionTransport implements H3Transport {
       this.detachers.push(() => c.off(event, fn));
     };
     on('stream', (core) => {
+      // Already handed over by the constructor (attached from inside this very event).
+      if (this.streams.has(core.id)) return;
       if (this.closeRequest !== null) {
         this.reject(core);
         return;
       }
-      this.push({ kind: 'stream', stream: this.track(core) });
+      this.event('stream', core.id, 0, this.track(core));
     });
-    on('readable', (core) => this.push({ kind: 'readable', id: core.id }));
-    on('writable', (core) => this.push({ kind: 'writable', id: core.id }));
-    on('streamReset', (core, code) => this.push({ kind: 'reset', id: core.id, code }));
-    on('stopSending', (core, code) => this.push({ kind: 'stopSending', id: core.id, code }));
-    on('streamsAvailable', () => this.push({ kind: 'credit' }));
+    on('readable', (core) => this.event('readable', core.id));
+    on('writable', (core) => this.event('writable', core.id));
+    on('streamReset', (core, code) => this.event('reset', core.id, code));
+    on('stopSending', (core, code) => this.event('stopSending', core.id, code));
+    on('streamsAvailable', () => this.event('credit', -1));
     on('streamClosed', (core) => {
       this.streams.delete(core.id);
       this.maybeClose();
@@ -217,7 +224,7 @@ export class ConnectionTransport implements H3Transport {
       for (const off of this.detachers.splice(0)) off();
       this.streams.clear();
       this.closeSent = true;
-      this.push({ kind: 'close', code: info.errorCode, reason: info.reason });
+      this.event('close', -1, info.errorCode, null, info.reason);
     });
   }
 
@@ -234,9 +241,31 @@ export class ConnectionTransport implements H3Transport {
     core.stopSending(H3ErrorCode.H3_REQUEST_REJECTED);
   }
 
-  private push(event: Pending): void {
-    this.pending.push(event);
-    if (this.session === null) return;
+  /**
+   * Delivers an event now when nothing is in progress (the common case, without allocation),
+   * else queues it.
+   */
+  private event(
+    kind: EventKind,
+    id: number,
+    code = 0,
+    stream: ConnectionStream | null = null,
+    reason = '',
+  ): void {
+    const session = this.session;
+    if (session !== null && !this.draining && this.depth === 0 && this.pending.length === 0) {
+      this.draining = true;
+      try {
+        this.dispatch(session, kind, id, code, stream, reason);
+        if (this.closeRequest !== null) this.maybeClose();
+      } finally {
+        this.draining = false;
+      }
+      this.drain(); // what the delivery queued
+      return;
+    }
+    this.pending.push({ kind, id, code, stream, reason });
+    if (session === null) return;
     if (this.draining) return; // the running drain delivers it
     if (this.depth > 0) {
       // Raised inside a call the application made into the session: deliver after it.
@@ -259,8 +288,8 @@ export class ConnectionTransport implements H3Transport {
     if (session === null || this.draining) return;
     this.draining = true;
     try {
-      for (let event = this.pending.shift(); event !== undefined; event = this.pending.shift()) {
-        this.dispatch(session, event);
+      for (let e = this.pending.shift(); e !== undefined; e = this.pending.shift()) {
+        this.dispatch(session, e.kind, e.id, e.code, e.stream, e.reason);
         if (this.closeRequest !== null) this.maybeClose();
       }
     } finally {
@@ -268,29 +297,36 @@ export class ConnectionTransport implements H3Transport {
     }
   }
 
-  private dispatch(session: H3SessionHandlers, event: Pending): void {
-    switch (event.kind) {
+  private dispatch(
+    session: H3SessionHandlers,
+    kind: EventKind,
+    id: number,
+    code: number,
+    stream: ConnectionStream | null,
+    reason: string,
+  ): void {
+    switch (kind) {
       case 'stream':
-        session.handleStream(event.stream);
+        session.handleStream(stream!);
         return;
       case 'readable':
-        session.handleReadable(event.id);
+        session.handleReadable(id);
         return;
       case 'writable':
-        session.handleWritable(event.id);
+        session.handleWritable(id);
         return;
       case 'reset':
-        session.handleReset(event.id, event.code);
+        session.handleReset(id, code);
         return;
       case 'stopSending':
-        session.handleStopSending(event.id, event.code);
+        session.handleStopSending(id, code);
         return;
       case 'credit':
         session.handleStreamCredit();
         this.onStreamCredit?.();
         return;
       case 'close':
-        session.handleClose(event.code, event.reason);
+        session.handleClose(code, reason);
         return;
     }
   }

@@ -74,11 +74,12 @@ export class H3Error extends Error {
   constructor(
     /** HTTP/3 application error code (H3ErrorCode or any code the peer sent). */
     readonly code: number,
-    message: string,
+    /** What happened, without the code name (the reason phrase of a CONNECTION_CLOSE). */
+    readonly reason: string,
     readonly scope: H3ErrorScope = 'connection',
     /** True when the peer signalled this code (reset or close); false when detected here. */
     readonly remote = false,
   ) {
-    super(`${h3ErrorName(code)}: ${message}`);
+    super(`${h3ErrorName(code)}: ${reason}`);
   }
 }

@@ -198,9 +198,10 @@ function clientOptions(o: ConnectOptions, host: string): EngineConnectOptions {
   };
   if (o.insecure === true) out.insecure = true;
   else out.ca = o.ca !== undefined ? trustAnchorsFrom(o.ca) : defaultTrustAnchors();
-  if (o.session !== undefined) out.session = o.session;
+  // Copies as plain Uint8Arrays (a Buffer's slice() is a view, the core expects copies).
+  if (o.session !== undefined) out.session = new Uint8Array(o.session);
   if (o.earlyData === true) out.earlyData = true;
-  if (o.token !== undefined) out.token = o.token;
+  if (o.token !== undefined) out.token = new Uint8Array(o.token);
   if (o.version !== undefined) out.version = o.version;
   if (o.keyLog !== undefined) out.keyLog = o.keyLog;
   if (o.currentTime !== undefined) out.currentTime = o.currentTime;

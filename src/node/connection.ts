@@ -224,7 +224,10 @@ export class QuicConnection extends EventEmitter implements StreamHost, FlushWat
   /** Sends an unreliable DATAGRAM (RFC 9221); false when the peer does not accept it. */
   sendDatagram(data: Uint8Array): boolean {
     this.checkUsable();
-    const ok = this.core.sendDatagram(data);
+    // A plain Uint8Array view: the core copies with slice(), which on a Buffer would not copy.
+    const ok = this.core.sendDatagram(
+      new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+    );
     this.endpoint?.flush();
     return ok;
   }

@@ -69,7 +69,10 @@ export class UdpSocket {
       ...(family === 6 && opts.ipv6Only === true ? { ipv6Only: true } : {}),
     });
     this.socket.on('message', (msg, rinfo) => {
-      handlers.message(msg, { address: rinfo.address, port: rinfo.port }, this);
+      // A plain Uint8Array view of the Buffer: the core copies with slice(), which on a Buffer
+      // returns a view of the same bytes (and packets are decrypted in place).
+      const data = new Uint8Array(msg.buffer, msg.byteOffset, msg.length);
+      handlers.message(data, { address: rinfo.address, port: rinfo.port }, this);
     });
     this.socket.on('error', (err) => handlers.error(err, this));
   }

@@ -37,12 +37,14 @@ describe('h3 over QUIC: errors', () => {
 
   it('turns a handler exception into a 500, or a stream reset once headers are out', async () => {
     const seen: string[] = [];
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
     const h = h3Pair(
       async (req, res) => {
         if (req.path === '/sync') throw new Error('boom');
         res.writeHead(200);
         res.write('partial');
-        await Promise.resolve();
+        await gate; // the response head reaches the client first
         throw new Error('late boom');
       },
       { server: { onHandlerError: (e, req) => seen.push(`${req.path}: ${(e as Error).message}`) } },
@@ -54,6 +56,7 @@ describe('h3 over QUIC: errors', () => {
 
     const late = await until(h, h.client.request({ path: '/async' }));
     assert.equal(late.status, 200);
+    release();
     const e = await rejection(h, collect(late.body));
     assertH3(e, Http3StreamError, 'H3_INTERNAL_ERROR', true);
     assertH3(await rejection(h, late.trailers), Http3StreamError, 'H3_INTERNAL_ERROR');
@@ -127,6 +130,65 @@ describe('h3 over QUIC: errors', () => {
     const res = await until(h, h.client.request({ method: 'POST', path: '/', body: endless() }));
     assert.equal(await until(h, res.body.text()), 'early answer');
     assert.ok(yielded > 0);
+    // The client stopped producing: the exchange is over on both sides.
+    assert.ok(
+      await drive(h, () => h.client.pendingRequests === 0 && h.server!.activeRequests === 0),
+    );
+    const before = yielded;
+    await drive(h, () => false, 1_000_000);
+    assert.equal(yielded, before);
+  });
+
+  it('cancels the request when the reader gives up on the response body', async () => {
+    let serverError: Http3Error | null = null;
+    const h = h3Pair(async (_req, res) => {
+      res.on('error', (e) => (serverError = e));
+      res.writeHead(200);
+      // More than the client buffers: the rest waits for flow control.
+      for (let i = 0; i < 64 && res.aborted === null; i++) {
+        // Blocks until the client cancels (no drain comes while it does not read).
+        if (!res.write(new Uint8Array(65536))) await new Promise<void>((r) => res.once('close', r));
+      }
+    });
+    const res = await until(h, h.client.request({ path: '/' }));
+    const first = await until(
+      h,
+      (async () => {
+        for await (const chunk of res.body) return chunk.length; // break after one chunk
+        return 0;
+      })(),
+    );
+    assert.ok(first > 0);
+    assertH3(await rejection(h, res.trailers), Http3StreamError, 'H3_REQUEST_CANCELLED', false);
+    await drive(h, () => serverError !== null);
+    assertH3(serverError, Http3StreamError, 'H3_REQUEST_CANCELLED', true);
+    assert.ok(
+      await drive(h, () => h.client.pendingRequests === 0 && h.server!.activeRequests === 0),
+    );
+  });
+
+  it('rejects the request when its body source fails, and resets the stream', async () => {
+    let serverError: unknown = null;
+    let started: () => void = () => {};
+    const handlerStarted = new Promise<void>((resolve) => (started = resolve));
+    const h = h3Pair(async (req, res) => {
+      started();
+      try {
+        await collect(req);
+      } catch (e) {
+        serverError = e;
+      }
+      res.end();
+    });
+    async function* failing(): AsyncGenerator<Uint8Array> {
+      yield new Uint8Array(10);
+      await handlerStarted; // the request head has reached the server
+      throw new Error('disk on fire');
+    }
+    const e = await rejection(h, h.client.request({ method: 'POST', path: '/', body: failing() }));
+    assert.ok(e instanceof Error && e.message === 'disk on fire', String(e));
+    await drive(h, () => serverError !== null);
+    assertH3(serverError, Http3StreamError, 'H3_REQUEST_CANCELLED', true);
   });
 
   it('closes the connection with an HTTP/3 code: requests and closed reject with it', async () => {

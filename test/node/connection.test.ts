@@ -4,7 +4,10 @@ import { connect, createServer, QuicNodeError, type QuicServer } from '../../src
 import { ipv6Available, payload, testCert } from './helpers.js';
 
 /** An echo server: every stream's bytes come back on it. */
-async function echoServer(host: string, alpn = ['echo']): Promise<{ server: QuicServer; port: number }> {
+async function echoServer(
+  host: string,
+  alpn = ['echo'],
+): Promise<{ server: QuicServer; port: number }> {
   const { certPem, keyPem } = testCert();
   const server = createServer({ cert: certPem, key: keyPem, alpn }, (conn) => {
     conn.on('stream', (s) => s.pipe(s));
@@ -16,7 +19,10 @@ async function echoServer(host: string, alpn = ['echo']): Promise<{ server: Quic
 async function echoOnce(host: string): Promise<void> {
   const { server, port } = await echoServer(host);
   try {
-    const conn = connect({ host, port }, { alpn: ['echo'], ca: testCert().certPem, servername: 'localhost' });
+    const conn = connect(
+      { host, port },
+      { alpn: ['echo'], ca: testCert().certPem, servername: 'localhost' },
+    );
     let handshakeEvents = 0;
     conn.on('handshake', () => handshakeEvents++);
     await conn.ready;
@@ -93,7 +99,10 @@ describe('node adapter: connections over UDP loopback', () => {
         { ca: testCert().certPem, servername: 'wrong.example', expect: /wrong\.example|name/i },
       ];
       for (const c of cases) {
-        const conn = connect({ host: '127.0.0.1', port }, { alpn: ['echo'], ca: c.ca, servername: c.servername });
+        const conn = connect(
+          { host: '127.0.0.1', port },
+          { alpn: ['echo'], ca: c.ca, servername: c.servername },
+        );
         await assert.rejects(conn.ready, (e: QuicNodeError) => {
           assert.equal(e.code, 'ERR_QUIC_CERTIFICATE');
           assert.match(e.message, c.expect);
@@ -111,7 +120,10 @@ describe('node adapter: connections over UDP loopback', () => {
     const old = createServer({ cert: expired.certPem, key: expired.keyPem, alpn: ['echo'] });
     const addr = await old.listen(0, '127.0.0.1');
     try {
-      const conn = connect({ host: '127.0.0.1', port: addr.port }, { alpn: ['echo'], ca: expired.certPem, servername: 'localhost' });
+      const conn = connect(
+        { host: '127.0.0.1', port: addr.port },
+        { alpn: ['echo'], ca: expired.certPem, servername: 'localhost' },
+      );
       await assert.rejects(conn.ready, (e: QuicNodeError) => {
         assert.equal(e.code, 'ERR_QUIC_CERTIFICATE');
         assert.match(e.message, /expired/i);
@@ -125,7 +137,10 @@ describe('node adapter: connections over UDP loopback', () => {
   it('fails with ERR_QUIC_TLS when no ALPN is shared', async () => {
     const { server, port } = await echoServer('127.0.0.1', ['echo']);
     try {
-      const conn = connect({ host: '127.0.0.1', port }, { alpn: ['other'], ca: testCert().certPem, servername: 'localhost' });
+      const conn = connect(
+        { host: '127.0.0.1', port },
+        { alpn: ['other'], ca: testCert().certPem, servername: 'localhost' },
+      );
       await assert.rejects(conn.ready, { code: 'ERR_QUIC_TLS' });
     } finally {
       await server.close();
@@ -137,7 +152,12 @@ describe('node adapter: connections over UDP loopback', () => {
     assert.throws(() => connect('not a url at all', { alpn: ['x'] }), TypeError);
     assert.throws(() => createServer({ alpn: ['x'] }), TypeError);
     assert.throws(
-      () => createServer({ alpn: ['x'], cert: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n', key: 'x' }),
+      () =>
+        createServer({
+          alpn: ['x'],
+          cert: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n',
+          key: 'x',
+        }),
       TypeError,
     );
   });

@@ -102,7 +102,10 @@ export interface ExitResult {
 }
 
 /** Collects a child's output until it exits; kills it after `limitMs` (a safety bound). */
-export function waitExit(child: ChildProcess, limitMs = 20_000): Promise<ExitResult & { killed: boolean }> {
+export function waitExit(
+  child: ChildProcess,
+  limitMs = 20_000,
+): Promise<ExitResult & { killed: boolean }> {
   let stdout = '';
   let stderr = '';
   child.stdout?.setEncoding('latin1').on('data', (d: string) => (stdout += d));

@@ -79,10 +79,12 @@ describe('node adapter: streams as Duplex', () => {
         pump();
       });
       const peer = await s.nextServerStream();
+      peer.end(); // the server only reads
       await blockedOnce;
       // Nobody reads on the server yet: the reader's window caps what was sent, and the writer
       // was stopped long before the whole payload was accepted.
       assert.ok(peer.core.bytesReceived <= peer.core.recvLimit, 'flow control respected');
+      assert.ok(peer.core.bytesReceived < data.length, 'the unread side held the sender back');
       assert.ok(out.core.bytesWritten < data.length, 'the writer was held back');
       // Now read, slowly enough to exercise the readable side's buffer too.
       const chunks: Buffer[] = [];

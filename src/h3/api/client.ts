@@ -171,8 +171,7 @@ class Exchange {
         cancel: () => {
           // Like fetch: giving up on the body cancels the request.
           request.abort(H3ErrorCode.H3_REQUEST_CANCELLED);
-          this.settled = true;
-          this.rejectTrailers(
+          this.fail(
             new Http3StreamError(H3ErrorCode.H3_REQUEST_CANCELLED, 'body cancelled', false),
           );
         },

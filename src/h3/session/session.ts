@@ -351,7 +351,7 @@ export abstract class H3Session<R extends H3RequestStream = H3RequestStream> imp
   connectionError(error: H3Error): void {
     // A stream-scoped code raised on a stream the connection depends on ends the connection.
     this.terminate(
-      error.scope === 'connection' ? error : new H3Error(error.code, error.message),
+      error.scope === 'connection' ? error : new H3Error(error.code, error.reason),
       true,
     );
   }
@@ -414,7 +414,7 @@ export abstract class H3Session<R extends H3RequestStream = H3RequestStream> imp
   private terminate(error: H3Error, notifyTransport: boolean): void {
     if (this.closed) return;
     this.closeError = error;
-    if (notifyTransport) this.transport.close(error.code, error.message);
+    if (notifyTransport) this.transport.close(error.code, error.reason);
     const requests = [...this.requests.values()];
     this.requests.clear();
     for (const request of requests) request.handleConnectionClosed(error);

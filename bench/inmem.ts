@@ -1,0 +1,134 @@
+/**
+ * The inmem group. First, bulk transfer on one core: a server and a client engine in this
+ * process, joined by the in-memory network without loss or rate limit, move a download as fast
+ * as the CPU allows. Its goodput per CPU-second is compared with the crypto-only ceiling measured
+ * in the same run: sealing and opening as many packets, of the transfer's mean packet size, as
+ * the transfer sent, with the default provider. The ratio says how much of the stack's time is
+ * anything but the AEAD and header protection it cannot avoid. Then the congestion-controller
+ * grid, fairness and window trace of bench/cc-grid.ts.
+ */
+import { CIPHER_SUITES, PacketProtector, defaultProvider } from '../src/crypto/index.js';
+import { runControllerGrid, runFairness, runWindowTrace } from './cc-grid.js';
+import type { BenchGroup, GroupContext } from './lib/group.js';
+import { createSimPair, runDownload, type TransferRun } from './lib/sim.js';
+import { cpuSeconds, collectGarbage } from './lib/timing.js';
+
+const MiB = 1024 * 1024;
+const RATIO_TARGET = 0.5;
+/** A short one-way delay: the window opens quickly and the transfer is CPU-bound. */
+const FAST_LINK = { delay: 1_000 };
+
+/**
+ * CPU seconds to protect and unprotect `packets` short-header packets of `size` bytes (header
+ * protection included, plus the copy into a work buffer a receive path makes).
+ */
+export function cryptoCeilingSeconds(packets: number, size: number): number {
+  const suite = CIPHER_SUITES.find((s) => s.name === 'TLS_AES_128_GCM_SHA256')!;
+  const secret = new Uint8Array(suite.hashLength).fill(7);
+  const tx = new PacketProtector(defaultProvider, suite, secret, 1);
+  const rx = new PacketProtector(defaultProvider, suite, secret, 1);
+  const header = new Uint8Array(11);
+  header[0] = 0x41;
+  const pnOffset = 9;
+  const buf = new Uint8Array(size).fill(3);
+  const work = new Uint8Array(size);
+  const t0 = cpuSeconds();
+  for (let pn = 0; pn < packets; pn++) {
+    buf.set(header);
+    tx.protect(buf, 0, pnOffset, size - 16, pn);
+    work.set(buf);
+    const pnLength = rx.removeHeaderProtection(work, 0, pnOffset, size);
+    if (rx.openPayload(work, 0, pnOffset, pnLength, pn, size) < 0) {
+      throw new Error('crypto ceiling: a packet failed to open');
+    }
+  }
+  return cpuSeconds() - t0;
+}
+
+export interface InmemSample {
+  run: TransferRun;
+  cpu: number;
+  wall: number;
+  ceilingCpu: number;
+  meanPacketSize: number;
+}
+
+/** One measured transfer of `bytes` and its crypto-only ceiling. */
+export function measureTransfer(bytes: number, seed = 1): InmemSample {
+  collectGarbage();
+  const pair = createSimPair({ seed, conditions: FAST_LINK });
+  const w0 = performance.now();
+  const c0 = cpuSeconds();
+  const run = runDownload(pair, bytes);
+  const cpu = cpuSeconds() - c0;
+  const wall = (performance.now() - w0) / 1000;
+  if (!run.done) throw new Error(`in-memory transfer stopped at ${run.bytes} of ${bytes} bytes`);
+  const meanPacketSize = Math.max(64, Math.round(run.bytesSent / run.packetsSent));
+  const ceilingCpu = cryptoCeilingSeconds(run.packetsSent, meanPacketSize);
+  return { run, cpu, wall, ceilingCpu, meanPacketSize };
+}
+
+function transfer(ctx: GroupContext): void {
+  const size = (ctx.quick ? 16 : 64) * MiB;
+  const runs = ctx.quick ? 3 : 5;
+  ctx.log(`in-memory transfer: warm-up`);
+  measureTransfer(size / 4, 99);
+  const samples: InmemSample[] = [];
+  for (let i = 0; i < runs; i++) {
+    ctx.log(`in-memory transfer of ${size / MiB} MiB, run ${i + 1}/${runs}`);
+    samples.push(measureTransfer(size, i + 1));
+  }
+  const mib = size / MiB;
+  ctx.rec.figure({
+    id: 'inmem.goodput',
+    name: `in-memory download of ${mib} MiB, both engines on one core (per CPU-second)`,
+    unit: 'MiB/s',
+    runs: samples.map((s) => mib / s.cpu),
+  });
+  ctx.rec.figure({
+    id: 'inmem.goodput-wall',
+    name: `in-memory download of ${mib} MiB, wall clock`,
+    unit: 'MiB/s',
+    runs: samples.map((s) => mib / s.wall),
+  });
+  ctx.rec.figure({
+    id: 'inmem.ceiling',
+    name: 'crypto-only ceiling: seal + open of the same packets, default provider',
+    unit: 'MiB/s',
+    runs: samples.map((s) => mib / s.ceilingCpu),
+    note: 'same packet count and mean packet size as the transfer, AES-128-GCM',
+  });
+  ctx.rec.figure({
+    id: 'inmem.ratio',
+    name: 'in-memory goodput / crypto-only ceiling',
+    unit: 'ratio',
+    runs: samples.map((s) => s.ceilingCpu / s.cpu),
+    target: { op: '>=', value: RATIO_TARGET },
+    profile: 'inmem-transfer',
+  });
+  ctx.rec.figure({
+    id: 'inmem.packets-per-second',
+    name: 'packets sent by both sides per CPU-second',
+    unit: 'packets/s',
+    runs: samples.map((s) => s.run.packetsSent / s.cpu),
+  });
+  ctx.rec.figure({
+    id: 'inmem.mean-packet-size',
+    name: 'mean packet size (data and ACK packets)',
+    unit: 'bytes',
+    runs: samples.map((s) => s.meanPacketSize),
+  });
+}
+
+export const inmemGroup: BenchGroup = {
+  name: 'inmem',
+  summary:
+    'in-memory transfer vs the crypto ceiling; congestion-controller grid, fairness, cwnd trace',
+  run(ctx) {
+    transfer(ctx);
+    runControllerGrid(ctx);
+    runFairness(ctx);
+    runWindowTrace(ctx);
+    return Promise.resolve();
+  },
+};

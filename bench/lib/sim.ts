@@ -1,0 +1,288 @@
+/**
+ * Two engines over the in-memory network (src/testing/network.ts) for the benchmark suite: a
+ * server and a client engine joined by one link, one or more client connections, and bulk
+ * downloads on them. Everything is seeded, so a run with the same seed is the same run in
+ * virtual time; only the CPU time it takes varies.
+ */
+import { Engine, type EngineConfig } from '../../src/engine/engine.js';
+import type { Connection } from '../../src/conn/connection.js';
+import type { Stream } from '../../src/stream/stream.js';
+import { defaultProvider } from '../../src/crypto/default-provider.js';
+import { createSelfSignedCertificate } from '../../src/tls/x509/index.js';
+import type { CertifiedKey } from '../../src/tls/types.js';
+import { Network, type LinkConditions } from '../../src/testing/network.js';
+
+export const SERVER_ADDR = { address: '10.0.0.1', port: 4433 };
+export const CLIENT_ADDR = { address: '10.0.0.2', port: 50000 };
+const ALPN = ['bench'];
+
+let cert: { key: CertifiedKey; ca: Uint8Array } | null = null;
+
+/** One self-signed ECDSA P-256 certificate for the simulated server, made once. */
+export function benchCertificate(): { key: CertifiedKey; ca: Uint8Array } {
+  if (cert === null) {
+    const c = createSelfSignedCertificate(defaultProvider, {
+      names: ['bench.example'],
+      notBefore: Date.UTC(2020, 0, 1),
+      notAfter: Date.UTC(2099, 0, 1),
+    });
+    cert = { key: { chain: [c.certificate], key: c.key }, ca: c.certificate };
+  }
+  return cert;
+}
+
+export interface SimOptions {
+  seed?: number;
+  /** Conditions of both directions of the link. */
+  conditions?: LinkConditions;
+  /** Congestion controller of both sides. Default the library default (cubic). */
+  congestionControl?: string;
+  /** Client connections, all between the same two engines (they share the link). Default 1. */
+  connections?: number;
+  /** qlog factory for both engines. */
+  qlog?: EngineConfig['qlog'];
+}
+
+export interface SimPair {
+  net: Network;
+  server: Engine;
+  client: Engine;
+  /** The client connections, in the order they were opened. */
+  conns: Connection[];
+  /** Server connections accepted so far, in accept order. */
+  accepted: Connection[];
+  /** Takes newly accepted server connections into `accepted`. */
+  acceptAll(): void;
+}
+
+export function createSimPair(opts: SimOptions = {}): SimPair {
+  const net = new Network({
+    seed: opts.seed ?? 1,
+    ...(opts.conditions !== undefined ? { conditions: opts.conditions } : {}),
+  });
+  const { key, ca } = benchCertificate();
+  const connection = opts.congestionControl ? { congestionControl: opts.congestionControl } : {};
+  const qlog = opts.qlog ? { qlog: opts.qlog } : {};
+  const server = new Engine({
+    server: { alpn: ALPN, certificate: key },
+    connection,
+    ...qlog,
+  });
+  const client = new Engine({ connection, ...qlog });
+  net.addEndpoint('server', server, SERVER_ADDR);
+  net.addEndpoint('client', client, CLIENT_ADDR);
+  const conns: Connection[] = [];
+  for (let i = 0; i < (opts.connections ?? 1); i++) {
+    conns.push(
+      client.connect(
+        SERVER_ADDR,
+        { alpn: ALPN, serverName: 'bench.example', ca: [ca], local: CLIENT_ADDR },
+        net.now,
+      ),
+    );
+  }
+  const accepted: Connection[] = [];
+  return {
+    net,
+    server,
+    client,
+    conns,
+    accepted,
+    acceptAll() {
+      for (let c = server.accept(); c; c = server.accept()) accepted.push(c);
+    },
+  };
+}
+
+/** Runs until every client connection has completed its handshake. */
+export function completeHandshakes(p: SimPair, maxTimeUs = 60_000_000): boolean {
+  return p.net.runUntil(() => {
+    p.acceptAll();
+    return p.conns.every((c) => c.handshakeComplete) && p.accepted.length === p.conns.length;
+  }, maxTimeUs);
+}
+
+/** Bytes the client asked for on one stream, and what has arrived. */
+export class Download {
+  received = 0;
+  fin = false;
+  /** Virtual time (µs) the request was sent, and the last byte arrived (-1 until then). */
+  readonly startUs: number;
+  endUs = -1;
+  /** Received byte count at chosen instants, for throughput over a window. */
+  constructor(
+    readonly conn: Connection,
+    readonly stream: Stream,
+    readonly size: number,
+    now: number,
+  ) {
+    this.startUs = now;
+  }
+
+  get complete(): boolean {
+    return this.fin && this.received === this.size;
+  }
+}
+
+const CHUNK = new Uint8Array(64 * 1024).fill(0x5a);
+
+/**
+ * Serves downloads: on each new server connection, each stream the client opens is answered with
+ * the number of bytes the client wrote as an 8-byte big-endian request. Content is a constant
+ * chunk written repeatedly (the stack copies what it buffers).
+ */
+function serveDownloads(conn: Connection): void {
+  const pending = new Map<Stream, { request: number[]; left: number; writing: boolean }>();
+  const pump = (s: Stream, st: { left: number }): void => {
+    while (st.left > 0) {
+      const n = s.write(CHUNK.subarray(0, Math.min(CHUNK.length, st.left)), st.left <= CHUNK.length);
+      if (n === 0) return;
+      st.left -= n;
+    }
+  };
+  conn.on('readable', (s) => {
+    let st = pending.get(s);
+    if (st === undefined) {
+      st = { request: [], left: 0, writing: false };
+      pending.set(s, st);
+    }
+    for (let r = s.read(); r; r = s.read()) {
+      for (const b of r.data) if (st.request.length < 8) st.request.push(b);
+      if (r.fin && !st.writing) {
+        st.writing = true;
+        st.left = st.request.reduce((acc, b) => acc * 256 + b, 0);
+        if (st.left === 0) s.end();
+        else pump(s, st);
+      }
+    }
+  });
+  conn.on('writable', (s) => {
+    const st = pending.get(s);
+    if (st?.writing) pump(s, st);
+  });
+  conn.on('streamClosed', (s) => pending.delete(s));
+}
+
+/** Makes the server answer download requests on every connection it accepts. */
+export function attachServer(p: SimPair): () => void {
+  const served = new Set<Connection>();
+  return () => {
+    p.acceptAll();
+    for (const c of p.accepted) {
+      if (!served.has(c)) {
+        served.add(c);
+        serveDownloads(c);
+      }
+    }
+  };
+}
+
+/** Starts a download of `size` bytes on a new stream of `conn`. */
+export function startDownload(conn: Connection, size: number, now: number): Download {
+  const s = conn.openStream(true);
+  if (s === null) throw new RangeError('no stream available for the download');
+  const req = new Uint8Array(8);
+  let v = size;
+  for (let i = 7; i >= 0; i--) {
+    req[i] = v % 256;
+    v = Math.floor(v / 256);
+  }
+  s.write(req, true);
+  const d = new Download(conn, s, size, now);
+  return d;
+}
+
+/** Client side: counts the bytes of every download as they arrive (the data is not kept). */
+export function attachClient(downloads: Download[], clock: { now: number }): void {
+  const byConn = new Set<Connection>();
+  for (const d of downloads) {
+    if (byConn.has(d.conn)) continue;
+    byConn.add(d.conn);
+    d.conn.on('readable', (s) => {
+      const dl = downloads.find((x) => x.stream === s);
+      if (dl === undefined) return;
+      for (let r = s.read(); r; r = s.read()) {
+        dl.received += r.data.length;
+        if (r.fin) {
+          dl.fin = true;
+          dl.endUs = clock.now;
+        }
+      }
+    });
+  }
+}
+
+/** One sample of a connection's congestion state during a run. */
+export interface CwndPoint {
+  /** Virtual time since the download started, ms. */
+  timeMs: number;
+  cwnd: number;
+  bytesInFlight: number;
+  srttMs: number;
+  latestRttMs: number;
+}
+
+export interface TransferRun {
+  done: boolean;
+  bytes: number;
+  /** Virtual time from the request to the last byte, µs. */
+  transferUs: number;
+  /** Virtual time of the handshake, µs. */
+  handshakeUs: number;
+  /** Packets and bytes both sides sent (for the crypto-only ceiling). */
+  packetsSent: number;
+  bytesSent: number;
+  /** Samples of the server connection's congestion state (when asked for). */
+  trace: CwndPoint[];
+}
+
+/**
+ * Handshake, then a download of `bytes` from the server on the first client connection.
+ * `sampleEveryUs` > 0 records the sending (server) side's window, bytes in flight and RTT.
+ */
+export function runDownload(
+  p: SimPair,
+  bytes: number,
+  opts: { sampleEveryUs?: number; maxTimeUs?: number } = {},
+): TransferRun {
+  const t0 = p.net.now;
+  const serve = attachServer(p);
+  if (!completeHandshakes(p)) throw new Error('benchmark handshake did not complete');
+  const handshakeUs = p.net.now - t0;
+  const conn = p.conns[0]!;
+  const dl = startDownload(conn, bytes, p.net.now);
+  attachClient([dl], p.net);
+  const trace: CwndPoint[] = [];
+  const every = opts.sampleEveryUs ?? 0;
+  let nextSample = p.net.now;
+  const done = p.net.runUntil(() => {
+    serve();
+    if (every > 0 && p.net.now >= nextSample) {
+      const s = p.accepted[0]!.getStats();
+      trace.push({
+        timeMs: (p.net.now - dl.startUs) / 1000,
+        cwnd: s.cwnd,
+        bytesInFlight: s.bytesInFlight,
+        srttMs: s.srttMs,
+        latestRttMs: s.latestRttMs,
+      });
+      nextSample = p.net.now + every;
+    }
+    return dl.complete;
+  }, opts.maxTimeUs ?? 600_000_000);
+  let packetsSent = 0;
+  let bytesSent = 0;
+  for (const c of [...p.conns, ...p.accepted]) {
+    packetsSent += c.stats.packetsSent;
+    bytesSent += c.stats.bytesSent;
+  }
+  return {
+    done,
+    bytes: dl.received,
+    transferUs: (done ? dl.endUs : p.net.now) - dl.startUs,
+    handshakeUs,
+    packetsSent,
+    bytesSent,
+    trace,
+  };
+}

@@ -1,0 +1,545 @@
+/**
+ * The loopback group: a tsquic server and a tsquic client in two processes on 127.0.0.1 through
+ * the Node adapter (src/node): a download and an upload on one connection, downloads on 8
+ * parallel connections, handshakes per second one at a time and many at a time, small requests
+ * per second on one connection, and the CPU seconds both processes spend per GiB. When Debian's
+ * ngtcp2 programs are installed, the same download (gtlsclient from gtlsserver) and the same
+ * handshake load (the tsquic client against gtlsserver) run alternately with tsquic's, and the
+ * ratios are reported.
+ *
+ * The group runs only when the Node adapter loads and completes a handshake on loopback;
+ * otherwise it is reported as skipped with the reason.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { defaultProvider } from '../src/crypto/index.js';
+import { createSelfSignedCertificate, pemEncode } from '../src/tls/x509/index.js';
+import { SkipGroup, type BenchGroup, type GroupContext } from './lib/group.js';
+import { summarizeProfile, type CpuProfile, type ProfileSummary } from './lib/cpuprofile.js';
+import { findNgtcp2, ngtcp2Download, startNgtcp2Server, type Ngtcp2Programs } from './ngtcp2.js';
+import {
+  siblingModule,
+  type ClientResult,
+  type ClientTask,
+  type ServerCommand,
+  type ServerReply,
+} from './loopback/protocol.js';
+
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+const DOWNLOAD_TARGET = 100; // MiB/s
+const HANDSHAKE_TARGET = 300; // per second, one server process
+
+interface Shape {
+  bytes: number;
+  parallelBytes: number;
+  runs: number;
+  handshakeMs: number;
+  concurrency: number;
+  requestMs: number;
+}
+
+const FULL: Shape = {
+  bytes: 100 * MiB,
+  parallelBytes: 128 * MiB,
+  runs: 3,
+  handshakeMs: 4_000,
+  concurrency: 32,
+  requestMs: 3_000,
+};
+const QUICK: Shape = {
+  bytes: 32 * MiB,
+  parallelBytes: 32 * MiB,
+  runs: 2,
+  handshakeMs: 1_500,
+  concurrency: 32,
+  requestMs: 1_500,
+};
+
+/** A forked child that answers one message at a time. */
+class Child<Cmd, Reply extends { type: string }> {
+  readonly process: ChildProcess;
+  private exited = false;
+  private stderr = '';
+
+  constructor(module: string, extraExecArgv: string[] = []) {
+    this.process = fork(module, [], {
+      execArgv: [...process.execArgv, ...extraExecArgv],
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
+    this.process.stderr!.on('data', (d: Buffer) => {
+      this.stderr = (this.stderr + d.toString()).slice(-4000);
+    });
+    this.process.once('exit', () => (this.exited = true));
+  }
+
+  /** Sends `cmd` and waits for the reply of type `expect` (or an error / exit / timeout). */
+  request(cmd: Cmd, expect: Reply['type'], timeoutMs: number): Promise<Reply> {
+    return new Promise((resolve, reject) => {
+      if (this.exited) return reject(new Error(`child exited: ${this.lastError()}`));
+      const done = (): void => {
+        clearTimeout(timer);
+        this.process.off('message', onMessage);
+        this.process.off('exit', onExit);
+      };
+      const onMessage = (m: Reply): void => {
+        if (m.type === expect) {
+          done();
+          resolve(m);
+        } else if (m.type === 'error') {
+          done();
+          reject(new Error((m as unknown as { message: string }).message));
+        }
+      };
+      const onExit = (code: number | null): void => {
+        done();
+        reject(new Error(`child exited (code ${String(code)}): ${this.lastError()}`));
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`no answer to ${JSON.stringify(cmd)} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.process.on('message', onMessage);
+      this.process.once('exit', onExit);
+      this.process.send(cmd as object);
+    });
+  }
+
+  /** Asks the child to exit cleanly (so profiles get written); kills it after `graceMs`. */
+  stop(cmd: Cmd, graceMs = 10_000): Promise<void> {
+    if (this.exited) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.process.kill('SIGKILL'), graceMs);
+      this.process.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.process.send(cmd as object);
+    });
+  }
+
+  private lastError(): string {
+    return this.stderr.trim().split('\n').slice(-3).join(' / ') || 'no output';
+  }
+}
+
+type ServerChild = Child<ServerCommand, ServerReply>;
+type ClientChild = Child<ClientTask, ClientResult>;
+
+interface Credentials {
+  certPem: string;
+  keyPem: string;
+}
+
+function makeCredentials(): Credentials {
+  const c = createSelfSignedCertificate(defaultProvider, {
+    names: ['localhost', '127.0.0.1'],
+    notBefore: Date.UTC(2020, 0, 1),
+    notAfter: Date.UTC(2099, 0, 1),
+  });
+  return { certPem: pemEncode('CERTIFICATE', c.certificate), keyPem: pemEncode('PRIVATE KEY', c.pkcs8) };
+}
+
+interface Processes {
+  server: ServerChild;
+  client: ClientChild;
+  port: number;
+}
+
+async function startProcesses(creds: Credentials, profileDir?: string): Promise<Processes> {
+  const prof = (name: string): string[] => {
+    if (profileDir === undefined) return [];
+    const dir = path.join(profileDir, name);
+    mkdirSync(dir, { recursive: true });
+    return ['--cpu-prof', '--cpu-prof-dir', dir];
+  };
+  const server: ServerChild = new Child(
+    siblingModule(import.meta.url, 'loopback/server-process'),
+    prof('server'),
+  );
+  const client: ClientChild = new Child(
+    siblingModule(import.meta.url, 'loopback/client-process'),
+    prof('client'),
+  );
+  try {
+    const r = await server.request(
+      { type: 'start', certPem: creds.certPem, keyPem: creds.keyPem },
+      'listening',
+      30_000,
+    );
+    if (r.type !== 'listening') throw new Error('unexpected reply');
+    return { server, client, port: r.port };
+  } catch (e) {
+    await stopProcesses({ server, client, port: 0 });
+    throw e;
+  }
+}
+
+async function stopProcesses(p: Processes): Promise<void> {
+  await Promise.all([p.client.stop({ type: 'stop' }), p.server.stop({ type: 'stop' })]);
+}
+
+async function serverCpu(p: Processes): Promise<number> {
+  const r = await p.server.request({ type: 'cpu' }, 'cpu', 10_000);
+  return r.type === 'cpu' ? r.seconds : NaN;
+}
+
+interface Measured {
+  client: ClientResult;
+  serverCpuSeconds: number;
+}
+
+/** Runs one client task and measures the server's CPU time over it. */
+async function measure(p: Processes, task: ClientTask, timeoutMs: number): Promise<Measured> {
+  const s0 = await serverCpu(p);
+  const r = await p.client.request(task, 'result', timeoutMs);
+  if (r.error !== undefined) throw new Error(`${task.type}: ${r.error}`);
+  const s1 = await serverCpu(p);
+  return { client: r, serverCpuSeconds: s1 - s0 };
+}
+
+/** Generous time for moving `bytes` at a pessimistic 2 MiB/s. */
+function transferTimeout(bytes: number): number {
+  return 60_000 + (bytes / (2 * MiB)) * 1000;
+}
+
+async function checkAdapter(ctx: GroupContext, creds: Credentials): Promise<Processes> {
+  try {
+    await import('../src/node/index.js');
+  } catch (e) {
+    throw new SkipGroup(`the Node adapter (src/node) does not load: ${(e as Error).message}`);
+  }
+  let p: Processes;
+  try {
+    p = await startProcesses(creds);
+  } catch (e) {
+    throw new SkipGroup(`the Node adapter server did not start: ${(e as Error).message}`);
+  }
+  try {
+    ctx.log('loopback: smoke test (handshake and 64 KiB download)');
+    await measure(p, { type: 'download', port: p.port, bytes: 64 * 1024, connections: 1 }, 30_000);
+  } catch (e) {
+    await stopProcesses(p);
+    throw new SkipGroup(`the Node adapter does not work on loopback: ${(e as Error).message}`);
+  }
+  return p;
+}
+
+interface NgtcpSide {
+  programs: Ngtcp2Programs;
+  server: Awaited<ReturnType<typeof startNgtcp2Server>>;
+}
+
+async function startNgtcp2(ctx: GroupContext, creds: Credentials, bytes: number): Promise<NgtcpSide | null> {
+  const programs = findNgtcp2();
+  if (programs === null) {
+    ctx.log('loopback: ngtcp2 (gtlsserver/gtlsclient) not installed: no comparison');
+    return null;
+  }
+  const server = await startNgtcp2Server(programs, ctx.workDir, creds.certPem, creds.keyPem, bytes);
+  // One checked download: the body really has the requested size.
+  const dir = path.join(ctx.workDir, 'ngtcp2-download');
+  mkdirSync(dir, { recursive: true });
+  await ngtcp2Download(programs, server.port, bytes, dir);
+  const saved = readdirSync(dir).map((f) => readFileSync(path.join(dir, f)).length);
+  if (saved.length !== 1 || saved[0] !== bytes) {
+    await server.stop();
+    throw new Error(`gtlsclient saved ${saved.join(', ')} bytes, expected ${bytes}`);
+  }
+  return { programs, server };
+}
+
+export const loopbackGroup: BenchGroup = {
+  name: 'loopback',
+  summary: 'server and client processes on 127.0.0.1 (Node adapter); ngtcp2 for comparison',
+  async run(ctx) {
+    const shape = ctx.quick ? QUICK : FULL;
+    const creds = makeCredentials();
+    const p = await checkAdapter(ctx, creds);
+    let ng: NgtcpSide | null = null;
+    try {
+      ng = await startNgtcp2(ctx, creds, shape.bytes);
+      await runAll(ctx, shape, p, ng);
+    } finally {
+      await stopProcesses(p);
+      await ng?.server.stop();
+    }
+  },
+};
+
+async function runAll(
+  ctx: GroupContext,
+  shape: Shape,
+  p: Processes,
+  ng: NgtcpSide | null,
+): Promise<void> {
+  const mib = shape.bytes / MiB;
+  const rec = ctx.rec;
+  const down: number[] = [];
+  const downCpu: number[] = [];
+  const ngDown: number[] = [];
+  const ngCpu: number[] = [];
+  ctx.log(`loopback: warm-up download`);
+  await measure(p, { type: 'download', port: p.port, bytes: shape.bytes / 4, connections: 1 }, transferTimeout(shape.bytes));
+  for (let i = 0; i < shape.runs; i++) {
+    ctx.log(`loopback: ${mib} MiB download, run ${i + 1}/${shape.runs}`);
+    const m = await measure(
+      p,
+      { type: 'download', port: p.port, bytes: shape.bytes, connections: 1 },
+      transferTimeout(shape.bytes),
+    );
+    down.push(mib / (m.client.wallMs / 1000));
+    downCpu.push((m.client.cpuSeconds + m.serverCpuSeconds) / (shape.bytes / GiB));
+    if (ng !== null) {
+      ctx.log(`loopback: ngtcp2 ${mib} MiB download, run ${i + 1}/${shape.runs}`);
+      const s0 = ng.server.cpuSeconds();
+      const r = await ngtcp2Download(ng.programs, ng.server.port, shape.bytes);
+      const s1 = ng.server.cpuSeconds();
+      ngDown.push(mib / (r.wallMs / 1000));
+      ngCpu.push((r.clientCpuSeconds + s1 - s0) / (shape.bytes / GiB));
+    }
+  }
+  rec.figure({
+    id: 'loopback.download',
+    name: `${mib} MiB download on one connection, tsquic server and client processes`,
+    unit: 'MiB/s',
+    runs: down,
+    params: { impl: 'tsquic', metric: 'download' },
+    target: { op: '>=', value: DOWNLOAD_TARGET },
+    profile: 'loopback-download',
+    note: 'wall clock from connect to the last byte',
+  });
+  rec.figure({
+    id: 'loopback.download-cpu-per-gib',
+    name: 'CPU seconds per GiB downloaded, server + client processes',
+    unit: 's/GiB',
+    runs: downCpu,
+    params: { impl: 'tsquic', metric: 'cpu-per-gib' },
+  });
+  if (ng !== null) {
+    rec.figure({
+      id: 'loopback.ngtcp2.download',
+      name: `${mib} MiB download, ngtcp2 gtlsclient from gtlsserver (HTTP/3)`,
+      unit: 'MiB/s',
+      runs: ngDown,
+      params: { impl: 'ngtcp2', metric: 'download' },
+      note: 'wall clock from process start to exit',
+    });
+    rec.figure({
+      id: 'loopback.ngtcp2.download-cpu-per-gib',
+      name: 'CPU seconds per GiB downloaded, ngtcp2 server + client',
+      unit: 's/GiB',
+      runs: ngCpu,
+      params: { impl: 'ngtcp2', metric: 'cpu-per-gib' },
+    });
+    rec.figure({
+      id: 'loopback.ratio.download',
+      name: 'download throughput, tsquic / ngtcp2 (runs paired)',
+      unit: 'ratio',
+      runs: down.map((d, i) => d / ngDown[i]!),
+    });
+  }
+
+  const up: number[] = [];
+  const upCpu: number[] = [];
+  for (let i = 0; i < shape.runs; i++) {
+    ctx.log(`loopback: ${mib} MiB upload, run ${i + 1}/${shape.runs}`);
+    const m = await measure(p, { type: 'upload', port: p.port, bytes: shape.bytes }, transferTimeout(shape.bytes));
+    up.push(mib / (m.client.wallMs / 1000));
+    upCpu.push((m.client.cpuSeconds + m.serverCpuSeconds) / (shape.bytes / GiB));
+  }
+  rec.figure({
+    id: 'loopback.upload',
+    name: `${mib} MiB upload on one connection`,
+    unit: 'MiB/s',
+    runs: up,
+    params: { impl: 'tsquic', metric: 'upload' },
+  });
+  rec.figure({
+    id: 'loopback.upload-cpu-per-gib',
+    name: 'CPU seconds per GiB uploaded, server + client processes',
+    unit: 's/GiB',
+    runs: upCpu,
+  });
+
+  const par: number[] = [];
+  const pmib = shape.parallelBytes / MiB;
+  for (let i = 0; i < shape.runs; i++) {
+    ctx.log(`loopback: 8 parallel connections, ${pmib} MiB in all, run ${i + 1}/${shape.runs}`);
+    const m = await measure(
+      p,
+      { type: 'download', port: p.port, bytes: shape.parallelBytes, connections: 8 },
+      transferTimeout(shape.parallelBytes),
+    );
+    par.push(pmib / (m.client.wallMs / 1000));
+  }
+  rec.figure({
+    id: 'loopback.parallel',
+    name: `8 parallel connections downloading ${pmib / 8} MiB each, aggregate`,
+    unit: 'MiB/s',
+    runs: par,
+    params: { impl: 'tsquic', metric: 'parallel' },
+  });
+
+  await handshakeFigures(ctx, shape, p, ng);
+
+  const req: number[] = [];
+  for (let i = 0; i < shape.runs; i++) {
+    ctx.log(`loopback: small requests on one connection, run ${i + 1}/${shape.runs}`);
+    const m = await measure(
+      p,
+      { type: 'requests', port: p.port, size: 1024, concurrency: 16, durationMs: shape.requestMs },
+      shape.requestMs + 60_000,
+    );
+    req.push(m.client.count / (m.client.wallMs / 1000));
+  }
+  rec.figure({
+    id: 'loopback.requests',
+    name: 'requests per second on one connection (1 KiB responses, 16 streams at a time)',
+    unit: 'requests/s',
+    runs: req,
+  });
+}
+
+async function handshakeFigures(
+  ctx: GroupContext,
+  shape: Shape,
+  p: Processes,
+  ng: NgtcpSide | null,
+): Promise<void> {
+  const rec = ctx.rec;
+  const seq: number[] = [];
+  const conc: number[] = [];
+  const concCpu: number[] = [];
+  const ngConc: number[] = [];
+  const ngCpu: number[] = [];
+  for (let i = 0; i < shape.runs; i++) {
+    ctx.log(`loopback: sequential handshakes, run ${i + 1}/${shape.runs}`);
+    const s = await measure(
+      p,
+      { type: 'handshakes', port: p.port, alpn: 'tsquic-bench', concurrency: 1, durationMs: shape.handshakeMs },
+      shape.handshakeMs + 60_000,
+    );
+    seq.push(s.client.count / (s.client.wallMs / 1000));
+    ctx.log(`loopback: concurrent handshakes (${shape.concurrency} at a time), run ${i + 1}/${shape.runs}`);
+    const c = await measure(
+      p,
+      {
+        type: 'handshakes',
+        port: p.port,
+        alpn: 'tsquic-bench',
+        concurrency: shape.concurrency,
+        durationMs: shape.handshakeMs,
+      },
+      shape.handshakeMs + 60_000,
+    );
+    conc.push(c.client.count / (c.client.wallMs / 1000));
+    concCpu.push((c.serverCpuSeconds / c.client.count) * 1e6);
+    if (ng !== null) {
+      ctx.log(`loopback: concurrent handshakes with gtlsserver, run ${i + 1}/${shape.runs}`);
+      const s0 = ng.server.cpuSeconds();
+      const r = await p.client.request(
+        {
+          type: 'handshakes',
+          port: ng.server.port,
+          alpn: 'h3',
+          concurrency: shape.concurrency,
+          durationMs: shape.handshakeMs,
+        },
+        'result',
+        shape.handshakeMs + 60_000,
+      );
+      if (r.error !== undefined) throw new Error(`handshakes with gtlsserver: ${r.error}`);
+      const s1 = ng.server.cpuSeconds();
+      ngConc.push(r.count / (r.wallMs / 1000));
+      ngCpu.push(((s1 - s0) / Math.max(1, r.count)) * 1e6);
+    }
+  }
+  rec.figure({
+    id: 'loopback.handshakes-sequential',
+    name: 'handshakes per second, one at a time (new client socket each)',
+    unit: 'handshakes/s',
+    runs: seq,
+  });
+  rec.figure({
+    id: 'loopback.handshakes-concurrent',
+    name: `handshakes per second with one server process, ${shape.concurrency} at a time`,
+    unit: 'handshakes/s',
+    runs: conc,
+    params: { impl: 'tsquic', metric: 'handshakes' },
+    target: { op: '>=', value: HANDSHAKE_TARGET },
+    profile: 'loopback-handshakes',
+    note: 'the client skips certificate verification so that the server is what is measured',
+  });
+  rec.figure({
+    id: 'loopback.server-cpu-per-handshake',
+    name: 'server CPU time per handshake (concurrent load)',
+    unit: 'µs',
+    runs: concCpu,
+    params: { impl: 'tsquic', metric: 'server-cpu-per-handshake' },
+  });
+  if (ng !== null) {
+    rec.figure({
+      id: 'loopback.ngtcp2.handshakes-concurrent',
+      name: `handshakes per second against gtlsserver, tsquic client, ${shape.concurrency} at a time`,
+      unit: 'handshakes/s',
+      runs: ngConc,
+      params: { impl: 'ngtcp2', metric: 'handshakes' },
+    });
+    rec.figure({
+      id: 'loopback.ngtcp2.server-cpu-per-handshake',
+      name: 'gtlsserver CPU time per handshake (concurrent load)',
+      unit: 'µs',
+      runs: ngCpu,
+      params: { impl: 'ngtcp2', metric: 'server-cpu-per-handshake' },
+    });
+    rec.figure({
+      id: 'loopback.ratio.handshakes',
+      name: 'handshakes per second, tsquic server / gtlsserver (same tsquic client, runs paired)',
+      unit: 'ratio',
+      runs: conc.map((c, i) => c / ngConc[i]!),
+    });
+  }
+}
+
+/** Reads the one .cpuprofile a process wrote into `dir`. */
+function readProfile(dir: string): CpuProfile {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+  if (files.length === 0) throw new Error(`no profile written in ${dir}`);
+  return JSON.parse(readFileSync(path.join(dir, files[0]!), 'utf8')) as CpuProfile;
+}
+
+/**
+ * Runs the download or the concurrent handshake load once more with both processes under
+ * `--cpu-prof`, and summarises the server's and the client's profiles.
+ */
+export async function profileLoopback(
+  kind: 'download' | 'handshakes',
+  figureId: string,
+  ctx: GroupContext,
+): Promise<ProfileSummary[]> {
+  const shape = ctx.quick ? QUICK : FULL;
+  const dir = path.join(ctx.workDir, `profile-${kind}`);
+  const p = await startProcesses(makeCredentials(), dir);
+  let what: string;
+  try {
+    if (kind === 'download') {
+      what = `${shape.bytes / MiB} MiB loopback download`;
+      await measure(p, { type: 'download', port: p.port, bytes: shape.bytes, connections: 1 }, transferTimeout(shape.bytes));
+    } else {
+      what = `concurrent loopback handshakes (${shape.concurrency} at a time)`;
+      await measure(
+        p,
+        { type: 'handshakes', port: p.port, alpn: 'tsquic-bench', concurrency: shape.concurrency, durationMs: shape.handshakeMs },
+        shape.handshakeMs + 60_000,
+      );
+    }
+  } finally {
+    await stopProcesses(p);
+  }
+  return [
+    summarizeProfile(readProfile(path.join(dir, 'server')), `${what}: server process`, figureId),
+    summarizeProfile(readProfile(path.join(dir, 'client')), `${what}: client process`, figureId),
+  ];
+}

@@ -1,0 +1,204 @@
+/**
+ * HTTP/3 for the `tsquic` commands (ALPN "h3", RFC 9114), on the Node adapter's connections:
+ *
+ * - `tsquic serve`: h3FileHandler answers GET and HEAD with the files under a root directory,
+ *   through the same safe path resolution as hq-interop (HqFileServer.resolve: percent-decoded,
+ *   `..` and NUL refused, symbolic links resolved and kept under the root); a missing or refused
+ *   file is a 404 either way, so nothing tells "outside the root" from "absent". Bodies are read
+ *   from the file in chunks as the stream takes them, with a content-length.
+ * - `tsquic get`: h3Get fetches a path on a connection (one HTTP/3 client per connection,
+ *   shared by its requests), checks the status and streams the body to a Writable.
+ */
+import { once } from 'node:events';
+import { type FileHandle, open, readlink } from 'node:fs/promises';
+import path from 'node:path';
+import type { Writable } from 'node:stream';
+import { h3Client, type H3Client } from '../h3/api/client.js';
+import {
+  h3Server,
+  type H3RequestHandler,
+  type H3Server,
+  type H3ServerResponse,
+} from '../h3/api/server.js';
+import { h3ErrorName } from '../h3/errors.js';
+import type { Connection } from '../conn/connection.js';
+import type { QuicConnection } from '../node/connection.js';
+import type { HqFileServer } from './hq-server.js';
+
+export const H3_ALPN = 'h3';
+
+/** Bytes read from a file per DATA frame. */
+const FILE_CHUNK = 64 * 1024;
+
+/** Words for the statuses a file server answers with (RFC 9110 §15). */
+const STATUS_TEXT = new Map<number, string>([
+  [400, 'bad request'],
+  [403, 'forbidden'],
+  [404, 'not found'],
+  [405, 'method not allowed'],
+  [500, 'server error'],
+  [503, 'service unavailable'],
+]);
+
+/** A response whose status is not 2xx: "HTTP status 404 (not found)". */
+export class H3StatusError extends Error {
+  override name = 'H3StatusError';
+  readonly code = 'ERR_H3_STATUS';
+  constructor(readonly status: number) {
+    const text = STATUS_TEXT.get(status);
+    super(`HTTP status ${status}${text === undefined ? '' : ` (${text})`}`);
+  }
+}
+
+/** An HTTP/3 error code in words, for failure lines: "0x10b (H3_REQUEST_REJECTED)". */
+export function describeH3Error(code: number): string {
+  return `0x${code.toString(16)} (${h3ErrorName(code)})`;
+}
+
+/** Serves the files of `files` (see the module comment); other methods get 405. */
+export function h3FileHandler(files: HqFileServer): H3RequestHandler {
+  return async (req, res) => {
+    // RFC 9114 §4.1: once the response is complete, the rest of any request body is unwanted.
+    res.on('close', () => req.body.cancel());
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' }).end();
+      return;
+    }
+    const file = await files.resolve(req.path ?? '');
+    const handle = file === null ? null : await openInside(file, files.root);
+    if (handle === null) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      return;
+    }
+    try {
+      const { size } = await handle.stat();
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': size });
+      if (req.method === 'HEAD') {
+        res.end();
+        return;
+      }
+      await sendFile(handle, size, res);
+    } finally {
+      await handle.close();
+    }
+  };
+}
+
+/** Runs HTTP/3 on a connection that negotiated "h3". */
+export function serveH3Connection(conn: QuicConnection, handler: H3RequestHandler): H3Server {
+  return h3Server(conn.core, handler);
+}
+
+/**
+ * Requests `target` (path and query) on `conn` and writes the body to `sink` (not ended).
+ * Resolves to the body length; rejects with H3StatusError for a status other than 2xx, with
+ * Http3StreamError / Http3ConnectionError (`code` the HTTP/3 error name) when the exchange
+ * failed.
+ */
+export async function h3Get(conn: QuicConnection, target: string, sink: Writable): Promise<number> {
+  const client = await clientFor(conn);
+  const res = await client.request({ path: target });
+  if (res.status < 200 || res.status > 299) {
+    res.body.cancel();
+    throw new H3StatusError(res.status);
+  }
+  let bytes = 0;
+  for await (const chunk of res.body) {
+    bytes += chunk.length;
+    if (!sink.write(chunk)) await once(sink, 'drain');
+  }
+  return bytes;
+}
+
+/**
+ * Ends HTTP/3 on `conn` gracefully (GOAWAY, then CONNECTION_CLOSE with H3_NO_ERROR) if h3Get
+ * used it.
+ */
+export async function closeH3(conn: QuicConnection): Promise<void> {
+  const client = clients.get(conn);
+  if (client === undefined) return;
+  clients.delete(conn);
+  await (await client).close();
+}
+
+const clients = new WeakMap<QuicConnection, Promise<H3Client>>();
+
+function clientFor(conn: QuicConnection): Promise<H3Client> {
+  let client = clients.get(conn);
+  if (client === undefined) {
+    client = startClient(conn);
+    clients.set(conn, client);
+  }
+  return client;
+}
+
+async function startClient(conn: QuicConnection): Promise<H3Client> {
+  const core = await coreOf(conn);
+  const host = core.tls.serverName ?? core.remoteAddress.address;
+  const port = core.remoteAddress.port;
+  const name = host.includes(':') ? `[${host}]` : host;
+  return h3Client(core, { authority: port === 443 ? name : `${name}:${port}` });
+}
+
+/** The core connection, once the Node connection has one (after its socket is bound). */
+async function coreOf(conn: QuicConnection): Promise<Connection> {
+  try {
+    return conn.core;
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'ERR_QUIC_NOT_STARTED') throw e;
+  }
+  await conn.ready;
+  return conn.core;
+}
+
+/**
+ * Opens a resolved file and checks, on Linux, where the descriptor really points (as
+ * hq-interop does): a link swapped in after the path check is refused. Null when refused.
+ */
+async function openInside(file: string, root: string): Promise<FileHandle | null> {
+  let handle: FileHandle;
+  try {
+    handle = await open(file, 'r');
+  } catch {
+    return null;
+  }
+  let target: string | null = null;
+  try {
+    target = await readlink(`/proc/self/fd/${handle.fd}`);
+  } catch {
+    // No /proc: the realpath check of HqFileServer.resolve stands.
+  }
+  const prefix = root.endsWith(path.sep) ? root : root + path.sep;
+  if (target !== null && !target.startsWith(prefix)) {
+    await handle.close();
+    return null;
+  }
+  return handle;
+}
+
+/** Streams `size` bytes of the file as the stream takes them. */
+async function sendFile(handle: FileHandle, size: number, res: H3ServerResponse): Promise<void> {
+  let position = 0;
+  while (position < size && res.aborted === null) {
+    const chunk = Buffer.allocUnsafe(Math.min(FILE_CHUNK, size - position));
+    const { bytesRead } = await handle.read(chunk, 0, chunk.length, position);
+    if (bytesRead === 0) break; // the file shrank: the response ends short (a stream error)
+    position += bytesRead;
+    if (!res.write(chunk.subarray(0, bytesRead))) await drainedOrClosed(res);
+  }
+  if (res.aborted !== null) return;
+  if (position < size) res.destroy();
+  else res.end();
+}
+
+function drainedOrClosed(res: H3ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
