@@ -683,6 +683,7 @@ export class Connection extends Emitter<ConnectionEvents> {
         this.armProbes(out.probeSpace, out.probeCount);
       }
       this.stats.onLossEvent(out.lost.length);
+      if (out.lost.length > 0) this.qlog?.packetsLost?.(this, out.lost, null, now);
       this.qlog?.metrics(this, now);
     }
   }

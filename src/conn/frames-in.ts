@@ -172,6 +172,7 @@ function onAck(conn: Connection, frame: AckFrame, space: PnSpace, now: number): 
   for (const p of out.newlyAcked) conn.onFramesAcked(p.frames);
   for (const p of out.lost) conn.onFramesLost(p.frames);
   if (out.lost.length > 0) conn.stats.onLossEvent(out.lost.length);
+  if (out.lost.length > 0) conn.qlog?.packetsLost?.(conn, out.lost, space, now);
   if (space === PnSpace.Application && conn.oneRtt) {
     conn.oneRtt.onAckReceived(frame.ranges[0]!.largest);
   }

@@ -171,10 +171,13 @@ function moveTo(conn: Connection, next: PathState): void {
   for (const seq of conn.peerCids.toRetire.splice(0)) {
     conn.controlQueue.push({ kind: 'retire_connection_id', sequenceNumber: seq });
   }
+  // RFC 9000 §10.3.1: the reset token of a retired CID no longer ends the connection.
+  conn.host.onPeerResetTokens?.(conn);
   conn.path = next;
   conn.probePath = null;
   conn.stats.migrations++;
   conn.emit('pathChange', next.remote, next.local);
+  conn.qlog?.pathChanged?.(conn, conn.lastNow);
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import type { PacketType } from '../wire/version.js';
 import type { PnSpace } from '../ack/pn-space.js';
+import type { SentPacket } from '../ack/sent.js';
 import type { Connection, CloseInfo } from './connection.js';
 import type { SentFrame } from './sent-frames.js';
 
@@ -29,7 +30,20 @@ export interface QlogSink {
     payloadLength: number,
     now: number,
   ): void;
+  /** A packet of the datagram was discarded; `reason` is a qlog packet_dropped trigger. */
   packetDropped?(conn: Connection, reason: string, size: number, now: number): void;
+  /**
+   * Loss detection declared these packets lost (RFC 9002 §6.1): `space` is the packet number
+   * space of the ACK that did so, null for a loss timer expiry (time threshold).
+   */
+  packetsLost?(
+    conn: Connection,
+    packets: readonly SentPacket<SentFrame>[],
+    space: PnSpace | null,
+    now: number,
+  ): void;
+  /** The active path changed (migration, NAT rebinding, failed validation): see conn.path. */
+  pathChanged?(conn: Connection, now: number): void;
   metrics(conn: Connection, now: number): void;
   keyUpdated(conn: Connection, trigger: 'local_update' | 'remote_update', now: number): void;
   keyDiscarded(conn: Connection, space: PnSpace, now: number): void;

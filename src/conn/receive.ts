@@ -68,6 +68,10 @@ export function processDatagram(
     const result = processPacket(conn, data, span.start, span.end, local, remote, now);
     if (result === 'processed') anyProcessed = true;
     else if (i === 0 && result === 'failed') firstFailed = true;
+    if (result === 'dropped' || result === 'failed') {
+      const why = result === 'failed' ? 'decryption_failure' : 'general';
+      conn.qlog?.packetDropped?.(conn, why, span.end - span.start, now);
+    }
     if (conn.state !== 'handshake' && conn.state !== 'established') return;
   }
   if (anyProcessed) {

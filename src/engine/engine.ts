@@ -186,7 +186,8 @@ export class Engine {
     this.lastNow = now;
     // A Node Buffer's slice() is a view, not a copy: work on a plain Uint8Array view so every
     // copy the stack makes with slice() really is one (packets are decrypted in place).
-    if (data.constructor !== Uint8Array) data = new Uint8Array(data.buffer, data.byteOffset, data.length);
+    if (data.constructor !== Uint8Array)
+      data = new Uint8Array(data.buffer, data.byteOffset, data.length);
     if (data.length === 0) return;
     const first = data[0]!;
     const long = (first & 0x80) !== 0;

@@ -50,6 +50,11 @@ export function reservedCodePoint(n: number): number {
   return 0x1f * n + 0x21;
 }
 
+/** Whether `code` is an error code RFC 9114 §8.1 or RFC 9204 §6 defines. */
+export function isKnownErrorCode(code: number): boolean {
+  return names.has(code);
+}
+
 /** Human-readable name of an HTTP/3 or QPACK error code. */
 export function h3ErrorName(code: number): string {
   const name = names.get(code);

@@ -46,6 +46,7 @@ export {
   H3ErrorCode,
   type H3ErrorScope,
   h3ErrorName,
+  isKnownErrorCode,
   isReservedCodePoint,
   reservedCodePoint,
 } from './errors.js';

@@ -215,6 +215,19 @@ describe('h3 over QUIC: errors', () => {
     );
   });
 
+  it('treats a close with a code HTTP/3 does not define as H3_NO_ERROR', async () => {
+    const h = h3Pair((_req, res) => res.end('ok'));
+    await until(
+      h,
+      h.client.request({ path: '/' }).then((r) => r.body.bytes()),
+    );
+    // What a QUIC server closing all its connections with code 0 does (RFC 9114 §8.1, §9).
+    h.serverConn!.close(0, 'going away');
+    await until(h, h.client.closed);
+    assert.equal(h.client.session.closeError?.code, 0);
+    assert.equal(h.pair.conn.closeInfo?.source, 'peer');
+  });
+
   it('closes on a protocol violation by the peer with its RFC code', async () => {
     const h = h3Pair((_req, res) => res.end('ok'));
     await until(

@@ -65,8 +65,8 @@ describe('h3 over QUIC: requests', () => {
     assert.equal(h.server!.activeRequests, 0);
   });
 
-  it('streams a 3 MB upload back as a 3 MB echo, byte for byte', async () => {
-    const size = 3 * 1024 * 1024;
+  it('streams a 2 MB upload back as a 2 MB echo, byte for byte', async () => {
+    const size = 2 * 1024 * 1024;
     const upload = pattern(size, 7);
     let serverChunks = 0;
     const h = h3Pair(async (req, res) => {
@@ -102,8 +102,8 @@ describe('h3 over QUIC: requests', () => {
     assert.ok(serverChunks > 10, 'the request body arrived in pieces');
   });
 
-  it('downloads 4 MB to a slow reader with backpressure on the server', async () => {
-    const size = 4 * 1024 * 1024;
+  it('downloads 3 MB to a slow reader with backpressure on the server', async () => {
+    const size = 3 * 1024 * 1024;
     const data = pattern(size, 3);
     let drains = 0;
     const h = h3Pair(async (_req, res) => {

@@ -78,6 +78,13 @@ function disjoint(a: Set<string>, b: Set<string>): boolean {
   return true;
 }
 
+/** Whether 20 kB more still reach the server (earlier transfers' listeners read the streams). */
+function stillCarries(p: Pair, sc: Connection): boolean {
+  const before = sc.getStats().bytesReceived;
+  p.conn.openStream(true)!.write(new Uint8Array(20_000).fill(9), true);
+  return p.net.runUntil(() => sc.getStats().bytesReceived - before > 20_000, 5_000_000);
+}
+
 for (const cc of ['newreno', 'cubic']) {
   describe(`scenario: connection migration (${cc})`, function () {
     this.timeout(30_000);
@@ -356,6 +363,48 @@ for (const cc of ['newreno', 'cubic']) {
       // 2 MB at 20 Mbit/s take about a second; waiting for the validation to time out (3 s)
       // or sending at 3x the client's ACKs takes far longer.
       assert.ok(r.timeUs < 2_500_000, `took ${r.timeUs / 1e6} s`);
+    });
+
+    it('a late packet for a retired CID draws a stateless reset that the client ignores', () => {
+      const p = pairFor(cc);
+      const sc = establish(p);
+      // A genuine client packet with the DCID of the first path, held back.
+      const held: Uint8Array[] = [];
+      p.net.onSend = (d, from) => {
+        if (held.length === 0 && addressKey(from) === addressKey(CLIENT_ADDR) && shortDcid(d)) {
+          held.push(d.slice());
+        }
+      };
+      p.conn.ping();
+      p.net.runFor(50_000);
+      assert.equal(held.length, 1);
+      const firstCid = sc.localCids.all()[0]!;
+      assert.equal(firstCid.sequence, 0);
+      let resets = 0;
+      p.net.onSend = (_d, from, to) => {
+        if (
+          addressKey(from) === addressKey(SERVER_ADDR) &&
+          addressKey(to) === addressKey(NEW_LOCAL)
+        )
+          resets++;
+      };
+      // The reordered packet arrives just after the server retired that CID (the client moved
+      // on): the server answers with a stateless reset carrying the retired CID's token (RFC
+      // 9000 §10.3), which the client must no longer honour (§10.3.1).
+      let injected = false;
+      beforeEachStep(p.net, () => {
+        if (injected || sc.localCids.get(0) !== undefined) return;
+        injected = true;
+        resets = 0;
+        p.server.handleDatagram(held[0]!, SERVER_ADDR, NEW_LOCAL, p.net.now);
+      });
+      assert.ok(p.conn.migrate(NEW_LOCAL));
+      p.net.runFor(200_000);
+      assert.ok(injected, 'the server retired its first CID');
+      assert.ok(resets > 0, 'the server answered the late packet');
+      assert.equal(p.conn.state, 'established', `client: ${p.conn.closeInfo?.source}`);
+      assert.deepEqual(sc.remoteAddress, NEW_LOCAL);
+      assert.ok(stillCarries(p, sc));
     });
   });
 }

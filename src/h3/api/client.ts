@@ -241,7 +241,10 @@ class Exchange {
 export class H3Client {
   readonly session: H3ClientSession;
   readonly transport: ConnectionTransport;
-  /** Resolves when the session closed cleanly (H3_NO_ERROR); rejects with the error otherwise. */
+  /**
+   * Resolves when the session closed cleanly (H3_NO_ERROR, or a code HTTP/3 does not define);
+   * rejects with the error otherwise.
+   */
   readonly closed: Promise<void>;
   /** @internal */
   readonly bodyHighWaterMark: number;

@@ -7,7 +7,7 @@
 import type { CloseInfo } from '../../conn/connection.js';
 import { transportErrorName } from '../../wire/errors.js';
 import type { ConnectionTransport } from '../connection-transport.js';
-import { H3Error, H3ErrorCode, h3ErrorName } from '../errors.js';
+import { H3Error, H3ErrorCode, h3ErrorName, isKnownErrorCode } from '../errors.js';
 
 /** Where an HTTP/3 failure happened: one request, or the whole connection. */
 export type Http3ErrorScope = 'stream' | 'connection';
@@ -111,7 +111,11 @@ function quicCloseError(info: CloseInfo): Http3ConnectionError {
   );
 }
 
-/** Whether the session ended with H3_NO_ERROR by an HTTP/3 close (not a QUIC-level one). */
+/**
+ * Whether the session ended cleanly: an HTTP/3 close (not a QUIC-level one) with H3_NO_ERROR,
+ * or with a code HTTP/3 does not define, which counts as H3_NO_ERROR (RFC 9114 §8.1, §9).
+ */
 export function isCleanClose(e: H3Error, transport: ConnectionTransport): boolean {
-  return e.code === H3ErrorCode.H3_NO_ERROR && transport.closeInfo?.application !== false;
+  if (transport.closeInfo?.application === false) return false;
+  return e.code === H3ErrorCode.H3_NO_ERROR || !isKnownErrorCode(e.code);
 }

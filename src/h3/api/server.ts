@@ -85,7 +85,7 @@ export class H3IncomingRequest implements AsyncIterable<Uint8Array> {
 export interface H3ServerResponseEvents {
   /** write() returned false and the queue has drained. */
   drain: () => void;
-  /** The exchange is over: the response was sent whole, or it was aborted (see `aborted`). */
+  /** The response is over: end() handed all of it to QUIC, or it was aborted (see `aborted`). */
   close: () => void;
   /** The exchange failed: the client reset the stream, stopped reading, or the connection ended. */
   error: (error: Http3Error) => void;
@@ -206,14 +206,14 @@ export class H3ServerResponse extends Emitter<H3ServerResponseEvents> {
       const empty = this.noBody || bytes === undefined || bytes.length === 0;
       if (empty && trailerFields.length === 0) {
         this.sendHeaders(true);
-        this.finished();
+        this.emitClose();
         return;
       }
       this.sendHeaders(false);
     }
     if (bytes !== undefined && bytes.length > 0 && !this.noBody) this.request.write(bytes);
     this.request.end(trailerFields);
-    this.finished();
+    this.emitClose();
   }
 
   /** Abandons the response: resets the stream (default H3_INTERNAL_ERROR). */
@@ -247,10 +247,6 @@ export class H3ServerResponse extends Emitter<H3ServerResponseEvents> {
     this.emitClose();
   }
 
-  private finished(): void {
-    this.emitClose();
-  }
-
   private emitClose(): void {
     if (this.closed) return;
     this.closed = true;
@@ -275,7 +271,10 @@ export class H3ServerResponse extends Emitter<H3ServerResponseEvents> {
 export class H3Server {
   readonly session: H3ServerSession;
   readonly transport: ConnectionTransport;
-  /** Resolves when the session closed cleanly (H3_NO_ERROR); rejects with the error otherwise. */
+  /**
+   * Resolves when the session closed cleanly (H3_NO_ERROR, or a code HTTP/3 does not define);
+   * rejects with the error otherwise.
+   */
   readonly closed: Promise<void>;
 
   private readonly bodyHighWaterMark: number;

@@ -1,0 +1,428 @@
+import assert from 'node:assert/strict';
+import { Engine } from '../../src/engine/engine.js';
+import type { Connection } from '../../src/conn/connection.js';
+import {
+  QlogWriter,
+  frameToQlog,
+  qlogWriterFactory,
+  sentFrameToQlog,
+} from '../../src/conn/qlog-writer.js';
+import { Network, type LinkConditions } from '../../src/testing/network.js';
+import { defaultProvider } from '../../src/crypto/default-provider.js';
+import { createSelfSignedCertificate } from '../../src/tls/x509/index.js';
+
+const SERVER = { address: '10.0.0.1', port: 4433 };
+const CLIENT = { address: '10.0.0.2', port: 50000 };
+
+type Json = Record<string, unknown>;
+interface QlogEvent {
+  time: number;
+  name: string;
+  data: Json;
+}
+interface Trace {
+  header: Json;
+  events: QlogEvent[];
+}
+
+/** Parses JSON-SEQ as qvis does: records separated by 0x1E, the first one the header. */
+function parseJsonSeq(text: string): Trace {
+  assert.equal(text[0], '\x1e', 'a JSON-SEQ file starts with the Record Separator');
+  const records = text.split('\x1e').slice(1);
+  for (const r of records) assert.ok(r.endsWith('\n'), 'every record ends with a newline');
+  const parsed = records.map((r) => JSON.parse(r) as Json);
+  const header = parsed.shift()!;
+  return { header, events: parsed as unknown as QlogEvent[] };
+}
+
+const cert = (() => {
+  const c = createSelfSignedCertificate(defaultProvider, {
+    names: ['localhost'],
+    notBefore: Date.UTC(2020, 0, 1),
+    notAfter: Date.UTC(2099, 0, 1),
+  });
+  return { key: { chain: [c.certificate], key: c.key }, ca: c.certificate };
+})();
+
+interface QlogPair {
+  net: Network;
+  client: Connection;
+  server: () => Connection;
+  /** The text each side's writer produced, by role. */
+  text: Record<'client' | 'server', string>;
+  closed: Record<'client' | 'server', number>;
+}
+
+function qlogPair(conditions: LinkConditions = {}, seed = 1): QlogPair {
+  const text = { client: '', server: '' };
+  const closed = { client: 0, server: 0 };
+  const qlog = (traceId: string, role: 'client' | 'server'): QlogWriter =>
+    new QlogWriter({
+      role,
+      traceId,
+      write: (chunk) => (text[role] += chunk),
+      onClose: () => closed[role]++,
+    });
+  const net = new Network({ seed, conditions });
+  const server = new Engine({ server: { alpn: ['q'], certificate: cert.key }, qlog });
+  const clientEngine = new Engine({ qlog });
+  net.addEndpoint('server', server, SERVER);
+  net.addEndpoint('client', clientEngine, CLIENT);
+  const client = clientEngine.connect(
+    SERVER,
+    { alpn: ['q'], serverName: 'localhost', ca: [cert.ca], local: CLIENT },
+    net.now,
+  );
+  let accepted: Connection | null = null;
+  return { net, client, server: () => (accepted ??= server.accept()!), text, closed };
+}
+
+/** Handshake, then `bytes` from the client to the server on one stream (read as they arrive). */
+function transfer(p: QlogPair, bytes: number): void {
+  assert.ok(p.net.runUntil(() => p.client.handshakeConfirmed));
+  let received = 0;
+  let fin = false;
+  p.server().on('readable', (s) => {
+    for (let r = s.read(); r; r = s.read()) {
+      received += r.data.length;
+      if (r.fin) fin = true;
+    }
+  });
+  const s = p.client.openStream(true)!;
+  const data = new Uint8Array(bytes).fill(7);
+  let off = 0;
+  const push = (): void => {
+    while (off < bytes) {
+      const n = s.write(data.subarray(off), true);
+      if (n === 0) return;
+      off += n;
+    }
+  };
+  p.client.on('writable', push);
+  push();
+  assert.ok(p.net.runUntil(() => fin && received === bytes, 120_000_000));
+}
+
+/** "initial" / "handshake" / "app" for a packet type, the packet number space it counts in. */
+function spaceOf(packetType: unknown): string {
+  return packetType === 'initial' || packetType === 'handshake' ? packetType : 'app';
+}
+
+function packetKeys(events: QlogEvent[], name: string): Set<string> {
+  const out = new Set<string>();
+  for (const e of events) {
+    if (e.name !== name) continue;
+    const h = e.data['header'] as Json;
+    out.add(`${spaceOf(h['packet_type'])}:${String(h['packet_number'])}`);
+  }
+  return out;
+}
+
+describe('qlog writer (JSON-SEQ)', () => {
+  it('writes a header qvis accepts and well-formed events for both sides', () => {
+    const p = qlogPair({ delay: 5_000 });
+    transfer(p, 200_000);
+    for (const role of ['client', 'server'] as const) {
+      const { header, events } = parseJsonSeq(p.text[role]);
+      // What qvis checks before loading a JSON-SEQ file, and the version aliases it knows.
+      assert.ok(
+        ['draft-02', 'draft-02-RC1', 'qlog-03-WIP', '0.3'].includes(String(header['qlog_version'])),
+      );
+      assert.equal(header['qlog_format'], 'JSON-SEQ');
+      assert.equal(header['file_schema'], 'urn:ietf:params:qlog:file:sequential');
+      const trace = header['trace'] as Json;
+      assert.deepEqual((trace['vantage_point'] as Json)['type'], role);
+      const common = trace['common_fields'] as Json;
+      assert.equal(common['ODCID'], p.client.traceId);
+      assert.equal(common['group_id'], p.client.traceId);
+      assert.ok(events.length > 20);
+      assert.equal(events[0]!.name, 'quic:connection_started');
+      assert.equal(events[0]!.time, 0);
+      let last = 0;
+      for (const e of events) {
+        assert.equal(typeof e.time, 'number');
+        assert.ok(e.time >= last, `${e.name} at ${e.time} before ${last}: times must ascend`);
+        last = e.time;
+        assert.match(e.name, /^(quic|recovery):[a-z_]+$/);
+        assert.equal(typeof e.data, 'object');
+      }
+      for (const e of events.filter(
+        (x) => x.name === 'quic:packet_sent' || x.name === 'quic:packet_received',
+      )) {
+        const h = e.data['header'] as Json;
+        assert.ok(['initial', 'handshake', '0RTT', '1RTT'].includes(String(h['packet_type'])));
+        assert.equal(typeof h['packet_number'], 'number');
+        assert.ok(((e.data['raw'] as Json)['length'] as number) >= 20);
+        assert.ok(Array.isArray(e.data['frames']));
+      }
+      const started = events[0]!.data;
+      const local = started['local'] as Json;
+      assert.equal(local['ip_v4'], role === 'client' ? CLIENT.address : SERVER.address);
+      // Initial and Handshake keys of both directions are discarded during the handshake.
+      const discarded = events
+        .filter((e) => e.name === 'quic:key_discarded')
+        .map((e) => e.data['key_type']);
+      for (const k of [
+        'client_initial_secret',
+        'server_initial_secret',
+        'client_handshake_secret',
+        'server_handshake_secret',
+      ]) {
+        assert.ok(discarded.includes(k), `${role}: ${k} discarded`);
+      }
+    }
+  });
+
+  it('every packet one side sent appears as received by the other (no loss)', () => {
+    const p = qlogPair({ delay: 5_000 });
+    transfer(p, 300_000);
+    p.net.runFor(200_000); // the last ACKs land
+    const client = parseJsonSeq(p.text.client).events;
+    const server = parseJsonSeq(p.text.server).events;
+    for (const [from, to, name] of [
+      [client, server, 'client'],
+      [server, client, 'server'],
+    ] as const) {
+      const sent = packetKeys(from, 'quic:packet_sent');
+      const received = packetKeys(to, 'quic:packet_received');
+      assert.ok(sent.size > 10);
+      const missing = [...sent].filter((k) => !received.has(k));
+      assert.deepEqual(missing, [], `${name} packets never logged as received`);
+    }
+  });
+
+  it('describes frames: STREAM data sent and received, ACK ranges, CRYPTO in the handshake', () => {
+    const p = qlogPair({ delay: 5_000 });
+    transfer(p, 50_000);
+    const client = parseJsonSeq(p.text.client).events;
+    const server = parseJsonSeq(p.text.server).events;
+    const frames = (events: QlogEvent[], name: string): Json[] =>
+      events.filter((e) => e.name === name).flatMap((e) => e.data['frames'] as Json[]);
+    const sentStream = frames(client, 'quic:packet_sent').filter(
+      (f) => f['frame_type'] === 'stream',
+    );
+    const recvStream = frames(server, 'quic:packet_received').filter(
+      (f) => f['frame_type'] === 'stream',
+    );
+    const bytes = (fs: Json[]): number =>
+      fs.reduce((n, f) => n + ((f['raw'] as Json)['length'] as number), 0);
+    assert.equal(bytes(sentStream), 50_000);
+    assert.equal(bytes(recvStream), 50_000);
+    assert.ok(recvStream.every((f) => f['stream_id'] === 0));
+    assert.ok(recvStream.some((f) => f['fin'] === true));
+    const acks = frames(client, 'quic:packet_received').filter((f) => f['frame_type'] === 'ack');
+    assert.ok(acks.length > 0);
+    for (const a of acks) {
+      const ranges = a['acked_ranges'] as number[][];
+      assert.ok(ranges.length > 0);
+      for (const r of ranges) assert.ok(r.length === 1 || (r.length === 2 && r[0]! <= r[1]!));
+      assert.equal(typeof a['ack_delay'], 'number');
+    }
+    const crypto = frames(server, 'quic:packet_received').filter(
+      (f) => f['frame_type'] === 'crypto',
+    );
+    assert.ok(crypto.length > 0, 'the ClientHello arrives in CRYPTO frames');
+  });
+
+  it('logs recovery metrics and congestion state changes', () => {
+    const p = qlogPair({ delay: 10_000, rate: 20_000_000 });
+    transfer(p, 400_000);
+    const client = parseJsonSeq(p.text.client).events;
+    const metrics = client.filter((e) => e.name === 'recovery:metrics_updated');
+    assert.ok(metrics.length > 5);
+    const seen = new Set(metrics.flatMap((m) => Object.keys(m.data)));
+    for (const k of [
+      'smoothed_rtt',
+      'min_rtt',
+      'latest_rtt',
+      'rtt_variance',
+      'congestion_window',
+      'bytes_in_flight',
+    ]) {
+      assert.ok(seen.has(k), `metrics_updated never carried ${k}`);
+    }
+    const srtt = metrics.map((m) => m.data['smoothed_rtt']).filter((v) => v !== undefined);
+    // About 20 ms of RTT (10 ms each way, plus serialization at 20 Mbit/s).
+    assert.ok((srtt[srtt.length - 1] as number) >= 19 && (srtt[srtt.length - 1] as number) < 200);
+    const states = client.filter((e) => e.name === 'recovery:congestion_state_updated');
+    assert.ok(states.length >= 1);
+    assert.equal(typeof states[0]!.data['new'], 'string');
+  });
+
+  it('logs packet_lost for packets that were sent, under random loss', () => {
+    const p = qlogPair({ delay: 10_000, loss: 0.1 }, 11);
+    transfer(p, 200_000);
+    const client = parseJsonSeq(p.text.client).events;
+    const sent = packetKeys(client, 'quic:packet_sent');
+    const lost = client.filter((e) => e.name === 'quic:packet_lost');
+    assert.ok(lost.length > 0, 'some packets were declared lost');
+    for (const e of lost) {
+      const h = e.data['header'] as Json;
+      assert.ok(sent.has(`${spaceOf(h['packet_type'])}:${String(h['packet_number'])}`));
+    }
+    const serverLost = parseJsonSeq(p.text.server).events.filter(
+      (e) => e.name === 'quic:packet_lost',
+    );
+    assert.ok(serverLost.length > 0, 'the server lost packets too');
+    const serverSent = packetKeys(parseJsonSeq(p.text.server).events, 'quic:packet_sent');
+    for (const e of serverLost) {
+      const h = e.data['header'] as Json;
+      assert.ok(serverSent.has(`${spaceOf(h['packet_type'])}:${String(h['packet_number'])}`));
+    }
+  });
+
+  it('logs key updates, a path change and the close on both sides, then ends the trace', () => {
+    const p = qlogPair({ delay: 5_000 });
+    transfer(p, 20_000);
+    p.client.updateKeys();
+    p.client.ping();
+    p.net.runFor(100_000);
+    p.net.rebind('client', { address: CLIENT.address, port: 50001 });
+    p.client.ping();
+    p.net.runFor(500_000);
+    p.client.close(0, 'done');
+    p.net.runUntil(() => p.client.isClosed && p.server().isClosed, 10_000_000);
+    const client = parseJsonSeq(p.text.client).events;
+    const server = parseJsonSeq(p.text.server).events;
+    const updated = (events: QlogEvent[]): Json[] =>
+      events.filter((e) => e.name === 'quic:key_updated').map((e) => e.data);
+    assert.deepEqual(updated(client)[0], {
+      key_type: 'client_1rtt_secret',
+      key_phase: 1,
+      trigger: 'local_update',
+    });
+    assert.deepEqual(updated(server)[0], {
+      key_type: 'client_1rtt_secret',
+      key_phase: 1,
+      trigger: 'remote_update',
+    });
+    const moved = server.find((e) => e.name === 'quic:migration_state_updated');
+    assert.ok(moved, 'the server logs the client moving to a new port');
+    assert.equal((moved.data['tuple_remote'] as Json)['port_v4'], 50001);
+    const closedC = client.filter((e) => e.name === 'quic:connection_closed');
+    const closedS = server.filter((e) => e.name === 'quic:connection_closed');
+    assert.equal(closedC.length, 1);
+    assert.equal(closedS.length, 1);
+    assert.deepEqual(closedC[0]!.data, {
+      initiator: 'local',
+      application_error: 'unknown',
+      error_code: 0,
+      reason: 'done',
+      trigger: 'application',
+    });
+    assert.equal(closedS[0]!.data['initiator'], 'remote');
+    const final = client.filter((e) => e.name === 'quic:connection_state_updated').pop();
+    assert.deepEqual(final?.data, { new: 'closed' });
+    assert.deepEqual(p.closed, { client: 1, server: 1 });
+    // Nothing is written after the trace ended.
+    const length = p.text.client.length;
+    p.net.runFor(1_000_000);
+    assert.equal(p.text.client.length, length);
+  });
+
+  it('buffers records into larger chunks without changing the text', () => {
+    const chunks: string[] = [];
+    const w = new QlogWriter({
+      role: 'client',
+      traceId: 'ab',
+      write: (c) => chunks.push(c),
+      bufferChars: 4096,
+    });
+    const direct: string[] = [];
+    const d = new QlogWriter({ role: 'client', traceId: 'ab', write: (c) => direct.push(c) });
+    for (const x of [w, d]) {
+      for (let i = 0; i < 100; i++)
+        x.packetDropped({} as Connection, 'general', 1200 + i, i * 1000);
+    }
+    assert.ok(chunks.length < 5);
+    w.close();
+    d.close();
+    assert.equal(chunks.join(''), direct.join(''));
+    assert.equal(direct.length, 101);
+    const { events } = parseJsonSeq(direct.join(''));
+    assert.deepEqual(events[3], {
+      time: 3,
+      name: 'quic:packet_dropped',
+      data: { raw: { length: 1203 }, trigger: 'general' },
+    });
+  });
+
+  it('the factory makes a writer per connection, or none when the opener declines', () => {
+    const opened: string[] = [];
+    const factory = qlogWriterFactory(
+      (traceId, role) =>
+        role === 'server' ? null : (c: string) => void opened.push(`${traceId}:${c.length}`),
+      { wallClock: () => '2025-01-15T00:00:00.000Z' },
+    );
+    assert.equal(factory('aa', 'server'), undefined);
+    const sink = factory('bb', 'client');
+    assert.ok(sink instanceof QlogWriter);
+    assert.equal(opened.length, 1);
+    assert.match(opened[0]!, /^bb:/);
+  });
+
+  it('maps frames to qlog: ACK ranges and delay, errors by name, CRYPTO length', () => {
+    assert.deepEqual(
+      frameToQlog(
+        {
+          kind: 'ack',
+          ackDelay: 125,
+          ranges: [
+            { smallest: 7, largest: 9 },
+            { smallest: 3, largest: 3 },
+          ],
+        },
+        3,
+      ),
+      { frame_type: 'ack', ack_delay: 1, acked_ranges: [[7, 9], [3]] },
+    );
+    assert.deepEqual(
+      frameToQlog(
+        {
+          kind: 'connection_close',
+          application: false,
+          errorCode: 0x0a,
+          frameType: 6,
+          reason: new TextEncoder().encode('bad'),
+        },
+        3,
+      ),
+      {
+        frame_type: 'connection_close',
+        error_space: 'transport',
+        error: 'protocol_violation',
+        trigger_frame_type: 6,
+        reason: 'bad',
+      },
+    );
+    assert.equal(
+      frameToQlog(
+        {
+          kind: 'connection_close',
+          application: false,
+          errorCode: 0x128,
+          frameType: 0,
+          reason: new Uint8Array(0),
+        },
+        3,
+      )['error'],
+      'crypto_error_0x128',
+    );
+    assert.deepEqual(frameToQlog({ kind: 'crypto', offset: 5, data: new Uint8Array(10) }, 3), {
+      frame_type: 'crypto',
+      offset: 5,
+      raw: { length: 10 },
+    });
+    assert.deepEqual(
+      sentFrameToQlog({ k: 'stream', streamId: 4, offset: 100, length: 50, fin: true }),
+      {
+        frame_type: 'stream',
+        stream_id: 4,
+        offset: 100,
+        fin: true,
+        raw: { length: 50 },
+      },
+    );
+    assert.equal(sentFrameToQlog({ k: 'none' }), null);
+  });
+});
