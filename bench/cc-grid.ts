@@ -102,7 +102,8 @@ export function runControllerGrid(ctx: GroupContext): void {
               conditions: linkConditions(link),
             });
             const r = runDownload(pair, bytes, { maxTimeUs: 3_600_000_000 });
-            if (!r.done) throw new Error(`grid download did not finish (${cc}, ${JSON.stringify(link)})`);
+            if (!r.done)
+              throw new Error(`grid download did not finish (${cc}, ${JSON.stringify(link)})`);
             completion.push(r.transferUs / 1e6);
             goodput.push((r.bytes * 8) / r.transferUs);
           }
@@ -167,10 +168,13 @@ function fairnessRun(
       attachClient([second], pair.net);
       flows.push(second);
     }
-    pair.net.runUntil(() => {
-      serve();
-      return pair.net.now >= t;
-    }, t - pair.net.now + 1);
+    pair.net.runUntil(
+      () => {
+        serve();
+        return pair.net.now >= t;
+      },
+      t - pair.net.now + 1,
+    );
     flows.forEach((f, i) => {
       series[i]!.points.push([(t - t0) / 1e6, ((f.received - last[i]!) * 8) / step]);
       last[i] = f.received;
@@ -220,7 +224,11 @@ export function runWindowTrace(ctx: GroupContext): void {
   const traces: { cc: string; points: CwndPoint[] }[] = [];
   for (const cc of congestionControllerNames()) {
     ctx.log(`window trace: ${cc}, RTT 50 ms, loss 1 %, 10 Mbit/s`);
-    const pair = createSimPair({ seed: 1, congestionControl: cc, conditions: linkConditions(link) });
+    const pair = createSimPair({
+      seed: 1,
+      congestionControl: cc,
+      conditions: linkConditions(link),
+    });
     const r = runDownload(pair, bytes, { sampleEveryUs: 10_000, maxTimeUs: 3_600_000_000 });
     traces.push({ cc, points: r.trace });
   }
@@ -244,8 +252,14 @@ export function runWindowTrace(ctx: GroupContext): void {
     xLabel: 'time (ms)',
     yLabel: 'RTT (ms)',
     series: traces.flatMap((t) => [
-      { name: `${t.cc} smoothed`, points: t.points.map((p) => [p.timeMs, p.srttMs] as [number, number]) },
-      { name: `${t.cc} latest`, points: t.points.map((p) => [p.timeMs, p.latestRttMs] as [number, number]) },
+      {
+        name: `${t.cc} smoothed`,
+        points: t.points.map((p) => [p.timeMs, p.srttMs] as [number, number]),
+      },
+      {
+        name: `${t.cc} latest`,
+        points: t.points.map((p) => [p.timeMs, p.latestRttMs] as [number, number]),
+      },
     ]),
   });
 }

@@ -138,7 +138,10 @@ function makeCredentials(): Credentials {
     notBefore: Date.UTC(2020, 0, 1),
     notAfter: Date.UTC(2099, 0, 1),
   });
-  return { certPem: pemEncode('CERTIFICATE', c.certificate), keyPem: pemEncode('PRIVATE KEY', c.pkcs8) };
+  return {
+    certPem: pemEncode('CERTIFICATE', c.certificate),
+    keyPem: pemEncode('PRIVATE KEY', c.pkcs8),
+  };
 }
 
 interface Processes {
@@ -231,7 +234,11 @@ interface NgtcpSide {
   server: Awaited<ReturnType<typeof startNgtcp2Server>>;
 }
 
-async function startNgtcp2(ctx: GroupContext, creds: Credentials, bytes: number): Promise<NgtcpSide | null> {
+async function startNgtcp2(
+  ctx: GroupContext,
+  creds: Credentials,
+  bytes: number,
+): Promise<NgtcpSide | null> {
   const programs = findNgtcp2();
   if (programs === null) {
     ctx.log('loopback: ngtcp2 (gtlsserver/gtlsclient) not installed: no comparison');
@@ -278,10 +285,16 @@ async function runAll(
   const rec = ctx.rec;
   const down: number[] = [];
   const downCpu: number[] = [];
+  const serverBusy: number[] = [];
+  const clientBusy: number[] = [];
   const ngDown: number[] = [];
   const ngCpu: number[] = [];
   ctx.log(`loopback: warm-up download`);
-  await measure(p, { type: 'download', port: p.port, bytes: shape.bytes / 4, connections: 1 }, transferTimeout(shape.bytes));
+  await measure(
+    p,
+    { type: 'download', port: p.port, bytes: shape.bytes / 4, connections: 1 },
+    transferTimeout(shape.bytes),
+  );
   for (let i = 0; i < shape.runs; i++) {
     ctx.log(`loopback: ${mib} MiB download, run ${i + 1}/${shape.runs}`);
     const m = await measure(
@@ -291,6 +304,8 @@ async function runAll(
     );
     down.push(mib / (m.client.wallMs / 1000));
     downCpu.push((m.client.cpuSeconds + m.serverCpuSeconds) / (shape.bytes / GiB));
+    serverBusy.push(m.serverCpuSeconds / (m.client.wallMs / 1000));
+    clientBusy.push(m.client.cpuSeconds / (m.client.wallMs / 1000));
     if (ng !== null) {
       ctx.log(`loopback: ngtcp2 ${mib} MiB download, run ${i + 1}/${shape.runs}`);
       const s0 = ng.server.cpuSeconds();
@@ -316,6 +331,19 @@ async function runAll(
     unit: 's/GiB',
     runs: downCpu,
     params: { impl: 'tsquic', metric: 'cpu-per-gib' },
+  });
+  rec.figure({
+    id: 'loopback.download-server-busy',
+    name: 'server process CPU time / wall time during the download',
+    unit: 'cores',
+    runs: serverBusy,
+    note: 'well below 1: the process waited (for the peer, timers, or a CPU on a loaded machine)',
+  });
+  rec.figure({
+    id: 'loopback.download-client-busy',
+    name: 'client process CPU time / wall time during the download',
+    unit: 'cores',
+    runs: clientBusy,
   });
   if (ng !== null) {
     rec.figure({
@@ -345,7 +373,11 @@ async function runAll(
   const upCpu: number[] = [];
   for (let i = 0; i < shape.runs; i++) {
     ctx.log(`loopback: ${mib} MiB upload, run ${i + 1}/${shape.runs}`);
-    const m = await measure(p, { type: 'upload', port: p.port, bytes: shape.bytes }, transferTimeout(shape.bytes));
+    const m = await measure(
+      p,
+      { type: 'upload', port: p.port, bytes: shape.bytes },
+      transferTimeout(shape.bytes),
+    );
     up.push(mib / (m.client.wallMs / 1000));
     upCpu.push((m.client.cpuSeconds + m.serverCpuSeconds) / (shape.bytes / GiB));
   }
@@ -412,17 +444,27 @@ async function handshakeFigures(
   const seq: number[] = [];
   const conc: number[] = [];
   const concCpu: number[] = [];
+  const concBusy: number[] = [];
+  const concClientCpu: number[] = [];
   const ngConc: number[] = [];
   const ngCpu: number[] = [];
   for (let i = 0; i < shape.runs; i++) {
     ctx.log(`loopback: sequential handshakes, run ${i + 1}/${shape.runs}`);
     const s = await measure(
       p,
-      { type: 'handshakes', port: p.port, alpn: 'tsquic-bench', concurrency: 1, durationMs: shape.handshakeMs },
+      {
+        type: 'handshakes',
+        port: p.port,
+        alpn: 'tsquic-bench',
+        concurrency: 1,
+        durationMs: shape.handshakeMs,
+      },
       shape.handshakeMs + 60_000,
     );
     seq.push(s.client.count / (s.client.wallMs / 1000));
-    ctx.log(`loopback: concurrent handshakes (${shape.concurrency} at a time), run ${i + 1}/${shape.runs}`);
+    ctx.log(
+      `loopback: concurrent handshakes (${shape.concurrency} at a time), run ${i + 1}/${shape.runs}`,
+    );
     const c = await measure(
       p,
       {
@@ -436,6 +478,8 @@ async function handshakeFigures(
     );
     conc.push(c.client.count / (c.client.wallMs / 1000));
     concCpu.push((c.serverCpuSeconds / c.client.count) * 1e6);
+    concBusy.push(c.serverCpuSeconds / (c.client.wallMs / 1000));
+    concClientCpu.push((c.client.cpuSeconds / c.client.count) * 1e6);
     if (ng !== null) {
       ctx.log(`loopback: concurrent handshakes with gtlsserver, run ${i + 1}/${shape.runs}`);
       const s0 = ng.server.cpuSeconds();
@@ -478,6 +522,24 @@ async function handshakeFigures(
     unit: 'µs',
     runs: concCpu,
     params: { impl: 'tsquic', metric: 'server-cpu-per-handshake' },
+  });
+  rec.figure({
+    id: 'loopback.handshakes-per-server-cpu-second',
+    name: 'handshakes per CPU-second of the server process (what one free core would sustain)',
+    unit: 'handshakes/s',
+    runs: concCpu.map((us) => 1e6 / us),
+  });
+  rec.figure({
+    id: 'loopback.handshakes-server-busy',
+    name: 'server process CPU time / wall time during the concurrent handshakes',
+    unit: 'cores',
+    runs: concBusy,
+  });
+  rec.figure({
+    id: 'loopback.client-cpu-per-handshake',
+    name: 'client CPU time per handshake (concurrent load, no certificate chain check)',
+    unit: 'µs',
+    runs: concClientCpu,
   });
   if (ng !== null) {
     rec.figure({
@@ -526,12 +588,22 @@ export async function profileLoopback(
   try {
     if (kind === 'download') {
       what = `${shape.bytes / MiB} MiB loopback download`;
-      await measure(p, { type: 'download', port: p.port, bytes: shape.bytes, connections: 1 }, transferTimeout(shape.bytes));
+      await measure(
+        p,
+        { type: 'download', port: p.port, bytes: shape.bytes, connections: 1 },
+        transferTimeout(shape.bytes),
+      );
     } else {
       what = `concurrent loopback handshakes (${shape.concurrency} at a time)`;
       await measure(
         p,
-        { type: 'handshakes', port: p.port, alpn: 'tsquic-bench', concurrency: shape.concurrency, durationMs: shape.handshakeMs },
+        {
+          type: 'handshakes',
+          port: p.port,
+          alpn: 'tsquic-bench',
+          concurrency: shape.concurrency,
+          durationMs: shape.handshakeMs,
+        },
         shape.handshakeMs + 60_000,
       );
     }

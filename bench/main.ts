@@ -95,7 +95,9 @@ export async function runSuite(opts: SuiteOptions, io: BenchIo): Promise<SuiteRe
     }
     if (opts.profile) {
       rec.group = 'profile';
-      rec.profiles.push(...(await profileMissedTargets(checkTargets(rec.figures), thisModule, ctx)));
+      rec.profiles.push(
+        ...(await profileMissedTargets(checkTargets(rec.figures), thisModule, ctx)),
+      );
     }
   } finally {
     rmSync(workDir, { recursive: true, force: true });
@@ -126,7 +128,9 @@ export function writeOutputs(results: SuiteResults, dir: string): string[] {
 
 /** The one-screen summary printed on stdout. */
 export function formatSummary(results: SuiteResults): string {
-  const lines = [`tsquic bench: ${results.figures.length} figures in ${(results.durationMs / 1000).toFixed(0)} s`];
+  const lines = [
+    `tsquic bench: ${results.figures.length} figures in ${(results.durationMs / 1000).toFixed(0)} s`,
+  ];
   for (const g of results.groups) {
     if (g.status !== 'ok') lines.push(`  ${g.group}: ${g.status}: ${g.reason ?? ''}`);
   }
@@ -143,8 +147,19 @@ export function formatSummary(results: SuiteResults): string {
  * The command line: parses `argv` (the arguments after the script), runs, writes, prints. Returns
  * the exit code.
  */
-export async function runBench(argv: readonly string[], io: BenchIo, command: string): Promise<number> {
-  let values: { quick?: boolean; out?: string; only?: string[]; 'no-profile'?: boolean; case?: string; help?: boolean };
+export async function runBench(
+  argv: readonly string[],
+  io: BenchIo,
+  command: string,
+): Promise<number> {
+  let values: {
+    quick?: boolean;
+    out?: string;
+    only?: string[];
+    'no-profile'?: boolean;
+    case?: string;
+    help?: boolean;
+  };
   try {
     ({ values } = parseArgs({
       args: [...argv],
@@ -180,7 +195,9 @@ export async function runBench(argv: readonly string[], io: BenchIo, command: st
   const only = (values.only ?? []).flatMap((s) => s.split(',')).filter((s) => s !== '');
   const unknown = only.filter((n) => !GROUPS.some((g) => g.name === n));
   if (unknown.length > 0) {
-    io.stderr.write(`bench: unknown group '${unknown[0]!}' (groups: ${GROUPS.map((g) => g.name).join(', ')})\n`);
+    io.stderr.write(
+      `bench: unknown group '${unknown[0]!}' (groups: ${GROUPS.map((g) => g.name).join(', ')})\n`,
+    );
     return 2;
   }
   const results = await runSuite(

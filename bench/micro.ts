@@ -27,7 +27,8 @@ function crypto(ctx: GroupContext): void {
   const r = runCryptoBench(opts);
   const key = (s: string): string => s.toLowerCase().replace(/[^a-z0-9]+/g, '-');
   for (const p of r.packets) {
-    const main = p.provider === 'default' && p.suite === 'TLS_AES_128_GCM_SHA256' && p.size === 1200;
+    const main =
+      p.provider === 'default' && p.suite === 'TLS_AES_128_GCM_SHA256' && p.size === 1200;
     for (const [dir, runs] of [
       ['protect', p.protectRuns],
       ['unprotect', p.unprotectRuns],

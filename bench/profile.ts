@@ -37,7 +37,9 @@ async function profileCase(
     child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
     child.once('error', reject);
     child.once('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`--case ${name} exited with ${String(code)}: ${stderr.trim()}`)),
+      code === 0
+        ? resolve()
+        : reject(new Error(`--case ${name} exited with ${String(code)}: ${stderr.trim()}`)),
     );
   });
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));

@@ -24,13 +24,13 @@ function goodputCharts(figures: readonly Figure[]): Chart[] {
   const ccs = [...new Set(grid.map((f) => String(f.params?.['cc'])))];
   return bandwidths.map((bw) => {
     const at = grid.filter((f) => num(f, 'bandwidthMbit') === bw);
-    const cells = [
-      ...new Set(at.map((f) => `${num(f, 'rttMs')}|${num(f, 'lossPct')}`)),
-    ].sort((a, b) => {
-      const [ra, la] = a.split('|').map(Number) as [number, number];
-      const [rb, lb] = b.split('|').map(Number) as [number, number];
-      return ra - rb || la - lb;
-    });
+    const cells = [...new Set(at.map((f) => `${num(f, 'rttMs')}|${num(f, 'lossPct')}`))].sort(
+      (a, b) => {
+        const [ra, la] = a.split('|').map(Number) as [number, number];
+        const [rb, lb] = b.split('|').map(Number) as [number, number];
+        return ra - rb || la - lb;
+      },
+    );
     const title = `Goodput by congestion controller and loss, ${bw} Mbit/s bottleneck`;
     return {
       file: `cc-goodput-${bw}mbit.svg`,

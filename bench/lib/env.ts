@@ -58,7 +58,8 @@ function git(args: string[], cwd: string): string | null {
 export function describeEnvironment(repoDir: string): Environment {
   const cpus = os.cpus();
   const commit = git(['rev-parse', 'HEAD'], repoDir);
-  const status = commit === null ? null : git(['status', '--porcelain', '--untracked-files=no'], repoDir);
+  const status =
+    commit === null ? null : git(['status', '--porcelain', '--untracked-files=no'], repoDir);
   return {
     node: process.version,
     v8: process.versions.v8,

@@ -146,7 +146,9 @@ function profileSection(p: ProfileSummary): string[] {
     '',
     ...table(
       ['function', 'where', 'share'],
-      p.top.slice(0, 12).map((t) => [`\`${t.name}\``, t.location || '(native)', `${t.selfPct.toFixed(1)} %`]),
+      p.top
+        .slice(0, 12)
+        .map((t) => [`\`${t.name}\``, t.location || '(native)', `${t.selfPct.toFixed(1)} %`]),
       2,
     ),
     '',
@@ -155,7 +157,9 @@ function profileSection(p: ProfileSummary): string[] {
     '',
     ...table(
       ['function', 'where', 'share'],
-      p.topWithRuntime.slice(0, 12).map((t) => [`\`${t.name}\``, t.location, `${t.selfPct.toFixed(1)} %`]),
+      p.topWithRuntime
+        .slice(0, 12)
+        .map((t) => [`\`${t.name}\``, t.location, `${t.selfPct.toFixed(1)} %`]),
       2,
     ),
     '',
@@ -180,7 +184,12 @@ export function formatReport(r: SuiteResults, charts: readonly Chart[]): string 
         ['memory', `${e.memoryGiB} GiB`],
         ['system', `${e.platform} (${e.arch})`],
         ['Node', `${e.node} (V8 ${e.v8}, OpenSSL ${e.openssl})`],
-        ['git commit', e.gitCommit === null ? 'unknown' : `${e.gitCommit}${e.gitDirty === true ? ' (with uncommitted changes)' : ''}`],
+        [
+          'git commit',
+          e.gitCommit === null
+            ? 'unknown'
+            : `${e.gitCommit}${e.gitDirty === true ? ' (with uncommitted changes)' : ''}`,
+        ],
         ['load average at start', String(e.loadAverage)],
       ],
       2,
@@ -226,7 +235,12 @@ export function formatReport(r: SuiteResults, charts: readonly Chart[]): string 
     out.push('## Profiles of missed targets', '');
     for (const p of r.profiles) out.push(...profileSection(p));
   } else if (checks.some((c) => !c.met)) {
-    out.push('## Profiles of missed targets', '', 'No profile was taken (run without --no-profile).', '');
+    out.push(
+      '## Profiles of missed targets',
+      '',
+      'No profile was taken (run without --no-profile).',
+      '',
+    );
   }
   return out.join('\n');
 }

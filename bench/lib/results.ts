@@ -142,7 +142,8 @@ export class Recorder {
 export function checkTarget(f: Figure): TargetCheck | null {
   const t = f.target;
   if (t === undefined) return null;
-  if (t.value === 0) return { figure: f, met: t.op === '>=' ? f.median >= 0 : f.median <= 0, shortfall: 0 };
+  if (t.value === 0)
+    return { figure: f, met: t.op === '>=' ? f.median >= 0 : f.median <= 0, shortfall: 0 };
   const shortfall = t.op === '>=' ? (t.value - f.median) / t.value : (f.median - t.value) / t.value;
   return { figure: f, met: shortfall <= 0, shortfall };
 }

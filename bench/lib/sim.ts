@@ -135,7 +135,10 @@ function serveDownloads(conn: Connection): void {
   const pending = new Map<Stream, { request: number[]; left: number; writing: boolean }>();
   const pump = (s: Stream, st: { left: number }): void => {
     while (st.left > 0) {
-      const n = s.write(CHUNK.subarray(0, Math.min(CHUNK.length, st.left)), st.left <= CHUNK.length);
+      const n = s.write(
+        CHUNK.subarray(0, Math.min(CHUNK.length, st.left)),
+        st.left <= CHUNK.length,
+      );
       if (n === 0) return;
       st.left -= n;
     }

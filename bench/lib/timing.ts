@@ -31,7 +31,12 @@ export interface RateCase {
  * Times every case `runs` times for `durationMs` of CPU time each, round-robin, after sizing a
  * batch to about a millisecond and a warm-up of `warmupMs` (JIT tiers, caches).
  */
-export function timeRates(cases: RateCase[], durationMs: number, runs: number, warmupMs = 100): void {
+export function timeRates(
+  cases: RateCase[],
+  durationMs: number,
+  runs: number,
+  warmupMs = 100,
+): void {
   const batches = cases.map((c) => {
     let batch = 1;
     for (;;) {
@@ -40,7 +45,7 @@ export function timeRates(cases: RateCase[], durationMs: number, runs: number, w
       if (performance.now() - t0 >= 1 || batch >= 1 << 20) break;
       batch *= 2;
     }
-    for (const t0 = performance.now(); performance.now() - t0 < warmupMs; ) {
+    for (const t0 = performance.now(); performance.now() - t0 < warmupMs;) {
       for (let i = 0; i < batch; i++) c.op();
     }
     return batch;

@@ -26,9 +26,7 @@ export function decodeSize(b: Buffer, offset: number): number {
 
 /** Orchestrator -> server. */
 export type ServerCommand =
-  | { type: 'start'; certPem: string; keyPem: string }
-  | { type: 'cpu' }
-  | { type: 'stop' };
+  { type: 'start'; certPem: string; keyPem: string } | { type: 'cpu' } | { type: 'stop' };
 
 /** Server -> orchestrator. */
 export type ServerReply =

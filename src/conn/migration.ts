@@ -265,8 +265,22 @@ function switchPath(conn: Connection, next: PathState, now: number): void {
   moveTo(conn, next);
 }
 
+/** The canonical text form of an IPv6 address (RFC 5952 §4), as sockets report addresses. */
 function ipv6ToString(b: Uint8Array): string {
   const parts: string[] = [];
   for (let i = 0; i < 16; i += 2) parts.push(((b[i]! << 8) | b[i + 1]!).toString(16));
-  return parts.join(':').replace(/\b(?:0+:){2,}/, ':');
+  // The longest run of two or more zero groups (the first of equal runs) becomes "::".
+  let best = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8;) {
+    let j = i;
+    while (j < 8 && parts[j] === '0') j++;
+    if (j - i > bestLen) {
+      best = i;
+      bestLen = j - i;
+    }
+    i = j === i ? i + 1 : j;
+  }
+  if (best < 0) return parts.join(':');
+  return `${parts.slice(0, best).join(':')}::${parts.slice(best + bestLen).join(':')}`;
 }

@@ -147,7 +147,7 @@ describe('bench: results, targets, report and charts', () => {
       assert.match(c.svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
       assert.match(c.svg, /<\/svg>\n$/);
     }
-    // Two loss rates x two controllers: four bars, plus the two legend swatches.
+    // Two loss rates x two controllers: four bars (the legend swatches have whole widths).
     const bars = charts[0]!.svg.match(
       /<rect x="[\d.]+" y="[\d.]+" width="\d+\.\d" height="[\d.]+" fill="#/g,
     )!;

@@ -355,6 +355,8 @@ for (const cc of ['newreno', 'cubic']) {
     it('NEW_CONNECTION_ID floods with rising Retire Prior To: CONNECTION_ID_LIMIT_ERROR', () => {
       const p = pairFor(cc);
       const sc = establish(p);
+      p.net.runFor(100_000);
+      assert.equal(p.conn.peerCids.resetTokens().length, 8, 'the client holds 8 server CIDs');
       // Nothing gets through any more: the client's RETIRE_CONNECTION_IDs stay unacknowledged.
       p.net.blackhole(p.net.now, p.net.now + 60_000_000);
       const rng = new SeededRandom(8);
