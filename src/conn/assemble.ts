@@ -150,6 +150,8 @@ function finish(conn: Connection, path: PathState, w: Writer, now: number): Outg
 function writeKeys(conn: Connection, space: PnSpace): PacketProtector | null {
   if (space !== PnSpace.Application) return conn.spaces[space].write;
   if (conn.oneRtt) return conn.oneRtt.write;
+  // A server may send 0.5-RTT data once it has the 1-RTT write key (RFC 9001 §5.7).
+  if (!conn.isClient) return conn.appWrite;
   return conn.isClient ? conn.zeroRttWrite : null;
 }
 
@@ -196,8 +198,8 @@ function writeHeader(
   const start = w.pos;
   const dcid = path.dcid.cid;
   const scid = conn.localCids.all()[0]?.cid ?? new Uint8Array(0);
-  if (space === PnSpace.Application && conn.oneRtt) {
-    const pnOffset = writeShortHeader(w, dcid, pn, pnLen, conn.oneRtt.sendKeyPhase);
+  if (space === PnSpace.Application && (conn.oneRtt || !conn.isClient)) {
+    const pnOffset = writeShortHeader(w, dcid, pn, pnLen, conn.oneRtt?.sendKeyPhase ?? false);
     return { start, lengthOffset: -1, pnOffset, type: PacketType.OneRtt };
   }
   const type =
@@ -300,7 +302,7 @@ function buildPacket(
   if (inFlight) budget.cwnd = Math.max(0, budget.cwnd - size);
   path.recordSent(space, pn, now, size, eliciting, inFlight, frames);
   if (h.type === PacketType.OneRtt) {
-    conn.oneRtt!.onPacketSent(pn);
+    conn.oneRtt?.onPacketSent(pn);
     if (conn.firstOneRttPn < 0) conn.firstOneRttPn = pn;
   }
   conn.stats.packetsSent++;

@@ -14,16 +14,10 @@ import { createInitialProtectors } from '../crypto/initial.js';
 import { Emitter } from '../util/emitter.js';
 import type { SocketAddress } from '../util/address.js';
 import { toHex, utf8 } from '../util/bytes.js';
-import { QuicError, TransportError, cryptoError, transportErrorName } from '../wire/errors.js';
-import {
-  decodeTransportParameters,
-  defaultTransportParameters,
-  encodeTransportParameters,
-  type TransportParameters,
-} from '../wire/transport-params.js';
-import { Level, type TlsCallbacks, type TlsSession, type CipherSuiteName } from '../tls/types.js';
+import { QuicError, TransportError, transportErrorName } from '../wire/errors.js';
+import { encodeTransportParameters, type TransportParameters } from '../wire/transport-params.js';
+import type { TlsCallbacks, TlsSession } from '../tls/types.js';
 import { StreamMap } from '../stream/stream-map.js';
-import { sessionTicketWithAppData } from '../tls/session-ticket.js';
 import type { Stream } from '../stream/stream.js';
 import { KeyPhases } from './key-phase.js';
 import { LocalCids, PeerCids, type CidHost } from './cids.js';
@@ -33,7 +27,6 @@ import { SendControl } from '../path/send-control.js';
 import { SpaceState } from './space.js';
 import type { SentFrame } from './sent-frames.js';
 import type { Frame } from '../wire/frame-types.js';
-import { bytesEqual } from '../util/bytes.js';
 import { onDatagramWhileClosing, processDatagram } from './receive.js';
 import { buildDatagram, type OutgoingDatagram } from './assemble.js';
 import { ConnectionStats, type ConnectionStatsSnapshot } from './stats.js';
@@ -41,11 +34,11 @@ import {
   maybeUsePreferredAddress,
   onPathValidationTimers,
   pathValidationDeadline,
-  preferredAddressParam,
   startMigration,
   type PreferredAddressInit,
 } from './migration.js';
 import type { QlogSink } from './qlog.js';
+import { buildLocalParams, tlsCallbacks } from './handshake.js';
 
 export type ConnectionState = 'handshake' | 'established' | 'closing' | 'draining' | 'closed';
 
@@ -82,6 +75,11 @@ export interface ConnectionEvents {
   pathChange: (remote: SocketAddress, local: SocketAddress) => void;
   /** Client: the server sent NEW_TOKEN. */
   newToken: (token: Uint8Array) => void;
+  /**
+   * The connection started closing (we closed, or the peer did): no more data will move. `close`
+   * follows after the closing or draining period (RFC 9000 §10.2).
+   */
+  closing: (info: CloseInfo) => void;
   /** The connection is closed and gone. */
   close: (info: CloseInfo) => void;
 }
@@ -131,8 +129,6 @@ export interface ConnectionInit {
   now: number;
 }
 
-const LEVEL_SPACE = [PnSpace.Initial, PnSpace.Application, PnSpace.Handshake, PnSpace.Application];
-
 export class Connection extends Emitter<ConnectionEvents> {
   readonly role: 'client' | 'server';
   readonly isClient: boolean;
@@ -145,8 +141,10 @@ export class Connection extends Emitter<ConnectionEvents> {
   readonly spaces: [SpaceState, SpaceState, SpaceState];
   /** 1-RTT keys with key updates; null until both directions are known. */
   oneRtt: KeyPhases | null = null;
-  private appRead: PacketProtector | null = null;
-  private appWrite: PacketProtector | null = null;
+  /** 1-RTT keys as TLS releases them; `oneRtt` takes over once both exist. */
+  appRead: PacketProtector | null = null;
+  /** The server may send 0.5-RTT with this key before the client's Finished (RFC 9001 §5.7). */
+  appWrite: PacketProtector | null = null;
   zeroRttWrite: PacketProtector | null = null;
   zeroRttRead: PacketProtector | null = null;
   readonly streams: StreamMap;
@@ -197,7 +195,8 @@ export class Connection extends Emitter<ConnectionEvents> {
   /** Whether the peer lets us send packets with the QUIC bit 0 (RFC 9287). */
   greaseQuicBit = false;
   /** Sessions tickets want the server's params: kept for `sessionTicket` events. */
-  private pendingTickets: Uint8Array[] = [];
+  /** Tickets that arrived before confirmation, emitted at confirmation. */
+  readonly pendingTickets: Uint8Array[] = [];
   earlyDataState: 'none' | 'attempted' | 'accepted' | 'rejected' = 'none';
   /** The latest `now` seen by an entry point, µs. */
   lastNow: number;
@@ -236,7 +235,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     if (pa && !this.isClient) this.localCids.addInitial(pa.cid, pa.resetToken);
     this.peerCids = new PeerCids(init.remoteCid, 8);
 
-    this.localParams = this.buildLocalParams(init);
+    this.localParams = buildLocalParams(this, init);
     this.streams = new StreamMap(
       {
         isClient: this.isClient,
@@ -265,9 +264,10 @@ export class Connection extends Emitter<ConnectionEvents> {
       this.peerCids.current,
     );
 
-    if (init.rememberedParams) this.applyRememberedParams(init.rememberedParams);
+    // Client 0-RTT: the server's remembered limits apply to early data (RFC 9000 §7.4.1).
+    if (init.rememberedParams) this.streams.setPeerTransportParams(init.rememberedParams);
     const encoded = encodeTransportParameters(this.localParams, this.role);
-    this.tls = init.createTls(this.tlsCallbacks(), encoded);
+    this.tls = init.createTls(tlsCallbacks(this), encoded);
     this.resetIdle(init.now);
     this.qlog?.connectionStarted(this, init.now);
     if (this.isClient) this.tls.start();
@@ -542,11 +542,13 @@ export class Connection extends Emitter<ConnectionEvents> {
   /** The peer closed (CONNECTION_CLOSE received): draining (RFC 9000 §10.2.2). */
   onPeerClose(info: CloseInfo, now: number): void {
     if (this.state === 'draining' || this.state === 'closed') return;
-    if (this.state !== 'closing') this.closeInfo = info;
+    const wasClosing = this.state === 'closing';
+    if (!wasClosing) this.closeInfo = info;
     this.state = 'draining';
     this.closePending = false;
     this.closeDeadline = now + 3 * this.ptoPeriod();
     this.qlog?.connectionClosed(this, info, now);
+    if (!wasClosing) this.emit('closing', info);
   }
 
   /** A stateless reset from the peer (RFC 9000 §10.3.1): straight to draining. */
@@ -637,6 +639,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     // Nothing else is sent in the closing state (RFC 9000 §10.2.1).
     this.controlQueue.length = 0;
     this.datagramQueue.length = 0;
+    this.emit('closing', info);
   }
 
   private finish(now: number): void {
@@ -776,175 +779,6 @@ export class Connection extends Emitter<ConnectionEvents> {
       initialRtt: this.opts.initialRttUs,
       congestionController: this.opts.congestionControl,
     });
-  }
-
-  private buildLocalParams(init: ConnectionInit): TransportParameters {
-    const p = defaultTransportParameters();
-    p.maxIdleTimeout = this.opts.idleTimeoutMs;
-    p.maxUdpPayloadSize = this.opts.maxUdpPayload;
-    p.initialMaxData = this.opts.initialMaxData;
-    p.initialMaxStreamDataBidiLocal = this.opts.initialMaxStreamData;
-    p.initialMaxStreamDataBidiRemote = this.opts.initialMaxStreamData;
-    p.initialMaxStreamDataUni = this.opts.initialMaxStreamData;
-    p.initialMaxStreamsBidi = this.opts.maxStreamsBidi;
-    p.initialMaxStreamsUni = this.opts.maxStreamsUni;
-    p.ackDelayExponent = this.opts.ackDelayExponent;
-    p.maxAckDelay = this.opts.maxAckDelayMs;
-    p.disableActiveMigration = this.opts.disableActiveMigration;
-    p.activeConnectionIdLimit = 8;
-    p.maxDatagramFrameSize = this.opts.maxDatagramFrameSize;
-    p.initialSourceConnectionId = init.localCid;
-    if (!this.isClient) {
-      p.originalDestinationConnectionId = init.originalDcid;
-      p.statelessResetToken = init.localResetToken;
-      if (init.retrySourceCid) p.retrySourceConnectionId = init.retrySourceCid;
-      if (init.preferredAddress) p.preferredAddress = preferredAddressParam(init.preferredAddress);
-    }
-    return p;
-  }
-
-  /** Client 0-RTT: the server's remembered limits apply to early data (RFC 9000 §7.4.1). */
-  private applyRememberedParams(p: TransportParameters): void {
-    this.streams.setPeerTransportParams(p);
-  }
-
-  private tlsCallbacks(): TlsCallbacks {
-    return {
-      onHandshakeData: (level, data) => {
-        const s = this.spaces[LEVEL_SPACE[level]!]!;
-        if (!s.discarded) s.cryptoSend.write(data);
-      },
-      onSecret: (level, direction, suite, secret) => this.onSecret(level, direction, suite, secret),
-      onPeerTransportParameters: (bytes) => this.onPeerTransportParameters(bytes),
-      onHandshakeComplete: () => this.onHandshakeComplete(),
-      onAlert: (alert, reason, transportError) => {
-        const code = transportError ?? cryptoError(alert);
-        this.closeWithError(new QuicError(code, reason), this.lastNow);
-      },
-      onSessionTicket: (raw) => {
-        // Remember the server's transport parameters with the ticket: 0-RTT must respect them
-        // (RFC 9000 §7.4.1).
-        const ticket = this.peerParams
-          ? sessionTicketWithAppData(raw, encodeTransportParameters(this.peerParams, 'server'))
-          : raw;
-        if (this.handshakeConfirmed) this.emit('sessionTicket', ticket);
-        else this.pendingTickets.push(ticket);
-      },
-    };
-  }
-
-  private onSecret(
-    level: Level,
-    direction: 'read' | 'write',
-    suite: CipherSuiteName,
-    secret: Uint8Array,
-  ): void {
-    const keys = new PacketProtector(this.provider, suite, secret, this.version);
-    if (level === Level.EarlyData) {
-      if (direction === 'write') {
-        this.zeroRttWrite = keys;
-        this.earlyDataState = 'attempted';
-      } else {
-        this.zeroRttRead = keys;
-        this.replayUndecryptable(this.lastNow);
-      }
-      return;
-    }
-    if (level === Level.Handshake) {
-      const s = this.spaces[PnSpace.Handshake];
-      if (direction === 'read') s.read = keys;
-      else s.write = keys;
-      if (s.read && s.write) this.path.sendControl.onHandshakeKeysAvailable();
-      this.replayUndecryptable(this.lastNow);
-      return;
-    }
-    if (level === Level.Application) {
-      if (direction === 'read') this.appRead = keys;
-      else this.appWrite = keys;
-      if (this.appRead && this.appWrite && !this.oneRtt) {
-        this.oneRtt = new KeyPhases(this.appRead, this.appWrite);
-        if (this.isClient) this.zeroRttWrite = null; // 1-RTT replaces 0-RTT (RFC 9001 §4.9.3)
-        this.replayUndecryptable(this.lastNow);
-      }
-    }
-  }
-
-  private onPeerTransportParameters(bytes: Uint8Array): void {
-    const p = decodeTransportParameters(bytes, this.isClient ? 'server' : 'client');
-    this.validatePeerParams(p);
-    const remembered = this.peerParams !== null;
-    this.peerParams = p;
-    if (remembered || this.earlyDataState !== 'none') {
-      // RFC 9000 §7.4.1: after 0-RTT the server may not reduce limits; the stream layer applies
-      // the new values where they are larger.
-    }
-    this.streams.setPeerTransportParams(p);
-    const sc = this.path.sendControl;
-    sc.setPeerMaxAckDelay(p.maxAckDelay * 1000);
-    const mds = Math.min(this.opts.maxUdpPayload, p.maxUdpPayloadSize);
-    sc.setMaxDatagramSize(mds);
-    this.greaseQuicBit = p.greaseQuicBit;
-    if (p.statelessResetToken) this.peerCids.setInitialResetToken(p.statelessResetToken);
-    this.host.onPeerResetTokens?.(this);
-    this.resetIdle(this.lastNow);
-  }
-
-  /** RFC 9000 §7.3: authenticate the connection IDs through the transport parameters. */
-  private validatePeerParams(p: TransportParameters): void {
-    const fail = (msg: string): never => {
-      throw new QuicError(TransportError.TRANSPORT_PARAMETER_ERROR, msg);
-    };
-    if (this.isClient) {
-      if (!p.originalDestinationConnectionId) fail('missing original_destination_connection_id');
-      if (!bytesEqual(p.originalDestinationConnectionId!, this.originalDcid)) {
-        fail('original_destination_connection_id does not match');
-      }
-      if (!p.initialSourceConnectionId || !this.serverInitialScid) {
-        fail('missing initial_source_connection_id');
-      }
-      if (!bytesEqual(p.initialSourceConnectionId!, this.serverInitialScid!)) {
-        fail('initial_source_connection_id does not match the server SCID');
-      }
-      if (this.retryScid) {
-        if (!p.retrySourceConnectionId || !bytesEqual(p.retrySourceConnectionId, this.retryScid)) {
-          fail('retry_source_connection_id does not match the Retry');
-        }
-      } else if (p.retrySourceConnectionId) {
-        fail('retry_source_connection_id without a Retry');
-      }
-    } else {
-      if (!p.initialSourceConnectionId) fail('missing initial_source_connection_id');
-      if (!bytesEqual(p.initialSourceConnectionId!, this.peerCids.current.cid)) {
-        fail('initial_source_connection_id does not match the client SCID');
-      }
-    }
-  }
-
-  private onHandshakeComplete(): void {
-    const now = this.lastNow;
-    this.handshakeTime = now - this.startTime;
-    this.state = 'established';
-    if (this.isClient) {
-      this.earlyDataState =
-        this.earlyDataState === 'attempted'
-          ? this.tls.earlyDataAccepted
-            ? 'accepted'
-            : 'rejected'
-          : this.earlyDataState;
-      if (this.earlyDataState === 'rejected') {
-        // RFC 9001 §4.6.2: everything sent in 0-RTT must be sent again in 1-RTT.
-        for (const p of this.path.sendControl.onZeroRttRejected(now)) this.onFramesLost(p.frames);
-      }
-      this.resetIdle(now);
-      return;
-    }
-    // Server: complete means confirmed (RFC 9001 §4.1.2).
-    this.controlQueue.push({ kind: 'handshake_done' });
-    const token = this.host.newToken?.(this.path.remote);
-    if (token) this.controlQueue.push({ kind: 'new_token', token });
-    this.confirmHandshake(now);
-    this.resetIdle(now);
-    this.emit('handshakeDone');
   }
 
   /** For logs: the original DCID in hex, which names qlog files. */

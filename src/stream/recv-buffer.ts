@@ -15,6 +15,8 @@ import { QuicError, TransportError } from '../wire/errors.js';
 import { RangeSet } from './range-set.js';
 
 const MIN_RING = 256;
+/** Most disjoint received ranges kept for one stream. */
+export const MAX_GAPS = 1000;
 
 export class RecvBuffer {
   private ring: Uint8Array | null = null;
@@ -100,6 +102,15 @@ export class RecvBuffer {
     if (fin) this.finalAt = end;
     const from = Math.max(offset, this.readPos);
     if (from < end) {
+      // A peer that scatters tiny fragments would make every insert cost a long range walk:
+      // bound the gaps, as other stacks do, rather than let one stream eat the CPU.
+      if (this.received.count >= MAX_GAPS && !this.received.covers(from, end)) {
+        throw new QuicError(
+          TransportError.INTERNAL_ERROR,
+          `more than ${MAX_GAPS} gaps in received stream data`,
+          FrameType.STREAM,
+        );
+      }
       if (!this.discarding) this.store(offset, data, from, end);
       this.received.add(from, end);
     }

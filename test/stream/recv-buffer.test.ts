@@ -220,3 +220,24 @@ describe('stream/recv-buffer', () => {
     });
   }
 });
+
+describe('RecvBuffer gap bound', () => {
+  it('refuses data that would leave more than MAX_GAPS disjoint ranges', async () => {
+    const { RecvBuffer, MAX_GAPS } = await import('../../src/stream/recv-buffer.js');
+    const { QuicError, TransportError } = await import('../../src/wire/errors.js');
+    const b = new RecvBuffer();
+    const limit = 4 * MAX_GAPS + 100;
+    for (let i = 0; i < MAX_GAPS; i++) b.insert(4 * i + 2, new Uint8Array(1), false, limit);
+    // A duplicate of a held range is still fine; a new fragment is not.
+    b.insert(2, new Uint8Array(1), false, limit);
+    let err: unknown;
+    try {
+      b.insert(4 * MAX_GAPS + 10, new Uint8Array(1), false, limit);
+    } catch (e) {
+      err = e;
+    }
+    if (!(err instanceof QuicError) || err.code !== TransportError.INTERNAL_ERROR) {
+      throw new Error(`expected INTERNAL_ERROR, got ${String(err)}`);
+    }
+  });
+});

@@ -1,0 +1,190 @@
+/**
+ * The handshake glue of a connection: our transport parameters, the TLS callbacks (CRYPTO data
+ * per level, traffic secrets to packet keys, the peer's transport parameters and their CID
+ * checks, completion), following RFC 9001 §4 and RFC 9000 §7.
+ */
+import { PnSpace } from '../ack/pn-space.js';
+import { PacketProtector } from '../crypto/packet-protection.js';
+import { Level, type CipherSuiteName, type TlsCallbacks } from '../tls/types.js';
+import { sessionTicketWithAppData } from '../tls/session-ticket.js';
+import { bytesEqual } from '../util/bytes.js';
+import { QuicError, TransportError, cryptoError } from '../wire/errors.js';
+import {
+  decodeTransportParameters,
+  defaultTransportParameters,
+  encodeTransportParameters,
+  type TransportParameters,
+} from '../wire/transport-params.js';
+import type { Connection, ConnectionInit } from './connection.js';
+import { KeyPhases } from './key-phase.js';
+import { preferredAddressParam } from './migration.js';
+
+/** The packet number space of each TLS level (RFC 9001 §4.1.4). */
+const LEVEL_SPACE = [PnSpace.Initial, PnSpace.Application, PnSpace.Handshake, PnSpace.Application];
+
+/** Our transport parameters (RFC 9000 §18.2) from the options and the CIDs of this connection. */
+export function buildLocalParams(conn: Connection, init: ConnectionInit): TransportParameters {
+  const p = defaultTransportParameters();
+  p.maxIdleTimeout = conn.opts.idleTimeoutMs;
+  p.maxUdpPayloadSize = conn.opts.maxUdpPayload;
+  p.initialMaxData = conn.opts.initialMaxData;
+  p.initialMaxStreamDataBidiLocal = conn.opts.initialMaxStreamData;
+  p.initialMaxStreamDataBidiRemote = conn.opts.initialMaxStreamData;
+  p.initialMaxStreamDataUni = conn.opts.initialMaxStreamData;
+  p.initialMaxStreamsBidi = conn.opts.maxStreamsBidi;
+  p.initialMaxStreamsUni = conn.opts.maxStreamsUni;
+  p.ackDelayExponent = conn.opts.ackDelayExponent;
+  p.maxAckDelay = conn.opts.maxAckDelayMs;
+  p.disableActiveMigration = conn.opts.disableActiveMigration;
+  p.activeConnectionIdLimit = 8;
+  p.maxDatagramFrameSize = conn.opts.maxDatagramFrameSize;
+  p.initialSourceConnectionId = init.localCid;
+  if (!conn.isClient) {
+    p.originalDestinationConnectionId = init.originalDcid;
+    p.statelessResetToken = init.localResetToken;
+    if (init.retrySourceCid) p.retrySourceConnectionId = init.retrySourceCid;
+    if (init.preferredAddress) p.preferredAddress = preferredAddressParam(init.preferredAddress);
+  }
+  return p;
+}
+
+/** The callbacks through which the TLS session drives the connection (DESIGN.md §1.7). */
+export function tlsCallbacks(conn: Connection): TlsCallbacks {
+  return {
+    onHandshakeData: (level, data) => {
+      const s = conn.spaces[LEVEL_SPACE[level]!]!;
+      if (!s.discarded) s.cryptoSend.write(data);
+    },
+    onSecret: (level, direction, suite, secret) => onSecret(conn, level, direction, suite, secret),
+    onPeerTransportParameters: (bytes) => onPeerTransportParameters(conn, bytes),
+    onHandshakeComplete: () => onHandshakeComplete(conn),
+    onAlert: (alert, reason, transportError) => {
+      const code = transportError ?? cryptoError(alert);
+      conn.closeWithError(new QuicError(code, reason), conn.lastNow);
+    },
+    onSessionTicket: (raw) => {
+      // Remember the server's transport parameters with the ticket: 0-RTT must respect them
+      // (RFC 9000 §7.4.1).
+      const ticket = conn.peerParams
+        ? sessionTicketWithAppData(raw, encodeTransportParameters(conn.peerParams, 'server'))
+        : raw;
+      if (conn.handshakeConfirmed) conn.emit('sessionTicket', ticket);
+      else conn.pendingTickets.push(ticket);
+    },
+  };
+}
+
+function onSecret(
+  conn: Connection,
+  level: Level,
+  direction: 'read' | 'write',
+  suite: CipherSuiteName,
+  secret: Uint8Array,
+): void {
+  const keys = new PacketProtector(conn.provider, suite, secret, conn.version);
+  if (level === Level.EarlyData) {
+    if (direction === 'write') {
+      conn.zeroRttWrite = keys;
+      conn.earlyDataState = 'attempted';
+    } else {
+      conn.zeroRttRead = keys;
+      conn.replayUndecryptable(conn.lastNow);
+    }
+    return;
+  }
+  if (level === Level.Handshake) {
+    const s = conn.spaces[PnSpace.Handshake];
+    if (direction === 'read') s.read = keys;
+    else s.write = keys;
+    if (s.read && s.write) conn.path.sendControl.onHandshakeKeysAvailable();
+    conn.replayUndecryptable(conn.lastNow);
+    return;
+  }
+  if (level === Level.Application) {
+    if (direction === 'read') conn.appRead = keys;
+    else conn.appWrite = keys;
+    if (conn.appRead && conn.appWrite && !conn.oneRtt) {
+      conn.oneRtt = new KeyPhases(conn.appRead, conn.appWrite);
+      if (conn.isClient) conn.zeroRttWrite = null; // 1-RTT replaces 0-RTT (RFC 9001 §4.9.3)
+      conn.replayUndecryptable(conn.lastNow);
+    }
+  }
+}
+
+function onPeerTransportParameters(conn: Connection, bytes: Uint8Array): void {
+  const p = decodeTransportParameters(bytes, conn.isClient ? 'server' : 'client');
+  validatePeerParams(conn, p);
+  const remembered = conn.peerParams !== null;
+  conn.peerParams = p;
+  if (remembered || conn.earlyDataState !== 'none') {
+    // RFC 9000 §7.4.1: after 0-RTT the server may not reduce limits; the stream layer applies
+    // the new values where they are larger.
+  }
+  conn.streams.setPeerTransportParams(p);
+  const sc = conn.path.sendControl;
+  sc.setPeerMaxAckDelay(p.maxAckDelay * 1000);
+  const mds = Math.min(conn.opts.maxUdpPayload, p.maxUdpPayloadSize);
+  sc.setMaxDatagramSize(mds);
+  conn.greaseQuicBit = p.greaseQuicBit;
+  if (p.statelessResetToken) conn.peerCids.setInitialResetToken(p.statelessResetToken);
+  conn.host.onPeerResetTokens?.(conn);
+  conn.resetIdle(conn.lastNow);
+}
+
+/** RFC 9000 §7.3: authenticate the connection IDs through the transport parameters. */
+function validatePeerParams(conn: Connection, p: TransportParameters): void {
+  const fail = (msg: string): never => {
+    throw new QuicError(TransportError.TRANSPORT_PARAMETER_ERROR, msg);
+  };
+  if (conn.isClient) {
+    if (!p.originalDestinationConnectionId) fail('missing original_destination_connection_id');
+    if (!bytesEqual(p.originalDestinationConnectionId!, conn.originalDcid)) {
+      fail('original_destination_connection_id does not match');
+    }
+    if (!p.initialSourceConnectionId || !conn.serverInitialScid) {
+      fail('missing initial_source_connection_id');
+    }
+    if (!bytesEqual(p.initialSourceConnectionId!, conn.serverInitialScid!)) {
+      fail('initial_source_connection_id does not match the server SCID');
+    }
+    if (conn.retryScid) {
+      if (!p.retrySourceConnectionId || !bytesEqual(p.retrySourceConnectionId, conn.retryScid)) {
+        fail('retry_source_connection_id does not match the Retry');
+      }
+    } else if (p.retrySourceConnectionId) {
+      fail('retry_source_connection_id without a Retry');
+    }
+  } else {
+    if (!p.initialSourceConnectionId) fail('missing initial_source_connection_id');
+    if (!bytesEqual(p.initialSourceConnectionId!, conn.peerCids.current.cid)) {
+      fail('initial_source_connection_id does not match the client SCID');
+    }
+  }
+}
+
+function onHandshakeComplete(conn: Connection): void {
+  const now = conn.lastNow;
+  conn.handshakeTime = now - conn.startTime;
+  conn.state = 'established';
+  if (conn.isClient) {
+    conn.earlyDataState =
+      conn.earlyDataState === 'attempted'
+        ? conn.tls.earlyDataAccepted
+          ? 'accepted'
+          : 'rejected'
+        : conn.earlyDataState;
+    if (conn.earlyDataState === 'rejected') {
+      // RFC 9001 §4.6.2: everything sent in 0-RTT must be sent again in 1-RTT.
+      for (const p of conn.path.sendControl.onZeroRttRejected(now)) conn.onFramesLost(p.frames);
+    }
+    conn.resetIdle(now);
+    return;
+  }
+  // Server: complete means confirmed (RFC 9001 §4.1.2).
+  conn.controlQueue.push({ kind: 'handshake_done' });
+  const token = conn.host.newToken?.(conn.path.remote);
+  if (token) conn.controlQueue.push({ kind: 'new_token', token });
+  conn.confirmHandshake(now);
+  conn.resetIdle(now);
+  conn.emit('handshakeDone');
+}
