@@ -11,7 +11,6 @@
  */
 import type { KeyExchangeGroup, KeyShare } from '../crypto/provider.js';
 import { type CipherSuite, cipherSuiteByName } from '../crypto/suites.js';
-import { constantTimeEqual } from '../util/bytes.js';
 import { TransportError } from '../wire/errors.js';
 import { alert } from './alert.js';
 import { checkAlpnList, isIpLiteral, resolveGroups, resolveSuites } from './config.js';
@@ -48,9 +47,7 @@ import { KeySchedule } from './key-schedule.js';
 import {
   decodeCertificate,
   decodeCertificateRequest,
-  decodeCertificateVerify,
   decodeEncryptedExtensions,
-  decodeFinished,
   decodeNewSessionTicket,
   encodeCertificate,
   encodeCertificateVerify,
@@ -65,12 +62,7 @@ import {
   sessionTicketValid,
 } from './session-ticket.js';
 import { HandshakeSession } from './session.js';
-import {
-  OFFERED_SCHEME_CODES,
-  chooseScheme,
-  signCertificateVerify,
-  verifyCertificateVerify,
-} from './signatures.js';
+import { OFFERED_SCHEME_CODES, chooseScheme, signCertificateVerify } from './signatures.js';
 import { Level, type TlsCallbacks, type TlsSession, type TlsClientConfig } from './types.js';
 
 type ClientState =
@@ -456,25 +448,14 @@ export class TlsClient extends HandshakeSession {
   }
 
   private onCertificateVerify(msg: HandshakeMessage): void {
-    const cv = decodeCertificateVerify(msg.body);
-    const th = this.transcript.hash(this.suite!.hash);
-    verifyCertificateVerify(this.provider, cv, this.leaf!, 'server', th);
-    this.transcript.add(msg.raw);
+    this.checkPeerCertificateVerify(msg, this.leaf!, 'server');
     this.state = 'wait_finished';
   }
 
   private onFinished(msg: HandshakeMessage): void {
     const suite = this.suite!;
     const schedule = this.schedule!;
-    const verifyData = decodeFinished(msg.body, suite.hashLength);
-    const expected = schedule.verifyData(
-      this.serverHandshakeSecret,
-      this.transcript.hash(suite.hash),
-    );
-    if (!constantTimeEqual(verifyData, expected)) {
-      throw alert('decrypt_error', 'server Finished does not verify');
-    }
-    this.transcript.add(msg.raw);
+    this.checkPeerFinished(msg, this.serverHandshakeSecret, 'server');
     schedule.deriveMasterSecret();
     const th = this.transcript.hash(suite.hash);
     const clientApp = schedule.applicationTrafficSecret('client', th);

@@ -41,8 +41,6 @@ import type { HandshakeMessage } from './framing.js';
 import { KeySchedule } from './key-schedule.js';
 import {
   decodeCertificate,
-  decodeCertificateVerify,
-  decodeFinished,
   encodeCertificate,
   encodeCertificateRequest,
   encodeCertificateVerify,
@@ -64,7 +62,6 @@ import {
   OFFERED_SCHEME_CODES,
   chooseScheme,
   signCertificateVerify,
-  verifyCertificateVerify,
 } from './signatures.js';
 import {
   type CertifiedKey,
@@ -483,25 +480,14 @@ export class TlsServer extends HandshakeSession {
   }
 
   private onCertificateVerify(msg: HandshakeMessage): void {
-    const cv = decodeCertificateVerify(msg.body);
-    const th = this.transcript.hash(this.suite!.hash);
-    verifyCertificateVerify(this.provider, cv, this.leaf!, 'client', th);
-    this.transcript.add(msg.raw);
+    this.checkPeerCertificateVerify(msg, this.leaf!, 'client');
     this.state = 'wait_finished';
   }
 
   private onFinished(msg: HandshakeMessage): void {
     const suite = this.suite!;
     const schedule = this.schedule!;
-    const verifyData = decodeFinished(msg.body, suite.hashLength);
-    const expected = schedule.verifyData(
-      this.clientHandshakeSecret,
-      this.transcript.hash(suite.hash),
-    );
-    if (!constantTimeEqual(verifyData, expected)) {
-      throw alert('decrypt_error', 'client Finished does not verify');
-    }
-    this.transcript.add(msg.raw);
+    this.checkPeerFinished(msg, this.clientHandshakeSecret, 'client');
     const rms = schedule.resumptionMasterSecret(this.transcript.hash(suite.hash));
     this.state = 'connected';
     this.emitSecret(Level.Application, 'client', this.clientAppSecret);

@@ -7,13 +7,16 @@
 import type { CryptoProvider, KeyExchangeGroup, KeyShare } from '../crypto/provider.js';
 import type { CipherSuite } from '../crypto/suites.js';
 import { defaultProvider } from '../crypto/default-provider.js';
-import { toHex } from '../util/bytes.js';
+import { constantTimeEqual, toHex } from '../util/bytes.js';
 import { DecodeError } from '../util/errors.js';
 import { TransportError } from '../wire/errors.js';
 import { Alert, TlsAlert, alert, alertName } from './alert.js';
 import { HandshakeReassembler, type HandshakeMessage } from './framing.js';
 import type { KeySchedule } from './key-schedule.js';
 import { Transcript } from './transcript.js';
+import { decodeCertificateVerify, decodeFinished } from './messages-auth.js';
+import type { LeafKey } from './peer-auth.js';
+import { verifyCertificateVerify } from './signatures.js';
 import {
   type CipherSuiteName,
   Level,
@@ -94,6 +97,38 @@ export abstract class HandshakeSession implements TlsSession {
     if (config.transportParameters === undefined) {
       throw new TypeError('transportParameters is required (RFC 9001 §8.2)');
     }
+  }
+
+  /**
+   * Checks the peer's CertificateVerify against its leaf key and the transcript so far
+   * (RFC 8446 §4.4.3), then adds the message to the transcript.
+   */
+  protected checkPeerCertificateVerify(
+    msg: HandshakeMessage,
+    leaf: LeafKey,
+    peer: 'client' | 'server',
+  ): void {
+    const cv = decodeCertificateVerify(msg.body);
+    verifyCertificateVerify(this.provider, cv, leaf, peer, this.transcript.hash(this.suite!.hash));
+    this.transcript.add(msg.raw);
+  }
+
+  /**
+   * Checks the peer's Finished with the finished key of `handshakeSecret` (RFC 8446 §4.4.4),
+   * then adds it to the transcript. A mismatch is decrypt_error.
+   */
+  protected checkPeerFinished(
+    msg: HandshakeMessage,
+    handshakeSecret: Uint8Array,
+    peer: 'client' | 'server',
+  ): void {
+    const suite = this.suite!;
+    const verifyData = decodeFinished(msg.body, suite.hashLength);
+    const expected = this.schedule!.verifyData(handshakeSecret, this.transcript.hash(suite.hash));
+    if (!constantTimeEqual(verifyData, expected)) {
+      throw alert('decrypt_error', `${peer} Finished does not verify`);
+    }
+    this.transcript.add(msg.raw);
   }
 
   abstract start(): void;
