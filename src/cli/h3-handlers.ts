@@ -10,8 +10,7 @@
  *   shared by its requests), checks the status and streams the body to a Writable.
  */
 import { once } from 'node:events';
-import { type FileHandle, open, readlink } from 'node:fs/promises';
-import path from 'node:path';
+import type { FileHandle } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { h3Client, type H3Client } from '../h3/api/client.js';
 import {
@@ -65,7 +64,7 @@ export function h3FileHandler(files: HqFileServer): H3RequestHandler {
       return;
     }
     const file = await files.resolve(req.path ?? '');
-    const handle = file === null ? null : await openInside(file, files.root);
+    const handle = file === null ? null : await files.open(file);
     if (handle === null) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
       return;
@@ -149,31 +148,6 @@ async function coreOf(conn: QuicConnection): Promise<Connection> {
   }
   await conn.ready;
   return conn.core;
-}
-
-/**
- * Opens a resolved file and checks, on Linux, where the descriptor really points (as
- * hq-interop does): a link swapped in after the path check is refused. Null when refused.
- */
-async function openInside(file: string, root: string): Promise<FileHandle | null> {
-  let handle: FileHandle;
-  try {
-    handle = await open(file, 'r');
-  } catch {
-    return null;
-  }
-  let target: string | null = null;
-  try {
-    target = await readlink(`/proc/self/fd/${handle.fd}`);
-  } catch {
-    // No /proc: the realpath check of HqFileServer.resolve stands.
-  }
-  const prefix = root.endsWith(path.sep) ? root : root + path.sep;
-  if (target !== null && !target.startsWith(prefix)) {
-    await handle.close();
-    return null;
-  }
-  return handle;
 }
 
 /** Streams `size` bytes of the file as the stream takes them. */

@@ -7,7 +7,7 @@
  * A missing or refused file gets RESET_STREAM with the same code (NOT_FOUND), so a client cannot
  * tell "outside the root" from "absent".
  */
-import { open, readlink, realpath, stat } from 'node:fs/promises';
+import { open, readlink, realpath, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { QuicConnection } from '../node/connection.js';
 import type { QuicStream } from '../node/stream.js';
@@ -106,15 +106,8 @@ export class HqFileServer {
       this.refuse(stream, HqError.NOT_FOUND);
       return;
     }
-    let handle;
-    try {
-      handle = await open(file, 'r');
-    } catch {
-      this.refuse(stream, HqError.NOT_FOUND);
-      return;
-    }
-    if (!(await this.descriptorInsideRoot(handle.fd))) {
-      await handle.close();
+    const handle = await this.open(file);
+    if (handle === null) {
       this.refuse(stream, HqError.NOT_FOUND);
       return;
     }
@@ -132,15 +125,28 @@ export class HqFileServer {
     source.pipe(stream);
   }
 
-  /** Linux: where the opened descriptor really points; elsewhere the realpath check stands. */
-  private async descriptorInsideRoot(fd: number): Promise<boolean> {
-    let target: string;
+  /**
+   * Opens a file `resolve` returned and checks, on Linux, where the descriptor really points: a
+   * link swapped in after the path check is refused. Null when it cannot be served.
+   */
+  async open(file: string): Promise<FileHandle | null> {
+    let handle: FileHandle;
     try {
-      target = await readlink(`/proc/self/fd/${fd}`);
+      handle = await open(file, 'r');
     } catch {
-      return true;
+      return null;
     }
-    return this.contains(target);
+    let target: string | null = null;
+    try {
+      target = await readlink(`/proc/self/fd/${handle.fd}`);
+    } catch {
+      // No /proc: the realpath check of resolve() stands.
+    }
+    if (target !== null && !this.contains(target)) {
+      await handle.close();
+      return null;
+    }
+    return handle;
   }
 
   private refuse(stream: QuicStream, code: number): void {

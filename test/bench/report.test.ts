@@ -106,6 +106,16 @@ function sampleResults(): SuiteResults {
         areas: [{ area: 'src/crypto', selfMs: 40, selfPct: 40 }],
       },
     ],
+    notes: [{ group: 'loopback', text: 'the ngtcp2 comparison stopped' }],
+    heapProfiles: [
+      {
+        title: 'heap growth for 100 idle connections (both ends)',
+        figureId: 'memory.heap',
+        totalBytes: 4_000_000,
+        units: 100,
+        top: [{ name: 'SentPacket', count: 500, bytes: 1_000_000 }],
+      },
+    ],
   };
 }
 
@@ -166,9 +176,12 @@ describe('bench: results, targets, report and charts', () => {
     assert.match(md, /\| heap per connection \| ≤ 65,536 bytes \| .* \| met \(38 % margin\) \|/);
     assert.match(md, /\| 10 Mbit\/s \| 50 ms \| 1 % \| 0\.500 MB \| 5\.50 ±0\.250 \| 1\.50 ±0 \|/);
     assert.match(md, /skipped: not today/);
+    assert.match(md, /## loopback\n\nNote: the ngtcp2 comparison stopped\n/);
     assert.match(md, /!\[Congestion window\]\(cwnd\.svg\)/);
     assert.match(md, /### inmem-transfer/);
     assert.match(md, /\| `seal` \| src\/crypto\/node-provider\.ts \| 40\.0 % \|/);
+    assert.match(md, /### heap growth for 100 idle connections/);
+    assert.match(md, /\| `SentPacket` \| 5\.00 \| 10,000 \| 25\.0 % \|/);
   });
 
   it('writes results.json, report.md and the charts into the output directory', () => {

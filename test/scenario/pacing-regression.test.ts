@@ -6,7 +6,7 @@
  * the in-memory network; belongs with the scenario tests.
  */
 import assert from 'node:assert/strict';
-import { makePair } from '../scenario/helpers.js';
+import { makePair } from './helpers.js';
 
 const RTT = 20_000;
 
