@@ -347,7 +347,8 @@ export class QuicConnection extends EventEmitter implements StreamHost, FlushWat
     if (
       this.ownsEndpoint &&
       info !== null &&
-      (core.state === 'draining' || (core.state === 'closing' && !isCleanClose(info)))
+      (core.state === 'draining' ||
+        (core.state === 'closing' && !isCleanClose(info, this.coreConn?.alpn ?? null)))
     ) {
       this.finish(info);
       return;
@@ -379,7 +380,7 @@ export class QuicConnection extends EventEmitter implements StreamHost, FlushWat
     }
     if (this.overrideError !== null) throw this.overrideError;
     const info = this.coreConn?.closeInfo ?? null;
-    throw info === null || isCleanClose(info)
+    throw info === null || isCleanClose(info, this.coreConn?.alpn ?? null)
       ? new QuicNodeError('ERR_QUIC_CLOSED', 'connection closed')
       : errorFromClose(info);
   }
@@ -434,7 +435,10 @@ export class QuicConnection extends EventEmitter implements StreamHost, FlushWat
     if (g !== null && g.deadline !== null) clearTimeout(g.deadline);
     this.endpoint?.unwatch(this);
     const error =
-      this.overrideError ?? (info === null || isCleanClose(info) ? null : errorFromClose(info));
+      this.overrideError ??
+      (info === null || isCleanClose(info, this.coreConn?.alpn ?? null)
+        ? null
+        : errorFromClose(info));
     for (const s of [...this.streams.values()]) s.onConnectionClosed(error);
     this.streams.clear();
     const waitError = error ?? new QuicNodeError('ERR_QUIC_CLOSED', 'connection closed');

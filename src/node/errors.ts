@@ -100,10 +100,16 @@ function cryptoAlert(info: CloseInfo): number | null {
   return info.errorCode - 0x100;
 }
 
-/** Whether a close is a normal, error-free end (local or peer close with code 0). */
-export function isCleanClose(info: CloseInfo): boolean {
-  return (info.source === 'local' || info.source === 'peer') && info.errorCode === 0;
+/** Whether a close is a normal, error-free end: a local or peer close with code 0, or with the application protocol's own "no error" code. */
+export function isCleanClose(info: CloseInfo, alpn: string | null = null): boolean {
+  if (info.source !== 'local' && info.source !== 'peer') return false;
+  if (info.errorCode === 0) return true;
+  // An application's own "no error" code is clean too.
+  return info.application && alpn !== null && APPLICATION_NO_ERROR[alpn] === info.errorCode;
 }
+
+/** "No error" application codes by ALPN: H3_NO_ERROR (RFC 9114 §8.1). */
+const APPLICATION_NO_ERROR: Record<string, number> = { h3: 0x100 };
 
 /** The error a close amounts to, classified by source and wire code. */
 export function errorFromClose(info: CloseInfo): QuicConnectionError {
