@@ -644,6 +644,8 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   private finish(now: number): void {
     if (this.state === 'closed') return;
+    // Closing and draining logged connection_closed when they began.
+    const logged = this.state === 'closing' || this.state === 'draining';
     this.state = 'closed';
     this.closePending = false;
     const info = this.closeInfo ?? {
@@ -652,7 +654,7 @@ export class Connection extends Emitter<ConnectionEvents> {
       application: false,
       reason: 'closed',
     };
-    this.qlog?.connectionClosed(this, info, now);
+    if (!logged) this.qlog?.connectionClosed(this, info, now);
     this.qlog?.close();
     this.emit('close', info);
   }
