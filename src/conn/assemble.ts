@@ -2,8 +2,10 @@
  * Packet assembly: one datagram per call, coalescing Initial, Handshake and 1-RTT (or 0-RTT)
  * packets (RFC 9000 §12.2), with ACK frames first, then CRYPTO, control frames, DATAGRAMs and
  * STREAM data in priority order, within the congestion window, the pacer and the
- * anti-amplification budget. Packets are written into one reused scratch buffer and protected in
- * place; only the finished datagram is copied out.
+ * anti-amplification budget. Packets are written straight into the datagram they are sent in
+ * and protected in place: datagrams are carved one after another out of a larger slab, so a
+ * datagram costs a view rather than an allocation and a copy. The returned bytes are never
+ * written again (the caller owns them; a slab is freed when the last of its datagrams is).
  */
 import { PnSpace } from '../ack/pn-space.js';
 import type { PacketProtector } from '../crypto/packet-protection.js';
@@ -43,8 +45,17 @@ const MIN_PN_AND_PAYLOAD = 4;
 /** Keep ACK frames small: ranges beyond these are old news (RFC 9000 §13.2.4). */
 const MAX_ACK_RANGES = 32;
 
+/** Datagrams are carved out of slabs of this size (about 50 of 1200 bytes). */
+const SLAB_SIZE = 64 * 1024;
+
 interface Scratch {
-  buf: Uint8Array;
+  /** The slab the next datagram is written into, and where in it. */
+  slab: Uint8Array;
+  slabPos: number;
+  /** Room given to one datagram: the largest UDP payload plus slack for the tag. */
+  datagramRoom: number;
+  /** The view of the room at `slabPos`, until a datagram written there is handed out. */
+  room: Uint8Array | null;
   w: Writer;
   chunk: StreamChunk;
 }
@@ -54,11 +65,31 @@ const scratchByConn = new WeakMap<Connection, Scratch>();
 function scratchFor(conn: Connection): Scratch {
   let s = scratchByConn.get(conn);
   if (!s) {
-    const buf = new Uint8Array(conn.opts.maxUdpPayload + 64);
-    s = { buf, w: new Writer(buf), chunk: new StreamChunk() };
+    const datagramRoom = conn.opts.maxUdpPayload + 64;
+    const slab = new Uint8Array(Math.max(SLAB_SIZE, datagramRoom));
+    s = {
+      slab,
+      slabPos: 0,
+      datagramRoom,
+      room: null,
+      w: new Writer(slab),
+      chunk: new StreamChunk(),
+    };
     scratchByConn.set(conn, s);
   }
   return s;
+}
+
+/** Points the writer at fresh room for one datagram in the current slab (a new one if full). */
+function startDatagram(s: Scratch): Writer {
+  // A poll that produced nothing leaves its room to the next one.
+  if (s.room !== null) return s.w.reset(s.room);
+  if (s.slab.length - s.slabPos < s.datagramRoom) {
+    s.slab = new Uint8Array(Math.max(SLAB_SIZE, s.datagramRoom));
+    s.slabPos = 0;
+  }
+  s.room = s.slab.subarray(s.slabPos, s.slabPos + s.datagramRoom);
+  return s.w.reset(s.room);
 }
 
 /** What the packet being built may contain. */
@@ -83,7 +114,7 @@ export function buildDatagram(conn: Connection, now: number): OutgoingDatagram |
   const path = conn.path;
   const sc = path.sendControl;
   const s = scratchFor(conn);
-  const w = s.w.reset(s.buf);
+  const w = startDatagram(s);
   const mds = Math.min(sc.maxDatagramSize, conn.opts.maxUdpPayload);
   const amp = Math.min(sc.ackOnlyAllowance(), path.amplificationAllowance());
   const room = Math.min(mds, amp);
@@ -93,7 +124,7 @@ export function buildDatagram(conn: Connection, now: number): OutgoingDatagram |
     if (!conn.closePending) return null;
     conn.closePending = false;
     buildClose(conn, w, room, now);
-    return finish(conn, path, w, now);
+    return finish(conn, path, s, now);
   }
 
   maybeUpdateKeys(conn);
@@ -104,23 +135,26 @@ export function buildDatagram(conn: Connection, now: number): OutgoingDatagram |
   let hasInitial = false;
   let initialEliciting = false;
   let last = -1;
-  const wants: boolean[] = [false, false, false];
+  // Bit `sp` set: space `sp` has something to send.
+  let wants = 0;
   for (let sp = 0; sp < 3; sp++) {
-    wants[sp] = spaceWantsToSend(conn, sp as PnSpace, now, budget.cwnd > 0);
-    if (wants[sp]) last = sp;
+    if (spaceWantsToSend(conn, sp as PnSpace, now, budget.cwnd > 0)) {
+      wants |= 1 << sp;
+      last = sp;
+    }
   }
   if (last < 0) {
     sc.setAppLimited(budget.cwnd > 0);
     return null;
   }
-  if (wants[PnSpace.Initial]) {
+  if ((wants & (1 << PnSpace.Initial)) !== 0) {
     hasInitial = true;
     const is = conn.spaces[PnSpace.Initial];
     initialEliciting = is.hasCryptoToSend || is.probes > 0;
   }
   const padDatagram = hasInitial && (client || initialEliciting);
   for (let sp = 0; sp < 3; sp++) {
-    if (!wants[sp]) continue;
+    if ((wants & (1 << sp)) === 0) continue;
     const padTo = sp === last && padDatagram ? MIN_INITIAL_DATAGRAM : 0;
     buildPacket(conn, path, sp as PnSpace, w, budget, padTo, now);
     // RFC 9001 §4.9.1: a client drops Initial keys once it sends a Handshake packet.
@@ -135,11 +169,16 @@ export function buildDatagram(conn: Connection, now: number): OutgoingDatagram |
   }
   if (w.pos === 0) return null;
   sc.setAppLimited(budget.cwnd > 0 && !conn.hasPendingSend());
-  return finish(conn, path, w, now);
+  return finish(conn, path, s, now);
 }
 
-function finish(conn: Connection, path: PathState, w: Writer, now: number): OutgoingDatagram {
-  const data = w.buf.slice(0, w.pos);
+/** Hands out the datagram written in the slab; the slab's next datagram starts after it. */
+function finish(conn: Connection, path: PathState, s: Scratch, now: number): OutgoingDatagram {
+  const w = s.w;
+  const data = w.buf.subarray(0, w.pos);
+  // Keep the next datagram 8-byte aligned (cheap copies for whoever reads it).
+  s.slabPos += (w.pos + 7) & ~7;
+  s.room = null;
   path.onDatagramSent(data.length);
   conn.stats.datagramsSent++;
   conn.stats.bytesSent += data.length;
@@ -469,7 +508,7 @@ function buildClose(conn: Connection, w: Writer, room: number, now: number): voi
 function buildPathProbe(conn: Connection, probe: PathState, now: number): OutgoingDatagram | null {
   if (!conn.oneRtt) return null;
   const s = scratchFor(conn);
-  const w = s.w.reset(s.buf);
+  const w = startDatagram(s);
   const app = conn.spaces[PnSpace.Application];
   const keys = conn.oneRtt.write;
   const pn = app.nextPn;
@@ -498,7 +537,7 @@ function buildPathProbe(conn: Connection, probe: PathState, now: number): Outgoi
   conn.oneRtt.onPacketSent(pn);
   // Recorded without counting in flight: the challenge has its own timer (RFC 9000 §8.2.4).
   probe.recordSent(PnSpace.Application, pn, now, w.pos - start, false, false, frames);
-  return finish(conn, probe, w, now);
+  return finish(conn, probe, s, now);
 }
 
 /** For tests and the packet-size accounting of other modules. */

@@ -655,7 +655,7 @@ export class Connection extends Emitter<ConnectionEvents> {
       reason: 'closed',
     };
     if (!logged) this.qlog?.connectionClosed(this, info, now);
-    this.qlog?.close();
+    this.qlog?.close(now);
     this.emit('close', info);
   }
 

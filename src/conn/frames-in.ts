@@ -153,6 +153,8 @@ export function handleFrame(
 
 /** NEW_CONNECTION_ID frames for CIDs issued but not yet announced. */
 export function queueNewCids(conn: Connection): void {
+  // Called for every datagram built: the common case has nothing pending and allocates nothing.
+  if (conn.localCids.pending.length === 0) return;
   for (const c of conn.localCids.pending.splice(0)) {
     conn.controlQueue.push({
       kind: 'new_connection_id',

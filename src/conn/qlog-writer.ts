@@ -246,6 +246,9 @@ export class QlogWriter implements QlogSink {
   /** `now` of the first event (µs): event times are relative to it. */
   private start = -1;
   private closedLogged = false;
+  /** The last connection state logged, and the time (µs) of the last event. */
+  private lastState = '';
+  private lastNow = 0;
   private finished = false;
   private readonly lastMetrics: Partial<MetricsState> = {};
   private congestionState = '';
@@ -293,7 +296,8 @@ export class QlogWriter implements QlogSink {
 
   /**
    * The first call (CONNECTION_CLOSE sent or received, idle timeout, stateless reset) is the
-   * connection_closed event; later ones (closing or draining ends) are state updates.
+   * connection_closed event; with it, and with any later call, the state the connection is in
+   * (closing, draining or closed) is logged as a state update.
    */
   connectionClosed(conn: Connection, info: CloseInfo, now: number): void {
     if (!this.closedLogged) {
@@ -311,7 +315,7 @@ export class QlogWriter implements QlogSink {
       data['trigger'] = closeTrigger(info);
       this.event(now, 'quic:connection_closed', data);
     }
-    this.event(now, 'quic:connection_state_updated', { new: conn.state });
+    this.stateUpdated(now, conn.state);
   }
 
   packetSent(
@@ -459,15 +463,26 @@ export class QlogWriter implements QlogSink {
     });
   }
 
-  close(): void {
+  /** The connection is gone: logs the closed state if not yet logged, flushes, ends the trace. */
+  close(now = this.lastNow): void {
     if (this.finished) return;
+    this.stateUpdated(now, 'closed');
     this.flush();
     this.finished = true;
     this.onClose?.();
   }
 
+  private stateUpdated(now: number, state: string): void {
+    if (state === this.lastState) return;
+    const data: Json = { new: state };
+    if (this.lastState !== '') data['old'] = this.lastState;
+    this.lastState = state;
+    this.event(now, 'quic:connection_state_updated', data);
+  }
+
   private event(now: number, name: string, data: Json): void {
     if (this.start < 0) this.start = now;
+    this.lastNow = now;
     this.record({ time: (now - this.start) / 1000, name, data });
   }
 

@@ -49,6 +49,6 @@ export interface QlogSink {
   keyDiscarded(conn: Connection, space: PnSpace, now: number): void;
   retryReceived(conn: Connection, now: number): void;
   closeSent(conn: Connection, now: number): void;
-  /** Flushes and ends the trace. */
-  close(): void;
+  /** The connection is gone (`now`: when): flushes and ends the trace. */
+  close(now?: number): void;
 }

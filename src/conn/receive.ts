@@ -60,23 +60,30 @@ export function processDatagram(
     }
   }
 
-  const spans = splitCoalesced(data, conn.host.localCidLength);
+  // A datagram starting with a short header is one packet to its end (RFC 9000 §12.2: nothing
+  // can follow a short header packet); only long headers need splitting. The common 1-RTT
+  // datagram so skips building the list of spans.
+  const cidLength = conn.host.localCidLength;
+  const short = (data[0]! & 0x80) === 0;
+  const spans = short ? null : splitCoalesced(data, cidLength);
+  const count = spans !== null ? spans.length : data.length > 1 + cidLength ? 1 : 0;
   let anyProcessed = false;
   let firstFailed = false;
-  for (let i = 0; i < spans.length; i++) {
-    const span = spans[i]!;
-    const result = processPacket(conn, data, span.start, span.end, local, remote, now);
+  for (let i = 0; i < count; i++) {
+    const start = spans !== null ? spans[i]!.start : 0;
+    const end = spans !== null ? spans[i]!.end : data.length;
+    const result = processPacket(conn, data, start, end, local, remote, now);
     if (result === 'processed') anyProcessed = true;
     else if (i === 0 && result === 'failed') firstFailed = true;
     if (result === 'dropped' || result === 'failed') {
       const why = result === 'failed' ? 'decryption_failure' : 'general';
-      conn.qlog?.packetDropped?.(conn, why, span.end - span.start, now);
+      conn.qlog?.packetDropped?.(conn, why, end - start, now);
     }
     if (conn.state !== 'handshake' && conn.state !== 'established') return;
   }
   if (anyProcessed) {
     conn.resetIdle(now);
-  } else if (spans.length > 0 && firstFailed && (data[0]! & 0x80) === 0) {
+  } else if (count > 0 && firstFailed && short) {
     // RFC 9000 §10.3.1: a short-header datagram we cannot decrypt may be a stateless reset.
     if (isStatelessReset(data, conn.peerCids.resetTokens())) conn.onStatelessReset(now);
   }
@@ -216,7 +223,7 @@ function processPacket(
   }
 
   const payloadStart = pnOffset + pnLength;
-  const ackEliciting = processFrames(
+  const flags = processFrames(
     conn,
     data,
     payloadStart,
@@ -228,7 +235,7 @@ function processPacket(
     remote,
     now,
   );
-  s.tracker.onPacketReceived(pn, ackEliciting.eliciting, now);
+  s.tracker.onPacketReceived(pn, (flags & FRAMES_ELICITING) !== 0, now);
   conn.stats.packetsReceived++;
   conn.qlog?.packetReceived(
     conn,
@@ -251,10 +258,14 @@ function processPacket(
     conn.discardSpace(PnSpace.Initial, now);
   }
   if (packetType === PacketType.OneRtt) {
-    onPathPacket(conn, local, remote, pn, ackEliciting.nonProbing, now);
+    onPathPacket(conn, local, remote, pn, (flags & FRAMES_NON_PROBING) !== 0, now);
   }
   return 'processed';
 }
+
+/** What `processFrames` found, as bits (no result object per packet). */
+const FRAMES_ELICITING = 1;
+const FRAMES_NON_PROBING = 2;
 
 function processFrames(
   conn: Connection,
@@ -267,14 +278,13 @@ function processFrames(
   local: SocketAddress,
   remote: SocketAddress,
   now: number,
-): { eliciting: boolean; nonProbing: boolean } {
+): number {
   if (start === end) {
     // RFC 9000 §12.4: a packet with no frames is a PROTOCOL_VIOLATION.
     throw new QuicError(TransportError.PROTOCOL_VIOLATION, 'packet without frames');
   }
   const r = reader.reset(data, start, end);
-  let eliciting = false;
-  let nonProbing = false;
+  let flags = 0;
   while (r.remaining > 0) {
     const frame = decodeFrame(r);
     const type = frameTypeOf(frame);
@@ -285,12 +295,12 @@ function processFrames(
         type,
       );
     }
-    if (isAckEliciting(frame.kind)) eliciting = true;
-    if (!isProbingFrame(frame.kind)) nonProbing = true;
+    if (isAckEliciting(frame.kind)) flags |= FRAMES_ELICITING;
+    if (!isProbingFrame(frame.kind)) flags |= FRAMES_NON_PROBING;
     handleFrame(conn, frame, space, packetType, local, remote, now);
     if (conn.state !== 'handshake' && conn.state !== 'established') break;
   }
-  return { eliciting, nonProbing };
+  return flags;
 }
 
 function bufferPacket(

@@ -219,8 +219,10 @@ export class Engine {
       const d = conn.poll(now);
       if (d) {
         // Round robin: the connection goes to the back of the line.
-        this.dirty.delete(conn);
-        this.dirty.add(conn);
+        if (this.dirty.size > 1) {
+          this.dirty.delete(conn);
+          this.dirty.add(conn);
+        }
         return d;
       }
       this.dirty.delete(conn);

@@ -178,7 +178,11 @@ export class Endpoint {
 
   private sendto(t: Transmit): void {
     if (this.closed) return;
-    const socket = this.sockets.get(addressKey(t.local)) ?? this.primary;
+    // One socket (the usual case) takes every send: no address key to build per datagram.
+    const socket =
+      this.sockets.size === 1
+        ? this.primary
+        : (this.sockets.get(addressKey(t.local)) ?? this.primary);
     socket?.send(t.data, t.remote);
   }
 

@@ -68,11 +68,17 @@ export class UdpSocket {
       sendBufferSize: opts.sendBufferSize ?? DEFAULT_SOCKET_BUFFER,
       ...(family === 6 && opts.ipv6Only === true ? { ipv6Only: true } : {}),
     });
+    // The sender of the previous datagram: a burst from one peer shares one address object
+    // (the engine only compares addresses by value and never changes them).
+    let lastRemote: SocketAddress = { address: '', port: 0 };
     this.socket.on('message', (msg, rinfo) => {
       // A plain Uint8Array view of the Buffer: the core copies with slice(), which on a Buffer
       // returns a view of the same bytes (and packets are decrypted in place).
       const data = new Uint8Array(msg.buffer, msg.byteOffset, msg.length);
-      handlers.message(data, { address: rinfo.address, port: rinfo.port }, this);
+      if (rinfo.port !== lastRemote.port || rinfo.address !== lastRemote.address) {
+        lastRemote = { address: rinfo.address, port: rinfo.port };
+      }
+      handlers.message(data, lastRemote, this);
     });
     this.socket.on('error', (err) => handlers.error(err, this));
   }

@@ -2,20 +2,25 @@
  * A set of disjoint half-open integer ranges `[start, end)`, kept sorted and merged. Stream
  * buffers use it for byte offsets: what was received, acknowledged, or declared lost.
  *
- * Stored as two parallel number arrays so that queries walk plain indices and allocate nothing;
- * the number of ranges stays small in practice (gaps from loss or reordering).
+ * Stored as two parallel Float64Arrays (offsets stay below 2^62, and are exact up to 2^53)
+ * with an explicit count, grown by doubling and never shrunk: queries walk plain indices, and
+ * the per-packet updates (extend the last range, drop the front one) allocate nothing. The
+ * number of ranges stays small in practice (gaps from loss or reordering).
  */
+const INITIAL_CAPACITY = 4;
+
 export class RangeSet {
-  private readonly starts: number[] = [];
-  private readonly ends: number[] = [];
+  private starts = new Float64Array(INITIAL_CAPACITY);
+  private ends = new Float64Array(INITIAL_CAPACITY);
+  private n = 0;
 
   /** Number of disjoint ranges. */
   get count(): number {
-    return this.starts.length;
+    return this.n;
   }
 
   get isEmpty(): boolean {
-    return this.starts.length === 0;
+    return this.n === 0;
   }
 
   /** Start of range `i` (0 <= i < count). */
@@ -30,20 +35,19 @@ export class RangeSet {
 
   /** Sum of the lengths of all ranges. */
   get totalLength(): number {
-    let n = 0;
-    for (let i = 0; i < this.starts.length; i++) n += this.ends[i]! - this.starts[i]!;
-    return n;
+    let total = 0;
+    for (let i = 0; i < this.n; i++) total += this.ends[i]! - this.starts[i]!;
+    return total;
   }
 
   clear(): void {
-    this.starts.length = 0;
-    this.ends.length = 0;
+    this.n = 0;
   }
 
   /** Index of the first range whose end is greater than `pos`, or `count` if none. */
   firstEndingAfter(pos: number): number {
     let lo = 0;
-    let hi = this.ends.length;
+    let hi = this.n;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (this.ends[mid]! > pos) hi = mid;
@@ -56,7 +60,7 @@ export class RangeSet {
   covers(start: number, end: number): boolean {
     if (start >= end) return true;
     const i = this.firstEndingAfter(start);
-    return i < this.starts.length && this.starts[i]! <= start && this.ends[i]! >= end;
+    return i < this.n && this.starts[i]! <= start && this.ends[i]! >= end;
   }
 
   /** Adds `[start, end)`, merging with overlapping or adjacent ranges. */
@@ -64,10 +68,9 @@ export class RangeSet {
     if (start >= end) return;
     // First range that overlaps or touches [start, end): its end >= start.
     let i = this.firstEndingAfter(start - 1);
-    const n = this.starts.length;
+    const n = this.n;
     if (i === n || this.starts[i]! > end) {
-      this.starts.splice(i, 0, start);
-      this.ends.splice(i, 0, end);
+      this.insertAt(i, start, end);
       return;
     }
     let j = i;
@@ -78,8 +81,7 @@ export class RangeSet {
     this.ends[i] = newEnd;
     if (j > i) {
       i++;
-      this.starts.splice(i, j - i + 1);
-      this.ends.splice(i, j - i + 1);
+      this.cut(i, j - i + 1);
     }
   }
 
@@ -87,33 +89,64 @@ export class RangeSet {
   remove(start: number, end: number): void {
     if (start >= end) return;
     const i = this.firstEndingAfter(start);
-    const n = this.starts.length;
+    const n = this.n;
     if (i === n || this.starts[i]! >= end) return;
     let j = i;
     while (j + 1 < n && this.starts[j + 1]! < end) j++;
     const leftStart = this.starts[i]!;
     const rightEnd = this.ends[j]!;
-    const keepLeft = leftStart < start;
-    const keepRight = rightEnd > end;
-    const removed = j - i + 1;
-    if (keepLeft && keepRight) {
-      this.starts.splice(i, removed, leftStart, end);
-      this.ends.splice(i, removed, start, rightEnd);
-    } else if (keepLeft) {
-      this.starts.splice(i, removed, leftStart);
-      this.ends.splice(i, removed, start);
-    } else if (keepRight) {
-      this.starts.splice(i, removed, end);
-      this.ends.splice(i, removed, rightEnd);
-    } else {
-      this.starts.splice(i, removed);
-      this.ends.splice(i, removed);
+    // Ranges i..j become what is kept of the first and of the last, rewritten in place; the
+    // rest is cut out.
+    let at = i;
+    if (leftStart < start) {
+      this.ends[at] = start;
+      at++;
     }
+    if (rightEnd > end) {
+      if (at > j) {
+        this.insertAt(at, end, rightEnd);
+        return;
+      }
+      this.starts[at] = end;
+      this.ends[at] = rightEnd;
+      at++;
+    }
+    if (at <= j) this.cut(at, j - at + 1);
   }
 
   /** Removes everything below `pos`. */
   removeBelow(pos: number): void {
-    if (this.starts.length === 0 || this.starts[0]! >= pos) return;
+    if (this.n === 0 || this.starts[0]! >= pos) return;
     this.remove(this.starts[0]!, pos);
+  }
+
+  /** Inserts the range `[start, end)` at index `i` (the caller keeps the order). */
+  private insertAt(i: number, start: number, end: number): void {
+    const n = this.n;
+    if (n === this.starts.length) {
+      const starts = new Float64Array(2 * n);
+      const ends = new Float64Array(2 * n);
+      starts.set(this.starts);
+      ends.set(this.ends);
+      this.starts = starts;
+      this.ends = ends;
+    }
+    if (i < n) {
+      this.starts.copyWithin(i + 1, i, n);
+      this.ends.copyWithin(i + 1, i, n);
+    }
+    this.starts[i] = start;
+    this.ends[i] = end;
+    this.n = n + 1;
+  }
+
+  /** Removes the `k` ranges from index `i`. */
+  private cut(i: number, k: number): void {
+    const n = this.n;
+    if (i + k < n) {
+      this.starts.copyWithin(i, i + k, n);
+      this.ends.copyWithin(i, i + k, n);
+    }
+    this.n = n - k;
   }
 }

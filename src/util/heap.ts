@@ -42,10 +42,17 @@ export class MinHeap<T> {
     return ka < kb || (ka === kb && this.seqs[a]! < this.seqs[b]!);
   }
 
+  /** Plain temporaries: destructuring swaps allocate an array each (a hot path for timers). */
   private swap(a: number, b: number): void {
-    [this.keys[a], this.keys[b]] = [this.keys[b]!, this.keys[a]!];
-    [this.seqs[a], this.seqs[b]] = [this.seqs[b]!, this.seqs[a]!];
-    [this.items[a], this.items[b]] = [this.items[b]!, this.items[a]!];
+    const k = this.keys[a]!;
+    this.keys[a] = this.keys[b]!;
+    this.keys[b] = k;
+    const q = this.seqs[a]!;
+    this.seqs[a] = this.seqs[b]!;
+    this.seqs[b] = q;
+    const it = this.items[a]!;
+    this.items[a] = this.items[b]!;
+    this.items[b] = it;
   }
 
   private up(i: number): void {

@@ -226,3 +226,29 @@ describe('crypto providers', () => {
     });
   });
 });
+
+describe('header protection agrees across providers', () => {
+  it('default (small-table AES), node (ECB) and noble give the same masks on random keys and samples', async () => {
+    const { defaultProvider } = await import('../../src/crypto/default-provider.js');
+    const { nodeProvider } = await import('../../src/crypto/node-provider.js');
+    const { nobleProvider } = await import('../../src/crypto/noble-provider.js');
+    const rng = new SeededRandom(2026);
+    for (const [alg, keyLen] of [
+      ['aes-128-ecb', 16],
+      ['aes-256-ecb', 32],
+      ['chacha20', 32],
+    ] as const) {
+      for (let i = 0; i < 200; i++) {
+        const key = rng.bytes(keyLen);
+        const sample = rng.bytes(16);
+        const masks = [defaultProvider, nodeProvider, nobleProvider].map((p) => {
+          const m = new Uint8Array(5);
+          p.createHeaderProtection(alg, key).mask(sample, m);
+          return toHex(m);
+        });
+        assert.equal(masks[0], masks[1], `${alg} default vs node, case ${i}`);
+        assert.equal(masks[2], masks[1], `${alg} noble vs node, case ${i}`);
+      }
+    }
+  });
+});
