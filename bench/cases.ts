@@ -1,15 +1,18 @@
 /**
- * Single cases the runner starts in a child process under `node --cpu-prof` to explain a missed
- * target (`main --case NAME`): each does the work of the figure it explains, and nothing else, for
- * a few seconds.
+ * Single cases the runner starts in a child process to explain a missed target (`main --case
+ * NAME`): under `node --cpu-prof`, each CPU case does the work of the figure it explains, and
+ * nothing else, for a few seconds; the memory case prints a heap-growth summary (JSON) on stdout.
  */
 import { cryptoCeilingSeconds } from './inmem.js';
+import { heapGrowth } from './memory.js';
 import { createSimPair, runDownload } from './lib/sim.js';
 import { runHandshakeBench } from './tls.js';
 
 const MiB = 1024 * 1024;
 
-export const CASES: Readonly<Record<string, (quick: boolean) => void>> = {
+export type BenchCase = (quick: boolean, print: (text: string) => void) => void | Promise<void>;
+
+export const CASES: Readonly<Record<string, BenchCase>> = {
   /** The in-memory download of the inmem group, without the crypto-only ceiling. */
   'inmem-transfer': (quick) => {
     const r = runDownload(createSimPair({ conditions: { delay: 1_000 } }), (quick ? 16 : 64) * MiB);
@@ -27,5 +30,9 @@ export const CASES: Readonly<Record<string, (quick: boolean) => void>> = {
   /** Packet protection and unprotection, AES-128-GCM, 1200-byte packets, default provider. */
   'crypto-packets': (quick) => {
     cryptoCeilingSeconds(quick ? 100_000 : 300_000, 1200);
+  },
+  /** Heap growth by constructor for idle connections (both ends), as JSON. */
+  'memory-heap': async (quick, print) => {
+    print(JSON.stringify(await heapGrowth(quick ? 100 : 300)) + '\n');
   },
 };

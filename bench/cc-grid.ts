@@ -153,7 +153,7 @@ function fairnessRun(
   const step = 250_000;
   const series: Series[] = [
     { name: `${cc} flow 1`, points: [] },
-    { name: `${cc} flow 2 (starts at ${lateStartUs / 1e6} s)`, points: [] },
+    { name: `${cc} flow 2 (+${lateStartUs / 1e6} s)`, points: [] },
   ];
   const last = [0, 0];
   const atHalf = [0, 0];
@@ -232,10 +232,10 @@ export function runWindowTrace(ctx: GroupContext): void {
     const r = runDownload(pair, bytes, { sampleEveryUs: 10_000, maxTimeUs: 3_600_000_000 });
     traces.push({ cc, points: r.trace });
   }
-  const title = `${bytes / MB} MB download, RTT ${link.rttMs} ms, loss ${link.lossPct} %, ${link.bandwidthMbit} Mbit/s`;
+  const title = `${bytes / MB} MB, RTT ${link.rttMs} ms, ${link.lossPct} % loss, ${link.bandwidthMbit} Mbit/s`;
   ctx.rec.chart({
     id: 'cwnd',
-    title: `Congestion window and bytes in flight: ${title}`,
+    title: `cwnd and bytes in flight: ${title}`,
     xLabel: 'time (ms)',
     yLabel: 'bytes',
     series: traces.flatMap((t) => [

@@ -234,27 +234,62 @@ interface NgtcpSide {
   server: Awaited<ReturnType<typeof startNgtcp2Server>>;
 }
 
-async function startNgtcp2(
-  ctx: GroupContext,
-  creds: Credentials,
-  bytes: number,
-): Promise<NgtcpSide | null> {
-  const programs = findNgtcp2();
-  if (programs === null) {
-    ctx.log('loopback: ngtcp2 (gtlsserver/gtlsclient) not installed: no comparison');
-    return null;
+/**
+ * The ngtcp2 reference, while it works: a failure of the reference programs ends the comparison
+ * (with a note in the report), not the tsquic measurements.
+ */
+class Ngtcp2Reference {
+  side: NgtcpSide | null = null;
+
+  constructor(private readonly ctx: GroupContext) {}
+
+  async start(creds: Credentials, bytes: number): Promise<void> {
+    const programs = findNgtcp2();
+    if (programs === null) {
+      this.ctx.note('ngtcp2 (gtlsserver, gtlsclient) is not installed: no comparison.');
+      return;
+    }
+    try {
+      const server = await startNgtcp2Server(
+        programs,
+        this.ctx.workDir,
+        creds.certPem,
+        creds.keyPem,
+        bytes,
+      );
+      this.side = { programs, server };
+      // One checked download: the body really has the requested size.
+      const dir = path.join(this.ctx.workDir, 'ngtcp2-download');
+      mkdirSync(dir, { recursive: true });
+      await ngtcp2Download(programs, server.port, bytes, dir);
+      const saved = readdirSync(dir).map((f) => readFileSync(path.join(dir, f)).length);
+      if (saved.length !== 1 || saved[0] !== bytes) {
+        throw new Error(`gtlsclient saved ${saved.join(', ')} bytes, expected ${bytes}`);
+      }
+    } catch (e) {
+      this.ctx.note(`the ngtcp2 comparison could not start: ${(e as Error).message}`);
+      await this.stop();
+    }
   }
-  const server = await startNgtcp2Server(programs, ctx.workDir, creds.certPem, creds.keyPem, bytes);
-  // One checked download: the body really has the requested size.
-  const dir = path.join(ctx.workDir, 'ngtcp2-download');
-  mkdirSync(dir, { recursive: true });
-  await ngtcp2Download(programs, server.port, bytes, dir);
-  const saved = readdirSync(dir).map((f) => readFileSync(path.join(dir, f)).length);
-  if (saved.length !== 1 || saved[0] !== bytes) {
-    await server.stop();
-    throw new Error(`gtlsclient saved ${saved.join(', ')} bytes, expected ${bytes}`);
+
+  /** Runs `fn` against the reference if it still works; null when it does not. */
+  async run<T>(what: string, fn: (side: NgtcpSide) => Promise<T>): Promise<T | null> {
+    const side = this.side;
+    if (side === null) return null;
+    try {
+      return await fn(side);
+    } catch (e) {
+      this.ctx.note(`the ngtcp2 comparison stopped (${what}): ${(e as Error).message}`);
+      await this.stop();
+      return null;
+    }
   }
-  return { programs, server };
+
+  async stop(): Promise<void> {
+    const side = this.side;
+    this.side = null;
+    await side?.server.stop();
+  }
 }
 
 export const loopbackGroup: BenchGroup = {
@@ -264,13 +299,13 @@ export const loopbackGroup: BenchGroup = {
     const shape = ctx.quick ? QUICK : FULL;
     const creds = makeCredentials();
     const p = await checkAdapter(ctx, creds);
-    let ng: NgtcpSide | null = null;
+    const ng = new Ngtcp2Reference(ctx);
     try {
-      ng = await startNgtcp2(ctx, creds, shape.bytes);
+      await ng.start(creds, shape.bytes);
       await runAll(ctx, shape, p, ng);
     } finally {
       await stopProcesses(p);
-      await ng?.server.stop();
+      await ng.stop();
     }
   },
 };
@@ -279,7 +314,7 @@ async function runAll(
   ctx: GroupContext,
   shape: Shape,
   p: Processes,
-  ng: NgtcpSide | null,
+  ng: Ngtcp2Reference,
 ): Promise<void> {
   const mib = shape.bytes / MiB;
   const rec = ctx.rec;
@@ -287,6 +322,8 @@ async function runAll(
   const downCpu: number[] = [];
   const serverBusy: number[] = [];
   const clientBusy: number[] = [];
+  const serverPerGib: number[] = [];
+  const clientPerGib: number[] = [];
   const ngDown: number[] = [];
   const ngCpu: number[] = [];
   ctx.log(`loopback: warm-up download`);
@@ -306,14 +343,16 @@ async function runAll(
     downCpu.push((m.client.cpuSeconds + m.serverCpuSeconds) / (shape.bytes / GiB));
     serverBusy.push(m.serverCpuSeconds / (m.client.wallMs / 1000));
     clientBusy.push(m.client.cpuSeconds / (m.client.wallMs / 1000));
-    if (ng !== null) {
+    serverPerGib.push(m.serverCpuSeconds / (shape.bytes / GiB));
+    clientPerGib.push(m.client.cpuSeconds / (shape.bytes / GiB));
+    await ng.run('download', async (side) => {
       ctx.log(`loopback: ngtcp2 ${mib} MiB download, run ${i + 1}/${shape.runs}`);
-      const s0 = ng.server.cpuSeconds();
-      const r = await ngtcp2Download(ng.programs, ng.server.port, shape.bytes);
-      const s1 = ng.server.cpuSeconds();
+      const s0 = side.server.cpuSeconds();
+      const r = await ngtcp2Download(side.programs, side.server.port, shape.bytes);
+      const s1 = side.server.cpuSeconds();
       ngDown.push(mib / (r.wallMs / 1000));
       ngCpu.push((r.clientCpuSeconds + s1 - s0) / (shape.bytes / GiB));
-    }
+    });
   }
   rec.figure({
     id: 'loopback.download',
@@ -333,6 +372,25 @@ async function runAll(
     params: { impl: 'tsquic', metric: 'cpu-per-gib' },
   });
   rec.figure({
+    id: 'loopback.download-server-cpu-per-gib',
+    name: 'of which the server process (sending)',
+    unit: 's/GiB',
+    runs: serverPerGib,
+  });
+  rec.figure({
+    id: 'loopback.download-client-cpu-per-gib',
+    name: 'of which the client process (receiving)',
+    unit: 's/GiB',
+    runs: clientPerGib,
+  });
+  rec.figure({
+    id: 'loopback.download-cpu-bound',
+    name: 'download rate if the busier process had a core to itself (1 GiB / its CPU s per GiB)',
+    unit: 'MiB/s',
+    runs: serverPerGib.map((s, i) => 1024 / Math.max(s, clientPerGib[i]!)),
+    note: 'an estimate from CPU time, not a measurement of wall time',
+  });
+  rec.figure({
     id: 'loopback.download-server-busy',
     name: 'server process CPU time / wall time during the download',
     unit: 'cores',
@@ -345,7 +403,7 @@ async function runAll(
     unit: 'cores',
     runs: clientBusy,
   });
-  if (ng !== null) {
+  if (ngDown.length === shape.runs) {
     rec.figure({
       id: 'loopback.ngtcp2.download',
       name: `${mib} MiB download, ngtcp2 gtlsclient from gtlsserver (HTTP/3)`,
@@ -438,7 +496,7 @@ async function handshakeFigures(
   ctx: GroupContext,
   shape: Shape,
   p: Processes,
-  ng: NgtcpSide | null,
+  ng: Ngtcp2Reference,
 ): Promise<void> {
   const rec = ctx.rec;
   const seq: number[] = [];
@@ -480,13 +538,13 @@ async function handshakeFigures(
     concCpu.push((c.serverCpuSeconds / c.client.count) * 1e6);
     concBusy.push(c.serverCpuSeconds / (c.client.wallMs / 1000));
     concClientCpu.push((c.client.cpuSeconds / c.client.count) * 1e6);
-    if (ng !== null) {
+    await ng.run('handshakes', async (side) => {
       ctx.log(`loopback: concurrent handshakes with gtlsserver, run ${i + 1}/${shape.runs}`);
-      const s0 = ng.server.cpuSeconds();
+      const s0 = side.server.cpuSeconds();
       const r = await p.client.request(
         {
           type: 'handshakes',
-          port: ng.server.port,
+          port: side.server.port,
           alpn: 'h3',
           concurrency: shape.concurrency,
           durationMs: shape.handshakeMs,
@@ -494,11 +552,12 @@ async function handshakeFigures(
         'result',
         shape.handshakeMs + 60_000,
       );
-      if (r.error !== undefined) throw new Error(`handshakes with gtlsserver: ${r.error}`);
-      const s1 = ng.server.cpuSeconds();
+      if (r.error !== undefined) throw new Error(r.error);
+      if (r.count === 0) throw new Error('no handshake completed with gtlsserver');
+      const s1 = side.server.cpuSeconds();
       ngConc.push(r.count / (r.wallMs / 1000));
-      ngCpu.push(((s1 - s0) / Math.max(1, r.count)) * 1e6);
-    }
+      ngCpu.push(((s1 - s0) / r.count) * 1e6);
+    });
   }
   rec.figure({
     id: 'loopback.handshakes-sequential',
@@ -541,7 +600,7 @@ async function handshakeFigures(
     unit: 'µs',
     runs: concClientCpu,
   });
-  if (ng !== null) {
+  if (ngConc.length === shape.runs) {
     rec.figure({
       id: 'loopback.ngtcp2.handshakes-concurrent',
       name: `handshakes per second against gtlsserver, tsquic client, ${shape.concurrency} at a time`,

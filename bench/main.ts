@@ -69,7 +69,16 @@ export async function runSuite(opts: SuiteOptions, io: BenchIo): Promise<SuiteRe
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'tsquic-bench-'));
   const environment = describeEnvironment(findRepoRoot());
   try {
-    const ctx: GroupContext = { quick: opts.quick, rec, log, workDir };
+    const ctx: GroupContext = {
+      quick: opts.quick,
+      rec,
+      log,
+      note: (text) => {
+        log(`note: ${text}`);
+        rec.note(text);
+      },
+      workDir,
+    };
     for (const g of GROUPS) {
       if (opts.only.length > 0 && !opts.only.includes(g.name)) continue;
       rec.group = g.name;
@@ -95,9 +104,9 @@ export async function runSuite(opts: SuiteOptions, io: BenchIo): Promise<SuiteRe
     }
     if (opts.profile) {
       rec.group = 'profile';
-      rec.profiles.push(
-        ...(await profileMissedTargets(checkTargets(rec.figures), thisModule, ctx)),
-      );
+      const p = await profileMissedTargets(checkTargets(rec.figures), thisModule, ctx);
+      rec.profiles.push(...p.cpu);
+      rec.heapProfiles.push(...p.heap);
     }
   } finally {
     rmSync(workDir, { recursive: true, force: true });
@@ -113,6 +122,8 @@ export async function runSuite(opts: SuiteOptions, io: BenchIo): Promise<SuiteRe
     figures: rec.figures,
     series: rec.series,
     profiles: rec.profiles,
+    heapProfiles: rec.heapProfiles,
+    notes: rec.notes,
   };
 }
 
@@ -189,7 +200,7 @@ export async function runBench(
       io.stderr.write(`bench: unknown case '${values.case}' (${Object.keys(CASES).join(', ')})\n`);
       return 2;
     }
-    run(quick);
+    await run(quick, (text) => io.stdout.write(text));
     return 0;
   }
   const only = (values.only ?? []).flatMap((s) => s.split(',')).filter((s) => s !== '');

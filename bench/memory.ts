@@ -6,7 +6,8 @@
  * counts the client and the server side of each connection).
  */
 import type { BenchGroup } from './lib/group.js';
-import { benchCertificate, completeHandshakes, createSimPair } from './lib/sim.js';
+import { diffHeap, snapshotGroups, type HeapSummary } from './lib/heapsnapshot.js';
+import { benchCertificate, completeHandshakes, createSimPair, type SimPair } from './lib/sim.js';
 import { collectGarbage } from './lib/timing.js';
 
 const CONNECTIONS = 1000;
@@ -17,31 +18,53 @@ interface MemorySample {
   externalPerConnection: number;
 }
 
-function measureOnce(seed: number): MemorySample {
-  benchCertificate(); // made once, outside the measurement
-  collectGarbage();
-  const before = process.memoryUsage();
-  let pair: ReturnType<typeof createSimPair> | null = createSimPair({
-    seed,
-    connections: CONNECTIONS,
-    conditions: { delay: 5_000 },
-  });
+/** `count` connections between two engines, established and left idle. */
+function establishIdle(count: number, seed: number): SimPair {
+  const pair = createSimPair({ seed, connections: count, conditions: { delay: 5_000 } });
   if (!completeHandshakes(pair)) throw new Error('not every benchmark connection was established');
   // Let the last ACKs, HANDSHAKE_DONE and NEW_CONNECTION_ID frames land, well within the idle
   // timeout, so what remains is an idle connection's steady state.
   pair.net.runFor(1_000_000);
   const open = pair.conns.filter((c) => c.state === 'established').length;
-  if (open !== CONNECTIONS) throw new Error(`${CONNECTIONS - open} connections did not stay open`);
+  if (open !== count) throw new Error(`${count - open} connections did not stay open`);
+  return pair;
+}
+
+function measureOnce(seed: number): MemorySample {
+  benchCertificate(); // made once, outside the measurement
+  collectGarbage();
+  const before = process.memoryUsage();
+  const pair = establishIdle(CONNECTIONS, seed);
   collectGarbage();
   const after = process.memoryUsage();
-  // Keep the pair alive across the measurement, then let it go.
+  // Used after the measurement, so the connections stay reachable until it is taken.
   if (pair.accepted.length !== CONNECTIONS) throw new Error('the server lost connections');
-  pair = null;
   return {
     heapPerConnection: (after.heapUsed - before.heapUsed) / CONNECTIONS,
     externalPerConnection:
       (after.external + after.arrayBuffers - before.external - before.arrayBuffers) / CONNECTIONS,
   };
+}
+
+/**
+ * What the heap gains for `count` idle connections, by constructor: two heap snapshots around
+ * establishing them (run in a child process by the profiler of a missed memory target).
+ */
+export async function heapGrowth(count: number): Promise<HeapSummary> {
+  benchCertificate();
+  // A warm-up set first: compiled code and object shapes are made once, not per connection.
+  establishIdle(Math.min(50, count), 2);
+  const before = await snapshotGroups();
+  const pair = establishIdle(count, 1);
+  const after = await snapshotGroups();
+  if (pair.accepted.length !== count) throw new Error('the server lost connections');
+  return diffHeap(
+    before,
+    after,
+    `heap growth for ${count} idle connections (both ends)`,
+    'memory.heap-per-connection',
+    count,
+  );
 }
 
 export const memoryGroup: BenchGroup = {
@@ -61,7 +84,14 @@ export const memoryGroup: BenchGroup = {
       unit: 'bytes',
       runs: samples.map((s) => s.heapPerConnection),
       target: { op: '<=', value: TARGET_BYTES },
+      profile: 'memory-heap',
       note: 'heapUsed after minus before, over forced GCs, divided by the connection count',
+    });
+    ctx.rec.figure({
+      id: 'memory.heap-per-endpoint',
+      name: 'heap per connection endpoint (the same growth over both ends: 2,000 connection objects)',
+      unit: 'bytes',
+      runs: samples.map((s) => s.heapPerConnection / 2),
     });
     ctx.rec.figure({
       id: 'memory.external-per-connection',

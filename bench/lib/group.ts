@@ -7,6 +7,8 @@ export interface GroupContext {
   rec: Recorder;
   /** Progress, one line on stderr. */
   log(message: string): void;
+  /** A remark for the report under the group's heading (e.g. why a comparison is missing). */
+  note(text: string): void;
   /** A scratch directory for this run (certificates, profiles), removed afterwards. */
   workDir: string;
 }

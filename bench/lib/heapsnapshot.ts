@@ -44,7 +44,9 @@ export function groupHeap(s: HeapSnapshotJson): Map<string, HeapGroup> {
   for (let i = 0; i < s.nodes.length; i += width) {
     const type = types[s.nodes[i + iType]!] ?? 'unknown';
     const name =
-      type === 'object' || type === 'native' ? (s.strings[s.nodes[i + iName]!] ?? '?') : `(${type})`;
+      type === 'object' || type === 'native'
+        ? (s.strings[s.nodes[i + iName]!] ?? '?')
+        : `(${type})`;
     let g = out.get(name);
     if (g === undefined) {
       g = { name, count: 0, bytes: 0 };

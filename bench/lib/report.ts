@@ -5,6 +5,7 @@
  */
 import type { Chart } from './charts.js';
 import type { ProfileSummary } from './cpuprofile.js';
+import type { HeapSummary } from './heapsnapshot.js';
 import { checkTargets, type Figure, type SuiteResults, type TargetCheck } from './results.js';
 
 /** A number for a table: thousands separators for large values, 3 significant digits below. */
@@ -166,6 +167,27 @@ function profileSection(p: ProfileSummary): string[] {
   ];
 }
 
+function heapSection(h: HeapSummary): string[] {
+  const per = (x: number): string => formatNumber(x / h.units);
+  return [
+    `### ${h.title}`,
+    '',
+    `For \`${h.figureId}\`: the shallow size of all objects grew by ${formatNumber(h.totalBytes)} bytes, ` +
+      `${per(h.totalBytes)} bytes per connection (both ends). What grew, per connection:`,
+    '',
+    ...table(
+      ['object (constructor or kind)', 'count', 'bytes', 'share'],
+      h.top.map((g) => [
+        `\`${g.name}\``,
+        per(g.count),
+        per(g.bytes),
+        `${((100 * g.bytes) / Math.max(1, h.totalBytes)).toFixed(1)} %`,
+      ]),
+    ),
+    '',
+  ];
+}
+
 export function formatReport(r: SuiteResults, charts: readonly Chart[]): string {
   const e = r.environment;
   const checks = checkTargets(r.figures);
@@ -223,6 +245,7 @@ export function formatReport(r: SuiteResults, charts: readonly Chart[]): string 
       out.push(`${g.status === 'skipped' ? 'Skipped' : 'Failed'}: ${g.reason ?? ''}`, '');
       if (figures.length === 0) continue;
     }
+    for (const n of r.notes.filter((x) => x.group === g.group)) out.push(`Note: ${n.text}`, '');
     const plain = figures.filter((f) => !f.id.startsWith('cc.'));
     if (plain.length > 0) out.push(...figureTable(plain), '');
     out.push(...gridTable(figures));
@@ -231,9 +254,10 @@ export function formatReport(r: SuiteResults, charts: readonly Chart[]): string 
     out.push('## Charts', '');
     for (const c of charts) out.push(`![${c.title}](${c.file})`, '');
   }
-  if (r.profiles.length > 0) {
+  if (r.profiles.length > 0 || r.heapProfiles.length > 0) {
     out.push('## Profiles of missed targets', '');
     for (const p of r.profiles) out.push(...profileSection(p));
+    for (const h of r.heapProfiles) out.push(...heapSection(h));
   } else if (checks.some((c) => !c.met)) {
     out.push(
       '## Profiles of missed targets',

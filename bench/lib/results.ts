@@ -8,6 +8,7 @@ import { summarize } from './stats.js';
 import type { Series } from './svg.js';
 import type { Environment } from './env.js';
 import type { ProfileSummary } from './cpuprofile.js';
+import type { HeapSummary } from './heapsnapshot.js';
 
 /** A goal a figure is held to. */
 export interface Target {
@@ -92,6 +93,10 @@ export interface SuiteResults {
   figures: Figure[];
   series: SeriesRecord[];
   profiles: ProfileSummary[];
+  /** Remarks of the groups for the report. */
+  notes: { group: string; text: string }[];
+  /** Heap-growth summaries for missed memory targets. */
+  heapProfiles: HeapSummary[];
 }
 
 /** Collects what the groups measure. */
@@ -100,6 +105,8 @@ export class Recorder {
   readonly series: SeriesRecord[] = [];
   readonly groups: GroupOutcome[] = [];
   readonly profiles: ProfileSummary[] = [];
+  readonly heapProfiles: HeapSummary[] = [];
+  readonly notes: { group: string; text: string }[] = [];
   /** The group being run; figures and series are filed under it. */
   group = '';
 
@@ -126,6 +133,11 @@ export class Recorder {
     if (input.note !== undefined) f.note = input.note;
     this.figures.push(f);
     return f;
+  }
+
+  /** Records a remark for the report, under the current group. */
+  note(text: string): void {
+    this.notes.push({ group: this.group, text });
   }
 
   /** Records a time series chart. */

@@ -109,7 +109,6 @@ export class Download {
   /** Virtual time (µs) the request was sent, and the last byte arrived (-1 until then). */
   readonly startUs: number;
   endUs = -1;
-  /** Received byte count at chosen instants, for throughput over a window. */
   constructor(
     readonly conn: Connection,
     readonly stream: Stream,
@@ -191,8 +190,7 @@ export function startDownload(conn: Connection, size: number, now: number): Down
     v = Math.floor(v / 256);
   }
   s.write(req, true);
-  const d = new Download(conn, s, size, now);
-  return d;
+  return new Download(conn, s, size, now);
 }
 
 /** Client side: counts the bytes of every download as they arrive (the data is not kept). */

@@ -49,30 +49,27 @@ const MAX_ACK_RANGES = 32;
 const SLAB_SIZE = 64 * 1024;
 
 interface Scratch {
-  /** The slab the next datagram is written into, and where in it. */
-  slab: Uint8Array;
-  slabPos: number;
   /** Room given to one datagram: the largest UDP payload plus slack for the tag. */
   datagramRoom: number;
-  /** The view of the room at `slabPos`, until a datagram written there is handed out. */
-  room: Uint8Array | null;
   w: Writer;
   chunk: StreamChunk;
 }
+
+/**
+ * The slab datagrams are written into, shared by every connection of the process: assembly is
+ * synchronous, and a datagram handed out is never written again, so one slab serves all (a slab
+ * per connection would pin 64 KiB to every idle connection).
+ */
+const slab = { buf: new Uint8Array(0), pos: 0 };
 
 const scratchByConn = new WeakMap<Connection, Scratch>();
 
 function scratchFor(conn: Connection): Scratch {
   let s = scratchByConn.get(conn);
   if (!s) {
-    const datagramRoom = conn.opts.maxUdpPayload + 64;
-    const slab = new Uint8Array(Math.max(SLAB_SIZE, datagramRoom));
     s = {
-      slab,
-      slabPos: 0,
-      datagramRoom,
-      room: null,
-      w: new Writer(slab),
+      datagramRoom: conn.opts.maxUdpPayload + 64,
+      w: new Writer(slab.buf),
       chunk: new StreamChunk(),
     };
     scratchByConn.set(conn, s);
@@ -80,16 +77,13 @@ function scratchFor(conn: Connection): Scratch {
   return s;
 }
 
-/** Points the writer at fresh room for one datagram in the current slab (a new one if full). */
+/** Points the writer at fresh room for one datagram in the shared slab (a new one if full). */
 function startDatagram(s: Scratch): Writer {
-  // A poll that produced nothing leaves its room to the next one.
-  if (s.room !== null) return s.w.reset(s.room);
-  if (s.slab.length - s.slabPos < s.datagramRoom) {
-    s.slab = new Uint8Array(Math.max(SLAB_SIZE, s.datagramRoom));
-    s.slabPos = 0;
+  if (slab.buf.length - slab.pos < s.datagramRoom) {
+    slab.buf = new Uint8Array(Math.max(SLAB_SIZE, s.datagramRoom));
+    slab.pos = 0;
   }
-  s.room = s.slab.subarray(s.slabPos, s.slabPos + s.datagramRoom);
-  return s.w.reset(s.room);
+  return s.w.reset(slab.buf.subarray(slab.pos, slab.pos + s.datagramRoom));
 }
 
 /** What the packet being built may contain. */
@@ -177,8 +171,7 @@ function finish(conn: Connection, path: PathState, s: Scratch, now: number): Out
   const w = s.w;
   const data = w.buf.subarray(0, w.pos);
   // Keep the next datagram 8-byte aligned (cheap copies for whoever reads it).
-  s.slabPos += (w.pos + 7) & ~7;
-  s.room = null;
+  slab.pos += (w.pos + 7) & ~7;
   path.onDatagramSent(data.length);
   conn.stats.datagramsSent++;
   conn.stats.bytesSent += data.length;

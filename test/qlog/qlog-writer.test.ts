@@ -311,8 +311,14 @@ describe('qlog writer (JSON-SEQ)', () => {
       trigger: 'application',
     });
     assert.equal(closedS[0]!.data['initiator'], 'remote');
-    const final = client.filter((e) => e.name === 'quic:connection_state_updated').pop();
-    assert.deepEqual(final?.data, { new: 'closed' });
+    const states = (events: QlogEvent[]): unknown[] =>
+      events.filter((e) => e.name === 'quic:connection_state_updated').map((e) => e.data);
+    assert.deepEqual(states(client), [{ new: 'closing' }, { old: 'closing', new: 'closed' }]);
+    assert.deepEqual(states(server), [{ new: 'draining' }, { old: 'draining', new: 'closed' }]);
+    // The closing period lasts three PTOs (RFC 9000 §10.2): closed comes later than closing.
+    const closing = client.find((e) => e.data['new'] === 'closing')!;
+    const closed = client.find((e) => e.data['new'] === 'closed')!;
+    assert.ok(closed.time > closing.time);
     assert.deepEqual(p.closed, { client: 1, server: 1 });
     // Nothing is written after the trace ended.
     const length = p.text.client.length;
@@ -338,7 +344,8 @@ describe('qlog writer (JSON-SEQ)', () => {
     w.close();
     d.close();
     assert.equal(chunks.join(''), direct.join(''));
-    assert.equal(direct.length, 101);
+    // The header, 100 events, and the closed state written by close().
+    assert.equal(direct.length, 102);
     const { events } = parseJsonSeq(direct.join(''));
     assert.deepEqual(events[3], {
       time: 3,
