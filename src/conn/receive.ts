@@ -40,6 +40,12 @@ export function processDatagram(
   remote: SocketAddress,
   now: number,
 ): void {
+  // RFC 9000 §9: a client discards packets from a server address it does not know (only its
+  // current path, a path it probes such as the preferred address, or the one it fell back from).
+  if (conn.isClient && !knownServerAddress(conn, remote)) {
+    conn.stats.packetsDropped++;
+    return;
+  }
   conn.stats.datagramsReceived++;
   conn.currentDatagramSize = data.length;
   conn.stats.bytesReceived += data.length;
@@ -364,4 +370,12 @@ export function isStatelessReset(datagram: Uint8Array, tokens: readonly Uint8Arr
   let found = false;
   for (const t of tokens) if (constantTimeEqual(t, tail)) found = true;
   return found;
+}
+
+function knownServerAddress(conn: Connection, remote: SocketAddress): boolean {
+  return (
+    sameAddress(remote, conn.path.remote) ||
+    (conn.probePath !== null && sameAddress(remote, conn.probePath.remote)) ||
+    (conn.fallbackPath !== null && sameAddress(remote, conn.fallbackPath.remote))
+  );
 }
