@@ -22,7 +22,7 @@ export {
   type CredentialInput,
 } from './credentials.js';
 export { monotonicMicros } from './endpoint.js';
-export { qlogToDirectory, QlogFileSink } from './qlog.js';
+export { qlogToDirectory, qlogFile } from './qlog.js';
 export type { UdpSocketOptions } from './udp.js';
 export type { CloseInfo } from '../conn/connection.js';
 export type { SocketAddress } from '../util/address.js';

@@ -135,7 +135,7 @@ describe('interop matrix: gtlsclient → tsquic serve (h3)', function () {
     );
     assert.match(output, /Initiate key update/, tail(output));
     // RFC 9001 §6.2: we took the peer's update and answered with ours.
-    const updates = trace.filter((e) => e.name === 'security:key_updated');
+    const updates = trace.filter((e) => e.name === 'quic:key_updated');
     assert.deepEqual(
       updates.map((e) => e.data['trigger']),
       ['remote_update'],
@@ -211,8 +211,10 @@ describe('interop matrix: gtlsclient → tsquic serve (h3)', function () {
     let end = 0;
     for (const f of framesOf(trace, 'quic:packet_sent')) {
       if (f['frame_type'] !== 'stream' || (f['stream_id'] as number) !== 0) continue;
-      sent += f['length'] as number;
-      end = Math.max(end, (f['offset'] as number) + (f['length'] as number));
+      // qlog StreamFrame: the data length is raw.length (draft-ietf-quic-qlog-quic-events).
+      const length = (f['raw'] as { length: number }).length;
+      sent += length;
+      end = Math.max(end, (f['offset'] as number) + length);
     }
     assert.ok(end > 10 * 1024 * 1024, `response stream ends at ${end}`);
     assert.ok(sent > end, `retransmitted ${sent - end} bytes`);

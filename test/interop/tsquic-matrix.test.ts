@@ -107,7 +107,7 @@ describe('interop matrix: tsquic get → tsquic serve', function () {
         assert.ok(stats.keyUpdates >= 1, `keyUpdates ${stats.keyUpdates}`);
         // RFC 9001 §6.1/§6.2: our update, then the server's packets in the new key phase.
         const [trace] = await newQlogTraces(qlog, new Set(), 1);
-        const updates = trace!.filter((e) => e.name === 'security:key_updated');
+        const updates = trace!.filter((e) => e.name === 'quic:key_updated');
         assert.deepEqual(
           updates.slice(0, 2).map((e) => e.data['trigger']),
           ['local_update', 'remote_update'],
