@@ -20,7 +20,6 @@ import {
   frameEncodedLength,
   streamFrameDataCapacity,
 } from '../wire/frame-encode.js';
-import { isAckEliciting } from '../wire/frame-rules.js';
 import type { AckFrame, Frame } from '../wire/frame-types.js';
 import { writeLengthField, writeLongHeader, writeShortHeader } from '../wire/header.js';
 import { packetNumberLength } from '../wire/packet-number.js';
@@ -532,6 +531,3 @@ function buildPathProbe(conn: Connection, probe: PathState, now: number): Outgoi
   probe.recordSent(PnSpace.Application, pn, now, w.pos - start, false, false, frames);
   return finish(conn, probe, s, now);
 }
-
-/** For tests and the packet-size accounting of other modules. */
-export { isAckEliciting };

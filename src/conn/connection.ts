@@ -39,6 +39,7 @@ import {
 } from './migration.js';
 import type { QlogSink } from './qlog.js';
 import { buildLocalParams, tlsCallbacks } from './handshake.js';
+import { armProbes, onFramesLost } from './retransmit.js';
 
 export type ConnectionState = 'handshake' | 'established' | 'closing' | 'draining' | 'closed';
 
@@ -683,93 +684,13 @@ export class Connection extends Emitter<ConnectionEvents> {
     const sc = this.path.sendControl;
     if (now >= sc.timerDeadline()) {
       const out = sc.onTimeout(now);
-      for (const p of out.lost) this.onFramesLost(p.frames);
+      for (const p of out.lost) onFramesLost(this, p.frames);
       if (out.probeCount > 0 && out.probeSpace !== null) {
-        this.armProbes(out.probeSpace, out.probeCount);
+        armProbes(this, out.probeSpace, out.probeCount);
       }
       this.stats.onLossEvent(out.lost.length);
       if (out.lost.length > 0) this.qlog?.packetsLost?.(this, out.lost, null, now);
       this.qlog?.metrics(this, now);
-    }
-  }
-
-  /** PTO: owe `count` ack-eliciting packets in `space`, carrying data in flight if any (RFC 9002 §6.2.4). */
-  private armProbes(space: PnSpace, count: number): void {
-    const s = this.spaces[space];
-    if (s.discarded) return;
-    s.probes = Math.max(s.probes, count);
-    // Retransmit unacknowledged CRYPTO data in the probe: what the peer most likely misses.
-    const log = this.path.sendControl.lossDetection.log(space);
-    for (const p of log.outstandingPackets()) {
-      for (const f of p.frames) {
-        if (f.k === 'crypto') s.cryptoSend.onLost(f.offset, f.length, false);
-      }
-    }
-  }
-
-  /** Frames of a lost packet go back to their queues (RFC 9000 §13.3). */
-  onFramesLost(frames: readonly SentFrame[]): void {
-    for (const f of frames) {
-      switch (f.k) {
-        case 'stream':
-          this.streams.onStreamDataLost(f.streamId, f.offset, f.length, f.fin);
-          break;
-        case 'crypto': {
-          const s = this.spaces[f.space];
-          if (!s.discarded) s.cryptoSend.onLost(f.offset, f.length, false);
-          break;
-        }
-        case 'stream_control':
-          this.streams.onControlFrameLost(f.frame);
-          break;
-        case 'control':
-          this.requeueControl(f.frame);
-          break;
-        default:
-          break;
-      }
-    }
-  }
-
-  /** Frames of an acknowledged packet release their state. */
-  onFramesAcked(frames: readonly SentFrame[]): void {
-    for (const f of frames) {
-      switch (f.k) {
-        case 'stream':
-          this.streams.onStreamDataAcked(f.streamId, f.offset, f.length, f.fin);
-          break;
-        case 'crypto': {
-          const s = this.spaces[f.space];
-          if (!s.discarded) s.cryptoSend.onAcked(f.offset, f.length, false);
-          break;
-        }
-        case 'ack':
-          this.spaces[f.space].tracker.onAckAcked(f.largest);
-          break;
-        case 'stream_control':
-          this.streams.onControlFrameAcked(f.frame);
-          break;
-        case 'control':
-          if (f.frame.kind === 'retire_connection_id') this.peerCids.onRetirementAcked();
-          break;
-        default:
-          break;
-      }
-    }
-  }
-
-  private requeueControl(frame: Frame): void {
-    switch (frame.kind) {
-      case 'new_connection_id':
-        if (this.localCids.isActive(frame.sequenceNumber)) this.controlQueue.push(frame);
-        break;
-      case 'handshake_done':
-      case 'retire_connection_id':
-      case 'new_token':
-        this.controlQueue.push(frame);
-        break;
-      default:
-        break;
     }
   }
 

@@ -9,6 +9,7 @@ import { fromUtf8 } from '../util/bytes.js';
 import { QuicError, TransportError } from '../wire/errors.js';
 import { FrameType, type AckFrame, type Frame } from '../wire/frame-types.js';
 import { PacketType } from '../wire/version.js';
+import { onFramesAcked, onFramesLost } from './retransmit.js';
 import type { Connection } from './connection.js';
 import { onPathChallenge, onPathResponse } from './migration.js';
 
@@ -171,8 +172,8 @@ function onAck(conn: Connection, frame: AckFrame, space: PnSpace, now: number): 
   const exponent = space === PnSpace.Application ? (conn.peerParams?.ackDelayExponent ?? 3) : 3;
   const ackDelay = frame.ackDelay * 2 ** exponent;
   const out = sc.onAckReceived(space, frame, ackDelay, now);
-  for (const p of out.newlyAcked) conn.onFramesAcked(p.frames);
-  for (const p of out.lost) conn.onFramesLost(p.frames);
+  for (const p of out.newlyAcked) onFramesAcked(conn, p.frames);
+  for (const p of out.lost) onFramesLost(conn, p.frames);
   if (out.lost.length > 0) conn.stats.onLossEvent(out.lost.length);
   if (out.lost.length > 0) conn.qlog?.packetsLost?.(conn, out.lost, space, now);
   if (space === PnSpace.Application && conn.oneRtt) {

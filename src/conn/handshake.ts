@@ -3,6 +3,7 @@
  * per level, traffic secrets to packet keys, the peer's transport parameters and their CID
  * checks, completion), following RFC 9001 §4 and RFC 9000 §7.
  */
+import { onFramesLost } from './retransmit.js';
 import { PnSpace } from '../ack/pn-space.js';
 import { PacketProtector } from '../crypto/packet-protection.js';
 import { Level, type CipherSuiteName, type TlsCallbacks } from '../tls/types.js';
@@ -114,12 +115,8 @@ function onSecret(
 function onPeerTransportParameters(conn: Connection, bytes: Uint8Array): void {
   const p = decodeTransportParameters(bytes, conn.isClient ? 'server' : 'client');
   validatePeerParams(conn, p);
-  const remembered = conn.peerParams !== null;
   conn.peerParams = p;
-  if (remembered || conn.earlyDataState !== 'none') {
-    // RFC 9000 §7.4.1: after 0-RTT the server may not reduce limits; the stream layer applies
-    // the new values where they are larger.
-  }
+  // After 0-RTT with remembered limits, the stream layer only ever raises them (RFC 9000 §7.4.1).
   conn.streams.setPeerTransportParams(p);
   const sc = conn.path.sendControl;
   sc.setPeerMaxAckDelay(p.maxAckDelay * 1000);
@@ -175,7 +172,7 @@ function onHandshakeComplete(conn: Connection): void {
         : conn.earlyDataState;
     if (conn.earlyDataState === 'rejected') {
       // RFC 9001 §4.6.2: everything sent in 0-RTT must be sent again in 1-RTT.
-      for (const p of conn.path.sendControl.onZeroRttRejected(now)) conn.onFramesLost(p.frames);
+      for (const p of conn.path.sendControl.onZeroRttRejected(now)) onFramesLost(conn, p.frames);
     }
     conn.resetIdle(now);
     return;

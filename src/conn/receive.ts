@@ -23,6 +23,7 @@ import { PacketType, isSupportedVersion } from '../wire/version.js';
 import { decodeFrame } from '../wire/frames.js';
 import { frameAllowedIn, isAckEliciting, isProbingFrame } from '../wire/frame-rules.js';
 import { frameTypeOf } from '../wire/frame-encode.js';
+import { onFramesLost } from './retransmit.js';
 import type { Connection } from './connection.js';
 import { handleFrame } from './frames-in.js';
 import { PathState } from './path-state.js';
@@ -346,7 +347,7 @@ function handleRetry(conn: Connection, h: RetryHeader, packet: Uint8Array, now: 
   const s = conn.spaces[PnSpace.Initial];
   s.cryptoSend.onLost(0, s.cryptoSend.sentOffset, false);
   // 0-RTT data sent before the Retry must be sent again too (RFC 9000 §17.2.5.3).
-  for (const p of old.sendControl.onZeroRttRejected(now)) conn.onFramesLost(p.frames);
+  for (const p of old.sendControl.onZeroRttRejected(now)) onFramesLost(conn, p.frames);
   conn.stats.retry = true;
   conn.qlog?.retryReceived(conn, now);
 }

@@ -1,0 +1,90 @@
+/**
+ * What happens to the frames of a sent packet (DESIGN.md §1.5): on acknowledgement their state
+ * is released, on loss they go back to their queues with current values where relevant
+ * (RFC 9000 §13.3), and a PTO owes probe packets that carry the data most likely missing
+ * (RFC 9002 §6.2.4).
+ */
+import type { PnSpace } from '../ack/pn-space.js';
+import type { Frame } from '../wire/frame-types.js';
+import type { Connection } from './connection.js';
+import type { SentFrame } from './sent-frames.js';
+
+/** PTO: owe `count` ack-eliciting packets in `space`, carrying data in flight if any (RFC 9002 §6.2.4). */
+export function armProbes(conn: Connection, space: PnSpace, count: number): void {
+  const s = conn.spaces[space];
+  if (s.discarded) return;
+  s.probes = Math.max(s.probes, count);
+  // Retransmit unacknowledged CRYPTO data in the probe: what the peer most likely misses.
+  const log = conn.path.sendControl.lossDetection.log(space);
+  for (const p of log.outstandingPackets()) {
+    for (const f of p.frames) {
+      if (f.k === 'crypto') s.cryptoSend.onLost(f.offset, f.length, false);
+    }
+  }
+}
+
+/** Frames of a lost packet go back to their queues (RFC 9000 §13.3). */
+export function onFramesLost(conn: Connection, frames: readonly SentFrame[]): void {
+  for (const f of frames) {
+    switch (f.k) {
+      case 'stream':
+        conn.streams.onStreamDataLost(f.streamId, f.offset, f.length, f.fin);
+        break;
+      case 'crypto': {
+        const s = conn.spaces[f.space];
+        if (!s.discarded) s.cryptoSend.onLost(f.offset, f.length, false);
+        break;
+      }
+      case 'stream_control':
+        conn.streams.onControlFrameLost(f.frame);
+        break;
+      case 'control':
+        requeueControl(conn, f.frame);
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+/** Frames of an acknowledged packet release their state. */
+export function onFramesAcked(conn: Connection, frames: readonly SentFrame[]): void {
+  for (const f of frames) {
+    switch (f.k) {
+      case 'stream':
+        conn.streams.onStreamDataAcked(f.streamId, f.offset, f.length, f.fin);
+        break;
+      case 'crypto': {
+        const s = conn.spaces[f.space];
+        if (!s.discarded) s.cryptoSend.onAcked(f.offset, f.length, false);
+        break;
+      }
+      case 'ack':
+        conn.spaces[f.space].tracker.onAckAcked(f.largest);
+        break;
+      case 'stream_control':
+        conn.streams.onControlFrameAcked(f.frame);
+        break;
+      case 'control':
+        if (f.frame.kind === 'retire_connection_id') conn.peerCids.onRetirementAcked();
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+function requeueControl(conn: Connection, frame: Frame): void {
+  switch (frame.kind) {
+    case 'new_connection_id':
+      if (conn.localCids.isActive(frame.sequenceNumber)) conn.controlQueue.push(frame);
+      break;
+    case 'handshake_done':
+    case 'retire_connection_id':
+    case 'new_token':
+      conn.controlQueue.push(frame);
+      break;
+    default:
+      break;
+  }
+}
