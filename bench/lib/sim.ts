@@ -134,10 +134,8 @@ function serveDownloads(conn: Connection): void {
   const pending = new Map<Stream, { request: number[]; left: number; writing: boolean }>();
   const pump = (s: Stream, st: { left: number }): void => {
     while (st.left > 0) {
-      const n = s.write(
-        CHUNK.subarray(0, Math.min(CHUNK.length, st.left)),
-        st.left <= CHUNK.length,
-      );
+      const last = st.left <= CHUNK.length;
+      const n = s.write(last ? CHUNK.subarray(0, st.left) : CHUNK, last);
       if (n === 0) return;
       st.left -= n;
     }
@@ -193,21 +191,23 @@ export function startDownload(conn: Connection, size: number, now: number): Down
   return new Download(conn, s, size, now);
 }
 
-/** Client side: counts the bytes of every download as they arrive (the data is not kept). */
+/**
+ * Client side: counts the bytes of every download as they arrive. The data is read into one
+ * reused buffer and not kept, as an application streaming to its own buffers would.
+ */
 export function attachClient(downloads: Download[], clock: { now: number }): void {
   const byConn = new Set<Connection>();
+  const sink = new Uint8Array(64 * 1024);
   for (const d of downloads) {
     if (byConn.has(d.conn)) continue;
     byConn.add(d.conn);
     d.conn.on('readable', (s) => {
       const dl = downloads.find((x) => x.stream === s);
       if (dl === undefined) return;
-      for (let r = s.read(); r; r = s.read()) {
-        dl.received += r.data.length;
-        if (r.fin) {
-          dl.fin = true;
-          dl.endUs = clock.now;
-        }
+      for (let n = s.readInto(sink); n > 0; n = s.readInto(sink)) dl.received += n;
+      if (s.readFinished && !dl.fin) {
+        dl.fin = true;
+        dl.endUs = clock.now;
       }
     });
   }

@@ -52,6 +52,8 @@ interface Scratch {
   datagramRoom: number;
   w: Writer;
   chunk: StreamChunk;
+  /** 1-RTT packets in a row that carried nothing ack-eliciting (see `elicitAckOfAcks`). */
+  ackOnlyRun: number;
 }
 
 /**
@@ -70,6 +72,7 @@ function scratchFor(conn: Connection): Scratch {
       datagramRoom: conn.opts.maxUdpPayload + 64,
       w: new Writer(slab.buf),
       chunk: new StreamChunk(),
+      ackOnlyRun: 0,
     };
     scratchByConn.set(conn, s);
   }
@@ -107,7 +110,6 @@ export function buildDatagram(conn: Connection, now: number): OutgoingDatagram |
   const path = conn.path;
   const sc = path.sendControl;
   const s = scratchFor(conn);
-  const w = startDatagram(s);
   const mds = Math.min(sc.maxDatagramSize, conn.opts.maxUdpPayload);
   const amp = Math.min(sc.ackOnlyAllowance(), path.amplificationAllowance());
   const room = Math.min(mds, amp);
@@ -116,7 +118,7 @@ export function buildDatagram(conn: Connection, now: number): OutgoingDatagram |
   if (conn.state === 'closing') {
     if (!conn.closePending) return null;
     conn.closePending = false;
-    buildClose(conn, w, room, now);
+    buildClose(conn, startDatagram(s), room, now);
     return finish(conn, path, s, now);
   }
 
@@ -140,6 +142,7 @@ export function buildDatagram(conn: Connection, now: number): OutgoingDatagram |
     sc.setAppLimited(budget.cwnd > 0);
     return null;
   }
+  const w = startDatagram(s);
   if ((wants & (1 << PnSpace.Initial)) !== 0) {
     hasInitial = true;
     const is = conn.spaces[PnSpace.Initial];
@@ -279,8 +282,10 @@ function buildPacket(
   let eliciting = false;
   let inFlight = false;
 
-  // ACK first (RFC 9000 §13.2.1): it is never congestion controlled.
-  if (s.tracker.hasUnacked()) {
+  // ACK first (RFC 9000 §13.2.1): it is never congestion controlled. Only ack-eliciting packets
+  // are acknowledged: a peer sending ACK-only packets elicits an ACK of them now and then
+  // (`elicitAckOfAcks`), so acknowledging each one in every data packet is work for nothing.
+  if (s.tracker.hasUnackedAckEliciting()) {
     const ack = s.tracker.buildAck(now, ackDelayExponent(conn, space), MAX_ACK_RANGES);
     if (ack && frameEncodedLength(ack) <= end - w.pos) {
       encodeFrame(w, ack);
@@ -303,7 +308,11 @@ function buildPacket(
     } else if (h.type === PacketType.ZeroRtt) {
       eliciting = writeStreams(conn, w, limit, frames) || eliciting;
     }
-    if (!eliciting && (s.probes > 0 || (conn.pingPending && space === PnSpace.Application))) {
+    if (
+      !eliciting &&
+      (s.probes > 0 ||
+        (space === PnSpace.Application && (conn.pingPending || elicitAckOfAcks(conn, frames, now))))
+    ) {
       w.u8(0x01); // PING (RFC 9000 §19.2)
       frames.push(NOTHING);
       eliciting = true;
@@ -329,6 +338,10 @@ function buildPacket(
   const size = w.pos - h.start;
   s.nextPn++;
   if (eliciting && s.probes > 0) s.probes--;
+  if (space === PnSpace.Application) {
+    const scratch = scratchFor(conn);
+    scratch.ackOnlyRun = eliciting ? 0 : scratch.ackOnlyRun + 1;
+  }
   budget.room -= size;
   if (inFlight) budget.cwnd = Math.max(0, budget.cwnd - size);
   path.recordSent(space, pn, now, size, eliciting, inFlight, frames);
@@ -338,6 +351,18 @@ function buildPacket(
   }
   conn.stats.packetsSent++;
   conn.qlog?.packetSent(conn, h.type, pn, size, frames, now);
+}
+
+/**
+ * RFC 9000 §13.2.4: an endpoint that sends only ACK frames (a data receiver) never sees them
+ * acknowledged, so it would keep repeating old ranges; about once per round trip such a packet
+ * carries a PING, whose acknowledgment lets the tracker drop what the peer has seen
+ * (`onAckAcked`). A single ACK-only packet, as after a handshake, elicits nothing.
+ */
+function elicitAckOfAcks(conn: Connection, frames: SentFrame[], now: number): boolean {
+  if (frames.length === 0 || scratchFor(conn).ackOnlyRun < 2) return false;
+  const sc = conn.path.sendControl;
+  return now - sc.lossDetection.lastAckElicitingSent(PnSpace.Application) >= sc.rtt.smoothed;
 }
 
 /** Initial and Handshake ACK delays use exponent 3 (RFC 9000 §19.3). */

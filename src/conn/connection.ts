@@ -203,8 +203,15 @@ export class Connection extends Emitter<ConnectionEvents> {
   lastNow: number;
   /** First 1-RTT packet number we sent (handshake confirmation by ACK, RFC 9001 §4.1.2). */
   firstOneRttPn = -1;
-  /** DCID of the packet being processed (RETIRE_CONNECTION_ID check, RFC 9000 §19.16). */
-  currentPacketDcid: Uint8Array = new Uint8Array(0);
+  /**
+   * Where the DCID of the packet being processed lies (RETIRE_CONNECTION_ID check, RFC 9000
+   * §19.16): kept as a position so that receiving a packet makes no view of it.
+   */
+  private packetDcid: { buf: Uint8Array; offset: number; length: number } = {
+    buf: new Uint8Array(0),
+    offset: 0,
+    length: 0,
+  };
   /** An ack-eliciting packet was sent since the last one received (idle timer, RFC 9000 §10.1). */
   private sentSinceReceive = false;
 
@@ -450,6 +457,19 @@ export class Connection extends Emitter<ConnectionEvents> {
       t = Math.min(t, this.path.sendControl.nextSendTime(this.lastNow));
     }
     return t;
+  }
+
+  setPacketDcid(buf: Uint8Array, offset: number, length: number): void {
+    const d = this.packetDcid;
+    d.buf = buf;
+    d.offset = offset;
+    d.length = length;
+  }
+
+  /** The DCID of the packet being processed. */
+  get currentPacketDcid(): Uint8Array {
+    const d = this.packetDcid;
+    return d.buf.subarray(d.offset, d.offset + d.length);
   }
 
   onTimeout(now: number): void {

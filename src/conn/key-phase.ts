@@ -37,18 +37,25 @@ export class KeyPhases {
   }
 
   /**
-   * The protector to open a packet whose header says `keyPhase` and whose packet number is
-   * `pn`, and whether it belongs to the next generation (a key update by the peer, to confirm
-   * with `commitPeerUpdate` only after it authenticates).
+   * Whether the last `select` chose the next generation: a key update by the peer, to confirm
+   * with `commitPeerUpdate` only after the packet authenticates.
    */
-  select(keyPhase: boolean, pn: number): { keys: PacketProtector; next: boolean } | null {
-    if (keyPhase === ((this.readGen & 1) === 1)) return { keys: this.read, next: false };
+  selectedNext = false;
+
+  /**
+   * The protector to open a packet whose header says `keyPhase` and whose packet number is
+   * `pn` (`selectedNext` tells whether it is the next generation's).
+   */
+  select(keyPhase: boolean, pn: number): PacketProtector {
+    this.selectedNext = false;
+    if (keyPhase === ((this.readGen & 1) === 1)) return this.read;
     // A different phase: older packets use the previous keys (§6.5), newer ones are an update.
     if (this.prevRead && (this.firstPnInReadGen < 0 || pn < this.firstPnInReadGen)) {
-      return { keys: this.prevRead, next: false };
+      return this.prevRead;
     }
     if (!this.readNext) this.readNext = this.read.nextKeyPhase();
-    return { keys: this.readNext, next: true };
+    this.selectedNext = true;
+    return this.readNext;
   }
 
   /** Records a packet authenticated with the current read generation. */

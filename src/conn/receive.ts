@@ -14,7 +14,7 @@ import { QuicError, TransportError } from '../wire/errors.js';
 import {
   decodeVersionNegotiation,
   parseLongHeader,
-  parseShortHeader,
+  shortHeaderPnOffset,
   splitCoalesced,
   type RetryHeader,
 } from '../wire/header.js';
@@ -168,10 +168,11 @@ function processPacket(
       conn.serverInitialScid = h.scid.slice();
       conn.peerCids.replaceInitial(h.scid.slice());
     }
-    conn.currentPacketDcid = h.dcid;
+    conn.setPacketDcid(h.dcid, 0, h.dcid.length);
   } else {
-    const h = parseShortHeader(data, start, conn.host.localCidLength);
-    if ('drop' in h) return 'dropped';
+    const cidLength = conn.host.localCidLength;
+    pnOffset = shortHeaderPnOffset(data, start, cidLength);
+    if (pnOffset < 0) return 'dropped';
     // RFC 9000 §9: after disable_active_migration, packets from another client address are
     // dropped (closing or resetting would let anyone who can spoof addresses kill connections);
     // a new port alone is NAT rebinding and is followed.
@@ -182,9 +183,8 @@ function processPacket(
     ) {
       return 'dropped';
     }
-    conn.currentPacketDcid = h.dcid;
+    conn.setPacketDcid(data, start + 1, cidLength);
     packetType = PacketType.OneRtt;
-    pnOffset = h.pnOffset;
     space = PnSpace.Application;
     if (!conn.oneRtt) return bufferPacket(conn, data, start, end, local, remote);
     keys = conn.oneRtt.read;
@@ -198,10 +198,9 @@ function processPacket(
 
   let nextPhase = false;
   if (packetType === PacketType.OneRtt) {
-    const sel = conn.oneRtt!.select((unmasked & 0x04) !== 0, pn);
-    if (!sel) return 'failed';
-    keys = sel.keys;
-    nextPhase = sel.next;
+    const phases = conn.oneRtt!;
+    keys = phases.select((unmasked & 0x04) !== 0, pn);
+    nextPhase = phases.selectedNext;
   }
   const payloadLength = keys.openPayload(data, start, pnOffset, pnLength, pn, end);
   if (payloadLength < 0) {

@@ -28,12 +28,13 @@ export class ChaCha20HeaderProtection implements HeaderProtection {
     for (let i = 0; i < 8; i++) this.k[i] = le32(key, i * 4);
   }
 
-  mask(sample: Uint8Array, mask: Uint8Array): void {
+  mask(sample: Uint8Array, mask: Uint8Array, offset = 0): void {
     const k = this.k;
     const k0 = k[0]!, k1 = k[1]!, k2 = k[2]!, k3 = k[3]!; // prettier-ignore
     const k4 = k[4]!, k5 = k[5]!, k6 = k[6]!, k7 = k[7]!; // prettier-ignore
     // RFC 9001 §5.4.4: counter = sample[0..3], nonce = sample[4..15]
-    const n0 = le32(sample, 0), n1 = le32(sample, 4), n2 = le32(sample, 8), n3 = le32(sample, 12); // prettier-ignore
+    const n0 = le32(sample, offset), n1 = le32(sample, offset + 4); // prettier-ignore
+    const n2 = le32(sample, offset + 8), n3 = le32(sample, offset + 12); // prettier-ignore
     let x0 = C0, x1 = C1, x2 = C2, x3 = C3; // prettier-ignore
     let x4 = k0, x5 = k1, x6 = k2, x7 = k3; // prettier-ignore
     let x8 = k4, x9 = k5, x10 = k6, x11 = k7; // prettier-ignore

@@ -113,12 +113,12 @@ class AesHeaderProtection implements HeaderProtection {
     this.rk = rk;
   }
 
-  mask(sample: Uint8Array, mask: Uint8Array): void {
+  mask(sample: Uint8Array, mask: Uint8Array, offset = 0): void {
     const rk = this.rk;
-    let s0 = be32(sample, 0) ^ rk[0]!;
-    let s1 = be32(sample, 4) ^ rk[1]!;
-    let s2 = be32(sample, 8) ^ rk[2]!;
-    let s3 = be32(sample, 12) ^ rk[3]!;
+    let s0 = be32(sample, offset) ^ rk[0]!;
+    let s1 = be32(sample, offset + 4) ^ rk[1]!;
+    let s2 = be32(sample, offset + 8) ^ rk[2]!;
+    let s3 = be32(sample, offset + 12) ^ rk[3]!;
     let k = 4;
     for (let r = 1; r < this.rounds; r++, k += 4) {
       const t0 =

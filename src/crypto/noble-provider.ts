@@ -130,13 +130,13 @@ class NobleAesHeaderProtection implements HeaderProtection {
     this.roundKeys = aesUnsafe.expandKeyLE(key);
   }
 
-  mask(sample: Uint8Array, mask: Uint8Array): void {
+  mask(sample: Uint8Array, mask: Uint8Array, offset = 0): void {
     const { s0, s1 } = aesUnsafe.encrypt(
       this.roundKeys,
-      le32(sample, 0),
-      le32(sample, 4),
-      le32(sample, 8),
-      le32(sample, 12),
+      le32(sample, offset),
+      le32(sample, offset + 4),
+      le32(sample, offset + 8),
+      le32(sample, offset + 12),
     );
     mask[0] = s0 & 0xff;
     mask[1] = (s0 >>> 8) & 0xff;

@@ -151,8 +151,8 @@ class NodeAesHeaderProtection implements HeaderProtection {
     this.ecb.setAutoPadding(false);
   }
 
-  mask(sample: Uint8Array, mask: Uint8Array): void {
-    const block = this.ecb.update(sample.subarray(0, 16));
+  mask(sample: Uint8Array, mask: Uint8Array, offset = 0): void {
+    const block = this.ecb.update(sample.subarray(offset, offset + 16));
     for (let i = 0; i < 5; i++) mask[i] = block[i]!;
   }
 }
@@ -171,8 +171,9 @@ class NodeChaChaHeaderProtection implements HeaderProtection {
     this.key = key.slice();
   }
 
-  mask(sample: Uint8Array, mask: Uint8Array): void {
-    const stream = createCipheriv('chacha20', this.key, sample.subarray(0, 16)).update(FIVE_ZEROS);
+  mask(sample: Uint8Array, mask: Uint8Array, offset = 0): void {
+    const iv = sample.subarray(offset, offset + 16);
+    const stream = createCipheriv('chacha20', this.key, iv).update(FIVE_ZEROS);
     for (let i = 0; i < 5; i++) mask[i] = stream[i]!;
   }
 }

@@ -186,7 +186,7 @@ export class PacketProtector {
     const sampleStart = pnOffset + HP_SAMPLE_OFFSET;
     if (sampleStart + HP_SAMPLE_LENGTH > packetEnd || packetEnd > buf.length) return -1;
     const mask = this.mask;
-    this.hp.mask(buf.subarray(sampleStart, sampleStart + HP_SAMPLE_LENGTH), mask);
+    this.hp.mask(buf, mask, sampleStart);
     const first = buf[packetStart]!;
     // RFC 9001 §5.4.1: 4 bits are protected in long headers, 5 in short headers.
     const unmasked = first ^ (mask[0]! & ((first & 0x80) !== 0 ? 0x0f : 0x1f));
@@ -257,7 +257,7 @@ export class PacketProtector {
   ): void {
     const sampleStart = pnOffset + HP_SAMPLE_OFFSET;
     const mask = this.mask;
-    this.hp.mask(buf.subarray(sampleStart, sampleStart + HP_SAMPLE_LENGTH), mask);
+    this.hp.mask(buf, mask, sampleStart);
     const first = buf[packetStart]!;
     buf[packetStart] = first ^ (mask[0]! & ((first & 0x80) !== 0 ? 0x0f : 0x1f));
     for (let i = 0; i < pnLength; i++) buf[pnOffset + i] = buf[pnOffset + i]! ^ mask[1 + i]!;

@@ -62,8 +62,11 @@ export interface Aead {
 
 /** Header protection bound to one hp key (RFC 9001 §5.4). */
 export interface HeaderProtection {
-  /** Writes the 5-byte mask for a 16-byte `sample` into `mask` (length >= 5). */
-  mask(sample: Uint8Array, mask: Uint8Array): void;
+  /**
+   * Writes the 5-byte mask for the 16-byte sample at `sample[offset .. offset + 16)` into `mask`
+   * (length >= 5). The offset lets packet protection sample a packet where it lies.
+   */
+  mask(sample: Uint8Array, mask: Uint8Array, offset?: number): void;
 }
 
 /** A key pair for one key exchange; the private part is opaque to callers. */

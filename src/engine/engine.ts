@@ -14,7 +14,8 @@ import type { ConnectionOptions } from '../conn/options.js';
 import { preferredAddressParam } from '../conn/migration.js';
 import { MinHeap } from '../util/heap.js';
 import type { SocketAddress } from '../util/address.js';
-import { toHex } from '../util/bytes.js';
+import { bytesEqual, toHex } from '../util/bytes.js';
+import { CidMap } from '../util/cid-map.js';
 import { isSupportedVersion, QUIC_V1, SUPPORTED_VERSIONS, PacketType } from '../wire/version.js';
 import { encodeVersionNegotiation, parseInvariantHeader, parseLongHeader } from '../wire/header.js';
 import { StatelessResetter, MIN_PACKET_FOR_RESET } from './stateless-reset.js';
@@ -106,7 +107,9 @@ export class Engine {
   readonly provider: CryptoProvider;
   readonly cidLength: number;
   private readonly config: EngineConfig;
-  private readonly routes = new Map<string, Connection>();
+  private readonly routes: CidMap<Connection>;
+  /** The CIDs routed to each connection, to unroute them when it goes. */
+  private readonly routedCids = new Map<Connection, Uint8Array[]>();
   /** Stateless reset tokens the peers of our connections gave us (RFC 9000 §10.3.1). */
   private readonly resetTokens = new Map<string, Connection>();
   private readonly connections = new Set<Connection>();
@@ -131,6 +134,8 @@ export class Engine {
     if (this.cidLength < 4 || this.cidLength > 20) {
       throw new RangeError('cidLength must be within 4..20');
     }
+    const seed = this.provider.random(4);
+    this.routes = new CidMap(new DataView(seed.buffer, seed.byteOffset, 4).getUint32(0));
     this.resetter = new StatelessResetter(this.provider, config.statelessResetKey);
     this.tokens = new TokenSealer(this.provider, config.server?.tokenKey);
     const pa = config.server?.preferredAddress;
@@ -175,7 +180,7 @@ export class Engine {
       now,
     });
     this.register(conn, cid);
-    this.touch(conn, now);
+    this.touch(conn);
     return conn;
   }
 
@@ -191,23 +196,30 @@ export class Engine {
     if (data.length === 0) return;
     const first = data[0]!;
     const long = (first & 0x80) !== 0;
-    let dcid: Uint8Array;
     if (long) {
       const inv = parseInvariantHeader(data, 0);
       if (!inv) return;
-      dcid = inv.dcid;
-    } else {
-      if (data.length < 1 + this.cidLength) return;
-      dcid = data.subarray(1, 1 + this.cidLength);
-    }
-    const conn = this.routes.get(cidKey(dcid));
-    if (conn) {
-      conn.receive(data, local, remote, now);
-      this.touch(conn, now);
+      const conn = this.routes.get(inv.dcid);
+      if (conn) this.deliver(conn, data, local, remote, now);
+      else this.handleUnknownLong(data, local, remote, now);
       return;
     }
-    if (long) this.handleUnknownLong(data, local, remote, now);
-    else this.handleUnknownShort(data, dcid, local, remote, now);
+    // A short header's DCID is ours, of our fixed length, right after the first byte.
+    if (data.length < 1 + this.cidLength) return;
+    const conn = this.routes.get(data, 1, this.cidLength);
+    if (conn) this.deliver(conn, data, local, remote, now);
+    else this.handleUnknownShort(data, data.subarray(1, 1 + this.cidLength), local, remote, now);
+  }
+
+  private deliver(
+    conn: Connection,
+    data: Uint8Array,
+    local: SocketAddress,
+    remote: SocketAddress,
+    now: number,
+  ): void {
+    conn.receive(data, local, remote, now);
+    this.touch(conn);
   }
 
   /** The next datagram to send, or null when nothing is ready now. */
@@ -248,17 +260,18 @@ export class Engine {
     this.lastNow = now;
     // Collect first: a connection whose deadline is "send now" is served by pollTransmit, and
     // must not be fired again in this loop.
-    const due: Connection[] = [];
+    let due: Connection[] | null = null;
     while (this.timers.size > 0 && this.timers.peekKey() <= now) {
       const key = this.timers.peekKey();
       const conn = this.timers.pop()!;
       if (this.deadlines.get(conn) !== key) continue;
       this.deadlines.delete(conn);
-      due.push(conn);
+      (due ??= []).push(conn);
     }
+    if (due === null) return;
     for (const conn of due) {
       conn.onTimeout(now);
-      this.touch(conn, now);
+      this.touch(conn);
     }
   }
 
@@ -318,7 +331,7 @@ export class Engine {
         : this.provider.random(this.cidLength);
       if (cid.length !== this.cidLength)
         throw new RangeError('cidGenerator returned a CID of the wrong length');
-      if (!this.routes.has(cidKey(cid))) return { cid, resetToken: this.resetter.tokenFor(cid) };
+      if (!this.routes.has(cid)) return { cid, resetToken: this.resetter.tokenFor(cid) };
     }
     throw new Error('could not generate a unique connection ID');
   }
@@ -331,11 +344,16 @@ export class Engine {
       localCidLength: this.cidLength,
       newCid: () => {
         const c = this.newCidFor();
-        if (self) this.routes.set(cidKey(c.cid), self);
+        if (self) this.route(self, c.cid);
         return c;
       },
       onCidRetired: (cid) => {
-        this.routes.delete(cidKey(cid));
+        const conn = this.routes.get(cid);
+        if (!conn) return;
+        this.routes.delete(cid);
+        const list = this.routedCids.get(conn);
+        const i = list ? list.findIndex((c) => bytesEqual(c, cid)) : -1;
+        if (i >= 0) list!.splice(i, 1);
       },
       wake: (conn) => this.wake(conn),
       onPeerResetTokens: (conn) => {
@@ -355,14 +373,22 @@ export class Engine {
 
   private register(conn: Connection, ...cids: Uint8Array[]): void {
     (conn.host as ConnectionHost & { bind(c: Connection): void }).bind(conn);
-    for (const cid of cids) this.routes.set(cidKey(cid), conn);
+    for (const cid of cids) this.route(conn, cid);
     this.connections.add(conn);
     conn.on('close', () => this.forget(conn));
   }
 
+  private route(conn: Connection, cid: Uint8Array): void {
+    this.routes.set(cid, conn);
+    let list = this.routedCids.get(conn);
+    if (!list) this.routedCids.set(conn, (list = []));
+    list.push(cid);
+  }
+
   private forget(conn: Connection): void {
     if (!this.connections.delete(conn)) return;
-    for (const [k, c] of this.routes) if (c === conn) this.routes.delete(k);
+    for (const cid of this.routedCids.get(conn) ?? []) this.routes.delete(cid);
+    this.routedCids.delete(conn);
     for (const [k, c] of this.resetTokens) if (c === conn) this.resetTokens.delete(k);
     this.dirty.delete(conn);
     this.deadlines.delete(conn);
@@ -378,14 +404,18 @@ export class Engine {
     }
   }
 
-  /** After any event on a connection: it may have something to send and a new deadline. */
-  private touch(conn: Connection, _now: number): void {
+  /**
+   * After any event on a connection: it may have something to send and a new deadline. The
+   * deadline is read once the connection has nothing more to send (pollTransmit), not after every
+   * datagram: until then nextTimeout() says "now", and a timer that fires early finds nothing
+   * due (each of the connection's timers checks its own deadline).
+   */
+  private touch(conn: Connection): void {
     if (conn.isClosed) {
       this.forget(conn);
       return;
     }
     this.dirty.add(conn);
-    this.refreshTimer(conn);
   }
 
   private refreshTimer(conn: Connection): void {
@@ -509,7 +539,7 @@ export class Engine {
     if (this.acceptQueue.length > 1024) this.acceptQueue.shift();
     this.callbacks?.onConnection?.(conn);
     conn.receive(data, local, remote, now);
-    this.touch(conn, now);
+    this.touch(conn);
   }
 
   private handleUnknownShort(
@@ -525,7 +555,7 @@ export class Engine {
       const conn = this.resetTokens.get(cidKey(data.subarray(data.length - 16)));
       if (conn) {
         conn.onStatelessReset(now);
-        this.touch(conn, now);
+        this.touch(conn);
         return;
       }
     }

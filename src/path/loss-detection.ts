@@ -176,6 +176,11 @@ export class LossDetection<T = unknown> {
     return this.largestAckedPn[space]!;
   }
 
+  /** When the last ack-eliciting packet in flight was sent in `space`, -Infinity before any. */
+  lastAckElicitingSent(space: PnSpace): number {
+    return this.lastAckElicitingTime[space]!;
+  }
+
   /** Largest packet number sent in `space`, -1 before any. */
   largestSent(space: PnSpace): number {
     return this.logs[space]!.largestSent;

@@ -149,13 +149,21 @@ export class RecvBuffer {
   read(max = Number.MAX_SAFE_INTEGER): Uint8Array | null {
     const n = Math.min(max, this.readableLength);
     if (n <= 0 || this.ring === null) return null;
-    const ring = this.ring;
     const out = new Uint8Array(n);
-    const first = Math.min(n, ring.length - this.head);
-    out.set(ring.subarray(this.head, this.head + first), 0);
-    if (first < n) out.set(ring.subarray(0, n - first), first);
-    this.advance(n);
+    this.readInto(out, 0, n);
     return out;
+  }
+
+  /** Copies up to `max` contiguous bytes into `dest` at `offset`; returns how many. */
+  readInto(dest: Uint8Array, offset: number, max: number): number {
+    const n = Math.min(max, this.readableLength);
+    if (n <= 0 || this.ring === null) return 0;
+    const ring = this.ring;
+    const first = Math.min(n, ring.length - this.head);
+    dest.set(ring.subarray(this.head, this.head + first), offset);
+    if (first < n) dest.set(ring.subarray(0, n - first), offset + first);
+    this.advance(n);
+    return n;
   }
 
   /** Skips up to `max` contiguous readable bytes without copying them; returns how many. */

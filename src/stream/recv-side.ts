@@ -83,11 +83,20 @@ export class RecvSide {
   read(max: number): StreamReadResult | null {
     if (!this.readable) return null;
     const data = this.buffer.read(max);
-    if (data !== null) this.consumed(data.length);
-    const fin = this.current === 'data_recvd' && this.buffer.fullyRead;
-    if (fin) this.current = 'data_read';
+    const fin = this.afterRead(data?.length ?? 0);
     if (data === null && !fin) return null;
     return { data: data ?? EMPTY, fin };
+  }
+
+  /**
+   * Copies up to `max` bytes of contiguous data into `dest` at `offset`; returns how many. Once
+   * the last byte is read and the FIN known, the stream moves to "Data Read" (`terminal`).
+   */
+  readInto(dest: Uint8Array, offset: number, max: number): number {
+    if (!this.readable) return 0;
+    const n = this.buffer.readInto(dest, offset, max);
+    this.afterRead(n);
+    return n;
   }
 
   /** STREAM frame data (RFC 9000 §19.8), after the stream-type checks of the owner. */
@@ -203,6 +212,14 @@ export class RecvSide {
     this.owner.onStreamSendable(this.stream);
   }
 
+  /** `n` bytes left the buffer: credit returned; true when that reached "Data Read". */
+  private afterRead(n: number): boolean {
+    if (n > 0) this.consumed(n);
+    const end = this.current === 'data_recvd' && this.buffer.fullyRead;
+    if (end) this.current = 'data_read';
+    return end;
+  }
+
   private consumed(n: number): void {
     if (this.window.onConsumed(n)) {
       if (this.current === 'recv') this.owner.onStreamSendable(this.stream);
@@ -213,8 +230,6 @@ export class RecvSide {
 
   /** After stopSending(): skips whatever became contiguous, as if read. */
   private dropReadable(): void {
-    const n = this.buffer.skip();
-    if (n > 0) this.consumed(n);
-    if (this.current === 'data_recvd' && this.buffer.fullyRead) this.current = 'data_read';
+    this.afterRead(this.buffer.skip());
   }
 }

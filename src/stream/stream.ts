@@ -266,6 +266,28 @@ export class Stream {
   }
 
   /**
+   * Reads into the caller's buffer: copies up to `dest.length - offset` contiguous bytes to
+   * `dest[offset..]` and returns how many (0 when nothing is ready). No allocation, for
+   * applications that move bulk data through buffers of their own. The end of the stream shows
+   * as `readFinished` turning true (in the call that reads the last byte, or a later one that
+   * returns 0). Throws a TypeError without a receiving part.
+   */
+  readInto(dest: Uint8Array, offset = 0): number {
+    const recv = this.requireRecv('readInto');
+    if (!(offset >= 0 && offset <= dest.length)) {
+      throw new RangeError(`stream ${this.id}: readInto offset ${offset} is outside the buffer`);
+    }
+    const n = recv.readInto(dest, offset, dest.length - offset);
+    this.checkClosed();
+    return n;
+  }
+
+  /** All data and the FIN were read (RFC 9000 §3.2 "Data Read"). */
+  get readFinished(): boolean {
+    return this.recvSide?.state === 'data_read';
+  }
+
+  /**
    * Abandons sending (RFC 9000 §3.1, §19.4): RESET_STREAM with `errorCode` and the final size is
    * queued, unsent data dropped. Does nothing once the sending part is reset or all data was
    * acknowledged. Throws a TypeError without a sending part, RangeError for a bad code.

@@ -215,18 +215,39 @@ export function parseShortHeader(
   dcidLen: number,
   allowZeroFixedBit = false,
 ): ShortHeader | HeaderDrop {
-  const first = datagram[offset];
-  if (first === undefined) return TRUNCATED;
-  if ((first & 0x80) !== 0) return { drop: 'wrong_header_form' };
-  if ((first & 0x40) === 0 && !allowZeroFixedBit) return { drop: 'fixed_bit_zero' };
-  const pnOffset = offset + 1 + dcidLen;
-  // At least one byte of packet number must follow the DCID.
-  if (pnOffset >= datagram.length) return TRUNCATED;
+  const pnOffset = shortHeaderPnOffset(datagram, offset, dcidLen, allowZeroFixedBit);
+  if (pnOffset < 0) return SHORT_DROPS[-pnOffset - 1]!;
   return {
     dcid: datagram.subarray(offset + 1, pnOffset),
-    spin: (first & 0x20) !== 0,
+    spin: (datagram[offset]! & 0x20) !== 0,
     pnOffset,
   };
+}
+
+const SHORT_DROPS: readonly HeaderDrop[] = [
+  TRUNCATED,
+  Object.freeze({ drop: 'wrong_header_form' }),
+  Object.freeze({ drop: 'fixed_bit_zero' }),
+];
+
+/**
+ * The packet number offset of a short-header packet at `offset`, or a negative number when it
+ * must be dropped (-1 truncated, -2 not a short header, -3 fixed bit zero): the receive path's
+ * allocation-free form of `parseShortHeader`.
+ */
+export function shortHeaderPnOffset(
+  datagram: Uint8Array,
+  offset: number,
+  dcidLen: number,
+  allowZeroFixedBit = false,
+): number {
+  const first = datagram[offset];
+  if (first === undefined) return -1;
+  if ((first & 0x80) !== 0) return -2;
+  if ((first & 0x40) === 0 && !allowZeroFixedBit) return -3;
+  const pnOffset = offset + 1 + dcidLen;
+  // At least one byte of packet number must follow the DCID.
+  return pnOffset >= datagram.length ? -1 : pnOffset;
 }
 
 /**

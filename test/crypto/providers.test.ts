@@ -251,4 +251,29 @@ describe('header protection agrees across providers', () => {
       }
     }
   });
+
+  it('a sample read at an offset inside a packet gives the mask of the sample alone', async () => {
+    const { defaultProvider } = await import('../../src/crypto/default-provider.js');
+    const { nodeProvider } = await import('../../src/crypto/node-provider.js');
+    const { nobleProvider } = await import('../../src/crypto/noble-provider.js');
+    const rng = new SeededRandom(77);
+    for (const [alg, keyLen] of [
+      ['aes-128-ecb', 16],
+      ['aes-256-ecb', 32],
+      ['chacha20', 32],
+    ] as const) {
+      for (const p of [defaultProvider, nodeProvider, nobleProvider]) {
+        for (let i = 0; i < 20; i++) {
+          const hp = p.createHeaderProtection(alg, rng.bytes(keyLen));
+          const packet = rng.bytes(64);
+          const offset = 1 + rng.int(47);
+          const alone = new Uint8Array(5);
+          const inPlace = new Uint8Array(5);
+          hp.mask(packet.slice(offset, offset + 16), alone);
+          hp.mask(packet, inPlace, offset);
+          assert.deepEqual(inPlace, alone, `${p.name} ${alg} offset ${offset}`);
+        }
+      }
+    }
+  });
 });

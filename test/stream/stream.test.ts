@@ -300,6 +300,41 @@ describe('stream/stream', () => {
       assert.equal(s.recvState, 'data_read');
     });
 
+    it('readInto copies into the caller buffer at an offset and ends in Data Read', () => {
+      const [s, o] = make(PEER_UNI);
+      const data = bytes(300);
+      s.onStreamFrame(frame(PEER_UNI, 100, data.subarray(100, 300), true));
+      const dest = new Uint8Array(128).fill(0xee);
+      assert.equal(s.readInto(dest), 0, 'nothing contiguous yet');
+      assert.equal(s.readFinished, false);
+      s.onStreamFrame(frame(PEER_UNI, 0, data.subarray(0, 100)));
+      const got: number[] = [];
+      for (let guard = 0; guard < 10 && !s.readFinished; guard++) {
+        const n = s.readInto(dest, 28);
+        assert.ok(n <= 100);
+        got.push(...dest.subarray(28, 28 + n));
+        assert.ok(
+          dest.subarray(0, 28).every((b) => b === 0xee),
+          'nothing written before offset',
+        );
+      }
+      assert.deepEqual(got, [...data]);
+      assert.equal(s.readFinished, true);
+      assert.equal(s.recvState, 'data_read');
+      assert.equal(o.consumed, 300);
+      assert.equal(s.readInto(dest), 0);
+      assert.throws(() => s.readInto(dest, 129), RangeError);
+      const [sendOnly] = make(LOCAL_UNI);
+      assert.throws(() => sendOnly.readInto(dest), TypeError);
+    });
+
+    it('readInto of a lone FIN returns 0 and finishes the stream', () => {
+      const [s] = make(PEER_UNI);
+      s.onStreamFrame(frame(PEER_UNI, 0, new Uint8Array(0), true));
+      assert.equal(s.readInto(new Uint8Array(8)), 0);
+      assert.equal(s.readFinished, true);
+    });
+
     it('reports readable only when read() would go from null to something', () => {
       const [s, o] = make(PEER_UNI);
       s.onStreamFrame(frame(PEER_UNI, 0, bytes(10)));
