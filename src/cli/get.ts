@@ -46,6 +46,8 @@ import {
   parseQuicVersion,
   parseSeconds,
   qlogDirectoryOption,
+  parseIdleTimeout,
+  IDLE_TIMEOUT_OPTION,
   readCertificateFile,
 } from './serve-get-options.js';
 
@@ -224,6 +226,8 @@ async function settings(args: ParsedArgs, keyLog: KeyLogFile | null): Promise<Ge
   if (cc !== undefined) options.congestionControl = parseCongestionControl(cc);
   const qlog = qlogDirectoryOption(stringOption(args, 'qlog-dir'));
   if (qlog !== undefined) options.qlog = qlog;
+  const idleTimeout = stringOption(args, 'idle-timeout');
+  if (idleTimeout !== undefined) options.idleTimeout = parseIdleTimeout(idleTimeout);
   if (keyLog !== null) options.keyLog = keyLog.log;
 
   const sessionFile = stringOption(args, 'session');
@@ -508,6 +512,7 @@ export const getCommand: Command = {
       valueName: 'DIR',
       description: 'write a qlog file per connection',
     },
+    'idle-timeout': IDLE_TIMEOUT_OPTION,
     timeout: {
       type: 'string',
       valueName: 'SECONDS',

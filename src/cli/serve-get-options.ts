@@ -11,7 +11,7 @@ import { certificateChainFrom, signingKeyFrom } from '../node/credentials.js';
 import { qlogToDirectory } from '../node/qlog.js';
 import type { CipherSuiteName } from '../tls/types.js';
 import { QUIC_V1, QUIC_V2 } from '../wire/version.js';
-import { UsageError, readUserFile } from './args.js';
+import { UsageError, parseIntegerOption, readUserFile } from './args.js';
 
 export function parseCongestionControl(text: string): string {
   const names = congestionControllerNames();
@@ -20,6 +20,18 @@ export function parseCongestionControl(text: string): string {
   }
   return text;
 }
+
+/** `--idle-timeout SECONDS` as the idle timeout we advertise, ms (RFC 9000 §10.1; 0 disables). */
+export function parseIdleTimeout(text: string): number {
+  return parseIntegerOption(text, 'idle-timeout', 0, 3600) * 1000;
+}
+
+/** The option entry `--idle-timeout` of serve and get. */
+export const IDLE_TIMEOUT_OPTION = {
+  type: 'string',
+  valueName: 'SECONDS',
+  description: 'idle timeout to advertise (default 30; 0: none)',
+} as const;
 
 export function parseQuicVersion(text: string): number {
   if (text === '1') return QUIC_V1;

@@ -31,6 +31,8 @@ import {
   parseCongestionControl,
   parseQuicVersion,
   qlogDirectoryOption,
+  parseIdleTimeout,
+  IDLE_TIMEOUT_OPTION,
   readCertificateFile,
   readKeyFile,
 } from './serve-get-options.js';
@@ -112,6 +114,8 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   const congestionControl = ccText === undefined ? undefined : parseCongestionControl(ccText);
   const versionText = stringOption(args, 'quic-version');
   const version = versionText === undefined ? undefined : parseQuicVersion(versionText);
+  const idleText = stringOption(args, 'idle-timeout');
+  const idleTimeout = idleText === undefined ? undefined : parseIdleTimeout(idleText);
   const protocols = await serveProtocols(stringOption(args, 'root') ?? process.cwd());
   const certificate = await loadCertificate(args, io);
   const qlog = qlogDirectoryOption(stringOption(args, 'qlog-dir'));
@@ -127,6 +131,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
     ...(version !== undefined ? { versions: [version] } : {}),
     ...(keyLog !== null ? { keyLog: keyLog.log } : {}),
     ...(qlog !== undefined ? { qlog } : {}),
+    ...(idleTimeout !== undefined ? { idleTimeout } : {}),
   });
   server.on('connection', (conn: QuicConnection) => {
     // The ALPN is known once the ClientHello is processed, before any stream (0-RTT included).
@@ -205,6 +210,7 @@ export const serveCommand: Command = {
       valueName: 'DIR',
       description: 'write a qlog file per connection',
     },
+    'idle-timeout': IDLE_TIMEOUT_OPTION,
   },
   run,
 };

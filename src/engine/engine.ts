@@ -100,6 +100,21 @@ export interface EngineCallbacks {
   onConnection?(conn: Connection): void;
 }
 
+/** The host of each connection, carrying the engine's bookkeeping for it. */
+interface EngineHost extends ConnectionHost {
+  bind(c: Connection): void;
+  /** In the send queue. */
+  queued: boolean;
+  /** Its deadline in the timer heap (Infinity: none); other heap entries for it are stale. */
+  deadline: number;
+  /** The CIDs routed to it. */
+  readonly cids: Uint8Array[];
+}
+
+function hostOf(conn: Connection): EngineHost {
+  return conn.host as EngineHost;
+}
+
 /** Stateless datagrams (VN, Retry, refusals, resets) waiting to be sent, bounded. */
 const MAX_STATELESS_QUEUE = 256;
 
@@ -108,14 +123,16 @@ export class Engine {
   readonly cidLength: number;
   private readonly config: EngineConfig;
   private readonly routes: CidMap<Connection>;
-  /** The CIDs routed to each connection, to unroute them when it goes. */
-  private readonly routedCids = new Map<Connection, Uint8Array[]>();
   /** Stateless reset tokens the peers of our connections gave us (RFC 9000 §10.3.1). */
   private readonly resetTokens = new Map<string, Connection>();
   private readonly connections = new Set<Connection>();
-  private readonly dirty = new Set<Connection>();
+  /**
+   * Connections that may have something to send, served round robin by pollTransmit; an entry
+   * whose host is no longer `queued` (a forgotten connection) is skipped.
+   */
+  private readonly sendQueue: Connection[] = [];
+  /** Connection deadlines; an entry whose key is not its host's `deadline` is stale. */
   private readonly timers = new MinHeap<Connection>();
-  private readonly deadlines = new Map<Connection, number>();
   private readonly stateless: Transmit[] = [];
   private readonly resetter: StatelessResetter;
   private readonly tokens: TokenSealer;
@@ -227,17 +244,22 @@ export class Engine {
     this.lastNow = now;
     const s = this.stateless.shift();
     if (s) return s;
-    for (const conn of this.dirty) {
+    const q = this.sendQueue;
+    while (q.length > 0) {
+      const conn = q[0]!;
+      const host = hostOf(conn);
+      if (!host.queued) {
+        q.shift();
+        continue;
+      }
       const d = conn.poll(now);
       if (d) {
         // Round robin: the connection goes to the back of the line.
-        if (this.dirty.size > 1) {
-          this.dirty.delete(conn);
-          this.dirty.add(conn);
-        }
+        if (q.length > 1) q.push(q.shift()!);
         return d;
       }
-      this.dirty.delete(conn);
+      q.shift();
+      host.queued = false;
       this.refreshTimer(conn);
       if (conn.isClosed) this.forget(conn);
     }
@@ -246,12 +268,12 @@ export class Engine {
 
   /** The earliest timer of all connections (µs, absolute), Infinity for none. */
   nextTimeout(): number {
-    if (this.stateless.length > 0 || this.dirty.size > 0) return this.lastNow;
+    if (this.stateless.length > 0 || this.sendQueue.length > 0) return this.lastNow;
     for (;;) {
       const conn = this.timers.peek();
       if (!conn) return Infinity;
       const key = this.timers.peekKey();
-      if (this.deadlines.get(conn) === key) return key;
+      if (hostOf(conn).deadline === key) return key;
       this.timers.pop(); // stale entry
     }
   }
@@ -264,8 +286,9 @@ export class Engine {
     while (this.timers.size > 0 && this.timers.peekKey() <= now) {
       const key = this.timers.peekKey();
       const conn = this.timers.pop()!;
-      if (this.deadlines.get(conn) !== key) continue;
-      this.deadlines.delete(conn);
+      const host = hostOf(conn);
+      if (host.deadline !== key) continue;
+      host.deadline = Infinity;
       (due ??= []).push(conn);
     }
     if (due === null) return;
@@ -339,7 +362,10 @@ export class Engine {
   private hostFor(): ConnectionHost {
     // The connection is bound right after construction; until then nothing calls back.
     let self: Connection | null = null;
-    const host: ConnectionHost & { bind(c: Connection): void } = {
+    const host: EngineHost = {
+      queued: false,
+      deadline: Infinity,
+      cids: [],
       provider: this.provider,
       localCidLength: this.cidLength,
       newCid: () => {
@@ -348,12 +374,10 @@ export class Engine {
         return c;
       },
       onCidRetired: (cid) => {
-        const conn = this.routes.get(cid);
-        if (!conn) return;
+        if (this.routes.get(cid) !== self) return;
         this.routes.delete(cid);
-        const list = this.routedCids.get(conn);
-        const i = list ? list.findIndex((c) => bytesEqual(c, cid)) : -1;
-        if (i >= 0) list!.splice(i, 1);
+        const i = host.cids.findIndex((c) => bytesEqual(c, cid));
+        if (i >= 0) host.cids.splice(i, 1);
       },
       wake: (conn) => this.wake(conn),
       onPeerResetTokens: (conn) => {
@@ -372,7 +396,7 @@ export class Engine {
   }
 
   private register(conn: Connection, ...cids: Uint8Array[]): void {
-    (conn.host as ConnectionHost & { bind(c: Connection): void }).bind(conn);
+    hostOf(conn).bind(conn);
     for (const cid of cids) this.route(conn, cid);
     this.connections.add(conn);
     conn.on('close', () => this.forget(conn));
@@ -380,22 +404,29 @@ export class Engine {
 
   private route(conn: Connection, cid: Uint8Array): void {
     this.routes.set(cid, conn);
-    let list = this.routedCids.get(conn);
-    if (!list) this.routedCids.set(conn, (list = []));
-    list.push(cid);
+    hostOf(conn).cids.push(cid);
   }
 
   private forget(conn: Connection): void {
     if (!this.connections.delete(conn)) return;
-    for (const cid of this.routedCids.get(conn) ?? []) this.routes.delete(cid);
-    this.routedCids.delete(conn);
+    const host = hostOf(conn);
+    for (const cid of host.cids) this.routes.delete(cid);
+    host.cids.length = 0;
     for (const [k, c] of this.resetTokens) if (c === conn) this.resetTokens.delete(k);
-    this.dirty.delete(conn);
-    this.deadlines.delete(conn);
+    host.queued = false;
+    host.deadline = Infinity;
+  }
+
+  /** Puts `conn` in the send queue (once). */
+  private enqueue(conn: Connection): void {
+    const host = hostOf(conn);
+    if (host.queued) return;
+    host.queued = true;
+    this.sendQueue.push(conn);
   }
 
   private wake(conn: Connection): void {
-    this.dirty.add(conn);
+    this.enqueue(conn);
     if (this.callbacks && !this.flushScheduled) {
       this.flushScheduled = true;
       queueMicrotask(() => {
@@ -415,18 +446,15 @@ export class Engine {
       this.forget(conn);
       return;
     }
-    this.dirty.add(conn);
+    this.enqueue(conn);
   }
 
   private refreshTimer(conn: Connection): void {
     const t = conn.nextTimeout();
-    if (this.deadlines.get(conn) === t) return;
-    if (t === Infinity) {
-      this.deadlines.delete(conn);
-      return;
-    }
-    this.deadlines.set(conn, t);
-    this.timers.push(t, conn);
+    const host = hostOf(conn);
+    if (host.deadline === t) return;
+    host.deadline = t;
+    if (t !== Infinity) this.timers.push(t, conn);
   }
 
   private queueStateless(t: Transmit): void {

@@ -365,6 +365,8 @@ describe('tsquic serve + tsquic get', () => {
       [['serve', '--cert', certFile], /--cert and --key go together/],
       [['serve', '--root', path.join(work, 'nowhere')], /--root/],
       [['serve', '--quic-version', '3'], /--quic-version must be 1 or 2/],
+      [['serve', '--idle-timeout', '9999'], /--idle-timeout must be an integer from 0 to 3600/],
+      [['get', '--idle-timeout', 'soon', url], /--idle-timeout must be an integer from 0 to 3600/],
     ];
     writeFileSync(path.join(work, 'small.txt'), 'not a certificate');
     for (const [args, message] of cases) {
@@ -397,6 +399,7 @@ describe('tsquic serve + tsquic get', () => {
       '--cc',
       '--keylog',
       '--qlog-dir',
+      '--idle-timeout',
       '--timeout',
       '--stats',
     ]) {
@@ -415,6 +418,7 @@ describe('tsquic serve + tsquic get', () => {
       '--quic-version',
       '--keylog',
       '--qlog-dir',
+      '--idle-timeout',
     ]) {
       assert.ok(serveHelp.stdout.includes(flag), flag);
     }

@@ -55,7 +55,9 @@ describe('interop matrix: gtlsclient → tsquic serve (h3)', function () {
     const common = ['--root', site.www, '--cert', site.certFile, '--key', site.keyFile];
     [port, retryPort] = (
       await Promise.all([
-        startServe(servers, [...common, '--qlog-dir', qlogDir]),
+        // A short idle timeout: a client CONNECTION_CLOSE lost to the loss test still ends the
+        // connection, and its trace, well within newQlogTraces' wait.
+        startServe(servers, [...common, '--qlog-dir', qlogDir, '--idle-timeout', '4']),
         startServe(servers, [...common, '--retry']),
       ])
     ).map((s) => s.port) as [number, number];
