@@ -111,7 +111,7 @@ export function buildDatagram(conn: Connection, now: number): OutgoingDatagram |
   const sc = path.sendControl;
   const s = scratchFor(conn);
   const mds = Math.min(sc.maxDatagramSize, conn.opts.maxUdpPayload);
-  const amp = Math.min(sc.ackOnlyAllowance(), path.amplificationAllowance());
+  const amp = path.amplificationAllowance();
   const room = Math.min(mds, amp);
   if (room < 64) return null;
 
@@ -174,7 +174,7 @@ function finish(conn: Connection, path: PathState, s: Scratch, now: number): Out
   const data = w.buf.subarray(0, w.pos);
   // Keep the next datagram 8-byte aligned (cheap copies for whoever reads it).
   slab.pos += (w.pos + 7) & ~7;
-  path.onDatagramSent(data.length);
+  path.onDatagramSent(data.length, now);
   conn.stats.datagramsSent++;
   conn.stats.bytesSent += data.length;
   conn.resetIdleOnSend(now);

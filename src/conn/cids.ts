@@ -4,8 +4,13 @@
  * Destination CIDs, retire on retire_prior_to, and switch between on migration).
  */
 import { QuicError, TransportError } from '../wire/errors.js';
-import { bytesEqual } from '../util/bytes.js';
+import { sameAddress, type SocketAddress } from '../util/address.js';
+import { bytesEqual, constantTimeEqual } from '../util/bytes.js';
 import type { NewConnectionIdFrame } from '../wire/frame-types.js';
+
+/** RFC 9000 §10.3: 5 unpredictable bytes (38 bits and the fixed bits) and the 16-byte token. */
+export const MIN_STATELESS_RESET = 21;
+const RESET_TOKEN_LENGTH = 16;
 
 export interface IssuedCid {
   sequence: number;
@@ -18,6 +23,11 @@ export interface PeerCid {
   cid: Uint8Array;
   /** Absent for the handshake CID (sequence 0) unless the server sent stateless_reset_token. */
   resetToken?: Uint8Array;
+  /**
+   * The peer address of the last datagram we sent with this CID as Destination CID, null while
+   * it is unused: only then does its reset token count (RFC 9000 §10.3.1).
+   */
+  sentTo: SocketAddress | null;
 }
 
 /** What the CID manager needs from its owner: fresh CIDs and routing updates in the engine. */
@@ -110,7 +120,7 @@ export class PeerCids {
     /** Our active_connection_id_limit (§18.2). */
     private readonly limit: number,
   ) {
-    this.cids.push({ sequence: 0, cid: initial });
+    this.cids.push({ sequence: 0, cid: initial, sentTo: null });
   }
 
   /** The Destination CID in use. */
@@ -121,7 +131,10 @@ export class PeerCids {
   /** Replaces the handshake CID (the server's SCID, or the Retry's SCID, §7.2). */
   replaceInitial(cid: Uint8Array): void {
     const first = this.cids.find((c) => c.sequence === 0);
-    if (first) first.cid = cid;
+    if (first) {
+      first.cid = cid;
+      first.sentTo = null; // another CID: unused until we send with it
+    }
   }
 
   /** The server's stateless_reset_token transport parameter belongs to CID sequence 0. */
@@ -160,6 +173,7 @@ export class PeerCids {
       sequence: frame.sequenceNumber,
       cid: frame.connectionId.slice(),
       resetToken: frame.statelessResetToken.slice(),
+      sentTo: null,
     });
     if (frame.retirePriorTo > this.retirePriorTo) {
       this.retirePriorTo = frame.retirePriorTo;
@@ -227,10 +241,34 @@ export class PeerCids {
     return this.cids.some((c) => c.sequence !== this.currentSeq);
   }
 
+  /**
+   * The reset tokens of every CID we hold, used or not: what the engine indexes to find the
+   * connection a datagram may reset. Whether a token counts is `isStatelessReset`'s decision.
+   */
   resetTokens(): Uint8Array[] {
     const out: Uint8Array[] = [];
     for (const c of this.cids) if (c.resetToken) out.push(c.resetToken);
     return out;
+  }
+
+  /**
+   * Whether `datagram`, received from `remote`, is a stateless reset (RFC 9000 §10.3.1): it is
+   * at least 21 bytes long and its last 16 bytes equal the reset token of a CID we hold (retired
+   * ones are gone from the list) that we used as Destination CID toward `remote`. Tokens of CIDs
+   * we never sent with do not count. Every candidate is compared in constant time, so the
+   * timing reveals nothing about the tokens.
+   */
+  isStatelessReset(datagram: Uint8Array, remote: SocketAddress): boolean {
+    if (datagram.length < MIN_STATELESS_RESET) return false;
+    const tail = datagram.subarray(datagram.length - RESET_TOKEN_LENGTH);
+    let found = false;
+    for (const c of this.cids) {
+      if (c.resetToken === undefined || c.sentTo === null || !sameAddress(c.sentTo, remote)) {
+        continue;
+      }
+      found = constantTimeEqual(c.resetToken, tail) || found;
+    }
+    return found;
   }
 
   private lowestSequence(): number {

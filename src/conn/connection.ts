@@ -27,7 +27,7 @@ import { SendControl } from '../path/send-control.js';
 import { SpaceState } from './space.js';
 import type { SentFrame } from './sent-frames.js';
 import type { Frame } from '../wire/frame-types.js';
-import { onDatagramWhileClosing, processDatagram } from './receive.js';
+import { onDatagramWhileClosing, processBufferedPacket, processDatagram } from './receive.js';
 import { buildDatagram, type OutgoingDatagram } from './assemble.js';
 import { ConnectionStats, type ConnectionStatsSnapshot } from './stats.js';
 import {
@@ -271,6 +271,7 @@ export class Connection extends Emitter<ConnectionEvents> {
       this.addressValidated,
       this.peerCids.current,
     );
+    this.path.activate(init.now);
 
     // Client 0-RTT: the server's remembered limits apply to early data (RFC 9000 §7.4.1).
     if (init.rememberedParams) this.streams.setPeerTransportParams(init.rememberedParams);
@@ -428,8 +429,10 @@ export class Connection extends Emitter<ConnectionEvents> {
     if (this.state === 'closed' || this.state === 'draining') return null;
     try {
       const d = buildDatagram(this, now);
-      // Held back only by the pacer: stay armed for its release time (RFC 9002 §7.7).
-      if (d === null && !(this.path.sendControl.nextSendTime(now) > now && this.hasPendingSend())) {
+      // Held back only by the pacer: stay armed for its release time (RFC 9002 §7.7). Blocked
+      // by the window or the amplification limit (Infinity), only new input can help.
+      const release = this.path.sendControl.nextSendTime(now);
+      if (d === null && !(release > now && release < Infinity && this.hasPendingSend())) {
         this.pollIdle = true;
       }
       return d;
@@ -627,7 +630,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   replayUndecryptable(now: number): void {
     if (this.undecryptable.length === 0) return;
     const queued = this.undecryptable.splice(0);
-    for (const p of queued) processDatagram(this, p.data, p.local, p.remote, now);
+    for (const p of queued) processBufferedPacket(this, p.data, p.local, p.remote, now);
   }
 
   // ---- internals -------------------------------------------------------------------------

@@ -23,7 +23,7 @@ function pathFor(conn: Connection, local: SocketAddress, remote: SocketAddress):
   // A challenge from a path we do not know yet: answer on it (RFC 9000 §8.2.2), without
   // migrating; the new path shares this connection's send control.
   const p = new PathState(local, remote, conn.path.sendControl, false, unusedCid(conn));
-  p.onDatagramReceived(conn.currentDatagramSize);
+  p.onDatagramReceived(conn.currentDatagramSize, conn.lastNow);
   conn.probePath = p;
   return p;
 }
@@ -93,7 +93,7 @@ export function onPathPacket(
     next.dcid = unusedCid(conn);
   } else {
     next = new PathState(local, remote, old.sendControl, false, unusedCid(conn));
-    next.onDatagramReceived(conn.currentDatagramSize);
+    next.onDatagramReceived(conn.currentDatagramSize, now);
   }
   if (!next.validated && next.validation !== 'validating') {
     next.startValidation(conn.provider.random(8), now + validationTimeout(conn));
@@ -104,7 +104,7 @@ export function onPathPacket(
   if (remote.address !== old.remote.address || local.address !== old.local.address) {
     old.sendControl.resetForNewPath(now);
   }
-  moveTo(conn, next);
+  moveTo(conn, next, now);
 }
 
 /**
@@ -148,7 +148,7 @@ export function onPathValidationTimers(conn: Connection, now: number): void {
     if (back.remote.address !== path.remote.address || back.local.address !== path.local.address) {
       path.sendControl.resetForNewPath(now);
     }
-    moveTo(conn, back);
+    moveTo(conn, back, now);
   } else if (path.challengeSent && now >= path.challengeRetryAt) {
     path.challengeSent = false;
   }
@@ -162,8 +162,11 @@ function unusedCid(conn: Connection): PeerCid {
   return conn.peerCids.spare() ?? conn.peerCids.current;
 }
 
-/** Makes `next` the active path, with its CID; the CID of the old path is retired (§5.1.2). */
-function moveTo(conn: Connection, next: PathState): void {
+/**
+ * Makes `next` the active path, with its CID and its amplification budget; the CID of the old
+ * path is retired (§5.1.2).
+ */
+function moveTo(conn: Connection, next: PathState, now: number): void {
   if (next.dcid.sequence !== conn.peerCids.current.sequence) {
     conn.peerCids.switchTo(next.dcid.sequence);
   }
@@ -174,6 +177,7 @@ function moveTo(conn: Connection, next: PathState): void {
   // RFC 9000 §10.3.1: the reset token of a retired CID no longer ends the connection.
   conn.host.onPeerResetTokens?.(conn);
   conn.path = next;
+  next.activate(now);
   conn.probePath = null;
   conn.stats.migrations++;
   conn.emit('pathChange', next.remote, next.local);
@@ -196,8 +200,7 @@ export function startMigration(
   const cid = conn.peerCids.spare();
   if (!cid) return false;
   const p = new PathState(local, remote ?? conn.path.remote, conn.path.sendControl, false, cid);
-  // Our own new path toward the server: its probes are full size (RFC 9000 §8.2.1).
-  p.amplificationLimited = false;
+  p.liftAmplificationLimit();
   p.startValidation(conn.provider.random(8), now + validationTimeout(conn));
   conn.probePath = p;
   conn.host.wake(conn);
@@ -254,6 +257,7 @@ export function maybeUsePreferredAddress(conn: Connection, now: number, family: 
     connectionId: pa.connectionId,
     statelessResetToken: pa.statelessResetToken,
   });
+  conn.host.onPeerResetTokens?.(conn);
   startMigration(conn, conn.path.local, now, target);
 }
 
@@ -262,7 +266,7 @@ function switchPath(conn: Connection, next: PathState, now: number): void {
   if (next.remote.address !== old.remote.address || next.local.address !== old.local.address) {
     old.sendControl.resetForNewPath(now);
   }
-  moveTo(conn, next);
+  moveTo(conn, next, now);
 }
 
 /** The canonical text form of an IPv6 address (RFC 5952 §4), as sockets report addresses. */

@@ -6,9 +6,12 @@
  *
  * A connection has one active path; while it validates another (a probe, a migration, the
  * preferred address) both share the send control, which is reset for a new path's congestion
- * state when the connection moves (§9.4).
+ * state when the connection moves (§9.4). The budget cannot live in the shared send control:
+ * each path owns its own, the only counter of its bytes, and the send control enforces the
+ * active path's (`activate`).
  */
 import { SentPacket } from '../ack/sent.js';
+import { AmplificationBudget } from '../path/amplification.js';
 import type { SendControl } from '../path/send-control.js';
 import type { SocketAddress } from '../util/address.js';
 import { bytesEqual } from '../util/bytes.js';
@@ -30,13 +33,10 @@ export class PathState {
   /** PATH_RESPONSE data we owe the peer (RFC 9000 §8.2.2), sent on the path it arrived on. */
   responses: Uint8Array[] = [];
   /**
-   * Whether the anti-amplification limit applies before validation: to a peer address we learned
-   * from its packets, yes (RFC 9000 §8.1, §9.3.1); not to a path a client opens itself toward
-   * its server's known or preferred address (§9.2, §9.6), whose probes must be full size (§8.2.1).
+   * Bytes received from and sent to this address while it is unvalidated (RFC 9000 §8.1): every
+   * datagram counted once, whole (coalesced packets and padding included), whatever it holds.
    */
-  amplificationLimited = true;
-  private bytesReceived = 0;
-  private bytesSent = 0;
+  readonly amplification: AmplificationBudget;
 
   constructor(
     public local: SocketAddress,
@@ -47,24 +47,42 @@ export class PathState {
     public dcid: PeerCid,
   ) {
     this.validation = validated ? 'validated' : 'unvalidated';
+    this.amplification = new AmplificationBudget(validated);
   }
 
   get validated(): boolean {
     return this.validation === 'validated';
   }
 
+  /** Makes this the connection's active path: the send control enforces this path's budget. */
+  activate(now: number): void {
+    this.sendControl.useAmplificationBudget(this.amplification, now);
+  }
+
+  /**
+   * A path a client opens itself toward its server's known or preferred address (RFC 9000 §9.2,
+   * §9.6) is not bound by the limit, which protects addresses learned from packets (§8.1,
+   * §9.3.1): its probes must be full size (§8.2.1).
+   */
+  liftAmplificationLimit(): void {
+    this.amplification.validate();
+  }
+
   /** Bytes the anti-amplification limit lets us send on this path now. */
   amplificationAllowance(): number {
-    if (this.validated || !this.amplificationLimited) return Infinity;
-    return Math.max(0, 3 * this.bytesReceived - this.bytesSent);
+    return this.amplification.allowance();
   }
 
-  onDatagramReceived(bytes: number): void {
-    this.bytesReceived += bytes;
+  /** A datagram arrived on this path: counted even if none of its packets can be processed. */
+  onDatagramReceived(bytes: number, now: number): void {
+    this.sendControl.onDatagramReceived(bytes, now, this.amplification);
   }
 
-  onDatagramSent(bytes: number): void {
-    this.bytesSent += bytes;
+  /** A datagram left on this path (probes and CONNECTION_CLOSE included). */
+  onDatagramSent(bytes: number, now: number): void {
+    this.sendControl.onDatagramSent(bytes, now, this.amplification);
+    // RFC 9000 §10.3.1: the CID's reset token counts from now on, for resets from this address.
+    this.dcid.sentTo = this.remote;
   }
 
   /** Starts validation with fresh challenge data. */
@@ -101,14 +119,14 @@ export class PathState {
     this.challengeDeadline = Infinity;
     this.challengeRetryAt = Infinity;
     this.validation = 'validated';
-    this.sendControl.onAddressValidated(now);
+    this.sendControl.onAddressValidated(now, this.amplification);
     return true;
   }
 
   /** The address was validated another way (a Handshake packet, RFC 9000 §8.1). */
   markValidated(now: number): void {
     this.validation = 'validated';
-    this.sendControl.onAddressValidated(now);
+    this.sendControl.onAddressValidated(now, this.amplification);
   }
 
   /** Records a packet sent on this path with its frame descriptors. */

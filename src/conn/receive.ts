@@ -7,7 +7,7 @@
 import { PnSpace } from '../ack/pn-space.js';
 import type { PacketProtector } from '../crypto/packet-protection.js';
 import { verifyRetryIntegrity } from '../crypto/retry.js';
-import { constantTimeEqual, bytesEqual } from '../util/bytes.js';
+import { bytesEqual } from '../util/bytes.js';
 import { sameAddress, type SocketAddress } from '../util/address.js';
 import { Reader } from '../util/cursor.js';
 import { QuicError, TransportError } from '../wire/errors.js';
@@ -53,10 +53,9 @@ export function processDatagram(
   // Anti-amplification accounting per path (RFC 9000 §8.1, §9.3.1).
   const path = conn.path;
   if (sameAddress(remote, path.remote) && sameAddress(local, path.local)) {
-    path.onDatagramReceived(data.length);
-    path.sendControl.onDatagramReceived(data.length, now);
+    path.onDatagramReceived(data.length, now);
   } else if (conn.probePath && sameAddress(remote, conn.probePath.remote)) {
-    conn.probePath.onDatagramReceived(data.length);
+    conn.probePath.onDatagramReceived(data.length, now);
   }
 
   if (data.length > 0 && (data[0]! & 0x80) !== 0 && data.length >= 5) {
@@ -75,13 +74,11 @@ export function processDatagram(
   const spans = short ? null : splitCoalesced(data, cidLength);
   const count = spans !== null ? spans.length : data.length > 1 + cidLength ? 1 : 0;
   let anyProcessed = false;
-  let firstFailed = false;
   for (let i = 0; i < count; i++) {
     const start = spans !== null ? spans[i]!.start : 0;
     const end = spans !== null ? spans[i]!.end : data.length;
     const result = processPacket(conn, data, start, end, local, remote, now);
     if (result === 'processed') anyProcessed = true;
-    else if (i === 0 && result === 'failed') firstFailed = true;
     if (result === 'dropped' || result === 'failed') {
       const why = result === 'failed' ? 'decryption_failure' : 'general';
       conn.qlog?.packetDropped?.(conn, why, end - start, now);
@@ -90,9 +87,38 @@ export function processDatagram(
   }
   if (anyProcessed) {
     conn.resetIdle(now);
-  } else if (count > 0 && firstFailed && short) {
-    // RFC 9000 §10.3.1: a short-header datagram we cannot decrypt may be a stateless reset.
-    if (isStatelessReset(data, conn.peerCids.resetTokens())) conn.onStatelessReset(now);
+  } else if (conn.peerCids.isStatelessReset(data, remote)) {
+    // RFC 9000 §10.3.1: a datagram none of whose packets could be processed (no keys, not
+    // decryptable, not parsable) may be a stateless reset, whatever its first header says.
+    // Decryption happens in place but never touches the last 16 bytes (the AEAD tag).
+    conn.onStatelessReset(now);
+  }
+}
+
+/**
+ * A packet buffered before its keys arrived (RFC 9001 §4.1.4), processed now that they have.
+ * Its datagram was counted when it arrived (statistics, the anti-amplification budget of RFC
+ * 9000 §8.1, the stateless reset check), so it is not counted again: a packet that waits across
+ * several key installations would otherwise inflate the budget each time.
+ */
+export function processBufferedPacket(
+  conn: Connection,
+  packet: Uint8Array,
+  local: SocketAddress,
+  remote: SocketAddress,
+  now: number,
+): void {
+  if (conn.state !== 'handshake' && conn.state !== 'established') return;
+  // A new path opened by this packet is credited with no more than the packet (§9.3.1).
+  const outer = conn.currentDatagramSize;
+  conn.currentDatagramSize = packet.length;
+  const result = processPacket(conn, packet, 0, packet.length, local, remote, now);
+  conn.currentDatagramSize = outer;
+  if (result === 'processed') {
+    conn.resetIdle(now);
+  } else if (result === 'dropped' || result === 'failed') {
+    const why = result === 'failed' ? 'decryption_failure' : 'general';
+    conn.qlog?.packetDropped?.(conn, why, packet.length, now);
   }
 }
 
@@ -110,8 +136,12 @@ export function onDatagramWhileClosing(
 ): void {
   const path = conn.path;
   if (!sameAddress(remote, path.remote) || !sameAddress(local, path.local)) return;
-  path.onDatagramReceived(data.length);
-  path.sendControl.onDatagramReceived(data.length, now);
+  // RFC 9000 §10.3.1: a stateless reset ends the closing period too, with nothing more sent.
+  if (conn.peerCids.isStatelessReset(data, remote)) {
+    conn.onStatelessReset(now);
+    return;
+  }
+  path.onDatagramReceived(data.length, now);
   const n = ++conn.closeTrigger;
   if ((n & (n - 1)) === 0) conn.closePending = true;
 }
@@ -343,6 +373,7 @@ function handleRetry(conn: Connection, h: RetryHeader, packet: Uint8Array, now: 
     true,
     conn.peerCids.current,
   );
+  conn.path.activate(now);
   const s = conn.spaces[PnSpace.Initial];
   s.cryptoSend.onLost(0, s.cryptoSend.sentOffset, false);
   // 0-RTT data sent before the Retry must be sent again too (RFC 9000 §17.2.5.3).
@@ -360,16 +391,6 @@ function handleVersionNegotiation(conn: Connection, data: Uint8Array, now: numbe
   if (vn.versions.includes(conn.version)) return;
   const usable = vn.versions.filter((v) => isSupportedVersion(v));
   conn.onVersionNegotiationFailure(usable.length > 0 ? usable : vn.versions, now);
-}
-
-/** Whether a datagram that failed to decrypt ends with one of the peer's reset tokens (RFC 9000 §10.3.1). */
-export function isStatelessReset(datagram: Uint8Array, tokens: readonly Uint8Array[]): boolean {
-  // The smallest stateless reset: 5 unpredictable bytes and the 16-byte token (§10.3).
-  if (datagram.length < 21) return false;
-  const tail = datagram.subarray(datagram.length - 16);
-  let found = false;
-  for (const t of tokens) if (constantTimeEqual(t, tail)) found = true;
-  return found;
 }
 
 function knownServerAddress(conn: Connection, remote: SocketAddress): boolean {

@@ -19,6 +19,7 @@ import { CidMap } from '../util/cid-map.js';
 import { isSupportedVersion, QUIC_V1, SUPPORTED_VERSIONS, PacketType } from '../wire/version.js';
 import { encodeVersionNegotiation, parseInvariantHeader, parseLongHeader } from '../wire/header.js';
 import { StatelessResetter, MIN_PACKET_FOR_RESET } from './stateless-reset.js';
+import { PeerResetTokenIndex } from './peer-reset-tokens.js';
 import { TokenSealer } from './tokens.js';
 import {
   createClientTls,
@@ -124,7 +125,7 @@ export class Engine {
   private readonly config: EngineConfig;
   private readonly routes: CidMap<Connection>;
   /** Stateless reset tokens the peers of our connections gave us (RFC 9000 §10.3.1). */
-  private readonly resetTokens = new Map<string, Connection>();
+  private readonly resetTokens: PeerResetTokenIndex;
   private readonly connections = new Set<Connection>();
   /**
    * Connections that may have something to send, served round robin by pollTransmit; an entry
@@ -154,6 +155,7 @@ export class Engine {
     const seed = this.provider.random(4);
     this.routes = new CidMap(new DataView(seed.buffer, seed.byteOffset, 4).getUint32(0));
     this.resetter = new StatelessResetter(this.provider, config.statelessResetKey);
+    this.resetTokens = new PeerResetTokenIndex(this.provider);
     this.tokens = new TokenSealer(this.provider, config.server?.tokenKey);
     const pa = config.server?.preferredAddress;
     // Misconfiguration fails here, not when a client arrives.
@@ -215,7 +217,10 @@ export class Engine {
     const long = (first & 0x80) !== 0;
     if (long) {
       const inv = parseInvariantHeader(data, 0);
-      if (!inv) return;
+      if (!inv) {
+        this.detectStatelessReset(data, remote, now);
+        return;
+      }
       const conn = this.routes.get(inv.dcid);
       if (conn) this.deliver(conn, data, local, remote, now);
       else this.handleUnknownLong(data, local, remote, now);
@@ -381,8 +386,7 @@ export class Engine {
       },
       wake: (conn) => this.wake(conn),
       onPeerResetTokens: (conn) => {
-        for (const [k, c] of this.resetTokens) if (c === conn) this.resetTokens.delete(k);
-        for (const t of conn.peerCids.resetTokens()) this.resetTokens.set(cidKey(t), conn);
+        if (this.connections.has(conn)) this.resetTokens.update(conn, conn.peerCids.resetTokens());
       },
       newToken: (remote) => {
         if (this.config.server?.newTokens === false) return new Uint8Array(0);
@@ -412,7 +416,7 @@ export class Engine {
     const host = hostOf(conn);
     for (const cid of host.cids) this.routes.delete(cid);
     host.cids.length = 0;
-    for (const [k, c] of this.resetTokens) if (c === conn) this.resetTokens.delete(k);
+    this.resetTokens.remove(conn);
     host.queued = false;
     host.deadline = Infinity;
   }
@@ -457,6 +461,19 @@ export class Engine {
     if (t !== Infinity) this.timers.push(t, conn);
   }
 
+  /**
+   * RFC 9000 §10.3.1: a datagram that routes to no connection may be a peer's stateless reset:
+   * its last 16 bytes are the token (the CID in front of them is random). The connection it
+   * resets enters the draining state and sends nothing more.
+   */
+  private detectStatelessReset(data: Uint8Array, remote: SocketAddress, now: number): boolean {
+    const conn = this.resetTokens.lookup(data);
+    if (!conn || !conn.peerCids.isStatelessReset(data, remote)) return false;
+    conn.onStatelessReset(now);
+    this.touch(conn);
+    return true;
+  }
+
   private queueStateless(t: Transmit): void {
     if (this.stateless.length < MAX_STATELESS_QUEUE) this.stateless.push(t);
   }
@@ -467,6 +484,8 @@ export class Engine {
     remote: SocketAddress,
     now: number,
   ): void {
+    // RFC 9000 §10.3: any datagram ending in a reset token is a reset, whatever its header.
+    if (this.detectStatelessReset(data, remote, now)) return;
     const server = this.config.server;
     if (!server) return;
     const inv = parseInvariantHeader(data, 0)!;
@@ -577,25 +596,10 @@ export class Engine {
     remote: SocketAddress,
     now: number,
   ): void {
-    // RFC 9000 §10.3.1: a datagram for no connection may be a peer's stateless reset: its
-    // last 16 bytes are the token (the CID in front of them is random).
-    if (data.length >= 21) {
-      const conn = this.resetTokens.get(cidKey(data.subarray(data.length - 16)));
-      if (conn) {
-        conn.onStatelessReset(now);
-        this.touch(conn);
-        return;
-      }
-    }
+    if (this.detectStatelessReset(data, remote, now)) return;
     // RFC 9000 §10.3: a short-header packet for no connection gets a stateless reset.
     if (data.length < MIN_PACKET_FOR_RESET) return;
     const reset = this.resetter.buildReset(dcid, data.length, now);
     if (reset) this.queueStateless({ data: reset, remote, local });
   }
-}
-
-function cidKey(cid: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < cid.length; i++) s += String.fromCharCode(cid[i]!);
-  return s;
 }

@@ -60,7 +60,7 @@ export interface LossDetectionOptions {
   rtt: RttEstimator;
   cc: CongestionController;
   /** The path's anti-amplification budget: while it is blocked no PTO is armed (§6.2.2.1). */
-  amplification?: AmplificationBudget;
+  amplification?: Pick<AmplificationBudget, 'isBlocked'>;
   stats?: RecoveryStats;
   /** Probe packets to send per PTO (RFC 9002 §6.2.4: one or two). Default 2. */
   probePackets?: 1 | 2;
@@ -79,7 +79,7 @@ export class LossDetection<T = unknown> {
   readonly stats: RecoveryStats;
   private readonly rtt: RttEstimator;
   private cc: CongestionController;
-  private readonly amplification: AmplificationBudget | undefined;
+  private readonly amplification: Pick<AmplificationBudget, 'isBlocked'> | undefined;
   private readonly isServer: boolean;
   private readonly probePackets: number;
   private readonly packetThreshold: number;

@@ -8,8 +8,13 @@
  *   `onAckReceived(space, frame, ackDelayMicros, now)` → free `newlyAcked`, requeue `lost`;
  * - to send: `sendAllowance(now)` bytes of ack-eliciting/in-flight packets (0 = blocked; then
  *   `nextSendTime(now)` says when pacing lets the next one go); ACK-only packets need only
- *   `ackOnlyAllowance()`. After each packet: `onPacketSent(space, new SentPacket(...))`. After a
- *   transmit attempt: `setAppLimited(ranOutOfData)`;
+ *   `ackOnlyAllowance()`. After each packet: `onPacketSent(space, new SentPacket(...))`; after
+ *   each datagram: `onDatagramSent(bytes, now)`. After a transmit attempt:
+ *   `setAppLimited(ranOutOfData)`;
+ * - the anti-amplification budget counts whole datagrams, each once. A connection whose paths
+ *   share one send control gives each path its own budget: it passes that budget to the
+ *   datagram and validation calls, and `useAmplificationBudget` selects the one that limits
+ *   sending (the active path's);
  * - timers: `timerDeadline()`; when it passes, `onTimeout(now)` → requeue `lost`, or send
  *   `probeCount` ack-eliciting probes in `probeSpace` (they bypass window and pacer);
  * - handshake: `onHandshakeKeysAvailable()`, `onAddressValidated(now)` (server),
@@ -76,7 +81,8 @@ export class SendControl<T = unknown> {
   private readonly ccName: string;
   private readonly ccOptions: CongestionControllerOptions;
   readonly lossDetection: LossDetection<T>;
-  readonly amplification: AmplificationBudget;
+  /** The budget sending is limited by: our own, or the active path's (`useAmplificationBudget`). */
+  private amp: AmplificationBudget;
   /** null when pacing is disabled. */
   readonly pacer: Pacer | null;
   readonly stats = new RecoveryStats();
@@ -102,15 +108,14 @@ export class SendControl<T = unknown> {
       this.controller = cc;
       if (cc.maxDatagramSize !== mds) cc.setMaxDatagramSize(mds);
     }
-    this.amplification = new AmplificationBudget(
-      !options.isServer || options.addressValidated === true,
-    );
+    this.amp = new AmplificationBudget(!options.isServer || options.addressValidated === true);
     this.pacer = options.pacing === false ? null : new Pacer(initialWindowFor(mds));
     const ldOptions: LossDetectionOptions = {
       isServer: options.isServer,
       rtt: this.rtt,
       cc: this.cc,
-      amplification: this.amplification,
+      // Whichever budget is in force: the active path's may be swapped in later.
+      amplification: { isBlocked: () => this.amp.isBlocked() },
       stats: this.stats,
     };
     if (options.probePackets !== undefined) ldOptions.probePackets = options.probePackets;
@@ -119,6 +124,22 @@ export class SendControl<T = unknown> {
     this.lossDetection = new LossDetection<T>(ldOptions);
     this.history = new CwndHistory(options.cwndHistorySize ?? 64);
     this.history.record(0, this.cc.window, this.cc.ssthresh, 0);
+  }
+
+  /** The anti-amplification budget that limits sending (RFC 9000 §8.1). */
+  get amplification(): AmplificationBudget {
+    return this.amp;
+  }
+
+  /**
+   * Sending is limited by `budget` from now on: the connection moved to the path that owns it
+   * (RFC 9000 §9.3.1: each unvalidated peer address has a budget of its own). The PTO is
+   * re-evaluated for it (RFC 9002 §6.2.2.1).
+   */
+  useAmplificationBudget(budget: AmplificationBudget, now: number): void {
+    if (budget === this.amp) return;
+    this.amp = budget;
+    this.lossDetection.rearm(now);
   }
 
   /** The path's congestion controller (replaced by `resetForNewPath`). */
@@ -176,7 +197,7 @@ export class SendControl<T = unknown> {
    * datagram regardless of window and pacer (§7.5).
    */
   sendAllowance(now: number): number {
-    const amp = this.amplification.allowance();
+    const amp = this.amp.allowance();
     if (amp === 0) return 0;
     const room = this.cc.window - this.lossDetection.bytesInFlight;
     if (this.bypass > 0) return Math.min(Math.max(room, this.cc.maxDatagramSize), amp);
@@ -196,7 +217,7 @@ export class SendControl<T = unknown> {
    * (they open on an ACK or a received datagram, not with time).
    */
   nextSendTime(now: number): number {
-    if (this.amplification.allowance() === 0) return Infinity;
+    if (this.amp.allowance() === 0) return Infinity;
     if (this.bypass > 0) return now;
     if (this.cc.window - this.lossDetection.bytesInFlight <= 0) return Infinity;
     return this.pacer === null ? now : this.pacedUntil(now);
@@ -204,14 +225,15 @@ export class SendControl<T = unknown> {
 
   /** What the amplification limit leaves for a packet that is not congestion controlled (ACK-only). */
   ackOnlyAllowance(): number {
-    return this.amplification.allowance();
+    return this.amp.allowance();
   }
 
-  /** A packet was sent in `space` (every packet, ACK-only included). */
+  /**
+   * A packet was sent in `space` (every packet, ACK-only included). Its bytes reach the
+   * amplification budget with its datagram (`onDatagramSent`).
+   */
   onPacketSent(space: PnSpace, packet: SentPacket<T>): void {
     const now = packet.timeSent;
-    // Charge the budget first: loss detection decides on the PTO knowing whether it is spent.
-    this.amplification.onBytesSent(packet.size);
     if (packet.inFlight) {
       if (this.bypass > 0 && packet.ackEliciting) {
         this.bypass--;
@@ -223,9 +245,16 @@ export class SendControl<T = unknown> {
     this.lossDetection.onPacketSent(space, packet);
   }
 
-  /** A datagram not recorded with `onPacketSent` (e.g. CONNECTION_CLOSE) still spends budget. */
-  onUntrackedDatagramSent(bytes: number): void {
-    this.amplification.onBytesSent(bytes);
+  /**
+   * A datagram of `bytes` was sent (RFC 9000 §8.1: all of it counts, whatever it carries —
+   * packets recorded with `onPacketSent`, probes, CONNECTION_CLOSE), charged to `budget`: the
+   * budget in force unless the datagram went to another path. If that spends the budget in
+   * force, the PTO armed by the datagram's packets is withdrawn (RFC 9002 §6.2.2.1).
+   */
+  onDatagramSent(bytes: number, now: number, budget: AmplificationBudget = this.amp): void {
+    const wasBlocked = budget.isBlocked();
+    budget.onBytesSent(bytes);
+    if (budget === this.amp && !wasBlocked && budget.isBlocked()) this.lossDetection.rearm(now);
   }
 
   /**
@@ -251,21 +280,22 @@ export class SendControl<T = unknown> {
   }
 
   /**
-   * A datagram of `bytes` arrived on this path (count it even if no packet in it could be
-   * processed, RFC 9000 §8.1). If it lifts a blocked amplification limit the PTO is re-armed
-   * (RFC 9002 §6.2.2.1): when `timerDeadline()` is then already past, call `onTimeout` now.
+   * A datagram of `bytes` arrived (count it even if no packet in it could be processed, RFC
+   * 9000 §8.1), credited to `budget`: the budget in force unless it came on another path. If it
+   * lifts a blocked limit in force the PTO is re-armed (RFC 9002 §6.2.2.1): when
+   * `timerDeadline()` is then already past, call `onTimeout` now.
    */
-  onDatagramReceived(bytes: number, now: number): void {
-    const wasBlocked = this.amplification.isBlocked();
-    this.amplification.onDatagramReceived(bytes);
-    if (wasBlocked && !this.amplification.isBlocked()) this.lossDetection.rearm(now);
+  onDatagramReceived(bytes: number, now: number, budget: AmplificationBudget = this.amp): void {
+    const wasBlocked = budget.isBlocked();
+    budget.onDatagramReceived(bytes);
+    if (budget === this.amp && wasBlocked && !budget.isBlocked()) this.lossDetection.rearm(now);
   }
 
-  /** The peer's address is validated (RFC 9000 §8.1): no amplification limit any more. */
-  onAddressValidated(now: number): void {
-    if (this.amplification.validated) return;
-    this.amplification.validate();
-    this.lossDetection.rearm(now);
+  /** The peer's address is validated (RFC 9000 §8.1): no amplification limit on `budget`. */
+  onAddressValidated(now: number, budget: AmplificationBudget = this.amp): void {
+    if (budget.validated) return;
+    budget.validate();
+    if (budget === this.amp) this.lossDetection.rearm(now);
   }
 
   /** Handshake keys are available (the client's anti-deadlock probe uses them). */

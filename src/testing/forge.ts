@@ -1,8 +1,9 @@
 /**
  * Packet forging for tests: protected Initial, 0-RTT, Handshake and 1-RTT packets built from
- * frames, and Retry packets with a valid integrity tag. The counterpart of dissect.ts; the
- * packets are what a real endpoint would send (RFC 9000 §17, RFC 9001 §5), but nothing here
- * checks that the frames make sense for the packet type, so tests can forge invalid packets too.
+ * frames, Retry packets with a valid integrity tag, and stateless resets. The counterpart of
+ * dissect.ts; the packets are what a real endpoint would send (RFC 9000 §10.3, §17, RFC 9001
+ * §5), but nothing here checks that the frames make sense for the packet type, so tests can
+ * forge invalid packets too.
  */
 import { Writer } from '../util/cursor.js';
 import { varintLength } from '../util/varint.js';
@@ -163,6 +164,41 @@ export function initialProtector(
   provider: CryptoProvider = defaultProvider,
 ): PacketProtector {
   return createInitialProtectors(provider, version, clientDcid)[sender];
+}
+
+export interface ForgeStatelessResetOptions {
+  /** The stateless reset token, the datagram's last 16 bytes (RFC 9000 §10.3). */
+  token: Uint8Array;
+  /** Datagram size; default 43, like a short packet (RFC 9000 §10.3 requires at least 21). */
+  size?: number;
+  /**
+   * Bytes right after the first one, e.g. a CID of the receiver so the datagram routes to its
+   * connection instead of looking unknown. Default: none (all unpredictable bytes).
+   */
+  prefix?: Uint8Array;
+  /** Set the header form bit: a receiver must honour a token whatever the header (§10.3). */
+  longHeader?: boolean;
+  /** Source of the unpredictable bytes (a seeded generator for reproducible tests). */
+  random?: (n: number) => Uint8Array;
+}
+
+/**
+ * A stateless reset (RFC 9000 §10.3): fixed bit set, unpredictable bits, the token at the end.
+ * Throws RangeError when `size` leaves no room for the first byte, `prefix` and token.
+ */
+export function forgeStatelessReset(o: ForgeStatelessResetOptions): Uint8Array {
+  const size = o.size ?? 43;
+  const prefix = o.prefix ?? EMPTY;
+  if (o.token.length !== 16) throw new RangeError('a stateless reset token has 16 bytes');
+  if (size < 1 + prefix.length + 16) {
+    throw new RangeError(`a ${size}-byte datagram cannot hold the prefix and the token`);
+  }
+  const out = (o.random ?? ((n: number) => defaultProvider.random(n)))(size);
+  if (out.length !== size) throw new RangeError('random() returned the wrong number of bytes');
+  out[0] = (out[0]! & 0x3f) | 0x40 | (o.longHeader === true ? 0x80 : 0);
+  out.set(prefix, 1);
+  out.set(o.token, size - 16);
+  return out;
 }
 
 export interface ForgeRetryOptions {

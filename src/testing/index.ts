@@ -25,9 +25,11 @@ export {
   forgeLongPacket,
   forgeShortPacket,
   forgeRetry,
+  forgeStatelessReset,
   initialProtector,
   type ForgeLongOptions,
   type ForgeShortOptions,
   type ForgeRetryOptions,
+  type ForgeStatelessResetOptions,
 } from './forge.js';
 export { SeededRandom } from '../util/random.js';

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { PnSpace } from '../../src/ack/pn-space.js';
 import { Cubic } from '../../src/cc/cubic.js';
 import { NewReno } from '../../src/cc/newreno.js';
+import { AmplificationBudget } from '../../src/path/amplification.js';
 import { SendControl, type SendControlOptions } from '../../src/path/send-control.js';
 import { ack, MS, packet, pns } from './helpers.js';
 
@@ -11,11 +12,15 @@ function control(options: Partial<SendControlOptions> = {}): SendControl<string>
   return new SendControl<string>({ isServer: false, congestionController: 'newreno', ...options });
 }
 
-/** Sends full-size in-flight packets while the allowance permits; returns how many. */
+/**
+ * Sends full-size in-flight packets, one datagram each, while the allowance permits; returns
+ * how many.
+ */
 function sendWhileAllowed(sc: SendControl<string>, space: PnSpace, firstPn: number, now: number) {
   let pn = firstPn;
   while (sc.sendAllowance(now) >= 1200 && pn < firstPn + 1000) {
     sc.onPacketSent(space, packet(pn++, now));
+    sc.onDatagramSent(1200, now);
   }
   return pn - firstPn;
 }
@@ -98,12 +103,44 @@ describe('SendControl', () => {
     assert.equal(sc.amplification.validated, true);
   });
 
-  it('counts untracked datagrams against the amplification budget', () => {
+  it('counts every datagram sent against the amplification budget, packets or not', () => {
     const sc = control({ isServer: true });
     sc.onDatagramReceived(1000, 0);
-    sc.onUntrackedDatagramSent(2900);
+    // Recording a packet does not charge it: its datagram does, once.
+    sc.onPacketSent(Initial, packet(0, 0, { size: 1000 }));
+    assert.equal(sc.ackOnlyAllowance(), 3000);
+    sc.onDatagramSent(1000, 0);
+    sc.onDatagramSent(1900, 0); // e.g. CONNECTION_CLOSE, never recorded as a packet
     assert.equal(sc.ackOnlyAllowance(), 100);
     assert.equal(control({ isServer: true, addressValidated: true }).ackOnlyAllowance(), Infinity);
+  });
+
+  it("enforces the active path's budget; other paths' datagrams spend their own", () => {
+    const sc = control({ isServer: true, pacing: false });
+    const first = new AmplificationBudget(false);
+    const other = new AmplificationBudget(false);
+    sc.useAmplificationBudget(first, 0);
+    assert.equal(sc.amplification, first);
+    sc.onDatagramReceived(1200, 0, first);
+    sc.onDatagramReceived(100, 0, other);
+    assert.equal(sc.sendAllowance(0), 3600);
+    sc.onPacketSent(Initial, packet(0, 0, { size: 300 }));
+    sc.onDatagramSent(300, 0, other);
+    assert.equal(other.allowance(), 0);
+    assert.equal(sc.sendAllowance(0), 3600, 'the probe on the other path spent its own budget');
+    assert.notEqual(sc.timerDeadline(), Infinity);
+    // Validating the other path leaves the one in force alone.
+    sc.onAddressValidated(0, other);
+    assert.equal(other.validated, true);
+    assert.equal(first.validated, false);
+    // Moving to a blocked path withdraws the PTO (RFC 9002 §6.2.2.1); credit re-arms it.
+    const blocked = new AmplificationBudget(false);
+    sc.useAmplificationBudget(blocked, 10 * MS);
+    assert.equal(sc.sendAllowance(10 * MS), 0);
+    assert.equal(sc.timerDeadline(), Infinity);
+    sc.onDatagramReceived(50, 20 * MS, blocked);
+    assert.equal(sc.sendAllowance(20 * MS), 150);
+    assert.notEqual(sc.timerDeadline(), Infinity);
   });
 
   it('lets PTO probes bypass a full window and the pacer (RFC 9002 §7.5)', () => {
