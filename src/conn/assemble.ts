@@ -377,7 +377,10 @@ function writeCrypto(
   limit: number,
   frames: SentFrame[],
 ): boolean {
-  const buf = conn.spaces[space].cryptoSend;
+  const s = conn.spaces[space];
+  // Most Application spaces never carry CRYPTO data: do not make their buffer for nothing.
+  if (!s.hasCryptoToSend) return false;
+  const buf = s.cryptoSend;
   let wrote = false;
   for (;;) {
     const offset = buf.nextOffset(Infinity);

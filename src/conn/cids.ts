@@ -30,6 +30,33 @@ export interface PeerCid {
   sentTo: SocketAddress | null;
 }
 
+/** Bytes per chunk of a ByteSlab: room for several CIDs with their reset tokens. */
+const SLAB_CHUNK = 256;
+
+/**
+ * Copies of connection IDs and reset tokens packed into shared chunks. A small Uint8Array of its
+ * own costs about 200 bytes of heap, a view into a chunk well under half that, and a connection
+ * holds a dozen or more of them for its whole life. Space is never reused - a retired CID may
+ * still be referenced (an old path, a frame in flight) - so a slab only grows, a chunk at a time,
+ * as CIDs are issued (a few per connection).
+ */
+class ByteSlab {
+  private chunk = new Uint8Array(0);
+  private used = 0;
+
+  /** A copy of `src` that stays valid as long as it is referenced. */
+  copy(src: Uint8Array): Uint8Array {
+    if (this.used + src.length > this.chunk.length) {
+      this.chunk = new Uint8Array(Math.max(SLAB_CHUNK, src.length));
+      this.used = 0;
+    }
+    const view = this.chunk.subarray(this.used, this.used + src.length);
+    view.set(src);
+    this.used += src.length;
+    return view;
+  }
+}
+
 /** What the CID manager needs from its owner: fresh CIDs and routing updates in the engine. */
 export interface CidHost {
   /** A new CID and its stateless reset token (the engine's generator and reset key). */
@@ -40,6 +67,7 @@ export interface CidHost {
 /** The CIDs we issued; the peer uses them as Destination CIDs. */
 export class LocalCids {
   private readonly issued: IssuedCid[] = [];
+  private readonly bytes = new ByteSlab();
   private nextSequence = 0;
   /** NEW_CONNECTION_ID frames waiting to be sent (re-queued on loss). */
   readonly pending: IssuedCid[] = [];
@@ -59,8 +87,12 @@ export class LocalCids {
     // Cap our own issuing too: 8 CIDs are plenty for migration and rebinding.
     const target = Math.min(limit, 8);
     while (this.issued.length < target) {
-      const { cid, resetToken } = this.host.newCid();
-      const entry = { sequence: this.nextSequence++, cid, resetToken };
+      const fresh = this.host.newCid();
+      const entry = {
+        sequence: this.nextSequence++,
+        cid: this.bytes.copy(fresh.cid),
+        resetToken: this.bytes.copy(fresh.resetToken),
+      };
       this.issued.push(entry);
       this.pending.push(entry);
     }
@@ -108,6 +140,7 @@ export class LocalCids {
 /** The CIDs the peer issued to us. */
 export class PeerCids {
   private readonly cids: PeerCid[] = [];
+  private readonly bytes = new ByteSlab();
   /** Sequence numbers we must retire with RETIRE_CONNECTION_ID. */
   readonly toRetire: number[] = [];
   private retirePriorTo = 0;
@@ -132,7 +165,7 @@ export class PeerCids {
   replaceInitial(cid: Uint8Array): void {
     const first = this.cids.find((c) => c.sequence === 0);
     if (first) {
-      first.cid = cid;
+      first.cid = this.bytes.copy(cid);
       first.sentTo = null; // another CID: unused until we send with it
     }
   }
@@ -171,8 +204,8 @@ export class PeerCids {
     }
     this.cids.push({
       sequence: frame.sequenceNumber,
-      cid: frame.connectionId.slice(),
-      resetToken: frame.statelessResetToken.slice(),
+      cid: this.bytes.copy(frame.connectionId),
+      resetToken: this.bytes.copy(frame.statelessResetToken),
       sentTo: null,
     });
     if (frame.retirePriorTo > this.retirePriorTo) {

@@ -40,6 +40,10 @@ import {
 import type { QlogSink } from './qlog.js';
 import { buildLocalParams, tlsCallbacks } from './handshake.js';
 import { armProbes, onFramesLost } from './retransmit.js';
+import { ConnectionStreamEvents } from './stream-events.js';
+
+/** Stands in for absent byte strings (shared, never written). */
+const NO_BYTES = new Uint8Array(0);
 
 export type ConnectionState = 'handshake' | 'established' | 'closing' | 'draining' | 'closed';
 
@@ -142,7 +146,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   readonly spaces: [SpaceState, SpaceState, SpaceState];
   /** 1-RTT keys with key updates; null until both directions are known. */
   oneRtt: KeyPhases | null = null;
-  /** 1-RTT keys as TLS releases them; `oneRtt` takes over once both exist. */
+  /** 1-RTT keys as TLS releases them; `oneRtt` takes them over once both exist. */
   appRead: PacketProtector | null = null;
   /** The server may send 0.5-RTT with this key before the client's Finished (RFC 9001 §5.7). */
   appWrite: PacketProtector | null = null;
@@ -208,7 +212,7 @@ export class Connection extends Emitter<ConnectionEvents> {
    * §19.16): kept as a position so that receiving a packet makes no view of it.
    */
   private packetDcid: { buf: Uint8Array; offset: number; length: number } = {
-    buf: new Uint8Array(0),
+    buf: NO_BYTES,
     offset: 0,
     length: 0,
   };
@@ -226,7 +230,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.qlog = init.qlog;
     this.startTime = init.now;
     this.lastNow = init.now;
-    this.token = init.token ?? new Uint8Array(0);
+    this.token = init.token ?? NO_BYTES;
     this.originalDcid = init.originalDcid;
     this.addressValidated = this.isClient || init.addressValidated === true;
     const maxAckDelayUs = this.opts.maxAckDelayMs * 1000;
@@ -252,16 +256,7 @@ export class Connection extends Emitter<ConnectionEvents> {
         maxStreamWindow: this.opts.maxStreamWindow,
         maxConnectionWindow: this.opts.maxConnectionWindow,
       },
-      {
-        onStreamOpened: (s) => this.emit('stream', s),
-        onStreamReadable: (s) => this.emit('readable', s),
-        onStreamWritable: (s) => this.emit('writable', s),
-        onStreamReset: (s, code) => this.emit('streamReset', s, code),
-        onStreamStopSending: (s, code) => this.emit('stopSending', s, code),
-        onStreamClosed: (s) => this.emit('streamClosed', s),
-        onStreamsAvailable: (bidi) => this.emit('streamsAvailable', bidi),
-        onSendPending: () => this.wake(),
-      },
+      new ConnectionStreamEvents(this),
     );
 
     this.path = new PathState(
@@ -422,6 +417,8 @@ export class Connection extends Emitter<ConnectionEvents> {
     } catch (e) {
       this.onInternalError(e, now);
     }
+    // A view into the datagram: do not keep the datagram alive until the next one.
+    this.packetDcid.buf = NO_BYTES;
   }
 
   /** The next datagram to send, or null. */
@@ -607,6 +604,8 @@ export class Connection extends Emitter<ConnectionEvents> {
     const s = this.spaces[space];
     if (s.discarded) return;
     s.discard();
+    // The token only ever goes in Initial packets (RFC 9000 §17.2.2).
+    if (space === PnSpace.Initial) this.token = NO_BYTES;
     this.path.sendControl.discardSpace(space, now);
     this.qlog?.keyDiscarded(this, space, now);
   }
@@ -714,6 +713,7 @@ export class Connection extends Emitter<ConnectionEvents> {
       this.stats.onLossEvent(out.lost.length);
       if (out.lost.length > 0) this.qlog?.packetsLost?.(this, out.lost, null, now);
       this.qlog?.metrics(this, now);
+      sc.releaseOutcomes();
     }
   }
 

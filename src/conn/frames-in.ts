@@ -191,4 +191,5 @@ function onAck(conn: Connection, frame: AckFrame, space: PnSpace, now: number): 
     }
   }
   if (out.newlyAcked.length > 0 || out.lost.length > 0) conn.qlog?.metrics(conn, now);
+  sc.releaseOutcomes();
 }

@@ -49,30 +49,55 @@ export function buildLocalParams(conn: Connection, init: ConnectionInit): Transp
   return p;
 }
 
-/** The callbacks through which the TLS session drives the connection (DESIGN.md §1.7). */
+/**
+ * The callbacks through which the TLS session drives the connection (DESIGN.md §1.7): one small
+ * object per connection with its methods on the prototype, not a set of closures.
+ */
+class ConnectionTlsCallbacks implements TlsCallbacks {
+  constructor(private readonly conn: Connection) {}
+
+  onHandshakeData(level: Level, data: Uint8Array): void {
+    const s = this.conn.spaces[LEVEL_SPACE[level]!]!;
+    if (!s.discarded) s.cryptoSend.write(data);
+  }
+
+  onSecret(
+    level: Level,
+    direction: 'read' | 'write',
+    suite: CipherSuiteName,
+    secret: Uint8Array,
+  ): void {
+    onSecret(this.conn, level, direction, suite, secret);
+  }
+
+  onPeerTransportParameters(bytes: Uint8Array): void {
+    onPeerTransportParameters(this.conn, bytes);
+  }
+
+  onHandshakeComplete(): void {
+    onHandshakeComplete(this.conn);
+  }
+
+  onAlert(alert: number, reason: string, transportError?: number): void {
+    const code = transportError ?? cryptoError(alert);
+    this.conn.closeWithError(new QuicError(code, reason), this.conn.lastNow);
+  }
+
+  onSessionTicket(raw: Uint8Array): void {
+    const conn = this.conn;
+    // Remember the server's transport parameters with the ticket: 0-RTT must respect them
+    // (RFC 9000 §7.4.1).
+    const ticket = conn.peerParams
+      ? sessionTicketWithAppData(raw, encodeTransportParameters(conn.peerParams, 'server'))
+      : raw;
+    if (conn.handshakeConfirmed) conn.emit('sessionTicket', ticket);
+    else conn.pendingTickets.push(ticket);
+  }
+}
+
+/** The TLS callbacks of `conn`. */
 export function tlsCallbacks(conn: Connection): TlsCallbacks {
-  return {
-    onHandshakeData: (level, data) => {
-      const s = conn.spaces[LEVEL_SPACE[level]!]!;
-      if (!s.discarded) s.cryptoSend.write(data);
-    },
-    onSecret: (level, direction, suite, secret) => onSecret(conn, level, direction, suite, secret),
-    onPeerTransportParameters: (bytes) => onPeerTransportParameters(conn, bytes),
-    onHandshakeComplete: () => onHandshakeComplete(conn),
-    onAlert: (alert, reason, transportError) => {
-      const code = transportError ?? cryptoError(alert);
-      conn.closeWithError(new QuicError(code, reason), conn.lastNow);
-    },
-    onSessionTicket: (raw) => {
-      // Remember the server's transport parameters with the ticket: 0-RTT must respect them
-      // (RFC 9000 §7.4.1).
-      const ticket = conn.peerParams
-        ? sessionTicketWithAppData(raw, encodeTransportParameters(conn.peerParams, 'server'))
-        : raw;
-      if (conn.handshakeConfirmed) conn.emit('sessionTicket', ticket);
-      else conn.pendingTickets.push(ticket);
-    },
-  };
+  return new ConnectionTlsCallbacks(conn);
 }
 
 function onSecret(
@@ -106,6 +131,10 @@ function onSecret(
     else conn.appWrite = keys;
     if (conn.appRead && conn.appWrite && !conn.oneRtt) {
       conn.oneRtt = new KeyPhases(conn.appRead, conn.appWrite);
+      // KeyPhases owns the 1-RTT keys from here: after a key update, the first generation must
+      // go when KeyPhases drops it (RFC 9001 §6.5), not stay referenced here.
+      conn.appRead = null;
+      conn.appWrite = null;
       if (conn.isClient) conn.zeroRttWrite = null; // 1-RTT replaces 0-RTT (RFC 9001 §4.9.3)
       conn.replayUndecryptable(conn.lastNow);
     }

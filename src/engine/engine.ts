@@ -354,8 +354,9 @@ export class Engine {
 
   private newCidFor(): { cid: Uint8Array; resetToken: Uint8Array } {
     for (let i = 0; i < 8; i++) {
+      // A copy of what a generator returns: the routing table keeps the CID by reference.
       const cid = this.config.cidGenerator
-        ? this.config.cidGenerator()
+        ? this.config.cidGenerator().slice()
         : this.provider.random(this.cidLength);
       if (cid.length !== this.cidLength)
         throw new RangeError('cidGenerator returned a CID of the wrong length');
@@ -581,7 +582,7 @@ export class Engine {
       now,
     });
     // Route the client's chosen DCID too: its retransmitted Initials still carry it.
-    this.register(conn, cid, h.dcid, ...(preferred ? [preferred.cid] : []));
+    this.register(conn, cid, h.dcid.slice(), ...(preferred ? [preferred.cid] : []));
     this.acceptQueue.push(conn);
     if (this.acceptQueue.length > 1024) this.acceptQueue.shift();
     this.callbacks?.onConnection?.(conn);

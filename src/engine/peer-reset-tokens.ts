@@ -66,8 +66,8 @@ export class PeerResetTokenIndex {
       this.secret,
       bytes.subarray(offset, offset + TOKEN_LENGTH),
     );
-    let s = '';
-    for (let i = 0; i < TOKEN_LENGTH; i++) s += String.fromCharCode(mac[i]!);
-    return s;
+    // Built in one call: a string grown character by character is a chain of pieces that costs
+    // several times its length for as long as the key is stored.
+    return String.fromCharCode.apply(null, Array.from(mac.subarray(0, TOKEN_LENGTH)));
   }
 }

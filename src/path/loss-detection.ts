@@ -345,6 +345,16 @@ export class LossDetection<T = unknown> {
   }
 
   /**
+   * The owner is done with the last ACK and timeout outcomes: their lists let go of the packet
+   * records (and the frames in them), which would otherwise stay reachable until the next call -
+   * on an idle connection, indefinitely.
+   */
+  releaseOutcomes(): void {
+    this.ackOutcome.reset();
+    this.timeoutOutcome.reset();
+  }
+
+  /**
    * §A.9 OnLossDetectionTimeout. Declares packets lost by the time threshold, or asks for probe
    * packets. Does nothing before the deadline.
    */

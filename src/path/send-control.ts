@@ -5,7 +5,8 @@
  *
  * The connection's loop per path:
  * - on each datagram received: `onDatagramReceived(bytes, now)`; for each ACK frame:
- *   `onAckReceived(space, frame, ackDelayMicros, now)` → free `newlyAcked`, requeue `lost`;
+ *   `onAckReceived(space, frame, ackDelayMicros, now)` → free `newlyAcked`, requeue `lost`,
+ *   then `releaseOutcomes()` (also after handling `onTimeout`);
  * - to send: `sendAllowance(now)` bytes of ack-eliciting/in-flight packets (0 = blocked; then
  *   `nextSendTime(now)` says when pacing lets the next one go); ACK-only packets need only
  *   `ackOnlyAllowance()`. After each packet: `onPacketSent(space, new SentPacket(...))`; after
@@ -268,6 +269,11 @@ export class SendControl<T = unknown> {
     if (out.recoveryStarted) this.bypass = Math.max(this.bypass, 1);
     this.recordWindow(now);
     return out;
+  }
+
+  /** The caller has consumed the last ACK or timeout outcome: forget the packets it listed. */
+  releaseOutcomes(): void {
+    this.lossDetection.releaseOutcomes();
   }
 
   /** The loss detection timer fired (call when `now >= timerDeadline()`). */

@@ -37,12 +37,20 @@ export interface CwndSample {
   readonly bytesInFlight: number;
 }
 
-/** Ring buffer of the last `capacity` congestion window changes (no allocation per sample). */
+/** Numbers per sample in the history's array: time, cwnd, ssthresh, bytes in flight. */
+const FIELDS = 4;
+/** Samples the history makes room for first; it doubles up to its capacity as samples come. */
+const FIRST_ROOM = 8;
+
+/**
+ * Ring buffer of the last `capacity` congestion window changes (no allocation per sample once
+ * full). The samples live in one array that starts small and grows to `capacity`: an idle
+ * connection sees a handful of window changes, a busy one fills the ring once.
+ */
 export class CwndHistory {
-  private readonly times: Float64Array;
-  private readonly cwnds: Float64Array;
-  private readonly ssthreshes: Float64Array;
-  private readonly inFlight: Float64Array;
+  /** `FIELDS` numbers per sample; `room` samples fit. */
+  private data: Float64Array = new Float64Array(0);
+  private room = 0;
   private count = 0;
   private next = 0;
   private lastCwnd = -1;
@@ -53,10 +61,6 @@ export class CwndHistory {
     if (!Number.isSafeInteger(capacity) || capacity < 0) {
       throw new RangeError(`history capacity must be a non-negative integer, got ${capacity}`);
     }
-    this.times = new Float64Array(capacity);
-    this.cwnds = new Float64Array(capacity);
-    this.ssthreshes = new Float64Array(capacity);
-    this.inFlight = new Float64Array(capacity);
   }
 
   /** Largest window recorded so far. */
@@ -71,28 +75,36 @@ export class CwndHistory {
     this.lastSsthresh = ssthresh;
     if (cwnd > this.peak) this.peak = cwnd;
     if (this.capacity === 0) return;
-    const i = this.next;
-    this.times[i] = time;
-    this.cwnds[i] = cwnd;
-    this.ssthreshes[i] = ssthresh;
-    this.inFlight[i] = bytesInFlight;
-    this.next = (i + 1) % this.capacity;
-    if (this.count < this.capacity) this.count++;
+    // Until the ring has its full capacity it is filled in order from 0 (next === count).
+    if (this.count === this.room && this.room < this.capacity) this.grow();
+    const o = this.next * FIELDS;
+    const d = this.data;
+    d[o] = time;
+    d[o + 1] = cwnd;
+    d[o + 2] = ssthresh;
+    d[o + 3] = bytesInFlight;
+    this.next = (this.next + 1) % this.room;
+    if (this.count < this.room) this.count++;
   }
 
   /** The recorded samples, oldest first. */
   samples(): CwndSample[] {
     const out: CwndSample[] = [];
-    const first = this.count < this.capacity ? 0 : this.next;
+    const first = this.count < this.room ? 0 : this.next;
+    const d = this.data;
     for (let k = 0; k < this.count; k++) {
-      const i = (first + k) % this.capacity;
-      out.push({
-        time: this.times[i]!,
-        cwnd: this.cwnds[i]!,
-        ssthresh: this.ssthreshes[i]!,
-        bytesInFlight: this.inFlight[i]!,
-      });
+      const o = ((first + k) % this.room) * FIELDS;
+      out.push({ time: d[o]!, cwnd: d[o + 1]!, ssthresh: d[o + 2]!, bytesInFlight: d[o + 3]! });
     }
     return out;
+  }
+
+  private grow(): void {
+    const room = Math.min(this.capacity, Math.max(FIRST_ROOM, 2 * this.room));
+    const data = new Float64Array(room * FIELDS);
+    data.set(this.data);
+    this.data = data;
+    this.room = room;
+    this.next = this.count;
   }
 }

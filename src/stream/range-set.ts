@@ -5,13 +5,16 @@
  * Stored as two parallel Float64Arrays (offsets stay below 2^62, and are exact up to 2^53)
  * with an explicit count, grown by doubling and never shrunk: queries walk plain indices, and
  * the per-packet updates (extend the last range, drop the front one) allocate nothing. The
- * number of ranges stays small in practice (gaps from loss or reordering).
+ * number of ranges stays small in practice (gaps from loss or reordering). An empty set holds no
+ * arrays of its own (most sets of an idle connection stay empty): the first range makes them.
  */
 const INITIAL_CAPACITY = 4;
+/** Shared by every set that never held a range; zero length, so it is never written. */
+const NONE = new Float64Array(0);
 
 export class RangeSet {
-  private starts = new Float64Array(INITIAL_CAPACITY);
-  private ends = new Float64Array(INITIAL_CAPACITY);
+  private starts = NONE;
+  private ends = NONE;
   private n = 0;
 
   /** Number of disjoint ranges. */
@@ -124,8 +127,9 @@ export class RangeSet {
   private insertAt(i: number, start: number, end: number): void {
     const n = this.n;
     if (n === this.starts.length) {
-      const starts = new Float64Array(2 * n);
-      const ends = new Float64Array(2 * n);
+      const capacity = Math.max(2 * n, INITIAL_CAPACITY);
+      const starts = new Float64Array(capacity);
+      const ends = new Float64Array(capacity);
       starts.set(this.starts);
       ends.set(this.ends);
       this.starts = starts;

@@ -29,12 +29,13 @@ class Level<T extends Schedulable> {
 const URGENCY_LEVELS = 8;
 
 export class StreamScheduler<T extends Schedulable> {
-  private readonly levels: Level<T>[] = [];
+  /** Per urgency, made when a stream of that urgency first joins (most connections use one). */
+  private readonly levels: (Level<T> | null)[] = [];
   /** Where each member is filed: urgency * 2 + (incremental ? 1 : 0). */
   private readonly slots = new Map<T, number>();
 
   constructor() {
-    for (let i = 0; i < URGENCY_LEVELS; i++) this.levels.push(new Level<T>());
+    for (let i = 0; i < URGENCY_LEVELS; i++) this.levels.push(null);
   }
 
   get size(): number {
@@ -48,7 +49,11 @@ export class StreamScheduler<T extends Schedulable> {
   /** Adds `s` (no-op if already a member) under its current priority. */
   add(s: T): void {
     if (this.slots.has(s)) return;
-    const level = this.levels[s.urgency]!;
+    let level = this.levels[s.urgency];
+    if (!level) {
+      level = new Level<T>();
+      this.levels[s.urgency] = level;
+    }
     if (s.incremental) {
       // Joins at the back of the rotation: just before the stream whose turn it is.
       level.rotation.splice(level.next, 0, s);
@@ -93,7 +98,8 @@ export class StreamScheduler<T extends Schedulable> {
    */
   pick(accept: (s: T) => boolean): T | null {
     for (let u = 0; u < URGENCY_LEVELS; u++) {
-      const level = this.levels[u]!;
+      const level = this.levels[u];
+      if (!level) continue;
       const seq = level.sequential;
       for (let i = 0; i < seq.length; i++) if (accept(seq[i]!)) return seq[i]!;
       const rot = level.rotation;

@@ -61,7 +61,7 @@ import {
   encodeSessionTicket,
   sessionTicketValid,
 } from './session-ticket.js';
-import { HandshakeSession } from './session.js';
+import { HandshakeSession, NO_BYTES } from './session.js';
 import { OFFERED_SCHEME_CODES, chooseScheme, signCertificateVerify } from './signatures.js';
 import { Level, type TlsCallbacks, type TlsSession, type TlsClientConfig } from './types.js';
 
@@ -80,6 +80,13 @@ const MAX_TICKET_LIFETIME = 604800;
 /** RFC 9001 §4.6.1: the only max_early_data_size a QUIC server may send. */
 const QUIC_MAX_EARLY_DATA = 0xffffffff;
 
+const NO_EXTENSIONS: ReadonlySet<number> = new Set();
+/**
+ * What stands in for the configuration once the handshake is over: nothing after it reads the
+ * configuration, and dropping it releases the connection's transport parameters and the rest.
+ */
+const RELEASED_CONFIG: TlsClientConfig = { alpnProtocols: [], transportParameters: NO_BYTES };
+
 export class TlsClient extends HandshakeSession {
   readonly role = 'client';
   private state: ClientState = 'idle';
@@ -90,21 +97,21 @@ export class TlsClient extends HandshakeSession {
   private ticket: { readonly t: SessionTicket; readonly suite: CipherSuite } | null = null;
   private offeredEarlyData = false;
   /** Extension types of the last ClientHello: a response may only carry these (§4.2). */
-  private offered = new Set<number>();
+  private offered: ReadonlySet<number> = NO_EXTENSIONS;
   private retried = false;
   private retrySuite: CipherSuite | null = null;
   private cookie: Uint8Array | null = null;
   private certRequestContext: Uint8Array | null = null;
   private certRequestSchemes: readonly number[] = [];
   private leaf: LeafKey | null = null;
-  private clientHandshakeSecret: Uint8Array = new Uint8Array(0);
-  private serverHandshakeSecret: Uint8Array = new Uint8Array(0);
+  private clientHandshakeSecret: Uint8Array = NO_BYTES;
+  private serverHandshakeSecret: Uint8Array = NO_BYTES;
   private resumptionMasterSecret: Uint8Array | null = null;
   /** The SNI to send: the configured name unless it is an IP literal. */
   private readonly sni: string | null;
 
   constructor(
-    private readonly config: TlsClientConfig,
+    private config: TlsClientConfig,
     callbacks: TlsCallbacks,
   ) {
     super(config, callbacks);
@@ -474,6 +481,26 @@ export class TlsClient extends HandshakeSession {
     this.flush(Level.Handshake);
     this.emitSecret(Level.Application, 'client', clientApp);
     this.completeHandshake();
+    this.releaseHandshakeState();
+  }
+
+  /**
+   * After the handshake the client keeps only what NewSessionTicket needs (suite, schedule,
+   * resumption master secret, ALPN, server name, RFC 8446 §4.6.1) and the exporter secret.
+   */
+  protected override releaseHandshakeState(): void {
+    super.releaseHandshakeState();
+    this.config = RELEASED_CONFIG;
+    this.keyShares = [];
+    this.ticket = null;
+    this.offered = NO_EXTENSIONS;
+    this.retrySuite = null;
+    this.cookie = null;
+    this.certRequestContext = null;
+    this.certRequestSchemes = [];
+    this.leaf = null;
+    this.clientHandshakeSecret = NO_BYTES;
+    this.serverHandshakeSecret = NO_BYTES;
   }
 
   /** §4.4.2: our Certificate (empty when we have none that fits) and CertificateVerify. */

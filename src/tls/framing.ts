@@ -7,6 +7,8 @@
  */
 import { alert } from './alert.js';
 
+const EMPTY = new Uint8Array(0);
+
 export interface HandshakeMessage {
   readonly type: number;
   /** The body, a view into `raw`. */
@@ -16,7 +18,8 @@ export interface HandshakeMessage {
 }
 
 export class HandshakeReassembler {
-  private buf = new Uint8Array(0);
+  /** Holds only a partial message: dropped whenever every byte was returned. */
+  private buf = EMPTY;
   private start = 0;
   private end = 0;
 
@@ -62,7 +65,12 @@ export class HandshakeReassembler {
     if (avail < 4 + length) return null;
     const raw = b.slice(s, s + 4 + length);
     this.start += 4 + length;
-    if (this.start === this.end) this.start = this.end = 0;
+    if (this.start === this.end) {
+      // Messages are few and far between once a flight is read (a session ticket after the
+      // handshake): keep no buffer while none is partial.
+      this.buf = EMPTY;
+      this.start = this.end = 0;
+    }
     return { type: raw[0]!, body: raw.subarray(4), raw };
   }
 }

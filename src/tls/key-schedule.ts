@@ -2,7 +2,8 @@
  * The TLS 1.3 key schedule (RFC 8446 §7.1): early, handshake and master secrets and everything
  * derived from them, Finished keys (§4.4.4), PSK binder keys (§4.2.11.2), the resumption PSK
  * (§4.6.1) and the exporter (§7.5). Transcript hashes are passed in; the schedule holds only
- * secrets.
+ * secrets, and `forgetSecrets` drops them once the handshake has derived what outlives it (the
+ * session keeps the exporter and resumption master secrets itself).
  */
 import { deriveSecret, hkdfExpandLabel } from '../crypto/hkdf.js';
 import type { CryptoProvider, HashAlg } from '../crypto/provider.js';
@@ -11,9 +12,8 @@ import { alert } from './alert.js';
 
 export class KeySchedule {
   readonly hashLength: number;
-  /** Hash of the empty string, the context of every "derived" secret. */
-  readonly emptyHash: Uint8Array;
-  readonly earlySecret: Uint8Array;
+  private early: Uint8Array | null;
+  private emptyHashValue: Uint8Array | null = null;
   handshakeSecret: Uint8Array | null = null;
   masterSecret: Uint8Array | null = null;
 
@@ -28,8 +28,35 @@ export class KeySchedule {
   ) {
     this.hashLength = hashLength(hash);
     const zeros = new Uint8Array(this.hashLength);
-    this.emptyHash = provider.hash(hash, new Uint8Array(0));
-    this.earlySecret = provider.hkdfExtract(hash, zeros, psk ?? zeros);
+    this.early = provider.hkdfExtract(hash, zeros, psk ?? zeros);
+  }
+
+  /** The Early Secret; an internal_error alert after `forgetSecrets`. */
+  get earlySecret(): Uint8Array {
+    return this.need(this.early);
+  }
+
+  /** Hash of the empty string, the context of every "derived" secret (computed once, on use). */
+  get emptyHash(): Uint8Array {
+    this.emptyHashValue ??= this.provider.hash(this.hash, new Uint8Array(0));
+    return this.emptyHashValue;
+  }
+
+  /** Whether any of the early, handshake and master secrets is still held. */
+  get holdsSecrets(): boolean {
+    return this.early !== null || this.handshakeSecret !== null || this.masterSecret !== null;
+  }
+
+  /**
+   * Drops the early, handshake and master secrets (and the cached empty hash): after the
+   * handshake only the exporter (§7.5) and ticket PSKs (§4.6.1) are derived, from secrets the
+   * session holds, so the rest need not stay in memory.
+   */
+  forgetSecrets(): void {
+    this.early = null;
+    this.handshakeSecret = null;
+    this.masterSecret = null;
+    this.emptyHashValue = null;
   }
 
   deriveSecret(secret: Uint8Array, label: string, transcriptHash: Uint8Array): Uint8Array {

@@ -56,7 +56,7 @@ import {
   newSessionTicket,
 } from './server-resumption.js';
 import { type ClientOffer, parseClientOffer } from './server-offer.js';
-import { HandshakeSession } from './session.js';
+import { HandshakeSession, NO_BYTES } from './session.js';
 import {
   HANDSHAKE_SCHEMES,
   OFFERED_SCHEME_CODES,
@@ -75,6 +75,13 @@ type ServerState =
   'wait_ch' | 'wait_ch2' | 'negotiating' | 'wait_cert' | 'wait_cv' | 'wait_finished' | 'connected';
 
 const MAX_TICKET_LIFETIME = 604800;
+
+/**
+ * What stands in for the configuration once the handshake is over (tickets issued): nothing
+ * after it reads the configuration, and dropping it releases the connection's transport
+ * parameters and the rest.
+ */
+const RELEASED_CONFIG: TlsServerConfig = { transportParameters: NO_BYTES };
 
 /** What the ClientHello settled before the application callbacks run. */
 interface Negotiated {
@@ -100,13 +107,13 @@ export class TlsServer extends HandshakeSession {
   private readonly suites: CipherSuite[];
   private readonly groups: KeyExchangeGroup[];
   private retry: RetryState | null = null;
-  private clientHandshakeSecret: Uint8Array = new Uint8Array(0);
-  private clientAppSecret: Uint8Array = new Uint8Array(0);
+  private clientHandshakeSecret: Uint8Array = NO_BYTES;
+  private clientAppSecret: Uint8Array = NO_BYTES;
   private leaf: LeafKey | null = null;
   private ticketsIssued = 0;
 
   constructor(
-    private readonly config: TlsServerConfig,
+    private config: TlsServerConfig,
     callbacks: TlsCallbacks,
   ) {
     super(config, callbacks);
@@ -493,6 +500,21 @@ export class TlsServer extends HandshakeSession {
     this.emitSecret(Level.Application, 'client', this.clientAppSecret);
     this.completeHandshake();
     this.issueTickets(rms);
+    this.releaseHandshakeState();
+  }
+
+  /**
+   * Once connected the server reads nothing more - QUIC clients send no post-handshake messages
+   * (RFC 9001 §4.4, §6) - and it has issued its tickets: only the exporter secret and the
+   * negotiated properties stay.
+   */
+  protected override releaseHandshakeState(): void {
+    super.releaseHandshakeState();
+    this.config = RELEASED_CONFIG;
+    this.retry = null;
+    this.leaf = null;
+    this.clientHandshakeSecret = NO_BYTES;
+    this.clientAppSecret = NO_BYTES;
   }
 
   /** NewSessionTicket messages at the Application level (RFC 9001 §4.6); not in the transcript. */
@@ -515,7 +537,7 @@ export class TlsServer extends HandshakeSession {
       serverName: this.serverName,
       clientCertificate: this.peerCertificates[0],
       appData: this.config.ticketAppData ?? new Uint8Array(0),
-      random: this.random,
+      random: (n: number) => this.random(n),
     };
     const tickets: Uint8Array[] = [];
     for (let i = 0; i < count; i++) {

@@ -37,6 +37,9 @@ const KEYLOG_LABEL = {
   [Level.Application]: { client: 'CLIENT_TRAFFIC_SECRET_0', server: 'SERVER_TRAFFIC_SECRET_0' },
 } as const;
 
+/** Stands in for byte strings a session does not (or no longer) hold: shared, never written. */
+export const NO_BYTES = new Uint8Array(0);
+
 /** A value or a promise of it, as application callbacks may return. */
 type MaybePromise<T> = T | Promise<T>;
 
@@ -59,16 +62,20 @@ export abstract class HandshakeSession implements TlsSession {
   protected readonly provider: CryptoProvider;
   protected readonly transcript: Transcript;
   protected readonly now: () => number;
-  protected readonly random: (n: number) => Uint8Array;
-  protected readonly newKeyShare: (group: KeyExchangeGroup) => KeyShare;
   protected suite: CipherSuite | null = null;
   protected schedule: KeySchedule | null = null;
   protected exporterSecret: Uint8Array | null = null;
-  /** The ClientHello random, the key of every key log line. */
-  protected clientRandom: Uint8Array = new Uint8Array(32);
+  /** The ClientHello random, the key of every key log line (none after the handshake). */
+  protected clientRandom: Uint8Array = NO_BYTES;
 
+  private readonly randomSource: ((n: number) => Uint8Array) | undefined;
+  private readonly keyShareSource: ((group: KeyExchangeGroup) => KeyShare) | undefined;
   private readonly maxMessageSize: number;
-  private readonly readers: HandshakeReassembler[];
+  /**
+   * Reassembly per level, made when the level's first bytes arrive and dropped once the state
+   * machine has moved past the level: nothing may arrive there any more (RFC 9001 §4.1.3).
+   */
+  private readonly readers: (HandshakeReassembler | null)[] = [null, null, null, null];
   /** Input not yet given to a reassembler: arrived re-entrantly or while a callback is pending. */
   private readonly queue: { level: Level; data: Uint8Array }[] = [];
   private queuedBytes = 0;
@@ -83,20 +90,58 @@ export abstract class HandshakeSession implements TlsSession {
     protected readonly callbacks: TlsCallbacks,
   ) {
     this.provider = config.provider ?? defaultProvider;
-    const provider = this.provider;
-    this.transcript = new Transcript(provider);
+    this.transcript = new Transcript(this.provider);
     this.now = config.currentTime ?? Date.now;
-    this.random = config.random ?? ((n) => provider.random(n));
-    this.newKeyShare = config.generateKeyShare ?? ((g) => provider.generateKeyShare(g));
+    this.randomSource = config.random;
+    this.keyShareSource = config.generateKeyShare;
     this.maxMessageSize = config.maxMessageSize ?? DEFAULT_MAX_MESSAGE;
     if (!(this.maxMessageSize >= 1024)) {
       throw new RangeError('maxMessageSize must be at least 1024');
     }
-    this.readers = [0, 1, 2, 3].map(() => new HandshakeReassembler(this.maxMessageSize));
     this.keyLog = config.keyLog;
     if (config.transportParameters === undefined) {
       throw new TypeError('transportParameters is required (RFC 9001 §8.2)');
     }
+  }
+
+  /** `n` random bytes (the configured source, else the provider's). */
+  protected random(n: number): Uint8Array {
+    return this.randomSource === undefined ? this.provider.random(n) : this.randomSource(n);
+  }
+
+  /** A fresh key share for `group` (the configured generator, else the provider's). */
+  protected newKeyShare(group: KeyExchangeGroup): KeyShare {
+    return this.keyShareSource === undefined
+      ? this.provider.generateKeyShare(group)
+      : this.keyShareSource(group);
+  }
+
+  /**
+   * Called once the handshake is complete and its last message handled: drops what only the
+   * handshake needed - the transcript, the key schedule's intermediate secrets, the ClientHello
+   * random - keeping the exporter secret (RFC 8446 §7.5) and what the subclass keeps for session
+   * tickets. QUIC has no post-handshake authentication or TLS KeyUpdate (RFC 9001 §4.4, §6), so
+   * nothing later hashes the transcript. Subclasses release their own handshake state too.
+   */
+  protected releaseHandshakeState(): void {
+    this.transcript.release();
+    this.schedule?.forgetSecrets();
+    this.clientRandom = NO_BYTES;
+  }
+
+  /**
+   * Whether the handshake-only state is gone (diagnostics and tests): the transcript, the key
+   * schedule's intermediate secrets, the ClientHello random and the reassembly of every level
+   * but the one still expected.
+   */
+  get handshakeStateReleased(): boolean {
+    const expected = this.expectedLevel();
+    return (
+      this.transcript.released &&
+      this.schedule?.holdsSecrets !== true &&
+      this.clientRandom.length === 0 &&
+      this.readers.every((r, level) => r === null || level === expected)
+    );
   }
 
   /**
@@ -184,13 +229,17 @@ export abstract class HandshakeSession implements TlsSession {
             this.handleMessage(level, msg);
             continue;
           }
-          // RFC 9001 §4.1.3: data left at a level TLS has moved past is a PROTOCOL_VIOLATION.
-          if (reader.buffered > 0 && this.expectedLevel() !== level) {
-            throw alert(
-              'unexpected_message',
-              'partial handshake message left at a previous level',
-              TransportError.PROTOCOL_VIOLATION,
-            );
+          if (this.expectedLevel() !== level) {
+            // RFC 9001 §4.1.3: data left at a level TLS has moved past is a PROTOCOL_VIOLATION.
+            if (reader.buffered > 0) {
+              throw alert(
+                'unexpected_message',
+                'partial handshake message left at a previous level',
+                TransportError.PROTOCOL_VIOLATION,
+              );
+            }
+            // Input at this level is refused from now on (accept), so its reader can go.
+            this.readers[level] = null;
           }
           this.activeLevel = null;
         }
@@ -219,7 +268,12 @@ export abstract class HandshakeSession implements TlsSession {
     if (level !== this.expectedLevel()) {
       throw alert('unexpected_message', `handshake data at the wrong level (${level})`);
     }
-    this.readers[level]!.push(data);
+    let reader = this.readers[level];
+    if (!reader) {
+      reader = new HandshakeReassembler(this.maxMessageSize);
+      this.readers[level] = reader;
+    }
+    reader.push(data);
     this.activeLevel = level;
   }
 

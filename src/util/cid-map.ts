@@ -3,17 +3,23 @@
  * length)` hashes and compares the bytes where they lie in a datagram, so routing a packet
  * builds no string key and no view.
  *
- * The hash is FNV-1a over the bytes, started from a random per-map seed: the keys of a server's
- * map include CIDs chosen by clients (RFC 9000 §7.2), and a seed they cannot see (the owner
- * draws it from its random source) keeps them from piling entries into one bucket.
+ * Keys are kept by reference, not copied (a connection holds its CIDs for its whole life, and a
+ * copy per entry would double what an idle connection costs): the caller must not change a key's
+ * bytes while it is in the map. Entries with the same hash are chained.
+ *
+ * The hash is FNV-1a over the bytes, started from a per-map seed: the keys of a server's map
+ * include CIDs chosen by clients (RFC 9000 §7.2), and a seed they cannot see (the owner draws it
+ * from its random source) keeps them from piling entries into one chain.
  */
+
 interface Entry<V> {
-  key: Uint8Array;
+  readonly key: Uint8Array;
   value: V;
+  next: Entry<V> | null;
 }
 
 export class CidMap<V> {
-  private readonly buckets = new Map<number, Entry<V>[]>();
+  private readonly chains = new Map<number, Entry<V>>();
   private readonly seed: number;
   private count = 0;
 
@@ -27,10 +33,11 @@ export class CidMap<V> {
 
   /** The value stored under `buf[offset .. offset + length)`, or undefined. */
   get(buf: Uint8Array, offset = 0, length = buf.length - offset): V | undefined {
-    const bucket = this.buckets.get(this.hash(buf, offset, length));
-    if (bucket === undefined) return undefined;
-    for (let i = 0; i < bucket.length; i++) {
-      const e = bucket[i]!;
+    for (
+      let e: Entry<V> | null | undefined = this.chains.get(this.hash(buf, offset, length));
+      e;
+      e = e.next
+    ) {
       if (sameBytes(e.key, buf, offset, length)) return e.value;
     }
     return undefined;
@@ -40,35 +47,33 @@ export class CidMap<V> {
     return this.get(key) !== undefined;
   }
 
-  /** Stores `value` under a copy of `key` (replacing an earlier value). */
+  /** Stores `value` under `key` (kept by reference), replacing an earlier value. */
   set(key: Uint8Array, value: V): void {
     const h = this.hash(key, 0, key.length);
-    let bucket = this.buckets.get(h);
-    if (bucket === undefined) {
-      bucket = [];
-      this.buckets.set(h, bucket);
-    }
-    for (const e of bucket) {
+    const first = this.chains.get(h);
+    for (let e: Entry<V> | null | undefined = first; e; e = e.next) {
       if (sameBytes(e.key, key, 0, key.length)) {
         e.value = value;
         return;
       }
     }
-    bucket.push({ key: key.slice(), value });
+    this.chains.set(h, { key, value, next: first ?? null });
     this.count++;
   }
 
   /** Removes `key`; returns whether it was there. */
   delete(key: Uint8Array): boolean {
     const h = this.hash(key, 0, key.length);
-    const bucket = this.buckets.get(h);
-    if (bucket === undefined) return false;
-    const i = bucket.findIndex((e) => sameBytes(e.key, key, 0, key.length));
-    if (i < 0) return false;
-    if (bucket.length === 1) this.buckets.delete(h);
-    else bucket.splice(i, 1);
-    this.count--;
-    return true;
+    let prev: Entry<V> | null = null;
+    for (let e: Entry<V> | null | undefined = this.chains.get(h); e; prev = e, e = e.next) {
+      if (!sameBytes(e.key, key, 0, key.length)) continue;
+      if (prev) prev.next = e.next;
+      else if (e.next) this.chains.set(h, e.next);
+      else this.chains.delete(h);
+      this.count--;
+      return true;
+    }
+    return false;
   }
 
   private hash(buf: Uint8Array, offset: number, length: number): number {

@@ -522,6 +522,24 @@ describe('LossDetection (RFC 9002 §6, Appendix A)', () => {
       assert.equal(cc.window, 13_200);
     });
 
+    it('lets go of the packets of the last outcomes once the owner releases them', () => {
+      const { ld, send } = setup({ confirmed: true });
+      send(Application, 0, 0);
+      send(Application, 1, 10 * MS);
+      const acked = ld.onAckReceived(Application, ack([[1, 1]]), 0, 110 * MS);
+      assert.deepEqual(pns(acked.newlyAcked), [1]);
+      const timedOut = ld.onTimeout(ld.timerDeadline);
+      assert.deepEqual(pns(timedOut.lost), [0]);
+      // The outcomes are reused objects: until released they keep the records reachable.
+      assert.deepEqual(pns(acked.newlyAcked), [1]);
+      ld.releaseOutcomes();
+      assert.equal(acked.newlyAcked.length, 0);
+      assert.equal(timedOut.lost.length, 0);
+      assert.equal(ld.bytesInFlight, 0, 'releasing changes no recovery state');
+      assert.equal(ld.stats.packetsLost, 1);
+      assert.equal(ld.stats.packetsAcked, 1);
+    });
+
     it('forgets old unacknowledged ACK-only packets', () => {
       const { ld, send } = setup({ confirmed: true });
       send(Application, 0, 0);

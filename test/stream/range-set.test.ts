@@ -39,6 +39,24 @@ describe('stream/range-set', () => {
     assert.equal(s.totalLength, 100);
   });
 
+  it('starts empty without storage of its own; sets never share ranges', () => {
+    const a = new RangeSet();
+    const b = new RangeSet();
+    // Queries and removals on a set that never held a range.
+    assert.equal(a.covers(0, 1), false);
+    assert.equal(a.firstEndingAfter(0), 0);
+    a.remove(0, 10);
+    a.removeBelow(5);
+    assert.equal(a.isEmpty, true);
+    for (let i = 0; i < 10; i++) a.add(i * 10, i * 10 + 5); // grows past the first capacity
+    assert.equal(a.count, 10);
+    assert.equal(b.isEmpty, true);
+    assert.deepEqual(ranges(b), []);
+    b.add(1, 2);
+    assert.deepEqual(ranges(b), [[1, 2]]);
+    assert.deepEqual(ranges(a)[9], [90, 95]);
+  });
+
   it('splits ranges on remove', () => {
     const s = new RangeSet();
     s.add(0, 100);

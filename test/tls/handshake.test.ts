@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import type { KeyExchangeGroup, KeyType } from '../../src/crypto/provider.js';
 import { toHex, utf8 } from '../../src/util/bytes.js';
 import { Alert } from '../../src/tls/alert.js';
+import { HandshakeSession } from '../../src/tls/session.js';
+import type { TlsSession } from '../../src/tls/types.js';
 import type { CertifiedKey, CipherSuiteName } from '../../src/tls/types.js';
 import {
   CLIENT_TP,
@@ -328,5 +330,51 @@ describe('tls handshake: client certificates', () => {
       serverConfig(k, { clientAuth: { required: true, trustAnchors: [k.caCert] } }),
     );
     assert.equal(p.server.alert?.alert, Alert.unknown_ca);
+  });
+});
+
+/** The session's handshake-only state is gone (transcript, secrets, past levels' reassembly). */
+function released(session: TlsSession): boolean {
+  assert.ok(session instanceof HandshakeSession);
+  return session.handshakeStateReleased;
+}
+
+describe('tls handshake: state after completion', () => {
+  it('releases what only the handshake needed, once complete, on both sides', async () => {
+    const k = pki('ec-p256');
+    const p = pair(clientConfig(k), serverConfig(k));
+    // Mid-handshake (the ClientHello waits in the outbox) nothing is released yet.
+    assert.equal(released(p.client.session), false);
+    assert.equal(released(p.server.session), false);
+    await p.run();
+    assertConnected(p); // includes matching exporter values after the release
+    assert.equal(released(p.client.session), true);
+    assert.equal(released(p.server.session), true);
+  });
+
+  it('releases after client authentication and after a HelloRetryRequest too', async () => {
+    const k = pki('ec-p256');
+    const p = await handshake(
+      clientConfig(k, { certificate: k.client, groups: ['x25519', 'secp384r1'] }),
+      serverConfig(k, {
+        groups: ['secp384r1'],
+        clientAuth: { required: true, trustAnchors: [k.caCert] },
+      }),
+    );
+    assertConnected(p);
+    // The second ClientHello answers a HelloRetryRequest.
+    assert.equal(p.client.data.filter((d) => d.level === Level.Initial).length, 2);
+    assert.equal(released(p.client.session), true);
+    assert.equal(released(p.server.session), true);
+    assert.equal(p.server.session.peerCertificates.length, 1);
+  });
+
+  it('refuses handshake messages after completion without the released state', async () => {
+    const k = pki('ec-p256');
+    const p = await handshake(clientConfig(k), serverConfig(k));
+    assertConnected(p);
+    const finished = p.client.data.find((d) => d.level === Level.Handshake)!.data;
+    p.server.session.receive(Level.Handshake, finished);
+    assert.equal(p.server.alert?.alert, Alert.unexpected_message);
   });
 });

@@ -146,6 +146,41 @@ describe('Transcript', () => {
   });
 });
 
+describe('Transcript release', () => {
+  it('refuses any use once released', () => {
+    const t = new Transcript(defaultProvider);
+    t.add(msg('client_hello'));
+    assert.equal(t.released, false);
+    t.release();
+    assert.equal(t.released, true);
+    assert.throws(() => t.hash('sha256'), TypeError);
+    assert.throws(() => t.add(msg('server_hello')), TypeError);
+    assert.throws(() => t.hashWith('sha256', msg('server_hello')), TypeError);
+  });
+});
+
+describe('KeySchedule forgetSecrets', () => {
+  it('drops the early, handshake and master secrets, keeping the exporter and ticket PSKs', () => {
+    const s = new KeySchedule(defaultProvider, 'sha256');
+    s.deriveHandshakeSecret(fromHex(v.ecdhe_shared_secret));
+    s.deriveMasterSecret();
+    const ems = fromHex(ks.exporter_master_secret!);
+    const rms = fromHex(ks.resumption_master_secret!);
+    const exported = toHex(s.exporter(ems, 'EXPORTER-test', new Uint8Array([1]), 32));
+    assert.equal(toHex(s.masterSecret!), ks.master_secret);
+    assert.equal(s.holdsSecrets, true);
+    s.forgetSecrets();
+    assert.equal(s.holdsSecrets, false);
+    assert.equal(s.handshakeSecret, null);
+    assert.equal(s.masterSecret, null);
+    assert.throws(() => s.earlySecret);
+    assert.throws(() => s.applicationTrafficSecret('client', new Uint8Array(32)));
+    assert.equal(toHex(s.exporter(ems, 'EXPORTER-test', new Uint8Array([1]), 32)), exported);
+    // RFC 8448 §3: the ticket's PSK from the resumption master secret and the ticket nonce.
+    assert.equal(toHex(s.resumptionPsk(rms, fromHex(ks.ticket_nonce!))), ks.resumption_psk);
+  });
+});
+
 describe('KeySchedule exporter', () => {
   it('follows RFC 8446 §7.5 and depends on label, context and length', () => {
     const s = new KeySchedule(defaultProvider, 'sha256');

@@ -16,13 +16,26 @@ describe('util/cid-map', () => {
     assert.equal(m.size, 2);
   });
 
-  it('keeps a copy of the key: the caller may reuse its array', () => {
+  it('matches by content, not by array: a key is found through any equal bytes', () => {
     const m = new CidMap<number>(1);
-    const k = Uint8Array.of(9, 9, 9, 9);
-    m.set(k, 1);
-    k.fill(0);
+    m.set(Uint8Array.of(9, 9, 9, 9), 1);
     assert.equal(m.get(Uint8Array.of(9, 9, 9, 9)), 1);
-    assert.equal(m.has(k), false);
+    assert.equal(m.delete(Uint8Array.of(9, 9, 9, 9)), true);
+    assert.equal(m.has(Uint8Array.of(9, 9, 9, 9)), false);
+  });
+
+  it('chains keys that share a hash and unlinks each correctly', () => {
+    // Every key in one chain: the map's hash replaced by a constant.
+    const m = new CidMap<number>(0);
+    (m as unknown as { hash: () => number }).hash = () => 7;
+    const keys = [Uint8Array.of(1), Uint8Array.of(2), Uint8Array.of(3)];
+    keys.forEach((k, i) => m.set(k, i));
+    assert.equal(m.size, 3);
+    assert.equal(m.delete(keys[1]!), true);
+    assert.deepEqual([m.get(keys[0]!), m.get(keys[1]!), m.get(keys[2]!)], [0, undefined, 2]);
+    assert.equal(m.delete(keys[2]!), true);
+    assert.equal(m.delete(keys[0]!), true);
+    assert.equal(m.size, 0);
   });
 
   it('replaces, deletes and agrees with a Map over many random keys', () => {
