@@ -3,6 +3,7 @@
  * RETIRE_CONNECTION_ID from the peer) and the CIDs the peer issued to us (which we use as
  * Destination CIDs, retire on retire_prior_to, and switch between on migration).
  */
+import { ByteSlab } from '../util/byte-slab.js';
 import { QuicError, TransportError } from '../wire/errors.js';
 import { sameAddress, type SocketAddress } from '../util/address.js';
 import { bytesEqual, constantTimeEqual } from '../util/bytes.js';
@@ -30,36 +31,12 @@ export interface PeerCid {
   sentTo: SocketAddress | null;
 }
 
-/** Bytes per chunk of a ByteSlab: room for several CIDs with their reset tokens. */
-const SLAB_CHUNK = 256;
-
-/**
- * Copies of connection IDs and reset tokens packed into shared chunks. A small Uint8Array of its
- * own costs about 200 bytes of heap, a view into a chunk well under half that, and a connection
- * holds a dozen or more of them for its whole life. Space is never reused - a retired CID may
- * still be referenced (an old path, a frame in flight) - so a slab only grows, a chunk at a time,
- * as CIDs are issued (a few per connection).
- */
-class ByteSlab {
-  private chunk = new Uint8Array(0);
-  private used = 0;
-
-  /** A copy of `src` that stays valid as long as it is referenced. */
-  copy(src: Uint8Array): Uint8Array {
-    if (this.used + src.length > this.chunk.length) {
-      this.chunk = new Uint8Array(Math.max(SLAB_CHUNK, src.length));
-      this.used = 0;
-    }
-    const view = this.chunk.subarray(this.used, this.used + src.length);
-    view.set(src);
-    this.used += src.length;
-    return view;
-  }
-}
-
 /** What the CID manager needs from its owner: fresh CIDs and routing updates in the engine. */
 export interface CidHost {
-  /** A new CID and its stateless reset token (the engine's generator and reset key). */
+  /**
+   * A new CID and its stateless reset token (the engine's generator and reset key), kept as
+   * given: the host hands out arrays nobody changes.
+   */
   newCid(): { cid: Uint8Array; resetToken: Uint8Array };
   onCidRetired(cid: Uint8Array): void;
 }
@@ -67,7 +44,6 @@ export interface CidHost {
 /** The CIDs we issued; the peer uses them as Destination CIDs. */
 export class LocalCids {
   private readonly issued: IssuedCid[] = [];
-  private readonly bytes = new ByteSlab();
   private nextSequence = 0;
   /** NEW_CONNECTION_ID frames waiting to be sent (re-queued on loss). */
   readonly pending: IssuedCid[] = [];
@@ -90,8 +66,8 @@ export class LocalCids {
       const fresh = this.host.newCid();
       const entry = {
         sequence: this.nextSequence++,
-        cid: this.bytes.copy(fresh.cid),
-        resetToken: this.bytes.copy(fresh.resetToken),
+        cid: fresh.cid,
+        resetToken: fresh.resetToken,
       };
       this.issued.push(entry);
       this.pending.push(entry);

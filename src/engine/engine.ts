@@ -15,6 +15,7 @@ import { preferredAddressParam } from '../conn/migration.js';
 import { MinHeap } from '../util/heap.js';
 import type { SocketAddress } from '../util/address.js';
 import { bytesEqual, toHex } from '../util/bytes.js';
+import { ByteSlab } from '../util/byte-slab.js';
 import { CidMap } from '../util/cid-map.js';
 import { isSupportedVersion, QUIC_V1, SUPPORTED_VERSIONS, PacketType } from '../wire/version.js';
 import { encodeVersionNegotiation, parseInvariantHeader, parseLongHeader } from '../wire/header.js';
@@ -124,6 +125,8 @@ export class Engine {
   readonly cidLength: number;
   private readonly config: EngineConfig;
   private readonly routes: CidMap<Connection>;
+  /** Where the CIDs we issue and their reset tokens live. */
+  private readonly cidBytes = new ByteSlab();
   /** Stateless reset tokens the peers of our connections gave us (RFC 9000 §10.3.1). */
   private readonly resetTokens: PeerResetTokenIndex;
   private readonly connections = new Set<Connection>();
@@ -354,13 +357,16 @@ export class Engine {
 
   private newCidFor(): { cid: Uint8Array; resetToken: Uint8Array } {
     for (let i = 0; i < 8; i++) {
-      // A copy of what a generator returns: the routing table keeps the CID by reference.
       const cid = this.config.cidGenerator
-        ? this.config.cidGenerator().slice()
+        ? this.config.cidGenerator()
         : this.provider.random(this.cidLength);
       if (cid.length !== this.cidLength)
         throw new RangeError('cidGenerator returned a CID of the wrong length');
-      if (!this.routes.has(cid)) return { cid, resetToken: this.resetter.tokenFor(cid) };
+      if (!this.routes.has(cid)) {
+        // Packed: the routing table and the connection share these views for its whole life.
+        const packed = this.cidBytes.copy(cid);
+        return { cid: packed, resetToken: this.cidBytes.copy(this.resetter.tokenFor(cid)) };
+      }
     }
     throw new Error('could not generate a unique connection ID');
   }
