@@ -16,6 +16,25 @@ export interface Schedulable {
   readonly id: number;
   readonly urgency: number;
   readonly incremental: boolean;
+  /**
+   * Owned by the scheduler: where the stream is filed (urgency * 2 + incremental), -1 when it
+   * is not a member. Kept on the stream so that joining and leaving, which a busy stream does
+   * every few packets, touch no map.
+   */
+  schedulerSlot: number;
+}
+
+/** Inserts at `i` without the array splice() returns. */
+function insertAt<T>(list: T[], i: number, item: T): void {
+  list.push(item);
+  for (let j = list.length - 1; j > i; j--) list[j] = list[j - 1]!;
+  list[i] = item;
+}
+
+/** Removes the element at `i` without the array splice() returns. */
+function removeAt<T>(list: T[], i: number): void {
+  for (let j = i; j < list.length - 1; j++) list[j] = list[j + 1]!;
+  list.pop();
 }
 
 class Level<T extends Schedulable> {
@@ -31,24 +50,23 @@ const URGENCY_LEVELS = 8;
 export class StreamScheduler<T extends Schedulable> {
   /** Per urgency, made when a stream of that urgency first joins (most connections use one). */
   private readonly levels: (Level<T> | null)[] = [];
-  /** Where each member is filed: urgency * 2 + (incremental ? 1 : 0). */
-  private readonly slots = new Map<T, number>();
+  private members = 0;
 
   constructor() {
     for (let i = 0; i < URGENCY_LEVELS; i++) this.levels.push(null);
   }
 
   get size(): number {
-    return this.slots.size;
+    return this.members;
   }
 
   has(s: T): boolean {
-    return this.slots.has(s);
+    return s.schedulerSlot >= 0;
   }
 
   /** Adds `s` (no-op if already a member) under its current priority. */
   add(s: T): void {
-    if (this.slots.has(s)) return;
+    if (s.schedulerSlot >= 0) return;
     let level = this.levels[s.urgency];
     if (!level) {
       level = new Level<T>();
@@ -56,38 +74,39 @@ export class StreamScheduler<T extends Schedulable> {
     }
     if (s.incremental) {
       // Joins at the back of the rotation: just before the stream whose turn it is.
-      level.rotation.splice(level.next, 0, s);
+      insertAt(level.rotation, level.next, s);
       level.next++;
       if (level.next >= level.rotation.length) level.next = 0;
     } else {
       const list = level.sequential;
       let i = list.length;
       while (i > 0 && list[i - 1]!.id > s.id) i--;
-      list.splice(i, 0, s);
+      insertAt(list, i, s);
     }
-    this.slots.set(s, s.urgency * 2 + (s.incremental ? 1 : 0));
+    s.schedulerSlot = s.urgency * 2 + (s.incremental ? 1 : 0);
+    this.members++;
   }
 
   /** Removes `s` if it is a member. */
   remove(s: T): void {
-    const slot = this.slots.get(s);
-    if (slot === undefined) return;
-    this.slots.delete(s);
+    const slot = s.schedulerSlot;
+    if (slot < 0) return;
+    s.schedulerSlot = -1;
+    this.members--;
     const level = this.levels[slot >> 1]!;
     if ((slot & 1) === 0) {
-      const i = level.sequential.indexOf(s);
-      level.sequential.splice(i, 1);
+      removeAt(level.sequential, level.sequential.indexOf(s));
       return;
     }
     const i = level.rotation.indexOf(s);
-    level.rotation.splice(i, 1);
+    removeAt(level.rotation, i);
     if (i < level.next) level.next--;
     if (level.next >= level.rotation.length) level.next = 0;
   }
 
   /** Re-files `s` after its priority changed. */
   update(s: T): void {
-    if (!this.slots.has(s)) return;
+    if (s.schedulerSlot < 0) return;
     this.remove(s);
     this.add(s);
   }
@@ -114,8 +133,8 @@ export class StreamScheduler<T extends Schedulable> {
 
   /** `s` sent a frame: an incremental stream passes the turn to the next one. */
   sent(s: T): void {
-    const slot = this.slots.get(s);
-    if (slot === undefined || (slot & 1) === 0) return;
+    const slot = s.schedulerSlot;
+    if (slot < 0 || (slot & 1) === 0) return;
     const level = this.levels[slot >> 1]!;
     const i = level.rotation.indexOf(s);
     level.next = (i + 1) % level.rotation.length;

@@ -135,6 +135,9 @@ export class Stream {
     return this.recvSide === null ? null : this.recvSide.state;
   }
 
+  /** The scheduler's bookkeeping (see Schedulable): -1 while not scheduled. */
+  schedulerSlot = -1;
+
   /** Both parts are terminal; the owner has been told. */
   get isClosed(): boolean {
     return this.closed;

@@ -7,7 +7,12 @@ interface S extends Schedulable {
   incremental: boolean;
 }
 
-const s = (id: number, urgency = 3, incremental = false): S => ({ id, urgency, incremental });
+const s = (id: number, urgency = 3, incremental = false): S => ({
+  id,
+  urgency,
+  incremental,
+  schedulerSlot: -1,
+});
 const any = (): boolean => true;
 
 /** Sends `n` frames, each from the stream the scheduler picks; returns their IDs. */
@@ -112,5 +117,27 @@ describe('stream/scheduler', () => {
     assert.ok(sched.has(b));
     sched.add(b); // idempotent
     assert.equal(sched.size, 2);
+  });
+
+  it('tracks membership on the stream itself, through any order of joins and leaves', () => {
+    const sched = new StreamScheduler<S>();
+    const members = [s(0), s(4), s(8, 3, true), s(12, 3, true), s(16, 1)];
+    for (const m of members) sched.add(m);
+    sched.remove(members[1]!);
+    sched.remove(members[3]!);
+    sched.remove(members[3]!); // not a member: no-op
+    assert.equal(sched.size, 3);
+    assert.deepEqual(
+      members.map((m) => m.schedulerSlot),
+      [3 * 2, -1, 3 * 2 + 1, -1, 1 * 2],
+    );
+    sched.add(members[1]!);
+    const order: number[] = [];
+    for (let next = sched.pick(any); next !== null; next = sched.pick(any)) {
+      order.push(next.id);
+      sched.remove(next);
+    }
+    assert.deepEqual(order, [16, 0, 4, 8]);
+    assert.equal(sched.size, 0);
   });
 });
