@@ -134,6 +134,7 @@ function serveDownloads(conn: Connection): void {
   const pending = new Map<Stream, { request: number[]; left: number; writing: boolean }>();
   const pump = (s: Stream, st: { left: number }): void => {
     while (st.left > 0) {
+      // The whole chunk needs no view; a write refused for lack of credit costs nothing then.
       const last = st.left <= CHUNK.length;
       const n = s.write(last ? CHUNK.subarray(0, st.left) : CHUNK, last);
       if (n === 0) return;
@@ -166,9 +167,12 @@ function serveDownloads(conn: Connection): void {
 /** Makes the server answer download requests on every connection it accepts. */
 export function attachServer(p: SimPair): () => void {
   const served = new Set<Connection>();
+  let seen = 0;
   return () => {
     p.acceptAll();
-    for (const c of p.accepted) {
+    // Called on every simulation step: only connections accepted since the last call are new.
+    for (; seen < p.accepted.length; seen++) {
+      const c = p.accepted[seen]!;
       if (!served.has(c)) {
         served.add(c);
         serveDownloads(c);
@@ -191,6 +195,12 @@ export function startDownload(conn: Connection, size: number, now: number): Down
   return new Download(conn, s, size, now);
 }
 
+/** The download on stream `s` (a loop, not find(): no closure per readable event). */
+function downloadOn(downloads: Download[], s: Stream): Download | undefined {
+  for (let i = 0; i < downloads.length; i++) if (downloads[i]!.stream === s) return downloads[i];
+  return undefined;
+}
+
 /**
  * Client side: counts the bytes of every download as they arrive. The data is read into one
  * reused buffer and not kept, as an application streaming to its own buffers would.
@@ -202,7 +212,7 @@ export function attachClient(downloads: Download[], clock: { now: number }): voi
     if (byConn.has(d.conn)) continue;
     byConn.add(d.conn);
     d.conn.on('readable', (s) => {
-      const dl = downloads.find((x) => x.stream === s);
+      const dl = downloadOn(downloads, s);
       if (dl === undefined) return;
       for (let n = s.readInto(sink); n > 0; n = s.readInto(sink)) dl.received += n;
       if (s.readFinished && !dl.fin) {

@@ -403,7 +403,7 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   // ---- sans-IO driving -------------------------------------------------------------------
 
-  /** A datagram for this connection. Takes ownership of `data` (decrypted in place). */
+  /** A datagram for this connection: decrypted in place, not kept after this returns. */
   receive(data: Uint8Array, local: SocketAddress, remote: SocketAddress, now: number): void {
     if (this.state === 'closed' || this.state === 'draining') return;
     this.lastNow = now;

@@ -208,7 +208,12 @@ export class Engine {
 
   // ---- sans-IO ----------------------------------------------------------------------------
 
-  /** A datagram arrived. Takes ownership of `data`. Never throws for network input. */
+  /**
+   * A datagram arrived. Never throws for network input. `data` is modified (decrypted in place)
+   * but not kept once this returns, so the caller may reuse the buffer: what outlives the call
+   * is copied (packets waiting for their keys, RFC 9001 §5.7; CIDs, tokens, stream and CRYPTO
+   * data, DATAGRAM payloads).
+   */
   handleDatagram(data: Uint8Array, local: SocketAddress, remote: SocketAddress, now: number): void {
     this.lastNow = now;
     // A Node Buffer's slice() is a view, not a copy: work on a plain Uint8Array view so every

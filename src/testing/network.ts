@@ -4,6 +4,11 @@
  * random and burst loss, reordering, duplication, corruption, a bandwidth limit with a finite
  * queue, and blackhole windows; endpoints can be rebound behind a simulated NAT. Everything is
  * driven by one seeded PRNG, so a run with the same seed is the same run.
+ *
+ * Per datagram the network allocates nothing in the common case: where a node's datagrams from
+ * one local address to one remote address go (NAT, route, link) is resolved once and cached
+ * until the topology changes, and datagrams in flight live in pooled buffers that go back to
+ * the pool when the receiving endpoint's `handleDatagram` returns (an idle network lets them go).
  */
 import { MinHeap } from '../util/heap.js';
 import { SeededRandom } from '../util/random.js';
@@ -19,7 +24,13 @@ export interface Transmit {
 
 /** What the network needs from an endpoint: the sans-IO driving calls of the engine. */
 export interface SansIoEndpoint {
+  /**
+   * A datagram arrived. `data` belongs to the network and is reused for another datagram once
+   * this returns: an endpoint may change it while handling it (the engine decrypts in place)
+   * but must copy whatever it keeps. The engine keeps nothing (see `Engine.handleDatagram`).
+   */
   handleDatagram(data: Uint8Array, local: SocketAddress, remote: SocketAddress, now: number): void;
+  /** The next datagram to send, or null. The network copies `data` before it polls again. */
   pollTransmit(now: number): Transmit | null;
   /** Absolute time (µs) of the next timer, Infinity when none. */
   nextTimeout(): number;
@@ -53,7 +64,51 @@ interface Node {
   name: string;
   endpoint: SansIoEndpoint;
   primary: SocketAddress;
+  /** Resolved routes of this node's recent sends (see `Network.resolve`), at most ROUTE_CACHE. */
+  routeCache: Route[];
+  /** The cache slot to overwrite next once the cache is full (round robin). */
+  routeVictim: number;
+  /** Deliveries to this node whose buffers are free for reuse (emptied when the network idles). */
+  pool: Delivery[];
+  /** What the endpoint's nextTimeout() answered last in this step. */
+  timeout: number;
 }
+
+/** Where an address maps: the node behind it and the node's internal address. */
+interface Destination {
+  node: Node;
+  internal: SocketAddress;
+}
+
+/**
+ * Where a node's datagrams from one local address to one remote address go, as `send` would
+ * find through the address maps. Matched by value (address and port), so it does not matter
+ * whether the endpoint hands over the same address objects each time.
+ */
+interface Route {
+  localAddress: string;
+  localPort: number;
+  remoteAddress: string;
+  remotePort: number;
+  /** The external address the NAT maps the local address to; null when not rebound. */
+  external: SocketAddress | null;
+  /** Null when nothing listens at the remote address (the datagram is lost). */
+  destination: Destination | null;
+  /** The link's state, found on first use (after the onSend tap, as before caching). */
+  link: LinkState | null;
+}
+
+/** Routes cached per node: enough for several paths (migration, preferred address, peers). */
+const ROUTE_CACHE = 8;
+
+/** Smallest pooled datagram buffer: above the usual 1200..1500-byte QUIC datagrams. */
+const MIN_BUFFER = 2048;
+
+/**
+ * Free deliveries kept per node: more than a bulk transfer has in flight at once (about 900 in
+ * bench/perf-inmem.ts), and at most 2 MiB of buffers. Beyond it they are left to the collector.
+ */
+const POOL_LIMIT = 1024;
 
 interface LinkState {
   cond: LinkConditions;
@@ -62,12 +117,17 @@ interface LinkState {
   bad: boolean;
 }
 
+/** A datagram in flight. Records and their buffers are pooled per receiving node. */
 interface Delivery {
   to: Node;
   local: SocketAddress;
   from: SocketAddress;
+  /** Backing storage, kept across uses. */
+  buffer: Uint8Array;
+  /** The datagram: a view of the first bytes of `buffer` (reused while the length repeats). */
   data: Uint8Array;
-  dequeue?: { link: LinkState; size: number };
+  /** The rate-limited link whose queue holds this datagram until it arrives, or null. */
+  queuedOn: LinkState | null;
 }
 
 export interface NetworkStats {
@@ -93,14 +153,19 @@ export class Network {
   };
   private nodes: Node[] = [];
   /** Externally visible address -> node and the node's internal address. */
-  private routes = new Map<string, { node: Node; internal: SocketAddress }>();
+  private routes = new Map<string, Destination>();
   /** Node internal address -> externally visible address (NAT). */
   private nat = new Map<string, SocketAddress>();
   private links = new Map<string, LinkState>();
   private defaultConditions: LinkConditions;
   private events = new MinHeap<Delivery>();
   private blackholes: { from?: string; to?: string; start: number; end: number }[] = [];
-  /** Optional tap on every datagram put on the wire (after NAT), for tests that inspect packets. */
+  /** Bumped whenever cached routes become invalid (see `forgetRoutes`). */
+  private topology = 0;
+  /**
+   * Optional tap on every datagram put on the wire (after NAT), for tests that inspect packets.
+   * `data` is the endpoint's own transmit buffer, not the copy that is delivered.
+   */
   onSend?: (data: Uint8Array, from: SocketAddress, to: SocketAddress) => void;
 
   constructor(opts: { seed?: number; conditions?: LinkConditions } = {}) {
@@ -109,14 +174,24 @@ export class Network {
   }
 
   addEndpoint(name: string, endpoint: SansIoEndpoint, address: SocketAddress): void {
-    const node = { name, endpoint, primary: address };
+    const node: Node = {
+      name,
+      endpoint,
+      primary: address,
+      routeCache: [],
+      routeVictim: 0,
+      pool: [],
+      timeout: Infinity,
+    };
     this.nodes.push(node);
     this.routes.set(addressKey(address), { node, internal: address });
+    this.forgetRoutes();
   }
 
   /** Sets conditions for datagrams from `from` to `to` (node names); `'*'` matches any. */
   setConditions(from: string, to: string, cond: LinkConditions): void {
     this.links.set(`${from}>${to}`, { cond, busyUntil: 0, queued: 0, bad: false });
+    this.forgetRoutes();
   }
 
   /** Drops every datagram from `from` to `to` (node names or '*') in [start, end). */
@@ -140,12 +215,63 @@ export class Network {
     this.routes.delete(addressKey(old));
     this.nat.set(addressKey(inner), external);
     this.routes.set(addressKey(external), { node, internal: inner });
+    this.forgetRoutes();
   }
 
   private node(name: string): Node {
     const n = this.nodes.find((x) => x.name === name);
     if (!n) throw new RangeError(`no endpoint named ${name}`);
     return n;
+  }
+
+  /** The address maps or link conditions changed: every cached route is resolved again. */
+  private forgetRoutes(): void {
+    this.topology++;
+    for (const n of this.nodes) {
+      n.routeCache.length = 0;
+      n.routeVictim = 0;
+    }
+  }
+
+  /**
+   * Where `node`'s datagrams from `local` to `remote` go: from the cache, else through the
+   * address maps (as every send did before caching). A local address seen for the first time
+   * becomes reachable (a client moving to a new port), which changes other nodes' routes.
+   */
+  private resolve(node: Node, local: SocketAddress, remote: SocketAddress): Route {
+    const cache = node.routeCache;
+    for (let i = 0; i < cache.length; i++) {
+      const r = cache[i]!;
+      if (
+        r.localPort === local.port &&
+        r.remotePort === remote.port &&
+        r.localAddress === local.address &&
+        r.remoteAddress === remote.address
+      ) {
+        return r;
+      }
+    }
+    const ikey = addressKey(local);
+    if (!this.routes.has(ikey) && !this.nat.has(ikey)) {
+      this.routes.set(ikey, { node, internal: local });
+      this.forgetRoutes();
+    }
+    const route: Route = {
+      localAddress: local.address,
+      localPort: local.port,
+      remoteAddress: remote.address,
+      remotePort: remote.port,
+      external: this.nat.get(ikey) ?? null,
+      destination: this.routes.get(addressKey(remote)) ?? null,
+      link: null,
+    };
+    if (cache.length < ROUTE_CACHE) {
+      cache.push(route);
+    } else {
+      cache[node.routeVictim] = route;
+      node.routeVictim = (node.routeVictim + 1) % ROUTE_CACHE;
+    }
+    return route;
   }
 
   private link(from: Node, to: Node): LinkState {
@@ -162,7 +288,9 @@ export class Network {
 
   /** Collects every datagram the endpoints want to send now and puts it on the wire. */
   private flush(): void {
-    for (const node of this.nodes) {
+    const nodes = this.nodes;
+    for (let i = 0; i < nodes.length; i++) {
+      const node = nodes[i]!;
       for (
         let t = node.endpoint.pollTransmit(this.now);
         t;
@@ -175,23 +303,28 @@ export class Network {
 
   private send(node: Node, t: Transmit): void {
     this.stats.sent++;
-    const internal = t.local ?? node.primary;
-    const ikey = addressKey(internal);
-    if (!this.routes.has(ikey) && !this.nat.has(ikey)) {
-      // A new local address (client migration to a new port): it becomes reachable.
-      this.routes.set(ikey, { node, internal });
+    const local = t.local ?? node.primary;
+    const route = this.resolve(node, local, t.remote);
+    const from = route.external ?? local;
+    const destination = route.destination;
+    let link = route.link;
+    if (this.onSend !== undefined) {
+      const topology = this.topology;
+      this.onSend(t.data, from, t.remote);
+      // The tap may change the conditions: this datagram's link is then looked up afresh.
+      if (this.topology !== topology) link = null;
     }
-    const from = this.nat.get(ikey) ?? internal;
-    const route = this.routes.get(addressKey(t.remote));
-    this.onSend?.(t.data, from, t.remote);
-    if (!route) {
+    if (destination === null) {
       this.stats.lost++;
       return;
     }
-    const to = route.node;
-    const link = this.link(node, to);
+    const to = destination.node;
+    if (link === null) {
+      link = this.link(node, to);
+      route.link = link;
+    }
     const c = link.cond;
-    if (this.inBlackhole(node.name, to.name)) {
+    if (this.blackholes.length > 0 && this.inBlackhole(node.name, to.name)) {
       this.stats.lost++;
       return;
     }
@@ -206,16 +339,14 @@ export class Network {
       this.stats.lost++;
       return;
     }
-    let data = t.data.slice();
+    const size = t.data.length;
+    let flipBit = -1;
     if (c.corrupt && this.rng.next() < c.corrupt) {
-      const bit = this.rng.int(data.length * 8);
-      data[bit >> 3]! ^= 1 << (bit & 7);
+      flipBit = this.rng.int(size * 8);
       this.stats.corrupted++;
     }
     let departure = this.now;
-    let dequeue: Delivery['dequeue'];
     if (c.rate) {
-      const size = data.length;
       if (link.queued + size > (c.queueBytes ?? 65536)) {
         this.stats.queueDrops++;
         this.stats.lost++;
@@ -224,19 +355,59 @@ export class Network {
       link.busyUntil = Math.max(link.busyUntil, this.now) + (size * 8 * 1e6) / c.rate;
       link.queued += size;
       departure = link.busyUntil;
-      dequeue = { link, size };
     }
+    // The copy is taken only for a datagram that is delivered; the random draws above come in
+    // the same order as when every datagram was copied first.
+    const d = this.delivery(to, destination.internal, from, t.data);
+    if (flipBit >= 0) d.data[flipBit >> 3]! ^= 1 << (flipBit & 7);
+    if (c.rate) d.queuedOn = link;
     let arrival = departure + (c.delay ?? 10_000);
     if (c.jitter) arrival += this.rng.next() * c.jitter;
     if (c.reorder && this.rng.next() < c.reorder) arrival += c.reorderDelay ?? 5_000;
-    const delivery: Delivery = { to, local: route.internal, from, data };
-    if (dequeue) delivery.dequeue = dequeue;
-    this.events.push(arrival, delivery);
+    this.events.push(arrival, d);
     if (c.duplicate && this.rng.next() < c.duplicate) {
       this.stats.duplicated++;
-      data = data.slice();
-      this.events.push(arrival + 1, { to, local: route.internal, from, data });
+      this.events.push(arrival + 1, this.delivery(to, destination.internal, from, d.data));
     }
+  }
+
+  /** A pooled delivery to `to` holding a copy of `data`. */
+  private delivery(
+    to: Node,
+    local: SocketAddress,
+    from: SocketAddress,
+    data: Uint8Array,
+  ): Delivery {
+    const n = data.length;
+    const pool = to.pool;
+    // Prefer a record whose view already has this length (no new view): datagrams one way tend
+    // to repeat their size. Only the few most recently freed are looked at.
+    let d: Delivery | undefined;
+    for (let i = pool.length - 1, stop = Math.max(0, pool.length - 4); i >= stop; i--) {
+      if (pool[i]!.data.length === n) {
+        d = pool[i]!;
+        pool[i] = pool[pool.length - 1]!;
+        pool.pop();
+        break;
+      }
+    }
+    d ??= pool.pop();
+    if (d === undefined) {
+      const buffer = new Uint8Array(Math.max(n, MIN_BUFFER));
+      d = { to, local, from, buffer, data: buffer.subarray(0, n), queuedOn: null };
+    } else {
+      d.local = local;
+      d.from = from;
+      d.queuedOn = null;
+      if (d.buffer.length < n) {
+        d.buffer = new Uint8Array(n);
+        d.data = d.buffer;
+      } else if (d.data.length !== n) {
+        d.data = d.buffer.subarray(0, n);
+      }
+    }
+    d.data.set(data);
+    return d;
   }
 
   private inBlackhole(from: string, to: string): boolean {
@@ -260,10 +431,20 @@ export class Network {
   step(limit = Infinity): boolean {
     const sentBefore = this.stats.sent;
     this.flush();
-    let next = this.events.peekKey();
-    for (const n of this.nodes) next = Math.min(next, n.endpoint.nextTimeout());
-    if (next === Infinity || next > limit) return false;
-    if (next <= this.now && this.stats.sent === sentBefore && this.events.peekKey() > this.now) {
+    const nodes = this.nodes;
+    const events = this.events;
+    let next = events.peekKey();
+    for (let i = 0; i < nodes.length; i++) {
+      const n = nodes[i]!;
+      n.timeout = n.endpoint.nextTimeout();
+      next = Math.min(next, n.timeout);
+    }
+    if (next === Infinity || next > limit) {
+      // Nothing in flight: let the pooled buffers go, so an idle network holds no datagrams.
+      if (events.size === 0) for (let i = 0; i < nodes.length; i++) nodes[i]!.pool.length = 0;
+      return false;
+    }
+    if (next <= this.now && this.stats.sent === sentBefore && events.peekKey() > this.now) {
       if (++this.stuckSteps > 10_000) {
         throw new Error(`simulation stuck at ${this.now} µs: a timer fires without progress`);
       }
@@ -271,14 +452,23 @@ export class Network {
       this.stuckSteps = 0;
     }
     this.now = Math.max(this.now, next);
-    while (this.events.size > 0 && this.events.peekKey() <= this.now) {
-      const d = this.events.pop()!;
-      if (d.dequeue) d.dequeue.link.queued -= d.dequeue.size;
+    // The timeouts just asked for hold until an endpoint is called again (nextTimeout is a query).
+    let asked = true;
+    while (events.size > 0 && events.peekKey() <= this.now) {
+      asked = false;
+      const d = events.pop()!;
+      if (d.queuedOn !== null) d.queuedOn.queued -= d.data.length;
       this.stats.delivered++;
       d.to.endpoint.handleDatagram(d.data, d.local, d.from, this.now);
+      // The endpoint keeps nothing of `data` (SansIoEndpoint.handleDatagram): reuse it.
+      if (d.to.pool.length < POOL_LIMIT) d.to.pool.push(d);
     }
-    for (const n of this.nodes) {
-      if (n.endpoint.nextTimeout() <= this.now) n.endpoint.handleTimeout(this.now);
+    for (let i = 0; i < nodes.length; i++) {
+      const n = nodes[i]!;
+      if ((asked ? n.timeout : n.endpoint.nextTimeout()) <= this.now) {
+        n.endpoint.handleTimeout(this.now);
+        asked = false;
+      }
     }
     return true;
   }

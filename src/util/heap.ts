@@ -1,4 +1,8 @@
-/** A binary min-heap ordered by a numeric key; ties pop in insertion order (stable). */
+/**
+ * A binary min-heap ordered by a numeric key; ties pop in insertion order (stable). Keys,
+ * insertion numbers and items sit in parallel arrays, and sifting moves a hole rather than
+ * swapping, so push and pop allocate nothing (a hot path for timers and the simulator's events).
+ */
 export class MinHeap<T> {
   private keys: number[] = [];
   private seqs: number[] = [];
@@ -10,10 +14,27 @@ export class MinHeap<T> {
   }
 
   push(key: number, item: T): void {
-    this.keys.push(key);
-    this.seqs.push(this.seq++);
-    this.items.push(item);
-    this.up(this.items.length - 1);
+    const keys = this.keys;
+    const seqs = this.seqs;
+    const items = this.items;
+    const seq = this.seq++;
+    let i = items.length;
+    keys.push(key);
+    seqs.push(seq);
+    items.push(item);
+    // The new entry is the latest inserted: it passes a parent only on a strictly smaller key.
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      const pk = keys[p]!;
+      if (pk <= key) break;
+      keys[i] = pk;
+      seqs[i] = seqs[p]!;
+      items[i] = items[p]!;
+      i = p;
+    }
+    keys[i] = key;
+    seqs[i] = seq;
+    items[i] = item;
   }
 
   peekKey(): number {
@@ -25,56 +46,42 @@ export class MinHeap<T> {
   }
 
   pop(): T | undefined {
-    const n = this.items.length;
-    if (n === 0) return undefined;
-    const top = this.items[0];
-    this.swap(0, n - 1);
-    this.keys.pop();
-    this.seqs.pop();
-    this.items.pop();
-    if (n > 1) this.down(0);
-    return top;
-  }
-
-  private less(a: number, b: number): boolean {
-    const ka = this.keys[a]!;
-    const kb = this.keys[b]!;
-    return ka < kb || (ka === kb && this.seqs[a]! < this.seqs[b]!);
-  }
-
-  /** Plain temporaries: destructuring swaps allocate an array each (a hot path for timers). */
-  private swap(a: number, b: number): void {
-    const k = this.keys[a]!;
-    this.keys[a] = this.keys[b]!;
-    this.keys[b] = k;
-    const q = this.seqs[a]!;
-    this.seqs[a] = this.seqs[b]!;
-    this.seqs[b] = q;
-    const it = this.items[a]!;
-    this.items[a] = this.items[b]!;
-    this.items[b] = it;
-  }
-
-  private up(i: number): void {
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!this.less(i, p)) break;
-      this.swap(i, p);
-      i = p;
-    }
-  }
-
-  private down(i: number): void {
-    const n = this.items.length;
+    const items = this.items;
+    const n = items.length - 1;
+    if (n < 0) return undefined;
+    const top = items[0];
+    const keys = this.keys;
+    const seqs = this.seqs;
+    const key = keys.pop()!;
+    const seq = seqs.pop()!;
+    const item = items.pop()!;
+    if (n === 0) return top;
+    // Sift the last entry down from the root.
+    let i = 0;
     for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < n && this.less(l, m)) m = l;
-      if (r < n && this.less(r, m)) m = r;
-      if (m === i) return;
-      this.swap(i, m);
-      i = m;
+      let c = 2 * i + 1;
+      if (c >= n) break;
+      let ck = keys[c]!;
+      let cs = seqs[c]!;
+      const r = c + 1;
+      if (r < n) {
+        const rk = keys[r]!;
+        const rs = seqs[r]!;
+        if (rk < ck || (rk === ck && rs < cs)) {
+          c = r;
+          ck = rk;
+          cs = rs;
+        }
+      }
+      if (key < ck || (key === ck && seq < cs)) break;
+      keys[i] = ck;
+      seqs[i] = cs;
+      items[i] = items[c]!;
+      i = c;
     }
+    keys[i] = key;
+    seqs[i] = seq;
+    items[i] = item;
+    return top;
   }
 }

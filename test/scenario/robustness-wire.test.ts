@@ -34,7 +34,8 @@ class Attacker implements SansIoEndpoint {
   readonly outbox: Transmit[] = [];
   readonly inbox: { data: Uint8Array; local: SocketAddress; from: SocketAddress }[] = [];
   handleDatagram(data: Uint8Array, local: SocketAddress, from: SocketAddress): void {
-    this.inbox.push({ data, local, from });
+    // The network reuses `data` once this returns (SansIoEndpoint.handleDatagram): keep a copy.
+    this.inbox.push({ data: data.slice(), local, from });
   }
   pollTransmit(): Transmit | null {
     return this.outbox.shift() ?? null;
