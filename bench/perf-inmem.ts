@@ -9,7 +9,7 @@
  * `--no-ceiling` runs the transfers only, for a CPU profile of the stack alone
  * (`node --cpu-prof dist/bench/perf-inmem.js 16 2 --no-ceiling`).
  */
-import { measureTransfer } from './inmem.js';
+import { measureTransfer, warmUp } from './inmem.js';
 import { createSimPair, runDownload } from './lib/sim.js';
 import { cpuSeconds } from './lib/timing.js';
 
@@ -23,7 +23,7 @@ const mib = size / MiB;
 const goodputs: number[] = [];
 const ratios: number[] = [];
 if (ceiling) {
-  measureTransfer(size / 4, 99);
+  warmUp(size);
   for (let i = 0; i < runs; i++) {
     const s = measureTransfer(size, i + 1);
     goodputs.push(mib / s.cpu);

@@ -27,7 +27,7 @@ import { PacketType } from '../wire/version.js';
 import { reasonBytes, type Connection } from './connection.js';
 import type { PathState } from './path-state.js';
 import type { SentFrame } from './sent-frames.js';
-import { NOTHING } from './sent-frames.js';
+import { NOTHING, SentFrameList } from './sent-frames.js';
 import { queueNewCids } from './frames-in.js';
 
 export interface OutgoingDatagram {
@@ -54,6 +54,7 @@ interface Scratch {
   chunk: StreamChunk;
   /** 1-RTT packets in a row that carried nothing ack-eliciting (see `elicitAckOfAcks`). */
   ackOnlyRun: number;
+  frames: SentFrameList;
 }
 
 /**
@@ -73,6 +74,7 @@ function scratchFor(conn: Connection): Scratch {
       w: new Writer(slab.buf),
       chunk: new StreamChunk(),
       ackOnlyRun: 0,
+      frames: new SentFrameList(),
     };
     scratchByConn.set(conn, s);
   }
@@ -220,7 +222,20 @@ function maybeUpdateKeys(conn: Connection): void {
   }
 }
 
-/** Writes a packet header for `space`; returns the offsets needed to finish the packet. */
+/** Where the header just written put what finishing the packet needs (one reused record). */
+interface HeaderOffsets {
+  start: number;
+  lengthOffset: number;
+  pnOffset: number;
+  type: PacketType;
+}
+
+const header: HeaderOffsets = { start: 0, lengthOffset: -1, pnOffset: 0, type: PacketType.OneRtt };
+
+/**
+ * Writes a packet header for `space`; returns the offsets needed to finish the packet, valid
+ * until the next call (assembly is synchronous and finishes each packet before the next).
+ */
 function writeHeader(
   conn: Connection,
   path: PathState,
@@ -228,14 +243,17 @@ function writeHeader(
   w: Writer,
   pn: number,
   pnLen: 1 | 2 | 3 | 4,
-): { start: number; lengthOffset: number; pnOffset: number; type: PacketType } {
-  const start = w.pos;
+): HeaderOffsets {
+  const h = header;
+  h.start = w.pos;
   const dcid = path.dcid.cid;
-  const scid = conn.localCids.all()[0]?.cid ?? new Uint8Array(0);
   if (space === PnSpace.Application && (conn.oneRtt || !conn.isClient)) {
-    const pnOffset = writeShortHeader(w, dcid, pn, pnLen, conn.oneRtt?.sendKeyPhase ?? false);
-    return { start, lengthOffset: -1, pnOffset, type: PacketType.OneRtt };
+    h.pnOffset = writeShortHeader(w, dcid, pn, pnLen, conn.oneRtt?.sendKeyPhase ?? false);
+    h.lengthOffset = -1;
+    h.type = PacketType.OneRtt;
+    return h;
   }
+  const scid = conn.localCids.all()[0]?.cid ?? new Uint8Array(0);
   const type =
     space === PnSpace.Initial
       ? PacketType.Initial
@@ -253,7 +271,10 @@ function writeHeader(
     packetNumber: pn,
     packetNumberLength: pnLen,
   });
-  return { start, lengthOffset: o.lengthOffset, pnOffset: o.pnOffset, type };
+  h.lengthOffset = o.lengthOffset;
+  h.pnOffset = o.pnOffset;
+  h.type = type;
+  return h;
 }
 
 function buildPacket(
@@ -278,7 +299,8 @@ function buildPacket(
     w.pos = h.start;
     return;
   }
-  const frames: SentFrame[] = [];
+  const frames = scratchFor(conn).frames;
+  frames.length = 0;
   let eliciting = false;
   let inFlight = false;
 
@@ -344,13 +366,14 @@ function buildPacket(
   }
   budget.room -= size;
   if (inFlight) budget.cwnd = Math.max(0, budget.cwnd - size);
-  path.recordSent(space, pn, now, size, eliciting, inFlight, frames);
+  const sent = frames.take();
+  path.recordSent(space, pn, now, size, eliciting, inFlight, sent);
   if (h.type === PacketType.OneRtt) {
     conn.oneRtt?.onPacketSent(pn);
     if (conn.firstOneRttPn < 0) conn.firstOneRttPn = pn;
   }
   conn.stats.packetsSent++;
-  conn.qlog?.packetSent(conn, h.type, pn, size, frames, now);
+  conn.qlog?.packetSent(conn, h.type, pn, size, sent, now);
 }
 
 /**
@@ -359,7 +382,7 @@ function buildPacket(
  * carries a PING, whose acknowledgment lets the tracker drop what the peer has seen
  * (`onAckAcked`). A single ACK-only packet, as after a handshake, elicits nothing.
  */
-function elicitAckOfAcks(conn: Connection, frames: SentFrame[], now: number): boolean {
+function elicitAckOfAcks(conn: Connection, frames: SentFrameList, now: number): boolean {
   if (frames.length === 0 || scratchFor(conn).ackOnlyRun < 2) return false;
   const sc = conn.path.sendControl;
   return now - sc.lossDetection.lastAckElicitingSent(PnSpace.Application) >= sc.rtt.smoothed;
@@ -375,7 +398,7 @@ function writeCrypto(
   space: PnSpace,
   w: Writer,
   limit: number,
-  frames: SentFrame[],
+  frames: SentFrameList,
 ): boolean {
   const s = conn.spaces[space];
   // Most Application spaces never carry CRYPTO data: do not make their buffer for nothing.
@@ -404,7 +427,7 @@ function writeAppFrames(
   path: PathState,
   w: Writer,
   limit: number,
-  frames: SentFrame[],
+  frames: SentFrameList,
   now: number,
 ): boolean {
   let wrote = false;
@@ -449,7 +472,7 @@ function writeAppFrames(
   return wrote;
 }
 
-function writeStreams(conn: Connection, w: Writer, limit: number, frames: SentFrame[]): boolean {
+function writeStreams(conn: Connection, w: Writer, limit: number, frames: SentFrameList): boolean {
   const chunk = scratchFor(conn).chunk;
   let wrote = false;
   // A STREAM frame header is at most 1 + 8 + 8 + 2 bytes here; stop when little room is left.

@@ -25,3 +25,23 @@ export type SentFrame =
   | { k: 'none' };
 
 export const NOTHING: SentFrame = { k: 'none' };
+
+/**
+ * Collects the descriptors of the packet being built in a reused array; `take` hands out an
+ * exact-size copy for the sent-packet record (a fresh array grown by push would reserve 16
+ * slots for the two or three a packet holds, for as long as the packet is in flight).
+ */
+export class SentFrameList {
+  private readonly items: SentFrame[] = [];
+  length = 0;
+
+  push(f: SentFrame): void {
+    this.items[this.length++] = f;
+  }
+
+  take(): SentFrame[] {
+    const out = this.items.slice(0, this.length);
+    this.length = 0;
+    return out;
+  }
+}
