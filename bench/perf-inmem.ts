@@ -30,7 +30,8 @@ if (ceiling) {
     ratios.push(s.ceilingCpu / s.cpu);
     console.log(
       `run ${i + 1}: goodput ${(mib / s.cpu).toFixed(1)} MiB/cpu-s (wall ${(mib / s.wall).toFixed(1)}),` +
-        ` ceiling ${(mib / s.ceilingCpu).toFixed(1)}, ratio ${(s.ceilingCpu / s.cpu).toFixed(3)},` +
+        ` ceiling ${(mib / s.ceilingCpu).toFixed(1)}, ratio ${(s.ceilingCpu / s.cpu).toFixed(3)}` +
+        ` (one-loop ceiling: ${(s.ceilingWholeCpu / s.cpu).toFixed(3)}),` +
         ` packets ${s.run.packetsSent}, mean size ${s.meanPacketSize},` +
         ` virtual ${(s.run.transferUs / 1000).toFixed(0)} ms`,
     );

@@ -13,6 +13,7 @@ describe('bench: building blocks', () => {
     assert.ok(s.run.packetsSent > 180, 'at least the data packets were counted');
     assert.ok(s.meanPacketSize > 100 && s.meanPacketSize <= 1452);
     assert.ok(Number.isFinite(s.cpu) && Number.isFinite(s.ceilingCpu));
+    assert.ok(Number.isFinite(s.ceilingWholeCpu));
   });
 
   it('the crypto ceiling seals and opens packets (a failed open would throw)', () => {
