@@ -41,8 +41,8 @@ function measureOnce(seed: number): MemorySample {
   if (pair.accepted.length !== CONNECTIONS) throw new Error('the server lost connections');
   return {
     heapPerConnection: (after.heapUsed - before.heapUsed) / CONNECTIONS,
-    externalPerConnection:
-      (after.external + after.arrayBuffers - before.external - before.arrayBuffers) / CONNECTIONS,
+    // `external` already includes `arrayBuffers` (ArrayBuffer backing stores): counted once.
+    externalPerConnection: (after.external - before.external) / CONNECTIONS,
   };
 }
 
