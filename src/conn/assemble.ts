@@ -154,7 +154,7 @@ export function buildDatagram(conn: Connection, now: number): OutgoingDatagram |
   for (let sp = 0; sp < 3; sp++) {
     if ((wants & (1 << sp)) === 0) continue;
     const padTo = sp === last && padDatagram ? MIN_INITIAL_DATAGRAM : 0;
-    buildPacket(conn, path, sp as PnSpace, w, budget, padTo, now);
+    buildPacket(conn, path, sp as PnSpace, s, budget, padTo, now);
     // RFC 9001 §4.9.1: a client drops Initial keys once it sends a Handshake packet.
     if (
       sp === PnSpace.Handshake &&
@@ -281,25 +281,25 @@ function buildPacket(
   conn: Connection,
   path: PathState,
   space: PnSpace,
-  w: Writer,
+  scratch: Scratch,
   budget: Budget,
   padTo: number,
   now: number,
 ): void {
+  const w = scratch.w;
   const s = conn.spaces[space];
   const keys = writeKeys(conn, space)!;
   const sc = path.sendControl;
   const pn = s.nextPn;
   const pnLen = packetNumberLength(pn, sc.lossDetection.largestAcked(space));
-  const datagramStart = 0;
   const h = writeHeader(conn, path, space, w, pn, pnLen);
   // Payload must leave room for the tag inside the datagram's room.
-  const end = datagramStart + budget.room - TAG;
+  const end = budget.room - TAG;
   if (end - w.pos < 8) {
     w.pos = h.start;
     return;
   }
-  const frames = scratchFor(conn).frames;
+  const frames = scratch.frames;
   frames.length = 0;
   let eliciting = false;
   let inFlight = false;
@@ -324,16 +324,17 @@ function buildPacket(
     if (space === PnSpace.Application && h.type === PacketType.OneRtt) {
       eliciting = writeAppFrames(conn, path, w, limit, frames, now) || eliciting;
     }
-    eliciting = writeCrypto(conn, space, w, limit, frames) || eliciting;
+    eliciting = writeCrypto(conn, space, scratch, limit) || eliciting;
     if (space === PnSpace.Application && h.type === PacketType.OneRtt) {
-      eliciting = writeStreams(conn, w, limit, frames) || eliciting;
+      eliciting = writeStreams(conn, scratch, limit) || eliciting;
     } else if (h.type === PacketType.ZeroRtt) {
-      eliciting = writeStreams(conn, w, limit, frames) || eliciting;
+      eliciting = writeStreams(conn, scratch, limit) || eliciting;
     }
     if (
       !eliciting &&
       (s.probes > 0 ||
-        (space === PnSpace.Application && (conn.pingPending || elicitAckOfAcks(conn, frames, now))))
+        (space === PnSpace.Application &&
+          (conn.pingPending || elicitAckOfAcks(conn, scratch, now))))
     ) {
       w.u8(0x01); // PING (RFC 9000 §19.2)
       frames.push(NOTHING);
@@ -360,10 +361,7 @@ function buildPacket(
   const size = w.pos - h.start;
   s.nextPn++;
   if (eliciting && s.probes > 0) s.probes--;
-  if (space === PnSpace.Application) {
-    const scratch = scratchFor(conn);
-    scratch.ackOnlyRun = eliciting ? 0 : scratch.ackOnlyRun + 1;
-  }
+  if (space === PnSpace.Application) scratch.ackOnlyRun = eliciting ? 0 : scratch.ackOnlyRun + 1;
   budget.room -= size;
   if (inFlight) budget.cwnd = Math.max(0, budget.cwnd - size);
   const sent = frames.take();
@@ -382,8 +380,8 @@ function buildPacket(
  * carries a PING, whose acknowledgment lets the tracker drop what the peer has seen
  * (`onAckAcked`). A single ACK-only packet, as after a handshake, elicits nothing.
  */
-function elicitAckOfAcks(conn: Connection, frames: SentFrameList, now: number): boolean {
-  if (frames.length === 0 || scratchFor(conn).ackOnlyRun < 2) return false;
+function elicitAckOfAcks(conn: Connection, scratch: Scratch, now: number): boolean {
+  if (scratch.frames.length === 0 || scratch.ackOnlyRun < 2) return false;
   const sc = conn.path.sendControl;
   return now - sc.lossDetection.lastAckElicitingSent(PnSpace.Application) >= sc.rtt.smoothed;
 }
@@ -393,13 +391,8 @@ function ackDelayExponent(conn: Connection, space: PnSpace): number {
   return space === PnSpace.Application ? conn.opts.ackDelayExponent : 3;
 }
 
-function writeCrypto(
-  conn: Connection,
-  space: PnSpace,
-  w: Writer,
-  limit: number,
-  frames: SentFrameList,
-): boolean {
+function writeCrypto(conn: Connection, space: PnSpace, scratch: Scratch, limit: number): boolean {
+  const { w, frames, chunk } = scratch;
   const s = conn.spaces[space];
   // Most Application spaces never carry CRYPTO data: do not make their buffer for nothing.
   if (!s.hasCryptoToSend) return false;
@@ -410,7 +403,6 @@ function writeCrypto(
     if (offset < 0) break;
     const cap = cryptoFrameDataCapacity(offset, limit - w.pos);
     if (cap <= 0) break;
-    const chunk = scratchFor(conn).chunk;
     if (!buf.nextRange(cap, Infinity, chunk)) break;
     encodeCryptoFrameHeader(w, chunk.offset, chunk.length);
     buf.copyOut(chunk.offset, chunk.length, w.buf, w.pos);
@@ -472,8 +464,8 @@ function writeAppFrames(
   return wrote;
 }
 
-function writeStreams(conn: Connection, w: Writer, limit: number, frames: SentFrameList): boolean {
-  const chunk = scratchFor(conn).chunk;
+function writeStreams(conn: Connection, scratch: Scratch, limit: number): boolean {
+  const { w, frames, chunk } = scratch;
   let wrote = false;
   // A STREAM frame header is at most 1 + 8 + 8 + 2 bytes here; stop when little room is left.
   while (limit - w.pos > 24) {

@@ -426,13 +426,12 @@ export class Connection extends Emitter<ConnectionEvents> {
     if (this.state === 'closed' || this.state === 'draining') return null;
     try {
       const d = buildDatagram(this, now);
+      if (d !== null) return d;
       // Held back only by the pacer: stay armed for its release time (RFC 9002 §7.7). Blocked
       // by the window or the amplification limit (Infinity), only new input can help.
       const release = this.path.sendControl.nextSendTime(now);
-      if (d === null && !(release > now && release < Infinity && this.hasPendingSend())) {
-        this.pollIdle = true;
-      }
-      return d;
+      if (!(release > now && release < Infinity && this.hasPendingSend())) this.pollIdle = true;
+      return null;
     } catch (e) {
       this.onInternalError(e, now);
       return null;

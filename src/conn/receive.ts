@@ -79,10 +79,7 @@ export function processDatagram(
     const end = spans !== null ? spans[i]!.end : data.length;
     const result = processPacket(conn, data, start, end, local, remote, now);
     if (result === 'processed') anyProcessed = true;
-    if (result === 'dropped' || result === 'failed') {
-      const why = result === 'failed' ? 'decryption_failure' : 'general';
-      conn.qlog?.packetDropped?.(conn, why, end - start, now);
-    }
+    else logDropped(conn, result, end - start, now);
     if (conn.state !== 'handshake' && conn.state !== 'established') return;
   }
   if (anyProcessed) {
@@ -114,12 +111,19 @@ export function processBufferedPacket(
   conn.currentDatagramSize = packet.length;
   const result = processPacket(conn, packet, 0, packet.length, local, remote, now);
   conn.currentDatagramSize = outer;
-  if (result === 'processed') {
-    conn.resetIdle(now);
-  } else if (result === 'dropped' || result === 'failed') {
-    const why = result === 'failed' ? 'decryption_failure' : 'general';
-    conn.qlog?.packetDropped?.(conn, why, packet.length, now);
-  }
+  if (result === 'processed') conn.resetIdle(now);
+  else logDropped(conn, result, packet.length, now);
+}
+
+/** qlog packet_dropped for a packet that was dropped or failed to decrypt (not a buffered one). */
+function logDropped(conn: Connection, result: PacketResult, size: number, now: number): void {
+  if (result !== 'dropped' && result !== 'failed') return;
+  conn.qlog?.packetDropped?.(
+    conn,
+    result === 'failed' ? 'decryption_failure' : 'general',
+    size,
+    now,
+  );
 }
 
 /**

@@ -5,6 +5,7 @@
  * bits zero; times in the exact RFC 5280 §4.1.2.5 forms) and raises DecodeError otherwise.
  * Only low-number tags (0..30) are supported; X.509 uses no others.
  */
+import { concatBytes } from './bytes.js';
 import { DecodeError } from './errors.js';
 
 /** Universal tags (X.690 §8.x) with the constructed bit set for SEQUENCE and SET. */
@@ -406,26 +407,14 @@ export function derTlv(tag: number, value: Uint8Array): Uint8Array {
   return out;
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
 export function derSequence(...items: Uint8Array[]): Uint8Array {
-  return derTlv(Tag.SEQUENCE, concat(items));
+  return derTlv(Tag.SEQUENCE, concatBytes(...items));
 }
 
 /** A SET OF: DER sorts the encodings in ascending octet order (X.690 §11.6). */
 export function derSet(...items: Uint8Array[]): Uint8Array {
   const sorted = [...items].sort(compareOctets);
-  return derTlv(Tag.SET, concat(sorted));
+  return derTlv(Tag.SET, concatBytes(...sorted));
 }
 
 function compareOctets(a: Uint8Array, b: Uint8Array): number {
@@ -460,7 +449,7 @@ export function derUnsignedInteger(magnitude: Uint8Array): Uint8Array {
   while (i < magnitude.length - 1 && magnitude[i] === 0) i++;
   const m = magnitude.subarray(i);
   if (m.length === 0) return derTlv(Tag.INTEGER, Uint8Array.of(0));
-  return derTlv(Tag.INTEGER, m[0]! & 0x80 ? concat([Uint8Array.of(0), m]) : m);
+  return derTlv(Tag.INTEGER, m[0]! & 0x80 ? concatBytes(Uint8Array.of(0), m) : m);
 }
 
 export function derBoolean(v: boolean): Uint8Array {
@@ -480,7 +469,7 @@ export function derBitString(bytes: Uint8Array, unusedBits = 0): Uint8Array {
   if (unusedBits < 0 || unusedBits > 7 || (bytes.length === 0 && unusedBits !== 0)) {
     throw new RangeError(`bad BIT STRING unused bit count: ${unusedBits}`);
   }
-  return derTlv(Tag.BIT_STRING, concat([Uint8Array.of(unusedBits), bytes]));
+  return derTlv(Tag.BIT_STRING, concatBytes(Uint8Array.of(unusedBits), bytes));
 }
 
 /**
@@ -563,7 +552,7 @@ export function derIa5String(s: string): Uint8Array {
 
 /** An explicit tag [n] around one or more complete elements. */
 export function derExplicit(n: number, ...inner: Uint8Array[]): Uint8Array {
-  return derTlv(contextTag(n, true), concat(inner));
+  return derTlv(contextTag(n, true), concatBytes(...inner));
 }
 
 /**
