@@ -293,8 +293,9 @@ function buildPacket(
   const pn = s.nextPn;
   const pnLen = packetNumberLength(pn, sc.lossDetection.largestAcked(space));
   const h = writeHeader(conn, path, space, w, pn, pnLen);
-  // Payload must leave room for the tag inside the datagram's room.
-  const end = budget.room - TAG;
+  // `budget.room` is what is left of the datagram from this packet's start; the payload must
+  // leave room for the tag within it.
+  const end = h.start + budget.room - TAG;
   if (end - w.pos < 8) {
     w.pos = h.start;
     return;

@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
-import { makePair } from './helpers.js';
+import { defaultProvider } from '../../src/crypto/default-provider.js';
+import { Engine } from '../../src/engine/engine.js';
+import { Network } from '../../src/testing/network.js';
+import { createSelfSignedCertificate } from '../../src/tls/x509/index.js';
+import { splitCoalesced } from '../../src/wire/header.js';
+import { CLIENT_ADDR, SERVER_ADDR, makePair } from './helpers.js';
 
 describe('scenario: handshake over the in-memory network', () => {
   it('completes a handshake and echoes stream data', () => {
@@ -36,5 +41,33 @@ describe('scenario: handshake over the in-memory network', () => {
     const total = Buffer.concat(received);
     assert.equal(total.length, payload.length);
     assert.ok(Buffer.from(payload).equals(total));
+  });
+
+  it('fills a datagram that coalesces Initial and Handshake packets (RFC 9000 §12.2)', () => {
+    // A flight longer than one datagram: the same certificate ten times (the client does not
+    // verify it). The first datagram then carries the server's Initial and as much of its
+    // Handshake data as fits, up to the full datagram size, as the second one does.
+    const cert = createSelfSignedCertificate(defaultProvider, { names: ['localhost'] });
+    const certificate = { chain: Array(10).fill(cert.certificate) as Uint8Array[], key: cert.key };
+    const net = new Network({ seed: 1 });
+    const server = new Engine({ server: { alpn: ['t'], certificate } });
+    const client = new Engine();
+    const sent: { size: number; packets: number }[] = [];
+    net.onSend = (d, from) => {
+      if (from.port === SERVER_ADDR.port) {
+        sent.push({ size: d.length, packets: splitCoalesced(d, server.cidLength).length });
+      }
+    };
+    net.addEndpoint('server', server, SERVER_ADDR);
+    net.addEndpoint('client', client, CLIENT_ADDR);
+    const conn = client.connect(
+      SERVER_ADDR,
+      { alpn: ['t'], insecure: true, local: CLIENT_ADDR },
+      0,
+    );
+    assert.ok(net.runUntil(() => conn.handshakeConfirmed, 5_000_000));
+    assert.ok(sent.length >= 3, `the flight took ${sent.length} datagrams`);
+    assert.equal(sent[0]!.packets, 2, 'Initial and Handshake coalesced');
+    assert.equal(sent[0]!.size, sent[1]!.size, 'the coalesced datagram is as full as the next');
   });
 });
