@@ -113,7 +113,9 @@ function onSecret(
       conn.zeroRttWrite = keys;
       conn.earlyDataState = 'attempted';
     } else {
+      // A server gets the early read secret only when it accepts the client's early data.
       conn.zeroRttRead = keys;
+      conn.earlyDataState = 'accepted';
       conn.replayUndecryptable(conn.lastNow);
     }
     return;

@@ -208,6 +208,7 @@ for (const cc of ['newreno', 'cubic']) {
       const st = conn.getStats();
       assert.equal(st.resumed, true);
       assert.equal(st.earlyDataAccepted, true);
+      assert.equal(serverConn!.getStats().earlyDataAccepted, true);
       assert.ok(initialDatagrams.length > 0);
       assert.ok(
         Math.min(...initialDatagrams) >= 1200,
