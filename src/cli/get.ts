@@ -47,7 +47,7 @@ import {
   parseSeconds,
   qlogDirectoryOption,
   parseIdleTimeout,
-  IDLE_TIMEOUT_OPTION,
+  SHARED_OPTIONS,
   readCertificateFile,
 } from './serve-get-options.js';
 
@@ -501,18 +501,7 @@ export const getCommand: Command = {
     'early-data': { type: 'boolean', description: 'send the requests as 0-RTT when resuming' },
     'key-update': { type: 'boolean', description: 'update the 1-RTT keys after the handshake' },
     migrate: { type: 'boolean', description: 'move to a new local port after the handshake' },
-    cc: { type: 'string', valueName: 'NAME', description: 'congestion control: newreno or cubic' },
-    keylog: {
-      type: 'string',
-      valueName: 'FILE',
-      description: 'append TLS secrets (SSLKEYLOGFILE format)',
-    },
-    'qlog-dir': {
-      type: 'string',
-      valueName: 'DIR',
-      description: 'write a qlog file per connection',
-    },
-    'idle-timeout': IDLE_TIMEOUT_OPTION,
+    ...SHARED_OPTIONS,
     timeout: {
       type: 'string',
       valueName: 'SECONDS',

@@ -11,7 +11,7 @@ import { certificateChainFrom, signingKeyFrom } from '../node/credentials.js';
 import { qlogToDirectory } from '../node/qlog.js';
 import type { CipherSuiteName } from '../tls/types.js';
 import { QUIC_V1, QUIC_V2 } from '../wire/version.js';
-import { UsageError, parseIntegerOption, readUserFile } from './args.js';
+import { UsageError, parseIntegerOption, readUserFile, type OptionSpecs } from './args.js';
 
 export function parseCongestionControl(text: string): string {
   const names = congestionControllerNames();
@@ -26,12 +26,25 @@ export function parseIdleTimeout(text: string): number {
   return parseIntegerOption(text, 'idle-timeout', 0, 3600) * 1000;
 }
 
-/** The option entry `--idle-timeout` of serve and get. */
-export const IDLE_TIMEOUT_OPTION = {
-  type: 'string',
-  valueName: 'SECONDS',
-  description: 'idle timeout to advertise (default 30; 0: none)',
-} as const;
+/** The option entries serve and get share (parsed by the functions of this module). */
+export const SHARED_OPTIONS: OptionSpecs = {
+  cc: { type: 'string', valueName: 'NAME', description: 'congestion control: newreno or cubic' },
+  keylog: {
+    type: 'string',
+    valueName: 'FILE',
+    description: 'append TLS secrets (SSLKEYLOGFILE format)',
+  },
+  'qlog-dir': {
+    type: 'string',
+    valueName: 'DIR',
+    description: 'write a qlog file per connection',
+  },
+  'idle-timeout': {
+    type: 'string',
+    valueName: 'SECONDS',
+    description: 'idle timeout to advertise (default 30; 0: none)',
+  },
+};
 
 export function parseQuicVersion(text: string): number {
   if (text === '1') return QUIC_V1;

@@ -32,7 +32,7 @@ import {
   parseQuicVersion,
   qlogDirectoryOption,
   parseIdleTimeout,
-  IDLE_TIMEOUT_OPTION,
+  SHARED_OPTIONS,
   readCertificateFile,
   readKeyFile,
 } from './serve-get-options.js';
@@ -194,23 +194,12 @@ export const serveCommand: Command = {
       description: `protocols to accept, comma-separated (default ${DEFAULT_SERVE_ALPN.join(',')})`,
     },
     retry: { type: 'boolean', description: 'validate client addresses with Retry' },
-    cc: { type: 'string', valueName: 'NAME', description: 'congestion control: newreno or cubic' },
     'quic-version': {
       type: 'string',
       valueName: 'N',
       description: 'accept only QUIC version 1 or 2 (default both)',
     },
-    keylog: {
-      type: 'string',
-      valueName: 'FILE',
-      description: 'append TLS secrets (SSLKEYLOGFILE format)',
-    },
-    'qlog-dir': {
-      type: 'string',
-      valueName: 'DIR',
-      description: 'write a qlog file per connection',
-    },
-    'idle-timeout': IDLE_TIMEOUT_OPTION,
+    ...SHARED_OPTIONS,
   },
   run,
 };
