@@ -1,32 +1,28 @@
 /**
- * Two engines over the in-memory network (src/testing/network.ts) for the benchmark suite: a
- * server and a client engine joined by one link, one or more client connections, and bulk
- * downloads on them. Everything is seeded, so a run with the same seed is the same run in
- * virtual time; only the CPU time it takes varies.
+ * Bulk downloads over the shared two-engine pair of src/testing (`createEnginePair`): a server
+ * and a client engine joined by one link, one or more client connections, and downloads on them.
+ * Everything is seeded, so a run with the same seed is the same run in virtual time; only the
+ * CPU time it takes varies.
  */
-import { Engine, type EngineConfig } from '../../src/engine/engine.js';
+import type { EngineConfig } from '../../src/engine/engine.js';
 import type { Connection } from '../../src/conn/connection.js';
 import type { Stream } from '../../src/stream/stream.js';
 import { defaultProvider } from '../../src/crypto/default-provider.js';
 import { createSelfSignedCertificate } from '../../src/tls/x509/index.js';
-import type { CertifiedKey } from '../../src/tls/types.js';
-import { Network, type LinkConditions } from '../../src/testing/network.js';
+import type { LinkConditions } from '../../src/testing/network.js';
+import { createEnginePair, type EnginePair, type TestCertificate } from '../../src/testing/pair.js';
 
-export const SERVER_ADDR = { address: '10.0.0.1', port: 4433 };
-export const CLIENT_ADDR = { address: '10.0.0.2', port: 50000 };
-const ALPN = ['bench'];
-
-let cert: { key: CertifiedKey; ca: Uint8Array } | null = null;
+let cert: TestCertificate | null = null;
 
 /** One self-signed ECDSA P-256 certificate for the simulated server, made once. */
-export function benchCertificate(): { key: CertifiedKey; ca: Uint8Array } {
+export function benchCertificate(): TestCertificate {
   if (cert === null) {
     const c = createSelfSignedCertificate(defaultProvider, {
       names: ['bench.example'],
       notBefore: Date.UTC(2020, 0, 1),
       notAfter: Date.UTC(2099, 0, 1),
     });
-    cert = { key: { chain: [c.certificate], key: c.key }, ca: c.certificate };
+    cert = { cert: { chain: [c.certificate], key: c.key }, ca: c.certificate };
   }
   return cert;
 }
@@ -43,55 +39,22 @@ export interface SimOptions {
   qlog?: EngineConfig['qlog'];
 }
 
-export interface SimPair {
-  net: Network;
-  server: Engine;
-  client: Engine;
-  /** The client connections, in the order they were opened. */
-  conns: Connection[];
-  /** Server connections accepted so far, in accept order. */
-  accepted: Connection[];
-  /** Takes newly accepted server connections into `accepted`. */
-  acceptAll(): void;
-}
+/** The shared pair of src/testing: `conns` are the client connections, `accepted` the server's. */
+export type SimPair = EnginePair;
 
 export function createSimPair(opts: SimOptions = {}): SimPair {
-  const net = new Network({
-    seed: opts.seed ?? 1,
-    ...(opts.conditions !== undefined ? { conditions: opts.conditions } : {}),
-  });
-  const { key, ca } = benchCertificate();
   const connection = opts.congestionControl ? { congestionControl: opts.congestionControl } : {};
   const qlog = opts.qlog ? { qlog: opts.qlog } : {};
-  const server = new Engine({
-    server: { alpn: ALPN, certificate: key },
-    connection,
-    ...qlog,
+  return createEnginePair({
+    seed: opts.seed ?? 1,
+    ...(opts.conditions !== undefined ? { conditions: opts.conditions } : {}),
+    alpn: ['bench'],
+    serverName: 'bench.example',
+    certificate: benchCertificate(),
+    serverEngine: { connection, ...qlog },
+    clientEngine: { connection, ...qlog },
+    connections: opts.connections ?? 1,
   });
-  const client = new Engine({ connection, ...qlog });
-  net.addEndpoint('server', server, SERVER_ADDR);
-  net.addEndpoint('client', client, CLIENT_ADDR);
-  const conns: Connection[] = [];
-  for (let i = 0; i < (opts.connections ?? 1); i++) {
-    conns.push(
-      client.connect(
-        SERVER_ADDR,
-        { alpn: ALPN, serverName: 'bench.example', ca: [ca], local: CLIENT_ADDR },
-        net.now,
-      ),
-    );
-  }
-  const accepted: Connection[] = [];
-  return {
-    net,
-    server,
-    client,
-    conns,
-    accepted,
-    acceptAll() {
-      for (let c = server.accept(); c; c = server.accept()) accepted.push(c);
-    },
-  };
 }
 
 /** Runs until every client connection has completed its handshake. */

@@ -1,5 +1,6 @@
 /**
- * `tsquic/testing`: the in-memory network with a virtual clock (deterministic simulations of
+ * `tsquic/testing`: a server engine and a client engine over the in-memory network, ready to
+ * run (`createEnginePair`); the in-memory network with a virtual clock (deterministic simulations of
  * delay, loss, reordering, duplication, corruption, bandwidth limits, blackholes and NAT
  * rebinding) and helpers to decode and forge protected packets.
  */
@@ -32,4 +33,13 @@ export {
   type ForgeRetryOptions,
   type ForgeStatelessResetOptions,
 } from './forge.js';
+export {
+  EnginePair,
+  createEnginePair,
+  testCertificate,
+  PAIR_CLIENT_ADDRESS,
+  PAIR_SERVER_ADDRESS,
+  type EnginePairOptions,
+  type TestCertificate,
+} from './pair.js';
 export { SeededRandom } from '../util/random.js';

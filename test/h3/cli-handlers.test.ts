@@ -26,7 +26,7 @@ import type { QuicConnection } from '../../src/node/connection.js';
 import { createServer } from '../../src/node/server.js';
 import { bytesEqual } from '../../src/util/bytes.js';
 import { pattern } from '../scenario/transfer-kit.js';
-import { testCertificate } from '../scenario/helpers.js';
+import { testCertificate } from '../../src/testing/index.js';
 
 describe('tsquic h3 handlers', function () {
   this.timeout(20_000);

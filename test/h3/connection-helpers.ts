@@ -15,7 +15,7 @@ import type { ConnectOptions } from '../../src/engine/engine.js';
 import type { LinkConditions } from '../../src/testing/network.js';
 import type { Connection } from '../../src/conn/connection.js';
 import type { ConnectionOptions } from '../../src/conn/options.js';
-import { makePair, type Pair } from '../scenario/helpers.js';
+import { type EnginePair, createEnginePair } from '../../src/testing/index.js';
 import { seededRandom } from './helpers.js';
 
 export interface H3PairOptions {
@@ -30,7 +30,7 @@ export interface H3PairOptions {
 }
 
 export interface H3Pair {
-  pair: Pair;
+  pair: EnginePair;
   client: H3Client;
   /** The server side, once the server accepted the connection (see drive()). */
   server: H3Server | null;
@@ -38,7 +38,7 @@ export interface H3Pair {
 }
 
 export function h3Pair(handler: H3RequestHandler, options: H3PairOptions = {}): H3Pair {
-  const pair = makePair({
+  const pair = createEnginePair({
     seed: options.seed ?? 1,
     ...(options.conditions ? { conditions: options.conditions } : {}),
     server: { alpn: ['h3'] },

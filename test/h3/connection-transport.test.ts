@@ -10,7 +10,7 @@ import { h3Server } from '../../src/h3/api/server.js';
 import { ConnectionTransport, type H3SessionHandlers } from '../../src/h3/connection-transport.js';
 import { H3ErrorCode } from '../../src/h3/errors.js';
 import type { H3Stream } from '../../src/h3/session/transport.js';
-import { makePair } from '../scenario/helpers.js';
+import { createEnginePair } from '../../src/testing/index.js';
 import { pattern } from '../scenario/transfer-kit.js';
 import { drive, h3Pair, rejection, until } from './connection-helpers.js';
 
@@ -57,7 +57,7 @@ class Recorder implements H3SessionHandlers {
 }
 
 function connectedPair() {
-  const p = makePair({ server: { alpn: ['h3'] }, client: { alpn: ['h3'] } });
+  const p = createEnginePair({ server: { alpn: ['h3'] }, client: { alpn: ['h3'] } });
   let done = false;
   p.conn.on('handshakeDone', () => (done = true));
   assert.ok(p.net.runUntil(() => done && p.serverConn() !== null));
@@ -95,7 +95,7 @@ describe('h3 ConnectionTransport', () => {
   });
 
   it('hands over streams the peer opened before HTTP/3 was attached', async () => {
-    const p = makePair({ server: { alpn: ['h3'] }, client: { alpn: ['h3'] } });
+    const p = createEnginePair({ server: { alpn: ['h3'] }, client: { alpn: ['h3'] } });
     const client = h3Client(p.conn, { authority: 'localhost' });
     const response = client.request({ path: '/early' });
     // The client's control, QPACK and request streams reach the server first.

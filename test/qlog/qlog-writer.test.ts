@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { Engine } from '../../src/engine/engine.js';
 import type { Connection } from '../../src/conn/connection.js';
 import {
   QlogWriter,
@@ -7,12 +6,15 @@ import {
   qlogWriterFactory,
   sentFrameToQlog,
 } from '../../src/conn/qlog-writer.js';
-import { Network, type LinkConditions } from '../../src/testing/network.js';
-import { defaultProvider } from '../../src/crypto/default-provider.js';
-import { createSelfSignedCertificate } from '../../src/tls/x509/index.js';
+import type { Network, LinkConditions } from '../../src/testing/network.js';
+import {
+  PAIR_CLIENT_ADDRESS,
+  PAIR_SERVER_ADDRESS,
+  createEnginePair,
+} from '../../src/testing/index.js';
 
-const SERVER = { address: '10.0.0.1', port: 4433 };
-const CLIENT = { address: '10.0.0.2', port: 50000 };
+const SERVER = PAIR_SERVER_ADDRESS;
+const CLIENT = PAIR_CLIENT_ADDRESS;
 
 type Json = Record<string, unknown>;
 interface QlogEvent {
@@ -35,15 +37,6 @@ function parseJsonSeq(text: string): Trace {
   return { header, events: parsed as unknown as QlogEvent[] };
 }
 
-const cert = (() => {
-  const c = createSelfSignedCertificate(defaultProvider, {
-    names: ['localhost'],
-    notBefore: Date.UTC(2020, 0, 1),
-    notAfter: Date.UTC(2099, 0, 1),
-  });
-  return { key: { chain: [c.certificate], key: c.key }, ca: c.certificate };
-})();
-
 interface QlogPair {
   net: Network;
   client: Connection;
@@ -63,18 +56,14 @@ function qlogPair(conditions: LinkConditions = {}, seed = 1): QlogPair {
       write: (chunk) => (text[role] += chunk),
       onClose: () => closed[role]++,
     });
-  const net = new Network({ seed, conditions });
-  const server = new Engine({ server: { alpn: ['q'], certificate: cert.key }, qlog });
-  const clientEngine = new Engine({ qlog });
-  net.addEndpoint('server', server, SERVER);
-  net.addEndpoint('client', clientEngine, CLIENT);
-  const client = clientEngine.connect(
-    SERVER,
-    { alpn: ['q'], serverName: 'localhost', ca: [cert.ca], local: CLIENT },
-    net.now,
-  );
-  let accepted: Connection | null = null;
-  return { net, client, server: () => (accepted ??= server.accept()!), text, closed };
+  const p = createEnginePair({
+    seed,
+    conditions,
+    alpn: ['q'],
+    serverEngine: { qlog },
+    clientEngine: { qlog },
+  });
+  return { net: p.net, client: p.conn, server: () => p.serverConn()!, text, closed };
 }
 
 /** Handshake, then `bytes` from the client to the server on one stream (read as they arrive). */

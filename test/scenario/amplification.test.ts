@@ -16,7 +16,11 @@ import { forgeLongPacket, initialProtector } from '../../src/testing/forge.js';
 import { addressKey } from '../../src/util/address.js';
 import { SeededRandom } from '../../src/util/random.js';
 import { splitCoalesced } from '../../src/wire/header.js';
-import { CLIENT_ADDR, SERVER_ADDR } from './helpers.js';
+import {
+  PAIR_CLIENT_ADDRESS,
+  PAIR_SERVER_ADDRESS,
+  createEnginePair,
+} from '../../src/testing/index.js';
 
 interface Chain {
   certificate: CertifiedKey;
@@ -53,7 +57,7 @@ function bigChain(): Chain {
     ...dates,
   });
   const leaf = createSelfSignedCertificate(p, {
-    names: ['localhost', SERVER_ADDR.address],
+    names: ['localhost', PAIR_SERVER_ADDRESS.address],
     pkcs8: key(LEAF_RSA4096),
     issuer: { cert: intermediate.certificate, key: intermediate.key },
     ...dates,
@@ -99,16 +103,17 @@ interface Run {
  */
 function setup(cc: string, seed: number, conditions?: LinkConditions): Run {
   const c = bigChain();
-  const net = new Network({ seed, ...(conditions ? { conditions } : {}) });
-  const server = new Engine({
-    connection: { congestionControl: cc },
-    server: { alpn: ['test'], certificate: c.certificate },
+  const { net, server, conn } = createEnginePair({
+    seed,
+    ...(conditions ? { conditions } : {}),
+    certificate: { cert: c.certificate, ca: c.root },
+    serverEngine: { connection: { congestionControl: cc } },
+    client: { congestionControl: cc },
   });
-  const client = new Engine();
   const run: Run = {
     net,
     server,
-    conn: null as unknown as Connection,
+    conn,
     received: 0,
     sent: 0,
     peakRatio: 0,
@@ -118,14 +123,17 @@ function setup(cc: string, seed: number, conditions?: LinkConditions): Run {
   };
   const handle = server.handleDatagram.bind(server);
   server.handleDatagram = (data, local, remote, now) => {
-    const fromClient = addressKey(remote) === addressKey(CLIENT_ADDR);
+    const fromClient = addressKey(remote) === addressKey(PAIR_CLIENT_ADDRESS);
     const validating = fromClient && !run.validated && hasHandshakePacket(data);
     if (fromClient && !run.validated) run.received += data.length;
     handle(data, local, remote, now);
     if (validating) run.validated = true;
   };
   net.onSend = (data, from, to) => {
-    if (addressKey(from) !== addressKey(SERVER_ADDR) || addressKey(to) !== addressKey(CLIENT_ADDR))
+    if (
+      addressKey(from) !== addressKey(PAIR_SERVER_ADDRESS) ||
+      addressKey(to) !== addressKey(PAIR_CLIENT_ADDRESS)
+    )
       return;
     run.sentTotal += data.length;
     if (run.validated) return;
@@ -135,19 +143,6 @@ function setup(cc: string, seed: number, conditions?: LinkConditions): Run {
       run.violations.push(`at ${net.now} µs: sent ${run.sent} after receiving ${run.received}`);
     }
   };
-  net.addEndpoint('server', server, SERVER_ADDR);
-  net.addEndpoint('client', client, CLIENT_ADDR);
-  run.conn = client.connect(
-    SERVER_ADDR,
-    {
-      alpn: ['test'],
-      serverName: 'localhost',
-      ca: [c.root],
-      local: CLIENT_ADDR,
-      congestionControl: cc,
-    },
-    net.now,
-  );
   return run;
 }
 
@@ -210,7 +205,7 @@ for (const cc of ['newreno', 'cubic']) {
       const tap = run.net.onSend!;
       run.net.onSend = (data, from, to) => {
         tap(data, from, to);
-        if (addressKey(from) === addressKey(CLIENT_ADDR)) firstInitial ??= data.slice();
+        if (addressKey(from) === addressKey(PAIR_CLIENT_ADDRESS)) firstInitial ??= data.slice();
       };
       run.net.blackhole(1, 10_000_000, 'client', 'server');
       run.net.runFor(2_900_000);
@@ -221,7 +216,12 @@ for (const cc of ['newreno', 'cubic']) {
       assert.equal(sc.state, 'closing');
       assert.equal(run.sent, 3600, 'the CONNECTION_CLOSE waits for credit');
       // A copy of the client's Initial arrives: the closing server counts it and answers.
-      run.server.handleDatagram(firstInitial!, SERVER_ADDR, CLIENT_ADDR, run.net.now);
+      run.server.handleDatagram(
+        firstInitial!,
+        PAIR_SERVER_ADDRESS,
+        PAIR_CLIENT_ADDRESS,
+        run.net.now,
+      );
       run.net.runFor(1000);
       assert.ok(run.sent > 3600, 'then the CONNECTION_CLOSE went out');
       assert.equal(run.received, 2400);
@@ -250,8 +250,8 @@ describe('scenario: anti-amplification accounting', function () {
     // Long ALPN names spread the ClientHello over two Initial datagrams.
     const alpn = [...Array.from({ length: 8 }, (_, i) => `${'x'.repeat(200)}${i}`), 'test'];
     const conn = client.connect(
-      SERVER_ADDR,
-      { alpn, serverName: 'localhost', ca: [c.root], local: CLIENT_ADDR },
+      PAIR_SERVER_ADDRESS,
+      { alpn, serverName: 'localhost', ca: [c.root], local: PAIR_CLIENT_ADDRESS },
       0,
     );
     const flight: Uint8Array[] = [];
@@ -262,7 +262,7 @@ describe('scenario: anti-amplification accounting', function () {
     let sent = 0;
     const deliver = (d: Uint8Array, now: number): void => {
       received += d.length;
-      server.handleDatagram(d, SERVER_ADDR, CLIENT_ADDR, now);
+      server.handleDatagram(d, PAIR_SERVER_ADDRESS, PAIR_CLIENT_ADDRESS, now);
     };
     const drain = (now: number): void => {
       for (let t = server.pollTransmit(now); t; t = server.pollTransmit(now)) {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { makePair, CLIENT_ADDR } from './helpers.js';
+import { PAIR_CLIENT_ADDRESS, createEnginePair } from '../../src/testing/index.js';
 
 describe('scenario: a client only listens to the server it knows (RFC 9000 §9)', () => {
   it('drops a copy of a server datagram that arrives from another address', () => {
-    const p = makePair();
+    const p = createEnginePair();
     let hs = false;
     p.conn.on('handshakeDone', () => (hs = true));
     assert.ok(p.net.runUntil(() => hs, 5_000_000));
@@ -15,7 +15,12 @@ describe('scenario: a client only listens to the server it knows (RFC 9000 §9)'
     p.conn.ping();
     assert.ok(p.net.runUntil(() => captured !== null, 1_000_000));
     const before = p.conn.getStats();
-    p.client.handleDatagram(captured!, CLIENT_ADDR, { address: '10.9.9.9', port: 4433 }, p.net.now);
+    p.client.handleDatagram(
+      captured!,
+      PAIR_CLIENT_ADDRESS,
+      { address: '10.9.9.9', port: 4433 },
+      p.net.now,
+    );
     const after = p.conn.getStats();
     assert.equal(after.packetsDropped, before.packetsDropped + 1);
     assert.equal(after.packetsReceived, before.packetsReceived, 'nothing was processed');

@@ -5,12 +5,16 @@
  */
 import { strict as assert } from 'node:assert';
 import { Engine } from '../../src/engine/engine.js';
-import type { Connection } from '../../src/conn/connection.js';
-import { Network, type SansIoEndpoint } from '../../src/testing/network.js';
+import type { SansIoEndpoint } from '../../src/testing/network.js';
 import type { SocketAddress } from '../../src/util/address.js';
 import { parseLongHeader, splitCoalesced } from '../../src/wire/header.js';
 import { PacketType } from '../../src/wire/version.js';
-import { CLIENT_ADDR, SERVER_ADDR, testCertificate, type Pair } from './helpers.js';
+import {
+  createEnginePair,
+  PAIR_CLIENT_ADDRESS,
+  PAIR_SERVER_ADDRESS,
+  testCertificate,
+} from '../../src/testing/index.js';
 import { transfer } from './transfer-kit.js';
 
 /**
@@ -64,13 +68,13 @@ describe('datagram ownership: the engine keeps nothing after handleDatagram', ()
     const server = new Engine({ server: { alpn: ['test'], certificate: cert } });
     const client = new Engine();
     const conn = client.connect(
-      SERVER_ADDR,
-      { alpn: ['test'], serverName: 'localhost', ca: [ca], local: CLIENT_ADDR },
+      PAIR_SERVER_ADDRESS,
+      { alpn: ['test'], serverName: 'localhost', ca: [ca], local: PAIR_CLIENT_ADDRESS },
       0,
     );
     const hello = client.pollTransmit(0);
     assert.ok(hello);
-    server.handleDatagram(hello.data.slice(), SERVER_ADDR, CLIENT_ADDR, 1_000);
+    server.handleDatagram(hello.data.slice(), PAIR_SERVER_ADDRESS, PAIR_CLIENT_ADDRESS, 1_000);
 
     // The server's first flight, split into its packets: Initial (ServerHello) and Handshake.
     const initials: Uint8Array[] = [];
@@ -91,7 +95,7 @@ describe('datagram ownership: the engine keeps nothing after handleDatagram', ()
     const deliver = (packet: Uint8Array): void => {
       const view = buffer.subarray(0, packet.length);
       view.set(packet);
-      client.handleDatagram(view, CLIENT_ADDR, SERVER_ADDR, 2_000);
+      client.handleDatagram(view, PAIR_CLIENT_ADDRESS, PAIR_SERVER_ADDRESS, 2_000);
       buffer.fill(0xee);
     };
     for (const p of handshakes) deliver(p);
@@ -105,7 +109,7 @@ describe('datagram ownership: the engine keeps nothing after handleDatagram', ()
 
     // The server's answer to the client's Finished (1-RTT), also through the reused buffer.
     for (let t = client.pollTransmit(3_000); t; t = client.pollTransmit(3_000)) {
-      server.handleDatagram(t.data.slice(), SERVER_ADDR, CLIENT_ADDR, 4_000);
+      server.handleDatagram(t.data.slice(), PAIR_SERVER_ADDRESS, PAIR_CLIENT_ADDRESS, 4_000);
     }
     let answers = 0;
     for (let t = server.pollTransmit(4_000); t; t = server.pollTransmit(4_000)) {
@@ -119,29 +123,13 @@ describe('datagram ownership: the engine keeps nothing after handleDatagram', ()
   });
 
   it('a lossy transfer is intact when every buffer is overwritten after use; no view is kept', () => {
-    const { cert, ca } = testCertificate();
-    const net = new Network({
+    const buffers = new Set<ArrayBufferLike>();
+    const pair = createEnginePair({
       seed: 11,
       conditions: { delay: 5_000, jitter: 3_000, reorder: 0.1, loss: 0.02, duplicate: 0.02 },
+      endpoint: (engine) => scribbling(engine, buffers),
     });
-    const server = new Engine({ server: { alpn: ['test'], certificate: cert } });
-    const client = new Engine();
-    const buffers = new Set<ArrayBufferLike>();
-    net.addEndpoint('server', scribbling(server, buffers), SERVER_ADDR);
-    net.addEndpoint('client', scribbling(client, buffers), CLIENT_ADDR);
-    const conn = client.connect(
-      SERVER_ADDR,
-      { alpn: ['test'], serverName: 'localhost', ca: [ca], local: CLIENT_ADDR },
-      net.now,
-    );
-    let accepted: Connection | null = null;
-    const pair: Pair = {
-      net,
-      server,
-      client,
-      conn,
-      serverConn: () => (accepted ??= server.accept()),
-    };
+    const { server, client } = pair;
     const r = transfer(pair, 60_000, 200_000);
     assert.ok(r.done, 'transfer finished');
     assert.ok(r.up.complete && r.down.complete, 'every byte arrived intact');

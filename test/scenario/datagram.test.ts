@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { makePair } from './helpers.js';
+import { createEnginePair } from '../../src/testing/index.js';
 
 describe('scenario: DATAGRAM frames (RFC 9221)', () => {
   it('delivers datagrams both ways when both sides allow them', () => {
-    const p = makePair({
+    const p = createEnginePair({
       client: { maxDatagramFrameSize: 1200 },
       serverEngine: { connection: { maxDatagramFrameSize: 1200 } },
     });
@@ -27,13 +27,13 @@ describe('scenario: DATAGRAM frames (RFC 9221)', () => {
   });
 
   it('refuses to send when the peer did not advertise support, or the datagram is too large', () => {
-    const p = makePair({ client: { maxDatagramFrameSize: 1200 } });
+    const p = createEnginePair({ client: { maxDatagramFrameSize: 1200 } });
     let hs = false;
     p.conn.on('handshakeDone', () => (hs = true));
     assert.ok(p.net.runUntil(() => hs, 5_000_000));
     assert.equal(p.conn.maxDatagramSize, 0);
     assert.equal(p.conn.sendDatagram(new Uint8Array(10)), false);
-    const q = makePair({
+    const q = createEnginePair({
       client: { maxDatagramFrameSize: 1200 },
       serverEngine: { connection: { maxDatagramFrameSize: 100 } },
     });

@@ -1,14 +1,18 @@
 import assert from 'node:assert/strict';
-import { makePair, testCertificate, SERVER_ADDR, CLIENT_ADDR } from './helpers.js';
+import {
+  PAIR_CLIENT_ADDRESS,
+  PAIR_SERVER_ADDRESS,
+  createEnginePair,
+  testCertificate,
+} from '../../src/testing/index.js';
 import { transfer } from './transfer-kit.js';
 import { TicketKeys } from '../../src/tls/ticket-keys.js';
 import { defaultProvider } from '../../src/crypto/default-provider.js';
 import { Engine } from '../../src/engine/engine.js';
-import { Network } from '../../src/testing/network.js';
 import type { Connection } from '../../src/conn/connection.js';
 import type { Stream } from '../../src/stream/stream.js';
 
-function handshake(p: ReturnType<typeof makePair>, maxUs = 10_000_000): void {
+function handshake(p: ReturnType<typeof createEnginePair>, maxUs = 10_000_000): void {
   let done = false;
   p.conn.on('handshakeDone', () => (done = true));
   assert.ok(
@@ -26,14 +30,14 @@ for (const cc of ['newreno', 'cubic']) {
     };
 
     it('Retry: the server validates the address first, then the transfer works', () => {
-      const p = makePair({ ...base, server: { retry: true } });
+      const p = createEnginePair({ ...base, server: { retry: true } });
       const r = transfer(p, 200_000, 200_000);
       assert.ok(r.done);
       assert.equal(p.conn.getStats().retry, true);
     });
 
     it('key updates by both sides during a transfer', () => {
-      const p = makePair(base);
+      const p = createEnginePair(base);
       handshake(p);
       const sc = p.serverConn()!;
       // Ask both sides for key updates every 50 ms of virtual time while data flows.
@@ -57,7 +61,7 @@ for (const cc of ['newreno', 'cubic']) {
     });
 
     it('idle timeout closes both sides silently', () => {
-      const p = makePair({ ...base, client: { ...base.client, idleTimeout: 2000 } });
+      const p = createEnginePair({ ...base, client: { ...base.client, idleTimeout: 2000 } });
       handshake(p);
       let closed: string | null = null;
       p.conn.on('close', (i) => (closed = i.source));
@@ -67,7 +71,7 @@ for (const cc of ['newreno', 'cubic']) {
     });
 
     it('application close reaches the peer with its code and reason', () => {
-      const p = makePair(base);
+      const p = createEnginePair(base);
       handshake(p);
       const sc = p.serverConn()!;
       let info: { errorCode: number; reason: string; application: boolean } | null = null;
@@ -87,7 +91,7 @@ for (const cc of ['newreno', 'cubic']) {
         maxConnectionWindow: 1024,
         maxStreamWindow: 1024,
       };
-      const p = makePair({
+      const p = createEnginePair({
         client: { congestionControl: cc, ...opts },
         serverEngine: { connection: { ...opts } },
       });
@@ -96,7 +100,10 @@ for (const cc of ['newreno', 'cubic']) {
     });
 
     it('1,000 small streams against a server stream limit of 100', () => {
-      const p = makePair({ ...base, serverEngine: { connection: { maxStreamsBidi: 100 } } });
+      const p = createEnginePair({
+        ...base,
+        serverEngine: { connection: { maxStreamsBidi: 100 } },
+      });
       handshake(p);
       const sc = p.serverConn()!;
       let finished = 0;
@@ -129,7 +136,7 @@ for (const cc of ['newreno', 'cubic']) {
 
     it('stateless reset: a server that lost state resets the client', () => {
       const resetKey = defaultProvider.random(32);
-      const p = makePair({ ...base, serverEngine: { statelessResetKey: resetKey } });
+      const p = createEnginePair({ ...base, serverEngine: { statelessResetKey: resetKey } });
       handshake(p);
       // The server restarts with the same reset key and no connections.
       const { cert } = testCertificate();
@@ -137,11 +144,9 @@ for (const cc of ['newreno', 'cubic']) {
         statelessResetKey: resetKey,
         server: { alpn: ['test'], certificate: cert },
       });
-      const net2 = p.net as Network & { replaceEndpoint?: unknown };
-      void net2;
       p.net.addEndpoint('server2', fresh, { address: '10.0.0.9', port: 4433 });
       // Route the client to the restarted server's address by NAT-rebinding the server.
-      p.net.rebind('server2', SERVER_ADDR, { address: '10.0.0.9', port: 4433 });
+      p.net.rebind('server2', PAIR_SERVER_ADDRESS, { address: '10.0.0.9', port: 4433 });
       let source: string | null = null;
       p.conn.on('close', (i) => (source = i.source));
       p.conn.ping();
@@ -151,40 +156,25 @@ for (const cc of ['newreno', 'cubic']) {
 
     it('0-RTT: a resumed client sends early data that the server accepts', () => {
       const ticketKeys = new TicketKeys(defaultProvider);
-      const first = makePair({ ...base, server: { ticketKeys, earlyData: true } });
+      const first = createEnginePair({ ...base, server: { ticketKeys, earlyData: true } });
       let ticket: Uint8Array | null = null;
       first.conn.on('sessionTicket', (t) => (ticket = t));
       handshake(first);
       first.net.runUntil(() => ticket !== null, 2_000_000);
       assert.ok(ticket, 'a ticket arrived');
 
-      const { cert, ca } = testCertificate();
-      const net = new Network({ seed: 2 });
-      const server = new Engine({
-        server: { alpn: ['test'], certificate: cert, ticketKeys, earlyData: true },
-      });
-      const client = new Engine();
-      net.addEndpoint('server', server, SERVER_ADDR);
-      net.addEndpoint('client', client, CLIENT_ADDR);
       // RFC 9000 §14.1: every client datagram with an Initial is at least 1200 bytes, also when
       // a 0-RTT packet shares it.
+      const { net, server, conn } = createEnginePair({
+        seed: 2,
+        server: { ticketKeys, earlyData: true },
+        client: { session: ticket!, earlyData: true },
+      });
       const initialDatagrams: number[] = [];
       net.onSend = (d, from) => {
-        if (from.port === CLIENT_ADDR.port && (d[0]! & 0xf0) === 0xc0)
+        if (from.port === PAIR_CLIENT_ADDRESS.port && (d[0]! & 0xf0) === 0xc0)
           initialDatagrams.push(d.length);
       };
-      const conn = client.connect(
-        SERVER_ADDR,
-        {
-          alpn: ['test'],
-          serverName: 'localhost',
-          ca: [ca],
-          local: CLIENT_ADDR,
-          session: ticket!,
-          earlyData: true,
-        },
-        net.now,
-      );
       const s = conn.openStream(true);
       assert.ok(s, 'a stream can be opened before the handshake (remembered limits)');
       s.write(new Uint8Array([1, 2, 3]), true);
@@ -217,14 +207,14 @@ for (const cc of ['newreno', 'cubic']) {
     });
 
     it('a rebinding every 5 seconds during a transfer', () => {
-      const p = makePair({
+      const p = createEnginePair({
         ...base,
         conditions: { delay: 10_000, rate: 8_000_000, queueBytes: 200_000 },
       });
       handshake(p);
       let port = 51000;
       const rebind = (): void => {
-        p.net.rebind('client', { address: CLIENT_ADDR.address, port: port++ });
+        p.net.rebind('client', { address: PAIR_CLIENT_ADDRESS.address, port: port++ });
       };
       const r = (() => {
         const start = p.net.now;

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { makePair } from './helpers.js';
+import { createEnginePair } from '../../src/testing/index.js';
 
 describe('scenario: 0.5-RTT and close notification', () => {
   it('the server sends 1-RTT data before the client Finished arrives (RFC 9001 §5.7)', () => {
-    const p = makePair();
+    const p = createEnginePair();
     let sentEarly = false;
     let opened = false;
     let received = 0;
@@ -27,7 +27,7 @@ describe('scenario: 0.5-RTT and close notification', () => {
   });
 
   it("emits 'closing' at once and 'close' after the draining period", () => {
-    const p = makePair();
+    const p = createEnginePair();
     let hs = false;
     p.conn.on('handshakeDone', () => (hs = true));
     assert.ok(p.net.runUntil(() => hs, 5_000_000));

@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
 import { defaultProvider } from '../../src/crypto/default-provider.js';
-import { Engine } from '../../src/engine/engine.js';
-import { Network } from '../../src/testing/network.js';
 import { createSelfSignedCertificate } from '../../src/tls/x509/index.js';
 import { splitCoalesced } from '../../src/wire/header.js';
-import { CLIENT_ADDR, SERVER_ADDR, makePair } from './helpers.js';
+import { PAIR_SERVER_ADDRESS, createEnginePair } from '../../src/testing/index.js';
 
 describe('scenario: handshake over the in-memory network', () => {
   it('completes a handshake and echoes stream data', () => {
-    const p = makePair();
+    const p = createEnginePair();
     let done = false;
     p.conn.on('handshakeDone', () => (done = true));
     assert.ok(
@@ -49,22 +47,17 @@ describe('scenario: handshake over the in-memory network', () => {
     // Handshake data as fits, up to the full datagram size, as the second one does.
     const cert = createSelfSignedCertificate(defaultProvider, { names: ['localhost'] });
     const certificate = { chain: Array(10).fill(cert.certificate) as Uint8Array[], key: cert.key };
-    const net = new Network({ seed: 1 });
-    const server = new Engine({ server: { alpn: ['t'], certificate } });
-    const client = new Engine();
+    const { net, server, conn } = createEnginePair({
+      alpn: ['t'],
+      certificate: { cert: certificate, ca: cert.certificate },
+      client: { insecure: true },
+    });
     const sent: { size: number; packets: number }[] = [];
     net.onSend = (d, from) => {
-      if (from.port === SERVER_ADDR.port) {
+      if (from.port === PAIR_SERVER_ADDRESS.port) {
         sent.push({ size: d.length, packets: splitCoalesced(d, server.cidLength).length });
       }
     };
-    net.addEndpoint('server', server, SERVER_ADDR);
-    net.addEndpoint('client', client, CLIENT_ADDR);
-    const conn = client.connect(
-      SERVER_ADDR,
-      { alpn: ['t'], insecure: true, local: CLIENT_ADDR },
-      0,
-    );
     assert.ok(net.runUntil(() => conn.handshakeConfirmed, 5_000_000));
     assert.ok(sent.length >= 3, `the flight took ${sent.length} datagrams`);
     assert.equal(sent[0]!.packets, 2, 'Initial and Handshake coalesced');

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { makePair } from './helpers.js';
-import type { Pair } from './helpers.js';
+import { type EnginePair, createEnginePair } from '../../src/testing/index.js';
 
-function handshake(p: Pair, maxUs = 60_000_000): boolean {
+function handshake(p: EnginePair, maxUs = 60_000_000): boolean {
   let done = false;
   p.conn.on('handshakeDone', () => (done = true));
   return p.net.runUntil(() => done && p.serverConn()?.state === 'established', maxUs);
@@ -13,7 +12,7 @@ for (const cc of ['newreno', 'cubic']) {
     it('50 handshakes at 30% loss all complete', function () {
       this.timeout(60_000);
       for (let seed = 1; seed <= 50; seed++) {
-        const p = makePair({
+        const p = createEnginePair({
           seed,
           conditions: { loss: 0.3, delay: 15_000 },
           client: { congestionControl: cc },
@@ -25,7 +24,7 @@ for (const cc of ['newreno', 'cubic']) {
     it('50 handshakes at 30% corruption all complete', function () {
       this.timeout(60_000);
       for (let seed = 1; seed <= 50; seed++) {
-        const p = makePair({
+        const p = createEnginePair({
           seed,
           conditions: { corrupt: 0.3, delay: 15_000 },
           client: { congestionControl: cc },

@@ -10,7 +10,7 @@ import { defaultProvider } from '../../src/crypto/default-provider.js';
 import { HandshakeSession } from '../../src/tls/session.js';
 import { TicketKeys } from '../../src/tls/ticket-keys.js';
 import { toHex, utf8 } from '../../src/util/bytes.js';
-import { makePair } from './helpers.js';
+import { createEnginePair } from '../../src/testing/index.js';
 
 function assertReleased(c: Connection): void {
   const who = c.role;
@@ -32,7 +32,7 @@ function assertReleased(c: Connection): void {
 
 describe('scenario: an idle established connection', () => {
   it('keeps no handshake state on either end, and still works', () => {
-    const p = makePair({ server: { ticketKeys: new TicketKeys(defaultProvider) } });
+    const p = createEnginePair({ server: { ticketKeys: new TicketKeys(defaultProvider) } });
     let ticket: Uint8Array | null = null;
     p.conn.on('sessionTicket', (t) => (ticket = t));
     const ready = p.net.runUntil(() => {

@@ -7,21 +7,25 @@
 import assert from 'node:assert/strict';
 import { initialWindowFor } from '../../src/cc/types.js';
 import type { Connection } from '../../src/conn/connection.js';
-import { Engine } from '../../src/engine/engine.js';
-import { Network } from '../../src/testing/network.js';
+import type { Network } from '../../src/testing/network.js';
 import { addressKey, type SocketAddress } from '../../src/util/address.js';
 import { toHex } from '../../src/util/bytes.js';
-import { CLIENT_ADDR, SERVER_ADDR, makePair, testCertificate, type Pair } from './helpers.js';
+import {
+  type EnginePair,
+  PAIR_CLIENT_ADDRESS,
+  PAIR_SERVER_ADDRESS,
+  createEnginePair,
+} from '../../src/testing/index.js';
 import { transfer } from './transfer-kit.js';
 
-const NEW_LOCAL = { address: CLIENT_ADDR.address, port: 50001 };
+const NEW_LOCAL = { address: PAIR_CLIENT_ADDRESS.address, port: 50001 };
 const OTHER_IP = { address: '10.0.0.3', port: 50000 };
 const PREFERRED = { address: '10.0.0.7', port: 4434 };
 
-type PairOptions = Parameters<typeof makePair>[0] & object;
+type PairOptions = Parameters<typeof createEnginePair>[0] & object;
 
-function pairFor(cc: string, o: PairOptions = {}): Pair {
-  return makePair({
+function pairFor(cc: string, o: PairOptions = {}): EnginePair {
+  return createEnginePair({
     ...o,
     conditions: o.conditions ?? { delay: 10_000, rate: 20_000_000, queueBytes: 200_000 },
     client: { congestionControl: cc, ...o.client },
@@ -32,7 +36,7 @@ function pairFor(cc: string, o: PairOptions = {}): Pair {
   });
 }
 
-function establish(p: Pair): Connection {
+function establish(p: EnginePair): Connection {
   assert.ok(
     p.net.runUntil(() => p.conn.handshakeConfirmed, 10_000_000),
     'handshake',
@@ -80,7 +84,7 @@ function disjoint(a: Set<string>, b: Set<string>): boolean {
 }
 
 /** Whether 20 kB more still reach the server (earlier transfers' listeners read the streams). */
-function stillCarries(p: Pair, sc: Connection): boolean {
+function stillCarries(p: EnginePair, sc: Connection): boolean {
   const before = sc.getStats().bytesReceived;
   p.conn.openStream(true)!.write(new Uint8Array(20_000).fill(9), true);
   return p.net.runUntil(() => sc.getStats().bytesReceived - before > 20_000, 5_000_000);
@@ -113,10 +117,10 @@ for (const cc of ['newreno', 'cubic']) {
       assert.deepEqual(serverChanges, [NEW_LOCAL]);
       assert.ok(sc.path.validated, 'the server validated the new client address');
       // RFC 9000 §9.5: a CID is never used on two paths, in either direction.
-      const oldUp = log.get(CLIENT_ADDR, SERVER_ADDR);
-      const newUp = log.get(NEW_LOCAL, SERVER_ADDR);
-      const oldDown = log.get(SERVER_ADDR, CLIENT_ADDR);
-      const newDown = log.get(SERVER_ADDR, NEW_LOCAL);
+      const oldUp = log.get(PAIR_CLIENT_ADDRESS, PAIR_SERVER_ADDRESS);
+      const newUp = log.get(NEW_LOCAL, PAIR_SERVER_ADDRESS);
+      const oldDown = log.get(PAIR_SERVER_ADDRESS, PAIR_CLIENT_ADDRESS);
+      const newDown = log.get(PAIR_SERVER_ADDRESS, NEW_LOCAL);
       assert.ok(oldUp.size > 0 && newUp.size > 0 && oldDown.size > 0 && newDown.size > 0);
       assert.ok(disjoint(oldUp, newUp), 'the client uses a new DCID on the new path');
       assert.ok(disjoint(oldDown, newDown), 'the server uses a new DCID on the new path');
@@ -162,8 +166,8 @@ for (const cc of ['newreno', 'cubic']) {
       const r = transfer(p, 300_000, 300_000);
       assert.ok(r.done);
       assert.equal(changes, 0);
-      assert.deepEqual(p.conn.localAddress, CLIENT_ADDR);
-      assert.deepEqual(sc.remoteAddress, CLIENT_ADDR);
+      assert.deepEqual(p.conn.localAddress, PAIR_CLIENT_ADDRESS);
+      assert.deepEqual(sc.remoteAddress, PAIR_CLIENT_ADDRESS);
     });
 
     it('disable_active_migration: packets from a new address are dropped, not answered with a close', () => {
@@ -180,9 +184,9 @@ for (const cc of ['newreno', 'cubic']) {
       assert.equal(sc.state, 'established', 'the server did not close');
       assert.equal(p.conn.state, 'established');
       assert.equal(sentToOther, 0, 'nothing sent to the new address');
-      assert.deepEqual(sc.remoteAddress, CLIENT_ADDR);
+      assert.deepEqual(sc.remoteAddress, PAIR_CLIENT_ADDRESS);
       // Back at the original address the connection carries on.
-      p.net.rebind('client', CLIENT_ADDR);
+      p.net.rebind('client', PAIR_CLIENT_ADDRESS);
       assert.ok(transfer(p, 100_000, 100_000).done);
       assert.equal(sc.state, 'established');
     });
@@ -204,43 +208,29 @@ for (const cc of ['newreno', 'cubic']) {
       assert.deepEqual(clientChanges, [PREFERRED]);
       assert.deepEqual(p.conn.remoteAddress, PREFERRED);
       assert.deepEqual(sc.localAddress, PREFERRED, 'the server sends from its preferred address');
-      assert.deepEqual(sc.remoteAddress, CLIENT_ADDR);
-      const toPreferred = log.get(CLIENT_ADDR, PREFERRED);
+      assert.deepEqual(sc.remoteAddress, PAIR_CLIENT_ADDRESS);
+      const toPreferred = log.get(PAIR_CLIENT_ADDRESS, PREFERRED);
       assert.ok(toPreferred.size > 0, 'the client sent to the preferred address');
-      assert.ok(disjoint(log.get(CLIENT_ADDR, SERVER_ADDR), toPreferred), 'with a new CID');
-      assert.ok(log.get(PREFERRED, CLIENT_ADDR).size > 0, 'the server answered from there');
+      assert.ok(
+        disjoint(log.get(PAIR_CLIENT_ADDRESS, PAIR_SERVER_ADDRESS), toPreferred),
+        'with a new CID',
+      );
+      assert.ok(log.get(PREFERRED, PAIR_CLIENT_ADDRESS).size > 0, 'the server answered from there');
     });
 
     it('an IPv6 client moves to the IPv6 preferred address, not the IPv4 one', () => {
-      const { cert, ca } = testCertificate();
-      const net = new Network({ seed: 9 });
       const server6 = { address: '2001:db8::1', port: 443 };
       const client6 = { address: '2001:db8:0:1::2', port: 50000 };
       // Canonical form compresses the longer zero run (RFC 5952 §4.2.3).
       const preferred6 = { address: '2001:0:0:1::7', port: 8443 };
-      const server = new Engine({
-        connection: { congestionControl: cc },
-        server: {
-          alpn: ['test'],
-          certificate: cert,
-          preferredAddress: { ipv4: PREFERRED, ipv6: preferred6 },
-        },
+      const { net, server, conn } = pairFor(cc, {
+        seed: 9,
+        conditions: {},
+        serverAddress: server6,
+        clientAddress: client6,
+        server: { preferredAddress: { ipv4: PREFERRED, ipv6: preferred6 } },
       });
-      const client = new Engine();
-      net.addEndpoint('server', server, server6);
       net.addEndpoint('server-preferred', server, preferred6);
-      net.addEndpoint('client', client, client6);
-      const conn = client.connect(
-        server6,
-        {
-          alpn: ['test'],
-          serverName: 'localhost',
-          ca: [ca],
-          local: client6,
-          congestionControl: cc,
-        },
-        net.now,
-      );
       const moved: SocketAddress[] = [];
       conn.on('pathChange', (remote) => moved.push(remote));
       assert.ok(net.runUntil(() => conn.handshakeConfirmed && moved.length > 0, 5_000_000));
@@ -264,7 +254,7 @@ for (const cc of ['newreno', 'cubic']) {
       beforeEachStep(p.net, () => {
         if (rebound || sc.getStats().bytesSent < 500_000) return;
         rebound = true;
-        p.net.rebind('client', { address: CLIENT_ADDR.address, port: 50123 });
+        p.net.rebind('client', { address: PAIR_CLIENT_ADDRESS.address, port: 50123 });
       });
       const r = transfer(p, 10_000, 1_200_000);
       assert.ok(r.done);
@@ -309,7 +299,8 @@ for (const cc of ['newreno', 'cubic']) {
       const pending: Uint8Array[] = [];
       p.net.onSend = (d, from, to) => {
         if (addressKey(to) === addressKey(attacker)) sentToAttacker += d.length;
-        if (copied || addressKey(from) !== addressKey(CLIENT_ADDR) || (d[0]! & 0x80) !== 0) return;
+        if (copied || addressKey(from) !== addressKey(PAIR_CLIENT_ADDRESS) || (d[0]! & 0x80) !== 0)
+          return;
         if (sc.getStats().bytesReceived < 200_000) return;
         copied = true;
         pending.push(d.slice());
@@ -317,13 +308,13 @@ for (const cc of ['newreno', 'cubic']) {
       // The copy arrives first, from the attacker's address (RFC 9000 §9.3.2, §9.3.3).
       beforeEachStep(p.net, () => {
         for (const d of pending.splice(0)) {
-          p.server.handleDatagram(d, SERVER_ADDR, attacker, p.net.now);
+          p.server.handleDatagram(d, PAIR_SERVER_ADDRESS, attacker, p.net.now);
         }
       });
       const r = transfer(p, 300_000, 300_000);
       assert.ok(copied);
       assert.ok(r.done, `incomplete: up ${r.up.received}, down ${r.down.received}`);
-      assert.deepEqual(sc.remoteAddress, CLIENT_ADDR, 'back on the genuine path');
+      assert.deepEqual(sc.remoteAddress, PAIR_CLIENT_ADDRESS, 'back on the genuine path');
       assert.ok(sentToAttacker <= 3 * 1500, `${sentToAttacker} bytes to the spoofed address`);
       assert.equal(sc.state, 'established');
     });
@@ -367,25 +358,25 @@ for (const cc of ['newreno', 'cubic']) {
       // The client goes silent; a copy of its last packet arrives from the attacker first.
       const copies: Uint8Array[] = [];
       p.net.onSend = (d, from) => {
-        if (addressKey(from) === addressKey(CLIENT_ADDR)) copies.push(d.slice());
+        if (addressKey(from) === addressKey(PAIR_CLIENT_ADDRESS)) copies.push(d.slice());
       };
       s.write(new Uint8Array(1000), false);
       p.net.runFor(1000);
       const copy = copies[0]!;
       assert.ok(copy);
       p.net.blackhole(p.net.now, p.net.now + 6_000_000, 'client', 'server');
-      p.server.handleDatagram(copy, SERVER_ADDR, attacker, p.net.now);
+      p.server.handleDatagram(copy, PAIR_SERVER_ADDRESS, attacker, p.net.now);
       assert.deepEqual(sc.remoteAddress, attacker, 'the copy moved the server');
       let toClient = 0;
       let toAttacker = 0;
       p.net.onSend = (d, _from, to) => {
-        if (addressKey(to) === addressKey(CLIENT_ADDR)) toClient++;
+        if (addressKey(to) === addressKey(PAIR_CLIENT_ADDRESS)) toClient++;
         if (addressKey(to) === addressKey(attacker)) toAttacker += d.length;
       };
       // Validation of the attacker's address times out after about 3 s (RFC 9000 §8.2.4).
       p.net.runFor(5_000_000);
       assert.ok(toAttacker <= 3 * copy.length, `${toAttacker} bytes to the attacker`);
-      assert.deepEqual(sc.remoteAddress, CLIENT_ADDR, 'back on the last validated path');
+      assert.deepEqual(sc.remoteAddress, PAIR_CLIENT_ADDRESS, 'back on the last validated path');
       assert.ok(toClient > 0, 'the server sends to the client at its validated address');
       assert.equal(sc.state, 'established');
       p.net.runFor(1_000_000);
@@ -413,7 +404,11 @@ for (const cc of ['newreno', 'cubic']) {
       // A genuine client packet with the DCID of the first path, held back.
       const held: Uint8Array[] = [];
       p.net.onSend = (d, from) => {
-        if (held.length === 0 && addressKey(from) === addressKey(CLIENT_ADDR) && shortDcid(d)) {
+        if (
+          held.length === 0 &&
+          addressKey(from) === addressKey(PAIR_CLIENT_ADDRESS) &&
+          shortDcid(d)
+        ) {
           held.push(d.slice());
         }
       };
@@ -425,7 +420,7 @@ for (const cc of ['newreno', 'cubic']) {
       let resets = 0;
       p.net.onSend = (_d, from, to) => {
         if (
-          addressKey(from) === addressKey(SERVER_ADDR) &&
+          addressKey(from) === addressKey(PAIR_SERVER_ADDRESS) &&
           addressKey(to) === addressKey(NEW_LOCAL)
         )
           resets++;
@@ -438,7 +433,7 @@ for (const cc of ['newreno', 'cubic']) {
         if (injected || sc.localCids.get(0) !== undefined) return;
         injected = true;
         resets = 0;
-        p.server.handleDatagram(held[0]!, SERVER_ADDR, NEW_LOCAL, p.net.now);
+        p.server.handleDatagram(held[0]!, PAIR_SERVER_ADDRESS, NEW_LOCAL, p.net.now);
       });
       assert.ok(p.conn.migrate(NEW_LOCAL));
       p.net.runFor(200_000);

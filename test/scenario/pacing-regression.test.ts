@@ -6,13 +6,13 @@
  * the in-memory network; belongs with the scenario tests.
  */
 import assert from 'node:assert/strict';
-import { makePair } from './helpers.js';
+import { createEnginePair } from '../../src/testing/index.js';
 
 const RTT = 20_000;
 
 describe('pacing: a paced sender keeps sending between acknowledgments', () => {
   it('moves 2 MiB in far fewer round trips than one pacer burst per round trip needs', () => {
-    const p = makePair({ conditions: { delay: RTT / 2 } });
+    const p = createEnginePair({ conditions: { delay: RTT / 2 } });
     let ready = false;
     p.conn.on('handshakeDone', () => (ready = true));
     assert.ok(

@@ -24,7 +24,13 @@ import { Writer } from '../../src/util/cursor.js';
 import { TransportError } from '../../src/wire/errors.js';
 import type { Frame } from '../../src/wire/frame-types.js';
 import { encodeVersionNegotiation } from '../../src/wire/header.js';
-import { CLIENT_ADDR, SERVER_ADDR, makePair, testCertificate, type Pair } from './helpers.js';
+import {
+  type EnginePair,
+  PAIR_CLIENT_ADDRESS,
+  PAIR_SERVER_ADDRESS,
+  createEnginePair,
+  testCertificate,
+} from '../../src/testing/index.js';
 import { transfer } from './transfer-kit.js';
 
 const ATTACKER_ADDR = { address: '10.0.0.66', port: 6666 };
@@ -46,15 +52,15 @@ class Attacker implements SansIoEndpoint {
   handleTimeout(): void {}
 }
 
-function pairFor(cc: string, extra: Parameters<typeof makePair>[0] = {}): Pair {
-  return makePair({
+function pairFor(cc: string, extra: Parameters<typeof createEnginePair>[0] = {}): EnginePair {
+  return createEnginePair({
     ...extra,
     client: { congestionControl: cc, ...extra.client },
     serverEngine: { ...extra.serverEngine, connection: { congestionControl: cc } },
   });
 }
 
-function establish(p: Pair): Connection {
+function establish(p: EnginePair): Connection {
   let done = false;
   p.conn.on('handshakeDone', () => (done = true));
   assert.ok(p.net.runUntil(() => done && p.conn.handshakeConfirmed, 10_000_000));
@@ -63,7 +69,7 @@ function establish(p: Pair): Connection {
   return sc;
 }
 
-function withAttacker(p: Pair): Attacker {
+function withAttacker(p: EnginePair): Attacker {
   const a = new Attacker();
   p.net.addEndpoint('attacker', a, ATTACKER_ADDR);
   return a;
@@ -107,8 +113,8 @@ for (const cc of ['newreno', 'cubic']) {
       for (let n = 0; n <= 1500; n++) {
         const data = rng.bytes(n);
         sentBytes += n;
-        attacker.outbox.push({ data, remote: SERVER_ADDR });
-        attacker.outbox.push({ data: data.slice(), remote: CLIENT_ADDR });
+        attacker.outbox.push({ data, remote: PAIR_SERVER_ADDRESS });
+        attacker.outbox.push({ data: data.slice(), remote: PAIR_CLIENT_ADDRESS });
       }
       p.net.runFor(2_000_000);
       assert.equal(attacker.outbox.length, 0, 'everything was sent');
@@ -136,7 +142,7 @@ for (const cc of ['newreno', 'cubic']) {
       const rng = new SeededRandom(11);
       for (let i = 0; i < 60; i++) {
         const d = initialLookingJunk(rng, 1200 + rng.int(301));
-        attacker.outbox.push({ data: d, remote: SERVER_ADDR });
+        attacker.outbox.push({ data: d, remote: PAIR_SERVER_ADDRESS });
       }
       p.net.runFor(1_000_000);
       assert.equal(p.server.connectionCount, 1);
@@ -150,7 +156,7 @@ for (const cc of ['newreno', 'cubic']) {
       const attacker = withAttacker(p);
       const rng = new SeededRandom(12);
       for (let i = 0; i < 20; i++) {
-        attacker.outbox.push({ data: initialLookingJunk(rng, 1250), remote: SERVER_ADDR });
+        attacker.outbox.push({ data: initialLookingJunk(rng, 1250), remote: PAIR_SERVER_ADDRESS });
       }
       p.net.runFor(1_000_000);
       assert.equal(p.server.connectionCount, 1);
@@ -163,8 +169,8 @@ for (const cc of ['newreno', 'cubic']) {
       const pending: { data: Uint8Array; to: 'client' | 'server' }[] = [];
       let mutated = 0;
       p.net.onSend = (data, from, to) => {
-        const toServer = addressKey(to) === addressKey(SERVER_ADDR);
-        const toClient = addressKey(to) === addressKey(CLIENT_ADDR);
+        const toServer = addressKey(to) === addressKey(PAIR_SERVER_ADDRESS);
+        const toClient = addressKey(to) === addressKey(PAIR_CLIENT_ADDRESS);
         if ((!toServer && !toClient) || rng.next() >= 0.3) return;
         const m = data.slice();
         switch (rng.int(6)) {
@@ -210,8 +216,8 @@ for (const cc of ['newreno', 'cubic']) {
       beforeEachStep(p.net, () => {
         for (const x of pending.splice(0)) {
           if (x.to === 'server')
-            p.server.handleDatagram(x.data, SERVER_ADDR, CLIENT_ADDR, p.net.now);
-          else p.client.handleDatagram(x.data, CLIENT_ADDR, SERVER_ADDR, p.net.now);
+            p.server.handleDatagram(x.data, PAIR_SERVER_ADDRESS, PAIR_CLIENT_ADDRESS, p.net.now);
+          else p.client.handleDatagram(x.data, PAIR_CLIENT_ADDRESS, PAIR_SERVER_ADDRESS, p.net.now);
         }
       });
       const r = transfer(p, 300_000, 300_000);
@@ -234,7 +240,7 @@ for (const cc of ['newreno', 'cubic']) {
         const d = rng.bytes(size);
         d[0] = (d[0]! & 0x3f) | 0x40;
         cids.push(d.slice(1, 9));
-        attacker.outbox.push({ data: d, remote: SERVER_ADDR });
+        attacker.outbox.push({ data: d, remote: PAIR_SERVER_ADDRESS });
       }
       // Long headers for unknown CIDs that are not Initials are dropped silently.
       const hs = forgeLongPacket({
@@ -245,7 +251,7 @@ for (const cc of ['newreno', 'cubic']) {
         frames: [{ kind: 'ping' }],
         protector: initialProtector('client', rng.bytes(8)),
       });
-      attacker.outbox.push({ data: hs, remote: SERVER_ADDR });
+      attacker.outbox.push({ data: hs, remote: PAIR_SERVER_ADDRESS });
       p.net.runFor(500_000);
       assert.equal(p.server.connectionCount, 1);
       const resetter = new StatelessResetter(defaultProvider, resetKey);
@@ -276,8 +282,8 @@ for (const cc of ['newreno', 'cubic']) {
       });
       // A version list without ours (RFC 9000 §6.2: only before any other packet).
       const vn = encodeVersionNegotiation(clientCid, p.conn.originalDcid, [0x0a0a0a0a], 0x40);
-      p.client.handleDatagram(retry, CLIENT_ADDR, SERVER_ADDR, p.net.now);
-      p.client.handleDatagram(vn, CLIENT_ADDR, SERVER_ADDR, p.net.now);
+      p.client.handleDatagram(retry, PAIR_CLIENT_ADDRESS, PAIR_SERVER_ADDRESS, p.net.now);
+      p.client.handleDatagram(vn, PAIR_CLIENT_ADDRESS, PAIR_SERVER_ADDRESS, p.net.now);
       establish(p);
       assert.equal(p.conn.getStats().retry, false);
       assert.equal(p.conn.version, 1);
@@ -298,7 +304,7 @@ for (const cc of ['newreno', 'cubic']) {
           frames: [{ kind: 'ping' }, { kind: 'padding', length: 100 }],
           protector: junkKeys,
         });
-        p.client.handleDatagram(d, CLIENT_ADDR, SERVER_ADDR, p.net.now);
+        p.client.handleDatagram(d, PAIR_CLIENT_ADDRESS, PAIR_SERVER_ADDRESS, p.net.now);
         assert.ok(p.conn.undecryptable.length <= 16, `${p.conn.undecryptable.length} buffered`);
       }
       assert.equal(p.conn.undecryptable.length, 16);
@@ -333,7 +339,7 @@ for (const cc of ['newreno', 'cubic']) {
       p.net.blackhole(p.net.now, p.net.now + 1_000_000, 'server', 'client');
       let closes = 0;
       p.net.onSend = (_d, from) => {
-        if (addressKey(from) === addressKey(SERVER_ADDR)) closes++;
+        if (addressKey(from) === addressKey(PAIR_SERVER_ADDRESS)) closes++;
       };
       p.net.runFor(1000);
       const before = closes;
@@ -345,7 +351,7 @@ for (const cc of ['newreno', 'cubic']) {
           protector: p.conn.oneRtt!.write,
           keyPhase: p.conn.oneRtt!.sendKeyPhase,
         });
-        p.server.handleDatagram(d, SERVER_ADDR, CLIENT_ADDR, p.net.now);
+        p.server.handleDatagram(d, PAIR_SERVER_ADDRESS, PAIR_CLIENT_ADDRESS, p.net.now);
         p.net.runFor(100);
       }
       // 64 packets: answered after the 1st, 2nd, 4th, ..., 64th (RFC 9000 §10.2.1 rate limit).
@@ -381,7 +387,7 @@ for (const cc of ['newreno', 'cubic']) {
           protector: sc.oneRtt!.write,
           keyPhase: sc.oneRtt!.sendKeyPhase,
         });
-        p.client.handleDatagram(d, CLIENT_ADDR, SERVER_ADDR, p.net.now);
+        p.client.handleDatagram(d, PAIR_CLIENT_ADDRESS, PAIR_SERVER_ADDRESS, p.net.now);
         floods++;
         p.net.runFor(20_000);
         const queued = p.conn.controlQueue.filter((f) => f.kind === 'retire_connection_id').length;
@@ -400,7 +406,10 @@ for (const cc of ['newreno', 'cubic']) {
       const attacker = withAttacker(p);
       const sentTo = new Map<string, number>();
       p.net.onSend = (d, from, to) => {
-        if (addressKey(from) === addressKey(SERVER_ADDR) && to.address === ATTACKER_ADDR.address) {
+        if (
+          addressKey(from) === addressKey(PAIR_SERVER_ADDRESS) &&
+          to.address === ATTACKER_ADDR.address
+        ) {
           sentTo.set(addressKey(to), (sentTo.get(addressKey(to)) ?? 0) + d.length);
         }
       };
@@ -420,7 +429,7 @@ for (const cc of ['newreno', 'cubic']) {
         });
         const from = { address: ATTACKER_ADDR.address, port: 7000 + i };
         received.set(addressKey(from), d.length);
-        attacker.outbox.push({ data: d, remote: SERVER_ADDR, local: from });
+        attacker.outbox.push({ data: d, remote: PAIR_SERVER_ADDRESS, local: from });
       }
       p.net.runFor(50_000);
       assert.ok(sc.probePath === null || sc.probePath.responses.length <= 4);
@@ -429,7 +438,11 @@ for (const cc of ['newreno', 'cubic']) {
         assert.ok(n <= 3 * received.get(addr)!, `${n} bytes to ${addr}`);
       }
       assert.equal(sc.state, 'established');
-      assert.equal(sc.remoteAddress.port, CLIENT_ADDR.port, 'probing did not move the path');
+      assert.equal(
+        sc.remoteAddress.port,
+        PAIR_CLIENT_ADDRESS.port,
+        'probing did not move the path',
+      );
       assert.ok(transfer(p, 50_000, 50_000).done);
     });
 
@@ -441,7 +454,7 @@ for (const cc of ['newreno', 'cubic']) {
         connection: { congestionControl: cc },
         server: { alpn: ['test'], certificate: cert },
       });
-      net.addEndpoint('server', server, SERVER_ADDR);
+      net.addEndpoint('server', server, PAIR_SERVER_ADDRESS);
       const closes: (CloseInfo | null)[] = [];
       const conns: Connection[] = [];
       for (let i = 0; i < 5; i++) {
@@ -449,7 +462,7 @@ for (const cc of ['newreno', 'cubic']) {
         const local = { address: `10.0.1.${i + 1}`, port: 5000 };
         net.addEndpoint(`client${i}`, client, local);
         const c = client.connect(
-          SERVER_ADDR,
+          PAIR_SERVER_ADDRESS,
           { alpn: ['test'], serverName: 'localhost', ca: [ca], local, congestionControl: cc },
           net.now,
         );

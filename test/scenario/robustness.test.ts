@@ -15,7 +15,12 @@ import { TransportError } from '../../src/wire/errors.js';
 import { encodeFrame } from '../../src/wire/frames.js';
 import { FrameType, type Frame } from '../../src/wire/frame-types.js';
 import { writeShortHeader } from '../../src/wire/header.js';
-import { CLIENT_ADDR, SERVER_ADDR, makePair, type Pair } from './helpers.js';
+import {
+  type EnginePair,
+  PAIR_CLIENT_ADDRESS,
+  PAIR_SERVER_ADDRESS,
+  createEnginePair,
+} from '../../src/testing/index.js';
 
 const E = TransportError;
 
@@ -29,14 +34,14 @@ function bytes(...b: number[]): Uint8Array {
   return new Uint8Array(b);
 }
 
-function pairFor(cc: string, server: Partial<ConnectionOptions> = {}): Pair {
-  return makePair({
+function pairFor(cc: string, server: Partial<ConnectionOptions> = {}): EnginePair {
+  return createEnginePair({
     client: { congestionControl: cc },
     serverEngine: { connection: { congestionControl: cc, ...server } },
   });
 }
 
-function establish(p: Pair): Connection {
+function establish(p: EnginePair): Connection {
   let done = false;
   p.conn.on('handshakeDone', () => (done = true));
   assert.ok(
@@ -91,9 +96,10 @@ function forgeLong(from: Connection, level: 'initial' | 'handshake', body: Body)
 }
 
 /** Delivers a datagram forged by `from` straight into the other side's engine. */
-function inject(p: Pair, from: 'client' | 'server', datagram: Uint8Array): void {
-  if (from === 'client') p.server.handleDatagram(datagram, SERVER_ADDR, CLIENT_ADDR, p.net.now);
-  else p.client.handleDatagram(datagram, CLIENT_ADDR, SERVER_ADDR, p.net.now);
+function inject(p: EnginePair, from: 'client' | 'server', datagram: Uint8Array): void {
+  if (from === 'client')
+    p.server.handleDatagram(datagram, PAIR_SERVER_ADDRESS, PAIR_CLIENT_ADDRESS, p.net.now);
+  else p.client.handleDatagram(datagram, PAIR_CLIENT_ADDRESS, PAIR_SERVER_ADDRESS, p.net.now);
 }
 
 /**
@@ -101,7 +107,7 @@ function inject(p: Pair, from: 'client' | 'server', datagram: Uint8Array): void 
  * `code`, the forger received that code in CONNECTION_CLOSE, and the victim's engine dropped it.
  */
 function expectClose(
-  p: Pair,
+  p: EnginePair,
   victim: Connection,
   victimEngine: Engine,
   forger: Connection,
@@ -424,7 +430,7 @@ function concat(...parts: Uint8Array[]): Uint8Array {
 }
 
 /** Runs until the server holds the client's first flight, before the client heard anything. */
-function serverMidHandshake(p: Pair): Connection {
+function serverMidHandshake(p: EnginePair): Connection {
   assert.ok(p.net.runUntil(() => p.serverConn() !== null, 1_000_000));
   return p.serverConn()!;
 }

@@ -11,16 +11,21 @@ import type { Connection } from '../../src/conn/connection.js';
 import { forgeStatelessReset } from '../../src/testing/forge.js';
 import { addressKey, type SocketAddress } from '../../src/util/address.js';
 import { SeededRandom } from '../../src/util/random.js';
-import { CLIENT_ADDR, SERVER_ADDR, makePair, type Pair } from './helpers.js';
+import {
+  type EnginePair,
+  PAIR_CLIENT_ADDRESS,
+  PAIR_SERVER_ADDRESS,
+  createEnginePair,
+} from '../../src/testing/index.js';
 
-const NEW_LOCAL = { address: CLIENT_ADDR.address, port: 50001 };
+const NEW_LOCAL = { address: PAIR_CLIENT_ADDRESS.address, port: 50001 };
 const ATTACKER = { address: '10.0.0.66', port: 6666 };
 
 type Route = 'unknown CID' | 'client CID';
 const ROUTES: Route[] = ['unknown CID', 'client CID'];
 
 interface Setup {
-  p: Pair;
+  p: EnginePair;
   /** The server's connection: its issued CIDs hold the tokens the client learned. */
   sc: Connection;
   rng: SeededRandom;
@@ -29,7 +34,7 @@ interface Setup {
 }
 
 function setup(seed = 1): Setup {
-  const p = makePair({ seed, conditions: { delay: 10_000 } });
+  const p = createEnginePair({ seed, conditions: { delay: 10_000 } });
   assert.ok(
     p.net.runUntil(() => p.conn.handshakeConfirmed, 5_000_000),
     'handshake',
@@ -40,7 +45,7 @@ function setup(seed = 1): Setup {
   assert.ok(sc.localCids.all().length > 2, 'the server issued spare CIDs');
   let sent = 0;
   p.net.onSend = (_d, from) => {
-    if (addressKey(from).startsWith(`${CLIENT_ADDR.address}|`)) sent++;
+    if (addressKey(from).startsWith(`${PAIR_CLIENT_ADDRESS.address}|`)) sent++;
   };
   return { p, sc, rng: new SeededRandom(seed), clientSent: () => sent };
 }
@@ -66,7 +71,7 @@ function deliver(
     ...(o.longHeader ? { longHeader: true } : {}),
     ...(route === 'client CID' ? { prefix: p.conn.localCids.all()[0]!.cid } : {}),
   });
-  p.client.handleDatagram(data, p.conn.localAddress, o.from ?? SERVER_ADDR, p.net.now);
+  p.client.handleDatagram(data, p.conn.localAddress, o.from ?? PAIR_SERVER_ADDRESS, p.net.now);
 }
 
 function assertReset(conn: Connection): void {
@@ -166,7 +171,7 @@ describe('scenario: stateless reset detection (RFC 9000 §10.3.1)', function () 
           const junk = s.rng.bytes(100);
           junk[0] = 0x40;
           junk.set(p.conn.localCids.all()[0]!.cid, 1);
-          p.client.handleDatagram(junk, CLIENT_ADDR, SERVER_ADDR, p.net.now);
+          p.client.handleDatagram(junk, PAIR_CLIENT_ADDRESS, PAIR_SERVER_ADDRESS, p.net.now);
         }
         assert.ok(p.net.runUntil(() => p.conn.isClosed, 2_000_000));
         assert.equal(s.clientSent(), sent);
@@ -201,7 +206,7 @@ describe('scenario: stateless reset detection (RFC 9000 §10.3.1)', function () 
     const s = setup();
     deliver(s, tokenOf(s.sc, 0), 'unknown CID', { from: ATTACKER });
     assertAlive(s);
-    deliver(s, tokenOf(s.sc, 0), 'unknown CID', { from: SERVER_ADDR });
+    deliver(s, tokenOf(s.sc, 0), 'unknown CID', { from: PAIR_SERVER_ADDRESS });
     assertReset(s.p.conn);
   });
 

@@ -4,7 +4,7 @@
  */
 import type { Connection } from '../../src/conn/connection.js';
 import type { Stream } from '../../src/stream/stream.js';
-import type { Pair } from './helpers.js';
+import { type EnginePair } from '../../src/testing/index.js';
 
 /** Deterministic content: byte i of a stream is a function of i and the seed. */
 export function pattern(n: number, seed: number): Uint8Array {
@@ -65,7 +65,7 @@ export interface TransferResult {
 
 /** Runs the handshake and a transfer of `up` bytes up and `down` bytes down. */
 export function transfer(
-  p: Pair,
+  p: EnginePair,
   up: number,
   down: number,
   maxTimeUs = 120_000_000,
