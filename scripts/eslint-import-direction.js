@@ -7,16 +7,17 @@ const allowed = {
   wire: ['util'],
   crypto: ['util', 'wire'],
   tls: ['util', 'wire', 'crypto'],
+  lb: ['util', 'crypto'],
   ack: ['util', 'wire'],
   cc: ['util', 'wire'],
   path: ['util', 'wire', 'ack', 'cc'],
   stream: ['util', 'wire', 'ack', 'cc', 'path'],
   conn: ['util', 'wire', 'crypto', 'tls', 'ack', 'cc', 'path', 'stream'],
-  engine: ['util', 'wire', 'crypto', 'tls', 'ack', 'cc', 'path', 'stream', 'conn'],
-  h3: ['util', 'wire', 'crypto', 'tls', 'ack', 'cc', 'path', 'stream', 'conn', 'engine'],
-  testing: ['util', 'wire', 'crypto', 'tls', 'ack', 'cc', 'path', 'stream', 'conn', 'engine'],
-  node: ['util', 'wire', 'crypto', 'tls', 'ack', 'cc', 'path', 'stream', 'conn', 'engine', 'h3'],
-  cli: ['util', 'wire', 'crypto', 'tls', 'ack', 'cc', 'path', 'stream', 'conn', 'engine', 'h3', 'node', 'testing'],
+  engine: ['util', 'wire', 'crypto', 'tls', 'ack', 'cc', 'path', 'stream', 'conn', 'lb'],
+  h3: ['util', 'wire', 'crypto', 'tls', 'ack', 'cc', 'path', 'stream', 'conn', 'lb', 'engine'],
+  testing: ['util', 'wire', 'crypto', 'tls', 'ack', 'cc', 'path', 'stream', 'conn', 'lb', 'engine'],
+  node: ['util', 'wire', 'crypto', 'tls', 'ack', 'cc', 'path', 'stream', 'conn', 'lb', 'engine', 'h3'],
+  cli: ['util', 'wire', 'crypto', 'tls', 'ack', 'cc', 'path', 'stream', 'conn', 'lb', 'engine', 'h3', 'node', 'testing'],
 };
 
 function layerOf(file) {

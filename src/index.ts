@@ -45,5 +45,16 @@ export {
   pemEncode,
   certificateFingerprint,
 } from './tls/x509/index.js';
+export {
+  QuicLbCipher,
+  QuicLbCidGenerator,
+  QuicLbDecoder,
+  quicLbCidLength,
+  UNROUTABLE_CONFIG_ID,
+  type QuicLbConfig,
+  type QuicLbServerConfig,
+  type QuicLbRoute,
+} from './lb/index.js';
+export type { BlockCipher } from './crypto/provider.js';
 export { QUIC_V1, QUIC_V2 } from './wire/version.js';
 export type { SocketAddress } from './util/address.js';

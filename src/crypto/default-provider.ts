@@ -179,5 +179,6 @@ export const defaultProvider: CryptoProvider = {
   hkdfExpand: nodePrimitives.hkdfExpand,
   createAead: nodePrimitives.createAead,
   createHeaderProtection,
+  createBlockCipher: nodePrimitives.createBlockCipher,
   generateKeyShare: nodePrimitives.generateKeyShare,
 };

@@ -25,6 +25,7 @@ import { ChaCha20HeaderProtection } from './chacha20-hp.js';
 import type {
   Aead,
   AeadAlg,
+  BlockCipher,
   CryptoProvider,
   HashAlg,
   HeaderProtection,
@@ -146,6 +147,50 @@ class NobleAesHeaderProtection implements HeaderProtection {
   }
 }
 
+function writeLe32(b: Uint8Array, i: number, v: number): void {
+  b[i] = v & 0xff;
+  b[i + 1] = (v >>> 8) & 0xff;
+  b[i + 2] = (v >>> 16) & 0xff;
+  b[i + 3] = v >>> 24;
+}
+
+/** noble's raw AES block functions on key schedules expanded once (one per direction). */
+class NobleAesBlockCipher implements BlockCipher {
+  private readonly encKeys: Uint32Array;
+  private readonly decKeys: Uint32Array;
+
+  constructor(key: Uint8Array) {
+    this.encKeys = aesUnsafe.expandKeyLE(key);
+    this.decKeys = aesUnsafe.expandKeyDecLE(key);
+  }
+
+  encryptBlock(input: Uint8Array, output: Uint8Array): void {
+    this.run(aesUnsafe.encrypt, this.encKeys, input, output);
+  }
+
+  decryptBlock(input: Uint8Array, output: Uint8Array): void {
+    this.run(aesUnsafe.decrypt, this.decKeys, input, output);
+  }
+
+  private run(
+    fn: typeof aesUnsafe.encrypt,
+    keys: Uint32Array,
+    input: Uint8Array,
+    output: Uint8Array,
+  ): void {
+    const s = fn(keys, le32(input, 0), le32(input, 4), le32(input, 8), le32(input, 12));
+    writeLe32(output, 0, s.s0);
+    writeLe32(output, 4, s.s1);
+    writeLe32(output, 8, s.s2);
+    writeLe32(output, 12, s.s3);
+  }
+}
+
+function createBlockCipher(alg: 'aes-128-ecb', key: Uint8Array): BlockCipher {
+  checkHpKey(alg, key);
+  return new NobleAesBlockCipher(key);
+}
+
 function createAead(alg: AeadAlg, key: Uint8Array): Aead {
   return new NobleAead(alg, key);
 }
@@ -231,6 +276,7 @@ export const noblePrimitives = {
   hkdfExpand,
   createAead,
   createHeaderProtection,
+  createBlockCipher,
   generateKeyShare,
 } satisfies Partial<CryptoProvider>;
 

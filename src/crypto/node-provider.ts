@@ -17,6 +17,7 @@ import {
   generateKeyPairSync,
   randomBytes,
   type Cipher,
+  type Decipher,
   type CipherGCM,
   type CipherGCMTypes,
   type DecipherGCM,
@@ -26,6 +27,7 @@ import { fromHex } from '../util/bytes.js';
 import type {
   Aead,
   AeadAlg,
+  BlockCipher,
   CryptoProvider,
   HashAlg,
   HeaderProtection,
@@ -189,6 +191,30 @@ function createHeaderProtection(alg: HpAlg, key: Uint8Array): HeaderProtection {
     : new NodeAesHeaderProtection(alg, key);
 }
 
+/** One ECB cipher object per direction, reused: with padding off, each update() is one block. */
+class NodeAesBlockCipher implements BlockCipher {
+  private readonly enc: Cipher;
+  private readonly dec: Decipher;
+
+  constructor(key: Uint8Array) {
+    this.enc = createCipheriv('aes-128-ecb', key, null).setAutoPadding(false);
+    this.dec = createDecipheriv('aes-128-ecb', key, null).setAutoPadding(false);
+  }
+
+  encryptBlock(input: Uint8Array, output: Uint8Array): void {
+    output.set(this.enc.update(input.subarray(0, 16)));
+  }
+
+  decryptBlock(input: Uint8Array, output: Uint8Array): void {
+    output.set(this.dec.update(input.subarray(0, 16)));
+  }
+}
+
+function createBlockCipher(alg: 'aes-128-ecb', key: Uint8Array): BlockCipher {
+  checkHpKey(alg, key);
+  return new NodeAesBlockCipher(key);
+}
+
 // SubjectPublicKeyInfo header of an X25519 key (RFC 8410 §4): SEQUENCE { SEQUENCE { OID
 // 1.3.101.110 }, BIT STRING (33 bytes: 0 unused bits + 32 key bytes) }. Node imports raw X25519
 // keys only through SPKI (or JWK).
@@ -277,6 +303,7 @@ export const nodePrimitives = {
   hkdfExpand,
   createAead,
   createHeaderProtection,
+  createBlockCipher,
   generateKeyShare,
 } satisfies Partial<CryptoProvider>;
 

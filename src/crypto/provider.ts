@@ -69,6 +69,16 @@ export interface HeaderProtection {
   mask(sample: Uint8Array, mask: Uint8Array, offset?: number): void;
 }
 
+/**
+ * A raw AES block cipher bound to one key (one 16-byte block per call, no mode, no padding), for
+ * constructions built on single blocks such as QUIC-LB connection IDs
+ * (draft-ietf-quic-load-balancers §5.4). `input` and `output` may alias.
+ */
+export interface BlockCipher {
+  encryptBlock(input: Uint8Array, output: Uint8Array): void;
+  decryptBlock(input: Uint8Array, output: Uint8Array): void;
+}
+
 /** A key pair for one key exchange; the private part is opaque to callers. */
 export interface KeyShare {
   readonly group: KeyExchangeGroup;
@@ -103,6 +113,8 @@ export interface CryptoProvider {
   hkdfExpand(alg: HashAlg, prk: Uint8Array, info: Uint8Array, length: number): Uint8Array;
   createAead(alg: AeadAlg, key: Uint8Array): Aead;
   createHeaderProtection(alg: HpAlg, key: Uint8Array): HeaderProtection;
+  /** An AES-128 block cipher (the key is 16 bytes). */
+  createBlockCipher(alg: 'aes-128-ecb', key: Uint8Array): BlockCipher;
   generateKeyShare(group: KeyExchangeGroup): KeyShare;
   /** Imports a PKCS#8 DER private key. Throws a TypeError with a clear message if unsupported. */
   importSigningKey(pkcs8: Uint8Array): SigningKey;

@@ -31,6 +31,7 @@ import {
 import { keyMatchesCertificate } from '../tls/x509/key-match.js';
 import { buildRetry, buildRefusal, initialOpens } from './stateless-packets.js';
 import type { QlogSink } from '../conn/qlog.js';
+import { QuicLbCidGenerator, type QuicLbServerConfig } from '../lb/generator.js';
 
 /** A datagram to send. */
 export interface Transmit {
@@ -48,8 +49,15 @@ export interface EngineConfig {
   crypto?: CryptoProvider;
   /** Length of the connection IDs this engine issues, 4..20 (default 8). */
   cidLength?: number;
-  /** Makes CIDs, e.g. to encode a server ID for a load balancer (QUIC-LB). Must return `cidLength` bytes. */
+  /** Makes CIDs of the engine's own scheme. Must return `cidLength` bytes. */
   cidGenerator?: () => Uint8Array;
+  /**
+   * Issue QUIC-LB connection IDs (draft-ietf-quic-load-balancers-21) carrying this server ID, so
+   * that load balancers and workers route by CID: every CID the engine issues (handshake, Retry,
+   * NEW_CONNECTION_ID, preferred address). Sets `cidLength` (1 + serverIdLength + nonceLength);
+   * not with `cidGenerator`.
+   */
+  quicLb?: QuicLbServerConfig;
   /** Key for stateless reset tokens (32 bytes); share it across restarts to reset old peers. */
   statelessResetKey?: Uint8Array;
   /** Server configuration; without it the engine only makes client connections. */
@@ -125,6 +133,7 @@ export class Engine {
   readonly provider: CryptoProvider;
   readonly cidLength: number;
   private readonly config: EngineConfig;
+  private readonly generateCid: () => Uint8Array;
   private readonly routes: CidMap<Connection>;
   /** Where the CIDs we issue and their reset tokens live. */
   private readonly cidBytes = new ByteSlab();
@@ -152,7 +161,16 @@ export class Engine {
     this.config = config;
     this.callbacks = callbacks;
     this.provider = config.crypto ?? defaultProvider;
-    this.cidLength = config.cidLength ?? 8;
+    let generate = config.cidGenerator;
+    if (config.quicLb) {
+      if (generate) throw new TypeError('quicLb and cidGenerator are exclusive');
+      const lb = new QuicLbCidGenerator(config.quicLb, this.provider);
+      if (config.cidLength !== undefined && config.cidLength !== lb.cidLength)
+        throw new RangeError(`cidLength must be ${lb.cidLength} for this quicLb configuration`);
+      generate = () => lb.next();
+      this.cidLength = lb.cidLength;
+    } else this.cidLength = config.cidLength ?? 8;
+    this.generateCid = generate ?? (() => this.provider.random(this.cidLength));
     if (this.cidLength < 4 || this.cidLength > 20) {
       throw new RangeError('cidLength must be within 4..20');
     }
@@ -367,9 +385,7 @@ export class Engine {
 
   private newCidFor(): { cid: Uint8Array; resetToken: Uint8Array } {
     for (let i = 0; i < 8; i++) {
-      const cid = this.config.cidGenerator
-        ? this.config.cidGenerator()
-        : this.provider.random(this.cidLength);
+      const cid = this.generateCid();
       if (cid.length !== this.cidLength)
         throw new RangeError('cidGenerator returned a CID of the wrong length');
       if (!this.routes.has(cid)) {

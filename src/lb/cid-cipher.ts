@@ -1,0 +1,158 @@
+/**
+ * The QUIC-LB CID transforms (draft-ietf-quic-load-balancers-21 §5.4, §5.5): a configuration
+ * turns (server ID, nonce) into a connection ID and a connection ID back into its server ID.
+ * Without a key the plaintext block is the CID; with a key it is one AES-128 block when server
+ * ID and nonce fill exactly 16 octets (single pass), and a four-round Feistel network with
+ * AES-ECB as its round function otherwise (four-pass).
+ */
+import { defaultProvider } from '../crypto/default-provider.js';
+import type { BlockCipher, CryptoProvider } from '../crypto/provider.js';
+import { checkQuicLbConfig, quicLbCidLength, type QuicLbConfig } from './config.js';
+
+export class QuicLbCipher {
+  readonly config: QuicLbConfig;
+  /** Octets after the first octet: server ID and nonce. */
+  readonly plaintextLength: number;
+  private readonly aes: BlockCipher | null;
+  private readonly halfLength: number;
+  private readonly odd: boolean;
+  // Scratch for one CID's work; a cipher serves one caller at a time (no re-entry).
+  private readonly block = new Uint8Array(16);
+  private readonly left = new Uint8Array(10);
+  private readonly right = new Uint8Array(10);
+
+  constructor(config: QuicLbConfig, provider: CryptoProvider = defaultProvider) {
+    checkQuicLbConfig(config);
+    this.config = config;
+    this.plaintextLength = config.serverIdLength + config.nonceLength;
+    this.aes = config.key ? provider.createBlockCipher('aes-128-ecb', config.key) : null;
+    this.halfLength = Math.ceil(this.plaintextLength / 2);
+    this.odd = this.plaintextLength % 2 === 1;
+  }
+
+  /** The CID length of this configuration. */
+  get cidLength(): number {
+    return quicLbCidLength(this.config);
+  }
+
+  /**
+   * The connection ID for `serverId` and `nonce`, with `firstOctetLow` (5 bits) below the config
+   * rotation bits when the configuration does not encode the length (§3.4).
+   */
+  encode(serverId: Uint8Array, nonce: Uint8Array, firstOctetLow = 0): Uint8Array {
+    const c = this.config;
+    if (serverId.length !== c.serverIdLength)
+      throw new RangeError(`QUIC-LB server ID must be ${c.serverIdLength} bytes`);
+    if (nonce.length !== c.nonceLength)
+      throw new RangeError(`QUIC-LB nonce must be ${c.nonceLength} bytes`);
+    const cid = new Uint8Array(1 + this.plaintextLength);
+    const low = c.encodeLength === false ? firstOctetLow & 0x1f : this.plaintextLength;
+    cid[0] = (c.configId << 5) | low;
+    cid.set(serverId, 1);
+    cid.set(nonce, 1 + serverId.length);
+    const body = cid.subarray(1);
+    if (this.aes === null) return cid;
+    if (this.plaintextLength === 16) this.aes.encryptBlock(body, body);
+    else this.fourPassEncrypt(body);
+    return cid;
+  }
+
+  /**
+   * The server ID in `cid` (a copy), or null when the CID does not belong to this configuration:
+   * another config rotation codepoint, too short, or a self-encoded length that disagrees (§4.1).
+   */
+  decode(cid: Uint8Array): Uint8Array | null {
+    const c = this.config;
+    if (this.aes !== null && this.plaintextLength !== 16 && c.serverIdLength <= c.nonceLength) {
+      // §5.5.2: the server ID lies wholly in left_0, which three passes recover.
+      if (!this.accepts(cid)) return null;
+      this.split(cid.subarray(1, 1 + this.plaintextLength));
+      this.round(4, this.right, this.left, true);
+      this.round(3, this.left, this.right, false);
+      this.round(2, this.right, this.left, true);
+      return this.left.slice(0, c.serverIdLength);
+    }
+    const plain = this.decrypt(cid);
+    return plain === null ? null : plain.subarray(0, c.serverIdLength);
+  }
+
+  /** The plaintext block (server ID || nonce) of `cid`, or null as for decode. */
+  decrypt(cid: Uint8Array): Uint8Array | null {
+    if (!this.accepts(cid)) return null;
+    const plain = cid.slice(1, 1 + this.plaintextLength);
+    if (this.aes === null) return plain;
+    if (this.plaintextLength === 16) this.aes.decryptBlock(plain, plain);
+    else this.fourPassDecrypt(plain);
+    return plain;
+  }
+
+  /** Whether `cid` is long enough and carries this configuration's first octet (§4.1). */
+  private accepts(cid: Uint8Array): boolean {
+    const c = this.config;
+    if (cid.length < 1 + this.plaintextLength) return false;
+    if (cid[0]! >>> 5 !== c.configId) return false;
+    return c.encodeLength === false || (cid[0]! & 0x1f) === cid.length - 1;
+  }
+
+  // ---- four-pass (§5.4.2) -------------------------------------------------------------------
+
+  /** Splits `text` into left_0 and right_0; an odd middle octet gives each half a nibble. */
+  private split(text: Uint8Array): void {
+    const h = this.halfLength;
+    this.left.set(text.subarray(0, h));
+    this.right.set(text.subarray(text.length - h));
+    if (this.odd) {
+      this.left[h - 1]! &= 0xf0;
+      this.right[0]! &= 0x0f;
+    }
+  }
+
+  /** Joins left and right back into `text`, merging the shared middle octet when odd. */
+  private join(text: Uint8Array): void {
+    const h = this.halfLength;
+    text.set(this.right.subarray(0, h), text.length - h);
+    if (this.odd) {
+      text.set(this.left.subarray(0, h - 1));
+      text[h - 1] = this.left[h - 1]! | this.right[0]!;
+    } else text.set(this.left.subarray(0, h));
+  }
+
+  /**
+   * One Feistel round: `target` ^= truncate(AES(expand(length, pass, source)), half_len), then the
+   * target's unused nibble is cleared (steps 3–11).
+   */
+  private round(pass: number, source: Uint8Array, target: Uint8Array, targetIsLeft: boolean): void {
+    const h = this.halfLength;
+    const b = this.block;
+    b.fill(0);
+    b.set(source.subarray(0, h));
+    b[14] = this.plaintextLength;
+    b[15] = pass;
+    this.aes!.encryptBlock(b, b);
+    for (let i = 0; i < h; i++) target[i]! ^= b[i]!;
+    if (this.odd) {
+      if (targetIsLeft) target[h - 1]! &= 0xf0;
+      else target[0]! &= 0x0f;
+    }
+  }
+
+  private fourPassEncrypt(text: Uint8Array): void {
+    this.split(text);
+    this.round(1, this.left, this.right, false);
+    this.round(2, this.right, this.left, true);
+    this.round(3, this.left, this.right, false);
+    this.round(4, this.right, this.left, true);
+    this.join(text);
+  }
+
+  private fourPassDecrypt(text: Uint8Array): void {
+    this.split(text);
+    this.round(4, this.right, this.left, true);
+    this.round(3, this.left, this.right, false);
+    this.round(2, this.right, this.left, true);
+    // A load balancer may stop here when the server ID fits in left_0 (§5.5.2); the whole
+    // plaintext costs one more block and serves servers and tests too.
+    this.round(1, this.left, this.right, false);
+    this.join(text);
+  }
+}
