@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import { importDirection } from './scripts/eslint-import-direction.js';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'coverage/**', 'node_modules/**', 'bench-out/**'] },
+  { ignores: ['dist/**', 'coverage/**', 'node_modules/**', 'bench-out/**', '.peers/**', 'docs/api/**'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],

@@ -12,6 +12,7 @@ import type { QuicConnection } from '../node/connection.js';
 import type { QuicStream } from '../node/stream.js';
 import { certificateFingerprint, createSelfSignedCertificate } from '../tls/x509/index.js';
 import type { CertifiedKey } from '../tls/types.js';
+import { keyMatchesCertificate } from '../tls/x509/key-match.js';
 import { formatAddress } from '../util/address.js';
 import {
   type CliIo,
@@ -76,6 +77,9 @@ async function loadCertificate(args: ParsedArgs, io: CliIo): Promise<CertifiedKe
   if (certFile !== undefined && keyFile !== undefined) {
     const chain = await readCertificateFile(certFile, 'cert');
     const key = await readKeyFile(defaultProvider, keyFile, 'key');
+    if (!keyMatchesCertificate(defaultProvider, chain[0]!, key)) {
+      throw new UsageError(`--key ${keyFile} is not the private key of --cert ${certFile}`);
+    }
     return { chain, key };
   }
   const made = createSelfSignedCertificate(defaultProvider, {

@@ -28,6 +28,7 @@ import {
   type ClientTlsOptions,
   type ServerTlsOptions,
 } from './tls-setup.js';
+import { keyMatchesCertificate } from '../tls/x509/key-match.js';
 import { buildRetry, buildRefusal, initialOpens } from './stateless-packets.js';
 import type { QlogSink } from '../conn/qlog.js';
 
@@ -162,6 +163,10 @@ export class Engine {
     this.tokens = new TokenSealer(this.provider, config.server?.tokenKey);
     const pa = config.server?.preferredAddress;
     // Misconfiguration fails here, not when a client arrives.
+    const certified = config.server?.certificate;
+    if (certified && !keyMatchesCertificate(this.provider, certified.chain[0]!, certified.key)) {
+      throw new TypeError('the server certificate and its private key do not match');
+    }
     if (pa)
       preferredAddressParam({ ...pa, cid: new Uint8Array(8), resetToken: new Uint8Array(16) });
   }

@@ -21,6 +21,7 @@ import { TicketKeys } from '../tls/ticket-keys.js';
 import type { CertifiedKey, CertificateSelectionInfo } from '../tls/types.js';
 import type { SocketAddress } from '../util/address.js';
 import { QuicConnection } from './connection.js';
+import { keyMatchesCertificate } from '../tls/x509/key-match.js';
 import { certificateChainFrom, signingKeyFrom, type CredentialInput } from './credentials.js';
 import { Endpoint } from './endpoint.js';
 import { QuicNodeError } from './errors.js';
@@ -211,6 +212,12 @@ function buildServerConfig(o: ServerOptions, closing: () => boolean): ServerConf
   if (certificate === undefined && o.cert !== undefined) {
     if (o.key === undefined) throw new TypeError('createServer: options.cert needs options.key');
     certificate = { chain: certificateChainFrom(o.cert), key: signingKeyFrom(provider, o.key) };
+  }
+  if (
+    certificate !== undefined &&
+    !keyMatchesCertificate(provider, certificate.chain[0]!, certificate.key)
+  ) {
+    throw new TypeError('createServer: the certificate and the private key do not match');
   }
   if (certificate === undefined && o.selectCertificate === undefined) {
     throw new TypeError('createServer: give options.cert and options.key (or certificate)');

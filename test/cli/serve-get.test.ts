@@ -346,6 +346,7 @@ describe('tsquic serve + tsquic get', () => {
   });
 
   it('rejects bad usage with one line and exit 2, never a stack trace', async () => {
+    const otherKeyFile = path.join(work, 'other-key.pem');
     const url = `https://127.0.0.1:${serve.port}/small.bin`;
     const cases: [string[], RegExp][] = [
       [['get', '--bogus', url], /unknown option '--bogus'/],
@@ -363,12 +364,17 @@ describe('tsquic serve + tsquic get', () => {
       [['get', 'https://no-such-host.invalid/x'], /unknown host 'no-such-host\.invalid'/],
       [['serve', '--cc', 'vegas'], /--cc must be one of/],
       [['serve', '--cert', certFile], /--cert and --key go together/],
+      [
+        ['serve', '--cert', certFile, '--key', otherKeyFile],
+        /--key .*other-key\.pem is not the private key of --cert .*cert\.pem/,
+      ],
       [['serve', '--root', path.join(work, 'nowhere')], /--root/],
       [['serve', '--quic-version', '3'], /--quic-version must be 1 or 2/],
       [['serve', '--idle-timeout', '9999'], /--idle-timeout must be an integer from 0 to 3600/],
       [['get', '--idle-timeout', 'soon', url], /--idle-timeout must be an integer from 0 to 3600/],
     ];
     writeFileSync(path.join(work, 'small.txt'), 'not a certificate');
+    writeFileSync(otherKeyFile, testCert(['other.test']).keyPem);
     for (const [args, message] of cases) {
       const r = await tsquic(...args);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);

@@ -59,6 +59,16 @@ describe('node adapter: connections over UDP loopback', () => {
     await echoOnce('::1');
   });
 
+  it('refuses a certificate with a key that is not its own, at createServer', () => {
+    const { certPem } = testCert();
+    const { keyPem } = testCert(['other.test']);
+    assert.throws(
+      () => createServer({ cert: certPem, key: keyPem, alpn: ['x'] }),
+      (e: Error) =>
+        e instanceof TypeError && /certificate and the private key do not match/.test(e.message),
+    );
+  });
+
   it('reports the server connection and its handshake', async () => {
     const { certPem, keyPem } = testCert();
     const server = createServer({ cert: certPem, key: keyPem, alpn: ['x', 'y'] });

@@ -8,6 +8,7 @@ export type * from './types.js';
 export { parseCertificate } from './certificate.js';
 export { verifyCertificateChain } from './chain.js';
 export { createSelfSignedCertificate } from './create.js';
+export { keyMatchesCertificate } from './key-match.js';
 export { CertificateParseError, CERTIFICATE_ALERT } from './errors.js';
 export {
   certificateMatchesName,
