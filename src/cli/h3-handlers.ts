@@ -5,7 +5,8 @@
  *   through the same safe path resolution as hq-interop (HqFileServer.resolve: percent-decoded,
  *   `..` and NUL refused, symbolic links resolved and kept under the root); a missing or refused
  *   file is a 404 either way, so nothing tells "outside the root" from "absent". Bodies are read
- *   from the file in chunks as the stream takes them, with a content-length.
+ *   from the file in chunks as the stream takes them, with a content-length and a content-type
+ *   by extension (mime.ts).
  * - `tsquic get`: h3Get fetches a path on a connection (one HTTP/3 client per connection,
  *   shared by its requests), checks the status and streams the body to a Writable.
  */
@@ -23,6 +24,7 @@ import { h3ErrorName } from '../h3/errors.js';
 import type { Connection } from '../conn/connection.js';
 import type { QuicConnection } from '../node/connection.js';
 import type { HqFileServer } from './hq-server.js';
+import { contentTypeFor } from './mime.js';
 
 export const H3_ALPN = 'h3';
 
@@ -65,13 +67,13 @@ export function h3FileHandler(files: HqFileServer): H3RequestHandler {
     }
     const file = await files.resolve(req.path ?? '');
     const handle = file === null ? null : await files.open(file);
-    if (handle === null) {
+    if (file === null || handle === null) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
       return;
     }
     try {
       const { size } = await handle.stat();
-      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': size });
+      res.writeHead(200, { 'content-type': contentTypeFor(file), 'content-length': size });
       if (req.method === 'HEAD') {
         res.end();
         return;

@@ -178,7 +178,8 @@ export const serveCommand: Command = {
   summary: 'serve the files of a directory over QUIC (HTTP/3, hq-interop)',
   usage: '[options]',
   description: [
-    'Serves the files under --root over QUIC: HTTP/3 (GET and HEAD, 404 for a missing file) and',
+    'Serves the files under --root over QUIC: HTTP/3 (GET and HEAD, a content-type by file',
+    'extension, 404 for a missing file) and',
     'hq-interop (HTTP/0.9: "GET /path" on a stream, the file as the answer, a missing file resets',
     'the stream); the client picks by ALPN, h3 first. Nothing outside the root is',
     'served. Without --cert/--key an in-memory self-signed certificate (ECDSA P-256) for',

@@ -43,3 +43,15 @@ export {
   type TestCertificate,
 } from './pair.js';
 export { SeededRandom } from '../util/random.js';
+export {
+  UdpRelay,
+  carriesHandshakePacket,
+  type AmplificationCount,
+  type RelayDirection,
+  type RelayDirectionStats,
+  type RelayFate,
+  type RelayLinkConditions,
+  type RelayOptions,
+  type RelayRecord,
+  type RelayStats,
+} from './relay.js';

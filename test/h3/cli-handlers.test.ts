@@ -40,6 +40,7 @@ describe('tsquic h3 handlers', function () {
     root = path.join(work, 'www');
     mkdirSync(path.join(root, 'sub'), { recursive: true });
     writeFileSync(path.join(root, 'hello.txt'), 'hello, h3\n');
+    writeFileSync(path.join(root, 'index.html'), '<!doctype html><title>t</title>\n');
     writeFileSync(path.join(root, 'sub', 'big.bin'), big);
     writeFileSync(path.join(work, 'secret.txt'), 'outside the root');
     symlinkSync(path.join(work, 'secret.txt'), path.join(root, 'link.txt'));
@@ -101,9 +102,17 @@ describe('tsquic h3 handlers', function () {
       assert.equal(head.body.length, 0);
     });
 
+    it('labels each file with the content-type of its extension', async () => {
+      const page = await get('/index.html');
+      assert.equal(page.res.headers['content-type'], 'text/html; charset=utf-8');
+      const text = await get('/hello.txt', 'HEAD');
+      assert.equal(text.res.headers['content-type'], 'text/plain; charset=utf-8');
+    });
+
     it('streams a file larger than the stream buffers, byte for byte', async () => {
       const { res, body } = await get('/sub/big.bin');
       assert.equal(res.headers['content-length'], String(big.length));
+      assert.equal(res.headers['content-type'], 'application/octet-stream');
       assert.ok(bytesEqual(body, big));
     });
 
