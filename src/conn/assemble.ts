@@ -99,7 +99,6 @@ interface Budget {
 }
 
 export function buildDatagram(conn: Connection, now: number): OutgoingDatagram | null {
-  conn.lastNow = now;
   const probe = conn.probePath;
   if (
     probe &&
@@ -124,7 +123,7 @@ export function buildDatagram(conn: Connection, now: number): OutgoingDatagram |
     return finish(conn, path, s, now);
   }
 
-  maybeUpdateKeys(conn);
+  maybeUpdateKeys(conn, now);
   if (conn.peerParams && conn.handshakeConfirmed) queueNewCids(conn);
 
   const budget: Budget = { room, cwnd: sc.sendAllowance(now) };
@@ -211,14 +210,14 @@ function spaceWantsToSend(
 }
 
 /** Initiates a key update when asked or when the key has sealed enough packets (RFC 9001 §6). */
-function maybeUpdateKeys(conn: Connection): void {
+function maybeUpdateKeys(conn: Connection, now: number): void {
   const k = conn.oneRtt;
   if (!k || !conn.handshakeConfirmed) return;
   const due = conn.keyUpdateRequested || k.write.sealedPackets >= conn.opts.keyUpdateInterval;
   if (due && k.canInitiate()) {
     k.initiate();
     conn.keyUpdateRequested = false;
-    conn.qlog?.keyUpdated(conn, 'local_update', conn.lastNow);
+    conn.qlog?.keyUpdated(conn, 'local_update', now);
   }
 }
 
