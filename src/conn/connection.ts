@@ -12,6 +12,7 @@ import type { CryptoProvider } from '../crypto/provider.js';
 import { PacketProtector } from '../crypto/packet-protection.js';
 import { createInitialProtectors } from '../crypto/initial.js';
 import { Emitter } from '../util/emitter.js';
+import { Reader } from '../util/cursor.js';
 import type { SocketAddress } from '../util/address.js';
 import { toHex, utf8 } from '../util/bytes.js';
 import { QuicError, TransportError, transportErrorName } from '../wire/errors.js';
@@ -29,6 +30,7 @@ import type { SentFrame } from './sent-frames.js';
 import type { Frame } from '../wire/frame-types.js';
 import { onDatagramWhileClosing, processDatagram, replayBuffered } from './receive.js';
 import { buildDatagram, type OutgoingDatagram } from './assemble.js';
+import { PacketBuilder } from './packet-builder.js';
 import { ConnectionStats, type ConnectionStatsSnapshot } from './stats.js';
 import {
   maybeUsePreferredAddress,
@@ -87,6 +89,12 @@ export interface ConnectionEvents {
   closing: (info: CloseInfo) => void;
   /** The connection is closed and gone. */
   close: (info: CloseInfo) => void;
+  /**
+   * A listener of another event threw. Without an `error` listener the error is rethrown as an
+   * uncaught exception (in a microtask, after the connection finished its work): application
+   * errors are never turned into a close of the connection.
+   */
+  error: (err: unknown) => void;
 }
 
 /** What a connection needs from the engine that owns it. */
@@ -196,6 +204,10 @@ export class Connection extends Emitter<ConnectionEvents> {
   readonly startTime: number;
   handshakeTime = -1;
   readonly stats = new ConnectionStats();
+  /** Reads the frames of the packet being processed (receive.ts). */
+  readonly frameReader = new Reader(NO_BYTES);
+  /** The scratch and slab of packet assembly (assemble.ts). */
+  readonly builder: PacketBuilder;
   /** Key update requested by the application, done when allowed (RFC 9001 §6.1). */
   keyUpdateRequested = false;
   readonly qlog: QlogSink | undefined;
@@ -229,6 +241,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.version = init.version;
     this.provider = host.provider;
     this.opts = resolveOptions(init.options);
+    this.builder = new PacketBuilder(this.opts.maxUdpPayload + 64);
     this.qlog = init.qlog;
     this.startTime = init.now;
     this.token = init.token ?? NO_BYTES;
@@ -410,26 +423,91 @@ export class Connection extends Emitter<ConnectionEvents> {
     return this.state === 'closed';
   }
 
+  // ---- events ----------------------------------------------------------------------------
+
+  /**
+   * Events raised while a datagram, a timer or a poll is being processed, delivered once it is
+   * done (`deliverEvents`): application code never runs in the middle of a packet. Flat pairs
+   * of event name and arguments.
+   */
+  private heldEvents: unknown[] = [];
+  /** The array of the last delivery, reused (a listener may drive the connection again). */
+  private spareEvents: unknown[] | null = null;
+  private holdEvents = 0;
+
+  override emit<K extends keyof ConnectionEvents>(
+    event: K,
+    ...args: Parameters<ConnectionEvents[K]>
+  ): void {
+    if (this.holdEvents > 0) {
+      this.heldEvents.push(event, args);
+      return;
+    }
+    super.emit(event, ...args);
+  }
+
+  /**
+   * Delivers the held events in order. A listener's error that no `error` listener took is
+   * rethrown in a microtask: it surfaces as an uncaught exception (the Node convention for an
+   * unhandled error) without leaving the engine half-way through its own work.
+   */
+  private deliverEvents(): void {
+    const q = this.heldEvents;
+    if (q.length === 0) return;
+    // A listener may drive the connection (write, close, flush): what that raises is held in a
+    // fresh queue and delivered by that call, never this queue twice.
+    this.heldEvents = this.spareEvents ?? [];
+    this.spareEvents = null;
+    for (let i = 0; i < q.length; i += 2) {
+      const event = q[i] as keyof ConnectionEvents;
+      const args = q[i + 1] as Parameters<ConnectionEvents[typeof event]>;
+      try {
+        super.emit(event, ...args);
+      } catch (e) {
+        queueMicrotask(() => {
+          throw e;
+        });
+      }
+    }
+    q.length = 0;
+    this.spareEvents = q;
+  }
+
   // ---- sans-IO driving -------------------------------------------------------------------
 
   /** A datagram for this connection: decrypted in place, not kept after this returns. */
   receive(data: Uint8Array, local: SocketAddress, remote: SocketAddress, now: number): void {
     if (this.state === 'closed' || this.state === 'draining') return;
     this.resetPollState();
+    this.holdEvents++;
     try {
       this.armDeferred(now);
       if (this.state === 'closing') onDatagramWhileClosing(this, data, local, remote, now);
       else processDatagram(this, data, local, remote, now);
     } catch (e) {
       this.onInternalError(e, now);
+    } finally {
+      this.holdEvents--;
     }
-    // A view into the datagram: do not keep the datagram alive until the next one.
+    // Views into the datagram: do not keep the datagram alive until the next one.
     this.packetDcid.buf = NO_BYTES;
+    this.frameReader.reset(NO_BYTES);
+    this.deliverEvents();
   }
 
   /** The next datagram to send, or null. */
   poll(now: number): OutgoingDatagram | null {
     if (this.state === 'closed' || this.state === 'draining') return null;
+    this.holdEvents++;
+    try {
+      return this.pollDatagram(now);
+    } finally {
+      this.holdEvents--;
+      this.deliverEvents();
+    }
+  }
+
+  private pollDatagram(now: number): OutgoingDatagram | null {
     try {
       this.armDeferred(now);
       const d = buildDatagram(this, now);
@@ -442,6 +520,7 @@ export class Connection extends Emitter<ConnectionEvents> {
       } else {
         this.pollIdle = true;
         this.idleAckDeadline = this.ackDeadline(now);
+        if (!this.hasPendingSend()) this.builder.release();
       }
       return null;
     } catch (e) {
@@ -491,12 +570,16 @@ export class Connection extends Emitter<ConnectionEvents> {
   onTimeout(now: number): void {
     if (this.state === 'closed') return;
     this.resetPollState();
+    this.holdEvents++;
     try {
       this.armDeferred(now);
       this.handleTimers(now);
     } catch (e) {
       this.onInternalError(e, now);
+    } finally {
+      this.holdEvents--;
     }
+    this.deliverEvents();
   }
 
   // ---- internals used by receive.ts / assemble.ts ----------------------------------------

@@ -9,7 +9,6 @@ import type { PacketProtector } from '../crypto/packet-protection.js';
 import { verifyRetryIntegrity } from '../crypto/retry.js';
 import { bytesEqual } from '../util/bytes.js';
 import { sameAddress, type SocketAddress } from '../util/address.js';
-import { Reader } from '../util/cursor.js';
 import { QuicError, TransportError } from '../wire/errors.js';
 import {
   decodeVersionNegotiation,
@@ -31,8 +30,6 @@ import { onPathPacket } from './migration.js';
 
 /** Packets kept while waiting for their keys (RFC 9001 §4.1.4 allows buffering a few). */
 const MAX_UNDECRYPTABLE = 16;
-
-const reader = new Reader(new Uint8Array(0));
 
 export function processDatagram(
   conn: Connection,
@@ -339,7 +336,9 @@ function processFrames(
     // RFC 9000 §12.4: a packet with no frames is a PROTOCOL_VIOLATION.
     throw new QuicError(TransportError.PROTOCOL_VIOLATION, 'packet without frames');
   }
-  const r = reader.reset(data, start, end);
+  // The connection's own reader: packets are processed one at a time, never nested (buffered
+  // packets are replayed after the packet that brought their keys).
+  const r = conn.frameReader.reset(data, start, end);
   let flags = 0;
   while (r.remaining > 0) {
     const frame = decodeFrame(r);
