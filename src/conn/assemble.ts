@@ -3,13 +3,11 @@
  * packets (RFC 9000 §12.2), with ACK frames first, then CRYPTO, control frames, DATAGRAMs and
  * STREAM data in priority order, within the congestion window, the pacer and the
  * anti-amplification budget. Packets are written straight into the datagram they are sent in
- * and protected in place: datagrams are carved one after another out of a larger slab, so a
- * datagram costs a view rather than an allocation and a copy. The returned bytes are never
- * written again (the caller owns them; a slab is freed when the last of its datagrams is).
+ * and protected in place, in the slab of the connection's PacketBuilder (packet-builder.ts). The
+ * returned bytes are never written again (the caller owns them).
  */
 import { PnSpace } from '../ack/pn-space.js';
 import type { PacketProtector } from '../crypto/packet-protection.js';
-import { StreamChunk } from '../stream/stream.js';
 import type { SocketAddress } from '../util/address.js';
 import { Writer } from '../util/cursor.js';
 import {
@@ -28,6 +26,7 @@ import { reasonBytes, type Connection } from './connection.js';
 import type { PathState } from './path-state.js';
 import type { SentFrame } from './sent-frames.js';
 import { NOTHING, SentFrameList } from './sent-frames.js';
+import type { HeaderOffsets, PacketBuilder } from './packet-builder.js';
 import { queueNewCids } from './frames-in.js';
 
 export interface OutgoingDatagram {
@@ -44,52 +43,6 @@ const MIN_PN_AND_PAYLOAD = 4;
 /** Keep ACK frames small: ranges beyond these are old news (RFC 9000 §13.2.4). */
 const MAX_ACK_RANGES = 32;
 
-/** Datagrams are carved out of slabs of this size (about 50 of 1200 bytes). */
-const SLAB_SIZE = 64 * 1024;
-
-interface Scratch {
-  /** Room given to one datagram: the largest UDP payload plus slack for the tag. */
-  datagramRoom: number;
-  w: Writer;
-  chunk: StreamChunk;
-  /** 1-RTT packets in a row that carried nothing ack-eliciting (see `elicitAckOfAcks`). */
-  ackOnlyRun: number;
-  frames: SentFrameList;
-}
-
-/**
- * The slab datagrams are written into, shared by every connection of the process: assembly is
- * synchronous, and a datagram handed out is never written again, so one slab serves all (a slab
- * per connection would pin 64 KiB to every idle connection).
- */
-const slab = { buf: new Uint8Array(0), pos: 0 };
-
-const scratchByConn = new WeakMap<Connection, Scratch>();
-
-function scratchFor(conn: Connection): Scratch {
-  let s = scratchByConn.get(conn);
-  if (!s) {
-    s = {
-      datagramRoom: conn.opts.maxUdpPayload + 64,
-      w: new Writer(slab.buf),
-      chunk: new StreamChunk(),
-      ackOnlyRun: 0,
-      frames: new SentFrameList(),
-    };
-    scratchByConn.set(conn, s);
-  }
-  return s;
-}
-
-/** Points the writer at fresh room for one datagram in the shared slab (a new one if full). */
-function startDatagram(s: Scratch): Writer {
-  if (slab.buf.length - slab.pos < s.datagramRoom) {
-    slab.buf = new Uint8Array(Math.max(SLAB_SIZE, s.datagramRoom));
-    slab.pos = 0;
-  }
-  return s.w.reset(slab.buf.subarray(slab.pos, slab.pos + s.datagramRoom));
-}
-
 /** What the packet being built may contain. */
 interface Budget {
   /** Bytes left in the datagram. */
@@ -99,7 +52,6 @@ interface Budget {
 }
 
 export function buildDatagram(conn: Connection, now: number): OutgoingDatagram | null {
-  conn.lastNow = now;
   const probe = conn.probePath;
   if (
     probe &&
@@ -111,7 +63,7 @@ export function buildDatagram(conn: Connection, now: number): OutgoingDatagram |
   }
   const path = conn.path;
   const sc = path.sendControl;
-  const s = scratchFor(conn);
+  const s = conn.builder;
   const mds = Math.min(sc.maxDatagramSize, conn.opts.maxUdpPayload);
   const amp = path.amplificationAllowance();
   const room = Math.min(mds, amp);
@@ -120,11 +72,11 @@ export function buildDatagram(conn: Connection, now: number): OutgoingDatagram |
   if (conn.state === 'closing') {
     if (!conn.closePending) return null;
     conn.closePending = false;
-    buildClose(conn, startDatagram(s), room, now);
+    buildClose(conn, s, room, now);
     return finish(conn, path, s, now);
   }
 
-  maybeUpdateKeys(conn);
+  maybeUpdateKeys(conn, now);
   if (conn.peerParams && conn.handshakeConfirmed) queueNewCids(conn);
 
   const budget: Budget = { room, cwnd: sc.sendAllowance(now) };
@@ -144,7 +96,7 @@ export function buildDatagram(conn: Connection, now: number): OutgoingDatagram |
     sc.setAppLimited(budget.cwnd > 0);
     return null;
   }
-  const w = startDatagram(s);
+  const w = s.startDatagram();
   if ((wants & (1 << PnSpace.Initial)) !== 0) {
     hasInitial = true;
     const is = conn.spaces[PnSpace.Initial];
@@ -171,11 +123,13 @@ export function buildDatagram(conn: Connection, now: number): OutgoingDatagram |
 }
 
 /** Hands out the datagram written in the slab; the slab's next datagram starts after it. */
-function finish(conn: Connection, path: PathState, s: Scratch, now: number): OutgoingDatagram {
-  const w = s.w;
-  const data = w.buf.subarray(0, w.pos);
-  // Keep the next datagram 8-byte aligned (cheap copies for whoever reads it).
-  slab.pos += (w.pos + 7) & ~7;
+function finish(
+  conn: Connection,
+  path: PathState,
+  s: PacketBuilder,
+  now: number,
+): OutgoingDatagram {
+  const data = s.finishDatagram();
   path.onDatagramSent(data.length, now);
   conn.stats.datagramsSent++;
   conn.stats.bytesSent += data.length;
@@ -211,26 +165,16 @@ function spaceWantsToSend(
 }
 
 /** Initiates a key update when asked or when the key has sealed enough packets (RFC 9001 §6). */
-function maybeUpdateKeys(conn: Connection): void {
+function maybeUpdateKeys(conn: Connection, now: number): void {
   const k = conn.oneRtt;
   if (!k || !conn.handshakeConfirmed) return;
   const due = conn.keyUpdateRequested || k.write.sealedPackets >= conn.opts.keyUpdateInterval;
   if (due && k.canInitiate()) {
     k.initiate();
     conn.keyUpdateRequested = false;
-    conn.qlog?.keyUpdated(conn, 'local_update', conn.lastNow);
+    conn.qlog?.keyUpdated(conn, 'local_update', now);
   }
 }
-
-/** Where the header just written put what finishing the packet needs (one reused record). */
-interface HeaderOffsets {
-  start: number;
-  lengthOffset: number;
-  pnOffset: number;
-  type: PacketType;
-}
-
-const header: HeaderOffsets = { start: 0, lengthOffset: -1, pnOffset: 0, type: PacketType.OneRtt };
 
 /**
  * Writes a packet header for `space`; returns the offsets needed to finish the packet, valid
@@ -240,11 +184,12 @@ function writeHeader(
   conn: Connection,
   path: PathState,
   space: PnSpace,
-  w: Writer,
+  b: PacketBuilder,
   pn: number,
   pnLen: 1 | 2 | 3 | 4,
 ): HeaderOffsets {
-  const h = header;
+  const w = b.w;
+  const h = b.header;
   h.start = w.pos;
   const dcid = path.dcid.cid;
   if (space === PnSpace.Application && (conn.oneRtt || !conn.isClient)) {
@@ -281,7 +226,7 @@ function buildPacket(
   conn: Connection,
   path: PathState,
   space: PnSpace,
-  scratch: Scratch,
+  scratch: PacketBuilder,
   budget: Budget,
   padTo: number,
   now: number,
@@ -292,7 +237,7 @@ function buildPacket(
   const sc = path.sendControl;
   const pn = s.nextPn;
   const pnLen = packetNumberLength(pn, sc.lossDetection.largestAcked(space));
-  const h = writeHeader(conn, path, space, w, pn, pnLen);
+  const h = writeHeader(conn, path, space, scratch, pn, pnLen);
   // `budget.room` is what is left of the datagram from this packet's start; the payload must
   // leave room for the tag within it.
   const end = h.start + budget.room - TAG;
@@ -381,7 +326,7 @@ function buildPacket(
  * carries a PING, whose acknowledgment lets the tracker drop what the peer has seen
  * (`onAckAcked`). A single ACK-only packet, as after a handshake, elicits nothing.
  */
-function elicitAckOfAcks(conn: Connection, scratch: Scratch, now: number): boolean {
+function elicitAckOfAcks(conn: Connection, scratch: PacketBuilder, now: number): boolean {
   if (scratch.frames.length === 0 || scratch.ackOnlyRun < 2) return false;
   const sc = conn.path.sendControl;
   return now - sc.lossDetection.lastAckElicitingSent(PnSpace.Application) >= sc.rtt.smoothed;
@@ -392,7 +337,12 @@ function ackDelayExponent(conn: Connection, space: PnSpace): number {
   return space === PnSpace.Application ? conn.opts.ackDelayExponent : 3;
 }
 
-function writeCrypto(conn: Connection, space: PnSpace, scratch: Scratch, limit: number): boolean {
+function writeCrypto(
+  conn: Connection,
+  space: PnSpace,
+  scratch: PacketBuilder,
+  limit: number,
+): boolean {
   const { w, frames, chunk } = scratch;
   const s = conn.spaces[space];
   // Most Application spaces never carry CRYPTO data: do not make their buffer for nothing.
@@ -465,7 +415,7 @@ function writeAppFrames(
   return wrote;
 }
 
-function writeStreams(conn: Connection, scratch: Scratch, limit: number): boolean {
+function writeStreams(conn: Connection, scratch: PacketBuilder, limit: number): boolean {
   const { w, frames, chunk } = scratch;
   let wrote = false;
   // A STREAM frame header is at most 1 + 8 + 8 + 2 bytes here; stop when little room is left.
@@ -496,7 +446,8 @@ function writeStreams(conn: Connection, scratch: Scratch, limit: number): boolea
 }
 
 /** CONNECTION_CLOSE in every space the peer may be able to read (RFC 9000 §10.2.3). */
-function buildClose(conn: Connection, w: Writer, room: number, now: number): void {
+function buildClose(conn: Connection, b: PacketBuilder, room: number, now: number): void {
+  const w = b.startDatagram();
   const info = conn.closeInfo!;
   const reason = reasonBytes(info);
   const spaces: PnSpace[] = [];
@@ -511,7 +462,7 @@ function buildClose(conn: Connection, w: Writer, room: number, now: number): voi
     const s = conn.spaces[space];
     const keys = writeKeys(conn, space)!;
     const pn = s.nextPn++;
-    const h = writeHeader(conn, conn.path, space, w, pn, 4);
+    const h = writeHeader(conn, conn.path, space, b, pn, 4);
     // An application close is only for 1-RTT; before that it becomes APPLICATION_ERROR
     // without a reason (RFC 9000 §10.2.3).
     const app = info.application && space === PnSpace.Application;
@@ -543,8 +494,8 @@ function buildClose(conn: Connection, w: Writer, room: number, now: number): voi
 /** A datagram on a path being validated: PATH_RESPONSE / PATH_CHALLENGE, padded (§8.2.1). */
 function buildPathProbe(conn: Connection, probe: PathState, now: number): OutgoingDatagram | null {
   if (!conn.oneRtt) return null;
-  const s = scratchFor(conn);
-  const w = startDatagram(s);
+  const s = conn.builder;
+  const w = s.startDatagram();
   const app = conn.spaces[PnSpace.Application];
   const keys = conn.oneRtt.write;
   const pn = app.nextPn;

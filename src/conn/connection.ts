@@ -12,11 +12,12 @@ import type { CryptoProvider } from '../crypto/provider.js';
 import { PacketProtector } from '../crypto/packet-protection.js';
 import { createInitialProtectors } from '../crypto/initial.js';
 import { Emitter } from '../util/emitter.js';
+import { Reader } from '../util/cursor.js';
 import type { SocketAddress } from '../util/address.js';
 import { toHex, utf8 } from '../util/bytes.js';
 import { QuicError, TransportError, transportErrorName } from '../wire/errors.js';
 import { encodeTransportParameters, type TransportParameters } from '../wire/transport-params.js';
-import type { TlsCallbacks, TlsSession } from '../tls/types.js';
+import type { Level, TlsCallbacks, TlsSession } from '../tls/types.js';
 import { StreamMap } from '../stream/stream-map.js';
 import type { Stream } from '../stream/stream.js';
 import { KeyPhases } from './key-phase.js';
@@ -27,8 +28,9 @@ import { SendControl } from '../path/send-control.js';
 import { SpaceState } from './space.js';
 import type { SentFrame } from './sent-frames.js';
 import type { Frame } from '../wire/frame-types.js';
-import { onDatagramWhileClosing, processBufferedPacket, processDatagram } from './receive.js';
+import { onDatagramWhileClosing, processDatagram, replayBuffered } from './receive.js';
 import { buildDatagram, type OutgoingDatagram } from './assemble.js';
+import { PacketBuilder } from './packet-builder.js';
 import { ConnectionStats, type ConnectionStatsSnapshot } from './stats.js';
 import {
   maybeUsePreferredAddress,
@@ -38,7 +40,7 @@ import {
   type PreferredAddressInit,
 } from './migration.js';
 import type { QlogSink } from './qlog.js';
-import { buildLocalParams, tlsCallbacks } from './handshake.js';
+import { buildLocalParams, ConnectionTlsCallbacks, onHandshakeComplete } from './handshake.js';
 import { armProbes, onFramesLost } from './retransmit.js';
 import { ConnectionStreamEvents } from './stream-events.js';
 
@@ -87,6 +89,12 @@ export interface ConnectionEvents {
   closing: (info: CloseInfo) => void;
   /** The connection is closed and gone. */
   close: (info: CloseInfo) => void;
+  /**
+   * A listener of another event threw. Without an `error` listener the error is rethrown as an
+   * uncaught exception (in a microtask, after the connection finished its work): application
+   * errors are never turned into a close of the connection.
+   */
+  error: (err: unknown) => void;
 }
 
 /** What a connection needs from the engine that owns it. */
@@ -143,6 +151,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   readonly opts: ResolvedOptions;
   readonly host: ConnectionHost;
   readonly tls: TlsSession;
+  private readonly tlsEvents: ConnectionTlsCallbacks;
   readonly spaces: [SpaceState, SpaceState, SpaceState];
   /** 1-RTT keys with key updates; null until both directions are known. */
   oneRtt: KeyPhases | null = null;
@@ -185,6 +194,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   closeInfo: CloseInfo | null = null;
   /** Closing state: a CONNECTION_CLOSE should be (re)sent. */
   closePending = false;
+  /** Closing or draining ends then; NaN until armed from the next `now` (`close()` has none). */
   private closeDeadline = Infinity;
   /** Received packets that triggered a CONNECTION_CLOSE resend in the closing state. */
   closeTrigger = 0;
@@ -194,6 +204,10 @@ export class Connection extends Emitter<ConnectionEvents> {
   readonly startTime: number;
   handshakeTime = -1;
   readonly stats = new ConnectionStats();
+  /** Reads the frames of the packet being processed (receive.ts). */
+  readonly frameReader = new Reader(NO_BYTES);
+  /** The scratch and slab of packet assembly (assemble.ts). */
+  readonly builder: PacketBuilder;
   /** Key update requested by the application, done when allowed (RFC 9001 §6.1). */
   keyUpdateRequested = false;
   readonly qlog: QlogSink | undefined;
@@ -203,8 +217,8 @@ export class Connection extends Emitter<ConnectionEvents> {
   /** Tickets that arrived before confirmation, emitted at confirmation. */
   readonly pendingTickets: Uint8Array[] = [];
   earlyDataState: 'none' | 'attempted' | 'accepted' | 'rejected' = 'none';
-  /** The latest `now` seen by an entry point, µs. */
-  lastNow: number;
+  /** New read keys arrived: buffered packets are opened after the current packet. */
+  replayPending = false;
   /** First 1-RTT packet number we sent (handshake confirmation by ACK, RFC 9001 §4.1.2). */
   firstOneRttPn = -1;
   /**
@@ -227,9 +241,9 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.version = init.version;
     this.provider = host.provider;
     this.opts = resolveOptions(init.options);
+    this.builder = new PacketBuilder(this.opts.maxUdpPayload + 64);
     this.qlog = init.qlog;
     this.startTime = init.now;
-    this.lastNow = init.now;
     this.token = init.token ?? NO_BYTES;
     this.originalDcid = init.originalDcid;
     this.addressValidated = this.isClient || init.addressValidated === true;
@@ -271,10 +285,16 @@ export class Connection extends Emitter<ConnectionEvents> {
     // Client 0-RTT: the server's remembered limits apply to early data (RFC 9000 §7.4.1).
     if (init.rememberedParams) this.streams.setPeerTransportParams(init.rememberedParams);
     const encoded = encodeTransportParameters(this.localParams, this.role);
-    this.tls = init.createTls(tlsCallbacks(this), encoded);
+    this.tlsEvents = new ConnectionTlsCallbacks(this);
+    this.tls = init.createTls(this.tlsEvents, encoded);
     this.resetIdle(init.now);
     this.qlog?.connectionStarted(this, init.now);
-    if (this.isClient) this.tls.start();
+    if (this.isClient) {
+      this.tlsEvents.driving = true;
+      this.tls.start();
+      this.tlsEvents.driving = false;
+      this.onTlsOutcome(init.now);
+    }
   }
 
   // ---- public API ------------------------------------------------------------------------
@@ -349,7 +369,8 @@ export class Connection extends Emitter<ConnectionEvents> {
    */
   close(errorCode = 0, reason = ''): void {
     if (this.state === 'closing' || this.state === 'draining' || this.state === 'closed') return;
-    this.enterClosing({ source: 'local', errorCode, application: true, reason }, this.lastNow);
+    // No `now` here: the closing period starts at the next poll, when CONNECTION_CLOSE leaves.
+    this.enterClosing({ source: 'local', errorCode, application: true, reason }, NaN);
     this.wake();
   }
 
@@ -360,7 +381,8 @@ export class Connection extends Emitter<ConnectionEvents> {
    */
   migrate(local: SocketAddress): boolean {
     this.checkUsable();
-    return startMigration(this, local, this.lastNow);
+    // No `now` here: the validation timer starts at the next poll (see `armDeferred`).
+    return startMigration(this, local);
   }
 
   /** A snapshot of the connection's statistics. */
@@ -401,36 +423,105 @@ export class Connection extends Emitter<ConnectionEvents> {
     return this.state === 'closed';
   }
 
+  // ---- events ----------------------------------------------------------------------------
+
+  /**
+   * Events raised while a datagram, a timer or a poll is being processed, delivered once it is
+   * done (`deliverEvents`): application code never runs in the middle of a packet. Flat pairs
+   * of event name and arguments.
+   */
+  private heldEvents: unknown[] = [];
+  /** The array of the last delivery, reused (a listener may drive the connection again). */
+  private spareEvents: unknown[] | null = null;
+  private holdEvents = 0;
+
+  override emit<K extends keyof ConnectionEvents>(
+    event: K,
+    ...args: Parameters<ConnectionEvents[K]>
+  ): void {
+    if (this.holdEvents > 0) {
+      this.heldEvents.push(event, args);
+      return;
+    }
+    super.emit(event, ...args);
+  }
+
+  /**
+   * Delivers the held events in order. A listener's error that no `error` listener took is
+   * rethrown in a microtask: it surfaces as an uncaught exception (the Node convention for an
+   * unhandled error) without leaving the engine half-way through its own work.
+   */
+  private deliverEvents(): void {
+    const q = this.heldEvents;
+    if (q.length === 0) return;
+    // A listener may drive the connection (write, close, flush): what that raises is held in a
+    // fresh queue and delivered by that call, never this queue twice.
+    this.heldEvents = this.spareEvents ?? [];
+    this.spareEvents = null;
+    for (let i = 0; i < q.length; i += 2) {
+      const event = q[i] as keyof ConnectionEvents;
+      const args = q[i + 1] as Parameters<ConnectionEvents[typeof event]>;
+      try {
+        super.emit(event, ...args);
+      } catch (e) {
+        queueMicrotask(() => {
+          throw e;
+        });
+      }
+    }
+    q.length = 0;
+    this.spareEvents = q;
+  }
+
   // ---- sans-IO driving -------------------------------------------------------------------
 
   /** A datagram for this connection: decrypted in place, not kept after this returns. */
   receive(data: Uint8Array, local: SocketAddress, remote: SocketAddress, now: number): void {
     if (this.state === 'closed' || this.state === 'draining') return;
-    this.lastNow = now;
-    this.pollIdle = false;
-    if (this.state === 'closing') {
-      onDatagramWhileClosing(this, data, local, remote, now);
-      return;
-    }
+    this.resetPollState();
+    this.holdEvents++;
     try {
-      processDatagram(this, data, local, remote, now);
+      this.armDeferred(now);
+      if (this.state === 'closing') onDatagramWhileClosing(this, data, local, remote, now);
+      else processDatagram(this, data, local, remote, now);
     } catch (e) {
       this.onInternalError(e, now);
+    } finally {
+      this.holdEvents--;
     }
-    // A view into the datagram: do not keep the datagram alive until the next one.
+    // Views into the datagram: do not keep the datagram alive until the next one.
     this.packetDcid.buf = NO_BYTES;
+    this.frameReader.reset(NO_BYTES);
+    this.deliverEvents();
   }
 
   /** The next datagram to send, or null. */
   poll(now: number): OutgoingDatagram | null {
     if (this.state === 'closed' || this.state === 'draining') return null;
+    this.holdEvents++;
     try {
+      return this.pollDatagram(now);
+    } finally {
+      this.holdEvents--;
+      this.deliverEvents();
+    }
+  }
+
+  private pollDatagram(now: number): OutgoingDatagram | null {
+    try {
+      this.armDeferred(now);
       const d = buildDatagram(this, now);
       if (d !== null) return d;
       // Held back only by the pacer: stay armed for its release time (RFC 9002 §7.7). Blocked
       // by the window or the amplification limit (Infinity), only new input can help.
       const release = this.path.sendControl.nextSendTime(now);
-      if (!(release > now && release < Infinity && this.hasPendingSend())) this.pollIdle = true;
+      if (release > now && release < Infinity && this.hasPendingSend()) {
+        this.pacerRelease = release;
+      } else {
+        this.pollIdle = true;
+        this.idleAckDeadline = this.ackDeadline(now);
+        if (!this.hasPendingSend()) this.builder.release();
+      }
       return null;
     } catch (e) {
       this.onInternalError(e, now);
@@ -438,23 +529,28 @@ export class Connection extends Emitter<ConnectionEvents> {
     }
   }
 
-  /** Earliest time (µs) this connection needs `onTimeout`; Infinity when none. */
+  /**
+   * Earliest time (µs) this connection needs `onTimeout`; Infinity when none. A deadline that
+   * waits for the next `now` (after `close()` or `migrate()`) comes with a wake-up: the engine
+   * polls the connection, which arms it.
+   */
   nextTimeout(): number {
     if (this.state === 'closed') return Infinity;
-    if (this.state === 'closing' || this.state === 'draining') return this.closeDeadline;
+    if (this.state === 'closing' || this.state === 'draining') {
+      return Number.isNaN(this.closeDeadline) ? Infinity : this.closeDeadline;
+    }
     let t = Math.min(this.idleDeadline, this.keepAliveDeadline);
     t = Math.min(t, this.path.sendControl.timerDeadline());
     t = Math.min(t, pathValidationDeadline(this));
-    for (const s of this.spaces) {
-      if (s.discarded) continue;
-      // An ACK that is due but could not be sent (amplification limit) waits for new input.
-      const d = s.tracker.ackDeadline();
-      if (!(this.pollIdle && d <= this.lastNow)) t = Math.min(t, d);
+    if (this.pollIdle) {
+      // An ACK that was due but could not be sent (amplification limit) waits for new input.
+      t = Math.min(t, this.idleAckDeadline);
+    } else {
+      t = Math.min(t, this.ackDeadline(-Infinity));
+      // Held back by the pacer only (see `poll`): its release time is the deadline.
+      if (this.hasPendingSend()) t = Math.min(t, this.pacerRelease);
     }
     if (this.oneRtt && this.oneRtt.prevRead) t = Math.min(t, this.oneRtt.prevDiscardAt);
-    if (!this.pollIdle && this.hasPendingSend()) {
-      t = Math.min(t, this.path.sendControl.nextSendTime(this.lastNow));
-    }
     return t;
   }
 
@@ -473,13 +569,17 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   onTimeout(now: number): void {
     if (this.state === 'closed') return;
-    this.lastNow = now;
-    this.pollIdle = false;
+    this.resetPollState();
+    this.holdEvents++;
     try {
+      this.armDeferred(now);
       this.handleTimers(now);
     } catch (e) {
       this.onInternalError(e, now);
+    } finally {
+      this.holdEvents--;
     }
+    this.deliverEvents();
   }
 
   // ---- internals used by receive.ts / assemble.ts ----------------------------------------
@@ -488,10 +588,31 @@ export class Connection extends Emitter<ConnectionEvents> {
   currentDatagramSize = 0;
   /** Set when a poll found nothing it could send: the send timer waits for new work. */
   pollIdle = false;
+  /** While `pollIdle`: the earliest ACK deadline still ahead of that poll. */
+  private idleAckDeadline = Infinity;
+  /** When the pacer releases what the last poll held back (RFC 9002 §7.7); 0: send now. */
+  private pacerRelease = 0;
+
+  /** The earliest ACK deadline after `after` of the spaces in use. */
+  private ackDeadline(after: number): number {
+    let t = Infinity;
+    for (const s of this.spaces) {
+      if (s.discarded) continue;
+      const d = s.tracker.ackDeadline();
+      if (d > after && d < t) t = d;
+    }
+    return t;
+  }
+
+  /** Something new happened: the next poll decides again what can be sent. */
+  private resetPollState(): void {
+    this.pollIdle = false;
+    this.pacerRelease = 0;
+  }
 
   /** New work for the sender (an API call or a stream event): the engine should poll. */
   wake(): void {
-    this.pollIdle = false;
+    this.resetPollState();
     this.host.wake(this);
   }
 
@@ -624,11 +745,50 @@ export class Connection extends Emitter<ConnectionEvents> {
     for (const t of this.pendingTickets.splice(0)) this.emit('sessionTicket', t);
   }
 
-  /** Replays packets buffered before their keys arrived. */
-  replayUndecryptable(now: number): void {
-    if (this.undecryptable.length === 0) return;
-    const queued = this.undecryptable.splice(0);
-    for (const p of queued) processBufferedPacket(this, p.data, p.local, p.remote, now);
+  /** Hands CRYPTO data to TLS and acts on what it reports (RFC 9001 §4.1.3). */
+  receiveCrypto(level: Level, data: Uint8Array, now: number): void {
+    this.tlsEvents.driving = true;
+    try {
+      this.tls.receive(level, data);
+    } finally {
+      this.tlsEvents.driving = false;
+    }
+    this.onTlsOutcome(now);
+  }
+
+  /**
+   * Acts on what the TLS session reported since the last time, with the caller's `now`. New
+   * read keys do not replay buffered packets here, in the middle of a packet: the receive loop
+   * does after it (`replayPending`).
+   */
+  private onTlsOutcome(now: number): void {
+    const t = this.tlsEvents;
+    if (!t.hasOutcome) return;
+    const { alert, keysAvailable, paramsReceived, handshakeComplete } = t;
+    t.takeOutcome();
+    if (alert !== null) {
+      this.closeWithError(alert, now);
+      return;
+    }
+    if (keysAvailable && this.undecryptable.length > 0) this.replayPending = true;
+    if (paramsReceived) this.resetIdle(now);
+    if (handshakeComplete) onHandshakeComplete(this, now);
+  }
+
+  /**
+   * What waited for a `now`: the closing period of `close()` (RFC 9000 §10.2) and the validation
+   * timer of `migrate()` (§8.2.4) start; what TLS reported from an asynchronous callback is
+   * acted on, and packets its keys can open are processed.
+   */
+  private armDeferred(now: number): void {
+    if (Number.isNaN(this.closeDeadline)) {
+      this.closeDeadline = now + 3 * this.ptoPeriod();
+      this.qlog?.connectionClosed(this, this.closeInfo!, now);
+    }
+    this.path.armValidationDeadline(now);
+    this.probePath?.armValidationDeadline(now);
+    this.onTlsOutcome(now);
+    if (this.replayPending) replayBuffered(this, now);
   }
 
   // ---- internals -------------------------------------------------------------------------
@@ -652,12 +812,13 @@ export class Connection extends Emitter<ConnectionEvents> {
     );
   }
 
+  /** `now` NaN: the closing period starts at the next entry point (`armDeferred`). */
   private enterClosing(info: CloseInfo, now: number): void {
     this.closeInfo = info;
     this.state = 'closing';
     this.closePending = true;
     this.closeDeadline = now + 3 * this.ptoPeriod();
-    this.qlog?.connectionClosed(this, info, now);
+    if (!Number.isNaN(now)) this.qlog?.connectionClosed(this, info, now);
     // Nothing else is sent in the closing state (RFC 9000 §10.2.1).
     this.controlQueue.length = 0;
     this.datagramQueue.length = 0;

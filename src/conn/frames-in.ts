@@ -9,6 +9,7 @@ import { fromUtf8 } from '../util/bytes.js';
 import { QuicError, TransportError } from '../wire/errors.js';
 import { FrameType, type AckFrame, type Frame } from '../wire/frame-types.js';
 import { PacketType } from '../wire/version.js';
+import { Level } from '../tls/types.js';
 import { onFramesAcked, onFramesLost } from './retransmit.js';
 import type { Connection } from './connection.js';
 import { onPathChallenge, onPathResponse } from './migration.js';
@@ -32,8 +33,13 @@ export function handleFrame(
     case 'crypto': {
       const ready = conn.spaces[space].onCryptoFrame(frame.offset, frame.data);
       if (ready) {
-        const level = space === PnSpace.Initial ? 0 : space === PnSpace.Handshake ? 2 : 3;
-        conn.tls.receive(level, ready);
+        const level =
+          space === PnSpace.Initial
+            ? Level.Initial
+            : space === PnSpace.Handshake
+              ? Level.Handshake
+              : Level.Application;
+        conn.receiveCrypto(level, ready, now);
       }
       return;
     }
@@ -103,7 +109,7 @@ export function handleFrame(
       return;
     }
     case 'path_challenge':
-      onPathChallenge(conn, frame.data, local, remote);
+      onPathChallenge(conn, frame.data, local, remote, now);
       return;
     case 'path_response':
       onPathResponse(conn, frame.data, now);

@@ -52,13 +52,52 @@ export function buildLocalParams(conn: Connection, init: ConnectionInit): Transp
 /**
  * The callbacks through which the TLS session drives the connection (DESIGN.md §1.7): one small
  * object per connection with its methods on the prototype, not a set of closures.
+ *
+ * The session calls them in the middle of `tls.receive` (itself in the middle of a packet) or,
+ * after an asynchronous server callback, from a promise with no packet and no `now` at all. So
+ * the callbacks only store what needs no time (handshake bytes, packet keys, the peer's
+ * transport parameters) and record the rest as an outcome; the connection acts on it with the
+ * caller's `now` once the session returns or at its next entry point (`takeOutcome`).
  */
-class ConnectionTlsCallbacks implements TlsCallbacks {
+export class ConnectionTlsCallbacks implements TlsCallbacks {
+  /** A read key arrived: packets buffered for lack of keys can be opened (after this packet). */
+  keysAvailable = false;
+  /** The peer's transport parameters arrived (they change the idle timeout). */
+  paramsReceived = false;
+  handshakeComplete = false;
+  /** The first fatal error the session reported. */
+  alert: QuicError | null = null;
+  /** Set while the connection itself calls the session: no need to wake it. */
+  driving = false;
+  private pending = false;
+
   constructor(private readonly conn: Connection) {}
+
+  /** Whether an outcome waits to be acted on. */
+  get hasOutcome(): boolean {
+    return this.pending;
+  }
+
+  /** Clears the recorded outcome; the fields keep their values for the caller to read first. */
+  takeOutcome(): void {
+    this.pending = false;
+    this.keysAvailable = false;
+    this.paramsReceived = false;
+    this.handshakeComplete = false;
+    this.alert = null;
+  }
+
+  private record(): void {
+    if (this.pending) return;
+    this.pending = true;
+    // Outside a call of ours (an asynchronous server callback resumed): ask to be driven.
+    if (!this.driving) this.conn.host.wake(this.conn);
+  }
 
   onHandshakeData(level: Level, data: Uint8Array): void {
     const s = this.conn.spaces[LEVEL_SPACE[level]!]!;
     if (!s.discarded) s.cryptoSend.write(data);
+    if (!this.driving) this.conn.host.wake(this.conn);
   }
 
   onSecret(
@@ -67,20 +106,25 @@ class ConnectionTlsCallbacks implements TlsCallbacks {
     suite: CipherSuiteName,
     secret: Uint8Array,
   ): void {
-    onSecret(this.conn, level, direction, suite, secret);
+    if (installSecret(this.conn, level, direction, suite, secret)) this.keysAvailable = true;
+    this.record();
   }
 
   onPeerTransportParameters(bytes: Uint8Array): void {
     onPeerTransportParameters(this.conn, bytes);
+    this.paramsReceived = true;
+    this.record();
   }
 
   onHandshakeComplete(): void {
-    onHandshakeComplete(this.conn);
+    this.handshakeComplete = true;
+    this.record();
   }
 
   onAlert(alert: number, reason: string, transportError?: number): void {
     const code = transportError ?? cryptoError(alert);
-    this.conn.closeWithError(new QuicError(code, reason), this.conn.lastNow);
+    this.alert ??= new QuicError(code, reason);
+    this.record();
   }
 
   onSessionTicket(raw: Uint8Array): void {
@@ -95,38 +139,35 @@ class ConnectionTlsCallbacks implements TlsCallbacks {
   }
 }
 
-/** The TLS callbacks of `conn`. */
-export function tlsCallbacks(conn: Connection): TlsCallbacks {
-  return new ConnectionTlsCallbacks(conn);
-}
-
-function onSecret(
+/**
+ * Installs the packet keys of a secret. Returns whether a read key became usable: buffered
+ * packets may open with it.
+ */
+function installSecret(
   conn: Connection,
   level: Level,
   direction: 'read' | 'write',
   suite: CipherSuiteName,
   secret: Uint8Array,
-): void {
+): boolean {
   const keys = new PacketProtector(conn.provider, suite, secret, conn.version);
   if (level === Level.EarlyData) {
     if (direction === 'write') {
       conn.zeroRttWrite = keys;
       conn.earlyDataState = 'attempted';
-    } else {
-      // A server gets the early read secret only when it accepts the client's early data.
-      conn.zeroRttRead = keys;
-      conn.earlyDataState = 'accepted';
-      conn.replayUndecryptable(conn.lastNow);
+      return false;
     }
-    return;
+    // A server gets the early read secret only when it accepts the client's early data.
+    conn.zeroRttRead = keys;
+    conn.earlyDataState = 'accepted';
+    return true;
   }
   if (level === Level.Handshake) {
     const s = conn.spaces[PnSpace.Handshake];
     if (direction === 'read') s.read = keys;
     else s.write = keys;
     if (s.read && s.write) conn.path.sendControl.onHandshakeKeysAvailable();
-    conn.replayUndecryptable(conn.lastNow);
-    return;
+    return direction === 'read';
   }
   if (level === Level.Application) {
     if (direction === 'read') conn.appRead = keys;
@@ -138,9 +179,10 @@ function onSecret(
       conn.appRead = null;
       conn.appWrite = null;
       if (conn.isClient) conn.zeroRttWrite = null; // 1-RTT replaces 0-RTT (RFC 9001 §4.9.3)
-      conn.replayUndecryptable(conn.lastNow);
+      return true;
     }
   }
+  return false;
 }
 
 function onPeerTransportParameters(conn: Connection, bytes: Uint8Array): void {
@@ -156,7 +198,6 @@ function onPeerTransportParameters(conn: Connection, bytes: Uint8Array): void {
   conn.greaseQuicBit = p.greaseQuicBit;
   if (p.statelessResetToken) conn.peerCids.setInitialResetToken(p.statelessResetToken);
   conn.host.onPeerResetTokens?.(conn);
-  conn.resetIdle(conn.lastNow);
 }
 
 /** RFC 9000 §7.3: authenticate the connection IDs through the transport parameters. */
@@ -190,8 +231,8 @@ function validatePeerParams(conn: Connection, p: TransportParameters): void {
   }
 }
 
-function onHandshakeComplete(conn: Connection): void {
-  const now = conn.lastNow;
+/** The handshake completed (RFC 9001 §4.1.1); a server's is also confirmed (§4.1.2). */
+export function onHandshakeComplete(conn: Connection, now: number): void {
   conn.handshakeTime = now - conn.startTime;
   conn.state = 'established';
   if (conn.isClient) {

@@ -15,7 +15,12 @@ import { PathState } from './path-state.js';
 /** Outstanding PATH_RESPONSEs kept per path (a flood of challenges costs nothing more). */
 const MAX_RESPONSES = 4;
 
-function pathFor(conn: Connection, local: SocketAddress, remote: SocketAddress): PathState {
+function pathFor(
+  conn: Connection,
+  local: SocketAddress,
+  remote: SocketAddress,
+  now: number,
+): PathState {
   if (sameAddress(conn.path.remote, remote) && sameAddress(conn.path.local, local))
     return conn.path;
   const probe = conn.probePath;
@@ -23,7 +28,7 @@ function pathFor(conn: Connection, local: SocketAddress, remote: SocketAddress):
   // A challenge from a path we do not know yet: answer on it (RFC 9000 §8.2.2), without
   // migrating; the new path shares this connection's send control.
   const p = new PathState(local, remote, conn.path.sendControl, false, unusedCid(conn));
-  p.onDatagramReceived(conn.currentDatagramSize, conn.lastNow);
+  p.onDatagramReceived(conn.currentDatagramSize, now);
   conn.probePath = p;
   return p;
 }
@@ -33,8 +38,9 @@ export function onPathChallenge(
   data: Uint8Array,
   local: SocketAddress,
   remote: SocketAddress,
+  now: number,
 ): void {
-  const p = pathFor(conn, local, remote);
+  const p = pathFor(conn, local, remote, now);
   if (p.responses.length < MAX_RESPONSES) p.responses.push(data.slice());
 }
 
@@ -96,7 +102,8 @@ export function onPathPacket(
     next.onDatagramReceived(conn.currentDatagramSize, now);
   }
   if (!next.validated && next.validation !== 'validating') {
-    next.startValidation(conn.provider.random(8), now + validationTimeout(conn));
+    next.startValidation(conn.provider.random(8), validationTimeout(conn));
+    next.armValidationDeadline(now);
   }
   conn.fallbackPath = old.validated ? old : next === fallback ? null : fallback;
   // RFC 9000 §9.4: a new address is a new path with fresh congestion state, unless only the
@@ -181,18 +188,18 @@ function moveTo(conn: Connection, next: PathState, now: number): void {
   conn.probePath = null;
   conn.stats.migrations++;
   conn.emit('pathChange', next.remote, next.local);
-  conn.qlog?.pathChanged?.(conn, conn.lastNow);
+  conn.qlog?.pathChanged?.(conn, now);
 }
 
 /**
  * Client: start moving to `local` (a new socket / port): probe the path with a new CID and
  * switch when the server answers (RFC 9000 §9.2). Returns false when no spare CID exists or
- * migration is disabled by the server.
+ * migration is disabled by the server. The validation timer starts at the connection's next
+ * entry point (the probe's `armValidationDeadline`).
  */
 export function startMigration(
   conn: Connection,
   local: SocketAddress,
-  now: number,
   remote?: SocketAddress,
 ): boolean {
   if (!conn.isClient || !conn.handshakeConfirmed) return false;
@@ -201,7 +208,7 @@ export function startMigration(
   if (!cid) return false;
   const p = new PathState(local, remote ?? conn.path.remote, conn.path.sendControl, false, cid);
   p.liftAmplificationLimit();
-  p.startValidation(conn.provider.random(8), now + validationTimeout(conn));
+  p.startValidation(conn.provider.random(8), validationTimeout(conn));
   conn.probePath = p;
   conn.host.wake(conn);
   return true;
@@ -258,7 +265,7 @@ export function maybeUsePreferredAddress(conn: Connection, now: number, family: 
     statelessResetToken: pa.statelessResetToken,
   });
   conn.host.onPeerResetTokens?.(conn);
-  startMigration(conn, conn.path.local, now, target);
+  if (startMigration(conn, conn.path.local, target)) conn.probePath?.armValidationDeadline(now);
 }
 
 function switchPath(conn: Connection, next: PathState, now: number): void {

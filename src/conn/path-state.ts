@@ -27,6 +27,8 @@ export class PathState {
   challengeSent = false;
   /** When validation gives up (RFC 9000 §8.2.4). */
   challengeDeadline = Infinity;
+  /** How long validation lasts once started, until `armValidationDeadline` sets the deadline. */
+  private validationTimeout = 0;
   /** When an unanswered PATH_CHALLENGE is sent again (RFC 9000 §8.2.1: a lost one is retried). */
   challengeRetryAt = Infinity;
   private challengeRetries = 0;
@@ -85,14 +87,25 @@ export class PathState {
     this.dcid.sentTo = this.remote;
   }
 
-  /** Starts validation with fresh challenge data. */
-  startValidation(data: Uint8Array, deadline: number): void {
+  /**
+   * Starts validation with fresh challenge data; it gives up `timeout` µs after the next
+   * `armValidationDeadline(now)` (the caller may have no `now`: `Connection.migrate`).
+   */
+  startValidation(data: Uint8Array, timeout: number): void {
     this.challenge = data;
     this.challengeSent = false;
-    this.challengeDeadline = deadline;
+    this.challengeDeadline = Infinity;
+    this.validationTimeout = timeout;
     this.challengeRetryAt = Infinity;
     this.challengeRetries = 0;
     this.validation = 'validating';
+  }
+
+  /** Starts the validation timer of `startValidation` from `now`, once. */
+  armValidationDeadline(now: number): void {
+    if (this.validationTimeout === 0) return;
+    this.challengeDeadline = now + this.validationTimeout;
+    this.validationTimeout = 0;
   }
 
   /**
@@ -108,6 +121,7 @@ export class PathState {
   failValidation(): void {
     this.challenge = null;
     this.challengeDeadline = Infinity;
+    this.validationTimeout = 0;
     this.challengeRetryAt = Infinity;
     this.validation = 'failed';
   }
@@ -117,6 +131,7 @@ export class PathState {
     if (this.challenge === null || !bytesEqual(this.challenge, data)) return false;
     this.challenge = null;
     this.challengeDeadline = Infinity;
+    this.validationTimeout = 0;
     this.challengeRetryAt = Infinity;
     this.validation = 'validated';
     this.sendControl.onAddressValidated(now, this.amplification);

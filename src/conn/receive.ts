@@ -9,7 +9,6 @@ import type { PacketProtector } from '../crypto/packet-protection.js';
 import { verifyRetryIntegrity } from '../crypto/retry.js';
 import { bytesEqual } from '../util/bytes.js';
 import { sameAddress, type SocketAddress } from '../util/address.js';
-import { Reader } from '../util/cursor.js';
 import { QuicError, TransportError } from '../wire/errors.js';
 import {
   decodeVersionNegotiation,
@@ -31,8 +30,6 @@ import { onPathPacket } from './migration.js';
 
 /** Packets kept while waiting for their keys (RFC 9001 §4.1.4 allows buffering a few). */
 const MAX_UNDECRYPTABLE = 16;
-
-const reader = new Reader(new Uint8Array(0));
 
 export function processDatagram(
   conn: Connection,
@@ -80,6 +77,9 @@ export function processDatagram(
     const result = processPacket(conn, data, start, end, local, remote, now);
     if (result === 'processed') anyProcessed = true;
     else logDropped(conn, result, end - start, now);
+    // Keys that arrived with this packet open the packets buffered for them, now that this
+    // one is done (never inside it: RFC 9001 §4.1.4 buffering, processed in order after).
+    if (conn.replayPending) replayBuffered(conn, now);
     if (conn.state !== 'handshake' && conn.state !== 'established') return;
   }
   if (anyProcessed) {
@@ -93,12 +93,25 @@ export function processDatagram(
 }
 
 /**
+ * Processes the packets buffered before their keys arrived (RFC 9001 §4.1.4) once new keys came
+ * (`replayPending`); a packet whose keys are still missing is buffered again. Keys that arrive
+ * while replaying start another round, after this one.
+ */
+export function replayBuffered(conn: Connection, now: number): void {
+  while (conn.replayPending) {
+    conn.replayPending = false;
+    const queued = conn.undecryptable.splice(0);
+    for (const p of queued) processBufferedPacket(conn, p.data, p.local, p.remote, now);
+  }
+}
+
+/**
  * A packet buffered before its keys arrived (RFC 9001 §4.1.4), processed now that they have.
  * Its datagram was counted when it arrived (statistics, the anti-amplification budget of RFC
  * 9000 §8.1, the stateless reset check), so it is not counted again: a packet that waits across
  * several key installations would otherwise inflate the budget each time.
  */
-export function processBufferedPacket(
+function processBufferedPacket(
   conn: Connection,
   packet: Uint8Array,
   local: SocketAddress,
@@ -323,7 +336,9 @@ function processFrames(
     // RFC 9000 §12.4: a packet with no frames is a PROTOCOL_VIOLATION.
     throw new QuicError(TransportError.PROTOCOL_VIOLATION, 'packet without frames');
   }
-  const r = reader.reset(data, start, end);
+  // The connection's own reader: packets are processed one at a time, never nested (buffered
+  // packets are replayed after the packet that brought their keys).
+  const r = conn.frameReader.reset(data, start, end);
   let flags = 0;
   while (r.remaining > 0) {
     const frame = decodeFrame(r);

@@ -1,7 +1,9 @@
 /**
  * A minimal typed event emitter for the runtime-agnostic core (Node's EventEmitter lives in the
- * Node adapter). Listeners run synchronously in registration order; a listener that throws does
- * not stop the others, and its error is handed to the `error` listener when one exists.
+ * Node adapter). Listeners run synchronously in registration order. A listener that throws does
+ * not stop the others: its error goes to the `error` listeners when the emitter has any (and the
+ * event is not `error` itself); otherwise the first error is rethrown once every listener ran,
+ * as Node's EventEmitter surfaces an unhandled 'error'.
  */
 export class Emitter<Events extends { [K in keyof Events]: (...args: never[]) => void }> {
   private listeners: { [K in keyof Events]?: Events[K][] } = {};
@@ -36,8 +38,27 @@ export class Emitter<Events extends { [K in keyof Events]: (...args: never[]) =>
   emit<K extends keyof Events>(event: K, ...args: Parameters<Events[K]>): void {
     const list = this.listeners[event];
     if (!list || list.length === 0) return;
+    let failed = false;
+    let failure: unknown;
     for (const fn of list.length === 1 ? list : list.slice()) {
-      (fn as (...a: Parameters<Events[K]>) => void)(...args);
+      try {
+        (fn as (...a: Parameters<Events[K]>) => void)(...args);
+      } catch (e) {
+        if (event !== 'error' && this.reportError(e)) continue;
+        if (!failed) failure = e;
+        failed = true;
+      }
     }
+    if (failed) throw failure;
+  }
+
+  /** Hands a listener's error to the `error` listeners; false when there are none. */
+  private reportError(e: unknown): boolean {
+    const errorListeners = (this.listeners as unknown as Record<string, unknown[] | undefined>)[
+      'error'
+    ];
+    if (!errorListeners || errorListeners.length === 0) return false;
+    (this.emit as unknown as (event: string, e: unknown) => void).call(this, 'error', e);
+    return true;
   }
 }

@@ -1,0 +1,83 @@
+/**
+ * The scratch of one connection's packet assembly (assemble.ts): the writer, the stream chunk
+ * and frame list reused for every packet, the offsets of the header being written, and the slab
+ * datagrams are carved from. Owned by the connection: nothing on the send path is shared
+ * between connections or lives at module level.
+ *
+ * Datagrams are written one after another into a slab, so a datagram costs a view rather than
+ * an allocation and a copy; a datagram handed out is never written again (the caller owns it,
+ * and the slab is freed with the last of its datagrams). A connection with nothing left to send
+ * lets its slab go (`release`), so an idle connection pins no buffer.
+ */
+import { StreamChunk } from '../stream/stream.js';
+import { Writer } from '../util/cursor.js';
+import { PacketType } from '../wire/version.js';
+import { SentFrameList } from './sent-frames.js';
+
+/**
+ * Slabs start with room for a few datagrams and double while the connection keeps sending, up
+ * to this size (about 50 datagrams of 1200 bytes).
+ */
+const MAX_SLAB = 64 * 1024;
+const FIRST_SLAB_DATAGRAMS = 4;
+
+const NO_BYTES = new Uint8Array(0);
+
+/** Where the header just written put what finishing the packet needs. */
+export interface HeaderOffsets {
+  start: number;
+  lengthOffset: number;
+  pnOffset: number;
+  type: PacketType;
+}
+
+export class PacketBuilder {
+  readonly w = new Writer(NO_BYTES);
+  readonly chunk = new StreamChunk();
+  readonly frames = new SentFrameList();
+  /** The header of the packet being written (valid until the next header). */
+  readonly header: HeaderOffsets = {
+    start: 0,
+    lengthOffset: -1,
+    pnOffset: 0,
+    type: PacketType.OneRtt,
+  };
+  /** 1-RTT packets in a row that carried nothing ack-eliciting (assemble.ts `elicitAckOfAcks`). */
+  ackOnlyRun = 0;
+  private slab = NO_BYTES;
+  private slabPos = 0;
+  private slabSize: number;
+
+  /** `datagramRoom`: room given to one datagram, the largest UDP payload plus slack. */
+  constructor(private readonly datagramRoom: number) {
+    this.slabSize = FIRST_SLAB_DATAGRAMS * datagramRoom;
+  }
+
+  /** Points the writer at fresh room for one datagram (a new slab when this one is full). */
+  startDatagram(): Writer {
+    if (this.slab.length - this.slabPos < this.datagramRoom) {
+      if (this.slab.length > 0) this.slabSize = Math.min(2 * this.slabSize, MAX_SLAB);
+      this.slab = new Uint8Array(Math.max(this.slabSize, this.datagramRoom));
+      this.slabPos = 0;
+    }
+    return this.w.reset(this.slab.subarray(this.slabPos, this.slabPos + this.datagramRoom));
+  }
+
+  /** Hands out the datagram written; the slab's next datagram starts after it. */
+  finishDatagram(): Uint8Array {
+    const w = this.w;
+    const data = w.buf.subarray(0, w.pos);
+    // Keep the next datagram 8-byte aligned (cheap copies for whoever reads it).
+    this.slabPos += (w.pos + 7) & ~7;
+    return data;
+  }
+
+  /** Nothing more to send for now: the slab goes with the datagrams already handed out. */
+  release(): void {
+    if (this.slab.length === 0) return;
+    this.slab = NO_BYTES;
+    this.slabPos = 0;
+    this.slabSize = FIRST_SLAB_DATAGRAMS * this.datagramRoom;
+    this.w.reset(NO_BYTES);
+  }
+}
