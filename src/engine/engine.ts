@@ -13,7 +13,7 @@ import { Connection, type ConnectionHost } from '../conn/connection.js';
 import type { ConnectionOptions } from '../conn/options.js';
 import { preferredAddressParam } from '../conn/migration.js';
 import { MinHeap } from '../util/heap.js';
-import type { SocketAddress } from '../util/address.js';
+import type { SocketAddress, Transmit } from '../util/address.js';
 import { bytesEqual, toHex } from '../util/bytes.js';
 import { ByteSlab } from '../util/byte-slab.js';
 import { CidMap } from '../util/cid-map.js';
@@ -33,13 +33,7 @@ import { buildRetry, buildRefusal, initialOpens } from './stateless-packets.js';
 import type { QlogSink } from '../conn/qlog.js';
 import { QuicLbCidGenerator, type QuicLbServerConfig } from '../lb/generator.js';
 
-/** A datagram to send. */
-export interface Transmit {
-  data: Uint8Array;
-  remote: SocketAddress;
-  /** The local address to send from (it changes when a client migrates). */
-  local: SocketAddress;
-}
+export type { Transmit };
 
 /** What the accept hook decides for a new client, before any state is kept. */
 export type AcceptDecision = 'accept' | 'refuse' | 'retry';
@@ -73,6 +67,12 @@ export interface EngineConfig {
 export interface ServerConfig extends ServerTlsOptions {
   /** ALPN protocols the server accepts, in preference order. */
   alpn: string[];
+  /**
+   * QUIC versions this server accepts (each one the engine speaks). A new client offering
+   * another one gets Version Negotiation listing these (RFC 9000 §6.1). Default: every version
+   * the engine speaks (v1 and v2).
+   */
+  versions?: readonly number[];
   /** Always demand address validation with Retry (RFC 9000 §8.1.2). */
   retry?: boolean;
   /**
@@ -103,7 +103,12 @@ export interface ConnectOptions extends Partial<ConnectionOptions>, ClientTlsOpt
 /** Callbacks of callback mode (xquic style). */
 export interface EngineCallbacks {
   sendto(datagram: Transmit): void;
-  /** Arm the engine's single timer to fire after `delayUs` µs (Infinity: disarm). */
+  /**
+   * Arm the engine's single timer to fire after `delayUs` µs (Infinity: disarm). The engine
+   * also asks for 0 when an API call outside a receive or timer call gave it something to send:
+   * the host schedules all I/O, the engine none (a host may serve delays this short in the
+   * same turn of its event loop, after the reads).
+   */
   setTimer(delayUs: number): void;
   /** The host's monotonic clock in µs, for work triggered outside a receive or timer call. */
   now(): number;
@@ -152,7 +157,10 @@ export class Engine {
   private readonly tokens: TokenSealer;
   private readonly callbacks: EngineCallbacks | undefined;
   private armedTimer = Infinity;
-  private flushScheduled = false;
+  /** Callback mode: inside processDatagram, finishRecv or onTimer, which the host flushes after. */
+  private driving = false;
+  /** Server: the versions accepted from new clients, in preference order. */
+  private readonly versions: readonly number[];
   private lastNow = 0;
   /** Server: new connections waiting in accept() (sans-IO users may also listen via onConnection). */
   private readonly acceptQueue: Connection[] = [];
@@ -179,6 +187,11 @@ export class Engine {
     this.resetter = new StatelessResetter(this.provider, config.statelessResetKey);
     this.resetTokens = new PeerResetTokenIndex(this.provider);
     this.tokens = new TokenSealer(this.provider, config.server?.tokenKey);
+    this.versions = config.server?.versions ?? SUPPORTED_VERSIONS;
+    for (const v of this.versions) {
+      if (!isSupportedVersion(v))
+        throw new RangeError(`unsupported QUIC version 0x${v.toString(16)}`);
+    }
     const pa = config.server?.preferredAddress;
     // Misconfiguration fails here, not when a client arrives.
     const certified = config.server?.certificate;
@@ -225,7 +238,8 @@ export class Engine {
       now,
     });
     this.register(conn, cid);
-    this.touch(conn);
+    // The first flight is ready: a host in callback mode is asked to flush.
+    this.wake(conn);
     return conn;
   }
 
@@ -341,21 +355,33 @@ export class Engine {
 
   // ---- callback mode ------------------------------------------------------------------------
 
-  /** Callback mode: a datagram arrived (call finishRecv after a burst of reads). */
+  /**
+   * Callback mode: a datagram arrived. The host calls finishRecv once after the burst of reads
+   * this datagram belongs to; what the datagram makes sendable waits for that flush.
+   */
   processDatagram(
     data: Uint8Array,
     local: SocketAddress,
     remote: SocketAddress,
     now: number,
   ): void {
-    this.handleDatagram(data, local, remote, now);
+    this.driving = true;
+    try {
+      this.handleDatagram(data, local, remote, now);
+    } finally {
+      this.driving = false;
+    }
   }
 
   /** Callback mode: after a burst of reads, send what is due and re-arm the timer. */
   finishRecv(now: number = this.callbacks?.now() ?? this.lastNow): void {
     const cb = this.requireCallbacks();
-    this.flushScheduled = false;
-    for (let t = this.pollTransmit(now); t; t = this.pollTransmit(now)) cb.sendto(t);
+    this.driving = true;
+    try {
+      for (let t = this.pollTransmit(now); t; t = this.pollTransmit(now)) cb.sendto(t);
+    } finally {
+      this.driving = false;
+    }
     const next = this.nextTimeout();
     if (next !== this.armedTimer) {
       this.armedTimer = next;
@@ -366,7 +392,12 @@ export class Engine {
   /** Callback mode: the timer fired. */
   onTimer(now: number = this.callbacks?.now() ?? this.lastNow): void {
     this.armedTimer = Infinity;
-    this.handleTimeout(now);
+    this.driving = true;
+    try {
+      this.handleTimeout(now);
+    } finally {
+      this.driving = false;
+    }
     this.finishRecv(now);
   }
 
@@ -462,13 +493,16 @@ export class Engine {
     this.sendQueue.push(conn);
   }
 
+  /**
+   * New work on a connection (an API call, a stream event). In callback mode, outside a call the
+   * host flushes after anyway, the engine asks the host for its timer now: the host owns the
+   * scheduling, so API calls made during one turn of its event loop share one flush.
+   */
   private wake(conn: Connection): void {
     this.enqueue(conn);
-    if (this.callbacks && !this.flushScheduled) {
-      this.flushScheduled = true;
-      queueMicrotask(() => {
-        if (this.flushScheduled) this.finishRecv(this.callbacks!.now());
-      });
+    if (this.callbacks !== undefined && !this.driving && this.armedTimer !== 0) {
+      this.armedTimer = 0;
+      this.callbacks.setTimer(0);
     }
   }
 
@@ -522,13 +556,13 @@ export class Engine {
     const server = this.config.server;
     if (!server) return;
     const inv = parseInvariantHeader(data, 0)!;
-    if (!isSupportedVersion(inv.version)) {
+    if (!this.versions.includes(inv.version)) {
       // RFC 9000 §6.1: Version Negotiation, only for datagrams a client Initial could be.
       if (inv.version !== 0 && data.length >= 1200) {
         const vn = encodeVersionNegotiation(
           inv.scid,
           inv.dcid,
-          SUPPORTED_VERSIONS,
+          this.versions,
           this.provider.random(1)[0]!,
         );
         this.queueStateless({ data: vn, remote, local });

@@ -180,7 +180,6 @@ async function start(
       monotonicMicros(),
     );
     conn.start(core, endpoint);
-    endpoint.flush();
   } catch (e) {
     endpoint.close();
     throw e;

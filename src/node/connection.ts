@@ -199,7 +199,6 @@ export class QuicConnection extends EventEmitter implements StreamHost, FlushWat
       const core = this.core.openStream(bidi);
       if (core !== null) {
         const s = this.wrap(core);
-        this.endpoint?.flush();
         return s;
       }
       await new Promise<void>((resolve, reject) => {
@@ -228,21 +227,18 @@ export class QuicConnection extends EventEmitter implements StreamHost, FlushWat
     const ok = this.core.sendDatagram(
       new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
     );
-    this.endpoint?.flush();
     return ok;
   }
 
   ping(): void {
     this.checkUsable();
     this.core.ping();
-    this.endpoint?.flush();
   }
 
   /** Starts a 1-RTT key update (RFC 9001 §6) as soon as allowed. */
   updateKeys(): void {
     this.checkUsable();
     this.core.updateKeys();
-    this.endpoint?.flush();
   }
 
   /**
@@ -257,7 +253,6 @@ export class QuicConnection extends EventEmitter implements StreamHost, FlushWat
     const socket = await this.endpoint!.addSocket(core.localAddress.address, 0);
     this.checkUsable();
     const ok = core.migrate(socket.local);
-    this.endpoint!.flush();
     return ok;
   }
 
@@ -311,7 +306,6 @@ export class QuicConnection extends EventEmitter implements StreamHost, FlushWat
     }
     if (this.usable) {
       core.close(errorCode, error?.message ?? '');
-      this.endpoint!.flush();
     }
     if (this.ownsEndpoint) {
       // Nobody is left to hear the closing period's resends (RFC 9000 §10.2.1 allows skipping it).
@@ -325,7 +319,6 @@ export class QuicConnection extends EventEmitter implements StreamHost, FlushWat
     const core = this.coreConn;
     if (core !== null && this.usable) {
       core.close(0, '');
-      this.endpoint!.flush();
     }
     this.finish(core?.closeInfo ?? null);
   }
@@ -398,7 +391,6 @@ export class QuicConnection extends EventEmitter implements StreamHost, FlushWat
     if (!this.ownsEndpoint) this.endpoint?.unwatch(this);
     if (this.usable && this.coreConn !== null) {
       this.coreConn.close(g.code, g.reason);
-      this.endpoint!.flush();
     }
   }
 

@@ -1,14 +1,18 @@
 /**
- * An endpoint: one Engine in callback mode (DESIGN.md §1.3) over one or more UDP sockets, one
- * timer and a monotonic clock. Reads are batched: every datagram of a read burst goes to the
- * engine, then `finishRecv` runs once (setImmediate runs after libuv's poll phase has delivered
- * the whole burst). Sends are routed by the Transmit's `local` address to the socket bound
- * there, which is how a migrated client (a second socket, RFC 9000 §9.2) sends on its new path.
+ * An endpoint: one Engine in callback mode (docs/ARCHITECTURE.md §1) over one or more UDP
+ * sockets, one timer and a monotonic clock. The endpoint is the one owner of I/O scheduling:
+ * the engine and its connections only say that they have work (a datagram was read, an API call
+ * gave the engine something to send: the engine asks for its timer at 0), and the endpoint
+ * flushes once per turn of the event loop, in the check phase (setImmediate), after libuv's poll
+ * phase has delivered the whole burst of reads. So a burst of datagrams, the application's
+ * answers to them and its calls in between all leave in one flush.
+ *
+ * Sends are routed by the Transmit's `local` address to the socket bound there, which is how a
+ * migrated client (a second socket, RFC 9000 §9.2) sends on its new path.
  */
-import { Engine, type EngineConfig, type Transmit } from '../engine/engine.js';
+import { Engine, type EngineConfig } from '../engine/engine.js';
 import type { Connection } from '../conn/connection.js';
-import { addressKey, type SocketAddress } from '../util/address.js';
-import { encodeVersionNegotiation, parseInvariantHeader } from '../wire/header.js';
+import { addressKey, type SocketAddress, type Transmit } from '../util/address.js';
 import { UdpSocket, type UdpSocketOptions } from './udp.js';
 
 /** The monotonic clock of the Node adapter, in microseconds (DESIGN.md §1.1). */
@@ -18,14 +22,6 @@ export function monotonicMicros(): number {
 
 /** Delays below this (µs) are served by setImmediate rather than a millisecond timer. */
 const SUB_MILLISECOND_TIMER = 1000;
-
-export interface EndpointOptions {
-  /**
-   * Server: the QUIC versions accepted (default every version the engine speaks). A new client
-   * offering another one gets Version Negotiation listing these (RFC 9000 §6.1).
-   */
-  versions?: readonly number[];
-}
 
 export interface EndpointHandlers {
   /** A server accepted a new connection. */
@@ -43,25 +39,26 @@ export class Endpoint {
   readonly engine: Engine;
   private readonly sockets = new Map<string, UdpSocket>();
   private primary: UdpSocket | null = null;
+  /** The engine's timer when it is a millisecond or more away. */
   private timer: NodeJS.Timeout | null = null;
-  private immediateTimer: NodeJS.Immediate | null = null;
-  private recvFlushScheduled = false;
+  /** The one flush of this turn of the event loop (check phase), or null. */
+  private immediate: NodeJS.Immediate | null = null;
+  /** The engine's timer is due by the time `immediate` runs (a sub-millisecond deadline). */
+  private timerDue = false;
   private closed = false;
+  /** Inside a call into the engine (application events run there). */
+  private inEngine = false;
+  /** close() was called inside the engine: it runs once the engine call returns. */
+  private closeWhenOut = false;
+  /** Flushes so far (one per turn of the event loop at most); for tests and diagnostics. */
+  flushCount = 0;
   private readonly socketOptions: UdpSocketOptions;
   private readonly handlers: EndpointHandlers;
   private readonly watchers = new Set<FlushWatcher>();
 
-  private readonly versions: readonly number[] | null;
-
-  constructor(
-    config: EngineConfig,
-    socketOptions: UdpSocketOptions,
-    handlers: EndpointHandlers,
-    options: EndpointOptions = {},
-  ) {
+  constructor(config: EngineConfig, socketOptions: UdpSocketOptions, handlers: EndpointHandlers) {
     this.socketOptions = socketOptions;
     this.handlers = handlers;
-    this.versions = options.versions ?? null;
     this.engine = new Engine(config, {
       sendto: (t) => this.sendto(t),
       setTimer: (delayUs) => this.setTimer(delayUs),
@@ -122,65 +119,84 @@ export class Endpoint {
     return n;
   }
 
-  /** Sends what the engine has now and re-arms the timer (after API calls outside callbacks). */
-  flush(): void {
-    if (this.closed) return;
-    this.engine.finishRecv(monotonicMicros());
-    this.notifyWatchers();
-  }
-
   private notifyWatchers(): void {
     if (this.watchers.size === 0) return;
     for (const w of [...this.watchers]) w.afterFlush();
   }
 
-  /** Releases the sockets and the timer at once. Idempotent. */
+  /**
+   * Sends what is still pending (a CONNECTION_CLOSE just queued), then releases the sockets and
+   * the timer. Idempotent.
+   */
   close(): void {
     if (this.closed) return;
+    if (this.inEngine) {
+      // Never re-enter the engine from one of its events (a listener that destroys its
+      // connection): the flush and the release follow when the engine call returns.
+      this.closeWhenOut = true;
+      return;
+    }
+    this.engine.finishRecv(monotonicMicros());
     this.closed = true;
     this.clearTimer();
+    if (this.immediate !== null) {
+      clearImmediate(this.immediate);
+      this.immediate = null;
+    }
     for (const s of this.sockets.values()) s.close();
     this.sockets.clear();
   }
 
   private onMessage(data: Uint8Array, remote: SocketAddress, socket: UdpSocket): void {
     if (this.closed) return;
-    if (
-      this.versions !== null &&
-      (data[0]! & 0x80) !== 0 &&
-      this.refuseVersion(data, remote, socket)
-    ) {
-      return;
+    this.inEngine = true;
+    try {
+      this.engine.processDatagram(data, socket.local, remote, monotonicMicros());
+    } finally {
+      this.inEngine = false;
     }
-    this.engine.processDatagram(data, socket.local, remote, monotonicMicros());
-    if (!this.recvFlushScheduled) {
-      this.recvFlushScheduled = true;
-      setImmediate(this.onRecvBurstEnd);
-    }
+    if (this.closeWhenOut) this.close();
+    else this.scheduleFlush();
   }
 
-  private readonly onRecvBurstEnd = (): void => {
-    this.recvFlushScheduled = false;
-    this.flush();
+  /** One flush in the check phase of this turn, whoever asks and however often. */
+  private scheduleFlush(): void {
+    if (this.immediate === null && !this.closed) this.immediate = setImmediate(this.onImmediate);
+  }
+
+  private readonly onImmediate = (): void => {
+    this.immediate = null;
+    const timer = this.timerDue;
+    this.timerDue = false;
+    this.flush(timer);
   };
 
-  /** A long header with a version this server does not accept: answered with VN, dropped. */
-  private refuseVersion(data: Uint8Array, remote: SocketAddress, socket: UdpSocket): boolean {
-    const inv = parseInvariantHeader(data, 0);
-    if (inv === null || inv.version === 0 || this.versions!.includes(inv.version)) return false;
-    // RFC 9000 §6.1: only datagrams that could carry a client Initial get an answer.
-    if (data.length >= 1200) {
-      const unused = this.engine.provider.random(1)[0]!;
-      socket.send(encodeVersionNegotiation(inv.scid, inv.dcid, this.versions!, unused), remote);
+  private readonly onTimeout = (): void => {
+    this.timer = null;
+    this.flush(true);
+  };
+
+  /** Sends what the engine has and re-arms its timer; `timer`: the engine's timer is due too. */
+  private flush(timer: boolean): void {
+    if (this.closed) return;
+    this.flushCount++;
+    const now = monotonicMicros();
+    this.inEngine = true;
+    try {
+      if (timer) this.engine.onTimer(now);
+      else this.engine.finishRecv(now);
+    } finally {
+      this.inEngine = false;
     }
-    return true;
+    if (this.closeWhenOut) this.close();
+    else this.notifyWatchers();
   }
 
   private sendto(t: Transmit): void {
     if (this.closed) return;
     // One socket (the usual case) takes every send: no address key to build per datagram.
     const socket =
-      this.sockets.size === 1
+      this.sockets.size === 1 || t.local === undefined
         ? this.primary
         : (this.sockets.get(addressKey(t.local)) ?? this.primary);
     socket?.send(t.data, t.remote);
@@ -190,34 +206,24 @@ export class Endpoint {
     this.clearTimer();
     if (this.closed || delayUs === Infinity) return;
     if (delayUs < SUB_MILLISECOND_TIMER) {
-      // Pacing (RFC 9002 §7.7) asks for gaps of microseconds; a millisecond timer would cap a
-      // paced sender at one burst per millisecond. The check phase comes back within one turn of
-      // the event loop; if the deadline has not passed yet the engine simply re-arms.
-      this.immediateTimer = setImmediate(this.onTimer);
+      // Pacing (RFC 9002 §7.7) asks for gaps of microseconds, and an API call asks for 0; a
+      // millisecond timer would cap a paced sender at one burst per millisecond. The flush of
+      // this turn serves it; if the deadline has not passed yet the engine simply re-arms.
+      this.timerDue = true;
+      this.scheduleFlush();
       return;
     }
     // libuv timers count whole milliseconds: round up so the deadline has passed when it fires.
-    this.timer = setTimeout(this.onTimer, Math.max(1, Math.ceil(delayUs / 1000)));
+    this.timer = setTimeout(this.onTimeout, Math.max(1, Math.ceil(delayUs / 1000)));
     // Idle endpoints (no connection) must not keep the process alive on their timer.
     if (this.engine.connectionCount === 0) this.timer.unref();
   }
 
   private clearTimer(): void {
+    this.timerDue = false;
     if (this.timer !== null) {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    if (this.immediateTimer !== null) {
-      clearImmediate(this.immediateTimer);
-      this.immediateTimer = null;
-    }
   }
-
-  private readonly onTimer = (): void => {
-    this.timer = null;
-    this.immediateTimer = null;
-    if (this.closed) return;
-    this.engine.onTimer(monotonicMicros());
-    this.notifyWatchers();
-  };
 }

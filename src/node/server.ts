@@ -106,18 +106,15 @@ export class QuicServer extends EventEmitter {
     if (this.closing !== null) throw new QuicNodeError('ERR_QUIC_CLOSED', 'server closed');
     const o = this.options;
     const config: EngineConfig = {
-      server: this.serverConfig,
+      server: { ...this.serverConfig, ...(o.versions ? { versions: o.versions } : {}) },
       connection: transportOptions(o),
       ...(o.crypto ? { crypto: o.crypto } : {}),
       ...(o.qlog ? { qlog: o.qlog } : {}),
       ...(o.maxConnections !== undefined ? { maxConnections: o.maxConnections } : {}),
     };
-    const endpoint = new Endpoint(
-      config,
-      o.socket ?? {},
-      { connection: (core) => this.onConnection(core, endpoint) },
-      o.versions ? { versions: o.versions } : {},
-    );
+    const endpoint = new Endpoint(config, o.socket ?? {}, {
+      connection: (core) => this.onConnection(core, endpoint),
+    });
     this.endpoint = endpoint;
     try {
       const socket = await endpoint.addSocket(host, port);

@@ -57,6 +57,7 @@ export class UdpSocket {
   private closed = false;
   private readonly onSent = (): void => {
     this.pending--;
+    if (this.closed && this.pending === 0) this.socket.close();
   };
 
   private constructor(family: 4 | 6, opts: UdpSocketOptions, handlers: UdpHandlers) {
@@ -159,10 +160,14 @@ export class UdpSocket {
     return this.closed;
   }
 
-  /** Closes the socket; pending sends are abandoned. Idempotent. */
+  /**
+   * Closes the socket: nothing more is sent or received, but sends already handed to dgram (a
+   * CONNECTION_CLOSE flushed just before) still leave; dgram resolves their destination on the
+   * next tick, so the socket itself closes when the last one completes. Idempotent.
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.socket.close();
+    if (this.pending === 0) this.socket.close();
   }
 }

@@ -30,9 +30,6 @@ export {
 } from './stream.js';
 export { StreamScheduler, type Schedulable } from './scheduler.js';
 export {
-  DEFAULT_MAX_CONNECTION_WINDOW,
-  DEFAULT_MAX_STREAM_WINDOW,
-  DEFAULT_SEND_BUFFER_LIMIT,
   StreamMap,
   type StreamMapConfig,
   type StreamMapEvents,

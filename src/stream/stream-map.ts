@@ -51,17 +51,17 @@ export interface StreamMapConfig {
   isClient: boolean;
   /** Our transport parameters: the limits we give the peer. */
   local: StreamTransportParams;
-  /** Per-stream send buffer: bytes written and not yet acknowledged. Default 1 MiB. */
-  sendBufferLimit?: number;
-  /** Auto-tuning cap of a stream's receive window. Default 16 MiB. */
-  maxStreamWindow?: number;
-  /** Auto-tuning cap of the connection's receive window. Default 24 MiB. */
-  maxConnectionWindow?: number;
+  /*
+   * The sizes below have no defaults here: the connection options (src/conn/options.ts,
+   * `streamSendBuffer`, `maxStreamWindow`, `maxConnectionWindow`) are their one source.
+   */
+  /** Per-stream send buffer: bytes written and not yet acknowledged. */
+  sendBufferLimit: number;
+  /** Auto-tuning cap of a stream's receive window. */
+  maxStreamWindow: number;
+  /** Auto-tuning cap of the connection's receive window. */
+  maxConnectionWindow: number;
 }
-
-export const DEFAULT_SEND_BUFFER_LIMIT = 1024 * 1024;
-export const DEFAULT_MAX_STREAM_WINDOW = 16 * 1024 * 1024;
-export const DEFAULT_MAX_CONNECTION_WINDOW = 24 * 1024 * 1024;
 
 /** The connection window is kept at least this many times the largest stream window. */
 const CONNECTION_WINDOW_RATIO = 1.5;
@@ -152,11 +152,11 @@ export class StreamMap implements StreamOwner {
     this.local = config.local;
     checkMaxStreams(config.local.initialMaxStreamsBidi, 'local initial_max_streams_bidi');
     checkMaxStreams(config.local.initialMaxStreamsUni, 'local initial_max_streams_uni');
-    this.sendBufferLimit = config.sendBufferLimit ?? DEFAULT_SEND_BUFFER_LIMIT;
-    this.maxStreamWindow = config.maxStreamWindow ?? DEFAULT_MAX_STREAM_WINDOW;
+    this.sendBufferLimit = config.sendBufferLimit;
+    this.maxStreamWindow = config.maxStreamWindow;
     this.recvWindow = new RecvWindow(
       config.local.initialMaxData,
-      config.maxConnectionWindow ?? DEFAULT_MAX_CONNECTION_WINDOW,
+      config.maxConnectionWindow,
       FrameType.STREAM,
     );
     this.peerBidi = new PeerStreams(

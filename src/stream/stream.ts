@@ -89,6 +89,7 @@ export class Stream {
   private priorityIncremental = false;
   private closed = false;
 
+  /** @internal Streams are made by the connection's stream map (`Connection.openStream`). */
   constructor(
     id: number,
     isClient: boolean,
@@ -135,7 +136,7 @@ export class Stream {
     return this.recvSide === null ? null : this.recvSide.state;
   }
 
-  /** The scheduler's bookkeeping (see Schedulable): -1 while not scheduled. */
+  /** @internal The scheduler's bookkeeping (see Schedulable): -1 while not scheduled. */
   schedulerSlot = -1;
 
   /** Both parts are terminal; the owner has been told. */
@@ -326,13 +327,13 @@ export class Stream {
 
   // ---- incoming frames (called by the owner after the stream-ID checks) ----------------------
 
-  /** STREAM frame (RFC 9000 §19.8). STREAM_STATE_ERROR on a send-only stream. */
+  /** @internal STREAM frame (RFC 9000 §19.8). STREAM_STATE_ERROR on a send-only stream. */
   onStreamFrame(frame: StreamFrame): void {
     this.recvPartFor(FrameType.STREAM, 'STREAM').onData(frame.offset, frame.data, frame.fin);
     this.checkClosed();
   }
 
-  /** RESET_STREAM (RFC 9000 §19.4). STREAM_STATE_ERROR on a send-only stream. */
+  /** @internal RESET_STREAM (RFC 9000 §19.4). STREAM_STATE_ERROR on a send-only stream. */
   onResetStream(frame: ResetStreamFrame): void {
     this.recvPartFor(FrameType.RESET_STREAM, 'RESET_STREAM').onReset(
       frame.errorCode,
@@ -341,39 +342,52 @@ export class Stream {
     this.checkClosed();
   }
 
-  /** STREAM_DATA_BLOCKED (RFC 9000 §19.13): informational. STREAM_STATE_ERROR on a send-only stream. */
+  /**
+   * @internal
+   * STREAM_DATA_BLOCKED (RFC 9000 §19.13): informational. STREAM_STATE_ERROR on a send-only stream.
+   */
   onStreamDataBlocked(_frame: StreamDataBlockedFrame): void {
     this.recvPartFor(FrameType.STREAM_DATA_BLOCKED, 'STREAM_DATA_BLOCKED');
   }
 
-  /** STOP_SENDING (RFC 9000 §19.5). STREAM_STATE_ERROR on a receive-only stream. */
+  /** @internal STOP_SENDING (RFC 9000 §19.5). STREAM_STATE_ERROR on a receive-only stream. */
   onStopSending(frame: StopSendingFrame): void {
     this.sendPartFor(FrameType.STOP_SENDING, 'STOP_SENDING').onStopSending(frame.errorCode);
   }
 
-  /** MAX_STREAM_DATA (RFC 9000 §19.10). STREAM_STATE_ERROR on a receive-only stream. */
+  /** @internal MAX_STREAM_DATA (RFC 9000 §19.10). STREAM_STATE_ERROR on a receive-only stream. */
   onMaxStreamData(frame: MaxStreamDataFrame): void {
     this.sendPartFor(FrameType.MAX_STREAM_DATA, 'MAX_STREAM_DATA').onMaxStreamData(frame.maximum);
   }
 
   // ---- sending (called by the owner while assembling packets) -------------------------------
 
-  /** There is STREAM data (or a FIN) to send within the stream's own flow-control credit. */
+  /**
+   * @internal
+   * There is STREAM data (or a FIN) to send within the stream's own flow-control credit.
+   */
   get hasDataToSend(): boolean {
     return this.sendSide !== null && this.sendSide.hasData;
   }
 
-  /** There is something to send that needs no new connection credit (lost data, a lone FIN). */
+  /**
+   * @internal
+   * There is something to send that needs no new connection credit (lost data, a lone FIN).
+   */
   get canSendWithoutCredit(): boolean {
     return this.sendSide !== null && this.sendSide.canSendWithoutCredit;
   }
 
-  /** There are unsent bytes within the stream credit: only connection credit holds them back. */
+  /**
+   * @internal
+   * There are unsent bytes within the stream credit: only connection credit holds them back.
+   */
   get needsConnectionCredit(): boolean {
     return this.sendSide !== null && this.sendSide.needsConnectionCredit;
   }
 
   /**
+   * @internal
    * Fills `out` with the next STREAM frame: lost data first, then new data within the stream
    * credit and `connAvailable` bytes of connection credit; the whole frame (header with Offset
    * and Length fields, see frame-size.ts) fits in `maxFrameBytes`. `out.newBytes` is what the
@@ -388,25 +402,28 @@ export class Stream {
     return true;
   }
 
-  /** Copies bytes of a range returned by `pollStreamData()` into a packet buffer. */
+  /** @internal Copies bytes of a range returned by `pollStreamData()` into a packet buffer. */
   copyOut(offset: number, length: number, dest: Uint8Array, destOffset: number): void {
     if (this.sendSide === null) throw new TypeError(`stream ${this.id} has no sending part`);
     this.sendSide.buffer.copyOut(offset, length, dest, destOffset);
   }
 
-  /** A STREAM frame sent on this stream was acknowledged. */
+  /** @internal A STREAM frame sent on this stream was acknowledged. */
   onStreamDataAcked(offset: number, length: number, fin: boolean): void {
     if (this.sendSide === null) return;
     this.sendSide.onDataAcked(offset, length, fin);
     this.checkClosed();
   }
 
-  /** A STREAM frame sent on this stream was declared lost. */
+  /** @internal A STREAM frame sent on this stream was declared lost. */
   onStreamDataLost(offset: number, length: number, fin: boolean): void {
     if (this.sendSide !== null) this.sendSide.onDataLost(offset, length, fin);
   }
 
-  /** RESET_STREAM, STREAM_DATA_BLOCKED, STOP_SENDING or MAX_STREAM_DATA waits to be sent. */
+  /**
+   * @internal
+   * RESET_STREAM, STREAM_DATA_BLOCKED, STOP_SENDING or MAX_STREAM_DATA waits to be sent.
+   */
   get hasPendingControl(): boolean {
     return (
       (this.sendSide !== null && this.sendSide.hasPendingControl) ||
@@ -415,6 +432,7 @@ export class Stream {
   }
 
   /**
+   * @internal
    * The next pending control frame of this stream if it fits in `maxBytes` (RESET_STREAM or
    * STREAM_DATA_BLOCKED of the sending part first, then STOP_SENDING, then MAX_STREAM_DATA),
    * else null. `now` and `rtt` (microseconds) drive the receive-window auto-tuning.
@@ -430,7 +448,10 @@ export class Stream {
     return null;
   }
 
-  /** A control frame of this stream was acknowledged (only RESET_STREAM changes state). */
+  /**
+   * @internal
+   * A control frame of this stream was acknowledged (only RESET_STREAM changes state).
+   */
   onControlFrameAcked(frame: StreamControlFrame): void {
     if (frame.kind === 'reset_stream' && this.sendSide !== null) {
       this.sendSide.onResetAcked();
@@ -438,7 +459,7 @@ export class Stream {
     }
   }
 
-  /** A control frame of this stream was declared lost: queued again if still relevant. */
+  /** @internal A control frame of this stream was declared lost: queued again if still relevant. */
   onControlFrameLost(frame: StreamControlFrame): void {
     switch (frame.kind) {
       case 'reset_stream':

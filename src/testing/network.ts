@@ -12,15 +12,9 @@
  */
 import { MinHeap } from '../util/heap.js';
 import { SeededRandom } from '../util/random.js';
-import { addressKey, type SocketAddress } from '../util/address.js';
+import { addressKey, type SocketAddress, type Transmit } from '../util/address.js';
 
-/** A datagram an endpoint wants sent. */
-export interface Transmit {
-  data: Uint8Array;
-  remote: SocketAddress;
-  /** Local address to send from; the endpoint's primary address when absent. */
-  local?: SocketAddress;
-}
+export type { Transmit };
 
 /** What the network needs from an endpoint: the sans-IO driving calls of the engine. */
 export interface SansIoEndpoint {

@@ -4,6 +4,21 @@ export interface SocketAddress {
   port: number;
 }
 
+/**
+ * A datagram to send: what the engine's `pollTransmit` and callback-mode `sendto` hand out, and
+ * what the in-memory network carries. The one definition for the whole package.
+ */
+export interface Transmit {
+  data: Uint8Array;
+  remote: SocketAddress;
+  /**
+   * The local address to send from. The engine always sets it (it changes when a client
+   * migrates, RFC 9000 §9.2); other endpoints of the in-memory network may leave it out to
+   * send from their primary address.
+   */
+  local?: SocketAddress;
+}
+
 export function addressKey(a: SocketAddress): string {
   return `${a.address}|${a.port}`;
 }

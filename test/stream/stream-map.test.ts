@@ -54,13 +54,16 @@ const PARAMS: StreamTransportParams = {
   initialMaxStreamsUni: 2,
 };
 
+/** The connection's default buffer and window caps (src/conn/options.ts). */
+const SIZES = { sendBufferLimit: 1 << 20, maxStreamWindow: 8 << 20, maxConnectionWindow: 16 << 20 };
+
 function makeMap(
   isClient: boolean,
   local: Partial<StreamTransportParams> = {},
   peer: Partial<StreamTransportParams> | null = {},
 ): [StreamMap, Events] {
   const events = new Events();
-  const map = new StreamMap({ isClient, local: { ...PARAMS, ...local } }, events);
+  const map = new StreamMap({ isClient, local: { ...PARAMS, ...local }, ...SIZES }, events);
   if (peer !== null) map.setPeerTransportParams({ ...PARAMS, ...peer });
   return [map, events];
 }

@@ -24,7 +24,7 @@ import { QpackDecoder } from '../qpack/decoder.js';
 import { QpackEncoder } from '../qpack/encoder.js';
 import type { FieldLine } from '../qpack/field-section.js';
 import { fieldSectionSize } from './message.js';
-import type { H3RequestStream, StreamHost } from './request-stream.js';
+import type { H3RequestStream } from './request-stream.js';
 import { SendQueue } from './send-queue.js';
 import { type H3Stream, type H3Transport, isUnidirectional } from './transport.js';
 
@@ -84,7 +84,7 @@ interface IncomingUni {
 /** Bytes asked of the transport per read on unidirectional streams. */
 const READ_CHUNK = 16384;
 
-export abstract class H3Session<R extends H3RequestStream = H3RequestStream> implements StreamHost {
+export abstract class H3Session<R extends H3RequestStream = H3RequestStream> {
   readonly isServer: boolean;
   readonly maxFieldSectionSize: number;
 
@@ -307,7 +307,8 @@ export abstract class H3Session<R extends H3RequestStream = H3RequestStream> imp
    */
   abstract sendGoaway(id?: number): void;
 
-  // StreamHost, for request streams.
+  // StreamHost, for request streams (internal: stripped from the .d.ts, so the class does not
+  // declare `implements StreamHost`; the request streams' constructors check it structurally).
 
   /** @internal */
   encodeSection(streamId: number, fields: readonly FieldLine[]): Uint8Array {

@@ -1,0 +1,127 @@
+/**
+ * The endpoint owns I/O scheduling: whatever happens in one turn of the event loop (a burst of
+ * datagrams, API calls) leaves in one flush in the check phase, and nothing flushes from a
+ * microtask or synchronously inside an API call.
+ */
+import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
+import { Endpoint, monotonicMicros } from '../../src/node/endpoint.js';
+import { testCertificate } from '../../src/testing/index.js';
+import type { Connection } from '../../src/conn/connection.js';
+
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Resolves once `done()` holds, checking every few milliseconds; rejects after `limitMs`. */
+async function until(done: () => boolean, limitMs = 10_000): Promise<void> {
+  const start = Date.now();
+  while (!done()) {
+    if (Date.now() - start > limitMs) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+function serverEndpoint(onConnection?: (c: Connection) => void): Endpoint {
+  const { cert } = testCertificate();
+  return new Endpoint(
+    { server: { alpn: ['t'], certificate: cert } },
+    {},
+    onConnection ? { connection: onConnection } : {},
+  );
+}
+
+describe('node adapter: the endpoint flushes once per turn', function () {
+  this.timeout(20_000);
+  const cleanup: (() => void)[] = [];
+  afterEach(() => {
+    for (const c of cleanup.splice(0)) c();
+  });
+
+  it('many datagrams received in one turn produce one flush that answers them all', async () => {
+    const ep = serverEndpoint();
+    cleanup.push(() => ep.close());
+    const socket = await ep.addSocket('127.0.0.1', 0);
+    // A peer that counts what the endpoint sends it: a stateless reset per datagram for an
+    // unknown connection (RFC 9000 §10.3).
+    const peer = dgram.createSocket('udp4');
+    cleanup.push(() => peer.close());
+    await new Promise<void>((resolve) => peer.bind(0, '127.0.0.1', resolve));
+    let answers = 0;
+    peer.on('message', () => answers++);
+    const remote = { address: '127.0.0.1', port: peer.address().port };
+
+    await turn();
+    const before = ep.flushCount;
+    // One read burst, as libuv delivers it: 'message' events back to back in one poll phase.
+    const n = 20;
+    for (let i = 0; i < n; i++) {
+      const d = Buffer.alloc(100, i + 1);
+      d[0] = 0x40; // a short header for a connection this endpoint does not know
+      socket.socket.emit('message', d, { ...remote, family: 'IPv4', size: d.length });
+    }
+    assert.equal(ep.flushCount, before, 'nothing is sent while the burst is read');
+    await Promise.resolve();
+    assert.equal(ep.flushCount, before, 'nor from a microtask');
+    await turn();
+    assert.equal(ep.flushCount, before + 1, 'one flush for the burst');
+    await until(() => answers === n);
+  });
+
+  it('API calls made in one turn share one flush; none flushes synchronously', async () => {
+    let accepted: Connection | null = null;
+    const server = serverEndpoint((c) => (accepted = c));
+    cleanup.push(() => server.close());
+    const listening = await server.addSocket('127.0.0.1', 0);
+    const { ca } = testCertificate();
+    const client = new Endpoint({}, {}, {});
+    cleanup.push(() => client.close());
+    const socket = await client.addSocket('127.0.0.1', 0);
+    const before = client.flushCount;
+    const conn = client.engine.connect(
+      listening.local,
+      { alpn: ['t'], serverName: 'localhost', ca: [ca], local: socket.local },
+      monotonicMicros(),
+    );
+    assert.equal(client.flushCount, before, 'connect() only asks for a flush');
+    await until(() => conn.handshakeConfirmed && accepted !== null);
+    let received = 0;
+    accepted!.on('readable', (s) => {
+      for (let r = s.read(); r; r = s.read()) received += r.data.length;
+    });
+
+    await turn();
+    const start = client.flushCount;
+    conn.ping();
+    const s = conn.openStream(true)!;
+    s.write(new Uint8Array(1000), false);
+    conn.ping();
+    s.write(new Uint8Array(1000), true);
+    assert.equal(client.flushCount, start, 'no flush inside the calls');
+    await Promise.resolve();
+    assert.equal(client.flushCount, start, 'nor from a microtask');
+    await until(() => received === 2000);
+    assert.ok(client.flushCount > start);
+  });
+
+  it('close() sends a CONNECTION_CLOSE queued in the same turn before it releases the sockets', async () => {
+    let accepted: Connection | null = null;
+    const server = serverEndpoint((c) => (accepted = c));
+    cleanup.push(() => server.close());
+    const listening = await server.addSocket('127.0.0.1', 0);
+    const { ca } = testCertificate();
+    const client = new Endpoint({}, {}, {});
+    const socket = await client.addSocket('127.0.0.1', 0);
+    const conn = client.engine.connect(
+      listening.local,
+      { alpn: ['t'], serverName: 'localhost', ca: [ca], local: socket.local },
+      monotonicMicros(),
+    );
+    await until(() => conn.handshakeConfirmed && accepted !== null);
+    let closedBy: string | null = null;
+    accepted!.on('close', (info) => (closedBy = `${info.source}:${info.errorCode}`));
+    conn.close(7, 'bye');
+    client.close();
+    assert.equal(client.isClosed, true);
+    await until(() => closedBy !== null);
+    assert.equal(closedBy, 'peer:7');
+  });
+});
