@@ -26,7 +26,7 @@ import type { SocketAddress } from '../util/address.js';
 import type { Stream } from '../stream/stream.js';
 import type { TlsSession } from '../tls/types.js';
 import { TransportError } from '../wire/errors.js';
-import type { Endpoint, FlushWatcher } from './endpoint.js';
+import { monotonicMicros, type Endpoint, type FlushWatcher } from './endpoint.js';
 import { QuicConnectionError, QuicNodeError, errorFromClose, isCleanClose } from './errors.js';
 import { QuicStream, type QuicStreamOptions, type StreamHost } from './stream.js';
 
@@ -309,10 +309,9 @@ export class QuicConnection extends EventEmitter implements StreamHost, FlushWat
       this.finish(null);
       return;
     }
-    if (this.usable) {
-      core.close(errorCode, error?.message ?? '');
-      this.endpoint!.flush();
-    }
+    if (this.usable) core.close(errorCode, error?.message ?? '');
+    // Also a close already requested by a layer on the core (HTTP/3) leaves now.
+    this.endpoint!.flush();
     if (this.ownsEndpoint) {
       // Nobody is left to hear the closing period's resends (RFC 9000 §10.2.1 allows skipping it).
       this.finish(core.closeInfo);
@@ -428,6 +427,19 @@ export class QuicConnection extends EventEmitter implements StreamHost, FlushWat
     c.on('close', (info) => this.finish(info));
   }
 
+  /**
+   * A client that released its socket ends its core connection's closing or draining period
+   * (RFC 9000 §10.2 allows it once late packets can induce no response): the core then emits
+   * 'close' and closes its qlog, so layers built on it (HTTP/3, library users of `core`) hear
+   * the end instead of waiting for a timer that no endpoint runs any more. The core has no call
+   * for ending the period early, so it is handed the period's deadline as the time.
+   */
+  private endClosingPeriod(): void {
+    const core = this.coreConn;
+    if (core === null || (core.state !== 'closing' && core.state !== 'draining')) return;
+    core.onTimeout(Math.max(monotonicMicros(), core.nextTimeout()));
+  }
+
   private finish(info: CloseInfo | null): void {
     if (this.finished) return;
     this.finished = true;
@@ -444,7 +456,10 @@ export class QuicConnection extends EventEmitter implements StreamHost, FlushWat
     const waitError = error ?? new QuicNodeError('ERR_QUIC_CLOSED', 'connection closed');
     for (const w of this.waiters.splice(0)) w.reject(waitError);
     this.resolveStarted();
-    if (this.ownsEndpoint) this.endpoint?.close();
+    if (this.ownsEndpoint) {
+      this.endpoint?.close();
+      this.endClosingPeriod();
+    }
     if (error === null) {
       // A clean close before the handshake completed still fails `ready`.
       this.rejectReady(
