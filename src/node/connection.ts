@@ -339,15 +339,15 @@ export class QuicConnection extends EventEmitter implements StreamHost, FlushWat
     const core = this.coreConn;
     if (core === null || this.finished) return;
     const info = core.closeInfo;
-    // A client ends as soon as the connection is draining (the peer closed) or closing on an
-    // error: its CONNECTION_CLOSE left in the flush just done, and nobody is left to retransmit
-    // it to (RFC 9000 §10.2 makes the closing period a courtesy). A clean local close still
-    // lingers to answer the peer's retransmissions.
+    // A client ends as soon as the connection is closing or draining, also after a clean local
+    // close: its CONNECTION_CLOSE left in the flush just done (once), and closing the socket
+    // makes sure late packets induce no response, which RFC 9000 §10.2 accepts as a reason to
+    // end the closing or draining period early. A program that is done (tsquic get) exits
+    // without waiting out three PTOs.
     if (
       this.ownsEndpoint &&
       info !== null &&
-      (core.state === 'draining' ||
-        (core.state === 'closing' && !isCleanClose(info, this.coreConn?.alpn ?? null)))
+      (core.state === 'draining' || core.state === 'closing')
     ) {
       this.finish(info);
       return;

@@ -1,10 +1,15 @@
 /**
  * HTTP/3 over tsquic/node connections ends with an outcome for every request: a response body
- * whose connection is destroyed or stateless-reset rejects instead of staying pending.
+ * whose connection is destroyed or stateless-reset rejects instead of staying pending, and a
+ * client that closes ends at once (RFC 9000 §10.2 lets an endpoint that closes its socket skip
+ * the closing period) while its CONNECTION_CLOSE still reaches the server.
  */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { h3Client } from '../../src/h3/api/client.js';
 import { h3Server } from '../../src/h3/api/server.js';
+import type { CloseInfo } from '../../src/conn/connection.js';
+import { monotonicMicros } from '../../src/node/endpoint.js';
 import { connect, createServer, type QuicConnection } from '../../src/node/index.js';
 import type { QuicServer } from '../../src/node/server.js';
 import { testCertificate } from '../scenario/helpers.js';
@@ -99,6 +104,36 @@ describe('node adapter: HTTP/3 request outcomes', function () {
     assert.ok(r.bytes < BODY.length);
     assert.ok(r.error instanceof Error, `the body rejected (got ${String(r.error)})`);
     await assert.rejects(conn.closed, { code: 'ERR_QUIC_ABORTED' });
+  });
+
+  it('a closing client ends before its closing period is over; the server hears the close', async () => {
+    // 100 ms each way makes the closing period (three PTOs, RFC 9000 §10.2) last over 600 ms.
+    const relay = await UdpRelay.start(port, { delayMs: 100 });
+    try {
+      const conn = open(relay.port);
+      await conn.ready;
+      const serverConn = serverConns[serverConns.length - 1]!;
+      const serverClosed = once(serverConn, 'close') as Promise<[CloseInfo]>;
+      const client = h3Client(conn.core, { authority: 'localhost' });
+      const res = await client.request({ path: '/small' });
+      assert.equal((await res.body.bytes()).length, 1000);
+      let closingDeadline = Infinity;
+      conn.core.once('closing', () => (closingDeadline = conn.core.nextTimeout()));
+      const closedAt = once(conn, 'close').then(() => monotonicMicros());
+      await client.close();
+      await conn.close();
+      assert.ok(closingDeadline < Infinity, 'the connection went through closing');
+      assert.ok(
+        (await closedAt) < closingDeadline,
+        'the client did not wait out its closing period',
+      );
+      assert.equal(conn.state, 'closed');
+      const [info] = await serverClosed;
+      assert.equal(info.source, 'peer', 'the CONNECTION_CLOSE reached the server');
+      assert.equal(info.errorCode, 0x100); // H3_NO_ERROR
+    } finally {
+      relay.close();
+    }
   });
 });
 
