@@ -4,7 +4,8 @@
  * hq-interop.
  *
  * Exit 0 only when every response arrived complete; otherwise one line per failure on stderr
- * (certificate error, timeout, refused, reset stream, protocol error with its code) and exit 1.
+ * (certificate error, timeout, refused, reset stream, protocol error with its code) and exit 1,
+ * and the file of a body that ended short is removed.
  * Usage mistakes (flags, unreadable files, bad PEM, unknown hosts) exit 2.
  */
 import { once } from 'node:events';
@@ -359,14 +360,20 @@ function pathChanged(conn: QuicConnection): Promise<boolean> {
   });
 }
 
-/** Runs one origin's requests on one connection; returns the failure lines. */
+/** What became of one origin: failure lines, and the --stats line when asked. */
+interface OriginOutcome {
+  failures: string[];
+  stats: string | null;
+}
+
+/** Runs one origin's requests on one connection. */
 async function runOrigin(
   origin: Origin,
   s: GetSettings,
   bodies: Bodies,
   io: CliIo,
   register: (conn: QuicConnection) => void,
-): Promise<string[]> {
+): Promise<OriginOutcome> {
   const conn = connect(
     { host: origin.address, port: origin.port },
     { ...s.options, alpn: [s.protocol.alpn], servername: origin.host },
@@ -394,6 +401,26 @@ async function runOrigin(
       }
     }
   };
+  const failures = await runRequests(conn, origin, s, bodies, afterHandshake);
+  if (failures.length === 0 && s.keyUpdate) await keyUpdateDone(conn);
+  // Also for a failed transfer: how far the connection got is what the user needs then.
+  const stats = s.stats && conn.handshakeComplete ? statsLine(conn) : null;
+  if (!conn.isClosed) {
+    await s.protocol.close?.(conn);
+    await conn.close();
+  }
+  return { failures, stats };
+}
+
+/** Runs the requests of an origin; returns the failure lines (one for the origin when the
+ * connection failed). */
+async function runRequests(
+  conn: QuicConnection,
+  origin: Origin,
+  s: GetSettings,
+  bodies: Bodies,
+  afterHandshake: () => Promise<void>,
+): Promise<string[]> {
   const failures: string[] = [];
   try {
     // With 0-RTT the requests leave before the handshake completes (RFC 9001 §4.6.1).
@@ -412,7 +439,7 @@ async function runOrigin(
     // The connection itself failed: one line for the origin.
     return [`https://${origin.key}: ${failureMessage(e, s.protocol)}`];
   }
-  if (conn.isClosed) {
+  if (failures.length > 0 && conn.isClosed) {
     // Requests failed because the connection ended: say why once.
     const err = await conn.closed.then(
       () => null,
@@ -420,16 +447,14 @@ async function runOrigin(
     );
     if (err !== null) return [`https://${origin.key}: ${failureMessage(err, s.protocol)}`];
   }
-  if (s.keyUpdate) await keyUpdateDone(conn);
-  if (s.stats && conn.handshakeComplete) {
-    const all = conn.getStats();
-    const line: Record<string, unknown> = {};
-    for (const f of STATS_FIELDS) line[f] = all[f];
-    io.stderr.write(JSON.stringify(line) + '\n');
-  }
-  await s.protocol.close?.(conn);
-  await conn.close();
   return failures;
+}
+
+function statsLine(conn: QuicConnection): string {
+  const all = conn.getStats();
+  const line: Record<string, unknown> = {};
+  for (const f of STATS_FIELDS) line[f] = all[f];
+  return JSON.stringify(line);
 }
 
 async function run(args: ParsedArgs, io: CliIo): Promise<number> {
@@ -446,16 +471,17 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
       const err = new QuicNodeError('ERR_QUIC_TIMEOUT', `timed out after ${s.timeoutMs / 1000} s`);
       for (const c of conns) c.destroy(err);
     }, s.timeoutMs);
-    let failures: string[];
+    let outcomes: OriginOutcome[];
     try {
-      const perOrigin = await Promise.all(
+      outcomes = await Promise.all(
         origins.map((o) => runOrigin(o, s, bodies, io, (c) => conns.push(c))),
       );
-      failures = perOrigin.flat();
     } finally {
       clearTimeout(timer);
     }
+    const failures = outcomes.flatMap((o) => o.failures);
     for (const f of failures) io.stderr.write(`tsquic: ${f}\n`);
+    for (const o of outcomes) if (o.stats !== null) io.stderr.write(o.stats + '\n');
     return failures.length === 0 ? 0 : 1;
   } finally {
     keyLog?.close();
@@ -469,7 +495,10 @@ export const getCommand: Command = {
   description: [
     'Fetches every https://HOST:PORT/PATH URL; URLs of one origin share one connection and run',
     'concurrently. Bodies go to DIR/<last path segment> with --output, else to stdout. Exit 0',
-    'only when every response is complete; otherwise one line per failure on stderr and exit 1.',
+    'only when every response is complete; otherwise one line per failure on stderr and exit 1',
+    '(timeout, idle timeout, reset, stateless reset, connection closed, body shorter than its',
+    'content-length, ...). Partial files are removed: a file under DIR is always a whole body;',
+    'on stdout the bytes already written stay.',
     'Without --ca or --insecure the server certificate is checked against the system roots.',
     'SSLKEYLOGFILE in the environment works like --keylog.',
   ].join('\n'),
@@ -509,7 +538,8 @@ export const getCommand: Command = {
     },
     stats: {
       type: 'boolean',
-      description: 'print connection statistics as one JSON line on stderr',
+      description:
+        'print connection statistics as one JSON line on stderr (also after a failure line)',
     },
   },
   maxPositionals: 10_000,

@@ -1,8 +1,9 @@
 /**
  * The hq-interop file server: answers `GET /path` with the bytes of the file at `path` under a
  * root directory. Nothing outside the root is ever served: the request target is
- * percent-decoded, `..` segments and NUL bytes are refused, symbolic links are resolved
- * (realpath) and the result must still lie under the root's real path; on Linux the opened
+ * percent-decoded, `..` segments, NUL bytes and paths ending in `/` or `/.` are refused,
+ * symbolic links are resolved (realpath) and the result must still lie under the root's real
+ * path; on Linux the opened
  * descriptor is checked again through /proc, so a link swapped in after the check is caught.
  * A missing or refused file gets RESET_STREAM with the same code (NOT_FOUND), so a client cannot
  * tell "outside the root" from "absent".
@@ -48,7 +49,12 @@ export class HqFileServer {
       return null;
     }
     if (!decoded.startsWith('/') || decoded.includes('\0') || decoded.includes('\\')) return null;
-    const segments = decoded.split('/').filter((s) => s !== '' && s !== '.');
+    const all = decoded.split('/');
+    // A path ending in "/" names a directory, never a file, and "x/." is "x/" (RFC 3986
+    // §5.2.4): "/small.txt/" and "/small.txt/." are refused even though the file exists.
+    const last = all[all.length - 1];
+    if (last === '' || last === '.') return null;
+    const segments = all.filter((s) => s !== '' && s !== '.');
     if (segments.some((s) => s === '..')) return null;
     let real: string;
     try {

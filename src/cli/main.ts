@@ -153,7 +153,15 @@ function isEntryPoint(): boolean {
 }
 
 if (isEntryPoint()) {
+  // Until main() settles, an exit means the event loop ran dry while main() still waited for
+  // something nothing will deliver: that is a failure, never a success.
+  process.exitCode = 1;
+  const unfinished = (): void => {
+    process.stderr.write('tsquic: internal error: stopped with work unfinished\n');
+  };
+  process.once('exit', unfinished);
   void main(process.argv.slice(2)).then((code) => {
+    process.off('exit', unfinished);
     process.exitCode = code;
   });
 }

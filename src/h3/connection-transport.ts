@@ -12,6 +12,8 @@
  *   right after the last response was queued would truncate it (RFC 9114 §5.2).
  * - Streams are forgotten when QUIC reports them closed, so a long-lived connection keeps no
  *   per-request state.
+ * - The session hears the close when the connection starts closing or draining, not after the
+ *   closing period: requests in progress fail at once with the close's code.
  */
 import type { CloseInfo, Connection, ConnectionEvents } from '../conn/connection.js';
 import type { Stream } from '../stream/stream.js';
@@ -219,13 +221,20 @@ export class ConnectionTransport implements H3Transport {
       this.streams.delete(core.id);
       this.maybeClose();
     });
-    on('close', (info) => {
-      this.closeInfo = info;
-      for (const off of this.detachers.splice(0)) off();
-      this.streams.clear();
-      this.closeSent = true;
-      this.event('close', -1, info.errorCode, null, info.reason);
-    });
+    // RFC 9000 §10.2: once closing or draining, no stream moves again, so the session ends
+    // then rather than after the closing period. A host may also drop the connection without
+    // waiting it out (a client closing its socket, §10.2), and then 'close' never comes.
+    on('closing', (info) => this.connectionEnded(info));
+    on('close', (info) => this.connectionEnded(info));
+  }
+
+  private connectionEnded(info: CloseInfo): void {
+    if (this.closeInfo !== null) return;
+    this.closeInfo = info;
+    for (const off of this.detachers.splice(0)) off();
+    this.streams.clear();
+    this.closeSent = true;
+    this.event('close', -1, info.errorCode, null, info.reason);
   }
 
   /**

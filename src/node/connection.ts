@@ -26,7 +26,7 @@ import type { SocketAddress } from '../util/address.js';
 import type { Stream } from '../stream/stream.js';
 import type { TlsSession } from '../tls/types.js';
 import { TransportError } from '../wire/errors.js';
-import type { Endpoint, FlushWatcher } from './endpoint.js';
+import { monotonicMicros, type Endpoint, type FlushWatcher } from './endpoint.js';
 import { QuicConnectionError, QuicNodeError, errorFromClose, isCleanClose } from './errors.js';
 import { QuicStream, type QuicStreamOptions, type StreamHost } from './stream.js';
 
@@ -333,15 +333,15 @@ export class QuicConnection extends EventEmitter implements StreamHost, FlushWat
     const core = this.coreConn;
     if (core === null || this.finished) return;
     const info = core.closeInfo;
-    // A client ends as soon as the connection is draining (the peer closed) or closing on an
-    // error: its CONNECTION_CLOSE left in the flush just done, and nobody is left to retransmit
-    // it to (RFC 9000 §10.2 makes the closing period a courtesy). A clean local close still
-    // lingers to answer the peer's retransmissions.
+    // A client ends as soon as the connection is closing or draining, also after a clean local
+    // close: its CONNECTION_CLOSE left in the flush just done (once), and closing the socket
+    // makes sure late packets induce no response, which RFC 9000 §10.2 accepts as a reason to
+    // end the closing or draining period early. A program that is done (tsquic get) exits
+    // without waiting out three PTOs.
     if (
       this.ownsEndpoint &&
       info !== null &&
-      (core.state === 'draining' ||
-        (core.state === 'closing' && !isCleanClose(info, this.coreConn?.alpn ?? null)))
+      (core.state === 'draining' || core.state === 'closing')
     ) {
       this.finish(info);
       return;
@@ -420,6 +420,19 @@ export class QuicConnection extends EventEmitter implements StreamHost, FlushWat
     c.on('close', (info) => this.finish(info));
   }
 
+  /**
+   * A client that released its socket ends its core connection's closing or draining period
+   * (RFC 9000 §10.2 allows it once late packets can induce no response): the core then emits
+   * 'close' and closes its qlog, so layers built on it (HTTP/3, library users of `core`) hear
+   * the end instead of waiting for a timer that no endpoint runs any more. The core has no call
+   * for ending the period early, so it is handed the period's deadline as the time.
+   */
+  private endClosingPeriod(): void {
+    const core = this.coreConn;
+    if (core === null || (core.state !== 'closing' && core.state !== 'draining')) return;
+    core.onTimeout(Math.max(monotonicMicros(), core.nextTimeout()));
+  }
+
   private finish(info: CloseInfo | null): void {
     if (this.finished) return;
     this.finished = true;
@@ -436,7 +449,10 @@ export class QuicConnection extends EventEmitter implements StreamHost, FlushWat
     const waitError = error ?? new QuicNodeError('ERR_QUIC_CLOSED', 'connection closed');
     for (const w of this.waiters.splice(0)) w.reject(waitError);
     this.resolveStarted();
-    if (this.ownsEndpoint) this.endpoint?.close();
+    if (this.ownsEndpoint) {
+      this.endpoint?.close();
+      this.endClosingPeriod();
+    }
     if (error === null) {
       // A clean close before the handshake completed still fails `ready`.
       this.rejectReady(

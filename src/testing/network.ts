@@ -52,6 +52,12 @@ export interface LinkConditions {
   rate?: number;
   /** Queue size in bytes in front of the bandwidth limit (tail drop). Default 64 KiB. */
   queueBytes?: number;
+  /**
+   * Largest datagram (UDP payload bytes) the link carries; larger ones are dropped silently, as
+   * on a path whose MTU is below what the endpoint assumed (RFC 8899 §2 black hole). Unlimited
+   * when absent.
+   */
+  mtu?: number;
 }
 
 interface Node {
@@ -319,6 +325,11 @@ export class Network {
     }
     const c = link.cond;
     if (this.blackholes.length > 0 && this.inBlackhole(node.name, to.name)) {
+      this.stats.lost++;
+      return;
+    }
+    // Checked before the random draws: a datagram too large for the link consumes none.
+    if (c.mtu !== undefined && t.data.length > c.mtu) {
       this.stats.lost++;
       return;
     }

@@ -213,6 +213,8 @@ describe('tsquic serve + tsquic get', () => {
         '/../outside.txt',
         '/sub/../../outside.txt',
         '//' + path.join(work, 'outside.txt'),
+        '/small.bin/',
+        '/small.bin/.',
       ]) {
         const sink: Buffer[] = [];
         const { Writable } = await import('node:stream');
@@ -225,6 +227,24 @@ describe('tsquic serve + tsquic get', () => {
       }
     } finally {
       await conn.close();
+    }
+  });
+
+  it('refuses a file named with a trailing "/" or "/." over h3 and hq (404, not the file)', async () => {
+    for (const alpn of ['h3', 'hq-interop']) {
+      for (const target of ['/small.bin/', '/small.bin/.', '/small.bin%2F']) {
+        const r = await tsquic(
+          'get',
+          '--alpn',
+          alpn,
+          '--ca',
+          certFile,
+          `https://127.0.0.1:${serve.port}${target}`,
+        );
+        assert.equal(r.code, 1, `${alpn} ${target}`);
+        assert.match(oneLine(r.stderr), /not found/, `${alpn} ${target}`);
+        assert.equal(r.stdout, '', `${alpn} ${target}: nothing of the file`);
+      }
     }
   });
 
@@ -483,6 +503,11 @@ describe('tsquic serve + tsquic get', () => {
       '/%E0%A4%A',
       '/sub\\..\\..\\outside.txt',
       'small.bin',
+      '/small.bin/',
+      '/small.bin/.',
+      '/small.bin%2F',
+      '/small.bin/%2E',
+      '/sub/big.bin/',
     ]) {
       assert.equal(await files.resolve(bad), null, bad);
     }

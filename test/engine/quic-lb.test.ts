@@ -10,7 +10,7 @@ import { QuicLbDecoder } from '../../src/lb/decoder.js';
 import { defaultProvider } from '../../src/crypto/default-provider.js';
 import { fromHex, toHex } from '../../src/util/bytes.js';
 import { addressKey } from '../../src/util/address.js';
-import { CLIENT_ADDR, makePair } from '../scenario/helpers.js';
+import { PAIR_CLIENT_ADDRESS, createEnginePair } from '../../src/testing/pair.js';
 import { transfer } from '../scenario/transfer-kit.js';
 
 const LB = {
@@ -21,13 +21,13 @@ const LB = {
 };
 const SERVER_ID = fromHex('a1b2c3');
 const PREFERRED = { address: '10.0.0.9', port: 4433 };
-const NEW_LOCAL = { address: CLIENT_ADDR.address, port: 50001 };
+const NEW_LOCAL = { address: PAIR_CLIENT_ADDRESS.address, port: 50001 };
 
 describe('engine: QUIC-LB connection IDs', function () {
   this.timeout(30_000);
 
   it('every CID the server issues routes to its server ID (Retry, handshake, NEW_CONNECTION_ID, preferred address, migration)', () => {
-    const p = makePair({
+    const p = createEnginePair({
       conditions: { delay: 5_000 },
       serverEngine: { quicLb: { ...LB, serverId: SERVER_ID } },
       server: { retry: true, preferredAddress: { ipv4: PREFERRED } },
@@ -40,7 +40,7 @@ describe('engine: QUIC-LB connection IDs', function () {
     let clientDatagrams = 0;
     let serverLongScids = 0;
     p.net.onSend = (data, from) => {
-      if (addressKey(from).startsWith(`${CLIENT_ADDR.address}|`)) {
+      if (addressKey(from).startsWith(`${PAIR_CLIENT_ADDRESS.address}|`)) {
         clientDatagrams++;
         const r = decoder.route(data);
         if (r) routed.add(toHex(r.serverId));

@@ -125,6 +125,10 @@ describe('tsquic h3 handlers', function () {
         '/link.txt',
         '/sub',
         '/hello.txt%00',
+        '/hello.txt/',
+        '/hello.txt/.',
+        '/hello.txt%2F',
+        '/sub/big.bin/',
       ]) {
         const { res, body } = await get(p);
         assert.equal(res.status, 404, p);

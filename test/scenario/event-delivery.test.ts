@@ -5,10 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { utf8 } from '../../src/util/bytes.js';
-import { makePair, type Pair } from './helpers.js';
+import { createEnginePair, type EnginePair } from '../../src/testing/pair.js';
 
-function established(): Pair {
-  const p = makePair();
+function established(): EnginePair {
+  const p = createEnginePair();
   assert.ok(p.net.runUntil(() => p.conn.handshakeConfirmed && p.serverConn() !== null));
   return p;
 }

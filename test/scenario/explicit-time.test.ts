@@ -7,11 +7,11 @@
  */
 import assert from 'node:assert/strict';
 import type { Connection } from '../../src/conn/connection.js';
-import { CLIENT_ADDR, makePair, type Pair } from './helpers.js';
+import { PAIR_CLIENT_ADDRESS, createEnginePair, type EnginePair } from '../../src/testing/pair.js';
 
-const NEW_LOCAL = { address: CLIENT_ADDR.address, port: 50001 };
+const NEW_LOCAL = { address: PAIR_CLIENT_ADDRESS.address, port: 50001 };
 
-function establish(p: Pair): Connection {
+function establish(p: EnginePair): Connection {
   assert.ok(
     p.net.runUntil(() => p.conn.handshakeConfirmed && p.serverConn()?.handshakeConfirmed === true),
     'handshake',
@@ -23,7 +23,7 @@ function establish(p: Pair): Connection {
 describe('scenario: deadlines armed after quiet time', () => {
   for (const quiet of [200_000, 10_000_000]) {
     it(`close() after ${quiet / 1e6} s of quiet: the closing period lasts three PTOs`, () => {
-      const p = makePair();
+      const p = createEnginePair();
       establish(p);
       p.net.runFor(quiet);
       assert.equal(p.conn.state, 'established');
@@ -43,7 +43,7 @@ describe('scenario: deadlines armed after quiet time', () => {
   }
 
   it('migrate() after 10 s of quiet validates the new path and switches to it', () => {
-    const p = makePair();
+    const p = createEnginePair();
     const sc = establish(p);
     p.net.runFor(10_000_000);
     let changes = 0;

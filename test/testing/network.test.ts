@@ -148,6 +148,25 @@ describe('testing/network', () => {
       assert.equal(net.stats.queueDrops, 1, 'the queue emptied');
       assert.equal(b.inbox.length, 4);
     });
+
+    it('a link with an mtu drops larger datagrams, one direction only', () => {
+      const net = new Network({ conditions: { delay: 1_000 } });
+      const { a, b } = pair(net);
+      net.setConditions('a', 'b', { delay: 1_000, mtu: 1250 });
+      for (const size of [1200, 1250, 1251, 1452])
+        a.outbox.push({ data: bytes(size, 1), remote: B });
+      b.outbox.push({ data: bytes(1452, 2), remote: A });
+      net.runFor(5_000);
+      assert.deepEqual(
+        b.inbox.map((r) => r.bytes.length),
+        [1200, 1250],
+      );
+      assert.equal(net.stats.lost, 2);
+      assert.deepEqual(
+        a.inbox.map((r) => r.bytes.length),
+        [1452],
+      );
+    });
   });
 
   describe('routes', () => {
