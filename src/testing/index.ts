@@ -32,4 +32,5 @@ export {
   type ForgeRetryOptions,
   type ForgeStatelessResetOptions,
 } from './forge.js';
+export { InitialFlood, clientInitialPayload, type InitialFloodOptions } from './initial-flood.js';
 export { SeededRandom } from '../util/random.js';
