@@ -14,6 +14,7 @@ export {
   type AcceptDecision,
 } from './engine/engine.js';
 export type { ClientTlsOptions, ServerTlsOptions } from './engine/tls-setup.js';
+export type { AdmissionOptions } from './engine/admission.js';
 export {
   Connection,
   ConnectionClosedError,

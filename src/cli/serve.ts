@@ -10,6 +10,7 @@ import { defaultProvider } from '../crypto/default-provider.js';
 import { createServer } from '../node/server.js';
 import type { QuicConnection } from '../node/connection.js';
 import type { QuicStream } from '../node/stream.js';
+import type { AdmissionOptions } from '../engine/admission.js';
 import { certificateFingerprint, createSelfSignedCertificate } from '../tls/x509/index.js';
 import type { CertifiedKey } from '../tls/types.js';
 import { keyMatchesCertificate } from '../tls/x509/key-match.js';
@@ -108,6 +109,21 @@ function untilSignal(): { promise: Promise<string>; dispose(): void } {
   };
 }
 
+/** The flood-defence flags (AdmissionOptions). */
+function admissionOptions(args: ParsedArgs): AdmissionOptions {
+  const max = stringOption(args, 'max-unvalidated');
+  const rate = stringOption(args, 'max-new-per-second');
+  return {
+    ...(max !== undefined
+      ? { maxUnvalidated: parseIntegerOption(max, 'max-unvalidated', 0, 1_000_000) }
+      : {}),
+    ...(rate !== undefined
+      ? { maxNewPerSecond: parseIntegerOption(rate, 'max-new-per-second', 0, 1_000_000) }
+      : {}),
+    ...(flagOption(args, 'no-auto-retry') ? { autoRetry: false } : {}),
+  };
+}
+
 async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   const host = stringOption(args, 'host') ?? '127.0.0.1';
   const port = parseIntegerOption(stringOption(args, 'port') ?? '4433', 'port', 0, 65535);
@@ -120,6 +136,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   const version = versionText === undefined ? undefined : parseQuicVersion(versionText);
   const idleText = stringOption(args, 'idle-timeout');
   const idleTimeout = idleText === undefined ? undefined : parseIdleTimeout(idleText);
+  const admission = admissionOptions(args);
   const protocols = await serveProtocols(stringOption(args, 'root') ?? process.cwd());
   const certificate = await loadCertificate(args, io);
   const qlog = qlogDirectoryOption(stringOption(args, 'qlog-dir'));
@@ -129,6 +146,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
     alpn,
     certificate,
     retry: flagOption(args, 'retry'),
+    admission,
     // Session tickets allow 0-RTT: replaying a GET of a static file is harmless (RFC 9001 §9.2).
     earlyData: true,
     ...(congestionControl !== undefined ? { congestionControl } : {}),
@@ -199,6 +217,20 @@ export const serveCommand: Command = {
       description: `protocols to accept, comma-separated (default ${DEFAULT_SERVE_ALPN.join(',')})`,
     },
     retry: { type: 'boolean', description: 'validate client addresses with Retry' },
+    'max-unvalidated': {
+      type: 'string',
+      valueName: 'N',
+      description: 'connections kept for unvalidated client addresses; beyond, Retry (default 128)',
+    },
+    'max-new-per-second': {
+      type: 'string',
+      valueName: 'N',
+      description: 'new connections per second before Retry is demanded (default 1000)',
+    },
+    'no-auto-retry': {
+      type: 'boolean',
+      description: 'over those limits drop new clients instead of sending Retry',
+    },
     'quic-version': {
       type: 'string',
       valueName: 'N',

@@ -711,6 +711,16 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.finish(now);
   }
 
+  /**
+   * Ends the connection without sending anything, like an idle timeout: for a server whose
+   * client went silent before its address was validated (RFC 9000 §8.1): it may be spoofed.
+   */
+  abandon(reason: string, now: number): void {
+    if (this.state === 'closed') return;
+    this.closeInfo ??= { source: 'idle_timeout', errorCode: 0, application: false, reason };
+    this.finish(now);
+  }
+
   /** Installs Initial keys from the DCID (RFC 9001 §5.2); again after a Retry. */
   installInitialKeys(dcid: Uint8Array): void {
     const keys = createInitialProtectors(this.provider, this.version, dcid);

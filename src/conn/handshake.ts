@@ -9,6 +9,7 @@ import { PacketProtector } from '../crypto/packet-protection.js';
 import { Level, type CipherSuiteName, type TlsCallbacks } from '../tls/types.js';
 import { sessionTicketWithAppData } from '../tls/session-ticket.js';
 import { bytesEqual } from '../util/bytes.js';
+import { DecodeError } from '../util/errors.js';
 import { QuicError, TransportError, cryptoError } from '../wire/errors.js';
 import {
   decodeTransportParameters,
@@ -111,7 +112,21 @@ export class ConnectionTlsCallbacks implements TlsCallbacks {
   }
 
   onPeerTransportParameters(bytes: Uint8Array): void {
-    onPeerTransportParameters(this.conn, bytes);
+    try {
+      onPeerTransportParameters(this.conn, bytes);
+    } catch (e) {
+      // RFC 9000 §7.4, §18.2, RFC 9001 §8.2: bad transport parameters close the connection with
+      // TRANSPORT_PARAMETER_ERROR (or the code of the check that failed), not as a failed TLS
+      // handshake (CRYPTO_ERROR). Latched here first: the alert TLS raises for the failed
+      // callback comes second and does not replace it (the first error wins).
+      if (e instanceof QuicError) this.alert ??= e;
+      else if (e instanceof DecodeError) {
+        const code = TransportError.TRANSPORT_PARAMETER_ERROR;
+        this.alert ??= new QuicError(code, `transport parameters: ${e.message}`);
+      }
+      this.record();
+      throw e;
+    }
     this.paramsReceived = true;
     this.record();
   }

@@ -407,6 +407,10 @@ function handleVersionNegotiation(conn: Connection, data: Uint8Array, now: numbe
   if (!conn.isClient || conn.serverInitialScid !== null || conn.retryScid !== null) return;
   const vn = decodeVersionNegotiation(data);
   if ('drop' in vn) return;
+  // RFC 9000 §6.2, §17.2.1: a real one echoes our first Initial's CIDs (its DCID is our SCID, its
+  // SCID the DCID we chose); one that does not is spoofed or stale, and is discarded.
+  const ourScid = conn.localParams.initialSourceConnectionId;
+  if (!ourScid || !bytesEqual(vn.dcid, ourScid) || !bytesEqual(vn.scid, conn.originalDcid)) return;
   if (vn.versions.includes(conn.version)) return;
   const usable = vn.versions.filter((v) => isSupportedVersion(v));
   conn.onVersionNegotiationFailure(usable.length > 0 ? usable : vn.versions, now);

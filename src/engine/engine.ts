@@ -18,7 +18,12 @@ import { bytesEqual, toHex } from '../util/bytes.js';
 import { ByteSlab } from '../util/byte-slab.js';
 import { CidMap } from '../util/cid-map.js';
 import { isSupportedVersion, QUIC_V1, SUPPORTED_VERSIONS, PacketType } from '../wire/version.js';
-import { encodeVersionNegotiation, parseInvariantHeader, parseLongHeader } from '../wire/header.js';
+import {
+  encodeVersionNegotiation,
+  parseInvariantHeader,
+  parseLongHeader,
+  type LongHeader,
+} from '../wire/header.js';
 import { StatelessResetter, MIN_PACKET_FOR_RESET } from './stateless-reset.js';
 import { PeerResetTokenIndex } from './peer-reset-tokens.js';
 import { TokenSealer } from './tokens.js';
@@ -30,6 +35,7 @@ import {
 } from './tls-setup.js';
 import { keyMatchesCertificate } from '../tls/x509/key-match.js';
 import { buildRetry, buildRefusal, initialOpens } from './stateless-packets.js';
+import { AdmissionControl, type Admission, type AdmissionOptions } from './admission.js';
 import type { QlogSink } from '../conn/qlog.js';
 import { QuicLbCidGenerator, type QuicLbServerConfig } from '../lb/generator.js';
 
@@ -75,6 +81,11 @@ export interface ServerConfig extends ServerTlsOptions {
   versions?: readonly number[];
   /** Always demand address validation with Retry (RFC 9000 §8.1.2). */
   retry?: boolean;
+  /**
+   * Flood defence: limits on connections whose client address is not validated, beyond which
+   * new clients get Retry (default) or are dropped before any TLS work (see AdmissionOptions).
+   */
+  admission?: AdmissionOptions;
   /**
    * Sees each new client address before any state is kept; may accept, refuse
    * (CONNECTION_REFUSED) or demand address validation (Retry). Default: accept (or retry when
@@ -125,6 +136,8 @@ interface EngineHost extends ConnectionHost {
   deadline: number;
   /** The CIDs routed to it. */
   readonly cids: Uint8Array[];
+  /** Server: counted by admission control until its client's address is validated. */
+  unvalidated: boolean;
 }
 
 function hostOf(conn: Connection): EngineHost {
@@ -155,6 +168,7 @@ export class Engine {
   private readonly stateless: Transmit[] = [];
   private readonly resetter: StatelessResetter;
   private readonly tokens: TokenSealer;
+  private readonly admission: AdmissionControl<Connection>;
   private readonly callbacks: EngineCallbacks | undefined;
   private armedTimer = Infinity;
   /** Callback mode: inside processDatagram, finishRecv or onTimer, which the host flushes after. */
@@ -192,6 +206,8 @@ export class Engine {
       if (!isSupportedVersion(v))
         throw new RangeError(`unsupported QUIC version 0x${v.toString(16)}`);
     }
+
+    this.admission = new AdmissionControl(config.server?.admission);
     const pa = config.server?.preferredAddress;
     // Misconfiguration fails here, not when a client arrives.
     const certified = config.server?.certificate;
@@ -205,6 +221,11 @@ export class Engine {
   /** Connections currently alive. */
   get connectionCount(): number {
     return this.connections.size;
+  }
+
+  /** Server connections whose client address is not validated yet (RFC 9000 §8.1). */
+  get unvalidatedCount(): number {
+    return this.admission.unvalidatedCount;
   }
 
   // ---- client -----------------------------------------------------------------------------
@@ -286,6 +307,16 @@ export class Engine {
     now: number,
   ): void {
     conn.receive(data, local, remote, now);
+    const host = hostOf(conn);
+    if (host.unvalidated) {
+      // Admission control stops counting a connection once its client's address is validated.
+      if (conn.addressValidated) {
+        host.unvalidated = false;
+        this.admission.settled(conn);
+      } else {
+        this.admission.heard(conn, now);
+      }
+    }
     this.touch(conn);
   }
 
@@ -319,17 +350,25 @@ export class Engine {
   /** The earliest timer of all connections (µs, absolute), Infinity for none. */
   nextTimeout(): number {
     if (this.stateless.length > 0 || this.sendQueue.length > 0) return this.lastNow;
+    const expiry = this.admission.nextExpiry();
     for (;;) {
       const conn = this.timers.peek();
-      if (!conn) return Infinity;
+      if (!conn) return expiry;
       const key = this.timers.peekKey();
-      if (hostOf(conn).deadline === key) return key;
+      if (hostOf(conn).deadline === key) return Math.min(key, expiry);
       this.timers.pop(); // stale entry
     }
   }
 
   handleTimeout(now: number): void {
     this.lastNow = now;
+    // Unvalidated clients that went silent are dropped without a word: their addresses may be
+    // spoofed (RFC 9000 §8.1), and the slot is for the next client.
+    for (let c = this.admission.takeExpired(now); c; c = this.admission.takeExpired(now)) {
+      hostOf(c).unvalidated = false;
+      c.abandon('handshake timeout: the client address was not validated', now);
+      this.forget(c);
+    }
     // Collect first: a connection whose deadline is "send now" is served by pollTransmit, and
     // must not be fired again in this loop.
     let due: Connection[] | null = null;
@@ -435,6 +474,7 @@ export class Engine {
       queued: false,
       deadline: Infinity,
       cids: [],
+      unvalidated: false,
       provider: this.provider,
       localCidLength: this.cidLength,
       newCid: () => {
@@ -483,6 +523,13 @@ export class Engine {
     this.resetTokens.remove(conn);
     host.queued = false;
     host.deadline = Infinity;
+    if (host.unvalidated) {
+      host.unvalidated = false;
+      this.admission.settled(conn);
+    }
+    // Not handed out by accept() once gone: a flood must not pin closed connections there.
+    const waiting = this.acceptQueue.indexOf(conn);
+    if (waiting >= 0) this.acceptQueue.splice(waiting, 1);
   }
 
   /** Puts `conn` in the send queue (once). */
@@ -575,6 +622,17 @@ export class Engine {
     if (data.length < 1200) return;
     // RFC 9000 §7.2: the client's first DCID is at least 8 bytes.
     if (h.dcid.length < 8) return;
+    // Over the limits, an Initial that cannot prove its address gets no crypto work at all: it
+    // is dropped, or answered with Retry without being opened first. A Retry keeps no state and
+    // is smaller than the 1200-byte datagram that asked for it (no amplification, RFC 9000
+    // §8.1), and the client checks its integrity tag (RFC 9001 §5.8). The accept hook may
+    // still refuse the client instead (a closing server).
+    let admission: Admission | null = h.token.length === 0 ? this.admission.admit(now) : null;
+    if (admission === 'drop') return;
+    if (admission === 'retry' && server.accept?.(remote, false) !== 'refuse') {
+      this.sendRetry(h, local, remote, now);
+      return;
+    }
     if (!initialOpens(this.provider, data, h)) return;
 
     let validated = false;
@@ -598,12 +656,16 @@ export class Engine {
         return;
       }
     }
+    admission = validated ? 'accept' : (admission ?? this.admission.admit(now));
+    if (admission === 'drop') return;
     const full = this.connections.size >= (this.config.maxConnections ?? 10_000);
     let decision: AcceptDecision = server.accept
       ? server.accept(remote, validated)
       : server.retry && !validated
         ? 'retry'
         : 'accept';
+    // Under pressure an unvalidated client proves its address first (RFC 9000 §8.1.2).
+    if (decision === 'accept' && admission === 'retry') decision = 'retry';
     if (full) decision = 'refuse';
     if (decision === 'refuse') {
       this.queueStateless({
@@ -614,13 +676,7 @@ export class Engine {
       return;
     }
     if (decision === 'retry' && !validated) {
-      const scid = this.newCidFor().cid;
-      const token = this.tokens.sealRetry(
-        remote,
-        { originalDcid: h.dcid.slice(), retryScid: scid },
-        now,
-      );
-      this.queueStateless({ data: buildRetry(this.provider, h, scid, token), remote, local });
+      this.sendRetry(h, local, remote, now);
       return;
     }
 
@@ -649,11 +705,27 @@ export class Engine {
     });
     // Route the client's chosen DCID too: its retransmitted Initials still carry it.
     this.register(conn, cid, h.dcid.slice(), ...(preferred ? [preferred.cid] : []));
+    if (!validated) {
+      hostOf(conn).unvalidated = true;
+      this.admission.added(conn, now);
+    }
     this.acceptQueue.push(conn);
     if (this.acceptQueue.length > 1024) this.acceptQueue.shift();
     this.callbacks?.onConnection?.(conn);
-    conn.receive(data, local, remote, now);
-    this.touch(conn);
+    this.deliver(conn, data, local, remote, now);
+  }
+
+  /** Asks the client of Initial `h` to prove its address (RFC 9000 §8.1.2). */
+  private sendRetry(h: LongHeader, local: SocketAddress, remote: SocketAddress, now: number): void {
+    // Only the client's next Initial uses this CID (it routes to no connection), so it needs no
+    // reset token and no room in the slab.
+    const scid = this.config.cidGenerator?.() ?? this.provider.random(this.cidLength);
+    const token = this.tokens.sealRetry(
+      remote,
+      { originalDcid: h.dcid.slice(), retryScid: scid },
+      now,
+    );
+    this.queueStateless({ data: buildRetry(this.provider, h, scid, token), remote, local });
   }
 
   private handleUnknownShort(

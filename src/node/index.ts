@@ -24,5 +24,6 @@ export {
 export { monotonicMicros } from './endpoint.js';
 export { qlogToDirectory, qlogFile } from './qlog.js';
 export type { UdpSocketOptions } from './udp.js';
+export type { AdmissionOptions } from '../engine/admission.js';
 export type { CloseInfo } from '../conn/connection.js';
 export type { SocketAddress } from '../util/address.js';

@@ -14,6 +14,7 @@ import { EventEmitter } from 'node:events';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { defaultProvider } from '../crypto/default-provider.js';
 import type { EngineConfig, ServerConfig } from '../engine/engine.js';
+import type { AdmissionOptions } from '../engine/admission.js';
 import type { Connection } from '../conn/connection.js';
 import type { ConnectionOptions } from '../conn/options.js';
 import type { QlogSink } from '../conn/qlog.js';
@@ -46,6 +47,12 @@ export interface ServerOptions extends Partial<TransportOptions> {
   ) => CertifiedKey | null | Promise<CertifiedKey | null>;
   /** Demand address validation with Retry from every new client (RFC 9000 §8.1.2). Default false. */
   retry?: boolean;
+  /**
+   * Flood defence: how many connections with an unvalidated client address are kept, how many
+   * are made per second, and how long they wait; beyond, Retry (default) or drop. Defaults:
+   * 128, 1000/s, 5 s (see AdmissionOptions).
+   */
+  admission?: AdmissionOptions;
   /** Issue session tickets for resumption. Default true. */
   sessionTickets?: boolean;
   /** Ticket keys to share between servers or restarts; default fresh ones per server. */
@@ -225,6 +232,7 @@ function buildServerConfig(o: ServerOptions, closing: () => boolean): ServerConf
   return {
     alpn: o.alpn,
     retry,
+    ...(o.admission ? { admission: o.admission } : {}),
     // RFC 9000 §10.2: a closing server refuses new connections.
     accept: (_remote, validated) =>
       closing() ? 'refuse' : retry && !validated ? 'retry' : 'accept',

@@ -103,10 +103,15 @@ export class RecvBuffer {
     const from = Math.max(offset, this.readPos);
     if (from < end) {
       // A peer that scatters tiny fragments would make every insert cost a long range walk:
-      // bound the gaps, as other stacks do, rather than let one stream eat the CPU.
+      // bound the gaps, as other stacks do, rather than let one stream eat the CPU (RFC 9000
+      // §21.10 asks for such a mitigation, §21.9 allows a connection error for it). The code:
+      // no transport error names this; FLOW_CONTROL_ERROR means data beyond the advertised
+      // limits (§20.1), which this data is not, and INTERNAL_ERROR would blame ourselves.
+      // PROTOCOL_VIOLATION is the code for "an error with protocol compliance that was not
+      // covered by more specific error codes" (§20.1).
       if (this.received.count >= MAX_GAPS && !this.received.covers(from, end)) {
         throw new QuicError(
-          TransportError.INTERNAL_ERROR,
+          TransportError.PROTOCOL_VIOLATION,
           `more than ${MAX_GAPS} gaps in received stream data`,
           FrameType.STREAM,
         );

@@ -42,6 +42,8 @@ export {
   type EnginePairOptions,
   type TestCertificate,
 } from './pair.js';
+
+export { InitialFlood, clientInitialPayload, type InitialFloodOptions } from './initial-flood.js';
 export { SeededRandom } from '../util/random.js';
 export {
   UdpRelay,

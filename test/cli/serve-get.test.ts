@@ -391,6 +391,8 @@ describe('tsquic serve + tsquic get', () => {
       [['serve', '--root', path.join(work, 'nowhere')], /--root/],
       [['serve', '--quic-version', '3'], /--quic-version must be 1 or 2/],
       [['serve', '--idle-timeout', '9999'], /--idle-timeout must be an integer from 0 to 3600/],
+      [['serve', '--max-unvalidated', 'many'], /--max-unvalidated must be an integer/],
+      [['serve', '--max-new-per-second', '1.5'], /--max-new-per-second must be an integer/],
       [['get', '--idle-timeout', 'soon', url], /--idle-timeout must be an integer from 0 to 3600/],
     ];
     writeFileSync(path.join(work, 'small.txt'), 'not a certificate');
@@ -440,6 +442,9 @@ describe('tsquic serve + tsquic get', () => {
       '--root',
       '--alpn',
       '--retry',
+      '--max-unvalidated',
+      '--max-new-per-second',
+      '--no-auto-retry',
       '--cc',
       '--quic-version',
       '--keylog',

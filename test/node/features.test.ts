@@ -110,6 +110,18 @@ describe('node adapter: resumption, 0-RTT, migration, key update, Retry, QUIC v2
     }
   });
 
+  it('demands Retry by itself over the admission limits (flood defence)', async () => {
+    const { server, port } = await echoServer({ admission: { maxUnvalidated: 0 } });
+    try {
+      const conn = client(port);
+      assert.equal(await echo(conn, 'retried'), 'retried');
+      assert.equal(conn.getStats().retry, true);
+      await conn.close();
+    } finally {
+      await server.close();
+    }
+  });
+
   it('speaks QUIC v2, and a v1-only server answers a v2 client with Version Negotiation', async () => {
     const { server, port } = await echoServer();
     const v1only = await echoServer({ versions: [1] });

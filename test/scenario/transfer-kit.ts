@@ -65,7 +65,7 @@ export interface TransferResult {
 
 /** Runs the handshake and a transfer of `up` bytes up and `down` bytes down. */
 export function transfer(
-  p: EnginePair,
+  p: Pick<EnginePair, 'net' | 'conn' | 'serverConn'>,
   up: number,
   down: number,
   maxTimeUs = 120_000_000,

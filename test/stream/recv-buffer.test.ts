@@ -236,8 +236,8 @@ describe('RecvBuffer gap bound', () => {
     } catch (e) {
       err = e;
     }
-    if (!(err instanceof QuicError) || err.code !== TransportError.INTERNAL_ERROR) {
-      throw new Error(`expected INTERNAL_ERROR, got ${String(err)}`);
+    if (!(err instanceof QuicError) || err.code !== TransportError.PROTOCOL_VIOLATION) {
+      throw new Error(`expected PROTOCOL_VIOLATION, got ${String(err)}`);
     }
   });
 });
