@@ -34,7 +34,15 @@ export {
   congestionControllerNames,
 } from './cc/registry.js';
 export type { CongestionController, CongestionControllerOptions } from './cc/types.js';
-export { defaultProvider, nodeProvider, nobleProvider } from './crypto/index.js';
+export {
+  backend,
+  defaultProvider,
+  describeBackend,
+  nodeProvider,
+  nobleProvider,
+  pureProvider,
+} from './crypto/index.js';
+export type { Backend, BackendName } from './crypto/index.js';
 export type { CryptoProvider, SigningKey, KeyType } from './crypto/provider.js';
 export { TicketKeys } from './tls/ticket-keys.js';
 export type { CertifiedKey, CipherSuiteName } from './tls/types.js';

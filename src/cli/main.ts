@@ -17,6 +17,7 @@ import {
   formatCommandHelp,
   parseCommandArgs,
 } from './args.js';
+import { backend, describeBackend } from '../crypto/default-provider.js';
 import { inspectCommand } from './inspect.js';
 import { demoCommand } from './demo.js';
 import { getCommand } from './get.js';
@@ -65,7 +66,7 @@ function mainHelp(): string {
     '',
     'Options:',
     '  -h, --help     show this help',
-    '  -V, --version  print the version',
+    '  -V, --version  print the version and the backend (TSQUIC_BACKEND=pure|native)',
     '',
   ].join('\n');
 }
@@ -94,7 +95,7 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
     return 0;
   }
   if (first === '--version' || first === '-V') {
-    io.stdout.write(`tsquic ${packageVersion()}\n`);
+    io.stdout.write(`tsquic ${packageVersion()}\nbackend: ${describeBackend(backend)}\n`);
     return 0;
   }
   if (first === 'help') {

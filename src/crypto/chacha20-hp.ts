@@ -7,6 +7,7 @@
  * which a QUIC sample carries once in 2^32 packets, and its per-call checks cost more than the
  * block itself. The key words are parsed once per key here; each mask is one block on locals.
  */
+import { maskEach } from './batch.js';
 import type { HeaderProtection } from './provider.js';
 
 // RFC 8439 §2.3: "expand 32-byte k"
@@ -157,5 +158,9 @@ export class ChaCha20HeaderProtection implements HeaderProtection {
     mask[2] = (w0 >>> 16) & 0xff;
     mask[3] = w0 >>> 24;
     mask[4] = w1 & 0xff;
+  }
+
+  maskBatch(buf: Uint8Array, sampleOffsets: Uint32Array, count: number, masks: Uint8Array): void {
+    maskEach(this, buf, sampleOffsets, count, masks);
   }
 }

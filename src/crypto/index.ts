@@ -14,7 +14,16 @@ export type {
 } from './provider.js';
 export { nodeProvider } from './node-provider.js';
 export { nobleProvider } from './noble-provider.js';
-export { defaultProvider } from './default-provider.js';
+export {
+  backend,
+  defaultProvider,
+  describeBackend,
+  selectBackend,
+  type Backend,
+  type BackendName,
+} from './default-provider.js';
+export { pureProvider } from './pure-provider.js';
+export { loadNativeProvider, type NativeLoad } from './native-provider.js';
 export { deriveSecret, encodeHkdfLabel, hashLength, hkdfExpandLabel } from './hkdf.js';
 export {
   CIPHER_SUITES,

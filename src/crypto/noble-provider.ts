@@ -7,6 +7,7 @@
  * bench/crypto.ts). AES header protection runs noble's raw AES block function on a key schedule
  * expanded once per key; ChaCha20 header protection uses the block function of chacha20-hp.ts.
  */
+import { maskEach, openEach, sealEach } from './batch.js';
 import { gcm, unsafe as aesUnsafe } from '@noble/ciphers/aes.js';
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { x25519 } from '@noble/curves/ed25519.js';
@@ -113,6 +114,20 @@ class NobleAead implements Aead {
     out.set(plaintext, outOffset);
     return plaintext.length;
   }
+
+  sealBatch(buf: Uint8Array, offsets: Uint32Array, nonces: Uint8Array, count: number): void {
+    sealEach(this, buf, offsets, nonces, count);
+  }
+
+  openBatch(
+    buf: Uint8Array,
+    offsets: Uint32Array,
+    nonces: Uint8Array,
+    count: number,
+    results: Int32Array,
+  ): number {
+    return openEach(this, buf, offsets, nonces, count, results);
+  }
 }
 
 function le32(b: Uint8Array, i: number): number {
@@ -144,6 +159,10 @@ class NobleAesHeaderProtection implements HeaderProtection {
     mask[2] = (s0 >>> 16) & 0xff;
     mask[3] = s0 >>> 24;
     mask[4] = s1 & 0xff;
+  }
+
+  maskBatch(buf: Uint8Array, sampleOffsets: Uint32Array, count: number, masks: Uint8Array): void {
+    maskEach(this, buf, sampleOffsets, count, masks);
   }
 }
 

@@ -6,6 +6,7 @@
  * Cipheriv; everything else — the key bytes, the AEAD wrapper, the ECB header-protection cipher —
  * is created once per key. Passing a KeyObject instead of raw key bytes was measured: no gain.
  */
+import { maskEach, openEach, sealEach } from './batch.js';
 import {
   createCipheriv,
   createDecipheriv,
@@ -141,6 +142,20 @@ class NodeAead implements Aead {
     out.set(pt, outOffset);
     return length;
   }
+
+  sealBatch(buf: Uint8Array, offsets: Uint32Array, nonces: Uint8Array, count: number): void {
+    sealEach(this, buf, offsets, nonces, count);
+  }
+
+  openBatch(
+    buf: Uint8Array,
+    offsets: Uint32Array,
+    nonces: Uint8Array,
+    count: number,
+    results: Int32Array,
+  ): number {
+    return openEach(this, buf, offsets, nonces, count, results);
+  }
 }
 
 /** AES-ECB header protection (RFC 9001 §5.4.3) with one cipher object reused for every mask. */
@@ -156,6 +171,10 @@ class NodeAesHeaderProtection implements HeaderProtection {
   mask(sample: Uint8Array, mask: Uint8Array, offset = 0): void {
     const block = this.ecb.update(sample.subarray(offset, offset + 16));
     for (let i = 0; i < 5; i++) mask[i] = block[i]!;
+  }
+
+  maskBatch(buf: Uint8Array, sampleOffsets: Uint32Array, count: number, masks: Uint8Array): void {
+    maskEach(this, buf, sampleOffsets, count, masks);
   }
 }
 
@@ -177,6 +196,10 @@ class NodeChaChaHeaderProtection implements HeaderProtection {
     const iv = sample.subarray(offset, offset + 16);
     const stream = createCipheriv('chacha20', this.key, iv).update(FIVE_ZEROS);
     for (let i = 0; i < 5; i++) mask[i] = stream[i]!;
+  }
+
+  maskBatch(buf: Uint8Array, sampleOffsets: Uint32Array, count: number, masks: Uint8Array): void {
+    maskEach(this, buf, sampleOffsets, count, masks);
   }
 }
 

@@ -1,7 +1,9 @@
 /**
  * The crypto provider: every cryptographic primitive tsquic uses goes through this interface
- * (DESIGN.md §1.8). Two implementations exist, `node` (node:crypto) and `noble` (@noble/*, pure
- * JS); the default mixes them per primitive where each is measured faster (bench/crypto).
+ * (DESIGN.md §1.8). Implementations: `node` (node:crypto), `noble` (@noble/*, pure JS), `pure`
+ * (the two mixed per primitive where each is measured faster, bench/crypto) and `native` (`pure`
+ * with packet protection from the optional addon in native/); `defaultProvider` is the backend's
+ * choice between `pure` and `native` (default-provider.ts).
  *
  * All functions are synchronous. Keyed objects (AEAD, header protection, HMAC keys) are created
  * once per key and reused for every packet.
@@ -58,6 +60,26 @@ export interface Aead {
     out: Uint8Array,
     outOffset: number,
   ): number;
+  /**
+   * Seals `count` packets of `buf` in place. Packet i is described by three offsets:
+   * `offsets[3i]` the start of its header (the AAD), `offsets[3i + 1]` the start of its
+   * plaintext, `offsets[3i + 2]` the end of its plaintext; the tag is written after it. Its
+   * nonce is `nonces[12i .. 12i + 12)`. Throws a RangeError for offsets that do not fit `buf`.
+   */
+  sealBatch(buf: Uint8Array, offsets: Uint32Array, nonces: Uint8Array, count: number): void;
+  /**
+   * Opens `count` packets of `buf` in place, described as for `sealBatch` except that
+   * `offsets[3i + 2]` is the end of the packet, tag included. `results[i]` receives the
+   * plaintext length of packet i, or -1 when it fails authentication (its bytes then left as
+   * they were). Returns the number of failures. Never throws on bad packets.
+   */
+  openBatch(
+    buf: Uint8Array,
+    offsets: Uint32Array,
+    nonces: Uint8Array,
+    count: number,
+    results: Int32Array,
+  ): number;
 }
 
 /** Header protection bound to one hp key (RFC 9001 §5.4). */
@@ -67,6 +89,11 @@ export interface HeaderProtection {
    * (length >= 5). The offset lets packet protection sample a packet where it lies.
    */
   mask(sample: Uint8Array, mask: Uint8Array, offset?: number): void;
+  /**
+   * Writes the masks of `count` samples of `buf`, sample i at `sampleOffsets[i]`, to
+   * `masks[5i .. 5i + 5)`. Throws a RangeError for a sample that runs past `buf`.
+   */
+  maskBatch(buf: Uint8Array, sampleOffsets: Uint32Array, count: number, masks: Uint8Array): void;
 }
 
 /**

@@ -22,6 +22,7 @@
 import { EventEmitter } from 'node:events';
 import type { Connection, CloseInfo, ConnectionState } from '../conn/connection.js';
 import type { ConnectionStatsSnapshot } from '../conn/stats.js';
+import type { BackendName } from '../crypto/default-provider.js';
 import type { SocketAddress } from '../util/address.js';
 import type { Stream } from '../stream/stream.js';
 import type { TlsSession } from '../tls/types.js';
@@ -29,6 +30,11 @@ import { TransportError } from '../wire/errors.js';
 import { monotonicMicros, type Endpoint, type FlushWatcher } from './endpoint.js';
 import { QuicConnectionError, QuicNodeError, errorFromClose, isCleanClose } from './errors.js';
 import { QuicStream, type QuicStreamOptions, type StreamHost } from './stream.js';
+
+/** A Node connection's statistics: the core's, and which backend protected its packets. */
+export interface NodeConnectionStats extends ConnectionStatsSnapshot {
+  backend: BackendName;
+}
 
 export interface OpenStreamOptions {
   /** Open a unidirectional stream (send only). Default false: bidirectional. */
@@ -180,8 +186,14 @@ export class QuicConnection extends EventEmitter implements StreamHost, FlushWat
     return this.coreConn?.maxDatagramSize ?? 0;
   }
 
-  getStats(): ConnectionStatsSnapshot {
-    return this.core.getStats();
+  /**
+   * The core connection's statistics, and the backend that protects its packets: `native` when
+   * its crypto provider is the native addon's, else `pure` (see src/crypto/default-provider.ts).
+   */
+  getStats(): NodeConnectionStats {
+    const backend: BackendName =
+      this.endpoint?.engine.provider.name === 'native' ? 'native' : 'pure';
+    return { ...this.core.getStats(), backend };
   }
 
   // ---- streams --------------------------------------------------------------------------------

@@ -5,7 +5,7 @@
  */
 export { connect, parseTarget, type ConnectOptions, type ConnectTarget } from './client.js';
 export { createServer, QuicServer, type ServerOptions, type TransportOptions } from './server.js';
-export { QuicConnection, type OpenStreamOptions } from './connection.js';
+export { QuicConnection, type NodeConnectionStats, type OpenStreamOptions } from './connection.js';
 export { QuicStream, type QuicStreamOptions } from './stream.js';
 export {
   QuicNodeError,

@@ -5,7 +5,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fromHex, toHex } from '../../src/util/bytes.js';
-import { PacketProtector, defaultProvider } from '../../src/crypto/index.js';
+import {
+  PacketProtector,
+  backend,
+  defaultProvider,
+  describeBackend,
+} from '../../src/crypto/index.js';
 import type { CliIo } from '../../src/cli/args.js';
 import { inspectCommand } from '../../src/cli/inspect.js';
 import { main } from '../../src/cli/main.js';
@@ -288,7 +293,7 @@ describe('cli/inspect', () => {
       assert.equal(none.stderr, r.stdout);
     });
 
-    it('--version prints the package version', async () => {
+    it('--version prints the package version and the backend', async () => {
       const here = path.dirname(fileURLToPath(import.meta.url));
       const pkgPath = [
         path.join(here, '../../package.json'),
@@ -302,7 +307,11 @@ describe('cli/inspect', () => {
       })!;
       const version = (JSON.parse(readFileSync(pkgPath, 'utf8')) as { version: string }).version;
       for (const flag of ['--version', '-V']) {
-        assert.deepEqual(await run([flag]), { code: 0, stdout: `tsquic ${version}\n`, stderr: '' });
+        assert.deepEqual(await run([flag]), {
+          code: 0,
+          stdout: `tsquic ${version}\nbackend: ${describeBackend(backend)}\n`,
+          stderr: '',
+        });
       }
     });
   });

@@ -228,8 +228,8 @@ describe('crypto providers', () => {
 });
 
 describe('header protection agrees across providers', () => {
-  it('default (small-table AES), node (ECB) and noble give the same masks on random keys and samples', async () => {
-    const { defaultProvider } = await import('../../src/crypto/default-provider.js');
+  it('pure (small-table AES), node (ECB) and noble give the same masks on random keys and samples', async () => {
+    const { pureProvider } = await import('../../src/crypto/pure-provider.js');
     const { nodeProvider } = await import('../../src/crypto/node-provider.js');
     const { nobleProvider } = await import('../../src/crypto/noble-provider.js');
     const rng = new SeededRandom(2026);
@@ -241,19 +241,19 @@ describe('header protection agrees across providers', () => {
       for (let i = 0; i < 200; i++) {
         const key = rng.bytes(keyLen);
         const sample = rng.bytes(16);
-        const masks = [defaultProvider, nodeProvider, nobleProvider].map((p) => {
+        const masks = [pureProvider, nodeProvider, nobleProvider].map((p) => {
           const m = new Uint8Array(5);
           p.createHeaderProtection(alg, key).mask(sample, m);
           return toHex(m);
         });
-        assert.equal(masks[0], masks[1], `${alg} default vs node, case ${i}`);
+        assert.equal(masks[0], masks[1], `${alg} pure vs node, case ${i}`);
         assert.equal(masks[2], masks[1], `${alg} noble vs node, case ${i}`);
       }
     }
   });
 
   it('a sample read at an offset inside a packet gives the mask of the sample alone', async () => {
-    const { defaultProvider } = await import('../../src/crypto/default-provider.js');
+    const { pureProvider } = await import('../../src/crypto/pure-provider.js');
     const { nodeProvider } = await import('../../src/crypto/node-provider.js');
     const { nobleProvider } = await import('../../src/crypto/noble-provider.js');
     const rng = new SeededRandom(77);
@@ -262,7 +262,7 @@ describe('header protection agrees across providers', () => {
       ['aes-256-ecb', 32],
       ['chacha20', 32],
     ] as const) {
-      for (const p of [defaultProvider, nodeProvider, nobleProvider]) {
+      for (const p of [pureProvider, nodeProvider, nobleProvider]) {
         for (let i = 0; i < 20; i++) {
           const hp = p.createHeaderProtection(alg, rng.bytes(keyLen));
           const packet = rng.bytes(64);

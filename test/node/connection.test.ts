@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
+import { backend } from '../../src/crypto/default-provider.js';
 import { connect, createServer, QuicNodeError, type QuicServer } from '../../src/node/index.js';
 import { ipv6Available, payload, testCert } from './helpers.js';
 
@@ -38,6 +39,8 @@ async function echoOnce(host: string): Promise<void> {
     s.end(data);
     await done;
     assert.ok(Buffer.concat(chunks).equals(data), 'echoed bytes are identical');
+    // The process's backend protected the packets (TSQUIC_BACKEND, src/crypto/default-provider.ts).
+    assert.equal(conn.getStats().backend, backend.name);
     await conn.close();
     await conn.closed;
     assert.equal(conn.state, 'closed');
