@@ -15,6 +15,13 @@ export {
 } from './engine/engine.js';
 export type { ClientTlsOptions, ServerTlsOptions } from './engine/tls-setup.js';
 export {
+  generateKeyMaterial,
+  encodeKeyMaterial,
+  decodeKeyMaterial,
+  ticketKeysFrom,
+  type KeyMaterial,
+} from './engine/key-material.js';
+export {
   Connection,
   ConnectionClosedError,
   type CloseInfo,

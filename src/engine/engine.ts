@@ -22,6 +22,7 @@ import { encodeVersionNegotiation, parseInvariantHeader, parseLongHeader } from 
 import { StatelessResetter, MIN_PACKET_FOR_RESET } from './stateless-reset.js';
 import { PeerResetTokenIndex } from './peer-reset-tokens.js';
 import { TokenSealer } from './tokens.js';
+import { ticketKeysFrom, type KeyMaterial } from './key-material.js';
 import {
   createClientTls,
   createServerTls,
@@ -59,6 +60,13 @@ export interface EngineConfig {
   quicLb?: QuicLbServerConfig;
   /** Key for stateless reset tokens (32 bytes); share it across restarts to reset old peers. */
   statelessResetKey?: Uint8Array;
+  /**
+   * Key material shared with the other servers of a pool or kept across restarts (see
+   * key-material.ts): session ticket keys, the token key and the stateless reset key, so that
+   * resumption, 0-RTT, Retry, NEW_TOKEN and stateless reset work whichever server gets the
+   * packet. `statelessResetKey`, `server.tokenKey` and `server.ticketKeys` override its parts.
+   */
+  keys?: KeyMaterial;
   /** Server configuration; without it the engine only makes client connections. */
   server?: ServerConfig;
   /** Default options for every connection (overridable per connect()). */
@@ -133,6 +141,8 @@ export class Engine {
   readonly cidLength: number;
   private readonly config: EngineConfig;
   private readonly generateCid: () => Uint8Array;
+  /** Address-validation tokens are dated by the wall clock (ms), shared by a pool (tokens.ts). */
+  private readonly wallClock: () => number;
   private readonly routes: CidMap<Connection>;
   /** Where the CIDs we issue and their reset tokens live. */
   private readonly cidBytes = new ByteSlab();
@@ -157,9 +167,16 @@ export class Engine {
   private readonly acceptQueue: Connection[] = [];
 
   constructor(config: EngineConfig = {}, callbacks?: EngineCallbacks) {
+    this.provider = config.crypto ?? defaultProvider;
+    const keys = config.keys;
+    if (keys && config.server && !config.server.ticketKeys)
+      config = {
+        ...config,
+        server: { ...config.server, ticketKeys: ticketKeysFrom(keys, this.provider) },
+      };
     this.config = config;
     this.callbacks = callbacks;
-    this.provider = config.crypto ?? defaultProvider;
+    this.wallClock = config.server?.currentTime ?? Date.now;
     let generate = config.cidGenerator;
     if (config.quicLb) {
       if (generate) throw new TypeError('quicLb and cidGenerator are exclusive');
@@ -175,9 +192,12 @@ export class Engine {
     }
     const seed = this.provider.random(4);
     this.routes = new CidMap(new DataView(seed.buffer, seed.byteOffset, 4).getUint32(0));
-    this.resetter = new StatelessResetter(this.provider, config.statelessResetKey);
+    this.resetter = new StatelessResetter(
+      this.provider,
+      config.statelessResetKey ?? keys?.statelessResetKey,
+    );
     this.resetTokens = new PeerResetTokenIndex(this.provider);
-    this.tokens = new TokenSealer(this.provider, config.server?.tokenKey);
+    this.tokens = new TokenSealer(this.provider, config.server?.tokenKey ?? keys?.tokenKey);
     const pa = config.server?.preferredAddress;
     // Misconfiguration fails here, not when a client arrives.
     if (pa)
@@ -418,7 +438,7 @@ export class Engine {
       },
       newToken: (remote) => {
         if (this.config.server?.newTokens === false) return new Uint8Array(0);
-        return this.tokens.sealNewToken(remote, this.lastNow);
+        return this.tokens.sealNewToken(remote, this.wallClock());
       },
       bind: (c) => {
         self = c;
@@ -542,7 +562,7 @@ export class Engine {
     let originalDcid: Uint8Array = h.dcid.slice();
     let retrySourceCid: Uint8Array | undefined;
     if (h.token.length > 0) {
-      const check = this.tokens.check(h.token, remote, now);
+      const check = this.tokens.check(h.token, remote, this.wallClock());
       if (check.kind === 'retry') {
         validated = true;
         originalDcid = check.contents.originalDcid;
@@ -579,7 +599,7 @@ export class Engine {
       const token = this.tokens.sealRetry(
         remote,
         { originalDcid: h.dcid.slice(), retryScid: scid },
-        now,
+        this.wallClock(),
       );
       this.queueStateless({ data: buildRetry(this.provider, h, scid, token), remote, local });
       return;
