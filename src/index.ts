@@ -16,6 +16,13 @@ export {
 export type { ClientTlsOptions, ServerTlsOptions } from './engine/tls-setup.js';
 export type { AdmissionOptions } from './engine/admission.js';
 export {
+  generateKeyMaterial,
+  encodeKeyMaterial,
+  decodeKeyMaterial,
+  ticketKeysFrom,
+  type KeyMaterial,
+} from './engine/key-material.js';
+export {
   Connection,
   ConnectionClosedError,
   type CloseInfo,

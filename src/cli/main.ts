@@ -23,6 +23,7 @@ import { demoCommand } from './demo.js';
 import { getCommand } from './get.js';
 import { serveCommand } from './serve.js';
 import { benchCommand } from './bench.js';
+import { keysCommand } from './keys.js';
 
 /** The subcommands, in the order `tsquic --help` lists them. One line registers a command. */
 const COMMANDS: readonly Command[] = [
@@ -31,6 +32,7 @@ const COMMANDS: readonly Command[] = [
   demoCommand,
   inspectCommand,
   benchCommand,
+  keysCommand,
 ];
 
 const USAGE_EXIT = 2;

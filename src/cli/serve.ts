@@ -21,9 +21,13 @@ import {
   type ParsedArgs,
   UsageError,
   flagOption,
+  parseHex,
   parseIntegerOption,
+  readUserFile,
   stringOption,
 } from './args.js';
+import { decodeKeyMaterial, type KeyMaterial } from '../engine/key-material.js';
+import type { QuicLbServerConfig } from '../lb/generator.js';
 import { H3_ALPN, h3FileHandler, serveH3Connection } from './h3-handlers.js';
 import { HQ_ALPN } from './hq-protocol.js';
 import { HqFileServer } from './hq-server.js';
@@ -94,6 +98,32 @@ async function loadCertificate(args: ParsedArgs, io: CliIo): Promise<CertifiedKe
   return { chain: [made.certificate], key: made.key };
 }
 
+/** --keys FILE and --server-id HEX: the shared key material and this server's QUIC-LB ID. */
+async function loadKeys(
+  args: ParsedArgs,
+): Promise<{ keys?: KeyMaterial; quicLb?: QuicLbServerConfig }> {
+  const file = stringOption(args, 'keys');
+  const sid = stringOption(args, 'server-id');
+  if (file === undefined) {
+    if (sid !== undefined) throw new UsageError('--server-id needs --keys with a quicLb section');
+    return {};
+  }
+  let keys: KeyMaterial;
+  try {
+    keys = decodeKeyMaterial(new TextDecoder().decode(await readUserFile(file)));
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`--keys ${file}: ${(e as Error).message}`);
+  }
+  if (sid === undefined) return { keys };
+  const lb = keys.quicLb;
+  if (lb === undefined) throw new UsageError(`--server-id: ${file} has no quicLb section`);
+  const serverId = parseHex(sid, '--server-id');
+  if (serverId.length !== lb.serverIdLength)
+    throw new UsageError(`--server-id must be ${lb.serverIdLength} bytes for ${file}`);
+  return { keys, quicLb: { ...lb, serverId } };
+}
+
 /** Resolves on the first SIGINT or SIGTERM. */
 function untilSignal(): { promise: Promise<string>; dispose(): void } {
   let handler: (signal: string) => void = () => {};
@@ -140,6 +170,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   const protocols = await serveProtocols(stringOption(args, 'root') ?? process.cwd());
   const certificate = await loadCertificate(args, io);
   const qlog = qlogDirectoryOption(stringOption(args, 'qlog-dir'));
+  const shared = await loadKeys(args);
   const keyLog = KeyLogFile.open(stringOption(args, 'keylog'));
 
   const server = createServer({
@@ -147,6 +178,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
     certificate,
     retry: flagOption(args, 'retry'),
     admission,
+    ...shared,
     // Session tickets allow 0-RTT: replaying a GET of a static file is harmless (RFC 9001 §9.2).
     earlyData: true,
     ...(congestionControl !== undefined ? { congestionControl } : {}),
@@ -230,6 +262,16 @@ export const serveCommand: Command = {
     'no-auto-retry': {
       type: 'boolean',
       description: 'over those limits drop new clients instead of sending Retry',
+    },
+    keys: {
+      type: 'string',
+      valueName: 'FILE',
+      description: 'key file shared by a pool and across restarts (see tsquic keys)',
+    },
+    'server-id': {
+      type: 'string',
+      valueName: 'HEX',
+      description: "this server's QUIC-LB server ID (the key file's quicLb section)",
     },
     'quic-version': {
       type: 'string',

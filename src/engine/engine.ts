@@ -27,6 +27,7 @@ import {
 import { StatelessResetter, MIN_PACKET_FOR_RESET } from './stateless-reset.js';
 import { PeerResetTokenIndex } from './peer-reset-tokens.js';
 import { TokenSealer } from './tokens.js';
+import { ticketKeysFrom, type KeyMaterial } from './key-material.js';
 import {
   createClientTls,
   createServerTls,
@@ -60,6 +61,13 @@ export interface EngineConfig {
   quicLb?: QuicLbServerConfig;
   /** Key for stateless reset tokens (32 bytes); share it across restarts to reset old peers. */
   statelessResetKey?: Uint8Array;
+  /**
+   * Key material shared with the other servers of a pool or kept across restarts (see
+   * key-material.ts): session ticket keys, the token key and the stateless reset key, so that
+   * resumption, 0-RTT, Retry, NEW_TOKEN and stateless reset work whichever server gets the
+   * packet. `statelessResetKey`, `server.tokenKey` and `server.ticketKeys` override its parts.
+   */
+  keys?: KeyMaterial;
   /** Server configuration; without it the engine only makes client connections. */
   server?: ServerConfig;
   /** Default options for every connection (overridable per connect()). */
@@ -152,6 +160,8 @@ export class Engine {
   readonly cidLength: number;
   private readonly config: EngineConfig;
   private readonly generateCid: () => Uint8Array;
+  /** Address-validation tokens are dated by the wall clock (ms), shared by a pool (tokens.ts). */
+  private readonly wallClock: () => number;
   private readonly routes: CidMap<Connection>;
   /** Where the CIDs we issue and their reset tokens live. */
   private readonly cidBytes = new ByteSlab();
@@ -180,9 +190,16 @@ export class Engine {
   private readonly acceptQueue: Connection[] = [];
 
   constructor(config: EngineConfig = {}, callbacks?: EngineCallbacks) {
+    this.provider = config.crypto ?? defaultProvider;
+    const keys = config.keys;
+    if (keys && config.server && !config.server.ticketKeys)
+      config = {
+        ...config,
+        server: { ...config.server, ticketKeys: ticketKeysFrom(keys, this.provider) },
+      };
     this.config = config;
     this.callbacks = callbacks;
-    this.provider = config.crypto ?? defaultProvider;
+    this.wallClock = config.server?.currentTime ?? Date.now;
     let generate = config.cidGenerator;
     if (config.quicLb) {
       if (generate) throw new TypeError('quicLb and cidGenerator are exclusive');
@@ -198,9 +215,12 @@ export class Engine {
     }
     const seed = this.provider.random(4);
     this.routes = new CidMap(new DataView(seed.buffer, seed.byteOffset, 4).getUint32(0));
-    this.resetter = new StatelessResetter(this.provider, config.statelessResetKey);
+    this.resetter = new StatelessResetter(
+      this.provider,
+      config.statelessResetKey ?? keys?.statelessResetKey,
+    );
     this.resetTokens = new PeerResetTokenIndex(this.provider);
-    this.tokens = new TokenSealer(this.provider, config.server?.tokenKey);
+    this.tokens = new TokenSealer(this.provider, config.server?.tokenKey ?? keys?.tokenKey);
     this.versions = config.server?.versions ?? SUPPORTED_VERSIONS;
     for (const v of this.versions) {
       if (!isSupportedVersion(v))
@@ -494,7 +514,7 @@ export class Engine {
       },
       newToken: (remote) => {
         if (this.config.server?.newTokens === false) return new Uint8Array(0);
-        return this.tokens.sealNewToken(remote, this.lastNow);
+        return this.tokens.sealNewToken(remote, this.wallClock());
       },
       bind: (c) => {
         self = c;
@@ -630,7 +650,7 @@ export class Engine {
     let admission: Admission | null = h.token.length === 0 ? this.admission.admit(now) : null;
     if (admission === 'drop') return;
     if (admission === 'retry' && server.accept?.(remote, false) !== 'refuse') {
-      this.sendRetry(h, local, remote, now);
+      this.sendRetry(h, local, remote);
       return;
     }
     if (!initialOpens(this.provider, data, h)) return;
@@ -639,7 +659,7 @@ export class Engine {
     let originalDcid: Uint8Array = h.dcid.slice();
     let retrySourceCid: Uint8Array | undefined;
     if (h.token.length > 0) {
-      const check = this.tokens.check(h.token, remote, now);
+      const check = this.tokens.check(h.token, remote, this.wallClock());
       if (check.kind === 'retry') {
         validated = true;
         originalDcid = check.contents.originalDcid;
@@ -676,7 +696,7 @@ export class Engine {
       return;
     }
     if (decision === 'retry' && !validated) {
-      this.sendRetry(h, local, remote, now);
+      this.sendRetry(h, local, remote);
       return;
     }
 
@@ -716,14 +736,15 @@ export class Engine {
   }
 
   /** Asks the client of Initial `h` to prove its address (RFC 9000 §8.1.2). */
-  private sendRetry(h: LongHeader, local: SocketAddress, remote: SocketAddress, now: number): void {
+  private sendRetry(h: LongHeader, local: SocketAddress, remote: SocketAddress): void {
     // Only the client's next Initial uses this CID (it routes to no connection), so it needs no
-    // reset token and no room in the slab.
-    const scid = this.config.cidGenerator?.() ?? this.provider.random(this.cidLength);
+    // reset token and no room in the slab; a QUIC-LB CID brings that Initial back to this server.
+    // The token's time is the wall clock: another server of the pool checks it (key-material.ts).
+    const scid = this.generateCid();
     const token = this.tokens.sealRetry(
       remote,
       { originalDcid: h.dcid.slice(), retryScid: scid },
-      now,
+      this.wallClock(),
     );
     this.queueStateless({ data: buildRetry(this.provider, h, scid, token), remote, local });
   }

@@ -54,6 +54,7 @@ export interface ServerTlsOptions {
   cipherSuites?: CipherSuiteName[];
   groups?: KeyExchangeGroup[];
   keyLog?: (line: string) => void;
+  /** Wall clock (ms since the epoch) for ticket ages and address-validation tokens; default Date.now. */
   currentTime?: () => number;
 }
 

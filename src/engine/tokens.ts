@@ -8,7 +8,10 @@
  *
  * Retry tokens are bound to the client's IP address and port and expire quickly; NEW_TOKEN tokens
  * are bound to the IP address only (the port may change between connections, §8.1.3) and live
- * longer. Times are the engine's monotonic clock (µs), so tokens do not outlive the key's process.
+ * longer. Times are the wall clock (ms since the epoch): servers sharing the key (a pool, or a
+ * restart, see key-material.ts) judge each other's tokens on one time base, which no process's
+ * monotonic clock is. A token dated more than MAX_CLOCK_SKEW_MS ahead is refused, so a server
+ * with a fast clock cannot mint tokens that live longer elsewhere.
  */
 import type { Aead, CryptoProvider } from '../crypto/provider.js';
 import { Reader, Writer } from '../util/cursor.js';
@@ -19,6 +22,8 @@ const RETRY_AAD = utf8('tsquic retry token');
 const NEW_TOKEN_AAD = utf8('tsquic new token');
 const KIND_RETRY = 1;
 const KIND_NEW_TOKEN = 2;
+/** How far ahead of our clock another server's token may be dated, ms. */
+const MAX_CLOCK_SKEW_MS = 10_000;
 
 export interface RetryTokenContents {
   /** The Destination CID of the client's first Initial (original_destination_connection_id). */
@@ -39,14 +44,15 @@ export class TokenSealer {
   constructor(
     private readonly provider: CryptoProvider,
     key: Uint8Array = provider.random(16),
-    /** How long a Retry token is valid, µs (it is used within one round trip). */
-    private readonly retryLifetime = 10_000_000,
-    /** How long a NEW_TOKEN token is valid, µs. */
-    private readonly newTokenLifetime = 24 * 3600 * 1_000_000,
+    /** How long a Retry token is valid, ms (it is used within one round trip). */
+    private readonly retryLifetime = 10_000,
+    /** How long a NEW_TOKEN token is valid, ms. */
+    private readonly newTokenLifetime = 24 * 3600 * 1000,
   ) {
     this.aead = provider.createAead('aes-128-gcm', key);
   }
 
+  /** A Retry token for `client`; `now` is the wall clock, ms since the epoch (as everywhere here). */
   sealRetry(client: SocketAddress, contents: RetryTokenContents, now: number): Uint8Array {
     const w = Writer.growable(96);
     w.uint(Math.floor(now), 6);
@@ -76,6 +82,7 @@ export class TokenSealer {
     try {
       const r = new Reader(this.scratch, 0, n);
       const issued = r.uint(6);
+      if (issued - now > MAX_CLOCK_SKEW_MS) return invalid('token from the future');
       const bound = fromUtf8(r.vec(1));
       if (kind === KIND_RETRY) {
         if (now - issued > this.retryLifetime) return invalid('token expired');

@@ -67,6 +67,11 @@ export interface ConnectOptions extends Partial<TransportOptions> {
   stream?: QuicStreamOptions;
   /** Wall clock for certificate validity (ms since the epoch); default Date.now. */
   currentTime?: () => number;
+  /**
+   * Key for the stateless reset tokens of the CIDs this client issues (32 bytes, RFC 9000
+   * §10.3.2); default random per connection.
+   */
+  statelessResetKey?: Uint8Array;
 }
 
 /** Where to connect: an URL ('https://host:port/...'), 'host:port', or host and port. */
@@ -150,6 +155,7 @@ async function start(
   const config: EngineConfig = {
     ...(options.crypto ? { crypto: options.crypto } : {}),
     ...(options.qlog ? { qlog: options.qlog } : {}),
+    ...(options.statelessResetKey ? { statelessResetKey: options.statelessResetKey } : {}),
   };
   const endpoint = new Endpoint(config, options.socket ?? {}, {
     socketError: (err) => {

@@ -22,6 +22,12 @@ export {
   type CredentialInput,
 } from './credentials.js';
 export { monotonicMicros } from './endpoint.js';
+export {
+  generateKeyMaterial,
+  encodeKeyMaterial,
+  decodeKeyMaterial,
+  type KeyMaterial,
+} from '../engine/key-material.js';
 export { qlogToDirectory, qlogFile } from './qlog.js';
 export type { UdpSocketOptions } from './udp.js';
 export type { AdmissionOptions } from '../engine/admission.js';

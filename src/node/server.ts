@@ -15,6 +15,8 @@ import type { CryptoProvider } from '../crypto/provider.js';
 import { defaultProvider } from '../crypto/default-provider.js';
 import type { EngineConfig, ServerConfig } from '../engine/engine.js';
 import type { AdmissionOptions } from '../engine/admission.js';
+import { ticketKeysFrom, type KeyMaterial } from '../engine/key-material.js';
+import type { QuicLbServerConfig } from '../lb/generator.js';
 import type { Connection } from '../conn/connection.js';
 import type { ConnectionOptions } from '../conn/options.js';
 import type { QlogSink } from '../conn/qlog.js';
@@ -55,8 +57,28 @@ export interface ServerOptions extends Partial<TransportOptions> {
   admission?: AdmissionOptions;
   /** Issue session tickets for resumption. Default true. */
   sessionTickets?: boolean;
-  /** Ticket keys to share between servers or restarts; default fresh ones per server. */
+  /**
+   * Ticket keys; default those of `keys`, else fresh random ones per server. To share tickets
+   * between servers or restarts, give `keys` (or `new TicketKeys(provider, { secret })`).
+   */
   ticketKeys?: TicketKeys;
+  /**
+   * Key material shared by the servers of a pool or kept across restarts (session tickets,
+   * Retry and NEW_TOKEN tokens, stateless resets): read one key file with `decodeKeyMaterial`
+   * and give it to every server. Default: random keys per server.
+   */
+  keys?: KeyMaterial;
+  /**
+   * Key for stateless reset tokens (32 bytes, RFC 9000 §10.3.2): a restarted server with the
+   * same key resets its old clients at once instead of leaving them to their idle timeout.
+   * Default: that of `keys`, else random.
+   */
+  statelessResetKey?: Uint8Array;
+  /**
+   * Issue QUIC-LB connection IDs (draft-ietf-quic-load-balancers-21) with this server ID, so a
+   * load balancer in front routes by CID. Default: random CIDs.
+   */
+  quicLb?: QuicLbServerConfig;
   /** Accept 0-RTT early data from resuming clients (RFC 9001 §4.6). Default false. */
   earlyData?: boolean;
   /** Ask for client certificates and verify them against these roots. */
@@ -118,6 +140,9 @@ export class QuicServer extends EventEmitter {
       ...(o.crypto ? { crypto: o.crypto } : {}),
       ...(o.qlog ? { qlog: o.qlog } : {}),
       ...(o.maxConnections !== undefined ? { maxConnections: o.maxConnections } : {}),
+      ...(o.keys ? { keys: o.keys } : {}),
+      ...(o.statelessResetKey ? { statelessResetKey: o.statelessResetKey } : {}),
+      ...(o.quicLb ? { quicLb: o.quicLb } : {}),
     };
     const endpoint = new Endpoint(config, o.socket ?? {}, {
       connection: (core) => this.onConnection(core, endpoint),
@@ -227,7 +252,12 @@ function buildServerConfig(o: ServerOptions, closing: () => boolean): ServerConf
     throw new TypeError('createServer: give options.cert and options.key (or certificate)');
   }
   const ticketKeys =
-    o.ticketKeys ?? (o.sessionTickets === false ? undefined : new TicketKeys(provider));
+    o.ticketKeys ??
+    (o.sessionTickets === false
+      ? undefined
+      : o.keys
+        ? ticketKeysFrom(o.keys, provider)
+        : new TicketKeys(provider));
   const retry = o.retry === true;
   return {
     alpn: o.alpn,

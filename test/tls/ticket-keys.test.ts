@@ -34,6 +34,40 @@ describe('TicketKeys', () => {
   });
 });
 
+describe('TicketKeys from a shared secret', () => {
+  const secret = new Uint8Array(32).fill(3);
+
+  it("servers holding the secret open each other's tickets; another secret does not", () => {
+    const a = new TicketKeys(provider, { secret, rotationMs: HOUR });
+    const b = new TicketKeys(provider, { secret: secret.slice(), rotationMs: HOUR });
+    const t = a.seal(utf8('state'), T0);
+    assert.deepEqual(b.open(t, T0 + 5), utf8('state'));
+    const other = new TicketKeys(provider, {
+      secret: new Uint8Array(32).fill(4),
+      rotationMs: HOUR,
+    });
+    assert.equal(other.open(t, T0), null);
+    assert.throws(() => new TicketKeys(provider, { secret: new Uint8Array(16) }), RangeError);
+  });
+
+  it('rotates on wall-clock periods: the next period opens, the one after does not', () => {
+    const a = new TicketKeys(provider, { secret, rotationMs: HOUR });
+    const b = new TicketKeys(provider, { secret, rotationMs: HOUR });
+    const start = Math.floor(T0 / HOUR) * HOUR;
+    const t = a.seal(utf8('a'), start + HOUR - 1); // the last ms of a period
+    const t2 = a.seal(utf8('b'), start + HOUR); // the first of the next: another key
+    assert.notDeepEqual(t.subarray(0, 16), t2.subarray(0, 16));
+    assert.deepEqual(b.open(t, start + 2 * HOUR - 1), utf8('a'));
+    assert.equal(b.open(t, start + 2 * HOUR), null);
+    assert.deepEqual(b.open(t2, start + 2 * HOUR), utf8('b'));
+    // A server that slept through periods derives the keys it needs, in any order.
+    assert.deepEqual(
+      new TicketKeys(provider, { secret, rotationMs: HOUR }).open(t2, start + HOUR),
+      utf8('b'),
+    );
+  });
+});
+
 describe('server ticket state', () => {
   it('round-trips and refuses anything else', () => {
     const s = {
