@@ -487,7 +487,12 @@ export const getCommand: Command = {
       valueName: 'NAME',
       description: 'offer only aes128, aes256 or chacha20',
     },
-    group: { type: 'string', valueName: 'NAME', description: 'key exchange: x25519, p256 or p384' },
+    group: {
+      type: 'string',
+      valueName: 'NAME',
+      description:
+        'key exchange: x25519mlkem768, x25519, p256 or p384 (default: x25519mlkem768 with an x25519 share)',
+    },
     'quic-version': {
       type: 'string',
       valueName: 'N',

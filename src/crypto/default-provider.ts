@@ -180,4 +180,5 @@ export const defaultProvider: CryptoProvider = {
   createAead: nodePrimitives.createAead,
   createHeaderProtection,
   generateKeyShare: nodePrimitives.generateKeyShare,
+  respondToKeyShare: nodePrimitives.respondToKeyShare,
 };

@@ -23,6 +23,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { fromHex } from '../util/bytes.js';
+import { hybridClientShare, respondToKeyShare } from './hybrid-mlkem.js';
 import type {
   Aead,
   AeadAlg,
@@ -259,6 +260,8 @@ function generateKeyShare(group: KeyExchangeGroup): KeyShare {
     case 'secp256r1':
     case 'secp384r1':
       return new NodeEcdhShare(group);
+    case 'X25519MLKEM768':
+      return hybridClientShare(new NodeX25519Share(), random);
     default:
       throw new TypeError(`unsupported key exchange group ${String(group)}`);
   }
@@ -278,6 +281,8 @@ export const nodePrimitives = {
   createAead,
   createHeaderProtection,
   generateKeyShare,
+  respondToKeyShare: (group: KeyExchangeGroup, peerPublicKey: Uint8Array) =>
+    respondToKeyShare(generateKeyShare, random, group, peerPublicKey),
 } satisfies Partial<CryptoProvider>;
 
 export const nodeProvider: CryptoProvider = {

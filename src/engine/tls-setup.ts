@@ -32,7 +32,10 @@ export interface ClientTlsOptions {
   /** Client certificate to present when asked. */
   certificate?: CertifiedKey;
   cipherSuites?: CipherSuiteName[];
+  /** Key exchange groups in preference order (default X25519MLKEM768, x25519, secp256r1, secp384r1). */
   groups?: KeyExchangeGroup[];
+  /** Groups sent a key share for (default the first group, plus x25519 after X25519MLKEM768). */
+  keyShareGroups?: KeyExchangeGroup[];
   keyLog?: (line: string) => void;
   /** Wall clock (ms since the epoch) for certificate validity; default Date.now. */
   currentTime?: () => number;
@@ -76,6 +79,7 @@ export function createClientTls(
       ...(o.certificate ? { certificate: o.certificate } : {}),
       ...(o.cipherSuites ? { cipherSuites: o.cipherSuites } : {}),
       ...(o.groups ? { groups: o.groups } : {}),
+      ...(o.keyShareGroups ? { keyShareGroups: o.keyShareGroups } : {}),
       ...(o.keyLog ? { keyLog: o.keyLog } : {}),
       ...(o.currentTime ? { currentTime: o.currentTime } : {}),
     },

@@ -349,9 +349,8 @@ export class TlsServer extends HandshakeSession {
       scheme = chooseScheme(cert.key, offer.signatureSchemes);
       if (scheme === null) throw alert('handshake_failure', 'no signature scheme fits our key');
     }
-    const share = this.newKeyShare(n.group);
-    const shared = share.deriveSecret(n.share.keyExchange);
-    if (shared === null) throw alert('illegal_parameter', 'invalid client key share');
+    const exchange = this.respondToKeyShare(n.group, n.share.keyExchange);
+    if (exchange === null) throw alert('illegal_parameter', 'invalid client key share');
 
     this.suite = suite;
     this.cipherSuite = suite.name;
@@ -388,7 +387,10 @@ export class TlsServer extends HandshakeSession {
       { type: X.supported_versions, data: encodeU16(TLS13) },
       {
         type: X.key_share,
-        data: encodeKeyShareServer({ group: GROUP_CODES[n.group], keyExchange: share.publicKey }),
+        data: encodeKeyShareServer({
+          group: GROUP_CODES[n.group],
+          keyExchange: exchange.publicKey,
+        }),
       },
     ];
     if (psk !== null) shExts.push({ type: X.pre_shared_key, data: encodeU16(psk.index) });
@@ -403,7 +405,7 @@ export class TlsServer extends HandshakeSession {
       }),
     );
     this.flush(Level.Initial);
-    schedule.deriveHandshakeSecret(shared);
+    schedule.deriveHandshakeSecret(exchange.secret);
     const th = this.transcript.hash(suite.hash);
     const serverHs = schedule.handshakeTrafficSecret('server', th);
     this.clientHandshakeSecret = schedule.handshakeTrafficSecret('client', th);

@@ -82,7 +82,10 @@ export interface TlsCommonConfig {
   transportParameters: Uint8Array;
   /** Cipher suites: the client's offer order, the server's preference order (default: all three, AES-128-GCM first). */
   cipherSuites?: readonly CipherSuiteName[];
-  /** Key-exchange groups in preference order (default: x25519, secp256r1, secp384r1). */
+  /**
+   * Key-exchange groups in preference order (default: X25519MLKEM768, x25519, secp256r1,
+   * secp384r1). A server picks the first of these the client sent a share for.
+   */
   groups?: readonly KeyExchangeGroup[];
   /** SSLKEYLOGFILE lines ("LABEL <client_random> <secret>", no newline), for debugging. */
   keyLog?: (line: string) => void;
@@ -107,7 +110,10 @@ export interface TlsClientConfig extends TlsCommonConfig {
   trustAnchors?: readonly Uint8Array[];
   /** Skip certificate chain and name checks (the CertificateVerify signature is still checked). */
   insecure?: boolean;
-  /** Groups to send key shares for in the first ClientHello (default: the first of `groups`). */
+  /**
+   * Groups to send key shares for in the first ClientHello (default: the first of `groups`, and
+   * x25519 too when the first is X25519MLKEM768).
+   */
   keyShareGroups?: readonly KeyExchangeGroup[];
   /** A certificate to present when the server asks for one (RFC 8446 §4.4.2). */
   certificate?: CertifiedKey;
