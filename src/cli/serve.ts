@@ -125,8 +125,9 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
     alpn,
     certificate,
     retry: flagOption(args, 'retry'),
-    // Session tickets allow 0-RTT: replaying a GET of a static file is harmless (RFC 9001 §9.2).
-    earlyData: true,
+    // Session tickets allow 0-RTT (replays refused by the server's single-use store; a replayed
+    // GET of a static file would be harmless anyway, RFC 9001 §9.2) unless switched off.
+    earlyData: !flagOption(args, 'no-early-data'),
     ...(congestionControl !== undefined ? { congestionControl } : {}),
     ...(version !== undefined ? { versions: [version] } : {}),
     ...(keyLog !== null ? { keyLog: keyLog.log } : {}),
@@ -194,6 +195,7 @@ export const serveCommand: Command = {
       description: `protocols to accept, comma-separated (default ${DEFAULT_SERVE_ALPN.join(',')})`,
     },
     retry: { type: 'boolean', description: 'validate client addresses with Retry' },
+    'no-early-data': { type: 'boolean', description: 'refuse 0-RTT from resuming clients' },
     'quic-version': {
       type: 'string',
       valueName: 'N',

@@ -28,7 +28,14 @@ import {
   type ClientTlsOptions,
   type ServerTlsOptions,
 } from './tls-setup.js';
-import { buildRetry, buildRefusal, initialOpens } from './stateless-packets.js';
+import {
+  buildRetry,
+  buildRefusal,
+  initialCryptoPrefix,
+  openClientInitial,
+} from './stateless-packets.js';
+import { MemoryAntiReplayStore } from '../tls/anti-replay.js';
+import { peekClientHello, type ClientHelloPeek } from '../tls/client-hello-peek.js';
 import type { QlogSink } from '../conn/qlog.js';
 
 /** A datagram to send. */
@@ -67,11 +74,17 @@ export interface ServerConfig extends ServerTlsOptions {
   /** Always demand address validation with Retry (RFC 9000 §8.1.2). */
   retry?: boolean;
   /**
-   * Sees each new client address before any state is kept; may accept, refuse
-   * (CONNECTION_REFUSED) or demand address validation (Retry). Default: accept (or retry when
-   * `retry` is set).
+   * Sees each new client before any state is kept; may accept, refuse (CONNECTION_REFUSED) or
+   * demand address validation (Retry). `hello` holds the SNI and ALPN read from the CRYPTO data
+   * of the client's first Initial packet (null when that holds no ClientHello start); when the
+   * ClientHello spans several packets (`hello.complete` false), an extension beyond the first
+   * packet reads as null. Default: accept (or retry when `retry` is set).
    */
-  accept?: (remote: SocketAddress, validated: boolean) => AcceptDecision;
+  accept?: (
+    remote: SocketAddress,
+    validated: boolean,
+    hello: ClientHelloPeek | null,
+  ) => AcceptDecision;
   /** Issue NEW_TOKEN tokens after the handshake (RFC 9000 §8.1.3). Default true. */
   newTokens?: boolean;
   /** Key sealing address-validation tokens (16 bytes); random by default. */
@@ -144,6 +157,8 @@ export class Engine {
   private armedTimer = Infinity;
   private flushScheduled = false;
   private lastNow = 0;
+  /** The server's TLS options, with the engine's anti-replay store when none is given. */
+  private readonly serverTls: ServerConfig | undefined;
   /** Server: new connections waiting in accept() (sans-IO users may also listen via onConnection). */
   private readonly acceptQueue: Connection[] = [];
 
@@ -160,6 +175,13 @@ export class Engine {
     this.resetter = new StatelessResetter(this.provider, config.statelessResetKey);
     this.resetTokens = new PeerResetTokenIndex(this.provider);
     this.tokens = new TokenSealer(this.provider, config.server?.tokenKey);
+    const server = config.server;
+    // RFC 8446 §8.2: one single-use record per engine at least, so that 0-RTT is never
+    // accepted twice for one ClientHello by this engine.
+    this.serverTls =
+      server?.earlyData === true && server.antiReplay === undefined
+        ? { ...server, antiReplay: new MemoryAntiReplayStore() }
+        : server;
     const pa = config.server?.preferredAddress;
     // Misconfiguration fails here, not when a client arrives.
     if (pa)
@@ -520,7 +542,8 @@ export class Engine {
     if (data.length < 1200) return;
     // RFC 9000 §7.2: the client's first DCID is at least 8 bytes.
     if (h.dcid.length < 8) return;
-    if (!initialOpens(this.provider, data, h)) return;
+    const payload = openClientInitial(this.provider, data, h);
+    if (payload === null) return;
 
     let validated = false;
     let originalDcid: Uint8Array = h.dcid.slice();
@@ -545,7 +568,7 @@ export class Engine {
     }
     const full = this.connections.size >= (this.config.maxConnections ?? 10_000);
     let decision: AcceptDecision = server.accept
-      ? server.accept(remote, validated)
+      ? server.accept(remote, validated, peekClientHello(initialCryptoPrefix(payload)))
       : server.retry && !validated
         ? 'retry'
         : 'accept';
@@ -578,7 +601,7 @@ export class Engine {
       role: 'server',
       version: h.version,
       options: opts,
-      createTls: (cb, tp) => createServerTls(this.provider, server, opts, cb, tp),
+      createTls: (cb, tp) => createServerTls(this.provider, this.serverTls!, opts, cb, tp),
       localCid: cid,
       localResetToken: resetToken,
       remoteCid: h.scid.slice(),

@@ -11,6 +11,7 @@ import type {
   SignatureScheme,
   SigningKey,
 } from '../crypto/provider.js';
+import type { AntiReplayStore } from './anti-replay.js';
 import type { TicketKeys } from './ticket-keys.js';
 
 /** Encryption levels (RFC 9001 §4.1.4). Values index per-level arrays. */
@@ -133,6 +134,14 @@ export interface CertificateSelectionInfo {
   readonly alpnProtocols: readonly string[];
 }
 
+/** What `acceptEarlyData` learns about the ClientHello whose 0-RTT it decides on. */
+export interface EarlyDataInfo {
+  /** The SNI host name, lowercased, or null. */
+  readonly serverName: string | null;
+  /** The application protocol selected (the ticket's). */
+  readonly alpn: string;
+}
+
 export interface TlsServerConfig extends TlsCommonConfig {
   /** The certificate to present when `selectCertificate` is not given. */
   certificate?: CertifiedKey;
@@ -170,9 +179,16 @@ export interface TlsServerConfig extends TlsCommonConfig {
   earlyData?: boolean;
   /**
    * Final say on 0-RTT, given the ticketAppData of the ticket (RFC 9001 §4.6.2: reject when the
-   * remembered transport parameters no longer hold). Default: accept.
+   * remembered transport parameters no longer hold) and what the ClientHello asks for; called
+   * only when every other check passed. Default: accept.
    */
-  acceptEarlyData?: (ticketAppData: Uint8Array) => boolean;
+  acceptEarlyData?: (ticketAppData: Uint8Array, info: EarlyDataInfo) => boolean;
+  /**
+   * Single-use record of the ClientHellos whose 0-RTT was accepted (RFC 8446 §8.2): a replayed
+   * first flight is refused early data and continues in 1-RTT. Without it, 0-RTT can be replayed
+   * within the ticket-age window (`maxTicketAgeSkew`).
+   */
+  antiReplay?: AntiReplayStore;
   /** Largest accepted difference between the client's and our view of a ticket's age, ms (default 10000). */
   maxTicketAgeSkew?: number;
 }
