@@ -5,6 +5,7 @@
  * verifying a CA-signed leaf and the CertificateVerify), plus one resumed (PSK) figure.
  *
  *     npx tsx bench/tls.ts [--duration ms] [--runs n] [--json]
+ *     npx tsx bench/tls.ts --key-exchange      (X25519MLKEM768 against x25519, shares vs HRR)
  *
  * Single-threaded: one core. Each figure is the median of `runs` runs of `duration` ms of CPU
  * time (default 5 x 300 ms).
@@ -63,7 +64,18 @@ interface Setup {
   server: TlsServerConfig;
 }
 
-function makeSetup(provider: CryptoProvider, keyType: KeyType, group: KeyExchangeGroup): Setup {
+/** Group settings of one side (the `groups` and, for the client, `keyShareGroups` options). */
+interface GroupChoice {
+  groups?: KeyExchangeGroup[];
+  keyShareGroups?: KeyExchangeGroup[];
+}
+
+function makeSetup(
+  provider: CryptoProvider,
+  keyType: KeyType,
+  group: KeyExchangeGroup,
+  groupsOf: { client?: GroupChoice; server?: GroupChoice } = {},
+): Setup {
   const ca = createSelfSignedCertificate(provider, {
     names: [],
     commonName: 'bench CA',
@@ -89,13 +101,32 @@ function makeSetup(provider: CryptoProvider, keyType: KeyType, group: KeyExchang
     currentTime: () => NOW,
   };
   return {
-    client: { ...common, serverName: 'bench.example', trustAnchors: [ca.certificate] },
-    server: { ...common, certificate },
+    client: {
+      ...common,
+      ...groupsOf.client,
+      serverName: 'bench.example',
+      trustAnchors: [ca.certificate],
+    },
+    server: { ...common, ...groupsOf.server, certificate },
   };
+}
+
+/** What one handshake looked like: the client's first flight and its Initial-level flights. */
+interface HandshakeShape {
+  ticket: Uint8Array | null;
+  /** Bytes of the first ClientHello. */
+  clientHelloBytes: number;
+  /** ClientHellos sent: 2 after a HelloRetryRequest (one more round trip). */
+  clientHellos: number;
+  group: KeyExchangeGroup | null;
 }
 
 /** One in-memory handshake; returns the ticket the client received, if any. */
 function handshakeOnce(setup: Setup): Uint8Array | null {
+  return handshakeShape(setup).ticket;
+}
+
+function handshakeShape(setup: Setup): HandshakeShape {
   type Chunk = { level: Level; data: Uint8Array };
   const toServer: Chunk[] = [];
   const toClient: Chunk[] = [];
@@ -117,11 +148,16 @@ function handshakeOnce(setup: Setup): Uint8Array | null {
     for (const c of from.splice(0)) to.receive(c.level, c.data);
     return true;
   };
-  while (pump(toServer, server) || pump(toClient, client));
+  const clientHelloBytes = toServer.reduce((n, c) => n + c.data.length, 0);
+  let clientHellos = 0;
+  for (;;) {
+    if (toServer.some((c) => c.level === Level.Initial)) clientHellos++;
+    if (!(pump(toServer, server) || pump(toClient, client))) break;
+  }
   if (failure !== null || !client.handshakeComplete || !server.handshakeComplete) {
     throw new Error(`benchmark handshake failed: ${String(failure)}`);
   }
-  return ticket;
+  return { ticket, clientHelloBytes, clientHellos, group: client.group };
 }
 
 function cpuMs(): number {
@@ -188,6 +224,77 @@ export function runHandshakeBench(opts: HandshakeBenchOptions = {}): HandshakeBe
   };
 }
 
+export interface KeyExchangeCase {
+  /** What is measured. */
+  label: string;
+  group: KeyExchangeGroup | null;
+  clientHelloBytes: number;
+  /** 2 when the server answered with a HelloRetryRequest: one more round trip. */
+  clientHellos: number;
+  handshakesPerSec: Summary;
+}
+
+/**
+ * Handshake cost of the hybrid post-quantum group X25519MLKEM768 against x25519 (ec-p256
+ * server), and of the two ways to reach a server without ML-KEM: a second x25519 share in the
+ * first ClientHello (our default) or a HelloRetryRequest.
+ */
+export function runKeyExchangeBench(
+  opts: Pick<HandshakeBenchOptions, 'durationMs' | 'runs' | 'provider'> = {},
+): KeyExchangeCase[] {
+  const provider = opts.provider ?? defaultProvider;
+  const hybrid: KeyExchangeGroup[] = ['X25519MLKEM768', 'x25519'];
+  const classic: KeyExchangeGroup[] = ['x25519'];
+  const cases: { label: string; client: GroupChoice; server: GroupChoice }[] = [
+    { label: 'x25519 only', client: { groups: classic }, server: { groups: hybrid } },
+    {
+      label: 'X25519MLKEM768 (+ x25519 share)',
+      client: { groups: hybrid },
+      server: { groups: hybrid },
+    },
+    {
+      label: 'X25519MLKEM768 share only',
+      client: { groups: hybrid, keyShareGroups: ['X25519MLKEM768'] },
+      server: { groups: hybrid },
+    },
+    {
+      label: 'no ML-KEM server, both shares',
+      client: { groups: hybrid },
+      server: { groups: classic },
+    },
+    {
+      label: 'no ML-KEM server, HRR',
+      client: { groups: hybrid, keyShareGroups: ['X25519MLKEM768'] },
+      server: { groups: classic },
+    },
+  ];
+  const setups = cases.map((c) =>
+    makeSetup(provider, 'ec-p256', 'x25519', { client: c.client, server: c.server }),
+  );
+  const summaries = measureAll(setups, opts.durationMs ?? 300, opts.runs ?? 5);
+  return cases.map((c, i) => {
+    const shape = handshakeShape(setups[i]!);
+    return {
+      label: c.label,
+      group: shape.group,
+      clientHelloBytes: shape.clientHelloBytes,
+      clientHellos: shape.clientHellos,
+      handshakesPerSec: summaries[i]!,
+    };
+  });
+}
+
+export function formatKeyExchangeBench(rows: KeyExchangeCase[]): string {
+  return [
+    '| case | group | ClientHello bytes | ClientHellos | handshakes/s | spread |',
+    '|------|-------|------------------:|-------------:|-------------:|-------:|',
+    ...rows.map((r) => {
+      const s = r.handshakesPerSec;
+      return `| ${r.label} | ${r.group ?? '-'} | ${r.clientHelloBytes} | ${r.clientHellos} | ${Math.round(s.median).toLocaleString('en-US')} | ±${Math.round(s.spread)} |`;
+    }),
+  ].join('\n');
+}
+
 /** The result as a Markdown table (the format of bench/README.md). */
 export function formatHandshakeBench(r: HandshakeBenchResult): string {
   const rows = r.rates.map((x) => {
@@ -213,13 +320,22 @@ if (isMain) {
       duration: { type: 'string' },
       runs: { type: 'string' },
       json: { type: 'boolean' },
+      'key-exchange': { type: 'boolean' },
     },
   });
-  const result = runHandshakeBench({
+  const timing = {
     ...(values.duration !== undefined ? { durationMs: Number(values.duration) } : {}),
     ...(values.runs !== undefined ? { runs: Number(values.runs) } : {}),
-  });
-  console.log(
-    values.json === true ? JSON.stringify(result, null, 2) : formatHandshakeBench(result),
-  );
+  };
+  if (values['key-exchange'] === true) {
+    const rows = runKeyExchangeBench(timing);
+    console.log(
+      values.json === true ? JSON.stringify(rows, null, 2) : formatKeyExchangeBench(rows),
+    );
+  } else {
+    const result = runHandshakeBench(timing);
+    console.log(
+      values.json === true ? JSON.stringify(result, null, 2) : formatHandshakeBench(result),
+    );
+  }
 }

@@ -52,6 +52,9 @@ export {
 export type { Backend, BackendName } from './crypto/index.js';
 export type { CryptoProvider, SigningKey, KeyType } from './crypto/provider.js';
 export { TicketKeys } from './tls/ticket-keys.js';
+export { MemoryAntiReplayStore, type AntiReplayStore } from './tls/anti-replay.js';
+export type { ClientHelloPeek } from './tls/client-hello-peek.js';
+export type { EarlyDataInfo } from './tls/types.js';
 export type { CertifiedKey, CipherSuiteName } from './tls/types.js';
 export {
   createSelfSignedCertificate,

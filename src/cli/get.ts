@@ -9,14 +9,7 @@
  * Usage mistakes (flags, unreadable files, bad PEM, unknown hosts) exit 2.
  */
 import { once } from 'node:events';
-import {
-  createWriteStream,
-  existsSync,
-  readFileSync,
-  statSync,
-  unlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { createWriteStream, existsSync, statSync, unlinkSync } from 'node:fs';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import path from 'node:path';
@@ -37,6 +30,7 @@ import {
 } from './args.js';
 import { closeH3, describeH3Error, H3_ALPN, h3Get } from './h3-handlers.js';
 import { hqGet } from './hq-client.js';
+import { SessionFile, type SavedServer } from './session-file.js';
 import { HQ_ALPN, describeHqError } from './hq-protocol.js';
 import {
   KeyLogFile,
@@ -114,8 +108,8 @@ interface Origin {
 interface GetSettings {
   protocol: GetProtocol;
   options: Omit<ConnectOptions, 'alpn'>;
-  sessionFile: string | null;
-  session: Uint8Array | null;
+  /** Tickets and NEW_TOKEN tokens per server, from and to `--session FILE`. */
+  session: SessionFile | null;
   earlyData: boolean;
   keyUpdate: boolean;
   migrate: boolean;
@@ -194,10 +188,10 @@ function outputDirectory(dir: string | undefined): string | null {
   return dir;
 }
 
-function readSession(file: string | undefined): Uint8Array | null {
-  if (file === undefined || !existsSync(file)) return null;
+function readSession(file: string | undefined): SessionFile | null {
+  if (file === undefined) return null;
   try {
-    return new Uint8Array(readFileSync(file));
+    return SessionFile.read(file, existsSync(file));
   } catch (e) {
     throw new UsageError(`--session ${file}: ${(e as Error).message}`);
   }
@@ -237,15 +231,13 @@ async function settings(args: ParsedArgs, keyLog: KeyLogFile | null): Promise<Ge
     throw new UsageError('--early-data needs --session FILE (0-RTT resumes a saved session)');
   }
   const session = readSession(sessionFile);
-  if (session !== null) options.session = session;
   if (earlyData) options.earlyData = true;
   const timeout = stringOption(args, 'timeout');
   return {
     protocol,
     options,
-    sessionFile: sessionFile ?? null,
     session,
-    earlyData: earlyData && session !== null,
+    earlyData,
     keyUpdate: flagOption(args, 'key-update'),
     migrate: flagOption(args, 'migrate'),
     stats: flagOption(args, 'stats'),
@@ -374,20 +366,34 @@ async function runOrigin(
   io: CliIo,
   register: (conn: QuicConnection) => void,
 ): Promise<OriginOutcome> {
+  const saved = s.session?.get(origin.key) ?? {};
   const conn = connect(
     { host: origin.address, port: origin.port },
-    { ...s.options, alpn: [s.protocol.alpn], servername: origin.host },
+    {
+      ...s.options,
+      alpn: [s.protocol.alpn],
+      servername: origin.host,
+      ...(saved.ticket ? { session: saved.ticket } : {}),
+      // RFC 9000 §8.1.3: the token of an earlier connection validates our address at once.
+      ...(saved.token ? { token: saved.token } : {}),
+    },
   );
   register(conn);
-  if (s.sessionFile !== null) {
-    const file = s.sessionFile;
-    conn.on('sessionTicket', (ticket: Buffer) => {
+  // 0-RTT needs a ticket: without one the requests wait for the handshake.
+  const earlyData = s.earlyData && saved.ticket !== undefined;
+  const session = s.session;
+  if (session !== null) {
+    const save = (change: SavedServer): void => {
       try {
-        writeFileSync(file, ticket);
+        session.update(origin.key, change);
       } catch (e) {
-        io.stderr.write(`tsquic: cannot save the session to ${file}: ${(e as Error).message}\n`);
+        io.stderr.write(
+          `tsquic: cannot save the session to ${session.path}: ${(e as Error).message}\n`,
+        );
       }
-    });
+    };
+    conn.on('sessionTicket', (ticket: Buffer) => save({ ticket: new Uint8Array(ticket) }));
+    conn.on('newToken', (token: Buffer) => save({ token: new Uint8Array(token) }));
   }
   const afterHandshake = async (): Promise<void> => {
     await conn.ready;
@@ -401,7 +407,7 @@ async function runOrigin(
       }
     }
   };
-  const failures = await runRequests(conn, origin, s, bodies, afterHandshake);
+  const failures = await runRequests(conn, origin, s, bodies, afterHandshake, earlyData);
   if (failures.length === 0 && s.keyUpdate) await keyUpdateDone(conn);
   // Also for a failed transfer: how far the connection got is what the user needs then.
   const stats = s.stats && conn.handshakeComplete ? statsLine(conn) : null;
@@ -420,12 +426,13 @@ async function runRequests(
   s: GetSettings,
   bodies: Bodies,
   afterHandshake: () => Promise<void>,
+  earlyData: boolean,
 ): Promise<string[]> {
   const failures: string[] = [];
   try {
     // With 0-RTT the requests leave before the handshake completes (RFC 9001 §4.6.1).
     const setup = afterHandshake();
-    if (!s.earlyData) await setup;
+    if (!earlyData) await setup;
     const results = await Promise.allSettled(
       origin.requests.map((r) => fetchOne(conn, r, s.protocol, bodies)),
     );
@@ -516,7 +523,12 @@ export const getCommand: Command = {
       valueName: 'NAME',
       description: 'offer only aes128, aes256 or chacha20',
     },
-    group: { type: 'string', valueName: 'NAME', description: 'key exchange: x25519, p256 or p384' },
+    group: {
+      type: 'string',
+      valueName: 'NAME',
+      description:
+        'key exchange: x25519mlkem768, x25519, p256 or p384 (default: x25519mlkem768 with an x25519 share)',
+    },
     'quic-version': {
       type: 'string',
       valueName: 'N',
@@ -525,7 +537,8 @@ export const getCommand: Command = {
     session: {
       type: 'string',
       valueName: 'FILE',
-      description: 'resume with the ticket in FILE (if it exists) and save the new one',
+      description:
+        'resume with the ticket and skip Retry with the NEW_TOKEN token saved in FILE for the server (if any); save the new ones',
     },
     'early-data': { type: 'boolean', description: 'send the requests as 0-RTT when resuming' },
     'key-update': { type: 'boolean', description: 'update the 1-RTT keys after the handshake' },

@@ -72,6 +72,7 @@ const GROUPS: Readonly<Record<string, KeyExchangeGroup>> = {
   x25519: 'x25519',
   p256: 'secp256r1',
   p384: 'secp384r1',
+  x25519mlkem768: 'X25519MLKEM768',
 };
 
 export function parseGroup(text: string): KeyExchangeGroup {

@@ -179,8 +179,9 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
     retry: flagOption(args, 'retry'),
     admission,
     ...shared,
-    // Session tickets allow 0-RTT: replaying a GET of a static file is harmless (RFC 9001 §9.2).
-    earlyData: true,
+    // Session tickets allow 0-RTT (replays refused by the server's single-use store; a replayed
+    // GET of a static file would be harmless anyway, RFC 9001 §9.2) unless switched off.
+    earlyData: !flagOption(args, 'no-early-data'),
     ...(congestionControl !== undefined ? { congestionControl } : {}),
     ...(version !== undefined ? { versions: [version] } : {}),
     ...(keyLog !== null ? { keyLog: keyLog.log } : {}),
@@ -273,6 +274,7 @@ export const serveCommand: Command = {
       valueName: 'HEX',
       description: "this server's QUIC-LB server ID (the key file's quicLb section)",
     },
+    'no-early-data': { type: 'boolean', description: 'refuse 0-RTT from resuming clients' },
     'quic-version': {
       type: 'string',
       valueName: 'N',

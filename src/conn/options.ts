@@ -42,7 +42,7 @@ export interface ConnectionOptions {
   disableActiveMigration?: boolean;
   /** TLS cipher suites, in preference order. Default all three, AES-128-GCM first. */
   cipherSuites?: CipherSuiteName[];
-  /** Key exchange groups, in preference order. Default x25519, secp256r1, secp384r1. */
+  /** Key exchange groups, in preference order. Default X25519MLKEM768, x25519, secp256r1, secp384r1. */
   groups?: KeyExchangeGroup[];
   /** Key log lines in SSLKEYLOGFILE format. */
   keyLog?: (line: string) => void;

@@ -179,6 +179,8 @@ function processPacket(
   let pnOffset: number;
   let space: PnSpace;
   let keys: PacketProtector | null;
+  /** The SCID of what may be the server's first Initial, adopted once the packet opens. */
+  let serverScid: Uint8Array | null = null;
   const long = (first & 0x80) !== 0;
   if (long) {
     // We never advertise grease_quic_bit, so a zero QUIC bit is dropped (RFC 9287 §3).
@@ -211,9 +213,7 @@ function processPacket(
     if (conn.spaces[space].discarded) return 'dropped';
     if (!keys) return bufferPacket(conn, data, start, end, local, remote);
     if (conn.isClient && h.type === PacketType.Initial && conn.serverInitialScid === null) {
-      // The server's first Initial: its SCID becomes our DCID (RFC 9000 §7.2).
-      conn.serverInitialScid = h.scid.slice();
-      conn.peerCids.replaceInitial(h.scid.slice());
+      serverScid = h.scid;
     }
     conn.setPacketDcid(h.dcid, 0, h.dcid.length);
   } else {
@@ -263,6 +263,13 @@ function processPacket(
     throw new QuicError(TransportError.PROTOCOL_VIOLATION, 'reserved header bits are set');
   }
   if (s.tracker.isDuplicate(pn)) return 'dropped';
+  if (serverScid !== null) {
+    // The server's first Initial: its SCID becomes our DCID (RFC 9000 §7.2). Only once the
+    // packet is authenticated: a corrupted or forged SCID would route the rest of our
+    // handshake nowhere.
+    conn.serverInitialScid = serverScid.slice();
+    conn.peerCids.replaceInitial(serverScid.slice());
+  }
   if (packetType === PacketType.OneRtt) {
     const phases = conn.oneRtt!;
     if (nextPhase) {

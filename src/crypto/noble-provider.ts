@@ -23,6 +23,7 @@ import {
   isAllZero,
 } from './alg-params.js';
 import { ChaCha20HeaderProtection } from './chacha20-hp.js';
+import { hybridClientShare, respondToKeyShare } from './hybrid-mlkem.js';
 import type {
   Aead,
   AeadAlg,
@@ -281,6 +282,8 @@ function generateKeyShare(group: KeyExchangeGroup): KeyShare {
     case 'secp256r1':
     case 'secp384r1':
       return new NobleEcdhShare(group);
+    case 'X25519MLKEM768':
+      return hybridClientShare(new NobleX25519Share(), random);
     default:
       throw new TypeError(`unsupported key exchange group ${String(group)}`);
   }
@@ -297,6 +300,8 @@ export const noblePrimitives = {
   createHeaderProtection,
   createBlockCipher,
   generateKeyShare,
+  respondToKeyShare: (group: KeyExchangeGroup, peerPublicKey: Uint8Array) =>
+    respondToKeyShare(generateKeyShare, random, group, peerPublicKey),
 } satisfies Partial<CryptoProvider>;
 
 export const nobleProvider: CryptoProvider = {

@@ -25,6 +25,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { fromHex } from '../util/bytes.js';
+import { hybridClientShare, respondToKeyShare } from './hybrid-mlkem.js';
 import type {
   Aead,
   AeadAlg,
@@ -308,6 +309,8 @@ function generateKeyShare(group: KeyExchangeGroup): KeyShare {
     case 'secp256r1':
     case 'secp384r1':
       return new NodeEcdhShare(group);
+    case 'X25519MLKEM768':
+      return hybridClientShare(new NodeX25519Share(), random);
     default:
       throw new TypeError(`unsupported key exchange group ${String(group)}`);
   }
@@ -328,6 +331,8 @@ export const nodePrimitives = {
   createHeaderProtection,
   createBlockCipher,
   generateKeyShare,
+  respondToKeyShare: (group: KeyExchangeGroup, peerPublicKey: Uint8Array) =>
+    respondToKeyShare(generateKeyShare, random, group, peerPublicKey),
 } satisfies Partial<CryptoProvider>;
 
 export const nodeProvider: CryptoProvider = {

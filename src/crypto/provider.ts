@@ -17,8 +17,11 @@ export type AeadAlg = 'aes-128-gcm' | 'aes-256-gcm' | 'chacha20-poly1305';
 /** Header-protection algorithms (RFC 9001 §5.4.3, §5.4.4). */
 export type HpAlg = 'aes-128-ecb' | 'aes-256-ecb' | 'chacha20';
 
-/** Named groups for TLS 1.3 key exchange (RFC 8446 §4.2.7). */
-export type KeyExchangeGroup = 'x25519' | 'secp256r1' | 'secp384r1';
+/**
+ * Named groups for TLS 1.3 key exchange (RFC 8446 §4.2.7), by their IANA names; X25519MLKEM768
+ * is the hybrid post-quantum group of draft-ietf-tls-ecdhe-mlkem.
+ */
+export type KeyExchangeGroup = 'x25519' | 'secp256r1' | 'secp384r1' | 'X25519MLKEM768';
 
 /** TLS 1.3 SignatureScheme names (RFC 8446 §4.2.3). */
 export type SignatureScheme =
@@ -109,7 +112,10 @@ export interface BlockCipher {
 /** A key pair for one key exchange; the private part is opaque to callers. */
 export interface KeyShare {
   readonly group: KeyExchangeGroup;
-  /** The public key in TLS wire form (RFC 8446 §4.2.8.2: raw 32 bytes for x25519, uncompressed point for NIST curves). */
+  /**
+   * The public key in TLS wire form (RFC 8446 §4.2.8.2: raw 32 bytes for x25519, uncompressed
+   * point for NIST curves; encapsulation key || X25519 key for X25519MLKEM768).
+   */
   readonly publicKey: Uint8Array;
   /** Computes the shared secret with the peer's public key; null if the peer's key is invalid. */
   deriveSecret(peerPublicKey: Uint8Array): Uint8Array | null;
@@ -142,7 +148,17 @@ export interface CryptoProvider {
   createHeaderProtection(alg: HpAlg, key: Uint8Array): HeaderProtection;
   /** An AES-128 block cipher (the key is 16 bytes). */
   createBlockCipher(alg: 'aes-128-ecb', key: Uint8Array): BlockCipher;
+  /** The initiator's (TLS client's) share for `group`. Throws a TypeError for an unknown group. */
   generateKeyShare(group: KeyExchangeGroup): KeyShare;
+  /**
+   * The responder's (TLS server's) side: its share answering the peer's and the shared secret,
+   * or null when the peer's share is invalid. A fresh key pair for ECDH groups, an encapsulation
+   * to the client's key for X25519MLKEM768 (draft-ietf-tls-ecdhe-mlkem §3.2).
+   */
+  respondToKeyShare(
+    group: KeyExchangeGroup,
+    peerPublicKey: Uint8Array,
+  ): { publicKey: Uint8Array; secret: Uint8Array } | null;
   /** Imports a PKCS#8 DER private key. Throws a TypeError with a clear message if unsupported. */
   importSigningKey(pkcs8: Uint8Array): SigningKey;
   /** Generates a fresh signing key (self-signed development certificates, tests). */

@@ -186,4 +186,5 @@ export const pureProvider: CryptoProvider = {
   createHeaderProtection,
   createBlockCipher: nodePrimitives.createBlockCipher,
   generateKeyShare: nodePrimitives.generateKeyShare,
+  respondToKeyShare: nodePrimitives.respondToKeyShare,
 };

@@ -35,8 +35,15 @@ import {
   type ServerTlsOptions,
 } from './tls-setup.js';
 import { keyMatchesCertificate } from '../tls/x509/key-match.js';
-import { buildRetry, buildRefusal, initialOpens } from './stateless-packets.js';
+import {
+  buildRetry,
+  buildRefusal,
+  initialCryptoPrefix,
+  openClientInitial,
+} from './stateless-packets.js';
 import { AdmissionControl, type Admission, type AdmissionOptions } from './admission.js';
+import { MemoryAntiReplayStore } from '../tls/anti-replay.js';
+import { peekClientHello, type ClientHelloPeek } from '../tls/client-hello-peek.js';
 import type { QlogSink } from '../conn/qlog.js';
 import { QuicLbCidGenerator, type QuicLbServerConfig } from '../lb/generator.js';
 
@@ -95,11 +102,17 @@ export interface ServerConfig extends ServerTlsOptions {
    */
   admission?: AdmissionOptions;
   /**
-   * Sees each new client address before any state is kept; may accept, refuse
-   * (CONNECTION_REFUSED) or demand address validation (Retry). Default: accept (or retry when
-   * `retry` is set).
+   * Sees each new client before any state is kept; may accept, refuse (CONNECTION_REFUSED) or
+   * demand address validation (Retry). `hello` holds the SNI and ALPN read from the CRYPTO data
+   * of the client's first Initial packet (null when that holds no ClientHello start); when the
+   * ClientHello spans several packets (`hello.complete` false), an extension beyond the first
+   * packet reads as null. Default: accept (or retry when `retry` is set).
    */
-  accept?: (remote: SocketAddress, validated: boolean) => AcceptDecision;
+  accept?: (
+    remote: SocketAddress,
+    validated: boolean,
+    hello: ClientHelloPeek | null,
+  ) => AcceptDecision;
   /** Issue NEW_TOKEN tokens after the handshake (RFC 9000 §8.1.3). Default true. */
   newTokens?: boolean;
   /** Key sealing address-validation tokens (16 bytes); random by default. */
@@ -186,6 +199,8 @@ export class Engine {
   /** Server: the versions accepted from new clients, in preference order. */
   private readonly versions: readonly number[];
   private lastNow = 0;
+  /** The server's TLS options, with the engine's anti-replay store when none is given. */
+  private readonly serverTls: ServerConfig | undefined;
   /** Server: new connections waiting in accept() (sans-IO users may also listen via onConnection). */
   private readonly acceptQueue: Connection[] = [];
 
@@ -228,6 +243,13 @@ export class Engine {
     }
 
     this.admission = new AdmissionControl(config.server?.admission);
+    const server = config.server;
+    // RFC 8446 §8.2: one single-use record per engine at least, so that 0-RTT is never
+    // accepted twice for one ClientHello by this engine.
+    this.serverTls =
+      server?.earlyData === true && server.antiReplay === undefined
+        ? { ...server, antiReplay: new MemoryAntiReplayStore() }
+        : server;
     const pa = config.server?.preferredAddress;
     // Misconfiguration fails here, not when a client arrives.
     const certified = config.server?.certificate;
@@ -646,14 +668,16 @@ export class Engine {
     // is dropped, or answered with Retry without being opened first. A Retry keeps no state and
     // is smaller than the 1200-byte datagram that asked for it (no amplification, RFC 9000
     // §8.1), and the client checks its integrity tag (RFC 9001 §5.8). The accept hook may
-    // still refuse the client instead (a closing server).
+    // still refuse the client instead (a closing server); it sees no ClientHello then (null),
+    // since reading one needs the Initial opened.
     let admission: Admission | null = h.token.length === 0 ? this.admission.admit(now) : null;
     if (admission === 'drop') return;
-    if (admission === 'retry' && server.accept?.(remote, false) !== 'refuse') {
+    if (admission === 'retry' && server.accept?.(remote, false, null) !== 'refuse') {
       this.sendRetry(h, local, remote);
       return;
     }
-    if (!initialOpens(this.provider, data, h)) return;
+    const payload = openClientInitial(this.provider, data, h);
+    if (payload === null) return;
 
     let validated = false;
     let originalDcid: Uint8Array = h.dcid.slice();
@@ -680,7 +704,7 @@ export class Engine {
     if (admission === 'drop') return;
     const full = this.connections.size >= (this.config.maxConnections ?? 10_000);
     let decision: AcceptDecision = server.accept
-      ? server.accept(remote, validated)
+      ? server.accept(remote, validated, peekClientHello(initialCryptoPrefix(payload)))
       : server.retry && !validated
         ? 'retry'
         : 'accept';
@@ -709,7 +733,7 @@ export class Engine {
       role: 'server',
       version: h.version,
       options: opts,
-      createTls: (cb, tp) => createServerTls(this.provider, server, opts, cb, tp),
+      createTls: (cb, tp) => createServerTls(this.provider, this.serverTls!, opts, cb, tp),
       localCid: cid,
       localResetToken: resetToken,
       remoteCid: h.scid.slice(),

@@ -6,9 +6,10 @@
 import type { CryptoProvider } from '../crypto/provider.js';
 import { createInitialProtectors } from '../crypto/initial.js';
 import { retryIntegrityTag } from '../crypto/retry.js';
-import { Writer } from '../util/cursor.js';
+import { Reader, Writer } from '../util/cursor.js';
 import { utf8 } from '../util/bytes.js';
 import { encodeFrame } from '../wire/frame-encode.js';
+import { decodeFrame } from '../wire/frame-decode.js';
 import {
   encodeRetryPacket,
   writeLengthField,
@@ -19,22 +20,56 @@ import { decodePacketNumber } from '../wire/packet-number.js';
 import { PacketType } from '../wire/version.js';
 
 /**
- * Whether the client Initial `h` at the start of `datagram` opens with the Initial keys of its
+ * The payload of the client Initial `h` at the start of `datagram` (decrypted in a copy), or
+ * null when it does not open with the Initial keys of its
  * DCID (RFC 9001 §5.2). Only an Initial "fully conforming with the specification" commits a
  * server to a connection (RFC 9000 §5.2.2): junk shaped like an Initial gets no state, no Retry
  * and no refusal. Works on a copy; the connection decrypts the original again.
  */
-export function initialOpens(
+export function openClientInitial(
   provider: CryptoProvider,
   datagram: Uint8Array,
   h: LongHeader,
-): boolean {
+): Uint8Array | null {
   const keys = createInitialProtectors(provider, h.version, h.dcid).client;
   const packet = new Uint8Array(datagram.subarray(0, h.end));
   const pnLength = keys.removeHeaderProtection(packet, 0, h.pnOffset, h.end);
-  if (pnLength < 0) return false;
+  if (pnLength < 0) return null;
   const pn = decodePacketNumber(-1, keys.truncatedPn, pnLength * 8);
-  return keys.openPayload(packet, 0, h.pnOffset, pnLength, pn, h.end) >= 0;
+  const length = keys.openPayload(packet, 0, h.pnOffset, pnLength, pn, h.end);
+  if (length < 0) return null;
+  const start = h.pnOffset + pnLength;
+  return packet.subarray(start, start + length);
+}
+
+/**
+ * The CRYPTO data contiguous from offset 0 in a client's first Initial payload: the start of its
+ * ClientHello (all of it unless the ClientHello spans several packets). Empty when the payload
+ * is malformed or holds no data at offset 0.
+ */
+export function initialCryptoPrefix(payload: Uint8Array): Uint8Array {
+  const chunks: { offset: number; data: Uint8Array }[] = [];
+  const r = new Reader(payload);
+  try {
+    while (r.remaining > 0) {
+      const f = decodeFrame(r);
+      if (f.kind === 'crypto') chunks.push({ offset: f.offset, data: f.data });
+    }
+  } catch {
+    return new Uint8Array(0);
+  }
+  chunks.sort((a, b) => a.offset - b.offset);
+  let end = 0;
+  for (const c of chunks) {
+    if (c.offset > end) break;
+    end = Math.max(end, c.offset + c.data.length);
+  }
+  const out = new Uint8Array(end);
+  for (const c of chunks) {
+    if (c.offset >= end) break;
+    out.set(c.data.subarray(0, end - c.offset), c.offset);
+  }
+  return out;
 }
 
 /** A Retry answering the client Initial `h`, with our new SCID and the sealed token. */

@@ -8,10 +8,12 @@ import { createTlsClient } from '../tls/client.js';
 import { createTlsServer } from '../tls/server.js';
 import { decodeSessionTicket } from '../tls/session-ticket.js';
 import type { TicketKeys } from '../tls/ticket-keys.js';
+import type { AntiReplayStore } from '../tls/anti-replay.js';
 import type {
   CertifiedKey,
   CertificateSelectionInfo,
   CipherSuiteName,
+  EarlyDataInfo,
   TlsCallbacks,
   TlsSession,
 } from '../tls/types.js';
@@ -32,7 +34,10 @@ export interface ClientTlsOptions {
   /** Client certificate to present when asked. */
   certificate?: CertifiedKey;
   cipherSuites?: CipherSuiteName[];
+  /** Key exchange groups in preference order (default X25519MLKEM768, x25519, secp256r1, secp384r1). */
   groups?: KeyExchangeGroup[];
+  /** Groups sent a key share for (default the first group, plus x25519 after X25519MLKEM768). */
+  keyShareGroups?: KeyExchangeGroup[];
   keyLog?: (line: string) => void;
   /** Wall clock (ms since the epoch) for certificate validity; default Date.now. */
   currentTime?: () => number;
@@ -47,8 +52,26 @@ export interface ServerTlsOptions {
   ) => CertifiedKey | null | Promise<CertifiedKey | null>;
   /** Issue session tickets sealed with these keys (resumption, 0-RTT). */
   ticketKeys?: TicketKeys;
-  /** Accept 0-RTT from resuming clients. */
+  /** Accept 0-RTT from resuming clients (default false: the per-server switch). */
   earlyData?: boolean;
+  /**
+   * Final say on each 0-RTT attempt that passed every other check (RFC 9001 §4.6.2): the
+   * ticket's remembered data and the ClientHello's SNI and ALPN. Default: accept.
+   */
+  acceptEarlyData?: (ticketAppData: Uint8Array, info: EarlyDataInfo) => boolean;
+  /**
+   * The single-use record of accepted 0-RTT ClientHellos (RFC 8446 §8.2); share one between the
+   * servers that share ticket keys (workers, machines). Default: one in-process store per engine.
+   */
+  antiReplay?: AntiReplayStore;
+  /**
+   * Picks the application protocol from the client's offer, instead of the first of `alpn` the
+   * client offers; may return a promise. null fails the handshake (no_application_protocol).
+   */
+  selectAlpn?: (
+    offered: readonly string[],
+    serverName: string | null,
+  ) => string | null | Promise<string | null>;
   /** Ask for client certificates and verify them against these roots. */
   clientAuth?: { required?: boolean; trustAnchors: readonly Uint8Array[] };
   cipherSuites?: CipherSuiteName[];
@@ -77,6 +100,7 @@ export function createClientTls(
       ...(o.certificate ? { certificate: o.certificate } : {}),
       ...(o.cipherSuites ? { cipherSuites: o.cipherSuites } : {}),
       ...(o.groups ? { groups: o.groups } : {}),
+      ...(o.keyShareGroups ? { keyShareGroups: o.keyShareGroups } : {}),
       ...(o.keyLog ? { keyLog: o.keyLog } : {}),
       ...(o.currentTime ? { currentTime: o.currentTime } : {}),
     },
@@ -111,6 +135,9 @@ export function createServerTls(
       ...(o.selectCertificate ? { selectCertificate: o.selectCertificate } : {}),
       ...(o.ticketKeys ? { ticketKeys: o.ticketKeys, ticketAppData: transportParameters } : {}),
       ...(o.earlyData ? { earlyData: true } : {}),
+      ...(o.acceptEarlyData ? { acceptEarlyData: o.acceptEarlyData } : {}),
+      ...(o.antiReplay ? { antiReplay: o.antiReplay } : {}),
+      ...(o.selectAlpn ? { selectAlpn: o.selectAlpn } : {}),
       ...(o.clientAuth ? { clientAuth: o.clientAuth } : {}),
       ...(o.cipherSuites ? { cipherSuites: o.cipherSuites } : {}),
       ...(o.groups ? { groups: o.groups } : {}),

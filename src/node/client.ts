@@ -14,7 +14,7 @@
  */
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import type { CryptoProvider } from '../crypto/provider.js';
+import type { CryptoProvider, KeyExchangeGroup } from '../crypto/provider.js';
 import { defaultProvider } from '../crypto/default-provider.js';
 import type { ConnectOptions as EngineConnectOptions, EngineConfig } from '../engine/engine.js';
 import type { QlogSink } from '../conn/qlog.js';
@@ -48,6 +48,11 @@ export interface ConnectOptions extends Partial<TransportOptions> {
   earlyData?: boolean;
   /** A NEW_TOKEN token from an earlier connection to this server (RFC 9000 §8.1.3). */
   token?: Uint8Array;
+  /**
+   * Groups to send key shares for (RFC 8446 §4.2.8). Default: the first of `groups`, and x25519
+   * with it when that is X25519MLKEM768 (no HelloRetryRequest from servers without ML-KEM).
+   */
+  keyShareGroups?: KeyExchangeGroup[];
   /** QUIC version: 1 (default) or 2 (0x6b3343cf, RFC 9369). */
   version?: number;
   /** Client certificate chain and key, presented when the server asks. */
@@ -208,6 +213,7 @@ function clientOptions(o: ConnectOptions, host: string): EngineConnectOptions {
   if (o.earlyData === true) out.earlyData = true;
   if (o.token !== undefined) out.token = new Uint8Array(o.token);
   if (o.version !== undefined) out.version = o.version;
+  if (o.keyShareGroups !== undefined) out.keyShareGroups = o.keyShareGroups;
   if (o.keyLog !== undefined) out.keyLog = o.keyLog;
   if (o.currentTime !== undefined) out.currentTime = o.currentTime;
   if (o.cert !== undefined) {

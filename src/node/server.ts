@@ -21,6 +21,7 @@ import type { Connection } from '../conn/connection.js';
 import type { ConnectionOptions } from '../conn/options.js';
 import type { QlogSink } from '../conn/qlog.js';
 import { TicketKeys } from '../tls/ticket-keys.js';
+import type { AntiReplayStore } from '../tls/anti-replay.js';
 import type { CertifiedKey, CertificateSelectionInfo } from '../tls/types.js';
 import type { SocketAddress } from '../util/address.js';
 import { QuicConnection } from './connection.js';
@@ -81,6 +82,21 @@ export interface ServerOptions extends Partial<TransportOptions> {
   quicLb?: QuicLbServerConfig;
   /** Accept 0-RTT early data from resuming clients (RFC 9001 §4.6). Default false. */
   earlyData?: boolean;
+  /** Final say on each 0-RTT attempt (given the ticket's data, SNI and ALPN). Default: accept. */
+  acceptEarlyData?: ServerConfig['acceptEarlyData'];
+  /**
+   * Single-use record of accepted 0-RTT ClientHellos (RFC 8446 §8.2), to share between servers
+   * that share `ticketKeys`. Default: one in-process store per server.
+   */
+  antiReplay?: AntiReplayStore;
+  /** Picks the application protocol from the client's offer and SNI; may return a promise. */
+  selectAlpn?: ServerConfig['selectAlpn'];
+  /**
+   * Sees each new client before any state is kept, with the SNI and ALPN of its first Initial
+   * (see the engine's `accept`): 'accept', 'refuse' or 'retry'. Default: accept (retry with
+   * `retry`).
+   */
+  accept?: ServerConfig['accept'];
   /** Ask for client certificates and verify them against these roots. */
   clientAuth?: { required?: boolean; ca: CredentialInput };
   /** SSLKEYLOGFILE lines, for decrypting captures. */
@@ -264,12 +280,18 @@ function buildServerConfig(o: ServerOptions, closing: () => boolean): ServerConf
     retry,
     ...(o.admission ? { admission: o.admission } : {}),
     // RFC 9000 §10.2: a closing server refuses new connections.
-    accept: (_remote, validated) =>
-      closing() ? 'refuse' : retry && !validated ? 'retry' : 'accept',
+    accept: (remote, validated, hello) => {
+      if (closing()) return 'refuse';
+      if (o.accept) return o.accept(remote, validated, hello);
+      return retry && !validated ? 'retry' : 'accept';
+    },
     ...(certificate ? { certificate } : {}),
     ...(o.selectCertificate ? { selectCertificate: o.selectCertificate } : {}),
     ...(ticketKeys ? { ticketKeys } : {}),
     ...(o.earlyData ? { earlyData: true } : {}),
+    ...(o.acceptEarlyData ? { acceptEarlyData: o.acceptEarlyData } : {}),
+    ...(o.antiReplay ? { antiReplay: o.antiReplay } : {}),
+    ...(o.selectAlpn ? { selectAlpn: o.selectAlpn } : {}),
     ...(o.clientAuth
       ? {
           clientAuth: {

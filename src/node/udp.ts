@@ -55,12 +55,20 @@ export class UdpSocket {
    */
   private connectedTo: SocketAddress | null = null;
   private closed = false;
-  private readonly onSent = (): void => {
+  private readonly onSent = (err: Error | null): void => {
     this.pending--;
+    // A connected socket reports ICMP port unreachable on whichever call comes next: a receive
+    // (an 'error' event) or, when a flight is several datagrams (a post-quantum ClientHello),
+    // the next send, whose error only reaches this callback.
+    if (err) this.handlers.error(err, this);
     if (this.closed && this.pending === 0) this.socket.close();
   };
 
-  private constructor(family: 4 | 6, opts: UdpSocketOptions, handlers: UdpHandlers) {
+  private constructor(
+    family: 4 | 6,
+    opts: UdpSocketOptions,
+    private readonly handlers: UdpHandlers,
+  ) {
     this.family = family;
     this.maxPending = opts.maxQueuedSends ?? DEFAULT_MAX_QUEUED_SENDS;
     this.socket = dgram.createSocket({

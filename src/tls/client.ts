@@ -13,7 +13,13 @@ import type { KeyExchangeGroup, KeyShare } from '../crypto/provider.js';
 import { type CipherSuite, cipherSuiteByName } from '../crypto/suites.js';
 import { TransportError } from '../wire/errors.js';
 import { alert } from './alert.js';
-import { checkAlpnList, isIpLiteral, resolveGroups, resolveSuites } from './config.js';
+import {
+  checkAlpnList,
+  defaultKeyShareGroups,
+  isIpLiteral,
+  resolveGroups,
+  resolveSuites,
+} from './config.js';
 import {
   ExtensionType as X,
   GROUP_CODES,
@@ -139,7 +145,7 @@ export class TlsClient extends HandshakeSession {
     try {
       this.clientRandom = this.random(32).slice();
       // §4.2.8: key shares in the order of supported_groups.
-      const shareGroups = this.config.keyShareGroups ?? [this.groups[0]!];
+      const shareGroups = this.config.keyShareGroups ?? defaultKeyShareGroups(this.groups);
       this.keyShares = this.groups
         .filter((g) => shareGroups.includes(g))
         .map((g) => this.newKeyShare(g));

@@ -94,6 +94,7 @@ export const GROUP_CODES: Readonly<Record<KeyExchangeGroup, number>> = {
   secp256r1: 0x0017,
   secp384r1: 0x0018,
   x25519: 0x001d,
+  X25519MLKEM768: 0x11ec, // draft-ietf-tls-ecdhe-mlkem §6
 };
 const groupByCode = new Map<number, KeyExchangeGroup>(
   Object.entries(GROUP_CODES).map(([k, v]) => [v, k as KeyExchangeGroup]),

@@ -2,6 +2,8 @@
 export { createTlsClient, TlsClient } from './client.js';
 export { createTlsServer, TlsServer } from './server.js';
 export { TicketKeys, type TicketKeysOptions } from './ticket-keys.js';
+export { MemoryAntiReplayStore, type AntiReplayStore } from './anti-replay.js';
+export { peekClientHello, type ClientHelloPeek } from './client-hello-peek.js';
 export {
   decodeSessionTicket,
   encodeSessionTicket,

@@ -3,9 +3,8 @@
  * finding an acceptable PSK among the client's identities and checking its binder, deciding on
  * early data, and minting NewSessionTicket messages.
  *
- * Anti-replay (RFC 8446 §8) is out of scope: tickets are stateless, so a 0-RTT flight can be
- * replayed within the ticket-age window. Applications must only enable `earlyData` for
- * idempotent requests, or add a single-use cache or a ClientHello recording filter.
+ * Tickets are stateless: anti-replay (RFC 8446 §8) comes from the ticket-age check here and the
+ * single-use store of anti-replay.ts, consulted by the server once these checks pass.
  */
 import type { CryptoProvider } from '../crypto/provider.js';
 import { type CipherSuite, cipherSuiteByCode } from '../crypto/suites.js';
@@ -22,6 +21,7 @@ import {
   encodeServerTicketState,
 } from './server-ticket.js';
 import type { TicketKeys } from './ticket-keys.js';
+import type { EarlyDataInfo } from './types.js';
 import type { Transcript } from './transcript.js';
 
 /** How many identities we try to open: bounds the work a ClientHello can cause. */
@@ -93,7 +93,14 @@ export interface EarlyDataPolicy {
   readonly alpn: string;
   readonly now: number;
   readonly maxAgeSkew: number;
-  readonly accept: ((appData: Uint8Array) => boolean) | undefined;
+  readonly accept: ((appData: Uint8Array, info: EarlyDataInfo) => boolean) | undefined;
+  readonly serverName: string | null;
+}
+
+/** Until when a ClientHello accepted with `psk` could still pass the ticket-age check (§8.3). */
+export function earlyDataWindowEnd(psk: AcceptedPsk, maxAgeSkew: number): number {
+  const clientAge = (psk.obfuscatedTicketAge - psk.state.ageAdd) >>> 0;
+  return psk.state.issuedAt + clientAge + maxAgeSkew;
 }
 
 /** Whether to accept the client's 0-RTT (RFC 8446 §4.2.10, RFC 9001 §4.6.2). */
@@ -110,7 +117,8 @@ export function acceptEarlyData(
   const clientAge = (psk.obfuscatedTicketAge - psk.state.ageAdd) >>> 0;
   const serverAge = policy.now - psk.state.issuedAt;
   if (Math.abs(clientAge - serverAge) > policy.maxAgeSkew) return false;
-  return policy.accept === undefined || policy.accept(psk.state.appData);
+  const info = { serverName: policy.serverName, alpn: policy.alpn };
+  return policy.accept === undefined || policy.accept(psk.state.appData, info);
 }
 
 export interface TicketParams {

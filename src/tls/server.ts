@@ -53,6 +53,7 @@ import {
   type AcceptedPsk,
   acceptEarlyData,
   acceptPsk,
+  earlyDataWindowEnd,
   newSessionTicket,
 } from './server-resumption.js';
 import { type ClientOffer, parseClientOffer } from './server-offer.js';
@@ -308,7 +309,11 @@ export class TlsServer extends HandshakeSession {
       throw alert('no_application_protocol', 'no application protocol in common');
     }
     this.alpn = alpn;
-    if (n.psk !== null) return this.sendServerFlight(n, null);
+    if (n.psk !== null) {
+      return this.waitFor(this.decideEarlyData(n, n.psk), (early) =>
+        this.sendServerFlight(n, null, early),
+      );
+    }
     const select = this.config.selectCertificate;
     const schemes = n.offer.signatureSchemes ?? [];
     const cert =
@@ -326,6 +331,36 @@ export class TlsServer extends HandshakeSession {
     this.waitFor(cert, (c) => this.onCertificateSelected(n, c));
   }
 
+  /**
+   * Whether to accept the client's 0-RTT: the policy checks (server-resumption.ts), then the
+   * single-use record of accepted ClientHellos (RFC 8446 §8.2), keyed by the PSK binder. A store
+   * that fails counts as "seen": 0-RTT refused, the handshake goes on.
+   */
+  private decideEarlyData(n: Negotiated, psk: AcceptedPsk): boolean | Promise<boolean> {
+    const now = this.now();
+    const maxAgeSkew = this.config.maxTicketAgeSkew ?? 10_000;
+    const acceptable = acceptEarlyData(n.offer, psk, {
+      enabled: this.config.earlyData === true,
+      retried: this.retry !== null,
+      suite: n.suite,
+      alpn: this.alpn!,
+      now,
+      maxAgeSkew,
+      accept: this.config.acceptEarlyData,
+      serverName: n.offer.serverName,
+    });
+    const store = this.config.antiReplay;
+    if (!acceptable || store === undefined) return acceptable;
+    const binder = n.offer.psks!.binders[psk.index]!;
+    let fresh: boolean | Promise<boolean>;
+    try {
+      fresh = store.checkAndRecord(binder, now, earlyDataWindowEnd(psk, maxAgeSkew));
+    } catch {
+      return false;
+    }
+    return fresh instanceof Promise ? fresh.catch(() => false) : fresh;
+  }
+
   private onCertificateSelected(n: Negotiated, cert: CertifiedKey | null): void {
     if (cert === null || cert.chain.length === 0) {
       if (n.offer.serverName !== null) {
@@ -333,12 +368,12 @@ export class TlsServer extends HandshakeSession {
       }
       throw alert('handshake_failure', 'no certificate');
     }
-    this.sendServerFlight(n, cert);
+    this.sendServerFlight(n, cert, false);
   }
 
   // --- server flight ---------------------------------------------------------------------------
 
-  private sendServerFlight(n: Negotiated, cert: CertifiedKey | null): void {
+  private sendServerFlight(n: Negotiated, cert: CertifiedKey | null, earlyData: boolean): void {
     const { offer, suite, psk } = n;
     let scheme = null;
     if (cert !== null) {
@@ -349,9 +384,8 @@ export class TlsServer extends HandshakeSession {
       scheme = chooseScheme(cert.key, offer.signatureSchemes);
       if (scheme === null) throw alert('handshake_failure', 'no signature scheme fits our key');
     }
-    const share = this.newKeyShare(n.group);
-    const shared = share.deriveSecret(n.share.keyExchange);
-    if (shared === null) throw alert('illegal_parameter', 'invalid client key share');
+    const exchange = this.respondToKeyShare(n.group, n.share.keyExchange);
+    if (exchange === null) throw alert('illegal_parameter', 'invalid client key share');
 
     this.suite = suite;
     this.cipherSuite = suite.name;
@@ -366,16 +400,7 @@ export class TlsServer extends HandshakeSession {
       if (psk.state.clientCertificate.length > 0) {
         this.peerCertificates = [psk.state.clientCertificate];
       }
-      const now = this.now();
-      this.earlyDataAccepted = acceptEarlyData(offer, psk, {
-        enabled: this.config.earlyData === true,
-        retried: this.retry !== null,
-        suite,
-        alpn: this.alpn!,
-        now,
-        maxAgeSkew: this.config.maxTicketAgeSkew ?? 10_000,
-        accept: this.config.acceptEarlyData,
-      });
+      this.earlyDataAccepted = earlyData;
     }
     if (this.earlyDataAccepted) {
       const secret = schedule.clientEarlyTrafficSecret(this.transcript.hash(suite.hash));
@@ -388,7 +413,10 @@ export class TlsServer extends HandshakeSession {
       { type: X.supported_versions, data: encodeU16(TLS13) },
       {
         type: X.key_share,
-        data: encodeKeyShareServer({ group: GROUP_CODES[n.group], keyExchange: share.publicKey }),
+        data: encodeKeyShareServer({
+          group: GROUP_CODES[n.group],
+          keyExchange: exchange.publicKey,
+        }),
       },
     ];
     if (psk !== null) shExts.push({ type: X.pre_shared_key, data: encodeU16(psk.index) });
@@ -403,7 +431,7 @@ export class TlsServer extends HandshakeSession {
       }),
     );
     this.flush(Level.Initial);
-    schedule.deriveHandshakeSecret(shared);
+    schedule.deriveHandshakeSecret(exchange.secret);
     const th = this.transcript.hash(suite.hash);
     const serverHs = schedule.handshakeTrafficSecret('server', th);
     this.clientHandshakeSecret = schedule.handshakeTrafficSecret('client', th);

@@ -4,6 +4,7 @@
  * the output helpers (handshake bytes, secrets, key log), waiting for asynchronous application
  * callbacks, and the negotiated properties.
  */
+import { respondToKeyShare } from '../crypto/hybrid-mlkem.js';
 import type { CryptoProvider, KeyExchangeGroup, KeyShare } from '../crypto/provider.js';
 import type { CipherSuite } from '../crypto/suites.js';
 import { defaultProvider } from '../crypto/default-provider.js';
@@ -114,6 +115,20 @@ export abstract class HandshakeSession implements TlsSession {
     return this.keyShareSource === undefined
       ? this.provider.generateKeyShare(group)
       : this.keyShareSource(group);
+  }
+
+  /**
+   * The server's key exchange for the client's share of `group`: our share and the shared
+   * secret, or null when the client's share is invalid (the configured generator, else the
+   * provider's).
+   */
+  protected respondToKeyShare(
+    group: KeyExchangeGroup,
+    peerPublicKey: Uint8Array,
+  ): { publicKey: Uint8Array; secret: Uint8Array } | null {
+    const source = this.keyShareSource;
+    if (source === undefined) return this.provider.respondToKeyShare(group, peerPublicKey);
+    return respondToKeyShare(source, (n) => this.random(n), group, peerPublicKey);
   }
 
   /**

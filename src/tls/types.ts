@@ -11,6 +11,7 @@ import type {
   SignatureScheme,
   SigningKey,
 } from '../crypto/provider.js';
+import type { AntiReplayStore } from './anti-replay.js';
 import type { TicketKeys } from './ticket-keys.js';
 
 /** Encryption levels (RFC 9001 §4.1.4). Values index per-level arrays. */
@@ -82,7 +83,10 @@ export interface TlsCommonConfig {
   transportParameters: Uint8Array;
   /** Cipher suites: the client's offer order, the server's preference order (default: all three, AES-128-GCM first). */
   cipherSuites?: readonly CipherSuiteName[];
-  /** Key-exchange groups in preference order (default: x25519, secp256r1, secp384r1). */
+  /**
+   * Key-exchange groups in preference order (default: X25519MLKEM768, x25519, secp256r1,
+   * secp384r1). A server picks the first of these the client sent a share for.
+   */
   groups?: readonly KeyExchangeGroup[];
   /** SSLKEYLOGFILE lines ("LABEL <client_random> <secret>", no newline), for debugging. */
   keyLog?: (line: string) => void;
@@ -107,7 +111,10 @@ export interface TlsClientConfig extends TlsCommonConfig {
   trustAnchors?: readonly Uint8Array[];
   /** Skip certificate chain and name checks (the CertificateVerify signature is still checked). */
   insecure?: boolean;
-  /** Groups to send key shares for in the first ClientHello (default: the first of `groups`). */
+  /**
+   * Groups to send key shares for in the first ClientHello (default: the first of `groups`, and
+   * x25519 too when the first is X25519MLKEM768).
+   */
   keyShareGroups?: readonly KeyExchangeGroup[];
   /** A certificate to present when the server asks for one (RFC 8446 §4.4.2). */
   certificate?: CertifiedKey;
@@ -125,6 +132,14 @@ export interface CertificateSelectionInfo {
   readonly signatureSchemes: readonly SignatureScheme[];
   /** The client's ALPN list. */
   readonly alpnProtocols: readonly string[];
+}
+
+/** What `acceptEarlyData` learns about the ClientHello whose 0-RTT it decides on. */
+export interface EarlyDataInfo {
+  /** The SNI host name, lowercased, or null. */
+  readonly serverName: string | null;
+  /** The application protocol selected (the ticket's). */
+  readonly alpn: string;
 }
 
 export interface TlsServerConfig extends TlsCommonConfig {
@@ -164,9 +179,16 @@ export interface TlsServerConfig extends TlsCommonConfig {
   earlyData?: boolean;
   /**
    * Final say on 0-RTT, given the ticketAppData of the ticket (RFC 9001 §4.6.2: reject when the
-   * remembered transport parameters no longer hold). Default: accept.
+   * remembered transport parameters no longer hold) and what the ClientHello asks for; called
+   * only when every other check passed. Default: accept.
    */
-  acceptEarlyData?: (ticketAppData: Uint8Array) => boolean;
+  acceptEarlyData?: (ticketAppData: Uint8Array, info: EarlyDataInfo) => boolean;
+  /**
+   * Single-use record of the ClientHellos whose 0-RTT was accepted (RFC 8446 §8.2): a replayed
+   * first flight is refused early data and continues in 1-RTT. Without it, 0-RTT can be replayed
+   * within the ticket-age window (`maxTicketAgeSkew`).
+   */
+  antiReplay?: AntiReplayStore;
   /** Largest accepted difference between the client's and our view of a ticket's age, ms (default 10000). */
   maxTicketAgeSkew?: number;
 }

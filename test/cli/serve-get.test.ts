@@ -347,6 +347,51 @@ describe('tsquic serve + tsquic get', () => {
     assert.ok(readFileSync(path.join(work, 'small.bin')).equals(small));
   });
 
+  it('--session keeps the NEW_TOKEN token per server: the next get needs no Retry (serve --retry)', async () => {
+    const retrying = await startServe([
+      '--root',
+      root,
+      '--cert',
+      certFile,
+      '--key',
+      path.join(work, 'key.pem'),
+      '--retry',
+      '--no-early-data',
+    ]);
+    const session = path.join(work, 'session-token.json');
+    const url = `https://127.0.0.1:${retrying.port}/small.bin`;
+    const get = (...extra: string[]): Promise<Captured> =>
+      tsquic(
+        'get',
+        ...HQ,
+        '--ca',
+        certFile,
+        '-o',
+        work,
+        '--session',
+        session,
+        '--stats',
+        ...extra,
+        url,
+      );
+    const first = await get();
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal(JSON.parse(oneLine(first.stderr))['retry'], true, 'no token yet: a Retry');
+    const saved = JSON.parse(readFileSync(session, 'utf8')) as {
+      servers: Record<string, { ticket?: string; token?: string }>;
+    };
+    const entry = saved.servers[`127.0.0.1:${retrying.port}`];
+    assert.ok(entry?.ticket && entry.token, 'ticket and token saved for the server');
+    const second = await get('--early-data');
+    assert.equal(second.code, 0, second.stderr);
+    const stats = JSON.parse(oneLine(second.stderr)) as Record<string, unknown>;
+    assert.equal(stats['retry'], false, 'the token validated the address');
+    assert.equal(stats['resumed'], true);
+    assert.equal(stats['earlyDataAccepted'], false, 'serve --no-early-data: 1-RTT requests');
+    assert.ok(readFileSync(path.join(work, 'small.bin')).equals(small));
+    retrying.child.kill();
+  });
+
   it('reports a refused port and a timeout in one line, exit 1', async () => {
     // Port 9 (discard) on loopback: nothing listens, the kernel answers port unreachable.
     const refused = await tsquic('get', '--insecure', '-o', work, 'https://127.0.0.1:9/x');

@@ -86,6 +86,64 @@ describe('crypto key shares', () => {
     });
   }
 
+  describe('X25519MLKEM768 (draft-ietf-tls-ecdhe-mlkem §3)', () => {
+    for (const a of PROVIDERS) {
+      for (const b of PROVIDERS) {
+        it(`client ${a.name}, server ${b.name}: 1216/1120-byte shares, one 64-byte secret`, () => {
+          const client = a.generateKeyShare('X25519MLKEM768');
+          assert.equal(client.group, 'X25519MLKEM768');
+          assert.equal(client.publicKey.length, 1216);
+          const server = b.respondToKeyShare('X25519MLKEM768', client.publicKey);
+          assert.ok(server);
+          assert.equal(server.publicKey.length, 1120);
+          assert.equal(server.secret.length, 64);
+          assert.deepEqual(client.deriveSecret(server.publicKey), server.secret);
+          // ML-KEM first, X25519 last (§3.3): the X25519 half is an ordinary X25519 exchange.
+          const x = a.generateKeyShare('x25519');
+          const xs = b.respondToKeyShare('x25519', x.publicKey);
+          assert.ok(xs);
+          assert.deepEqual(x.deriveSecret(xs.publicKey), xs.secret);
+        });
+      }
+    }
+
+    for (const p of PROVIDERS) {
+      it(`${p.name}: the X25519 half is the last 32 bytes of both shares`, () => {
+        const client = p.generateKeyShare('X25519MLKEM768');
+        const server = p.respondToKeyShare('X25519MLKEM768', client.publicKey)!;
+        // Replacing the server's X25519 key changes only the second half of the secret.
+        const other = p.respondToKeyShare('x25519', client.publicKey.subarray(1184))!;
+        const mixed = new Uint8Array(1120);
+        mixed.set(server.publicKey.subarray(0, 1088));
+        mixed.set(other.publicKey, 1088);
+        const s = client.deriveSecret(mixed)!;
+        assert.deepEqual(s.subarray(0, 32), server.secret.subarray(0, 32));
+        assert.deepEqual(s.subarray(32), other.secret);
+      });
+
+      it(`${p.name}: shares of the wrong length, a bad encapsulation key or a low-order X25519 key give null`, () => {
+        const client = p.generateKeyShare('X25519MLKEM768');
+        const ek = client.publicKey;
+        assert.equal(p.respondToKeyShare('X25519MLKEM768', ek.subarray(0, 1215)), null);
+        assert.equal(p.respondToKeyShare('X25519MLKEM768', new Uint8Array(1217)), null);
+        // FIPS 203 §7.2 modulus check: a 12-bit coefficient of 4095 is not below q = 3329.
+        const badEk = ek.slice();
+        badEk[0] = 0xff;
+        badEk[1] = 0xff;
+        assert.equal(p.respondToKeyShare('X25519MLKEM768', badEk), null);
+        const lowOrder = ek.slice();
+        lowOrder.fill(0, 1184);
+        assert.equal(p.respondToKeyShare('X25519MLKEM768', lowOrder), null);
+        const server = p.respondToKeyShare('X25519MLKEM768', ek)!;
+        assert.equal(client.deriveSecret(server.publicKey.subarray(0, 1119)), null);
+        assert.equal(client.deriveSecret(new Uint8Array(1121)), null);
+        const zeroX = server.publicKey.slice();
+        zeroX.fill(0, 1088);
+        assert.equal(client.deriveSecret(zeroX), null);
+      });
+    }
+  });
+
   for (const p of PROVIDERS) {
     it(`${p.name}: refuses an unknown group with a TypeError`, () => {
       assert.throws(() => p.generateKeyShare('x448' as KeyExchangeGroup), TypeError);

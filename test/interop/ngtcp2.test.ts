@@ -143,7 +143,12 @@ describe('interop: ngtcp2 (gtlsserver / gtlsclient)', function () {
    */
   async function connectWhenReady(
     server: { child: ChildProcess; port: number; output: () => string },
-    opts: { ca: string; servername?: string; groups?: KeyExchangeGroup[] },
+    opts: {
+      ca: string;
+      servername?: string;
+      groups?: KeyExchangeGroup[];
+      keyShareGroups?: KeyExchangeGroup[];
+    },
   ): Promise<QuicConnection> {
     for (let attempt = 0; ; attempt++) {
       const conn = connect(
@@ -180,13 +185,35 @@ describe('interop: ngtcp2 (gtlsserver / gtlsclient)', function () {
     for (const [gnutls, ours] of GROUPS) {
       it(`completes the handshake with ${ours}`, async () => {
         const server = gtlsserver(ecdsa, [`--groups=${groupPriority(gnutls)}`]);
-        // Our first key share is x25519: the other groups go through HelloRetryRequest.
+        // Our key shares are X25519MLKEM768 and x25519: the other groups go through
+        // HelloRetryRequest.
         const conn = await connectWhenReady(server, { ca: ecdsa.certPem });
         assert.equal(conn.getStats().group, ours);
         await conn.close();
         server.child.kill();
       });
     }
+
+    // GnuTLS 3.7 (Debian 12) has no ML-KEM: it must pick our second share, x25519, or ask for
+    // it with a HelloRetryRequest when we send only the hybrid share.
+    it('offers X25519MLKEM768 and x25519 shares: a server without ML-KEM picks x25519', async () => {
+      const server = gtlsserver(ecdsa);
+      const conn = await connectWhenReady(server, { ca: ecdsa.certPem });
+      assert.equal(conn.getStats().group, 'x25519');
+      await conn.close();
+      server.child.kill();
+    });
+
+    it('only an X25519MLKEM768 share: a HelloRetryRequest for x25519, then the handshake', async () => {
+      const server = gtlsserver(ecdsa);
+      const conn = await connectWhenReady(server, {
+        ca: ecdsa.certPem,
+        keyShareGroups: ['X25519MLKEM768'],
+      });
+      assert.equal(conn.getStats().group, 'x25519');
+      await conn.close();
+      server.child.kill();
+    });
 
     it('completes the handshake with an RSA certificate', async () => {
       const server = gtlsserver(rsa);

@@ -61,6 +61,58 @@ describe('node adapter: resumption, 0-RTT, migration, key update, Retry, QUIC v2
     }
   });
 
+  it('server hooks: accept sees SNI and ALPN, selectAlpn picks, acceptEarlyData and antiReplay decide 0-RTT', async () => {
+    const hellos: unknown[] = [];
+    const decided: unknown[] = [];
+    const recorded: number[] = [];
+    const { server, port } = await echoServer({
+      alpn: ['echo'],
+      earlyData: true,
+      accept: (_remote, _validated, hello) => {
+        hellos.push(hello);
+        return 'accept';
+      },
+      selectAlpn: (offered) => (offered.includes('echo') ? 'echo' : null),
+      acceptEarlyData: (_appData, info) => {
+        decided.push(info);
+        return true;
+      },
+      antiReplay: {
+        checkAndRecord: (key) => {
+          recorded.push(key.length);
+          return recorded.length === 1; // the second 0-RTT attempt counts as a replay
+        },
+      },
+    });
+    try {
+      const first = client(port, { alpn: ['other', 'echo'] });
+      const ticket = once(first, 'sessionTicket').then(([t]) => t as Buffer);
+      assert.equal(await echo(first, 'one'), 'one');
+      assert.equal(first.alpn, 'echo');
+      const session = await ticket;
+      await first.close();
+      for (const expectAccepted of [true, false]) {
+        const again = client(port, { session, earlyData: true });
+        assert.equal(await echo(again, 'early'), 'early');
+        assert.equal(again.getStats().earlyDataAccepted, expectAccepted);
+        await again.close();
+      }
+      assert.deepEqual(hellos[0], {
+        serverName: 'localhost',
+        alpn: ['other', 'echo'],
+        complete: false,
+      });
+      assert.equal(hellos.length, 3);
+      assert.deepEqual(decided, [
+        { serverName: 'localhost', alpn: 'echo' },
+        { serverName: 'localhost', alpn: 'echo' },
+      ]);
+      assert.deepEqual(recorded, [32, 32], 'the SHA-256 PSK binder is the key');
+    } finally {
+      await server.close();
+    }
+  });
+
   it('migrates to a new local port and keeps working', async () => {
     const { server, port } = await echoServer();
     try {

@@ -484,3 +484,28 @@ for (const cc of ['newreno', 'cubic']) {
     });
   });
 }
+
+describe("robustness: the server's first Initial, corrupted", () => {
+  it('a client adopts the SCID only of an Initial that opens (RFC 9000 §7.2)', () => {
+    const p = createEnginePair();
+    let corrupted = false;
+    const handle = p.client.handleDatagram.bind(p.client);
+    p.client.handleDatagram = (data, local, remote, now) => {
+      if (!corrupted) {
+        // A copy of the server's first datagram with a bit flipped in its SCID (the header is
+        // authenticated: the packet fails to open), then the real one.
+        corrupted = true;
+        const bad = data.slice();
+        const scidOffset = 6 + bad[5]! + 1;
+        bad[scidOffset]! ^= 0x01;
+        handle(bad, local, remote, now);
+      }
+      handle(data, local, remote, now);
+    };
+    assert.ok(
+      p.net.runUntil(() => p.conn.handshakeConfirmed, 5_000_000),
+      'handshake completes',
+    );
+    assert.ok(corrupted);
+  });
+});
