@@ -7,10 +7,15 @@
  * bound; SIGINT or SIGTERM closes the connections and exits with 0.
  */
 import { defaultProvider } from '../crypto/default-provider.js';
-import { createServer } from '../node/server.js';
+import { createServer, type QuicServer } from '../node/server.js';
+import { createWorkerServer, type WorkerServerConfig } from '../node/workers.js';
 import type { QuicConnection } from '../node/connection.js';
 import type { QuicStream } from '../node/stream.js';
-import { certificateFingerprint, createSelfSignedCertificate } from '../tls/x509/index.js';
+import {
+  certificateFingerprint,
+  createSelfSignedCertificate,
+  pemEncode,
+} from '../tls/x509/index.js';
 import type { CertifiedKey } from '../tls/types.js';
 import { keyMatchesCertificate } from '../tls/x509/key-match.js';
 import { formatAddress } from '../util/address.js';
@@ -21,6 +26,7 @@ import {
   UsageError,
   flagOption,
   parseIntegerOption,
+  readUserFile,
   stringOption,
 } from './args.js';
 import { H3_ALPN, h3FileHandler, serveH3Connection } from './h3-handlers.js';
@@ -48,7 +54,7 @@ export interface ServeProtocol {
 }
 
 /** Builds the protocols for a document root. */
-async function serveProtocols(root: string): Promise<Map<string, ServeProtocol>> {
+export async function serveProtocols(root: string): Promise<Map<string, ServeProtocol>> {
   let files: HqFileServer;
   try {
     files = await HqFileServer.open(root);
@@ -68,7 +74,13 @@ const SUPPORTED_SERVE_ALPN = [H3_ALPN, HQ_ALPN];
 
 const SELF_SIGNED_NAMES = ['localhost', '127.0.0.1', '::1'];
 
-async function loadCertificate(args: ParsedArgs, io: CliIo): Promise<CertifiedKey> {
+/** The server's certificate, loaded, and as PEM text for worker threads. */
+interface ServeCertificate {
+  certificate: CertifiedKey;
+  pem: { cert: string; key: string };
+}
+
+async function loadCertificate(args: ParsedArgs, io: CliIo): Promise<ServeCertificate> {
   const certFile = stringOption(args, 'cert');
   const keyFile = stringOption(args, 'key');
   if ((certFile === undefined) !== (keyFile === undefined)) {
@@ -80,7 +92,12 @@ async function loadCertificate(args: ParsedArgs, io: CliIo): Promise<CertifiedKe
     if (!keyMatchesCertificate(defaultProvider, chain[0]!, key)) {
       throw new UsageError(`--key ${keyFile} is not the private key of --cert ${certFile}`);
     }
-    return { chain, key };
+    const text = async (file: string): Promise<string> =>
+      Buffer.from(await readUserFile(file)).toString('latin1');
+    return {
+      certificate: { chain, key },
+      pem: { cert: await text(certFile), key: await text(keyFile) },
+    };
   }
   const made = createSelfSignedCertificate(defaultProvider, {
     names: SELF_SIGNED_NAMES,
@@ -90,7 +107,33 @@ async function loadCertificate(args: ParsedArgs, io: CliIo): Promise<CertifiedKe
   io.stderr.write(
     `self-signed certificate for ${SELF_SIGNED_NAMES.join(', ')}, SHA-256 fingerprint ${fp}\n`,
   );
-  return { chain: [made.certificate], key: made.key };
+  return {
+    certificate: { chain: [made.certificate], key: made.key },
+    pem: {
+      cert: pemEncode('CERTIFICATE', made.certificate),
+      key: pemEncode('PRIVATE KEY', made.pkcs8),
+    },
+  };
+}
+
+/** Answers each connection of `server` with the protocol its ALPN names. */
+export function attachProtocols(server: QuicServer, protocols: Map<string, ServeProtocol>): void {
+  server.on('connection', (conn: QuicConnection) => {
+    // The ALPN is known once the ClientHello is processed, before any stream (0-RTT included).
+    // Streams are taken from the core: a 'stream' listener would wrap every stream, HTTP/3's too.
+    let whole = false;
+    conn.core.on('stream', (core) => {
+      const protocol = conn.alpn === null ? undefined : protocols.get(conn.alpn);
+      if (protocol?.handleConnection !== undefined) {
+        if (!whole) protocol.handleConnection(conn);
+        whole = true;
+        return;
+      }
+      const stream = conn.streamFor(core);
+      if (protocol?.handleStream === undefined) stream.destroy();
+      else protocol.handleStream(stream, conn);
+    });
+  });
 }
 
 /** Resolves on the first SIGINT or SIGTERM. */
@@ -120,8 +163,27 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   const version = versionText === undefined ? undefined : parseQuicVersion(versionText);
   const idleText = stringOption(args, 'idle-timeout');
   const idleTimeout = idleText === undefined ? undefined : parseIdleTimeout(idleText);
-  const protocols = await serveProtocols(stringOption(args, 'root') ?? process.cwd());
-  const certificate = await loadCertificate(args, io);
+  const workers = parseIntegerOption(stringOption(args, 'workers') ?? '1', 'workers', 1, 255);
+  const root = stringOption(args, 'root') ?? process.cwd();
+  const protocols = await serveProtocols(root);
+  const { certificate, pem } = await loadCertificate(args, io);
+  if (workers > 1) {
+    return runWorkers(
+      io,
+      { host, port, workers },
+      {
+        alpn,
+        cert: pem.cert,
+        key: pem.key,
+        retry: flagOption(args, 'retry'),
+        earlyData: true,
+        ...(congestionControl !== undefined ? { congestionControl } : {}),
+        ...(version !== undefined ? { versions: [version] } : {}),
+        ...(idleTimeout !== undefined ? { idleTimeout } : {}),
+      },
+      workerData(root, stringOption(args, 'qlog-dir'), stringOption(args, 'keylog')),
+    );
+  }
   const qlog = qlogDirectoryOption(stringOption(args, 'qlog-dir'));
   const keyLog = KeyLogFile.open(stringOption(args, 'keylog'));
 
@@ -137,22 +199,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
     ...(qlog !== undefined ? { qlog } : {}),
     ...(idleTimeout !== undefined ? { idleTimeout } : {}),
   });
-  server.on('connection', (conn: QuicConnection) => {
-    // The ALPN is known once the ClientHello is processed, before any stream (0-RTT included).
-    // Streams are taken from the core: a 'stream' listener would wrap every stream, HTTP/3's too.
-    let whole = false;
-    conn.core.on('stream', (core) => {
-      const protocol = conn.alpn === null ? undefined : protocols.get(conn.alpn);
-      if (protocol?.handleConnection !== undefined) {
-        if (!whole) protocol.handleConnection(conn);
-        whole = true;
-        return;
-      }
-      const stream = conn.streamFor(core);
-      if (protocol?.handleStream === undefined) stream.destroy();
-      else protocol.handleStream(stream, conn);
-    });
-  });
+  attachProtocols(server, protocols);
 
   const signal = untilSignal();
   try {
@@ -170,6 +217,52 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   } finally {
     signal.dispose();
     keyLog?.close();
+  }
+}
+
+/** What the router hands every worker of `serve --workers N` (serve-worker.ts). */
+export interface ServeWorkerData {
+  root: string;
+  qlogDir?: string;
+  keylog?: string;
+}
+
+function workerData(root: string, qlogDir?: string, keylog?: string): ServeWorkerData {
+  return {
+    root,
+    ...(qlogDir !== undefined ? { qlogDir } : {}),
+    ...(keylog !== undefined ? { keylog } : {}),
+  };
+}
+
+/** `serve --workers N`: the router in this thread, a server per worker thread (serve-worker.ts). */
+async function runWorkers(
+  io: CliIo,
+  where: { host: string; port: number; workers: number },
+  server: WorkerServerConfig,
+  data: ServeWorkerData,
+): Promise<number> {
+  const module = new URL(
+    `./serve-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`,
+    import.meta.url,
+  );
+  const router = createWorkerServer({ workers: where.workers, module, moduleData: data, server });
+  const signal = untilSignal();
+  try {
+    let bound;
+    try {
+      bound = await router.listen(where.port, where.host);
+    } catch (e) {
+      io.stderr.write(`tsquic: ${(e as Error).message}\n`);
+      return 1;
+    }
+    io.stderr.write(`${where.workers} worker threads, routed by connection ID\n`);
+    io.stdout.write(`listening on ${formatAddress(bound)}\n`);
+    await signal.promise;
+    await router.close(0, 'server shutting down');
+    return 0;
+  } finally {
+    signal.dispose();
   }
 }
 
@@ -199,6 +292,11 @@ export const serveCommand: Command = {
       description: `protocols to accept, comma-separated (default ${DEFAULT_SERVE_ALPN.join(',')})`,
     },
     retry: { type: 'boolean', description: 'validate client addresses with Retry' },
+    workers: {
+      type: 'string',
+      valueName: 'N',
+      description: 'worker threads, each with its own engine, routed by connection ID (default 1)',
+    },
     'quic-version': {
       type: 'string',
       valueName: 'N',

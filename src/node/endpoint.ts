@@ -9,7 +9,7 @@ import { Engine, type EngineConfig, type Transmit } from '../engine/engine.js';
 import type { Connection } from '../conn/connection.js';
 import { addressKey, type SocketAddress } from '../util/address.js';
 import { encodeVersionNegotiation, parseInvariantHeader } from '../wire/header.js';
-import { UdpSocket, type UdpSocketOptions } from './udp.js';
+import { UdpSocket, type DatagramSocket, type SocketBinder, type UdpSocketOptions } from './udp.js';
 
 /** The monotonic clock of the Node adapter, in microseconds (DESIGN.md §1.1). */
 export function monotonicMicros(): number {
@@ -25,13 +25,15 @@ export interface EndpointOptions {
    * offering another one gets Version Negotiation listing these (RFC 9000 §6.1).
    */
   versions?: readonly number[];
+  /** How sockets are bound (default node:dgram; a worker of a multi-worker server binds its port). */
+  bindSocket?: SocketBinder;
 }
 
 export interface EndpointHandlers {
   /** A server accepted a new connection. */
   connection?(conn: Connection): void;
   /** A socket reported an error (ECONNREFUSED on a connected client socket, ...). */
-  socketError?(err: Error & { code?: string }, socket: UdpSocket): void;
+  socketError?(err: Error & { code?: string }, socket: DatagramSocket): void;
 }
 
 /** Something that looks at its connection after each flush (close detection, graceful close). */
@@ -41,8 +43,9 @@ export interface FlushWatcher {
 
 export class Endpoint {
   readonly engine: Engine;
-  private readonly sockets = new Map<string, UdpSocket>();
-  private primary: UdpSocket | null = null;
+  private readonly sockets = new Map<string, DatagramSocket>();
+  private primary: DatagramSocket | null = null;
+  private readonly bindSocket: SocketBinder;
   private timer: NodeJS.Timeout | null = null;
   private immediateTimer: NodeJS.Immediate | null = null;
   private recvFlushScheduled = false;
@@ -62,6 +65,7 @@ export class Endpoint {
     this.socketOptions = socketOptions;
     this.handlers = handlers;
     this.versions = options.versions ?? null;
+    this.bindSocket = options.bindSocket ?? UdpSocket.bind;
     this.engine = new Engine(config, {
       sendto: (t) => this.sendto(t),
       setTimer: (delayUs) => this.setTimer(delayUs),
@@ -75,7 +79,7 @@ export class Endpoint {
   }
 
   /** The first socket bound (the server's listening socket, the client's original one). */
-  get mainSocket(): UdpSocket | null {
+  get mainSocket(): DatagramSocket | null {
     return this.primary;
   }
 
@@ -84,8 +88,8 @@ export class Endpoint {
   }
 
   /** Binds a new socket; the first one becomes the main socket. */
-  async addSocket(host: string, port: number): Promise<UdpSocket> {
-    const socket = await UdpSocket.bind(host, port, this.socketOptions, {
+  async addSocket(host: string, port: number): Promise<DatagramSocket> {
+    const socket = await this.bindSocket(host, port, this.socketOptions, {
       message: (data, remote, s) => this.onMessage(data, remote, s),
       error: (err, s) => this.handlers.socketError?.(err, s),
     });
@@ -143,7 +147,7 @@ export class Endpoint {
     this.sockets.clear();
   }
 
-  private onMessage(data: Uint8Array, remote: SocketAddress, socket: UdpSocket): void {
+  private onMessage(data: Uint8Array, remote: SocketAddress, socket: DatagramSocket): void {
     if (this.closed) return;
     if (
       this.versions !== null &&
@@ -165,7 +169,7 @@ export class Endpoint {
   };
 
   /** A long header with a version this server does not accept: answered with VN, dropped. */
-  private refuseVersion(data: Uint8Array, remote: SocketAddress, socket: UdpSocket): boolean {
+  private refuseVersion(data: Uint8Array, remote: SocketAddress, socket: DatagramSocket): boolean {
     const inv = parseInvariantHeader(data, 0);
     if (inv === null || inv.version === 0 || this.versions!.includes(inv.version)) return false;
     // RFC 9000 §6.1: only datagrams that could carry a client Initial get an answer.

@@ -26,3 +26,11 @@ export { qlogToDirectory, qlogFile } from './qlog.js';
 export type { UdpSocketOptions } from './udp.js';
 export type { CloseInfo } from '../conn/connection.js';
 export type { SocketAddress } from '../util/address.js';
+export {
+  createWorkerServer,
+  WorkerServer,
+  type WorkerServerOptions,
+  type WorkerServerConfig,
+  type WorkerServerStats,
+  type WorkerStats,
+} from './workers.js';

@@ -26,7 +26,8 @@ import { certificateChainFrom, signingKeyFrom, type CredentialInput } from './cr
 import { Endpoint } from './endpoint.js';
 import { QuicNodeError } from './errors.js';
 import type { QuicStreamOptions } from './stream.js';
-import type { UdpSocketOptions } from './udp.js';
+import type { SocketBinder, UdpSocketOptions } from './udp.js';
+import type { QuicLbServerConfig } from '../lb/generator.js';
 
 /** Per-connection transport options a server applies to every connection. */
 export type TransportOptions = Omit<ConnectionOptions, 'alpn' | 'version' | 'keyLog' | 'crypto'>;
@@ -68,6 +69,15 @@ export interface ServerOptions extends Partial<TransportOptions> {
   socket?: UdpSocketOptions;
   /** Buffer sizes of each stream's Duplex. */
   stream?: QuicStreamOptions;
+  /**
+   * Issue QUIC-LB connection IDs carrying this server ID (draft-ietf-quic-load-balancers-21), so
+   * a load balancer, or the router of a multi-worker server, finds this server by CID.
+   */
+  quicLb?: QuicLbServerConfig;
+  /** Key (16 bytes) of Retry and NEW_TOKEN tokens; servers that share it accept each other's. */
+  tokenKey?: Uint8Array;
+  /** @internal How the listening socket is bound (a worker of a multi-worker server binds its port). */
+  bindSocket?: SocketBinder;
 }
 
 export class QuicServer extends EventEmitter {
@@ -111,12 +121,16 @@ export class QuicServer extends EventEmitter {
       ...(o.crypto ? { crypto: o.crypto } : {}),
       ...(o.qlog ? { qlog: o.qlog } : {}),
       ...(o.maxConnections !== undefined ? { maxConnections: o.maxConnections } : {}),
+      ...(o.quicLb ? { quicLb: o.quicLb } : {}),
     };
     const endpoint = new Endpoint(
       config,
       o.socket ?? {},
       { connection: (core) => this.onConnection(core, endpoint) },
-      o.versions ? { versions: o.versions } : {},
+      {
+        ...(o.versions ? { versions: o.versions } : {}),
+        ...(o.bindSocket ? { bindSocket: o.bindSocket } : {}),
+      },
     );
     this.endpoint = endpoint;
     try {
@@ -246,5 +260,6 @@ function buildServerConfig(o: ServerOptions, closing: () => boolean): ServerConf
     ...(o.cipherSuites ? { cipherSuites: o.cipherSuites } : {}),
     ...(o.groups ? { groups: o.groups } : {}),
     ...(o.keyLog ? { keyLog: o.keyLog } : {}),
+    ...(o.tokenKey ? { tokenKey: o.tokenKey } : {}),
   };
 }
