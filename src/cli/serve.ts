@@ -168,20 +168,26 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   const protocols = await serveProtocols(root);
   const { certificate, pem } = await loadCertificate(args, io);
   if (workers > 1) {
+    const serverConfig = (certificatePem: { cert: string; key: string }): WorkerServerConfig => ({
+      alpn,
+      cert: certificatePem.cert,
+      key: certificatePem.key,
+      retry: flagOption(args, 'retry'),
+      earlyData: true,
+      ...(congestionControl !== undefined ? { congestionControl } : {}),
+      ...(version !== undefined ? { versions: [version] } : {}),
+      ...(idleTimeout !== undefined ? { idleTimeout } : {}),
+    });
     return runWorkers(
       io,
       { host, port, workers },
-      {
-        alpn,
-        cert: pem.cert,
-        key: pem.key,
-        retry: flagOption(args, 'retry'),
-        earlyData: true,
-        ...(congestionControl !== undefined ? { congestionControl } : {}),
-        ...(version !== undefined ? { versions: [version] } : {}),
-        ...(idleTimeout !== undefined ? { idleTimeout } : {}),
-      },
+      serverConfig(pem),
       workerData(root, stringOption(args, 'qlog-dir'), stringOption(args, 'keylog')),
+      // SIGHUP: the certificate files again (a renewed certificate), for the next generation.
+      async () =>
+        serverConfig(
+          stringOption(args, 'cert') === undefined ? pem : (await loadCertificate(args, io)).pem,
+        ),
     );
   }
   const qlog = qlogDirectoryOption(stringOption(args, 'qlog-dir'));
@@ -241,6 +247,7 @@ async function runWorkers(
   where: { host: string; port: number; workers: number },
   server: WorkerServerConfig,
   data: ServeWorkerData,
+  reloadConfig: () => Promise<WorkerServerConfig>,
 ): Promise<number> {
   const module = new URL(
     `./serve-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`,
@@ -258,7 +265,22 @@ async function runWorkers(
     }
     io.stderr.write(`${where.workers} worker threads, routed by connection ID\n`);
     io.stdout.write(`listening on ${formatAddress(bound)}\n`);
-    await signal.promise;
+    // SIGHUP reloads without dropping a connection: a new generation of workers with the files
+    // read again takes new connections, the old one finishes its own and exits.
+    const onHangup = (): void => {
+      reloadConfig()
+        .then((config) => router.reload({ server: config }))
+        .then(
+          () => io.stderr.write('reloaded: new connections go to a new generation of workers\n'),
+          (e: unknown) => io.stderr.write(`tsquic: reload failed: ${(e as Error).message}\n`),
+        );
+    };
+    process.on('SIGHUP', onHangup);
+    try {
+      await signal.promise;
+    } finally {
+      process.off('SIGHUP', onHangup);
+    }
     await router.close(0, 'server shutting down');
     return 0;
   } finally {
@@ -278,7 +300,9 @@ export const serveCommand: Command = {
     'served. Without --cert/--key an in-memory self-signed certificate (ECDSA P-256) for',
     'localhost, 127.0.0.1 and ::1 is used and its SHA-256 fingerprint printed. Prints',
     '"listening on HOST:PORT" once ready; SIGINT or SIGTERM stops it. SSLKEYLOGFILE in the',
-    'environment works like --keylog.',
+    'environment works like --keylog. With --workers N, SIGHUP reloads: the certificate files are',
+    'read again and a new generation of workers takes new connections while the old one finishes',
+    'its own.',
   ].join('\n'),
   options: {
     host: { type: 'string', valueName: 'ADDR', description: 'address to bind (default 127.0.0.1)' },

@@ -86,6 +86,7 @@ export class QuicServer extends EventEmitter {
   private endpoint: Endpoint | null = null;
   private readonly live = new Set<QuicConnection>();
   private closing: Promise<void> | null = null;
+  private draining: Promise<void> | null = null;
 
   constructor(options: ServerOptions) {
     super();
@@ -93,7 +94,10 @@ export class QuicServer extends EventEmitter {
       throw new TypeError('createServer: options.alpn must list at least one protocol');
     }
     this.options = options;
-    this.serverConfig = buildServerConfig(options, () => this.closing !== null);
+    this.serverConfig = buildServerConfig(
+      options,
+      () => this.closing !== null || this.draining !== null,
+    );
   }
 
   /** Connections alive now. */
@@ -162,6 +166,25 @@ export class QuicServer extends EventEmitter {
       this.emit('close');
     })();
     return this.closing;
+  }
+
+  /**
+   * Stops accepting (new clients are refused) and lets the live connections finish on their own;
+   * once the last one has ended, or after `timeoutMs` (then the rest are closed gracefully with
+   * `code`), the socket is released. A reload's old generation leaves this way.
+   */
+  drain(timeoutMs = 60_000, code = 0, reason = 'server draining'): Promise<void> {
+    this.draining ??= (async () => {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+      const ended = Promise.all(
+        [...this.live].map((c) => new Promise<void>((resolve) => c.once('close', () => resolve()))),
+      );
+      await Promise.race([ended, late]);
+      clearTimeout(timer);
+      await this.close(code, reason);
+    })();
+    return this.draining;
   }
 
   private onConnection(core: Connection, endpoint: Endpoint): void {

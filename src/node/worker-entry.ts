@@ -49,8 +49,9 @@ async function main(): Promise<void> {
           busyMs: elu.active,
         },
       });
-    } else if (m.type === 'close') {
-      void server.close(m.code, m.reason).then(() => {
+    } else if (m.type === 'close' || m.type === 'drain') {
+      const done = m.type === 'close' ? server.close(m.code, m.reason) : server.drain(m.timeoutMs);
+      void done.then(() => {
         report({ type: 'closed' });
         port.close();
       });

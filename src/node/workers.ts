@@ -84,6 +84,8 @@ export interface WorkerServerStats {
   datagramsOut: number;
   /** Received datagrams whose CID named no worker (first Initials, 0-RTT): routed by hash. */
   hashedIn: number;
+  /** Reloads completed (new generations of workers). */
+  reloads: number;
 }
 
 /** @internal What a worker is started with. */
@@ -99,7 +101,9 @@ export interface WorkerInit {
 
 /** @internal Router → worker. */
 export type RouterCommand =
-  { type: 'stats'; id: number } | { type: 'close'; code: number; reason: string };
+  | { type: 'stats'; id: number }
+  | { type: 'close'; code: number; reason: string }
+  | { type: 'drain'; timeoutMs: number };
 
 /** @internal Worker → router (besides datagram batches). */
 export type WorkerReport =
@@ -115,20 +119,39 @@ interface WorkerSlot {
   exited: Promise<void>;
 }
 
+/** The workers started together under one config rotation codepoint (§3.1). */
+interface Generation {
+  readonly lb: QuicLbConfig;
+  readonly slots: WorkerSlot[];
+}
+
+/** What a generation is started with; a reload may change it. */
+interface GenerationSpec {
+  server: WorkerServerConfig;
+  moduleData: unknown;
+}
+
 const DEFAULT_NONCE_LENGTH = 7;
+/** Config rotation codepoints 0..6 (7 marks unroutable CIDs, §3.1). */
+const CONFIG_IDS = 7;
 
 export class WorkerServer extends EventEmitter {
   private readonly options: WorkerServerOptions;
   private readonly count: number;
-  private readonly lb: QuicLbConfig;
+  private readonly lbBase: Omit<QuicLbConfig, 'configId'> & { configId: number };
   private socket: UdpSocket | null = null;
-  private slots: WorkerSlot[] = [];
-  private decoder: QuicLbDecoder;
+  /** Live generations, oldest first; the last takes new connections. */
+  private generations: Generation[] = [];
+  private decoder: QuicLbDecoder | null = null;
+  private spec: GenerationSpec;
+  private tokenKey: Uint8Array = defaultProvider.random(16);
   private flushQueued = false;
   private closing: Promise<void> | null = null;
+  private reloading: Promise<void> = Promise.resolve();
   private datagramsIn = 0;
   private datagramsOut = 0;
   private hashedIn = 0;
+  private reloads = 0;
   private nextStatsId = 1;
   private readonly statsWaiters = new Map<number, (s: WorkerStats) => void>();
 
@@ -140,16 +163,16 @@ export class WorkerServer extends EventEmitter {
     }
     this.count = count;
     this.options = options;
-    this.lb = {
+    this.lbBase = {
       nonceLength: DEFAULT_NONCE_LENGTH,
       configId: 0,
       ...options.quicLb,
       serverIdLength: 1,
     };
-    this.decoder = new QuicLbDecoder([this.lb]);
+    this.spec = { server: options.server, moduleData: options.moduleData };
   }
 
-  /** The number of worker threads. */
+  /** The number of worker threads (of the current generation). */
   get workers(): number {
     return this.count;
   }
@@ -168,22 +191,121 @@ export class WorkerServer extends EventEmitter {
       error: (err) => this.emit('error', err),
     });
     this.socket = socket;
-    const tokenKey = defaultProvider.random(16);
+    try {
+      this.adopt(await this.startGeneration(this.lbBase.configId));
+    } catch (e) {
+      socket.close();
+      this.socket = null;
+      throw e;
+    }
+    this.emit('listening');
+    return socket.local;
+  }
+
+  /**
+   * Starts a new generation of workers (with `changes`: a new certificate, new options) under
+   * the next config rotation codepoint; once it serves, it takes every new connection while the
+   * old generation keeps its connections to their end (or `drainTimeoutMs`, then closes them
+   * gracefully) and exits. No connection is dropped: the CIDs of the old connections keep
+   * naming their old workers. Reloads run one after another.
+   */
+  reload(changes: Partial<GenerationSpec> = {}, drainTimeoutMs = 60_000): Promise<void> {
+    const run = this.reloading.then(async () => {
+      if (this.socket === null || this.closing !== null) {
+        throw new QuicNodeError('ERR_QUIC_CLOSED', 'reload needs a listening server');
+      }
+      const current = this.generations[this.generations.length - 1]!;
+      const configId = (current.lb.configId + 1) % CONFIG_IDS;
+      if (this.generations.some((g) => g.lb.configId === configId)) {
+        throw new QuicNodeError('ERR_QUIC_SOCKET', 'too many generations still draining');
+      }
+      const previous = this.spec;
+      this.spec = { ...this.spec, ...changes };
+      let next: Generation;
+      try {
+        next = await this.startGeneration(configId);
+      } catch (e) {
+        this.spec = previous;
+        throw e;
+      }
+      this.adopt(next);
+      this.reloads++;
+      this.retire(current, drainTimeoutMs);
+      this.emit('reload', configId);
+    });
+    this.reloading = run.catch(() => {});
+    return run;
+  }
+
+  /** Per-worker figures (every live worker, oldest generation first) and the whole server's. */
+  async getStats(): Promise<WorkerServerStats> {
+    const slots = this.generations.flatMap((g) => g.slots);
+    const workers = await Promise.all(
+      slots.map((slot) => {
+        const id = this.nextStatsId++;
+        return new Promise<WorkerStats>((resolve) => {
+          this.statsWaiters.set(id, resolve);
+          slot.worker.once('exit', () => {
+            if (this.statsWaiters.delete(id))
+              resolve({ worker: -1, connections: 0, accepted: 0, busyMs: 0 });
+          });
+          slot.worker.postMessage({ type: 'stats', id } satisfies RouterCommand);
+        });
+      }),
+    );
+    const total = { connections: 0, accepted: 0, busyMs: 0 };
+    for (const w of workers) {
+      total.connections += w.connections;
+      total.accepted += w.accepted;
+      total.busyMs += w.busyMs;
+    }
+    return {
+      workers: workers.filter((w) => w.worker >= 0),
+      total,
+      datagramsIn: this.datagramsIn,
+      datagramsOut: this.datagramsOut,
+      hashedIn: this.hashedIn,
+      reloads: this.reloads,
+    };
+  }
+
+  /**
+   * Every worker closes its server gracefully (connections closed with `code`, new clients
+   * refused), then the workers exit and the socket is released.
+   */
+  close(code = 0, reason = 'server closing'): Promise<void> {
+    this.closing ??= (async () => {
+      await this.reloading;
+      const slots = this.generations.flatMap((g) => g.slots);
+      for (const slot of slots) {
+        slot.worker.postMessage({ type: 'close', code, reason } satisfies RouterCommand);
+      }
+      await Promise.all(slots.map((s) => s.exited));
+      this.socket?.close();
+      this.emit('close');
+    })();
+    return this.closing;
+  }
+
+  private async startGeneration(configId: number): Promise<Generation> {
+    const socket = this.socket!;
+    const lb: QuicLbConfig = { ...this.lbBase, configId };
     const module = String(this.options.module);
     const entry = new URL(
       `./worker-entry${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`,
       import.meta.url,
     );
+    const generation: Generation = { lb, slots: [] };
     const started: Promise<void>[] = [];
     for (let index = 0; index < this.count; index++) {
       const init: WorkerInit = {
         index,
         local: socket.local,
         module,
-        moduleData: this.options.moduleData,
-        server: this.options.server,
-        quicLb: { ...this.lb, serverId: Uint8Array.of(index) },
-        tokenKey,
+        moduleData: this.spec.moduleData,
+        server: this.spec.server,
+        quicLb: { ...lb, serverId: Uint8Array.of(index) },
+        tokenKey: this.tokenKey,
       };
       const worker = entry.pathname.endsWith('.ts')
         ? // TypeScript sources (tests under tsx): the worker registers tsx before the entry.
@@ -198,7 +320,7 @@ export class WorkerServer extends EventEmitter {
         ready: false,
         exited: new Promise((resolve) => worker.once('exit', () => resolve())),
       };
-      this.slots.push(slot);
+      generation.slots.push(slot);
       started.push(
         new Promise((resolve, reject) => {
           worker.on('message', (m: unknown) => this.onWorkerMessage(slot, m, resolve, reject));
@@ -212,60 +334,28 @@ export class WorkerServer extends EventEmitter {
     try {
       await Promise.all(started);
     } catch (e) {
-      await this.terminate();
+      await Promise.all(generation.slots.map((s) => s.worker.terminate()));
       throw e;
     }
-    this.emit('listening');
-    return socket.local;
+    return generation;
   }
 
-  /** Per-worker and whole-server figures. */
-  async getStats(): Promise<WorkerServerStats> {
-    const workers = await Promise.all(
-      this.slots.map((slot) => {
-        const id = this.nextStatsId++;
-        return new Promise<WorkerStats>((resolve) => {
-          this.statsWaiters.set(id, resolve);
-          slot.worker.postMessage({ type: 'stats', id } satisfies RouterCommand);
-        });
-      }),
-    );
-    const total = { connections: 0, accepted: 0, busyMs: 0 };
-    for (const w of workers) {
-      total.connections += w.connections;
-      total.accepted += w.accepted;
-      total.busyMs += w.busyMs;
+  /** `g` becomes the generation new connections go to. */
+  private adopt(g: Generation): void {
+    this.generations.push(g);
+    this.decoder = new QuicLbDecoder(this.generations.map((x) => x.lb));
+    this.queueFlush();
+  }
+
+  /** `g` takes no new connections; it leaves once its connections have ended. */
+  private retire(g: Generation, drainTimeoutMs: number): void {
+    for (const slot of g.slots) {
+      slot.worker.postMessage({ type: 'drain', timeoutMs: drainTimeoutMs } satisfies RouterCommand);
     }
-    return {
-      workers,
-      total,
-      datagramsIn: this.datagramsIn,
-      datagramsOut: this.datagramsOut,
-      hashedIn: this.hashedIn,
-    };
-  }
-
-  /**
-   * Every worker closes its server gracefully (connections closed with `code`, new clients
-   * refused), then the workers exit and the socket is released.
-   */
-  close(code = 0, reason = 'server closing'): Promise<void> {
-    this.closing ??= (async () => {
-      for (const slot of this.slots) {
-        slot.worker.postMessage({ type: 'close', code, reason } satisfies RouterCommand);
-      }
-      await Promise.all(this.slots.map((s) => s.exited));
-      this.socket?.close();
-      this.emit('close');
-    })();
-    return this.closing;
-  }
-
-  private async terminate(): Promise<void> {
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
-    this.slots = [];
-    this.socket?.close();
-    this.socket = null;
+    void Promise.all(g.slots.map((s) => s.exited)).then(() => {
+      this.generations = this.generations.filter((x) => x !== g);
+      this.decoder = new QuicLbDecoder(this.generations.map((x) => x.lb));
+    });
   }
 
   private onWorkerMessage(
@@ -298,22 +388,30 @@ export class WorkerServer extends EventEmitter {
     }
   }
 
-  /** Hands a received datagram to the worker its DCID names (or, for none, its hash names). */
+  /**
+   * Hands a received datagram to the worker its DCID names (or, for none, to the current
+   * generation's worker its hash names). Routing goes on while closing: the workers' graceful
+   * closes wait for the clients' acknowledgments.
+   */
   private route(data: Uint8Array, remote: SocketAddress): void {
-    if (this.closing !== null) return;
-    this.datagramsIn++;
-    const slot = this.slots[this.workerFor(data)];
+    const slot = this.slotFor(data);
     if (slot === undefined) return;
+    this.datagramsIn++;
     slot.out.add(data, remote);
     this.queueFlush();
   }
 
-  private workerFor(data: Uint8Array): number {
-    const route = this.decoder.route(data);
-    const id = route?.serverId[0];
-    if (id !== undefined && id < this.count) return id;
+  private slotFor(data: Uint8Array): WorkerSlot | undefined {
+    const route = this.decoder?.route(data) ?? null;
+    if (route !== null) {
+      const g = this.generations.find((x) => x.lb.configId === route.configId);
+      const slot = g?.slots[route.serverId[0]!];
+      if (slot !== undefined) return slot;
+    }
+    const current = this.generations[this.generations.length - 1];
+    if (current === undefined) return undefined;
     this.hashedIn++;
-    return hashDcid(data) % this.count;
+    return current.slots[hashDcid(data) % current.slots.length];
   }
 
   private queueFlush(): void {
@@ -325,10 +423,12 @@ export class WorkerServer extends EventEmitter {
 
   private readonly flush = (): void => {
     this.flushQueued = false;
-    for (const slot of this.slots) {
-      if (!slot.ready) continue;
-      const batch = slot.out.take();
-      if (batch !== null) slot.worker.postMessage(batch, [batch.buf]);
+    for (const g of this.generations) {
+      for (const slot of g.slots) {
+        if (!slot.ready) continue;
+        const batch = slot.out.take();
+        if (batch !== null) slot.worker.postMessage(batch, [batch.buf]);
+      }
     }
   };
 }

@@ -4,6 +4,9 @@
  * connection, a Retry minted by one worker is honoured, and SIGTERM drains and exits 0.
  */
 import assert from 'node:assert/strict';
+import { copyFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { testCert } from '../node/helpers.js';
 import {
   MANY,
   MEDIUM,
@@ -19,6 +22,7 @@ import {
   startServe,
   TSQUIC,
   urls,
+  waitFor,
 } from '../interop/matrix-kit.js';
 
 describe('cli: serve --workers', function () {
@@ -44,7 +48,7 @@ describe('cli: serve --workers', function () {
     site!.keyFile,
   ];
 
-  it('serves h3 and hq-interop from two workers, byte for byte, and drains on SIGTERM', async () => {
+  it('serves h3 and hq-interop from two workers, byte for byte, and stops on SIGTERM', async () => {
     const { peer, port } = await startServe(procs, [...serveArgs(), '--workers', '2']);
     assert.match(peer.stderr(), /2 worker threads/);
     for (const alpn of [[], ['--alpn', 'hq-interop']]) {
@@ -82,6 +86,42 @@ describe('cli: serve --workers', function () {
       assertDownloaded(site!, out, [MEDIUM], r.stderr);
       assert.equal(r.stats.retry, true);
     }
+  });
+
+  it('reloads on SIGHUP with the certificate files read again', async () => {
+    const s = site!;
+    // A copy of the site's certificate that the test replaces before the reload.
+    const dir = freshDir(s, 'reload');
+    const certFile = path.join(dir, 'cert.pem');
+    const keyFile = path.join(dir, 'key.pem');
+    copyFileSync(s.certFile, certFile);
+    copyFileSync(s.keyFile, keyFile);
+    const { peer, port } = await startServe(procs, [
+      '--root',
+      s.www,
+      '--cert',
+      certFile,
+      '--key',
+      keyFile,
+      '--workers',
+      '2',
+    ]);
+    const fetchWith = async (ca: string): Promise<void> => {
+      const out = freshDir(s, 'get');
+      const r = await runGet(procs, ['--ca', ca, '--output', out, ...urls(port, [MEDIUM])]);
+      assertDownloaded(s, out, [MEDIUM], r.stderr);
+    };
+    await fetchWith(s.certFile);
+    const renewed = testCert(['localhost', '127.0.0.1'], { notBefore: Date.UTC(2021, 0, 1) });
+    writeFileSync(certFile, renewed.certPem);
+    writeFileSync(keyFile, renewed.keyPem);
+    const renewedCa = path.join(dir, 'renewed-ca.pem');
+    writeFileSync(renewedCa, renewed.certPem);
+    peer.child.kill('SIGHUP');
+    await waitFor(() => /reloaded/.test(peer.stderr()), 20_000, 'the reload');
+    await fetchWith(renewedCa);
+    peer.child.kill('SIGTERM');
+    assert.equal((await finished(peer, 15_000, 'tsquic serve')).code, 0, peer.output());
   });
 
   it('refuses a worker count out of range with one line', async () => {

@@ -81,6 +81,47 @@ describe('node: multi-worker server', function () {
     }
   });
 
+  it('reloads three times during eight transfers without dropping one', async () => {
+    const server = createWorkerServer({
+      workers: 2,
+      module: MODULE,
+      moduleData: { tag: 'g0' },
+      server: { cert: certPem, key: keyPem, alpn: ['echo'] },
+    });
+    const { port } = await server.listen(0, '127.0.0.1');
+    try {
+      const opts = { alpn: ['echo'], ca: certPem, servername: 'localhost' };
+      const conns = Array.from({ length: 8 }, () => connect({ host: '127.0.0.1', port }, opts));
+      await Promise.all(conns.map((c) => c.ready));
+      const data = payload(2_000_000, 3);
+      // Half of each stream before the reloads, half after: each transfer spans all three.
+      const streams = await Promise.all(conns.map((c) => c.openStream()));
+      const echoes = streams.map(async (stream) => {
+        const chunks: Buffer[] = [];
+        for await (const c of stream) chunks.push(c as Buffer);
+        return Buffer.concat(chunks);
+      });
+      for (const st of streams) st.write(data.subarray(0, 1_000_000));
+      for (let g = 1; g <= 3; g++) await server.reload({ moduleData: { tag: `g${g}` } }, 30_000);
+      for (const st of streams) st.end(data.subarray(1_000_000));
+      for (const e of await Promise.all(echoes)) {
+        assert.ok(e.equals(Buffer.concat([Buffer.from('g0:'), data])), 'old connections stay put');
+      }
+      // An old connection goes on after the reloads; a new one lands on the newest generation.
+      const again = await echo(conns[0]!, data.subarray(0, 1000));
+      assert.ok(again.equals(Buffer.concat([Buffer.from('g0:'), data.subarray(0, 1000)])));
+      const fresh = connect({ host: '127.0.0.1', port }, opts);
+      await fresh.ready;
+      const answer = await echo(fresh, Buffer.from('hi'));
+      assert.equal(answer.toString(), 'g3:hi');
+      const stats = await server.getStats();
+      assert.equal(stats.reloads, 3);
+      await Promise.all([...conns, fresh].map((c) => c.close()));
+    } finally {
+      await server.close();
+    }
+  });
+
   it('fails to listen with a clear error when the module has no default export', async () => {
     const server = createWorkerServer({
       workers: 1,
