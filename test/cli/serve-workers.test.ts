@@ -1,7 +1,7 @@
 /**
  * `tsquic serve --workers N` as a user runs it: a router thread and N worker threads behind one
  * UDP port. Downloads over HTTP/3 and hq-interop are byte-exact whichever worker holds the
- * connection, a Retry minted by one worker is honoured, and SIGTERM drains and exits 0.
+ * connection, a Retry minted by one worker is honoured, SIGHUP reloads, SIGTERM stops with exit 0.
  */
 import assert from 'node:assert/strict';
 import { copyFileSync, writeFileSync } from 'node:fs';
