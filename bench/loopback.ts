@@ -127,12 +127,12 @@ class Child<Cmd, Reply extends { type: string }> {
 type ServerChild = Child<ServerCommand, ServerReply>;
 type ClientChild = Child<ClientTask, ClientResult>;
 
-interface Credentials {
+export interface Credentials {
   certPem: string;
   keyPem: string;
 }
 
-function makeCredentials(): Credentials {
+export function makeCredentials(): Credentials {
   const c = createSelfSignedCertificate(defaultProvider, {
     names: ['localhost', '127.0.0.1'],
     notBefore: Date.UTC(2020, 0, 1),
@@ -144,13 +144,18 @@ function makeCredentials(): Credentials {
   };
 }
 
-interface Processes {
+export interface Processes {
   server: ServerChild;
   client: ClientChild;
   port: number;
 }
 
-async function startProcesses(creds: Credentials, profileDir?: string): Promise<Processes> {
+/** The server and client processes; `workers`: a multi-worker server with that many threads. */
+export async function startProcesses(
+  creds: Credentials,
+  profileDir?: string,
+  workers?: number,
+): Promise<Processes> {
   const prof = (name: string): string[] => {
     if (profileDir === undefined) return [];
     const dir = path.join(profileDir, name);
@@ -167,7 +172,12 @@ async function startProcesses(creds: Credentials, profileDir?: string): Promise<
   );
   try {
     const r = await server.request(
-      { type: 'start', certPem: creds.certPem, keyPem: creds.keyPem },
+      {
+        type: 'start',
+        certPem: creds.certPem,
+        keyPem: creds.keyPem,
+        ...(workers !== undefined ? { workers } : {}),
+      },
       'listening',
       30_000,
     );
@@ -179,7 +189,7 @@ async function startProcesses(creds: Credentials, profileDir?: string): Promise<
   }
 }
 
-async function stopProcesses(p: Processes): Promise<void> {
+export async function stopProcesses(p: Processes): Promise<void> {
   await Promise.all([p.client.stop({ type: 'stop' }), p.server.stop({ type: 'stop' })]);
 }
 
@@ -188,13 +198,17 @@ async function serverCpu(p: Processes): Promise<number> {
   return r.type === 'cpu' ? r.seconds : NaN;
 }
 
-interface Measured {
+export interface Measured {
   client: ClientResult;
   serverCpuSeconds: number;
 }
 
 /** Runs one client task and measures the server's CPU time over it. */
-async function measure(p: Processes, task: ClientTask, timeoutMs: number): Promise<Measured> {
+export async function measure(
+  p: Processes,
+  task: ClientTask,
+  timeoutMs: number,
+): Promise<Measured> {
   const s0 = await serverCpu(p);
   const r = await p.client.request(task, 'result', timeoutMs);
   if (r.error !== undefined) throw new Error(`${task.type}: ${r.error}`);

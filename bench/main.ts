@@ -23,10 +23,17 @@ import { checkTargets, Recorder, type SuiteResults } from './lib/results.js';
 import { loopbackGroup } from './loopback.js';
 import { memoryGroup } from './memory.js';
 import { microGroup } from './micro.js';
+import { workersGroup } from './workers.js';
 import { profileMissedTargets } from './profile.js';
 
 /** The groups in the order they run. */
-export const GROUPS: readonly BenchGroup[] = [microGroup, memoryGroup, inmemGroup, loopbackGroup];
+export const GROUPS: readonly BenchGroup[] = [
+  microGroup,
+  memoryGroup,
+  inmemGroup,
+  loopbackGroup,
+  workersGroup,
+];
 
 export interface BenchIo {
   stdout: { write(text: string): void };

@@ -26,7 +26,10 @@ export function decodeSize(b: Buffer, offset: number): number {
 
 /** Orchestrator -> server. */
 export type ServerCommand =
-  { type: 'start'; certPem: string; keyPem: string } | { type: 'cpu' } | { type: 'stop' };
+  /** `workers`: a multi-worker server with that many worker threads; else one server. */
+  | { type: 'start'; certPem: string; keyPem: string; workers?: number }
+  | { type: 'cpu' }
+  | { type: 'stop' };
 
 /** Server -> orchestrator. */
 export type ServerReply =

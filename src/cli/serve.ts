@@ -7,11 +7,16 @@
  * bound; SIGINT or SIGTERM closes the connections and exits with 0.
  */
 import { defaultProvider } from '../crypto/default-provider.js';
-import { createServer } from '../node/server.js';
+import { createServer, type QuicServer } from '../node/server.js';
+import { createWorkerServer, type WorkerServerConfig } from '../node/workers.js';
 import type { QuicConnection } from '../node/connection.js';
 import type { QuicStream } from '../node/stream.js';
 import type { AdmissionOptions } from '../engine/admission.js';
-import { certificateFingerprint, createSelfSignedCertificate } from '../tls/x509/index.js';
+import {
+  certificateFingerprint,
+  createSelfSignedCertificate,
+  pemEncode,
+} from '../tls/x509/index.js';
 import type { CertifiedKey } from '../tls/types.js';
 import { keyMatchesCertificate } from '../tls/x509/key-match.js';
 import { formatAddress } from '../util/address.js';
@@ -53,7 +58,7 @@ export interface ServeProtocol {
 }
 
 /** Builds the protocols for a document root. */
-async function serveProtocols(root: string): Promise<Map<string, ServeProtocol>> {
+export async function serveProtocols(root: string): Promise<Map<string, ServeProtocol>> {
   let files: HqFileServer;
   try {
     files = await HqFileServer.open(root);
@@ -73,7 +78,13 @@ const SUPPORTED_SERVE_ALPN = [H3_ALPN, HQ_ALPN];
 
 const SELF_SIGNED_NAMES = ['localhost', '127.0.0.1', '::1'];
 
-async function loadCertificate(args: ParsedArgs, io: CliIo): Promise<CertifiedKey> {
+/** The server's certificate, loaded, and as PEM text for worker threads. */
+interface ServeCertificate {
+  certificate: CertifiedKey;
+  pem: { cert: string; key: string };
+}
+
+async function loadCertificate(args: ParsedArgs, io: CliIo): Promise<ServeCertificate> {
   const certFile = stringOption(args, 'cert');
   const keyFile = stringOption(args, 'key');
   if ((certFile === undefined) !== (keyFile === undefined)) {
@@ -85,7 +96,12 @@ async function loadCertificate(args: ParsedArgs, io: CliIo): Promise<CertifiedKe
     if (!keyMatchesCertificate(defaultProvider, chain[0]!, key)) {
       throw new UsageError(`--key ${keyFile} is not the private key of --cert ${certFile}`);
     }
-    return { chain, key };
+    const text = async (file: string): Promise<string> =>
+      Buffer.from(await readUserFile(file)).toString('latin1');
+    return {
+      certificate: { chain, key },
+      pem: { cert: await text(certFile), key: await text(keyFile) },
+    };
   }
   const made = createSelfSignedCertificate(defaultProvider, {
     names: SELF_SIGNED_NAMES,
@@ -95,7 +111,33 @@ async function loadCertificate(args: ParsedArgs, io: CliIo): Promise<CertifiedKe
   io.stderr.write(
     `self-signed certificate for ${SELF_SIGNED_NAMES.join(', ')}, SHA-256 fingerprint ${fp}\n`,
   );
-  return { chain: [made.certificate], key: made.key };
+  return {
+    certificate: { chain: [made.certificate], key: made.key },
+    pem: {
+      cert: pemEncode('CERTIFICATE', made.certificate),
+      key: pemEncode('PRIVATE KEY', made.pkcs8),
+    },
+  };
+}
+
+/** Answers each connection of `server` with the protocol its ALPN names. */
+export function attachProtocols(server: QuicServer, protocols: Map<string, ServeProtocol>): void {
+  server.on('connection', (conn: QuicConnection) => {
+    // The ALPN is known once the ClientHello is processed, before any stream (0-RTT included).
+    // Streams are taken from the core: a 'stream' listener would wrap every stream, HTTP/3's too.
+    let whole = false;
+    conn.core.on('stream', (core) => {
+      const protocol = conn.alpn === null ? undefined : protocols.get(conn.alpn);
+      if (protocol?.handleConnection !== undefined) {
+        if (!whole) protocol.handleConnection(conn);
+        whole = true;
+        return;
+      }
+      const stream = conn.streamFor(core);
+      if (protocol?.handleStream === undefined) stream.destroy();
+      else protocol.handleStream(stream, conn);
+    });
+  });
 }
 
 /** --keys FILE and --server-id HEX: the shared key material and this server's QUIC-LB ID. */
@@ -167,8 +209,38 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   const idleText = stringOption(args, 'idle-timeout');
   const idleTimeout = idleText === undefined ? undefined : parseIdleTimeout(idleText);
   const admission = admissionOptions(args);
-  const protocols = await serveProtocols(stringOption(args, 'root') ?? process.cwd());
-  const certificate = await loadCertificate(args, io);
+  const workers = parseIntegerOption(stringOption(args, 'workers') ?? '1', 'workers', 1, 255);
+  const root = stringOption(args, 'root') ?? process.cwd();
+  const protocols = await serveProtocols(root);
+  const { certificate, pem } = await loadCertificate(args, io);
+  if (workers > 1) {
+    const shared = await loadKeys(args);
+    if (shared.quicLb !== undefined) {
+      throw new UsageError('--server-id and --workers do not go together: each worker has its own');
+    }
+    const serverConfig = (certificatePem: { cert: string; key: string }): WorkerServerConfig => ({
+      alpn,
+      cert: certificatePem.cert,
+      key: certificatePem.key,
+      retry: flagOption(args, 'retry'),
+      admission,
+      earlyData: !flagOption(args, 'no-early-data'),
+      ...(congestionControl !== undefined ? { congestionControl } : {}),
+      ...(version !== undefined ? { versions: [version] } : {}),
+      ...(idleTimeout !== undefined ? { idleTimeout } : {}),
+    });
+    return runWorkers(
+      io,
+      { host, port, workers, ...(shared.keys ? { keys: shared.keys } : {}) },
+      serverConfig(pem),
+      workerData(root, stringOption(args, 'qlog-dir'), stringOption(args, 'keylog')),
+      // SIGHUP: the certificate files again (a renewed certificate), for the next generation.
+      async () =>
+        serverConfig(
+          stringOption(args, 'cert') === undefined ? pem : (await loadCertificate(args, io)).pem,
+        ),
+    );
+  }
   const qlog = qlogDirectoryOption(stringOption(args, 'qlog-dir'));
   const shared = await loadKeys(args);
   const keyLog = KeyLogFile.open(stringOption(args, 'keylog'));
@@ -188,22 +260,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
     ...(qlog !== undefined ? { qlog } : {}),
     ...(idleTimeout !== undefined ? { idleTimeout } : {}),
   });
-  server.on('connection', (conn: QuicConnection) => {
-    // The ALPN is known once the ClientHello is processed, before any stream (0-RTT included).
-    // Streams are taken from the core: a 'stream' listener would wrap every stream, HTTP/3's too.
-    let whole = false;
-    conn.core.on('stream', (core) => {
-      const protocol = conn.alpn === null ? undefined : protocols.get(conn.alpn);
-      if (protocol?.handleConnection !== undefined) {
-        if (!whole) protocol.handleConnection(conn);
-        whole = true;
-        return;
-      }
-      const stream = conn.streamFor(core);
-      if (protocol?.handleStream === undefined) stream.destroy();
-      else protocol.handleStream(stream, conn);
-    });
-  });
+  attachProtocols(server, protocols);
 
   const signal = untilSignal();
   try {
@@ -224,6 +281,74 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   }
 }
 
+/** What the router hands every worker of `serve --workers N` (serve-worker.ts). */
+export interface ServeWorkerData {
+  root: string;
+  qlogDir?: string;
+  keylog?: string;
+}
+
+function workerData(root: string, qlogDir?: string, keylog?: string): ServeWorkerData {
+  return {
+    root,
+    ...(qlogDir !== undefined ? { qlogDir } : {}),
+    ...(keylog !== undefined ? { keylog } : {}),
+  };
+}
+
+/** `serve --workers N`: the router in this thread, a server per worker thread (serve-worker.ts). */
+async function runWorkers(
+  io: CliIo,
+  where: { host: string; port: number; workers: number; keys?: KeyMaterial },
+  server: WorkerServerConfig,
+  data: ServeWorkerData,
+  reloadConfig: () => Promise<WorkerServerConfig>,
+): Promise<number> {
+  const module = new URL(
+    `./serve-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`,
+    import.meta.url,
+  );
+  const router = createWorkerServer({
+    workers: where.workers,
+    module,
+    moduleData: data,
+    server,
+    ...(where.keys ? { keys: where.keys } : {}),
+  });
+  const signal = untilSignal();
+  try {
+    let bound;
+    try {
+      bound = await router.listen(where.port, where.host);
+    } catch (e) {
+      io.stderr.write(`tsquic: ${(e as Error).message}\n`);
+      return 1;
+    }
+    io.stderr.write(`${where.workers} worker threads, routed by connection ID\n`);
+    io.stdout.write(`listening on ${formatAddress(bound)}\n`);
+    // SIGHUP reloads without dropping a connection: a new generation of workers with the files
+    // read again takes new connections, the old one finishes its own and exits.
+    const onHangup = (): void => {
+      reloadConfig()
+        .then((config) => router.reload({ server: config }))
+        .then(
+          () => io.stderr.write('reloaded: new connections go to a new generation of workers\n'),
+          (e: unknown) => io.stderr.write(`tsquic: reload failed: ${(e as Error).message}\n`),
+        );
+    };
+    process.on('SIGHUP', onHangup);
+    try {
+      await signal.promise;
+    } finally {
+      process.off('SIGHUP', onHangup);
+    }
+    await router.close(0, 'server shutting down');
+    return 0;
+  } finally {
+    signal.dispose();
+  }
+}
+
 export const serveCommand: Command = {
   name: 'serve',
   summary: 'serve the files of a directory over QUIC (HTTP/3, hq-interop)',
@@ -236,7 +361,9 @@ export const serveCommand: Command = {
     'served. Without --cert/--key an in-memory self-signed certificate (ECDSA P-256) for',
     'localhost, 127.0.0.1 and ::1 is used and its SHA-256 fingerprint printed. Prints',
     '"listening on HOST:PORT" once ready; SIGINT or SIGTERM stops it. SSLKEYLOGFILE in the',
-    'environment works like --keylog.',
+    'environment works like --keylog. With --workers N, SIGHUP reloads: the certificate files are',
+    'read again and a new generation of workers takes new connections while the old one finishes',
+    'its own.',
   ].join('\n'),
   options: {
     host: { type: 'string', valueName: 'ADDR', description: 'address to bind (default 127.0.0.1)' },
@@ -275,6 +402,11 @@ export const serveCommand: Command = {
       description: "this server's QUIC-LB server ID (the key file's quicLb section)",
     },
     'no-early-data': { type: 'boolean', description: 'refuse 0-RTT from resuming clients' },
+    workers: {
+      type: 'string',
+      valueName: 'N',
+      description: 'worker threads, each with its own engine, routed by connection ID (default 1)',
+    },
     'quic-version': {
       type: 'string',
       valueName: 'N',

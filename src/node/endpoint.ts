@@ -13,7 +13,7 @@
 import { Engine, type EngineConfig } from '../engine/engine.js';
 import type { Connection } from '../conn/connection.js';
 import { addressKey, type SocketAddress, type Transmit } from '../util/address.js';
-import { UdpSocket, type UdpSocketOptions } from './udp.js';
+import { UdpSocket, type DatagramSocket, type SocketBinder, type UdpSocketOptions } from './udp.js';
 
 /** The monotonic clock of the Node adapter, in microseconds (DESIGN.md §1.1). */
 export function monotonicMicros(): number {
@@ -23,11 +23,16 @@ export function monotonicMicros(): number {
 /** Delays below this (µs) are served by setImmediate rather than a millisecond timer. */
 const SUB_MILLISECOND_TIMER = 1000;
 
+export interface EndpointOptions {
+  /** How sockets are bound (default node:dgram; a worker of a multi-worker server binds its port). */
+  bindSocket?: SocketBinder;
+}
+
 export interface EndpointHandlers {
   /** A server accepted a new connection. */
   connection?(conn: Connection): void;
   /** A socket reported an error (ECONNREFUSED on a connected client socket, ...). */
-  socketError?(err: Error & { code?: string }, socket: UdpSocket): void;
+  socketError?(err: Error & { code?: string }, socket: DatagramSocket): void;
 }
 
 /** Something that looks at its connection after each flush (close detection, graceful close). */
@@ -37,8 +42,9 @@ export interface FlushWatcher {
 
 export class Endpoint {
   readonly engine: Engine;
-  private readonly sockets = new Map<string, UdpSocket>();
-  private primary: UdpSocket | null = null;
+  private readonly sockets = new Map<string, DatagramSocket>();
+  private primary: DatagramSocket | null = null;
+  private readonly bindSocket: SocketBinder;
   /** The engine's timer when it is a millisecond or more away. */
   private timer: NodeJS.Timeout | null = null;
   /** The one flush of this turn of the event loop (check phase), or null. */
@@ -56,9 +62,15 @@ export class Endpoint {
   private readonly handlers: EndpointHandlers;
   private readonly watchers = new Set<FlushWatcher>();
 
-  constructor(config: EngineConfig, socketOptions: UdpSocketOptions, handlers: EndpointHandlers) {
+  constructor(
+    config: EngineConfig,
+    socketOptions: UdpSocketOptions,
+    handlers: EndpointHandlers,
+    options: EndpointOptions = {},
+  ) {
     this.socketOptions = socketOptions;
     this.handlers = handlers;
+    this.bindSocket = options.bindSocket ?? UdpSocket.bind;
     this.engine = new Engine(config, {
       sendto: (t) => this.sendto(t),
       setTimer: (delayUs) => this.setTimer(delayUs),
@@ -72,7 +84,7 @@ export class Endpoint {
   }
 
   /** The first socket bound (the server's listening socket, the client's original one). */
-  get mainSocket(): UdpSocket | null {
+  get mainSocket(): DatagramSocket | null {
     return this.primary;
   }
 
@@ -81,8 +93,8 @@ export class Endpoint {
   }
 
   /** Binds a new socket; the first one becomes the main socket. */
-  async addSocket(host: string, port: number): Promise<UdpSocket> {
-    const socket = await UdpSocket.bind(host, port, this.socketOptions, {
+  async addSocket(host: string, port: number): Promise<DatagramSocket> {
+    const socket = await this.bindSocket(host, port, this.socketOptions, {
       message: (data, remote, s) => this.onMessage(data, remote, s),
       error: (err, s) => this.handlers.socketError?.(err, s),
     });
@@ -147,7 +159,7 @@ export class Endpoint {
     this.sockets.clear();
   }
 
-  private onMessage(data: Uint8Array, remote: SocketAddress, socket: UdpSocket): void {
+  private onMessage(data: Uint8Array, remote: SocketAddress, socket: DatagramSocket): void {
     if (this.closed) return;
     this.inEngine = true;
     try {

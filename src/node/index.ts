@@ -33,3 +33,11 @@ export type { UdpSocketOptions } from './udp.js';
 export type { AdmissionOptions } from '../engine/admission.js';
 export type { CloseInfo } from '../conn/connection.js';
 export type { SocketAddress } from '../util/address.js';
+export {
+  createWorkerServer,
+  WorkerServer,
+  type WorkerServerOptions,
+  type WorkerServerConfig,
+  type WorkerServerStats,
+  type WorkerStats,
+} from './workers.js';

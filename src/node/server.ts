@@ -30,7 +30,7 @@ import { certificateChainFrom, signingKeyFrom, type CredentialInput } from './cr
 import { Endpoint } from './endpoint.js';
 import { QuicNodeError } from './errors.js';
 import type { QuicStreamOptions } from './stream.js';
-import type { UdpSocketOptions } from './udp.js';
+import type { SocketBinder, UdpSocketOptions } from './udp.js';
 
 /** Per-connection transport options a server applies to every connection. */
 export type TransportOptions = Omit<ConnectionOptions, 'alpn' | 'version' | 'keyLog' | 'crypto'>;
@@ -113,6 +113,8 @@ export interface ServerOptions extends Partial<TransportOptions> {
   socket?: UdpSocketOptions;
   /** Buffer sizes of each stream's Duplex. */
   stream?: QuicStreamOptions;
+  /** @internal How the listening socket is bound (a worker of a multi-worker server binds its port). */
+  bindSocket?: SocketBinder;
 }
 
 export class QuicServer extends EventEmitter {
@@ -121,6 +123,7 @@ export class QuicServer extends EventEmitter {
   private endpoint: Endpoint | null = null;
   private readonly live = new Set<QuicConnection>();
   private closing: Promise<void> | null = null;
+  private draining: Promise<void> | null = null;
 
   constructor(options: ServerOptions) {
     super();
@@ -128,7 +131,10 @@ export class QuicServer extends EventEmitter {
       throw new TypeError('createServer: options.alpn must list at least one protocol');
     }
     this.options = options;
-    this.serverConfig = buildServerConfig(options, () => this.closing !== null);
+    this.serverConfig = buildServerConfig(
+      options,
+      () => this.closing !== null || this.draining !== null,
+    );
   }
 
   /** Connections alive now. */
@@ -160,9 +166,12 @@ export class QuicServer extends EventEmitter {
       ...(o.statelessResetKey ? { statelessResetKey: o.statelessResetKey } : {}),
       ...(o.quicLb ? { quicLb: o.quicLb } : {}),
     };
-    const endpoint = new Endpoint(config, o.socket ?? {}, {
-      connection: (core) => this.onConnection(core, endpoint),
-    });
+    const endpoint = new Endpoint(
+      config,
+      o.socket ?? {},
+      { connection: (core) => this.onConnection(core, endpoint) },
+      o.bindSocket ? { bindSocket: o.bindSocket } : {},
+    );
     this.endpoint = endpoint;
     try {
       const socket = await endpoint.addSocket(host, port);
@@ -193,6 +202,25 @@ export class QuicServer extends EventEmitter {
       this.emit('close');
     })();
     return this.closing;
+  }
+
+  /**
+   * Stops accepting (new clients are refused) and lets the live connections finish on their own;
+   * once the last one has ended, or after `timeoutMs` (then the rest are closed gracefully with
+   * `code`), the socket is released. A reload's old generation leaves this way.
+   */
+  drain(timeoutMs = 60_000, code = 0, reason = 'server draining'): Promise<void> {
+    this.draining ??= (async () => {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+      const ended = Promise.all(
+        [...this.live].map((c) => new Promise<void>((resolve) => c.once('close', () => resolve()))),
+      );
+      await Promise.race([ended, late]);
+      clearTimeout(timer);
+      await this.close(code, reason);
+    })();
+    return this.draining;
   }
 
   private onConnection(core: Connection, endpoint: Endpoint): void {

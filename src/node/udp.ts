@@ -29,16 +29,40 @@ export interface UdpSocketOptions {
 }
 
 export interface UdpHandlers {
-  message(data: Uint8Array, remote: SocketAddress, socket: UdpSocket): void;
-  error(err: Error & { code?: string }, socket: UdpSocket): void;
+  message(data: Uint8Array, remote: SocketAddress, socket: DatagramSocket): void;
+  error(err: Error & { code?: string }, socket: DatagramSocket): void;
 }
+
+/**
+ * What an endpoint needs of a socket: a node:dgram socket (UdpSocket), or the message port of a
+ * worker thread whose datagrams a router thread receives and sends (worker-socket.ts).
+ */
+export interface DatagramSocket {
+  readonly local: SocketAddress;
+  /** Datagrams dropped on send because the socket's queue was full. */
+  readonly dropped: number;
+  send(data: Uint8Array, remote: SocketAddress): boolean;
+  /** Talks only to `remote` from now on (a client's socket: ICMP errors reach it). */
+  connect(remote: SocketAddress): Promise<void>;
+  ref(): void;
+  unref(): void;
+  close(): void;
+}
+
+/** Binds a socket at host:port that reports to `handlers` (UdpSocket.bind is one). */
+export type SocketBinder = (
+  host: string,
+  port: number,
+  opts: UdpSocketOptions,
+  handlers: UdpHandlers,
+) => Promise<DatagramSocket>;
 
 /** The address family a host literal belongs to. */
 export function familyOf(address: string): 4 | 6 {
   return address.includes(':') ? 6 : 4;
 }
 
-export class UdpSocket {
+export class UdpSocket implements DatagramSocket {
   readonly socket: dgram.Socket;
   readonly family: 4 | 6;
   /** The bound local address (as the engine sees it: host literal and port). */

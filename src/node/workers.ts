@@ -1,0 +1,464 @@
+/**
+ * A multi-worker server: one router thread owns the UDP socket, N worker threads each run an
+ * ordinary tsquic/node server (one Engine) behind it. The router reads each datagram's
+ * Destination Connection ID and hands the datagram to the worker holding the connection:
+ *
+ * - every CID a worker issues is a QUIC-LB CID (draft-ietf-quic-load-balancers-21) whose server
+ *   ID is the worker's index, so the router decodes it (§4.1) — also after NAT rebinding or
+ *   migration, where the address changes and the CID still names the worker;
+ * - the client's own DCID of its first Initials (and 0-RTT) carries no server ID: the router
+ *   hashes it (§4.3's fallback), which sends a client's retransmitted Initials to one worker and
+ *   spreads new clients evenly.
+ *
+ * Datagrams cross between threads in batches (worker-socket.ts). Workers share key material
+ * (key-material.ts): a session ticket, Retry or NEW_TOKEN token one worker minted is good at any
+ * other, and any worker can reset a connection another one lost.
+ *
+ * Functions cannot cross into a thread, so the application's side of the server lives in a
+ * module: its default export `(server: QuicServer, data) => void` runs in every worker before
+ * it listens, and adds its 'connection' handler there.
+ */
+import { EventEmitter } from 'node:events';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { generateKeyMaterial, type KeyMaterial } from '../engine/key-material.js';
+import { QuicLbDecoder } from '../lb/decoder.js';
+import type { QuicLbConfig, QuicLbServerConfig } from '../lb/index.js';
+import type { SocketAddress } from '../util/address.js';
+import { QuicNodeError } from './errors.js';
+import type { ServerOptions } from './server.js';
+import { UdpSocket, type UdpSocketOptions } from './udp.js';
+import { BatchWriter, forEachDatagram, isDatagramBatch } from './worker-socket.js';
+
+/** What a worker's server may be configured with: everything that can cross into a thread. */
+export type WorkerServerConfig = Omit<
+  ServerOptions,
+  | 'certificate'
+  | 'selectCertificate'
+  | 'ticketKeys'
+  | 'keyLog'
+  | 'qlog'
+  | 'crypto'
+  | 'bindSocket'
+  | 'quicLb'
+  | 'keys'
+  | 'statelessResetKey'
+  | 'socket'
+>;
+
+export interface WorkerServerOptions {
+  /** Worker threads; default the number of cores (os.availableParallelism()). At most 255. */
+  workers?: number;
+  /** The application's module (path or file: URL): `export default (server, data) => { ... }`. */
+  module: string | URL;
+  /** Passed to the module's function in every worker (structured-cloneable). */
+  moduleData?: unknown;
+  /** The workers' server options (certificates as PEM text or bytes, ALPN, limits, ...). */
+  server: WorkerServerConfig;
+  /**
+   * The QUIC-LB configuration of the workers' CIDs (config rotation codepoint, nonce length,
+   * an optional AES key); the server ID is one octet, the worker's index. Default: codepoint 0,
+   * 7-octet nonce, no key (the server ID a CID carries says only which worker holds it).
+   */
+  quicLb?: Omit<QuicLbConfig, 'serverIdLength'>;
+  /** Kernel buffer sizes and the send queue bound of the UDP socket. */
+  socket?: UdpSocketOptions;
+  /**
+   * Key material every worker (and every generation) shares: session tickets, Retry and
+   * NEW_TOKEN tokens and stateless resets work whichever worker receives the packet. Default:
+   * fresh keys for this server (`generateKeyMaterial`); give a key file's to share them further.
+   */
+  keys?: KeyMaterial;
+}
+
+/** Per-worker figures of `getStats()`. */
+export interface WorkerStats {
+  worker: number;
+  /** Connections alive now. */
+  connections: number;
+  /** Connections accepted since the start. */
+  accepted: number;
+  /** Time the worker's event loop was busy, ms (its CPU, near enough). */
+  busyMs: number;
+}
+
+export interface WorkerServerStats {
+  workers: WorkerStats[];
+  /** The sum over workers. */
+  total: Omit<WorkerStats, 'worker'>;
+  /** Datagrams the router received and handed to workers. */
+  datagramsIn: number;
+  /** Datagrams the router sent for workers. */
+  datagramsOut: number;
+  /** Received datagrams whose CID named no worker (first Initials, 0-RTT): routed by hash. */
+  hashedIn: number;
+  /** Reloads completed (new generations of workers). */
+  reloads: number;
+}
+
+/** @internal What a worker is started with. */
+export interface WorkerInit {
+  index: number;
+  local: SocketAddress;
+  module: string;
+  moduleData: unknown;
+  server: WorkerServerConfig;
+  quicLb: QuicLbServerConfig;
+  keys: KeyMaterial;
+}
+
+/** @internal Router → worker. */
+export type RouterCommand =
+  | { type: 'stats'; id: number }
+  | { type: 'close'; code: number; reason: string }
+  | { type: 'drain'; timeoutMs: number };
+
+/** @internal Worker → router (besides datagram batches). */
+export type WorkerReport =
+  | { type: 'ready' }
+  | { type: 'failed'; message: string }
+  | { type: 'closed' }
+  | { type: 'stats'; id: number; stats: WorkerStats };
+
+interface WorkerSlot {
+  readonly worker: Worker;
+  readonly out: BatchWriter;
+  ready: boolean;
+  exited: Promise<void>;
+}
+
+/** The workers started together under one config rotation codepoint (§3.1). */
+interface Generation {
+  readonly lb: QuicLbConfig;
+  readonly slots: WorkerSlot[];
+}
+
+/** What a generation is started with; a reload may change it. */
+interface GenerationSpec {
+  server: WorkerServerConfig;
+  moduleData: unknown;
+}
+
+const DEFAULT_NONCE_LENGTH = 7;
+/** Config rotation codepoints 0..6 (7 marks unroutable CIDs, §3.1). */
+const CONFIG_IDS = 7;
+
+export class WorkerServer extends EventEmitter {
+  private readonly options: WorkerServerOptions;
+  private readonly count: number;
+  private readonly lbBase: Omit<QuicLbConfig, 'configId'> & { configId: number };
+  private socket: UdpSocket | null = null;
+  /** Live generations, oldest first; the last takes new connections. */
+  private generations: Generation[] = [];
+  private decoder: QuicLbDecoder | null = null;
+  private spec: GenerationSpec;
+  private readonly keys: KeyMaterial;
+  private flushQueued = false;
+  private closing: Promise<void> | null = null;
+  private reloading: Promise<void> = Promise.resolve();
+  private datagramsIn = 0;
+  private datagramsOut = 0;
+  private hashedIn = 0;
+  private reloads = 0;
+  private nextStatsId = 1;
+  private readonly statsWaiters = new Map<number, (s: WorkerStats) => void>();
+
+  constructor(options: WorkerServerOptions) {
+    super();
+    const count = options.workers ?? availableParallelism();
+    if (!Number.isInteger(count) || count < 1 || count > 255) {
+      throw new RangeError(`workers must be an integer from 1 to 255, got ${count}`);
+    }
+    this.count = count;
+    this.options = options;
+    this.lbBase = {
+      nonceLength: DEFAULT_NONCE_LENGTH,
+      configId: 0,
+      ...options.quicLb,
+      serverIdLength: 1,
+    };
+    this.spec = { server: options.server, moduleData: options.moduleData };
+    this.keys = options.keys ?? generateKeyMaterial();
+  }
+
+  /** The number of worker threads (of the current generation). */
+  get workers(): number {
+    return this.count;
+  }
+
+  /** The bound address, or null before listen(). */
+  address(): SocketAddress | null {
+    return this.socket?.local ?? null;
+  }
+
+  /** Binds the UDP socket, starts the workers and resolves once every one is serving. */
+  async listen(port = 0, host = '0.0.0.0'): Promise<SocketAddress> {
+    if (this.socket !== null)
+      throw new QuicNodeError('ERR_QUIC_SOCKET', 'server already listening');
+    const socket = await UdpSocket.bind(host, port, this.options.socket ?? {}, {
+      message: (data, remote) => this.route(data, remote),
+      error: (err) => this.emit('error', err),
+    });
+    this.socket = socket;
+    try {
+      this.adopt(await this.startGeneration(this.lbBase.configId));
+    } catch (e) {
+      socket.close();
+      this.socket = null;
+      throw e;
+    }
+    this.emit('listening');
+    return socket.local;
+  }
+
+  /**
+   * Starts a new generation of workers (with `changes`: a new certificate, new options) under
+   * the next config rotation codepoint; once it serves, it takes every new connection while the
+   * old generation keeps its connections to their end (or `drainTimeoutMs`, then closes them
+   * gracefully) and exits. No connection is dropped: the CIDs of the old connections keep
+   * naming their old workers. Reloads run one after another.
+   */
+  reload(changes: Partial<GenerationSpec> = {}, drainTimeoutMs = 60_000): Promise<void> {
+    const run = this.reloading.then(async () => {
+      if (this.socket === null || this.closing !== null) {
+        throw new QuicNodeError('ERR_QUIC_CLOSED', 'reload needs a listening server');
+      }
+      const current = this.generations[this.generations.length - 1]!;
+      const configId = (current.lb.configId + 1) % CONFIG_IDS;
+      if (this.generations.some((g) => g.lb.configId === configId)) {
+        throw new QuicNodeError('ERR_QUIC_SOCKET', 'too many generations still draining');
+      }
+      const previous = this.spec;
+      this.spec = { ...this.spec, ...changes };
+      let next: Generation;
+      try {
+        next = await this.startGeneration(configId);
+      } catch (e) {
+        this.spec = previous;
+        throw e;
+      }
+      this.adopt(next);
+      this.reloads++;
+      this.retire(current, drainTimeoutMs);
+      this.emit('reload', configId);
+    });
+    this.reloading = run.catch(() => {});
+    return run;
+  }
+
+  /** Per-worker figures (every live worker, oldest generation first) and the whole server's. */
+  async getStats(): Promise<WorkerServerStats> {
+    const slots = this.generations.flatMap((g) => g.slots);
+    const workers = await Promise.all(
+      slots.map((slot) => {
+        const id = this.nextStatsId++;
+        return new Promise<WorkerStats>((resolve) => {
+          this.statsWaiters.set(id, resolve);
+          slot.worker.once('exit', () => {
+            if (this.statsWaiters.delete(id))
+              resolve({ worker: -1, connections: 0, accepted: 0, busyMs: 0 });
+          });
+          slot.worker.postMessage({ type: 'stats', id } satisfies RouterCommand);
+        });
+      }),
+    );
+    const total = { connections: 0, accepted: 0, busyMs: 0 };
+    for (const w of workers) {
+      total.connections += w.connections;
+      total.accepted += w.accepted;
+      total.busyMs += w.busyMs;
+    }
+    return {
+      workers: workers.filter((w) => w.worker >= 0),
+      total,
+      datagramsIn: this.datagramsIn,
+      datagramsOut: this.datagramsOut,
+      hashedIn: this.hashedIn,
+      reloads: this.reloads,
+    };
+  }
+
+  /**
+   * Every worker closes its server gracefully (connections closed with `code`, new clients
+   * refused), then the workers exit and the socket is released.
+   */
+  close(code = 0, reason = 'server closing'): Promise<void> {
+    this.closing ??= (async () => {
+      await this.reloading;
+      const slots = this.generations.flatMap((g) => g.slots);
+      for (const slot of slots) {
+        slot.worker.postMessage({ type: 'close', code, reason } satisfies RouterCommand);
+      }
+      await Promise.all(slots.map((s) => s.exited));
+      this.socket?.close();
+      this.emit('close');
+    })();
+    return this.closing;
+  }
+
+  private async startGeneration(configId: number): Promise<Generation> {
+    const socket = this.socket!;
+    const lb: QuicLbConfig = { ...this.lbBase, configId };
+    const module = String(this.options.module);
+    const entry = new URL(
+      `./worker-entry${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`,
+      import.meta.url,
+    );
+    const generation: Generation = { lb, slots: [] };
+    const started: Promise<void>[] = [];
+    for (let index = 0; index < this.count; index++) {
+      const init: WorkerInit = {
+        index,
+        local: socket.local,
+        module,
+        moduleData: this.spec.moduleData,
+        server: this.spec.server,
+        quicLb: { ...lb, serverId: Uint8Array.of(index) },
+        keys: this.keys,
+      };
+      const worker = entry.pathname.endsWith('.ts')
+        ? // TypeScript sources (tests under tsx): the worker registers tsx before the entry.
+          new Worker(
+            `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })`,
+            { eval: true, workerData: init },
+          )
+        : new Worker(entry, { workerData: init });
+      const slot: WorkerSlot = {
+        worker,
+        out: new BatchWriter(),
+        ready: false,
+        exited: new Promise((resolve) => worker.once('exit', () => resolve())),
+      };
+      generation.slots.push(slot);
+      started.push(
+        new Promise((resolve, reject) => {
+          worker.on('message', (m: unknown) => this.onWorkerMessage(slot, m, resolve, reject));
+          worker.once('error', reject);
+          worker.once('exit', (code) =>
+            reject(new Error(`worker ${index} exited with code ${code} before it was ready`)),
+          );
+        }),
+      );
+    }
+    try {
+      await Promise.all(started);
+    } catch (e) {
+      await Promise.all(generation.slots.map((s) => s.worker.terminate()));
+      throw e;
+    }
+    return generation;
+  }
+
+  /** `g` becomes the generation new connections go to. */
+  private adopt(g: Generation): void {
+    this.generations.push(g);
+    this.decoder = new QuicLbDecoder(this.generations.map((x) => x.lb));
+    this.queueFlush();
+  }
+
+  /** `g` takes no new connections; it leaves once its connections have ended. */
+  private retire(g: Generation, drainTimeoutMs: number): void {
+    for (const slot of g.slots) {
+      slot.worker.postMessage({ type: 'drain', timeoutMs: drainTimeoutMs } satisfies RouterCommand);
+    }
+    void Promise.all(g.slots.map((s) => s.exited)).then(() => {
+      this.generations = this.generations.filter((x) => x !== g);
+      this.decoder = new QuicLbDecoder(this.generations.map((x) => x.lb));
+    });
+  }
+
+  private onWorkerMessage(
+    slot: WorkerSlot,
+    m: unknown,
+    ready: () => void,
+    failed: (e: Error) => void,
+  ): void {
+    if (isDatagramBatch(m)) {
+      const socket = this.socket;
+      if (socket === null) return;
+      forEachDatagram(m, (data, remote) => {
+        this.datagramsOut++;
+        socket.send(data, remote);
+      });
+      return;
+    }
+    const r = m as WorkerReport;
+    if (r.type === 'ready') {
+      slot.ready = true;
+      this.queueFlush();
+      ready();
+    } else if (r.type === 'failed') {
+      failed(new Error(`worker failed: ${r.message}`));
+    } else if (r.type === 'closed') {
+      void slot.worker.terminate();
+    } else if (r.type === 'stats') {
+      this.statsWaiters.get(r.id)?.(r.stats);
+      this.statsWaiters.delete(r.id);
+    }
+  }
+
+  /**
+   * Hands a received datagram to the worker its DCID names (or, for none, to the current
+   * generation's worker its hash names). Routing goes on while closing: the workers' graceful
+   * closes wait for the clients' acknowledgments.
+   */
+  private route(data: Uint8Array, remote: SocketAddress): void {
+    const slot = this.slotFor(data);
+    if (slot === undefined) return;
+    this.datagramsIn++;
+    slot.out.add(data, remote);
+    this.queueFlush();
+  }
+
+  private slotFor(data: Uint8Array): WorkerSlot | undefined {
+    const route = this.decoder?.route(data) ?? null;
+    if (route !== null) {
+      const g = this.generations.find((x) => x.lb.configId === route.configId);
+      const slot = g?.slots[route.serverId[0]!];
+      if (slot !== undefined) return slot;
+    }
+    const current = this.generations[this.generations.length - 1];
+    if (current === undefined) return undefined;
+    this.hashedIn++;
+    return current.slots[hashDcid(data) % current.slots.length];
+  }
+
+  private queueFlush(): void {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    // After libuv's poll phase has delivered the whole read burst: one batch per worker.
+    setImmediate(this.flush);
+  }
+
+  private readonly flush = (): void => {
+    this.flushQueued = false;
+    for (const g of this.generations) {
+      for (const slot of g.slots) {
+        if (!slot.ready) continue;
+        const batch = slot.out.take();
+        if (batch !== null) slot.worker.postMessage(batch, [batch.buf]);
+      }
+    }
+  };
+}
+
+/**
+ * FNV-1a over the datagram's Destination CID (long header: its length byte; short header: the
+ * rest is the same for every packet of a connection, so the first 8 bytes after the flags do).
+ */
+function hashDcid(data: Uint8Array): number {
+  let start = 1;
+  let end = Math.min(data.length, 9);
+  if ((data[0]! & 0x80) !== 0 && data.length >= 6) {
+    start = 6;
+    end = Math.min(data.length, 6 + data[5]!);
+  }
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ data[i]!, 0x01000193);
+  return h >>> 0;
+}
+
+/** Creates a multi-worker server (see the module comment); `listen()` starts it. */
+export function createWorkerServer(options: WorkerServerOptions): WorkerServer {
+  return new WorkerServer(options);
+}

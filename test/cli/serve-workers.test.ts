@@ -1,0 +1,133 @@
+/**
+ * `tsquic serve --workers N` as a user runs it: a router thread and N worker threads behind one
+ * UDP port. Downloads over HTTP/3 and hq-interop are byte-exact whichever worker holds the
+ * connection, a Retry minted by one worker is honoured, SIGHUP reloads, SIGTERM stops with exit 0.
+ */
+import assert from 'node:assert/strict';
+import { copyFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { testCert } from '../node/helpers.js';
+import {
+  MANY,
+  MEDIUM,
+  Processes,
+  SMALL,
+  type Site,
+  assertDownloaded,
+  createSite,
+  finished,
+  freshDir,
+  removeSite,
+  runGet,
+  startServe,
+  TSQUIC,
+  urls,
+  waitFor,
+} from '../interop/matrix-kit.js';
+
+describe('cli: serve --workers', function () {
+  this.timeout(60_000);
+  let site: Site | undefined;
+  const procs = new Processes();
+
+  before(() => {
+    site = createSite('workers', { big: false });
+  });
+  afterEach(() => procs.killAll());
+  after(() => {
+    procs.killAll();
+    removeSite(site);
+  });
+
+  const serveArgs = (): string[] => [
+    '--root',
+    site!.www,
+    '--cert',
+    site!.certFile,
+    '--key',
+    site!.keyFile,
+  ];
+
+  it('serves h3 and hq-interop from two workers, byte for byte, and stops on SIGTERM', async () => {
+    const { peer, port } = await startServe(procs, [...serveArgs(), '--workers', '2']);
+    assert.match(peer.stderr(), /2 worker threads/);
+    for (const alpn of [[], ['--alpn', 'hq-interop']]) {
+      // Several connections: the router spreads them over both workers.
+      for (let i = 0; i < 4; i++) {
+        const out = freshDir(site!, 'get');
+        const names = [SMALL, MEDIUM, ...MANY.slice(0, 4)];
+        const r = await runGet(procs, [
+          '--ca',
+          site!.certFile,
+          '--output',
+          out,
+          ...alpn,
+          ...urls(port, names),
+        ]);
+        assertDownloaded(site!, out, names, r.stderr);
+      }
+    }
+    peer.child.kill('SIGTERM');
+    const exit = await finished(peer, 15_000, 'tsquic serve --workers 2');
+    assert.equal(exit.code, 0, peer.output());
+  });
+
+  it('honours a Retry token whichever worker minted it', async () => {
+    const { port } = await startServe(procs, [...serveArgs(), '--workers', '2', '--retry']);
+    for (let i = 0; i < 3; i++) {
+      const out = freshDir(site!, 'get');
+      const r = await runGet(procs, [
+        '--ca',
+        site!.certFile,
+        '--output',
+        out,
+        ...urls(port, [MEDIUM]),
+      ]);
+      assertDownloaded(site!, out, [MEDIUM], r.stderr);
+      assert.equal(r.stats.retry, true);
+    }
+  });
+
+  it('reloads on SIGHUP with the certificate files read again', async () => {
+    const s = site!;
+    // A copy of the site's certificate that the test replaces before the reload.
+    const dir = freshDir(s, 'reload');
+    const certFile = path.join(dir, 'cert.pem');
+    const keyFile = path.join(dir, 'key.pem');
+    copyFileSync(s.certFile, certFile);
+    copyFileSync(s.keyFile, keyFile);
+    const { peer, port } = await startServe(procs, [
+      '--root',
+      s.www,
+      '--cert',
+      certFile,
+      '--key',
+      keyFile,
+      '--workers',
+      '2',
+    ]);
+    const fetchWith = async (ca: string): Promise<void> => {
+      const out = freshDir(s, 'get');
+      const r = await runGet(procs, ['--ca', ca, '--output', out, ...urls(port, [MEDIUM])]);
+      assertDownloaded(s, out, [MEDIUM], r.stderr);
+    };
+    await fetchWith(s.certFile);
+    const renewed = testCert(['localhost', '127.0.0.1'], { notBefore: Date.UTC(2021, 0, 1) });
+    writeFileSync(certFile, renewed.certPem);
+    writeFileSync(keyFile, renewed.keyPem);
+    const renewedCa = path.join(dir, 'renewed-ca.pem');
+    writeFileSync(renewedCa, renewed.certPem);
+    peer.child.kill('SIGHUP');
+    await waitFor(() => /reloaded/.test(peer.stderr()), 20_000, 'the reload');
+    await fetchWith(renewedCa);
+    peer.child.kill('SIGTERM');
+    assert.equal((await finished(peer, 15_000, 'tsquic serve')).code, 0, peer.output());
+  });
+
+  it('refuses a worker count out of range with one line', async () => {
+    const peer = procs.start([...TSQUIC, 'serve', '--workers', '0']);
+    const exit = await finished(peer, 15_000, 'tsquic serve --workers 0');
+    assert.equal(exit.code, 2);
+    assert.match(peer.stderr(), /--workers/);
+  });
+});

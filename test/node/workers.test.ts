@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict';
+import { connect, createWorkerServer, type QuicConnection } from '../../src/node/index.js';
+import { RUNNING_TS, payload, testCert } from './helpers.js';
+
+const MODULE = new URL(`./fixtures/echo-worker${RUNNING_TS ? '.ts' : '.js'}`, import.meta.url);
+
+/** Writes `data` on a new stream of `conn` and collects the echo. */
+async function echo(conn: QuicConnection, data: Buffer): Promise<Buffer> {
+  const stream = await conn.openStream();
+  stream.end(data);
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+describe('node: multi-worker server', function () {
+  this.timeout(60_000);
+  const { certPem, keyPem } = testCert();
+
+  it('spreads connections over the workers and keeps each one on its worker', async () => {
+    const server = createWorkerServer({
+      workers: 2,
+      module: MODULE,
+      moduleData: { tag: 'w' },
+      server: { cert: certPem, key: keyPem, alpn: ['echo'] },
+    });
+    const { port } = await server.listen(0, '127.0.0.1');
+    try {
+      const data = payload(300_000, 7);
+      const conns = Array.from({ length: 8 }, () =>
+        connect(
+          { host: '127.0.0.1', port },
+          { alpn: ['echo'], ca: certPem, servername: 'localhost' },
+        ),
+      );
+      await Promise.all(conns.map((c) => c.ready));
+      const echoed = await Promise.all(conns.map((c) => echo(c, data)));
+      for (const e of echoed)
+        assert.ok(e.equals(Buffer.concat([Buffer.from('w:'), data])), 'byte for byte');
+      const stats = await server.getStats();
+      assert.equal(stats.workers.length, 2);
+      assert.equal(stats.total.accepted, 8);
+      for (const w of stats.workers)
+        assert.ok(w.accepted >= 1, `worker ${w.worker} got no connection`);
+      // Only the clients' first Initials carry a DCID of their own choosing: everything after
+      // names its worker by CID.
+      assert.ok(
+        stats.hashedIn > 0 && stats.hashedIn < stats.datagramsIn / 10,
+        JSON.stringify(stats),
+      );
+      await Promise.all(conns.map((c) => c.close()));
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('follows a client that migrates to a new port', async () => {
+    const server = createWorkerServer({
+      workers: 2,
+      module: MODULE,
+      moduleData: { tag: 'm' },
+      server: { cert: certPem, key: keyPem, alpn: ['echo'] },
+    });
+    const { port } = await server.listen(0, '127.0.0.1');
+    try {
+      const conn = connect(
+        { host: '127.0.0.1', port },
+        { alpn: ['echo'], ca: certPem, servername: 'localhost' },
+      );
+      await conn.ready;
+      const before = await echo(conn, payload(50_000, 1));
+      assert.equal(before.length, 50_002);
+      assert.equal(await conn.migrate(), true);
+      const data = payload(200_000, 2);
+      const after = await echo(conn, data);
+      assert.ok(after.equals(Buffer.concat([Buffer.from('m:'), data])));
+      assert.equal(conn.getStats().migrated, true);
+      await conn.close();
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('reloads three times during eight transfers without dropping one', async () => {
+    const server = createWorkerServer({
+      workers: 2,
+      module: MODULE,
+      moduleData: { tag: 'g0' },
+      server: { cert: certPem, key: keyPem, alpn: ['echo'] },
+    });
+    const { port } = await server.listen(0, '127.0.0.1');
+    try {
+      const opts = { alpn: ['echo'], ca: certPem, servername: 'localhost' };
+      const conns = Array.from({ length: 8 }, () => connect({ host: '127.0.0.1', port }, opts));
+      await Promise.all(conns.map((c) => c.ready));
+      const data = payload(2_000_000, 3);
+      // Half of each stream before the reloads, half after: each transfer spans all three.
+      const streams = await Promise.all(conns.map((c) => c.openStream()));
+      const echoes = streams.map(async (stream) => {
+        const chunks: Buffer[] = [];
+        for await (const c of stream) chunks.push(c as Buffer);
+        return Buffer.concat(chunks);
+      });
+      for (const st of streams) st.write(data.subarray(0, 1_000_000));
+      for (let g = 1; g <= 3; g++) await server.reload({ moduleData: { tag: `g${g}` } }, 30_000);
+      for (const st of streams) st.end(data.subarray(1_000_000));
+      for (const e of await Promise.all(echoes)) {
+        assert.ok(e.equals(Buffer.concat([Buffer.from('g0:'), data])), 'old connections stay put');
+      }
+      // An old connection goes on after the reloads; a new one lands on the newest generation.
+      const again = await echo(conns[0]!, data.subarray(0, 1000));
+      assert.ok(again.equals(Buffer.concat([Buffer.from('g0:'), data.subarray(0, 1000)])));
+      const fresh = connect({ host: '127.0.0.1', port }, opts);
+      await fresh.ready;
+      const answer = await echo(fresh, Buffer.from('hi'));
+      assert.equal(answer.toString(), 'g3:hi');
+      const stats = await server.getStats();
+      assert.equal(stats.reloads, 3);
+      await Promise.all([...conns, fresh].map((c) => c.close()));
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('fails to listen with a clear error when the module has no default export', async () => {
+    const server = createWorkerServer({
+      workers: 1,
+      module: new URL(`./helpers${RUNNING_TS ? '.ts' : '.js'}`, import.meta.url),
+      server: { cert: certPem, key: keyPem, alpn: ['echo'] },
+    });
+    await assert.rejects(server.listen(0, '127.0.0.1'), /has no default export/);
+    assert.equal(server.address(), null);
+  });
+
+  it('refuses a worker count out of range', () => {
+    assert.throws(
+      () => createWorkerServer({ workers: 0, module: MODULE, server: { alpn: ['x'] } }),
+      RangeError,
+    );
+  });
+});
