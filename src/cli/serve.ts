@@ -22,6 +22,7 @@ import {
   parseIntegerOption,
   stringOption,
 } from './args.js';
+import type { H3ServerOptions } from '../h3/api/server.js';
 import { H3_ALPN, h3FileHandler, serveH3Connection } from './h3-handlers.js';
 import { HQ_ALPN } from './hq-protocol.js';
 import { HqFileServer } from './hq-server.js';
@@ -30,6 +31,7 @@ import {
   parseAlpnList,
   parseCongestionControl,
   parseQuicVersion,
+  parseSeconds,
   qlogDirectoryOption,
   parseIdleTimeout,
   SHARED_OPTIONS,
@@ -47,7 +49,10 @@ export interface ServeProtocol {
 }
 
 /** Builds the protocols for a document root. */
-async function serveProtocols(root: string): Promise<Map<string, ServeProtocol>> {
+async function serveProtocols(
+  root: string,
+  h3Options: H3ServerOptions,
+): Promise<Map<string, ServeProtocol>> {
   let files: HqFileServer;
   try {
     files = await HqFileServer.open(root);
@@ -56,7 +61,13 @@ async function serveProtocols(root: string): Promise<Map<string, ServeProtocol>>
   }
   const h3Handler = h3FileHandler(files);
   return new Map<string, ServeProtocol>([
-    [H3_ALPN, { alpn: H3_ALPN, handleConnection: (conn) => serveH3Connection(conn, h3Handler) }],
+    [
+      H3_ALPN,
+      {
+        alpn: H3_ALPN,
+        handleConnection: (conn) => serveH3Connection(conn, h3Handler, h3Options),
+      },
+    ],
     [HQ_ALPN, { alpn: HQ_ALPN, handleStream: (stream) => files.handleStream(stream) }],
   ]);
 }
@@ -116,7 +127,12 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   const version = versionText === undefined ? undefined : parseQuicVersion(versionText);
   const idleText = stringOption(args, 'idle-timeout');
   const idleTimeout = idleText === undefined ? undefined : parseIdleTimeout(idleText);
-  const protocols = await serveProtocols(stringOption(args, 'root') ?? process.cwd());
+  const headerTimeout = stringOption(args, 'header-timeout');
+  const protocols = await serveProtocols(stringOption(args, 'root') ?? process.cwd(), {
+    ...(headerTimeout !== undefined
+      ? { requestHeaderTimeout: parseSeconds(headerTimeout, 'header-timeout') }
+      : {}),
+  });
   const certificate = await loadCertificate(args, io);
   const qlog = qlogDirectoryOption(stringOption(args, 'qlog-dir'));
   const keyLog = KeyLogFile.open(stringOption(args, 'keylog'));
@@ -198,6 +214,11 @@ export const serveCommand: Command = {
       type: 'string',
       valueName: 'N',
       description: 'accept only QUIC version 1 or 2 (default both)',
+    },
+    'header-timeout': {
+      type: 'string',
+      valueName: 'SECONDS',
+      description: 'HTTP/3: reset requests whose headers take longer than this (default 10)',
     },
     ...SHARED_OPTIONS,
   },

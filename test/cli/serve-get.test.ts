@@ -434,6 +434,7 @@ describe('tsquic serve + tsquic get', () => {
       '--root',
       '--alpn',
       '--retry',
+      '--header-timeout',
       '--cc',
       '--quic-version',
       '--keylog',
