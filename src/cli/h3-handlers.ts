@@ -18,11 +18,13 @@ import {
   h3Server,
   type H3RequestHandler,
   type H3Server,
+  type H3ServerOptions,
   type H3ServerResponse,
 } from '../h3/api/server.js';
 import { h3ErrorName } from '../h3/errors.js';
 import type { Connection } from '../conn/connection.js';
 import type { QuicConnection } from '../node/connection.js';
+import { monotonicMicros } from '../node/endpoint.js';
 import type { HqFileServer } from './hq-server.js';
 import { contentTypeFor } from './mime.js';
 
@@ -85,9 +87,26 @@ export function h3FileHandler(files: HqFileServer): H3RequestHandler {
   };
 }
 
-/** Runs HTTP/3 on a connection that negotiated "h3". */
-export function serveH3Connection(conn: QuicConnection, handler: H3RequestHandler): H3Server {
-  return h3Server(conn.core, handler);
+/** How often the request-header timeout is checked, ms (its granularity). */
+const HEADER_TIMEOUT_CHECK_MS = 1000;
+
+/**
+ * Runs HTTP/3 on a connection that negotiated "h3", with the server's timers (the request-header
+ * timeout, H3ServerOptions.requestHeaderTimeout) driven on the adapter's clock while the
+ * connection lives.
+ */
+export function serveH3Connection(
+  conn: QuicConnection,
+  handler: H3RequestHandler,
+  options: H3ServerOptions = {},
+): H3Server {
+  const server = h3Server(conn.core, handler, options);
+  const timer = setInterval(() => {
+    if (server.nextTimeout() <= monotonicMicros()) server.handleTimeout(monotonicMicros());
+  }, HEADER_TIMEOUT_CHECK_MS);
+  timer.unref();
+  conn.once('close', () => clearInterval(timer));
+  return server;
 }
 
 /**

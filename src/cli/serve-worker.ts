@@ -20,5 +20,5 @@ export function serverOptions(data: ServeWorkerData): Partial<ServerOptions> {
 }
 
 export default async function setup(server: QuicServer, data: ServeWorkerData): Promise<void> {
-  attachProtocols(server, await serveProtocols(data.root));
+  attachProtocols(server, await serveProtocols(data.root, data.h3));
 }

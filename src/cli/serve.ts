@@ -33,6 +33,7 @@ import {
 } from './args.js';
 import { decodeKeyMaterial, type KeyMaterial } from '../engine/key-material.js';
 import type { QuicLbServerConfig } from '../lb/generator.js';
+import type { H3ServerOptions } from '../h3/api/server.js';
 import { H3_ALPN, h3FileHandler, serveH3Connection } from './h3-handlers.js';
 import { HQ_ALPN } from './hq-protocol.js';
 import { HqFileServer } from './hq-server.js';
@@ -41,6 +42,7 @@ import {
   parseAlpnList,
   parseCongestionControl,
   parseQuicVersion,
+  parseSeconds,
   qlogDirectoryOption,
   parseIdleTimeout,
   SHARED_OPTIONS,
@@ -58,7 +60,10 @@ export interface ServeProtocol {
 }
 
 /** Builds the protocols for a document root. */
-export async function serveProtocols(root: string): Promise<Map<string, ServeProtocol>> {
+export async function serveProtocols(
+  root: string,
+  h3Options: H3ServerOptions,
+): Promise<Map<string, ServeProtocol>> {
   let files: HqFileServer;
   try {
     files = await HqFileServer.open(root);
@@ -67,7 +72,13 @@ export async function serveProtocols(root: string): Promise<Map<string, ServePro
   }
   const h3Handler = h3FileHandler(files);
   return new Map<string, ServeProtocol>([
-    [H3_ALPN, { alpn: H3_ALPN, handleConnection: (conn) => serveH3Connection(conn, h3Handler) }],
+    [
+      H3_ALPN,
+      {
+        alpn: H3_ALPN,
+        handleConnection: (conn) => serveH3Connection(conn, h3Handler, h3Options),
+      },
+    ],
     [HQ_ALPN, { alpn: HQ_ALPN, handleStream: (stream) => files.handleStream(stream) }],
   ]);
 }
@@ -208,39 +219,13 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   const version = versionText === undefined ? undefined : parseQuicVersion(versionText);
   const idleText = stringOption(args, 'idle-timeout');
   const idleTimeout = idleText === undefined ? undefined : parseIdleTimeout(idleText);
-  const admission = admissionOptions(args);
-  const workers = parseIntegerOption(stringOption(args, 'workers') ?? '1', 'workers', 1, 255);
-  const root = stringOption(args, 'root') ?? process.cwd();
-  const protocols = await serveProtocols(root);
-  const { certificate, pem } = await loadCertificate(args, io);
-  if (workers > 1) {
-    const shared = await loadKeys(args);
-    if (shared.quicLb !== undefined) {
-      throw new UsageError('--server-id and --workers do not go together: each worker has its own');
-    }
-    const serverConfig = (certificatePem: { cert: string; key: string }): WorkerServerConfig => ({
-      alpn,
-      cert: certificatePem.cert,
-      key: certificatePem.key,
-      retry: flagOption(args, 'retry'),
-      admission,
-      earlyData: !flagOption(args, 'no-early-data'),
-      ...(congestionControl !== undefined ? { congestionControl } : {}),
-      ...(version !== undefined ? { versions: [version] } : {}),
-      ...(idleTimeout !== undefined ? { idleTimeout } : {}),
-    });
-    return runWorkers(
-      io,
-      { host, port, workers, ...(shared.keys ? { keys: shared.keys } : {}) },
-      serverConfig(pem),
-      workerData(root, stringOption(args, 'qlog-dir'), stringOption(args, 'keylog')),
-      // SIGHUP: the certificate files again (a renewed certificate), for the next generation.
-      async () =>
-        serverConfig(
-          stringOption(args, 'cert') === undefined ? pem : (await loadCertificate(args, io)).pem,
-        ),
-    );
-  }
+  export const headerTimeout = stringOption(args, 'header-timeout');
+  const protocols = await serveProtocols(stringOption(args, 'root') ?? process.cwd(), {
+    ...(headerTimeout !== undefined
+      ? { requestHeaderTimeout: parseSeconds(headerTimeout, 'header-timeout') }
+      : {}),
+  });
+  const certificate = await loadCertificate(args, io);
   const qlog = qlogDirectoryOption(stringOption(args, 'qlog-dir'));
   const shared = await loadKeys(args);
   const keyLog = KeyLogFile.open(stringOption(args, 'keylog'));
@@ -284,13 +269,20 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
 /** What the router hands every worker of `serve --workers N` (serve-worker.ts). */
 export interface ServeWorkerData {
   root: string;
+  h3: H3ServerOptions;
   qlogDir?: string;
   keylog?: string;
 }
 
-function workerData(root: string, qlogDir?: string, keylog?: string): ServeWorkerData {
+function workerData(
+  root: string,
+  h3: H3ServerOptions,
+  qlogDir?: string,
+  keylog?: string,
+): ServeWorkerData {
   return {
     root,
+    h3,
     ...(qlogDir !== undefined ? { qlogDir } : {}),
     ...(keylog !== undefined ? { keylog } : {}),
   };
@@ -411,6 +403,11 @@ export const serveCommand: Command = {
       type: 'string',
       valueName: 'N',
       description: 'accept only QUIC version 1 or 2 (default both)',
+    },
+    'header-timeout': {
+      type: 'string',
+      valueName: 'SECONDS',
+      description: 'HTTP/3: reset requests whose headers take longer than this (default 10)',
     },
     ...SHARED_OPTIONS,
   },

@@ -153,6 +153,11 @@ export class ConnectionTransport implements H3Transport {
     this.drain();
   }
 
+  /** The connection's time (µs), from its latest receive or timer call (H3Transport.now). */
+  get now(): number {
+    return this.connection.lastNow;
+  }
+
   /** Streams tracked (open QUIC streams the session uses). */
   get streamCount(): number {
     return this.streams.size;

@@ -4,7 +4,9 @@
  *
  * DATA payloads are streamed as they arrive, never buffered whole; the payloads of the other
  * known frames are small or bounded (HEADERS by the field section limit) and are delivered
- * complete. Unknown and reserved frame types are skipped without buffering (RFC 9114 §9).
+ * complete. An incomplete payload holds only the bytes that arrived, never its declared length:
+ * a peer that announces a large HEADERS frame and sends a few bytes of it (slowloris) pins a few
+ * bytes. Unknown and reserved frame types are skipped without buffering (RFC 9114 §9).
  */
 import { Reader, Writer } from '../util/cursor.js';
 import { DecodeError } from '../util/errors.js';
@@ -206,8 +208,13 @@ export class FrameParser {
   private readonly length = new PartialVarint();
   private frameType = 0;
   private remaining = 0;
+  /**
+   * An incomplete payload: `held` bytes so far in a buffer that grows by doubling as bytes
+   * arrive, so it is never more than twice what arrived (nor above the declared length).
+   */
   private payload: Uint8Array = EMPTY;
-  private filled = 0;
+  private held = 0;
+  private payloadLength = 0;
   private readonly maxFieldSectionBytes: number;
   private readonly checkFrameType: ((type: number) => void) | undefined;
 
@@ -219,6 +226,11 @@ export class FrameParser {
   /** Whether the current chunk is used up (push() may be called). */
   get needsInput(): boolean {
     return this.pos >= this.chunk.length;
+  }
+
+  /** Bytes of an incomplete frame payload held by the parser. */
+  get bufferedBytes(): number {
+    return this.held;
   }
 
   /** Whether the parser is between frames. */
@@ -263,13 +275,18 @@ export class FrameParser {
         }
         case State.Buffer: {
           if (this.pos >= this.chunk.length) return null;
-          const n = Math.min(this.payload.length - this.filled, this.chunk.length - this.pos);
-          this.payload.set(this.chunk.subarray(this.pos, this.pos + n), this.filled);
+          const n = Math.min(this.remaining, this.chunk.length - this.pos);
+          this.reserve(this.held + n);
+          this.payload.set(this.chunk.subarray(this.pos, this.pos + n), this.held);
           this.pos += n;
-          this.filled += n;
-          if (this.filled < this.payload.length) return null;
+          this.held += n;
+          this.remaining -= n;
+          if (this.remaining > 0) return null;
+          const payload = this.payload;
+          this.payload = EMPTY;
+          this.held = 0;
           this.state = State.Header;
-          return { kind: 'frame', frame: decodePayload(this.frameType, this.payload) };
+          return { kind: 'frame', frame: decodePayload(this.frameType, payload) };
         }
         case State.Skip: {
           if (this.pos >= this.chunk.length) return null;
@@ -338,10 +355,21 @@ export class FrameParser {
       this.pos += length;
       return { kind: 'frame', frame: decodePayload(this.frameType, payload) };
     }
-    this.payload = new Uint8Array(length);
-    this.filled = 0;
+    // Held as it arrives (see the module comment), not allocated at its declared length.
+    this.remaining = length;
+    this.payloadLength = length;
     this.state = State.Buffer;
     return null;
+  }
+
+  /** Grows the payload buffer to hold `n` bytes: doubling, up to the declared length. */
+  private reserve(n: number): void {
+    if (n <= this.payload.length) return;
+    const grown = new Uint8Array(
+      Math.min(this.payloadLength, Math.max(n, 2 * this.payload.length)),
+    );
+    grown.set(this.payload.subarray(0, this.held));
+    this.payload = grown;
   }
 }
 

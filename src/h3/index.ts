@@ -10,7 +10,13 @@
  * - QPACK: QpackEncoder / QpackDecoder, usable on their own.
  * - Framing: frame and stream-type codecs and the incremental FrameParser.
  */
-export { DEFAULT_BODY_HIGH_WATER_MARK, H3Body, type H3BodyInit } from './api/body.js';
+export {
+  BodyBudget,
+  DEFAULT_BODY_HIGH_WATER_MARK,
+  DEFAULT_MAX_BUFFERED_BODY_BYTES,
+  H3Body,
+  type H3BodyInit,
+} from './api/body.js';
 export {
   h3Client,
   H3Client,
@@ -81,6 +87,12 @@ export type { FieldLine } from './qpack/field-section.js';
 export { H3ClientRequest, H3ClientSession, type H3RequestOptions } from './session/client.js';
 export { type RequestHead, type ResponseHead } from './session/message.js';
 export { H3RequestStream } from './session/request-stream.js';
-export { H3ServerRequest, H3ServerSession, type H3ResponseOptions } from './session/server.js';
+export {
+  DEFAULT_REQUEST_HEADER_TIMEOUT,
+  H3ServerRequest,
+  H3ServerSession,
+  type H3ResponseOptions,
+  type H3ServerSessionOptions,
+} from './session/server.js';
 export { H3Session, type H3SessionOptions, type QpackStats } from './session/session.js';
 export type { H3ReadResult, H3Stream, H3Transport } from './session/transport.js';

@@ -490,6 +490,7 @@ describe('tsquic serve + tsquic get', () => {
       '--max-unvalidated',
       '--max-new-per-second',
       '--no-auto-retry',
+      '--header-timeout',
       '--cc',
       '--quic-version',
       '--keylog',

@@ -194,4 +194,32 @@ describe('tsquic h3 handlers', function () {
       assert.equal(describeH3Error(0x10b), '0x10b (H3_REQUEST_REJECTED)');
     });
   });
+
+  it('serveH3Connection resets a request whose headers do not arrive within the header timeout', async () => {
+    const slow = createServer({ alpn: [H3_ALPN], certificate: testCertificate().cert });
+    slow.on('connection', (c: QuicConnection) =>
+      serveH3Connection(c, h3FileHandler(files), { requestHeaderTimeout: 200 }),
+    );
+    const slowPort = (await slow.listen(0, '127.0.0.1')).port;
+    const conn = connect(
+      { host: '127.0.0.1', port: slowPort },
+      { alpn: [H3_ALPN], ca: testCertificate().ca, servername: 'localhost' },
+    );
+    try {
+      await conn.ready;
+      // A HEADERS frame announcing 65,535 bytes and 8 bytes of it, and nothing more.
+      const stream = conn.core.openStream(true)!;
+      stream.write(
+        Uint8Array.from([1, 0x80, 0, 0xff, 0xff, 0, 0, 0xd1, 0xd7, 0x50, 0x89, 0x41, 0xed]),
+      );
+      conn.ping(); // sends it
+      const code = await new Promise<number>((resolve) =>
+        conn.core.on('streamReset', (_s, c) => resolve(c)),
+      );
+      assert.equal(code, 0x10b); // H3_REQUEST_REJECTED
+    } finally {
+      await conn.close();
+      await slow.close();
+    }
+  });
 });

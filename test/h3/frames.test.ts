@@ -258,6 +258,30 @@ describe('h3/frames', () => {
     assert.deepEqual(seen, [0x21, 0]);
   });
 
+  it('holds only the bytes of an incomplete HEADERS frame that arrived, not its declared length', () => {
+    const section = new Uint8Array(60_000).map((_, i) => i & 0xff);
+    const frame = encodeFrame({ type: 'headers', fieldSection: section });
+    const p = parser();
+    const capacity = (): number => (p as unknown as { payload: Uint8Array }).payload.length;
+    // The frame header and 10 bytes: what a slowloris client sends and then holds.
+    const head = frame.length - section.length;
+    p.push(frame.subarray(0, head + 10));
+    assert.equal(p.next(), null);
+    assert.equal(p.bufferedBytes, 10);
+    assert.ok(capacity() <= 20, `buffer of ${capacity()} bytes for 10 received`);
+    // Byte by byte up to 1000, then the rest: the buffer stays within twice what arrived.
+    for (let at = head + 10; at < head + 1000; at++) {
+      p.push(frame.subarray(at, at + 1));
+      assert.equal(p.next(), null);
+      assert.ok(capacity() <= 2 * p.bufferedBytes);
+    }
+    p.push(frame.subarray(head + 1000));
+    const e = p.next();
+    assert.ok(e?.kind === 'frame' && e.frame.type === 'headers');
+    assert.deepEqual(e.frame.fieldSection, section);
+    assert.equal(p.bufferedBytes, 0);
+  });
+
   it('PartialVarint reads across chunks', () => {
     const v = new PartialVarint();
     const bytes = fromHex('c00000000000abcd' + '25');

@@ -13,6 +13,57 @@ export type H3BodyInit = Uint8Array | string | AsyncIterable<Uint8Array | string
 /** Default bytes a received body buffers before reading pauses. */
 export const DEFAULT_BODY_HIGH_WATER_MARK = 256 * 1024;
 
+/** Default bytes all received bodies of one connection buffer together before reading pauses. */
+export const DEFAULT_MAX_BUFFERED_BODY_BYTES = 1024 * 1024;
+
+/**
+ * The bytes all received bodies of one connection hold, against a cap (DESIGN.md §7.8: a buffer
+ * a peer can grow turns into flow control). At the cap every body stops reading from QUIC, so
+ * the rest stays under the QUIC stream and connection windows and the peer is held back; below
+ * it they read again. A body whose consumer waits on it with nothing buffered reads anyway: its
+ * bytes go straight to the consumer, so one body being read always makes progress while others
+ * sit unread.
+ */
+export class BodyBudget {
+  /** Bytes buffered by the bodies now. */
+  used = 0;
+  private readonly bodies = new Set<H3Body>();
+  private updating = false;
+
+  constructor(readonly cap: number) {}
+
+  get full(): boolean {
+    return this.used >= this.cap;
+  }
+
+  /** @internal */
+  add(body: H3Body): void {
+    this.bodies.add(body);
+  }
+
+  /** @internal */
+  remove(body: H3Body): void {
+    this.bodies.delete(body);
+  }
+
+  /** @internal `n` bytes were buffered (n > 0) or handed on or dropped (n < 0). */
+  change(n: number): void {
+    const wasFull = this.full;
+    this.used += n;
+    if (this.full !== wasFull) this.updateAll();
+  }
+
+  private updateAll(): void {
+    if (this.updating) return; // a resume delivering chunks: the loop running sees them
+    this.updating = true;
+    try {
+      for (const b of [...this.bodies]) b.updateFlow();
+    } finally {
+      this.updating = false;
+    }
+  }
+}
+
 /** What a received body controls on its request stream. */
 export interface BodySource {
   /** Stop reading from QUIC (data stays under flow control). */
@@ -47,7 +98,10 @@ export class H3Body implements AsyncIterable<Uint8Array> {
   constructor(
     private readonly source: BodySource,
     private readonly highWaterMark: number = DEFAULT_BODY_HIGH_WATER_MARK,
-  ) {}
+    private readonly budget: BodyBudget | null = null,
+  ) {
+    budget?.add(this);
+  }
 
   /** Whether the body has been (or is being) consumed. */
   get bodyUsed(): boolean {
@@ -87,7 +141,8 @@ export class H3Body implements AsyncIterable<Uint8Array> {
   cancel(): void {
     this.used = true;
     this.chunks.length = 0;
-    this.buffered = 0;
+    this.release(this.buffered);
+    this.budget?.remove(this);
     if (this.ended || this.error !== null) return;
     this.ended = true;
     this.settle();
@@ -107,16 +162,29 @@ export class H3Body implements AsyncIterable<Uint8Array> {
     }
     this.chunks.push(chunk);
     this.buffered += chunk.length;
-    if (this.buffered >= this.highWaterMark && !this.paused) {
-      this.paused = true;
-      this.source.pause();
-    }
+    if (this.budget !== null) this.budget.change(chunk.length);
+    this.updateFlow();
+  }
+
+  /** @internal Pauses or resumes reading from QUIC for this body's and the budget's limits. */
+  updateFlow(): void {
+    const waitedOn = this.waiter !== null;
+    const pause =
+      !this.ended &&
+      this.error === null &&
+      (this.buffered >= this.highWaterMark ||
+        (this.budget !== null && this.budget.full && !waitedOn));
+    if (pause === this.paused) return;
+    this.paused = pause;
+    if (pause) this.source.pause();
+    else this.source.resume();
   }
 
   /** @internal The body is complete. */
   end(): void {
     if (this.ended || this.error !== null) return;
     this.ended = true;
+    this.budget?.remove(this);
     if (this.chunks.length === 0) this.settle();
   }
 
@@ -124,24 +192,31 @@ export class H3Body implements AsyncIterable<Uint8Array> {
   fail(error: Error): void {
     if (this.ended || this.error !== null) return;
     this.error = error;
+    this.budget?.remove(this);
     if (this.chunks.length === 0) this.settle();
   }
 
   private next(): Promise<IteratorResult<Uint8Array>> {
     const chunk = this.chunks.shift();
     if (chunk !== undefined) {
-      this.buffered -= chunk.length;
-      if (this.paused && this.buffered < this.highWaterMark) {
-        this.paused = false;
-        this.source.resume();
-      }
+      this.release(chunk.length);
+      this.updateFlow();
       return Promise.resolve({ value: chunk, done: false });
     }
     if (this.error !== null) return Promise.reject(this.error);
     if (this.ended) return Promise.resolve(DONE);
     return new Promise((resolve, reject) => {
       this.waiter = { resolve, reject };
+      // Waited on with nothing buffered: read even when the budget is full (see BodyBudget).
+      this.updateFlow();
     });
+  }
+
+  /** `n` buffered bytes were handed on or dropped. */
+  private release(n: number): void {
+    if (n === 0) return;
+    this.buffered -= n;
+    this.budget?.change(-n);
   }
 
   /** Ends a pending next() with the end or the error. */

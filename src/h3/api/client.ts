@@ -19,7 +19,14 @@ import { H3Error, H3ErrorCode } from '../errors.js';
 import type { FieldLine } from '../qpack/field-section.js';
 import { type H3ClientRequest, H3ClientSession } from '../session/client.js';
 import type { H3SessionOptions, QpackStats } from '../session/session.js';
-import { bodyBytes, DEFAULT_BODY_HIGH_WATER_MARK, H3Body, type H3BodyInit } from './body.js';
+import {
+  BodyBudget,
+  bodyBytes,
+  DEFAULT_BODY_HIGH_WATER_MARK,
+  DEFAULT_MAX_BUFFERED_BODY_BYTES,
+  H3Body,
+  type H3BodyInit,
+} from './body.js';
 import { Http3StreamError, isCleanClose, toHttp3Error, type Http3Error } from './errors.js';
 import {
   appendHeaders,
@@ -36,6 +43,12 @@ export interface H3ClientOptions extends H3SessionOptions {
   authority?: string;
   /** Bytes a response body buffers before reading from QUIC pauses. Default 256 KiB. */
   bodyHighWaterMark?: number;
+  /**
+   * Bytes the response bodies of the connection buffer together before all of them stop
+   * reading from QUIC (flow control then holds the server back; a body being awaited still
+   * reads). Default 1 MiB.
+   */
+  maxBufferedBodyBytes?: number;
 }
 
 /** The signal of an AbortController, as far as a request uses it. */
@@ -177,6 +190,7 @@ class Exchange {
         },
       },
       this.client.bodyHighWaterMark,
+      this.client.bodyBudget,
     );
     this.body = body;
     this.response = {
@@ -248,6 +262,8 @@ export class H3Client {
   readonly closed: Promise<void>;
   /** @internal */
   readonly bodyHighWaterMark: number;
+  /** @internal */
+  readonly bodyBudget: BodyBudget;
 
   private readonly authority: string | undefined;
   /** Requests waiting for the server's stream limit, in order. */
@@ -261,6 +277,13 @@ export class H3Client {
     if (!conn.isClient) throw new TypeError('h3Client needs a client connection');
     this.authority = options.authority;
     this.bodyHighWaterMark = checkHighWaterMark(options.bodyHighWaterMark);
+    this.bodyBudget = new BodyBudget(
+      checkByteLimit(
+        options.maxBufferedBodyBytes,
+        'maxBufferedBodyBytes',
+        DEFAULT_MAX_BUFFERED_BODY_BYTES,
+      ),
+    );
     this.closed = new Promise<void>((resolve, reject) => {
       this.resolveClosed = resolve;
       this.rejectClosed = reject;
@@ -277,6 +300,11 @@ export class H3Client {
   /** The state of both QPACK dynamic tables. */
   get qpackStats(): QpackStats {
     return this.session.qpackStats;
+  }
+
+  /** Bytes the response bodies buffer now (see maxBufferedBodyBytes). */
+  get bufferedBodyBytes(): number {
+    return this.bodyBudget.used;
   }
 
   /** Requests in progress or waiting for a stream. */
@@ -395,9 +423,14 @@ function refusedLocally(): Http3StreamError {
 
 /** @internal Validates the bodyHighWaterMark option. */
 export function checkHighWaterMark(value: number | undefined): number {
-  if (value === undefined) return DEFAULT_BODY_HIGH_WATER_MARK;
+  return checkByteLimit(value, 'bodyHighWaterMark', DEFAULT_BODY_HIGH_WATER_MARK);
+}
+
+/** @internal Validates a byte-count option: a positive integer, `fallback` when absent. */
+export function checkByteLimit(value: number | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
   if (!Number.isSafeInteger(value) || value < 1) {
-    throw new RangeError(`bodyHighWaterMark must be a positive integer, got ${value}`);
+    throw new RangeError(`${name} must be a positive integer, got ${value}`);
   }
   return value;
 }

@@ -20,10 +20,14 @@ import { Emitter } from '../../util/emitter.js';
 import { ConnectionTransport } from '../connection-transport.js';
 import { H3ErrorCode } from '../errors.js';
 import type { FieldLine } from '../qpack/field-section.js';
-import { type H3ServerRequest, H3ServerSession } from '../session/server.js';
-import type { H3SessionOptions, QpackStats } from '../session/session.js';
-import { bodyBytes, H3Body } from './body.js';
-import { checkHighWaterMark } from './client.js';
+import {
+  type H3ServerRequest,
+  H3ServerSession,
+  type H3ServerSessionOptions,
+} from '../session/server.js';
+import type { QpackStats } from '../session/session.js';
+import { BodyBudget, bodyBytes, DEFAULT_MAX_BUFFERED_BODY_BYTES, H3Body } from './body.js';
+import { checkByteLimit, checkHighWaterMark } from './client.js';
 import { type Http3Error, Http3StreamError, isCleanClose, toHttp3Error } from './errors.js';
 import {
   appendHeaders,
@@ -40,9 +44,16 @@ export type H3RequestHandler = (
   res: H3ServerResponse,
 ) => void | Promise<void>;
 
-export interface H3ServerOptions extends H3SessionOptions {
+export interface H3ServerOptions extends H3ServerSessionOptions {
   /** Bytes a request body buffers before reading from QUIC pauses. Default 256 KiB. */
   bodyHighWaterMark?: number;
+  /**
+   * Bytes the request bodies of one connection buffer together before all of them stop reading
+   * from QUIC (flow control then holds the client back; a body being awaited still reads).
+   * Default 1 MiB. A body the handler has not started reading is discarded once the response
+   * is complete (RFC 9114 §4.1), so it does not count any more.
+   */
+  maxBufferedBodyBytes?: number;
   /** Hears what a handler threw or rejected with (the response is handled as described above). */
   onHandlerError?: (error: unknown, req: H3IncomingRequest) => void;
 }
@@ -278,6 +289,7 @@ export class H3Server {
   readonly closed: Promise<void>;
 
   private readonly bodyHighWaterMark: number;
+  private readonly bodyBudget: BodyBudget;
   private resolveClosed!: () => void;
   private rejectClosed!: (e: Error) => void;
 
@@ -289,6 +301,13 @@ export class H3Server {
   ) {
     if (conn.isClient) throw new TypeError('h3Server needs a server connection');
     this.bodyHighWaterMark = checkHighWaterMark(options.bodyHighWaterMark);
+    this.bodyBudget = new BodyBudget(
+      checkByteLimit(
+        options.maxBufferedBodyBytes,
+        'maxBufferedBodyBytes',
+        DEFAULT_MAX_BUFFERED_BODY_BYTES,
+      ),
+    );
     this.closed = new Promise<void>((resolve, reject) => {
       this.resolveClosed = resolve;
       this.rejectClosed = reject;
@@ -314,6 +333,30 @@ export class H3Server {
     return this.session.activeRequests;
   }
 
+  /** Bytes the request bodies buffer now (see maxBufferedBodyBytes). */
+  get bufferedBodyBytes(): number {
+    return this.bodyBudget.used;
+  }
+
+  /** Requests whose header section is still incomplete. */
+  get incompleteRequests(): number {
+    return this.session.incompleteRequests;
+  }
+
+  /**
+   * When handleTimeout() is next due (µs, the connection's clock), Infinity when no request
+   * waits for its header section. The host calls handleTimeout(now) then (sans-IO, like the
+   * engine's timers); new streams also expire overdue requests.
+   */
+  nextTimeout(): number {
+    return this.session.nextTimeout();
+  }
+
+  /** Resets the requests whose header section did not arrive in time (requestHeaderTimeout). */
+  handleTimeout(now: number): void {
+    this.session.handleTimeout(now);
+  }
+
   /**
    * Graceful shutdown (RFC 9114 §5.2): GOAWAY refuses new requests, those in progress finish,
    * then the connection closes with H3_NO_ERROR. Resolves once the session has closed.
@@ -337,9 +380,15 @@ export class H3Server {
         cancel: () => request.stopReading(H3ErrorCode.H3_NO_ERROR),
       },
       this.bodyHighWaterMark,
+      this.bodyBudget,
     );
     const req = new H3IncomingRequest(request, body);
     const res = new H3ServerResponse(request);
+    // RFC 9114 §4.1: once the response is complete, a request body nobody started reading is
+    // not needed; dropping it frees its share of the budget.
+    res.on('close', () => {
+      if (!body.bodyUsed) body.cancel();
+    });
     request.onData = (data) => body.push(data);
     request.onTrailers = (fields) => (req.trailers = fieldsToHeaders(fields));
     request.onEnd = () => body.end();

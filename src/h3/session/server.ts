@@ -75,6 +75,19 @@ export class H3ServerRequest extends H3RequestStream {
   }
 }
 
+export interface H3ServerSessionOptions extends H3SessionOptions {
+  /**
+   * Milliseconds a request stream may take to deliver its header section (counted from the
+   * stream's first bytes); a request still incomplete then is reset with H3_REQUEST_REJECTED,
+   * so slow clients (slowloris) cannot hold streams and buffers. 0 disables it. Default 10,000.
+   * Needs a transport that tells the time (H3Transport.now) and calls of handleTimeout().
+   */
+  requestHeaderTimeout?: number;
+}
+
+/** Default request-header timeout, ms. */
+export const DEFAULT_REQUEST_HEADER_TIMEOUT = 10_000;
+
 export class H3ServerSession extends H3Session<H3ServerRequest> {
   /**
    * A request's header section arrived. Set it before handing streams to the session: a
@@ -84,10 +97,53 @@ export class H3ServerSession extends H3Session<H3ServerRequest> {
 
   /** The lowest client-initiated bidirectional stream ID not yet accepted. */
   private nextRequestId = 0;
+  private readonly headerTimeoutUs: number;
+  /**
+   * Requests whose header section has not arrived: stream ID → deadline (µs). Insertion order
+   * is deadline order, as time only moves forward and the timeout is fixed.
+   */
+  private readonly awaitingHeaders = new Map<number, number>();
 
-  constructor(transport: H3Transport, options: H3SessionOptions = {}) {
+  constructor(transport: H3Transport, options: H3ServerSessionOptions = {}) {
     if (!transport.isServer) throw new TypeError('H3ServerSession needs a server-side transport');
     super(transport, options);
+    const ms = options.requestHeaderTimeout ?? DEFAULT_REQUEST_HEADER_TIMEOUT;
+    if (!Number.isFinite(ms) || ms < 0) {
+      throw new RangeError(`requestHeaderTimeout must be a number of ms >= 0, got ${ms}`);
+    }
+    this.headerTimeoutUs = ms * 1000;
+  }
+
+  /** Requests whose header section is still incomplete. */
+  get incompleteRequests(): number {
+    return this.awaitingHeaders.size;
+  }
+
+  /** When handleTimeout() is next due (µs), Infinity when nothing waits. */
+  nextTimeout(): number {
+    for (const deadline of this.awaitingHeaders.values()) return deadline;
+    return Infinity;
+  }
+
+  /** Resets the requests whose header section did not arrive in time (requestHeaderTimeout). */
+  handleTimeout(now: number): void {
+    for (const [id, deadline] of this.awaitingHeaders) {
+      if (deadline > now) return;
+      this.awaitingHeaders.delete(id);
+      // Not processed at all, so the client may retry (RFC 9114 §4.1.1, §8.1).
+      this.requests
+        .get(id)
+        ?.abandon(
+          H3ErrorCode.H3_REQUEST_REJECTED,
+          new H3Error(H3ErrorCode.H3_REQUEST_REJECTED, 'request header timeout', 'stream'),
+        );
+    }
+  }
+
+  /** @internal */
+  override streamClosed(stream: H3RequestStream): void {
+    this.awaitingHeaders.delete(stream.id);
+    super.streamClosed(stream);
   }
 
   /**
@@ -124,6 +180,11 @@ export class H3ServerSession extends H3Session<H3ServerRequest> {
     if (stream.id >= this.nextRequestId) this.nextRequestId = stream.id + 4;
     const request = new H3ServerRequest(this, stream, (r) => this.requestReceived(r));
     this.requests.set(stream.id, request);
+    const now = this.transport.now;
+    if (this.headerTimeoutUs > 0 && now !== undefined) {
+      this.handleTimeout(now); // a busy connection also expires what is overdue
+      this.awaitingHeaders.set(stream.id, now + this.headerTimeoutUs);
+    }
     request.handleReadable();
   }
 
@@ -134,6 +195,7 @@ export class H3ServerSession extends H3Session<H3ServerRequest> {
   }
 
   private requestReceived(request: H3ServerRequest): void {
+    this.awaitingHeaders.delete(request.id);
     if (this.onRequest === null) {
       request.abort(H3ErrorCode.H3_REQUEST_REJECTED);
       return;
