@@ -100,7 +100,7 @@ export function serveH3Connection(
   handler: H3RequestHandler,
   options: H3ServerOptions = {},
 ): H3Server {
-  const server = h3Server(conn.core, handler, options);
+  const server = h3Server(conn.core, handler, { clock: monotonicMicros, ...options });
   const timer = setInterval(() => {
     if (server.nextTimeout() <= monotonicMicros()) server.handleTimeout(monotonicMicros());
   }, HEADER_TIMEOUT_CHECK_MS);

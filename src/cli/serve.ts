@@ -219,13 +219,45 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   const version = versionText === undefined ? undefined : parseQuicVersion(versionText);
   const idleText = stringOption(args, 'idle-timeout');
   const idleTimeout = idleText === undefined ? undefined : parseIdleTimeout(idleText);
-  export const headerTimeout = stringOption(args, 'header-timeout');
-  const protocols = await serveProtocols(stringOption(args, 'root') ?? process.cwd(), {
+  const admission = admissionOptions(args);
+  const headerTimeout = stringOption(args, 'header-timeout');
+  const h3Options: H3ServerOptions = {
     ...(headerTimeout !== undefined
       ? { requestHeaderTimeout: parseSeconds(headerTimeout, 'header-timeout') }
       : {}),
-  });
-  const certificate = await loadCertificate(args, io);
+  };
+  const workers = parseIntegerOption(stringOption(args, 'workers') ?? '1', 'workers', 1, 255);
+  const root = stringOption(args, 'root') ?? process.cwd();
+  const protocols = await serveProtocols(root, h3Options);
+  const { certificate, pem } = await loadCertificate(args, io);
+  if (workers > 1) {
+    const shared = await loadKeys(args);
+    if (shared.quicLb !== undefined) {
+      throw new UsageError('--server-id and --workers do not go together: each worker has its own');
+    }
+    const serverConfig = (certificatePem: { cert: string; key: string }): WorkerServerConfig => ({
+      alpn,
+      cert: certificatePem.cert,
+      key: certificatePem.key,
+      retry: flagOption(args, 'retry'),
+      admission,
+      earlyData: !flagOption(args, 'no-early-data'),
+      ...(congestionControl !== undefined ? { congestionControl } : {}),
+      ...(version !== undefined ? { versions: [version] } : {}),
+      ...(idleTimeout !== undefined ? { idleTimeout } : {}),
+    });
+    return runWorkers(
+      io,
+      { host, port, workers, ...(shared.keys ? { keys: shared.keys } : {}) },
+      serverConfig(pem),
+      workerData(root, h3Options, stringOption(args, 'qlog-dir'), stringOption(args, 'keylog')),
+      // SIGHUP: the certificate files again (a renewed certificate), for the next generation.
+      async () =>
+        serverConfig(
+          stringOption(args, 'cert') === undefined ? pem : (await loadCertificate(args, io)).pem,
+        ),
+    );
+  }
   const qlog = qlogDirectoryOption(stringOption(args, 'qlog-dir'));
   const shared = await loadKeys(args);
   const keyLog = KeyLogFile.open(stringOption(args, 'keylog'));

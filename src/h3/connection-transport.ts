@@ -120,7 +120,14 @@ export class ConnectionTransport implements H3Transport {
   private closeSent = false;
   private readonly detachers: (() => void)[] = [];
 
-  constructor(connection: Connection) {
+  /**
+   * `clock`: the host's monotonic clock (µs), which the HTTP/3 server dates requests by for its
+   * header timeout; the connection itself keeps no clock (time is an argument of its calls).
+   */
+  constructor(
+    connection: Connection,
+    private readonly clock?: () => number,
+  ) {
     this.connection = connection;
     this.isServer = !connection.isClient;
     this.listen();
@@ -153,9 +160,9 @@ export class ConnectionTransport implements H3Transport {
     this.drain();
   }
 
-  /** The connection's time (µs), from its latest receive or timer call (H3Transport.now). */
-  get now(): number {
-    return this.connection.lastNow;
+  /** The host's time (µs), when it gave a clock (H3Transport.now). */
+  get now(): number | undefined {
+    return this.clock?.();
   }
 
   /** Streams tracked (open QUIC streams the session uses). */

@@ -56,6 +56,11 @@ export interface H3ServerOptions extends H3ServerSessionOptions {
   maxBufferedBodyBytes?: number;
   /** Hears what a handler threw or rejected with (the response is handled as described above). */
   onHandlerError?: (error: unknown, req: H3IncomingRequest) => void;
+  /**
+   * The host's monotonic clock (µs), the one its `handleTimeout(now)` calls use: requests are
+   * dated by it for `requestHeaderTimeout`. Without a clock no header timeout is armed.
+   */
+  clock?: () => number;
 }
 
 /** A received request: its control data and header fields; iterate it for the body. */
@@ -313,7 +318,7 @@ export class H3Server {
       this.rejectClosed = reject;
     });
     this.closed.catch(() => {});
-    this.transport = new ConnectionTransport(conn);
+    this.transport = new ConnectionTransport(conn, options.clock);
     this.session = new H3ServerSession(this.transport, options);
     this.session.onRequest = (r) => this.requestReceived(r);
     this.session.onClose = (e) => {

@@ -67,7 +67,7 @@ export interface H3Transport {
    * The connection's time (µs): that of the engine call being served. Needed only for the
    * server's request-header timeout; without it there is none.
    */
-  readonly now?: number;
+  readonly now?: number | undefined;
   /**
    * Opens a locally initiated stream, or returns null when the peer's stream limit does not
    * allow one now (the adapter calls handleStreamCredit when it grows).
