@@ -50,8 +50,8 @@ export function buildLocalParams(conn: Connection, init: ConnectionInit): Transp
 }
 
 /**
- * The callbacks through which the TLS session drives the connection (DESIGN.md §1.7): one small
- * object per connection with its methods on the prototype, not a set of closures.
+ * The callbacks through which the TLS session drives the connection (docs/ARCHITECTURE.md §1.7):
+ * one small object per connection with its methods on the prototype, not a set of closures.
  */
 class ConnectionTlsCallbacks implements TlsCallbacks {
   constructor(private readonly conn: Connection) {}

@@ -1,7 +1,8 @@
 /**
  * The crypto provider: every cryptographic primitive tsquic uses goes through this interface
- * (DESIGN.md §1.8). Two implementations exist, `node` (node:crypto) and `noble` (@noble/*, pure
- * JS); the default mixes them per primitive where each is measured faster (bench/crypto).
+ * (docs/ARCHITECTURE.md §1.8). Two implementations exist, `node` (node:crypto) and `noble`
+ * (@noble/*, pure JS); the default mixes them per primitive where each is measured faster
+ * (bench/crypto).
  *
  * All functions are synchronous. Keyed objects (AEAD, header protection, HMAC keys) are created
  * once per key and reused for every packet.
