@@ -1,4 +1,5 @@
-// ESLint flat config. The local `layers` rule enforces the import direction of DESIGN.md §2.
+// ESLint flat config. The local `import-direction` rule enforces the layer import direction of
+// docs/ARCHITECTURE.md §2.
 import tseslint from 'typescript-eslint';
 import { importDirection } from './scripts/eslint-import-direction.js';
 

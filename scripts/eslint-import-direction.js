@@ -1,5 +1,5 @@
-// Import direction of DESIGN.md §2: a module under src/<layer>/ may import only from the layers
-// listed for it here (and from itself). Anything else is an upward or sideways import.
+// Import direction of docs/ARCHITECTURE.md §2: a module under src/<layer>/ may import only from
+// the layers listed for it here (and from itself). Anything else is an upward or sideways import.
 import path from 'node:path';
 
 const allowed = {
@@ -28,7 +28,7 @@ function layerOf(file) {
 export const importDirection = {
   meta: {
     type: 'problem',
-    docs: { description: 'enforce the layer import direction of DESIGN.md §2' },
+    docs: { description: 'enforce the layer import direction of docs/ARCHITECTURE.md §2' },
     schema: [],
   },
   create(context) {
@@ -40,7 +40,10 @@ export const importDirection = {
       const to = layerOf(path.resolve(path.dirname(context.filename), spec));
       if (to === undefined || to === from) return;
       if (!allowed[from].includes(to)) {
-        context.report({ node, message: `src/${from} must not import from src/${to} (DESIGN.md §2)` });
+        context.report({
+          node,
+          message: `src/${from} must not import from src/${to} (docs/ARCHITECTURE.md §2)`,
+        });
       }
     };
     return { ImportDeclaration: check, ExportNamedDeclaration: check, ExportAllDeclaration: check };

@@ -1,6 +1,6 @@
 /**
- * Congestion controllers by name, so users can plug their own (DESIGN.md §3): 'newreno' (RFC 9002
- * §7) and 'cubic' (RFC 9438) are built in.
+ * Congestion controllers by name, so users can plug their own (docs/ARCHITECTURE.md §3): 'newreno'
+ * (RFC 9002 §7) and 'cubic' (RFC 9438) are built in.
  */
 import { Cubic } from './cubic.js';
 import { NewReno } from './newreno.js';

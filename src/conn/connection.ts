@@ -4,8 +4,8 @@
  * session, the streams, flow control, connection IDs and the paths; the receive pipeline lives in
  * receive.ts, packet assembly in assemble.ts.
  *
- * Errors follow DESIGN.md §1.9: peer violations close the connection with their wire code
- * (first one wins); API misuse throws; nothing from the network throws out of here.
+ * Errors follow docs/ARCHITECTURE.md §1.9: peer violations close the connection with their wire
+ * code (first one wins); API misuse throws; nothing from the network throws out of here.
  */
 import { PnSpace } from '../ack/pn-space.js';
 import type { CryptoProvider } from '../crypto/provider.js';

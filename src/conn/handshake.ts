@@ -51,8 +51,8 @@ export function buildLocalParams(conn: Connection, init: ConnectionInit): Transp
 }
 
 /**
- * The callbacks through which the TLS session drives the connection (DESIGN.md §1.7): one small
- * object per connection with its methods on the prototype, not a set of closures.
+ * The callbacks through which the TLS session drives the connection (docs/ARCHITECTURE.md §1.7):
+ * one small object per connection with its methods on the prototype, not a set of closures.
  *
  * The session calls them in the middle of `tls.receive` (itself in the middle of a packet) or,
  * after an asynchronous server callback, from a promise with no packet and no `now` at all. So

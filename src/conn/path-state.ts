@@ -1,8 +1,8 @@
 /**
- * A network path of a connection (RFC 9000 §9): the address pair, the Destination CID used on
- * it, its send control (RTT, loss detection, congestion control, pacing — DESIGN.md §1.4), its
- * validation by PATH_CHALLENGE / PATH_RESPONSE (§8.2) and its anti-amplification budget
- * (§8.1, §9.3.1: a server sends at most three times what it received on an unvalidated path).
+ * A network path of a connection (RFC 9000 §9): the address pair, the Destination CID used on it,
+ * its send control (RTT, loss detection, congestion control, pacing — docs/ARCHITECTURE.md §1.4),
+ * its validation by PATH_CHALLENGE / PATH_RESPONSE (§8.2) and its anti-amplification budget (§8.1,
+ * §9.3.1: a server sends at most three times what it received on an unvalidated path).
  *
  * A connection has one active path; while it validates another (a probe, a migration, the
  * preferred address) both share the send control, which is reset for a new path's congestion

@@ -1,8 +1,8 @@
 /**
- * What happens to the frames of a sent packet (DESIGN.md §1.5): on acknowledgement their state
- * is released, on loss they go back to their queues with current values where relevant
- * (RFC 9000 §13.3), and a PTO owes probe packets that carry the data most likely missing
- * (RFC 9002 §6.2.4).
+ * What happens to the frames of a sent packet (docs/ARCHITECTURE.md §1.5): on acknowledgement their
+ * state is released, on loss they go back to their queues with current values where relevant (RFC
+ * 9000 §13.3), and a PTO owes probe packets that carry the data most likely missing (RFC 9002
+ * §6.2.4).
  */
 import type { PnSpace } from '../ack/pn-space.js';
 import type { Frame } from '../wire/frame-types.js';

@@ -1,7 +1,7 @@
 /**
- * What a sent packet carried, kept in its sent-packet record (DESIGN.md §1.5: retransmit frames,
- * not packets). On acknowledgement the descriptors release state; on loss they go back to the
- * queues, re-generated with current values where the frame carries state (RFC 9000 §13.3).
+ * What a sent packet carried, kept in its sent-packet record (docs/ARCHITECTURE.md §1.5: retransmit
+ * frames, not packets). On acknowledgement the descriptors release state; on loss they go back to
+ * the queues, re-generated with current values where the frame carries state (RFC 9000 §13.3).
  */
 import type { Frame } from '../wire/frame-types.js';
 import type { StreamControlFrame } from '../stream/frame-size.js';

@@ -1,5 +1,5 @@
 /**
- * The backend and its crypto provider (DESIGN.md §7.5): `native` — packet protection in the
+ * The backend and its crypto provider (docs/ARCHITECTURE.md §7.5): `native` — packet protection in the
  * addon of native/ — when it loaded, else `pure` (node:crypto and noble, runs anywhere). The
  * environment variable TSQUIC_BACKEND=pure|native forces one; forcing `native` when the addon
  * did not load is an error, never a silent fallback. The choice is made once, when this module

@@ -1,6 +1,6 @@
 /**
  * The crypto provider: every cryptographic primitive tsquic uses goes through this interface
- * (DESIGN.md §1.8). Implementations: `node` (node:crypto), `noble` (@noble/*, pure JS), `pure`
+ * (docs/ARCHITECTURE.md §1.8). Implementations: `node` (node:crypto), `noble` (@noble/*, pure JS), `pure`
  * (the two mixed per primitive where each is measured faster, bench/crypto) and `native` (`pure`
  * with packet protection from the optional addon in native/); `defaultProvider` is the backend's
  * choice between `pure` and `native` (default-provider.ts).

@@ -1,6 +1,6 @@
 /**
- * The engine (DESIGN.md §1.2): routes datagrams to connections by Destination Connection ID,
- * accepts new connections (server), answers unknown versions with Version Negotiation, demands
+ * The engine (docs/ARCHITECTURE.md §1.2): routes datagrams to connections by Destination Connection
+ * ID, accepts new connections (server), answers unknown versions with Version Negotiation, demands
  * address validation with Retry, sends stateless resets, and keeps one earliest-deadline timer.
  *
  * Two driving modes over one core (§1.3): sans-IO (`handleDatagram`, `pollTransmit`,

@@ -1,7 +1,7 @@
 /**
- * Builds the TLS session of a connection from engine/connect options (the connection only sees
- * the TlsSession interface, DESIGN.md §1.7), and carries the QUIC transport parameters through
- * session tickets (RFC 9000 §7.4.1: 0-RTT needs the server's remembered limits).
+ * Builds the TLS session of a connection from engine/connect options (the connection only sees the
+ * TlsSession interface, docs/ARCHITECTURE.md §1.7), and carries the QUIC transport parameters
+ * through session tickets (RFC 9000 §7.4.1: 0-RTT needs the server's remembered limits).
  */
 import type { CryptoProvider } from '../crypto/provider.js';
 import { createTlsClient } from '../tls/client.js';

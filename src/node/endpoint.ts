@@ -15,7 +15,7 @@ import type { Connection } from '../conn/connection.js';
 import { addressKey, type SocketAddress, type Transmit } from '../util/address.js';
 import { UdpSocket, type DatagramSocket, type SocketBinder, type UdpSocketOptions } from './udp.js';
 
-/** The monotonic clock of the Node adapter, in microseconds (DESIGN.md §1.1). */
+/** The monotonic clock of the Node adapter, in microseconds (docs/ARCHITECTURE.md §1.1). */
 export function monotonicMicros(): number {
   return performance.now() * 1000;
 }

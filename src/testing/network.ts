@@ -1,9 +1,9 @@
 /**
  * An in-memory network with a virtual clock for deterministic tests and simulations
- * (DESIGN.md §4). Endpoints are sans-IO engines; links between addresses impose delay, jitter,
- * random and burst loss, reordering, duplication, corruption, a bandwidth limit with a finite
- * queue, and blackhole windows; endpoints can be rebound behind a simulated NAT. Everything is
- * driven by one seeded PRNG, so a run with the same seed is the same run.
+ * (docs/ARCHITECTURE.md §4). Endpoints are sans-IO engines; links between addresses impose delay,
+ * jitter, random and burst loss, reordering, duplication, corruption, a bandwidth limit with a
+ * finite queue, and blackhole windows; endpoints can be rebound behind a simulated NAT. Everything
+ * is driven by one seeded PRNG, so a run with the same seed is the same run.
  *
  * Per datagram the network allocates nothing in the common case: where a node's datagrams from
  * one local address to one remote address go (NAT, route, link) is resolved once and cached

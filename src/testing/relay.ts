@@ -5,7 +5,7 @@
  * by datagram number, blackouts, delay, a rate limit with a drop-tail queue, and NAT rebinding
  * of the client's port or address.
  *
- * This is the one module under src/testing that owns sockets and timers (DESIGN.md §1 keeps
+ * This is the one module under src/testing that owns sockets and timers (docs/ARCHITECTURE.md §1 keeps
  * them in src/node): the in-memory `Network` is the deterministic tool; the relay exists for
  * programs that only speak real UDP. Its randomness is seeded, so a run's drop and corruption
  * pattern depends only on the seed and the order datagrams arrive in.

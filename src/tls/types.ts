@@ -1,8 +1,8 @@
 /**
- * The interface between a QUIC connection and the TLS 1.3 core (RFC 9001 §4, DESIGN.md §1.7).
- * The connection feeds handshake bytes per encryption level and receives, through callbacks,
- * handshake bytes to send per level, traffic secrets per level and direction, the peer's
- * transport parameters, completion, session tickets and alerts. It never looks inside.
+ * The interface between a QUIC connection and the TLS 1.3 core (RFC 9001 §4, docs/ARCHITECTURE.md
+ * §1.7). The connection feeds handshake bytes per encryption level and receives, through callbacks,
+ * handshake bytes to send per level, traffic secrets per level and direction, the peer's transport
+ * parameters, completion, session tickets and alerts. It never looks inside.
  */
 import type {
   CryptoProvider,

@@ -1,8 +1,8 @@
 /**
- * HTTP/3 over two real tsquic engines on the in-memory network (test/scenario/helpers.ts). The
- * network is synchronous and the HTTP/3 API is promise-based, so the driver alternates: let
- * pending promise jobs run, then advance the network by one event, until a condition holds or
- * the virtual-time budget is spent.
+ * HTTP/3 over two real tsquic engines on the in-memory network (`createEnginePair` of
+ * src/testing). The network is synchronous and the HTTP/3 API is promise-based, so the driver
+ * alternates: let pending promise jobs run, then advance the network by one event, until a
+ * condition holds or the virtual-time budget is spent.
  */
 import { h3Client, type H3Client, type H3ClientOptions } from '../../src/h3/api/client.js';
 import {

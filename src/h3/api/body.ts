@@ -17,7 +17,7 @@ export const DEFAULT_BODY_HIGH_WATER_MARK = 256 * 1024;
 export const DEFAULT_MAX_BUFFERED_BODY_BYTES = 1024 * 1024;
 
 /**
- * The bytes all received bodies of one connection hold, against a cap (DESIGN.md §7.8: a buffer
+ * The bytes all received bodies of one connection hold, against a cap (docs/ARCHITECTURE.md §7.8: a buffer
  * a peer can grow turns into flow control). At the cap every body stops reading from QUIC, so
  * the rest stays under the QUIC stream and connection windows and the peer is held back; below
  * it they read again. A body whose consumer waits on it with nothing buffered reads anyway: its
