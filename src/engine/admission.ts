@@ -1,5 +1,6 @@
 /**
- * Admission of new clients whose address is not validated (flood defence, DESIGN.md §7.8).
+ * Admission of new clients whose address is not validated (flood defence,
+ * docs/ARCHITECTURE.md §7.8).
  *
  * A server connection costs a full TLS handshake (a key exchange and a signature, 3-4 ms of
  * CPU) and tens of kilobytes, and a client Initial costs an attacker one spoofed datagram: an
