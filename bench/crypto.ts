@@ -1,8 +1,9 @@
 /**
  * Crypto benchmark: packets per second for QUIC packet protection and unprotection per provider
- * and cipher suite, the cost of header protection alone, of each key exchange, and of the
- * hash/HMAC/HKDF primitives. These figures choose the default provider's primitives
- * (src/crypto/default-provider.ts) and are recorded in bench/README.md.
+ * and cipher suite, the AEAD alone per packet (one packet per call and batches of 32), the cost
+ * of header protection alone, of each key exchange, and of the hash/HMAC/HKDF primitives. These
+ * figures choose the pure provider's primitives (src/crypto/pure-provider.ts) and compare the
+ * backends; they are recorded in bench/README.md.
  *
  *     npx tsx bench/crypto.ts [--duration ms] [--runs n] [--json]
  *
@@ -15,10 +16,12 @@ import { parseArgs } from 'node:util';
 import {
   CIPHER_SUITES,
   PacketProtector,
-  defaultProvider,
+  backend,
   hkdfExpandLabel,
   nobleProvider,
   nodeProvider,
+  pureProvider,
+  type AeadAlg,
   type CipherSuiteName,
   type CryptoProvider,
   type HpAlg,
@@ -30,8 +33,10 @@ export interface CryptoBenchOptions {
   durationMs?: number;
   /** Timed runs per figure; the median is reported (default 5). */
   runs?: number;
-  /** Providers to measure (default node, noble and default). */
+  /** Providers to measure (default node, noble, pure, and native when its addon loaded). */
   providers?: readonly CryptoProvider[];
+  /** Measure the AEAD alone per packet, single and in batches (default true). */
+  aead?: boolean;
   /** Cipher suites to measure (default all three). */
   suites?: readonly CipherSuiteName[];
   /** Whole packet sizes in bytes, header and tag included (default 1200 and 1452). */
@@ -53,9 +58,26 @@ export interface PacketRate {
   unprotectRuns: number[];
 }
 
+/** The AEAD alone on whole packets of one buffer, in place: µs of CPU per packet. */
+export interface AeadCost {
+  provider: string;
+  alg: AeadAlg;
+  /** Whole packet size (header + payload + tag). */
+  size: number;
+  /** Packets per call: 1 (seal/open) or the batch size (sealBatch/openBatch). */
+  batch: number;
+  sealUs: number;
+  /** Includes copying the sealed packets into the work buffer first, as a receive path does. */
+  openUs: number;
+  sealRuns: number[];
+  openRuns: number[];
+}
+
 export interface HeaderProtectionCost {
   provider: string;
   alg: HpAlg;
+  /** Masks per call: 1 (mask) or AEAD_BATCH (maskBatch). */
+  batch: number;
   /** One 5-byte mask. */
   nsPerMask: number;
   /** Each timed run's figure. */
@@ -83,6 +105,7 @@ export interface PrimitiveCost {
 export interface CryptoBenchResult {
   node: string;
   packets: PacketRate[];
+  aead: AeadCost[];
   headerProtection: HeaderProtectionCost[];
   keyExchange: KeyExchangeCost[];
   primitives: PrimitiveCost[];
@@ -215,20 +238,111 @@ function packetCases(
   return row;
 }
 
-function hpCase(add: AddCase, provider: CryptoProvider, alg: HpAlg): HeaderProtectionCost {
-  const row: HeaderProtectionCost = { provider: provider.name, alg, nsPerMask: 0, runs: [] };
+/** Batch size of the batch AEAD figures: a GSO send or a recvmmsg read of 32 datagrams. */
+export const AEAD_BATCH = 32;
+
+/**
+ * Seal and open of AEAD_BATCH packets of `size` bytes lying back to back in one buffer, either
+ * one call per packet or one batch call for all of them. The single case walks the same
+ * packets one at a time, so both touch the same memory.
+ */
+function aeadCases(
+  add: AddCase,
+  provider: CryptoProvider,
+  alg: AeadAlg,
+  size: number,
+  batch: number,
+): AeadCost {
+  const row: AeadCost = {
+    provider: provider.name,
+    alg,
+    size,
+    batch,
+    sealUs: 0,
+    openUs: 0,
+    sealRuns: [],
+    openRuns: [],
+  };
+  const aead = provider.createAead(alg, filled(alg === 'aes-128-gcm' ? 16 : 32, 11));
+  const n = AEAD_BATCH;
+  const sealOffsets = new Uint32Array(3 * n);
+  const openOffsets = new Uint32Array(3 * n);
+  for (let i = 0; i < n; i++) {
+    sealOffsets[3 * i] = openOffsets[3 * i] = i * size;
+    sealOffsets[3 * i + 1] = openOffsets[3 * i + 1] = i * size + HEADER_LENGTH;
+    sealOffsets[3 * i + 2] = (i + 1) * size - 16;
+    openOffsets[3 * i + 2] = (i + 1) * size;
+  }
+  const nonces = filled(12 * n, 13);
+  const buf = filled(n * size, 1);
+  const results = new Int32Array(n);
+  // Per-packet views for the single calls, made once (a real caller has them at hand).
+  const views = Array.from({ length: n }, (_, i) => ({
+    nonce: nonces.subarray(12 * i, 12 * i + 12),
+    aad: buf.subarray(i * size, i * size + HEADER_LENGTH),
+    plain: buf.subarray(i * size + HEADER_LENGTH, (i + 1) * size - 16),
+    sealed: buf.subarray(i * size + HEADER_LENGTH, (i + 1) * size),
+    payload: i * size + HEADER_LENGTH,
+  }));
+  const seal =
+    batch === 1
+      ? () => {
+          for (const v of views) aead.seal(v.nonce, v.aad, v.plain, buf, v.payload);
+        }
+      : () => aead.sealBatch(buf, sealOffsets, nonces, n);
+  add(seal, (r, runs) => {
+    row.sealUs = 1e6 / (r * n);
+    row.sealRuns = runs.map((x) => 1e6 / (x * n));
+  });
+
+  const wire = filled(n * size, 1);
+  aead.sealBatch(wire, sealOffsets, nonces, n);
+  const open =
+    batch === 1
+      ? () => {
+          buf.set(wire);
+          for (const v of views) {
+            if (aead.open(v.nonce, v.aad, v.sealed, buf, v.payload) < 0) {
+              throw new Error(`${provider.name} ${alg}: benchmark packet failed to open`);
+            }
+          }
+        }
+      : () => {
+          buf.set(wire);
+          if (aead.openBatch(buf, openOffsets, nonces, n, results) !== 0) {
+            throw new Error(`${provider.name} ${alg}: benchmark batch failed to open`);
+          }
+        };
+  add(open, (r, runs) => {
+    row.openUs = 1e6 / (r * n);
+    row.openRuns = runs.map((x) => 1e6 / (x * n));
+  });
+  return row;
+}
+
+function hpCase(
+  add: AddCase,
+  provider: CryptoProvider,
+  alg: HpAlg,
+  batch: number,
+): HeaderProtectionCost {
+  const row: HeaderProtectionCost = { provider: provider.name, alg, batch, nsPerMask: 0, runs: [] };
   const hp = provider.createHeaderProtection(alg, filled(alg === 'aes-128-ecb' ? 16 : 32, 9));
   const packet = filled(64, 5);
   const mask = new Uint8Array(5);
+  const masks = new Uint8Array(5 * batch);
+  const offsets = new Uint32Array(batch).map((_, i) => (i & 15) + 8);
   let i = 0;
   add(
-    () => {
-      const o = (i++ & 15) + 8;
-      hp.mask(packet.subarray(o, o + 16), mask);
-    },
+    batch === 1
+      ? () => {
+          const o = (i++ & 15) + 8;
+          hp.mask(packet.subarray(o, o + 16), mask);
+        }
+      : () => hp.maskBatch(packet, offsets, batch, masks),
     (r, runs) => {
-      row.nsPerMask = 1e9 / r;
-      row.runs = runs.map((x) => 1e9 / x);
+      row.nsPerMask = 1e9 / (r * batch);
+      row.runs = runs.map((x) => 1e9 / (x * batch));
     },
   );
   return row;
@@ -308,12 +422,14 @@ function primitiveCases(add: AddCase, p: CryptoProvider): PrimitiveCost[] {
 export function runCryptoBench(opts: CryptoBenchOptions = {}): CryptoBenchResult {
   const durationMs = opts.durationMs ?? 150;
   const runs = opts.runs ?? 5;
-  const providers = opts.providers ?? [nodeProvider, nobleProvider, defaultProvider];
+  const native = backend.native.loaded ? [backend.native.provider] : [];
+  const providers = opts.providers ?? [nodeProvider, nobleProvider, pureProvider, ...native];
   const suites = opts.suites ?? CIPHER_SUITES.map((s) => s.name);
   const sizes = opts.packetSizes ?? [1200, 1452];
   const result: CryptoBenchResult = {
     node: process.version,
     packets: [],
+    aead: [],
     headerProtection: [],
     keyExchange: [],
     primitives: [],
@@ -324,8 +440,19 @@ export function runCryptoBench(opts: CryptoBenchOptions = {}): CryptoBenchResult
     for (const suite of suites) {
       for (const size of sizes) result.packets.push(packetCases(add, p, suite, size));
     }
+    // The AEAD alone: pure's is node's, so only node, noble and native are distinct.
+    if ((opts.aead ?? true) && p !== pureProvider) {
+      for (const suite of suites) {
+        const alg = CIPHER_SUITES.find((s) => s.name === suite)!.aead;
+        for (const batch of [1, AEAD_BATCH]) {
+          result.aead.push(aeadCases(add, p, alg, sizes[0]!, batch));
+        }
+      }
+    }
     for (const alg of ['aes-128-ecb', 'aes-256-ecb', 'chacha20'] as const) {
-      result.headerProtection.push(hpCase(add, p, alg));
+      for (const batch of [1, AEAD_BATCH]) {
+        result.headerProtection.push(hpCase(add, p, alg, batch));
+      }
     }
     if (opts.keyExchange ?? true) {
       for (const group of ['x25519', 'secp256r1', 'secp384r1'] as const) {
@@ -370,12 +497,27 @@ export function formatCryptoBench(r: CryptoBenchResult): string {
       3,
     ),
     '',
-    'Header protection alone (one 5-byte mask):',
+    `The AEAD alone, in place, µs of CPU per packet (one call per packet, or batches of ${AEAD_BATCH} in one call; open includes copying the packets in):`,
     '',
     table(
-      ['provider', 'alg', 'ns/mask'],
-      r.headerProtection.map((x) => [x.provider, x.alg, fixed(x.nsPerMask, 0)]),
-      1,
+      ['provider', 'AEAD', 'size', 'packets/call', 'seal µs', 'open µs'],
+      r.aead.map((x) => [
+        x.provider,
+        x.alg,
+        String(x.size),
+        String(x.batch),
+        fixed(x.sealUs, 3),
+        fixed(x.openUs, 3),
+      ]),
+      4,
+    ),
+    '',
+    'Header protection alone (one 5-byte mask; per call one mask or a batch):',
+    '',
+    table(
+      ['provider', 'alg', 'masks/call', 'ns/mask'],
+      r.headerProtection.map((x) => [x.provider, x.alg, String(x.batch), fixed(x.nsPerMask, 0)]),
+      2,
     ),
     '',
     ...(r.keyExchange.length === 0

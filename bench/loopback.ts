@@ -5,7 +5,9 @@
  * per second on one connection, and the CPU seconds both processes spend per GiB. When Debian's
  * ngtcp2 programs are installed, the same download (gtlsclient from gtlsserver) and the same
  * handshake load (the tsquic client against gtlsserver) run alternately with tsquic's, and the
- * ratios are reported.
+ * ratios are reported. The processes run the bench process's backend (TSQUIC_BACKEND); when
+ * that is `native`, a second pair on the `pure` backend runs the same download alternately, so
+ * the two backends are compared in one run.
  *
  * The group runs only when the Node adapter loads and completes a handshake on loopback;
  * otherwise it is reported as skipped with the reason.
@@ -13,7 +15,12 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { defaultProvider } from '../src/crypto/index.js';
+import {
+  backend,
+  defaultProvider,
+  describeBackend,
+  type BackendName,
+} from '../src/crypto/index.js';
 import { createSelfSignedCertificate, pemEncode } from '../src/tls/x509/index.js';
 import { SkipGroup, type BenchGroup, type GroupContext } from './lib/group.js';
 import { summarizeProfile, type CpuProfile, type ProfileSummary } from './lib/cpuprofile.js';
@@ -63,9 +70,10 @@ class Child<Cmd, Reply extends { type: string }> {
   private exited = false;
   private stderr = '';
 
-  constructor(module: string, extraExecArgv: string[] = []) {
+  constructor(module: string, extraExecArgv: string[], backendName: BackendName) {
     this.process = fork(module, [], {
       execArgv: [...process.execArgv, ...extraExecArgv],
+      env: { ...process.env, TSQUIC_BACKEND: backendName },
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
     this.process.stderr!.on('data', (d: Buffer) => {
@@ -150,10 +158,14 @@ export interface Processes {
   port: number;
 }
 
-/** The server and client processes; `workers`: a multi-worker server with that many threads. */
+/**
+ * A server and a client process on `backendName` (default: this process's backend);
+ * `workers`: the server is a multi-worker server with that many threads.
+ */
 export async function startProcesses(
   creds: Credentials,
   profileDir?: string,
+  backendName: BackendName = backend.name,
   workers?: number,
 ): Promise<Processes> {
   const prof = (name: string): string[] => {
@@ -165,10 +177,12 @@ export async function startProcesses(
   const server: ServerChild = new Child(
     siblingModule(import.meta.url, 'loopback/server-process'),
     prof('server'),
+    backendName,
   );
   const client: ClientChild = new Child(
     siblingModule(import.meta.url, 'loopback/client-process'),
     prof('client'),
+    backendName,
   );
   try {
     const r = await server.request(
@@ -314,11 +328,22 @@ export const loopbackGroup: BenchGroup = {
     const creds = makeCredentials();
     const p = await checkAdapter(ctx, creds);
     const ng = new Ngtcp2Reference(ctx);
+    let pure: Processes | null = null;
     try {
       await ng.start(creds, shape.bytes);
-      await runAll(ctx, shape, p, ng);
+      if (backend.name === 'native') {
+        try {
+          pure = await startProcesses(creds, undefined, 'pure');
+        } catch (e) {
+          ctx.note(`the pure-backend processes did not start: ${(e as Error).message}`);
+        }
+      } else {
+        ctx.note(`backend ${describeBackend(backend)}: no native-vs-pure comparison`);
+      }
+      await runAll(ctx, shape, p, ng, pure);
     } finally {
       await stopProcesses(p);
+      if (pure !== null) await stopProcesses(pure);
       await ng.stop();
     }
   },
@@ -329,8 +354,11 @@ async function runAll(
   shape: Shape,
   p: Processes,
   ng: Ngtcp2Reference,
+  pure: Processes | null,
 ): Promise<void> {
   const mib = shape.bytes / MiB;
+  const pureDown: number[] = [];
+  const pureCpu: number[] = [];
   const rec = ctx.rec;
   const down: number[] = [];
   const downCpu: number[] = [];
@@ -341,11 +369,13 @@ async function runAll(
   const ngDown: number[] = [];
   const ngCpu: number[] = [];
   ctx.log(`loopback: warm-up download`);
-  await measure(
-    p,
-    { type: 'download', port: p.port, bytes: shape.bytes / 4, connections: 1 },
-    transferTimeout(shape.bytes),
-  );
+  for (const q of pure === null ? [p] : [p, pure]) {
+    await measure(
+      q,
+      { type: 'download', port: q.port, bytes: shape.bytes / 4, connections: 1 },
+      transferTimeout(shape.bytes),
+    );
+  }
   for (let i = 0; i < shape.runs; i++) {
     ctx.log(`loopback: ${mib} MiB download, run ${i + 1}/${shape.runs}`);
     const m = await measure(
@@ -359,6 +389,16 @@ async function runAll(
     clientBusy.push(m.client.cpuSeconds / (m.client.wallMs / 1000));
     serverPerGib.push(m.serverCpuSeconds / (shape.bytes / GiB));
     clientPerGib.push(m.client.cpuSeconds / (shape.bytes / GiB));
+    if (pure !== null) {
+      ctx.log(`loopback: ${mib} MiB download on the pure backend, run ${i + 1}/${shape.runs}`);
+      const q = await measure(
+        pure,
+        { type: 'download', port: pure.port, bytes: shape.bytes, connections: 1 },
+        transferTimeout(shape.bytes),
+      );
+      pureDown.push(mib / (q.client.wallMs / 1000));
+      pureCpu.push((q.client.cpuSeconds + q.serverCpuSeconds) / (shape.bytes / GiB));
+    }
     await ng.run('download', async (side) => {
       ctx.log(`loopback: ngtcp2 ${mib} MiB download, run ${i + 1}/${shape.runs}`);
       const s0 = side.server.cpuSeconds();
@@ -370,21 +410,43 @@ async function runAll(
   }
   rec.figure({
     id: 'loopback.download',
-    name: `${mib} MiB download on one connection, tsquic server and client processes`,
+    name: `${mib} MiB download on one connection, tsquic server and client processes (${backend.name} backend)`,
     unit: 'MiB/s',
     runs: down,
-    params: { impl: 'tsquic', metric: 'download' },
+    params: { impl: 'tsquic', metric: 'download', backend: backend.name },
     target: { op: '>=', value: DOWNLOAD_TARGET },
     profile: 'loopback-download',
     note: 'wall clock from connect to the last byte',
   });
   rec.figure({
     id: 'loopback.download-cpu-per-gib',
-    name: 'CPU seconds per GiB downloaded, server + client processes',
+    name: `CPU seconds per GiB downloaded, server + client processes (${backend.name} backend)`,
     unit: 's/GiB',
     runs: downCpu,
-    params: { impl: 'tsquic', metric: 'cpu-per-gib' },
+    params: { impl: 'tsquic', metric: 'cpu-per-gib', backend: backend.name },
   });
+  if (pure !== null) {
+    rec.figure({
+      id: 'loopback.pure.download',
+      name: `${mib} MiB download on one connection, pure backend (runs alternate with the above)`,
+      unit: 'MiB/s',
+      runs: pureDown,
+      params: { impl: 'tsquic', metric: 'download', backend: 'pure' },
+    });
+    rec.figure({
+      id: 'loopback.pure.download-cpu-per-gib',
+      name: 'CPU seconds per GiB downloaded, server + client processes, pure backend',
+      unit: 's/GiB',
+      runs: pureCpu,
+      params: { impl: 'tsquic', metric: 'cpu-per-gib', backend: 'pure' },
+    });
+    rec.figure({
+      id: 'loopback.ratio.native-pure.download',
+      name: 'download throughput, native backend / pure backend (runs paired)',
+      unit: 'ratio',
+      runs: down.map((d, i) => d / pureDown[i]!),
+    });
+  }
   rec.figure({
     id: 'loopback.download-server-cpu-per-gib',
     name: 'of which the server process (sending)',

@@ -28,7 +28,9 @@ function crypto(ctx: GroupContext): void {
   const key = (s: string): string => s.toLowerCase().replace(/[^a-z0-9]+/g, '-');
   for (const p of r.packets) {
     const main =
-      p.provider === 'default' && p.suite === 'TLS_AES_128_GCM_SHA256' && p.size === 1200;
+      p.provider === defaultProvider.name &&
+      p.suite === 'TLS_AES_128_GCM_SHA256' &&
+      p.size === 1200;
     for (const [dir, runs] of [
       ['protect', p.protectRuns],
       ['unprotect', p.unprotectRuns],
@@ -43,13 +45,28 @@ function crypto(ctx: GroupContext): void {
       });
     }
   }
+  for (const a of r.aead) {
+    for (const [dir, runs] of [
+      ['seal', a.sealRuns],
+      ['open', a.openRuns],
+    ] as const) {
+      ctx.rec.figure({
+        id: `micro.aead.${a.provider}.${a.alg}.${a.size}.batch${a.batch}.${dir}`,
+        name: `AEAD ${dir} per ${a.size}-byte packet, ${a.alg}, ${a.batch} per call, ${a.provider} provider`,
+        unit: 'µs',
+        runs,
+        params: { provider: a.provider, alg: a.alg, size: a.size, batch: a.batch, direction: dir },
+      });
+    }
+  }
   for (const h of r.headerProtection) {
+    const batch = h.batch === 1 ? '' : `.batch${h.batch}`;
     ctx.rec.figure({
-      id: `micro.hp.${h.provider}.${h.alg}`,
-      name: `header protection mask, ${h.alg}, ${h.provider} provider`,
+      id: `micro.hp.${h.provider}.${h.alg}${batch}`,
+      name: `header protection mask, ${h.alg}, ${h.batch} per call, ${h.provider} provider`,
       unit: 'ns',
       runs: h.runs,
-      params: { provider: h.provider, alg: h.alg },
+      params: { provider: h.provider, alg: h.alg, batch: h.batch },
     });
   }
   for (const k of r.keyExchange) {

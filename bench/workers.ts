@@ -26,7 +26,7 @@ export const workersGroup: BenchGroup = {
         ctx.log(
           `workers: ${concurrency} concurrent handshakes, ${workers} worker(s), run ${i + 1}/${runs}`,
         );
-        const p = await startProcesses(creds, undefined, workers);
+        const p = await startProcesses(creds, undefined, undefined, workers);
         try {
           const task = {
             type: 'handshakes',

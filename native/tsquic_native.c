@@ -56,12 +56,11 @@ static int throw_type(napi_env env, const char *msg) {
   return 0;
 }
 
-/* A Uint8Array (or any typed array / Buffer) argument as bytes. */
+/* A Uint8Array (or a Buffer, or another byte-sized typed array) argument as bytes. */
 static int get_bytes(napi_env env, napi_value v, unsigned char **data, size_t *len) {
   napi_typedarray_type type;
   size_t length;
   void *ptr;
-  size_t element = 1;
   if (napi_get_typedarray_info(env, v, &type, &length, &ptr, NULL, NULL) != napi_ok) {
     return throw_type(env, "expected a typed array");
   }
@@ -74,7 +73,7 @@ static int get_bytes(napi_env env, napi_value v, unsigned char **data, size_t *l
       return throw_type(env, "expected a Uint8Array");
   }
   *data = (unsigned char *)ptr;
-  *len = length * element;
+  *len = length;
   return 1;
 }
 

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { backend, describeBackend } from '../../src/crypto/default-provider.js';
 
 /**
  * The repository root: the nearest directory above this file with tsquic's package.json (this
@@ -28,6 +29,8 @@ export interface Environment {
   node: string;
   v8: string;
   openssl: string;
+  /** The backend of the bench process (TSQUIC_BACKEND; src/crypto/default-provider.ts), in words. */
+  backend: string;
   platform: string;
   arch: string;
   cpuModel: string;
@@ -64,6 +67,7 @@ export function describeEnvironment(repoDir: string): Environment {
     node: process.version,
     v8: process.versions.v8,
     openssl: process.versions.openssl ?? 'none',
+    backend: describeBackend(backend),
     platform: `${os.platform()} ${os.release()}`,
     arch: os.arch(),
     cpuModel: cpus[0]?.model.trim() ?? 'unknown',

@@ -206,6 +206,7 @@ export function formatReport(r: SuiteResults, charts: readonly Chart[]): string 
         ['memory', `${e.memoryGiB} GiB`],
         ['system', `${e.platform} (${e.arch})`],
         ['Node', `${e.node} (V8 ${e.v8}, OpenSSL ${e.openssl})`],
+        ['backend', e.backend],
         [
           'git commit',
           e.gitCommit === null

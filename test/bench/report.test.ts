@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { renderCharts } from '../../bench/lib/charts.js';
 import { describeEnvironment, findRepoRoot } from '../../bench/lib/env.js';
+import { backend, describeBackend } from '../../src/crypto/default-provider.js';
 import { describeCheck, formatNumber, formatReport } from '../../bench/lib/report.js';
 import { checkTarget, checkTargets, Recorder, type SuiteResults } from '../../bench/lib/results.js';
 import { writeOutputs } from '../../bench/main.js';
@@ -169,6 +170,8 @@ describe('bench: results, targets, report and charts', () => {
     const r = sampleResults();
     const md = formatReport(r, renderCharts(r));
     assert.match(md, /^# tsquic benchmark report/);
+    // The backend the figures ran on (src/crypto/default-provider.ts).
+    assert.ok(md.includes(`| backend | ${describeBackend(backend)} |`));
     assert.match(
       md,
       /\| goodput \/ ceiling \| ≥ 0\.500 ratio \| 0\.250 ± 0\.0250 ratio \| \*\*falls short by 50 %\*\*, needs 2\.0x \|/,

@@ -172,6 +172,26 @@ if (native.loaded) {
         assert.throws(() => aead.seal(rng.bytes(12), pt, pt, new Uint8Array(47), 0), RangeError);
         assert.throws(() => aead.seal(rng.bytes(12), pt, pt, new Uint8Array(64), 40), RangeError);
         assert.throws(() => p.createAead(alg, rng.bytes(keyLength - 1)), RangeError);
+        // Views of the wrong element type reach C only to be refused.
+        const wide = new Uint16Array(6) as unknown as Uint8Array;
+        assert.throws(() => aead.seal(wide, pt, pt, new Uint8Array(64), 0), TypeError);
+        const signed = new Int32Array(3) as unknown as Uint32Array;
+        assert.throws(
+          () => aead.sealBatch(new Uint8Array(64), signed, rng.bytes(12), 1),
+          TypeError,
+        );
+        const results = new Uint32Array(1) as unknown as Int32Array;
+        assert.throws(
+          () =>
+            aead.openBatch(
+              new Uint8Array(64),
+              new Uint32Array([0, 4, 40]),
+              rng.bytes(12),
+              1,
+              results,
+            ),
+          TypeError,
+        );
       });
     }
   });
