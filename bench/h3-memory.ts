@@ -48,7 +48,10 @@ export function h3Pair(
 ): H3Pair {
   const pair = createSimPair({ seed: 7, connections, conditions: { delay: 5_000 } });
   if (!completeHandshakes(pair)) throw new Error('the connections were not established');
-  const servers = pair.accepted.map((c) => h3Server(c, handler, options));
+  // The simulation's virtual clock is the host clock requests are dated by (header timeout).
+  const servers = pair.accepted.map((c) =>
+    h3Server(c, handler, { clock: () => pair.now, ...options }),
+  );
   pair.net.runFor(100_000);
   return { pair, servers };
 }

@@ -436,13 +436,12 @@ export class QuicConnection extends EventEmitter implements StreamHost, FlushWat
    * A client that released its socket ends its core connection's closing or draining period
    * (RFC 9000 §10.2 allows it once late packets can induce no response): the core then emits
    * 'close' and closes its qlog, so layers built on it (HTTP/3, library users of `core`) hear
-   * the end instead of waiting for a timer that no endpoint runs any more. The core has no call
-   * for ending the period early, so it is handed the period's deadline as the time.
+   * the end instead of waiting for a timer that no endpoint runs any more.
    */
   private endClosingPeriod(): void {
     const core = this.coreConn;
     if (core === null || (core.state !== 'closing' && core.state !== 'draining')) return;
-    core.onTimeout(Math.max(monotonicMicros(), core.nextTimeout()));
+    core.abandon('closing period ended with the socket', monotonicMicros());
   }
 
   private finish(info: CloseInfo | null): void {

@@ -51,7 +51,12 @@ export function h3Pair(handler: H3RequestHandler, options: H3PairOptions = {}): 
     ...options.client,
   });
   const h: H3Pair = { pair, client, server: null, serverConn: null };
-  const serverOptions: H3ServerOptions = { random: seededRandom(12), ...options.server };
+  // The pair's virtual clock is the host clock the server dates requests by (header timeout).
+  const serverOptions: H3ServerOptions = {
+    random: seededRandom(12),
+    clock: () => pair.now,
+    ...options.server,
+  };
   attachers.set(h, () => {
     if (h.server !== null) return;
     const conn = pair.serverConn();
