@@ -5,6 +5,7 @@
 import { defaultProvider } from '../src/crypto/index.js';
 import { runCryptoBench, type CryptoBenchOptions } from './crypto.js';
 import { runFrameBench } from './frames.js';
+import { runLbBench } from './lb.js';
 import type { BenchGroup, GroupContext } from './lib/group.js';
 import { runHandshakeBench, type HandshakeBenchOptions } from './tls.js';
 
@@ -129,13 +130,30 @@ function frames(ctx: GroupContext): void {
   }
 }
 
+function quicLb(ctx: GroupContext): void {
+  ctx.log('QUIC-LB: route a datagram by CID, issue a CID');
+  const rates = runLbBench(
+    ctx.quick ? { durationMs: 60, runs: 3, providers: [defaultProvider] } : {},
+  );
+  for (const f of rates) {
+    ctx.rec.figure({
+      id: `micro.quic-lb.${f.operation.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`,
+      name: f.operation,
+      unit: 'CIDs/s',
+      runs: f.perSec.runs,
+    });
+  }
+}
+
 export const microGroup: BenchGroup = {
   name: 'micro',
-  summary: 'packet protection, TLS handshakes in memory, frame encode/decode (per CPU-second)',
+  summary:
+    'packet protection, TLS handshakes in memory, frame encode/decode, QUIC-LB CIDs (per CPU-second)',
   run(ctx) {
     crypto(ctx);
     handshakes(ctx);
     frames(ctx);
+    quicLb(ctx);
     return Promise.resolve();
   },
 };

@@ -45,7 +45,8 @@ export class QuicLbCidGenerator {
   /** A new connection ID. */
   next(): Uint8Array {
     if (this.exhausted) return this.unroutable();
-    const low = this.provider.random(1)[0]! & 0x1f;
+    // §3.3: without length self-encoding the low five bits are random.
+    const low = this.cipher.config.encodeLength === false ? this.provider.random(1)[0]! & 0x1f : 0;
     if (this.counter === null) {
       const nonce = this.provider.random(this.cipher.config.nonceLength);
       return this.cipher.encode(this.serverId, nonce, low);

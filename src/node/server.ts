@@ -156,14 +156,16 @@ export class QuicServer extends EventEmitter {
       throw new QuicNodeError('ERR_QUIC_SOCKET', 'server already listening');
     if (this.closing !== null) throw new QuicNodeError('ERR_QUIC_CLOSED', 'server closed');
     const o = this.options;
+    const resetKey = o.statelessResetKey ?? o.keys?.statelessResetKey;
     const config: EngineConfig = {
       server: { ...this.serverConfig, ...(o.versions ? { versions: o.versions } : {}) },
       connection: transportOptions(o),
       ...(o.crypto ? { crypto: o.crypto } : {}),
       ...(o.qlog ? { qlog: o.qlog } : {}),
       ...(o.maxConnections !== undefined ? { maxConnections: o.maxConnections } : {}),
-      ...(o.keys ? { keys: o.keys } : {}),
-      ...(o.statelessResetKey ? { statelessResetKey: o.statelessResetKey } : {}),
+      // The parts of `keys`, not the whole: ticket keys are this server's choice
+      // (buildServerConfig), and sessionTickets: false must stay without tickets.
+      ...(resetKey ? { statelessResetKey: resetKey } : {}),
       ...(o.quicLb ? { quicLb: o.quicLb } : {}),
     };
     const endpoint = new Endpoint(
@@ -316,6 +318,7 @@ function buildServerConfig(o: ServerOptions, closing: () => boolean): ServerConf
     ...(certificate ? { certificate } : {}),
     ...(o.selectCertificate ? { selectCertificate: o.selectCertificate } : {}),
     ...(ticketKeys ? { ticketKeys } : {}),
+    ...(o.keys ? { tokenKey: o.keys.tokenKey } : {}),
     ...(o.earlyData ? { earlyData: true } : {}),
     ...(o.acceptEarlyData ? { acceptEarlyData: o.acceptEarlyData } : {}),
     ...(o.antiReplay ? { antiReplay: o.antiReplay } : {}),

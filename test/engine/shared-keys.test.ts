@@ -178,6 +178,28 @@ describe('shared key material', function () {
     }
   });
 
+  it('tokens are judged on the wall clock: one dated ahead by a fast clock or expired is refused', () => {
+    const km = generateKeyMaterial();
+    const HOUR = 3600_000;
+    for (const [mintSkew, checkSkew, valid] of [
+      [0, 23 * HOUR, true],
+      [0, 25 * HOUR, false], // NEW_TOKEN tokens live 24 hours
+      [5_000, 0, true], // clocks of a pool may differ by a few seconds
+      [60_000, 0, false], // a minute ahead: refused rather than living longer here
+    ] as const) {
+      const { token } = firstVisit(server(km, { currentTime: () => Date.now() + mintSkew }));
+      const b = server(km, { retry: true, currentTime: () => Date.now() + checkSkew });
+      const p = pool([b], () => 0);
+      const conn = p.connect({ token });
+      assert.ok(p.net.runUntil(() => conn.handshakeComplete, 3_000_000));
+      assert.equal(
+        conn.getStats().retry,
+        !valid,
+        `minted ${mintSkew} ms ahead, checked ${checkSkew}`,
+      );
+    }
+  });
+
   it('a server restarted with the same keys resets the old connection at once (stateless reset)', () => {
     const km = generateKeyMaterial();
     for (const [keys, shared] of [
