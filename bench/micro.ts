@@ -1,13 +1,13 @@
 /**
  * The micro group: packet protection per provider (bench/crypto.ts), complete TLS handshakes in
- * memory (bench/tls.ts) and the STREAM/ACK frame codecs (bench/frames.ts), all per CPU-second.
+ * memory (bench/tls.ts; also X25519MLKEM768 against x25519) and the STREAM/ACK frame codecs (bench/frames.ts), all per CPU-second.
  */
 import { defaultProvider } from '../src/crypto/index.js';
 import { runCryptoBench, type CryptoBenchOptions } from './crypto.js';
 import { runFrameBench } from './frames.js';
 import { runLbBench } from './lb.js';
 import type { BenchGroup, GroupContext } from './lib/group.js';
-import { runHandshakeBench, type HandshakeBenchOptions } from './tls.js';
+import { runHandshakeBench, runKeyExchangeBench, type HandshakeBenchOptions } from './tls.js';
 
 /** Targets recorded with the crypto and TLS benchmarks (bench/README.md). */
 const PACKET_TARGET = 100_000;
@@ -113,6 +113,16 @@ function handshakes(ctx: GroupContext): void {
       ...(x.keyType === 'ec-p256'
         ? { target: { op: '>=', value: HANDSHAKE_TARGET }, profile: 'tls-handshake' }
         : {}),
+    });
+  }
+  ctx.log('TLS 1.3 handshakes in memory: X25519MLKEM768 against x25519, shares against HRR');
+  for (const x of runKeyExchangeBench(ctx.quick ? { durationMs: 150, runs: 3 } : {})) {
+    ctx.rec.figure({
+      id: `micro.tls.kex.${x.label.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`,
+      name: `TLS 1.3 full handshake in memory, ec-p256 server key, ${x.label} (${x.clientHellos} ClientHello(s) of ${x.clientHelloBytes} bytes)`,
+      unit: 'handshakes/s',
+      runs: x.handshakesPerSec.runs,
+      params: { group: x.group ?? '', clientHellos: x.clientHellos },
     });
   }
 }

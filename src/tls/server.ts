@@ -358,7 +358,8 @@ export class TlsServer extends HandshakeSession {
     } catch {
       return false;
     }
-    return fresh instanceof Promise ? fresh.catch(() => false) : fresh;
+    // Any thenable (a store's own promise type) counts; a rejection refuses 0-RTT.
+    return typeof fresh === 'boolean' ? fresh : Promise.resolve(fresh).catch(() => false);
   }
 
   private onCertificateSelected(n: Negotiated, cert: CertifiedKey | null): void {
