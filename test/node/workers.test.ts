@@ -26,8 +26,10 @@ describe('node: multi-worker server', function () {
     });
     const { port } = await server.listen(0, '127.0.0.1');
     try {
-      const data = payload(300_000, 7);
-      const conns = Array.from({ length: 8 }, () =>
+      const data = payload(100_000, 7);
+      // Sixteen clients: new connections are spread by hash, so each worker gets some (all on one
+      // worker would come once in 2^15 runs).
+      const conns = Array.from({ length: 16 }, () =>
         connect(
           { host: '127.0.0.1', port },
           { alpn: ['echo'], ca: certPem, servername: 'localhost' },
@@ -39,7 +41,7 @@ describe('node: multi-worker server', function () {
         assert.ok(e.equals(Buffer.concat([Buffer.from('w:'), data])), 'byte for byte');
       const stats = await server.getStats();
       assert.equal(stats.workers.length, 2);
-      assert.equal(stats.total.accepted, 8);
+      assert.equal(stats.total.accepted, 16);
       for (const w of stats.workers)
         assert.ok(w.accepted >= 1, `worker ${w.worker} got no connection`);
       // Only the clients' first Initials carry a DCID of their own choosing: everything after
@@ -117,6 +119,37 @@ describe('node: multi-worker server', function () {
       const stats = await server.getStats();
       assert.equal(stats.reloads, 3);
       await Promise.all([...conns, fresh].map((c) => c.close()));
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('resumes a session on whichever worker the new connection lands on (shared ticket keys)', async () => {
+    const server = createWorkerServer({
+      workers: 2,
+      module: MODULE,
+      moduleData: { tag: 'r' },
+      server: { cert: certPem, key: keyPem, alpn: ['echo'] },
+    });
+    const { port } = await server.listen(0, '127.0.0.1');
+    try {
+      const opts = { alpn: ['echo'], ca: certPem, servername: 'localhost' };
+      const first = connect({ host: '127.0.0.1', port }, opts);
+      const ticket = new Promise<Buffer>((resolve) => first.once('sessionTicket', resolve));
+      await first.ready;
+      await echo(first, Buffer.from('x'));
+      const session = new Uint8Array(await ticket);
+      await first.close();
+      // New connections are spread by hash: with several, both workers see resumptions.
+      const resumed = Array.from({ length: 6 }, () =>
+        connect({ host: '127.0.0.1', port }, { ...opts, session }),
+      );
+      await Promise.all(resumed.map((c) => c.ready));
+      for (const c of resumed) assert.equal(c.getStats().resumed, true);
+      const stats = await server.getStats();
+      for (const w of stats.workers)
+        assert.ok(w.accepted >= 1, `worker ${w.worker} got no connection`);
+      await Promise.all(resumed.map((c) => c.close()));
     } finally {
       await server.close();
     }
