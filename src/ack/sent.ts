@@ -16,6 +16,21 @@ export class SentPacket<T = unknown> {
    */
   lossBatch = 0;
 
+  // Delivery-rate snapshot taken at send (draft-ietf-ccwg-bbr §4.5.2.2), filled in by the path's
+  // DeliveryRateSampler; plain number fields so that recording a packet allocates nothing more.
+  /** C.delivered when sent. */
+  delivered = 0;
+  /** C.delivered_time when sent, microseconds. */
+  deliveredTime = 0;
+  /** C.first_send_time when sent, microseconds. */
+  firstSentTime = 0;
+  /** Sent while the path was application limited. */
+  isAppLimited = false;
+  /** Bytes in flight right after this packet was sent. */
+  txInFlight = 0;
+  /** C.lost when sent. */
+  lostBefore = 0;
+
   constructor(
     /** Packet number. */
     readonly pn: number,

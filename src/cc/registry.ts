@@ -1,7 +1,8 @@
 /**
- * Congestion controllers by name, so users can plug their own (docs/ARCHITECTURE.md §3): 'newreno'
- * (RFC 9002 §7) and 'cubic' (RFC 9438) are built in.
+ * Congestion controllers by name, so users can plug their own (docs/ARCHITECTURE.md §3):
+ * 'newreno' (RFC 9002 §7), 'cubic' (RFC 9438) and 'bbr' (draft-ietf-ccwg-bbr, BBRv3) are built in.
  */
+import { Bbr } from './bbr.js';
 import { Cubic } from './cubic.js';
 import { NewReno } from './newreno.js';
 import type {
@@ -13,6 +14,7 @@ import type {
 const factories = new Map<string, CongestionControllerFactory>([
   ['newreno', (options) => new NewReno(options)],
   ['cubic', (options) => new Cubic(options)],
+  ['bbr', (options) => new Bbr(options)],
 ]);
 
 /** The controller used when none is named. */

@@ -11,6 +11,11 @@
  * - `onPacketsAcked` once per ACK frame with the newly acknowledged packets;
  * - `onSpuriousCongestion` when every packet whose loss caused the last reduction turned out to
  *   have been delivered.
+ *
+ * Rate-based controllers (BBR) also implement the optional hooks `onPacketLost` (each lost
+ * packet with its delivery snapshot) and `onRateSample` (one delivery-rate sample per ACK,
+ * src/path/delivery-rate.ts); window controllers leave them out and see the same calls as
+ * before.
  */
 
 /** Congestion state names, as qlog's `congestion_state_updated` prints them. */
@@ -40,6 +45,57 @@ export interface RttSnapshot {
 export interface AckedPacket {
   readonly timeSent: number;
   readonly size: number;
+}
+
+/**
+ * What the path's delivery-rate sampler recorded about the connection when a packet was sent
+ * (draft-ietf-ccwg-bbr §4.5.2.2 OnPacketSent; a SentPacket satisfies it).
+ */
+export interface DeliverySnapshot {
+  readonly timeSent: number;
+  readonly size: number;
+  /** C.delivered when sent: bytes delivered on the path so far. */
+  readonly delivered: number;
+  /** C.delivered_time when sent, microseconds. */
+  readonly deliveredTime: number;
+  /** C.first_send_time when sent: start of the send interval the packet belongs to. */
+  readonly firstSentTime: number;
+  /** The path was application limited when the packet was sent. */
+  readonly isAppLimited: boolean;
+  /** Bytes in flight right after the packet was sent (P.tx_in_flight, includes it). */
+  readonly txInFlight: number;
+  /** C.lost when sent: bytes declared lost on the path so far. */
+  readonly lostBefore: number;
+}
+
+/**
+ * A delivery-rate sample generated per ACK (draft-ietf-ccwg-bbr §4.5.2.3 GenerateRateSample,
+ * draft-cheng-iccrg-delivery-rate-estimation §3.3). The object is reused: read it during the
+ * call only.
+ */
+export interface RateSample {
+  /** Delivery rate in bytes per second; 0 when this ACK gave no reliable sample. */
+  readonly deliveryRate: number;
+  /** Sampling interval, microseconds: max(send_elapsed, ack_elapsed); -1 when invalid. */
+  readonly interval: number;
+  /** Bytes delivered over the interval. */
+  readonly delivered: number;
+  /** C.delivered when the newest acknowledged packet was sent. */
+  readonly priorDelivered: number;
+  /** The newest acknowledged packet was sent while application limited. */
+  readonly isAppLimited: boolean;
+  /** RTT of the newest acknowledged packet, microseconds (-1 when none). */
+  readonly rtt: number;
+  /** Bytes in flight when the newest acknowledged packet was sent. */
+  readonly txInFlight: number;
+  /** Bytes declared lost between that packet's send and this ACK. */
+  readonly lost: number;
+  /** Bytes newly acknowledged by this ACK. */
+  readonly newlyAcked: number;
+  /** Bytes newly declared lost while processing this ACK. */
+  readonly newlyLost: number;
+  /** C.delivered after this ACK: bytes delivered on the path so far. */
+  readonly totalDelivered: number;
 }
 
 /** Options every built-in controller understands. */
@@ -100,6 +156,19 @@ export interface CongestionController {
 
   /** The path's maximum datagram size changed (RFC 9002 §7.2). */
   setMaxDatagramSize(bytes: number): void;
+
+  /**
+   * An in-flight packet was declared lost (called per packet, before `onCongestionEvent` for
+   * the batch). `packet` carries its delivery snapshot. Optional.
+   */
+  onPacketLost?(packet: DeliverySnapshot, now: number, bytesInFlight: number): void;
+
+  /**
+   * The delivery-rate sample of one ACK frame that newly acknowledged in-flight packets,
+   * called after the losses it revealed and before `onPacketsAcked`. `bytesInFlight` is what
+   * remains in flight after the ACK. Optional.
+   */
+  onRateSample?(sample: RateSample, now: number, rtt: RttSnapshot, bytesInFlight: number): void;
 
   /**
    * Pacing rate in bytes per second, for controllers that model the rate themselves (BBR).

@@ -31,6 +31,7 @@ import type { CongestionController } from '../cc/types.js';
 import { QuicError, TransportError } from '../wire/errors.js';
 import { FrameType, type AckFrame, type AckRange } from '../wire/frame-types.js';
 import type { AmplificationBudget } from './amplification.js';
+import { DeliveryRateSampler } from './delivery-rate.js';
 import { GRANULARITY, type RttEstimator } from './rtt.js';
 import {
   AckOutcomeImpl,
@@ -108,6 +109,8 @@ export class LossDetection<T = unknown> {
   private readonly resetPn = [-1, -1, -1];
   /** Scratch for the acknowledged packets the controller sees when some must be left out. */
   private readonly ccAcked: SentPacket<T>[] = [];
+  /** Delivery-rate samples for controllers that take them (draft-ietf-ccwg-bbr §4.5.2). */
+  private readonly rateSampler = new DeliveryRateSampler();
 
   private bif = 0;
   private ptoCountValue = 0;
@@ -117,6 +120,19 @@ export class LossDetection<T = unknown> {
   private handshakeAckReceived = false;
   /** Set by the owner: the sender is not using its window (RFC 9002 §7.8). */
   appLimited = false;
+
+  /**
+   * The sender ran out of data with room in its window: rate samples of packets sent until
+   * what is in flight now is delivered are application limited (draft-ietf-ccwg-bbr §4.5.2.4).
+   */
+  markAppLimited(): void {
+    this.rateSampler.markAppLimited(this.bif);
+  }
+
+  /** Bytes delivered (acknowledged in flight) on the path since its congestion state began. */
+  get delivered(): number {
+    return this.rateSampler.delivered;
+  }
 
   /** Numbering of loss batches (one per detection pass that found losses). */
   private lossBatches = 0;
@@ -239,6 +255,7 @@ export class LossDetection<T = unknown> {
     this.cc = cc;
     for (let s = 0; s < 3; s++) this.resetPn[s] = this.logs[s]!.largestSent;
     this.bif = 0;
+    this.rateSampler.reset();
     this.epochFirstBatch = 0;
     this.epochLost = 0;
     this.epochUndoable = false;
@@ -256,6 +273,7 @@ export class LossDetection<T = unknown> {
     this.stats.bytesSent += packet.size;
     if (packet.inFlight) {
       if (packet.ackEliciting) this.lastAckElicitingTime[space] = now;
+      this.rateSampler.onPacketSent(packet, this.bif);
       this.bif += packet.size;
       this.cc.onPacketSent(packet.size, now, this.bif);
       this.setTimer(now);
@@ -298,11 +316,17 @@ export class LossDetection<T = unknown> {
     let ackEliciting = false;
     // Packets the controller does not see: not in flight, or sent before a congestion reset.
     let hidden = 0;
+    const sampler = this.rateSampler;
+    sampler.beginAck();
     for (let i = 0; i < acked.length; i++) {
       const p = acked[i]!;
       if (p.ackEliciting) ackEliciting = true;
-      if (!p.inFlight || p.pn <= resetPn) hidden++;
-      else this.bif -= p.size;
+      if (!p.inFlight || p.pn <= resetPn) {
+        hidden++;
+      } else {
+        this.bif -= p.size;
+        sampler.onPacketAcked(p, now);
+      }
       this.stats.bytesAcked += p.size;
     }
     this.stats.packetsAcked += acked.length;
@@ -330,6 +354,11 @@ export class LossDetection<T = unknown> {
     if (effect !== LostEffect.None) out.recoveryStarted = true;
     if (effect === LostEffect.Persistent) out.persistentCongestion = true;
 
+    // Generated on every ACK: it also ends an application-limited bubble that was delivered.
+    const sample = sampler.generate(this.rtt.min);
+    if (sample !== null && this.cc.onRateSample !== undefined) {
+      this.cc.onRateSample(sample, now, this.rtt, this.bif);
+    }
     this.cc.onPacketsAcked(
       hidden === 0 ? acked : this.inFlightSinceReset(acked, resetPn),
       now,
@@ -504,6 +533,8 @@ export class LossDetection<T = unknown> {
       this.bif -= p.size;
       // RFC 9000 §14.4: a lost PMTU probe says nothing about congestion.
       if (p.pmtuProbe) continue;
+      this.rateSampler.onPacketLost(p.size);
+      this.cc.onPacketLost?.(p, now, this.bif);
       congestionLost++;
       if (p.timeSent > sentTimeOfLastLoss) sentTimeOfLastLoss = p.timeSent;
     }

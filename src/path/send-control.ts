@@ -374,6 +374,7 @@ export class SendControl<T = unknown> {
     // Only an underused window counts: if it is full anyway the sender is window limited.
     this.lossDetection.appLimited =
       limited && this.cc.window - this.lossDetection.bytesInFlight >= this.cc.maxDatagramSize;
+    if (this.lossDetection.appLimited) this.lossDetection.markAppLimited();
   }
 
   /** The last value given to `setAppLimited`. */

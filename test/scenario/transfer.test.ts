@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createEnginePair } from '../../src/testing/index.js';
 import { transfer } from './transfer-kit.js';
 
-for (const cc of ['newreno', 'cubic']) {
+for (const cc of ['newreno', 'cubic', 'bbr']) {
   describe(`scenario: transfers (${cc})`, () => {
     it('moves 10 MB each way byte for byte', function () {
       this.timeout(120_000);
