@@ -28,7 +28,7 @@ export function parseIdleTimeout(text: string): number {
 
 /** The option entries serve and get share (parsed by the functions of this module). */
 export const SHARED_OPTIONS: OptionSpecs = {
-  cc: { type: 'string', valueName: 'NAME', description: 'congestion control: newreno or cubic' },
+  cc: { type: 'string', valueName: 'NAME', description: 'congestion control: newreno, cubic or bbr' },
   keylog: {
     type: 'string',
     valueName: 'FILE',
