@@ -28,7 +28,11 @@ export function parseIdleTimeout(text: string): number {
 
 /** The option entries serve and get share (parsed by the functions of this module). */
 export const SHARED_OPTIONS: OptionSpecs = {
-  cc: { type: 'string', valueName: 'NAME', description: 'congestion control: newreno, cubic or bbr' },
+  cc: {
+    type: 'string',
+    valueName: 'NAME',
+    description: 'congestion control: newreno, cubic or bbr',
+  },
   keylog: {
     type: 'string',
     valueName: 'FILE',
