@@ -70,8 +70,7 @@ export function buildDatagram(conn: Connection, now: number): OutgoingDatagram |
   if (room < 64) return null;
 
   if (conn.state === 'closing') {
-    if (!conn.closePending) return null;
-    conn.closePending = false;
+    if (!conn.takeCloseResend()) return null;
     buildClose(conn, s, room, now);
     return finish(conn, path, s, now);
   }

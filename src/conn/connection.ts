@@ -31,6 +31,7 @@ import type { Frame } from '../wire/frame-types.js';
 import { onDatagramWhileClosing, processDatagram, replayBuffered } from './receive.js';
 import { buildDatagram, type OutgoingDatagram } from './assemble.js';
 import { PacketBuilder } from './packet-builder.js';
+import { ConnectionLifecycle, type CloseInfo, type ConnectionState } from './state.js';
 import { ConnectionStats, type ConnectionStatsSnapshot } from './stats.js';
 import {
   maybeUsePreferredAddress,
@@ -47,21 +48,7 @@ import { ConnectionStreamEvents } from './stream-events.js';
 /** Stands in for absent byte strings (shared, never written). */
 const NO_BYTES = new Uint8Array(0);
 
-export type ConnectionState = 'handshake' | 'established' | 'closing' | 'draining' | 'closed';
-
-/** Why and how a connection ended. */
-export interface CloseInfo {
-  /** Who ended it. */
-  source: 'local' | 'peer' | 'idle_timeout' | 'stateless_reset' | 'version_negotiation';
-  /** Transport or application error code. */
-  errorCode: number;
-  /** Application close (CONNECTION_CLOSE 0x1d) rather than transport close. */
-  application: boolean;
-  /** Reason phrase or a description. */
-  reason: string;
-  /** Frame type that triggered a transport error, when known. */
-  frameType?: number;
-}
+export type { CloseInfo, ConnectionState } from './state.js';
 
 export interface ConnectionEvents {
   /** The handshake completed (client) / was confirmed (server). */
@@ -146,7 +133,8 @@ export class Connection extends Emitter<ConnectionEvents> {
   readonly role: 'client' | 'server';
   readonly isClient: boolean;
   version: number;
-  state: ConnectionState = 'handshake';
+  /** Handshaking, established, closing, draining, closed (state.ts changes it). */
+  private readonly lifecycle = new ConnectionLifecycle();
   readonly provider: CryptoProvider;
   readonly opts: ResolvedOptions;
   readonly host: ConnectionHost;
@@ -190,14 +178,6 @@ export class Connection extends Emitter<ConnectionEvents> {
   readonly datagramQueue: Uint8Array[] = [];
   /** A PING is owed (keep-alive, `ping()`, probes). */
   pingPending = false;
-  /** The close we send (closing state) or received (draining). */
-  closeInfo: CloseInfo | null = null;
-  /** Closing state: a CONNECTION_CLOSE should be (re)sent. */
-  closePending = false;
-  /** Closing or draining ends then; NaN until armed from the next `now` (`close()` has none). */
-  private closeDeadline = Infinity;
-  /** Received packets that triggered a CONNECTION_CLOSE resend in the closing state. */
-  closeTrigger = 0;
   private idleDeadline = Infinity;
   private keepAliveDeadline = Infinity;
   /** Time the handshake started and finished, µs (stats). */
@@ -299,6 +279,15 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   // ---- public API ------------------------------------------------------------------------
 
+  get state(): ConnectionState {
+    return this.lifecycle.kind;
+  }
+
+  /** The close we send (closing), received (draining) or ended with (closed). */
+  get closeInfo(): CloseInfo | null {
+    return this.lifecycle.closeInfo;
+  }
+
   /** The negotiated application protocol (after the handshake). */
   get alpn(): string | null {
     return this.tls.alpn;
@@ -368,7 +357,7 @@ export class Connection extends Emitter<ConnectionEvents> {
    * sent and the connection lingers in the closing state for three PTOs.
    */
   close(errorCode = 0, reason = ''): void {
-    if (this.state === 'closing' || this.state === 'draining' || this.state === 'closed') return;
+    if (!this.lifecycle.isOpen) return;
     // No `now` here: the closing period starts at the next poll, when CONNECTION_CLOSE leaves.
     this.enterClosing({ source: 'local', errorCode, application: true, reason }, NaN);
     this.wake();
@@ -536,9 +525,7 @@ export class Connection extends Emitter<ConnectionEvents> {
    */
   nextTimeout(): number {
     if (this.state === 'closed') return Infinity;
-    if (this.state === 'closing' || this.state === 'draining') {
-      return Number.isNaN(this.closeDeadline) ? Infinity : this.closeDeadline;
-    }
+    if (this.state === 'closing' || this.state === 'draining') return this.lifecycle.deadline;
     let t = Math.min(this.idleDeadline, this.keepAliveDeadline);
     t = Math.min(t, this.path.sendControl.timerDeadline());
     t = Math.min(t, pathValidationDeadline(this));
@@ -618,7 +605,7 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   /** Whether anything but an ACK waits to be sent. */
   hasPendingSend(): boolean {
-    if (this.closePending) return true;
+    if (this.lifecycle.closeResendDue) return true;
     if (this.pingPending || this.controlQueue.length > 0 || this.datagramQueue.length > 0) {
       return true;
     }
@@ -667,7 +654,7 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   /** Latches a protocol error and starts closing (first error wins). */
   closeWithError(err: QuicError, now: number): void {
-    if (this.state === 'closing' || this.state === 'draining' || this.state === 'closed') return;
+    if (!this.lifecycle.isOpen) return;
     this.enterClosing(
       {
         source: 'local',
@@ -682,14 +669,10 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   /** The peer closed (CONNECTION_CLOSE received): draining (RFC 9000 §10.2.2). */
   onPeerClose(info: CloseInfo, now: number): void {
-    if (this.state === 'draining' || this.state === 'closed') return;
-    const wasClosing = this.state === 'closing';
-    if (!wasClosing) this.closeInfo = info;
-    this.state = 'draining';
-    this.closePending = false;
-    this.closeDeadline = now + 3 * this.ptoPeriod();
+    const d = this.lifecycle.startDraining(info, now + 3 * this.ptoPeriod());
+    if (d === null) return;
     this.qlog?.connectionClosed(this, info, now);
-    if (!wasClosing) this.emit('closing', info);
+    if (d.wasOpen) this.emit('closing', info);
   }
 
   /** A stateless reset from the peer (RFC 9000 §10.3.1): straight to draining. */
@@ -702,23 +685,38 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   /** Version Negotiation rules out every version we speak (RFC 9000 §6.2). */
   onVersionNegotiationFailure(versions: number[], now: number): void {
-    this.closeInfo = {
+    this.finish(now, {
       source: 'version_negotiation',
       errorCode: TransportError.VERSION_NEGOTIATION_ERROR,
       application: false,
       reason: `server offers no version we speak (${versions.map((v) => '0x' + v.toString(16)).join(', ')})`,
-    };
-    this.finish(now);
+    });
+  }
+
+  /** The handshake completed (RFC 9001 §4.1.1): established. */
+  establish(): void {
+    this.lifecycle.establish();
+  }
+
+  /** Closing (RFC 9000 §10.2.1): a datagram arrived, which may earn another CONNECTION_CLOSE. */
+  onDatagramWhileClosing(): void {
+    this.lifecycle.onDatagramWhileClosing();
+  }
+
+  /** Closing: takes the owed CONNECTION_CLOSE, if any (assemble.ts sends it). */
+  takeCloseResend(): boolean {
+    return this.lifecycle.takeCloseResend();
   }
 
   /**
-   * Ends the connection without sending anything, like an idle timeout: for a server whose
-   * client went silent before its address was validated (RFC 9000 §8.1): it may be spoofed.
+   * Ends the connection now, sending nothing: a server's connection whose client went silent
+   * before its address was validated (RFC 9000 §8.1: it may be spoofed), like an idle timeout;
+   * or a closing client whose socket is gone, which need not wait out its closing period
+   * (§10.2: no late packet can reach it any more).
    */
   abandon(reason: string, now: number): void {
-    if (this.state === 'closed') return;
-    this.closeInfo ??= { source: 'idle_timeout', errorCode: 0, application: false, reason };
-    this.finish(now);
+    // A closing or draining connection keeps the reason it is closing with.
+    this.finish(now, { source: 'idle_timeout', errorCode: 0, application: false, reason });
   }
 
   /** Installs Initial keys from the DCID (RFC 9001 §5.2); again after a Retry. */
@@ -791,8 +789,7 @@ export class Connection extends Emitter<ConnectionEvents> {
    * acted on, and packets its keys can open are processed.
    */
   private armDeferred(now: number): void {
-    if (Number.isNaN(this.closeDeadline)) {
-      this.closeDeadline = now + 3 * this.ptoPeriod();
+    if (this.lifecycle.armClosing(now + 3 * this.ptoPeriod())) {
       this.qlog?.connectionClosed(this, this.closeInfo!, now);
     }
     this.path.armValidationDeadline(now);
@@ -804,7 +801,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   // ---- internals -------------------------------------------------------------------------
 
   private checkUsable(): void {
-    if (this.state === 'closing' || this.state === 'draining' || this.state === 'closed') {
+    if (!this.lifecycle.isOpen) {
       throw new ConnectionClosedError(this.closeInfo);
     }
   }
@@ -824,10 +821,7 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   /** `now` NaN: the closing period starts at the next entry point (`armDeferred`). */
   private enterClosing(info: CloseInfo, now: number): void {
-    this.closeInfo = info;
-    this.state = 'closing';
-    this.closePending = true;
-    this.closeDeadline = now + 3 * this.ptoPeriod();
+    if (!this.lifecycle.startClosing(info, now + 3 * this.ptoPeriod())) return;
     if (!Number.isNaN(now)) this.qlog?.connectionClosed(this, info, now);
     // Nothing else is sent in the closing state (RFC 9000 §10.2.1).
     this.controlQueue.length = 0;
@@ -835,36 +829,29 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.emit('closing', info);
   }
 
-  private finish(now: number): void {
-    if (this.state === 'closed') return;
+  /** Closed and gone; `info` is the reason unless the connection was closing or draining. */
+  private finish(now: number, info: CloseInfo): void {
+    const f = this.lifecycle.finish(info);
+    if (f === null) return;
+    info = f.info;
     // Closing and draining logged connection_closed when they began.
-    const logged = this.state === 'closing' || this.state === 'draining';
-    this.state = 'closed';
-    this.closePending = false;
-    const info = this.closeInfo ?? {
-      source: 'local',
-      errorCode: 0,
-      application: false,
-      reason: 'closed',
-    };
-    if (!logged) this.qlog?.connectionClosed(this, info, now);
+    if (!f.wasEnding) this.qlog?.connectionClosed(this, info, now);
     this.qlog?.close(now);
     this.emit('close', info);
   }
 
   private handleTimers(now: number): void {
     if (this.state === 'closing' || this.state === 'draining') {
-      if (now >= this.closeDeadline) this.finish(now);
+      if (now >= this.lifecycle.deadline) this.finish(now, this.closeInfo!);
       return;
     }
     if (now >= this.idleDeadline) {
-      this.closeInfo = {
+      this.finish(now, {
         source: 'idle_timeout',
         errorCode: 0,
         application: false,
         reason: 'idle timeout',
-      };
-      this.finish(now);
+      });
       return;
     }
     if (now >= this.keepAliveDeadline) {

@@ -249,7 +249,7 @@ function validatePeerParams(conn: Connection, p: TransportParameters): void {
 /** The handshake completed (RFC 9001 §4.1.1); a server's is also confirmed (§4.1.2). */
 export function onHandshakeComplete(conn: Connection, now: number): void {
   conn.handshakeTime = now - conn.startTime;
-  conn.state = 'established';
+  conn.establish();
   if (conn.isClient) {
     conn.earlyDataState =
       conn.earlyDataState === 'attempted'

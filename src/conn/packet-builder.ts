@@ -7,7 +7,7 @@
  * Datagrams are written one after another into a slab, so a datagram costs a view rather than
  * an allocation and a copy; a datagram handed out is never written again (the caller owns it,
  * and the slab is freed with the last of its datagrams). A connection with nothing left to send
- * lets its slab go (`release`), so an idle connection pins no buffer.
+ * lets a grown slab go (`release`), so an idle connection pins only a few datagrams' worth.
  */
 import { StreamChunk } from '../stream/stream.js';
 import { Writer } from '../util/cursor.js';
@@ -72,9 +72,14 @@ export class PacketBuilder {
     return data;
   }
 
-  /** Nothing more to send for now: the slab goes with the datagrams already handed out. */
+  /**
+   * Nothing more to send for now: a slab grown by a burst goes with the datagrams already handed
+   * out, so an idle connection keeps at most a first-size slab (a few datagrams). That one is
+   * kept: a connection that only acknowledges (a receiver) would otherwise allocate a slab for
+   * every ACK.
+   */
   release(): void {
-    if (this.slab.length === 0) return;
+    if (this.slab.length <= FIRST_SLAB_DATAGRAMS * this.datagramRoom) return;
     this.slab = NO_BYTES;
     this.slabPos = 0;
     this.slabSize = FIRST_SLAB_DATAGRAMS * this.datagramRoom;

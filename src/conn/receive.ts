@@ -159,8 +159,7 @@ export function onDatagramWhileClosing(
     return;
   }
   path.onDatagramReceived(data.length, now);
-  const n = ++conn.closeTrigger;
-  if ((n & (n - 1)) === 0) conn.closePending = true;
+  conn.onDatagramWhileClosing();
 }
 
 type PacketResult = 'processed' | 'dropped' | 'failed' | 'buffered';

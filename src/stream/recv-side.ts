@@ -8,7 +8,7 @@ import { FrameType } from '../wire/frame-types.js';
 import { RecvWindow } from './flow-control.js';
 import { controlFrameLength } from './frame-size.js';
 import { RecvBuffer } from './recv-buffer.js';
-import type { Stream, StreamOwner } from './stream.js';
+import type { StreamOwnerOf, StreamRef } from './stream-owner.js';
 
 /** Receiving-part states, RFC 9000 §3.2 Figure 3. */
 export type RecvState =
@@ -34,8 +34,9 @@ export class RecvSide {
   private peerResetCode = -1;
 
   constructor(
-    private readonly stream: Stream,
-    private readonly owner: StreamOwner,
+    /** The stream this half belongs to, as its owner knows it. */
+    private readonly stream: StreamRef,
+    private readonly owner: StreamOwnerOf,
     initialWindow: number,
     maxWindow: number,
   ) {

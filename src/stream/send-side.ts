@@ -7,7 +7,7 @@ import type { ResetStreamFrame, StreamDataBlockedFrame } from '../wire/frame-typ
 import { SendCredit } from './flow-control.js';
 import { controlFrameLength, maxStreamDataLength } from './frame-size.js';
 import { SendBuffer, type SendRange } from './send-buffer.js';
-import type { Stream, StreamOwner } from './stream.js';
+import type { StreamOwnerOf, StreamRef } from './stream-owner.js';
 
 /** Sending-part states, RFC 9000 §3.1 Figure 2. */
 export type SendState =
@@ -26,8 +26,9 @@ export class SendSide {
   private peerStopCode = -1;
 
   constructor(
-    private readonly stream: Stream,
-    private readonly owner: StreamOwner,
+    /** The stream this half belongs to, as its owner knows it. */
+    private readonly stream: StreamRef,
+    private readonly owner: StreamOwnerOf,
     initialCredit: number,
     /** Most bytes held (written and not yet acknowledged) before `write()` accepts less. */
     private readonly bufferLimit: number,

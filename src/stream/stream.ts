@@ -23,33 +23,12 @@ import { RecvSide, type RecvState, type StreamReadResult } from './recv-side.js'
 import { SendRange } from './send-buffer.js';
 import { SendSide, type SendState } from './send-side.js';
 import { isBidirectional, isClientInitiated, isLocallyInitiated } from './stream-id.js';
+import type { StreamOwnerOf } from './stream-owner.js';
 
 export type { RecvState, SendState, StreamReadResult };
 
-/** What a stream reports to whoever owns it. Called synchronously, after the state changed. */
-export interface StreamOwner {
-  /** The stream may have new data or control frames to send. */
-  onStreamSendable(stream: Stream): void;
-  /** `read()` went from returning null to returning data or the end of the stream. */
-  onStreamReadable(stream: Stream): void;
-  /** A `write()` that was cut short can now accept bytes again. */
-  onStreamWritable(stream: Stream): void;
-  /** The peer reset the receiving part (RESET_STREAM); buffered data was dropped. */
-  onStreamReset(stream: Stream, errorCode: number): void;
-  /** The peer asked us to stop sending (STOP_SENDING); the stream answered with RESET_STREAM. */
-  onStreamStopSending(stream: Stream, errorCode: number): void;
-  /** Both parts reached a terminal state; the stream will never change again. */
-  onStreamClosed(stream: Stream): void;
-  /** `setPriority()` changed the urgency or the incremental flag. */
-  onStreamPriorityChanged(stream: Stream): void;
-  /**
-   * The highest received offset grew by `bytes`. Connection flow control (RFC 9000 §4.1): throws
-   * QuicError FLOW_CONTROL_ERROR past the connection limit.
-   */
-  onStreamDataReceived(stream: Stream, bytes: number): void;
-  /** `bytes` were read by the application or discarded: connection credit to return. */
-  onStreamDataConsumed(stream: Stream, bytes: number): void;
-}
+/** What a stream reports to the map that owns it (stream-owner.ts). */
+export type StreamOwner = StreamOwnerOf<Stream>;
 
 /** Extensible priority parameters (RFC 9218 §4). */
 export interface StreamPriority {

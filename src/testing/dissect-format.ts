@@ -30,7 +30,7 @@ import { fromUtf8, toHex } from '../util/bytes.js';
 import { transportErrorName } from '../wire/errors.js';
 import type { Frame } from '../wire/frame-types.js';
 import { QUIC_V1, QUIC_V2 } from '../wire/version.js';
-import type { DissectedDatagram, DissectedPacket } from './dissect.js';
+import type { DissectedDatagram, DissectedPacket } from './dissect-types.js';
 import type { JsonObject, JsonValue } from './dissect-tls.js';
 
 export interface PacketJson extends JsonObject {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Connection } from '../../src/conn/connection.js';
-import { makePair } from './helpers.js';
+import { createEnginePair } from '../../src/testing/pair.js';
 import { pattern, pump, Sink } from './transfer-kit.js';
 
 /** 10 Mbit/s, 40 ms RTT, a drop-tail queue of four bandwidth-delay products (200 kB). */
@@ -20,7 +20,7 @@ interface Outcome {
 
 /** Downloads `bytes` over the bottleneck with `cc` at both ends (virtual time, seeded). */
 function download(cc: string, bytes: number): Outcome {
-  const p = makePair({
+  const p = createEnginePair({
     seed: 11,
     conditions: { delay: RTT / 2, rate: RATE, queueBytes: 4 * BDP },
     client: { congestionControl: cc },
