@@ -509,7 +509,10 @@ export class Connection extends Emitter<ConnectionEvents> {
       } else {
         this.pollIdle = true;
         this.idleAckDeadline = this.ackDeadline(now);
-        if (!this.hasPendingSend()) this.builder.release();
+        // Idle: nothing to send and nothing in flight (a sender between two writes keeps it).
+        if (this.path.sendControl.bytesInFlight === 0 && !this.hasPendingSend()) {
+          this.builder.release();
+        }
       }
       return null;
     } catch (e) {
