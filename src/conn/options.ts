@@ -10,7 +10,7 @@ export interface ConnectionOptions {
   alpn: string[];
   /** QUIC version to use (client) — 1 (0x00000001) or 2 (0x6b3343cf). Default 1. */
   version?: number;
-  /** Congestion controller by registry name: 'newreno' | 'cubic' | a registered one. Default 'cubic'. */
+  /** Congestion controller by registry name: 'newreno' | 'cubic' | 'bbr' | a registered one. Default 'cubic'. */
   congestionControl?: string;
   /** Idle timeout we advertise, ms (RFC 9000 §10.1). Default 30 000. 0 disables it. */
   idleTimeout?: number;
