@@ -28,6 +28,7 @@ import type { SentFrame } from './sent-frames.js';
 import { NOTHING, SentFrameList } from './sent-frames.js';
 import type { HeaderOffsets, PacketBuilder } from './packet-builder.js';
 import { queueNewCids } from './frames-in.js';
+import { requeueOutstandingCrypto } from './retransmit.js';
 
 export interface OutgoingDatagram {
   data: Uint8Array;
@@ -268,6 +269,13 @@ function buildPacket(
     const limit = end;
     if (space === PnSpace.Application && h.type === PacketType.OneRtt) {
       eliciting = writeAppFrames(conn, path, w, limit, frames, now) || eliciting;
+    }
+    // Every probe in Initial or Handshake carries the unacknowledged CRYPTO data, not only the
+    // first with a bare PING after it (RFC 9002 §6.2.4): any one of them may be the one that
+    // arrives, and a server may close a new connection whose first Initial has no CRYPTO frame
+    // (aioquic does).
+    if (s.probes > 0 && space !== PnSpace.Application && !s.hasCryptoToSend) {
+      requeueOutstandingCrypto(conn, space);
     }
     eliciting = writeCrypto(conn, space, scratch, limit) || eliciting;
     if (space === PnSpace.Application && h.type === PacketType.OneRtt) {

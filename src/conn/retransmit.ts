@@ -14,7 +14,15 @@ export function armProbes(conn: Connection, space: PnSpace, count: number): void
   const s = conn.spaces[space];
   if (s.discarded) return;
   s.probes = Math.max(s.probes, count);
-  // Retransmit unacknowledged CRYPTO data in the probe: what the peer most likely misses.
+  requeueOutstandingCrypto(conn, space);
+}
+
+/**
+ * Queues the CRYPTO data of `space` that is in flight and not acknowledged again, for a probe to
+ * carry: what the peer most likely misses (RFC 9002 §6.2.4: probes carry data when they can).
+ */
+export function requeueOutstandingCrypto(conn: Connection, space: PnSpace): void {
+  const s = conn.spaces[space];
   const log = conn.path.sendControl.lossDetection.log(space);
   for (const p of log.outstandingPackets()) {
     for (const f of p.frames) {
