@@ -4,7 +4,7 @@
  * provider crosses into C once per batch instead (native-provider.ts). The layouts are those
  * documented on `Aead` and `HeaderProtection` in provider.ts.
  */
-import type { Aead, HeaderProtection } from './provider.js';
+import type { Aead, AeadAlg, HeaderProtection } from './provider.js';
 
 const NONCE_LENGTH = 12;
 const TAG_LENGTH = 16;
@@ -89,5 +89,35 @@ export function maskEach(
     const offset = sampleOffsets[i]!;
     if (offset + SAMPLE_LENGTH > buf.length) throw new RangeError('a sample runs past the buffer');
     hp.mask(buf, masks.subarray(MASK_LENGTH * i, MASK_LENGTH * (i + 1)), offset);
+  }
+}
+
+/** An AEAD whose batch calls loop over its single-packet ones (node, noble). */
+export abstract class LoopBatchAead implements Aead {
+  abstract readonly alg: AeadAlg;
+  abstract seal(...args: Parameters<Aead['seal']>): ReturnType<Aead['seal']>;
+  abstract open(...args: Parameters<Aead['open']>): ReturnType<Aead['open']>;
+
+  sealBatch(buf: Uint8Array, offsets: Uint32Array, nonces: Uint8Array, count: number): void {
+    sealEach(this, buf, offsets, nonces, count);
+  }
+
+  openBatch(
+    buf: Uint8Array,
+    offsets: Uint32Array,
+    nonces: Uint8Array,
+    count: number,
+    results: Int32Array,
+  ): number {
+    return openEach(this, buf, offsets, nonces, count, results);
+  }
+}
+
+/** Header protection whose batch call loops over its single masks (every pure-JS one). */
+export abstract class LoopBatchHeaderProtection implements HeaderProtection {
+  abstract mask(sample: Uint8Array, mask: Uint8Array, offset?: number): void;
+
+  maskBatch(buf: Uint8Array, sampleOffsets: Uint32Array, count: number, masks: Uint8Array): void {
+    maskEach(this, buf, sampleOffsets, count, masks);
   }
 }

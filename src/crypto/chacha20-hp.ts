@@ -7,8 +7,7 @@
  * which a QUIC sample carries once in 2^32 packets, and its per-call checks cost more than the
  * block itself. The key words are parsed once per key here; each mask is one block on locals.
  */
-import { maskEach } from './batch.js';
-import type { HeaderProtection } from './provider.js';
+import { LoopBatchHeaderProtection } from './batch.js';
 
 // RFC 8439 §2.3: "expand 32-byte k"
 const C0 = 0x61707865;
@@ -20,10 +19,11 @@ function le32(b: Uint8Array, i: number): number {
   return (b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24)) >>> 0;
 }
 
-export class ChaCha20HeaderProtection implements HeaderProtection {
+export class ChaCha20HeaderProtection extends LoopBatchHeaderProtection {
   private readonly k: Uint32Array;
 
   constructor(key: Uint8Array) {
+    super();
     if (key.length !== 32) throw new RangeError('ChaCha20 header protection needs a 32-byte key');
     this.k = new Uint32Array(8);
     for (let i = 0; i < 8; i++) this.k[i] = le32(key, i * 4);
@@ -158,9 +158,5 @@ export class ChaCha20HeaderProtection implements HeaderProtection {
     mask[2] = (w0 >>> 16) & 0xff;
     mask[3] = w0 >>> 24;
     mask[4] = w1 & 0xff;
-  }
-
-  maskBatch(buf: Uint8Array, sampleOffsets: Uint32Array, count: number, masks: Uint8Array): void {
-    maskEach(this, buf, sampleOffsets, count, masks);
   }
 }

@@ -7,7 +7,7 @@
  * bench/crypto.ts). AES header protection runs noble's raw AES block function on a key schedule
  * expanded once per key; ChaCha20 header protection uses the block function of chacha20-hp.ts.
  */
-import { maskEach, openEach, sealEach } from './batch.js';
+import { LoopBatchAead, LoopBatchHeaderProtection } from './batch.js';
 import { gcm, unsafe as aesUnsafe } from '@noble/ciphers/aes.js';
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { x25519 } from '@noble/curves/ed25519.js';
@@ -71,7 +71,7 @@ function hkdfExpand(alg: HashAlg, prk: Uint8Array, info: Uint8Array, length: num
   return expand(HASH[alg], prk, info, length);
 }
 
-class NobleAead implements Aead {
+class NobleAead extends LoopBatchAead {
   private readonly key: Uint8Array;
   private readonly cipher: typeof gcm | typeof chacha20poly1305;
 
@@ -79,6 +79,7 @@ class NobleAead implements Aead {
     readonly alg: AeadAlg,
     key: Uint8Array,
   ) {
+    super();
     checkAeadKey(alg, key);
     this.key = key.slice();
     this.cipher = alg === 'chacha20-poly1305' ? chacha20poly1305 : gcm;
@@ -115,20 +116,6 @@ class NobleAead implements Aead {
     out.set(plaintext, outOffset);
     return plaintext.length;
   }
-
-  sealBatch(buf: Uint8Array, offsets: Uint32Array, nonces: Uint8Array, count: number): void {
-    sealEach(this, buf, offsets, nonces, count);
-  }
-
-  openBatch(
-    buf: Uint8Array,
-    offsets: Uint32Array,
-    nonces: Uint8Array,
-    count: number,
-    results: Int32Array,
-  ): number {
-    return openEach(this, buf, offsets, nonces, count, results);
-  }
 }
 
 function le32(b: Uint8Array, i: number): number {
@@ -140,10 +127,11 @@ function le32(b: Uint8Array, i: number): number {
  * function works on four little-endian state words; reading and writing them byte by byte keeps
  * this independent of the host's endianness and free of allocations.
  */
-class NobleAesHeaderProtection implements HeaderProtection {
+class NobleAesHeaderProtection extends LoopBatchHeaderProtection {
   private readonly roundKeys: Uint32Array;
 
   constructor(key: Uint8Array) {
+    super();
     this.roundKeys = aesUnsafe.expandKeyLE(key);
   }
 
@@ -160,10 +148,6 @@ class NobleAesHeaderProtection implements HeaderProtection {
     mask[2] = (s0 >>> 16) & 0xff;
     mask[3] = s0 >>> 24;
     mask[4] = s1 & 0xff;
-  }
-
-  maskBatch(buf: Uint8Array, sampleOffsets: Uint32Array, count: number, masks: Uint8Array): void {
-    maskEach(this, buf, sampleOffsets, count, masks);
   }
 }
 

@@ -6,7 +6,7 @@
  * Cipheriv; everything else — the key bytes, the AEAD wrapper, the ECB header-protection cipher —
  * is created once per key. Passing a KeyObject instead of raw key bytes was measured: no gain.
  */
-import { maskEach, openEach, sealEach } from './batch.js';
+import { LoopBatchAead, LoopBatchHeaderProtection } from './batch.js';
 import {
   createCipheriv,
   createDecipheriv,
@@ -88,7 +88,7 @@ function hkdfExpand(alg: HashAlg, prk: Uint8Array, info: Uint8Array, length: num
   return out;
 }
 
-class NodeAead implements Aead {
+class NodeAead extends LoopBatchAead {
   private readonly key: Uint8Array;
   // The three AEADs share the GCM-style API (setAAD, getAuthTag, setAuthTag); node types
   // chacha20-poly1305 separately only to make setAAD's plaintextLength mandatory, which it
@@ -99,6 +99,7 @@ class NodeAead implements Aead {
     readonly alg: AeadAlg,
     key: Uint8Array,
   ) {
+    super();
     checkAeadKey(alg, key);
     this.key = key.slice();
     this.cipher = alg as CipherGCMTypes;
@@ -143,27 +144,14 @@ class NodeAead implements Aead {
     out.set(pt, outOffset);
     return length;
   }
-
-  sealBatch(buf: Uint8Array, offsets: Uint32Array, nonces: Uint8Array, count: number): void {
-    sealEach(this, buf, offsets, nonces, count);
-  }
-
-  openBatch(
-    buf: Uint8Array,
-    offsets: Uint32Array,
-    nonces: Uint8Array,
-    count: number,
-    results: Int32Array,
-  ): number {
-    return openEach(this, buf, offsets, nonces, count, results);
-  }
 }
 
 /** AES-ECB header protection (RFC 9001 §5.4.3) with one cipher object reused for every mask. */
-class NodeAesHeaderProtection implements HeaderProtection {
+class NodeAesHeaderProtection extends LoopBatchHeaderProtection {
   private readonly ecb: Cipher;
 
   constructor(alg: 'aes-128-ecb' | 'aes-256-ecb', key: Uint8Array) {
+    super();
     this.ecb = createCipheriv(alg, key, null);
     // One 16-byte block in, one block out, per update(): no padding state carries over.
     this.ecb.setAutoPadding(false);
@@ -172,10 +160,6 @@ class NodeAesHeaderProtection implements HeaderProtection {
   mask(sample: Uint8Array, mask: Uint8Array, offset = 0): void {
     const block = this.ecb.update(sample.subarray(offset, offset + 16));
     for (let i = 0; i < 5; i++) mask[i] = block[i]!;
-  }
-
-  maskBatch(buf: Uint8Array, sampleOffsets: Uint32Array, count: number, masks: Uint8Array): void {
-    maskEach(this, buf, sampleOffsets, count, masks);
   }
 }
 
@@ -186,10 +170,11 @@ const FIVE_ZEROS = new Uint8Array(5);
  * 4-byte little-endian block counter and a 12-byte nonce — exactly the layout of the sample —
  * but it binds the IV at creation, so each mask needs a new cipher object.
  */
-class NodeChaChaHeaderProtection implements HeaderProtection {
+class NodeChaChaHeaderProtection extends LoopBatchHeaderProtection {
   private readonly key: Uint8Array;
 
   constructor(key: Uint8Array) {
+    super();
     this.key = key.slice();
   }
 
@@ -197,10 +182,6 @@ class NodeChaChaHeaderProtection implements HeaderProtection {
     const iv = sample.subarray(offset, offset + 16);
     const stream = createCipheriv('chacha20', this.key, iv).update(FIVE_ZEROS);
     for (let i = 0; i < 5; i++) mask[i] = stream[i]!;
-  }
-
-  maskBatch(buf: Uint8Array, sampleOffsets: Uint32Array, count: number, masks: Uint8Array): void {
-    maskEach(this, buf, sampleOffsets, count, masks);
   }
 }
 

@@ -21,7 +21,7 @@
  *
  * Together: 205k protected and 237k unprotected 1200-byte AES-128-GCM packets per CPU-second.
  */
-import { maskEach } from './batch.js';
+import { LoopBatchHeaderProtection } from './batch.js';
 import { checkHpKey } from './alg-params.js';
 import { noblePrimitives } from './noble-provider.js';
 import { nodePrimitives } from './node-provider.js';
@@ -91,11 +91,12 @@ function be32(b: Uint8Array, i: number): number {
  * AES-ECB header protection (RFC 9001 §5.4.3): mask = AES-Encrypt(hp_key, sample)[0..4], for
  * 128- and 256-bit keys. Round keys are expanded once per key; a mask allocates nothing.
  */
-class AesHeaderProtection implements HeaderProtection {
+class AesHeaderProtection extends LoopBatchHeaderProtection {
   private readonly rk: Uint32Array;
   private readonly rounds: number;
 
   constructor(key: Uint8Array) {
+    super();
     // FIPS 197 §5.2 key expansion: Nk key words, Nr = Nk + 6 rounds, 4 (Nr + 1) round-key words.
     const nk = key.length / 4;
     this.rounds = nk + 6;
@@ -161,10 +162,6 @@ class AesHeaderProtection implements HeaderProtection {
     mask[2] = (o0 >>> 8) & 0xff;
     mask[3] = o0 & 0xff;
     mask[4] = o1 >>> 24;
-  }
-
-  maskBatch(buf: Uint8Array, sampleOffsets: Uint32Array, count: number, masks: Uint8Array): void {
-    maskEach(this, buf, sampleOffsets, count, masks);
   }
 }
 
