@@ -27,10 +27,10 @@ import {
   freshDir,
   removeSite,
   runGet,
+  startListening,
   startServe,
   tail,
   urls,
-  waitFor,
 } from './matrix-kit.js';
 
 /** The repository's root: the nearest folder above this file with a package.json. */
@@ -71,32 +71,24 @@ describe('interop: aioquic', function () {
   });
 
   /** Starts aioquic's server on a free port; resolves once it printed `listening on`. */
-  async function startAioquicServer(args: string[]): Promise<{ peer: Peer; port: number }> {
+  function startAioquicServer(args: string[]): Promise<{ peer: Peer; port: number }> {
     const s = site!;
-    const peer = procs.start([
-      PYTHON,
-      PEER_SCRIPT,
-      'server',
-      '--www',
-      s.www,
-      '--cert',
-      s.certFile,
-      '--key',
-      s.keyFile,
-      ...args,
-    ]);
-    let port = 0;
-    await waitFor(
-      () => {
-        const m = /listening on [^\n]*:(\d+)\n/.exec(peer.stdout());
-        if (m !== null) port = Number(m[1]);
-        return port !== 0 || peer.child.exitCode !== null;
-      },
-      15_000,
-      'aioquic server listening',
+    return startListening(
+      procs,
+      [
+        PYTHON,
+        PEER_SCRIPT,
+        'server',
+        '--www',
+        s.www,
+        '--cert',
+        s.certFile,
+        '--key',
+        s.keyFile,
+        ...args,
+      ],
+      'aioquic server',
     );
-    assert.notEqual(port, 0, `aioquic server exited:\n${tail(peer.output())}`);
-    return { peer, port };
   }
 
   /** Runs aioquic's client for `names`; returns its exit code, result line and output. */

@@ -325,11 +325,21 @@ export async function runGtlsClient(
 // tsquic serve and tsquic get
 
 /** Starts `tsquic serve --port 0 ARGS`; resolves once it printed `listening on HOST:PORT`. */
-export async function startServe(
+export function startServe(
   procs: Processes,
   args: string[],
 ): Promise<{ peer: Peer; port: number }> {
-  const peer = procs.start([...TSQUIC, 'serve', '--port', '0', ...args]);
+  return startListening(procs, [...TSQUIC, 'serve', '--port', '0', ...args], 'tsquic serve');
+}
+
+/** Starts a server process; resolves with its port once it printed `listening on HOST:PORT`. */
+export async function startListening(
+  procs: Processes,
+  command: string[],
+  what: string,
+  limitMs = 30_000,
+): Promise<{ peer: Peer; port: number }> {
+  const peer = procs.start(command);
   let port = 0;
   await waitFor(
     () => {
@@ -337,10 +347,10 @@ export async function startServe(
       if (m !== null) port = Number(m[1]);
       return port !== 0 || peer.child.exitCode !== null;
     },
-    30_000,
-    'tsquic serve listening',
+    limitMs,
+    `${what} listening`,
   );
-  assert.notEqual(port, 0, `tsquic serve exited:\n${tail(peer.output())}`);
+  assert.notEqual(port, 0, `${what} exited:\n${tail(peer.output())}`);
   return { peer, port };
 }
 
