@@ -16,6 +16,7 @@
 #include <node_api.h>
 #include <openssl/evp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -117,6 +118,51 @@ static napi_value make_int(napi_env env, int32_t n) {
   return r;
 }
 
+/* One algorithm a handle can be made for: its code from JavaScript, its cipher, its key length. */
+typedef struct {
+  uint32_t code;
+  const EVP_CIPHER *(*cipher)(void);
+  size_t key_len;
+} cipher_choice_t;
+
+/* The (alg, key) arguments of aeadNew and hpNew: the choice `alg` names among `n`, with a key of
+ * its length in `*key`; NULL with a TypeError pending otherwise. `what` names the kind of key. */
+static const cipher_choice_t *choice_args(napi_env env, napi_callback_info info,
+                                          const cipher_choice_t *choices, size_t n,
+                                          const char *what, unsigned char **key) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  uint32_t alg;
+  size_t key_len;
+  if (argc < 2 || !get_u32(env, argv[0], &alg) || !get_bytes(env, argv[1], key, &key_len)) {
+    return NULL;
+  }
+  char msg[64];
+  for (size_t i = 0; i < n; i++) {
+    if (choices[i].code != alg) continue;
+    if (key_len != choices[i].key_len || choices[i].cipher() == NULL) {
+      snprintf(msg, sizeof msg, "bad %s key length", what);
+      throw_type(env, msg);
+      return NULL;
+    }
+    return &choices[i];
+  }
+  snprintf(msg, sizeof msg, "unknown %s", what);
+  throw_type(env, msg);
+  return NULL;
+}
+
+/* A JavaScript handle owning `data`, which `fin` frees when the handle is collected. */
+static napi_value make_handle(napi_env env, void *data, napi_finalize fin) {
+  napi_value handle;
+  if (napi_create_external(env, data, fin, NULL, &handle) != napi_ok) {
+    fin(env, data, NULL);
+    return NULL;
+  }
+  return handle;
+}
+
 /* ---- AEAD --------------------------------------------------------------------------------- */
 
 static void aead_free(napi_env env, void *data, void *hint) {
@@ -129,42 +175,25 @@ static void aead_free(napi_env env, void *data, void *hint) {
   free(a);
 }
 
+static const cipher_choice_t AEAD_CHOICES[] = {
+    {ALG_AES_128_GCM, EVP_aes_128_gcm, 16},
+    {ALG_AES_256_GCM, EVP_aes_256_gcm, 32},
+    {ALG_CHACHA20_POLY1305, EVP_chacha20_poly1305, 32},
+};
+
 /* aeadNew(alg, key) -> handle */
 static napi_value aead_new(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  uint32_t alg;
   unsigned char *key;
-  size_t key_len;
-  if (argc < 2 || !get_u32(env, argv[0], &alg) || !get_bytes(env, argv[1], &key, &key_len)) {
-    return NULL;
-  }
-  const EVP_CIPHER *cipher;
-  size_t want;
-  switch (alg) {
-    case ALG_AES_128_GCM: cipher = EVP_aes_128_gcm(); want = 16; break;
-    case ALG_AES_256_GCM: cipher = EVP_aes_256_gcm(); want = 32; break;
-    case ALG_CHACHA20_POLY1305: cipher = EVP_chacha20_poly1305(); want = 32; break;
-    default: throw_type(env, "unknown AEAD"); return NULL;
-  }
-  if (key_len != want || cipher == NULL) {
-    throw_type(env, "bad AEAD key length");
-    return NULL;
-  }
+  const cipher_choice_t *c = choice_args(env, info, AEAD_CHOICES, 3, "AEAD", &key);
+  if (c == NULL) return NULL;
   aead_t *a = (aead_t *)calloc(1, sizeof *a);
   if (a == NULL) {
     napi_throw_error(env, NULL, "out of memory");
     return NULL;
   }
-  a->cipher = cipher;
-  memcpy(a->key, key, key_len);
-  napi_value handle;
-  if (napi_create_external(env, a, aead_free, NULL, &handle) != napi_ok) {
-    aead_free(env, a, NULL);
-    return NULL;
-  }
-  return handle;
+  a->cipher = c->cipher();
+  memcpy(a->key, key, c->key_len);
+  return make_handle(env, a, aead_free);
 }
 
 /* The context of one direction, keyed on first use. The default IV length of all three
@@ -395,40 +424,28 @@ static void hp_free(napi_env env, void *data, void *hint) {
   free(h);
 }
 
+static const cipher_choice_t HP_CHOICES[] = {
+    {HP_AES_128, EVP_aes_128_ecb, 16},
+    {HP_AES_256, EVP_aes_256_ecb, 32},
+    {HP_CHACHA20, EVP_chacha20, 32},
+};
+
 /* hpNew(alg, key) -> handle */
 static napi_value hp_new(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  uint32_t alg;
   unsigned char *key;
-  size_t key_len;
-  if (argc < 2 || !get_u32(env, argv[0], &alg) || !get_bytes(env, argv[1], &key, &key_len)) {
-    return NULL;
-  }
-  const EVP_CIPHER *cipher;
-  size_t want;
-  switch (alg) {
-    case HP_AES_128: cipher = EVP_aes_128_ecb(); want = 16; break;
-    case HP_AES_256: cipher = EVP_aes_256_ecb(); want = 32; break;
-    case HP_CHACHA20: cipher = EVP_chacha20(); want = 32; break;
-    default: throw_type(env, "unknown header protection"); return NULL;
-  }
-  if (key_len != want || cipher == NULL) {
-    throw_type(env, "bad header protection key length");
-    return NULL;
-  }
+  const cipher_choice_t *c = choice_args(env, info, HP_CHOICES, 3, "header protection", &key);
+  if (c == NULL) return NULL;
   hp_t *h = (hp_t *)calloc(1, sizeof *h);
   if (h == NULL) {
     napi_throw_error(env, NULL, "out of memory");
     return NULL;
   }
-  h->alg = (int)alg;
-  if (alg == HP_CHACHA20) {
+  h->alg = (int)c->code;
+  if (c->code == HP_CHACHA20) {
     for (int i = 0; i < 8; i++) h->chacha_key[i] = le32(key + 4 * i);
   } else {
     EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-    if (ctx == NULL || EVP_EncryptInit_ex(ctx, cipher, NULL, key, NULL) != 1 ||
+    if (ctx == NULL || EVP_EncryptInit_ex(ctx, c->cipher(), NULL, key, NULL) != 1 ||
         EVP_CIPHER_CTX_set_padding(ctx, 0) != 1) {
       EVP_CIPHER_CTX_free(ctx);
       free(h);
@@ -437,12 +454,7 @@ static napi_value hp_new(napi_env env, napi_callback_info info) {
     }
     h->ctx = ctx;
   }
-  napi_value handle;
-  if (napi_create_external(env, h, hp_free, NULL, &handle) != napi_ok) {
-    hp_free(env, h, NULL);
-    return NULL;
-  }
-  return handle;
+  return make_handle(env, h, hp_free);
 }
 
 #define ROTL32(v, n) (((v) << (n)) | ((v) >> (32 - (n))))
