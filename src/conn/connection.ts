@@ -14,7 +14,7 @@ import { createInitialProtectors } from '../crypto/initial.js';
 import { Emitter } from '../util/emitter.js';
 import { Reader } from '../util/cursor.js';
 import type { SocketAddress } from '../util/address.js';
-import { toHex, utf8 } from '../util/bytes.js';
+import { toHex } from '../util/bytes.js';
 import { QuicError, TransportError, transportErrorName } from '../wire/errors.js';
 import { encodeTransportParameters, type TransportParameters } from '../wire/transport-params.js';
 import type { Level, TlsCallbacks, TlsSession } from '../tls/types.js';
@@ -44,55 +44,19 @@ import type { QlogSink } from './qlog.js';
 import { buildLocalParams, ConnectionTlsCallbacks, onHandshakeComplete } from './handshake.js';
 import { armProbes, onFramesLost } from './retransmit.js';
 import { ConnectionStreamEvents } from './stream-events.js';
+import type { BufferedPacket, EngineServices } from './context.js';
+import type { ConnectionEvents } from './events.js';
 
 /** Stands in for absent byte strings (shared, never written). */
 const NO_BYTES = new Uint8Array(0);
 
 export type { CloseInfo, ConnectionState } from './state.js';
-
-export interface ConnectionEvents {
-  /** The handshake completed (client) / was confirmed (server). */
-  handshakeDone: () => void;
-  /** The peer opened a stream. */
-  stream: (stream: Stream) => void;
-  readable: (stream: Stream) => void;
-  writable: (stream: Stream) => void;
-  streamReset: (stream: Stream, errorCode: number) => void;
-  stopSending: (stream: Stream, errorCode: number) => void;
-  streamClosed: (stream: Stream) => void;
-  /** open(bidi) can succeed again after returning null. */
-  streamsAvailable: (bidi: boolean) => void;
-  datagram: (data: Uint8Array) => void;
-  /** Client: a resumption ticket (opaque bytes, with the transport parameters 0-RTT needs). */
-  sessionTicket: (ticket: Uint8Array) => void;
-  /** The active path changed (migration, rebinding, preferred address). */
-  pathChange: (remote: SocketAddress, local: SocketAddress) => void;
-  /** Client: the server sent NEW_TOKEN. */
-  newToken: (token: Uint8Array) => void;
-  /**
-   * The connection started closing (we closed, or the peer did): no more data will move. `close`
-   * follows after the closing or draining period (RFC 9000 §10.2).
-   */
-  closing: (info: CloseInfo) => void;
-  /** The connection is closed and gone. */
-  close: (info: CloseInfo) => void;
-  /**
-   * A listener of another event threw. Without an `error` listener the error is rethrown as an
-   * uncaught exception (in a microtask, after the connection finished its work): application
-   * errors are never turned into a close of the connection.
-   */
-  error: (err: unknown) => void;
-}
+export type { ConnectionEvents } from './events.js';
 
 /** What a connection needs from the engine that owns it. */
-export interface ConnectionHost extends CidHost {
-  readonly provider: CryptoProvider;
-  /** Length of the CIDs we issue (short headers carry no length). */
-  readonly localCidLength: number;
+export interface ConnectionHost extends CidHost, EngineServices {
   /** Something changed outside a receive/timeout call: the engine should poll this connection. */
   wake(conn: Connection): void;
-  /** Server: a NEW_TOKEN token for this client address (RFC 9000 §8.1.3). */
-  newToken?(remote: SocketAddress): Uint8Array;
   /** Tokens of stateless resets the peer may send us. */
   onPeerResetTokens?(conn: Connection): void;
 }
@@ -171,7 +135,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   /** Server: address validated for the first path (any Handshake packet from the client). */
   addressValidated: boolean;
   /** Packets that arrived before their keys, replayed when keys come (bounded). */
-  readonly undecryptable: { data: Uint8Array; remote: SocketAddress; local: SocketAddress }[] = [];
+  readonly undecryptable: BufferedPacket[] = [];
   /** Control frames waiting for a packet (HANDSHAKE_DONE, NEW_TOKEN, RETIRE_CONNECTION_ID ...). */
   readonly controlQueue: Frame[] = [];
   /** DATAGRAM frames waiting to be sent (RFC 9221): dropped when they do not fit soon. */
@@ -606,6 +570,11 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.host.wake(this);
   }
 
+  /** The peer's stateless reset tokens changed: the engine updates its table. */
+  onPeerResetTokens(): void {
+    this.host.onPeerResetTokens?.(this);
+  }
+
   /** Whether anything but an ACK waits to be sent. */
   hasPendingSend(): boolean {
     if (this.lifecycle.closeResendDue) return true;
@@ -908,10 +877,4 @@ export class ConnectionClosedError extends Error {
   constructor(readonly info: CloseInfo | null) {
     super(info ? `connection closed (${Connection.describeClose(info)})` : 'connection closed');
   }
-}
-
-/** The reason phrase bytes of a close. */
-export function reasonBytes(info: CloseInfo): Uint8Array {
-  const b = utf8(info.reason);
-  return b.length > 256 ? b.subarray(0, 256) : b;
 }

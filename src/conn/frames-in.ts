@@ -11,11 +11,11 @@ import { FrameType, type AckFrame, type Frame } from '../wire/frame-types.js';
 import { PacketType } from '../wire/version.js';
 import { Level } from '../tls/types.js';
 import { onFramesAcked, onFramesLost } from './retransmit.js';
-import type { Connection } from './connection.js';
+import type { ConnectionContext } from './context.js';
 import { onPathChallenge, onPathResponse } from './migration.js';
 
 export function handleFrame(
-  conn: Connection,
+  conn: ConnectionContext,
   frame: Frame,
   space: PnSpace,
   packetType: PacketType,
@@ -99,7 +99,7 @@ export function handleFrame(
       for (const seq of conn.peerCids.toRetire.splice(0)) {
         conn.controlQueue.push({ kind: 'retire_connection_id', sequenceNumber: seq });
       }
-      conn.host.onPeerResetTokens?.(conn);
+      conn.onPeerResetTokens();
       return;
     case 'retire_connection_id': {
       const dcid = conn.currentPacketDcid;
@@ -159,7 +159,7 @@ export function handleFrame(
 }
 
 /** NEW_CONNECTION_ID frames for CIDs issued but not yet announced. */
-export function queueNewCids(conn: Connection): void {
+export function queueNewCids(conn: ConnectionContext): void {
   // Called for every datagram built: the common case has nothing pending and allocates nothing.
   if (conn.localCids.pending.length === 0) return;
   for (const c of conn.localCids.pending.splice(0)) {
@@ -173,7 +173,7 @@ export function queueNewCids(conn: Connection): void {
   }
 }
 
-function onAck(conn: Connection, frame: AckFrame, space: PnSpace, now: number): void {
+function onAck(conn: ConnectionContext, frame: AckFrame, space: PnSpace, now: number): void {
   const sc = conn.path.sendControl;
   const exponent = space === PnSpace.Application ? (conn.peerParams?.ackDelayExponent ?? 3) : 3;
   const ackDelay = frame.ackDelay * 2 ** exponent;

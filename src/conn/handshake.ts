@@ -17,15 +17,27 @@ import {
   encodeTransportParameters,
   type TransportParameters,
 } from '../wire/transport-params.js';
-import type { Connection, ConnectionInit } from './connection.js';
+import type { ConnectionContext } from './context.js';
 import { KeyPhases } from './key-phase.js';
-import { preferredAddressParam } from './migration.js';
+import { preferredAddressParam, type PreferredAddressInit } from './migration.js';
 
 /** The packet number space of each TLS level (RFC 9001 §4.1.4). */
 const LEVEL_SPACE = [PnSpace.Initial, PnSpace.Application, PnSpace.Handshake, PnSpace.Application];
 
+/** The CIDs and addresses of a new connection that go into our transport parameters. */
+export interface LocalParamsInit {
+  localCid: Uint8Array;
+  localResetToken: Uint8Array;
+  originalDcid: Uint8Array;
+  retrySourceCid?: Uint8Array;
+  preferredAddress?: PreferredAddressInit;
+}
+
 /** Our transport parameters (RFC 9000 §18.2) from the options and the CIDs of this connection. */
-export function buildLocalParams(conn: Connection, init: ConnectionInit): TransportParameters {
+export function buildLocalParams(
+  conn: Pick<ConnectionContext, 'opts' | 'isClient'>,
+  init: LocalParamsInit,
+): TransportParameters {
   const p = defaultTransportParameters();
   p.maxIdleTimeout = conn.opts.idleTimeoutMs;
   p.maxUdpPayloadSize = conn.opts.maxUdpPayload;
@@ -72,7 +84,7 @@ export class ConnectionTlsCallbacks implements TlsCallbacks {
   driving = false;
   private pending = false;
 
-  constructor(private readonly conn: Connection) {}
+  constructor(private readonly conn: ConnectionContext) {}
 
   /** Whether an outcome waits to be acted on. */
   get hasOutcome(): boolean {
@@ -92,13 +104,13 @@ export class ConnectionTlsCallbacks implements TlsCallbacks {
     if (this.pending) return;
     this.pending = true;
     // Outside a call of ours (an asynchronous server callback resumed): ask to be driven.
-    if (!this.driving) this.conn.host.wake(this.conn);
+    if (!this.driving) this.conn.wake();
   }
 
   onHandshakeData(level: Level, data: Uint8Array): void {
     const s = this.conn.spaces[LEVEL_SPACE[level]!]!;
     if (!s.discarded) s.cryptoSend.write(data);
-    if (!this.driving) this.conn.host.wake(this.conn);
+    if (!this.driving) this.conn.wake();
   }
 
   onSecret(
@@ -159,7 +171,7 @@ export class ConnectionTlsCallbacks implements TlsCallbacks {
  * packets may open with it.
  */
 function installSecret(
-  conn: Connection,
+  conn: ConnectionContext,
   level: Level,
   direction: 'read' | 'write',
   suite: CipherSuiteName,
@@ -200,7 +212,7 @@ function installSecret(
   return false;
 }
 
-function onPeerTransportParameters(conn: Connection, bytes: Uint8Array): void {
+function onPeerTransportParameters(conn: ConnectionContext, bytes: Uint8Array): void {
   const p = decodeTransportParameters(bytes, conn.isClient ? 'server' : 'client');
   validatePeerParams(conn, p);
   conn.peerParams = p;
@@ -212,11 +224,11 @@ function onPeerTransportParameters(conn: Connection, bytes: Uint8Array): void {
   sc.setMaxDatagramSize(mds);
   conn.greaseQuicBit = p.greaseQuicBit;
   if (p.statelessResetToken) conn.peerCids.setInitialResetToken(p.statelessResetToken);
-  conn.host.onPeerResetTokens?.(conn);
+  conn.onPeerResetTokens();
 }
 
 /** RFC 9000 §7.3: authenticate the connection IDs through the transport parameters. */
-function validatePeerParams(conn: Connection, p: TransportParameters): void {
+function validatePeerParams(conn: ConnectionContext, p: TransportParameters): void {
   const fail = (msg: string): never => {
     throw new QuicError(TransportError.TRANSPORT_PARAMETER_ERROR, msg);
   };
@@ -247,7 +259,7 @@ function validatePeerParams(conn: Connection, p: TransportParameters): void {
 }
 
 /** The handshake completed (RFC 9001 §4.1.1); a server's is also confirmed (§4.1.2). */
-export function onHandshakeComplete(conn: Connection, now: number): void {
+export function onHandshakeComplete(conn: ConnectionContext, now: number): void {
   conn.handshakeTime = now - conn.startTime;
   conn.establish();
   if (conn.isClient) {

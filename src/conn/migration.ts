@@ -6,7 +6,7 @@
  */
 import { PnSpace } from '../ack/pn-space.js';
 import { sameAddress, type SocketAddress } from '../util/address.js';
-import type { Connection } from './connection.js';
+import type { ConnectionContext } from './context.js';
 import { parseIpAddress } from '../tls/x509/hostname.js';
 import type { PreferredAddress } from '../wire/transport-params.js';
 import type { PeerCid } from './cids.js';
@@ -16,7 +16,7 @@ import { PathState } from './path-state.js';
 const MAX_RESPONSES = 4;
 
 function pathFor(
-  conn: Connection,
+  conn: ConnectionContext,
   local: SocketAddress,
   remote: SocketAddress,
   now: number,
@@ -34,7 +34,7 @@ function pathFor(
 }
 
 export function onPathChallenge(
-  conn: Connection,
+  conn: ConnectionContext,
   data: Uint8Array,
   local: SocketAddress,
   remote: SocketAddress,
@@ -44,7 +44,7 @@ export function onPathChallenge(
   if (p.responses.length < MAX_RESPONSES) p.responses.push(data.slice());
 }
 
-export function onPathResponse(conn: Connection, data: Uint8Array, now: number): void {
+export function onPathResponse(conn: ConnectionContext, data: Uint8Array, now: number): void {
   if (conn.path.onResponse(data, now)) {
     conn.fallbackPath = null;
     return;
@@ -61,7 +61,7 @@ export function onPathResponse(conn: Connection, data: Uint8Array, now: number):
  * frames from a new address, the peer has moved (RFC 9000 §9.3): follow it.
  */
 export function onPathPacket(
-  conn: Connection,
+  conn: ConnectionContext,
   local: SocketAddress,
   remote: SocketAddress,
   pn: number,
@@ -118,12 +118,12 @@ export function onPathPacket(
  * RFC 9000 §8.2.4: give up validating a path after three times the larger of the current PTO
  * and the PTO of a new path with the initial RTT (the new path may be much slower).
  */
-function validationTimeout(conn: Connection): number {
+function validationTimeout(conn: ConnectionContext): number {
   return 3 * Math.max(conn.ptoPeriod(), 3 * conn.opts.initialRttUs);
 }
 
 /** The earliest path-validation timer: a PATH_CHALLENGE retry or a validation timeout. */
-export function pathValidationDeadline(conn: Connection): number {
+export function pathValidationDeadline(conn: ConnectionContext): number {
   const probe = conn.probePath;
   return Math.min(validationDeadline(conn.path), probe ? validationDeadline(probe) : Infinity);
 }
@@ -138,7 +138,7 @@ function validationDeadline(p: PathState): number {
  * answered is abandoned (§8.2.4); an active path that never answered is left for the last
  * validated one (§9.3.2).
  */
-export function onPathValidationTimers(conn: Connection, now: number): void {
+export function onPathValidationTimers(conn: ConnectionContext, now: number): void {
   const probe = conn.probePath;
   if (probe && probe.challenge !== null) {
     if (now >= probe.challengeDeadline) conn.probePath = null;
@@ -165,7 +165,7 @@ export function onPathValidationTimers(conn: Connection, now: number): void {
  * A CID for a new path: one not used on another path if the peer gave us a spare (RFC 9000
  * §9.5), else the current one (allowed when the peer's address changed under the same CID).
  */
-function unusedCid(conn: Connection): PeerCid {
+function unusedCid(conn: ConnectionContext): PeerCid {
   return conn.peerCids.spare() ?? conn.peerCids.current;
 }
 
@@ -173,7 +173,7 @@ function unusedCid(conn: Connection): PeerCid {
  * Makes `next` the active path, with its CID and its amplification budget; the CID of the old
  * path is retired (§5.1.2).
  */
-function moveTo(conn: Connection, next: PathState, now: number): void {
+function moveTo(conn: ConnectionContext, next: PathState, now: number): void {
   if (next.dcid.sequence !== conn.peerCids.current.sequence) {
     conn.peerCids.switchTo(next.dcid.sequence);
   }
@@ -182,7 +182,7 @@ function moveTo(conn: Connection, next: PathState, now: number): void {
     conn.controlQueue.push({ kind: 'retire_connection_id', sequenceNumber: seq });
   }
   // RFC 9000 §10.3.1: the reset token of a retired CID no longer ends the connection.
-  conn.host.onPeerResetTokens?.(conn);
+  conn.onPeerResetTokens();
   conn.path = next;
   next.activate(now);
   conn.probePath = null;
@@ -198,7 +198,7 @@ function moveTo(conn: Connection, next: PathState, now: number): void {
  * entry point (the probe's `armValidationDeadline`).
  */
 export function startMigration(
-  conn: Connection,
+  conn: ConnectionContext,
   local: SocketAddress,
   remote?: SocketAddress,
 ): boolean {
@@ -210,7 +210,7 @@ export function startMigration(
   p.liftAmplificationLimit();
   p.startValidation(conn.provider.random(8), validationTimeout(conn));
   conn.probePath = p;
-  conn.host.wake(conn);
+  conn.wake();
   return true;
 }
 
@@ -248,7 +248,11 @@ export function preferredAddressParam(a: PreferredAddressInit): PreferredAddress
 }
 
 /** Client: after confirmation, validate and move to the server's preferred address (§9.6). */
-export function maybeUsePreferredAddress(conn: Connection, now: number, family: 4 | 6): void {
+export function maybeUsePreferredAddress(
+  conn: ConnectionContext,
+  now: number,
+  family: 4 | 6,
+): void {
   const pa = conn.peerParams?.preferredAddress;
   if (!conn.isClient || !pa) return;
   const v4 =
@@ -264,11 +268,11 @@ export function maybeUsePreferredAddress(conn: Connection, now: number, family: 
     connectionId: pa.connectionId,
     statelessResetToken: pa.statelessResetToken,
   });
-  conn.host.onPeerResetTokens?.(conn);
+  conn.onPeerResetTokens();
   if (startMigration(conn, conn.path.local, target)) conn.probePath?.armValidationDeadline(now);
 }
 
-function switchPath(conn: Connection, next: PathState, now: number): void {
+function switchPath(conn: ConnectionContext, next: PathState, now: number): void {
   const old = conn.path;
   if (next.remote.address !== old.remote.address || next.local.address !== old.local.address) {
     old.sendControl.resetForNewPath(now);

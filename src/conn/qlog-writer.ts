@@ -23,8 +23,8 @@ import { TransportError } from '../wire/errors.js';
 import type { Frame } from '../wire/frame-types.js';
 import { decodeFrame } from '../wire/frames.js';
 import { PacketType, packetTypeName } from '../wire/version.js';
-import type { CloseInfo, Connection } from './connection.js';
-import type { QlogSink } from './qlog.js';
+import type { CloseInfo } from './state.js';
+import type { QlogSink, QlogSubject } from './qlog.js';
 import type { SentFrame } from './sent-frames.js';
 
 type Json = Record<string, unknown>;
@@ -286,7 +286,7 @@ export class QlogWriter implements QlogSink {
     });
   }
 
-  connectionStarted(conn: Connection, now: number): void {
+  connectionStarted(conn: QlogSubject, now: number): void {
     this.event(now, 'quic:connection_started', {
       local: endpoint(conn.localAddress),
       remote: endpoint(conn.remoteAddress),
@@ -299,7 +299,7 @@ export class QlogWriter implements QlogSink {
    * connection_closed event; with it, and with any later call, the state the connection is in
    * (closing, draining or closed) is logged as a state update.
    */
-  connectionClosed(conn: Connection, info: CloseInfo, now: number): void {
+  connectionClosed(conn: QlogSubject, info: CloseInfo, now: number): void {
     if (!this.closedLogged) {
       this.closedLogged = true;
       const data: Json = { initiator: info.source === 'local' ? 'local' : 'remote' };
@@ -319,7 +319,7 @@ export class QlogWriter implements QlogSink {
   }
 
   packetSent(
-    _conn: Connection,
+    _conn: QlogSubject,
     type: PacketType,
     pn: number,
     size: number,
@@ -334,7 +334,7 @@ export class QlogWriter implements QlogSink {
   }
 
   packetReceived(
-    conn: Connection,
+    conn: QlogSubject,
     type: PacketType,
     pn: number,
     size: number,
@@ -363,12 +363,12 @@ export class QlogWriter implements QlogSink {
     });
   }
 
-  packetDropped(_conn: Connection, reason: string, size: number, now: number): void {
+  packetDropped(_conn: QlogSubject, reason: string, size: number, now: number): void {
     this.event(now, 'quic:packet_dropped', { raw: { length: size }, trigger: reason });
   }
 
   packetsLost(
-    _conn: Connection,
+    _conn: QlogSubject,
     packets: readonly SentPacket<SentFrame>[],
     space: PnSpace | null,
     now: number,
@@ -389,7 +389,7 @@ export class QlogWriter implements QlogSink {
   }
 
   /** recovery:metrics_updated with the values that changed; congestion_state_updated on a change. */
-  metrics(conn: Connection, now: number): void {
+  metrics(conn: QlogSubject, now: number): void {
     const sc = conn.path.sendControl;
     const rtt = sc.rtt;
     const ms = (us: number): number => Math.round(us) / 1000;
@@ -424,7 +424,7 @@ export class QlogWriter implements QlogSink {
     }
   }
 
-  keyUpdated(conn: Connection, trigger: 'local_update' | 'remote_update', now: number): void {
+  keyUpdated(conn: QlogSubject, trigger: 'local_update' | 'remote_update', now: number): void {
     // A local update changes our sending keys first, a remote one the peer's.
     const side = (trigger === 'local_update') === (this.role === 'client') ? 'client' : 'server';
     this.event(now, 'quic:key_updated', {
@@ -434,7 +434,7 @@ export class QlogWriter implements QlogSink {
     });
   }
 
-  keyDiscarded(_conn: Connection, space: PnSpace, now: number): void {
+  keyDiscarded(_conn: QlogSubject, space: PnSpace, now: number): void {
     const level =
       space === PnSpace.Initial ? 'initial' : space === PnSpace.Handshake ? 'handshake' : '1rtt';
     for (const side of ['client', 'server']) {
@@ -445,7 +445,7 @@ export class QlogWriter implements QlogSink {
     }
   }
 
-  retryReceived(_conn: Connection, now: number): void {
+  retryReceived(_conn: QlogSubject, now: number): void {
     this.event(now, 'quic:packet_received', { header: { packet_type: 'retry' } });
   }
 
@@ -455,7 +455,7 @@ export class QlogWriter implements QlogSink {
    */
   closeSent(): void {}
 
-  pathChanged(conn: Connection, now: number): void {
+  pathChanged(conn: QlogSubject, now: number): void {
     this.event(now, 'quic:migration_state_updated', {
       new: 'migration_complete',
       tuple_local: endpoint(conn.localAddress),

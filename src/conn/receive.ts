@@ -23,7 +23,7 @@ import { decodeFrame } from '../wire/frames.js';
 import { frameAllowedIn, isAckEliciting, isProbingFrame } from '../wire/frame-rules.js';
 import { frameTypeOf } from '../wire/frame-encode.js';
 import { onFramesLost } from './retransmit.js';
-import type { Connection } from './connection.js';
+import type { ConnectionContext } from './context.js';
 import { handleFrame } from './frames-in.js';
 import { PathState } from './path-state.js';
 import { onPathPacket } from './migration.js';
@@ -32,7 +32,7 @@ import { onPathPacket } from './migration.js';
 const MAX_UNDECRYPTABLE = 16;
 
 export function processDatagram(
-  conn: Connection,
+  conn: ConnectionContext,
   data: Uint8Array,
   local: SocketAddress,
   remote: SocketAddress,
@@ -97,7 +97,7 @@ export function processDatagram(
  * (`replayPending`); a packet whose keys are still missing is buffered again. Keys that arrive
  * while replaying start another round, after this one.
  */
-export function replayBuffered(conn: Connection, now: number): void {
+export function replayBuffered(conn: ConnectionContext, now: number): void {
   while (conn.replayPending) {
     conn.replayPending = false;
     const queued = conn.undecryptable.splice(0);
@@ -112,7 +112,7 @@ export function replayBuffered(conn: Connection, now: number): void {
  * several key installations would otherwise inflate the budget each time.
  */
 function processBufferedPacket(
-  conn: Connection,
+  conn: ConnectionContext,
   packet: Uint8Array,
   local: SocketAddress,
   remote: SocketAddress,
@@ -129,7 +129,12 @@ function processBufferedPacket(
 }
 
 /** qlog packet_dropped for a packet that was dropped or failed to decrypt (not a buffered one). */
-function logDropped(conn: Connection, result: PacketResult, size: number, now: number): void {
+function logDropped(
+  conn: ConnectionContext,
+  result: PacketResult,
+  size: number,
+  now: number,
+): void {
   if (result !== 'dropped' && result !== 'failed') return;
   conn.qlog?.packetDropped?.(
     conn,
@@ -145,7 +150,7 @@ function logDropped(conn: Connection, result: PacketResult, size: number, now: n
  * and counts toward the amplification budget. Datagrams from another address are discarded.
  */
 export function onDatagramWhileClosing(
-  conn: Connection,
+  conn: ConnectionContext,
   data: Uint8Array,
   local: SocketAddress,
   remote: SocketAddress,
@@ -165,7 +170,7 @@ export function onDatagramWhileClosing(
 type PacketResult = 'processed' | 'dropped' | 'failed' | 'buffered';
 
 function processPacket(
-  conn: Connection,
+  conn: ConnectionContext,
   data: Uint8Array,
   start: number,
   end: number,
@@ -327,7 +332,7 @@ const FRAMES_ELICITING = 1;
 const FRAMES_NON_PROBING = 2;
 
 function processFrames(
-  conn: Connection,
+  conn: ConnectionContext,
   data: Uint8Array,
   start: number,
   end: number,
@@ -365,7 +370,7 @@ function processFrames(
 }
 
 function bufferPacket(
-  conn: Connection,
+  conn: ConnectionContext,
   data: Uint8Array,
   start: number,
   end: number,
@@ -379,7 +384,12 @@ function bufferPacket(
 }
 
 /** RFC 9000 §17.2.5.2: a client follows at most one Retry, before any server Initial. */
-function handleRetry(conn: Connection, h: RetryHeader, packet: Uint8Array, now: number): void {
+function handleRetry(
+  conn: ConnectionContext,
+  h: RetryHeader,
+  packet: Uint8Array,
+  now: number,
+): void {
   if (!conn.isClient || conn.retryScid !== null || conn.serverInitialScid !== null) return;
   // RFC 9000 §17.2.5.2: a Retry whose SCID equals our DCID is discarded.
   if (bytesEqual(h.scid, conn.originalDcid)) return;
@@ -407,7 +417,7 @@ function handleRetry(conn: Connection, h: RetryHeader, packet: Uint8Array, now: 
   conn.qlog?.retryReceived(conn, now);
 }
 
-function handleVersionNegotiation(conn: Connection, data: Uint8Array, now: number): void {
+function handleVersionNegotiation(conn: ConnectionContext, data: Uint8Array, now: number): void {
   // RFC 9000 §6.2: only a client, only before it received anything else, and only if the
   // packet does not list the version we chose.
   if (!conn.isClient || conn.serverInitialScid !== null || conn.retryScid !== null) return;
@@ -422,7 +432,7 @@ function handleVersionNegotiation(conn: Connection, data: Uint8Array, now: numbe
   conn.onVersionNegotiationFailure(usable.length > 0 ? usable : vn.versions, now);
 }
 
-function knownServerAddress(conn: Connection, remote: SocketAddress): boolean {
+function knownServerAddress(conn: ConnectionContext, remote: SocketAddress): boolean {
   return (
     sameAddress(remote, conn.path.remote) ||
     (conn.probePath !== null && sameAddress(remote, conn.probePath.remote)) ||

@@ -5,6 +5,7 @@
  * the closing or draining period, and the CONNECTION_CLOSE resends of the closing state. Only
  * this module changes the state; the connection asks it for transitions.
  */
+import { utf8 } from '../util/bytes.js';
 
 /** Why and how a connection ended. */
 export interface CloseInfo {
@@ -143,4 +144,10 @@ export class ConnectionLifecycle {
     p.resendDue = false;
     return true;
   }
+}
+
+/** The reason phrase bytes of a close. */
+export function reasonBytes(info: CloseInfo): Uint8Array {
+  const b = utf8(info.reason);
+  return b.length > 256 ? b.subarray(0, 256) : b;
 }
