@@ -198,7 +198,6 @@ export class Engine {
   private driving = false;
   /** Server: the versions accepted from new clients, in preference order. */
   private readonly versions: readonly number[];
-  private lastNow = 0;
   /** The server's TLS options, with the engine's anti-replay store when none is given. */
   private readonly serverTls: ServerConfig | undefined;
   /** Server: new connections waiting in accept() (sans-IO users may also listen via onConnection). */
@@ -315,7 +314,6 @@ export class Engine {
    * data, DATAGRAM payloads).
    */
   handleDatagram(data: Uint8Array, local: SocketAddress, remote: SocketAddress, now: number): void {
-    this.lastNow = now;
     // A Node Buffer's slice() is a view, not a copy: work on a plain Uint8Array view so every
     // copy the stack makes with slice() really is one (packets are decrypted in place).
     if (data.constructor !== Uint8Array)
@@ -364,7 +362,6 @@ export class Engine {
 
   /** The next datagram to send, or null when nothing is ready now. */
   pollTransmit(now: number): Transmit | null {
-    this.lastNow = now;
     const s = this.stateless.shift();
     if (s) return s;
     const q = this.sendQueue;
@@ -389,9 +386,12 @@ export class Engine {
     return null;
   }
 
-  /** The earliest timer of all connections (µs, absolute), Infinity for none. */
+  /**
+   * The earliest timer of all connections (µs, absolute), Infinity for none; 0 (due at any
+   * `now`) when datagrams wait for `pollTransmit`. A query: the engine keeps no clock.
+   */
   nextTimeout(): number {
-    if (this.stateless.length > 0 || this.sendQueue.length > 0) return this.lastNow;
+    if (this.stateless.length > 0 || this.sendQueue.length > 0) return 0;
     const expiry = this.admission.nextExpiry();
     for (;;) {
       const conn = this.timers.peek();
@@ -403,7 +403,6 @@ export class Engine {
   }
 
   handleTimeout(now: number): void {
-    this.lastNow = now;
     // Unvalidated clients that went silent are dropped without a word: their addresses may be
     // spoofed (RFC 9000 §8.1), and the slot is for the next client.
     for (let c = this.admission.takeExpired(now); c; c = this.admission.takeExpired(now)) {
@@ -455,8 +454,9 @@ export class Engine {
   }
 
   /** Callback mode: after a burst of reads, send what is due and re-arm the timer. */
-  finishRecv(now: number = this.callbacks?.now() ?? this.lastNow): void {
+  finishRecv(now?: number): void {
     const cb = this.requireCallbacks();
+    now ??= cb.now();
     this.driving = true;
     try {
       for (let t = this.pollTransmit(now); t; t = this.pollTransmit(now)) cb.sendto(t);
@@ -471,7 +471,8 @@ export class Engine {
   }
 
   /** Callback mode: the timer fired. */
-  onTimer(now: number = this.callbacks?.now() ?? this.lastNow): void {
+  onTimer(now?: number): void {
+    now ??= this.requireCallbacks().now();
     this.armedTimer = Infinity;
     this.driving = true;
     try {
