@@ -131,7 +131,6 @@ export class Connection extends Emitter<ConnectionEvents> {
   retryScid: Uint8Array | null = null;
   /** Client: the server's SCID from its first Initial (initial_source_connection_id check). */
   serverInitialScid: Uint8Array | null = null;
-  handshakeConfirmed = false;
   /** Server: address validated for the first path (any Handshake packet from the client). */
   addressValidated: boolean;
   /** Packets that arrived before their keys, replayed when keys come (bounded). */
@@ -267,6 +266,11 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   get handshakeComplete(): boolean {
     return this.tls.handshakeComplete;
+  }
+
+  /** The handshake is confirmed (RFC 9001 §4.1.2): both sides know it completed. */
+  get handshakeConfirmed(): boolean {
+    return this.lifecycle.handshakeConfirmed;
   }
 
   /** Opens a stream; null when the peer's stream limit is reached (wait for `streamsAvailable`). */
@@ -712,8 +716,7 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   /** The handshake is confirmed (RFC 9001 §4.1.2). */
   confirmHandshake(now: number): void {
-    if (this.handshakeConfirmed) return;
-    this.handshakeConfirmed = true;
+    if (!this.lifecycle.confirm()) return;
     this.discardSpace(PnSpace.Handshake, now);
     this.path.sendControl.onHandshakeConfirmed(now);
     if (this.peerParams) this.localCids.topUp(this.peerParams.activeConnectionIdLimit);

@@ -68,7 +68,7 @@ export interface ConnectionContext {
   keyUpdateRequested: boolean;
   firstOneRttPn: number;
   earlyDataState: 'none' | 'attempted' | 'accepted' | 'rejected';
-  handshakeConfirmed: boolean;
+  readonly handshakeConfirmed: boolean;
   readonly handshakeComplete: boolean;
   addressValidated: boolean;
   /** New read keys arrived: buffered packets are opened after the current packet. */
