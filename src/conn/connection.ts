@@ -96,73 +96,111 @@ export interface ConnectionInit {
 export class Connection extends Emitter<ConnectionEvents> {
   readonly role: 'client' | 'server';
   readonly isClient: boolean;
-  version: number;
+  readonly version: number;
   /** Handshaking, established, closing, draining, closed (state.ts changes it). */
   private readonly lifecycle = new ConnectionLifecycle();
+  /** @internal */
   readonly provider: CryptoProvider;
+  /** @internal */
   readonly opts: ResolvedOptions;
+  /** @internal */
   readonly host: ConnectionHost;
+  /** @internal */
   readonly tls: TlsSession;
   private readonly tlsEvents: ConnectionTlsCallbacks;
+  /** @internal */
   readonly spaces: [SpaceState, SpaceState, SpaceState];
-  /** 1-RTT keys with key updates; null until both directions are known. */
+  /** 1-RTT keys with key updates; null until both directions are known. @internal */
   oneRtt: KeyPhases | null = null;
-  /** 1-RTT keys as TLS releases them; `oneRtt` takes them over once both exist. */
+  /** 1-RTT keys as TLS releases them; `oneRtt` takes them over once both exist. @internal */
   appRead: PacketProtector | null = null;
-  /** The server may send 0.5-RTT with this key before the client's Finished (RFC 9001 §5.7). */
+  /**
+   * The server may send 0.5-RTT with this key before the client's Finished (RFC 9001 §5.7).
+   * @internal
+   */
   appWrite: PacketProtector | null = null;
+  /** @internal */
   zeroRttWrite: PacketProtector | null = null;
+  /** @internal */
   zeroRttRead: PacketProtector | null = null;
+  /** @internal */
   readonly streams: StreamMap;
+  /** @internal */
   readonly localCids: LocalCids;
+  /** @internal */
   readonly peerCids: PeerCids;
+  /** @internal */
   readonly localParams: TransportParameters;
+  /** @internal */
   peerParams: TransportParameters | null = null;
-  /** The path packets are sent on. */
+  /** The path packets are sent on. @internal */
   path: PathState;
-  /** A path being validated before migrating to it (RFC 9000 §9.3). */
+  /** A path being validated before migrating to it (RFC 9000 §9.3). @internal */
   probePath: PathState | null = null;
-  /** The last validated path while the active one is validated (RFC 9000 §9.3.2: revert to it). */
+  /**
+   * The last validated path while the active one is validated (RFC 9000 §9.3.2: revert to it).
+   * @internal
+   */
   fallbackPath: PathState | null = null;
-  /** The Initial-space token (client). */
+  /** The Initial-space token (client). @internal */
   token: Uint8Array;
+  /** @internal */
   readonly originalDcid: Uint8Array;
-  /** Client: the SCID of the Retry we followed, checked against retry_source_connection_id. */
+  /**
+   * Client: the SCID of the Retry we followed, checked against retry_source_connection_id.
+   * @internal
+   */
   retryScid: Uint8Array | null = null;
-  /** Client: the server's SCID from its first Initial (initial_source_connection_id check). */
+  /**
+   * Client: the server's SCID from its first Initial (initial_source_connection_id check).
+   * @internal
+   */
   serverInitialScid: Uint8Array | null = null;
-  /** Server: address validated for the first path (any Handshake packet from the client). */
+  /**
+   * Server: address validated for the first path (any Handshake packet from the client).
+   * @internal
+   */
   addressValidated: boolean;
-  /** Packets that arrived before their keys, replayed when keys come (bounded). */
+  /** Packets that arrived before their keys, replayed when keys come (bounded). @internal */
   readonly undecryptable: BufferedPacket[] = [];
-  /** Control frames waiting for a packet (HANDSHAKE_DONE, NEW_TOKEN, RETIRE_CONNECTION_ID ...). */
+  /**
+   * Control frames waiting for a packet (HANDSHAKE_DONE, NEW_TOKEN, RETIRE_CONNECTION_ID ...).
+   * @internal
+   */
   readonly controlQueue: Frame[] = [];
-  /** DATAGRAM frames waiting to be sent (RFC 9221): dropped when they do not fit soon. */
+  /** DATAGRAM frames waiting to be sent (RFC 9221): dropped when they do not fit soon. @internal */
   readonly datagramQueue: Uint8Array[] = [];
-  /** A PING is owed (keep-alive, `ping()`, probes). */
+  /** A PING is owed (keep-alive, `ping()`, probes). @internal */
   pingPending = false;
   private idleDeadline = Infinity;
   private keepAliveDeadline = Infinity;
-  /** Time the handshake started and finished, µs (stats). */
+  /** Time the handshake started and finished, µs (stats). @internal */
   readonly startTime: number;
+  /** @internal */
   handshakeTime = -1;
+  /** @internal */
   readonly stats = new ConnectionStats();
-  /** Reads the frames of the packet being processed (receive.ts). */
+  /** Reads the frames of the packet being processed (receive.ts). @internal */
   readonly frameReader = new Reader(NO_BYTES);
-  /** The scratch and slab of packet assembly (assemble.ts). */
+  /** The scratch and slab of packet assembly (assemble.ts). @internal */
   readonly builder: PacketBuilder;
-  /** Key update requested by the application, done when allowed (RFC 9001 §6.1). */
+  /** Key update requested by the application, done when allowed (RFC 9001 §6.1). @internal */
   keyUpdateRequested = false;
+  /** @internal */
   readonly qlog: QlogSink | undefined;
-  /** Whether the peer lets us send packets with the QUIC bit 0 (RFC 9287). */
+  /** Whether the peer lets us send packets with the QUIC bit 0 (RFC 9287). @internal */
   greaseQuicBit = false;
   /** Sessions tickets want the server's params: kept for `sessionTicket` events. */
-  /** Tickets that arrived before confirmation, emitted at confirmation. */
+  /** Tickets that arrived before confirmation, emitted at confirmation. @internal */
   readonly pendingTickets: Uint8Array[] = [];
+  /** @internal */
   earlyDataState: 'none' | 'attempted' | 'accepted' | 'rejected' = 'none';
-  /** New read keys arrived: buffered packets are opened after the current packet. */
+  /** New read keys arrived: buffered packets are opened after the current packet. @internal */
   replayPending = false;
-  /** First 1-RTT packet number we sent (handshake confirmation by ACK, RFC 9001 §4.1.2). */
+  /**
+   * First 1-RTT packet number we sent (handshake confirmation by ACK, RFC 9001 §4.1.2).
+   * @internal
+   */
   firstOneRttPn = -1;
   /**
    * Where the DCID of the packet being processed lies (RETIRE_CONNECTION_ID check, RFC 9000
@@ -432,7 +470,7 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   // ---- sans-IO driving -------------------------------------------------------------------
 
-  /** A datagram for this connection: decrypted in place, not kept after this returns. */
+  /** A datagram for this connection: decrypted in place, not kept after this returns. @internal */
   receive(data: Uint8Array, local: SocketAddress, remote: SocketAddress, now: number): void {
     if (this.state === 'closed' || this.state === 'draining') return;
     this.resetPollState();
@@ -452,7 +490,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.deliverEvents();
   }
 
-  /** The next datagram to send, or null. */
+  /** The next datagram to send, or null. @internal */
   poll(now: number): OutgoingDatagram | null {
     if (this.state === 'closed' || this.state === 'draining') return null;
     this.holdEvents++;
@@ -493,6 +531,7 @@ export class Connection extends Emitter<ConnectionEvents> {
    * Earliest time (µs) this connection needs `onTimeout`; Infinity when none. A deadline that
    * waits for the next `now` (after `close()` or `migrate()`) comes with a wake-up: the engine
    * polls the connection, which arms it.
+   * @internal
    */
   nextTimeout(): number {
     if (this.state === 'closed') return Infinity;
@@ -512,6 +551,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     return t;
   }
 
+  /** @internal */
   setPacketDcid(buf: Uint8Array, offset: number, length: number): void {
     const d = this.packetDcid;
     d.buf = buf;
@@ -519,12 +559,13 @@ export class Connection extends Emitter<ConnectionEvents> {
     d.length = length;
   }
 
-  /** The DCID of the packet being processed. */
+  /** The DCID of the packet being processed. @internal */
   get currentPacketDcid(): Uint8Array {
     const d = this.packetDcid;
     return d.buf.subarray(d.offset, d.offset + d.length);
   }
 
+  /** @internal */
   onTimeout(now: number): void {
     if (this.state === 'closed') return;
     this.resetPollState();
@@ -542,10 +583,10 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   // ---- internals used by receive.ts / assemble.ts ----------------------------------------
 
-  /** Size of the datagram being processed (credited to a new path on migration). */
+  /** Size of the datagram being processed (credited to a new path on migration). @internal */
   currentDatagramSize = 0;
   /** Set when a poll found nothing it could send: the send timer waits for new work. */
-  pollIdle = false;
+  private pollIdle = false;
   /** While `pollIdle`: the earliest ACK deadline still ahead of that poll. */
   private idleAckDeadline = Infinity;
   /** When the pacer releases what the last poll held back (RFC 9002 §7.7); 0: send now. */
@@ -568,18 +609,18 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.pacerRelease = 0;
   }
 
-  /** New work for the sender (an API call or a stream event): the engine should poll. */
+  /** New work for the sender (an API call or a stream event): the engine should poll. @internal */
   wake(): void {
     this.resetPollState();
     this.host.wake(this);
   }
 
-  /** The peer's stateless reset tokens changed: the engine updates its table. */
+  /** The peer's stateless reset tokens changed: the engine updates its table. @internal */
   onPeerResetTokens(): void {
     this.host.onPeerResetTokens?.(this);
   }
 
-  /** Whether anything but an ACK waits to be sent. */
+  /** Whether anything but an ACK waits to be sent. @internal */
   hasPendingSend(): boolean {
     if (this.lifecycle.closeResendDue) return true;
     if (this.pingPending || this.controlQueue.length > 0 || this.datagramQueue.length > 0) {
@@ -597,6 +638,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   /**
    * Sending restarts the idle timer only for the first ack-eliciting packet after a receive
    * (RFC 9000 §10.1), so a peer that went silent is noticed.
+   * @internal
    */
   resetIdleOnSend(now: number): void {
     if (this.sentSinceReceive) return;
@@ -604,7 +646,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.sentSinceReceive = true;
   }
 
-  /** Records activity for the idle timer (RFC 9000 §10.1). */
+  /** Records activity for the idle timer (RFC 9000 §10.1). @internal */
   resetIdle(now: number): void {
     this.sentSinceReceive = false;
     const local = this.opts.idleTimeoutMs;
@@ -623,12 +665,12 @@ export class Connection extends Emitter<ConnectionEvents> {
         : Infinity;
   }
 
-  /** The current PTO period (for closing/draining and key discard timers). */
+  /** The current PTO period (for closing/draining and key discard timers). @internal */
   ptoPeriod(): number {
     return this.path.sendControl.rtt.ptoPeriod(this.handshakeConfirmed);
   }
 
-  /** Latches a protocol error and starts closing (first error wins). */
+  /** Latches a protocol error and starts closing (first error wins). @internal */
   closeWithError(err: QuicError, now: number): void {
     if (!this.lifecycle.isOpen) return;
     this.enterClosing(
@@ -643,7 +685,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     );
   }
 
-  /** The peer closed (CONNECTION_CLOSE received): draining (RFC 9000 §10.2.2). */
+  /** The peer closed (CONNECTION_CLOSE received): draining (RFC 9000 §10.2.2). @internal */
   onPeerClose(info: CloseInfo, now: number): void {
     const d = this.lifecycle.startDraining(info, now + 3 * this.ptoPeriod());
     if (d === null) return;
@@ -651,7 +693,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     if (d.wasOpen) this.emit('closing', info);
   }
 
-  /** A stateless reset from the peer (RFC 9000 §10.3.1): straight to draining. */
+  /** A stateless reset from the peer (RFC 9000 §10.3.1): straight to draining. @internal */
   onStatelessReset(now: number): void {
     this.onPeerClose(
       { source: 'stateless_reset', errorCode: 0, application: false, reason: 'stateless reset' },
@@ -659,7 +701,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     );
   }
 
-  /** Version Negotiation rules out every version we speak (RFC 9000 §6.2). */
+  /** Version Negotiation rules out every version we speak (RFC 9000 §6.2). @internal */
   onVersionNegotiationFailure(versions: number[], now: number): void {
     this.finish(now, {
       source: 'version_negotiation',
@@ -669,17 +711,20 @@ export class Connection extends Emitter<ConnectionEvents> {
     });
   }
 
-  /** The handshake completed (RFC 9001 §4.1.1): established. */
+  /** The handshake completed (RFC 9001 §4.1.1): established. @internal */
   establish(): void {
     this.lifecycle.establish();
   }
 
-  /** Closing (RFC 9000 §10.2.1): a datagram arrived, which may earn another CONNECTION_CLOSE. */
+  /**
+   * Closing (RFC 9000 §10.2.1): a datagram arrived, which may earn another CONNECTION_CLOSE.
+   * @internal
+   */
   onDatagramWhileClosing(): void {
     this.lifecycle.onDatagramWhileClosing();
   }
 
-  /** Closing: takes the owed CONNECTION_CLOSE, if any (assemble.ts sends it). */
+  /** Closing: takes the owed CONNECTION_CLOSE, if any (assemble.ts sends it). @internal */
   takeCloseResend(): boolean {
     return this.lifecycle.takeCloseResend();
   }
@@ -689,13 +734,14 @@ export class Connection extends Emitter<ConnectionEvents> {
    * before its address was validated (RFC 9000 §8.1: it may be spoofed), like an idle timeout;
    * or a closing client whose socket is gone, which need not wait out its closing period
    * (§10.2: no late packet can reach it any more).
+   * @internal
    */
   abandon(reason: string, now: number): void {
     // A closing or draining connection keeps the reason it is closing with.
     this.finish(now, { source: 'idle_timeout', errorCode: 0, application: false, reason });
   }
 
-  /** Installs Initial keys from the DCID (RFC 9001 §5.2); again after a Retry. */
+  /** Installs Initial keys from the DCID (RFC 9001 §5.2); again after a Retry. @internal */
   installInitialKeys(dcid: Uint8Array): void {
     const keys = createInitialProtectors(this.provider, this.version, dcid);
     const s = this.spaces[PnSpace.Initial];
@@ -703,7 +749,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     s.write = this.isClient ? keys.client : keys.server;
   }
 
-  /** Drops the keys and state of Initial or Handshake (RFC 9001 §4.9). */
+  /** Drops the keys and state of Initial or Handshake (RFC 9001 §4.9). @internal */
   discardSpace(space: PnSpace, now: number): void {
     const s = this.spaces[space];
     if (s.discarded) return;
@@ -714,7 +760,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.qlog?.keyDiscarded(this, space, now);
   }
 
-  /** The handshake is confirmed (RFC 9001 §4.1.2). */
+  /** The handshake is confirmed (RFC 9001 §4.1.2). @internal */
   confirmHandshake(now: number): void {
     if (!this.lifecycle.confirm()) return;
     this.discardSpace(PnSpace.Handshake, now);
@@ -728,7 +774,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     for (const t of this.pendingTickets.splice(0)) this.emit('sessionTicket', t);
   }
 
-  /** Hands CRYPTO data to TLS and acts on what it reports (RFC 9001 §4.1.3). */
+  /** Hands CRYPTO data to TLS and acts on what it reports (RFC 9001 §4.1.3). @internal */
   receiveCrypto(level: Level, data: Uint8Array, now: number): void {
     this.tlsEvents.driving = true;
     try {
@@ -849,7 +895,10 @@ export class Connection extends Emitter<ConnectionEvents> {
     }
   }
 
-  /** Fresh recovery and congestion state (a new connection, or after a Retry: RFC 9002 §6.3). */
+  /**
+   * Fresh recovery and congestion state (a new connection, or after a Retry: RFC 9002 §6.3).
+   * @internal
+   */
   newSendControl(): SendControl<SentFrame> {
     return new SendControl<SentFrame>({
       isServer: !this.isClient,

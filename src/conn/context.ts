@@ -46,7 +46,7 @@ export interface BufferedPacket {
 
 export interface ConnectionContext {
   readonly isClient: boolean;
-  version: number;
+  readonly version: number;
   readonly state: ConnectionState;
   readonly closeInfo: CloseInfo | null;
   readonly provider: CryptoProvider;
