@@ -12,7 +12,6 @@ import type { CryptoProvider } from '../crypto/provider.js';
 import { PacketProtector } from '../crypto/packet-protection.js';
 import { createInitialProtectors } from '../crypto/initial.js';
 import { Emitter } from '../util/emitter.js';
-import { Reader } from '../util/cursor.js';
 import type { SocketAddress } from '../util/address.js';
 import { toHex } from '../util/bytes.js';
 import { QuicError, TransportError, transportErrorName } from '../wire/errors.js';
@@ -31,6 +30,7 @@ import type { Frame } from '../wire/frame-types.js';
 import { onDatagramWhileClosing, processDatagram, replayBuffered } from './receive.js';
 import { buildDatagram, type OutgoingDatagram } from './assemble.js';
 import { PacketBuilder } from './packet-builder.js';
+import { ReceiveContext } from './receive-context.js';
 import { ConnectionLifecycle, type CloseInfo, type ConnectionState } from './state.js';
 import { ConnectionStats, type ConnectionStatsSnapshot } from './stats.js';
 import {
@@ -180,8 +180,8 @@ export class Connection extends Emitter<ConnectionEvents> {
   handshakeTime = -1;
   /** @internal */
   readonly stats = new ConnectionStats();
-  /** Reads the frames of the packet being processed (receive.ts). @internal */
-  readonly frameReader = new Reader(NO_BYTES);
+  /** The datagram and packet being received (receive.ts). @internal */
+  readonly rx = new ReceiveContext();
   /** The scratch and slab of packet assembly (assemble.ts). @internal */
   readonly builder: PacketBuilder;
   /** Key update requested by the application, done when allowed (RFC 9001 §6.1). @internal */
@@ -202,15 +202,6 @@ export class Connection extends Emitter<ConnectionEvents> {
    * @internal
    */
   firstOneRttPn = -1;
-  /**
-   * Where the DCID of the packet being processed lies (RETIRE_CONNECTION_ID check, RFC 9000
-   * §19.16): kept as a position so that receiving a packet makes no view of it.
-   */
-  private packetDcid: { buf: Uint8Array; offset: number; length: number } = {
-    buf: NO_BYTES,
-    offset: 0,
-    length: 0,
-  };
   /** An ack-eliciting packet was sent since the last one received (idle timer, RFC 9000 §10.1). */
   private sentSinceReceive = false;
 
@@ -485,8 +476,7 @@ export class Connection extends Emitter<ConnectionEvents> {
       this.holdEvents--;
     }
     // Views into the datagram: do not keep the datagram alive until the next one.
-    this.packetDcid.buf = NO_BYTES;
-    this.frameReader.reset(NO_BYTES);
+    this.rx.end();
     this.deliverEvents();
   }
 
@@ -552,20 +542,6 @@ export class Connection extends Emitter<ConnectionEvents> {
   }
 
   /** @internal */
-  setPacketDcid(buf: Uint8Array, offset: number, length: number): void {
-    const d = this.packetDcid;
-    d.buf = buf;
-    d.offset = offset;
-    d.length = length;
-  }
-
-  /** The DCID of the packet being processed. @internal */
-  get currentPacketDcid(): Uint8Array {
-    const d = this.packetDcid;
-    return d.buf.subarray(d.offset, d.offset + d.length);
-  }
-
-  /** @internal */
   onTimeout(now: number): void {
     if (this.state === 'closed') return;
     this.resetPollState();
@@ -583,8 +559,6 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   // ---- internals used by receive.ts / assemble.ts ----------------------------------------
 
-  /** Size of the datagram being processed (credited to a new path on migration). @internal */
-  currentDatagramSize = 0;
   /** Set when a poll found nothing it could send: the send timer waits for new work. */
   private pollIdle = false;
   /** While `pollIdle`: the earliest ACK deadline still ahead of that poll. */
@@ -816,7 +790,10 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.path.armValidationDeadline(now);
     this.probePath?.armValidationDeadline(now);
     this.onTlsOutcome(now);
-    if (this.replayPending) replayBuffered(this, now);
+    if (this.replayPending) {
+      replayBuffered(this, now);
+      this.rx.end();
+    }
   }
 
   // ---- internals -------------------------------------------------------------------------

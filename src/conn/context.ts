@@ -10,7 +10,6 @@ import type { PacketProtector } from '../crypto/packet-protection.js';
 import type { SendControl } from '../path/send-control.js';
 import type { StreamMap } from '../stream/stream-map.js';
 import type { TlsSession, Level } from '../tls/types.js';
-import type { Reader } from '../util/cursor.js';
 import type { SocketAddress } from '../util/address.js';
 import type { QuicError } from '../wire/errors.js';
 import type { Frame } from '../wire/frame-types.js';
@@ -23,6 +22,7 @@ import type { ResolvedOptions } from './options.js';
 import type { PacketBuilder } from './packet-builder.js';
 import type { PathState } from './path-state.js';
 import type { QlogSink } from './qlog.js';
+import type { ReceiveContext } from './receive-context.js';
 import type { SentFrame } from './sent-frames.js';
 import type { SpaceState } from './space.js';
 import type { CloseInfo, ConnectionState } from './state.js';
@@ -90,9 +90,8 @@ export interface ConnectionContext {
   fallbackPath: PathState | null;
   readonly localAddress: SocketAddress;
   readonly remoteAddress: SocketAddress;
-  currentDatagramSize: number;
-  readonly currentPacketDcid: Uint8Array;
-  setPacketDcid(buf: Uint8Array, offset: number, length: number): void;
+  /** The datagram and packet being received. */
+  readonly rx: ReceiveContext;
 
   // What waits to be sent.
   readonly streams: StreamMap;
@@ -100,7 +99,6 @@ export interface ConnectionContext {
   readonly datagramQueue: Uint8Array[];
   pingPending: boolean;
   readonly pendingTickets: Uint8Array[];
-  readonly frameReader: Reader;
   readonly builder: PacketBuilder;
   hasPendingSend(): boolean;
 

@@ -4,25 +4,17 @@
  * connection turns that into CONNECTION_CLOSE.
  */
 import { PnSpace } from '../ack/pn-space.js';
-import type { SocketAddress } from '../util/address.js';
 import { fromUtf8 } from '../util/bytes.js';
 import { QuicError, TransportError } from '../wire/errors.js';
 import { FrameType, type AckFrame, type Frame } from '../wire/frame-types.js';
-import { PacketType } from '../wire/version.js';
 import { Level } from '../tls/types.js';
 import { onFramesAcked, onFramesLost } from './retransmit.js';
 import type { ConnectionContext } from './context.js';
 import { onPathChallenge, onPathResponse } from './migration.js';
 
-export function handleFrame(
-  conn: ConnectionContext,
-  frame: Frame,
-  space: PnSpace,
-  packetType: PacketType,
-  local: SocketAddress,
-  remote: SocketAddress,
-  now: number,
-): void {
+/** A frame of the packet described by `conn.rx`. */
+export function handleFrame(conn: ConnectionContext, frame: Frame, now: number): void {
+  const space = conn.rx.space;
   switch (frame.kind) {
     case 'padding':
     case 'ping':
@@ -102,14 +94,14 @@ export function handleFrame(
       conn.onPeerResetTokens();
       return;
     case 'retire_connection_id': {
-      const dcid = conn.currentPacketDcid;
+      const dcid = conn.rx.dcid;
       conn.localCids.retire(frame.sequenceNumber, dcid);
       if (conn.peerParams) conn.localCids.topUp(conn.peerParams.activeConnectionIdLimit);
       queueNewCids(conn);
       return;
     }
     case 'path_challenge':
-      onPathChallenge(conn, frame.data, local, remote, now);
+      onPathChallenge(conn, frame.data, now);
       return;
     case 'path_response':
       onPathResponse(conn, frame.data, now);

@@ -28,19 +28,14 @@ function pathFor(
   // A challenge from a path we do not know yet: answer on it (RFC 9000 §8.2.2), without
   // migrating; the new path shares this connection's send control.
   const p = new PathState(local, remote, conn.path.sendControl, false, unusedCid(conn));
-  p.onDatagramReceived(conn.currentDatagramSize, now);
+  p.onDatagramReceived(conn.rx.size, now);
   conn.probePath = p;
   return p;
 }
 
-export function onPathChallenge(
-  conn: ConnectionContext,
-  data: Uint8Array,
-  local: SocketAddress,
-  remote: SocketAddress,
-  now: number,
-): void {
-  const p = pathFor(conn, local, remote, now);
+/** A PATH_CHALLENGE in the packet described by `conn.rx`: answered on the path it came on. */
+export function onPathChallenge(conn: ConnectionContext, data: Uint8Array, now: number): void {
+  const p = pathFor(conn, conn.rx.local, conn.rx.remote, now);
   if (p.responses.length < MAX_RESPONSES) p.responses.push(data.slice());
 }
 
@@ -57,17 +52,11 @@ export function onPathResponse(conn: ConnectionContext, data: Uint8Array, now: n
 }
 
 /**
- * A 1-RTT packet was processed. If it is the highest-numbered one and carries non-probing
- * frames from a new address, the peer has moved (RFC 9000 §9.3): follow it.
+ * The 1-RTT packet described by `conn.rx` was processed. If it is the highest-numbered one and
+ * carries non-probing frames from a new address, the peer has moved (RFC 9000 §9.3): follow it.
  */
-export function onPathPacket(
-  conn: ConnectionContext,
-  local: SocketAddress,
-  remote: SocketAddress,
-  pn: number,
-  nonProbing: boolean,
-  now: number,
-): void {
+export function onPathPacket(conn: ConnectionContext, nonProbing: boolean, now: number): void {
+  const { local, remote, pn } = conn.rx;
   if (sameAddress(remote, conn.path.remote) && sameAddress(local, conn.path.local)) return;
   if (!nonProbing) return;
   if (pn !== conn.spaces[PnSpace.Application].tracker.largestReceived) return;
@@ -99,7 +88,7 @@ export function onPathPacket(
     next.dcid = unusedCid(conn);
   } else {
     next = new PathState(local, remote, old.sendControl, false, unusedCid(conn));
-    next.onDatagramReceived(conn.currentDatagramSize, now);
+    next.onDatagramReceived(conn.rx.size, now);
   }
   if (!next.validated && next.validation !== 'validating') {
     next.startValidation(conn.provider.random(8), validationTimeout(conn));

@@ -23,7 +23,7 @@ import { decodeFrame } from '../wire/frames.js';
 import { frameAllowedIn, isAckEliciting, isProbingFrame } from '../wire/frame-rules.js';
 import { frameTypeOf } from '../wire/frame-encode.js';
 import { onFramesLost } from './retransmit.js';
-import type { ConnectionContext } from './context.js';
+import type { BufferedPacket, ConnectionContext } from './context.js';
 import { handleFrame } from './frames-in.js';
 import { PathState } from './path-state.js';
 import { onPathPacket } from './migration.js';
@@ -45,7 +45,7 @@ export function processDatagram(
     return;
   }
   conn.stats.datagramsReceived++;
-  conn.currentDatagramSize = data.length;
+  conn.rx.begin(local, remote, data.length);
   conn.stats.bytesReceived += data.length;
   // Anti-amplification accounting per path (RFC 9000 §8.1, §9.3.1).
   const path = conn.path;
@@ -74,7 +74,7 @@ export function processDatagram(
   for (let i = 0; i < count; i++) {
     const start = spans !== null ? spans[i]!.start : 0;
     const end = spans !== null ? spans[i]!.end : data.length;
-    const result = processPacket(conn, data, start, end, local, remote, now);
+    const result = processPacket(conn, data, start, end, now);
     if (result === 'processed') anyProcessed = true;
     else logDropped(conn, result, end - start, now);
     // Keys that arrived with this packet open the packets buffered for them, now that this
@@ -101,7 +101,7 @@ export function replayBuffered(conn: ConnectionContext, now: number): void {
   while (conn.replayPending) {
     conn.replayPending = false;
     const queued = conn.undecryptable.splice(0);
-    for (const p of queued) processBufferedPacket(conn, p.data, p.local, p.remote, now);
+    for (const p of queued) processBufferedPacket(conn, p, now);
   }
 }
 
@@ -111,21 +111,17 @@ export function replayBuffered(conn: ConnectionContext, now: number): void {
  * 9000 §8.1, the stateless reset check), so it is not counted again: a packet that waits across
  * several key installations would otherwise inflate the budget each time.
  */
-function processBufferedPacket(
-  conn: ConnectionContext,
-  packet: Uint8Array,
-  local: SocketAddress,
-  remote: SocketAddress,
-  now: number,
-): void {
+function processBufferedPacket(conn: ConnectionContext, p: BufferedPacket, now: number): void {
   if (conn.state !== 'handshake' && conn.state !== 'established') return;
+  // Replayed between two packets of a datagram, whose addresses and size come back after.
+  const rx = conn.rx;
+  const { local, remote, size } = rx;
   // A new path opened by this packet is credited with no more than the packet (§9.3.1).
-  const outer = conn.currentDatagramSize;
-  conn.currentDatagramSize = packet.length;
-  const result = processPacket(conn, packet, 0, packet.length, local, remote, now);
-  conn.currentDatagramSize = outer;
+  rx.begin(p.local, p.remote, p.data.length);
+  const result = processPacket(conn, p.data, 0, p.data.length, now);
+  rx.begin(local, remote, size);
   if (result === 'processed') conn.resetIdle(now);
-  else logDropped(conn, result, packet.length, now);
+  else logDropped(conn, result, p.data.length, now);
 }
 
 /** qlog packet_dropped for a packet that was dropped or failed to decrypt (not a buffered one). */
@@ -174,10 +170,9 @@ function processPacket(
   data: Uint8Array,
   start: number,
   end: number,
-  local: SocketAddress,
-  remote: SocketAddress,
   now: number,
 ): PacketResult {
+  const rx = conn.rx;
   const first = data[start]!;
   let packetType: PacketType;
   let pnOffset: number;
@@ -215,11 +210,11 @@ function processPacket(
       if (!keys && conn.oneRtt) return 'dropped'; // rejected or over
     }
     if (conn.spaces[space].discarded) return 'dropped';
-    if (!keys) return bufferPacket(conn, data, start, end, local, remote);
+    if (!keys) return bufferPacket(conn, data, start, end);
     if (conn.isClient && h.type === PacketType.Initial && conn.serverInitialScid === null) {
       serverScid = h.scid;
     }
-    conn.setPacketDcid(h.dcid, 0, h.dcid.length);
+    rx.setDcid(h.dcid, 0, h.dcid.length);
   } else {
     const cidLength = conn.host.localCidLength;
     pnOffset = shortHeaderPnOffset(data, start, cidLength);
@@ -230,14 +225,14 @@ function processPacket(
     if (
       !conn.isClient &&
       conn.opts.disableActiveMigration &&
-      remote.address !== conn.path.remote.address
+      rx.remote.address !== conn.path.remote.address
     ) {
       return 'dropped';
     }
-    conn.setPacketDcid(data, start + 1, cidLength);
+    rx.setDcid(data, start + 1, cidLength);
     packetType = PacketType.OneRtt;
     space = PnSpace.Application;
-    if (!conn.oneRtt) return bufferPacket(conn, data, start, end, local, remote);
+    if (!conn.oneRtt) return bufferPacket(conn, data, start, end);
     keys = conn.oneRtt.read;
   }
 
@@ -287,18 +282,8 @@ function processPacket(
   }
 
   const payloadStart = pnOffset + pnLength;
-  const flags = processFrames(
-    conn,
-    data,
-    payloadStart,
-    payloadStart + payloadLength,
-    packetType,
-    space,
-    pn,
-    local,
-    remote,
-    now,
-  );
+  rx.setPacket(packetType, space, pn);
+  const flags = processFrames(conn, data, payloadStart, payloadStart + payloadLength, now);
   s.tracker.onPacketReceived(pn, (flags & FRAMES_ELICITING) !== 0, now);
   conn.stats.packetsReceived++;
   conn.qlog?.packetReceived(
@@ -322,7 +307,7 @@ function processPacket(
     conn.discardSpace(PnSpace.Initial, now);
   }
   if (packetType === PacketType.OneRtt) {
-    onPathPacket(conn, local, remote, pn, (flags & FRAMES_NON_PROBING) !== 0, now);
+    onPathPacket(conn, (flags & FRAMES_NON_PROBING) !== 0, now);
   }
   return 'processed';
 }
@@ -331,16 +316,12 @@ function processPacket(
 const FRAMES_ELICITING = 1;
 const FRAMES_NON_PROBING = 2;
 
+/** The frames of the packet described by `conn.rx`, between `start` and `end` of `data`. */
 function processFrames(
   conn: ConnectionContext,
   data: Uint8Array,
   start: number,
   end: number,
-  packetType: PacketType,
-  space: PnSpace,
-  pn: number,
-  local: SocketAddress,
-  remote: SocketAddress,
   now: number,
 ): number {
   if (start === end) {
@@ -349,7 +330,8 @@ function processFrames(
   }
   // The connection's own reader: packets are processed one at a time, never nested (buffered
   // packets are replayed after the packet that brought their keys).
-  const r = conn.frameReader.reset(data, start, end);
+  const r = conn.rx.frames.reset(data, start, end);
+  const packetType = conn.rx.packetType;
   let flags = 0;
   while (r.remaining > 0) {
     const frame = decodeFrame(r);
@@ -363,7 +345,7 @@ function processFrames(
     }
     if (isAckEliciting(frame.kind)) flags |= FRAMES_ELICITING;
     if (!isProbingFrame(frame.kind)) flags |= FRAMES_NON_PROBING;
-    handleFrame(conn, frame, space, packetType, local, remote, now);
+    handleFrame(conn, frame, now);
     if (conn.state !== 'handshake' && conn.state !== 'established') break;
   }
   return flags;
@@ -374,10 +356,9 @@ function bufferPacket(
   data: Uint8Array,
   start: number,
   end: number,
-  local: SocketAddress,
-  remote: SocketAddress,
 ): PacketResult {
   if (conn.undecryptable.length < MAX_UNDECRYPTABLE) {
+    const { local, remote } = conn.rx;
     conn.undecryptable.push({ data: data.slice(start, end), local, remote });
   }
   return 'buffered';
