@@ -28,7 +28,6 @@ import type { PathState } from './path-state.js';
 import type { SentFrame } from './sent-frames.js';
 import { NOTHING, SentFrameList } from './sent-frames.js';
 import type { HeaderOffsets, PacketBuilder } from './packet-builder.js';
-import { queueNewCids } from './frames-in.js';
 import { requeueOutstandingCrypto } from './retransmit.js';
 
 export interface OutgoingDatagram {
@@ -78,7 +77,9 @@ export function buildDatagram(conn: ConnectionContext, now: number): OutgoingDat
   }
 
   maybeUpdateKeys(conn, now);
-  if (conn.peerParams && conn.handshakeConfirmed) queueNewCids(conn);
+  if (conn.peerParams && conn.handshakeConfirmed) {
+    conn.controlFrames.announceCids(conn.localCids.pending);
+  }
 
   const budget: Budget = { room, cwnd: sc.sendAllowance(now) };
   const client = conn.isClient;
@@ -158,8 +159,7 @@ function spaceWantsToSend(
   if (!cwndOpen && s.probes === 0) return false;
   if (s.probes > 0 || s.hasCryptoToSend) return true;
   if (space !== PnSpace.Application) return false;
-  if (conn.pingPending || conn.controlQueue.length > 0 || conn.datagramQueue.length > 0)
-    return true;
+  if (conn.controlFrames.hasPending) return true;
   if (conn.path.responses.length > 0 || (conn.path.challenge && !conn.path.challengeSent))
     return true;
   return conn.streams.hasPendingSend;
@@ -288,12 +288,12 @@ function buildPacket(
       !eliciting &&
       (s.probes > 0 ||
         (space === PnSpace.Application &&
-          (conn.pingPending || elicitAckOfAcks(conn, scratch, now))))
+          (conn.controlFrames.pingPending || elicitAckOfAcks(conn, scratch, now))))
     ) {
       w.u8(0x01); // PING (RFC 9000 §19.2)
       frames.push(NOTHING);
       eliciting = true;
-      if (space === PnSpace.Application) conn.pingPending = false;
+      if (space === PnSpace.Application) conn.controlFrames.pingSent();
     }
   }
   if (frames.length === 0) {
@@ -381,16 +381,7 @@ function writeAppFrames(
   frames: SentFrameList,
   now: number,
 ): boolean {
-  let wrote = false;
-  const q = conn.controlQueue;
-  while (q.length > 0) {
-    const f = q[0]!;
-    if (frameEncodedLength(f) > limit - w.pos) break;
-    q.shift();
-    encodeFrame(w, f);
-    frames.push({ k: 'control', frame: f });
-    wrote = true;
-  }
+  let wrote = conn.controlFrames.writeControl(w, limit, frames);
   while (path.responses.length > 0 && 9 <= limit - w.pos) {
     const data = path.responses.shift()!;
     encodeFrame(w, { kind: 'path_response', data });
@@ -411,15 +402,7 @@ function writeAppFrames(
     frames.push({ k: 'stream_control', frame: f });
     wrote = true;
   }
-  while (conn.datagramQueue.length > 0) {
-    const data = conn.datagramQueue[0]!;
-    const frame: Frame = { kind: 'datagram', data };
-    if (frameEncodedLength(frame) > limit - w.pos) break;
-    conn.datagramQueue.shift();
-    encodeFrame(w, frame);
-    frames.push(NOTHING);
-    wrote = true;
-  }
+  if (conn.controlFrames.writeDatagrams(w, limit, frames)) wrote = true;
   return wrote;
 }
 

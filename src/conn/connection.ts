@@ -26,9 +26,9 @@ import { PathState } from './path-state.js';
 import { SendControl } from '../path/send-control.js';
 import { SpaceState } from './space.js';
 import type { SentFrame } from './sent-frames.js';
-import type { Frame } from '../wire/frame-types.js';
 import { onDatagramWhileClosing, processDatagram, replayBuffered } from './receive.js';
 import { buildDatagram, type OutgoingDatagram } from './assemble.js';
+import { ControlFrames } from './control-frames.js';
 import { PacketBuilder } from './packet-builder.js';
 import { ReceiveContext } from './receive-context.js';
 import { ConnectionLifecycle, type CloseInfo, type ConnectionState } from './state.js';
@@ -163,15 +163,8 @@ export class Connection extends Emitter<ConnectionEvents> {
   addressValidated: boolean;
   /** Packets that arrived before their keys, replayed when keys come (bounded). @internal */
   readonly undecryptable: BufferedPacket[] = [];
-  /**
-   * Control frames waiting for a packet (HANDSHAKE_DONE, NEW_TOKEN, RETIRE_CONNECTION_ID ...).
-   * @internal
-   */
-  readonly controlQueue: Frame[] = [];
-  /** DATAGRAM frames waiting to be sent (RFC 9221): dropped when they do not fit soon. @internal */
-  readonly datagramQueue: Uint8Array[] = [];
-  /** A PING is owed (keep-alive, `ping()`, probes). @internal */
-  pingPending = false;
+  /** Control frames, DATAGRAMs and PING waiting for a 1-RTT packet. @internal */
+  readonly controlFrames = new ControlFrames();
   private idleDeadline = Infinity;
   private keepAliveDeadline = Infinity;
   /** Time the handshake started and finished, µs (stats). @internal */
@@ -323,8 +316,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     if (max === 0 || data.length + 4 > max || data.length + 64 > this.opts.maxUdpPayload) {
       return false;
     }
-    if (this.datagramQueue.length >= 64) this.datagramQueue.shift();
-    this.datagramQueue.push(data.slice());
+    this.controlFrames.queueDatagram(data);
     this.wake();
     return true;
   }
@@ -338,7 +330,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   /** Sends a PING (keep-alive or RTT probe). */
   ping(): void {
     this.checkUsable();
-    this.pingPending = true;
+    this.controlFrames.requestPing();
     this.wake();
   }
 
@@ -597,9 +589,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   /** Whether anything but an ACK waits to be sent. @internal */
   hasPendingSend(): boolean {
     if (this.lifecycle.closeResendDue) return true;
-    if (this.pingPending || this.controlQueue.length > 0 || this.datagramQueue.length > 0) {
-      return true;
-    }
+    if (this.controlFrames.hasPending) return true;
     for (const s of this.spaces)
       if (!s.discarded && (s.hasCryptoToSend || s.probes > 0)) return true;
     if (this.path.challenge && !this.path.challengeSent) return true;
@@ -822,8 +812,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     if (!this.lifecycle.startClosing(info, now + 3 * this.ptoPeriod())) return;
     if (!Number.isNaN(now)) this.qlog?.connectionClosed(this, info, now);
     // Nothing else is sent in the closing state (RFC 9000 §10.2.1).
-    this.controlQueue.length = 0;
-    this.datagramQueue.length = 0;
+    this.controlFrames.clear();
     this.emit('closing', info);
   }
 
@@ -853,7 +842,7 @@ export class Connection extends Emitter<ConnectionEvents> {
       return;
     }
     if (now >= this.keepAliveDeadline) {
-      this.pingPending = true;
+      this.controlFrames.requestPing();
       this.keepAliveDeadline = now + this.opts.keepAliveUs;
     }
     this.oneRtt?.discardOld(now);

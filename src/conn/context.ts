@@ -12,10 +12,10 @@ import type { StreamMap } from '../stream/stream-map.js';
 import type { TlsSession, Level } from '../tls/types.js';
 import type { SocketAddress } from '../util/address.js';
 import type { QuicError } from '../wire/errors.js';
-import type { Frame } from '../wire/frame-types.js';
 import type { TransportParameters } from '../wire/transport-params.js';
 import type { PnSpace } from '../ack/pn-space.js';
 import type { LocalCids, PeerCids } from './cids.js';
+import type { ControlFrames } from './control-frames.js';
 import type { ConnectionEvents } from './events.js';
 import type { KeyPhases } from './key-phase.js';
 import type { ResolvedOptions } from './options.js';
@@ -95,9 +95,8 @@ export interface ConnectionContext {
 
   // What waits to be sent.
   readonly streams: StreamMap;
-  readonly controlQueue: Frame[];
-  readonly datagramQueue: Uint8Array[];
-  pingPending: boolean;
+  /** Control frames, DATAGRAMs and PING waiting for a 1-RTT packet. */
+  readonly controlFrames: ControlFrames;
   readonly pendingTickets: Uint8Array[];
   readonly builder: PacketBuilder;
   hasPendingSend(): boolean;

@@ -277,9 +277,9 @@ export function onHandshakeComplete(conn: ConnectionContext, now: number): void 
     return;
   }
   // Server: complete means confirmed (RFC 9001 §4.1.2).
-  conn.controlQueue.push({ kind: 'handshake_done' });
+  conn.controlFrames.queue({ kind: 'handshake_done' });
   const token = conn.host.newToken?.(conn.path.remote);
-  if (token) conn.controlQueue.push({ kind: 'new_token', token });
+  if (token) conn.controlFrames.queue({ kind: 'new_token', token });
   conn.confirmHandshake(now);
   conn.resetIdle(now);
   conn.emit('handshakeDone');
