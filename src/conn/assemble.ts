@@ -280,8 +280,9 @@ function buildPacket(
     eliciting = writeCrypto(conn, space, scratch, limit) || eliciting;
     if (space === PnSpace.Application && h.type === PacketType.OneRtt) {
       eliciting = writeStreams(conn, scratch, limit) || eliciting;
-    } else if (h.type === PacketType.ZeroRtt) {
-      eliciting = writeStreams(conn, scratch, limit) || eliciting;
+    } else if (h.type === PacketType.ZeroRtt && writeStreams(conn, scratch, limit)) {
+      eliciting = true;
+      conn.stats.earlyStreamDataSent = true;
     }
     if (
       !eliciting &&

@@ -1,6 +1,10 @@
 """A small aioquic peer for tsquic's interop tests (test/interop/aioquic.test.ts).
 
 server: serves a directory over HTTP/3 or hq-interop; prints "listening on 127.0.0.1:PORT".
+        With --tickets it issues session tickets (resumption, 0-RTT) and prints one line per
+        connection that completed: "handshake resumed=0|1 early=0|1 early_requests=N" (early:
+        0-RTT accepted; early_requests: requests whose headers arrived before the handshake
+        completed, so in 0-RTT packets).
 client: fetches URLs of one origin concurrently on one connection, writes each body to --out,
         prints one JSON line {"version", "alpn", "files"} and exits 0 only when every body
         arrived whole (h3: status 200 and, when given, content-length matched); otherwise one
@@ -22,7 +26,7 @@ from aioquic.h0.connection import H0_ALPN, H0Connection
 from aioquic.h3.connection import H3_ALPN, H3Connection
 from aioquic.h3.events import DataReceived, HeadersReceived
 from aioquic.quic.configuration import QuicConfiguration
-from aioquic.quic.events import ConnectionTerminated, StreamReset
+from aioquic.quic.events import ConnectionTerminated, HandshakeCompleted, StreamReset
 from aioquic.quic.packet import QuicProtocolVersion
 
 VERSIONS = {"1": QuicProtocolVersion.VERSION_1, "2": QuicProtocolVersion.VERSION_2}
@@ -42,14 +46,23 @@ class ServerProtocol(QuicConnectionProtocol):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.http = None
+        self.early_requests = 0
 
     def quic_event_received(self, event):
+        if isinstance(event, HandshakeCompleted):
+            resumed, early = int(event.session_resumed), int(event.early_data_accepted)
+            print(
+                f"handshake resumed={resumed} early={early} early_requests={self.early_requests}",
+                flush=True,
+            )
         if self.http is None and self._quic.tls.alpn_negotiated is not None:
             self.http = http_for(self._quic)
         if self.http is None:
             return
         for ev in self.http.handle_event(event):
             if isinstance(ev, HeadersReceived):
+                if not self._quic._handshake_complete:
+                    self.early_requests += 1
                 self.answer(ev.stream_id, dict(ev.headers).get(b":path", b"/").decode())
         self.transmit()
 
@@ -135,9 +148,18 @@ async def run_server(args):
     )
     config.load_cert_chain(args.cert, args.key)
     ServerProtocol.root = args.www
+    tickets = {}
+    ticket_options = (
+        {
+            "session_ticket_fetcher": lambda label: tickets.pop(label, None),
+            "session_ticket_handler": lambda t: tickets.__setitem__(t.ticket, t),
+        }
+        if args.tickets
+        else {}
+    )
     server = await serve(
         "127.0.0.1", args.port, configuration=config, create_protocol=ServerProtocol,
-        retry=args.retry,
+        retry=args.retry, **ticket_options,
     )
     port = server._transport.get_extra_info("sockname")[1]
     print(f"listening on 127.0.0.1:{port}", flush=True)
@@ -202,6 +224,7 @@ def main():
     s.add_argument("--alpn", default="h3")
     s.add_argument("--versions", default="1,2")
     s.add_argument("--retry", action="store_true")
+    s.add_argument("--tickets", action="store_true")
     c = sub.add_parser("client")
     c.add_argument("--out", required=True)
     c.add_argument("--ca")

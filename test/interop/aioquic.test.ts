@@ -31,6 +31,7 @@ import {
   startServe,
   tail,
   urls,
+  waitFor,
 } from './matrix-kit.js';
 
 /** The repository's root: the nearest folder above this file with a package.json. */
@@ -163,6 +164,30 @@ describe('interop: aioquic', function () {
       const stats = await get(port, [MEDIUM], []);
       assert.equal(stats.retry, true);
     });
+
+    // aioquic's server sends a ticket only when the ClientHello offered psk_key_exchange_modes
+    // (RFC 8446 §4.2.9), and checks the binder over the truncated ClientHello (§4.2.11.2), here
+    // split over two Initial packets by the hybrid key share offered beside x25519's.
+    for (const alpn of ['h3', 'hq-interop']) {
+      it(`resumes with aioquic's ticket and sends ${alpn} requests in 0-RTT`, async () => {
+        const { peer, port } = await startAioquicServer(['--alpn', alpn, '--tickets']);
+        const session = path.join(freshDir(site!, 'session'), 'session.json');
+        const args = ['--alpn', alpn, '--session', session];
+        const first = await get(port, [SMALL], args);
+        assert.equal(first.resumed, false);
+        const names = [SMALL, MEDIUM];
+        const second = await get(port, names, [...args, '--early-data']);
+        assert.equal(second.resumed, true, 'the second connection resumes');
+        assert.equal(second.earlyDataAccepted, true, '0-RTT data sent and accepted');
+        const handshakes = (): string[] =>
+          peer.stdout().match(/^handshake .*$/gm) ?? ([] as string[]);
+        await waitFor(() => handshakes().length === 2, 5_000, 'two handshakes logged');
+        assert.deepEqual(handshakes(), [
+          'handshake resumed=0 early=0 early_requests=0',
+          `handshake resumed=1 early=1 early_requests=${names.length}`,
+        ]);
+      });
+    }
 
     it('fails with exit 1 and one line for a missing file', async () => {
       const { port } = await startAioquicServer(['--alpn', 'h3']);
