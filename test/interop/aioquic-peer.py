@@ -6,9 +6,10 @@ server: serves a directory over HTTP/3 or hq-interop; prints "listening on 127.0
         0-RTT accepted; early_requests: requests whose headers arrived before the handshake
         completed, so in 0-RTT packets).
 client: fetches URLs of one origin concurrently on one connection, writes each body to --out,
-        prints one JSON line {"version", "alpn", "files"} and exits 0 only when every body
+        prints one JSON line {"version", "alpn", "files", "headers_at"} and exits 0 only when every body
         arrived whole (h3: status 200 and, when given, content-length matched); otherwise one
-        line on stderr and exit 1.
+        line on stderr and exit 1. headers_at: per file, the stream bytes QUIC had delivered
+        when the response's header section could be decoded (QPACK blocking shows here).
 
 Runs under the venv that ../shared/peers/aioquic/build.sh makes (aioquic 1.3.0).
 """
@@ -26,7 +27,12 @@ from aioquic.h0.connection import H0_ALPN, H0Connection
 from aioquic.h3.connection import H3_ALPN, H3Connection
 from aioquic.h3.events import DataReceived, HeadersReceived
 from aioquic.quic.configuration import QuicConfiguration
-from aioquic.quic.events import ConnectionTerminated, HandshakeCompleted, StreamReset
+from aioquic.quic.events import (
+    ConnectionTerminated,
+    HandshakeCompleted,
+    StreamDataReceived,
+    StreamReset,
+)
 from aioquic.quic.packet import QuicProtocolVersion
 
 VERSIONS = {"1": QuicProtocolVersion.VERSION_1, "2": QuicProtocolVersion.VERSION_2}
@@ -94,7 +100,14 @@ class ClientProtocol(QuicConnectionProtocol):
         if self.http is None:
             self.http = http_for(self._quic)
         sid = self._quic.get_next_available_stream_id()
-        self.requests[sid] = {"status": None, "length": None, "body": bytearray(), "done": False}
+        self.requests[sid] = {
+            "status": None,
+            "length": None,
+            "body": bytearray(),
+            "done": False,
+            "received": 0,
+            "headers_at": None,
+        }
         self.http.send_headers(
             sid,
             [
@@ -117,10 +130,14 @@ class ClientProtocol(QuicConnectionProtocol):
             return
         if self.http is None:
             return
+        if isinstance(event, StreamDataReceived) and event.stream_id in self.requests:
+            self.requests[event.stream_id]["received"] += len(event.data)
         for ev in self.http.handle_event(event):
             req = self.requests.get(ev.stream_id)
             if req is None:
                 continue
+            if isinstance(ev, HeadersReceived) and req["headers_at"] is None:
+                req["headers_at"] = req["received"]
             if isinstance(ev, HeadersReceived):
                 headers = dict(ev.headers)
                 if b":status" in headers:
@@ -190,7 +207,12 @@ async def run_client(args):
         except asyncio.TimeoutError:
             client.fail(f"timed out after {args.timeout} s")
         quic = client._quic
-        result = {"version": quic._version, "alpn": quic.tls.alpn_negotiated, "files": []}
+        result = {
+            "version": quic._version,
+            "alpn": quic.tls.alpn_negotiated,
+            "files": [],
+            "headers_at": {},
+        }
         for sid, url in streams.items():
             req = client.requests[sid]
             name = os.path.basename(urlparse(url).path)
@@ -204,6 +226,7 @@ async def run_client(args):
                 with open(os.path.join(args.out, name), "wb") as f:
                     f.write(req["body"])
                 result["files"].append(name)
+                result["headers_at"][name] = req["headers_at"]
         client.finished = True
         client.close()
     if client.failure is not None:

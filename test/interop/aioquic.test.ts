@@ -46,6 +46,15 @@ const PEER_SCRIPT = path.join(ROOT, 'test', 'interop', 'aioquic-peer.py');
 const PYTHON =
   process.env['AIOQUIC_PYTHON'] ?? path.join(ROOT, '.peers', 'aioquic', 'bin', 'python');
 
+/** The result line of aioquic-peer.py's client. */
+interface AioquicResult {
+  version: number;
+  alpn: string;
+  files: string[];
+  /** Per file: stream bytes delivered when its response's header section was decoded. */
+  headers_at: Record<string, number | null>;
+}
+
 /** QUIC v2's version number (RFC 9369 §3.1). */
 const V2 = 0x6b3343cf;
 
@@ -99,7 +108,7 @@ describe('interop: aioquic', function () {
     args: string[],
   ): Promise<{
     code: number | null;
-    result: { version: number; alpn: string } | null;
+    result: AioquicResult | null;
     out: string;
     log: string;
   }> {
@@ -120,8 +129,7 @@ describe('interop: aioquic', function () {
       .stdout()
       .split('\n')
       .find((l) => l.startsWith('{'));
-    const result =
-      line === undefined ? null : (JSON.parse(line) as { version: number; alpn: string });
+    const result = line === undefined ? null : (JSON.parse(line) as AioquicResult);
     return { code: r.code, result, out, log: peer.output() };
   }
 
@@ -244,6 +252,29 @@ describe('interop: aioquic', function () {
         assert.equal(r.result?.alpn, c.alpn);
       });
     }
+
+    // RFC 9204 §2.1.1: a header section that refers to a dynamic-table entry blocks until the
+    // insert arrives on the encoder stream. aioquic's client offers a table, so the server's
+    // insert must leave before the body it heads, not after it.
+    it('sends the QPACK insert before the body: a lone GET is not header-blocked', async () => {
+      const s = site!;
+      const { port } = await startServe(procs, [
+        '--root',
+        s.www,
+        '--cert',
+        s.certFile,
+        '--key',
+        s.keyFile,
+      ]);
+      const r = await runAioquicClient(port, [MEDIUM], ['--alpn', 'h3']);
+      assert.equal(r.code, 0, `aioquic client failed:\n${tail(r.log)}`);
+      assertDownloaded(s, r.out, [MEDIUM], r.log);
+      const at = r.result?.headers_at[MEDIUM];
+      assert.ok(
+        typeof at === 'number' && at < 16 * 1024,
+        `headers decoded after ${at} of ${MEDIUM}'s stream bytes`,
+      );
+    });
 
     it('reports a missing file as a failure (the peer script is not a rubber stamp)', async () => {
       const s = site!;
