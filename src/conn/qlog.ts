@@ -48,7 +48,6 @@ export interface QlogSink {
   keyUpdated(conn: Connection, trigger: 'local_update' | 'remote_update', now: number): void;
   keyDiscarded(conn: Connection, space: PnSpace, now: number): void;
   retryReceived(conn: Connection, now: number): void;
-  closeSent(conn: Connection, now: number): void;
   /** The connection is gone (`now`: when): flushes and ends the trace. */
   close(now?: number): void;
 }
