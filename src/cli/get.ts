@@ -42,6 +42,7 @@ import {
   parseSeconds,
   qlogDirectoryOption,
   parseIdleTimeout,
+  parseKeyUpdateAfter,
   SHARED_OPTIONS,
   readCertificateFile,
 } from './serve-get-options.js';
@@ -223,6 +224,10 @@ async function settings(args: ParsedArgs, keyLog: KeyLogFile | null): Promise<Ge
   if (qlog !== undefined) options.qlog = qlog;
   const idleTimeout = stringOption(args, 'idle-timeout');
   if (idleTimeout !== undefined) options.idleTimeout = parseIdleTimeout(idleTimeout);
+  const keyUpdateAfter = stringOption(args, 'key-update-after');
+  if (keyUpdateAfter !== undefined) {
+    options.keyUpdateAfterBytes = parseKeyUpdateAfter(keyUpdateAfter);
+  }
   if (keyLog !== null) options.keyLog = keyLog.log;
 
   const sessionFile = stringOption(args, 'session');

@@ -164,11 +164,18 @@ function spaceWantsToSend(
   return conn.streams.hasPendingSend;
 }
 
-/** Initiates a key update when asked or when the key has sealed enough packets (RFC 9001 §6). */
+/**
+ * Initiates a key update when asked, when the key has sealed enough packets (RFC 9001 §6), or
+ * for the first one, when `keyUpdateAfterBytes` have been exchanged.
+ */
 function maybeUpdateKeys(conn: Connection, now: number): void {
   const k = conn.oneRtt;
   if (!k || !conn.handshakeConfirmed) return;
-  const due = conn.keyUpdateRequested || k.write.sealedPackets >= conn.opts.keyUpdateInterval;
+  const after = conn.opts.keyUpdateAfterBytes;
+  const due =
+    conn.keyUpdateRequested ||
+    k.write.sealedPackets >= conn.opts.keyUpdateInterval ||
+    (after > 0 && k.updates === 0 && conn.stats.bytesSent + conn.stats.bytesReceived >= after);
   if (due && k.canInitiate()) {
     k.initiate();
     conn.keyUpdateRequested = false;
