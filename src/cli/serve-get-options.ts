@@ -48,7 +48,18 @@ export const SHARED_OPTIONS: OptionSpecs = {
     valueName: 'SECONDS',
     description: 'idle timeout to advertise (default 30; 0: none)',
   },
+  'key-update-after': {
+    type: 'string',
+    valueName: 'BYTES',
+    description:
+      'update the 1-RTT keys once BYTES have been exchanged (interop keyupdate: 1048576)',
+  },
 };
+
+/** `--key-update-after BYTES`: the connection option keyUpdateAfterBytes (RFC 9001 §6). */
+export function parseKeyUpdateAfter(text: string): number {
+  return parseIntegerOption(text, 'key-update-after', 1, Number.MAX_SAFE_INTEGER);
+}
 
 export function parseQuicVersion(text: string): number {
   if (text === '1') return QUIC_V1;

@@ -45,6 +45,7 @@ import {
   parseSeconds,
   qlogDirectoryOption,
   parseIdleTimeout,
+  parseKeyUpdateAfter,
   SHARED_OPTIONS,
   readCertificateFile,
   readKeyFile,
@@ -219,6 +220,9 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   const version = versionText === undefined ? undefined : parseQuicVersion(versionText);
   const idleText = stringOption(args, 'idle-timeout');
   const idleTimeout = idleText === undefined ? undefined : parseIdleTimeout(idleText);
+  const keyUpdateText = stringOption(args, 'key-update-after');
+  const keyUpdateAfterBytes =
+    keyUpdateText === undefined ? undefined : parseKeyUpdateAfter(keyUpdateText);
   const admission = admissionOptions(args);
   const headerTimeout = stringOption(args, 'header-timeout');
   const h3Options: H3ServerOptions = {
@@ -245,6 +249,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
       ...(congestionControl !== undefined ? { congestionControl } : {}),
       ...(version !== undefined ? { versions: [version] } : {}),
       ...(idleTimeout !== undefined ? { idleTimeout } : {}),
+      ...(keyUpdateAfterBytes !== undefined ? { keyUpdateAfterBytes } : {}),
     });
     return runWorkers(
       io,
@@ -276,6 +281,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
     ...(keyLog !== null ? { keyLog: keyLog.log } : {}),
     ...(qlog !== undefined ? { qlog } : {}),
     ...(idleTimeout !== undefined ? { idleTimeout } : {}),
+    ...(keyUpdateAfterBytes !== undefined ? { keyUpdateAfterBytes } : {}),
   });
   attachProtocols(server, protocols);
 

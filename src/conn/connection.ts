@@ -383,7 +383,8 @@ export class Connection extends Emitter<ConnectionEvents> {
       group: this.tls.group,
       retry: this.stats.retry,
       resumed: this.tls.resumed,
-      earlyDataAccepted: this.earlyDataState === 'accepted',
+      earlyDataAccepted:
+        this.earlyDataState === 'accepted' && (!this.isClient || this.stats.earlyStreamDataSent),
       handshakeMs: this.handshakeTime < 0 ? -1 : ms(this.handshakeTime),
       bytesSent: this.stats.bytesSent,
       bytesReceived: this.stats.bytesReceived,

@@ -53,6 +53,12 @@ export interface ConnectionOptions {
    * Default: the AEAD confidentiality limit halved.
    */
   keyUpdateInterval?: number;
+  /**
+   * Initiate the connection's first key update once this many bytes (UDP payload, both
+   * directions) have been exchanged, as the QUIC Interop Runner's keyupdate case does after
+   * about 1 MiB (RFC 9001 §6). Default 0: none.
+   */
+  keyUpdateAfterBytes?: number;
 }
 
 /** Options with every default filled in, in core units (µs for times). */
@@ -76,6 +82,7 @@ export interface ResolvedOptions {
   maxUdpPayload: number;
   disableActiveMigration: boolean;
   keyUpdateInterval: number;
+  keyUpdateAfterBytes: number;
 }
 
 export function resolveOptions(o: ConnectionOptions): ResolvedOptions {
@@ -106,5 +113,6 @@ export function resolveOptions(o: ConnectionOptions): ResolvedOptions {
     maxUdpPayload,
     disableActiveMigration: o.disableActiveMigration ?? false,
     keyUpdateInterval: o.keyUpdateInterval ?? 2 ** 22,
+    keyUpdateAfterBytes: o.keyUpdateAfterBytes ?? 0,
   };
 }

@@ -250,9 +250,9 @@ export class TlsClient extends HandshakeSession {
       { type: X.quic_transport_parameters, data: this.config.transportParameters },
     );
     const ticket = this.ticket;
-    if (ticket !== null) {
-      exts.push({ type: X.psk_key_exchange_modes, data: encodePskModes([PskMode.psk_dhe_ke]) });
-    }
+    // §4.2.9: advertised on every ClientHello, not only when resuming: servers send no ticket
+    // for modes the client did not offer (aioquic, rustls and BoringSSL send none without it).
+    exts.push({ type: X.psk_key_exchange_modes, data: encodePskModes([PskMode.psk_dhe_ke]) });
     // §4.2.10: no early_data in the ClientHello that answers a HelloRetryRequest.
     if (this.offeredEarlyData && !this.retried) {
       exts.push({ type: X.early_data, data: new Uint8Array(0) });
