@@ -41,6 +41,7 @@ export function buildLocalParams(conn: Connection, init: ConnectionInit): Transp
   p.activeConnectionIdLimit = 8;
   p.maxDatagramFrameSize = conn.opts.maxDatagramFrameSize;
   p.initialSourceConnectionId = init.localCid;
+  p.versionInformation = conn.versionNegotiation.localInfo(conn.version);
   if (!conn.isClient) {
     p.originalDestinationConnectionId = init.originalDcid;
     p.statelessResetToken = init.localResetToken;
@@ -165,7 +166,10 @@ function installSecret(
   suite: CipherSuiteName,
   secret: Uint8Array,
 ): boolean {
-  const keys = new PacketProtector(conn.provider, suite, secret, conn.version);
+  // 0-RTT is sent in the client's original version, even after a compatible switch (RFC 9369
+  // §4.1); every other level in the version in use.
+  const version = level === Level.EarlyData ? conn.versionNegotiation.original : conn.version;
+  const keys = new PacketProtector(conn.provider, suite, secret, version);
   if (level === Level.EarlyData) {
     if (direction === 'write') {
       conn.zeroRttWrite = keys;
@@ -203,6 +207,8 @@ function installSecret(
 function onPeerTransportParameters(conn: Connection, bytes: Uint8Array): void {
   const p = decodeTransportParameters(bytes, conn.isClient ? 'server' : 'client');
   validatePeerParams(conn, p);
+  // RFC 9368 §4: downgrade protection, against the version in use once negotiation is done.
+  conn.versionNegotiation.checkPeer(p.versionInformation, conn.version);
   conn.peerParams = p;
   // After 0-RTT with remembered limits, the stream layer only ever raises them (RFC 9000 §7.4.1).
   conn.streams.setPeerTransportParams(p);
