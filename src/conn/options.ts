@@ -8,8 +8,18 @@ import type { CipherSuiteName } from '../tls/types.js';
 export interface ConnectionOptions {
   /** ALPN protocols to offer (client) or accept (server), in preference order. Required. */
   alpn: string[];
-  /** QUIC version to use (client) — 1 (0x00000001) or 2 (0x6b3343cf). Default 1. */
+  /**
+   * Client: the QUIC version of the first flight — 1 (0x00000001) or 2 (0x6b3343cf). Default
+   * v1 when `versions` lists it (every server parses it, and a server may switch it to v2:
+   * RFC 9368 §2.5), else the first of `versions`.
+   */
   version?: number;
+  /**
+   * Client: the versions it accepts, in descending preference; offered in version_information
+   * so that a server may switch to one (compatible negotiation), and tried after a Version
+   * Negotiation packet (RFC 9368 §2). Default: `version` first, then the other ones we speak.
+   */
+  versions?: readonly number[];
   /** Congestion controller by registry name: 'newreno' | 'cubic' | 'bbr' | a registered one. Default 'cubic'. */
   congestionControl?: string;
   /** Idle timeout we advertise, ms (RFC 9000 §10.1). Default 30 000. 0 disables it. */
