@@ -165,11 +165,18 @@ function spaceWantsToSend(
   return conn.streams.hasPendingSend;
 }
 
-/** Initiates a key update when asked or when the key has sealed enough packets (RFC 9001 §6). */
+/**
+ * Initiates a key update when asked, when the key has sealed enough packets (RFC 9001 §6), or
+ * for the first one, when `keyUpdateAfterBytes` have been exchanged.
+ */
 function maybeUpdateKeys(conn: ConnectionContext, now: number): void {
   const k = conn.oneRtt;
   if (!k || !conn.handshakeConfirmed) return;
-  const due = conn.keyUpdateRequested || k.write.sealedPackets >= conn.opts.keyUpdateInterval;
+  const after = conn.opts.keyUpdateAfterBytes;
+  const due =
+    conn.keyUpdateRequested ||
+    k.write.sealedPackets >= conn.opts.keyUpdateInterval ||
+    (after > 0 && k.updates === 0 && conn.stats.bytesSent + conn.stats.bytesReceived >= after);
   if (due && k.canInitiate()) {
     k.initiate();
     conn.keyUpdateRequested = false;
@@ -281,8 +288,9 @@ function buildPacket(
     eliciting = writeCrypto(conn, space, scratch, limit) || eliciting;
     if (space === PnSpace.Application && h.type === PacketType.OneRtt) {
       eliciting = writeStreams(conn, scratch, limit) || eliciting;
-    } else if (h.type === PacketType.ZeroRtt) {
-      eliciting = writeStreams(conn, scratch, limit) || eliciting;
+    } else if (h.type === PacketType.ZeroRtt && writeStreams(conn, scratch, limit)) {
+      eliciting = true;
+      conn.stats.earlyStreamDataSent = true;
     }
     if (
       !eliciting &&
@@ -383,15 +391,16 @@ function writeAppFrames(
 ): boolean {
   let wrote = conn.controlFrames.writeControl(w, limit, frames);
   while (path.responses.length > 0 && 9 <= limit - w.pos) {
-    const data = path.responses.shift()!;
-    encodeFrame(w, { kind: 'path_response', data });
-    frames.push(NOTHING);
+    const frame: Frame = { kind: 'path_response', data: path.responses.shift()! };
+    encodeFrame(w, frame);
+    frames.push({ k: 'once', frame });
     wrote = true;
   }
   if (path.challenge && !path.challengeSent && 9 <= limit - w.pos) {
-    encodeFrame(w, { kind: 'path_challenge', data: path.challenge });
+    const frame: Frame = { kind: 'path_challenge', data: path.challenge };
+    encodeFrame(w, frame);
     path.onChallengeSent(now, conn.ptoPeriod());
-    frames.push(NOTHING);
+    frames.push({ k: 'once', frame });
     wrote = true;
   }
   const rtt = path.sendControl.rtt.smoothed;
@@ -473,13 +482,13 @@ function buildClose(conn: ConnectionContext, b: PacketBuilder, room: number, now
     if (need > 0) w.zeros(need);
     if (h.lengthOffset >= 0) writeLengthField(w.buf, h.lengthOffset, 2, w.pos + TAG - h.pnOffset);
     w.pos = keys.protect(w.buf, h.start, h.pnOffset, w.pos, pn);
+    conn.qlog?.packetSent(conn, h.type, pn, w.pos - h.start, [{ k: 'once', frame }], now);
   }
   // Client Initials must still be padded (RFC 9000 §14.1).
   if (conn.isClient && spaces[0] === PnSpace.Initial && w.pos < MIN_INITIAL_DATAGRAM) {
     // Padding after the last packet would not be inside any packet; accept a small datagram
     // here: servers drop too-small Initials only when creating state, and this one is closing.
   }
-  conn.qlog?.closeSent(conn, now);
 }
 
 /** A datagram on a path being validated: PATH_RESPONSE / PATH_CHALLENGE, padded (§8.2.1). */
@@ -502,13 +511,15 @@ function buildPathProbe(
   const pnOffset = writeShortHeader(w, probe.dcid.cid, pn, pnLen, conn.oneRtt.sendKeyPhase);
   const frames: SentFrame[] = [];
   while (probe.responses.length > 0) {
-    encodeFrame(w, { kind: 'path_response', data: probe.responses.shift()! });
-    frames.push(NOTHING);
+    const frame: Frame = { kind: 'path_response', data: probe.responses.shift()! };
+    encodeFrame(w, frame);
+    frames.push({ k: 'once', frame });
   }
   if (probe.challenge && !probe.challengeSent) {
-    encodeFrame(w, { kind: 'path_challenge', data: probe.challenge });
+    const frame: Frame = { kind: 'path_challenge', data: probe.challenge };
+    encodeFrame(w, frame);
     probe.onChallengeSent(now, conn.ptoPeriod());
-    frames.push(NOTHING);
+    frames.push({ k: 'once', frame });
   }
   // RFC 9000 §8.2.1: expand to 1200 bytes unless the amplification limit forbids it.
   const target = Math.min(MIN_INITIAL_DATAGRAM, probe.amplificationAllowance()) - TAG;
@@ -519,5 +530,6 @@ function buildPathProbe(
   conn.oneRtt.onPacketSent(pn);
   // Recorded without counting in flight: the challenge has its own timer (RFC 9000 §8.2.4).
   probe.recordSent(PnSpace.Application, pn, now, w.pos - start, false, false, frames);
+  conn.qlog?.packetSent(conn, PacketType.OneRtt, pn, w.pos - start, frames, now);
   return finish(conn, probe, s, now);
 }

@@ -46,6 +46,7 @@ import { armProbes, onFramesLost } from './retransmit.js';
 import { ConnectionStreamEvents } from './stream-events.js';
 import type { BufferedPacket, EngineServices } from './context.js';
 import type { ConnectionEvents } from './events.js';
+import { VersionNegotiation } from './version-negotiation.js';
 
 /** Stands in for absent byte strings (shared, never written). */
 const NO_BYTES = new Uint8Array(0);
@@ -64,10 +65,25 @@ export interface ConnectionHost extends CidHost, EngineServices {
 /** Everything the engine fixes when it creates a connection. */
 export interface ConnectionInit {
   role: 'client' | 'server';
+  /** The version in use: the client's first flight, or the one the server negotiated. */
   version: number;
+  /** Server: the version of the client's first flight, when it negotiated another one. */
+  originalVersion?: number;
+  /**
+   * Client: the versions it accepts, in descending preference; server: the versions it offers
+   * (RFC 9368 §3). Default: `version` alone.
+   */
+  versions?: readonly number[];
   options: ConnectionOptions;
-  /** Builds the TLS session with these callbacks and our encoded transport parameters. */
-  createTls: (callbacks: TlsCallbacks, transportParameters: Uint8Array) => TlsSession;
+  /**
+   * Builds the TLS session with these callbacks and our encoded transport parameters; `resume`
+   * false: a client's new attempt after Version Negotiation, which offers no session ticket.
+   */
+  createTls: (
+    callbacks: TlsCallbacks,
+    transportParameters: Uint8Array,
+    resume: boolean,
+  ) => TlsSession;
   /** Our first Source CID and its stateless reset token. */
   localCid: Uint8Array;
   localResetToken: Uint8Array;
@@ -96,7 +112,9 @@ export interface ConnectionInit {
 export class Connection extends Emitter<ConnectionEvents> {
   readonly role: 'client' | 'server';
   readonly isClient: boolean;
-  readonly version: number;
+  version: number;
+  /** Version negotiation (RFC 9368): what we offer, what we checked, the original version. @internal */
+  readonly versionNegotiation: VersionNegotiation;
   /** Handshaking, established, closing, draining, closed (state.ts changes it). */
   private readonly lifecycle = new ConnectionLifecycle();
   /** @internal */
@@ -106,7 +124,8 @@ export class Connection extends Emitter<ConnectionEvents> {
   /** @internal */
   readonly host: ConnectionHost;
   /** @internal */
-  readonly tls: TlsSession;
+  tls: TlsSession;
+  private readonly createTls: ConnectionInit['createTls'];
   private readonly tlsEvents: ConnectionTlsCallbacks;
   /** @internal */
   readonly spaces: [SpaceState, SpaceState, SpaceState];
@@ -218,7 +237,19 @@ export class Connection extends Emitter<ConnectionEvents> {
       new SpaceState(PnSpace.Handshake, maxAckDelayUs),
       new SpaceState(PnSpace.Application, maxAckDelayUs),
     ];
+    const random = this.provider.random(4);
+    this.versionNegotiation = new VersionNegotiation(
+      this.isClient,
+      init.originalVersion ?? init.version,
+      init.versions ?? [init.version],
+      ((random[0]! << 24) | (random[1]! << 16) | (random[2]! << 8) | random[3]!) >>> 0,
+    );
     this.installInitialKeys(init.initialKeysDcid);
+    this.versionNegotiation.keepOriginalInitialRead(
+      this.provider,
+      this.version,
+      init.initialKeysDcid,
+    );
 
     this.localCids = new LocalCids(host);
     this.localCids.addInitial(init.localCid, init.localResetToken);
@@ -251,7 +282,8 @@ export class Connection extends Emitter<ConnectionEvents> {
     if (init.rememberedParams) this.streams.setPeerTransportParams(init.rememberedParams);
     const encoded = encodeTransportParameters(this.localParams, this.role);
     this.tlsEvents = new ConnectionTlsCallbacks(this);
-    this.tls = init.createTls(this.tlsEvents, encoded);
+    this.createTls = init.createTls;
+    this.tls = init.createTls(this.tlsEvents, encoded, true);
     this.resetIdle(init.now);
     this.qlog?.connectionStarted(this, init.now);
     if (this.isClient) {
@@ -375,7 +407,8 @@ export class Connection extends Emitter<ConnectionEvents> {
       group: this.tls.group,
       retry: this.stats.retry,
       resumed: this.tls.resumed,
-      earlyDataAccepted: this.earlyDataState === 'accepted',
+      earlyDataAccepted:
+        this.earlyDataState === 'accepted' && (!this.isClient || this.stats.earlyStreamDataSent),
       handshakeMs: this.handshakeTime < 0 ? -1 : ms(this.handshakeTime),
       bytesSent: this.stats.bytesSent,
       bytesReceived: this.stats.bytesReceived,
@@ -666,13 +699,60 @@ export class Connection extends Emitter<ConnectionEvents> {
   }
 
   /** Version Negotiation rules out every version we speak (RFC 9000 §6.2). @internal */
-  onVersionNegotiationFailure(versions: number[], now: number): void {
+  onVersionNegotiationFailure(reason: string, now: number): void {
     this.finish(now, {
       source: 'version_negotiation',
       errorCode: TransportError.VERSION_NEGOTIATION_ERROR,
       application: false,
-      reason: `server offers no version we speak (${versions.map((v) => '0x' + v.toString(16)).join(', ')})`,
+      reason,
     });
+  }
+
+  /**
+   * Client: a new first flight in `version` after Version Negotiation (RFC 9368 §2.1), a new
+   * connection attempt in all but the object (§2.4): new Initial keys and CRYPTO stream, a new
+   * TLS handshake without resumption (tickets and tokens belong to the version that issued
+   * them, RFC 9369 §5), fresh recovery state as after a Retry (RFC 9002 §6.3). The CIDs stay.
+   */
+  /** @internal */
+  restartWithVersion(version: number, now: number): void {
+    this.version = version;
+    this.token = NO_BYTES;
+    this.localParams.versionInformation = this.versionNegotiation.localInfo(version);
+    this.spaces[PnSpace.Initial] = new SpaceState(PnSpace.Initial, this.opts.maxAckDelayMs * 1000);
+    this.installInitialKeys(this.originalDcid);
+    const old = this.path;
+    this.path = new PathState(
+      old.local,
+      old.remote,
+      this.newSendControl(),
+      true,
+      this.peerCids.current,
+    );
+    this.path.activate(now);
+    // What went in 0-RTT in the first attempt goes again, in 1-RTT.
+    this.zeroRttWrite = null;
+    this.earlyDataState = 'none';
+    for (const p of old.sendControl.onZeroRttRejected(now)) onFramesLost(this, p.frames);
+    this.undecryptable.length = 0;
+    const encoded = encodeTransportParameters(this.localParams, this.role);
+    this.tls = this.createTls(this.tlsEvents, encoded, false);
+    this.tlsEvents.driving = true;
+    this.tls.start();
+    this.tlsEvents.driving = false;
+    this.onTlsOutcome(now);
+  }
+
+  /**
+   * Client: the server's first Initial came in `version`, one we offered and compatible with
+   * ours (RFC 9369 §4.1): the connection continues in it. 0-RTT is never sent in the negotiated
+   * version, so what is left of it waits for 1-RTT.
+   */
+  /** @internal */
+  switchVersion(version: number): void {
+    this.version = version;
+    this.installInitialKeys(this.retryScid ?? this.originalDcid);
+    this.zeroRttWrite = null;
   }
 
   /** The handshake completed (RFC 9001 §4.1.1): established. @internal */

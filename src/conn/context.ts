@@ -27,6 +27,7 @@ import type { SentFrame } from './sent-frames.js';
 import type { SpaceState } from './space.js';
 import type { CloseInfo, ConnectionState } from './state.js';
 import type { ConnectionStats } from './stats.js';
+import type { VersionNegotiation } from './version-negotiation.js';
 
 /** The engine services the components use (the rest of the host is the connection's). */
 export interface EngineServices {
@@ -47,6 +48,7 @@ export interface BufferedPacket {
 export interface ConnectionContext {
   readonly isClient: boolean;
   readonly version: number;
+  readonly versionNegotiation: VersionNegotiation;
   readonly state: ConnectionState;
   readonly closeInfo: CloseInfo | null;
   readonly provider: CryptoProvider;
@@ -119,7 +121,9 @@ export interface ConnectionContext {
   closeWithError(err: QuicError, now: number): void;
   onPeerClose(info: CloseInfo, now: number): void;
   onStatelessReset(now: number): void;
-  onVersionNegotiationFailure(versions: number[], now: number): void;
+  onVersionNegotiationFailure(reason: string, now: number): void;
+  switchVersion(version: number): void;
+  restartWithVersion(version: number, now: number): void;
   onDatagramWhileClosing(): void;
   takeCloseResend(): boolean;
 }

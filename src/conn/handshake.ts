@@ -35,7 +35,7 @@ export interface LocalParamsInit {
 
 /** Our transport parameters (RFC 9000 §18.2) from the options and the CIDs of this connection. */
 export function buildLocalParams(
-  conn: Pick<ConnectionContext, 'opts' | 'isClient'>,
+  conn: Pick<ConnectionContext, 'opts' | 'isClient' | 'version' | 'versionNegotiation'>,
   init: LocalParamsInit,
 ): TransportParameters {
   const p = defaultTransportParameters();
@@ -53,6 +53,7 @@ export function buildLocalParams(
   p.activeConnectionIdLimit = 8;
   p.maxDatagramFrameSize = conn.opts.maxDatagramFrameSize;
   p.initialSourceConnectionId = init.localCid;
+  p.versionInformation = conn.versionNegotiation.localInfo(conn.version);
   if (!conn.isClient) {
     p.originalDestinationConnectionId = init.originalDcid;
     p.statelessResetToken = init.localResetToken;
@@ -177,7 +178,10 @@ function installSecret(
   suite: CipherSuiteName,
   secret: Uint8Array,
 ): boolean {
-  const keys = new PacketProtector(conn.provider, suite, secret, conn.version);
+  // 0-RTT is sent in the client's original version, even after a compatible switch (RFC 9369
+  // §4.1); every other level in the version in use.
+  const version = level === Level.EarlyData ? conn.versionNegotiation.original : conn.version;
+  const keys = new PacketProtector(conn.provider, suite, secret, version);
   if (level === Level.EarlyData) {
     if (direction === 'write') {
       conn.zeroRttWrite = keys;
@@ -215,6 +219,8 @@ function installSecret(
 function onPeerTransportParameters(conn: ConnectionContext, bytes: Uint8Array): void {
   const p = decodeTransportParameters(bytes, conn.isClient ? 'server' : 'client');
   validatePeerParams(conn, p);
+  // RFC 9368 §4: downgrade protection, against the version in use once negotiation is done.
+  conn.versionNegotiation.checkPeer(p.versionInformation, conn.version);
   conn.peerParams = p;
   // After 0-RTT with remembered limits, the stream layer only ever raises them (RFC 9000 §7.4.1).
   conn.streams.setPeerTransportParams(p);

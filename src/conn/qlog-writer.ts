@@ -180,7 +180,7 @@ export function frameToQlog(f: Frame, ackDelayExponent: number): Json {
 
 /**
  * A sent-frame descriptor (what a sent-packet record keeps, sent-frames.ts) as a qlog QuicFrame;
- * null for frames the descriptor does not describe (PING, PADDING, DATAGRAM, path probes).
+ * null for frames the descriptor does not describe (PING, PADDING, DATAGRAM).
  */
 export function sentFrameToQlog(f: SentFrame): Json | null {
   switch (f.k) {
@@ -199,6 +199,7 @@ export function sentFrameToQlog(f: SentFrame): Json | null {
       return { frame_type: 'ack', largest_acknowledged: f.largest };
     case 'stream_control':
     case 'control':
+    case 'once':
       return frameToQlog(f.frame, 3);
     case 'none':
       return null;
@@ -448,12 +449,6 @@ export class QlogWriter implements QlogSink {
   retryReceived(_conn: QlogSubject, now: number): void {
     this.event(now, 'quic:packet_received', { header: { packet_type: 'retry' } });
   }
-
-  /**
-   * The CONNECTION_CLOSE datagrams of the closing state (RFC 9000 §10.2.1) carry no numbers the
-   * hook reports; the close itself is the connection_closed event.
-   */
-  closeSent(): void {}
 
   pathChanged(conn: QlogSubject, now: number): void {
     this.event(now, 'quic:migration_state_updated', {

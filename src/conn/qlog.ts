@@ -65,7 +65,6 @@ export interface QlogSink {
   keyUpdated(conn: QlogSubject, trigger: 'local_update' | 'remote_update', now: number): void;
   keyDiscarded(conn: QlogSubject, space: PnSpace, now: number): void;
   retryReceived(conn: QlogSubject, now: number): void;
-  closeSent(conn: QlogSubject, now: number): void;
   /** The connection is gone (`now`: when): flushes and ends the trace. */
   close(now?: number): void;
 }

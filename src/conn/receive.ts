@@ -18,7 +18,9 @@ import {
   type RetryHeader,
 } from '../wire/header.js';
 import { decodePacketNumber } from '../wire/packet-number.js';
-import { PacketType, isSupportedVersion } from '../wire/version.js';
+import { PacketType } from '../wire/version.js';
+import { createInitialProtectors } from '../crypto/initial.js';
+import { areCompatible } from './version-negotiation.js';
 import { decodeFrame } from '../wire/frames.js';
 import { frameAllowedIn, isAckEliciting, isProbingFrame } from '../wire/frame-rules.js';
 import { frameTypeOf } from '../wire/frame-encode.js';
@@ -180,6 +182,8 @@ function processPacket(
   let keys: PacketProtector | null;
   /** The SCID of what may be the server's first Initial, adopted once the packet opens. */
   let serverScid: Uint8Array | null = null;
+  /** Client: the version the server switched to (RFC 9369 §4.1), adopted once the packet opens. */
+  let switchTo = 0;
   const long = (first & 0x80) !== 0;
   if (long) {
     // We never advertise grease_quic_bit, so a zero QUIC bit is dropped (RFC 9287 §3).
@@ -189,14 +193,24 @@ function processPacket(
       handleRetry(conn, h, data.subarray(start, end), now);
       return 'dropped';
     }
-    // RFC 9000 §5.2: packets of another version on this connection are dropped.
-    if (h.version !== conn.version) return 'dropped';
+    // RFC 9000 §5.2: packets of another version on this connection are dropped, but for those
+    // of compatible version negotiation (RFC 9369 §4.1).
+    if (h.version !== conn.version) {
+      if (!acceptsOtherVersion(conn, h.version, h.type)) return 'dropped';
+      if (conn.isClient) switchTo = h.version;
+    }
     packetType = h.type;
     pnOffset = h.pnOffset;
     end = h.end;
     if (h.type === PacketType.Initial) {
       space = PnSpace.Initial;
-      keys = conn.spaces[PnSpace.Initial].read;
+      keys =
+        switchTo !== 0
+          ? createInitialProtectors(conn.provider, switchTo, conn.retryScid ?? conn.originalDcid)
+              .server
+          : h.version !== conn.version
+            ? conn.versionNegotiation.originalInitialRead
+            : conn.spaces[PnSpace.Initial].read;
       // RFC 9000 §17.2.2: a server's Initial has no token.
       if (conn.isClient && h.token.length > 0) return 'dropped';
     } else if (h.type === PacketType.Handshake) {
@@ -262,6 +276,7 @@ function processPacket(
     throw new QuicError(TransportError.PROTOCOL_VIOLATION, 'reserved header bits are set');
   }
   if (s.tracker.isDuplicate(pn)) return 'dropped';
+  if (switchTo !== 0) conn.switchVersion(switchTo);
   if (serverScid !== null) {
     // The server's first Initial: its SCID becomes our DCID (RFC 9000 §7.2). Only once the
     // packet is authenticated: a corrupted or forged SCID would route the rest of our
@@ -305,6 +320,8 @@ function processPacket(
       conn.path.markValidated(now);
     }
     conn.discardSpace(PnSpace.Initial, now);
+    // RFC 9369 §4.1: the original version's Initial keys go with the first Handshake packet.
+    conn.versionNegotiation.originalInitialRead = null;
   }
   if (packetType === PacketType.OneRtt) {
     onPathPacket(conn, (flags & FRAMES_NON_PROBING) !== 0, now);
@@ -408,9 +425,33 @@ function handleVersionNegotiation(conn: ConnectionContext, data: Uint8Array, now
   // SCID the DCID we chose); one that does not is spoofed or stale, and is discarded.
   const ourScid = conn.localParams.initialSourceConnectionId;
   if (!ourScid || !bytesEqual(vn.dcid, ourScid) || !bytesEqual(vn.scid, conn.originalDcid)) return;
-  if (vn.versions.includes(conn.version)) return;
-  const usable = vn.versions.filter((v) => isSupportedVersion(v));
-  conn.onVersionNegotiationFailure(usable.length > 0 ? usable : vn.versions, now);
+  const outcome = conn.versionNegotiation.onVersionNegotiation(vn.versions);
+  if (outcome.kind === 'retry') conn.restartWithVersion(outcome.version, now);
+  else if (outcome.kind === 'fail') conn.onVersionNegotiationFailure(outcome.reason, now);
+}
+
+/**
+ * Whether a long-header packet in `version`, not the connection's, belongs to compatible version
+ * negotiation (RFC 9369 §4.1): on a server that switched, the client's Initials and 0-RTT in its
+ * original version; on a client, the server's Initial in another version we offered, until the
+ * server's CRYPTO data gave us Handshake keys (the version of that data is the negotiated one).
+ */
+function acceptsOtherVersion(conn: ConnectionContext, version: number, type: PacketType): boolean {
+  const vn = conn.versionNegotiation;
+  if (!conn.isClient) {
+    if (version !== vn.original) return false;
+    return (
+      type === PacketType.ZeroRtt ||
+      (type === PacketType.Initial && vn.originalInitialRead !== null)
+    );
+  }
+  return (
+    type === PacketType.Initial &&
+    conn.version === (vn.afterVn ?? vn.original) &&
+    conn.spaces[PnSpace.Handshake].read === null &&
+    vn.preferences.includes(version) &&
+    areCompatible(conn.version, version)
+  );
 }
 
 function knownServerAddress(conn: ConnectionContext, remote: SocketAddress): boolean {
