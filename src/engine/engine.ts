@@ -284,9 +284,20 @@ export class Engine {
 
   /** Starts a client connection to `remote`; the first flight is ready to poll. */
   connect(remote: SocketAddress, opts: ConnectOptions, now: number): Connection {
-    const options = { ...this.config.connection, ...opts } as ConnectOptions;
+    let options = { ...this.config.connection, ...opts } as ConnectOptions;
     if (!options.alpn) throw new TypeError('connect: options.alpn is required');
-    const { first: version, preferences } = clientVersions(options.version, options.versions);
+    const chosen = clientVersions(options.version, options.versions);
+    const preferences = chosen.preferences;
+    let version = chosen.first;
+    // RFC 9369 §5: a ticket resumes only the version that issued it. Without a version asked
+    // for, the first flight goes in the ticket's (a server that issued a v2 ticket means to keep
+    // v2, §7); otherwise a ticket of another version is not offered.
+    const ticketVersion = options.session ? createClientTls.ticketVersion(options.session) : null;
+    if (ticketVersion !== null && ticketVersion !== version) {
+      if (options.version === undefined && preferences.includes(ticketVersion)) {
+        version = ticketVersion;
+      } else options = withoutResumption(options);
+    }
     // RFC 9000 §7.2: the first DCID is random and at least 8 bytes.
     const dcid = this.provider.random(8);
     const { cid, resetToken } = this.newCidFor();
@@ -754,7 +765,7 @@ export class Engine {
       ...(version !== h.version ? { originalVersion: h.version } : {}),
       versions: this.versions,
       options: opts,
-      createTls: (cb, tp) => createServerTls(this.provider, this.serverTls!, opts, cb, tp),
+      createTls: (cb, tp) => createServerTls(this.provider, this.serverTls!, opts, cb, tp, version),
       localCid: cid,
       localResetToken: resetToken,
       remoteCid: h.scid.slice(),
