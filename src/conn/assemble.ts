@@ -193,7 +193,15 @@ function writeHeader(
   h.start = w.pos;
   const dcid = path.dcid.cid;
   if (space === PnSpace.Application && (conn.oneRtt || !conn.isClient)) {
-    h.pnOffset = writeShortHeader(w, dcid, pn, pnLen, conn.oneRtt?.sendKeyPhase ?? false);
+    h.pnOffset = writeShortHeader(
+      w,
+      dcid,
+      pn,
+      pnLen,
+      conn.oneRtt?.sendKeyPhase ?? false,
+      false,
+      conn.quicBit.next(),
+    );
     h.lengthOffset = -1;
     h.type = PacketType.OneRtt;
     return h;
@@ -215,6 +223,7 @@ function writeHeader(
       : {}),
     packetNumber: pn,
     packetNumberLength: pnLen,
+    fixedBit: conn.quicBit.next(),
   });
   h.lengthOffset = o.lengthOffset;
   h.pnOffset = o.pnOffset;
@@ -511,7 +520,15 @@ function buildPathProbe(conn: Connection, probe: PathState, now: number): Outgoi
     probe.sendControl.lossDetection.largestAcked(PnSpace.Application),
   );
   const start = w.pos;
-  const pnOffset = writeShortHeader(w, probe.dcid.cid, pn, pnLen, conn.oneRtt.sendKeyPhase);
+  const pnOffset = writeShortHeader(
+    w,
+    probe.dcid.cid,
+    pn,
+    pnLen,
+    conn.oneRtt.sendKeyPhase,
+    false,
+    conn.quicBit.next(),
+  );
   const frames: SentFrame[] = [];
   while (probe.responses.length > 0) {
     encodeFrame(w, { kind: 'path_response', data: probe.responses.shift()! });

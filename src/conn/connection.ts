@@ -31,6 +31,7 @@ import type { Frame } from '../wire/frame-types.js';
 import { onDatagramWhileClosing, processDatagram, replayBuffered } from './receive.js';
 import { buildDatagram, type OutgoingDatagram } from './assemble.js';
 import { PacketBuilder } from './packet-builder.js';
+import { QuicBitGrease } from './quic-bit.js';
 import { ConnectionLifecycle, type CloseInfo, type ConnectionState } from './state.js';
 import { ConnectionStats, type ConnectionStatsSnapshot } from './stats.js';
 import {
@@ -191,8 +192,8 @@ export class Connection extends Emitter<ConnectionEvents> {
   /** Key update requested by the application, done when allowed (RFC 9001 §6.1). */
   keyUpdateRequested = false;
   readonly qlog: QlogSink | undefined;
-  /** Whether the peer lets us send packets with the QUIC bit 0 (RFC 9287). */
-  greaseQuicBit = false;
+  /** The QUIC bit of each packet we send (RFC 9287: greased once the peer allows it). */
+  readonly quicBit: QuicBitGrease;
   /** Sessions tickets want the server's params: kept for `sessionTicket` events. */
   /** Tickets that arrived before confirmation, emitted at confirmation. */
   readonly pendingTickets: Uint8Array[] = [];
@@ -222,6 +223,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.provider = host.provider;
     this.opts = resolveOptions(init.options);
     this.builder = new PacketBuilder(this.opts.maxUdpPayload + 64);
+    this.quicBit = new QuicBitGrease(this.provider, this.opts.random);
     this.qlog = init.qlog;
     this.startTime = init.now;
     this.token = init.token ?? NO_BYTES;

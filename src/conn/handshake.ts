@@ -40,6 +40,7 @@ export function buildLocalParams(conn: Connection, init: ConnectionInit): Transp
   p.disableActiveMigration = conn.opts.disableActiveMigration;
   p.activeConnectionIdLimit = 8;
   p.maxDatagramFrameSize = conn.opts.maxDatagramFrameSize;
+  p.greaseQuicBit = conn.opts.greaseQuicBit;
   p.initialSourceConnectionId = init.localCid;
   if (!conn.isClient) {
     p.originalDestinationConnectionId = init.originalDcid;
@@ -210,7 +211,8 @@ function onPeerTransportParameters(conn: Connection, bytes: Uint8Array): void {
   sc.setPeerMaxAckDelay(p.maxAckDelay * 1000);
   const mds = Math.min(conn.opts.maxUdpPayload, p.maxUdpPayloadSize);
   sc.setMaxDatagramSize(mds);
-  conn.greaseQuicBit = p.greaseQuicBit;
+  // RFC 9287 §3: the peer's parameter lets us clear the bit from here on.
+  conn.quicBit.enabled = p.greaseQuicBit && conn.opts.greaseQuicBit;
   if (p.statelessResetToken) conn.peerCids.setInitialResetToken(p.statelessResetToken);
   conn.host.onPeerResetTokens?.(conn);
 }

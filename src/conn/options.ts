@@ -53,6 +53,16 @@ export interface ConnectionOptions {
    * Default: the AEAD confidentiality limit halved.
    */
   keyUpdateInterval?: number;
+  /**
+   * Advertise grease_quic_bit and, when the peer advertises it too, send packets with an
+   * unpredictable QUIC bit (RFC 9287). Default true.
+   */
+  greaseQuicBit?: boolean;
+  /**
+   * Randomness for choices that need no secrecy (which packets clear the QUIC bit), uniform in
+   * [0, 1). Default: bytes from the crypto provider. Tests pass a seeded source.
+   */
+  random?: () => number;
 }
 
 /** Options with every default filled in, in core units (µs for times). */
@@ -76,6 +86,8 @@ export interface ResolvedOptions {
   maxUdpPayload: number;
   disableActiveMigration: boolean;
   keyUpdateInterval: number;
+  greaseQuicBit: boolean;
+  random: (() => number) | null;
 }
 
 export function resolveOptions(o: ConnectionOptions): ResolvedOptions {
@@ -106,5 +118,7 @@ export function resolveOptions(o: ConnectionOptions): ResolvedOptions {
     maxUdpPayload,
     disableActiveMigration: o.disableActiveMigration ?? false,
     keyUpdateInterval: o.keyUpdateInterval ?? 2 ** 22,
+    greaseQuicBit: o.greaseQuicBit ?? true,
+    random: o.random ?? null,
   };
 }

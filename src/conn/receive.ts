@@ -182,8 +182,8 @@ function processPacket(
   let serverScid: Uint8Array | null = null;
   const long = (first & 0x80) !== 0;
   if (long) {
-    // We never advertise grease_quic_bit, so a zero QUIC bit is dropped (RFC 9287 §3).
-    const h = parseLongHeader(data, start);
+    // RFC 9287 §3: a zero QUIC bit is accepted when we advertised grease_quic_bit.
+    const h = parseLongHeader(data, start, conn.localParams.greaseQuicBit);
     if ('drop' in h) return 'dropped';
     if (h.type === PacketType.Retry) {
       handleRetry(conn, h, data.subarray(start, end), now);
@@ -217,7 +217,7 @@ function processPacket(
     conn.setPacketDcid(h.dcid, 0, h.dcid.length);
   } else {
     const cidLength = conn.host.localCidLength;
-    pnOffset = shortHeaderPnOffset(data, start, cidLength);
+    pnOffset = shortHeaderPnOffset(data, start, cidLength, conn.localParams.greaseQuicBit);
     if (pnOffset < 0) return 'dropped';
     // RFC 9000 §9: after disable_active_migration, packets from another client address are
     // dropped (closing or resetting would let anyone who can spoof addresses kill connections);

@@ -658,7 +658,8 @@ export class Engine {
       }
       return;
     }
-    const h = parseLongHeader(data, 0);
+    // RFC 9287 §3.1: a client that remembers our grease_quic_bit may clear the bit at once.
+    const h = parseLongHeader(data, 0, this.config.connection?.greaseQuicBit !== false);
     if ('drop' in h || h.type !== PacketType.Initial) return; // 0-RTT before its Initial: dropped
     // RFC 9000 §14.1: Initials in datagrams below 1200 bytes are dropped.
     if (data.length < 1200) return;

@@ -275,6 +275,8 @@ export function transportOptions(o: Partial<TransportOptions>): Partial<Connecti
     'cipherSuites',
     'groups',
     'keyUpdateInterval',
+    'greaseQuicBit',
+    'random',
   ];
   const out: Record<string, unknown> = {};
   for (const k of keys) if (o[k] !== undefined) out[k] = o[k];
