@@ -34,6 +34,8 @@ export interface OutgoingDatagram {
   data: Uint8Array;
   remote: SocketAddress;
   local: SocketAddress;
+  /** The IP ECN codepoint to send with (RFC 9000 §13.4: ECT(0) while ECN is tested or validated). */
+  ecn: number;
 }
 
 /** RFC 9000 §14.1: datagrams with client Initials (and ack-eliciting server Initials). */
@@ -130,11 +132,13 @@ function finish(
   now: number,
 ): OutgoingDatagram {
   const data = s.finishDatagram();
+  // Read before onDatagramSent: the testing period may end with this datagram.
+  const ecn = path.sendControl.ecn.codepoint;
   path.onDatagramSent(data.length, now);
   conn.stats.datagramsSent++;
   conn.stats.bytesSent += data.length;
   conn.resetIdleOnSend(now);
-  return { data, remote: path.remote, local: path.local };
+  return { data, remote: path.remote, local: path.local, ecn };
 }
 
 function writeKeys(conn: Connection, space: PnSpace): PacketProtector | null {

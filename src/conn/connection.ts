@@ -33,7 +33,7 @@ import { buildDatagram, type OutgoingDatagram } from './assemble.js';
 import { PacketBuilder } from './packet-builder.js';
 import { QuicBitGrease } from './quic-bit.js';
 import { ConnectionLifecycle, type CloseInfo, type ConnectionState } from './state.js';
-import { ConnectionStats, type ConnectionStatsSnapshot } from './stats.js';
+import { ConnectionStats, type ConnectionEcnStats, type ConnectionStatsSnapshot } from './stats.js';
 import {
   maybeUsePreferredAddress,
   onPathValidationTimers,
@@ -172,7 +172,14 @@ export class Connection extends Emitter<ConnectionEvents> {
   /** Server: address validated for the first path (any Handshake packet from the client). */
   addressValidated: boolean;
   /** Packets that arrived before their keys, replayed when keys come (bounded). */
-  readonly undecryptable: { data: Uint8Array; remote: SocketAddress; local: SocketAddress }[] = [];
+  readonly undecryptable: {
+    data: Uint8Array;
+    remote: SocketAddress;
+    local: SocketAddress;
+    ecn: number;
+  }[] = [];
+  /** The ECN codepoint of the datagram being processed (receive.ts, RFC 9000 §13.4.1). */
+  datagramEcn = 0;
   /** Control frames waiting for a packet (HANDSHAKE_DONE, NEW_TOKEN, RETIRE_CONNECTION_ID ...). */
   readonly controlQueue: Frame[] = [];
   /** DATAGRAM frames waiting to be sent (RFC 9221): dropped when they do not fit soon. */
@@ -406,7 +413,24 @@ export class Connection extends Emitter<ConnectionEvents> {
       migrated: this.stats.migrations > 0,
       migrations: this.stats.migrations,
       streamsOpen: this.streams.size,
+      ecn: this.ecnStats(),
     };
+  }
+
+  private ecnStats(): ConnectionEcnStats {
+    const out: ConnectionEcnStats = {
+      ...this.path.sendControl.ecn.stats(),
+      receivedEct0: 0,
+      receivedEct1: 0,
+      receivedCe: 0,
+    };
+    for (const s of this.spaces) {
+      const c = s.tracker.ecnCounts;
+      out.receivedEct0 += c.ect0;
+      out.receivedEct1 += c.ect1;
+      out.receivedCe += c.ce;
+    }
+    return out;
   }
 
   /** Whether the connection is gone (the engine forgets it). */
@@ -467,14 +491,20 @@ export class Connection extends Emitter<ConnectionEvents> {
   // ---- sans-IO driving -------------------------------------------------------------------
 
   /** A datagram for this connection: decrypted in place, not kept after this returns. */
-  receive(data: Uint8Array, local: SocketAddress, remote: SocketAddress, now: number): void {
+  receive(
+    data: Uint8Array,
+    local: SocketAddress,
+    remote: SocketAddress,
+    now: number,
+    ecn = 0,
+  ): void {
     if (this.state === 'closed' || this.state === 'draining') return;
     this.resetPollState();
     this.holdEvents++;
     try {
       this.armDeferred(now);
       if (this.state === 'closing') onDatagramWhileClosing(this, data, local, remote, now);
-      else processDatagram(this, data, local, remote, now);
+      else processDatagram(this, data, local, remote, now, ecn);
     } catch (e) {
       this.onInternalError(e, now);
     } finally {
@@ -886,6 +916,7 @@ export class Connection extends Emitter<ConnectionEvents> {
       addressValidated: this.addressValidated,
       initialRtt: this.opts.initialRttUs,
       congestionController: this.opts.congestionControl,
+      ecn: this.opts.ecn,
     });
   }
 

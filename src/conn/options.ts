@@ -59,6 +59,12 @@ export interface ConnectionOptions {
    */
   greaseQuicBit?: boolean;
   /**
+   * The host's socket sets the ECN codepoint of what it sends (and reports the one received):
+   * mark packets ECT(0), validate the peer's counts, react to CE (RFC 9000 §13.4, RFC 9002 §7.1).
+   * Node's dgram sockets cannot; the native backend's can. Default false.
+   */
+  ecn?: boolean;
+  /**
    * Randomness for choices that need no secrecy (which packets clear the QUIC bit), uniform in
    * [0, 1). Default: bytes from the crypto provider. Tests pass a seeded source.
    */
@@ -87,6 +93,7 @@ export interface ResolvedOptions {
   disableActiveMigration: boolean;
   keyUpdateInterval: number;
   greaseQuicBit: boolean;
+  ecn: boolean;
   random: (() => number) | null;
 }
 
@@ -119,6 +126,7 @@ export function resolveOptions(o: ConnectionOptions): ResolvedOptions {
     disableActiveMigration: o.disableActiveMigration ?? false,
     keyUpdateInterval: o.keyUpdateInterval ?? 2 ** 22,
     greaseQuicBit: o.greaseQuicBit ?? true,
+    ecn: o.ecn ?? false,
     random: o.random ?? null,
   };
 }

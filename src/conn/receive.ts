@@ -4,7 +4,7 @@
  * its payload decrypted with the keys of its space and key phase (RFC 9001 §5, §6), and its
  * frames checked against the packet type (§12.4) and dispatched (frames.ts).
  */
-import { PnSpace } from '../ack/pn-space.js';
+import { PnSpace, type Ecn } from '../ack/pn-space.js';
 import type { PacketProtector } from '../crypto/packet-protection.js';
 import { verifyRetryIntegrity } from '../crypto/retry.js';
 import { bytesEqual } from '../util/bytes.js';
@@ -37,6 +37,7 @@ export function processDatagram(
   local: SocketAddress,
   remote: SocketAddress,
   now: number,
+  ecn = 0,
 ): void {
   // RFC 9000 §9: a client discards packets from a server address it does not know (only its
   // current path, a path it probes such as the preferred address, or the one it fell back from).
@@ -46,6 +47,7 @@ export function processDatagram(
   }
   conn.stats.datagramsReceived++;
   conn.currentDatagramSize = data.length;
+  conn.datagramEcn = ecn & 3;
   conn.stats.bytesReceived += data.length;
   // Anti-amplification accounting per path (RFC 9000 §8.1, §9.3.1).
   const path = conn.path;
@@ -101,7 +103,10 @@ export function replayBuffered(conn: Connection, now: number): void {
   while (conn.replayPending) {
     conn.replayPending = false;
     const queued = conn.undecryptable.splice(0);
-    for (const p of queued) processBufferedPacket(conn, p.data, p.local, p.remote, now);
+    for (const p of queued) {
+      conn.datagramEcn = p.ecn;
+      processBufferedPacket(conn, p.data, p.local, p.remote, now);
+    }
   }
 }
 
@@ -294,7 +299,8 @@ function processPacket(
     remote,
     now,
   );
-  s.tracker.onPacketReceived(pn, (flags & FRAMES_ELICITING) !== 0, now);
+  // RFC 9000 §13.4.1: the codepoint of the datagram counts for each of its packets.
+  s.tracker.onPacketReceived(pn, (flags & FRAMES_ELICITING) !== 0, now, conn.datagramEcn as Ecn);
   conn.stats.packetsReceived++;
   conn.qlog?.packetReceived(
     conn,
@@ -373,7 +379,7 @@ function bufferPacket(
   remote: SocketAddress,
 ): PacketResult {
   if (conn.undecryptable.length < MAX_UNDECRYPTABLE) {
-    conn.undecryptable.push({ data: data.slice(start, end), local, remote });
+    conn.undecryptable.push({ data: data.slice(start, end), local, remote, ecn: conn.datagramEcn });
   }
   return 'buffered';
 }

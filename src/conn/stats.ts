@@ -1,3 +1,5 @@
+import type { EcnStats } from '../path/ecn.js';
+
 /** Connection counters for `connection.stats()` and the `--stats` line of `tsquic get`. */
 export class ConnectionStats {
   datagramsSent = 0;
@@ -50,4 +52,14 @@ export interface ConnectionStatsSnapshot {
   migrated: boolean;
   migrations: number;
   streamsOpen: number;
+  /** ECN (RFC 9000 §13.4): validation on the active path, and the counts both ways. */
+  ecn: ConnectionEcnStats;
+}
+
+/** ECN state and counts: the peer's reports of our packets, and our counts of its packets. */
+export interface ConnectionEcnStats extends EcnStats {
+  /** Packets received with each codepoint, over all packet number spaces (§13.4.1). */
+  receivedEct0: number;
+  receivedEct1: number;
+  receivedCe: number;
 }
