@@ -18,7 +18,7 @@ import {
   frameEncodedLength,
   streamFrameDataCapacity,
 } from '../wire/frame-encode.js';
-import type { AckFrame, Frame } from '../wire/frame-types.js';
+import { FrameType, type AckFrame, type Frame } from '../wire/frame-types.js';
 import { writeLengthField, writeLongHeader, writeShortHeader } from '../wire/header.js';
 import { packetNumberLength } from '../wire/packet-number.js';
 import { PacketType } from '../wire/version.js';
@@ -79,7 +79,10 @@ export function buildDatagram(conn: Connection, now: number): OutgoingDatagram |
   }
 
   maybeUpdateKeys(conn, now);
-  if (conn.peerParams && conn.handshakeConfirmed) queueNewCids(conn);
+  if (conn.peerParams && conn.handshakeConfirmed) {
+    queueNewCids(conn);
+    requestAckFrequency(conn, now);
+  }
 
   const budget: Budget = { room, cwnd: sc.sendAllowance(now) };
   const client = conn.isClient;
@@ -272,6 +275,7 @@ function buildPacket(
       encodeFrame(w, ack);
       frames.push({ k: 'ack', space, largest: (ack as AckFrame).ranges[0]!.largest });
       s.tracker.onAckSent();
+      conn.stats.acksSent++;
     }
   }
 
@@ -295,6 +299,17 @@ function buildPacket(
       eliciting = writeStreams(conn, scratch, limit) || eliciting;
     } else if (h.type === PacketType.ZeroRtt) {
       eliciting = writeStreams(conn, scratch, limit) || eliciting;
+    }
+    // draft-ietf-quic-ack-frequency-12 §7: a PTO probe asks to be acknowledged at once.
+    if (
+      s.probes > 0 &&
+      h.type === PacketType.OneRtt &&
+      conn.ackFrequency.peerSupports &&
+      end > w.pos
+    ) {
+      w.u8(FrameType.IMMEDIATE_ACK);
+      frames.push(NOTHING);
+      eliciting = true;
     }
     if (
       !eliciting &&
@@ -350,6 +365,18 @@ function elicitAckOfAcks(conn: Connection, scratch: PacketBuilder, now: number):
   if (scratch.frames.length === 0 || scratch.ackOnlyRun < 2) return false;
   const sc = conn.path.sendControl;
   return now - sc.lossDetection.lastAckElicitingSent(PnSpace.Application) >= sc.rtt.smoothed;
+}
+
+/** Queues an ACK_FREQUENCY request when the window or RTT moved enough (ack-frequency.ts). */
+function requestAckFrequency(conn: Connection, now: number): void {
+  const af = conn.ackFrequency;
+  if (!af.peerSupports) return;
+  const sc = conn.path.sendControl;
+  const frame = af.poll(
+    { cwnd: sc.cwnd, maxDatagramSize: sc.maxDatagramSize, srtt: sc.rtt.smoothed },
+    now,
+  );
+  if (frame !== null) conn.controlQueue.push(frame);
 }
 
 /** Initial and Handshake ACK delays use exponent 3 (RFC 9000 §19.3). */

@@ -32,6 +32,7 @@ import { onDatagramWhileClosing, processDatagram, replayBuffered } from './recei
 import { buildDatagram, type OutgoingDatagram } from './assemble.js';
 import { PacketBuilder } from './packet-builder.js';
 import { QuicBitGrease } from './quic-bit.js';
+import { AckFrequency } from './ack-frequency.js';
 import { ConnectionLifecycle, type CloseInfo, type ConnectionState } from './state.js';
 import { ConnectionStats, type ConnectionEcnStats, type ConnectionStatsSnapshot } from './stats.js';
 import {
@@ -201,6 +202,8 @@ export class Connection extends Emitter<ConnectionEvents> {
   readonly qlog: QlogSink | undefined;
   /** The QUIC bit of each packet we send (RFC 9287: greased once the peer allows it). */
   readonly quicBit: QuicBitGrease;
+  /** ACK frequency requests both ways (draft-ietf-quic-ack-frequency). */
+  readonly ackFrequency: AckFrequency;
   /** Sessions tickets want the server's params: kept for `sessionTicket` events. */
   /** Tickets that arrived before confirmation, emitted at confirmation. */
   readonly pendingTickets: Uint8Array[] = [];
@@ -231,6 +234,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.opts = resolveOptions(init.options);
     this.builder = new PacketBuilder(this.opts.maxUdpPayload + 64);
     this.quicBit = new QuicBitGrease(this.provider, this.opts.random);
+    this.ackFrequency = new AckFrequency(this.opts.ackFrequency);
     this.qlog = init.qlog;
     this.startTime = init.now;
     this.token = init.token ?? NO_BYTES;
@@ -403,6 +407,8 @@ export class Connection extends Emitter<ConnectionEvents> {
       packetsReceived: this.stats.packetsReceived,
       packetsLost: this.stats.packetsLost,
       packetsDropped: this.stats.packetsDropped,
+      acksSent: this.stats.acksSent,
+      acksReceived: this.stats.acksReceived,
       srttMs: ms(rtt.smoothed),
       minRttMs: ms(rtt.min === Infinity ? 0 : rtt.min),
       latestRttMs: ms(rtt.latest),

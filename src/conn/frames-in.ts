@@ -28,6 +28,7 @@ export function handleFrame(
     case 'ping':
       return;
     case 'ack':
+      conn.stats.acksReceived++;
       onAck(conn, frame, space, now);
       return;
     case 'crypto': {
@@ -150,6 +151,12 @@ export function handleFrame(
         );
       }
       conn.emit('datagram', frame.data.slice());
+      return;
+    case 'ack_frequency':
+      conn.ackFrequency.onFrame(frame, conn.spaces[PnSpace.Application].tracker);
+      return;
+    case 'immediate_ack':
+      conn.ackFrequency.onImmediateAck(conn.spaces[PnSpace.Application].tracker);
       return;
     default: {
       const never: never = frame;

@@ -3,6 +3,7 @@
  * per level, traffic secrets to packet keys, the peer's transport parameters and their CID
  * checks, completion), following RFC 9001 §4 and RFC 9000 §7.
  */
+import { MIN_ACK_DELAY_US } from './ack-frequency.js';
 import { onFramesLost } from './retransmit.js';
 import { PnSpace } from '../ack/pn-space.js';
 import { PacketProtector } from '../crypto/packet-protection.js';
@@ -41,6 +42,7 @@ export function buildLocalParams(conn: Connection, init: ConnectionInit): Transp
   p.activeConnectionIdLimit = 8;
   p.maxDatagramFrameSize = conn.opts.maxDatagramFrameSize;
   p.greaseQuicBit = conn.opts.greaseQuicBit;
+  if (conn.opts.ackFrequency) p.minAckDelay = MIN_ACK_DELAY_US;
   p.initialSourceConnectionId = init.localCid;
   if (!conn.isClient) {
     p.originalDestinationConnectionId = init.originalDcid;
@@ -213,6 +215,7 @@ function onPeerTransportParameters(conn: Connection, bytes: Uint8Array): void {
   sc.setMaxDatagramSize(mds);
   // RFC 9287 §3: the peer's parameter lets us clear the bit from here on.
   conn.quicBit.enabled = p.greaseQuicBit && conn.opts.greaseQuicBit;
+  conn.ackFrequency.onPeerParams(p.minAckDelay, p.maxAckDelay);
   if (p.statelessResetToken) conn.peerCids.setInitialResetToken(p.statelessResetToken);
   conn.host.onPeerResetTokens?.(conn);
 }

@@ -65,6 +65,12 @@ export interface ConnectionOptions {
    */
   ecn?: boolean;
   /**
+   * ACK frequency (draft-ietf-quic-ack-frequency-12): advertise min_ack_delay, honour the peer's
+   * ACK_FREQUENCY and IMMEDIATE_ACK, and ask a peer that supports it for fewer ACKs as the
+   * window grows. Default true.
+   */
+  ackFrequency?: boolean;
+  /**
    * Randomness for choices that need no secrecy (which packets clear the QUIC bit), uniform in
    * [0, 1). Default: bytes from the crypto provider. Tests pass a seeded source.
    */
@@ -94,6 +100,7 @@ export interface ResolvedOptions {
   keyUpdateInterval: number;
   greaseQuicBit: boolean;
   ecn: boolean;
+  ackFrequency: boolean;
   random: (() => number) | null;
 }
 
@@ -127,6 +134,7 @@ export function resolveOptions(o: ConnectionOptions): ResolvedOptions {
     keyUpdateInterval: o.keyUpdateInterval ?? 2 ** 22,
     greaseQuicBit: o.greaseQuicBit ?? true,
     ecn: o.ecn ?? false,
+    ackFrequency: o.ackFrequency ?? true,
     random: o.random ?? null,
   };
 }

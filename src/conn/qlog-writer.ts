@@ -83,7 +83,16 @@ export function frameToQlog(f: Frame, ackDelayExponent: number): Json {
       return { frame_type: 'padding', raw: { length: f.length, payload_length: f.length } };
     case 'ping':
     case 'handshake_done':
+    case 'immediate_ack':
       return { frame_type: f.kind };
+    case 'ack_frequency':
+      return {
+        frame_type: 'ack_frequency',
+        sequence_number: f.sequenceNumber,
+        ack_eliciting_threshold: f.ackElicitingThreshold,
+        request_max_ack_delay: f.requestedMaxAckDelay / 1000,
+        reordering_threshold: f.reorderingThreshold,
+      };
     case 'ack': {
       const out: Json = {
         frame_type: 'ack',

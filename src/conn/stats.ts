@@ -14,6 +14,9 @@ export class ConnectionStats {
   /** Loss events (an ACK or timeout that declared packets lost). */
   lossEvents = 0;
   streamBytesSent = 0;
+  /** ACK frames sent and received (ACK frequency, draft-ietf-quic-ack-frequency). */
+  acksSent = 0;
+  acksReceived = 0;
   migrations = 0;
   retry = false;
 
@@ -41,6 +44,9 @@ export interface ConnectionStatsSnapshot {
   packetsReceived: number;
   packetsLost: number;
   packetsDropped: number;
+  /** ACK frames sent and received. */
+  acksSent: number;
+  acksReceived: number;
   /** Smoothed, minimum and latest RTT of the active path, ms. */
   srttMs: number;
   minRttMs: number;

@@ -1,0 +1,121 @@
+/**
+ * ACK frequency (draft-ietf-quic-ack-frequency-12) over the in-memory network: a data sender
+ * whose peer advertised min_ack_delay asks for fewer ACKs as its window grows; the receiver
+ * honours the threshold, the delay and the reordering threshold; a gap still gets a quick ACK;
+ * a peer without the extension sees nothing change. Transfers are byte-exact throughout.
+ */
+import { strict as assert } from 'node:assert';
+import { PnSpace } from '../../src/ack/pn-space.js';
+import type { Connection } from '../../src/conn/connection.js';
+import type { Engine } from '../../src/engine/engine.js';
+import { createEnginePair, type LinkConditions } from '../../src/testing/index.js';
+import type { SansIoEndpoint } from '../../src/testing/network.js';
+import type { SocketAddress } from '../../src/util/address.js';
+import { transfer } from './transfer-kit.js';
+
+const FAST: LinkConditions = { delay: 10_000, rate: 100e6, queueBytes: 1 << 20 };
+
+function run(
+  conditions: LinkConditions,
+  client: { ackFrequency?: boolean },
+  server: { ackFrequency?: boolean } = {},
+  endpoint?: (e: Engine, role: 'client' | 'server') => SansIoEndpoint,
+) {
+  const p = createEnginePair({
+    seed: 5,
+    conditions,
+    serverEngine: { connection: server },
+    client,
+    ...(endpoint ? { endpoint } : {}),
+  });
+  const r = transfer(p, 20_000, 8_000_000);
+  assert.ok(r.done, 'transfer completes');
+  assert.equal(r.up.mismatch, -1);
+  assert.equal(r.down.mismatch, -1);
+  return { p, r, server: p.serverConn()!, client: p.conn };
+}
+
+function threshold(c: Connection): number {
+  // The tracker's count includes the packet that triggers the ACK: T + 1.
+  return (c.spaces[PnSpace.Application].tracker as unknown as { ackElicitingThreshold: number })
+    .ackElicitingThreshold;
+}
+
+describe('scenario: ACK frequency (draft-ietf-quic-ack-frequency-12)', () => {
+  it('the sender asks for sparser ACKs at high rates; the receiver sends far fewer', () => {
+    const on = run(FAST, {});
+    const off = run(FAST, { ackFrequency: false }, { ackFrequency: false });
+    assert.ok(on.server.ackFrequency.requestsSent > 0, 'ACK_FREQUENCY sent');
+    assert.equal(off.server.ackFrequency.requestsSent, 0);
+    assert.ok(threshold(on.client) > 2, `client threshold ${threshold(on.client)}`);
+    const acksOn = on.client.getStats().acksSent;
+    const acksOff = off.client.getStats().acksSent;
+    assert.ok(acksOn * 3 < acksOff, `ACKs with ${acksOn}, without ${acksOff}`);
+    // Not at the price of throughput: within 10% of the time.
+    assert.ok(on.r.timeUs < off.r.timeUs * 1.1, `${on.r.timeUs} vs ${off.r.timeUs} µs`);
+  });
+
+  it('thresholds are honoured under reordering and the transfer is intact', () => {
+    const cond: LinkConditions = { ...FAST, reorder: 0.02, reorderDelay: 2_000 };
+    const on = run(cond, {});
+    const off = run(cond, { ackFrequency: false }, { ackFrequency: false });
+    assert.ok(threshold(on.client) > 2);
+    // Reordering within the Reordering Threshold (3) elicits no immediate ACK.
+    assert.ok(
+      on.client.getStats().acksSent * 2 < off.client.getStats().acksSent,
+      `ACKs with ${on.client.getStats().acksSent}, without ${off.client.getStats().acksSent}`,
+    );
+  });
+
+  it('a lost packet still gets a quick ACK: at the third packet after the gap', () => {
+    let received = 0;
+    let dropAt = -1;
+    let ackAfterGap = -1;
+    let thresholdAtDrop = 0;
+    let clientConn: Connection | null = null;
+    const dropper = (e: Engine): SansIoEndpoint => ({
+      handleDatagram(d: Uint8Array, l: SocketAddress, r: SocketAddress, now: number, ecn?: number) {
+        received++;
+        const conn = clientConn;
+        // Once sparse ACKs are in force, drop one datagram of the server's.
+        if (dropAt < 0 && conn !== null && threshold(conn) > 5 && received > 300) {
+          dropAt = received;
+          thresholdAtDrop = threshold(conn);
+          return;
+        }
+        e.handleDatagram(d, l, r, now, ecn);
+        if (dropAt > 0 && ackAfterGap < 0 && conn !== null) {
+          if (conn.spaces[PnSpace.Application].tracker.wantsAckNow(now)) {
+            ackAfterGap = received - dropAt;
+          }
+        }
+      },
+      pollTransmit: (now) => e.pollTransmit(now),
+      nextTimeout: () => e.nextTimeout(),
+      handleTimeout: (now) => e.handleTimeout(now),
+    });
+    const p = createEnginePair({
+      seed: 5,
+      conditions: FAST,
+      endpoint: (e, role) => (role === 'client' ? dropper(e) : e),
+    });
+    clientConn = p.conn;
+    const r = transfer(p, 20_000, 8_000_000);
+    assert.ok(r.done && r.down.mismatch === -1);
+    assert.ok(dropAt > 0, 'a datagram was dropped');
+    assert.ok(thresholdAtDrop > 5, `threshold ${thresholdAtDrop}`);
+    // Reordering Threshold 3: due at the third packet above the gap, not the threshold's 6+.
+    assert.ok(ackAfterGap >= 1 && ackAfterGap <= 3, `ACK due ${ackAfterGap} packets after`);
+    const s = p.serverConn()!.path.sendControl.stats;
+    assert.ok(s.packetsLost >= 1);
+    assert.equal(s.ptoExpirations, 0, 'found by the ACK, not by a PTO');
+  });
+
+  it('a peer without the extension: no request is sent and ACKs follow RFC 9000', () => {
+    const { server, client } = run(FAST, { ackFrequency: false });
+    assert.equal(server.peerParams?.minAckDelay, undefined);
+    assert.equal(client.peerParams?.minAckDelay, 1000, 'the server still advertises it');
+    assert.equal(server.ackFrequency.requestsSent, 0);
+    assert.equal(threshold(client), 2);
+  });
+});
