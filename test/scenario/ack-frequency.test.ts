@@ -11,6 +11,12 @@ import type { Engine } from '../../src/engine/engine.js';
 import { createEnginePair, type LinkConditions } from '../../src/testing/index.js';
 import type { SansIoEndpoint } from '../../src/testing/network.js';
 import type { SocketAddress } from '../../src/util/address.js';
+import { TransportError } from '../../src/wire/errors.js';
+import {
+  FrameType,
+  type AckFrequencyFrame,
+  type ImmediateAckFrame,
+} from '../../src/wire/frame-types.js';
 import { transfer } from './transfer-kit.js';
 
 const FAST: LinkConditions = { delay: 10_000, rate: 100e6, queueBytes: 1 << 20 };
@@ -109,6 +115,56 @@ describe('scenario: ACK frequency (draft-ietf-quic-ack-frequency-12)', () => {
     const s = p.serverConn()!.path.sendControl.stats;
     assert.ok(s.packetsLost >= 1);
     assert.equal(s.ptoExpirations, 0, 'found by the ACK, not by a PTO');
+  });
+
+  describe('invalid requests close the connection with PROTOCOL_VIOLATION (§4)', () => {
+    /** Handshake, then the client sends `frame`; returns the server's close. */
+    function send(frame: AckFrequencyFrame | ImmediateAckFrame, serverAckFrequency = true) {
+      const p = createEnginePair({
+        seed: 2,
+        serverEngine: { connection: { ackFrequency: serverAckFrequency } },
+      });
+      assert.ok(p.handshake());
+      const server = p.serverConn()!;
+      p.conn.controlQueue.push(frame);
+      p.runFor(200_000);
+      return { server, client: p.conn };
+    }
+    const request = (delay: number, seq = 0): AckFrequencyFrame => ({
+      kind: 'ack_frequency',
+      sequenceNumber: seq,
+      ackElicitingThreshold: 7,
+      requestedMaxAckDelay: delay,
+      reorderingThreshold: 0,
+    });
+
+    it('a Requested Max Ack Delay below our min_ack_delay or of 2^14 ms', () => {
+      for (const delay of [999, 2 ** 14 * 1000, 2 ** 53]) {
+        const { server } = send(request(delay));
+        assert.equal(server.closeInfo?.errorCode, TransportError.PROTOCOL_VIOLATION, `${delay}`);
+        assert.equal(server.closeInfo?.frameType, FrameType.ACK_FREQUENCY);
+      }
+    });
+
+    it('ACK_FREQUENCY or IMMEDIATE_ACK to an endpoint that did not advertise min_ack_delay', () => {
+      for (const frame of [request(5000), { kind: 'immediate_ack' } as const]) {
+        const { server } = send(frame, false);
+        assert.equal(server.closeInfo?.errorCode, TransportError.PROTOCOL_VIOLATION);
+      }
+    });
+
+    it('a valid request is applied, an older sequence number ignored', () => {
+      const p = createEnginePair({ seed: 2 });
+      assert.ok(p.handshake());
+      const server = p.serverConn()!;
+      p.conn.controlQueue.push(request(7000, 5));
+      p.runFor(100_000);
+      assert.equal(threshold(server), 8);
+      p.conn.controlQueue.push({ ...request(7000, 4), ackElicitingThreshold: 1 });
+      p.runFor(100_000);
+      assert.equal(threshold(server), 8, 'sequence number 4 < 5: ignored');
+      assert.equal(server.closeInfo, null);
+    });
   });
 
   it('a peer without the extension: no request is sent and ACKs follow RFC 9000', () => {
