@@ -22,6 +22,9 @@ import type { EcnCounts } from '../wire/frame-types.js';
 /** Packets marked while testing a path (RFC 9000 §13.4.2.1 suggests ten). */
 export const ECN_TESTING_PACKETS = 10;
 
+/** State changes kept for `takeChanges` (a few per path: testing, unknown, capable or failed). */
+const MAX_CHANGES = 8;
+
 export type EcnState = 'off' | 'testing' | 'unknown' | 'capable' | 'failed';
 
 /** Why validation failed, for stats and qlog. */
@@ -66,12 +69,15 @@ export class EcnValidator {
     { ect0: 0, ect1: 0, ce: 0 },
   ];
   private readonly largestAcked = [-1, -1, -1];
+  /** States entered and not yet taken (`takeChanges`). */
+  private readonly changes: EcnState[] = [];
   /** The counts summed over the spaces, as the peer reported them. */
   private readonly peerTotals: EcnCounts = { ect0: 0, ect1: 0, ce: 0 };
 
   /** `enabled`: the host's socket sets the ECN codepoint of what we send. */
   constructor(private readonly enabled: boolean) {
     this.stateValue = enabled ? 'testing' : 'off';
+    if (enabled) this.changes.push('testing');
   }
 
   get state(): EcnState {
@@ -103,7 +109,7 @@ export class EcnValidator {
   /** A datagram was sent: the testing period ends at a datagram boundary. */
   onDatagramSent(): void {
     if (this.stateValue === 'testing' && this.testSent >= ECN_TESTING_PACKETS) {
-      this.stateValue = 'unknown';
+      this.setState('unknown');
     }
   }
 
@@ -147,7 +153,7 @@ export class EcnValidator {
     else if (counts.ect0 > sent || counts.ect0 + counts.ce > sent) this.fail('counts_above_sent');
     // Every newly acknowledged ECT(0) packet must show up as ECT(0) or CE.
     else if (dEct0 + dCe < newlyMarked) this.fail('counts_too_low');
-    else if (newlyMarked > 0 && this.stateValue !== 'capable') this.stateValue = 'capable';
+    else if (newlyMarked > 0 && this.stateValue !== 'capable') this.setState('capable');
   }
 
   /**
@@ -156,7 +162,7 @@ export class EcnValidator {
    */
   restart(): void {
     if (!this.enabled) return;
-    this.stateValue = 'testing';
+    this.setState('testing');
     this.failureValue = null;
     this.testSent = 0;
     this.markedAcked = 0;
@@ -186,9 +192,22 @@ export class EcnValidator {
     };
   }
 
+  /**
+   * The states entered since the last call, oldest first (for qlog's ecn_state_updated). At most
+   * MAX_CHANGES are kept when nobody asks.
+   */
+  takeChanges(): EcnState[] {
+    return this.changes.splice(0);
+  }
+
+  private setState(state: EcnState): void {
+    this.stateValue = state;
+    if (this.changes.length < MAX_CHANGES) this.changes.push(state);
+  }
+
   private fail(reason: EcnFailure): void {
     if (this.stateValue === 'failed') return;
-    this.stateValue = 'failed';
+    this.setState('failed');
     this.failureValue = reason;
   }
 }
