@@ -83,7 +83,16 @@ export function frameToQlog(f: Frame, ackDelayExponent: number): Json {
       return { frame_type: 'padding', raw: { length: f.length, payload_length: f.length } };
     case 'ping':
     case 'handshake_done':
+    case 'immediate_ack':
       return { frame_type: f.kind };
+    case 'ack_frequency':
+      return {
+        frame_type: 'ack_frequency',
+        sequence_number: f.sequenceNumber,
+        ack_eliciting_threshold: f.ackElicitingThreshold,
+        request_max_ack_delay: f.requestedMaxAckDelay / 1000,
+        reordering_threshold: f.reorderingThreshold,
+      };
     case 'ack': {
       const out: Json = {
         frame_type: 'ack',
@@ -253,6 +262,7 @@ export class QlogWriter implements QlogSink {
   private finished = false;
   private readonly lastMetrics: Partial<MetricsState> = {};
   private congestionState = '';
+  private ecnState = '';
   private readonly reader = new Reader(new Uint8Array(0));
 
   constructor(options: QlogWriterOptions) {
@@ -389,7 +399,10 @@ export class QlogWriter implements QlogSink {
     }
   }
 
-  /** recovery:metrics_updated with the values that changed; congestion_state_updated on a change. */
+  /**
+   * recovery:metrics_updated with the values that changed; congestion_state_updated and
+   * ecn_state_updated on a change.
+   */
   metrics(conn: QlogSubject, now: number): void {
     const sc = conn.path.sendControl;
     const rtt = sc.rtt;
@@ -422,6 +435,13 @@ export class QlogWriter implements QlogSink {
       if (this.congestionState !== '') data['old'] = this.congestionState;
       this.congestionState = state;
       this.event(now, 'recovery:congestion_state_updated', data);
+    }
+    // quic:ecn_state_updated (RFC 9000 Appendix A.4 states); nothing while ECN is off.
+    for (const ecn of sc.ecn.takeChanges()) {
+      const data: Json = { new: ecn };
+      if (this.ecnState !== '') data['old'] = this.ecnState;
+      this.ecnState = ecn;
+      this.event(now, 'quic:ecn_state_updated', data);
     }
   }
 
