@@ -746,6 +746,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   confirmHandshake(now: number): void {
     if (this.handshakeConfirmed) return;
     this.handshakeConfirmed = true;
+    this.qlog?.handshakeConfirmed?.(this, now);
     this.discardSpace(PnSpace.Handshake, now);
     this.path.sendControl.onHandshakeConfirmed(now);
     if (this.peerParams) this.localCids.topUp(this.peerParams.activeConnectionIdLimit);

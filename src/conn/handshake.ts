@@ -250,6 +250,7 @@ function validatePeerParams(conn: Connection, p: TransportParameters): void {
 export function onHandshakeComplete(conn: Connection, now: number): void {
   conn.handshakeTime = now - conn.startTime;
   conn.establish();
+  conn.qlog?.handshakeCompleted?.(conn, now);
   if (conn.isClient) {
     conn.earlyDataState =
       conn.earlyDataState === 'attempted'

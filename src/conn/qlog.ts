@@ -44,6 +44,18 @@ export interface QlogSink {
   ): void;
   /** The active path changed (migration, NAT rebinding, failed validation): see conn.path. */
   pathChanged?(conn: Connection, now: number): void;
+  /** The handshake completed (RFC 9001 §4.1.1): the peer's parameters and ALPN are known. */
+  handshakeCompleted?(conn: Connection, now: number): void;
+  /** The handshake is confirmed (RFC 9001 §4.1.2). */
+  handshakeConfirmed?(conn: Connection, now: number): void;
+  /** A UDP datagram of `size` bytes (payload) was sent / received on the connection. */
+  datagramSent?(conn: Connection, size: number, now: number): void;
+  datagramReceived?(conn: Connection, size: number, now: number): void;
+  /**
+   * An event of the application protocol on the connection (HTTP/3's `http3:` events,
+   * h3-events-13), with its name and data as the schema defines them.
+   */
+  applicationEvent?(name: string, data: Record<string, unknown>): void;
   metrics(conn: Connection, now: number): void;
   keyUpdated(conn: Connection, trigger: 'local_update' | 'remote_update', now: number): void;
   keyDiscarded(conn: Connection, space: PnSpace, now: number): void;
