@@ -51,8 +51,13 @@ const NO_BYTES = new Uint8Array(0);
 export type { CloseInfo, ConnectionState } from './state.js';
 
 export interface ConnectionEvents {
-  /** The handshake completed (client) / was confirmed (server). */
+  /**
+   * The handshake completed (RFC 9001 §4.1.1): a client may send 1-RTT data now, with its
+   * Finished, rather than one round trip later when HANDSHAKE_DONE arrives.
+   */
   handshakeDone: () => void;
+  /** The handshake is confirmed (RFC 9001 §4.1.2): migration and key updates may start. */
+  handshakeConfirmed: () => void;
   /** The peer opened a stream. */
   stream: (stream: Stream) => void;
   readable: (stream: Stream) => void;
@@ -751,8 +756,8 @@ export class Connection extends Emitter<ConnectionEvents> {
     if (this.isClient) {
       // RFC 9000 §9.6.1: once confirmed, the client moves to a preferred address of its family.
       maybeUsePreferredAddress(this, now, this.path.remote.address.includes(':') ? 6 : 4);
-      this.emit('handshakeDone');
     }
+    this.emit('handshakeConfirmed');
     for (const t of this.pendingTickets.splice(0)) this.emit('sessionTicket', t);
   }
 

@@ -262,13 +262,14 @@ export function onHandshakeComplete(conn: Connection, now: number): void {
       for (const p of conn.path.sendControl.onZeroRttRejected(now)) onFramesLost(conn, p.frames);
     }
     conn.resetIdle(now);
+    conn.emit('handshakeDone');
     return;
   }
   // Server: complete means confirmed (RFC 9001 §4.1.2).
   conn.controlQueue.push({ kind: 'handshake_done' });
   const token = conn.host.newToken?.(conn.path.remote);
   if (token) conn.controlQueue.push({ kind: 'new_token', token });
+  conn.emit('handshakeDone');
   conn.confirmHandshake(now);
   conn.resetIdle(now);
-  conn.emit('handshakeDone');
 }

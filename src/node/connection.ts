@@ -262,6 +262,12 @@ export class QuicConnection extends EventEmitter implements StreamHost, FlushWat
     this.checkUsable();
     const core = this.core;
     if (!core.isClient) throw new TypeError('only a client can migrate');
+    // `ready` comes when the handshake completes; migration waits for it to be confirmed
+    // (RFC 9000 §9), which HANDSHAKE_DONE does half a round trip later.
+    if (!core.handshakeConfirmed) {
+      await this.confirmed(core);
+      this.checkUsable();
+    }
     const socket = await this.endpoint!.addSocket(core.localAddress.address, 0);
     this.checkUsable();
     const ok = core.migrate(socket.local);
@@ -371,6 +377,19 @@ export class QuicConnection extends EventEmitter implements StreamHost, FlushWat
   }
 
   // ---- internals ------------------------------------------------------------------------------
+
+  /** Resolves once `core`'s handshake is confirmed or the connection ended, whichever first. */
+  private confirmed(core: Connection): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        core.off('handshakeConfirmed', done);
+        core.off('close', done);
+        resolve();
+      };
+      core.on('handshakeConfirmed', done);
+      core.on('close', done);
+    });
+  }
 
   private settled(): Promise<void> {
     return this.closed.catch(() => {});
