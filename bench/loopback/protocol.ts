@@ -46,7 +46,20 @@ export type ClientTask =
    * Handshakes for `durationMs`, `concurrency` at a time: connect, wait for the handshake,
    * close at once. `alpn` lets the same client load another server (h3 for ngtcp2's).
    */
-  | { type: 'handshakes'; port: number; alpn: string; concurrency: number; durationMs: number }
+  | {
+      type: 'handshakes';
+      port: number;
+      alpn: string;
+      concurrency: number;
+      durationMs: number;
+      /**
+       * With a size: after the handshake, one request for that many bytes on a stream (the
+       * server's 'D' op), then a graceful close, instead of closing at once.
+       */
+      getBytes?: number;
+      /** Key exchange groups of the client (default the library's: hybrid ML-KEM first). */
+      groups?: string[];
+    }
   /** Requests of `size` response bytes on one connection for `durationMs`, `concurrency` at a time. */
   | { type: 'requests'; port: number; size: number; concurrency: number; durationMs: number }
   | { type: 'stop' };
