@@ -83,6 +83,8 @@ export class QuicConnection extends EventEmitter implements StreamHost, FlushWat
   private gracefulClose: { code: number; reason: string; deadline: NodeJS.Timeout | null } | null =
     null;
   private finished = false;
+  /** `ready` has resolved. */
+  private handshook = false;
   /** An error decided by the adapter (refused, destroyed) that overrides the core's close info. */
   private overrideError: QuicNodeError | null = null;
 
@@ -427,6 +429,7 @@ export class QuicConnection extends EventEmitter implements StreamHost, FlushWat
 
   private attach(c: Connection): void {
     c.on('handshakeDone', () => {
+      this.handshook = true;
       this.resolveReady();
       emitSafely(this, 'handshake');
     });
@@ -476,8 +479,11 @@ export class QuicConnection extends EventEmitter implements StreamHost, FlushWat
         : errorFromClose(info));
     for (const s of [...this.streams.values()]) s.onConnectionClosed(error);
     this.streams.clear();
-    const waitError = error ?? new QuicNodeError('ERR_QUIC_CLOSED', 'connection closed');
-    for (const w of this.waiters.splice(0)) w.reject(waitError);
+    if (this.waiters.length > 0) {
+      // Errors are made only for someone to reject: capturing a stack costs tens of µs.
+      const waitError = error ?? new QuicNodeError('ERR_QUIC_CLOSED', 'connection closed');
+      for (const w of this.waiters.splice(0)) w.reject(waitError);
+    }
     this.resolveStarted();
     if (this.ownsEndpoint) {
       this.endpoint?.close();
@@ -485,9 +491,11 @@ export class QuicConnection extends EventEmitter implements StreamHost, FlushWat
     }
     if (error === null) {
       // A clean close before the handshake completed still fails `ready`.
-      this.rejectReady(
-        new QuicNodeError('ERR_QUIC_CLOSED', 'connection closed before the handshake completed'),
-      );
+      if (!this.handshook) {
+        this.rejectReady(
+          new QuicNodeError('ERR_QUIC_CLOSED', 'connection closed before the handshake completed'),
+        );
+      }
       this.resolveClosed();
     } else {
       this.rejectReady(error);
