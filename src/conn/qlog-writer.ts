@@ -23,8 +23,8 @@ import { TransportError } from '../wire/errors.js';
 import type { Frame } from '../wire/frame-types.js';
 import { decodeFrame } from '../wire/frames.js';
 import { PacketType, packetTypeName } from '../wire/version.js';
-import type { CloseInfo, Connection } from './connection.js';
-import type { QlogSink } from './qlog.js';
+import type { CloseInfo } from './state.js';
+import type { QlogSink, QlogSubject } from './qlog.js';
 import type { SentFrame } from './sent-frames.js';
 
 type Json = Record<string, unknown>;
@@ -83,7 +83,16 @@ export function frameToQlog(f: Frame, ackDelayExponent: number): Json {
       return { frame_type: 'padding', raw: { length: f.length, payload_length: f.length } };
     case 'ping':
     case 'handshake_done':
+    case 'immediate_ack':
       return { frame_type: f.kind };
+    case 'ack_frequency':
+      return {
+        frame_type: 'ack_frequency',
+        sequence_number: f.sequenceNumber,
+        ack_eliciting_threshold: f.ackElicitingThreshold,
+        request_max_ack_delay: f.requestedMaxAckDelay / 1000,
+        reordering_threshold: f.reorderingThreshold,
+      };
     case 'ack': {
       const out: Json = {
         frame_type: 'ack',
@@ -180,7 +189,7 @@ export function frameToQlog(f: Frame, ackDelayExponent: number): Json {
 
 /**
  * A sent-frame descriptor (what a sent-packet record keeps, sent-frames.ts) as a qlog QuicFrame;
- * null for frames the descriptor does not describe (PING, PADDING, DATAGRAM, path probes).
+ * null for frames the descriptor does not describe (PING, PADDING, DATAGRAM).
  */
 export function sentFrameToQlog(f: SentFrame): Json | null {
   switch (f.k) {
@@ -199,6 +208,7 @@ export function sentFrameToQlog(f: SentFrame): Json | null {
       return { frame_type: 'ack', largest_acknowledged: f.largest };
     case 'stream_control':
     case 'control':
+    case 'once':
       return frameToQlog(f.frame, 3);
     case 'none':
       return null;
@@ -252,6 +262,7 @@ export class QlogWriter implements QlogSink {
   private finished = false;
   private readonly lastMetrics: Partial<MetricsState> = {};
   private congestionState = '';
+  private ecnState = '';
   private readonly reader = new Reader(new Uint8Array(0));
 
   constructor(options: QlogWriterOptions) {
@@ -286,7 +297,7 @@ export class QlogWriter implements QlogSink {
     });
   }
 
-  connectionStarted(conn: Connection, now: number): void {
+  connectionStarted(conn: QlogSubject, now: number): void {
     this.event(now, 'quic:connection_started', {
       local: endpoint(conn.localAddress),
       remote: endpoint(conn.remoteAddress),
@@ -299,7 +310,7 @@ export class QlogWriter implements QlogSink {
    * connection_closed event; with it, and with any later call, the state the connection is in
    * (closing, draining or closed) is logged as a state update.
    */
-  connectionClosed(conn: Connection, info: CloseInfo, now: number): void {
+  connectionClosed(conn: QlogSubject, info: CloseInfo, now: number): void {
     if (!this.closedLogged) {
       this.closedLogged = true;
       const data: Json = { initiator: info.source === 'local' ? 'local' : 'remote' };
@@ -319,7 +330,7 @@ export class QlogWriter implements QlogSink {
   }
 
   packetSent(
-    _conn: Connection,
+    _conn: QlogSubject,
     type: PacketType,
     pn: number,
     size: number,
@@ -334,7 +345,7 @@ export class QlogWriter implements QlogSink {
   }
 
   packetReceived(
-    conn: Connection,
+    conn: QlogSubject,
     type: PacketType,
     pn: number,
     size: number,
@@ -363,12 +374,12 @@ export class QlogWriter implements QlogSink {
     });
   }
 
-  packetDropped(_conn: Connection, reason: string, size: number, now: number): void {
+  packetDropped(_conn: QlogSubject, reason: string, size: number, now: number): void {
     this.event(now, 'quic:packet_dropped', { raw: { length: size }, trigger: reason });
   }
 
   packetsLost(
-    _conn: Connection,
+    _conn: QlogSubject,
     packets: readonly SentPacket<SentFrame>[],
     space: PnSpace | null,
     now: number,
@@ -388,8 +399,11 @@ export class QlogWriter implements QlogSink {
     }
   }
 
-  /** recovery:metrics_updated with the values that changed; congestion_state_updated on a change. */
-  metrics(conn: Connection, now: number): void {
+  /**
+   * recovery:metrics_updated with the values that changed; congestion_state_updated and
+   * ecn_state_updated on a change.
+   */
+  metrics(conn: QlogSubject, now: number): void {
     const sc = conn.path.sendControl;
     const rtt = sc.rtt;
     const ms = (us: number): number => Math.round(us) / 1000;
@@ -422,9 +436,16 @@ export class QlogWriter implements QlogSink {
       this.congestionState = state;
       this.event(now, 'recovery:congestion_state_updated', data);
     }
+    // quic:ecn_state_updated (RFC 9000 Appendix A.4 states); nothing while ECN is off.
+    for (const ecn of sc.ecn.takeChanges()) {
+      const data: Json = { new: ecn };
+      if (this.ecnState !== '') data['old'] = this.ecnState;
+      this.ecnState = ecn;
+      this.event(now, 'quic:ecn_state_updated', data);
+    }
   }
 
-  keyUpdated(conn: Connection, trigger: 'local_update' | 'remote_update', now: number): void {
+  keyUpdated(conn: QlogSubject, trigger: 'local_update' | 'remote_update', now: number): void {
     // A local update changes our sending keys first, a remote one the peer's.
     const side = (trigger === 'local_update') === (this.role === 'client') ? 'client' : 'server';
     this.event(now, 'quic:key_updated', {
@@ -434,7 +455,7 @@ export class QlogWriter implements QlogSink {
     });
   }
 
-  keyDiscarded(_conn: Connection, space: PnSpace, now: number): void {
+  keyDiscarded(_conn: QlogSubject, space: PnSpace, now: number): void {
     const level =
       space === PnSpace.Initial ? 'initial' : space === PnSpace.Handshake ? 'handshake' : '1rtt';
     for (const side of ['client', 'server']) {
@@ -445,17 +466,11 @@ export class QlogWriter implements QlogSink {
     }
   }
 
-  retryReceived(_conn: Connection, now: number): void {
+  retryReceived(_conn: QlogSubject, now: number): void {
     this.event(now, 'quic:packet_received', { header: { packet_type: 'retry' } });
   }
 
-  /**
-   * The CONNECTION_CLOSE datagrams of the closing state (RFC 9000 §10.2.1) carry no numbers the
-   * hook reports; the close itself is the connection_closed event.
-   */
-  closeSent(): void {}
-
-  pathChanged(conn: Connection, now: number): void {
+  pathChanged(conn: QlogSubject, now: number): void {
     this.event(now, 'quic:migration_state_updated', {
       new: 'migration_complete',
       tuple_local: endpoint(conn.localAddress),

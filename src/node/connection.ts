@@ -63,7 +63,10 @@ export function emitSafely(emitter: EventEmitter, event: string, ...args: unknow
 }
 
 export class QuicConnection extends EventEmitter implements StreamHost, FlushWatcher {
-  /** Resolves when the handshake completes; rejects with a QuicNodeError on failure. */
+  /**
+   * Resolves when the handshake completes (RFC 9001 §4.1.1: for a client, when its Finished
+   * leaves, so a request made now travels with it); rejects with a QuicNodeError on failure.
+   */
   readonly ready: Promise<void>;
   /** Resolves on a clean close (code 0); rejects with a QuicNodeError otherwise. */
   readonly closed: Promise<void>;
@@ -77,7 +80,11 @@ export class QuicConnection extends EventEmitter implements StreamHost, FlushWat
   private rejectReady!: (e: Error) => void;
   private resolveClosed!: () => void;
   private rejectClosed!: (e: Error) => void;
-  private readonly started: Promise<void>;
+  /**
+   * Resolves once the core connection exists (after the socket is bound): `core` works from
+   * then on, before the handshake (0-RTT requests are built on it).
+   */
+  readonly started: Promise<void>;
   private resolveStarted!: () => void;
   private waiters: { bidi: boolean; resolve: () => void; reject: (e: Error) => void }[] = [];
   private gracefulClose: { code: number; reason: string; deadline: NodeJS.Timeout | null } | null =
