@@ -12,8 +12,9 @@ import { qlogDirectoryOption } from './serve-get-options.js';
 export function serverOptions(data: ServeWorkerData): Partial<ServerOptions> {
   const keylog = data.keylog;
   // As with one engine: the directory is made if missing, and a file that cannot be opened
-  // leaves its connection without a qlog rather than failing it.
-  const qlog = qlogDirectoryOption(data.qlogDir);
+  // leaves its connection without a qlog rather than failing it. The router resolved
+  // --qlog-dir and QLOGDIR already: no environment here.
+  const qlog = qlogDirectoryOption(data.qlogDir, data.qlogFormat ?? 'ietf', {});
   return {
     ...(qlog !== undefined ? { qlog } : {}),
     ...(keylog !== undefined

@@ -7,6 +7,7 @@
  * bound; SIGINT or SIGTERM closes the connections and exits with 0.
  */
 import { availableParallelism } from 'node:os';
+import type { QlogFormat } from '../conn/qlog-writer.js';
 import { defaultProvider } from '../crypto/default-provider.js';
 import { createServer, type QuicServer } from '../node/server.js';
 import { createWorkerServer, type WorkerServerConfig } from '../node/workers.js';
@@ -44,7 +45,9 @@ import {
   parseCongestionControl,
   parseQuicVersions,
   parseSeconds,
+  qlogDirectory,
   qlogDirectoryOption,
+  parseQlogFormat,
   parseIdleTimeout,
   parseKeyUpdateAfter,
   SHARED_OPTIONS,
@@ -221,6 +224,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   const versions = versionText === undefined ? undefined : parseQuicVersions(versionText);
   const idleText = stringOption(args, 'idle-timeout');
   const idleTimeout = idleText === undefined ? undefined : parseIdleTimeout(idleText);
+  const qlogFormat = parseQlogFormat(stringOption(args, 'qlog-format'));
   const keyUpdateText = stringOption(args, 'key-update-after');
   const keyUpdateAfterBytes =
     keyUpdateText === undefined ? undefined : parseKeyUpdateAfter(keyUpdateText);
@@ -268,7 +272,8 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
       workerData(
         root,
         h3Options,
-        stringOption(args, 'qlog-dir'),
+        qlogDirectory(stringOption(args, 'qlog-dir')),
+        qlogFormat,
         // As in one engine (KeyLogFile.open): --keylog, else SSLKEYLOGFILE.
         stringOption(args, 'keylog') ?? (process.env['SSLKEYLOGFILE'] || undefined),
       ),
@@ -279,7 +284,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
         ),
     );
   }
-  const qlog = qlogDirectoryOption(stringOption(args, 'qlog-dir'));
+  const qlog = qlogDirectoryOption(stringOption(args, 'qlog-dir'), qlogFormat);
   const shared = await loadKeys(args);
   const keyLog = KeyLogFile.open(stringOption(args, 'keylog'));
 
@@ -325,19 +330,21 @@ export interface ServeWorkerData {
   root: string;
   h3: H3ServerOptions;
   qlogDir?: string;
+  qlogFormat?: QlogFormat;
   keylog?: string;
 }
 
 function workerData(
   root: string,
   h3: H3ServerOptions,
-  qlogDir?: string,
+  qlogDir: string | undefined,
+  qlogFormat: QlogFormat,
   keylog?: string,
 ): ServeWorkerData {
   return {
     root,
     h3,
-    ...(qlogDir !== undefined ? { qlogDir } : {}),
+    ...(qlogDir !== undefined ? { qlogDir, qlogFormat } : {}),
     ...(keylog !== undefined ? { keylog } : {}),
   };
 }
