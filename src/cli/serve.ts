@@ -6,6 +6,7 @@
  * and ::1 is made and its SHA-256 fingerprint printed. Prints `listening on HOST:PORT` once
  * bound; SIGINT or SIGTERM closes the connections and exits with 0.
  */
+import { availableParallelism } from 'node:os';
 import type { QlogFormat } from '../conn/qlog-writer.js';
 import { defaultProvider } from '../crypto/default-provider.js';
 import { createServer, type QuicServer } from '../node/server.js';
@@ -234,11 +235,20 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
       ? { requestHeaderTimeout: parseSeconds(headerTimeout, 'header-timeout') }
       : {}),
   };
-  const workers = parseIntegerOption(stringOption(args, 'workers') ?? '1', 'workers', 1, 255);
+  const workersText = stringOption(args, 'workers');
+  // Every core by default (issue 14); a server with its own QUIC-LB server ID is one engine.
+  const workers =
+    workersText !== undefined
+      ? parseIntegerOption(workersText, 'workers', 1, 255)
+      : stringOption(args, 'server-id') !== undefined
+        ? 1
+        : Math.min(255, availableParallelism());
   const root = stringOption(args, 'root') ?? process.cwd();
   const protocols = await serveProtocols(root, h3Options);
   const { certificate, pem } = await loadCertificate(args, io);
   if (workers > 1) {
+    // A --qlog-dir that cannot be made is a usage error here, before any worker starts.
+    qlogDirectoryOption(stringOption(args, 'qlog-dir'));
     const shared = await loadKeys(args);
     if (shared.quicLb !== undefined) {
       throw new UsageError('--server-id and --workers do not go together: each worker has its own');
@@ -264,7 +274,8 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
         h3Options,
         qlogDirectory(stringOption(args, 'qlog-dir')),
         qlogFormat,
-        stringOption(args, 'keylog'),
+        // As in one engine (KeyLogFile.open): --keylog, else SSLKEYLOGFILE.
+        stringOption(args, 'keylog') ?? (process.env['SSLKEYLOGFILE'] || undefined),
       ),
       // SIGHUP: the certificate files again (a renewed certificate), for the next generation.
       async () =>
@@ -447,7 +458,8 @@ export const serveCommand: Command = {
     workers: {
       type: 'string',
       valueName: 'N',
-      description: 'worker threads, each with its own engine, routed by connection ID (default 1)',
+      description:
+        'worker threads, each with its own engine, routed by connection ID (default: one per core; 1 with --server-id)',
     },
     'quic-version': {
       type: 'string',

@@ -845,8 +845,8 @@ export class Connection extends Emitter<ConnectionEvents> {
     if (this.isClient) {
       // RFC 9000 §9.6.1: once confirmed, the client moves to a preferred address of its family.
       maybeUsePreferredAddress(this, now, this.path.remote.address.includes(':') ? 6 : 4);
-      this.emit('handshakeDone');
     }
+    this.emit('handshakeConfirmed');
     for (const t of this.pendingTickets.splice(0)) this.emit('sessionTicket', t);
   }
 

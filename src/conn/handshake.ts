@@ -286,13 +286,14 @@ export function onHandshakeComplete(conn: ConnectionContext, now: number): void 
       for (const p of conn.path.sendControl.onZeroRttRejected(now)) onFramesLost(conn, p.frames);
     }
     conn.resetIdle(now);
+    conn.emit('handshakeDone');
     return;
   }
   // Server: complete means confirmed (RFC 9001 §4.1.2).
   conn.controlFrames.queue({ kind: 'handshake_done' });
   const token = conn.host.newToken?.(conn.path.remote);
   if (token) conn.controlFrames.queue({ kind: 'new_token', token });
+  conn.emit('handshakeDone');
   conn.confirmHandshake(now);
   conn.resetIdle(now);
-  conn.emit('handshakeDone');
 }

@@ -63,7 +63,10 @@ export function emitSafely(emitter: EventEmitter, event: string, ...args: unknow
 }
 
 export class QuicConnection extends EventEmitter implements StreamHost, FlushWatcher {
-  /** Resolves when the handshake completes; rejects with a QuicNodeError on failure. */
+  /**
+   * Resolves when the handshake completes (RFC 9001 §4.1.1: for a client, when its Finished
+   * leaves, so a request made now travels with it); rejects with a QuicNodeError on failure.
+   */
   readonly ready: Promise<void>;
   /** Resolves on a clean close (code 0); rejects with a QuicNodeError otherwise. */
   readonly closed: Promise<void>;
@@ -87,6 +90,8 @@ export class QuicConnection extends EventEmitter implements StreamHost, FlushWat
   private gracefulClose: { code: number; reason: string; deadline: NodeJS.Timeout | null } | null =
     null;
   private finished = false;
+  /** `ready` has resolved. */
+  private handshook = false;
   /** An error decided by the adapter (refused, destroyed) that overrides the core's close info. */
   private overrideError: QuicNodeError | null = null;
 
@@ -266,6 +271,12 @@ export class QuicConnection extends EventEmitter implements StreamHost, FlushWat
     this.checkUsable();
     const core = this.core;
     if (!core.isClient) throw new TypeError('only a client can migrate');
+    // `ready` comes when the handshake completes; migration waits for it to be confirmed
+    // (RFC 9000 §9), which HANDSHAKE_DONE does half a round trip later.
+    if (!core.handshakeConfirmed) {
+      await this.confirmed(core);
+      this.checkUsable();
+    }
     const socket = await this.endpoint!.addSocket(core.localAddress.address, 0);
     this.checkUsable();
     const ok = core.migrate(socket.local);
@@ -376,6 +387,19 @@ export class QuicConnection extends EventEmitter implements StreamHost, FlushWat
 
   // ---- internals ------------------------------------------------------------------------------
 
+  /** Resolves once `core`'s handshake is confirmed or the connection ended, whichever first. */
+  private confirmed(core: Connection): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        core.off('handshakeConfirmed', done);
+        core.off('close', done);
+        resolve();
+      };
+      core.on('handshakeConfirmed', done);
+      core.on('close', done);
+    });
+  }
+
   private settled(): Promise<void> {
     return this.closed.catch(() => {});
   }
@@ -412,6 +436,7 @@ export class QuicConnection extends EventEmitter implements StreamHost, FlushWat
 
   private attach(c: Connection): void {
     c.on('handshakeDone', () => {
+      this.handshook = true;
       this.resolveReady();
       emitSafely(this, 'handshake');
     });
@@ -461,8 +486,11 @@ export class QuicConnection extends EventEmitter implements StreamHost, FlushWat
         : errorFromClose(info));
     for (const s of [...this.streams.values()]) s.onConnectionClosed(error);
     this.streams.clear();
-    const waitError = error ?? new QuicNodeError('ERR_QUIC_CLOSED', 'connection closed');
-    for (const w of this.waiters.splice(0)) w.reject(waitError);
+    if (this.waiters.length > 0) {
+      // Errors are made only for someone to reject: capturing a stack costs tens of µs.
+      const waitError = error ?? new QuicNodeError('ERR_QUIC_CLOSED', 'connection closed');
+      for (const w of this.waiters.splice(0)) w.reject(waitError);
+    }
     this.resolveStarted();
     if (this.ownsEndpoint) {
       this.endpoint?.close();
@@ -470,9 +498,11 @@ export class QuicConnection extends EventEmitter implements StreamHost, FlushWat
     }
     if (error === null) {
       // A clean close before the handshake completed still fails `ready`.
-      this.rejectReady(
-        new QuicNodeError('ERR_QUIC_CLOSED', 'connection closed before the handshake completed'),
-      );
+      if (!this.handshook) {
+        this.rejectReady(
+          new QuicNodeError('ERR_QUIC_CLOSED', 'connection closed before the handshake completed'),
+        );
+      }
       this.resolveClosed();
     } else {
       this.rejectReady(error);

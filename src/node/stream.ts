@@ -154,9 +154,11 @@ export class QuicStream extends Duplex {
         // The stream or connection closed meanwhile: nothing left to tell.
       }
     }
-    this.failPendingWrite(
-      err ?? new QuicNodeError('ERR_QUIC_CLOSED', `stream ${this.id} destroyed`),
-    );
+    if (this.pendingWrite !== null) {
+      this.failPendingWrite(
+        err ?? new QuicNodeError('ERR_QUIC_CLOSED', `stream ${this.id} destroyed`),
+      );
+    }
     this.host.release(this);
     cb(err);
   }

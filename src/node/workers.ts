@@ -159,6 +159,12 @@ export class WorkerServer extends EventEmitter {
   private datagramsIn = 0;
   private datagramsOut = 0;
   private hashedIn = 0;
+  /**
+   * Datagrams that arrived between the bind and the first generation's start (a client that
+   * sees the port bound and connects at once): routed once the workers exist, instead of being
+   * dropped and waiting out the client's Initial PTO. Bounded like a socket buffer.
+   */
+  private early: { data: Uint8Array; remote: SocketAddress }[] = [];
   private reloads = 0;
   private nextStatsId = 1;
   private readonly statsWaiters = new Map<number, (s: WorkerStats) => void>();
@@ -353,6 +359,9 @@ export class WorkerServer extends EventEmitter {
   private adopt(g: Generation): void {
     this.generations.push(g);
     this.decoder = new QuicLbDecoder(this.generations.map((x) => x.lb));
+    const early = this.early;
+    this.early = [];
+    for (const d of early) this.route(d.data, d.remote);
     this.queueFlush();
   }
 
@@ -403,6 +412,10 @@ export class WorkerServer extends EventEmitter {
    * closes wait for the clients' acknowledgments.
    */
   private route(data: Uint8Array, remote: SocketAddress): void {
+    if (this.generations.length === 0) {
+      if (this.early.length < MAX_EARLY_DATAGRAMS) this.early.push({ data: data.slice(), remote });
+      return;
+    }
     const slot = this.slotFor(data);
     if (slot === undefined) return;
     this.datagramsIn++;
@@ -441,6 +454,9 @@ export class WorkerServer extends EventEmitter {
     }
   };
 }
+
+/** Datagrams held for the first generation of workers (about a default socket buffer's worth). */
+const MAX_EARLY_DATAGRAMS = 256;
 
 /**
  * FNV-1a over the datagram's Destination CID (long header: its length byte; short header: the

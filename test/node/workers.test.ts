@@ -146,6 +146,8 @@ describe('node: multi-worker server', function () {
       );
       await Promise.all(resumed.map((c) => c.ready));
       for (const c of resumed) assert.equal(c.getStats().resumed, true);
+      // `ready` comes with the client's Finished: an answer shows the server accepted it too.
+      await Promise.all(resumed.map((c) => echo(c, Buffer.from('y'))));
       const stats = await server.getStats();
       for (const w of stats.workers)
         assert.ok(w.accepted >= 1, `worker ${w.worker} got no connection`);
