@@ -51,6 +51,16 @@ export interface QuicConnectionInit {
 
 const NO_ADDRESS: SocketAddress = { address: '', port: 0 };
 
+/** The adapter's monotonic clock (µs) and an interval timer that does not hold the process. */
+const NODE_TIMERS = {
+  now: monotonicMicros,
+  repeat(ms: number, tick: () => void): () => void {
+    const t = setInterval(tick, ms);
+    t.unref();
+    return () => clearInterval(t);
+  },
+} as const;
+
 /** Runs a user-facing emit so a throwing listener surfaces as an uncaught exception, as in Node. */
 export function emitSafely(emitter: EventEmitter, event: string, ...args: unknown[]): void {
   try {
@@ -83,6 +93,8 @@ export class QuicConnection extends EventEmitter implements StreamHost, FlushWat
   private gracefulClose: { code: number; reason: string; deadline: NodeJS.Timeout | null } | null =
     null;
   private finished = false;
+  /** Whether the connection keeps the process alive (ref/unref). */
+  private refed = true;
   /** An error decided by the adapter (refused, destroyed) that overrides the core's close info. */
   private overrideError: QuicNodeError | null = null;
 
@@ -111,6 +123,7 @@ export class QuicConnection extends EventEmitter implements StreamHost, FlushWat
     this.coreConn = core;
     this.endpoint = endpoint;
     this.attach(core);
+    if (!this.refed && this.ownsEndpoint) endpoint.setRef(false);
     // A client hears at once when its connection starts closing (see afterFlush).
     if (this.ownsEndpoint) endpoint.watch(this);
     this.resolveStarted();
@@ -142,6 +155,24 @@ export class QuicConnection extends EventEmitter implements StreamHost, FlushWat
     }
     return this.coreConn;
   }
+
+  /** The core connection, or null while a client's connection is still being set up. */
+  get coreIfStarted(): Connection | null {
+    return this.coreConn;
+  }
+
+  /**
+   * Resolves with the core connection once it exists (a client's after its host name resolved
+   * and its socket bound); rejects with the setup's error when the connection ended first.
+   */
+  async whenStarted(): Promise<Connection> {
+    if (this.coreConn === null && !this.finished) await this.started;
+    if (this.coreConn !== null) return this.coreConn;
+    throw this.overrideError ?? new QuicNodeError('ERR_QUIC_CLOSED', 'connection closed');
+  }
+
+  /** The adapter's clock and timers, for protocol layers with deadlines of their own (HTTP/3). */
+  readonly timers = NODE_TIMERS;
 
   /** The negotiated application protocol, null before the handshake. */
   get alpn(): string | null {
@@ -231,6 +262,24 @@ export class QuicConnection extends EventEmitter implements StreamHost, FlushWat
   }
 
   // ---- other operations ------------------------------------------------------------------------
+
+  /**
+   * Client: lets the process exit while this connection's socket and timer are all that is
+   * left (like `socket.unref()` in node:net); `ref()` undoes it. A server's connections share
+   * the server's socket: use the server's `unref()`.
+   */
+  unref(): this {
+    this.refed = false;
+    if (this.ownsEndpoint) this.endpoint?.setRef(false);
+    return this;
+  }
+
+  /** Client: keeps the process alive while the connection is open again (the default). */
+  ref(): this {
+    this.refed = true;
+    if (this.ownsEndpoint) this.endpoint?.setRef(true);
+    return this;
+  }
 
   /** Sends an unreliable DATAGRAM (RFC 9221); false when the peer does not accept it. */
   sendDatagram(data: Uint8Array): boolean {
