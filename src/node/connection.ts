@@ -10,14 +10,7 @@
  * a listener they stay on the core connection (`conn.core`) for a protocol layer (HTTP/3) that
  * drives the core Connection/Stream API itself.
  *
- * Events:
- * - 'handshake' (): the handshake completed (client: confirmed, RFC 9001 §4.1.2).
- * - 'stream' (stream: QuicStream): the peer opened a stream.
- * - 'datagram' (data: Buffer): an unreliable DATAGRAM arrived (RFC 9221).
- * - 'sessionTicket' (ticket: Buffer): client: a resumption ticket to pass as `session` later.
- * - 'newToken' (token: Buffer): client: an address-validation token (RFC 9000 §8.1.3).
- * - 'pathChange' (remote, local): the connection moved to a new path (RFC 9000 §9).
- * - 'close' (info: CloseInfo, error: QuicNodeError | null): the connection is gone.
+ * Events: QuicConnectionEvents below (typed).
  */
 import { EventEmitter } from 'node:events';
 import type { Connection, CloseInfo, ConnectionState } from '../conn/connection.js';
@@ -61,10 +54,35 @@ const NODE_TIMERS = {
   },
 } as const;
 
+/**
+ * The events of a QuicConnection and their arguments (typed: `conn.on('strem', ...)` does not
+ * compile).
+ */
+export interface QuicConnectionEvents {
+  /** The handshake completed (client: confirmed, RFC 9001 §4.1.2). */
+  handshake: [];
+  /** The peer opened a stream. */
+  stream: [stream: QuicStream];
+  /** An unreliable DATAGRAM arrived (RFC 9221). */
+  datagram: [data: Buffer];
+  /** Client: a resumption ticket to pass as `session` later. */
+  sessionTicket: [ticket: Buffer];
+  /** Client: an address-validation token (RFC 9000 §8.1.3). */
+  newToken: [token: Buffer];
+  /** The connection moved to a new path (RFC 9000 §9). */
+  pathChange: [remote: SocketAddress, local: SocketAddress];
+  /** The connection is gone; `error` is null after a clean close. */
+  close: [info: CloseInfo, error: QuicNodeError | null];
+}
+
 /** Runs a user-facing emit so a throwing listener surfaces as an uncaught exception, as in Node. */
-export function emitSafely(emitter: EventEmitter, event: string, ...args: unknown[]): void {
+export function emitSafely<T extends Record<keyof T, unknown[]>, K extends keyof T & string>(
+  emitter: EventEmitter<T>,
+  event: K,
+  ...args: T[K]
+): void {
   try {
-    emitter.emit(event, ...args);
+    (emitter as EventEmitter).emit(event, ...args);
   } catch (e) {
     process.nextTick(() => {
       throw e;
@@ -72,7 +90,10 @@ export function emitSafely(emitter: EventEmitter, event: string, ...args: unknow
   }
 }
 
-export class QuicConnection extends EventEmitter implements StreamHost, FlushWatcher {
+export class QuicConnection
+  extends EventEmitter<QuicConnectionEvents>
+  implements StreamHost, FlushWatcher
+{
   /** Resolves when the handshake completes; rejects with a QuicNodeError on failure. */
   readonly ready: Promise<void>;
   /** Resolves on a clean close (code 0); rejects with a QuicNodeError otherwise. */

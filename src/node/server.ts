@@ -117,7 +117,17 @@ export interface ServerOptions extends Partial<TransportOptions> {
   bindSocket?: SocketBinder;
 }
 
-export class QuicServer extends EventEmitter {
+/** The events of a QuicServer and their arguments. */
+export interface QuicServerEvents {
+  /** A client connected (before its handshake completes: wait for `conn.ready`). */
+  connection: [conn: QuicConnection];
+  /** The socket is bound. */
+  listening: [];
+  /** The server closed. */
+  close: [];
+}
+
+export class QuicServer extends EventEmitter<QuicServerEvents> {
   private readonly options: ServerOptions;
   private readonly serverConfig: ServerConfig;
   private endpoint: Endpoint | null = null;
