@@ -372,7 +372,7 @@ async function runOrigin(
     {
       ...s.options,
       alpn: [s.protocol.alpn],
-      servername: origin.host,
+      serverName: origin.host,
       ...(saved.ticket ? { session: saved.ticket } : {}),
       // RFC 9000 §8.1.3: the token of an earlier connection validates our address at once.
       ...(saved.token ? { token: saved.token } : {}),

@@ -51,6 +51,7 @@ export {
 } from './connection-transport.js';
 export {
   H3Error,
+  H3ProtocolError,
   H3ErrorCode,
   type H3ErrorScope,
   h3ErrorName,

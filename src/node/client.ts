@@ -37,6 +37,8 @@ export interface ConnectOptions extends Partial<TransportOptions> {
   /** ALPN protocols to offer, in preference order (RFC 7301). Required. */
   alpn: string[];
   /** Name for SNI and the certificate check. Default: the target's host name or IP literal. */
+  serverName?: string;
+  /** @deprecated The same as `serverName` (node:tls spells it so; tsquic 0.1 did too). */
   servername?: string;
   /** Trusted CA certificates (PEM or DER). Default: Node's bundled roots (tls.rootCertificates). */
   ca?: CredentialInput;
@@ -200,7 +202,7 @@ async function start(
 /** The engine's connect options from the Node-style ones; bad credentials throw TypeError here. */
 function clientOptions(o: ConnectOptions, host: string): EngineConnectOptions {
   const provider = o.crypto ?? defaultProvider;
-  const serverName = o.servername ?? host;
+  const serverName = o.serverName ?? o.servername ?? host;
   const out: EngineConnectOptions = {
     ...transportOptions(o),
     alpn: o.alpn,

@@ -59,7 +59,9 @@ const NODE_TIMERS = {
  * compile).
  */
 export interface QuicConnectionEvents {
-  /** The handshake completed (client: confirmed, RFC 9001 §4.1.2). */
+  /** The handshake completed (client: confirmed, RFC 9001 §4.1.2); the core's name for it. */
+  handshakeDone: [];
+  /** @deprecated The same as 'handshakeDone' (the name of tsquic 0.1). */
   handshake: [];
   /** The peer opened a stream. */
   stream: [stream: QuicStream];
@@ -479,6 +481,7 @@ export class QuicConnection
   private attach(c: Connection): void {
     c.on('handshakeDone', () => {
       this.resolveReady();
+      emitSafely(this, 'handshakeDone');
       emitSafely(this, 'handshake');
     });
     c.on('stream', (core) => {

@@ -145,7 +145,7 @@ describe('interop: ngtcp2 (gtlsserver / gtlsclient)', function () {
     server: { child: ChildProcess; port: number; output: () => string },
     opts: {
       ca: string;
-      servername?: string;
+      serverName?: string;
       groups?: KeyExchangeGroup[];
       keyShareGroups?: KeyExchangeGroup[];
     },
@@ -153,7 +153,7 @@ describe('interop: ngtcp2 (gtlsserver / gtlsclient)', function () {
     for (let attempt = 0; ; attempt++) {
       const conn = connect(
         { host: '127.0.0.1', port: server.port },
-        { alpn: ['h3'], servername: 'localhost', ...opts },
+        { alpn: ['h3'], serverName: 'localhost', ...opts },
       );
       try {
         await conn.ready;
@@ -231,7 +231,7 @@ describe('interop: ngtcp2 (gtlsserver / gtlsclient)', function () {
         /certificate error: unknown_ca/,
       );
       await assert.rejects(
-        connectWhenReady(server, { ca: ecdsa.certPem, servername: 'wrong.example' }),
+        connectWhenReady(server, { ca: ecdsa.certPem, serverName: 'wrong.example' }),
         /certificate error: .*wrong\.example/,
       );
       server.child.kill();
@@ -265,7 +265,7 @@ describe('interop: ngtcp2 (gtlsserver / gtlsclient)', function () {
 
     before(async () => {
       const onConnection = (conn: QuicConnection): void => {
-        conn.on('handshake', () => {
+        conn.on('handshakeDone', () => {
           const s = conn.getStats();
           handshakes.push({ cipher: s.cipher, group: s.group });
           // No HTTP/3 here yet: end politely (H3_NO_ERROR) so gtlsclient exits.

@@ -49,7 +49,7 @@ describe('node adapter: HTTP/3 on QuicConnection', function () {
   it('h3Client on a connection straight from connect() sends its requests once it starts', async () => {
     const conn = connect(
       { host: '127.0.0.1', port },
-      { alpn: ['h3'], ca: testCertificate().ca, servername: 'localhost' },
+      { alpn: ['h3'], ca: testCertificate().ca, serverName: 'localhost' },
     );
     const client = h3Client(conn);
     assert.throws(() => client.session, /starts once the connection is set up/);
@@ -72,7 +72,7 @@ describe('node adapter: HTTP/3 on QuicConnection', function () {
     await idle.close();
     const conn = connect(
       { host: '127.0.0.1', port: idlePort },
-      { alpn: ['h3'], ca: testCertificate().ca, servername: 'localhost', idleTimeout: 3000 },
+      { alpn: ['h3'], ca: testCertificate().ca, serverName: 'localhost', idleTimeout: 3000 },
     );
     const client = h3Client(conn);
     const err = await client.request({ path: '/' }).then(
@@ -99,7 +99,7 @@ describe('node adapter: HTTP/3 on QuicConnection', function () {
   });
 
   it('H3Agent reuses one connection per origin and replaces one that ended', async () => {
-    const agent = new H3Agent({ ca: testCertificate().ca, servername: 'localhost' });
+    const agent = new H3Agent({ ca: testCertificate().ca, serverName: 'localhost' });
     const before = serverConns.length;
     const url = `https://127.0.0.1:${port}`;
     const responses = await Promise.all([
@@ -132,7 +132,7 @@ describe('node adapter: HTTP/3 on QuicConnection', function () {
   it('H3Agent closes a connection idle for keepAliveTimeout', async () => {
     const agent = new H3Agent({
       ca: testCertificate().ca,
-      servername: 'localhost',
+      serverName: 'localhost',
       keepAliveTimeout: 0,
     });
     const res = await agent.fetch(`https://127.0.0.1:${port}/x`);

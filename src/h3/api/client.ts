@@ -15,7 +15,7 @@
  */
 import type { Connection } from '../../conn/connection.js';
 import { ConnectionTransport } from '../connection-transport.js';
-import { H3Error, H3ErrorCode } from '../errors.js';
+import { H3ProtocolError, H3ErrorCode } from '../errors.js';
 import type { FieldLine } from '../qpack/field-section.js';
 import { type H3ClientRequest, H3ClientSession } from '../session/client.js';
 import type { H3SessionOptions, QpackStats } from '../session/session.js';
@@ -445,7 +445,7 @@ export class H3Client {
   }
 
   private closeError(): Http3Error {
-    const e = this.session.closeError ?? new H3Error(H3ErrorCode.H3_NO_ERROR, 'closed');
+    const e = this.session.closeError ?? new H3ProtocolError(H3ErrorCode.H3_NO_ERROR, 'closed');
     return toHttp3Error(e, this.transport.closeInfo);
   }
 
@@ -486,7 +486,7 @@ export class H3Client {
     this.rejectClosed(error);
   }
 
-  private sessionClosed(e: H3Error): void {
+  private sessionClosed(e: H3ProtocolError): void {
     const error = toHttp3Error(e, this.transport.closeInfo);
     for (const x of this.waiting.splice(0)) x.fail(error);
     if (isCleanClose(e, this.transport)) this.resolveClosed();
