@@ -506,7 +506,8 @@ export const getCommand: Command = {
     '(timeout, idle timeout, reset, stateless reset, connection closed, body shorter than its',
     'content-length, ...). Partial files are removed: a file under DIR is always a whole body;',
     'on stdout the bytes already written stay.',
-    'Without --ca or --insecure the server certificate is checked against the system roots.',
+    "Without --ca or --insecure the server certificate is checked against Node's bundled roots",
+    'and the certificates of the PEM file NODE_EXTRA_CA_CERTS names.',
     'SSLKEYLOGFILE in the environment works like --keylog.',
   ].join('\n'),
   options: {

@@ -16,6 +16,7 @@ import type { Writable } from 'node:stream';
 import { h3Client, type H3Client } from '../h3/api/client.js';
 import {
   h3Server,
+  type H3IncomingRequest,
   type H3RequestHandler,
   type H3Server,
   type H3ServerOptions,
@@ -87,14 +88,23 @@ export function h3FileHandler(files: HqFileServer): H3RequestHandler {
 
 /**
  * Runs HTTP/3 on a connection that negotiated "h3"; h3Server drives the request-header timeout
- * (H3ServerOptions.requestHeaderTimeout) on the adapter's timers while the connection lives.
+ * (H3ServerOptions.requestHeaderTimeout) on the adapter's timers while the connection lives. A
+ * handler that fails is answered with a 500 and logged on stderr, one line.
  */
 export function serveH3Connection(
   conn: QuicConnection,
   handler: H3RequestHandler,
   options: H3ServerOptions = {},
 ): H3Server {
-  return h3Server(conn, handler, options);
+  return h3Server(conn, handler, { onHandlerError: logHandlerError, ...options });
+}
+
+/** "tsquic: GET /path: the handler failed: message". */
+export function logHandlerError(error: unknown, req: H3IncomingRequest): void {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(
+    `tsquic: ${req.method} ${req.path ?? ''}: the handler failed: ${message.split('\n')[0]}\n`,
+  );
 }
 
 /**

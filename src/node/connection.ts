@@ -13,6 +13,8 @@
  * Events: QuicConnectionEvents below (typed).
  */
 import { EventEmitter } from 'node:events';
+import { X509Certificate } from 'node:crypto';
+import { isIP } from 'node:net';
 import type { Connection, CloseInfo, ConnectionState } from '../conn/connection.js';
 import type { ConnectionStatsSnapshot } from '../conn/stats.js';
 import type { BackendName } from '../crypto/default-provider.js';
@@ -32,6 +34,20 @@ export interface NodeConnectionStats extends ConnectionStatsSnapshot {
 export interface OpenStreamOptions {
   /** Open a unidirectional stream (send only). Default false: bidirectional. */
   unidirectional?: boolean;
+  /** Gives up waiting for the peer's stream limit: the promise rejects with ERR_QUIC_ABORTED. */
+  signal?: AbortSignal;
+}
+
+/** The peer's certificate in node:tls's `getPeerCertificate()` shape (the fields tsquic fills). */
+export interface PeerCertificate {
+  subject: string;
+  issuer: string;
+  subjectaltname: string;
+  valid_from: string;
+  valid_to: string;
+  fingerprint256: string;
+  serialNumber: string;
+  raw: Buffer;
 }
 
 export interface QuicConnectionInit {
@@ -40,6 +56,32 @@ export interface QuicConnectionInit {
   streamOptions?: QuicStreamOptions;
   /** Reported as remoteAddress until the core exists (the client's target). */
   target?: SocketAddress;
+  /** Whether this side verifies the peer's certificate (client: not `insecure`; server: clientAuth). */
+  verifiesPeer?: boolean;
+  /** The user's extra check of the peer's certificate, run when the handshake completes. */
+  checkIdentity?: (cert: PeerCertificate | null) => Error | undefined;
+}
+
+/** A socket address with its family, as node:net's `address()` gives it. */
+export interface AddressInfo extends SocketAddress {
+  family: 'IPv4' | 'IPv6';
+}
+
+/** The address with its family (an IPv6 literal is IPv6, anything else IPv4). */
+export function addressInfo(a: SocketAddress): AddressInfo {
+  return { address: a.address, port: a.port, family: isIP(a.address) === 6 ? 'IPv6' : 'IPv4' };
+}
+
+/** Throws the adapter's abort error when `signal` has aborted. */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted === true) throw abortError(signal);
+}
+
+/** An AbortSignal's abort as the adapter's error (code ERR_QUIC_ABORTED, cause the reason). */
+export function abortError(signal: AbortSignal): QuicNodeError {
+  return new QuicNodeError('ERR_QUIC_ABORTED', 'the operation was aborted', {
+    cause: signal.reason,
+  });
 }
 
 const NO_ADDRESS: SocketAddress = { address: '', port: 0 };
@@ -71,6 +113,8 @@ export interface QuicConnectionEvents {
   sessionTicket: [ticket: Buffer];
   /** Client: an address-validation token (RFC 9000 §8.1.3). */
   newToken: [token: Buffer];
+  /** Client: a key log line (NSS format, with its newline), as node:tls's 'keylog'. */
+  keylog: [line: Buffer];
   /** The connection moved to a new path (RFC 9000 §9). */
   pathChange: [remote: SocketAddress, local: SocketAddress];
   /** The connection is gone; `error` is null after a clean close. */
@@ -118,6 +162,8 @@ export class QuicConnection
   private finished = false;
   /** Whether the connection keeps the process alive (ref/unref). */
   private refed = true;
+  private readonly verifiesPeer: boolean;
+  private readonly checkIdentity: ((cert: PeerCertificate | null) => Error | undefined) | undefined;
   /** An error decided by the adapter (refused, destroyed) that overrides the core's close info. */
   private overrideError: QuicNodeError | null = null;
 
@@ -126,6 +172,8 @@ export class QuicConnection
     this.ownsEndpoint = init.ownsEndpoint;
     this.streamOptions = init.streamOptions ?? {};
     this.target = init.target ?? NO_ADDRESS;
+    this.verifiesPeer = init.verifiesPeer ?? false;
+    this.checkIdentity = init.checkIdentity;
     this.ready = new Promise((resolve, reject) => {
       this.resolveReady = resolve;
       this.rejectReady = reject;
@@ -197,6 +245,55 @@ export class QuicConnection
   /** The adapter's clock and timers, for protocol layers with deadlines of their own (HTTP/3). */
   readonly timers = NODE_TIMERS;
 
+  /**
+   * Whether the peer's certificate chain was verified against trusted CAs (node:tls's
+   * `authorized`): a client without `insecure` (or with `rejectUnauthorized`), or a server that
+   * asked for client certificates and got one, once the handshake completed.
+   */
+  get authorized(): boolean {
+    const core = this.coreConn;
+    if (core === null || !core.handshakeComplete || !this.verifiesPeer) return false;
+    return core.isClient || core.tls.peerCertificates.length > 0;
+  }
+
+  /**
+   * The peer's certificate (the leaf) as node:crypto's X509Certificate, or undefined when it
+   * sent none (a resumed handshake sends none, RFC 8446 §2.2).
+   */
+  getPeerX509Certificate(): X509Certificate | undefined {
+    const der = this.coreConn?.tls.peerCertificates[0];
+    return der === undefined ? undefined : new X509Certificate(der);
+  }
+
+  /**
+   * The peer's certificate in node:tls's shape (subject, issuer, validity, SHA-256 fingerprint,
+   * subjectaltname, raw DER), or null when it sent none.
+   */
+  getPeerCertificate(): PeerCertificate | null {
+    const x = this.getPeerX509Certificate();
+    if (x === undefined) return null;
+    return {
+      subject: x.subject,
+      issuer: x.issuer,
+      subjectaltname: x.subjectAltName ?? '',
+      valid_from: x.validFrom,
+      valid_to: x.validTo,
+      fingerprint256: x.fingerprint256,
+      serialNumber: x.serialNumber,
+      raw: x.raw,
+    };
+  }
+
+  /** The local address with its family (node:net style); null before the socket is bound. */
+  address(): AddressInfo | null {
+    return this.coreConn === null ? null : addressInfo(this.coreConn.localAddress);
+  }
+
+  /** `await using conn = connect(...)`: closes gracefully at the end of the scope. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
   /** The negotiated application protocol, null before the handshake. */
   get alpn(): string | null {
     return this.coreConn?.alpn ?? null;
@@ -259,8 +356,11 @@ export class QuicConnection
    */
   async openStream(opts: OpenStreamOptions = {}): Promise<QuicStream> {
     const bidi = opts.unidirectional !== true;
+    const signal = opts.signal;
+    throwIfAborted(signal);
     if (this.coreConn === null && !this.finished) await this.started;
     for (;;) {
+      throwIfAborted(signal);
       this.checkUsable();
       const core = this.core.openStream(bidi);
       if (core !== null) {
@@ -268,7 +368,17 @@ export class QuicConnection
         return s;
       }
       await new Promise<void>((resolve, reject) => {
-        this.waiters.push({ bidi, resolve, reject });
+        const waiter = { bidi, resolve, reject };
+        this.waiters.push(waiter);
+        // Aborting gives up the wait: nothing was opened, the stream credit is untouched.
+        signal?.addEventListener(
+          'abort',
+          () => {
+            this.waiters = this.waiters.filter((w) => w !== waiter);
+            reject(abortError(signal));
+          },
+          { once: true },
+        );
       });
     }
   }
@@ -480,6 +590,18 @@ export class QuicConnection
 
   private attach(c: Connection): void {
     c.on('handshakeDone', () => {
+      const refused = this.checkIdentity?.(this.getPeerCertificate());
+      if (refused !== undefined) {
+        this.destroy(
+          new QuicConnectionError('ERR_QUIC_CERTIFICATE', refused.message, {
+            source: 'local',
+            errorCode: 1,
+            application: true,
+            reason: 'certificate refused',
+          }),
+        );
+        return;
+      }
       this.resolveReady();
       emitSafely(this, 'handshakeDone');
       emitSafely(this, 'handshake');

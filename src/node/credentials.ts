@@ -1,7 +1,9 @@
 /**
- * The default trust store: Node's bundled Mozilla roots (`tls.rootCertificates`) as DER; and the
+ * The default trust store: Node's bundled Mozilla roots (`tls.rootCertificates`) and
+ * NODE_EXTRA_CA_CERTS, as DER; and the
  * readers of PEM or DER credentials (src/tls/x509/credentials.ts), re-exported.
  */
+import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import { parseCertificate, pemDecode } from '../tls/x509/index.js';
 
@@ -12,16 +14,29 @@ export {
   type CredentialInput,
 } from '../tls/x509/credentials.js';
 
-let systemRoots: readonly Uint8Array[] | null = null;
+let systemRoots: { extraFile: string | undefined; roots: readonly Uint8Array[] } | null = null;
 
 /**
- * Node's bundled root certificates as DER, parsed once. Roots the certificate parser cannot read
- * are left out: one odd root must not make every verification fail.
+ * Node's bundled root certificates as DER, parsed once, and the certificates of the PEM file
+ * NODE_EXTRA_CA_CERTS names, as node:tls trusts them (re-read when the variable changes).
+ * Roots the certificate parser cannot read are left out: one odd root must not make every
+ * verification fail. An unreadable extra file is a process warning, as in Node.
  */
 export function defaultTrustAnchors(): readonly Uint8Array[] {
-  if (systemRoots === null) {
+  const extraFile = process.env['NODE_EXTRA_CA_CERTS'] || undefined;
+  if (systemRoots === null || systemRoots.extraFile !== extraFile) {
     const roots: Uint8Array[] = [];
-    for (const pem of rootCertificates) {
+    const pems = [...rootCertificates];
+    if (extraFile !== undefined) {
+      try {
+        pems.push(readFileSync(extraFile, 'latin1'));
+      } catch (e) {
+        process.emitWarning(
+          `Ignoring extra certs from \`${extraFile}\`, load failed: ${(e as Error).message}`,
+        );
+      }
+    }
+    for (const pem of pems) {
       try {
         for (const block of pemDecode(pem)) {
           parseCertificate(block.der);
@@ -31,7 +46,7 @@ export function defaultTrustAnchors(): readonly Uint8Array[] {
         // Unreadable root: skipped.
       }
     }
-    systemRoots = roots;
+    systemRoots = { extraFile, roots };
   }
-  return systemRoots;
+  return systemRoots.roots;
 }

@@ -13,6 +13,18 @@ import { Duplex, type DuplexOptions } from 'node:stream';
 import type { Stream, StreamPriority } from '../stream/stream.js';
 import { QuicNodeError, QuicStreamError } from './errors.js';
 
+/**
+ * The application error code a destroyed stream resets with (RFC 9000 §19.4): the error's own
+ * numeric `code` when it has one (an integer from 0 to 2^53-1), 0 without an error or when the peer's reset
+ * or STOP_SENDING ended it (QuicStreamError), else 0x1.
+ */
+function resetCode(err: Error | null): number {
+  if (err === null || err instanceof QuicStreamError) return 0;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'number' && Number.isSafeInteger(code) && code >= 0) return code;
+  return 0x1;
+}
+
 /** Largest chunk taken from the core per read. */
 const READ_CHUNK = 64 * 1024;
 
@@ -202,7 +214,7 @@ export class QuicStream extends Duplex {
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
     // An abandoned stream tells the peer (RFC 9000 §3.5): reset what we send, stop what we read.
     if (this.host.usable) {
-      const code = err instanceof QuicStreamError || err === null ? 0 : 0x1;
+      const code = resetCode(err);
       try {
         if (this.core.canSend && this.core.writable) this.core.reset(code);
         if (this.core.canReceive && !this.ended && this.core.recvState === 'recv') {

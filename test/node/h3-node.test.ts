@@ -142,4 +142,32 @@ describe('node adapter: HTTP/3 on QuicConnection', function () {
     assert.deepEqual(agent.origins, []);
     await agent.close();
   });
+
+  it('a handler that throws is answered with a 500 and reported to onHandlerError', async () => {
+    const reported: string[] = [];
+    const failing = createServer({ alpn: ['h3'], certificate: testCertificate().cert }, (conn) => {
+      h3Server(
+        conn,
+        (req) => {
+          throw new Error(`no handler for ${req.path ?? ''}`);
+        },
+        { onHandlerError: (e, req) => reported.push(`${req.method} ${(e as Error).message}`) },
+      );
+    });
+    const { port: p } = await failing.listen(0, '127.0.0.1');
+    const conn = connect(
+      { host: '127.0.0.1', port: p },
+      { alpn: ['h3'], ca: testCertificate().ca, serverName: 'localhost' },
+    );
+    try {
+      const client = h3Client(conn);
+      const res = await client.request({ path: '/x' });
+      assert.equal(res.status, 500);
+      await res.body.text();
+      assert.deepEqual(reported, ['GET no handler for /x']);
+      await client.close();
+    } finally {
+      await failing.close();
+    }
+  });
 });
