@@ -7,6 +7,7 @@ import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { congestionControllerNames } from '../cc/registry.js';
 import type { CryptoProvider, KeyExchangeGroup, SigningKey } from '../crypto/provider.js';
 import type { QlogSink } from '../conn/qlog.js';
+import type { QlogFormat } from '../conn/qlog-writer.js';
 import { certificateChainFrom, signingKeyFrom } from '../node/credentials.js';
 import { qlogToDirectory } from '../node/qlog.js';
 import type { CipherSuiteName } from '../tls/types.js';
@@ -41,19 +42,44 @@ export const SHARED_OPTIONS: OptionSpecs = {
   'qlog-dir': {
     type: 'string',
     valueName: 'DIR',
-    description: 'write a qlog file per connection',
+    description: 'write a qlog file per connection (default: $QLOGDIR)',
+  },
+  'qlog-format': {
+    type: 'string',
+    valueName: 'FORMAT',
+    description: 'qlog as the IETF drafts define it (ietf, default) or as qvis loads it (qvis)',
   },
   'idle-timeout': {
     type: 'string',
     valueName: 'SECONDS',
     description: 'idle timeout to advertise (default 30; 0: none)',
   },
+  'key-update-after': {
+    type: 'string',
+    valueName: 'BYTES',
+    description:
+      'update the 1-RTT keys once BYTES have been exchanged (interop keyupdate: 1048576)',
+  },
 };
 
-export function parseQuicVersion(text: string): number {
-  if (text === '1') return QUIC_V1;
-  if (text === '2') return QUIC_V2;
-  throw new UsageError(`--quic-version must be 1 or 2, got '${text}'`);
+/** `--key-update-after BYTES`: the connection option keyUpdateAfterBytes (RFC 9001 §6). */
+export function parseKeyUpdateAfter(text: string): number {
+  return parseIntegerOption(text, 'key-update-after', 1, Number.MAX_SAFE_INTEGER);
+}
+
+/** `--quic-version`: one version or a comma-separated list in preference order ("v2,v1", "1,2"). */
+export function parseQuicVersions(text: string): number[] {
+  const versions: number[] = [];
+  for (const item of text.split(',')) {
+    const name = item.trim().toLowerCase().replace(/^v/, '');
+    const version = name === '1' ? QUIC_V1 : name === '2' ? QUIC_V2 : null;
+    if (version === null) {
+      throw new UsageError(`--quic-version takes 1, 2 or a list such as 2,1; got '${text}'`);
+    }
+    if (versions.includes(version)) throw new UsageError(`--quic-version lists ${name} twice`);
+    versions.push(version);
+  }
+  return versions;
 }
 
 const CIPHERS: Readonly<Record<string, CipherSuiteName>> = {
@@ -167,17 +193,37 @@ export class KeyLogFile {
   }
 }
 
-/** The qlog factory for `--qlog-dir DIR` (created when missing). */
+/** `--qlog-format`: "ietf" (default) or "qvis". */
+export function parseQlogFormat(text: string | undefined): QlogFormat {
+  if (text === undefined || text === 'ietf' || text === 'qvis') return text ?? 'ietf';
+  throw new UsageError(`--qlog-format must be ietf or qvis, got '${text}'`);
+}
+
+/**
+ * The directory of `--qlog-dir DIR`, else of $QLOGDIR (qlog main-schema §11.1, read like
+ * SSLKEYLOGFILE); undefined when neither is set.
+ */
+export function qlogDirectory(option: string | undefined, env = process.env): string | undefined {
+  if (option !== undefined) return option;
+  const dir = env['QLOGDIR'];
+  return dir === undefined || dir === '' ? undefined : dir;
+}
+
+/** The qlog factory for `--qlog-dir DIR` or $QLOGDIR (created when missing). */
 export function qlogDirectoryOption(
-  dir: string | undefined,
+  option: string | undefined,
+  format: QlogFormat = 'ietf',
+  env = process.env,
 ): ((traceId: string, role: 'client' | 'server') => QlogSink | undefined) | undefined {
+  const dir = qlogDirectory(option, env);
   if (dir === undefined) return undefined;
+  const what = option !== undefined ? '--qlog-dir' : 'QLOGDIR';
   try {
     mkdirSync(dir, { recursive: true });
   } catch (e) {
-    throw new UsageError(`--qlog-dir ${dir}: ${(e as Error).message}`);
+    throw new UsageError(`${what} ${dir}: ${(e as Error).message}`);
   }
-  const open = qlogToDirectory(dir);
+  const open = qlogToDirectory(dir, format);
   return (traceId, role) => {
     try {
       return open(traceId, role);

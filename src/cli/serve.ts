@@ -6,6 +6,7 @@
  * and ::1 is made and its SHA-256 fingerprint printed. Prints `listening on HOST:PORT` once
  * bound; SIGINT or SIGTERM closes the connections and exits with 0.
  */
+import type { QlogFormat } from '../conn/qlog-writer.js';
 import { defaultProvider } from '../crypto/default-provider.js';
 import { createServer, type QuicServer } from '../node/server.js';
 import { createWorkerServer, type WorkerServerConfig } from '../node/workers.js';
@@ -41,10 +42,13 @@ import {
   KeyLogFile,
   parseAlpnList,
   parseCongestionControl,
-  parseQuicVersion,
+  parseQuicVersions,
   parseSeconds,
+  qlogDirectory,
   qlogDirectoryOption,
+  parseQlogFormat,
   parseIdleTimeout,
+  parseKeyUpdateAfter,
   SHARED_OPTIONS,
   readCertificateFile,
   readKeyFile,
@@ -216,9 +220,13 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   const ccText = stringOption(args, 'cc');
   const congestionControl = ccText === undefined ? undefined : parseCongestionControl(ccText);
   const versionText = stringOption(args, 'quic-version');
-  const version = versionText === undefined ? undefined : parseQuicVersion(versionText);
+  const versions = versionText === undefined ? undefined : parseQuicVersions(versionText);
   const idleText = stringOption(args, 'idle-timeout');
   const idleTimeout = idleText === undefined ? undefined : parseIdleTimeout(idleText);
+  const qlogFormat = parseQlogFormat(stringOption(args, 'qlog-format'));
+  const keyUpdateText = stringOption(args, 'key-update-after');
+  const keyUpdateAfterBytes =
+    keyUpdateText === undefined ? undefined : parseKeyUpdateAfter(keyUpdateText);
   const admission = admissionOptions(args);
   const headerTimeout = stringOption(args, 'header-timeout');
   const h3Options: H3ServerOptions = {
@@ -243,14 +251,21 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
       admission,
       earlyData: !flagOption(args, 'no-early-data'),
       ...(congestionControl !== undefined ? { congestionControl } : {}),
-      ...(version !== undefined ? { versions: [version] } : {}),
+      ...(versions !== undefined ? { versions } : {}),
       ...(idleTimeout !== undefined ? { idleTimeout } : {}),
+      ...(keyUpdateAfterBytes !== undefined ? { keyUpdateAfterBytes } : {}),
     });
     return runWorkers(
       io,
       { host, port, workers, ...(shared.keys ? { keys: shared.keys } : {}) },
       serverConfig(pem),
-      workerData(root, h3Options, stringOption(args, 'qlog-dir'), stringOption(args, 'keylog')),
+      workerData(
+        root,
+        h3Options,
+        qlogDirectory(stringOption(args, 'qlog-dir')),
+        qlogFormat,
+        stringOption(args, 'keylog'),
+      ),
       // SIGHUP: the certificate files again (a renewed certificate), for the next generation.
       async () =>
         serverConfig(
@@ -258,7 +273,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
         ),
     );
   }
-  const qlog = qlogDirectoryOption(stringOption(args, 'qlog-dir'));
+  const qlog = qlogDirectoryOption(stringOption(args, 'qlog-dir'), qlogFormat);
   const shared = await loadKeys(args);
   const keyLog = KeyLogFile.open(stringOption(args, 'keylog'));
 
@@ -272,10 +287,11 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
     // GET of a static file would be harmless anyway, RFC 9001 §9.2) unless switched off.
     earlyData: !flagOption(args, 'no-early-data'),
     ...(congestionControl !== undefined ? { congestionControl } : {}),
-    ...(version !== undefined ? { versions: [version] } : {}),
+    ...(versions !== undefined ? { versions } : {}),
     ...(keyLog !== null ? { keyLog: keyLog.log } : {}),
     ...(qlog !== undefined ? { qlog } : {}),
     ...(idleTimeout !== undefined ? { idleTimeout } : {}),
+    ...(keyUpdateAfterBytes !== undefined ? { keyUpdateAfterBytes } : {}),
   });
   attachProtocols(server, protocols);
 
@@ -303,19 +319,21 @@ export interface ServeWorkerData {
   root: string;
   h3: H3ServerOptions;
   qlogDir?: string;
+  qlogFormat?: QlogFormat;
   keylog?: string;
 }
 
 function workerData(
   root: string,
   h3: H3ServerOptions,
-  qlogDir?: string,
+  qlogDir: string | undefined,
+  qlogFormat: QlogFormat,
   keylog?: string,
 ): ServeWorkerData {
   return {
     root,
     h3,
-    ...(qlogDir !== undefined ? { qlogDir } : {}),
+    ...(qlogDir !== undefined ? { qlogDir, qlogFormat } : {}),
     ...(keylog !== undefined ? { keylog } : {}),
   };
 }
@@ -433,8 +451,9 @@ export const serveCommand: Command = {
     },
     'quic-version': {
       type: 'string',
-      valueName: 'N',
-      description: 'accept only QUIC version 1 or 2 (default both)',
+      valueName: 'LIST',
+      description:
+        'QUIC versions accepted, in preference order: a client offering a preferred one is switched to it (default 1,2)',
     },
     'header-timeout': {
       type: 'string',

@@ -1,3 +1,5 @@
+import type { EcnStats } from '../path/ecn.js';
+
 /** Connection counters for `connection.stats()` and the `--stats` line of `tsquic get`. */
 export class ConnectionStats {
   datagramsSent = 0;
@@ -12,8 +14,13 @@ export class ConnectionStats {
   /** Loss events (an ACK or timeout that declared packets lost). */
   lossEvents = 0;
   streamBytesSent = 0;
+  /** ACK frames sent and received (ACK frequency, draft-ietf-quic-ack-frequency). */
+  acksSent = 0;
+  acksReceived = 0;
   migrations = 0;
   retry = false;
+  /** Client: stream data left in a 0-RTT packet (what `earlyDataAccepted` requires). */
+  earlyStreamDataSent = false;
 
   onLossEvent(lost: number): void {
     if (lost === 0) return;
@@ -30,6 +37,10 @@ export interface ConnectionStatsSnapshot {
   group: string | null;
   retry: boolean;
   resumed: boolean;
+  /**
+   * Client: 0-RTT stream data was sent and the server accepted 0-RTT (RFC 9001 §4.6.2); an
+   * accepted 0-RTT key alone does not count. Server: the client's 0-RTT was accepted.
+   */
   earlyDataAccepted: boolean;
   /** Handshake duration in ms, -1 while it runs. */
   handshakeMs: number;
@@ -39,6 +50,9 @@ export interface ConnectionStatsSnapshot {
   packetsReceived: number;
   packetsLost: number;
   packetsDropped: number;
+  /** ACK frames sent and received. */
+  acksSent: number;
+  acksReceived: number;
   /** Smoothed, minimum and latest RTT of the active path, ms. */
   srttMs: number;
   minRttMs: number;
@@ -50,4 +64,14 @@ export interface ConnectionStatsSnapshot {
   migrated: boolean;
   migrations: number;
   streamsOpen: number;
+  /** ECN (RFC 9000 §13.4): validation on the active path, and the counts both ways. */
+  ecn: ConnectionEcnStats;
+}
+
+/** ECN state and counts: the peer's reports of our packets, and our counts of its packets. */
+export interface ConnectionEcnStats extends EcnStats {
+  /** Packets received with each codepoint, over all packet number spaces (§13.4.1). */
+  receivedEct0: number;
+  receivedEct1: number;
+  receivedCe: number;
 }

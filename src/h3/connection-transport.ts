@@ -10,6 +10,7 @@
  * - A graceful close (H3_NO_ERROR) waits until the request streams' last bytes are
  *   acknowledged: CONNECTION_CLOSE ends every stream at once (RFC 9000 §10.2), so closing
  *   right after the last response was queued would truncate it (RFC 9114 §5.2).
+ * - Locally opened unidirectional streams (control, QPACK) are sent before request streams.
  * - Streams are forgotten when QUIC reports them closed, so a long-lived connection keeps no
  *   per-request state.
  * - The session hears the close when the connection starts closing or draining, not after the
@@ -18,6 +19,7 @@
 import type { CloseInfo, Connection, ConnectionEvents } from '../conn/connection.js';
 import type { Stream } from '../stream/stream.js';
 import { H3ErrorCode } from './errors.js';
+import type { H3QlogSink } from './session/qlog.js';
 import type { H3ReadResult, H3Stream, H3Transport } from './session/transport.js';
 
 /** The adapter-facing calls of a session (H3Session implements them). */
@@ -107,6 +109,8 @@ export class ConnectionTransport implements H3Transport {
   closeInfo: CloseInfo | null = null;
   /** Called after the session heard that stream credit grew (queued requests retry then). */
   onStreamCredit: (() => void) | null = null;
+  /** The connection's qlog, for the session's `http3:` events; undefined when not logging. */
+  readonly qlog: H3QlogSink | undefined;
 
   private session: H3SessionHandlers | null = null;
   private readonly streams = new Map<number, ConnectionStream>();
@@ -130,6 +134,11 @@ export class ConnectionTransport implements H3Transport {
   ) {
     this.connection = connection;
     this.isServer = !connection.isClient;
+    const sink = connection.qlog;
+    this.qlog =
+      sink?.applicationEvent !== undefined
+        ? (name, data) => sink.applicationEvent!(name, data)
+        : undefined;
     this.listen();
     // Streams the peer opened before HTTP/3 was attached are handed over first.
     for (const core of connection.streams) {
@@ -177,7 +186,13 @@ export class ConnectionTransport implements H3Transport {
     this.enter();
     try {
       const core = this.connection.openStream(bidirectional);
-      return core === null ? null : this.track(core);
+      if (core === null) return null;
+      // The unidirectional streams carry what the request streams depend on: SETTINGS and
+      // QPACK instructions. An insert queued behind a response body (lower stream IDs go
+      // first at equal urgency) would leave that response's headers blocked until the body
+      // had been sent (RFC 9204 §2.1.2), so they go ahead of every request stream.
+      if (!bidirectional) core.setPriority({ urgency: 0 });
+      return this.track(core);
     } finally {
       this.leave();
     }

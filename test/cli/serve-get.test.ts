@@ -24,6 +24,7 @@ import { hqGet } from '../../src/cli/hq-client.js';
 import { HqFileServer } from '../../src/cli/hq-server.js';
 import { connect, createServer, QuicStreamError } from '../../src/node/index.js';
 import { Children, nodeArgsFor, payload, testCert, waitExit } from '../node/helpers.js';
+import { validateQlog } from '../qlog/validate.js';
 
 const children = new Children();
 /** These tests are about hq-interop (HTTP/0.9); HTTP/3 has its own tests. */
@@ -149,6 +150,46 @@ describe('tsquic serve + tsquic get', () => {
       'keyUpdates',
       'migrated',
     ]);
+  });
+
+  it('negotiates QUIC versions from --quic-version lists (RFC 9368)', async () => {
+    const key = path.join(work, 'key.pem');
+    const common = ['--root', root, '--cert', certFile, '--key', key];
+    const prefersV2 = await startServe([...common, '--quic-version', '2,1']);
+    const onlyV2 = await startServe([...common, '--quic-version', 'v2']);
+    const version = async (port: number, ...args: string[]): Promise<unknown> => {
+      const r = await tsquic(
+        'get',
+        ...HQ,
+        '--ca',
+        certFile,
+        '--stats',
+        ...args,
+        '-o',
+        work,
+        `https://localhost:${port}/small.bin`,
+      );
+      assert.equal(r.code, 0, r.stderr);
+      return (JSON.parse(oneLine(r.stderr)) as Record<string, unknown>)['version'];
+    };
+    // A v1 first flight offering v2 is switched to v2 by the server that prefers it.
+    assert.equal(await version(prefersV2.port), 0x6b3343cf);
+    assert.equal(await version(prefersV2.port, '--quic-version', '1'), 1);
+    // A v1 client facing a v2-only server tries again in v2 after Version Negotiation.
+    assert.equal(await version(onlyV2.port, '--quic-version', '1,2'), 0x6b3343cf);
+    const r = await tsquic(
+      'get',
+      ...HQ,
+      '--ca',
+      certFile,
+      '--quic-version',
+      '1',
+      '-o',
+      work,
+      `https://localhost:${onlyV2.port}/small.bin`,
+    );
+    assert.equal(r.code, 1);
+    assert.match(oneLine(r.stderr), /version negotiation failed/);
   });
 
   it('writes the body to stdout without --output', async () => {
@@ -434,7 +475,8 @@ describe('tsquic serve + tsquic get', () => {
         /--key .*other-key\.pem is not the private key of --cert .*cert\.pem/,
       ],
       [['serve', '--root', path.join(work, 'nowhere')], /--root/],
-      [['serve', '--quic-version', '3'], /--quic-version must be 1 or 2/],
+      [['serve', '--quic-version', '3'], /--quic-version takes 1, 2 or a list such as 2,1/],
+      [['get', '--quic-version', 'v1,1', url], /--quic-version lists 1 twice/],
       [['serve', '--idle-timeout', '9999'], /--idle-timeout must be an integer from 0 to 3600/],
       [['serve', '--max-unvalidated', 'many'], /--max-unvalidated must be an integer/],
       [['serve', '--max-new-per-second', '1.5'], /--max-new-per-second must be an integer/],
@@ -526,11 +568,11 @@ describe('tsquic serve + tsquic get', () => {
     const { readdirSync } = await import('node:fs');
     const files = readdirSync(qlogDir);
     assert.equal(files.length, 1);
-    const records = readFileSync(path.join(qlogDir, files[0]!), 'utf8')
-      .split('\x1e')
-      .filter((x) => x.trim() !== '');
-    const header = JSON.parse(records[0]!) as { qlog_format: string };
-    assert.equal(header.qlog_format, 'JSON-SEQ');
+    const text = readFileSync(path.join(qlogDir, files[0]!), 'utf8');
+    assert.deepEqual(validateQlog(text, 'ietf').slice(0, 10), [], 'the qlog file validates');
+    const records = text.split('\x1e').filter((x) => x.trim() !== '');
+    const header = JSON.parse(records[0]!) as { serialization_format: string };
+    assert.equal(header.serialization_format, 'application/qlog+json-seq');
     assert.ok(
       records.some((x) => (JSON.parse(x) as { name?: string }).name === 'quic:packet_received'),
     );
