@@ -28,6 +28,7 @@ import { keyMatchesCertificate } from '../tls/x509/key-match.js';
 import { certificateChainFrom, signingKeyFrom, type CredentialInput } from './credentials.js';
 import { Endpoint } from './endpoint.js';
 import { QuicNodeError } from './errors.js';
+import type { SocketAddress } from '../util/address.js';
 import type { QuicStreamOptions } from './stream.js';
 import type { SocketBinder, UdpSocketOptions } from './udp.js';
 
@@ -110,6 +111,11 @@ export interface ServerOptions extends Partial<TransportOptions> {
    * Version Negotiation. Default: v1 and v2, in the client's order of preference.
    */
   versions?: readonly number[];
+  /**
+   * A second address the server listens on and offers in its transport parameters; clients move
+   * there after the handshake (RFC 9000 §9.6). The socket is bound by listen().
+   */
+  preferredAddress?: { ipv4?: SocketAddress; ipv6?: SocketAddress };
   /** Most connections at once; new clients beyond are refused. Default 10 000. */
   maxConnections?: number;
   /** Kernel buffer sizes and the send queue bound of the UDP socket. */
@@ -223,6 +229,9 @@ export class QuicServer extends EventEmitter<QuicServerEvents> {
     this.endpoint = endpoint;
     try {
       const socket = await endpoint.addSocket(host, port);
+      // RFC 9000 §9.6: the preferred address is served by the same engine on its own socket.
+      const pa = o.preferredAddress;
+      for (const a of [pa?.ipv4, pa?.ipv6]) if (a) await endpoint.addSocket(a.address, a.port);
       if (!this.refed) endpoint.setRef(false);
       if (signal !== undefined) {
         const abort = (): void => void this.close();
@@ -396,5 +405,6 @@ function buildServerConfig(o: ServerOptions, closing: () => boolean): ServerConf
     ...(o.cipherSuites ? { cipherSuites: o.cipherSuites } : {}),
     ...(o.groups ? { groups: o.groups } : {}),
     ...(o.keyLog ? { keyLog: o.keyLog } : {}),
+    ...(o.preferredAddress ? { preferredAddress: o.preferredAddress } : {}),
   };
 }
