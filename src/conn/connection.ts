@@ -474,12 +474,12 @@ export class Connection extends Emitter<ConnectionEvents> {
   override emit<K extends keyof ConnectionEvents>(
     event: K,
     ...args: Parameters<ConnectionEvents[K]>
-  ): void {
+  ): boolean {
     if (this.holdEvents > 0) {
       this.heldEvents.push(event, args);
-      return;
+      return this.listenerCount(event) > 0;
     }
-    super.emit(event, ...args);
+    return super.emit(event, ...args);
   }
 
   /**

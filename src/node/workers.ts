@@ -143,7 +143,19 @@ const DEFAULT_NONCE_LENGTH = 7;
 /** Config rotation codepoints 0..6 (7 marks unroutable CIDs, §3.1). */
 const CONFIG_IDS = 7;
 
-export class WorkerServer extends EventEmitter {
+/** The events of a WorkerServer and their arguments. */
+export interface WorkerServerEvents {
+  /** A worker failed. */
+  error: [error: Error];
+  /** The port is bound and the workers run. */
+  listening: [];
+  /** A reload started a new generation under this config rotation codepoint. */
+  reload: [configId: number];
+  /** The server closed. */
+  close: [];
+}
+
+export class WorkerServer extends EventEmitter<WorkerServerEvents> {
   private readonly options: WorkerServerOptions;
   private readonly count: number;
   private readonly lbBase: Omit<QuicLbConfig, 'configId'> & { configId: number };

@@ -212,7 +212,7 @@ describe('h3 interop with ngtcp2 (nghttp3)', function () {
     async function client(): Promise<H3Client> {
       const qc = connect(
         { host: '127.0.0.1', port },
-        { alpn: ['h3'], ca: [certDer], servername: 'localhost' },
+        { alpn: ['h3'], ca: [certDer], serverName: 'localhost' },
       );
       conns.push(qc);
       await within(qc.ready, 10_000, 'handshake with gtlsserver');
