@@ -140,6 +140,7 @@ function finish(
   path.onDatagramSent(data.length, now);
   conn.stats.datagramsSent++;
   conn.stats.bytesSent += data.length;
+  conn.qlog?.datagramSent?.(conn, data.length, now);
   conn.resetIdleOnSend(now);
   return { data, remote: path.remote, local: path.local, ecn };
 }

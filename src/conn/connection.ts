@@ -838,6 +838,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   /** The handshake is confirmed (RFC 9001 §4.1.2). @internal */
   confirmHandshake(now: number): void {
     if (!this.lifecycle.confirm()) return;
+    this.qlog?.handshakeConfirmed?.(this, now);
     this.discardSpace(PnSpace.Handshake, now);
     this.path.sendControl.onHandshakeConfirmed(now);
     if (this.peerParams) this.localCids.topUp(this.peerParams.activeConnectionIdLimit);

@@ -133,4 +133,5 @@ export interface ConnectionContext {
   restartWithVersion(version: number, now: number): void;
   onDatagramWhileClosing(): void;
   takeCloseResend(): boolean;
+  getStats(): { readonly earlyDataAccepted: boolean };
 }

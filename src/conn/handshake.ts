@@ -273,6 +273,7 @@ function validatePeerParams(conn: ConnectionContext, p: TransportParameters): vo
 export function onHandshakeComplete(conn: ConnectionContext, now: number): void {
   conn.handshakeTime = now - conn.startTime;
   conn.establish();
+  conn.qlog?.handshakeCompleted?.(conn, now);
   if (conn.isClient) {
     conn.earlyDataState =
       conn.earlyDataState === 'attempted'

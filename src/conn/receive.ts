@@ -50,6 +50,7 @@ export function processDatagram(
   conn.stats.datagramsReceived++;
   conn.rx.begin(local, remote, data.length, ecn & 3);
   conn.stats.bytesReceived += data.length;
+  conn.qlog?.datagramReceived?.(conn, data.length, now);
   // Anti-amplification accounting per path (RFC 9000 §8.1, §9.3.1).
   const path = conn.path;
   if (sameAddress(remote, path.remote) && sameAddress(local, path.local)) {
