@@ -318,6 +318,7 @@ function buildPacket(
       w.u8(FrameType.IMMEDIATE_ACK);
       frames.push(NOTHING);
       eliciting = true;
+      conn.ackFrequency.immediateAcksSent++;
     }
     if (
       !eliciting &&

@@ -73,6 +73,7 @@ const QVIS_NAMES: ReadonlyMap<string, string> = new Map([
   ['quic:key_discarded', 'security:key_retired'],
   ['quic:recovery_metrics_updated', 'recovery:metrics_updated'],
   ['quic:congestion_state_updated', 'recovery:congestion_state_updated'],
+  ['quic:ecn_state_updated', 'recovery:ecn_state_updated'],
   ['quic:packet_lost', 'recovery:packet_lost'],
   ['http3:parameters_set', 'http:parameters_set'],
   ['http3:stream_type_set', 'http:stream_type_set'],

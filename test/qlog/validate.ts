@@ -476,6 +476,11 @@ export const EVENTS: Readonly<Record<string, Check>> = {
     true,
   ),
   'quic:congestion_state_updated': map({ new: text }, { old: text, trigger: text }),
+  // quic-events §7.12 ECNState.
+  'quic:ecn_state_updated': map(
+    { new: oneOf('testing', 'unknown', 'failed', 'capable') },
+    { old: oneOf('testing', 'unknown', 'failed', 'capable') },
+  ),
   // h3-events §5.1: "can contain any number of unspecified fields" (reserved settings).
   'http3:parameters_set': map(
     {},
