@@ -43,6 +43,7 @@ import {
   qlogDirectoryOption,
   parseIdleTimeout,
   SHARED_OPTIONS,
+  parsePmtudOptions,
   readCertificateFile,
 } from './serve-get-options.js';
 
@@ -85,6 +86,7 @@ const STATS_FIELDS = [
   'packetsSent',
   'packetsLost',
   'srttMs',
+  'pmtu',
   'keyUpdates',
   'migrated',
 ] as const satisfies readonly (keyof ConnectionStatsSnapshot)[];
@@ -223,6 +225,10 @@ async function settings(args: ParsedArgs, keyLog: KeyLogFile | null): Promise<Ge
   if (qlog !== undefined) options.qlog = qlog;
   const idleTimeout = stringOption(args, 'idle-timeout');
   if (idleTimeout !== undefined) options.idleTimeout = parseIdleTimeout(idleTimeout);
+  Object.assign(
+    options,
+    parsePmtudOptions(stringOption(args, 'max-udp-payload'), flagOption(args, 'no-pmtud')),
+  );
   if (keyLog !== null) options.keyLog = keyLog.log;
 
   const sessionFile = stringOption(args, 'session');

@@ -48,7 +48,32 @@ export const SHARED_OPTIONS: OptionSpecs = {
     valueName: 'SECONDS',
     description: 'idle timeout to advertise (default 30; 0: none)',
   },
+  'max-udp-payload': {
+    type: 'string',
+    valueName: 'BYTES',
+    description: 'largest UDP payload to accept and to search for with PMTUD (default 1452)',
+  },
+  'no-pmtud': {
+    type: 'boolean',
+    description: 'no path MTU discovery: every datagram stays at 1200 bytes',
+  },
 };
+
+/**
+ * `--max-udp-payload BYTES` and `--no-pmtud` as connection options: the largest UDP payload we
+ * accept and the ceiling of path MTU discovery (RFC 9000 §14.3, §18.2), and discovery off.
+ */
+export function parsePmtudOptions(
+  maxText: string | undefined,
+  noPmtud: boolean,
+): { maxUdpPayload?: number; pmtud?: { enabled: boolean } } {
+  return {
+    ...(maxText !== undefined
+      ? { maxUdpPayload: parseIntegerOption(maxText, 'max-udp-payload', 1200, 65527) }
+      : {}),
+    ...(noPmtud ? { pmtud: { enabled: false } } : {}),
+  };
+}
 
 export function parseQuicVersion(text: string): number {
   if (text === '1') return QUIC_V1;

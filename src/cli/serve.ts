@@ -46,6 +46,7 @@ import {
   qlogDirectoryOption,
   parseIdleTimeout,
   SHARED_OPTIONS,
+  parsePmtudOptions,
   readCertificateFile,
   readKeyFile,
 } from './serve-get-options.js';
@@ -219,6 +220,10 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   const version = versionText === undefined ? undefined : parseQuicVersion(versionText);
   const idleText = stringOption(args, 'idle-timeout');
   const idleTimeout = idleText === undefined ? undefined : parseIdleTimeout(idleText);
+  const pmtud = parsePmtudOptions(
+    stringOption(args, 'max-udp-payload'),
+    flagOption(args, 'no-pmtud'),
+  );
   const admission = admissionOptions(args);
   const headerTimeout = stringOption(args, 'header-timeout');
   const h3Options: H3ServerOptions = {
@@ -245,6 +250,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
       ...(congestionControl !== undefined ? { congestionControl } : {}),
       ...(version !== undefined ? { versions: [version] } : {}),
       ...(idleTimeout !== undefined ? { idleTimeout } : {}),
+      ...pmtud,
     });
     return runWorkers(
       io,
@@ -276,6 +282,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
     ...(keyLog !== null ? { keyLog: keyLog.log } : {}),
     ...(qlog !== undefined ? { qlog } : {}),
     ...(idleTimeout !== undefined ? { idleTimeout } : {}),
+    ...pmtud,
   });
   attachProtocols(server, protocols);
 

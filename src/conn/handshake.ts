@@ -208,8 +208,7 @@ function onPeerTransportParameters(conn: Connection, bytes: Uint8Array): void {
   conn.streams.setPeerTransportParams(p);
   const sc = conn.path.sendControl;
   sc.setPeerMaxAckDelay(p.maxAckDelay * 1000);
-  const mds = Math.min(conn.opts.maxUdpPayload, p.maxUdpPayloadSize);
-  sc.setMaxDatagramSize(mds);
+  // The datagram size follows the path's PMTU search from here (path-mtu.ts).
   conn.greaseQuicBit = p.greaseQuicBit;
   if (p.statelessResetToken) conn.peerCids.setInitialResetToken(p.statelessResetToken);
   conn.host.onPeerResetTokens?.(conn);

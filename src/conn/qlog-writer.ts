@@ -10,7 +10,8 @@
  * the trace started (its first event). Events: quic:connection_started, quic:connection_closed,
  * quic:connection_state_updated, quic:packet_sent (frames described from the sent-frame
  * descriptors), quic:packet_received (frames decoded from the payload), quic:packet_dropped,
- * quic:packet_lost, quic:key_updated, quic:key_discarded, quic:migration_state_updated, and the
+ * quic:packet_lost, quic:key_updated, quic:key_discarded, quic:migration_state_updated,
+ * quic:mtu_updated, and the
  * recovery events recovery:metrics_updated (only the metrics that changed) and
  * recovery:congestion_state_updated under the names qvis's congestion graph reads.
  */
@@ -454,6 +455,10 @@ export class QlogWriter implements QlogSink {
    * hook reports; the close itself is the connection_closed event.
    */
   closeSent(): void {}
+
+  mtuUpdated(_conn: Connection, old: number, size: number, done: boolean, now: number): void {
+    this.event(now, 'quic:mtu_updated', { old, new: size, done });
+  }
 
   pathChanged(conn: Connection, now: number): void {
     this.event(now, 'quic:migration_state_updated', {

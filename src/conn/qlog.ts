@@ -44,6 +44,8 @@ export interface QlogSink {
   ): void;
   /** The active path changed (migration, NAT rebinding, failed validation): see conn.path. */
   pathChanged?(conn: Connection, now: number): void;
+  /** The active path's maximum datagram size changed (DPLPMTUD); `done`: no search under way. */
+  mtuUpdated?(conn: Connection, old: number, size: number, done: boolean, now: number): void;
   metrics(conn: Connection, now: number): void;
   keyUpdated(conn: Connection, trigger: 'local_update' | 'remote_update', now: number): void;
   keyDiscarded(conn: Connection, space: PnSpace, now: number): void;

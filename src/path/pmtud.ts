@@ -168,6 +168,7 @@ export class PathMtuDiscovery {
       this.searchOrComplete(now);
       return true;
     }
+    if (this.state === 'idle' || this.state === 'off') return false;
     if (p.size > this.base) {
       if (p.pn > this.largestLargeAckedPn) this.largestLargeAckedPn = p.pn;
       // A full-size packet sent after the losses got through: no black hole.
@@ -193,6 +194,7 @@ export class PathMtuDiscovery {
       }
       return false;
     }
+    if (this.state === 'idle' || this.state === 'off') return false;
     // Only packets larger than the base, sent at the current PLPMTU, and after the last
     // full-size packet that got through count toward a black hole.
     if (p.size <= this.base || p.timeSent <= this.epoch || p.pn < this.largestLargeAckedPn) {

@@ -146,6 +146,7 @@ describe('tsquic serve + tsquic get', () => {
       'packetsSent',
       'packetsLost',
       'srttMs',
+      'pmtu',
       'keyUpdates',
       'migrated',
     ]);
