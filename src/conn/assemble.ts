@@ -434,6 +434,12 @@ function writeAppFrames(
   }
   while (conn.datagramQueue.length > 0) {
     const data = conn.datagramQueue[0]!;
+    // Queued when the path carried more (before a PMTU black hole): it can no longer fit any
+    // packet, and DATAGRAM frames are unreliable (RFC 9221 §5), so it goes.
+    if (data.length + 64 > path.sendControl.maxDatagramSize) {
+      conn.datagramQueue.shift();
+      continue;
+    }
     const frame: Frame = { kind: 'datagram', data };
     if (frameEncodedLength(frame) > limit - w.pos) break;
     conn.datagramQueue.shift();

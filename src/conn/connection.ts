@@ -44,7 +44,7 @@ import type { QlogSink } from './qlog.js';
 import { buildLocalParams, ConnectionTlsCallbacks, onHandshakeComplete } from './handshake.js';
 import { armProbes, onFramesLost } from './retransmit.js';
 import { ConnectionStreamEvents } from './stream-events.js';
-import { onPathPackets } from './path-mtu.js';
+import { currentDatagramSize, onPathPackets } from './path-mtu.js';
 import type { BufferedPacket, EngineServices } from './context.js';
 import type { ConnectionEvents } from './events.js';
 import { VersionNegotiation } from './version-negotiation.js';
@@ -370,7 +370,7 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   /** The active path's datagram size (its PLPMTU, RFC 9000 §14.3) or, before it is known, 1200. */
   private get maxDatagramSizeNow(): number {
-    return this.path.sendControl.maxDatagramSize;
+    return currentDatagramSize(this.path, this.peerParams?.maxUdpPayloadSize ?? 0);
   }
 
   /** Sends a PING (keep-alive or RTT probe). */
@@ -436,7 +436,7 @@ export class Connection extends Emitter<ConnectionEvents> {
       rttVarMs: ms(rtt.variance),
       cwnd: sc.cwnd,
       bytesInFlight: sc.bytesInFlight,
-      pmtu: sc.maxDatagramSize,
+      pmtu: this.maxDatagramSizeNow,
       keyUpdates: this.oneRtt?.updates ?? 0,
       migrated: this.stats.migrations > 0,
       migrations: this.stats.migrations,

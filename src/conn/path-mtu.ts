@@ -29,10 +29,16 @@ export function datagramSize(
 ): number {
   const pm = pathMtu(path, config);
   if (pm.phase === 'idle' && confirmed && peerLimit > 0 && path.validated) pm.start(peerLimit, now);
-  const size = peerLimit > 0 ? Math.min(pm.mtu, peerLimit) : QUIC_MIN_DATAGRAM;
+  const size = currentDatagramSize(path, peerLimit);
   const sc = path.sendControl;
   if (sc.maxDatagramSize !== size) sc.setMaxDatagramSize(size);
   return size;
+}
+
+/** The path's datagram size as `datagramSize` sets it, without changing anything. */
+export function currentDatagramSize(path: PathState, peerLimit: number): number {
+  if (peerLimit === 0) return QUIC_MIN_DATAGRAM;
+  return Math.min(path.pmtud?.mtu ?? QUIC_MIN_DATAGRAM, peerLimit);
 }
 
 /**

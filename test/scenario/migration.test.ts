@@ -272,7 +272,7 @@ for (const cc of ['newreno', 'cubic']) {
       let atChange: { cwnd: number; srttMs: number; pmtu: number } | null = null;
       sc.on('pathChange', () => {
         const s = sc.getStats();
-        atChange = { cwnd: s.cwnd, srttMs: s.srttMs, pmtu: s.pmtu };
+        atChange = { cwnd: s.cwnd, srttMs: s.srttMs, pmtu: sc.path.sendControl.maxDatagramSize };
       });
       let rebound = false;
       beforeEachStep(p.net, () => {
@@ -284,7 +284,8 @@ for (const cc of ['newreno', 'cubic']) {
       assert.ok(r.done);
       assert.ok(atChange, 'the server followed the client');
       const s = atChange as { cwnd: number; srttMs: number; pmtu: number };
-      // The datagram size of the moment (path MTU discovery changes it over the transfer).
+      // The controller's datagram size of the moment (path MTU discovery changes it over the
+      // transfer, and the new path starts its own search at 1,200 bytes).
       const iw = initialWindowFor(s.pmtu);
       assert.equal(s.cwnd, iw, 'initial window');
       assert.equal(s.srttMs, 333, 'initial RTT (RFC 9002 §6.2.2)');
