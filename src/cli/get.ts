@@ -45,6 +45,7 @@ import {
   parseKeyUpdateAfter,
   parseQlogFormat,
   SHARED_OPTIONS,
+  parsePmtudOptions,
   readCertificateFile,
 } from './serve-get-options.js';
 
@@ -87,6 +88,7 @@ const STATS_FIELDS = [
   'packetsSent',
   'packetsLost',
   'srttMs',
+  'pmtu',
   'keyUpdates',
   'migrated',
 ] as const satisfies readonly (keyof ConnectionStatsSnapshot)[];
@@ -229,6 +231,10 @@ async function settings(args: ParsedArgs, keyLog: KeyLogFile | null): Promise<Ge
   if (qlog !== undefined) options.qlog = qlog;
   const idleTimeout = stringOption(args, 'idle-timeout');
   if (idleTimeout !== undefined) options.idleTimeout = parseIdleTimeout(idleTimeout);
+  Object.assign(
+    options,
+    parsePmtudOptions(stringOption(args, 'max-udp-payload'), flagOption(args, 'no-pmtud')),
+  );
   const keyUpdateAfter = stringOption(args, 'key-update-after');
   if (keyUpdateAfter !== undefined) {
     options.keyUpdateAfterBytes = parseKeyUpdateAfter(keyUpdateAfter);

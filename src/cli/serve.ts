@@ -51,6 +51,7 @@ import {
   parseIdleTimeout,
   parseKeyUpdateAfter,
   SHARED_OPTIONS,
+  parsePmtudOptions,
   readCertificateFile,
   readKeyFile,
 } from './serve-get-options.js';
@@ -224,6 +225,10 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   const versions = versionText === undefined ? undefined : parseQuicVersions(versionText);
   const idleText = stringOption(args, 'idle-timeout');
   const idleTimeout = idleText === undefined ? undefined : parseIdleTimeout(idleText);
+  const pmtud = parsePmtudOptions(
+    stringOption(args, 'max-udp-payload'),
+    flagOption(args, 'no-pmtud'),
+  );
   const qlogFormat = parseQlogFormat(stringOption(args, 'qlog-format'));
   const keyUpdateText = stringOption(args, 'key-update-after');
   const keyUpdateAfterBytes =
@@ -263,6 +268,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
       ...(congestionControl !== undefined ? { congestionControl } : {}),
       ...(versions !== undefined ? { versions } : {}),
       ...(idleTimeout !== undefined ? { idleTimeout } : {}),
+      ...pmtud,
       ...(keyUpdateAfterBytes !== undefined ? { keyUpdateAfterBytes } : {}),
     });
     return runWorkers(
@@ -302,6 +308,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
     ...(keyLog !== null ? { keyLog: keyLog.log } : {}),
     ...(qlog !== undefined ? { qlog } : {}),
     ...(idleTimeout !== undefined ? { idleTimeout } : {}),
+    ...pmtud,
     ...(keyUpdateAfterBytes !== undefined ? { keyUpdateAfterBytes } : {}),
   });
   attachProtocols(server, protocols);

@@ -229,8 +229,7 @@ function onPeerTransportParameters(conn: ConnectionContext, bytes: Uint8Array): 
   conn.streams.setPeerTransportParams(p);
   const sc = conn.path.sendControl;
   sc.setPeerMaxAckDelay(p.maxAckDelay * 1000);
-  const mds = Math.min(conn.opts.maxUdpPayload, p.maxUdpPayloadSize);
-  sc.setMaxDatagramSize(mds);
+  // The datagram size follows the path's PMTU search from here (path-mtu.ts).
   // RFC 9287 §3: the peer's parameter lets us clear the bit from here on.
   conn.quicBit.enabled = p.greaseQuicBit && conn.opts.greaseQuicBit;
   conn.ackFrequency.onPeerParams(p.minAckDelay, p.maxAckDelay);

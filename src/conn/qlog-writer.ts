@@ -23,7 +23,7 @@
  * connection_closed, packet_sent (frames from the sent-frame descriptors), packet_received
  * (frames decoded from the payload), packet_dropped, packet_lost, udp_datagrams_sent /
  * _received, stream_state_updated (a stream's first data, FIN and reset in each direction, as
- * the frames show them), key_updated, key_discarded, migration_state_updated,
+ * the frames show them), key_updated, key_discarded, migration_state_updated, mtu_updated,
  * recovery_metrics_updated (only the metrics that changed), congestion_state_updated, and the
  * HTTP/3 events an application layer reports through `applicationEvent`.
  */
@@ -60,6 +60,7 @@ const QVIS_NAMES: ReadonlyMap<string, string> = new Map([
   ['quic:connection_closed', 'connectivity:connection_closed'],
   ['quic:connection_state_updated', 'connectivity:connection_state_updated'],
   ['quic:migration_state_updated', 'connectivity:migration_state_updated'],
+  ['quic:mtu_updated', 'connectivity:mtu_updated'],
   ['quic:version_information', 'transport:version_information'],
   ['quic:alpn_information', 'transport:alpn_information'],
   ['quic:parameters_set', 'transport:parameters_set'],
@@ -652,6 +653,10 @@ export class QlogWriter implements QlogSink {
 
   retryReceived(_conn: QlogSubject, now: number): void {
     this.event(now, 'quic:packet_received', { header: { packet_type: 'retry' } });
+  }
+
+  mtuUpdated(_conn: QlogSubject, old: number, size: number, done: boolean, now: number): void {
+    this.event(now, 'quic:mtu_updated', { old, new: size, done });
   }
 
   pathChanged(conn: QlogSubject, now: number): void {

@@ -339,6 +339,7 @@ export function transportOptions(o: Partial<TransportOptions>): Partial<Connecti
     'maxDatagramFrameSize',
     'initialRtt',
     'maxUdpPayload',
+    'pmtud',
     'disableActiveMigration',
     'cipherSuites',
     'groups',

@@ -147,6 +147,7 @@ describe('tsquic serve + tsquic get', () => {
       'packetsSent',
       'packetsLost',
       'srttMs',
+      'pmtu',
       'keyUpdates',
       'migrated',
     ]);
