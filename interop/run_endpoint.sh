@@ -22,6 +22,9 @@
 #   ALPN                      the client's protocol instead of the case's (h3 against peers
 #                             without hq-interop)
 #   CLIENT_PARAMS, SERVER_PARAMS   extra arguments, as the simulator passes them
+#   PREFERRED_ADDRESS         (server, connectionmigration) the addresses offered in
+#                             preferred_address (default: the simulator's server addresses, port
+#                             4433)
 set -u
 
 WWW=${WWW:-/www}
@@ -45,12 +48,10 @@ case "$TESTCASE" in
   v2) unsupported "compatible version negotiation (RFC 9368) is not implemented: tsquic speaks QUIC v2 only when both sides start in v2" ;;
   versionnegotiation)
     if [ "$ROLE" == "client" ]; then unsupported "the client cannot start with a reserved version"; fi ;;
-  connectionmigration)
-    if [ "$ROLE" == "server" ]; then unsupported "tsquic serve cannot offer a preferred address yet"; fi ;;
   handshake | transfer | longrtt | chacha20 | multiplexing | retry | resumption | zerortt | \
     http3 | blackhole | keyupdate | amplificationlimit | handshakeloss | multiconnect | \
     transferloss | handshakecorruption | transfercorruption | ipv6 | portrebinding | rebind-port | \
-    addressrebinding | rebind-addr | goodput | crosstraffic) ;;
+    addressrebinding | rebind-addr | connectionmigration | goodput | crosstraffic) ;;
   *) unsupported "unknown test case" ;;
 esac
 
@@ -64,6 +65,9 @@ if [ "$ROLE" == "server" ]; then
   ARGS=(--host "$HOST" --port "$PORT" --root "$WWW" --cert "$CERTS/cert.pem" --key "$CERTS/priv.key")
   case "$TESTCASE" in
     retry) ARGS+=(--retry) ;;
+    # RFC 9000 §9.6: the client moves to the preferred address after the handshake.
+    connectionmigration)
+      ARGS+=(--preferred-address "${PREFERRED_ADDRESS:-193.167.100.100:4433,[fd00:cafe:cafe:100::100]:4433}") ;;
   esac
   # shellcheck disable=SC2086 # TSQUIC and SERVER_PARAMS are word lists
   exec $TSQUIC serve "${ARGS[@]}" "${QLOG_ARGS[@]}" ${SERVER_PARAMS:-}

@@ -115,6 +115,11 @@ export interface ServerOptions extends Partial<TransportOptions> {
   stream?: QuicStreamOptions;
   /** @internal How the listening socket is bound (a worker of a multi-worker server binds its port). */
   bindSocket?: SocketBinder;
+  /**
+   * Addresses clients are asked to move to after the handshake (preferred_address, RFC 9000
+   * §9.6), each with a connection ID of its own; listen() binds a socket on each as well.
+   */
+  preferredAddress?: { ipv4?: SocketAddress; ipv6?: SocketAddress };
 }
 
 export class QuicServer extends EventEmitter {
@@ -177,6 +182,10 @@ export class QuicServer extends EventEmitter {
     this.endpoint = endpoint;
     try {
       const socket = await endpoint.addSocket(host, port);
+      // RFC 9000 §9.6.1: a client may move to the preferred address: datagrams come there too.
+      for (const pa of [o.preferredAddress?.ipv4, o.preferredAddress?.ipv6]) {
+        if (pa !== undefined) await endpoint.addSocket(pa.address, pa.port);
+      }
       this.emit('listening');
       return socket.local;
     } catch (e) {
@@ -321,6 +330,7 @@ function buildServerConfig(o: ServerOptions, closing: () => boolean): ServerConf
     ...(ticketKeys ? { ticketKeys } : {}),
     ...(o.keys ? { tokenKey: o.keys.tokenKey } : {}),
     ...(o.earlyData ? { earlyData: true } : {}),
+    ...(o.preferredAddress ? { preferredAddress: o.preferredAddress } : {}),
     ...(o.acceptEarlyData ? { acceptEarlyData: o.acceptEarlyData } : {}),
     ...(o.antiReplay ? { antiReplay: o.antiReplay } : {}),
     ...(o.selectAlpn ? { selectAlpn: o.selectAlpn } : {}),

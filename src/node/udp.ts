@@ -152,14 +152,14 @@ export class UdpSocket implements DatagramSocket {
       return false;
     }
     this.pending++;
+    if (this.connectedTo !== null && !sameAddress(this.connectedTo, remote)) {
+      // A connected socket only talks to its peer. A probe towards a server's preferred address
+      // (RFC 9000 §9.6) needs the socket unconnected: from here on it sends to and receives
+      // from any address (ICMP errors are no longer reported, the handshake is over by then).
+      this.socket.disconnect();
+      this.connectedTo = null;
+    }
     if (this.connectedTo !== null) {
-      if (!sameAddress(this.connectedTo, remote)) {
-        // A connected socket only talks to its peer: a probe towards a server's preferred address
-        // (RFC 9000 §9.6) is not sent, its validation fails and the connection stays put.
-        this.pending--;
-        this.dropped++;
-        return false;
-      }
       this.socket.send(data, this.onSent);
     } else {
       this.socket.send(data, remote.port, remote.address, this.onSent);
