@@ -38,7 +38,7 @@ import {
   parseCipher,
   parseCongestionControl,
   parseGroup,
-  parseQuicVersion,
+  parseQuicVersions,
   parseSeconds,
   qlogDirectoryOption,
   parseIdleTimeout,
@@ -218,7 +218,8 @@ async function settings(args: ParsedArgs, keyLog: KeyLogFile | null): Promise<Ge
   const group = stringOption(args, 'group');
   if (group !== undefined) options.groups = [parseGroup(group)] as KeyExchangeGroup[];
   const version = stringOption(args, 'quic-version');
-  if (version !== undefined) options.version = parseQuicVersion(version);
+  // The first flight is v1 when listed, and a server may switch it to v2 (RFC 9368 §2.5).
+  if (version !== undefined) options.versions = parseQuicVersions(version);
   const cc = stringOption(args, 'cc');
   if (cc !== undefined) options.congestionControl = parseCongestionControl(cc);
   const qlog = qlogDirectoryOption(
@@ -554,8 +555,9 @@ export const getCommand: Command = {
     },
     'quic-version': {
       type: 'string',
-      valueName: 'N',
-      description: 'QUIC version 1 (default) or 2',
+      valueName: 'LIST',
+      description:
+        'QUIC versions accepted, in preference order: 1, 2, or a list such as 2,1 (the first flight is v1 when listed; default 1,2)',
     },
     session: {
       type: 'string',

@@ -43,7 +43,7 @@ import {
   KeyLogFile,
   parseAlpnList,
   parseCongestionControl,
-  parseQuicVersion,
+  parseQuicVersions,
   parseSeconds,
   qlogDirectory,
   qlogDirectoryOption,
@@ -221,7 +221,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   const ccText = stringOption(args, 'cc');
   const congestionControl = ccText === undefined ? undefined : parseCongestionControl(ccText);
   const versionText = stringOption(args, 'quic-version');
-  const version = versionText === undefined ? undefined : parseQuicVersion(versionText);
+  const versions = versionText === undefined ? undefined : parseQuicVersions(versionText);
   const idleText = stringOption(args, 'idle-timeout');
   const idleTimeout = idleText === undefined ? undefined : parseIdleTimeout(idleText);
   const qlogFormat = parseQlogFormat(stringOption(args, 'qlog-format'));
@@ -258,7 +258,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
       admission,
       earlyData: !flagOption(args, 'no-early-data'),
       ...(congestionControl !== undefined ? { congestionControl } : {}),
-      ...(version !== undefined ? { versions: [version] } : {}),
+      ...(versions !== undefined ? { versions } : {}),
       ...(idleTimeout !== undefined ? { idleTimeout } : {}),
       ...(keyUpdateAfterBytes !== undefined ? { keyUpdateAfterBytes } : {}),
     });
@@ -294,7 +294,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
     // GET of a static file would be harmless anyway, RFC 9001 §9.2) unless switched off.
     earlyData: !flagOption(args, 'no-early-data'),
     ...(congestionControl !== undefined ? { congestionControl } : {}),
-    ...(version !== undefined ? { versions: [version] } : {}),
+    ...(versions !== undefined ? { versions } : {}),
     ...(keyLog !== null ? { keyLog: keyLog.log } : {}),
     ...(qlog !== undefined ? { qlog } : {}),
     ...(idleTimeout !== undefined ? { idleTimeout } : {}),
@@ -492,8 +492,9 @@ export const serveCommand: Command = {
     },
     'quic-version': {
       type: 'string',
-      valueName: 'N',
-      description: 'accept only QUIC version 1 or 2 (default both)',
+      valueName: 'LIST',
+      description:
+        'QUIC versions accepted, in preference order: a client offering a preferred one is switched to it (default 1,2)',
     },
     'header-timeout': {
       type: 'string',

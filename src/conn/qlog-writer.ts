@@ -37,8 +37,8 @@ import type { TransportParameters } from '../wire/transport-params.js';
 import type { Frame } from '../wire/frame-types.js';
 import { decodeFrame } from '../wire/frames.js';
 import { PacketType, packetTypeName } from '../wire/version.js';
-import type { CloseInfo, Connection } from './connection.js';
-import type { QlogSink } from './qlog.js';
+import type { CloseInfo } from './state.js';
+import type { QlogSink, QlogSubject } from './qlog.js';
 import type { SentFrame } from './sent-frames.js';
 
 type Json = Record<string, unknown>;
@@ -73,6 +73,7 @@ const QVIS_NAMES: ReadonlyMap<string, string> = new Map([
   ['quic:key_discarded', 'security:key_retired'],
   ['quic:recovery_metrics_updated', 'recovery:metrics_updated'],
   ['quic:congestion_state_updated', 'recovery:congestion_state_updated'],
+  ['quic:ecn_state_updated', 'recovery:ecn_state_updated'],
   ['quic:packet_lost', 'recovery:packet_lost'],
   ['http3:parameters_set', 'http:parameters_set'],
   ['http3:stream_type_set', 'http:stream_type_set'],
@@ -139,7 +140,16 @@ export function frameToQlog(f: Frame, ackDelayExponent: number): Json {
       return { frame_type: 'padding', raw: { length: f.length, payload_length: f.length } };
     case 'ping':
     case 'handshake_done':
+    case 'immediate_ack':
       return { frame_type: f.kind };
+    case 'ack_frequency':
+      return {
+        frame_type: 'ack_frequency',
+        sequence_number: f.sequenceNumber,
+        ack_eliciting_threshold: f.ackElicitingThreshold,
+        request_max_ack_delay: f.requestedMaxAckDelay / 1000,
+        reordering_threshold: f.reorderingThreshold,
+      };
     case 'ack': {
       const out: Json = {
         frame_type: 'ack',
@@ -309,6 +319,7 @@ export class QlogWriter implements QlogSink {
   private finished = false;
   private readonly lastMetrics: Partial<MetricsState> = {};
   private congestionState = '';
+  private ecnState = '';
   private readonly reader = new Reader(new Uint8Array(0));
   private readonly format: QlogFormat;
   /** Streams whose first data / end was logged, per direction (stream_state_updated). */
@@ -369,7 +380,7 @@ export class QlogWriter implements QlogSink {
   }
 
   /** connection_started, our version and transport parameters, and the `attempted` state. */
-  connectionStarted(conn: Connection, now: number): void {
+  connectionStarted(conn: QlogSubject, now: number): void {
     this.event(now, 'quic:connection_started', {
       local: endpoint(conn.localAddress),
       remote: endpoint(conn.remoteAddress),
@@ -388,7 +399,7 @@ export class QlogWriter implements QlogSink {
   }
 
   /** The handshake completed: the peer's parameters, the ALPN and the TLS outcome. */
-  handshakeCompleted(conn: Connection, now: number): void {
+  handshakeCompleted(conn: QlogSubject, now: number): void {
     if (conn.peerParams !== null) {
       this.event(now, 'quic:parameters_set', {
         initiator: 'remote',
@@ -399,21 +410,22 @@ export class QlogWriter implements QlogSink {
     if (alpn !== null) {
       this.event(now, 'quic:alpn_information', { chosen_alpn: { string_value: alpn } });
     }
-    const tls: Json = { early_data_enabled: conn.getStats().earlyDataAccepted };
+    // quic-events §4.11: early_data_enabled, the TLS early_data extension accepted.
+    const tls: Json = { early_data_enabled: conn.earlyDataState === 'accepted' };
     if (conn.tls.cipherSuite !== null) tls['tls_cipher'] = conn.tls.cipherSuite;
     this.event(now, 'quic:parameters_set', tls);
     this.stateUpdated(now, 'handshake_complete');
   }
 
-  handshakeConfirmed(_conn: Connection, now: number): void {
+  handshakeConfirmed(_conn: QlogSubject, now: number): void {
     this.stateUpdated(now, 'handshake_confirmed');
   }
 
-  datagramSent(_conn: Connection, size: number, now: number): void {
+  datagramSent(_conn: QlogSubject, size: number, now: number): void {
     this.event(now, 'quic:udp_datagrams_sent', { count: 1, raw: [{ length: size }] });
   }
 
-  datagramReceived(_conn: Connection, size: number, now: number): void {
+  datagramReceived(_conn: QlogSubject, size: number, now: number): void {
     this.event(now, 'quic:udp_datagrams_received', { count: 1, raw: [{ length: size }] });
   }
 
@@ -430,7 +442,7 @@ export class QlogWriter implements QlogSink {
    * connection_closed event; with it, and with any later call, the state the connection is in
    * (closing, draining or closed) is logged as a state update.
    */
-  connectionClosed(conn: Connection, info: CloseInfo, now: number): void {
+  connectionClosed(conn: QlogSubject, info: CloseInfo, now: number): void {
     if (!this.closedLogged) {
       this.closedLogged = true;
       const data: Json = { initiator: info.source === 'local' ? 'local' : 'remote' };
@@ -450,7 +462,7 @@ export class QlogWriter implements QlogSink {
   }
 
   packetSent(
-    _conn: Connection,
+    _conn: QlogSubject,
     type: PacketType,
     pn: number,
     size: number,
@@ -471,7 +483,7 @@ export class QlogWriter implements QlogSink {
   }
 
   packetReceived(
-    conn: Connection,
+    conn: QlogSubject,
     type: PacketType,
     pn: number,
     size: number,
@@ -546,12 +558,12 @@ export class QlogWriter implements QlogSink {
     });
   }
 
-  packetDropped(_conn: Connection, reason: string, size: number, now: number): void {
+  packetDropped(_conn: QlogSubject, reason: string, size: number, now: number): void {
     this.event(now, 'quic:packet_dropped', { raw: { length: size }, trigger: reason });
   }
 
   packetsLost(
-    _conn: Connection,
+    _conn: QlogSubject,
     packets: readonly SentPacket<SentFrame>[],
     space: PnSpace | null,
     now: number,
@@ -571,8 +583,11 @@ export class QlogWriter implements QlogSink {
     }
   }
 
-  /** recovery_metrics_updated with the values that changed; congestion_state_updated on a change. */
-  metrics(conn: Connection, now: number): void {
+  /**
+   * recovery_metrics_updated with the values that changed; congestion_state_updated and
+   * ecn_state_updated on a change.
+   */
+  metrics(conn: QlogSubject, now: number): void {
     const sc = conn.path.sendControl;
     const rtt = sc.rtt;
     const ms = (us: number): number => Math.round(us) / 1000;
@@ -606,9 +621,16 @@ export class QlogWriter implements QlogSink {
       this.congestionState = state;
       this.event(now, 'quic:congestion_state_updated', data);
     }
+    // quic:ecn_state_updated (RFC 9000 Appendix A.4 states); nothing while ECN is off.
+    for (const ecn of sc.ecn.takeChanges()) {
+      const data: Json = { new: ecn };
+      if (this.ecnState !== '') data['old'] = this.ecnState;
+      this.ecnState = ecn;
+      this.event(now, 'quic:ecn_state_updated', data);
+    }
   }
 
-  keyUpdated(conn: Connection, trigger: 'local_update' | 'remote_update', now: number): void {
+  keyUpdated(conn: QlogSubject, trigger: 'local_update' | 'remote_update', now: number): void {
     // A local update changes our sending keys first, a remote one the peer's.
     const side = (trigger === 'local_update') === (this.role === 'client') ? 'client' : 'server';
     this.event(now, 'quic:key_updated', {
@@ -618,7 +640,7 @@ export class QlogWriter implements QlogSink {
     });
   }
 
-  keyDiscarded(_conn: Connection, space: PnSpace, now: number): void {
+  keyDiscarded(_conn: QlogSubject, space: PnSpace, now: number): void {
     const level =
       space === PnSpace.Initial ? 'initial' : space === PnSpace.Handshake ? 'handshake' : '1rtt';
     for (const side of ['client', 'server']) {
@@ -629,11 +651,11 @@ export class QlogWriter implements QlogSink {
     }
   }
 
-  retryReceived(_conn: Connection, now: number): void {
+  retryReceived(_conn: QlogSubject, now: number): void {
     this.event(now, 'quic:packet_received', { header: { packet_type: 'retry' } });
   }
 
-  pathChanged(conn: Connection, now: number): void {
+  pathChanged(conn: QlogSubject, now: number): void {
     this.event(now, 'quic:migration_state_updated', {
       new: 'migration_complete',
       tuple_local: endpoint(conn.localAddress),

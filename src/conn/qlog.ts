@@ -6,14 +6,38 @@
 import type { PacketType } from '../wire/version.js';
 import type { PnSpace } from '../ack/pn-space.js';
 import type { SentPacket } from '../ack/sent.js';
-import type { Connection, CloseInfo } from './connection.js';
+import type { SocketAddress } from '../util/address.js';
+import type { TransportParameters } from '../wire/transport-params.js';
+import type { KeyPhases } from './key-phase.js';
+import type { PathState } from './path-state.js';
 import type { SentFrame } from './sent-frames.js';
+import type { CloseInfo, ConnectionState } from './state.js';
+
+/** What a sink may read of the connection it logs (a `Connection` is one). */
+export interface QlogSubject {
+  readonly version: number;
+  readonly state: ConnectionState;
+  readonly localAddress: SocketAddress;
+  readonly remoteAddress: SocketAddress;
+  readonly peerParams: TransportParameters | null;
+  /** The active path (its RTT and congestion state). */
+  readonly path: PathState;
+  /** 1-RTT keys (key updates), null before they exist. */
+  readonly oneRtt: KeyPhases | null;
+  readonly isClient: boolean;
+  /** Our transport parameters (qlog parameters_set, initiator local). */
+  readonly localParams: TransportParameters;
+  /** The TLS outcome: ALPN and cipher suite once negotiated. */
+  readonly tls: { readonly alpn: string | null; readonly cipherSuite: string | null };
+  /** Where 0-RTT stands (TLS early_data offered, accepted or rejected). */
+  readonly earlyDataState: 'none' | 'attempted' | 'accepted' | 'rejected';
+}
 
 export interface QlogSink {
-  connectionStarted(conn: Connection, now: number): void;
-  connectionClosed(conn: Connection, info: CloseInfo, now: number): void;
+  connectionStarted(conn: QlogSubject, now: number): void;
+  connectionClosed(conn: QlogSubject, info: CloseInfo, now: number): void;
   packetSent(
-    conn: Connection,
+    conn: QlogSubject,
     type: PacketType,
     pn: number,
     size: number,
@@ -21,7 +45,7 @@ export interface QlogSink {
     now: number,
   ): void;
   packetReceived(
-    conn: Connection,
+    conn: QlogSubject,
     type: PacketType,
     pn: number,
     size: number,
@@ -31,35 +55,35 @@ export interface QlogSink {
     now: number,
   ): void;
   /** A packet of the datagram was discarded; `reason` is a qlog packet_dropped trigger. */
-  packetDropped?(conn: Connection, reason: string, size: number, now: number): void;
+  packetDropped?(conn: QlogSubject, reason: string, size: number, now: number): void;
   /**
    * Loss detection declared these packets lost (RFC 9002 §6.1): `space` is the packet number
    * space of the ACK that did so, null for a loss timer expiry (time threshold).
    */
   packetsLost?(
-    conn: Connection,
+    conn: QlogSubject,
     packets: readonly SentPacket<SentFrame>[],
     space: PnSpace | null,
     now: number,
   ): void;
   /** The active path changed (migration, NAT rebinding, failed validation): see conn.path. */
-  pathChanged?(conn: Connection, now: number): void;
+  pathChanged?(conn: QlogSubject, now: number): void;
   /** The handshake completed (RFC 9001 §4.1.1): the peer's parameters and ALPN are known. */
-  handshakeCompleted?(conn: Connection, now: number): void;
+  handshakeCompleted?(conn: QlogSubject, now: number): void;
   /** The handshake is confirmed (RFC 9001 §4.1.2). */
-  handshakeConfirmed?(conn: Connection, now: number): void;
+  handshakeConfirmed?(conn: QlogSubject, now: number): void;
   /** A UDP datagram of `size` bytes (payload) was sent / received on the connection. */
-  datagramSent?(conn: Connection, size: number, now: number): void;
-  datagramReceived?(conn: Connection, size: number, now: number): void;
+  datagramSent?(conn: QlogSubject, size: number, now: number): void;
+  datagramReceived?(conn: QlogSubject, size: number, now: number): void;
   /**
    * An event of the application protocol on the connection (HTTP/3's `http3:` events,
    * h3-events-13), with its name and data as the schema defines them.
    */
   applicationEvent?(name: string, data: Record<string, unknown>): void;
-  metrics(conn: Connection, now: number): void;
-  keyUpdated(conn: Connection, trigger: 'local_update' | 'remote_update', now: number): void;
-  keyDiscarded(conn: Connection, space: PnSpace, now: number): void;
-  retryReceived(conn: Connection, now: number): void;
+  metrics(conn: QlogSubject, now: number): void;
+  keyUpdated(conn: QlogSubject, trigger: 'local_update' | 'remote_update', now: number): void;
+  keyDiscarded(conn: QlogSubject, space: PnSpace, now: number): void;
+  retryReceived(conn: QlogSubject, now: number): void;
   /** The connection is gone (`now`: when): flushes and ends the trace. */
   close(now?: number): void;
 }

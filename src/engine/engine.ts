@@ -17,7 +17,17 @@ import type { SocketAddress, Transmit } from '../util/address.js';
 import { bytesEqual, toHex } from '../util/bytes.js';
 import { ByteSlab } from '../util/byte-slab.js';
 import { CidMap } from '../util/cid-map.js';
-import { isSupportedVersion, QUIC_V1, SUPPORTED_VERSIONS, PacketType } from '../wire/version.js';
+import {
+  greaseVersion,
+  isSupportedVersion,
+  SUPPORTED_VERSIONS,
+  PacketType,
+} from '../wire/version.js';
+import {
+  chooseServerVersion,
+  clientVersionInformation,
+  clientVersions,
+} from '../conn/version-negotiation.js';
 import {
   encodeVersionNegotiation,
   parseInvariantHeader,
@@ -89,9 +99,10 @@ export interface ServerConfig extends ServerTlsOptions {
   /** ALPN protocols the server accepts, in preference order. */
   alpn: string[];
   /**
-   * QUIC versions this server accepts (each one the engine speaks). A new client offering
-   * another one gets Version Negotiation listing these (RFC 9000 §6.1). Default: every version
-   * the engine speaks (v1 and v2).
+   * QUIC versions this server accepts (each one the engine speaks), in preference order. A new
+   * client offering another one gets Version Negotiation listing these (RFC 9000 §6.1); a
+   * client whose first flight converts into one it prefers and offers in version_information
+   * is switched to it (RFC 9368 §2.3). Default: v1 and v2, in the client's order of preference.
    */
   versions?: readonly number[];
   /** Always demand address validation with Retry (RFC 9000 §8.1.2). */
@@ -198,7 +209,6 @@ export class Engine {
   private driving = false;
   /** Server: the versions accepted from new clients, in preference order. */
   private readonly versions: readonly number[];
-  private lastNow = 0;
   /** The server's TLS options, with the engine's anti-replay store when none is given. */
   private readonly serverTls: ServerConfig | undefined;
   /** Server: new connections waiting in accept() (sans-IO users may also listen via onConnection). */
@@ -274,11 +284,20 @@ export class Engine {
 
   /** Starts a client connection to `remote`; the first flight is ready to poll. */
   connect(remote: SocketAddress, opts: ConnectOptions, now: number): Connection {
-    const options = { ...this.config.connection, ...opts } as ConnectOptions;
+    let options = { ...this.config.connection, ...opts } as ConnectOptions;
     if (!options.alpn) throw new TypeError('connect: options.alpn is required');
-    const version = options.version ?? QUIC_V1;
-    if (!isSupportedVersion(version))
-      throw new RangeError(`unsupported QUIC version 0x${version.toString(16)}`);
+    const chosen = clientVersions(options.version, options.versions);
+    const preferences = chosen.preferences;
+    let version = chosen.first;
+    // RFC 9369 §5: a ticket resumes only the version that issued it. Without a version asked
+    // for, the first flight goes in the ticket's (a server that issued a v2 ticket means to keep
+    // v2, §7); otherwise a ticket of another version is not offered.
+    const ticketVersion = options.session ? createClientTls.ticketVersion(options.session) : null;
+    if (ticketVersion !== null && ticketVersion !== version) {
+      if (options.version === undefined && preferences.includes(ticketVersion)) {
+        version = ticketVersion;
+      } else options = withoutResumption(options);
+    }
     // RFC 9000 §7.2: the first DCID is random and at least 8 bytes.
     const dcid = this.provider.random(8);
     const { cid, resetToken } = this.newCidFor();
@@ -286,8 +305,10 @@ export class Engine {
     const conn = new Connection(this.hostFor(), {
       role: 'client',
       version,
+      versions: preferences,
       options: options as ConnectionOptions,
-      createTls: (cb, tp) => createClientTls(this.provider, options, cb, tp),
+      createTls: (cb, tp, resume) =>
+        createClientTls(this.provider, resume ? options : withoutResumption(options), cb, tp),
       localCid: cid,
       localResetToken: resetToken,
       remoteCid: dcid,
@@ -312,10 +333,16 @@ export class Engine {
    * A datagram arrived. Never throws for network input. `data` is modified (decrypted in place)
    * but not kept once this returns, so the caller may reuse the buffer: what outlives the call
    * is copied (packets waiting for their keys, RFC 9001 §5.7; CIDs, tokens, stream and CRYPTO
-   * data, DATAGRAM payloads).
+   * data, DATAGRAM payloads). `ecn` is the IP ECN codepoint it arrived with (0 Not-ECT, 1 ECT(1),
+   * 2 ECT(0), 3 CE) when the socket can read it (RFC 9000 §13.4.1).
    */
-  handleDatagram(data: Uint8Array, local: SocketAddress, remote: SocketAddress, now: number): void {
-    this.lastNow = now;
+  handleDatagram(
+    data: Uint8Array,
+    local: SocketAddress,
+    remote: SocketAddress,
+    now: number,
+    ecn = 0,
+  ): void {
     // A Node Buffer's slice() is a view, not a copy: work on a plain Uint8Array view so every
     // copy the stack makes with slice() really is one (packets are decrypted in place).
     if (data.constructor !== Uint8Array)
@@ -330,14 +357,14 @@ export class Engine {
         return;
       }
       const conn = this.routes.get(inv.dcid);
-      if (conn) this.deliver(conn, data, local, remote, now);
-      else this.handleUnknownLong(data, local, remote, now);
+      if (conn) this.deliver(conn, data, local, remote, now, ecn);
+      else this.handleUnknownLong(data, local, remote, now, ecn);
       return;
     }
     // A short header's DCID is ours, of our fixed length, right after the first byte.
     if (data.length < 1 + this.cidLength) return;
     const conn = this.routes.get(data, 1, this.cidLength);
-    if (conn) this.deliver(conn, data, local, remote, now);
+    if (conn) this.deliver(conn, data, local, remote, now, ecn);
     else this.handleUnknownShort(data, data.subarray(1, 1 + this.cidLength), local, remote, now);
   }
 
@@ -347,8 +374,9 @@ export class Engine {
     local: SocketAddress,
     remote: SocketAddress,
     now: number,
+    ecn: number,
   ): void {
-    conn.receive(data, local, remote, now);
+    conn.receive(data, local, remote, now, ecn);
     const host = hostOf(conn);
     if (host.unvalidated) {
       // Admission control stops counting a connection once its client's address is validated.
@@ -364,7 +392,6 @@ export class Engine {
 
   /** The next datagram to send, or null when nothing is ready now. */
   pollTransmit(now: number): Transmit | null {
-    this.lastNow = now;
     const s = this.stateless.shift();
     if (s) return s;
     const q = this.sendQueue;
@@ -389,9 +416,12 @@ export class Engine {
     return null;
   }
 
-  /** The earliest timer of all connections (µs, absolute), Infinity for none. */
+  /**
+   * The earliest timer of all connections (µs, absolute), Infinity for none; 0 (due at any
+   * `now`) when datagrams wait for `pollTransmit`. A query: the engine keeps no clock.
+   */
   nextTimeout(): number {
-    if (this.stateless.length > 0 || this.sendQueue.length > 0) return this.lastNow;
+    if (this.stateless.length > 0 || this.sendQueue.length > 0) return 0;
     const expiry = this.admission.nextExpiry();
     for (;;) {
       const conn = this.timers.peek();
@@ -403,7 +433,6 @@ export class Engine {
   }
 
   handleTimeout(now: number): void {
-    this.lastNow = now;
     // Unvalidated clients that went silent are dropped without a word: their addresses may be
     // spoofed (RFC 9000 §8.1), and the slot is for the next client.
     for (let c = this.admission.takeExpired(now); c; c = this.admission.takeExpired(now)) {
@@ -445,18 +474,20 @@ export class Engine {
     local: SocketAddress,
     remote: SocketAddress,
     now: number,
+    ecn = 0,
   ): void {
     this.driving = true;
     try {
-      this.handleDatagram(data, local, remote, now);
+      this.handleDatagram(data, local, remote, now, ecn);
     } finally {
       this.driving = false;
     }
   }
 
   /** Callback mode: after a burst of reads, send what is due and re-arm the timer. */
-  finishRecv(now: number = this.callbacks?.now() ?? this.lastNow): void {
+  finishRecv(now?: number): void {
     const cb = this.requireCallbacks();
+    now ??= cb.now();
     this.driving = true;
     try {
       for (let t = this.pollTransmit(now); t; t = this.pollTransmit(now)) cb.sendto(t);
@@ -471,7 +502,8 @@ export class Engine {
   }
 
   /** Callback mode: the timer fired. */
-  onTimer(now: number = this.callbacks?.now() ?? this.lastNow): void {
+  onTimer(now?: number): void {
+    now ??= this.requireCallbacks().now();
     this.armedTimer = Infinity;
     this.driving = true;
     try {
@@ -639,6 +671,7 @@ export class Engine {
     local: SocketAddress,
     remote: SocketAddress,
     now: number,
+    ecn: number,
   ): void {
     // RFC 9000 §10.3: any datagram ending in a reset token is a reset, whatever its header.
     if (this.detectStatelessReset(data, remote, now)) return;
@@ -648,17 +681,16 @@ export class Engine {
     if (!this.versions.includes(inv.version)) {
       // RFC 9000 §6.1: Version Negotiation, only for datagrams a client Initial could be.
       if (inv.version !== 0 && data.length >= 1200) {
-        const vn = encodeVersionNegotiation(
-          inv.scid,
-          inv.dcid,
-          this.versions,
-          this.provider.random(1)[0]!,
-        );
+        // RFC 9368 §2.1: with a reserved version, so clients keep ignoring unknown ones.
+        const r = this.provider.random(5);
+        const grease = greaseVersion(new DataView(r.buffer, r.byteOffset, 5).getUint32(1));
+        const vn = encodeVersionNegotiation(inv.scid, inv.dcid, [...this.versions, grease], r[0]!);
         this.queueStateless({ data: vn, remote, local });
       }
       return;
     }
-    const h = parseLongHeader(data, 0);
+    // RFC 9287 §3.1: a client that remembers our grease_quic_bit may clear the bit at once.
+    const h = parseLongHeader(data, 0, this.config.connection?.greaseQuicBit !== false);
     if ('drop' in h || h.type !== PacketType.Initial) return; // 0-RTT before its Initial: dropped
     // RFC 9000 §14.1: Initials in datagrams below 1200 bytes are dropped.
     if (data.length < 1200) return;
@@ -703,8 +735,9 @@ export class Engine {
     admission = validated ? 'accept' : (admission ?? this.admission.admit(now));
     if (admission === 'drop') return;
     const full = this.connections.size >= (this.config.maxConnections ?? 10_000);
+    const hello = peekClientHello(initialCryptoPrefix(payload));
     let decision: AcceptDecision = server.accept
-      ? server.accept(remote, validated, peekClientHello(initialCryptoPrefix(payload)))
+      ? server.accept(remote, validated, hello)
       : server.retry && !validated
         ? 'retry'
         : 'accept';
@@ -729,11 +762,21 @@ export class Engine {
       ? { ...server.preferredAddress, ...this.newCidFor() }
       : null;
     const opts = { ...this.config.connection, alpn: server.alpn } as ConnectionOptions;
+    // RFC 9368 §2.3: the server may answer in another version the client's first flight
+    // converts into, when the ClientHello's first packet says the client offers it.
+    const version = chooseServerVersion(
+      this.versions,
+      server.versions !== undefined,
+      h.version,
+      clientVersionInformation(hello?.transportParameters ?? null),
+    );
     const conn = new Connection(this.hostFor(), {
       role: 'server',
-      version: h.version,
+      version,
+      ...(version !== h.version ? { originalVersion: h.version } : {}),
+      versions: this.versions,
       options: opts,
-      createTls: (cb, tp) => createServerTls(this.provider, this.serverTls!, opts, cb, tp),
+      createTls: (cb, tp) => createServerTls(this.provider, this.serverTls!, opts, cb, tp, version),
       localCid: cid,
       localResetToken: resetToken,
       remoteCid: h.scid.slice(),
@@ -756,7 +799,7 @@ export class Engine {
     this.acceptQueue.push(conn);
     if (this.acceptQueue.length > 1024) this.acceptQueue.shift();
     this.callbacks?.onConnection?.(conn);
-    this.deliver(conn, data, local, remote, now);
+    this.deliver(conn, data, local, remote, now, ecn);
   }
 
   /** Asks the client of Initial `h` to prove its address (RFC 9000 §8.1.2). */
@@ -786,4 +829,12 @@ export class Engine {
     const reset = this.resetter.buildReset(dcid, data.length, now);
     if (reset) this.queueStateless({ data: reset, remote, local });
   }
+}
+
+/** Client options for a new attempt after Version Negotiation: no session ticket, no 0-RTT. */
+function withoutResumption(options: ConnectOptions): ConnectOptions {
+  const fresh = { ...options };
+  delete fresh.session;
+  delete fresh.earlyData;
+  return fresh;
 }

@@ -241,13 +241,16 @@ export class TlsClient extends HandshakeSession {
         data: encodeAlpn(this.config.alpnProtocols),
       },
       { type: X.supported_versions, data: encodeSupportedVersionsClient([TLS13]) },
+      // Before the key shares: a hybrid share pushes what follows into the second Initial
+      // packet, and a server reads version_information in the first to choose the version
+      // (RFC 9368 §2.3).
+      { type: X.quic_transport_parameters, data: this.config.transportParameters },
       {
         type: X.key_share,
         data: encodeKeyShareClient(
           this.keyShares.map((k) => ({ group: GROUP_CODES[k.group], keyExchange: k.publicKey })),
         ),
       },
-      { type: X.quic_transport_parameters, data: this.config.transportParameters },
     );
     const ticket = this.ticket;
     // §4.2.9: advertised on every ClientHello, not only when resuming: servers send no ticket

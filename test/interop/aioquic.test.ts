@@ -161,6 +161,18 @@ describe('interop: aioquic', function () {
       assert.equal(stats.version, V2);
     });
 
+    it('a v1 first flight offering v2 is switched to v2 by a v1+v2 server (RFC 9368 §2.3)', async () => {
+      const { port } = await startAioquicServer(['--alpn', 'h3', '--versions', '1,2']);
+      const stats = await get(port, [SMALL, MEDIUM], ['--quic-version', '2,1']);
+      assert.equal(stats.version, V2);
+    });
+
+    it('a v1 client facing a v2-only server tries again in v2 (RFC 9368 §2.1)', async () => {
+      const { port } = await startAioquicServer(['--alpn', 'h3', '--versions', '2']);
+      const stats = await get(port, [SMALL, MEDIUM], []);
+      assert.equal(stats.version, V2);
+    });
+
     it('downloads over hq-interop', async () => {
       const { port } = await startAioquicServer(['--alpn', 'hq-interop']);
       const stats = await get(port, [SMALL, MEDIUM], ['--alpn', 'hq-interop']);
@@ -222,6 +234,20 @@ describe('interop: aioquic', function () {
         serve: [],
         client: ['--alpn', 'h3', '--versions', '2'],
         version: V2,
+        alpn: 'h3',
+      },
+      {
+        what: 'a v1 first flight offering v2, switched to v2 (RFC 9368 §2.3)',
+        serve: ['--quic-version', '2,1'],
+        client: ['--alpn', 'h3', '--versions', '2,1', '--original-version', '1'],
+        version: V2,
+        alpn: 'h3',
+      },
+      {
+        what: 'a v2 first flight to a v1-only server, after Version Negotiation (RFC 9368 §2.1)',
+        serve: ['--quic-version', '1'],
+        client: ['--alpn', 'h3', '--versions', '1,2', '--original-version', '2'],
+        version: 1,
         alpn: 'h3',
       },
       {

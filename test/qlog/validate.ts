@@ -208,6 +208,19 @@ const FRAMES: Record<string, Check> = {
   handshake_done: map({ frame_type: text }, { raw: rawInfo }),
   datagram: map({ frame_type: text }, { raw: rawInfo }),
   unknown: map({ frame_type: text, frame_type_bytes: uint }, { raw: rawInfo }),
+  // Extension frames through the $QuicFrame socket: draft-ietf-quic-ack-frequency's, whose
+  // fields are the frame's (the draft defines no qlog form).
+  ack_frequency: map(
+    {
+      frame_type: text,
+      sequence_number: uint,
+      ack_eliciting_threshold: uint,
+      request_max_ack_delay: float,
+      reordering_threshold: uint,
+    },
+    { raw: rawInfo },
+  ),
+  immediate_ack: map({ frame_type: text }, { raw: rawInfo }),
 };
 
 const quicFrame: Check = (v, at, errors) => {
@@ -450,6 +463,10 @@ export const EVENTS: Readonly<Record<string, Check>> = {
     true,
   ),
   'quic:congestion_state_updated': map({ new: text }, { old: text, trigger: text }),
+  'quic:ecn_state_updated': map(
+    { new: oneOf('testing', 'unknown', 'failed', 'capable') },
+    { old: oneOf('testing', 'unknown', 'failed', 'capable') },
+  ),
   // h3-events §5.1: "can contain any number of unspecified fields" (reserved settings).
   'http3:parameters_set': map(
     {},
