@@ -93,7 +93,8 @@ async def run_server():
     await serve(
         ENV.get("HOST", "::"), int(ENV.get("PORT", "443")), configuration=config,
         create_protocol=ServerProtocol, retry=TESTCASE == "retry",
-        session_ticket_fetcher=tickets.pop,
+        # A ticket this server did not issue (or already used) is no ticket, not an error.
+        session_ticket_fetcher=lambda label: tickets.pop(label, None),
         session_ticket_handler=lambda t: tickets.__setitem__(t.ticket, t),
     )
     print(f"listening on {ENV.get('HOST', '::')}:{ENV.get('PORT', '443')}", flush=True)

@@ -22,6 +22,9 @@
 #   ALPN                      the client's protocol instead of the case's (h3 against peers
 #                             without hq-interop)
 #   CLIENT_PARAMS, SERVER_PARAMS   extra arguments, as the simulator passes them
+#   PREFERRED_ADDRESS         (server, connectionmigration) the addresses offered in
+#                             preferred_address (default: the simulator's server addresses, port
+#                             4433)
 set -u
 
 WWW=${WWW:-/www}
@@ -44,12 +47,10 @@ case "$TESTCASE" in
   ecn) unsupported "Node's dgram module can neither set nor read the ECN bits" ;;
   versionnegotiation)
     if [ "$ROLE" == "client" ]; then unsupported "the client cannot start with a reserved version"; fi ;;
-  connectionmigration)
-    if [ "$ROLE" == "server" ]; then unsupported "tsquic serve cannot offer a preferred address yet"; fi ;;
   handshake | transfer | longrtt | chacha20 | multiplexing | retry | resumption | zerortt | \
     http3 | v2 | blackhole | keyupdate | amplificationlimit | handshakeloss | multiconnect | \
     transferloss | handshakecorruption | transfercorruption | ipv6 | portrebinding | rebind-port | \
-    addressrebinding | rebind-addr | goodput | crosstraffic) ;;
+    addressrebinding | rebind-addr | connectionmigration | goodput | crosstraffic) ;;
   *) unsupported "unknown test case" ;;
 esac
 
@@ -66,6 +67,9 @@ if [ "$ROLE" == "server" ]; then
   ARGS=(--host "$HOST" --port "$PORT" --root "$WWW" --cert "$CERTS/cert.pem" --key "$CERTS/priv.key" --workers 1)
   case "$TESTCASE" in
     retry) ARGS+=(--retry) ;;
+    # RFC 9000 §9.6: the client moves to the preferred address after the handshake.
+    connectionmigration)
+      ARGS+=(--preferred-address "${PREFERRED_ADDRESS:-193.167.100.100:4433,[fd00:cafe:cafe:100::100]:4433}") ;;
     # Compatible version negotiation (RFC 9368 §2.3): a v1 first flight that offers v2 is
     # switched to v2. Other cases stay on v1, which the runner checks.
     v2) ARGS+=(--quic-version 2,1) ;;

@@ -165,8 +165,20 @@ async function resolveAddress(host: string): Promise<string> {
 
 async function groupByOrigin(urls: readonly string[], outputDir: string | null): Promise<Origin[]> {
   const origins = new Map<string, Origin>();
+  // Two URLs saved under one name would overwrite each other (…/?a=1 and …/?a=2 are both
+  // index.html): refused up front, naming both.
+  const savedAs = new Map<string, string>();
   for (const text of urls) {
     const { url, request } = parseUrl(text, outputDir);
+    if (request.file !== null) {
+      const earlier = savedAs.get(request.file);
+      if (earlier !== undefined) {
+        throw new UsageError(
+          `${earlier} and ${request.url} would both be saved as ${request.file}; fetch them separately`,
+        );
+      }
+      savedAs.set(request.file, request.url);
+    }
     const port = url.port === '' ? 443 : Number(url.port);
     const key = `${url.hostname}:${port}`;
     let origin = origins.get(key);

@@ -4,9 +4,11 @@
  * - `tsquic serve`: h3FileHandler answers GET and HEAD with the files under a root directory,
  *   through the same safe path resolution as hq-interop (HqFileServer.resolve: percent-decoded,
  *   `..` and NUL refused, symbolic links resolved and kept under the root); a missing or refused
- *   file is a 404 either way, so nothing tells "outside the root" from "absent". Bodies are read
- *   from the file in chunks as the stream takes them, with a content-length and a content-type
- *   by extension (mime.ts).
+ *   file is a 404 either way, so nothing tells "outside the root" from "absent". A path ending
+ *   in "/" serves the directory's index.html. Bodies are read from the file in chunks as the
+ *   stream takes them, with a content-length, a content-type by extension (mime.ts), ETag and
+ *   Last-Modified; conditional requests get 304 and single byte ranges 206 / 416
+ *   (file-answer.ts).
  * - `tsquic get`: h3Get fetches a path on a connection (one HTTP/3 client per connection,
  *   shared by its requests), checks the status and streams the body to a Writable.
  */
@@ -25,6 +27,7 @@ import {
 import { h3ErrorName } from '../h3/errors.js';
 import type { QuicConnection } from '../node/connection.js';
 import type { HqFileServer } from './hq-server.js';
+import { fileAnswer, fileValidators } from './file-answer.js';
 import { contentTypeFor } from './mime.js';
 
 export const H3_ALPN = 'h3';
@@ -66,20 +69,44 @@ export function h3FileHandler(files: HqFileServer): H3RequestHandler {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;
     }
-    const file = await files.resolve(req.path ?? '');
+    // A path naming a directory ("/", "/docs/") is its index.html, as browsers expect.
+    const target = req.path ?? '';
+    const pathPart = target.split(/[?#]/, 1)[0]!;
+    const file = await files.resolve(pathPart.endsWith('/') ? `${pathPart}index.html` : target);
     const handle = file === null ? null : await files.open(file);
     if (file === null || handle === null) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
       return;
     }
     try {
-      const { size } = await handle.stat();
-      res.writeHead(200, { 'content-type': contentTypeFor(file), 'content-length': size });
+      const { size, mtimeMs } = await handle.stat();
+      const v = fileValidators(size, mtimeMs);
+      const validators = { etag: v.etag, 'last-modified': v.lastModified };
+      const answer = fileAnswer(req.headers, size, v);
+      switch (answer.status) {
+        case 304: // RFC 9110 §15.4.5: the validators, no content
+          res.writeHead(304, validators).end();
+          return;
+        case 416: // RFC 9110 §15.5.17: the current length in Content-Range
+          res.writeHead(416, { 'content-range': `bytes */${size}` }).end();
+          return;
+      }
+      const start = answer.status === 206 ? answer.start : 0;
+      const length = answer.status === 206 ? answer.end - start + 1 : size;
+      res.writeHead(answer.status, {
+        'content-type': contentTypeFor(file),
+        'content-length': length,
+        'accept-ranges': 'bytes',
+        ...validators,
+        ...(answer.status === 206
+          ? { 'content-range': `bytes ${start}-${answer.end}/${size}` }
+          : {}),
+      });
       if (req.method === 'HEAD') {
         res.end();
         return;
       }
-      await sendFile(handle, size, res);
+      await sendFile(handle, start, length, res);
     } finally {
       await handle.close();
     }
@@ -150,18 +177,24 @@ function clientFor(conn: QuicConnection): H3Client {
   return client;
 }
 
-/** Streams `size` bytes of the file as the stream takes them. */
-async function sendFile(handle: FileHandle, size: number, res: H3ServerResponse): Promise<void> {
-  let position = 0;
-  while (position < size && res.aborted === null) {
-    const chunk = Buffer.allocUnsafe(Math.min(FILE_CHUNK, size - position));
+/** Streams `length` bytes of the file from `start` as the stream takes them. */
+async function sendFile(
+  handle: FileHandle,
+  start: number,
+  length: number,
+  res: H3ServerResponse,
+): Promise<void> {
+  const end = start + length;
+  let position = start;
+  while (position < end && res.aborted === null) {
+    const chunk = Buffer.allocUnsafe(Math.min(FILE_CHUNK, end - position));
     const { bytesRead } = await handle.read(chunk, 0, chunk.length, position);
     if (bytesRead === 0) break; // the file shrank: the response ends short (a stream error)
     position += bytesRead;
     if (!res.write(chunk.subarray(0, bytesRead))) await drainedOrClosed(res);
   }
   if (res.aborted !== null) return;
-  if (position < size) res.destroy();
+  if (position < end) res.destroy();
   else res.end();
 }
 

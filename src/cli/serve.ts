@@ -7,6 +7,7 @@
  * bound; SIGINT or SIGTERM closes the connections and exits with 0.
  */
 import { availableParallelism } from 'node:os';
+import { isIP } from 'node:net';
 import type { QlogFormat } from '../conn/qlog-writer.js';
 import { defaultProvider } from '../crypto/default-provider.js';
 import { createServer, type QuicServer } from '../node/server.js';
@@ -21,7 +22,7 @@ import {
 } from '../tls/x509/index.js';
 import type { CertifiedKey } from '../tls/types.js';
 import { keyMatchesCertificate } from '../tls/x509/key-match.js';
-import { formatAddress } from '../util/address.js';
+import { formatAddress, type SocketAddress } from '../util/address.js';
 import {
   type CliIo,
   type Command,
@@ -241,13 +242,20 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
       : {}),
   };
   const workersText = stringOption(args, 'workers');
-  // Every core by default (issue 14); a server with its own QUIC-LB server ID is one engine.
+  const preferredText = stringOption(args, 'preferred-address');
+  const preferredAddress =
+    preferredText === undefined ? undefined : parsePreferredAddress(preferredText);
+  // Every core by default (issue 14); a server with its own QUIC-LB server ID, or with a
+  // preferred address (served by one engine on a second socket), is one engine.
   const workers =
     workersText !== undefined
       ? parseIntegerOption(workersText, 'workers', 1, 255)
-      : stringOption(args, 'server-id') !== undefined
+      : stringOption(args, 'server-id') !== undefined || preferredAddress !== undefined
         ? 1
         : Math.min(255, availableParallelism());
+  if (preferredAddress !== undefined && workers > 1) {
+    throw new UsageError('--preferred-address and --workers do not go together');
+  }
   const root = stringOption(args, 'root') ?? process.cwd();
   const protocols = await serveProtocols(root, h3Options);
   const { certificate, pem } = await loadCertificate(args, io);
@@ -310,6 +318,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
     ...(idleTimeout !== undefined ? { idleTimeout } : {}),
     ...pmtud,
     ...(keyUpdateAfterBytes !== undefined ? { keyUpdateAfterBytes } : {}),
+    ...(preferredAddress !== undefined ? { preferredAddress } : {}),
   });
   attachProtocols(server, protocols);
 
@@ -333,6 +342,34 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
 }
 
 /** What the router hands every worker of `serve --workers N` (serve-worker.ts). */
+/**
+ * `--preferred-address ADDR:PORT[,ADDR:PORT]`: at most one IPv4 and one IPv6 address
+ * (preferred_address has a slot for each, RFC 9000 §18.2); IPv6 in brackets.
+ */
+export function parsePreferredAddress(text: string): {
+  ipv4?: SocketAddress;
+  ipv6?: SocketAddress;
+} {
+  const out: { ipv4?: SocketAddress; ipv6?: SocketAddress } = {};
+  for (const part of text.split(',')) {
+    const m = /^(?:\[([0-9a-fA-F:.]+)\]|([0-9.]+)):(\d+)$/.exec(part.trim());
+    const address = m?.[1] ?? m?.[2];
+    const family = address === undefined ? 0 : isIP(address);
+    const port = m === null ? NaN : Number(m[3]);
+    if (family === 0 || !(port >= 1 && port <= 65535)) {
+      throw new UsageError(
+        `--preferred-address: '${part}' is not ADDR:PORT (an IP address; IPv6 in brackets)`,
+      );
+    }
+    const slot = family === 4 ? 'ipv4' : 'ipv6';
+    if (out[slot] !== undefined) {
+      throw new UsageError(`--preferred-address: more than one IPv${family} address`);
+    }
+    out[slot] = { address: address!, port };
+  }
+  return out;
+}
+
 export interface ServeWorkerData {
   root: string;
   h3: H3ServerOptions;
@@ -437,6 +474,11 @@ export const serveCommand: Command = {
       description: `protocols to accept, comma-separated (default ${DEFAULT_SERVE_ALPN.join(',')})`,
     },
     retry: { type: 'boolean', description: 'validate client addresses with Retry' },
+    'preferred-address': {
+      type: 'string',
+      valueName: 'ADDR:PORT[,ADDR:PORT]',
+      description: 'ask clients to move there after the handshake (one IPv4, one IPv6; also bound)',
+    },
     'max-unvalidated': {
       type: 'string',
       valueName: 'N',

@@ -133,5 +133,4 @@ export interface ConnectionContext {
   restartWithVersion(version: number, now: number): void;
   onDatagramWhileClosing(): void;
   takeCloseResend(): boolean;
-  getStats(): { readonly earlyDataAccepted: boolean };
 }

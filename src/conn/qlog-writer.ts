@@ -411,7 +411,8 @@ export class QlogWriter implements QlogSink {
     if (alpn !== null) {
       this.event(now, 'quic:alpn_information', { chosen_alpn: { string_value: alpn } });
     }
-    const tls: Json = { early_data_enabled: conn.getStats().earlyDataAccepted };
+    // quic-events §4.11: early_data_enabled, the TLS early_data extension accepted.
+    const tls: Json = { early_data_enabled: conn.earlyDataState === 'accepted' };
     if (conn.tls.cipherSuite !== null) tls['tls_cipher'] = conn.tls.cipherSuite;
     this.event(now, 'quic:parameters_set', tls);
     this.stateUpdated(now, 'handshake_complete');
@@ -584,7 +585,7 @@ export class QlogWriter implements QlogSink {
   }
 
   /**
-   * recovery:metrics_updated with the values that changed; congestion_state_updated and
+   * recovery_metrics_updated with the values that changed; congestion_state_updated and
    * ecn_state_updated on a change.
    */
   metrics(conn: QlogSubject, now: number): void {

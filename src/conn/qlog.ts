@@ -8,7 +8,6 @@ import type { PnSpace } from '../ack/pn-space.js';
 import type { SentPacket } from '../ack/sent.js';
 import type { SocketAddress } from '../util/address.js';
 import type { TransportParameters } from '../wire/transport-params.js';
-import type { TlsSession } from '../tls/types.js';
 import type { KeyPhases } from './key-phase.js';
 import type { PathState } from './path-state.js';
 import type { SentFrame } from './sent-frames.js';
@@ -26,10 +25,12 @@ export interface QlogSubject {
   /** 1-RTT keys (key updates), null before they exist. */
   readonly oneRtt: KeyPhases | null;
   readonly isClient: boolean;
+  /** Our transport parameters (qlog parameters_set, initiator local). */
   readonly localParams: TransportParameters;
-  /** The TLS outcome: ALPN and cipher suite once the handshake completed. */
-  readonly tls: Pick<TlsSession, 'alpn' | 'cipherSuite'>;
-  getStats(): { readonly earlyDataAccepted: boolean };
+  /** The TLS outcome: ALPN and cipher suite once negotiated. */
+  readonly tls: { readonly alpn: string | null; readonly cipherSuite: string | null };
+  /** Where 0-RTT stands (TLS early_data offered, accepted or rejected). */
+  readonly earlyDataState: 'none' | 'attempted' | 'accepted' | 'rejected';
 }
 
 export interface QlogSink {

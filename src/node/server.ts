@@ -392,6 +392,7 @@ function buildServerConfig(o: ServerOptions, closing: () => boolean): ServerConf
     ...(ticketKeys ? { ticketKeys } : {}),
     ...(o.keys ? { tokenKey: o.keys.tokenKey } : {}),
     ...(o.earlyData ? { earlyData: true } : {}),
+    ...(o.preferredAddress ? { preferredAddress: o.preferredAddress } : {}),
     ...(o.acceptEarlyData ? { acceptEarlyData: o.acceptEarlyData } : {}),
     ...(o.antiReplay ? { antiReplay: o.antiReplay } : {}),
     ...(o.selectAlpn ? { selectAlpn: o.selectAlpn } : {}),

@@ -482,6 +482,13 @@ describe('tsquic serve + tsquic get', () => {
       [['serve', '--max-unvalidated', 'many'], /--max-unvalidated must be an integer/],
       [['serve', '--max-new-per-second', '1.5'], /--max-new-per-second must be an integer/],
       [['get', '--idle-timeout', 'soon', url], /--idle-timeout must be an integer from 0 to 3600/],
+      [
+        ['get', '-o', work, `${url}?i=1`, `${url}?i=2`],
+        /small\.bin\?i=1 and .*small\.bin\?i=2 would both be saved as .*small\.bin/,
+      ],
+      [['get', '--key-update-after', '0', url], /--key-update-after must be an integer from 1/],
+      [['get', '--qlog-format', 'xml', url], /--qlog-format must be ietf or qvis/],
+      [['serve', '--preferred-address', 'localhost:4433'], /--preferred-address: 'localhost:4433'/],
     ];
     writeFileSync(path.join(work, 'small.txt'), 'not a certificate');
     writeFileSync(otherKeyFile, testCert(['other.test']).keyPem);

@@ -1,7 +1,8 @@
 /**
  * The HTTP/3 pieces of `tsquic serve` and `tsquic get` (src/cli/h3-handlers.ts) over UDP on
  * loopback: the file handler (GET, HEAD, 404, refused paths, other methods, a file larger than
- * the stream buffers) and h3Get (status check, body to a slow Writable, graceful close).
+ * the stream buffers, index.html, byte ranges, validators and conditional requests) and h3Get
+ * (status check, body to a slow Writable, graceful close).
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
@@ -134,6 +135,69 @@ describe('tsquic h3 handlers', function () {
         assert.equal(res.status, 404, p);
         assert.equal(Buffer.from(body).toString(), 'not found\n', p);
       }
+    });
+
+    it('serves index.html for a path naming a directory', async () => {
+      const { res, body } = await get('/');
+      assert.equal(res.status, 200);
+      assert.equal(res.headers['content-type'], 'text/html; charset=utf-8');
+      assert.equal(Buffer.from(body).toString(), '<!doctype html><title>t</title>\n');
+      assert.equal((await get('/sub/')).res.status, 404, 'no index.html in /sub');
+    });
+
+    it('answers a byte range with 206, an unsatisfiable one with 416 (RFC 9110 §14)', async () => {
+      const ranged = async (range: string) => {
+        const res = await client.request({ path: '/hello.txt', headers: { range } });
+        return { res, body: Buffer.from(await res.body.bytes()).toString() };
+      };
+      const mid = await ranged('bytes=2-5');
+      assert.equal(mid.res.status, 206);
+      assert.equal(mid.res.headers['content-range'], 'bytes 2-5/10');
+      assert.equal(mid.res.headers['content-length'], '4');
+      assert.equal(mid.body, 'llo,');
+      const tail = await ranged('bytes=-3');
+      assert.equal(tail.res.headers['content-range'], 'bytes 7-9/10');
+      assert.equal(tail.body, 'h3\n');
+      const past = await ranged('bytes=10-');
+      assert.equal(past.res.status, 416);
+      assert.equal(past.res.headers['content-range'], 'bytes */10');
+      const several = await ranged('bytes=0-1,4-5');
+      assert.equal(several.res.status, 200, 'several ranges: the whole file');
+      assert.equal(several.body, 'hello, h3\n');
+      // A large file from the middle, byte for byte.
+      const res = await client.request({
+        path: '/sub/big.bin',
+        headers: { range: 'bytes=1000000-' },
+      });
+      assert.equal(res.status, 206);
+      assert.ok(bytesEqual(await res.body.bytes(), big.subarray(1_000_000)));
+    });
+
+    it('sends ETag and Last-Modified and answers conditional requests (RFC 9110 §13)', async () => {
+      const first = await get('/hello.txt');
+      const etag = first.res.headers['etag']!;
+      const lastModified = first.res.headers['last-modified']!;
+      assert.match(etag, /^"[0-9a-f]+-[0-9a-f]+"$/);
+      assert.ok(!Number.isNaN(Date.parse(lastModified)));
+      assert.equal(first.res.headers['accept-ranges'], 'bytes');
+      const conditional = async (headers: Record<string, string>) => {
+        const res = await client.request({ path: '/hello.txt', headers });
+        return { res, body: await res.body.bytes() };
+      };
+      const same = await conditional({ 'if-none-match': etag });
+      assert.equal(same.res.status, 304);
+      assert.equal(same.body.length, 0);
+      assert.equal(same.res.headers['etag'], etag);
+      assert.equal((await conditional({ 'if-none-match': '"other"' })).res.status, 200);
+      assert.equal((await conditional({ 'if-modified-since': lastModified })).res.status, 304);
+      const older = new Date(Date.parse(lastModified) - 60_000).toUTCString();
+      assert.equal((await conditional({ 'if-modified-since': older })).res.status, 200);
+      // If-Range: the range only while the file is unchanged.
+      const still = await conditional({ range: 'bytes=0-4', 'if-range': etag });
+      assert.equal(still.res.status, 206);
+      const changed = await conditional({ range: 'bytes=0-4', 'if-range': '"other"' });
+      assert.equal(changed.res.status, 200);
+      assert.equal(changed.body.length, 10);
     });
 
     it('refuses other methods with 405', async () => {
