@@ -18,7 +18,7 @@ import {
   frameEncodedLength,
   streamFrameDataCapacity,
 } from '../wire/frame-encode.js';
-import type { AckFrame, Frame } from '../wire/frame-types.js';
+import { FrameType, type AckFrame, type Frame } from '../wire/frame-types.js';
 import { writeLengthField, writeLongHeader, writeShortHeader } from '../wire/header.js';
 import { packetNumberLength } from '../wire/packet-number.js';
 import { PacketType } from '../wire/version.js';
@@ -34,6 +34,8 @@ export interface OutgoingDatagram {
   data: Uint8Array;
   remote: SocketAddress;
   local: SocketAddress;
+  /** The IP ECN codepoint to send with (RFC 9000 §13.4: ECT(0) while ECN is tested or validated). */
+  ecn: number;
 }
 
 /** RFC 9000 §14.1: datagrams with client Initials (and ack-eliciting server Initials). */
@@ -79,6 +81,7 @@ export function buildDatagram(conn: ConnectionContext, now: number): OutgoingDat
   maybeUpdateKeys(conn, now);
   if (conn.peerParams && conn.handshakeConfirmed) {
     conn.controlFrames.announceCids(conn.localCids.pending);
+    requestAckFrequency(conn, now);
   }
 
   const budget: Budget = { room, cwnd: sc.sendAllowance(now) };
@@ -132,11 +135,14 @@ function finish(
   now: number,
 ): OutgoingDatagram {
   const data = s.finishDatagram();
+  // Read before onDatagramSent: the testing period may end with this datagram.
+  const ecn = path.sendControl.ecn.codepoint;
   path.onDatagramSent(data.length, now);
   conn.stats.datagramsSent++;
   conn.stats.bytesSent += data.length;
+  conn.qlog?.datagramSent?.(conn, data.length, now);
   conn.resetIdleOnSend(now);
-  return { data, remote: path.remote, local: path.local };
+  return { data, remote: path.remote, local: path.local, ecn };
 }
 
 function writeKeys(conn: ConnectionContext, space: PnSpace): PacketProtector | null {
@@ -201,7 +207,15 @@ function writeHeader(
   h.start = w.pos;
   const dcid = path.dcid.cid;
   if (space === PnSpace.Application && (conn.oneRtt || !conn.isClient)) {
-    h.pnOffset = writeShortHeader(w, dcid, pn, pnLen, conn.oneRtt?.sendKeyPhase ?? false);
+    h.pnOffset = writeShortHeader(
+      w,
+      dcid,
+      pn,
+      pnLen,
+      conn.oneRtt?.sendKeyPhase ?? false,
+      false,
+      conn.quicBit.next(),
+    );
     h.lengthOffset = -1;
     h.type = PacketType.OneRtt;
     return h;
@@ -223,6 +237,7 @@ function writeHeader(
       : {}),
     packetNumber: pn,
     packetNumberLength: pnLen,
+    fixedBit: conn.quicBit.next(),
   });
   h.lengthOffset = o.lengthOffset;
   h.pnOffset = o.pnOffset;
@@ -267,6 +282,7 @@ function buildPacket(
       encodeFrame(w, ack);
       frames.push({ k: 'ack', space, largest: (ack as AckFrame).ranges[0]!.largest });
       s.tracker.onAckSent();
+      conn.stats.acksSent++;
     }
   }
 
@@ -291,6 +307,17 @@ function buildPacket(
     } else if (h.type === PacketType.ZeroRtt && writeStreams(conn, scratch, limit)) {
       eliciting = true;
       conn.stats.earlyStreamDataSent = true;
+    }
+    // draft-ietf-quic-ack-frequency-12 §7: a PTO probe asks to be acknowledged at once.
+    if (
+      s.probes > 0 &&
+      h.type === PacketType.OneRtt &&
+      conn.ackFrequency.peerSupports &&
+      end > w.pos
+    ) {
+      w.u8(FrameType.IMMEDIATE_ACK);
+      frames.push(NOTHING);
+      eliciting = true;
     }
     if (
       !eliciting &&
@@ -346,6 +373,18 @@ function elicitAckOfAcks(conn: ConnectionContext, scratch: PacketBuilder, now: n
   if (scratch.frames.length === 0 || scratch.ackOnlyRun < 2) return false;
   const sc = conn.path.sendControl;
   return now - sc.lossDetection.lastAckElicitingSent(PnSpace.Application) >= sc.rtt.smoothed;
+}
+
+/** Queues an ACK_FREQUENCY request when the window or RTT moved enough (ack-frequency.ts). */
+function requestAckFrequency(conn: ConnectionContext, now: number): void {
+  const af = conn.ackFrequency;
+  if (!af.peerSupports) return;
+  const sc = conn.path.sendControl;
+  const frame = af.poll(
+    { cwnd: sc.cwnd, maxDatagramSize: sc.maxDatagramSize, srtt: sc.rtt.smoothed },
+    now,
+  );
+  if (frame !== null) conn.controlFrames.queue(frame);
 }
 
 /** Initial and Handshake ACK delays use exponent 3 (RFC 9000 §19.3). */
@@ -508,7 +547,15 @@ function buildPathProbe(
     probe.sendControl.lossDetection.largestAcked(PnSpace.Application),
   );
   const start = w.pos;
-  const pnOffset = writeShortHeader(w, probe.dcid.cid, pn, pnLen, conn.oneRtt.sendKeyPhase);
+  const pnOffset = writeShortHeader(
+    w,
+    probe.dcid.cid,
+    pn,
+    pnLen,
+    conn.oneRtt.sendKeyPhase,
+    false,
+    conn.quicBit.next(),
+  );
   const frames: SentFrame[] = [];
   while (probe.responses.length > 0) {
     const frame: Frame = { kind: 'path_response', data: probe.responses.shift()! };

@@ -31,8 +31,10 @@ import { buildDatagram, type OutgoingDatagram } from './assemble.js';
 import { ControlFrames } from './control-frames.js';
 import { PacketBuilder } from './packet-builder.js';
 import { ReceiveContext } from './receive-context.js';
+import { QuicBitGrease } from './quic-bit.js';
+import { AckFrequency } from './ack-frequency.js';
 import { ConnectionLifecycle, type CloseInfo, type ConnectionState } from './state.js';
-import { ConnectionStats, type ConnectionStatsSnapshot } from './stats.js';
+import { ConnectionStats, type ConnectionEcnStats, type ConnectionStatsSnapshot } from './stats.js';
 import {
   maybeUsePreferredAddress,
   onPathValidationTimers,
@@ -201,8 +203,10 @@ export class Connection extends Emitter<ConnectionEvents> {
   keyUpdateRequested = false;
   /** @internal */
   readonly qlog: QlogSink | undefined;
-  /** Whether the peer lets us send packets with the QUIC bit 0 (RFC 9287). @internal */
-  greaseQuicBit = false;
+  /** The QUIC bit of each packet we send (RFC 9287: greased once the peer allows it). @internal */
+  readonly quicBit: QuicBitGrease;
+  /** ACK frequency requests both ways (draft-ietf-quic-ack-frequency). @internal */
+  readonly ackFrequency: AckFrequency;
   /** Sessions tickets want the server's params: kept for `sessionTicket` events. */
   /** Tickets that arrived before confirmation, emitted at confirmation. @internal */
   readonly pendingTickets: Uint8Array[] = [];
@@ -227,6 +231,8 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.provider = host.provider;
     this.opts = resolveOptions(init.options);
     this.builder = new PacketBuilder(this.opts.maxUdpPayload + 64);
+    this.quicBit = new QuicBitGrease(this.provider, this.opts.random);
+    this.ackFrequency = new AckFrequency(this.opts.ackFrequency);
     this.qlog = init.qlog;
     this.startTime = init.now;
     this.token = init.token ?? NO_BYTES;
@@ -422,6 +428,8 @@ export class Connection extends Emitter<ConnectionEvents> {
       packetsReceived: this.stats.packetsReceived,
       packetsLost: this.stats.packetsLost,
       packetsDropped: this.stats.packetsDropped,
+      acksSent: this.stats.acksSent,
+      acksReceived: this.stats.acksReceived,
       srttMs: ms(rtt.smoothed),
       minRttMs: ms(rtt.min === Infinity ? 0 : rtt.min),
       latestRttMs: ms(rtt.latest),
@@ -432,7 +440,24 @@ export class Connection extends Emitter<ConnectionEvents> {
       migrated: this.stats.migrations > 0,
       migrations: this.stats.migrations,
       streamsOpen: this.streams.size,
+      ecn: this.ecnStats(),
     };
+  }
+
+  private ecnStats(): ConnectionEcnStats {
+    const out: ConnectionEcnStats = {
+      ...this.path.sendControl.ecn.stats(),
+      receivedEct0: 0,
+      receivedEct1: 0,
+      receivedCe: 0,
+    };
+    for (const s of this.spaces) {
+      const c = s.tracker.ecnCounts;
+      out.receivedEct0 += c.ect0;
+      out.receivedEct1 += c.ect1;
+      out.receivedCe += c.ce;
+    }
+    return out;
   }
 
   /** Whether the connection is gone (the engine forgets it). */
@@ -493,14 +518,20 @@ export class Connection extends Emitter<ConnectionEvents> {
   // ---- sans-IO driving -------------------------------------------------------------------
 
   /** A datagram for this connection: decrypted in place, not kept after this returns. @internal */
-  receive(data: Uint8Array, local: SocketAddress, remote: SocketAddress, now: number): void {
+  receive(
+    data: Uint8Array,
+    local: SocketAddress,
+    remote: SocketAddress,
+    now: number,
+    ecn = 0,
+  ): void {
     if (this.state === 'closed' || this.state === 'draining') return;
     this.resetPollState();
     this.holdEvents++;
     try {
       this.armDeferred(now);
       if (this.state === 'closing') onDatagramWhileClosing(this, data, local, remote, now);
-      else processDatagram(this, data, local, remote, now);
+      else processDatagram(this, data, local, remote, now, ecn);
     } catch (e) {
       this.onInternalError(e, now);
     } finally {
@@ -813,6 +844,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   /** The handshake is confirmed (RFC 9001 §4.1.2). @internal */
   confirmHandshake(now: number): void {
     if (!this.lifecycle.confirm()) return;
+    this.qlog?.handshakeConfirmed?.(this, now);
     this.discardSpace(PnSpace.Handshake, now);
     this.path.sendControl.onHandshakeConfirmed(now);
     if (this.peerParams) this.localCids.topUp(this.peerParams.activeConnectionIdLimit);
@@ -957,6 +989,7 @@ export class Connection extends Emitter<ConnectionEvents> {
       addressValidated: this.addressValidated,
       initialRtt: this.opts.initialRttUs,
       congestionController: this.opts.congestionControl,
+      ecn: this.opts.ecn,
     });
   }
 

@@ -20,6 +20,7 @@ export function handleFrame(conn: ConnectionContext, frame: Frame, now: number):
     case 'ping':
       return;
     case 'ack':
+      conn.stats.acksReceived++;
       onAck(conn, frame, space, now);
       return;
     case 'crypto': {
@@ -140,6 +141,12 @@ export function handleFrame(conn: ConnectionContext, frame: Frame, now: number):
         );
       }
       conn.emit('datagram', frame.data.slice());
+      return;
+    case 'ack_frequency':
+      conn.ackFrequency.onFrame(frame, conn.spaces[PnSpace.Application].tracker);
+      return;
+    case 'immediate_ack':
+      conn.ackFrequency.onImmediateAck(conn.spaces[PnSpace.Application].tracker);
       return;
     default: {
       const never: never = frame;
