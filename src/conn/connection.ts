@@ -115,7 +115,8 @@ export interface ConnectionInit {
 export class Connection extends Emitter<ConnectionEvents> {
   readonly role: 'client' | 'server';
   readonly isClient: boolean;
-  version: number;
+  /** The version in use (`version`): version negotiation may change it once (RFC 9368). */
+  private wireVersion: number;
   /** Version negotiation (RFC 9368): what we offer, what we checked, the original version. @internal */
   readonly versionNegotiation: VersionNegotiation;
   /** Handshaking, established, closing, draining, closed (state.ts changes it). */
@@ -227,7 +228,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.host = host;
     this.role = init.role;
     this.isClient = init.role === 'client';
-    this.version = init.version;
+    this.wireVersion = init.version;
     this.provider = host.provider;
     this.opts = resolveOptions(init.options);
     this.builder = new PacketBuilder(this.opts.maxUdpPayload + 64);
@@ -302,6 +303,11 @@ export class Connection extends Emitter<ConnectionEvents> {
   }
 
   // ---- public API ------------------------------------------------------------------------
+
+  /** The QUIC version in use. */
+  get version(): number {
+    return this.wireVersion;
+  }
 
   get state(): ConnectionState {
     return this.lifecycle.kind;
@@ -751,10 +757,10 @@ export class Connection extends Emitter<ConnectionEvents> {
    * connection attempt in all but the object (§2.4): new Initial keys and CRYPTO stream, a new
    * TLS handshake without resumption (tickets and tokens belong to the version that issued
    * them, RFC 9369 §5), fresh recovery state as after a Retry (RFC 9002 §6.3). The CIDs stay.
+   * @internal
    */
-  /** @internal */
   restartWithVersion(version: number, now: number): void {
-    this.version = version;
+    this.wireVersion = version;
     this.token = NO_BYTES;
     this.localParams.versionInformation = this.versionNegotiation.localInfo(version);
     this.spaces[PnSpace.Initial] = new SpaceState(PnSpace.Initial, this.opts.maxAckDelayMs * 1000);
@@ -785,10 +791,10 @@ export class Connection extends Emitter<ConnectionEvents> {
    * Client: the server's first Initial came in `version`, one we offered and compatible with
    * ours (RFC 9369 §4.1): the connection continues in it. 0-RTT is never sent in the negotiated
    * version, so what is left of it waits for 1-RTT.
+   * @internal
    */
-  /** @internal */
   switchVersion(version: number): void {
-    this.version = version;
+    this.wireVersion = version;
     this.installInitialKeys(this.retryScid ?? this.originalDcid);
     this.zeroRttWrite = null;
   }
