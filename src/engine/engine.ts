@@ -333,9 +333,16 @@ export class Engine {
    * A datagram arrived. Never throws for network input. `data` is modified (decrypted in place)
    * but not kept once this returns, so the caller may reuse the buffer: what outlives the call
    * is copied (packets waiting for their keys, RFC 9001 §5.7; CIDs, tokens, stream and CRYPTO
-   * data, DATAGRAM payloads).
+   * data, DATAGRAM payloads). `ecn` is the IP ECN codepoint it arrived with (0 Not-ECT, 1 ECT(1),
+   * 2 ECT(0), 3 CE) when the socket can read it (RFC 9000 §13.4.1).
    */
-  handleDatagram(data: Uint8Array, local: SocketAddress, remote: SocketAddress, now: number): void {
+  handleDatagram(
+    data: Uint8Array,
+    local: SocketAddress,
+    remote: SocketAddress,
+    now: number,
+    ecn = 0,
+  ): void {
     // A Node Buffer's slice() is a view, not a copy: work on a plain Uint8Array view so every
     // copy the stack makes with slice() really is one (packets are decrypted in place).
     if (data.constructor !== Uint8Array)
@@ -350,14 +357,14 @@ export class Engine {
         return;
       }
       const conn = this.routes.get(inv.dcid);
-      if (conn) this.deliver(conn, data, local, remote, now);
-      else this.handleUnknownLong(data, local, remote, now);
+      if (conn) this.deliver(conn, data, local, remote, now, ecn);
+      else this.handleUnknownLong(data, local, remote, now, ecn);
       return;
     }
     // A short header's DCID is ours, of our fixed length, right after the first byte.
     if (data.length < 1 + this.cidLength) return;
     const conn = this.routes.get(data, 1, this.cidLength);
-    if (conn) this.deliver(conn, data, local, remote, now);
+    if (conn) this.deliver(conn, data, local, remote, now, ecn);
     else this.handleUnknownShort(data, data.subarray(1, 1 + this.cidLength), local, remote, now);
   }
 
@@ -367,8 +374,9 @@ export class Engine {
     local: SocketAddress,
     remote: SocketAddress,
     now: number,
+    ecn: number,
   ): void {
-    conn.receive(data, local, remote, now);
+    conn.receive(data, local, remote, now, ecn);
     const host = hostOf(conn);
     if (host.unvalidated) {
       // Admission control stops counting a connection once its client's address is validated.
@@ -466,10 +474,11 @@ export class Engine {
     local: SocketAddress,
     remote: SocketAddress,
     now: number,
+    ecn = 0,
   ): void {
     this.driving = true;
     try {
-      this.handleDatagram(data, local, remote, now);
+      this.handleDatagram(data, local, remote, now, ecn);
     } finally {
       this.driving = false;
     }
@@ -663,6 +672,7 @@ export class Engine {
     local: SocketAddress,
     remote: SocketAddress,
     now: number,
+    ecn: number,
   ): void {
     // RFC 9000 §10.3: any datagram ending in a reset token is a reset, whatever its header.
     if (this.detectStatelessReset(data, remote, now)) return;
@@ -680,7 +690,8 @@ export class Engine {
       }
       return;
     }
-    const h = parseLongHeader(data, 0);
+    // RFC 9287 §3.1: a client that remembers our grease_quic_bit may clear the bit at once.
+    const h = parseLongHeader(data, 0, this.config.connection?.greaseQuicBit !== false);
     if ('drop' in h || h.type !== PacketType.Initial) return; // 0-RTT before its Initial: dropped
     // RFC 9000 §14.1: Initials in datagrams below 1200 bytes are dropped.
     if (data.length < 1200) return;
@@ -794,7 +805,7 @@ export class Engine {
     this.acceptQueue.push(conn);
     if (this.acceptQueue.length > 1024) this.acceptQueue.shift();
     this.callbacks?.onConnection?.(conn);
-    this.deliver(conn, data, local, remote, now);
+    this.deliver(conn, data, local, remote, now, ecn);
   }
 
   /** Asks the client of Initial `h` to prove its address (RFC 9000 §8.1.2). */

@@ -17,6 +17,11 @@ export interface Transmit {
    * send from their primary address.
    */
   local?: SocketAddress;
+  /**
+   * The IP ECN codepoint to send it with (RFC 3168: 0 Not-ECT, 1 ECT(1), 2 ECT(0), 3 CE). A
+   * socket that cannot set it sends Not-ECT. The engine sets it; absent means 0.
+   */
+  ecn?: number;
 }
 
 export function addressKey(a: SocketAddress): string {
