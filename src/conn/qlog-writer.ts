@@ -146,7 +146,7 @@ export function frameToQlog(f: Frame, ackDelayExponent: number): Json {
         frame_type: 'ack_frequency',
         sequence_number: f.sequenceNumber,
         ack_eliciting_threshold: f.ackElicitingThreshold,
-        request_max_ack_delay: f.requestedMaxAckDelay / 1000,
+        requested_max_ack_delay: f.requestedMaxAckDelay / 1000,
         reordering_threshold: f.reorderingThreshold,
       };
     case 'ack': {

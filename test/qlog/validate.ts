@@ -208,6 +208,19 @@ const FRAMES: Record<string, Check> = {
   handshake_done: map({ frame_type: text }, { raw: rawInfo }),
   datagram: map({ frame_type: text }, { raw: rawInfo }),
   unknown: map({ frame_type: text, frame_type_bytes: uint }, { raw: rawInfo }),
+  // Extension frames through the $QuicFrame type socket (quic-events §8.12): ACK frequency's
+  // (draft-ietf-quic-ack-frequency §4, §5), with its field names in snake case.
+  ack_frequency: map(
+    {
+      frame_type: text,
+      sequence_number: uint,
+      ack_eliciting_threshold: uint,
+      requested_max_ack_delay: float,
+      reordering_threshold: uint,
+    },
+    { raw: rawInfo },
+  ),
+  immediate_ack: map({ frame_type: text }, { raw: rawInfo }),
 };
 
 const quicFrame: Check = (v, at, errors) => {
@@ -267,6 +280,19 @@ const H3_FRAMES: Record<string, Check> = {
   max_push_id: map({ frame_type: text, push_id: uint }, { raw: rawInfo }),
   reserved: map({ frame_type: text }, { length: uint, raw: rawInfo }),
   unknown: map({ frame_type: text, frame_type_bytes: uint }, { raw: rawInfo }),
+  // Extension frames through the $QuicFrame type socket (quic-events §8.12): ACK frequency's
+  // (draft-ietf-quic-ack-frequency §4, §5), with its field names in snake case.
+  ack_frequency: map(
+    {
+      frame_type: text,
+      sequence_number: uint,
+      ack_eliciting_threshold: uint,
+      requested_max_ack_delay: float,
+      reordering_threshold: uint,
+    },
+    { raw: rawInfo },
+  ),
+  immediate_ack: map({ frame_type: text }, { raw: rawInfo }),
 };
 const h3Frame: Check = (v, at, errors) => {
   const type = isObject(v) ? v['frame_type'] : undefined;
