@@ -387,10 +387,11 @@ export class QlogWriter implements QlogSink {
       remote: endpoint(conn.remoteAddress),
     });
     // quic-events §4.9: the client logs the versions it offers, the server those it accepts.
-    const version = quicVersion(conn.version);
+    // The versions of our version_information (RFC 9368 §3), greased one included.
+    const offered = conn.localParams.versionInformation?.availableVersions ?? [conn.version];
     this.event(now, 'quic:version_information', {
-      [conn.isClient ? 'client_versions' : 'server_versions']: [version],
-      chosen_version: version,
+      [conn.isClient ? 'client_versions' : 'server_versions']: offered.map(quicVersion),
+      chosen_version: quicVersion(conn.version),
     });
     this.event(now, 'quic:parameters_set', {
       initiator: 'local',

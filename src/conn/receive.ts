@@ -392,6 +392,8 @@ function handleRetry(
   now: number,
 ): void {
   if (!conn.isClient || conn.retryScid !== null || conn.serverInitialScid !== null) return;
+  // RFC 9369 §4.1: a Retry is in the client's version; one in another version is ignored.
+  if (h.version !== conn.version) return;
   // RFC 9000 §17.2.5.2: a Retry whose SCID equals our DCID is discarded.
   if (bytesEqual(h.scid, conn.originalDcid)) return;
   if (!verifyRetryIntegrity(conn.provider, h.version, conn.originalDcid, packet)) return;

@@ -568,7 +568,8 @@ export class Engine {
       },
       newToken: (remote) => {
         if (this.config.server?.newTokens === false) return new Uint8Array(0);
-        return this.tokens.sealNewToken(remote, this.wallClock());
+        // RFC 9369 §5: the token belongs to the version this connection negotiated.
+        return this.tokens.sealNewToken(remote, self!.version, this.wallClock());
       },
       bind: (c) => {
         self = c;
@@ -710,6 +711,15 @@ export class Engine {
     }
     const payload = openClientInitial(this.provider, data, h);
     if (payload === null) return;
+    // RFC 9368 §2.3: the server may answer in another version the client's first flight
+    // converts into, when the ClientHello's first packet says the client offers it.
+    const hello = peekClientHello(initialCryptoPrefix(payload));
+    const version = chooseServerVersion(
+      this.versions,
+      server.versions !== undefined,
+      h.version,
+      clientVersionInformation(hello?.transportParameters ?? null),
+    );
 
     let validated = false;
     let originalDcid: Uint8Array = h.dcid.slice();
@@ -717,11 +727,16 @@ export class Engine {
     if (h.token.length > 0) {
       const check = this.tokens.check(h.token, remote, this.wallClock());
       if (check.kind === 'retry') {
+        // RFC 9369 §4.1: the Initial that answers a Retry keeps the Retry's version.
+        if (check.version !== h.version) return;
         validated = true;
         originalDcid = check.contents.originalDcid;
         retrySourceCid = check.contents.retryScid;
       } else if (check.kind === 'new_token') {
-        validated = true;
+        // RFC 9369 §5: a token of another version leaves the address unvalidated. A packet
+        // without the ClientHello's start cannot tell the version, so its token does not count
+        // (the later packets of a first flight answered with Retry would start a connection).
+        validated = hello !== null && check.version === version;
       } else if (check.claimedRetry) {
         // RFC 9000 §8.1.2: a bad Retry token closes with INVALID_TOKEN.
         this.queueStateless({
@@ -735,7 +750,6 @@ export class Engine {
     admission = validated ? 'accept' : (admission ?? this.admission.admit(now));
     if (admission === 'drop') return;
     const full = this.connections.size >= (this.config.maxConnections ?? 10_000);
-    const hello = peekClientHello(initialCryptoPrefix(payload));
     let decision: AcceptDecision = server.accept
       ? server.accept(remote, validated, hello)
       : server.retry && !validated
@@ -762,14 +776,6 @@ export class Engine {
       ? { ...server.preferredAddress, ...this.newCidFor() }
       : null;
     const opts = { ...this.config.connection, alpn: server.alpn } as ConnectionOptions;
-    // RFC 9368 §2.3: the server may answer in another version the client's first flight
-    // converts into, when the ClientHello's first packet says the client offers it.
-    const version = chooseServerVersion(
-      this.versions,
-      server.versions !== undefined,
-      h.version,
-      clientVersionInformation(hello?.transportParameters ?? null),
-    );
     const conn = new Connection(this.hostFor(), {
       role: 'server',
       version,
@@ -811,6 +817,7 @@ export class Engine {
     const token = this.tokens.sealRetry(
       remote,
       { originalDcid: h.dcid.slice(), retryScid: scid },
+      h.version,
       this.wallClock(),
     );
     this.queueStateless({ data: buildRetry(this.provider, h, scid, token), remote, local });

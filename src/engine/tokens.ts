@@ -2,7 +2,9 @@
  * Address-validation tokens (RFC 9000 §8.1): the token of a Retry packet and of NEW_TOKEN frames.
  * A token is the validation state sealed with AES-128-GCM under a key only this server knows, so
  * the server keeps no per-client state (RFC 9000 §8.1.4): kind(1) || nonce(12) || seal(issue
- * time, client address, original DCID, Retry source CID). The kind is in the clear (and bound as
+ * time, QUIC version, client address, original DCID, Retry source CID). The version is the one
+ * the token belongs to (RFC 9369 §5): the Retry's, which the client must keep, and the version
+ * of the connection that sent NEW_TOKEN, which the next connection must negotiate. The kind is in the clear (and bound as
  * AAD) because the server must tell a bad Retry token (close with INVALID_TOKEN, §8.1.2) from a
  * stale NEW_TOKEN token (ignored, §8.1.3) without opening it.
  *
@@ -33,8 +35,8 @@ export interface RetryTokenContents {
 }
 
 export type TokenCheck =
-  | { kind: 'retry'; contents: RetryTokenContents }
-  | { kind: 'new_token' }
+  | { kind: 'retry'; contents: RetryTokenContents; version: number }
+  | { kind: 'new_token'; version: number }
   | { kind: 'invalid'; reason: string; claimedRetry: boolean };
 
 export class TokenSealer {
@@ -53,17 +55,22 @@ export class TokenSealer {
   }
 
   /** A Retry token for `client`; `now` is the wall clock, ms since the epoch (as everywhere here). */
-  sealRetry(client: SocketAddress, contents: RetryTokenContents, now: number): Uint8Array {
+  sealRetry(
+    client: SocketAddress,
+    contents: RetryTokenContents,
+    version: number,
+    now: number,
+  ): Uint8Array {
     const w = Writer.growable(96);
-    w.uint(Math.floor(now), 6);
+    w.uint(Math.floor(now), 6).u32(version);
     w.vec(1, utf8(`${client.address}|${client.port}`));
     w.vec(1, contents.originalDcid).vec(1, contents.retryScid);
     return this.seal(KIND_RETRY, w.view());
   }
 
-  sealNewToken(client: SocketAddress, now: number): Uint8Array {
+  sealNewToken(client: SocketAddress, version: number, now: number): Uint8Array {
     const w = Writer.growable(64);
-    w.uint(Math.floor(now), 6);
+    w.uint(Math.floor(now), 6).u32(version);
     w.vec(1, utf8(client.address));
     return this.seal(KIND_NEW_TOKEN, w.view());
   }
@@ -73,7 +80,7 @@ export class TokenSealer {
     const kind = token[0];
     const claimedRetry = kind === KIND_RETRY;
     const invalid = (reason: string): TokenCheck => ({ kind: 'invalid', reason, claimedRetry });
-    if (token.length < 1 + 12 + 16 + 7 || token.length > this.scratch.length) {
+    if (token.length < 1 + 12 + 16 + 11 || token.length > this.scratch.length) {
       return invalid('bad token length');
     }
     const aad = kind === KIND_RETRY ? RETRY_AAD : NEW_TOKEN_AAD;
@@ -83,6 +90,7 @@ export class TokenSealer {
       const r = new Reader(this.scratch, 0, n);
       const issued = r.uint(6);
       if (issued - now > MAX_CLOCK_SKEW_MS) return invalid('token from the future');
+      const version = r.u32();
       const bound = fromUtf8(r.vec(1));
       if (kind === KIND_RETRY) {
         if (now - issued > this.retryLifetime) return invalid('token expired');
@@ -90,11 +98,11 @@ export class TokenSealer {
           return invalid('token bound to another address');
         const originalDcid = r.copy(r.u8());
         const retryScid = r.copy(r.u8());
-        return { kind: 'retry', contents: { originalDcid, retryScid } };
+        return { kind: 'retry', contents: { originalDcid, retryScid }, version };
       }
       if (now - issued > this.newTokenLifetime) return invalid('token expired');
       if (bound !== client.address) return invalid('token bound to another address');
-      return { kind: 'new_token' };
+      return { kind: 'new_token', version };
     } catch {
       return invalid('malformed token');
     }

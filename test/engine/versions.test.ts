@@ -7,7 +7,7 @@ import { Engine } from '../../src/engine/engine.js';
 import { createEnginePair, testCertificate } from '../../src/testing/index.js';
 import type { CloseInfo } from '../../src/conn/connection.js';
 import { parseInvariantHeader } from '../../src/wire/header.js';
-import { QUIC_V1, QUIC_V2 } from '../../src/wire/version.js';
+import { QUIC_V1, QUIC_V2, isReservedVersion } from '../../src/wire/version.js';
 
 describe('engine: the versions a server accepts', () => {
   it('a v1-only server answers a v2-only client with Version Negotiation listing v1', () => {
@@ -32,8 +32,12 @@ describe('engine: the versions a server accepts', () => {
     assert.equal(closed!.source, 'version_negotiation');
     assert.equal(p.serverConn(), null, 'the server kept no state');
     assert.ok(offered.length > 0, 'a Version Negotiation packet was sent');
-    // RFC 9000 §6.1: the versions offered, here only v1 (the grease version aside, if any).
-    for (const v of offered) assert.ok(v.includes(QUIC_V1) && !v.includes(QUIC_V2), `${v}`);
+    // RFC 9000 §6.1: the versions offered, here only v1, and a reserved one (RFC 9368 §2.1).
+    for (const v of offered) {
+      assert.ok(v.includes(QUIC_V1) && !v.includes(QUIC_V2), `${v}`);
+      assert.equal(v.length, 2);
+      assert.ok(isReservedVersion(v[1]!), `${v}`);
+    }
   });
 
   it('the same server completes a v1 handshake', () => {

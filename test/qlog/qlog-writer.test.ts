@@ -145,10 +145,13 @@ describe('qlog writer (JSON-SEQ)', () => {
       for (const e of events) assert.match(e.name, /^quic:[a-z_]+$/);
       const first = (name: string, pred: (d: Json) => boolean = () => true): Json | undefined =>
         events.find((e) => e.name === name && pred(e.data))?.data;
-      assert.deepEqual(first('quic:version_information'), {
-        [role === 'client' ? 'client_versions' : 'server_versions']: ['00000001'],
-        chosen_version: '00000001',
-      });
+      // The versions of our version_information: v1 and v2, then a greased one (RFC 9368 §3).
+      const info = first('quic:version_information') as Record<string, unknown>;
+      assert.equal(info['chosen_version'], '00000001');
+      const versions = info[role === 'client' ? 'client_versions' : 'server_versions'] as string[];
+      assert.deepEqual(versions.slice(0, 2), ['00000001', '6b3343cf']);
+      assert.match(versions[2]!, /^[0-9a-f]a[0-9a-f]a[0-9a-f]a[0-9a-f]a$/);
+      assert.equal(versions.length, 3);
       for (const initiator of ['local', 'remote']) {
         const params = first('quic:parameters_set', (d) => d['initiator'] === initiator);
         assert.equal(typeof params?.['initial_max_data'], 'number', `${initiator} parameters`);

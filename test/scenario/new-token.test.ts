@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { createEnginePair, PAIR_CLIENT_ADDRESS, type EnginePair } from '../../src/testing/pair.js';
+import { QUIC_V1, QUIC_V2 } from '../../src/wire/version.js';
 
 const TOKEN_KEY = new Uint8Array(16).fill(7);
 
@@ -42,6 +43,28 @@ describe('scenario: NEW_TOKEN tokens on the client', () => {
     assert.ok(established(without));
     // Virtual time: the Retry costs exactly one more round trip (2 x 10 ms).
     assert.equal(without.conn.getStats().handshakeMs - withToken.conn.getStats().handshakeMs, 20);
+  });
+
+  it('a token of a v1 connection does not validate one the server switches to v2 (RFC 9369 §5)', () => {
+    const p = createEnginePair({
+      server: { retry: true, tokenKey: TOKEN_KEY, versions: [QUIC_V2, QUIC_V1] },
+      client: { token },
+    });
+    let v2Token: Uint8Array | null = null;
+    p.conn.on('newToken', (t) => (v2Token = t));
+    assert.ok(established(p));
+    assert.equal(p.conn.version, QUIC_V2);
+    assert.equal(p.conn.getStats().retry, true, 'the token did not validate: a Retry');
+    // A token of the v2 connection validates the next one in v2.
+    p.net.runUntil(() => v2Token !== null, 1_000_000);
+    assert.ok(v2Token);
+    const q = createEnginePair({
+      server: { retry: true, tokenKey: TOKEN_KEY, versions: [QUIC_V2, QUIC_V1] },
+      client: { token: v2Token },
+    });
+    assert.ok(established(q));
+    assert.equal(q.conn.version, QUIC_V2);
+    assert.equal(q.conn.getStats().retry, false);
   });
 
   it('from another client address the token does not validate: Retry, then the handshake', () => {

@@ -12,7 +12,7 @@ import {
   parseInvariantHeader,
   parseLongHeader,
 } from '../../src/wire/header.js';
-import { forgeLongPacket, initialProtector } from '../../src/testing/forge.js';
+import { forgeLongPacket, forgeRetry, initialProtector } from '../../src/testing/forge.js';
 import type { SansIoEndpoint } from '../../src/testing/network.js';
 import { PacketType } from '../../src/wire/version.js';
 import { TicketKeys } from '../../src/tls/ticket-keys.js';
@@ -153,6 +153,33 @@ describe('scenario: compatible version negotiation (RFC 9368 §2.3, RFC 9369 §4
 });
 
 describe('scenario: compatible negotiation with Retry and 0-RTT (RFC 9369 §4.1)', () => {
+  it('a Retry in another version than the client is ignored', () => {
+    const p = createEnginePair({ seed: 18 });
+    const retry = forgeRetry({
+      version: QUIC_V2,
+      dcid: clientScid(p),
+      scid: new Uint8Array(8).fill(7),
+      token: new Uint8Array(20),
+      originalDcid: p.conn.originalDcid,
+    });
+    inject(p, retry);
+    assert.equal(p.conn.retryScid, null);
+    assert.ok(transfer(p, 100, 100, 10_000_000).done);
+    assert.equal(p.conn.getStats().retry, false);
+    // The same Retry in v1 is followed: the check is the version, not the forgery.
+    const q = createEnginePair({ seed: 19 });
+    inject(
+      q,
+      forgeRetry({
+        dcid: clientScid(q),
+        scid: new Uint8Array(8).fill(7),
+        token: new Uint8Array(20),
+        originalDcid: q.conn.originalDcid,
+      }),
+    );
+    assert.notEqual(q.conn.retryScid, null);
+  });
+
   it('the Retry is in the original version; the connection then switches to v2', () => {
     const p = createEnginePair({ seed: 15, server: { versions: [QUIC_V2, QUIC_V1], retry: true } });
     const seen = watchVersions(p);
