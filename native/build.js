@@ -15,7 +15,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const source = path.join(here, 'tsquic_native.c');
+// The addon: packet protection (tsquic_native.c) and the UDP socket (tsquic_udp.c, Linux).
+const sources = ['tsquic_native.c', 'tsquic_udp.c'].map((f) => path.join(here, f));
 const outDir = path.join(here, 'build');
 const target = path.join(outDir, 'tsquic_native.node');
 
@@ -56,7 +57,7 @@ try {
       include,
       '-o',
       temporary,
-      source,
+      ...sources,
     ],
     { stdio: ['ignore', 'inherit', 'inherit'] },
   );

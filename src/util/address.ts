@@ -17,6 +17,8 @@ export interface Transmit {
    * send from their primary address.
    */
   local?: SocketAddress;
+  /** IP ECN codepoint (0..3) to mark the datagram with (RFC 9000 §13.4); absent: not-ECT. */
+  ecn?: number;
 }
 
 export function addressKey(a: SocketAddress): string {
