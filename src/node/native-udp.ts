@@ -108,6 +108,9 @@ export class NativeUdpSocket implements DatagramSocket {
   datagramsReceived = 0;
   /** Messages received: fewer than datagrams when GRO coalesced some. */
   messagesReceived = 0;
+  /** Messages sent (a GSO batch is one) and system calls made for them (udpSend calls). */
+  messagesSent = 0;
+  sendCalls = 0;
   private readonly handle: UdpHandle;
   private readonly addon: NativeUdpAddon;
   private readonly recvBuffer: Uint8Array;
@@ -159,14 +162,14 @@ export class NativeUdpSocket implements DatagramSocket {
     this.gro = gro;
   }
 
-  /** Creates a socket bound to `host:port` (port 0: any free port). */
+  /** Creates a socket bound to `host:port` (port 0: any free port); `a`: the addon (tests). */
   static bind(
     host: string,
     port: number,
     opts: UdpSocketOptions,
     handlers: UdpHandlers,
+    a: NativeUdpAddon | null = nativeUdpAddon(),
   ): Promise<NativeUdpSocket> {
-    const a = nativeUdpAddon();
     if (a === null) {
       return Promise.reject(
         new QuicNodeError('ERR_QUIC_SOCKET', 'the native UDP socket is not available'),
@@ -232,6 +235,8 @@ export class NativeUdpSocket implements DatagramSocket {
         meta[k * SEND_FIELDS + 2] = p.ecn;
       }
       const sent = this.addon.udpSend(this.handle, bufs, meta, hosts, n);
+      this.sendCalls++;
+      this.messagesSent += sent;
       for (let k = 0; k < sent; k++) this.countSent(q[i + k]!);
       i += sent;
       if (sent === n) continue;

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { backend } from '../../src/crypto/default-provider.js';
-import { NativeUdpSocket, nativeUdpAddon } from '../../src/node/native-udp.js';
+import { NativeUdpSocket, nativeUdpAddon, type NativeUdpAddon } from '../../src/node/native-udp.js';
 import { chooseSocket } from '../../src/node/socket-choice.js';
 import {
   UdpSocket,
@@ -224,5 +224,120 @@ describe('node/native-udp: the native UDP socket', function () {
       code: 'ERR_QUIC_SOCKET',
       message: /address in use/,
     });
+  });
+});
+
+/**
+ * The send queue of NativeUdpSocket over a scripted addon: what the kernel would do on a full
+ * buffer (EAGAIN after some datagrams) and on an oversized datagram, deterministically.
+ */
+describe('node/native-udp: the send queue (scripted addon)', () => {
+  const EAGAIN = 11;
+  const EMSGSIZE = 90;
+
+  /** An addon whose udpSend follows `script`: per call, how many datagrams go before an errno. */
+  function scripted(script: { datagrams: number; errno: number }[]) {
+    const wire: number[][] = [];
+    let onWritable: () => void = () => {};
+    let state: Int32Array = new Int32Array(2);
+    let wantWritable = 0;
+    const addon: NativeUdpAddon = {
+      udpRecvMessages: 1,
+      udpRecvSlot: 16,
+      udpOpen: (_f, _h, _p, _r, _s, _v6, _buf, _meta, st, _onRecv, w) => {
+        state = st;
+        onWritable = w;
+        return [{} as never, '127.0.0.1', 4433, true, true];
+      },
+      udpSend: (_h, bufs, meta, _hosts, count) => {
+        // Datagrams this call may send before failing (Infinity: all).
+        const step = script.shift() ?? { datagrams: Infinity, errno: 0 };
+        let budget = step.datagrams;
+        for (let m = 0; m < count; m++) {
+          const data = bufs[m]!;
+          const seg = meta[m * 3 + 1]!;
+          for (let k = 0; k * seg < data.length; k++) {
+            if (budget === 0) {
+              state[0] = step.errno;
+              state[1] = k;
+              return m;
+            }
+            budget--;
+            wire.push([...data.subarray(k * seg, Math.min((k + 1) * seg, data.length))]);
+          }
+        }
+        return count;
+      },
+      udpWantWritable: () => wantWritable++,
+      udpConnect: () => {},
+      udpRef: () => {},
+      udpClose: () => {},
+      udpErrorName: (e) => (e === EMSGSIZE ? 'EMSGSIZE' : `E${e}`),
+    };
+    return { addon, wire, writable: () => onWritable(), wants: () => wantWritable };
+  }
+
+  /** Four datagrams of 2 bytes in one batch: [k, k] for k = first .. first+3. */
+  function batch(first: number): Uint8Array {
+    return new Uint8Array([0, 1, 2, 3].flatMap((k) => [first + k, first + k]));
+  }
+
+  it('EAGAIN: the rest waits for writable, then leaves in order, nothing twice', async () => {
+    const s = scripted([{ datagrams: 5, errno: EAGAIN }]);
+    const rec = recorder();
+    const sock = await NativeUdpSocket.bind('127.0.0.1', 0, {}, rec, s.addon);
+    const peer = { address: '127.0.0.1', port: 9 };
+    sock.sendBatch(batch(0), 2, peer);
+    sock.sendBatch(batch(4), 2, peer);
+    sock.sendBatch(batch(8), 2, peer);
+    sock.flushSends();
+    assert.equal(s.wire.length, 5);
+    assert.equal(s.wants(), 1);
+    // More sends queue behind; a flush while waiting sends nothing.
+    sock.send(new Uint8Array([12, 12]), peer);
+    sock.flushSends();
+    assert.equal(s.wire.length, 5);
+    s.writable();
+    assert.deepEqual(
+      s.wire.map((d) => d[0]),
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+    );
+    assert.equal(sock.datagramsSent, 13);
+    assert.deepEqual(rec.errors, []);
+  });
+
+  it('a full queue drops (maxQueuedSends datagrams), as the dgram socket does', async () => {
+    const s = scripted([{ datagrams: 0, errno: EAGAIN }]);
+    const sock = await NativeUdpSocket.bind(
+      '127.0.0.1',
+      0,
+      { maxQueuedSends: 6 },
+      recorder(),
+      s.addon,
+    );
+    const peer = { address: '127.0.0.1', port: 9 };
+    assert.equal(sock.sendBatch(batch(0), 2, peer), true);
+    assert.equal(sock.sendBatch(batch(4), 2, peer), false);
+    assert.equal(sock.dropped, 4);
+    sock.flushSends();
+    s.writable();
+    assert.equal(s.wire.length, 4);
+  });
+
+  it('EMSGSIZE: that datagram is reported and lost, the others go', async () => {
+    const s = scripted([{ datagrams: 2, errno: EMSGSIZE }]);
+    const rec = recorder();
+    const sock = await NativeUdpSocket.bind('127.0.0.1', 0, {}, rec, s.addon);
+    const peer = { address: '127.0.0.1', port: 9 };
+    sock.sendBatch(batch(0), 2, peer);
+    sock.sendBatch(batch(4), 2, peer);
+    sock.flushSends();
+    assert.deepEqual(rec.errors, ['EMSGSIZE']);
+    assert.deepEqual(
+      s.wire.map((d) => d[0]),
+      [0, 1, 3, 4, 5, 6, 7],
+    );
+    assert.equal(sock.dropped, 1);
+    assert.equal(sock.datagramsSent, 7);
   });
 });
