@@ -42,13 +42,12 @@ unsupported() {
 # Cases this endpoint does not support, with the reason (interop/README.md lists them).
 case "$TESTCASE" in
   ecn) unsupported "Node's dgram module can neither set nor read the ECN bits" ;;
-  v2) unsupported "compatible version negotiation (RFC 9368) is not implemented: tsquic speaks QUIC v2 only when both sides start in v2" ;;
   versionnegotiation)
     if [ "$ROLE" == "client" ]; then unsupported "the client cannot start with a reserved version"; fi ;;
   connectionmigration)
     if [ "$ROLE" == "server" ]; then unsupported "tsquic serve cannot offer a preferred address yet"; fi ;;
   handshake | transfer | longrtt | chacha20 | multiplexing | retry | resumption | zerortt | \
-    http3 | blackhole | keyupdate | amplificationlimit | handshakeloss | multiconnect | \
+    http3 | v2 | blackhole | keyupdate | amplificationlimit | handshakeloss | multiconnect | \
     transferloss | handshakecorruption | transfercorruption | ipv6 | portrebinding | rebind-port | \
     addressrebinding | rebind-addr | goodput | crosstraffic) ;;
   *) unsupported "unknown test case" ;;
@@ -64,6 +63,9 @@ if [ "$ROLE" == "server" ]; then
   ARGS=(--host "$HOST" --port "$PORT" --root "$WWW" --cert "$CERTS/cert.pem" --key "$CERTS/priv.key")
   case "$TESTCASE" in
     retry) ARGS+=(--retry) ;;
+    # Compatible version negotiation (RFC 9368 §2.3): a v1 first flight that offers v2 is
+    # switched to v2. Other cases stay on v1, which the runner checks.
+    v2) ARGS+=(--quic-version 2,1) ;;
   esac
   # shellcheck disable=SC2086 # TSQUIC and SERVER_PARAMS are word lists
   exec $TSQUIC serve "${ARGS[@]}" "${QLOG_ARGS[@]}" ${SERVER_PARAMS:-}
@@ -93,6 +95,8 @@ ARGS=(--alpn "$ALPN" --insecure --output "$DOWNLOADS")
 case "$TESTCASE" in
   chacha20) ARGS+=(--cipher chacha20) ;;
   keyupdate) ARGS+=(--key-update) ;;
+  # The first flight in v1, offering v2 first (RFC 9368 §2.3, RFC 9369 §4).
+  v2) ARGS+=(--quic-version 2,1) ;;
 esac
 
 get() {

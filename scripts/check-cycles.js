@@ -7,30 +7,11 @@
  * connected components of the graph (Tarjan) and prints one cycle through each.
  *
  *   node scripts/check-cycles.js [dir]   (default: src)
- *
- * KNOWN lists cycles not yet broken, each as its exact set of files: such a cycle is reported
- * but does not fail the check; one that grows, shrinks or is new fails it (a ratchet). Remove an
- * entry when its cycle is gone.
  */
 import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
 const root = resolve(process.argv[2] ?? 'src');
-
-const KNOWN = [
-  // src/conn: the components still take the Connection class (issue 11, item 4).
-  [
-    'src/conn/assemble.ts',
-    'src/conn/connection.ts',
-    'src/conn/frames-in.ts',
-    'src/conn/handshake.ts',
-    'src/conn/migration.ts',
-    'src/conn/qlog.ts',
-    'src/conn/receive.ts',
-    'src/conn/retransmit.ts',
-    'src/conn/stream-events.ts',
-  ],
-].map((files) => files.join(','));
 
 function tsFiles(dir) {
   const out = [];
@@ -144,19 +125,15 @@ function cycleThrough(from, members) {
 }
 
 const rel = (f) => relative(process.cwd(), f);
-let failing = 0;
 for (const comp of components) {
   const sorted = comp.map(rel).sort();
-  const known = KNOWN.includes(sorted.join(','));
-  if (!known) failing++;
-  const log = known ? console.log : console.error;
-  log(`${known ? 'known ' : ''}import cycle among ${comp.length} files: ${sorted.join(', ')}`);
-  log(`  e.g. ${cycleThrough(comp[comp.length - 1], comp).map(rel).join(' -> ')}`);
+  console.error(`import cycle among ${comp.length} files: ${sorted.join(', ')}`);
+  const cycle = cycleThrough(comp[comp.length - 1], comp).map(rel);
+  console.error(`  e.g. ${cycle.join(' -> ')}`);
 }
-if (failing === 0) {
-  const known = components.length > 0 ? ` (${components.length} known, listed in KNOWN)` : '';
-  console.log(`check-cycles: no new import cycle among ${files.length} files${known}`);
+if (components.length === 0) {
+  console.log(`check-cycles: no import cycle among ${files.length} files`);
   process.exit(0);
 }
-console.error(`check-cycles: ${failing} import cycle(s)`);
+console.error(`check-cycles: ${components.length} import cycle(s)`);
 process.exit(1);

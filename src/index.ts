@@ -31,7 +31,7 @@ export {
 } from './conn/connection.js';
 export type { ConnectionOptions } from './conn/options.js';
 export type { ConnectionStatsSnapshot } from './conn/stats.js';
-export type { QlogSink } from './conn/qlog.js';
+export type { QlogSink, QlogSubject } from './conn/qlog.js';
 export { QlogWriter, qlogWriterFactory, type QlogWriterOptions } from './conn/qlog-writer.js';
 export { Stream, type StreamPriority } from './stream/stream.js';
 export type { StreamReadResult } from './stream/recv-side.js';

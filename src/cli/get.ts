@@ -38,10 +38,11 @@ import {
   parseCipher,
   parseCongestionControl,
   parseGroup,
-  parseQuicVersion,
+  parseQuicVersions,
   parseSeconds,
   qlogDirectoryOption,
   parseIdleTimeout,
+  parseKeyUpdateAfter,
   SHARED_OPTIONS,
   readCertificateFile,
 } from './serve-get-options.js';
@@ -216,13 +217,18 @@ async function settings(args: ParsedArgs, keyLog: KeyLogFile | null): Promise<Ge
   const group = stringOption(args, 'group');
   if (group !== undefined) options.groups = [parseGroup(group)] as KeyExchangeGroup[];
   const version = stringOption(args, 'quic-version');
-  if (version !== undefined) options.version = parseQuicVersion(version);
+  // The first flight is v1 when listed, and a server may switch it to v2 (RFC 9368 §2.5).
+  if (version !== undefined) options.versions = parseQuicVersions(version);
   const cc = stringOption(args, 'cc');
   if (cc !== undefined) options.congestionControl = parseCongestionControl(cc);
   const qlog = qlogDirectoryOption(stringOption(args, 'qlog-dir'));
   if (qlog !== undefined) options.qlog = qlog;
   const idleTimeout = stringOption(args, 'idle-timeout');
   if (idleTimeout !== undefined) options.idleTimeout = parseIdleTimeout(idleTimeout);
+  const keyUpdateAfter = stringOption(args, 'key-update-after');
+  if (keyUpdateAfter !== undefined) {
+    options.keyUpdateAfterBytes = parseKeyUpdateAfter(keyUpdateAfter);
+  }
   if (keyLog !== null) options.keyLog = keyLog.log;
 
   const sessionFile = stringOption(args, 'session');
@@ -478,6 +484,16 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
       const err = new QuicNodeError('ERR_QUIC_TIMEOUT', `timed out after ${s.timeoutMs / 1000} s`);
       for (const c of conns) c.destroy(err);
     }, s.timeoutMs);
+    // SIGINT / SIGTERM end the connections rather than the process, so that their close is
+    // sent and their qlog and key log are complete; a second signal kills as usual.
+    let interrupted: NodeJS.Signals | null = null;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      interrupted = signal;
+      const err = new QuicNodeError('ERR_QUIC_ABORTED', `interrupted by ${signal}`);
+      for (const c of conns) c.destroy(err);
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
     let outcomes: OriginOutcome[];
     try {
       outcomes = await Promise.all(
@@ -485,10 +501,14 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
       );
     } finally {
       clearTimeout(timer);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
     }
     const failures = outcomes.flatMap((o) => o.failures);
     for (const f of failures) io.stderr.write(`tsquic: ${f}\n`);
     for (const o of outcomes) if (o.stats !== null) io.stderr.write(o.stats + '\n');
+    // The shell's convention: 128 + the signal number (SIGINT 2, SIGTERM 15).
+    if (interrupted !== null) return interrupted === 'SIGINT' ? 130 : 143;
     return failures.length === 0 ? 0 : 1;
   } finally {
     keyLog?.close();
@@ -531,8 +551,9 @@ export const getCommand: Command = {
     },
     'quic-version': {
       type: 'string',
-      valueName: 'N',
-      description: 'QUIC version 1 (default) or 2',
+      valueName: 'LIST',
+      description:
+        'QUIC versions accepted, in preference order: 1, 2, or a list such as 2,1 (the first flight is v1 when listed; default 1,2)',
     },
     session: {
       type: 'string',

@@ -160,14 +160,14 @@ async function startClient(conn: QuicConnection): Promise<H3Client> {
   return h3Client(core, { authority: port === 443 ? name : `${name}:${port}` });
 }
 
-/** The core connection, once the Node connection has one (after its socket is bound). */
+/**
+ * The core connection, once the Node connection has one (after its socket is bound), not after
+ * the handshake: with 0-RTT the requests leave before it (RFC 9114 §7.2.4.2: until the server's
+ * SETTINGS arrive, the client keeps to the defaults, so no dynamic table).
+ */
 async function coreOf(conn: QuicConnection): Promise<Connection> {
-  try {
-    return conn.core;
-  } catch (e) {
-    if ((e as { code?: string }).code !== 'ERR_QUIC_NOT_STARTED') throw e;
-  }
-  await conn.ready;
+  // `ready` rejects when the setup fails (host lookup, bind) and `started` never resolves.
+  await Promise.race([conn.started, conn.ready]);
   return conn.core;
 }
 

@@ -48,12 +48,32 @@ export const SHARED_OPTIONS: OptionSpecs = {
     valueName: 'SECONDS',
     description: 'idle timeout to advertise (default 30; 0: none)',
   },
+  'key-update-after': {
+    type: 'string',
+    valueName: 'BYTES',
+    description:
+      'update the 1-RTT keys once BYTES have been exchanged (interop keyupdate: 1048576)',
+  },
 };
 
-export function parseQuicVersion(text: string): number {
-  if (text === '1') return QUIC_V1;
-  if (text === '2') return QUIC_V2;
-  throw new UsageError(`--quic-version must be 1 or 2, got '${text}'`);
+/** `--key-update-after BYTES`: the connection option keyUpdateAfterBytes (RFC 9001 §6). */
+export function parseKeyUpdateAfter(text: string): number {
+  return parseIntegerOption(text, 'key-update-after', 1, Number.MAX_SAFE_INTEGER);
+}
+
+/** `--quic-version`: one version or a comma-separated list in preference order ("v2,v1", "1,2"). */
+export function parseQuicVersions(text: string): number[] {
+  const versions: number[] = [];
+  for (const item of text.split(',')) {
+    const name = item.trim().toLowerCase().replace(/^v/, '');
+    const version = name === '1' ? QUIC_V1 : name === '2' ? QUIC_V2 : null;
+    if (version === null) {
+      throw new UsageError(`--quic-version takes 1, 2 or a list such as 2,1; got '${text}'`);
+    }
+    if (versions.includes(version)) throw new UsageError(`--quic-version lists ${name} twice`);
+    versions.push(version);
+  }
+  return versions;
 }
 
 const CIPHERS: Readonly<Record<string, CipherSuiteName>> = {

@@ -41,10 +41,11 @@ import {
   KeyLogFile,
   parseAlpnList,
   parseCongestionControl,
-  parseQuicVersion,
+  parseQuicVersions,
   parseSeconds,
   qlogDirectoryOption,
   parseIdleTimeout,
+  parseKeyUpdateAfter,
   SHARED_OPTIONS,
   readCertificateFile,
   readKeyFile,
@@ -216,9 +217,12 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   const ccText = stringOption(args, 'cc');
   const congestionControl = ccText === undefined ? undefined : parseCongestionControl(ccText);
   const versionText = stringOption(args, 'quic-version');
-  const version = versionText === undefined ? undefined : parseQuicVersion(versionText);
+  const versions = versionText === undefined ? undefined : parseQuicVersions(versionText);
   const idleText = stringOption(args, 'idle-timeout');
   const idleTimeout = idleText === undefined ? undefined : parseIdleTimeout(idleText);
+  const keyUpdateText = stringOption(args, 'key-update-after');
+  const keyUpdateAfterBytes =
+    keyUpdateText === undefined ? undefined : parseKeyUpdateAfter(keyUpdateText);
   const admission = admissionOptions(args);
   const headerTimeout = stringOption(args, 'header-timeout');
   const h3Options: H3ServerOptions = {
@@ -243,8 +247,9 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
       admission,
       earlyData: !flagOption(args, 'no-early-data'),
       ...(congestionControl !== undefined ? { congestionControl } : {}),
-      ...(version !== undefined ? { versions: [version] } : {}),
+      ...(versions !== undefined ? { versions } : {}),
       ...(idleTimeout !== undefined ? { idleTimeout } : {}),
+      ...(keyUpdateAfterBytes !== undefined ? { keyUpdateAfterBytes } : {}),
     });
     return runWorkers(
       io,
@@ -272,10 +277,11 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
     // GET of a static file would be harmless anyway, RFC 9001 §9.2) unless switched off.
     earlyData: !flagOption(args, 'no-early-data'),
     ...(congestionControl !== undefined ? { congestionControl } : {}),
-    ...(version !== undefined ? { versions: [version] } : {}),
+    ...(versions !== undefined ? { versions } : {}),
     ...(keyLog !== null ? { keyLog: keyLog.log } : {}),
     ...(qlog !== undefined ? { qlog } : {}),
     ...(idleTimeout !== undefined ? { idleTimeout } : {}),
+    ...(keyUpdateAfterBytes !== undefined ? { keyUpdateAfterBytes } : {}),
   });
   attachProtocols(server, protocols);
 
@@ -433,8 +439,9 @@ export const serveCommand: Command = {
     },
     'quic-version': {
       type: 'string',
-      valueName: 'N',
-      description: 'accept only QUIC version 1 or 2 (default both)',
+      valueName: 'LIST',
+      description:
+        'QUIC versions accepted, in preference order: a client offering a preferred one is switched to it (default 1,2)',
     },
     'header-timeout': {
       type: 'string',

@@ -22,7 +22,8 @@ import type { AckFrame, Frame } from '../wire/frame-types.js';
 import { writeLengthField, writeLongHeader, writeShortHeader } from '../wire/header.js';
 import { packetNumberLength } from '../wire/packet-number.js';
 import { PacketType } from '../wire/version.js';
-import { reasonBytes, type Connection } from './connection.js';
+import type { ConnectionContext } from './context.js';
+import { reasonBytes } from './state.js';
 import type { PathState } from './path-state.js';
 import type { SentFrame } from './sent-frames.js';
 import { NOTHING, SentFrameList } from './sent-frames.js';
@@ -52,7 +53,7 @@ interface Budget {
   cwnd: number;
 }
 
-export function buildDatagram(conn: Connection, now: number): OutgoingDatagram | null {
+export function buildDatagram(conn: ConnectionContext, now: number): OutgoingDatagram | null {
   const probe = conn.probePath;
   if (
     probe &&
@@ -124,7 +125,7 @@ export function buildDatagram(conn: Connection, now: number): OutgoingDatagram |
 
 /** Hands out the datagram written in the slab; the slab's next datagram starts after it. */
 function finish(
-  conn: Connection,
+  conn: ConnectionContext,
   path: PathState,
   s: PacketBuilder,
   now: number,
@@ -137,7 +138,7 @@ function finish(
   return { data, remote: path.remote, local: path.local };
 }
 
-function writeKeys(conn: Connection, space: PnSpace): PacketProtector | null {
+function writeKeys(conn: ConnectionContext, space: PnSpace): PacketProtector | null {
   if (space !== PnSpace.Application) return conn.spaces[space].write;
   if (conn.oneRtt) return conn.oneRtt.write;
   // A server may send 0.5-RTT data once it has the 1-RTT write key (RFC 9001 §5.7).
@@ -146,7 +147,7 @@ function writeKeys(conn: Connection, space: PnSpace): PacketProtector | null {
 }
 
 function spaceWantsToSend(
-  conn: Connection,
+  conn: ConnectionContext,
   space: PnSpace,
   now: number,
   cwndOpen: boolean,
@@ -164,11 +165,18 @@ function spaceWantsToSend(
   return conn.streams.hasPendingSend;
 }
 
-/** Initiates a key update when asked or when the key has sealed enough packets (RFC 9001 §6). */
-function maybeUpdateKeys(conn: Connection, now: number): void {
+/**
+ * Initiates a key update when asked, when the key has sealed enough packets (RFC 9001 §6), or
+ * for the first one, when `keyUpdateAfterBytes` have been exchanged.
+ */
+function maybeUpdateKeys(conn: ConnectionContext, now: number): void {
   const k = conn.oneRtt;
   if (!k || !conn.handshakeConfirmed) return;
-  const due = conn.keyUpdateRequested || k.write.sealedPackets >= conn.opts.keyUpdateInterval;
+  const after = conn.opts.keyUpdateAfterBytes;
+  const due =
+    conn.keyUpdateRequested ||
+    k.write.sealedPackets >= conn.opts.keyUpdateInterval ||
+    (after > 0 && k.updates === 0 && conn.stats.bytesSent + conn.stats.bytesReceived >= after);
   if (due && k.canInitiate()) {
     k.initiate();
     conn.keyUpdateRequested = false;
@@ -181,7 +189,7 @@ function maybeUpdateKeys(conn: Connection, now: number): void {
  * until the next call (assembly is synchronous and finishes each packet before the next).
  */
 function writeHeader(
-  conn: Connection,
+  conn: ConnectionContext,
   path: PathState,
   space: PnSpace,
   b: PacketBuilder,
@@ -223,7 +231,7 @@ function writeHeader(
 }
 
 function buildPacket(
-  conn: Connection,
+  conn: ConnectionContext,
   path: PathState,
   space: PnSpace,
   scratch: PacketBuilder,
@@ -280,8 +288,9 @@ function buildPacket(
     eliciting = writeCrypto(conn, space, scratch, limit) || eliciting;
     if (space === PnSpace.Application && h.type === PacketType.OneRtt) {
       eliciting = writeStreams(conn, scratch, limit) || eliciting;
-    } else if (h.type === PacketType.ZeroRtt) {
-      eliciting = writeStreams(conn, scratch, limit) || eliciting;
+    } else if (h.type === PacketType.ZeroRtt && writeStreams(conn, scratch, limit)) {
+      eliciting = true;
+      conn.stats.earlyStreamDataSent = true;
     }
     if (
       !eliciting &&
@@ -333,19 +342,19 @@ function buildPacket(
  * carries a PING, whose acknowledgment lets the tracker drop what the peer has seen
  * (`onAckAcked`). A single ACK-only packet, as after a handshake, elicits nothing.
  */
-function elicitAckOfAcks(conn: Connection, scratch: PacketBuilder, now: number): boolean {
+function elicitAckOfAcks(conn: ConnectionContext, scratch: PacketBuilder, now: number): boolean {
   if (scratch.frames.length === 0 || scratch.ackOnlyRun < 2) return false;
   const sc = conn.path.sendControl;
   return now - sc.lossDetection.lastAckElicitingSent(PnSpace.Application) >= sc.rtt.smoothed;
 }
 
 /** Initial and Handshake ACK delays use exponent 3 (RFC 9000 §19.3). */
-function ackDelayExponent(conn: Connection, space: PnSpace): number {
+function ackDelayExponent(conn: ConnectionContext, space: PnSpace): number {
   return space === PnSpace.Application ? conn.opts.ackDelayExponent : 3;
 }
 
 function writeCrypto(
-  conn: Connection,
+  conn: ConnectionContext,
   space: PnSpace,
   scratch: PacketBuilder,
   limit: number,
@@ -373,7 +382,7 @@ function writeCrypto(
 
 /** Control frames, path frames and DATAGRAMs of a 1-RTT packet. Returns whether any was written. */
 function writeAppFrames(
-  conn: Connection,
+  conn: ConnectionContext,
   path: PathState,
   w: Writer,
   limit: number,
@@ -391,15 +400,16 @@ function writeAppFrames(
     wrote = true;
   }
   while (path.responses.length > 0 && 9 <= limit - w.pos) {
-    const data = path.responses.shift()!;
-    encodeFrame(w, { kind: 'path_response', data });
-    frames.push(NOTHING);
+    const frame: Frame = { kind: 'path_response', data: path.responses.shift()! };
+    encodeFrame(w, frame);
+    frames.push({ k: 'once', frame });
     wrote = true;
   }
   if (path.challenge && !path.challengeSent && 9 <= limit - w.pos) {
-    encodeFrame(w, { kind: 'path_challenge', data: path.challenge });
+    const frame: Frame = { kind: 'path_challenge', data: path.challenge };
+    encodeFrame(w, frame);
     path.onChallengeSent(now, conn.ptoPeriod());
-    frames.push(NOTHING);
+    frames.push({ k: 'once', frame });
     wrote = true;
   }
   const rtt = path.sendControl.rtt.smoothed;
@@ -422,7 +432,7 @@ function writeAppFrames(
   return wrote;
 }
 
-function writeStreams(conn: Connection, scratch: PacketBuilder, limit: number): boolean {
+function writeStreams(conn: ConnectionContext, scratch: PacketBuilder, limit: number): boolean {
   const { w, frames, chunk } = scratch;
   let wrote = false;
   // A STREAM frame header is at most 1 + 8 + 8 + 2 bytes here; stop when little room is left.
@@ -453,7 +463,7 @@ function writeStreams(conn: Connection, scratch: PacketBuilder, limit: number): 
 }
 
 /** CONNECTION_CLOSE in every space the peer may be able to read (RFC 9000 §10.2.3). */
-function buildClose(conn: Connection, b: PacketBuilder, room: number, now: number): void {
+function buildClose(conn: ConnectionContext, b: PacketBuilder, room: number, now: number): void {
   const w = b.startDatagram();
   const info = conn.closeInfo!;
   const reason = reasonBytes(info);
@@ -489,17 +499,21 @@ function buildClose(conn: Connection, b: PacketBuilder, room: number, now: numbe
     if (need > 0) w.zeros(need);
     if (h.lengthOffset >= 0) writeLengthField(w.buf, h.lengthOffset, 2, w.pos + TAG - h.pnOffset);
     w.pos = keys.protect(w.buf, h.start, h.pnOffset, w.pos, pn);
+    conn.qlog?.packetSent(conn, h.type, pn, w.pos - h.start, [{ k: 'once', frame }], now);
   }
   // Client Initials must still be padded (RFC 9000 §14.1).
   if (conn.isClient && spaces[0] === PnSpace.Initial && w.pos < MIN_INITIAL_DATAGRAM) {
     // Padding after the last packet would not be inside any packet; accept a small datagram
     // here: servers drop too-small Initials only when creating state, and this one is closing.
   }
-  conn.qlog?.closeSent(conn, now);
 }
 
 /** A datagram on a path being validated: PATH_RESPONSE / PATH_CHALLENGE, padded (§8.2.1). */
-function buildPathProbe(conn: Connection, probe: PathState, now: number): OutgoingDatagram | null {
+function buildPathProbe(
+  conn: ConnectionContext,
+  probe: PathState,
+  now: number,
+): OutgoingDatagram | null {
   if (!conn.oneRtt) return null;
   const s = conn.builder;
   const w = s.startDatagram();
@@ -514,13 +528,15 @@ function buildPathProbe(conn: Connection, probe: PathState, now: number): Outgoi
   const pnOffset = writeShortHeader(w, probe.dcid.cid, pn, pnLen, conn.oneRtt.sendKeyPhase);
   const frames: SentFrame[] = [];
   while (probe.responses.length > 0) {
-    encodeFrame(w, { kind: 'path_response', data: probe.responses.shift()! });
-    frames.push(NOTHING);
+    const frame: Frame = { kind: 'path_response', data: probe.responses.shift()! };
+    encodeFrame(w, frame);
+    frames.push({ k: 'once', frame });
   }
   if (probe.challenge && !probe.challengeSent) {
-    encodeFrame(w, { kind: 'path_challenge', data: probe.challenge });
+    const frame: Frame = { kind: 'path_challenge', data: probe.challenge };
+    encodeFrame(w, frame);
     probe.onChallengeSent(now, conn.ptoPeriod());
-    frames.push(NOTHING);
+    frames.push({ k: 'once', frame });
   }
   // RFC 9000 §8.2.1: expand to 1200 bytes unless the amplification limit forbids it.
   const target = Math.min(MIN_INITIAL_DATAGRAM, probe.amplificationAllowance()) - TAG;
@@ -531,5 +547,6 @@ function buildPathProbe(conn: Connection, probe: PathState, now: number): Outgoi
   conn.oneRtt.onPacketSent(pn);
   // Recorded without counting in flight: the challenge has its own timer (RFC 9000 §8.2.4).
   probe.recordSent(PnSpace.Application, pn, now, w.pos - start, false, false, frames);
+  conn.qlog?.packetSent(conn, PacketType.OneRtt, pn, w.pos - start, frames, now);
   return finish(conn, probe, s, now);
 }

@@ -12,9 +12,8 @@ import type { CryptoProvider } from '../crypto/provider.js';
 import { PacketProtector } from '../crypto/packet-protection.js';
 import { createInitialProtectors } from '../crypto/initial.js';
 import { Emitter } from '../util/emitter.js';
-import { Reader } from '../util/cursor.js';
 import type { SocketAddress } from '../util/address.js';
-import { toHex, utf8 } from '../util/bytes.js';
+import { toHex } from '../util/bytes.js';
 import { QuicError, TransportError, transportErrorName } from '../wire/errors.js';
 import { encodeTransportParameters, type TransportParameters } from '../wire/transport-params.js';
 import type { Level, TlsCallbacks, TlsSession } from '../tls/types.js';
@@ -31,6 +30,7 @@ import type { Frame } from '../wire/frame-types.js';
 import { onDatagramWhileClosing, processDatagram, replayBuffered } from './receive.js';
 import { buildDatagram, type OutgoingDatagram } from './assemble.js';
 import { PacketBuilder } from './packet-builder.js';
+import { ReceiveContext } from './receive-context.js';
 import { ConnectionLifecycle, type CloseInfo, type ConnectionState } from './state.js';
 import { ConnectionStats, type ConnectionStatsSnapshot } from './stats.js';
 import {
@@ -44,55 +44,20 @@ import type { QlogSink } from './qlog.js';
 import { buildLocalParams, ConnectionTlsCallbacks, onHandshakeComplete } from './handshake.js';
 import { armProbes, onFramesLost } from './retransmit.js';
 import { ConnectionStreamEvents } from './stream-events.js';
+import type { BufferedPacket, EngineServices } from './context.js';
+import type { ConnectionEvents } from './events.js';
+import { VersionNegotiation } from './version-negotiation.js';
 
 /** Stands in for absent byte strings (shared, never written). */
 const NO_BYTES = new Uint8Array(0);
 
 export type { CloseInfo, ConnectionState } from './state.js';
-
-export interface ConnectionEvents {
-  /** The handshake completed (client) / was confirmed (server). */
-  handshakeDone: () => void;
-  /** The peer opened a stream. */
-  stream: (stream: Stream) => void;
-  readable: (stream: Stream) => void;
-  writable: (stream: Stream) => void;
-  streamReset: (stream: Stream, errorCode: number) => void;
-  stopSending: (stream: Stream, errorCode: number) => void;
-  streamClosed: (stream: Stream) => void;
-  /** open(bidi) can succeed again after returning null. */
-  streamsAvailable: (bidi: boolean) => void;
-  datagram: (data: Uint8Array) => void;
-  /** Client: a resumption ticket (opaque bytes, with the transport parameters 0-RTT needs). */
-  sessionTicket: (ticket: Uint8Array) => void;
-  /** The active path changed (migration, rebinding, preferred address). */
-  pathChange: (remote: SocketAddress, local: SocketAddress) => void;
-  /** Client: the server sent NEW_TOKEN. */
-  newToken: (token: Uint8Array) => void;
-  /**
-   * The connection started closing (we closed, or the peer did): no more data will move. `close`
-   * follows after the closing or draining period (RFC 9000 §10.2).
-   */
-  closing: (info: CloseInfo) => void;
-  /** The connection is closed and gone. */
-  close: (info: CloseInfo) => void;
-  /**
-   * A listener of another event threw. Without an `error` listener the error is rethrown as an
-   * uncaught exception (in a microtask, after the connection finished its work): application
-   * errors are never turned into a close of the connection.
-   */
-  error: (err: unknown) => void;
-}
+export type { ConnectionEvents } from './events.js';
 
 /** What a connection needs from the engine that owns it. */
-export interface ConnectionHost extends CidHost {
-  readonly provider: CryptoProvider;
-  /** Length of the CIDs we issue (short headers carry no length). */
-  readonly localCidLength: number;
+export interface ConnectionHost extends CidHost, EngineServices {
   /** Something changed outside a receive/timeout call: the engine should poll this connection. */
   wake(conn: Connection): void;
-  /** Server: a NEW_TOKEN token for this client address (RFC 9000 §8.1.3). */
-  newToken?(remote: SocketAddress): Uint8Array;
   /** Tokens of stateless resets the peer may send us. */
   onPeerResetTokens?(conn: Connection): void;
 }
@@ -100,10 +65,25 @@ export interface ConnectionHost extends CidHost {
 /** Everything the engine fixes when it creates a connection. */
 export interface ConnectionInit {
   role: 'client' | 'server';
+  /** The version in use: the client's first flight, or the one the server negotiated. */
   version: number;
+  /** Server: the version of the client's first flight, when it negotiated another one. */
+  originalVersion?: number;
+  /**
+   * Client: the versions it accepts, in descending preference; server: the versions it offers
+   * (RFC 9368 §3). Default: `version` alone.
+   */
+  versions?: readonly number[];
   options: ConnectionOptions;
-  /** Builds the TLS session with these callbacks and our encoded transport parameters. */
-  createTls: (callbacks: TlsCallbacks, transportParameters: Uint8Array) => TlsSession;
+  /**
+   * Builds the TLS session with these callbacks and our encoded transport parameters; `resume`
+   * false: a client's new attempt after Version Negotiation, which offers no session ticket.
+   */
+  createTls: (
+    callbacks: TlsCallbacks,
+    transportParameters: Uint8Array,
+    resume: boolean,
+  ) => TlsSession;
   /** Our first Source CID and its stateless reset token. */
   localCid: Uint8Array;
   localResetToken: Uint8Array;
@@ -133,83 +113,114 @@ export class Connection extends Emitter<ConnectionEvents> {
   readonly role: 'client' | 'server';
   readonly isClient: boolean;
   version: number;
+  /** Version negotiation (RFC 9368): what we offer, what we checked, the original version. @internal */
+  readonly versionNegotiation: VersionNegotiation;
   /** Handshaking, established, closing, draining, closed (state.ts changes it). */
   private readonly lifecycle = new ConnectionLifecycle();
+  /** @internal */
   readonly provider: CryptoProvider;
+  /** @internal */
   readonly opts: ResolvedOptions;
+  /** @internal */
   readonly host: ConnectionHost;
-  readonly tls: TlsSession;
+  /** @internal */
+  tls: TlsSession;
+  private readonly createTls: ConnectionInit['createTls'];
   private readonly tlsEvents: ConnectionTlsCallbacks;
+  /** @internal */
   readonly spaces: [SpaceState, SpaceState, SpaceState];
-  /** 1-RTT keys with key updates; null until both directions are known. */
+  /** 1-RTT keys with key updates; null until both directions are known. @internal */
   oneRtt: KeyPhases | null = null;
-  /** 1-RTT keys as TLS releases them; `oneRtt` takes them over once both exist. */
+  /** 1-RTT keys as TLS releases them; `oneRtt` takes them over once both exist. @internal */
   appRead: PacketProtector | null = null;
-  /** The server may send 0.5-RTT with this key before the client's Finished (RFC 9001 §5.7). */
+  /**
+   * The server may send 0.5-RTT with this key before the client's Finished (RFC 9001 §5.7).
+   * @internal
+   */
   appWrite: PacketProtector | null = null;
+  /** @internal */
   zeroRttWrite: PacketProtector | null = null;
+  /** @internal */
   zeroRttRead: PacketProtector | null = null;
+  /** @internal */
   readonly streams: StreamMap;
+  /** @internal */
   readonly localCids: LocalCids;
+  /** @internal */
   readonly peerCids: PeerCids;
+  /** @internal */
   readonly localParams: TransportParameters;
+  /** @internal */
   peerParams: TransportParameters | null = null;
-  /** The path packets are sent on. */
+  /** The path packets are sent on. @internal */
   path: PathState;
-  /** A path being validated before migrating to it (RFC 9000 §9.3). */
+  /** A path being validated before migrating to it (RFC 9000 §9.3). @internal */
   probePath: PathState | null = null;
-  /** The last validated path while the active one is validated (RFC 9000 §9.3.2: revert to it). */
+  /**
+   * The last validated path while the active one is validated (RFC 9000 §9.3.2: revert to it).
+   * @internal
+   */
   fallbackPath: PathState | null = null;
-  /** The Initial-space token (client). */
+  /** The Initial-space token (client). @internal */
   token: Uint8Array;
+  /** @internal */
   readonly originalDcid: Uint8Array;
-  /** Client: the SCID of the Retry we followed, checked against retry_source_connection_id. */
+  /**
+   * Client: the SCID of the Retry we followed, checked against retry_source_connection_id.
+   * @internal
+   */
   retryScid: Uint8Array | null = null;
-  /** Client: the server's SCID from its first Initial (initial_source_connection_id check). */
+  /**
+   * Client: the server's SCID from its first Initial (initial_source_connection_id check).
+   * @internal
+   */
   serverInitialScid: Uint8Array | null = null;
-  handshakeConfirmed = false;
-  /** Server: address validated for the first path (any Handshake packet from the client). */
+  /**
+   * Server: address validated for the first path (any Handshake packet from the client).
+   * @internal
+   */
   addressValidated: boolean;
-  /** Packets that arrived before their keys, replayed when keys come (bounded). */
-  readonly undecryptable: { data: Uint8Array; remote: SocketAddress; local: SocketAddress }[] = [];
-  /** Control frames waiting for a packet (HANDSHAKE_DONE, NEW_TOKEN, RETIRE_CONNECTION_ID ...). */
+  /** Packets that arrived before their keys, replayed when keys come (bounded). @internal */
+  readonly undecryptable: BufferedPacket[] = [];
+  /**
+   * Control frames waiting for a packet (HANDSHAKE_DONE, NEW_TOKEN, RETIRE_CONNECTION_ID ...).
+   * @internal
+   */
   readonly controlQueue: Frame[] = [];
-  /** DATAGRAM frames waiting to be sent (RFC 9221): dropped when they do not fit soon. */
+  /** DATAGRAM frames waiting to be sent (RFC 9221): dropped when they do not fit soon. @internal */
   readonly datagramQueue: Uint8Array[] = [];
-  /** A PING is owed (keep-alive, `ping()`, probes). */
+  /** A PING is owed (keep-alive, `ping()`, probes). @internal */
   pingPending = false;
   private idleDeadline = Infinity;
   private keepAliveDeadline = Infinity;
-  /** Time the handshake started and finished, µs (stats). */
+  /** Time the handshake started and finished, µs (stats). @internal */
   readonly startTime: number;
+  /** @internal */
   handshakeTime = -1;
+  /** @internal */
   readonly stats = new ConnectionStats();
-  /** Reads the frames of the packet being processed (receive.ts). */
-  readonly frameReader = new Reader(NO_BYTES);
-  /** The scratch and slab of packet assembly (assemble.ts). */
+  /** The datagram and packet being received (receive.ts). @internal */
+  readonly rx = new ReceiveContext();
+  /** The scratch and slab of packet assembly (assemble.ts). @internal */
   readonly builder: PacketBuilder;
-  /** Key update requested by the application, done when allowed (RFC 9001 §6.1). */
+  /** Key update requested by the application, done when allowed (RFC 9001 §6.1). @internal */
   keyUpdateRequested = false;
+  /** @internal */
   readonly qlog: QlogSink | undefined;
-  /** Whether the peer lets us send packets with the QUIC bit 0 (RFC 9287). */
+  /** Whether the peer lets us send packets with the QUIC bit 0 (RFC 9287). @internal */
   greaseQuicBit = false;
   /** Sessions tickets want the server's params: kept for `sessionTicket` events. */
-  /** Tickets that arrived before confirmation, emitted at confirmation. */
+  /** Tickets that arrived before confirmation, emitted at confirmation. @internal */
   readonly pendingTickets: Uint8Array[] = [];
+  /** @internal */
   earlyDataState: 'none' | 'attempted' | 'accepted' | 'rejected' = 'none';
-  /** New read keys arrived: buffered packets are opened after the current packet. */
+  /** New read keys arrived: buffered packets are opened after the current packet. @internal */
   replayPending = false;
-  /** First 1-RTT packet number we sent (handshake confirmation by ACK, RFC 9001 §4.1.2). */
-  firstOneRttPn = -1;
   /**
-   * Where the DCID of the packet being processed lies (RETIRE_CONNECTION_ID check, RFC 9000
-   * §19.16): kept as a position so that receiving a packet makes no view of it.
+   * First 1-RTT packet number we sent (handshake confirmation by ACK, RFC 9001 §4.1.2).
+   * @internal
    */
-  private packetDcid: { buf: Uint8Array; offset: number; length: number } = {
-    buf: NO_BYTES,
-    offset: 0,
-    length: 0,
-  };
+  firstOneRttPn = -1;
   /** An ack-eliciting packet was sent since the last one received (idle timer, RFC 9000 §10.1). */
   private sentSinceReceive = false;
 
@@ -233,7 +244,19 @@ export class Connection extends Emitter<ConnectionEvents> {
       new SpaceState(PnSpace.Handshake, maxAckDelayUs),
       new SpaceState(PnSpace.Application, maxAckDelayUs),
     ];
+    const random = this.provider.random(4);
+    this.versionNegotiation = new VersionNegotiation(
+      this.isClient,
+      init.originalVersion ?? init.version,
+      init.versions ?? [init.version],
+      ((random[0]! << 24) | (random[1]! << 16) | (random[2]! << 8) | random[3]!) >>> 0,
+    );
     this.installInitialKeys(init.initialKeysDcid);
+    this.versionNegotiation.keepOriginalInitialRead(
+      this.provider,
+      this.version,
+      init.initialKeysDcid,
+    );
 
     this.localCids = new LocalCids(host);
     this.localCids.addInitial(init.localCid, init.localResetToken);
@@ -266,7 +289,8 @@ export class Connection extends Emitter<ConnectionEvents> {
     if (init.rememberedParams) this.streams.setPeerTransportParams(init.rememberedParams);
     const encoded = encodeTransportParameters(this.localParams, this.role);
     this.tlsEvents = new ConnectionTlsCallbacks(this);
-    this.tls = init.createTls(this.tlsEvents, encoded);
+    this.createTls = init.createTls;
+    this.tls = init.createTls(this.tlsEvents, encoded, true);
     this.resetIdle(init.now);
     this.qlog?.connectionStarted(this, init.now);
     if (this.isClient) {
@@ -303,6 +327,11 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   get handshakeComplete(): boolean {
     return this.tls.handshakeComplete;
+  }
+
+  /** The handshake is confirmed (RFC 9001 §4.1.2): both sides know it completed. */
+  get handshakeConfirmed(): boolean {
+    return this.lifecycle.handshakeConfirmed;
   }
 
   /** Opens a stream; null when the peer's stream limit is reached (wait for `streamsAvailable`). */
@@ -386,7 +415,8 @@ export class Connection extends Emitter<ConnectionEvents> {
       group: this.tls.group,
       retry: this.stats.retry,
       resumed: this.tls.resumed,
-      earlyDataAccepted: this.earlyDataState === 'accepted',
+      earlyDataAccepted:
+        this.earlyDataState === 'accepted' && (!this.isClient || this.stats.earlyStreamDataSent),
       handshakeMs: this.handshakeTime < 0 ? -1 : ms(this.handshakeTime),
       bytesSent: this.stats.bytesSent,
       bytesReceived: this.stats.bytesReceived,
@@ -464,7 +494,7 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   // ---- sans-IO driving -------------------------------------------------------------------
 
-  /** A datagram for this connection: decrypted in place, not kept after this returns. */
+  /** A datagram for this connection: decrypted in place, not kept after this returns. @internal */
   receive(data: Uint8Array, local: SocketAddress, remote: SocketAddress, now: number): void {
     if (this.state === 'closed' || this.state === 'draining') return;
     this.resetPollState();
@@ -479,12 +509,11 @@ export class Connection extends Emitter<ConnectionEvents> {
       this.holdEvents--;
     }
     // Views into the datagram: do not keep the datagram alive until the next one.
-    this.packetDcid.buf = NO_BYTES;
-    this.frameReader.reset(NO_BYTES);
+    this.rx.end();
     this.deliverEvents();
   }
 
-  /** The next datagram to send, or null. */
+  /** The next datagram to send, or null. @internal */
   poll(now: number): OutgoingDatagram | null {
     if (this.state === 'closed' || this.state === 'draining') return null;
     this.holdEvents++;
@@ -525,6 +554,7 @@ export class Connection extends Emitter<ConnectionEvents> {
    * Earliest time (µs) this connection needs `onTimeout`; Infinity when none. A deadline that
    * waits for the next `now` (after `close()` or `migrate()`) comes with a wake-up: the engine
    * polls the connection, which arms it.
+   * @internal
    */
   nextTimeout(): number {
     if (this.state === 'closed') return Infinity;
@@ -544,19 +574,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     return t;
   }
 
-  setPacketDcid(buf: Uint8Array, offset: number, length: number): void {
-    const d = this.packetDcid;
-    d.buf = buf;
-    d.offset = offset;
-    d.length = length;
-  }
-
-  /** The DCID of the packet being processed. */
-  get currentPacketDcid(): Uint8Array {
-    const d = this.packetDcid;
-    return d.buf.subarray(d.offset, d.offset + d.length);
-  }
-
+  /** @internal */
   onTimeout(now: number): void {
     if (this.state === 'closed') return;
     this.resetPollState();
@@ -574,10 +592,8 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   // ---- internals used by receive.ts / assemble.ts ----------------------------------------
 
-  /** Size of the datagram being processed (credited to a new path on migration). */
-  currentDatagramSize = 0;
   /** Set when a poll found nothing it could send: the send timer waits for new work. */
-  pollIdle = false;
+  private pollIdle = false;
   /** While `pollIdle`: the earliest ACK deadline still ahead of that poll. */
   private idleAckDeadline = Infinity;
   /** When the pacer releases what the last poll held back (RFC 9002 §7.7); 0: send now. */
@@ -600,13 +616,18 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.pacerRelease = 0;
   }
 
-  /** New work for the sender (an API call or a stream event): the engine should poll. */
+  /** New work for the sender (an API call or a stream event): the engine should poll. @internal */
   wake(): void {
     this.resetPollState();
     this.host.wake(this);
   }
 
-  /** Whether anything but an ACK waits to be sent. */
+  /** The peer's stateless reset tokens changed: the engine updates its table. @internal */
+  onPeerResetTokens(): void {
+    this.host.onPeerResetTokens?.(this);
+  }
+
+  /** Whether anything but an ACK waits to be sent. @internal */
   hasPendingSend(): boolean {
     if (this.lifecycle.closeResendDue) return true;
     if (this.pingPending || this.controlQueue.length > 0 || this.datagramQueue.length > 0) {
@@ -624,6 +645,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   /**
    * Sending restarts the idle timer only for the first ack-eliciting packet after a receive
    * (RFC 9000 §10.1), so a peer that went silent is noticed.
+   * @internal
    */
   resetIdleOnSend(now: number): void {
     if (this.sentSinceReceive) return;
@@ -631,7 +653,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.sentSinceReceive = true;
   }
 
-  /** Records activity for the idle timer (RFC 9000 §10.1). */
+  /** Records activity for the idle timer (RFC 9000 §10.1). @internal */
   resetIdle(now: number): void {
     this.sentSinceReceive = false;
     const local = this.opts.idleTimeoutMs;
@@ -650,12 +672,12 @@ export class Connection extends Emitter<ConnectionEvents> {
         : Infinity;
   }
 
-  /** The current PTO period (for closing/draining and key discard timers). */
+  /** The current PTO period (for closing/draining and key discard timers). @internal */
   ptoPeriod(): number {
     return this.path.sendControl.rtt.ptoPeriod(this.handshakeConfirmed);
   }
 
-  /** Latches a protocol error and starts closing (first error wins). */
+  /** Latches a protocol error and starts closing (first error wins). @internal */
   closeWithError(err: QuicError, now: number): void {
     if (!this.lifecycle.isOpen) return;
     this.enterClosing(
@@ -670,7 +692,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     );
   }
 
-  /** The peer closed (CONNECTION_CLOSE received): draining (RFC 9000 §10.2.2). */
+  /** The peer closed (CONNECTION_CLOSE received): draining (RFC 9000 §10.2.2). @internal */
   onPeerClose(info: CloseInfo, now: number): void {
     const d = this.lifecycle.startDraining(info, now + 3 * this.ptoPeriod());
     if (d === null) return;
@@ -678,7 +700,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     if (d.wasOpen) this.emit('closing', info);
   }
 
-  /** A stateless reset from the peer (RFC 9000 §10.3.1): straight to draining. */
+  /** A stateless reset from the peer (RFC 9000 §10.3.1): straight to draining. @internal */
   onStatelessReset(now: number): void {
     this.onPeerClose(
       { source: 'stateless_reset', errorCode: 0, application: false, reason: 'stateless reset' },
@@ -686,27 +708,77 @@ export class Connection extends Emitter<ConnectionEvents> {
     );
   }
 
-  /** Version Negotiation rules out every version we speak (RFC 9000 §6.2). */
-  onVersionNegotiationFailure(versions: number[], now: number): void {
+  /** Version Negotiation rules out every version we speak (RFC 9000 §6.2). @internal */
+  onVersionNegotiationFailure(reason: string, now: number): void {
     this.finish(now, {
       source: 'version_negotiation',
       errorCode: TransportError.VERSION_NEGOTIATION_ERROR,
       application: false,
-      reason: `server offers no version we speak (${versions.map((v) => '0x' + v.toString(16)).join(', ')})`,
+      reason,
     });
   }
 
-  /** The handshake completed (RFC 9001 §4.1.1): established. */
+  /**
+   * Client: a new first flight in `version` after Version Negotiation (RFC 9368 §2.1), a new
+   * connection attempt in all but the object (§2.4): new Initial keys and CRYPTO stream, a new
+   * TLS handshake without resumption (tickets and tokens belong to the version that issued
+   * them, RFC 9369 §5), fresh recovery state as after a Retry (RFC 9002 §6.3). The CIDs stay.
+   */
+  /** @internal */
+  restartWithVersion(version: number, now: number): void {
+    this.version = version;
+    this.token = NO_BYTES;
+    this.localParams.versionInformation = this.versionNegotiation.localInfo(version);
+    this.spaces[PnSpace.Initial] = new SpaceState(PnSpace.Initial, this.opts.maxAckDelayMs * 1000);
+    this.installInitialKeys(this.originalDcid);
+    const old = this.path;
+    this.path = new PathState(
+      old.local,
+      old.remote,
+      this.newSendControl(),
+      true,
+      this.peerCids.current,
+    );
+    this.path.activate(now);
+    // What went in 0-RTT in the first attempt goes again, in 1-RTT.
+    this.zeroRttWrite = null;
+    this.earlyDataState = 'none';
+    for (const p of old.sendControl.onZeroRttRejected(now)) onFramesLost(this, p.frames);
+    this.undecryptable.length = 0;
+    const encoded = encodeTransportParameters(this.localParams, this.role);
+    this.tls = this.createTls(this.tlsEvents, encoded, false);
+    this.tlsEvents.driving = true;
+    this.tls.start();
+    this.tlsEvents.driving = false;
+    this.onTlsOutcome(now);
+  }
+
+  /**
+   * Client: the server's first Initial came in `version`, one we offered and compatible with
+   * ours (RFC 9369 §4.1): the connection continues in it. 0-RTT is never sent in the negotiated
+   * version, so what is left of it waits for 1-RTT.
+   */
+  /** @internal */
+  switchVersion(version: number): void {
+    this.version = version;
+    this.installInitialKeys(this.retryScid ?? this.originalDcid);
+    this.zeroRttWrite = null;
+  }
+
+  /** The handshake completed (RFC 9001 §4.1.1): established. @internal */
   establish(): void {
     this.lifecycle.establish();
   }
 
-  /** Closing (RFC 9000 §10.2.1): a datagram arrived, which may earn another CONNECTION_CLOSE. */
+  /**
+   * Closing (RFC 9000 §10.2.1): a datagram arrived, which may earn another CONNECTION_CLOSE.
+   * @internal
+   */
   onDatagramWhileClosing(): void {
     this.lifecycle.onDatagramWhileClosing();
   }
 
-  /** Closing: takes the owed CONNECTION_CLOSE, if any (assemble.ts sends it). */
+  /** Closing: takes the owed CONNECTION_CLOSE, if any (assemble.ts sends it). @internal */
   takeCloseResend(): boolean {
     return this.lifecycle.takeCloseResend();
   }
@@ -716,13 +788,14 @@ export class Connection extends Emitter<ConnectionEvents> {
    * before its address was validated (RFC 9000 §8.1: it may be spoofed), like an idle timeout;
    * or a closing client whose socket is gone, which need not wait out its closing period
    * (§10.2: no late packet can reach it any more).
+   * @internal
    */
   abandon(reason: string, now: number): void {
     // A closing or draining connection keeps the reason it is closing with.
     this.finish(now, { source: 'idle_timeout', errorCode: 0, application: false, reason });
   }
 
-  /** Installs Initial keys from the DCID (RFC 9001 §5.2); again after a Retry. */
+  /** Installs Initial keys from the DCID (RFC 9001 §5.2); again after a Retry. @internal */
   installInitialKeys(dcid: Uint8Array): void {
     const keys = createInitialProtectors(this.provider, this.version, dcid);
     const s = this.spaces[PnSpace.Initial];
@@ -730,7 +803,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     s.write = this.isClient ? keys.client : keys.server;
   }
 
-  /** Drops the keys and state of Initial or Handshake (RFC 9001 §4.9). */
+  /** Drops the keys and state of Initial or Handshake (RFC 9001 §4.9). @internal */
   discardSpace(space: PnSpace, now: number): void {
     const s = this.spaces[space];
     if (s.discarded) return;
@@ -741,10 +814,9 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.qlog?.keyDiscarded(this, space, now);
   }
 
-  /** The handshake is confirmed (RFC 9001 §4.1.2). */
+  /** The handshake is confirmed (RFC 9001 §4.1.2). @internal */
   confirmHandshake(now: number): void {
-    if (this.handshakeConfirmed) return;
-    this.handshakeConfirmed = true;
+    if (!this.lifecycle.confirm()) return;
     this.discardSpace(PnSpace.Handshake, now);
     this.path.sendControl.onHandshakeConfirmed(now);
     if (this.peerParams) this.localCids.topUp(this.peerParams.activeConnectionIdLimit);
@@ -756,7 +828,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     for (const t of this.pendingTickets.splice(0)) this.emit('sessionTicket', t);
   }
 
-  /** Hands CRYPTO data to TLS and acts on what it reports (RFC 9001 §4.1.3). */
+  /** Hands CRYPTO data to TLS and acts on what it reports (RFC 9001 §4.1.3). @internal */
   receiveCrypto(level: Level, data: Uint8Array, now: number): void {
     this.tlsEvents.driving = true;
     try {
@@ -798,7 +870,10 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.path.armValidationDeadline(now);
     this.probePath?.armValidationDeadline(now);
     this.onTlsOutcome(now);
-    if (this.replayPending) replayBuffered(this, now);
+    if (this.replayPending) {
+      replayBuffered(this, now);
+      this.rx.end();
+    }
   }
 
   // ---- internals -------------------------------------------------------------------------
@@ -877,7 +952,10 @@ export class Connection extends Emitter<ConnectionEvents> {
     }
   }
 
-  /** Fresh recovery and congestion state (a new connection, or after a Retry: RFC 9002 §6.3). */
+  /**
+   * Fresh recovery and congestion state (a new connection, or after a Retry: RFC 9002 §6.3).
+   * @internal
+   */
   newSendControl(): SendControl<SentFrame> {
     return new SendControl<SentFrame>({
       isServer: !this.isClient,
@@ -908,10 +986,4 @@ export class ConnectionClosedError extends Error {
   constructor(readonly info: CloseInfo | null) {
     super(info ? `connection closed (${Connection.describeClose(info)})` : 'connection closed');
   }
-}
-
-/** The reason phrase bytes of a close. */
-export function reasonBytes(info: CloseInfo): Uint8Array {
-  const b = utf8(info.reason);
-  return b.length > 256 ? b.subarray(0, 256) : b;
 }

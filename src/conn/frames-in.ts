@@ -4,25 +4,17 @@
  * connection turns that into CONNECTION_CLOSE.
  */
 import { PnSpace } from '../ack/pn-space.js';
-import type { SocketAddress } from '../util/address.js';
 import { fromUtf8 } from '../util/bytes.js';
 import { QuicError, TransportError } from '../wire/errors.js';
 import { FrameType, type AckFrame, type Frame } from '../wire/frame-types.js';
-import { PacketType } from '../wire/version.js';
 import { Level } from '../tls/types.js';
 import { onFramesAcked, onFramesLost } from './retransmit.js';
-import type { Connection } from './connection.js';
+import type { ConnectionContext } from './context.js';
 import { onPathChallenge, onPathResponse } from './migration.js';
 
-export function handleFrame(
-  conn: Connection,
-  frame: Frame,
-  space: PnSpace,
-  packetType: PacketType,
-  local: SocketAddress,
-  remote: SocketAddress,
-  now: number,
-): void {
+/** A frame of the packet described by `conn.rx`. */
+export function handleFrame(conn: ConnectionContext, frame: Frame, now: number): void {
+  const space = conn.rx.space;
   switch (frame.kind) {
     case 'padding':
     case 'ping':
@@ -99,17 +91,17 @@ export function handleFrame(
       for (const seq of conn.peerCids.toRetire.splice(0)) {
         conn.controlQueue.push({ kind: 'retire_connection_id', sequenceNumber: seq });
       }
-      conn.host.onPeerResetTokens?.(conn);
+      conn.onPeerResetTokens();
       return;
     case 'retire_connection_id': {
-      const dcid = conn.currentPacketDcid;
+      const dcid = conn.rx.dcid;
       conn.localCids.retire(frame.sequenceNumber, dcid);
       if (conn.peerParams) conn.localCids.topUp(conn.peerParams.activeConnectionIdLimit);
       queueNewCids(conn);
       return;
     }
     case 'path_challenge':
-      onPathChallenge(conn, frame.data, local, remote, now);
+      onPathChallenge(conn, frame.data, now);
       return;
     case 'path_response':
       onPathResponse(conn, frame.data, now);
@@ -159,7 +151,7 @@ export function handleFrame(
 }
 
 /** NEW_CONNECTION_ID frames for CIDs issued but not yet announced. */
-export function queueNewCids(conn: Connection): void {
+export function queueNewCids(conn: ConnectionContext): void {
   // Called for every datagram built: the common case has nothing pending and allocates nothing.
   if (conn.localCids.pending.length === 0) return;
   for (const c of conn.localCids.pending.splice(0)) {
@@ -173,7 +165,7 @@ export function queueNewCids(conn: Connection): void {
   }
 }
 
-function onAck(conn: Connection, frame: AckFrame, space: PnSpace, now: number): void {
+function onAck(conn: ConnectionContext, frame: AckFrame, space: PnSpace, now: number): void {
   const sc = conn.path.sendControl;
   const exponent = space === PnSpace.Application ? (conn.peerParams?.ackDelayExponent ?? 3) : 3;
   const ackDelay = frame.ackDelay * 2 ** exponent;

@@ -17,15 +17,27 @@ import {
   encodeTransportParameters,
   type TransportParameters,
 } from '../wire/transport-params.js';
-import type { Connection, ConnectionInit } from './connection.js';
+import type { ConnectionContext } from './context.js';
 import { KeyPhases } from './key-phase.js';
-import { preferredAddressParam } from './migration.js';
+import { preferredAddressParam, type PreferredAddressInit } from './migration.js';
 
 /** The packet number space of each TLS level (RFC 9001 §4.1.4). */
 const LEVEL_SPACE = [PnSpace.Initial, PnSpace.Application, PnSpace.Handshake, PnSpace.Application];
 
+/** The CIDs and addresses of a new connection that go into our transport parameters. */
+export interface LocalParamsInit {
+  localCid: Uint8Array;
+  localResetToken: Uint8Array;
+  originalDcid: Uint8Array;
+  retrySourceCid?: Uint8Array;
+  preferredAddress?: PreferredAddressInit;
+}
+
 /** Our transport parameters (RFC 9000 §18.2) from the options and the CIDs of this connection. */
-export function buildLocalParams(conn: Connection, init: ConnectionInit): TransportParameters {
+export function buildLocalParams(
+  conn: Pick<ConnectionContext, 'opts' | 'isClient' | 'version' | 'versionNegotiation'>,
+  init: LocalParamsInit,
+): TransportParameters {
   const p = defaultTransportParameters();
   p.maxIdleTimeout = conn.opts.idleTimeoutMs;
   p.maxUdpPayloadSize = conn.opts.maxUdpPayload;
@@ -41,6 +53,7 @@ export function buildLocalParams(conn: Connection, init: ConnectionInit): Transp
   p.activeConnectionIdLimit = 8;
   p.maxDatagramFrameSize = conn.opts.maxDatagramFrameSize;
   p.initialSourceConnectionId = init.localCid;
+  p.versionInformation = conn.versionNegotiation.localInfo(conn.version);
   if (!conn.isClient) {
     p.originalDestinationConnectionId = init.originalDcid;
     p.statelessResetToken = init.localResetToken;
@@ -72,7 +85,7 @@ export class ConnectionTlsCallbacks implements TlsCallbacks {
   driving = false;
   private pending = false;
 
-  constructor(private readonly conn: Connection) {}
+  constructor(private readonly conn: ConnectionContext) {}
 
   /** Whether an outcome waits to be acted on. */
   get hasOutcome(): boolean {
@@ -92,13 +105,13 @@ export class ConnectionTlsCallbacks implements TlsCallbacks {
     if (this.pending) return;
     this.pending = true;
     // Outside a call of ours (an asynchronous server callback resumed): ask to be driven.
-    if (!this.driving) this.conn.host.wake(this.conn);
+    if (!this.driving) this.conn.wake();
   }
 
   onHandshakeData(level: Level, data: Uint8Array): void {
     const s = this.conn.spaces[LEVEL_SPACE[level]!]!;
     if (!s.discarded) s.cryptoSend.write(data);
-    if (!this.driving) this.conn.host.wake(this.conn);
+    if (!this.driving) this.conn.wake();
   }
 
   onSecret(
@@ -159,13 +172,16 @@ export class ConnectionTlsCallbacks implements TlsCallbacks {
  * packets may open with it.
  */
 function installSecret(
-  conn: Connection,
+  conn: ConnectionContext,
   level: Level,
   direction: 'read' | 'write',
   suite: CipherSuiteName,
   secret: Uint8Array,
 ): boolean {
-  const keys = new PacketProtector(conn.provider, suite, secret, conn.version);
+  // 0-RTT is sent in the client's original version, even after a compatible switch (RFC 9369
+  // §4.1); every other level in the version in use.
+  const version = level === Level.EarlyData ? conn.versionNegotiation.original : conn.version;
+  const keys = new PacketProtector(conn.provider, suite, secret, version);
   if (level === Level.EarlyData) {
     if (direction === 'write') {
       conn.zeroRttWrite = keys;
@@ -200,9 +216,11 @@ function installSecret(
   return false;
 }
 
-function onPeerTransportParameters(conn: Connection, bytes: Uint8Array): void {
+function onPeerTransportParameters(conn: ConnectionContext, bytes: Uint8Array): void {
   const p = decodeTransportParameters(bytes, conn.isClient ? 'server' : 'client');
   validatePeerParams(conn, p);
+  // RFC 9368 §4: downgrade protection, against the version in use once negotiation is done.
+  conn.versionNegotiation.checkPeer(p.versionInformation, conn.version);
   conn.peerParams = p;
   // After 0-RTT with remembered limits, the stream layer only ever raises them (RFC 9000 §7.4.1).
   conn.streams.setPeerTransportParams(p);
@@ -212,11 +230,11 @@ function onPeerTransportParameters(conn: Connection, bytes: Uint8Array): void {
   sc.setMaxDatagramSize(mds);
   conn.greaseQuicBit = p.greaseQuicBit;
   if (p.statelessResetToken) conn.peerCids.setInitialResetToken(p.statelessResetToken);
-  conn.host.onPeerResetTokens?.(conn);
+  conn.onPeerResetTokens();
 }
 
 /** RFC 9000 §7.3: authenticate the connection IDs through the transport parameters. */
-function validatePeerParams(conn: Connection, p: TransportParameters): void {
+function validatePeerParams(conn: ConnectionContext, p: TransportParameters): void {
   const fail = (msg: string): never => {
     throw new QuicError(TransportError.TRANSPORT_PARAMETER_ERROR, msg);
   };
@@ -247,7 +265,7 @@ function validatePeerParams(conn: Connection, p: TransportParameters): void {
 }
 
 /** The handshake completed (RFC 9001 §4.1.1); a server's is also confirmed (§4.1.2). */
-export function onHandshakeComplete(conn: Connection, now: number): void {
+export function onHandshakeComplete(conn: ConnectionContext, now: number): void {
   conn.handshakeTime = now - conn.startTime;
   conn.establish();
   if (conn.isClient) {

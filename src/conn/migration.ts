@@ -6,7 +6,7 @@
  */
 import { PnSpace } from '../ack/pn-space.js';
 import { sameAddress, type SocketAddress } from '../util/address.js';
-import type { Connection } from './connection.js';
+import type { ConnectionContext } from './context.js';
 import { parseIpAddress } from '../tls/x509/hostname.js';
 import type { PreferredAddress } from '../wire/transport-params.js';
 import type { PeerCid } from './cids.js';
@@ -16,7 +16,7 @@ import { PathState } from './path-state.js';
 const MAX_RESPONSES = 4;
 
 function pathFor(
-  conn: Connection,
+  conn: ConnectionContext,
   local: SocketAddress,
   remote: SocketAddress,
   now: number,
@@ -28,23 +28,18 @@ function pathFor(
   // A challenge from a path we do not know yet: answer on it (RFC 9000 §8.2.2), without
   // migrating; the new path shares this connection's send control.
   const p = new PathState(local, remote, conn.path.sendControl, false, unusedCid(conn));
-  p.onDatagramReceived(conn.currentDatagramSize, now);
+  p.onDatagramReceived(conn.rx.size, now);
   conn.probePath = p;
   return p;
 }
 
-export function onPathChallenge(
-  conn: Connection,
-  data: Uint8Array,
-  local: SocketAddress,
-  remote: SocketAddress,
-  now: number,
-): void {
-  const p = pathFor(conn, local, remote, now);
+/** A PATH_CHALLENGE in the packet described by `conn.rx`: answered on the path it came on. */
+export function onPathChallenge(conn: ConnectionContext, data: Uint8Array, now: number): void {
+  const p = pathFor(conn, conn.rx.local, conn.rx.remote, now);
   if (p.responses.length < MAX_RESPONSES) p.responses.push(data.slice());
 }
 
-export function onPathResponse(conn: Connection, data: Uint8Array, now: number): void {
+export function onPathResponse(conn: ConnectionContext, data: Uint8Array, now: number): void {
   if (conn.path.onResponse(data, now)) {
     conn.fallbackPath = null;
     return;
@@ -57,17 +52,11 @@ export function onPathResponse(conn: Connection, data: Uint8Array, now: number):
 }
 
 /**
- * A 1-RTT packet was processed. If it is the highest-numbered one and carries non-probing
- * frames from a new address, the peer has moved (RFC 9000 §9.3): follow it.
+ * The 1-RTT packet described by `conn.rx` was processed. If it is the highest-numbered one and
+ * carries non-probing frames from a new address, the peer has moved (RFC 9000 §9.3): follow it.
  */
-export function onPathPacket(
-  conn: Connection,
-  local: SocketAddress,
-  remote: SocketAddress,
-  pn: number,
-  nonProbing: boolean,
-  now: number,
-): void {
+export function onPathPacket(conn: ConnectionContext, nonProbing: boolean, now: number): void {
+  const { local, remote, pn } = conn.rx;
   if (sameAddress(remote, conn.path.remote) && sameAddress(local, conn.path.local)) return;
   if (!nonProbing) return;
   if (pn !== conn.spaces[PnSpace.Application].tracker.largestReceived) return;
@@ -99,7 +88,7 @@ export function onPathPacket(
     next.dcid = unusedCid(conn);
   } else {
     next = new PathState(local, remote, old.sendControl, false, unusedCid(conn));
-    next.onDatagramReceived(conn.currentDatagramSize, now);
+    next.onDatagramReceived(conn.rx.size, now);
   }
   if (!next.validated && next.validation !== 'validating') {
     next.startValidation(conn.provider.random(8), validationTimeout(conn));
@@ -118,12 +107,12 @@ export function onPathPacket(
  * RFC 9000 §8.2.4: give up validating a path after three times the larger of the current PTO
  * and the PTO of a new path with the initial RTT (the new path may be much slower).
  */
-function validationTimeout(conn: Connection): number {
+function validationTimeout(conn: ConnectionContext): number {
   return 3 * Math.max(conn.ptoPeriod(), 3 * conn.opts.initialRttUs);
 }
 
 /** The earliest path-validation timer: a PATH_CHALLENGE retry or a validation timeout. */
-export function pathValidationDeadline(conn: Connection): number {
+export function pathValidationDeadline(conn: ConnectionContext): number {
   const probe = conn.probePath;
   return Math.min(validationDeadline(conn.path), probe ? validationDeadline(probe) : Infinity);
 }
@@ -138,7 +127,7 @@ function validationDeadline(p: PathState): number {
  * answered is abandoned (§8.2.4); an active path that never answered is left for the last
  * validated one (§9.3.2).
  */
-export function onPathValidationTimers(conn: Connection, now: number): void {
+export function onPathValidationTimers(conn: ConnectionContext, now: number): void {
   const probe = conn.probePath;
   if (probe && probe.challenge !== null) {
     if (now >= probe.challengeDeadline) conn.probePath = null;
@@ -165,7 +154,7 @@ export function onPathValidationTimers(conn: Connection, now: number): void {
  * A CID for a new path: one not used on another path if the peer gave us a spare (RFC 9000
  * §9.5), else the current one (allowed when the peer's address changed under the same CID).
  */
-function unusedCid(conn: Connection): PeerCid {
+function unusedCid(conn: ConnectionContext): PeerCid {
   return conn.peerCids.spare() ?? conn.peerCids.current;
 }
 
@@ -173,7 +162,7 @@ function unusedCid(conn: Connection): PeerCid {
  * Makes `next` the active path, with its CID and its amplification budget; the CID of the old
  * path is retired (§5.1.2).
  */
-function moveTo(conn: Connection, next: PathState, now: number): void {
+function moveTo(conn: ConnectionContext, next: PathState, now: number): void {
   if (next.dcid.sequence !== conn.peerCids.current.sequence) {
     conn.peerCids.switchTo(next.dcid.sequence);
   }
@@ -182,7 +171,7 @@ function moveTo(conn: Connection, next: PathState, now: number): void {
     conn.controlQueue.push({ kind: 'retire_connection_id', sequenceNumber: seq });
   }
   // RFC 9000 §10.3.1: the reset token of a retired CID no longer ends the connection.
-  conn.host.onPeerResetTokens?.(conn);
+  conn.onPeerResetTokens();
   conn.path = next;
   next.activate(now);
   conn.probePath = null;
@@ -198,7 +187,7 @@ function moveTo(conn: Connection, next: PathState, now: number): void {
  * entry point (the probe's `armValidationDeadline`).
  */
 export function startMigration(
-  conn: Connection,
+  conn: ConnectionContext,
   local: SocketAddress,
   remote?: SocketAddress,
 ): boolean {
@@ -210,7 +199,7 @@ export function startMigration(
   p.liftAmplificationLimit();
   p.startValidation(conn.provider.random(8), validationTimeout(conn));
   conn.probePath = p;
-  conn.host.wake(conn);
+  conn.wake();
   return true;
 }
 
@@ -248,7 +237,11 @@ export function preferredAddressParam(a: PreferredAddressInit): PreferredAddress
 }
 
 /** Client: after confirmation, validate and move to the server's preferred address (§9.6). */
-export function maybeUsePreferredAddress(conn: Connection, now: number, family: 4 | 6): void {
+export function maybeUsePreferredAddress(
+  conn: ConnectionContext,
+  now: number,
+  family: 4 | 6,
+): void {
   const pa = conn.peerParams?.preferredAddress;
   if (!conn.isClient || !pa) return;
   const v4 =
@@ -264,11 +257,11 @@ export function maybeUsePreferredAddress(conn: Connection, now: number, family: 
     connectionId: pa.connectionId,
     statelessResetToken: pa.statelessResetToken,
   });
-  conn.host.onPeerResetTokens?.(conn);
+  conn.onPeerResetTokens();
   if (startMigration(conn, conn.path.local, target)) conn.probePath?.armValidationDeadline(now);
 }
 
-function switchPath(conn: Connection, next: PathState, now: number): void {
+function switchPath(conn: ConnectionContext, next: PathState, now: number): void {
   const old = conn.path;
   if (next.remote.address !== old.remote.address || next.local.address !== old.local.address) {
     old.sendControl.resetForNewPath(now);

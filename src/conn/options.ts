@@ -8,8 +8,18 @@ import type { CipherSuiteName } from '../tls/types.js';
 export interface ConnectionOptions {
   /** ALPN protocols to offer (client) or accept (server), in preference order. Required. */
   alpn: string[];
-  /** QUIC version to use (client) — 1 (0x00000001) or 2 (0x6b3343cf). Default 1. */
+  /**
+   * Client: the QUIC version of the first flight — 1 (0x00000001) or 2 (0x6b3343cf). Default
+   * v1 when `versions` lists it (every server parses it, and a server may switch it to v2:
+   * RFC 9368 §2.5), else the first of `versions`.
+   */
   version?: number;
+  /**
+   * Client: the versions it accepts, in descending preference; offered in version_information
+   * so that a server may switch to one (compatible negotiation), and tried after a Version
+   * Negotiation packet (RFC 9368 §2). Default: `version` first, then the other ones we speak.
+   */
+  versions?: readonly number[];
   /** Congestion controller by registry name: 'newreno' | 'cubic' | 'bbr' | a registered one. Default 'cubic'. */
   congestionControl?: string;
   /** Idle timeout we advertise, ms (RFC 9000 §10.1). Default 30 000. 0 disables it. */
@@ -53,6 +63,12 @@ export interface ConnectionOptions {
    * Default: the AEAD confidentiality limit halved.
    */
   keyUpdateInterval?: number;
+  /**
+   * Initiate the connection's first key update once this many bytes (UDP payload, both
+   * directions) have been exchanged, as the QUIC Interop Runner's keyupdate case does after
+   * about 1 MiB (RFC 9001 §6). Default 0: none.
+   */
+  keyUpdateAfterBytes?: number;
 }
 
 /** Options with every default filled in, in core units (µs for times). */
@@ -76,6 +92,7 @@ export interface ResolvedOptions {
   maxUdpPayload: number;
   disableActiveMigration: boolean;
   keyUpdateInterval: number;
+  keyUpdateAfterBytes: number;
 }
 
 export function resolveOptions(o: ConnectionOptions): ResolvedOptions {
@@ -106,5 +123,6 @@ export function resolveOptions(o: ConnectionOptions): ResolvedOptions {
     maxUdpPayload,
     disableActiveMigration: o.disableActiveMigration ?? false,
     keyUpdateInterval: o.keyUpdateInterval ?? 2 ** 22,
+    keyUpdateAfterBytes: o.keyUpdateAfterBytes ?? 0,
   };
 }

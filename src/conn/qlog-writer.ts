@@ -23,8 +23,8 @@ import { TransportError } from '../wire/errors.js';
 import type { Frame } from '../wire/frame-types.js';
 import { decodeFrame } from '../wire/frames.js';
 import { PacketType, packetTypeName } from '../wire/version.js';
-import type { CloseInfo, Connection } from './connection.js';
-import type { QlogSink } from './qlog.js';
+import type { CloseInfo } from './state.js';
+import type { QlogSink, QlogSubject } from './qlog.js';
 import type { SentFrame } from './sent-frames.js';
 
 type Json = Record<string, unknown>;
@@ -180,7 +180,7 @@ export function frameToQlog(f: Frame, ackDelayExponent: number): Json {
 
 /**
  * A sent-frame descriptor (what a sent-packet record keeps, sent-frames.ts) as a qlog QuicFrame;
- * null for frames the descriptor does not describe (PING, PADDING, DATAGRAM, path probes).
+ * null for frames the descriptor does not describe (PING, PADDING, DATAGRAM).
  */
 export function sentFrameToQlog(f: SentFrame): Json | null {
   switch (f.k) {
@@ -199,6 +199,7 @@ export function sentFrameToQlog(f: SentFrame): Json | null {
       return { frame_type: 'ack', largest_acknowledged: f.largest };
     case 'stream_control':
     case 'control':
+    case 'once':
       return frameToQlog(f.frame, 3);
     case 'none':
       return null;
@@ -286,7 +287,7 @@ export class QlogWriter implements QlogSink {
     });
   }
 
-  connectionStarted(conn: Connection, now: number): void {
+  connectionStarted(conn: QlogSubject, now: number): void {
     this.event(now, 'quic:connection_started', {
       local: endpoint(conn.localAddress),
       remote: endpoint(conn.remoteAddress),
@@ -299,7 +300,7 @@ export class QlogWriter implements QlogSink {
    * connection_closed event; with it, and with any later call, the state the connection is in
    * (closing, draining or closed) is logged as a state update.
    */
-  connectionClosed(conn: Connection, info: CloseInfo, now: number): void {
+  connectionClosed(conn: QlogSubject, info: CloseInfo, now: number): void {
     if (!this.closedLogged) {
       this.closedLogged = true;
       const data: Json = { initiator: info.source === 'local' ? 'local' : 'remote' };
@@ -319,7 +320,7 @@ export class QlogWriter implements QlogSink {
   }
 
   packetSent(
-    _conn: Connection,
+    _conn: QlogSubject,
     type: PacketType,
     pn: number,
     size: number,
@@ -334,7 +335,7 @@ export class QlogWriter implements QlogSink {
   }
 
   packetReceived(
-    conn: Connection,
+    conn: QlogSubject,
     type: PacketType,
     pn: number,
     size: number,
@@ -363,12 +364,12 @@ export class QlogWriter implements QlogSink {
     });
   }
 
-  packetDropped(_conn: Connection, reason: string, size: number, now: number): void {
+  packetDropped(_conn: QlogSubject, reason: string, size: number, now: number): void {
     this.event(now, 'quic:packet_dropped', { raw: { length: size }, trigger: reason });
   }
 
   packetsLost(
-    _conn: Connection,
+    _conn: QlogSubject,
     packets: readonly SentPacket<SentFrame>[],
     space: PnSpace | null,
     now: number,
@@ -389,7 +390,7 @@ export class QlogWriter implements QlogSink {
   }
 
   /** recovery:metrics_updated with the values that changed; congestion_state_updated on a change. */
-  metrics(conn: Connection, now: number): void {
+  metrics(conn: QlogSubject, now: number): void {
     const sc = conn.path.sendControl;
     const rtt = sc.rtt;
     const ms = (us: number): number => Math.round(us) / 1000;
@@ -424,7 +425,7 @@ export class QlogWriter implements QlogSink {
     }
   }
 
-  keyUpdated(conn: Connection, trigger: 'local_update' | 'remote_update', now: number): void {
+  keyUpdated(conn: QlogSubject, trigger: 'local_update' | 'remote_update', now: number): void {
     // A local update changes our sending keys first, a remote one the peer's.
     const side = (trigger === 'local_update') === (this.role === 'client') ? 'client' : 'server';
     this.event(now, 'quic:key_updated', {
@@ -434,7 +435,7 @@ export class QlogWriter implements QlogSink {
     });
   }
 
-  keyDiscarded(_conn: Connection, space: PnSpace, now: number): void {
+  keyDiscarded(_conn: QlogSubject, space: PnSpace, now: number): void {
     const level =
       space === PnSpace.Initial ? 'initial' : space === PnSpace.Handshake ? 'handshake' : '1rtt';
     for (const side of ['client', 'server']) {
@@ -445,17 +446,11 @@ export class QlogWriter implements QlogSink {
     }
   }
 
-  retryReceived(_conn: Connection, now: number): void {
+  retryReceived(_conn: QlogSubject, now: number): void {
     this.event(now, 'quic:packet_received', { header: { packet_type: 'retry' } });
   }
 
-  /**
-   * The CONNECTION_CLOSE datagrams of the closing state (RFC 9000 §10.2.1) carry no numbers the
-   * hook reports; the close itself is the connection_closed event.
-   */
-  closeSent(): void {}
-
-  pathChanged(conn: Connection, now: number): void {
+  pathChanged(conn: QlogSubject, now: number): void {
     this.event(now, 'quic:migration_state_updated', {
       new: 'migration_complete',
       tuple_local: endpoint(conn.localAddress),

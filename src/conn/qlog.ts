@@ -6,14 +6,31 @@
 import type { PacketType } from '../wire/version.js';
 import type { PnSpace } from '../ack/pn-space.js';
 import type { SentPacket } from '../ack/sent.js';
-import type { Connection, CloseInfo } from './connection.js';
+import type { SocketAddress } from '../util/address.js';
+import type { TransportParameters } from '../wire/transport-params.js';
+import type { KeyPhases } from './key-phase.js';
+import type { PathState } from './path-state.js';
 import type { SentFrame } from './sent-frames.js';
+import type { CloseInfo, ConnectionState } from './state.js';
+
+/** What a sink may read of the connection it logs (a `Connection` is one). */
+export interface QlogSubject {
+  readonly version: number;
+  readonly state: ConnectionState;
+  readonly localAddress: SocketAddress;
+  readonly remoteAddress: SocketAddress;
+  readonly peerParams: TransportParameters | null;
+  /** The active path (its RTT and congestion state). */
+  readonly path: PathState;
+  /** 1-RTT keys (key updates), null before they exist. */
+  readonly oneRtt: KeyPhases | null;
+}
 
 export interface QlogSink {
-  connectionStarted(conn: Connection, now: number): void;
-  connectionClosed(conn: Connection, info: CloseInfo, now: number): void;
+  connectionStarted(conn: QlogSubject, now: number): void;
+  connectionClosed(conn: QlogSubject, info: CloseInfo, now: number): void;
   packetSent(
-    conn: Connection,
+    conn: QlogSubject,
     type: PacketType,
     pn: number,
     size: number,
@@ -21,7 +38,7 @@ export interface QlogSink {
     now: number,
   ): void;
   packetReceived(
-    conn: Connection,
+    conn: QlogSubject,
     type: PacketType,
     pn: number,
     size: number,
@@ -31,24 +48,23 @@ export interface QlogSink {
     now: number,
   ): void;
   /** A packet of the datagram was discarded; `reason` is a qlog packet_dropped trigger. */
-  packetDropped?(conn: Connection, reason: string, size: number, now: number): void;
+  packetDropped?(conn: QlogSubject, reason: string, size: number, now: number): void;
   /**
    * Loss detection declared these packets lost (RFC 9002 §6.1): `space` is the packet number
    * space of the ACK that did so, null for a loss timer expiry (time threshold).
    */
   packetsLost?(
-    conn: Connection,
+    conn: QlogSubject,
     packets: readonly SentPacket<SentFrame>[],
     space: PnSpace | null,
     now: number,
   ): void;
   /** The active path changed (migration, NAT rebinding, failed validation): see conn.path. */
-  pathChanged?(conn: Connection, now: number): void;
-  metrics(conn: Connection, now: number): void;
-  keyUpdated(conn: Connection, trigger: 'local_update' | 'remote_update', now: number): void;
-  keyDiscarded(conn: Connection, space: PnSpace, now: number): void;
-  retryReceived(conn: Connection, now: number): void;
-  closeSent(conn: Connection, now: number): void;
+  pathChanged?(conn: QlogSubject, now: number): void;
+  metrics(conn: QlogSubject, now: number): void;
+  keyUpdated(conn: QlogSubject, trigger: 'local_update' | 'remote_update', now: number): void;
+  keyDiscarded(conn: QlogSubject, space: PnSpace, now: number): void;
+  retryReceived(conn: QlogSubject, now: number): void;
   /** The connection is gone (`now`: when): flushes and ends the trace. */
   close(now?: number): void;
 }

@@ -18,12 +18,14 @@ import {
   type RetryHeader,
 } from '../wire/header.js';
 import { decodePacketNumber } from '../wire/packet-number.js';
-import { PacketType, isSupportedVersion } from '../wire/version.js';
+import { PacketType } from '../wire/version.js';
+import { createInitialProtectors } from '../crypto/initial.js';
+import { areCompatible } from './version-negotiation.js';
 import { decodeFrame } from '../wire/frames.js';
 import { frameAllowedIn, isAckEliciting, isProbingFrame } from '../wire/frame-rules.js';
 import { frameTypeOf } from '../wire/frame-encode.js';
 import { onFramesLost } from './retransmit.js';
-import type { Connection } from './connection.js';
+import type { BufferedPacket, ConnectionContext } from './context.js';
 import { handleFrame } from './frames-in.js';
 import { PathState } from './path-state.js';
 import { onPathPacket } from './migration.js';
@@ -32,7 +34,7 @@ import { onPathPacket } from './migration.js';
 const MAX_UNDECRYPTABLE = 16;
 
 export function processDatagram(
-  conn: Connection,
+  conn: ConnectionContext,
   data: Uint8Array,
   local: SocketAddress,
   remote: SocketAddress,
@@ -45,7 +47,7 @@ export function processDatagram(
     return;
   }
   conn.stats.datagramsReceived++;
-  conn.currentDatagramSize = data.length;
+  conn.rx.begin(local, remote, data.length);
   conn.stats.bytesReceived += data.length;
   // Anti-amplification accounting per path (RFC 9000 §8.1, §9.3.1).
   const path = conn.path;
@@ -74,7 +76,7 @@ export function processDatagram(
   for (let i = 0; i < count; i++) {
     const start = spans !== null ? spans[i]!.start : 0;
     const end = spans !== null ? spans[i]!.end : data.length;
-    const result = processPacket(conn, data, start, end, local, remote, now);
+    const result = processPacket(conn, data, start, end, now);
     if (result === 'processed') anyProcessed = true;
     else logDropped(conn, result, end - start, now);
     // Keys that arrived with this packet open the packets buffered for them, now that this
@@ -97,11 +99,11 @@ export function processDatagram(
  * (`replayPending`); a packet whose keys are still missing is buffered again. Keys that arrive
  * while replaying start another round, after this one.
  */
-export function replayBuffered(conn: Connection, now: number): void {
+export function replayBuffered(conn: ConnectionContext, now: number): void {
   while (conn.replayPending) {
     conn.replayPending = false;
     const queued = conn.undecryptable.splice(0);
-    for (const p of queued) processBufferedPacket(conn, p.data, p.local, p.remote, now);
+    for (const p of queued) processBufferedPacket(conn, p, now);
   }
 }
 
@@ -111,25 +113,26 @@ export function replayBuffered(conn: Connection, now: number): void {
  * 9000 §8.1, the stateless reset check), so it is not counted again: a packet that waits across
  * several key installations would otherwise inflate the budget each time.
  */
-function processBufferedPacket(
-  conn: Connection,
-  packet: Uint8Array,
-  local: SocketAddress,
-  remote: SocketAddress,
-  now: number,
-): void {
+function processBufferedPacket(conn: ConnectionContext, p: BufferedPacket, now: number): void {
   if (conn.state !== 'handshake' && conn.state !== 'established') return;
+  // Replayed between two packets of a datagram, whose addresses and size come back after.
+  const rx = conn.rx;
+  const { local, remote, size } = rx;
   // A new path opened by this packet is credited with no more than the packet (§9.3.1).
-  const outer = conn.currentDatagramSize;
-  conn.currentDatagramSize = packet.length;
-  const result = processPacket(conn, packet, 0, packet.length, local, remote, now);
-  conn.currentDatagramSize = outer;
+  rx.begin(p.local, p.remote, p.data.length);
+  const result = processPacket(conn, p.data, 0, p.data.length, now);
+  rx.begin(local, remote, size);
   if (result === 'processed') conn.resetIdle(now);
-  else logDropped(conn, result, packet.length, now);
+  else logDropped(conn, result, p.data.length, now);
 }
 
 /** qlog packet_dropped for a packet that was dropped or failed to decrypt (not a buffered one). */
-function logDropped(conn: Connection, result: PacketResult, size: number, now: number): void {
+function logDropped(
+  conn: ConnectionContext,
+  result: PacketResult,
+  size: number,
+  now: number,
+): void {
   if (result !== 'dropped' && result !== 'failed') return;
   conn.qlog?.packetDropped?.(
     conn,
@@ -145,7 +148,7 @@ function logDropped(conn: Connection, result: PacketResult, size: number, now: n
  * and counts toward the amplification budget. Datagrams from another address are discarded.
  */
 export function onDatagramWhileClosing(
-  conn: Connection,
+  conn: ConnectionContext,
   data: Uint8Array,
   local: SocketAddress,
   remote: SocketAddress,
@@ -165,14 +168,13 @@ export function onDatagramWhileClosing(
 type PacketResult = 'processed' | 'dropped' | 'failed' | 'buffered';
 
 function processPacket(
-  conn: Connection,
+  conn: ConnectionContext,
   data: Uint8Array,
   start: number,
   end: number,
-  local: SocketAddress,
-  remote: SocketAddress,
   now: number,
 ): PacketResult {
+  const rx = conn.rx;
   const first = data[start]!;
   let packetType: PacketType;
   let pnOffset: number;
@@ -180,6 +182,8 @@ function processPacket(
   let keys: PacketProtector | null;
   /** The SCID of what may be the server's first Initial, adopted once the packet opens. */
   let serverScid: Uint8Array | null = null;
+  /** Client: the version the server switched to (RFC 9369 §4.1), adopted once the packet opens. */
+  let switchTo = 0;
   const long = (first & 0x80) !== 0;
   if (long) {
     // We never advertise grease_quic_bit, so a zero QUIC bit is dropped (RFC 9287 §3).
@@ -189,14 +193,24 @@ function processPacket(
       handleRetry(conn, h, data.subarray(start, end), now);
       return 'dropped';
     }
-    // RFC 9000 §5.2: packets of another version on this connection are dropped.
-    if (h.version !== conn.version) return 'dropped';
+    // RFC 9000 §5.2: packets of another version on this connection are dropped, but for those
+    // of compatible version negotiation (RFC 9369 §4.1).
+    if (h.version !== conn.version) {
+      if (!acceptsOtherVersion(conn, h.version, h.type)) return 'dropped';
+      if (conn.isClient) switchTo = h.version;
+    }
     packetType = h.type;
     pnOffset = h.pnOffset;
     end = h.end;
     if (h.type === PacketType.Initial) {
       space = PnSpace.Initial;
-      keys = conn.spaces[PnSpace.Initial].read;
+      keys =
+        switchTo !== 0
+          ? createInitialProtectors(conn.provider, switchTo, conn.retryScid ?? conn.originalDcid)
+              .server
+          : h.version !== conn.version
+            ? conn.versionNegotiation.originalInitialRead
+            : conn.spaces[PnSpace.Initial].read;
       // RFC 9000 §17.2.2: a server's Initial has no token.
       if (conn.isClient && h.token.length > 0) return 'dropped';
     } else if (h.type === PacketType.Handshake) {
@@ -210,11 +224,11 @@ function processPacket(
       if (!keys && conn.oneRtt) return 'dropped'; // rejected or over
     }
     if (conn.spaces[space].discarded) return 'dropped';
-    if (!keys) return bufferPacket(conn, data, start, end, local, remote);
+    if (!keys) return bufferPacket(conn, data, start, end);
     if (conn.isClient && h.type === PacketType.Initial && conn.serverInitialScid === null) {
       serverScid = h.scid;
     }
-    conn.setPacketDcid(h.dcid, 0, h.dcid.length);
+    rx.setDcid(h.dcid, 0, h.dcid.length);
   } else {
     const cidLength = conn.host.localCidLength;
     pnOffset = shortHeaderPnOffset(data, start, cidLength);
@@ -225,14 +239,14 @@ function processPacket(
     if (
       !conn.isClient &&
       conn.opts.disableActiveMigration &&
-      remote.address !== conn.path.remote.address
+      rx.remote.address !== conn.path.remote.address
     ) {
       return 'dropped';
     }
-    conn.setPacketDcid(data, start + 1, cidLength);
+    rx.setDcid(data, start + 1, cidLength);
     packetType = PacketType.OneRtt;
     space = PnSpace.Application;
-    if (!conn.oneRtt) return bufferPacket(conn, data, start, end, local, remote);
+    if (!conn.oneRtt) return bufferPacket(conn, data, start, end);
     keys = conn.oneRtt.read;
   }
 
@@ -262,6 +276,7 @@ function processPacket(
     throw new QuicError(TransportError.PROTOCOL_VIOLATION, 'reserved header bits are set');
   }
   if (s.tracker.isDuplicate(pn)) return 'dropped';
+  if (switchTo !== 0) conn.switchVersion(switchTo);
   if (serverScid !== null) {
     // The server's first Initial: its SCID becomes our DCID (RFC 9000 §7.2). Only once the
     // packet is authenticated: a corrupted or forged SCID would route the rest of our
@@ -282,18 +297,8 @@ function processPacket(
   }
 
   const payloadStart = pnOffset + pnLength;
-  const flags = processFrames(
-    conn,
-    data,
-    payloadStart,
-    payloadStart + payloadLength,
-    packetType,
-    space,
-    pn,
-    local,
-    remote,
-    now,
-  );
+  rx.setPacket(packetType, space, pn);
+  const flags = processFrames(conn, data, payloadStart, payloadStart + payloadLength, now);
   s.tracker.onPacketReceived(pn, (flags & FRAMES_ELICITING) !== 0, now);
   conn.stats.packetsReceived++;
   conn.qlog?.packetReceived(
@@ -315,9 +320,11 @@ function processPacket(
       conn.path.markValidated(now);
     }
     conn.discardSpace(PnSpace.Initial, now);
+    // RFC 9369 §4.1: the original version's Initial keys go with the first Handshake packet.
+    conn.versionNegotiation.originalInitialRead = null;
   }
   if (packetType === PacketType.OneRtt) {
-    onPathPacket(conn, local, remote, pn, (flags & FRAMES_NON_PROBING) !== 0, now);
+    onPathPacket(conn, (flags & FRAMES_NON_PROBING) !== 0, now);
   }
   return 'processed';
 }
@@ -326,16 +333,12 @@ function processPacket(
 const FRAMES_ELICITING = 1;
 const FRAMES_NON_PROBING = 2;
 
+/** The frames of the packet described by `conn.rx`, between `start` and `end` of `data`. */
 function processFrames(
-  conn: Connection,
+  conn: ConnectionContext,
   data: Uint8Array,
   start: number,
   end: number,
-  packetType: PacketType,
-  space: PnSpace,
-  pn: number,
-  local: SocketAddress,
-  remote: SocketAddress,
   now: number,
 ): number {
   if (start === end) {
@@ -344,7 +347,8 @@ function processFrames(
   }
   // The connection's own reader: packets are processed one at a time, never nested (buffered
   // packets are replayed after the packet that brought their keys).
-  const r = conn.frameReader.reset(data, start, end);
+  const r = conn.rx.frames.reset(data, start, end);
+  const packetType = conn.rx.packetType;
   let flags = 0;
   while (r.remaining > 0) {
     const frame = decodeFrame(r);
@@ -358,28 +362,32 @@ function processFrames(
     }
     if (isAckEliciting(frame.kind)) flags |= FRAMES_ELICITING;
     if (!isProbingFrame(frame.kind)) flags |= FRAMES_NON_PROBING;
-    handleFrame(conn, frame, space, packetType, local, remote, now);
+    handleFrame(conn, frame, now);
     if (conn.state !== 'handshake' && conn.state !== 'established') break;
   }
   return flags;
 }
 
 function bufferPacket(
-  conn: Connection,
+  conn: ConnectionContext,
   data: Uint8Array,
   start: number,
   end: number,
-  local: SocketAddress,
-  remote: SocketAddress,
 ): PacketResult {
   if (conn.undecryptable.length < MAX_UNDECRYPTABLE) {
+    const { local, remote } = conn.rx;
     conn.undecryptable.push({ data: data.slice(start, end), local, remote });
   }
   return 'buffered';
 }
 
 /** RFC 9000 §17.2.5.2: a client follows at most one Retry, before any server Initial. */
-function handleRetry(conn: Connection, h: RetryHeader, packet: Uint8Array, now: number): void {
+function handleRetry(
+  conn: ConnectionContext,
+  h: RetryHeader,
+  packet: Uint8Array,
+  now: number,
+): void {
   if (!conn.isClient || conn.retryScid !== null || conn.serverInitialScid !== null) return;
   // RFC 9000 §17.2.5.2: a Retry whose SCID equals our DCID is discarded.
   if (bytesEqual(h.scid, conn.originalDcid)) return;
@@ -407,7 +415,7 @@ function handleRetry(conn: Connection, h: RetryHeader, packet: Uint8Array, now: 
   conn.qlog?.retryReceived(conn, now);
 }
 
-function handleVersionNegotiation(conn: Connection, data: Uint8Array, now: number): void {
+function handleVersionNegotiation(conn: ConnectionContext, data: Uint8Array, now: number): void {
   // RFC 9000 §6.2: only a client, only before it received anything else, and only if the
   // packet does not list the version we chose.
   if (!conn.isClient || conn.serverInitialScid !== null || conn.retryScid !== null) return;
@@ -417,12 +425,36 @@ function handleVersionNegotiation(conn: Connection, data: Uint8Array, now: numbe
   // SCID the DCID we chose); one that does not is spoofed or stale, and is discarded.
   const ourScid = conn.localParams.initialSourceConnectionId;
   if (!ourScid || !bytesEqual(vn.dcid, ourScid) || !bytesEqual(vn.scid, conn.originalDcid)) return;
-  if (vn.versions.includes(conn.version)) return;
-  const usable = vn.versions.filter((v) => isSupportedVersion(v));
-  conn.onVersionNegotiationFailure(usable.length > 0 ? usable : vn.versions, now);
+  const outcome = conn.versionNegotiation.onVersionNegotiation(vn.versions);
+  if (outcome.kind === 'retry') conn.restartWithVersion(outcome.version, now);
+  else if (outcome.kind === 'fail') conn.onVersionNegotiationFailure(outcome.reason, now);
 }
 
-function knownServerAddress(conn: Connection, remote: SocketAddress): boolean {
+/**
+ * Whether a long-header packet in `version`, not the connection's, belongs to compatible version
+ * negotiation (RFC 9369 §4.1): on a server that switched, the client's Initials and 0-RTT in its
+ * original version; on a client, the server's Initial in another version we offered, until the
+ * server's CRYPTO data gave us Handshake keys (the version of that data is the negotiated one).
+ */
+function acceptsOtherVersion(conn: ConnectionContext, version: number, type: PacketType): boolean {
+  const vn = conn.versionNegotiation;
+  if (!conn.isClient) {
+    if (version !== vn.original) return false;
+    return (
+      type === PacketType.ZeroRtt ||
+      (type === PacketType.Initial && vn.originalInitialRead !== null)
+    );
+  }
+  return (
+    type === PacketType.Initial &&
+    conn.version === (vn.afterVn ?? vn.original) &&
+    conn.spaces[PnSpace.Handshake].read === null &&
+    vn.preferences.includes(version) &&
+    areCompatible(conn.version, version)
+  );
+}
+
+function knownServerAddress(conn: ConnectionContext, remote: SocketAddress): boolean {
   return (
     sameAddress(remote, conn.path.remote) ||
     (conn.probePath !== null && sameAddress(remote, conn.probePath.remote)) ||

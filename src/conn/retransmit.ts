@@ -6,11 +6,11 @@
  */
 import type { PnSpace } from '../ack/pn-space.js';
 import type { Frame } from '../wire/frame-types.js';
-import type { Connection } from './connection.js';
+import type { ConnectionContext } from './context.js';
 import type { SentFrame } from './sent-frames.js';
 
 /** PTO: owe `count` ack-eliciting packets in `space`, carrying data in flight if any (RFC 9002 §6.2.4). */
-export function armProbes(conn: Connection, space: PnSpace, count: number): void {
+export function armProbes(conn: ConnectionContext, space: PnSpace, count: number): void {
   const s = conn.spaces[space];
   if (s.discarded) return;
   s.probes = Math.max(s.probes, count);
@@ -21,7 +21,7 @@ export function armProbes(conn: Connection, space: PnSpace, count: number): void
  * Queues the CRYPTO data of `space` that is in flight and not acknowledged again, for a probe to
  * carry: what the peer most likely misses (RFC 9002 §6.2.4: probes carry data when they can).
  */
-export function requeueOutstandingCrypto(conn: Connection, space: PnSpace): void {
+export function requeueOutstandingCrypto(conn: ConnectionContext, space: PnSpace): void {
   const s = conn.spaces[space];
   const log = conn.path.sendControl.lossDetection.log(space);
   for (const p of log.outstandingPackets()) {
@@ -32,7 +32,7 @@ export function requeueOutstandingCrypto(conn: Connection, space: PnSpace): void
 }
 
 /** Frames of a lost packet go back to their queues (RFC 9000 §13.3). */
-export function onFramesLost(conn: Connection, frames: readonly SentFrame[]): void {
+export function onFramesLost(conn: ConnectionContext, frames: readonly SentFrame[]): void {
   for (const f of frames) {
     switch (f.k) {
       case 'stream':
@@ -56,7 +56,7 @@ export function onFramesLost(conn: Connection, frames: readonly SentFrame[]): vo
 }
 
 /** Frames of an acknowledged packet release their state. */
-export function onFramesAcked(conn: Connection, frames: readonly SentFrame[]): void {
+export function onFramesAcked(conn: ConnectionContext, frames: readonly SentFrame[]): void {
   for (const f of frames) {
     switch (f.k) {
       case 'stream':
@@ -82,7 +82,7 @@ export function onFramesAcked(conn: Connection, frames: readonly SentFrame[]): v
   }
 }
 
-function requeueControl(conn: Connection, frame: Frame): void {
+function requeueControl(conn: ConnectionContext, frame: Frame): void {
   switch (frame.kind) {
     case 'new_connection_id':
       if (conn.localCids.isActive(frame.sequenceNumber)) conn.controlQueue.push(frame);

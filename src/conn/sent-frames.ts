@@ -21,7 +21,12 @@ export type SentFrame =
    * RETIRE_CONNECTION_ID, NEW_TOKEN, HANDSHAKE_DONE (RFC 9000 §13.3).
    */
   | { k: 'control'; frame: Frame }
-  /** PING, PADDING, DATAGRAM, PATH_CHALLENGE/RESPONSE, CONNECTION_CLOSE: nothing to redo. */
+  /**
+   * PATH_CHALLENGE, PATH_RESPONSE, CONNECTION_CLOSE: nothing to redo (a path probe has its own
+   * timer, RFC 9000 §8.2.4); the frame is kept so that qlog can describe the packet.
+   */
+  | { k: 'once'; frame: Frame }
+  /** PING, PADDING, DATAGRAM: nothing to redo. */
   | { k: 'none' };
 
 export const NOTHING: SentFrame = { k: 'none' };

@@ -1,10 +1,12 @@
 /**
  * The life of a connection as one tagged union (RFC 9000 §10): handshaking, established, then
  * closing (we sent CONNECTION_CLOSE, §10.2.1), draining (the peer closed or reset, §10.2.2) and
- * closed. What only makes sense in one state lives in that state: the close reason, the end of
- * the closing or draining period, and the CONNECTION_CLOSE resends of the closing state. Only
- * this module changes the state; the connection asks it for transitions.
+ * closed. What only makes sense in one state lives in that state: handshake confirmation
+ * (RFC 9001 §4.1.2, kept through the end: the close and the PTO depend on it), the close
+ * reason, the end of the closing or draining period, and the CONNECTION_CLOSE resends of the
+ * closing state. Only this module changes the state; the connection asks it for transitions.
  */
+import { utf8 } from '../util/bytes.js';
 
 /** Why and how a connection ended. */
 export interface CloseInfo {
@@ -24,9 +26,14 @@ export type ConnectionState = 'handshake' | 'established' | 'closing' | 'drainin
 
 export type Phase =
   | { readonly kind: 'handshake' }
-  | { readonly kind: 'established' }
+  | {
+      readonly kind: 'established';
+      /** The handshake is confirmed (RFC 9001 §4.1.2): HANDSHAKE_DONE, or a server's completion. */
+      readonly confirmed: boolean;
+    }
   | {
       readonly kind: 'closing';
+      readonly confirmed: boolean;
       readonly info: CloseInfo;
       /** End of the closing period, µs; NaN until armed from the next `now` (`close()`). */
       deadline: number;
@@ -35,11 +42,17 @@ export type Phase =
       /** Datagrams received while closing (the resend rate limit). */
       received: number;
     }
-  | { readonly kind: 'draining'; readonly info: CloseInfo; readonly deadline: number }
-  | { readonly kind: 'closed'; readonly info: CloseInfo };
+  | {
+      readonly kind: 'draining';
+      readonly confirmed: boolean;
+      readonly info: CloseInfo;
+      readonly deadline: number;
+    }
+  | { readonly kind: 'closed'; readonly confirmed: boolean; readonly info: CloseInfo };
 
 const HANDSHAKE: Phase = { kind: 'handshake' };
-const ESTABLISHED: Phase = { kind: 'established' };
+const ESTABLISHED: Phase = { kind: 'established', confirmed: false };
+const CONFIRMED: Phase = { kind: 'established', confirmed: true };
 
 export class ConnectionLifecycle {
   private phase: Phase = HANDSHAKE;
@@ -70,9 +83,28 @@ export class ConnectionLifecycle {
     return Number.isNaN(p.deadline) ? Infinity : p.deadline;
   }
 
+  /** The handshake is confirmed (RFC 9001 §4.1.2), in this state or before it ended. */
+  get handshakeConfirmed(): boolean {
+    const p = this.phase;
+    return p.kind !== 'handshake' && p.confirmed;
+  }
+
   /** The handshake completed (RFC 9001 §4.1.1). */
   establish(): void {
     if (this.phase.kind === 'handshake') this.phase = ESTABLISHED;
+  }
+
+  /**
+   * The handshake is confirmed (RFC 9001 §4.1.2); it is complete by then. Returns whether this
+   * confirmed it (false when already confirmed or no longer open).
+   */
+  confirm(): boolean {
+    const p = this.phase;
+    if (p.kind === 'handshake' || (p.kind === 'established' && !p.confirmed)) {
+      this.phase = CONFIRMED;
+      return true;
+    }
+    return false;
   }
 
   /**
@@ -81,7 +113,8 @@ export class ConnectionLifecycle {
    */
   startClosing(info: CloseInfo, deadline: number): boolean {
     if (!this.isOpen) return false;
-    this.phase = { kind: 'closing', info, deadline, resendDue: true, received: 0 };
+    const confirmed = this.handshakeConfirmed;
+    this.phase = { kind: 'closing', confirmed, info, deadline, resendDue: true, received: 0 };
     return true;
   }
 
@@ -102,7 +135,7 @@ export class ConnectionLifecycle {
     if (p.kind === 'draining' || p.kind === 'closed') return null;
     const wasOpen = this.isOpen;
     const kept = p.kind === 'closing' ? p.info : info;
-    this.phase = { kind: 'draining', info: kept, deadline };
+    this.phase = { kind: 'draining', confirmed: this.handshakeConfirmed, info: kept, deadline };
     return { info: kept, wasOpen };
   }
 
@@ -116,7 +149,7 @@ export class ConnectionLifecycle {
     if (p.kind === 'closed') return null;
     const wasEnding = p.kind === 'closing' || p.kind === 'draining';
     const final = wasEnding ? p.info : info;
-    this.phase = { kind: 'closed', info: final };
+    this.phase = { kind: 'closed', confirmed: this.handshakeConfirmed, info: final };
     return { info: final, wasEnding };
   }
 
@@ -143,4 +176,10 @@ export class ConnectionLifecycle {
     p.resendDue = false;
     return true;
   }
+}
+
+/** The reason phrase bytes of a close. */
+export function reasonBytes(info: CloseInfo): Uint8Array {
+  const b = utf8(info.reason);
+  return b.length > 256 ? b.subarray(0, 256) : b;
 }

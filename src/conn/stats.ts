@@ -14,6 +14,8 @@ export class ConnectionStats {
   streamBytesSent = 0;
   migrations = 0;
   retry = false;
+  /** Client: stream data left in a 0-RTT packet (what `earlyDataAccepted` requires). */
+  earlyStreamDataSent = false;
 
   onLossEvent(lost: number): void {
     if (lost === 0) return;
@@ -30,6 +32,10 @@ export interface ConnectionStatsSnapshot {
   group: string | null;
   retry: boolean;
   resumed: boolean;
+  /**
+   * Client: 0-RTT stream data was sent and the server accepted 0-RTT (RFC 9001 §4.6.2); an
+   * accepted 0-RTT key alone does not count. Server: the client's 0-RTT was accepted.
+   */
   earlyDataAccepted: boolean;
   /** Handshake duration in ms, -1 while it runs. */
   handshakeMs: number;

@@ -5,10 +5,17 @@
  */
 import type { StreamMapEvents } from '../stream/stream-map.js';
 import type { Stream } from '../stream/stream.js';
-import type { Connection } from './connection.js';
+import type { ConnectionEvents } from './events.js';
+
+/** The connection as the stream events see it. */
+export interface StreamEventTarget {
+  emit<K extends keyof ConnectionEvents>(event: K, ...args: Parameters<ConnectionEvents[K]>): void;
+  /** New work for the sender. */
+  wake(): void;
+}
 
 export class ConnectionStreamEvents implements StreamMapEvents {
-  constructor(private readonly conn: Connection) {}
+  constructor(private readonly conn: StreamEventTarget) {}
 
   onStreamOpened(s: Stream): void {
     this.conn.emit('stream', s);

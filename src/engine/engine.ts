@@ -17,7 +17,17 @@ import type { SocketAddress, Transmit } from '../util/address.js';
 import { bytesEqual, toHex } from '../util/bytes.js';
 import { ByteSlab } from '../util/byte-slab.js';
 import { CidMap } from '../util/cid-map.js';
-import { isSupportedVersion, QUIC_V1, SUPPORTED_VERSIONS, PacketType } from '../wire/version.js';
+import {
+  greaseVersion,
+  isSupportedVersion,
+  SUPPORTED_VERSIONS,
+  PacketType,
+} from '../wire/version.js';
+import {
+  chooseServerVersion,
+  clientVersionInformation,
+  clientVersions,
+} from '../conn/version-negotiation.js';
 import {
   encodeVersionNegotiation,
   parseInvariantHeader,
@@ -90,9 +100,10 @@ export interface ServerConfig extends ServerTlsOptions {
   /** ALPN protocols the server accepts, in preference order. */
   alpn: string[];
   /**
-   * QUIC versions this server accepts (each one the engine speaks). A new client offering
-   * another one gets Version Negotiation listing these (RFC 9000 §6.1). Default: every version
-   * the engine speaks (v1 and v2).
+   * QUIC versions this server accepts (each one the engine speaks), in preference order. A new
+   * client offering another one gets Version Negotiation listing these (RFC 9000 §6.1); a
+   * client whose first flight converts into one it prefers and offers in version_information
+   * is switched to it (RFC 9368 §2.3). Default: v1 and v2, in the client's order of preference.
    */
   versions?: readonly number[];
   /** Always demand address validation with Retry (RFC 9000 §8.1.2). */
@@ -204,7 +215,6 @@ export class Engine {
   private driving = false;
   /** Server: the versions accepted from new clients, in preference order. */
   private readonly versions: readonly number[];
-  private lastNow = 0;
   /** The server's TLS options, with the engine's anti-replay store when none is given. */
   private readonly serverTls: ServerConfig | undefined;
   /** Server: new connections waiting in accept() (sans-IO users may also listen via onConnection). */
@@ -296,9 +306,7 @@ export class Engine {
   connect(remote: SocketAddress, opts: ConnectOptions, now: number): Connection {
     const options = { ...this.config.connection, ...opts } as ConnectOptions;
     if (!options.alpn) throw new TypeError('connect: options.alpn is required');
-    const version = options.version ?? QUIC_V1;
-    if (!isSupportedVersion(version))
-      throw new RangeError(`unsupported QUIC version 0x${version.toString(16)}`);
+    const { first: version, preferences } = clientVersions(options.version, options.versions);
     // RFC 9000 §7.2: the first DCID is random and at least 8 bytes.
     const dcid = this.provider.random(8);
     const { cid, resetToken } = this.newCidFor();
@@ -306,8 +314,10 @@ export class Engine {
     const conn = new Connection(this.hostFor(), {
       role: 'client',
       version,
+      versions: preferences,
       options: options as ConnectionOptions,
-      createTls: (cb, tp) => createClientTls(this.provider, options, cb, tp),
+      createTls: (cb, tp, resume) =>
+        createClientTls(this.provider, resume ? options : withoutResumption(options), cb, tp),
       localCid: cid,
       localResetToken: resetToken,
       remoteCid: dcid,
@@ -341,7 +351,6 @@ export class Engine {
     now: number,
     ecn?: number,
   ): void {
-    this.lastNow = now;
     this.datagramsByEcn[(ecn ?? 0) & 3]!++;
     // A Node Buffer's slice() is a view, not a copy: work on a plain Uint8Array view so every
     // copy the stack makes with slice() really is one (packets are decrypted in place).
@@ -420,7 +429,6 @@ export class Engine {
 
   /** The next datagram to send, or null when nothing is ready now. */
   pollTransmit(now: number): Transmit | null {
-    this.lastNow = now;
     this.lastPolled = null;
     const held = this.heldBack;
     if (held !== null) {
@@ -469,10 +477,12 @@ export class Engine {
     return conn.poll(now);
   }
 
-  /** The earliest timer of all connections (µs, absolute), Infinity for none. */
+  /**
+   * The earliest timer of all connections (µs, absolute), Infinity for none; 0 (due at any
+   * `now`) when datagrams wait for `pollTransmit`. A query: the engine keeps no clock.
+   */
   nextTimeout(): number {
-    if (this.stateless.length > 0 || this.sendQueue.length > 0 || this.heldBack !== null)
-      return this.lastNow;
+    if (this.stateless.length > 0 || this.sendQueue.length > 0 || this.heldBack !== null) return 0;
     const expiry = this.admission.nextExpiry();
     for (;;) {
       const conn = this.timers.peek();
@@ -484,7 +494,6 @@ export class Engine {
   }
 
   handleTimeout(now: number): void {
-    this.lastNow = now;
     // Unvalidated clients that went silent are dropped without a word: their addresses may be
     // spoofed (RFC 9000 §8.1), and the slot is for the next client.
     for (let c = this.admission.takeExpired(now); c; c = this.admission.takeExpired(now)) {
@@ -554,8 +563,9 @@ export class Engine {
   }
 
   /** Callback mode: after a burst of reads, send what is due and re-arm the timer. */
-  finishRecv(now: number = this.callbacks?.now() ?? this.lastNow): void {
+  finishRecv(now?: number): void {
     const cb = this.requireCallbacks();
+    now ??= cb.now();
     this.driving = true;
     try {
       const sendBatch = cb.sendBatch;
@@ -575,7 +585,8 @@ export class Engine {
   }
 
   /** Callback mode: the timer fired. */
-  onTimer(now: number = this.callbacks?.now() ?? this.lastNow): void {
+  onTimer(now?: number): void {
+    now ??= this.requireCallbacks().now();
     this.armedTimer = Infinity;
     this.driving = true;
     try {
@@ -752,12 +763,10 @@ export class Engine {
     if (!this.versions.includes(inv.version)) {
       // RFC 9000 §6.1: Version Negotiation, only for datagrams a client Initial could be.
       if (inv.version !== 0 && data.length >= 1200) {
-        const vn = encodeVersionNegotiation(
-          inv.scid,
-          inv.dcid,
-          this.versions,
-          this.provider.random(1)[0]!,
-        );
+        // RFC 9368 §2.1: with a reserved version, so clients keep ignoring unknown ones.
+        const r = this.provider.random(5);
+        const grease = greaseVersion(new DataView(r.buffer, r.byteOffset, 5).getUint32(1));
+        const vn = encodeVersionNegotiation(inv.scid, inv.dcid, [...this.versions, grease], r[0]!);
         this.queueStateless({ data: vn, remote, local });
       }
       return;
@@ -807,8 +816,9 @@ export class Engine {
     admission = validated ? 'accept' : (admission ?? this.admission.admit(now));
     if (admission === 'drop') return;
     const full = this.connections.size >= (this.config.maxConnections ?? 10_000);
+    const hello = peekClientHello(initialCryptoPrefix(payload));
     let decision: AcceptDecision = server.accept
-      ? server.accept(remote, validated, peekClientHello(initialCryptoPrefix(payload)))
+      ? server.accept(remote, validated, hello)
       : server.retry && !validated
         ? 'retry'
         : 'accept';
@@ -833,9 +843,19 @@ export class Engine {
       ? { ...server.preferredAddress, ...this.newCidFor() }
       : null;
     const opts = { ...this.config.connection, alpn: server.alpn } as ConnectionOptions;
+    // RFC 9368 §2.3: the server may answer in another version the client's first flight
+    // converts into, when the ClientHello's first packet says the client offers it.
+    const version = chooseServerVersion(
+      this.versions,
+      server.versions !== undefined,
+      h.version,
+      clientVersionInformation(hello?.transportParameters ?? null),
+    );
     const conn = new Connection(this.hostFor(), {
       role: 'server',
-      version: h.version,
+      version,
+      ...(version !== h.version ? { originalVersion: h.version } : {}),
+      versions: this.versions,
       options: opts,
       createTls: (cb, tp) => createServerTls(this.provider, this.serverTls!, opts, cb, tp),
       localCid: cid,
@@ -890,4 +910,12 @@ export class Engine {
     const reset = this.resetter.buildReset(dcid, data.length, now);
     if (reset) this.queueStateless({ data: reset, remote, local });
   }
+}
+
+/** Client options for a new attempt after Version Negotiation: no session ticket, no 0-RTT. */
+function withoutResumption(options: ConnectOptions): ConnectOptions {
+  const fresh = { ...options };
+  delete fresh.session;
+  delete fresh.earlyData;
+  return fresh;
 }

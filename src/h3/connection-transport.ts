@@ -10,6 +10,7 @@
  * - A graceful close (H3_NO_ERROR) waits until the request streams' last bytes are
  *   acknowledged: CONNECTION_CLOSE ends every stream at once (RFC 9000 §10.2), so closing
  *   right after the last response was queued would truncate it (RFC 9114 §5.2).
+ * - Locally opened unidirectional streams (control, QPACK) are sent before request streams.
  * - Streams are forgotten when QUIC reports them closed, so a long-lived connection keeps no
  *   per-request state.
  * - The session hears the close when the connection starts closing or draining, not after the
@@ -177,7 +178,13 @@ export class ConnectionTransport implements H3Transport {
     this.enter();
     try {
       const core = this.connection.openStream(bidirectional);
-      return core === null ? null : this.track(core);
+      if (core === null) return null;
+      // The unidirectional streams carry what the request streams depend on: SETTINGS and
+      // QPACK instructions. An insert queued behind a response body (lower stream IDs go
+      // first at equal urgency) would leave that response's headers blocked until the body
+      // had been sent (RFC 9204 §2.1.2), so they go ahead of every request stream.
+      if (!bidirectional) core.setPriority({ urgency: 0 });
+      return this.track(core);
     } finally {
       this.leave();
     }

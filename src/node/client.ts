@@ -53,8 +53,16 @@ export interface ConnectOptions extends Partial<TransportOptions> {
    * with it when that is X25519MLKEM768 (no HelloRetryRequest from servers without ML-KEM).
    */
   keyShareGroups?: KeyExchangeGroup[];
-  /** QUIC version: 1 (default) or 2 (0x6b3343cf, RFC 9369). */
+  /**
+   * QUIC version of the first flight: 1 or 2 (0x6b3343cf, RFC 9369). Default v1 when `versions`
+   * lists it, else the first of `versions`.
+   */
   version?: number;
+  /**
+   * QUIC versions accepted, in descending preference: offered to the server, which may switch
+   * to one, and tried after Version Negotiation (RFC 9368). Default `version`, then the others.
+   */
+  versions?: readonly number[];
   /** Client certificate chain and key, presented when the server asks. */
   cert?: CredentialInput;
   key?: string | Uint8Array;
@@ -213,6 +221,7 @@ function clientOptions(o: ConnectOptions, host: string): EngineConnectOptions {
   if (o.earlyData === true) out.earlyData = true;
   if (o.token !== undefined) out.token = new Uint8Array(o.token);
   if (o.version !== undefined) out.version = o.version;
+  if (o.versions !== undefined) out.versions = o.versions;
   if (o.keyShareGroups !== undefined) out.keyShareGroups = o.keyShareGroups;
   if (o.keyLog !== undefined) out.keyLog = o.keyLog;
   if (o.currentTime !== undefined) out.currentTime = o.currentTime;

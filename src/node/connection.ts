@@ -80,7 +80,11 @@ export class QuicConnection extends EventEmitter implements StreamHost, FlushWat
   private rejectReady!: (e: Error) => void;
   private resolveClosed!: () => void;
   private rejectClosed!: (e: Error) => void;
-  private readonly started: Promise<void>;
+  /**
+   * Resolves once the core connection exists (after the socket is bound): `core` works from
+   * then on, before the handshake (0-RTT requests are built on it).
+   */
+  readonly started: Promise<void>;
   private resolveStarted!: () => void;
   private waiters: { bidi: boolean; resolve: () => void; reject: (e: Error) => void }[] = [];
   private gracefulClose: { code: number; reason: string; deadline: NodeJS.Timeout | null } | null =

@@ -105,7 +105,11 @@ export interface ServerOptions extends Partial<TransportOptions> {
   qlog?: (traceId: string, role: 'client' | 'server') => QlogSink | undefined;
   /** Crypto provider; default the fastest per primitive on this runtime. */
   crypto?: CryptoProvider;
-  /** QUIC versions accepted, e.g. [1] or [0x6b3343cf] (RFC 9369). Default both v1 and v2. */
+  /**
+   * QUIC versions accepted, in preference order, e.g. [1] or [0x6b3343cf, 1] (RFC 9369): a v1
+   * client that offers v2 is switched to v2 when v2 comes first (RFC 9368 §2.3); others get
+   * Version Negotiation. Default: v1 and v2, in the client's order of preference.
+   */
   versions?: readonly number[];
   /** Most connections at once; new clients beyond are refused. Default 10 000. */
   maxConnections?: number;
@@ -275,6 +279,7 @@ export function transportOptions(o: Partial<TransportOptions>): Partial<Connecti
     'cipherSuites',
     'groups',
     'keyUpdateInterval',
+    'keyUpdateAfterBytes',
   ];
   const out: Record<string, unknown> = {};
   for (const k of keys) if (o[k] !== undefined) out[k] = o[k];

@@ -13,6 +13,11 @@ export interface ClientHelloPeek {
   readonly serverName: string | null;
   /** The ALPN list, or null: absent or, when `complete` is false, not yet read. */
   readonly alpn: readonly string[] | null;
+  /**
+   * The quic_transport_parameters extension's bytes (RFC 9001 §8.2), or null: absent or, when
+   * `complete` is false, not yet read. Undecoded: the connection checks them.
+   */
+  readonly transportParameters: Uint8Array | null;
   /** The prefix held every extension: null fields are really absent. */
   readonly complete: boolean;
 }
@@ -32,12 +37,13 @@ export function peekClientHello(prefix: Uint8Array): ClientHelloPeek | null {
     return p <= end;
   };
   if (!skip(1) || !skip(2) || !skip(1) || p + 2 > end) {
-    return { serverName: null, alpn: null, complete: false };
+    return { serverName: null, alpn: null, transportParameters: null, complete: false };
   }
   const extensionsEnd = p + 2 + ((prefix[p]! << 8) | prefix[p + 1]!);
   p += 2;
   let serverName: string | null = null;
   let alpn: string[] | null = null;
+  let transportParameters: Uint8Array | null = null;
   try {
     while (p + 4 <= Math.min(end, extensionsEnd)) {
       const type = (prefix[p]! << 8) | prefix[p + 1]!;
@@ -46,11 +52,17 @@ export function peekClientHello(prefix: Uint8Array): ClientHelloPeek | null {
       const data = prefix.subarray(p + 4, p + 4 + len);
       if (type === X.server_name) serverName = decodeServerName(data);
       else if (type === X.application_layer_protocol_negotiation) alpn = decodeAlpn(data);
+      else if (type === X.quic_transport_parameters) transportParameters = new Uint8Array(data);
       p += 4 + len;
     }
   } catch {
     // Malformed: the handshake will fail with the proper alert; nothing to tell here.
     return null;
   }
-  return { serverName, alpn, complete: p === extensionsEnd && extensionsEnd <= end };
+  return {
+    serverName,
+    alpn,
+    transportParameters,
+    complete: p === extensionsEnd && extensionsEnd <= end,
+  };
 }

@@ -241,18 +241,21 @@ export class TlsClient extends HandshakeSession {
         data: encodeAlpn(this.config.alpnProtocols),
       },
       { type: X.supported_versions, data: encodeSupportedVersionsClient([TLS13]) },
+      // Before the key shares: a hybrid share pushes what follows into the second Initial
+      // packet, and a server reads version_information in the first to choose the version
+      // (RFC 9368 §2.3).
+      { type: X.quic_transport_parameters, data: this.config.transportParameters },
       {
         type: X.key_share,
         data: encodeKeyShareClient(
           this.keyShares.map((k) => ({ group: GROUP_CODES[k.group], keyExchange: k.publicKey })),
         ),
       },
-      { type: X.quic_transport_parameters, data: this.config.transportParameters },
     );
     const ticket = this.ticket;
-    if (ticket !== null) {
-      exts.push({ type: X.psk_key_exchange_modes, data: encodePskModes([PskMode.psk_dhe_ke]) });
-    }
+    // §4.2.9: advertised on every ClientHello, not only when resuming: servers send no ticket
+    // for modes the client did not offer (aioquic, rustls and BoringSSL send none without it).
+    exts.push({ type: X.psk_key_exchange_modes, data: encodePskModes([PskMode.psk_dhe_ke]) });
     // §4.2.10: no early_data in the ClientHello that answers a HelloRetryRequest.
     if (this.offeredEarlyData && !this.retried) {
       exts.push({ type: X.early_data, data: new Uint8Array(0) });

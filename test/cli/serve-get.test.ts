@@ -151,6 +151,46 @@ describe('tsquic serve + tsquic get', () => {
     ]);
   });
 
+  it('negotiates QUIC versions from --quic-version lists (RFC 9368)', async () => {
+    const key = path.join(work, 'key.pem');
+    const common = ['--root', root, '--cert', certFile, '--key', key];
+    const prefersV2 = await startServe([...common, '--quic-version', '2,1']);
+    const onlyV2 = await startServe([...common, '--quic-version', 'v2']);
+    const version = async (port: number, ...args: string[]): Promise<unknown> => {
+      const r = await tsquic(
+        'get',
+        ...HQ,
+        '--ca',
+        certFile,
+        '--stats',
+        ...args,
+        '-o',
+        work,
+        `https://localhost:${port}/small.bin`,
+      );
+      assert.equal(r.code, 0, r.stderr);
+      return (JSON.parse(oneLine(r.stderr)) as Record<string, unknown>)['version'];
+    };
+    // A v1 first flight offering v2 is switched to v2 by the server that prefers it.
+    assert.equal(await version(prefersV2.port), 0x6b3343cf);
+    assert.equal(await version(prefersV2.port, '--quic-version', '1'), 1);
+    // A v1 client facing a v2-only server tries again in v2 after Version Negotiation.
+    assert.equal(await version(onlyV2.port, '--quic-version', '1,2'), 0x6b3343cf);
+    const r = await tsquic(
+      'get',
+      ...HQ,
+      '--ca',
+      certFile,
+      '--quic-version',
+      '1',
+      '-o',
+      work,
+      `https://localhost:${onlyV2.port}/small.bin`,
+    );
+    assert.equal(r.code, 1);
+    assert.match(oneLine(r.stderr), /version negotiation failed/);
+  });
+
   it('writes the body to stdout without --output', async () => {
     const r = await waitExit(
       children.spawn([
@@ -434,7 +474,8 @@ describe('tsquic serve + tsquic get', () => {
         /--key .*other-key\.pem is not the private key of --cert .*cert\.pem/,
       ],
       [['serve', '--root', path.join(work, 'nowhere')], /--root/],
-      [['serve', '--quic-version', '3'], /--quic-version must be 1 or 2/],
+      [['serve', '--quic-version', '3'], /--quic-version takes 1, 2 or a list such as 2,1/],
+      [['get', '--quic-version', 'v1,1', url], /--quic-version lists 1 twice/],
       [['serve', '--idle-timeout', '9999'], /--idle-timeout must be an integer from 0 to 3600/],
       [['serve', '--max-unvalidated', 'many'], /--max-unvalidated must be an integer/],
       [['serve', '--max-new-per-second', '1.5'], /--max-new-per-second must be an integer/],

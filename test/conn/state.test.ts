@@ -29,6 +29,39 @@ describe('conn/state: the connection lifecycle (RFC 9000 §10)', () => {
     assert.equal(l.startDraining(PEER, 1), null);
   });
 
+  it('handshake confirmation (RFC 9001 §4.1.2) happens once and is kept through the end', () => {
+    const l = new ConnectionLifecycle();
+    assert.equal(l.handshakeConfirmed, false);
+    l.establish();
+    assert.equal(l.handshakeConfirmed, false, 'a client is complete before HANDSHAKE_DONE');
+    assert.ok(l.confirm());
+    assert.equal(l.kind, 'established');
+    assert.ok(l.handshakeConfirmed);
+    assert.equal(l.confirm(), false, 'only once');
+    l.establish();
+    assert.ok(l.handshakeConfirmed, 'establish does not undo it');
+    // The close is sent with 1-RTT keys only and the PTO counts max_ack_delay: it stays.
+    l.startClosing(LOCAL, 1000);
+    assert.ok(l.handshakeConfirmed);
+    l.startDraining(PEER, 2000);
+    assert.ok(l.handshakeConfirmed);
+    l.finish(IDLE);
+    assert.ok(l.handshakeConfirmed);
+  });
+
+  it('a connection that closes unconfirmed stays unconfirmed', () => {
+    const l = new ConnectionLifecycle();
+    l.establish();
+    l.startClosing(LOCAL, 1000);
+    assert.equal(l.confirm(), false, 'no confirmation while closing');
+    assert.equal(l.handshakeConfirmed, false);
+    // A server's handshake is confirmed as it completes: confirm() from the handshake state.
+    const s = new ConnectionLifecycle();
+    assert.ok(s.confirm());
+    assert.equal(s.kind, 'established');
+    assert.ok(s.handshakeConfirmed);
+  });
+
   it('a close without a now is armed later, once', () => {
     const l = new ConnectionLifecycle();
     l.startClosing(LOCAL, NaN);

@@ -10,8 +10,11 @@ import { parseInvariantHeader } from '../../src/wire/header.js';
 import { QUIC_V1, QUIC_V2 } from '../../src/wire/version.js';
 
 describe('engine: the versions a server accepts', () => {
-  it('a v1-only server answers a v2 client with Version Negotiation listing v1', () => {
-    const p = createEnginePair({ server: { versions: [QUIC_V1] }, client: { version: QUIC_V2 } });
+  it('a v1-only server answers a v2-only client with Version Negotiation listing v1', () => {
+    const p = createEnginePair({
+      server: { versions: [QUIC_V1] },
+      client: { version: QUIC_V2, versions: [QUIC_V2] },
+    });
     const offered: number[][] = [];
     p.net.onSend = (d, from) => {
       const h = from.port === p.serverAddress.port ? parseInvariantHeader(d, 0) : null;

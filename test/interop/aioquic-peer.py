@@ -1,10 +1,15 @@
 """A small aioquic peer for tsquic's interop tests (test/interop/aioquic.test.ts).
 
 server: serves a directory over HTTP/3 or hq-interop; prints "listening on 127.0.0.1:PORT".
+        With --tickets it issues session tickets (resumption, 0-RTT) and prints one line per
+        connection that completed: "handshake resumed=0|1 early=0|1 early_requests=N" (early:
+        0-RTT accepted; early_requests: requests whose headers arrived before the handshake
+        completed, so in 0-RTT packets).
 client: fetches URLs of one origin concurrently on one connection, writes each body to --out,
-        prints one JSON line {"version", "alpn", "files"} and exits 0 only when every body
+        prints one JSON line {"version", "alpn", "files", "headers_at"} and exits 0 only when every body
         arrived whole (h3: status 200 and, when given, content-length matched); otherwise one
-        line on stderr and exit 1.
+        line on stderr and exit 1. headers_at: per file, the stream bytes QUIC had delivered
+        when the response's header section could be decoded (QPACK blocking shows here).
 
 Runs under the venv that ../shared/peers/aioquic/build.sh makes (aioquic 1.3.0).
 """
@@ -22,7 +27,12 @@ from aioquic.h0.connection import H0_ALPN, H0Connection
 from aioquic.h3.connection import H3_ALPN, H3Connection
 from aioquic.h3.events import DataReceived, HeadersReceived
 from aioquic.quic.configuration import QuicConfiguration
-from aioquic.quic.events import ConnectionTerminated, StreamReset
+from aioquic.quic.events import (
+    ConnectionTerminated,
+    HandshakeCompleted,
+    StreamDataReceived,
+    StreamReset,
+)
 from aioquic.quic.packet import QuicProtocolVersion
 
 VERSIONS = {"1": QuicProtocolVersion.VERSION_1, "2": QuicProtocolVersion.VERSION_2}
@@ -42,14 +52,23 @@ class ServerProtocol(QuicConnectionProtocol):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.http = None
+        self.early_requests = 0
 
     def quic_event_received(self, event):
+        if isinstance(event, HandshakeCompleted):
+            resumed, early = int(event.session_resumed), int(event.early_data_accepted)
+            print(
+                f"handshake resumed={resumed} early={early} early_requests={self.early_requests}",
+                flush=True,
+            )
         if self.http is None and self._quic.tls.alpn_negotiated is not None:
             self.http = http_for(self._quic)
         if self.http is None:
             return
         for ev in self.http.handle_event(event):
             if isinstance(ev, HeadersReceived):
+                if not self._quic._handshake_complete:
+                    self.early_requests += 1
                 self.answer(ev.stream_id, dict(ev.headers).get(b":path", b"/").decode())
         self.transmit()
 
@@ -81,7 +100,14 @@ class ClientProtocol(QuicConnectionProtocol):
         if self.http is None:
             self.http = http_for(self._quic)
         sid = self._quic.get_next_available_stream_id()
-        self.requests[sid] = {"status": None, "length": None, "body": bytearray(), "done": False}
+        self.requests[sid] = {
+            "status": None,
+            "length": None,
+            "body": bytearray(),
+            "done": False,
+            "received": 0,
+            "headers_at": None,
+        }
         self.http.send_headers(
             sid,
             [
@@ -104,10 +130,14 @@ class ClientProtocol(QuicConnectionProtocol):
             return
         if self.http is None:
             return
+        if isinstance(event, StreamDataReceived) and event.stream_id in self.requests:
+            self.requests[event.stream_id]["received"] += len(event.data)
         for ev in self.http.handle_event(event):
             req = self.requests.get(ev.stream_id)
             if req is None:
                 continue
+            if isinstance(ev, HeadersReceived) and req["headers_at"] is None:
+                req["headers_at"] = req["received"]
             if isinstance(ev, HeadersReceived):
                 headers = dict(ev.headers)
                 if b":status" in headers:
@@ -135,9 +165,18 @@ async def run_server(args):
     )
     config.load_cert_chain(args.cert, args.key)
     ServerProtocol.root = args.www
+    tickets = {}
+    ticket_options = (
+        {
+            "session_ticket_fetcher": lambda label: tickets.pop(label, None),
+            "session_ticket_handler": lambda t: tickets.__setitem__(t.ticket, t),
+        }
+        if args.tickets
+        else {}
+    )
     server = await serve(
         "127.0.0.1", args.port, configuration=config, create_protocol=ServerProtocol,
-        retry=args.retry,
+        retry=args.retry, **ticket_options,
     )
     port = server._transport.get_extra_info("sockname")[1]
     print(f"listening on 127.0.0.1:{port}", flush=True)
@@ -168,7 +207,12 @@ async def run_client(args):
         except asyncio.TimeoutError:
             client.fail(f"timed out after {args.timeout} s")
         quic = client._quic
-        result = {"version": quic._version, "alpn": quic.tls.alpn_negotiated, "files": []}
+        result = {
+            "version": quic._version,
+            "alpn": quic.tls.alpn_negotiated,
+            "files": [],
+            "headers_at": {},
+        }
         for sid, url in streams.items():
             req = client.requests[sid]
             name = os.path.basename(urlparse(url).path)
@@ -182,6 +226,7 @@ async def run_client(args):
                 with open(os.path.join(args.out, name), "wb") as f:
                     f.write(req["body"])
                 result["files"].append(name)
+                result["headers_at"][name] = req["headers_at"]
         client.finished = True
         client.close()
     if client.failure is not None:
@@ -202,6 +247,7 @@ def main():
     s.add_argument("--alpn", default="h3")
     s.add_argument("--versions", default="1,2")
     s.add_argument("--retry", action="store_true")
+    s.add_argument("--tickets", action="store_true")
     c = sub.add_parser("client")
     c.add_argument("--out", required=True)
     c.add_argument("--ca")

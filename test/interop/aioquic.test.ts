@@ -31,6 +31,7 @@ import {
   startServe,
   tail,
   urls,
+  waitFor,
 } from './matrix-kit.js';
 
 /** The repository's root: the nearest folder above this file with a package.json. */
@@ -44,6 +45,15 @@ const ROOT = repoRoot();
 const PEER_SCRIPT = path.join(ROOT, 'test', 'interop', 'aioquic-peer.py');
 const PYTHON =
   process.env['AIOQUIC_PYTHON'] ?? path.join(ROOT, '.peers', 'aioquic', 'bin', 'python');
+
+/** The result line of aioquic-peer.py's client. */
+interface AioquicResult {
+  version: number;
+  alpn: string;
+  files: string[];
+  /** Per file: stream bytes delivered when its response's header section was decoded. */
+  headers_at: Record<string, number | null>;
+}
 
 /** QUIC v2's version number (RFC 9369 §3.1). */
 const V2 = 0x6b3343cf;
@@ -98,7 +108,7 @@ describe('interop: aioquic', function () {
     args: string[],
   ): Promise<{
     code: number | null;
-    result: { version: number; alpn: string } | null;
+    result: AioquicResult | null;
     out: string;
     log: string;
   }> {
@@ -119,8 +129,7 @@ describe('interop: aioquic', function () {
       .stdout()
       .split('\n')
       .find((l) => l.startsWith('{'));
-    const result =
-      line === undefined ? null : (JSON.parse(line) as { version: number; alpn: string });
+    const result = line === undefined ? null : (JSON.parse(line) as AioquicResult);
     return { code: r.code, result, out, log: peer.output() };
   }
 
@@ -152,6 +161,18 @@ describe('interop: aioquic', function () {
       assert.equal(stats.version, V2);
     });
 
+    it('a v1 first flight offering v2 is switched to v2 by a v1+v2 server (RFC 9368 §2.3)', async () => {
+      const { port } = await startAioquicServer(['--alpn', 'h3', '--versions', '1,2']);
+      const stats = await get(port, [SMALL, MEDIUM], ['--quic-version', '2,1']);
+      assert.equal(stats.version, V2);
+    });
+
+    it('a v1 client facing a v2-only server tries again in v2 (RFC 9368 §2.1)', async () => {
+      const { port } = await startAioquicServer(['--alpn', 'h3', '--versions', '2']);
+      const stats = await get(port, [SMALL, MEDIUM], []);
+      assert.equal(stats.version, V2);
+    });
+
     it('downloads over hq-interop', async () => {
       const { port } = await startAioquicServer(['--alpn', 'hq-interop']);
       const stats = await get(port, [SMALL, MEDIUM], ['--alpn', 'hq-interop']);
@@ -163,6 +184,30 @@ describe('interop: aioquic', function () {
       const stats = await get(port, [MEDIUM], []);
       assert.equal(stats.retry, true);
     });
+
+    // aioquic's server sends a ticket only when the ClientHello offered psk_key_exchange_modes
+    // (RFC 8446 §4.2.9), and checks the binder over the truncated ClientHello (§4.2.11.2), here
+    // split over two Initial packets by the hybrid key share offered beside x25519's.
+    for (const alpn of ['h3', 'hq-interop']) {
+      it(`resumes with aioquic's ticket and sends ${alpn} requests in 0-RTT`, async () => {
+        const { peer, port } = await startAioquicServer(['--alpn', alpn, '--tickets']);
+        const session = path.join(freshDir(site!, 'session'), 'session.json');
+        const args = ['--alpn', alpn, '--session', session];
+        const first = await get(port, [SMALL], args);
+        assert.equal(first.resumed, false);
+        const names = [SMALL, MEDIUM];
+        const second = await get(port, names, [...args, '--early-data']);
+        assert.equal(second.resumed, true, 'the second connection resumes');
+        assert.equal(second.earlyDataAccepted, true, '0-RTT data sent and accepted');
+        const handshakes = (): string[] =>
+          peer.stdout().match(/^handshake .*$/gm) ?? ([] as string[]);
+        await waitFor(() => handshakes().length === 2, 5_000, 'two handshakes logged');
+        assert.deepEqual(handshakes(), [
+          'handshake resumed=0 early=0 early_requests=0',
+          `handshake resumed=1 early=1 early_requests=${names.length}`,
+        ]);
+      });
+    }
 
     it('fails with exit 1 and one line for a missing file', async () => {
       const { port } = await startAioquicServer(['--alpn', 'h3']);
@@ -189,6 +234,20 @@ describe('interop: aioquic', function () {
         serve: [],
         client: ['--alpn', 'h3', '--versions', '2'],
         version: V2,
+        alpn: 'h3',
+      },
+      {
+        what: 'a v1 first flight offering v2, switched to v2 (RFC 9368 §2.3)',
+        serve: ['--quic-version', '2,1'],
+        client: ['--alpn', 'h3', '--versions', '2,1', '--original-version', '1'],
+        version: V2,
+        alpn: 'h3',
+      },
+      {
+        what: 'a v2 first flight to a v1-only server, after Version Negotiation (RFC 9368 §2.1)',
+        serve: ['--quic-version', '1'],
+        client: ['--alpn', 'h3', '--versions', '1,2', '--original-version', '2'],
+        version: 1,
         alpn: 'h3',
       },
       {
@@ -219,6 +278,29 @@ describe('interop: aioquic', function () {
         assert.equal(r.result?.alpn, c.alpn);
       });
     }
+
+    // RFC 9204 §2.1.1: a header section that refers to a dynamic-table entry blocks until the
+    // insert arrives on the encoder stream. aioquic's client offers a table, so the server's
+    // insert must leave before the body it heads, not after it.
+    it('sends the QPACK insert before the body: a lone GET is not header-blocked', async () => {
+      const s = site!;
+      const { port } = await startServe(procs, [
+        '--root',
+        s.www,
+        '--cert',
+        s.certFile,
+        '--key',
+        s.keyFile,
+      ]);
+      const r = await runAioquicClient(port, [MEDIUM], ['--alpn', 'h3']);
+      assert.equal(r.code, 0, `aioquic client failed:\n${tail(r.log)}`);
+      assertDownloaded(s, r.out, [MEDIUM], r.log);
+      const at = r.result?.headers_at[MEDIUM];
+      assert.ok(
+        typeof at === 'number' && at < 16 * 1024,
+        `headers decoded after ${at} of ${MEDIUM}'s stream bytes`,
+      );
+    });
 
     it('reports a missing file as a failure (the peer script is not a rubber stamp)', async () => {
       const s = site!;

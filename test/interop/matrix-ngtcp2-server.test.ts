@@ -118,13 +118,20 @@ describe('interop matrix: tsquic get → gtlsserver (h3)', function () {
     const qlog = freshDir(site!, 'qlog');
     const stats = await get(port, [MEDIUM], ['--migrate', '--qlog-dir', qlog]);
     assert.equal(stats.migrated, true);
-    // RFC 9000 §8.2.2: gtlsserver answered our PATH_CHALLENGE on the new path. (Our qlog does
-    // not list the PATH_CHALLENGE frames we send: they are not kept for retransmission.)
+    // RFC 9000 §8.2.2: gtlsserver answered our PATH_CHALLENGE on the new path with its data.
     const [trace] = await newQlogTraces(qlog, new Set(), 1);
+    const challenges = framesOf(trace!, 'quic:packet_sent').filter(
+      (f) => f['frame_type'] === 'path_challenge',
+    );
     const responses = framesOf(trace!, 'quic:packet_received').filter(
       (f) => f['frame_type'] === 'path_response',
     );
     assert.ok(responses.length >= 1, 'a PATH_RESPONSE from gtlsserver');
+    const sent = new Set(challenges.map((f) => f['data']));
+    assert.ok(
+      responses.every((f) => sent.has(f['data'])),
+      'every PATH_RESPONSE echoes a PATH_CHALLENGE our qlog shows sent',
+    );
   });
 
   it('downloads 10 MB with 5% loss each way (gtlsserver -t 0.05 -r 0.05)', async function () {

@@ -7,7 +7,7 @@
  *
  * Not covered here, because the commands have no option for it: packet loss (tsquic's side of
  * lossy transfers is covered against ngtcp2 in matrix-ngtcp2-*.test.ts, and over the in-memory
- * network by the scenario tests) and a key update initiated by the server.
+ * network by the scenario tests).
  */
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -18,6 +18,7 @@ import {
   MANY,
   MEDIUM,
   Processes,
+  type QlogEvent,
   SMALL,
   type Site,
   assertDownloaded,
@@ -31,6 +32,19 @@ import {
   urls,
 } from './matrix-kit.js';
 
+const MIB = 1 << 20;
+
+/** UDP payload bytes of the packets sent and received before event `index` of a trace. */
+function bytesBefore(trace: readonly QlogEvent[], index: number): number {
+  let bytes = 0;
+  for (const e of trace.slice(0, index)) {
+    if (e.name === 'quic:packet_sent' || e.name === 'quic:packet_received') {
+      bytes += ((e.data['raw'] as { length?: number } | undefined)?.length ?? 0) as number;
+    }
+  }
+  return bytes;
+}
+
 describe('interop matrix: tsquic get → tsquic serve', function () {
   this.timeout(40_000);
   let site: Site | undefined;
@@ -38,15 +52,21 @@ describe('interop matrix: tsquic get → tsquic serve', function () {
   const clients = new Processes();
   let port = 0;
   let retryPort = 0;
+  /** A server that updates its keys after 1 MiB (`serve --key-update-after`). */
+  let keyUpdatePort = 0;
 
   before(async function () {
     this.timeout(90_000);
     site = createSite('matrix-tsquic', { big: true });
     const common = ['--root', site.www, '--cert', site.certFile, '--key', site.keyFile];
     // Both serve h3 and hq-interop (the default ALPN list); the client picks.
-    [port, retryPort] = (
-      await Promise.all([startServe(servers, common), startServe(servers, [...common, '--retry'])])
-    ).map((s) => s.port) as [number, number];
+    [port, retryPort, keyUpdatePort] = (
+      await Promise.all([
+        startServe(servers, common),
+        startServe(servers, [...common, '--retry']),
+        startServe(servers, [...common, '--key-update-after', String(MIB)]),
+      ])
+    ).map((s) => s.port) as [number, number, number];
   });
 
   afterEach(() => clients.killAll());
@@ -113,6 +133,31 @@ describe('interop matrix: tsquic get → tsquic serve', function () {
           ['local_update', 'remote_update'],
           JSON.stringify(updates),
         );
+      });
+
+      // The QUIC Interop Runner's keyupdate case: the client updates after about 1 MiB.
+      it('updates the keys once 1 MiB was exchanged (get --key-update-after)', async () => {
+        const qlog = freshDir(site!, 'qlog');
+        const stats = await get([BIG], ['--key-update-after', String(MIB), '--qlog-dir', qlog]);
+        assert.ok(stats.keyUpdates >= 1, `keyUpdates ${stats.keyUpdates}`);
+        const [trace] = await newQlogTraces(qlog, new Set(), 1);
+        const first = trace!.findIndex((e) => e.name === 'quic:key_updated');
+        assert.equal(trace![first]?.data['trigger'], 'local_update');
+        assert.ok(
+          bytesBefore(trace!, first) >= MIB,
+          `updated after ${bytesBefore(trace!, first)} bytes`,
+        );
+      });
+
+      it('follows a key update the server makes after 1 MiB (serve --key-update-after)', async () => {
+        const qlog = freshDir(site!, 'qlog');
+        const stats = await get([BIG], ['--qlog-dir', qlog], { port: keyUpdatePort });
+        assert.ok(stats.keyUpdates >= 1, `keyUpdates ${stats.keyUpdates}`);
+        const [trace] = await newQlogTraces(qlog, new Set(), 1);
+        const first = trace!.findIndex((e) => e.name === 'quic:key_updated');
+        assert.equal(trace![first]?.data['trigger'], 'remote_update');
+        // The server counts the same datagrams, so it updated after about as many bytes.
+        assert.ok(bytesBefore(trace!, first) >= MIB / 2);
       });
 
       it('resumes and has its 0-RTT requests accepted', async () => {

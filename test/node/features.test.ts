@@ -97,11 +97,14 @@ describe('node adapter: resumption, 0-RTT, migration, key update, Retry, QUIC v2
         assert.equal(again.getStats().earlyDataAccepted, expectAccepted);
         await again.close();
       }
-      assert.deepEqual(hellos[0], {
+      const { transportParameters, ...firstHello } = hellos[0] as Record<string, unknown>;
+      assert.deepEqual(firstHello, {
         serverName: 'localhost',
         alpn: ['other', 'echo'],
         complete: false,
       });
+      // Before the key shares, so in the first packet (RFC 9368 §2.3 reads version_information).
+      assert.ok(transportParameters instanceof Uint8Array && transportParameters.length > 0);
       assert.equal(hellos.length, 3);
       assert.deepEqual(decided, [
         { serverName: 'localhost', alpn: 'echo' },
@@ -174,7 +177,7 @@ describe('node adapter: resumption, 0-RTT, migration, key update, Retry, QUIC v2
     }
   });
 
-  it('speaks QUIC v2, and a v1-only server answers a v2 client with Version Negotiation', async () => {
+  it('speaks QUIC v2, and negotiates versions with a v1-only server (RFC 9368)', async () => {
     const { server, port } = await echoServer();
     const v1only = await echoServer({ versions: [1] });
     try {
@@ -182,7 +185,12 @@ describe('node adapter: resumption, 0-RTT, migration, key update, Retry, QUIC v2
       assert.equal(await echo(conn, 'v2'), 'v2');
       assert.equal(conn.getStats().version, QUIC_V2);
       await conn.close();
-      const refused = client(v1only.port, { version: QUIC_V2 });
+      // A v2 client that accepts v1 tries again in v1 after Version Negotiation.
+      const retried = client(v1only.port, { version: QUIC_V2, versions: [QUIC_V2, 1] });
+      assert.equal(await echo(retried, 'again'), 'again');
+      assert.equal(retried.getStats().version, 1);
+      await retried.close();
+      const refused = client(v1only.port, { versions: [QUIC_V2] });
       await assert.rejects(refused.ready, { code: 'ERR_QUIC_VERSION_NEGOTIATION' });
     } finally {
       await server.close();

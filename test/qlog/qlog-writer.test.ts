@@ -300,6 +300,28 @@ describe('qlog writer (JSON-SEQ)', () => {
       trigger: 'application',
     });
     assert.equal(closedS[0]!.data['initiator'], 'remote');
+    // The packets that carry path validation and the close are logged with those frames.
+    const sentFrames = (events: QlogEvent[]): Json[] =>
+      events
+        .filter((e) => e.name === 'quic:packet_sent')
+        .flatMap((e) => (e.data['frames'] as Json[] | undefined) ?? []);
+    const challenges = sentFrames(server).filter((f) => f['frame_type'] === 'path_challenge');
+    assert.ok(challenges.length >= 1, 'the server logs its PATH_CHALLENGE to the new port');
+    const responses = sentFrames(client).filter((f) => f['frame_type'] === 'path_response');
+    assert.deepEqual(
+      responses.map((f) => f['data']),
+      challenges.slice(0, responses.length).map((f) => f['data']),
+      'the client logs PATH_RESPONSE echoing the data',
+    );
+    const closes = sentFrames(client).filter((f) => f['frame_type'] === 'connection_close');
+    assert.ok(closes.length >= 1, 'the client logs the packet with its CONNECTION_CLOSE');
+    assert.deepEqual(closes[0], {
+      frame_type: 'connection_close',
+      error_space: 'application',
+      error: 'unknown',
+      error_code: 0,
+      reason: 'done',
+    });
     const states = (events: QlogEvent[]): unknown[] =>
       events.filter((e) => e.name === 'quic:connection_state_updated').map((e) => e.data);
     assert.deepEqual(states(client), [{ new: 'closing' }, { old: 'closing', new: 'closed' }]);

@@ -26,7 +26,7 @@ function assertReleased(c: Connection): void {
   assert.ok(c.oneRtt, `${who}: 1-RTT keys`);
   assert.equal(c.appRead, null, `${who}: 1-RTT keys held only by the key phases`);
   assert.equal(c.appWrite, null);
-  assert.equal(c.currentPacketDcid.length, 0, `${who}: no view into the last datagram`);
+  assert.equal(c.rx.dcid.length, 0, `${who}: no view into the last datagram`);
   assert.equal(c.token.length, 0, `${who}: no Initial token`);
 }
 

@@ -15,6 +15,7 @@ import { MemoryAntiReplayStore } from '../../src/tls/anti-replay.js';
 import type { ClientHelloPeek } from '../../src/tls/client-hello-peek.js';
 import { TicketKeys } from '../../src/tls/ticket-keys.js';
 import { addressKey } from '../../src/util/address.js';
+import { encodeTransportParameters } from '../../src/wire/transport-params.js';
 import {
   PAIR_CLIENT_ADDRESS,
   PAIR_SERVER_ADDRESS,
@@ -253,7 +254,14 @@ describe('scenario: server hooks before and during the handshake', () => {
         client: groups ? { groups: [...groups] } : {},
       });
       assert.ok(p.net.runUntil(() => p.conn.handshakeConfirmed, 2_000_000));
-      assert.deepEqual(hellos, [{ serverName: 'localhost', alpn: ['test'], complete: !split }]);
+      assert.equal(hellos.length, 1);
+      const { transportParameters, ...hello } = hellos[0]!;
+      assert.deepEqual(hello, { serverName: 'localhost', alpn: ['test'], complete: !split });
+      // Before the key shares, so in the first packet either way (RFC 9368 §2.3).
+      assert.deepEqual(
+        transportParameters,
+        encodeTransportParameters(p.conn.localParams, 'client'),
+      );
     });
   }
 

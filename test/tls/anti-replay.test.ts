@@ -53,6 +53,7 @@ describe('tls: peekClientHello', () => {
     assert.deepEqual(peekClientHello(ch), {
       serverName: 'example.com',
       alpn: ['h3', 'hq-interop'],
+      transportParameters: new Uint8Array(16),
       complete: true,
     });
   });
@@ -60,6 +61,7 @@ describe('tls: peekClientHello', () => {
   it('reads what a prefix holds, at every cut, without throwing', () => {
     const ch = clientHello('example.com', ['h3']);
     let sawBoth = 0;
+    let sawParams = 0;
     for (let n = 0; n < ch.length; n++) {
       const p = peekClientHello(ch.subarray(0, n));
       if (n < 4) assert.equal(p, null);
@@ -67,10 +69,13 @@ describe('tls: peekClientHello', () => {
         assert.ok(p);
         assert.equal(p.complete, false);
         if (p.serverName !== null && p.alpn !== null) sawBoth++;
+        if (p.transportParameters !== null) sawParams++;
       }
     }
-    // SNI and ALPN precede the key shares: most cuts already hold both.
+    // SNI, ALPN and the transport parameters (version_information, RFC 9368 §2.3) precede the
+    // key shares: most cuts already hold them.
     assert.ok(sawBoth > ch.length / 2, `${sawBoth} of ${ch.length}`);
+    assert.ok(sawParams > ch.length / 2, `${sawParams} of ${ch.length}`);
   });
 
   it('null for what is not a ClientHello; null for a malformed extension', () => {

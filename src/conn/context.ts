@@ -1,0 +1,130 @@
+/**
+ * What the connection's components (receive.ts, frames-in.ts, assemble.ts, handshake.ts,
+ * migration.ts, retransmit.ts) see of the connection they work for. `Connection` provides it;
+ * the components take this interface, never the class, so that nothing imports connection.ts
+ * back (docs/ARCHITECTURE.md, src/conn). Engine-facing and application-facing members of the
+ * connection are not here.
+ */
+import type { CryptoProvider } from '../crypto/provider.js';
+import type { PacketProtector } from '../crypto/packet-protection.js';
+import type { SendControl } from '../path/send-control.js';
+import type { StreamMap } from '../stream/stream-map.js';
+import type { TlsSession, Level } from '../tls/types.js';
+import type { SocketAddress } from '../util/address.js';
+import type { QuicError } from '../wire/errors.js';
+import type { Frame } from '../wire/frame-types.js';
+import type { TransportParameters } from '../wire/transport-params.js';
+import type { PnSpace } from '../ack/pn-space.js';
+import type { LocalCids, PeerCids } from './cids.js';
+import type { ConnectionEvents } from './events.js';
+import type { KeyPhases } from './key-phase.js';
+import type { ResolvedOptions } from './options.js';
+import type { PacketBuilder } from './packet-builder.js';
+import type { PathState } from './path-state.js';
+import type { QlogSink } from './qlog.js';
+import type { ReceiveContext } from './receive-context.js';
+import type { SentFrame } from './sent-frames.js';
+import type { SpaceState } from './space.js';
+import type { CloseInfo, ConnectionState } from './state.js';
+import type { ConnectionStats } from './stats.js';
+import type { VersionNegotiation } from './version-negotiation.js';
+
+/** The engine services the components use (the rest of the host is the connection's). */
+export interface EngineServices {
+  readonly provider: CryptoProvider;
+  /** Length of the CIDs we issue (short headers carry no length). */
+  readonly localCidLength: number;
+  /** Server: a NEW_TOKEN token for this client address (RFC 9000 §8.1.3). */
+  newToken?(remote: SocketAddress): Uint8Array;
+}
+
+/** A packet that arrived before its keys (replayed when they come). */
+export interface BufferedPacket {
+  data: Uint8Array;
+  remote: SocketAddress;
+  local: SocketAddress;
+}
+
+export interface ConnectionContext {
+  readonly isClient: boolean;
+  readonly version: number;
+  readonly versionNegotiation: VersionNegotiation;
+  readonly state: ConnectionState;
+  readonly closeInfo: CloseInfo | null;
+  readonly provider: CryptoProvider;
+  readonly opts: ResolvedOptions;
+  readonly host: EngineServices;
+  readonly tls: TlsSession;
+  readonly qlog: QlogSink | undefined;
+  readonly stats: ConnectionStats;
+  readonly startTime: number;
+  handshakeTime: number;
+
+  // Packet-number spaces and keys.
+  readonly spaces: [SpaceState, SpaceState, SpaceState];
+  oneRtt: KeyPhases | null;
+  appRead: PacketProtector | null;
+  appWrite: PacketProtector | null;
+  zeroRttWrite: PacketProtector | null;
+  zeroRttRead: PacketProtector | null;
+  keyUpdateRequested: boolean;
+  firstOneRttPn: number;
+  earlyDataState: 'none' | 'attempted' | 'accepted' | 'rejected';
+  readonly handshakeConfirmed: boolean;
+  readonly handshakeComplete: boolean;
+  addressValidated: boolean;
+  /** New read keys arrived: buffered packets are opened after the current packet. */
+  replayPending: boolean;
+  readonly undecryptable: BufferedPacket[];
+
+  // Transport parameters, CIDs, paths.
+  readonly localParams: TransportParameters;
+  peerParams: TransportParameters | null;
+  greaseQuicBit: boolean;
+  readonly localCids: LocalCids;
+  readonly peerCids: PeerCids;
+  readonly originalDcid: Uint8Array;
+  retryScid: Uint8Array | null;
+  serverInitialScid: Uint8Array | null;
+  token: Uint8Array;
+  path: PathState;
+  probePath: PathState | null;
+  fallbackPath: PathState | null;
+  readonly localAddress: SocketAddress;
+  readonly remoteAddress: SocketAddress;
+  /** The datagram and packet being received. */
+  readonly rx: ReceiveContext;
+
+  // What waits to be sent.
+  readonly streams: StreamMap;
+  readonly controlQueue: Frame[];
+  readonly datagramQueue: Uint8Array[];
+  pingPending: boolean;
+  readonly pendingTickets: Uint8Array[];
+  readonly builder: PacketBuilder;
+  hasPendingSend(): boolean;
+
+  // Actions of the connection.
+  emit<K extends keyof ConnectionEvents>(event: K, ...args: Parameters<ConnectionEvents[K]>): void;
+  /** New work for the sender: the engine should poll. */
+  wake(): void;
+  /** The peer's stateless reset tokens changed: the engine updates its table. */
+  onPeerResetTokens(): void;
+  ptoPeriod(): number;
+  resetIdle(now: number): void;
+  resetIdleOnSend(now: number): void;
+  establish(): void;
+  confirmHandshake(now: number): void;
+  receiveCrypto(level: Level, data: Uint8Array, now: number): void;
+  installInitialKeys(dcid: Uint8Array): void;
+  discardSpace(space: PnSpace, now: number): void;
+  newSendControl(): SendControl<SentFrame>;
+  closeWithError(err: QuicError, now: number): void;
+  onPeerClose(info: CloseInfo, now: number): void;
+  onStatelessReset(now: number): void;
+  onVersionNegotiationFailure(reason: string, now: number): void;
+  switchVersion(version: number): void;
+  restartWithVersion(version: number, now: number): void;
+  onDatagramWhileClosing(): void;
+  takeCloseResend(): boolean;
+}

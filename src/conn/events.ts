@@ -1,0 +1,42 @@
+/**
+ * The events a connection raises for the application (see `Connection`). Its own module so that
+ * the components that raise them (stream events, handshake, frame handlers) need not import the
+ * connection.
+ */
+import type { SocketAddress } from '../util/address.js';
+import type { Stream } from '../stream/stream.js';
+import type { CloseInfo } from './state.js';
+
+export interface ConnectionEvents {
+  /** The handshake completed (client) / was confirmed (server). */
+  handshakeDone: () => void;
+  /** The peer opened a stream. */
+  stream: (stream: Stream) => void;
+  readable: (stream: Stream) => void;
+  writable: (stream: Stream) => void;
+  streamReset: (stream: Stream, errorCode: number) => void;
+  stopSending: (stream: Stream, errorCode: number) => void;
+  streamClosed: (stream: Stream) => void;
+  /** open(bidi) can succeed again after returning null. */
+  streamsAvailable: (bidi: boolean) => void;
+  datagram: (data: Uint8Array) => void;
+  /** Client: a resumption ticket (opaque bytes, with the transport parameters 0-RTT needs). */
+  sessionTicket: (ticket: Uint8Array) => void;
+  /** The active path changed (migration, rebinding, preferred address). */
+  pathChange: (remote: SocketAddress, local: SocketAddress) => void;
+  /** Client: the server sent NEW_TOKEN. */
+  newToken: (token: Uint8Array) => void;
+  /**
+   * The connection started closing (we closed, or the peer did): no more data will move. `close`
+   * follows after the closing or draining period (RFC 9000 §10.2).
+   */
+  closing: (info: CloseInfo) => void;
+  /** The connection is closed and gone. */
+  close: (info: CloseInfo) => void;
+  /**
+   * A listener of another event threw. Without an `error` listener the error is rethrown as an
+   * uncaught exception (in a microtask, after the connection finished its work): application
+   * errors are never turned into a close of the connection.
+   */
+  error: (err: unknown) => void;
+}
