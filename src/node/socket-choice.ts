@@ -34,3 +34,14 @@ export function chooseSocket(
       throw new Error(`TSQUIC_SOCKET must be 'native' or 'dgram', not '${requested!}'`);
   }
 }
+
+/** One line for version output: the socket an endpoint on `providerName` gets, or why none. */
+export function describeSocket(providerName: string): string {
+  try {
+    return chooseSocket(providerName).kind === 'native'
+      ? 'native (sendmmsg/GSO, recvmmsg/GRO, ECN)'
+      : 'node:dgram';
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
