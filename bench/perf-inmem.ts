@@ -8,6 +8,10 @@
  *
  * `--no-ceiling` runs the transfers only, for a CPU profile of the stack alone
  * (`node --cpu-prof dist/bench/perf-inmem.js 16 2 --no-ceiling`).
+ *
+ * `--ack-frequency` compares ACK frequency (draft-ietf-quic-ack-frequency) on and off: each
+ * round runs one transfer of each, the order alternating round by round, and reports CPU per
+ * MiB and ACK frames per MiB of both sides.
  */
 import { measureTransfer, warmUp } from './inmem.js';
 import { createSimPair, runDownload } from './lib/sim.js';
@@ -22,6 +26,43 @@ const mib = size / MiB;
 
 const goodputs: number[] = [];
 const ratios: number[] = [];
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? NaN;
+
+if (process.argv.includes('--ack-frequency')) {
+  // Warm-up with both settings, so neither pays for the JIT.
+  for (const ackFrequency of [true, false, true, false]) {
+    runDownload(createSimPair({ seed: 99, conditions: { delay: 1_000 }, ackFrequency }), size);
+  }
+  const cpu: Record<'on' | 'off', number[]> = { on: [], off: [] };
+  const acks: Record<'on' | 'off', number[]> = { on: [], off: [] };
+  for (let i = 0; i < runs; i++) {
+    const order = i % 2 === 0 ? [true, false] : [false, true];
+    for (const ackFrequency of order) {
+      const key = ackFrequency ? 'on' : 'off';
+      const pair = createSimPair({ seed: i + 1, conditions: { delay: 1_000 }, ackFrequency });
+      const c0 = cpuSeconds();
+      const run = runDownload(pair, size);
+      const seconds = cpuSeconds() - c0;
+      if (!run.done) throw new Error(`transfer stopped at ${run.bytes} of ${size} bytes`);
+      cpu[key].push(seconds / mib);
+      acks[key].push(run.acksSent / mib);
+      console.log(
+        `round ${i + 1} ack-frequency ${key}: ${((seconds / mib) * 1000).toFixed(2)} ms CPU/MiB,` +
+          ` ${(run.acksSent / mib).toFixed(1)} ACK frames/MiB, packets ${run.packetsSent},` +
+          ` virtual ${(run.transferUs / 1000).toFixed(0)} ms`,
+      );
+    }
+  }
+  const on = median(cpu.on);
+  const off = median(cpu.off);
+  console.log(
+    `median CPU/MiB: on ${(on * 1000).toFixed(2)} ms, off ${(off * 1000).toFixed(2)} ms` +
+      ` (${(((off - on) / off) * 100).toFixed(1)} % saved);` +
+      ` ACK frames/MiB: on ${median(acks.on).toFixed(1)}, off ${median(acks.off).toFixed(1)}`,
+  );
+  process.exit(0);
+}
+
 if (ceiling) {
   warmUp(size);
   for (let i = 0; i < runs; i++) {
@@ -48,7 +89,6 @@ if (ceiling) {
   }
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? NaN;
 console.log(
   `goodput median ${median(goodputs).toFixed(1)} best ${Math.max(...goodputs).toFixed(1)} MiB/cpu-s` +
     (ratios.length > 0 ? `, ratio median ${median(ratios).toFixed(3)}` : ''),

@@ -40,13 +40,18 @@ export interface SimOptions {
   connections?: number;
   /** qlog factory for both engines. */
   qlog?: EngineConfig['qlog'];
+  /** ACK frequency (draft-ietf-quic-ack-frequency) on both sides. Default the library's (on). */
+  ackFrequency?: boolean;
 }
 
 /** The shared pair of src/testing: `conns` are the client connections, `accepted` the server's. */
 export type SimPair = EnginePair;
 
 export function createSimPair(opts: SimOptions = {}): SimPair {
-  const connection = opts.congestionControl ? { congestionControl: opts.congestionControl } : {};
+  const connection = {
+    ...(opts.congestionControl ? { congestionControl: opts.congestionControl } : {}),
+    ...(opts.ackFrequency !== undefined ? { ackFrequency: opts.ackFrequency } : {}),
+  };
   const qlog = opts.qlog ? { qlog: opts.qlog } : {};
   return createEnginePair({
     seed: opts.seed ?? 1,
@@ -209,6 +214,8 @@ export interface TransferRun {
   /** Packets and bytes both sides sent (for the crypto-only ceiling). */
   packetsSent: number;
   bytesSent: number;
+  /** ACK frames both sides sent. */
+  acksSent: number;
   /** Samples of the server connection's congestion state (when asked for). */
   trace: CwndPoint[];
 }
@@ -249,9 +256,11 @@ export function runDownload(
   }, opts.maxTimeUs ?? 600_000_000);
   let packetsSent = 0;
   let bytesSent = 0;
+  let acksSent = 0;
   for (const c of [...p.conns, ...p.accepted]) {
     packetsSent += c.stats.packetsSent;
     bytesSent += c.stats.bytesSent;
+    acksSent += c.stats.acksSent;
   }
   return {
     done,
@@ -260,6 +269,7 @@ export function runDownload(
     handshakeUs,
     packetsSent,
     bytesSent,
+    acksSent,
     trace,
   };
 }

@@ -68,6 +68,19 @@ export class ReceivedPacketTracker {
 
   private readonly ecn: EcnCounts = { ect0: 0, ect1: 0, ce: 0 };
   private ecnSeen = false;
+  /** The last packet received was CE-marked (draft-ietf-quic-ack-frequency §6.3). */
+  private lastCe = false;
+
+  /**
+   * The peer's Reordering Threshold (draft-ietf-quic-ack-frequency-12 §6.2): 1 is RFC 9000's
+   * "acknowledge any out-of-order packet at once", 0 never does, N > 1 waits until a gap could
+   * be declared lost with that packet threshold.
+   */
+  private reorderingThreshold = 1;
+  /** Largest Acknowledged of the last ACK frame sent ("Largest Acked" of §6.2), -1 before one. */
+  private largestAckSent = -1;
+  /** An IMMEDIATE_ACK arrived in the packet being processed (§5). */
+  private immediateRequested = false;
 
   private readonly immediate: boolean;
   private maxAckDelay: number;
@@ -122,6 +135,22 @@ export class ReceivedPacketTracker {
     this.ackElicitingThreshold = checkPositiveInt(packets, 'ackElicitingThreshold');
   }
 
+  /** Changes the reordering that triggers an immediate ACK (see `reorderingThreshold`). */
+  setReorderingThreshold(packets: number): void {
+    if (!Number.isSafeInteger(packets) || packets < 0) {
+      throw new RangeError(`reorderingThreshold must be a non-negative integer, got ${packets}`);
+    }
+    this.reorderingThreshold = packets;
+  }
+
+  /**
+   * The packet being processed carries IMMEDIATE_ACK (draft-ietf-quic-ack-frequency-12 §5): its
+   * `onPacketReceived` makes an ACK due at once.
+   */
+  requestImmediateAck(): void {
+    this.immediateRequested = true;
+  }
+
   /**
    * True when `pn` was already received, or lies below the tracked window (it may have been
    * received: the connection drops it, RFC 9000 §12.3 and §13.2.3).
@@ -148,6 +177,8 @@ export class ReceivedPacketTracker {
       this.largestTime = now;
     }
     // RFC 9000 §13.4.1: counts cover every processed packet, never duplicates.
+    const ceOnset = ecn === Ecn.Ce && !this.lastCe;
+    this.lastCe = ecn === Ecn.Ce;
     if (ecn !== Ecn.NotEct) {
       this.ecnSeen = true;
       if (ecn === Ecn.Ect0) this.ecn.ect0++;
@@ -161,18 +192,28 @@ export class ReceivedPacketTracker {
 
     this.unackedEliciting++;
     if (this.pendingSince === Infinity) this.pendingSince = now;
+    const immediateRequested = this.immediateRequested;
+    this.immediateRequested = false;
     // RFC 9000 §13.2.1: acknowledge without delay a packet that arrived out of order - below an
     // ack-eliciting packet already received, or above it with missing packets in between - and
-    // CE-marked packets.
+    // CE-marked packets. With a Reordering Threshold other than 1 from the peer, reordering
+    // within it does not (draft-ietf-quic-ack-frequency-12 §6.2).
+    const rt = this.reorderingThreshold;
     const outOfOrder =
-      pn < this.largestAckEliciting ||
-      rangeLow > Math.max(this.largestAckEliciting + 1, this.floor);
+      rt === 1
+        ? pn < this.largestAckEliciting ||
+          rangeLow > Math.max(this.largestAckEliciting + 1, this.floor)
+        : false;
     if (pn > this.largestAckEliciting) this.largestAckEliciting = pn;
+    // §6.3: above an Ack-Eliciting Threshold of 1, only the first of a run of CE marks.
+    const ceDue = this.ackElicitingThreshold <= 2 ? ecn === Ecn.Ce : ceOnset;
     if (
       this.immediate ||
+      immediateRequested ||
       outOfOrder ||
-      ecn === Ecn.Ce ||
-      this.unackedEliciting >= this.ackElicitingThreshold
+      ceDue ||
+      this.unackedEliciting >= this.ackElicitingThreshold ||
+      (rt > 1 && this.beyondReorderingThreshold(pn, rt))
     ) {
       if (this.immediateSince === Infinity) this.immediateSince = now;
     }
@@ -234,6 +275,7 @@ export class ReceivedPacketTracker {
 
   /** An ACK frame from `buildAck` was sent: nothing is pending until the next packet arrives. */
   onAckSent(): void {
+    if (this.hi.length > 0) this.largestAckSent = this.hi[this.hi.length - 1]!;
     this.unackedEliciting = 0;
     this.unackedAny = false;
     this.pendingSince = Infinity;
@@ -262,6 +304,24 @@ export class ReceivedPacketTracker {
       out.push({ smallest: this.lo[i]!, largest: this.hi[i]! });
     }
     return out;
+  }
+
+  /**
+   * draft-ietf-quic-ack-frequency-12 §6.2, for a Reordering Threshold `rt` > 1: an ACK is due when
+   * the received packet is at or below Largest Acked - rt (the sender may already have declared
+   * it lost), or when the smallest Unreported Missing packet lies rt or more below Largest
+   * Unacked (the sender can declare it lost once it hears of the packets above it).
+   */
+  private beyondReorderingThreshold(pn: number, rt: number): boolean {
+    const reportedMissing = this.largestAckSent < 0 ? -1 : this.largestAckSent - rt;
+    if (this.largestAckSent >= 0 && pn <= reportedMissing) return true;
+    // The smallest packet number above Largest Reported Missing that was not received: the
+    // ranges are maximal, so it is `from` itself or the end of the range holding it plus one.
+    const hi = this.hi;
+    let from = Math.max(reportedMissing + 1, this.floor);
+    const i = this.indexOf(from);
+    if (i >= 0) from = hi[i]! + 1;
+    return from < this.largestAckEliciting && this.largestAckEliciting - from >= rt;
   }
 
   /** Index of the range holding `pn`, or -1. */

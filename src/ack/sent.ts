@@ -30,6 +30,8 @@ export class SentPacket<T = unknown> {
   txInFlight = 0;
   /** C.lost when sent. */
   lostBefore = 0;
+  /** Sent in a datagram marked ECT(0) (RFC 9000 §13.4.2: validation counts these). */
+  ecnMarked = false;
 
   constructor(
     /** Packet number. */

@@ -309,6 +309,18 @@ export class Bbr implements CongestionController {
     }
   }
 
+  /**
+   * draft-ietf-ccwg-bbr §ECN: this version specifies no ECN response of its own but "MUST treat
+   * any CE marks as congestion". So CE-marked packets count as lost full-size packets of this
+   * round: they lower the short-term bounds at the round's end (§4.5.10.3) as losses do. The
+   * per-packet inflight_too_high check of losses needs each packet's delivery snapshot, which an
+   * ECN count does not name, so it is not applied.
+   */
+  onEcnCongestion(markedPackets: number, _now: number, bytesInFlight: number): void {
+    this.inflight = bytesInFlight;
+    this.noteLoss(markedPackets * this.mds);
+  }
+
   /** §5.3 UpdateOnACK: update the model and state, then the control parameters. */
   onRateSample(rs: RateSample, now: number, _rtt: RttSnapshot, bytesInFlight: number): void {
     this.rs = rs;

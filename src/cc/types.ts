@@ -5,7 +5,8 @@
  *
  * Who calls what (src/path/loss-detection.ts):
  * - `onPacketSent` for each packet that counts toward bytes in flight;
- * - `onCongestionEvent` once per batch of lost in-flight packets, and on an ECN-CE increase;
+ * - `onCongestionEvent` once per batch of lost in-flight packets, and on an ECN-CE increase
+ *   (after `onEcnCongestion` with the number of newly CE-marked packets);
  * - `onPersistentCongestion` after it, when the lost batch spans the persistent congestion
  *   duration (RFC 9002 §7.6);
  * - `onPacketsAcked` once per ACK frame with the newly acknowledged packets;
@@ -144,6 +145,13 @@ export interface CongestionController {
    * recovery period (the window was reduced), false when `sentTime` lies within the current one.
    */
   onCongestionEvent(sentTime: number, now: number): boolean;
+
+  /**
+   * The peer's ECN-CE count rose by `markedPackets` in one ACK frame (RFC 9002 §7.1), called
+   * just before the `onCongestionEvent` for it. For controllers whose response to congestion is
+   * not only the window reduction of `onCongestionEvent` (BBR). Optional.
+   */
+  onEcnCongestion?(markedPackets: number, now: number, bytesInFlight: number): void;
 
   /** Persistent congestion was established: collapse to the minimum window (RFC 9002 §7.6.2). */
   onPersistentCongestion(now: number): void;

@@ -43,6 +43,7 @@ import {
   qlogDirectoryOption,
   parseIdleTimeout,
   parseKeyUpdateAfter,
+  parseQlogFormat,
   SHARED_OPTIONS,
   readCertificateFile,
 } from './serve-get-options.js';
@@ -221,7 +222,10 @@ async function settings(args: ParsedArgs, keyLog: KeyLogFile | null): Promise<Ge
   if (version !== undefined) options.versions = parseQuicVersions(version);
   const cc = stringOption(args, 'cc');
   if (cc !== undefined) options.congestionControl = parseCongestionControl(cc);
-  const qlog = qlogDirectoryOption(stringOption(args, 'qlog-dir'));
+  const qlog = qlogDirectoryOption(
+    stringOption(args, 'qlog-dir'),
+    parseQlogFormat(stringOption(args, 'qlog-format')),
+  );
   if (qlog !== undefined) options.qlog = qlog;
   const idleTimeout = stringOption(args, 'idle-timeout');
   if (idleTimeout !== undefined) options.idleTimeout = parseIdleTimeout(idleTimeout);

@@ -7,6 +7,7 @@ import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { congestionControllerNames } from '../cc/registry.js';
 import type { CryptoProvider, KeyExchangeGroup, SigningKey } from '../crypto/provider.js';
 import type { QlogSink } from '../conn/qlog.js';
+import type { QlogFormat } from '../conn/qlog-writer.js';
 import { certificateChainFrom, signingKeyFrom } from '../node/credentials.js';
 import { qlogToDirectory } from '../node/qlog.js';
 import type { CipherSuiteName } from '../tls/types.js';
@@ -41,7 +42,12 @@ export const SHARED_OPTIONS: OptionSpecs = {
   'qlog-dir': {
     type: 'string',
     valueName: 'DIR',
-    description: 'write a qlog file per connection',
+    description: 'write a qlog file per connection (default: $QLOGDIR)',
+  },
+  'qlog-format': {
+    type: 'string',
+    valueName: 'FORMAT',
+    description: 'qlog as the IETF drafts define it (ietf, default) or as qvis loads it (qvis)',
   },
   'idle-timeout': {
     type: 'string',
@@ -187,17 +193,37 @@ export class KeyLogFile {
   }
 }
 
-/** The qlog factory for `--qlog-dir DIR` (created when missing). */
+/** `--qlog-format`: "ietf" (default) or "qvis". */
+export function parseQlogFormat(text: string | undefined): QlogFormat {
+  if (text === undefined || text === 'ietf' || text === 'qvis') return text ?? 'ietf';
+  throw new UsageError(`--qlog-format must be ietf or qvis, got '${text}'`);
+}
+
+/**
+ * The directory of `--qlog-dir DIR`, else of $QLOGDIR (qlog main-schema §11.1, read like
+ * SSLKEYLOGFILE); undefined when neither is set.
+ */
+export function qlogDirectory(option: string | undefined, env = process.env): string | undefined {
+  if (option !== undefined) return option;
+  const dir = env['QLOGDIR'];
+  return dir === undefined || dir === '' ? undefined : dir;
+}
+
+/** The qlog factory for `--qlog-dir DIR` or $QLOGDIR (created when missing). */
 export function qlogDirectoryOption(
-  dir: string | undefined,
+  option: string | undefined,
+  format: QlogFormat = 'ietf',
+  env = process.env,
 ): ((traceId: string, role: 'client' | 'server') => QlogSink | undefined) | undefined {
+  const dir = qlogDirectory(option, env);
   if (dir === undefined) return undefined;
+  const what = option !== undefined ? '--qlog-dir' : 'QLOGDIR';
   try {
     mkdirSync(dir, { recursive: true });
   } catch (e) {
-    throw new UsageError(`--qlog-dir ${dir}: ${(e as Error).message}`);
+    throw new UsageError(`${what} ${dir}: ${(e as Error).message}`);
   }
-  const open = qlogToDirectory(dir);
+  const open = qlogToDirectory(dir, format);
   return (traceId, role) => {
     try {
       return open(traceId, role);

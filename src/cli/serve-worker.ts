@@ -12,7 +12,9 @@ import { attachProtocols, serveProtocols, type ServeWorkerData } from './serve.j
 export function serverOptions(data: ServeWorkerData): Partial<ServerOptions> {
   const keylog = data.keylog;
   return {
-    ...(data.qlogDir !== undefined ? { qlog: qlogToDirectory(data.qlogDir) } : {}),
+    ...(data.qlogDir !== undefined
+      ? { qlog: qlogToDirectory(data.qlogDir, data.qlogFormat ?? 'ietf') }
+      : {}),
     ...(keylog !== undefined
       ? { keyLog: (line: string) => appendFileSync(keylog, line + '\n') }
       : {}),

@@ -6,6 +6,7 @@
  * and ::1 is made and its SHA-256 fingerprint printed. Prints `listening on HOST:PORT` once
  * bound; SIGINT or SIGTERM closes the connections and exits with 0.
  */
+import type { QlogFormat } from '../conn/qlog-writer.js';
 import { defaultProvider } from '../crypto/default-provider.js';
 import { createServer, type QuicServer } from '../node/server.js';
 import { createWorkerServer, type WorkerServerConfig } from '../node/workers.js';
@@ -43,7 +44,9 @@ import {
   parseCongestionControl,
   parseQuicVersions,
   parseSeconds,
+  qlogDirectory,
   qlogDirectoryOption,
+  parseQlogFormat,
   parseIdleTimeout,
   parseKeyUpdateAfter,
   SHARED_OPTIONS,
@@ -220,6 +223,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   const versions = versionText === undefined ? undefined : parseQuicVersions(versionText);
   const idleText = stringOption(args, 'idle-timeout');
   const idleTimeout = idleText === undefined ? undefined : parseIdleTimeout(idleText);
+  const qlogFormat = parseQlogFormat(stringOption(args, 'qlog-format'));
   const keyUpdateText = stringOption(args, 'key-update-after');
   const keyUpdateAfterBytes =
     keyUpdateText === undefined ? undefined : parseKeyUpdateAfter(keyUpdateText);
@@ -255,7 +259,13 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
       io,
       { host, port, workers, ...(shared.keys ? { keys: shared.keys } : {}) },
       serverConfig(pem),
-      workerData(root, h3Options, stringOption(args, 'qlog-dir'), stringOption(args, 'keylog')),
+      workerData(
+        root,
+        h3Options,
+        qlogDirectory(stringOption(args, 'qlog-dir')),
+        qlogFormat,
+        stringOption(args, 'keylog'),
+      ),
       // SIGHUP: the certificate files again (a renewed certificate), for the next generation.
       async () =>
         serverConfig(
@@ -263,7 +273,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
         ),
     );
   }
-  const qlog = qlogDirectoryOption(stringOption(args, 'qlog-dir'));
+  const qlog = qlogDirectoryOption(stringOption(args, 'qlog-dir'), qlogFormat);
   const shared = await loadKeys(args);
   const keyLog = KeyLogFile.open(stringOption(args, 'keylog'));
 
@@ -309,19 +319,21 @@ export interface ServeWorkerData {
   root: string;
   h3: H3ServerOptions;
   qlogDir?: string;
+  qlogFormat?: QlogFormat;
   keylog?: string;
 }
 
 function workerData(
   root: string,
   h3: H3ServerOptions,
-  qlogDir?: string,
+  qlogDir: string | undefined,
+  qlogFormat: QlogFormat,
   keylog?: string,
 ): ServeWorkerData {
   return {
     root,
     h3,
-    ...(qlogDir !== undefined ? { qlogDir } : {}),
+    ...(qlogDir !== undefined ? { qlogDir, qlogFormat } : {}),
     ...(keylog !== undefined ? { keylog } : {}),
   };
 }

@@ -18,7 +18,7 @@ import {
   frameEncodedLength,
   streamFrameDataCapacity,
 } from '../wire/frame-encode.js';
-import type { AckFrame, Frame } from '../wire/frame-types.js';
+import { FrameType, type AckFrame, type Frame } from '../wire/frame-types.js';
 import { writeLengthField, writeLongHeader, writeShortHeader } from '../wire/header.js';
 import { packetNumberLength } from '../wire/packet-number.js';
 import { PacketType } from '../wire/version.js';
@@ -28,13 +28,14 @@ import type { PathState } from './path-state.js';
 import type { SentFrame } from './sent-frames.js';
 import { NOTHING, SentFrameList } from './sent-frames.js';
 import type { HeaderOffsets, PacketBuilder } from './packet-builder.js';
-import { queueNewCids } from './frames-in.js';
 import { requeueOutstandingCrypto } from './retransmit.js';
 
 export interface OutgoingDatagram {
   data: Uint8Array;
   remote: SocketAddress;
   local: SocketAddress;
+  /** The IP ECN codepoint to send with (RFC 9000 §13.4: ECT(0) while ECN is tested or validated). */
+  ecn: number;
 }
 
 /** RFC 9000 §14.1: datagrams with client Initials (and ack-eliciting server Initials). */
@@ -78,7 +79,10 @@ export function buildDatagram(conn: ConnectionContext, now: number): OutgoingDat
   }
 
   maybeUpdateKeys(conn, now);
-  if (conn.peerParams && conn.handshakeConfirmed) queueNewCids(conn);
+  if (conn.peerParams && conn.handshakeConfirmed) {
+    conn.controlFrames.announceCids(conn.localCids.pending);
+    requestAckFrequency(conn, now);
+  }
 
   const budget: Budget = { room, cwnd: sc.sendAllowance(now) };
   const client = conn.isClient;
@@ -131,11 +135,14 @@ function finish(
   now: number,
 ): OutgoingDatagram {
   const data = s.finishDatagram();
+  // Read before onDatagramSent: the testing period may end with this datagram.
+  const ecn = path.sendControl.ecn.codepoint;
   path.onDatagramSent(data.length, now);
   conn.stats.datagramsSent++;
   conn.stats.bytesSent += data.length;
+  conn.qlog?.datagramSent?.(conn, data.length, now);
   conn.resetIdleOnSend(now);
-  return { data, remote: path.remote, local: path.local };
+  return { data, remote: path.remote, local: path.local, ecn };
 }
 
 function writeKeys(conn: ConnectionContext, space: PnSpace): PacketProtector | null {
@@ -158,8 +165,7 @@ function spaceWantsToSend(
   if (!cwndOpen && s.probes === 0) return false;
   if (s.probes > 0 || s.hasCryptoToSend) return true;
   if (space !== PnSpace.Application) return false;
-  if (conn.pingPending || conn.controlQueue.length > 0 || conn.datagramQueue.length > 0)
-    return true;
+  if (conn.controlFrames.hasPending) return true;
   if (conn.path.responses.length > 0 || (conn.path.challenge && !conn.path.challengeSent))
     return true;
   return conn.streams.hasPendingSend;
@@ -201,7 +207,15 @@ function writeHeader(
   h.start = w.pos;
   const dcid = path.dcid.cid;
   if (space === PnSpace.Application && (conn.oneRtt || !conn.isClient)) {
-    h.pnOffset = writeShortHeader(w, dcid, pn, pnLen, conn.oneRtt?.sendKeyPhase ?? false);
+    h.pnOffset = writeShortHeader(
+      w,
+      dcid,
+      pn,
+      pnLen,
+      conn.oneRtt?.sendKeyPhase ?? false,
+      false,
+      conn.quicBit.next(),
+    );
     h.lengthOffset = -1;
     h.type = PacketType.OneRtt;
     return h;
@@ -223,6 +237,7 @@ function writeHeader(
       : {}),
     packetNumber: pn,
     packetNumberLength: pnLen,
+    fixedBit: conn.quicBit.next(),
   });
   h.lengthOffset = o.lengthOffset;
   h.pnOffset = o.pnOffset;
@@ -267,6 +282,7 @@ function buildPacket(
       encodeFrame(w, ack);
       frames.push({ k: 'ack', space, largest: (ack as AckFrame).ranges[0]!.largest });
       s.tracker.onAckSent();
+      conn.stats.acksSent++;
     }
   }
 
@@ -292,16 +308,27 @@ function buildPacket(
       eliciting = true;
       conn.stats.earlyStreamDataSent = true;
     }
+    // draft-ietf-quic-ack-frequency-12 §7: a PTO probe asks to be acknowledged at once.
+    if (
+      s.probes > 0 &&
+      h.type === PacketType.OneRtt &&
+      conn.ackFrequency.peerSupports &&
+      end > w.pos
+    ) {
+      w.u8(FrameType.IMMEDIATE_ACK);
+      frames.push(NOTHING);
+      eliciting = true;
+    }
     if (
       !eliciting &&
       (s.probes > 0 ||
         (space === PnSpace.Application &&
-          (conn.pingPending || elicitAckOfAcks(conn, scratch, now))))
+          (conn.controlFrames.pingPending || elicitAckOfAcks(conn, scratch, now))))
     ) {
       w.u8(0x01); // PING (RFC 9000 §19.2)
       frames.push(NOTHING);
       eliciting = true;
-      if (space === PnSpace.Application) conn.pingPending = false;
+      if (space === PnSpace.Application) conn.controlFrames.pingSent();
     }
   }
   if (frames.length === 0) {
@@ -348,6 +375,18 @@ function elicitAckOfAcks(conn: ConnectionContext, scratch: PacketBuilder, now: n
   return now - sc.lossDetection.lastAckElicitingSent(PnSpace.Application) >= sc.rtt.smoothed;
 }
 
+/** Queues an ACK_FREQUENCY request when the window or RTT moved enough (ack-frequency.ts). */
+function requestAckFrequency(conn: ConnectionContext, now: number): void {
+  const af = conn.ackFrequency;
+  if (!af.peerSupports) return;
+  const sc = conn.path.sendControl;
+  const frame = af.poll(
+    { cwnd: sc.cwnd, maxDatagramSize: sc.maxDatagramSize, srtt: sc.rtt.smoothed },
+    now,
+  );
+  if (frame !== null) conn.controlFrames.queue(frame);
+}
+
 /** Initial and Handshake ACK delays use exponent 3 (RFC 9000 §19.3). */
 function ackDelayExponent(conn: ConnectionContext, space: PnSpace): number {
   return space === PnSpace.Application ? conn.opts.ackDelayExponent : 3;
@@ -389,16 +428,7 @@ function writeAppFrames(
   frames: SentFrameList,
   now: number,
 ): boolean {
-  let wrote = false;
-  const q = conn.controlQueue;
-  while (q.length > 0) {
-    const f = q[0]!;
-    if (frameEncodedLength(f) > limit - w.pos) break;
-    q.shift();
-    encodeFrame(w, f);
-    frames.push({ k: 'control', frame: f });
-    wrote = true;
-  }
+  let wrote = conn.controlFrames.writeControl(w, limit, frames);
   while (path.responses.length > 0 && 9 <= limit - w.pos) {
     const frame: Frame = { kind: 'path_response', data: path.responses.shift()! };
     encodeFrame(w, frame);
@@ -420,15 +450,7 @@ function writeAppFrames(
     frames.push({ k: 'stream_control', frame: f });
     wrote = true;
   }
-  while (conn.datagramQueue.length > 0) {
-    const data = conn.datagramQueue[0]!;
-    const frame: Frame = { kind: 'datagram', data };
-    if (frameEncodedLength(frame) > limit - w.pos) break;
-    conn.datagramQueue.shift();
-    encodeFrame(w, frame);
-    frames.push(NOTHING);
-    wrote = true;
-  }
+  if (conn.controlFrames.writeDatagrams(w, limit, frames)) wrote = true;
   return wrote;
 }
 
@@ -525,7 +547,15 @@ function buildPathProbe(
     probe.sendControl.lossDetection.largestAcked(PnSpace.Application),
   );
   const start = w.pos;
-  const pnOffset = writeShortHeader(w, probe.dcid.cid, pn, pnLen, conn.oneRtt.sendKeyPhase);
+  const pnOffset = writeShortHeader(
+    w,
+    probe.dcid.cid,
+    pn,
+    pnLen,
+    conn.oneRtt.sendKeyPhase,
+    false,
+    conn.quicBit.next(),
+  );
   const frames: SentFrame[] = [];
   while (probe.responses.length > 0) {
     const frame: Frame = { kind: 'path_response', data: probe.responses.shift()! };

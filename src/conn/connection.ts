@@ -26,13 +26,15 @@ import { PathState } from './path-state.js';
 import { SendControl } from '../path/send-control.js';
 import { SpaceState } from './space.js';
 import type { SentFrame } from './sent-frames.js';
-import type { Frame } from '../wire/frame-types.js';
 import { onDatagramWhileClosing, processDatagram, replayBuffered } from './receive.js';
 import { buildDatagram, type OutgoingDatagram } from './assemble.js';
+import { ControlFrames } from './control-frames.js';
 import { PacketBuilder } from './packet-builder.js';
 import { ReceiveContext } from './receive-context.js';
+import { QuicBitGrease } from './quic-bit.js';
+import { AckFrequency } from './ack-frequency.js';
 import { ConnectionLifecycle, type CloseInfo, type ConnectionState } from './state.js';
-import { ConnectionStats, type ConnectionStatsSnapshot } from './stats.js';
+import { ConnectionStats, type ConnectionEcnStats, type ConnectionStatsSnapshot } from './stats.js';
 import {
   maybeUsePreferredAddress,
   onPathValidationTimers,
@@ -182,15 +184,8 @@ export class Connection extends Emitter<ConnectionEvents> {
   addressValidated: boolean;
   /** Packets that arrived before their keys, replayed when keys come (bounded). @internal */
   readonly undecryptable: BufferedPacket[] = [];
-  /**
-   * Control frames waiting for a packet (HANDSHAKE_DONE, NEW_TOKEN, RETIRE_CONNECTION_ID ...).
-   * @internal
-   */
-  readonly controlQueue: Frame[] = [];
-  /** DATAGRAM frames waiting to be sent (RFC 9221): dropped when they do not fit soon. @internal */
-  readonly datagramQueue: Uint8Array[] = [];
-  /** A PING is owed (keep-alive, `ping()`, probes). @internal */
-  pingPending = false;
+  /** Control frames, DATAGRAMs and PING waiting for a 1-RTT packet. @internal */
+  readonly controlFrames = new ControlFrames();
   private idleDeadline = Infinity;
   private keepAliveDeadline = Infinity;
   /** Time the handshake started and finished, µs (stats). @internal */
@@ -207,8 +202,10 @@ export class Connection extends Emitter<ConnectionEvents> {
   keyUpdateRequested = false;
   /** @internal */
   readonly qlog: QlogSink | undefined;
-  /** Whether the peer lets us send packets with the QUIC bit 0 (RFC 9287). @internal */
-  greaseQuicBit = false;
+  /** The QUIC bit of each packet we send (RFC 9287: greased once the peer allows it). @internal */
+  readonly quicBit: QuicBitGrease;
+  /** ACK frequency requests both ways (draft-ietf-quic-ack-frequency). @internal */
+  readonly ackFrequency: AckFrequency;
   /** Sessions tickets want the server's params: kept for `sessionTicket` events. */
   /** Tickets that arrived before confirmation, emitted at confirmation. @internal */
   readonly pendingTickets: Uint8Array[] = [];
@@ -233,6 +230,8 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.provider = host.provider;
     this.opts = resolveOptions(init.options);
     this.builder = new PacketBuilder(this.opts.maxUdpPayload + 64);
+    this.quicBit = new QuicBitGrease(this.provider, this.opts.random);
+    this.ackFrequency = new AckFrequency(this.opts.ackFrequency);
     this.qlog = init.qlog;
     this.startTime = init.now;
     this.token = init.token ?? NO_BYTES;
@@ -355,8 +354,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     if (max === 0 || data.length + 4 > max || data.length + 64 > this.opts.maxUdpPayload) {
       return false;
     }
-    if (this.datagramQueue.length >= 64) this.datagramQueue.shift();
-    this.datagramQueue.push(data.slice());
+    this.controlFrames.queueDatagram(data);
     this.wake();
     return true;
   }
@@ -370,7 +368,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   /** Sends a PING (keep-alive or RTT probe). */
   ping(): void {
     this.checkUsable();
-    this.pingPending = true;
+    this.controlFrames.requestPing();
     this.wake();
   }
 
@@ -424,6 +422,8 @@ export class Connection extends Emitter<ConnectionEvents> {
       packetsReceived: this.stats.packetsReceived,
       packetsLost: this.stats.packetsLost,
       packetsDropped: this.stats.packetsDropped,
+      acksSent: this.stats.acksSent,
+      acksReceived: this.stats.acksReceived,
       srttMs: ms(rtt.smoothed),
       minRttMs: ms(rtt.min === Infinity ? 0 : rtt.min),
       latestRttMs: ms(rtt.latest),
@@ -434,7 +434,24 @@ export class Connection extends Emitter<ConnectionEvents> {
       migrated: this.stats.migrations > 0,
       migrations: this.stats.migrations,
       streamsOpen: this.streams.size,
+      ecn: this.ecnStats(),
     };
+  }
+
+  private ecnStats(): ConnectionEcnStats {
+    const out: ConnectionEcnStats = {
+      ...this.path.sendControl.ecn.stats(),
+      receivedEct0: 0,
+      receivedEct1: 0,
+      receivedCe: 0,
+    };
+    for (const s of this.spaces) {
+      const c = s.tracker.ecnCounts;
+      out.receivedEct0 += c.ect0;
+      out.receivedEct1 += c.ect1;
+      out.receivedCe += c.ce;
+    }
+    return out;
   }
 
   /** Whether the connection is gone (the engine forgets it). */
@@ -495,14 +512,20 @@ export class Connection extends Emitter<ConnectionEvents> {
   // ---- sans-IO driving -------------------------------------------------------------------
 
   /** A datagram for this connection: decrypted in place, not kept after this returns. @internal */
-  receive(data: Uint8Array, local: SocketAddress, remote: SocketAddress, now: number): void {
+  receive(
+    data: Uint8Array,
+    local: SocketAddress,
+    remote: SocketAddress,
+    now: number,
+    ecn = 0,
+  ): void {
     if (this.state === 'closed' || this.state === 'draining') return;
     this.resetPollState();
     this.holdEvents++;
     try {
       this.armDeferred(now);
       if (this.state === 'closing') onDatagramWhileClosing(this, data, local, remote, now);
-      else processDatagram(this, data, local, remote, now);
+      else processDatagram(this, data, local, remote, now, ecn);
     } catch (e) {
       this.onInternalError(e, now);
     } finally {
@@ -630,9 +653,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   /** Whether anything but an ACK waits to be sent. @internal */
   hasPendingSend(): boolean {
     if (this.lifecycle.closeResendDue) return true;
-    if (this.pingPending || this.controlQueue.length > 0 || this.datagramQueue.length > 0) {
-      return true;
-    }
+    if (this.controlFrames.hasPending) return true;
     for (const s of this.spaces)
       if (!s.discarded && (s.hasCryptoToSend || s.probes > 0)) return true;
     if (this.path.challenge && !this.path.challengeSent) return true;
@@ -817,6 +838,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   /** The handshake is confirmed (RFC 9001 §4.1.2). @internal */
   confirmHandshake(now: number): void {
     if (!this.lifecycle.confirm()) return;
+    this.qlog?.handshakeConfirmed?.(this, now);
     this.discardSpace(PnSpace.Handshake, now);
     this.path.sendControl.onHandshakeConfirmed(now);
     if (this.peerParams) this.localCids.topUp(this.peerParams.activeConnectionIdLimit);
@@ -902,8 +924,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     if (!this.lifecycle.startClosing(info, now + 3 * this.ptoPeriod())) return;
     if (!Number.isNaN(now)) this.qlog?.connectionClosed(this, info, now);
     // Nothing else is sent in the closing state (RFC 9000 §10.2.1).
-    this.controlQueue.length = 0;
-    this.datagramQueue.length = 0;
+    this.controlFrames.clear();
     this.emit('closing', info);
   }
 
@@ -933,7 +954,7 @@ export class Connection extends Emitter<ConnectionEvents> {
       return;
     }
     if (now >= this.keepAliveDeadline) {
-      this.pingPending = true;
+      this.controlFrames.requestPing();
       this.keepAliveDeadline = now + this.opts.keepAliveUs;
     }
     this.oneRtt?.discardOld(now);
@@ -962,6 +983,7 @@ export class Connection extends Emitter<ConnectionEvents> {
       addressValidated: this.addressValidated,
       initialRtt: this.opts.initialRttUs,
       congestionController: this.opts.congestionControl,
+      ecn: this.opts.ecn,
     });
   }
 

@@ -12,10 +12,12 @@ import type { StreamMap } from '../stream/stream-map.js';
 import type { TlsSession, Level } from '../tls/types.js';
 import type { SocketAddress } from '../util/address.js';
 import type { QuicError } from '../wire/errors.js';
-import type { Frame } from '../wire/frame-types.js';
 import type { TransportParameters } from '../wire/transport-params.js';
 import type { PnSpace } from '../ack/pn-space.js';
+import type { AckFrequency } from './ack-frequency.js';
 import type { LocalCids, PeerCids } from './cids.js';
+import type { ControlFrames } from './control-frames.js';
+import type { QuicBitGrease } from './quic-bit.js';
 import type { ConnectionEvents } from './events.js';
 import type { KeyPhases } from './key-phase.js';
 import type { ResolvedOptions } from './options.js';
@@ -43,6 +45,8 @@ export interface BufferedPacket {
   data: Uint8Array;
   remote: SocketAddress;
   local: SocketAddress;
+  /** The ECN codepoint of the datagram it came in (RFC 9000 §13.4.1). */
+  ecn: number;
 }
 
 export interface ConnectionContext {
@@ -80,7 +84,10 @@ export interface ConnectionContext {
   // Transport parameters, CIDs, paths.
   readonly localParams: TransportParameters;
   peerParams: TransportParameters | null;
-  greaseQuicBit: boolean;
+  /** The QUIC bit of each packet we send (RFC 9287). */
+  readonly quicBit: QuicBitGrease;
+  /** ACK frequency both ways (draft-ietf-quic-ack-frequency). */
+  readonly ackFrequency: AckFrequency;
   readonly localCids: LocalCids;
   readonly peerCids: PeerCids;
   readonly originalDcid: Uint8Array;
@@ -97,9 +104,8 @@ export interface ConnectionContext {
 
   // What waits to be sent.
   readonly streams: StreamMap;
-  readonly controlQueue: Frame[];
-  readonly datagramQueue: Uint8Array[];
-  pingPending: boolean;
+  /** Control frames, DATAGRAMs and PING waiting for a 1-RTT packet. */
+  readonly controlFrames: ControlFrames;
   readonly pendingTickets: Uint8Array[];
   readonly builder: PacketBuilder;
   hasPendingSend(): boolean;
@@ -127,4 +133,5 @@ export interface ConnectionContext {
   restartWithVersion(version: number, now: number): void;
   onDatagramWhileClosing(): void;
   takeCloseResend(): boolean;
+  getStats(): { readonly earlyDataAccepted: boolean };
 }

@@ -20,6 +20,7 @@ export function handleFrame(conn: ConnectionContext, frame: Frame, now: number):
     case 'ping':
       return;
     case 'ack':
+      conn.stats.acksReceived++;
       onAck(conn, frame, space, now);
       return;
     case 'crypto': {
@@ -88,16 +89,14 @@ export function handleFrame(conn: ConnectionContext, frame: Frame, now: number):
       if (conn.probePath && conn.probePath.dcid.sequence < frame.retirePriorTo) {
         conn.probePath.dcid = conn.peerCids.spare() ?? conn.peerCids.current;
       }
-      for (const seq of conn.peerCids.toRetire.splice(0)) {
-        conn.controlQueue.push({ kind: 'retire_connection_id', sequenceNumber: seq });
-      }
+      conn.controlFrames.retireCids(conn.peerCids.toRetire);
       conn.onPeerResetTokens();
       return;
     case 'retire_connection_id': {
       const dcid = conn.rx.dcid;
       conn.localCids.retire(frame.sequenceNumber, dcid);
       if (conn.peerParams) conn.localCids.topUp(conn.peerParams.activeConnectionIdLimit);
-      queueNewCids(conn);
+      conn.controlFrames.announceCids(conn.localCids.pending);
       return;
     }
     case 'path_challenge':
@@ -143,25 +142,16 @@ export function handleFrame(conn: ConnectionContext, frame: Frame, now: number):
       }
       conn.emit('datagram', frame.data.slice());
       return;
+    case 'ack_frequency':
+      conn.ackFrequency.onFrame(frame, conn.spaces[PnSpace.Application].tracker);
+      return;
+    case 'immediate_ack':
+      conn.ackFrequency.onImmediateAck(conn.spaces[PnSpace.Application].tracker);
+      return;
     default: {
       const never: never = frame;
       throw new QuicError(TransportError.INTERNAL_ERROR, `unhandled frame ${String(never)}`);
     }
-  }
-}
-
-/** NEW_CONNECTION_ID frames for CIDs issued but not yet announced. */
-export function queueNewCids(conn: ConnectionContext): void {
-  // Called for every datagram built: the common case has nothing pending and allocates nothing.
-  if (conn.localCids.pending.length === 0) return;
-  for (const c of conn.localCids.pending.splice(0)) {
-    conn.controlQueue.push({
-      kind: 'new_connection_id',
-      sequenceNumber: c.sequence,
-      retirePriorTo: 0,
-      connectionId: c.cid,
-      statelessResetToken: c.resetToken,
-    });
   }
 }
 

@@ -3,6 +3,7 @@
  * per level, traffic secrets to packet keys, the peer's transport parameters and their CID
  * checks, completion), following RFC 9001 §4 and RFC 9000 §7.
  */
+import { MIN_ACK_DELAY_US } from './ack-frequency.js';
 import { onFramesLost } from './retransmit.js';
 import { PnSpace } from '../ack/pn-space.js';
 import { PacketProtector } from '../crypto/packet-protection.js';
@@ -52,6 +53,8 @@ export function buildLocalParams(
   p.disableActiveMigration = conn.opts.disableActiveMigration;
   p.activeConnectionIdLimit = 8;
   p.maxDatagramFrameSize = conn.opts.maxDatagramFrameSize;
+  p.greaseQuicBit = conn.opts.greaseQuicBit;
+  if (conn.opts.ackFrequency) p.minAckDelay = MIN_ACK_DELAY_US;
   p.initialSourceConnectionId = init.localCid;
   p.versionInformation = conn.versionNegotiation.localInfo(conn.version);
   if (!conn.isClient) {
@@ -228,7 +231,9 @@ function onPeerTransportParameters(conn: ConnectionContext, bytes: Uint8Array): 
   sc.setPeerMaxAckDelay(p.maxAckDelay * 1000);
   const mds = Math.min(conn.opts.maxUdpPayload, p.maxUdpPayloadSize);
   sc.setMaxDatagramSize(mds);
-  conn.greaseQuicBit = p.greaseQuicBit;
+  // RFC 9287 §3: the peer's parameter lets us clear the bit from here on.
+  conn.quicBit.enabled = p.greaseQuicBit && conn.opts.greaseQuicBit;
+  conn.ackFrequency.onPeerParams(p.minAckDelay, p.maxAckDelay);
   if (p.statelessResetToken) conn.peerCids.setInitialResetToken(p.statelessResetToken);
   conn.onPeerResetTokens();
 }
@@ -268,6 +273,7 @@ function validatePeerParams(conn: ConnectionContext, p: TransportParameters): vo
 export function onHandshakeComplete(conn: ConnectionContext, now: number): void {
   conn.handshakeTime = now - conn.startTime;
   conn.establish();
+  conn.qlog?.handshakeCompleted?.(conn, now);
   if (conn.isClient) {
     conn.earlyDataState =
       conn.earlyDataState === 'attempted'
@@ -283,9 +289,9 @@ export function onHandshakeComplete(conn: ConnectionContext, now: number): void 
     return;
   }
   // Server: complete means confirmed (RFC 9001 §4.1.2).
-  conn.controlQueue.push({ kind: 'handshake_done' });
+  conn.controlFrames.queue({ kind: 'handshake_done' });
   const token = conn.host.newToken?.(conn.path.remote);
-  if (token) conn.controlQueue.push({ kind: 'new_token', token });
+  if (token) conn.controlFrames.queue({ kind: 'new_token', token });
   conn.confirmHandshake(now);
   conn.resetIdle(now);
   conn.emit('handshakeDone');

@@ -167,9 +167,7 @@ function moveTo(conn: ConnectionContext, next: PathState, now: number): void {
     conn.peerCids.switchTo(next.dcid.sequence);
   }
   next.dcid = conn.peerCids.current;
-  for (const seq of conn.peerCids.toRetire.splice(0)) {
-    conn.controlQueue.push({ kind: 'retire_connection_id', sequenceNumber: seq });
-  }
+  conn.controlFrames.retireCids(conn.peerCids.toRetire);
   // RFC 9000 §10.3.1: the reset token of a retired CID no longer ends the connection.
   conn.onPeerResetTokens();
   conn.path = next;

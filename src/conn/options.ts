@@ -69,6 +69,28 @@ export interface ConnectionOptions {
    * about 1 MiB (RFC 9001 §6). Default 0: none.
    */
   keyUpdateAfterBytes?: number;
+  /**
+   * Advertise grease_quic_bit and, when the peer advertises it too, send packets with an
+   * unpredictable QUIC bit (RFC 9287). Default true.
+   */
+  greaseQuicBit?: boolean;
+  /**
+   * The host's socket sets the ECN codepoint of what it sends (and reports the one received):
+   * mark packets ECT(0), validate the peer's counts, react to CE (RFC 9000 §13.4, RFC 9002 §7.1).
+   * Node's dgram sockets cannot; the native backend's can. Default false.
+   */
+  ecn?: boolean;
+  /**
+   * ACK frequency (draft-ietf-quic-ack-frequency-12): advertise min_ack_delay, honour the peer's
+   * ACK_FREQUENCY and IMMEDIATE_ACK, and ask a peer that supports it for fewer ACKs as the
+   * window grows. Default true.
+   */
+  ackFrequency?: boolean;
+  /**
+   * Randomness for choices that need no secrecy (which packets clear the QUIC bit), uniform in
+   * [0, 1). Default: bytes from the crypto provider. Tests pass a seeded source.
+   */
+  random?: () => number;
 }
 
 /** Options with every default filled in, in core units (µs for times). */
@@ -93,6 +115,10 @@ export interface ResolvedOptions {
   disableActiveMigration: boolean;
   keyUpdateInterval: number;
   keyUpdateAfterBytes: number;
+  greaseQuicBit: boolean;
+  ecn: boolean;
+  ackFrequency: boolean;
+  random: (() => number) | null;
 }
 
 export function resolveOptions(o: ConnectionOptions): ResolvedOptions {
@@ -124,5 +150,9 @@ export function resolveOptions(o: ConnectionOptions): ResolvedOptions {
     disableActiveMigration: o.disableActiveMigration ?? false,
     keyUpdateInterval: o.keyUpdateInterval ?? 2 ** 22,
     keyUpdateAfterBytes: o.keyUpdateAfterBytes ?? 0,
+    greaseQuicBit: o.greaseQuicBit ?? true,
+    ecn: o.ecn ?? false,
+    ackFrequency: o.ackFrequency ?? true,
+    random: o.random ?? null,
   };
 }

@@ -1,18 +1,31 @@
 /**
- * A qlog writer (draft-ietf-quic-qlog-main-schema, draft-ietf-quic-qlog-quic-events) for one
+ * A qlog writer (draft-ietf-quic-qlog-main-schema-14, -quic-events-13, -h3-events-13) for one
  * connection, in the JSON Text Sequences serialization (RFC 7464: every record starts with the
- * Record Separator 0x1E and ends with a newline). The first record is the header, with the
- * `qlog_version` / `qlog_format: "JSON-SEQ"` pair that qvis keys on and the `file_schema` /
- * `serialization_format` of the current draft; every later record is one event.
+ * Record Separator 0x1E and ends with a newline). The first record is the header, every later
+ * record one event.
+ *
+ * Two forms (QlogFormat):
+ * - "ietf" (the default): the drafts as they stand. The header has `file_schema` /
+ *   `serialization_format` and the event schemas `quic-13` and `http3-13`; times are ms since
+ *   the trace started on a monotonic clock (`relative_to_epoch`, epoch "unknown", the wall clock
+ *   of the start in `wall_clock_time`); every event is `quic:` or `http3:`.
+ * - "qvis": what the qvis viewer reads today (its draft-02 loader): `qlog_version` "0.3" and
+ *   `qlog_format` "JSON-SEQ" in the header, `time_format: "relative"` to a `reference_time` in
+ *   ms since the Unix epoch, and the draft-02 category names (`transport:packet_sent`,
+ *   `recovery:metrics_updated`, `security:key_updated`, `http:frame_parsed`, ...). The event
+ *   data is the same.
  *
  * The writer does no I/O and reads no clock: it hands text to a caller-supplied function (the
- * Node adapter writes files), and event times are the connection's `now`, in milliseconds since
- * the trace started (its first event). Events: quic:connection_started, quic:connection_closed,
- * quic:connection_state_updated, quic:packet_sent (frames described from the sent-frame
- * descriptors), quic:packet_received (frames decoded from the payload), quic:packet_dropped,
- * quic:packet_lost, quic:key_updated, quic:key_discarded, quic:migration_state_updated, and the
- * recovery events recovery:metrics_updated (only the metrics that changed) and
- * recovery:congestion_state_updated under the names qvis's congestion graph reads.
+ * Node adapter writes files), and event times are the connection's `now`. Events:
+ * connection_started, version_information, parameters_set (ours at the start, the peer's and
+ * the TLS outcome at handshake completion), alpn_information, connection_state_updated
+ * (attempted, handshake_complete, handshake_confirmed, closing / draining, closed),
+ * connection_closed, packet_sent (frames from the sent-frame descriptors), packet_received
+ * (frames decoded from the payload), packet_dropped, packet_lost, udp_datagrams_sent /
+ * _received, stream_state_updated (a stream's first data, FIN and reset in each direction, as
+ * the frames show them), key_updated, key_discarded, migration_state_updated,
+ * recovery_metrics_updated (only the metrics that changed), congestion_state_updated, and the
+ * HTTP/3 events an application layer reports through `applicationEvent`.
  */
 import { PnSpace } from '../ack/pn-space.js';
 import type { SentPacket } from '../ack/sent.js';
@@ -20,6 +33,7 @@ import { toHex } from '../util/bytes.js';
 import type { SocketAddress } from '../util/address.js';
 import { Reader } from '../util/cursor.js';
 import { TransportError } from '../wire/errors.js';
+import type { TransportParameters } from '../wire/transport-params.js';
 import type { Frame } from '../wire/frame-types.js';
 import { decodeFrame } from '../wire/frames.js';
 import { PacketType, packetTypeName } from '../wire/version.js';
@@ -30,6 +44,46 @@ import type { SentFrame } from './sent-frames.js';
 type Json = Record<string, unknown>;
 
 const RECORD_SEPARATOR = '\x1e';
+
+/** The serialization a QlogWriter produces (see the module comment). */
+export type QlogFormat = 'ietf' | 'qvis';
+
+/** The event schemas of the drafts this writer follows (main-schema §7: "-NN" until RFC). */
+export const QLOG_EVENT_SCHEMAS: readonly string[] = [
+  'urn:ietf:params:qlog:events:quic-13',
+  'urn:ietf:params:qlog:events:http3-13',
+];
+
+/** The qvis form's names (qlog draft-02 categories) of the events this writer emits. */
+const QVIS_NAMES: ReadonlyMap<string, string> = new Map([
+  ['quic:connection_started', 'connectivity:connection_started'],
+  ['quic:connection_closed', 'connectivity:connection_closed'],
+  ['quic:connection_state_updated', 'connectivity:connection_state_updated'],
+  ['quic:migration_state_updated', 'connectivity:migration_state_updated'],
+  ['quic:version_information', 'transport:version_information'],
+  ['quic:alpn_information', 'transport:alpn_information'],
+  ['quic:parameters_set', 'transport:parameters_set'],
+  ['quic:packet_sent', 'transport:packet_sent'],
+  ['quic:packet_received', 'transport:packet_received'],
+  ['quic:packet_dropped', 'transport:packet_dropped'],
+  ['quic:udp_datagrams_sent', 'transport:datagrams_sent'],
+  ['quic:udp_datagrams_received', 'transport:datagrams_received'],
+  ['quic:stream_state_updated', 'transport:stream_state_updated'],
+  ['quic:key_updated', 'security:key_updated'],
+  ['quic:key_discarded', 'security:key_retired'],
+  ['quic:recovery_metrics_updated', 'recovery:metrics_updated'],
+  ['quic:congestion_state_updated', 'recovery:congestion_state_updated'],
+  ['quic:packet_lost', 'recovery:packet_lost'],
+  ['http3:parameters_set', 'http:parameters_set'],
+  ['http3:stream_type_set', 'http:stream_type_set'],
+  ['http3:frame_created', 'http:frame_created'],
+  ['http3:frame_parsed', 'http:frame_parsed'],
+]);
+
+/** An event name in `format` (the writer's own names are the ietf ones). */
+export function qlogEventName(name: string, format: QlogFormat): string {
+  return format === 'qvis' ? (QVIS_NAMES.get(name) ?? name) : name;
+}
 
 export interface QlogWriterOptions {
   /** Receives the JSON-SEQ text, whole records at a time. */
@@ -52,6 +106,8 @@ export interface QlogWriterOptions {
   bufferChars?: number;
   /** Called once after the last record is written (e.g. to close a file). */
   onClose?: () => void;
+  /** The serialization: "ietf" (default) or "qvis" (see the module comment). */
+  format?: QlogFormat;
 }
 
 /** Names of transport error codes as qlog spells them (lowercase, RFC 9000 §20.1). */
@@ -83,7 +139,16 @@ export function frameToQlog(f: Frame, ackDelayExponent: number): Json {
       return { frame_type: 'padding', raw: { length: f.length, payload_length: f.length } };
     case 'ping':
     case 'handshake_done':
+    case 'immediate_ack':
       return { frame_type: f.kind };
+    case 'ack_frequency':
+      return {
+        frame_type: 'ack_frequency',
+        sequence_number: f.sequenceNumber,
+        ack_eliciting_threshold: f.ackElicitingThreshold,
+        request_max_ack_delay: f.requestedMaxAckDelay / 1000,
+        reordering_threshold: f.reorderingThreshold,
+      };
     case 'ack': {
       const out: Json = {
         frame_type: 'ack',
@@ -195,8 +260,8 @@ export function sentFrameToQlog(f: SentFrame): Json | null {
     case 'crypto':
       return { frame_type: 'crypto', offset: f.offset, raw: { length: f.length } };
     case 'ack':
-      // The descriptor keeps only the Largest Acknowledged (qlog extension field).
-      return { frame_type: 'ack', largest_acknowledged: f.largest };
+      // The descriptor keeps only the Largest Acknowledged, not the ranges.
+      return { frame_type: 'ack' };
     case 'stream_control':
     case 'control':
     case 'once':
@@ -253,7 +318,12 @@ export class QlogWriter implements QlogSink {
   private finished = false;
   private readonly lastMetrics: Partial<MetricsState> = {};
   private congestionState = '';
+  private ecnState = '';
   private readonly reader = new Reader(new Uint8Array(0));
+  private readonly format: QlogFormat;
+  /** Streams whose first data / end was logged, per direction (stream_state_updated). */
+  private readonly streamsOpened = { sending: new Set<number>(), receiving: new Set<number>() };
+  private readonly streamsEnded = { sending: new Set<number>(), receiving: new Set<number>() };
 
   constructor(options: QlogWriterOptions) {
     if (typeof options.write !== 'function') {
@@ -263,36 +333,106 @@ export class QlogWriter implements QlogSink {
     this.role = options.role;
     this.bufferChars = options.bufferChars ?? 0;
     this.onClose = options.onClose;
+    this.format = options.format ?? 'ietf';
     const title = options.title ?? `tsquic ${options.role} ${options.traceId}`;
+    const vantagePoint = { name: 'tsquic', type: options.role };
+    if (this.format === 'qvis') {
+      // qvis adds reference_time (ms since the Unix epoch) to every relative time.
+      const wallClock =
+        options.wallClockTime === undefined ? NaN : Date.parse(options.wallClockTime);
+      this.record({
+        qlog_version: '0.3',
+        qlog_format: 'JSON-SEQ',
+        title,
+        trace: {
+          title,
+          vantage_point: vantagePoint,
+          common_fields: {
+            ODCID: options.traceId,
+            group_id: options.traceId,
+            time_format: 'relative',
+            reference_time: Number.isFinite(wallClock) ? wallClock : 0,
+          },
+        },
+      });
+      return;
+    }
     const referenceTime: Json = { clock_type: 'monotonic', epoch: 'unknown' };
     if (options.wallClockTime !== undefined)
       referenceTime['wall_clock_time'] = options.wallClockTime;
     this.record({
-      qlog_version: '0.3',
-      qlog_format: 'JSON-SEQ',
       file_schema: 'urn:ietf:params:qlog:file:sequential',
       serialization_format: 'application/qlog+json-seq',
       title,
       trace: {
         title,
-        vantage_point: { name: 'tsquic', type: options.role },
+        vantage_point: vantagePoint,
         common_fields: {
           ODCID: options.traceId,
           group_id: options.traceId,
           time_format: 'relative_to_epoch',
           reference_time: referenceTime,
         },
-        event_schemas: ['urn:ietf:params:qlog:events:quic-13'],
+        event_schemas: QLOG_EVENT_SCHEMAS,
       },
     });
   }
 
+  /** connection_started, our version and transport parameters, and the `attempted` state. */
   connectionStarted(conn: QlogSubject, now: number): void {
     this.event(now, 'quic:connection_started', {
       local: endpoint(conn.localAddress),
       remote: endpoint(conn.remoteAddress),
-      version: conn.version.toString(16).padStart(8, '0'),
     });
+    // quic-events §4.9: the client logs the versions it offers, the server those it accepts.
+    const version = quicVersion(conn.version);
+    this.event(now, 'quic:version_information', {
+      [conn.isClient ? 'client_versions' : 'server_versions']: [version],
+      chosen_version: version,
+    });
+    this.event(now, 'quic:parameters_set', {
+      initiator: 'local',
+      ...transportParametersToQlog(conn.localParams),
+    });
+    this.stateUpdated(now, 'attempted');
+  }
+
+  /** The handshake completed: the peer's parameters, the ALPN and the TLS outcome. */
+  handshakeCompleted(conn: QlogSubject, now: number): void {
+    if (conn.peerParams !== null) {
+      this.event(now, 'quic:parameters_set', {
+        initiator: 'remote',
+        ...transportParametersToQlog(conn.peerParams),
+      });
+    }
+    const alpn = conn.tls.alpn;
+    if (alpn !== null) {
+      this.event(now, 'quic:alpn_information', { chosen_alpn: { string_value: alpn } });
+    }
+    const tls: Json = { early_data_enabled: conn.getStats().earlyDataAccepted };
+    if (conn.tls.cipherSuite !== null) tls['tls_cipher'] = conn.tls.cipherSuite;
+    this.event(now, 'quic:parameters_set', tls);
+    this.stateUpdated(now, 'handshake_complete');
+  }
+
+  handshakeConfirmed(_conn: QlogSubject, now: number): void {
+    this.stateUpdated(now, 'handshake_confirmed');
+  }
+
+  datagramSent(_conn: QlogSubject, size: number, now: number): void {
+    this.event(now, 'quic:udp_datagrams_sent', { count: 1, raw: [{ length: size }] });
+  }
+
+  datagramReceived(_conn: QlogSubject, size: number, now: number): void {
+    this.event(now, 'quic:udp_datagrams_received', { count: 1, raw: [{ length: size }] });
+  }
+
+  /**
+   * An event of a protocol above QUIC (the HTTP/3 layer's `http3:` events), at the time of the
+   * connection's latest event: application code runs inside or right after one.
+   */
+  applicationEvent(name: string, data: Record<string, unknown>): void {
+    this.event(this.lastNow, name, data);
   }
 
   /**
@@ -332,6 +472,12 @@ export class QlogWriter implements QlogSink {
       raw: { length: size },
       frames: sentFramesToQlog(frames),
     });
+    for (const f of frames) {
+      if (f.k === 'stream') this.streamData('sending', f.streamId, f.fin, now);
+      else if (f.k === 'stream_control' && f.frame.kind === 'reset_stream') {
+        this.streamReset('sending', f.frame.streamId, now);
+      }
+    }
   }
 
   packetReceived(
@@ -350,9 +496,14 @@ export class QlogWriter implements QlogSink {
         ? (conn.peerParams?.ackDelayExponent ?? 3)
         : 3;
     const frames: Json[] = [];
+    const decoded: Frame[] = [];
     const r = this.reader.reset(datagram, payloadStart, payloadStart + payloadLength);
     try {
-      while (r.remaining > 0) frames.push(frameToQlog(decodeFrame(r), exponent));
+      while (r.remaining > 0) {
+        const f = decodeFrame(r);
+        decoded.push(f);
+        frames.push(frameToQlog(f, exponent));
+      }
     } catch {
       // The receive pipeline already accepted these frames; a failure here would be a codec
       // bug, and the trace keeps what decoded rather than losing the event.
@@ -361,6 +512,47 @@ export class QlogWriter implements QlogSink {
       header: { packet_type: packetTypeName(type), packet_number: pn },
       raw: { length: size, payload_length: payloadLength },
       frames,
+    });
+    for (const f of decoded) {
+      if (f.kind === 'stream') this.streamData('receiving', f.streamId, f.fin, now);
+      else if (f.kind === 'reset_stream') this.streamReset('receiving', f.streamId, now);
+    }
+  }
+
+  /**
+   * quic-events §5.15: a stream side is `open` with its first data and `data_sent` /
+   * `size_known` with its FIN, logged once each (retransmissions repeat the frames, not the
+   * state changes).
+   */
+  private streamData(side: 'sending' | 'receiving', id: number, fin: boolean, now: number): void {
+    if (!this.streamsOpened[side].has(id)) {
+      this.streamsOpened[side].add(id);
+      this.event(now, 'quic:stream_state_updated', {
+        stream_id: id,
+        stream_type: (id & 2) !== 0 ? 'unidirectional' : 'bidirectional',
+        new: 'open',
+        stream_side: side,
+      });
+    }
+    if (fin && !this.streamsEnded[side].has(id)) {
+      this.streamsEnded[side].add(id);
+      this.event(now, 'quic:stream_state_updated', {
+        stream_id: id,
+        old: 'open',
+        new: side === 'sending' ? 'data_sent' : 'size_known',
+        stream_side: side,
+      });
+    }
+  }
+
+  private streamReset(side: 'sending' | 'receiving', id: number, now: number): void {
+    if (this.streamsEnded[side].has(id) && side === 'receiving') return;
+    this.streamsEnded[side].add(id);
+    this.event(now, 'quic:stream_state_updated', {
+      stream_id: id,
+      new: side === 'sending' ? 'reset_sent' : 'reset_received',
+      stream_side: side,
+      trigger: side === 'sending' ? 'local' : 'remote',
     });
   }
 
@@ -389,7 +581,10 @@ export class QlogWriter implements QlogSink {
     }
   }
 
-  /** recovery:metrics_updated with the values that changed; congestion_state_updated on a change. */
+  /**
+   * recovery:metrics_updated with the values that changed; congestion_state_updated and
+   * ecn_state_updated on a change.
+   */
   metrics(conn: QlogSubject, now: number): void {
     const sc = conn.path.sendControl;
     const rtt = sc.rtt;
@@ -400,9 +595,10 @@ export class QlogWriter implements QlogSink {
       latest_rtt: ms(rtt.latest),
       rtt_variance: ms(rtt.variance),
       pto_count: sc.ptoCount,
-      congestion_window: sc.cwnd,
+      // Bytes are uint64 in qlog; a controller may keep fractions (CUBIC's β = 0.7).
+      congestion_window: Math.floor(sc.cwnd),
       bytes_in_flight: sc.bytesInFlight,
-      ssthresh: sc.cc.ssthresh,
+      ssthresh: Math.floor(sc.cc.ssthresh),
     };
     const changed: Json = {};
     let any = false;
@@ -415,13 +611,20 @@ export class QlogWriter implements QlogSink {
       changed[key] = v;
       any = true;
     }
-    if (any) this.event(now, 'recovery:metrics_updated', changed);
+    if (any) this.event(now, 'quic:recovery_metrics_updated', changed);
     const state = sc.cc.state;
     if (state !== this.congestionState) {
       const data: Json = { new: state };
       if (this.congestionState !== '') data['old'] = this.congestionState;
       this.congestionState = state;
-      this.event(now, 'recovery:congestion_state_updated', data);
+      this.event(now, 'quic:congestion_state_updated', data);
+    }
+    // quic:ecn_state_updated (RFC 9000 Appendix A.4 states); nothing while ECN is off.
+    for (const ecn of sc.ecn.takeChanges()) {
+      const data: Json = { new: ecn };
+      if (this.ecnState !== '') data['old'] = this.ecnState;
+      this.ecnState = ecn;
+      this.event(now, 'quic:ecn_state_updated', data);
     }
   }
 
@@ -478,7 +681,7 @@ export class QlogWriter implements QlogSink {
   private event(now: number, name: string, data: Json): void {
     if (this.start < 0) this.start = now;
     this.lastNow = now;
-    this.record({ time: (now - this.start) / 1000, name, data });
+    this.record({ time: (now - this.start) / 1000, name: qlogEventName(name, this.format), data });
   }
 
   private record(value: Json): void {
@@ -500,6 +703,45 @@ export class QlogWriter implements QlogSink {
     this.bufferedChars = 0;
     this.write(text);
   }
+}
+
+/** A QUIC version as qlog's QuicVersion: 8 hex digits. */
+function quicVersion(version: number): string {
+  return version.toString(16).padStart(8, '0');
+}
+
+/**
+ * Transport parameters as qlog's parameters_set fields (quic-events §4.11). Stateless reset
+ * tokens (and so the preferred address, which carries one) are left out: whoever holds one can
+ * reset the connection.
+ */
+export function transportParametersToQlog(p: TransportParameters): Json {
+  const out: Json = {
+    max_idle_timeout: p.maxIdleTimeout,
+    max_udp_payload_size: p.maxUdpPayloadSize,
+    ack_delay_exponent: p.ackDelayExponent,
+    max_ack_delay: p.maxAckDelay,
+    active_connection_id_limit: p.activeConnectionIdLimit,
+    initial_max_data: p.initialMaxData,
+    initial_max_stream_data_bidi_local: p.initialMaxStreamDataBidiLocal,
+    initial_max_stream_data_bidi_remote: p.initialMaxStreamDataBidiRemote,
+    initial_max_stream_data_uni: p.initialMaxStreamDataUni,
+    initial_max_streams_bidi: p.initialMaxStreamsBidi,
+    initial_max_streams_uni: p.initialMaxStreamsUni,
+    disable_active_migration: p.disableActiveMigration,
+  };
+  if (p.originalDestinationConnectionId !== undefined) {
+    out['original_destination_connection_id'] = toHex(p.originalDestinationConnectionId);
+  }
+  if (p.initialSourceConnectionId !== undefined) {
+    out['initial_source_connection_id'] = toHex(p.initialSourceConnectionId);
+  }
+  if (p.retrySourceConnectionId !== undefined) {
+    out['retry_source_connection_id'] = toHex(p.retrySourceConnectionId);
+  }
+  if (p.maxDatagramFrameSize > 0) out['max_datagram_frame_size'] = p.maxDatagramFrameSize;
+  if (p.greaseQuicBit) out['grease_quic_bit'] = true;
+  return out;
 }
 
 /** qlog's connection_closed trigger for how the connection ended. */
@@ -527,7 +769,7 @@ export function qlogWriterFactory(
     traceId: string,
     role: 'client' | 'server',
   ) => ((chunk: string) => void) | null | undefined,
-  options: { bufferChars?: number; wallClock?: () => string } = {},
+  options: { bufferChars?: number; wallClock?: () => string; format?: QlogFormat } = {},
 ): (traceId: string, role: 'client' | 'server') => QlogSink | undefined {
   return (traceId, role) => {
     const write = open(traceId, role);
@@ -538,6 +780,7 @@ export function qlogWriterFactory(
       traceId,
       ...(options.bufferChars !== undefined ? { bufferChars: options.bufferChars } : {}),
       ...(options.wallClock !== undefined ? { wallClockTime: options.wallClock() } : {}),
+      ...(options.format !== undefined ? { format: options.format } : {}),
     });
   };
 }

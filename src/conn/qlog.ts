@@ -8,6 +8,7 @@ import type { PnSpace } from '../ack/pn-space.js';
 import type { SentPacket } from '../ack/sent.js';
 import type { SocketAddress } from '../util/address.js';
 import type { TransportParameters } from '../wire/transport-params.js';
+import type { TlsSession } from '../tls/types.js';
 import type { KeyPhases } from './key-phase.js';
 import type { PathState } from './path-state.js';
 import type { SentFrame } from './sent-frames.js';
@@ -24,6 +25,11 @@ export interface QlogSubject {
   readonly path: PathState;
   /** 1-RTT keys (key updates), null before they exist. */
   readonly oneRtt: KeyPhases | null;
+  readonly isClient: boolean;
+  readonly localParams: TransportParameters;
+  /** The TLS outcome: ALPN and cipher suite once the handshake completed. */
+  readonly tls: Pick<TlsSession, 'alpn' | 'cipherSuite'>;
+  getStats(): { readonly earlyDataAccepted: boolean };
 }
 
 export interface QlogSink {
@@ -61,6 +67,18 @@ export interface QlogSink {
   ): void;
   /** The active path changed (migration, NAT rebinding, failed validation): see conn.path. */
   pathChanged?(conn: QlogSubject, now: number): void;
+  /** The handshake completed (RFC 9001 §4.1.1): the peer's parameters and ALPN are known. */
+  handshakeCompleted?(conn: QlogSubject, now: number): void;
+  /** The handshake is confirmed (RFC 9001 §4.1.2). */
+  handshakeConfirmed?(conn: QlogSubject, now: number): void;
+  /** A UDP datagram of `size` bytes (payload) was sent / received on the connection. */
+  datagramSent?(conn: QlogSubject, size: number, now: number): void;
+  datagramReceived?(conn: QlogSubject, size: number, now: number): void;
+  /**
+   * An event of the application protocol on the connection (HTTP/3's `http3:` events,
+   * h3-events-13), with its name and data as the schema defines them.
+   */
+  applicationEvent?(name: string, data: Record<string, unknown>): void;
   metrics(conn: QlogSubject, now: number): void;
   keyUpdated(conn: QlogSubject, trigger: 'local_update' | 'remote_update', now: number): void;
   keyDiscarded(conn: QlogSubject, space: PnSpace, now: number): void;

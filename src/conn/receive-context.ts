@@ -26,6 +26,8 @@ export class ReceiveContext {
    * buffered packet's own size when it is replayed.
    */
   size = 0;
+  /** The IP ECN codepoint the datagram arrived with (RFC 9000 §13.4.1), 0 when unknown. */
+  ecn = 0;
   /** The packet being processed: its type, packet-number space and packet number. */
   packetType: PacketType = PacketType.Initial;
   space: PnSpace = PnSpace.Initial;
@@ -40,11 +42,15 @@ export class ReceiveContext {
   private dcidOffset = 0;
   private dcidLength = 0;
 
-  /** A datagram (or a replayed packet) from `remote` to `local`, of `size` bytes. */
-  begin(local: SocketAddress, remote: SocketAddress, size: number): void {
+  /**
+   * A datagram (or a replayed packet) from `remote` to `local`, of `size` bytes, with the ECN
+   * codepoint `ecn`.
+   */
+  begin(local: SocketAddress, remote: SocketAddress, size: number, ecn: number): void {
     this.local = local;
     this.remote = remote;
     this.size = size;
+    this.ecn = ecn;
   }
 
   /** The packet about to have its frames processed. */

@@ -4,7 +4,7 @@
  * its payload decrypted with the keys of its space and key phase (RFC 9001 §5, §6), and its
  * frames checked against the packet type (§12.4) and dispatched (frames.ts).
  */
-import { PnSpace } from '../ack/pn-space.js';
+import { PnSpace, type Ecn } from '../ack/pn-space.js';
 import type { PacketProtector } from '../crypto/packet-protection.js';
 import { verifyRetryIntegrity } from '../crypto/retry.js';
 import { bytesEqual } from '../util/bytes.js';
@@ -39,6 +39,7 @@ export function processDatagram(
   local: SocketAddress,
   remote: SocketAddress,
   now: number,
+  ecn = 0,
 ): void {
   // RFC 9000 §9: a client discards packets from a server address it does not know (only its
   // current path, a path it probes such as the preferred address, or the one it fell back from).
@@ -47,8 +48,9 @@ export function processDatagram(
     return;
   }
   conn.stats.datagramsReceived++;
-  conn.rx.begin(local, remote, data.length);
+  conn.rx.begin(local, remote, data.length, ecn & 3);
   conn.stats.bytesReceived += data.length;
+  conn.qlog?.datagramReceived?.(conn, data.length, now);
   // Anti-amplification accounting per path (RFC 9000 §8.1, §9.3.1).
   const path = conn.path;
   if (sameAddress(remote, path.remote) && sameAddress(local, path.local)) {
@@ -117,11 +119,11 @@ function processBufferedPacket(conn: ConnectionContext, p: BufferedPacket, now: 
   if (conn.state !== 'handshake' && conn.state !== 'established') return;
   // Replayed between two packets of a datagram, whose addresses and size come back after.
   const rx = conn.rx;
-  const { local, remote, size } = rx;
+  const { local, remote, size, ecn } = rx;
   // A new path opened by this packet is credited with no more than the packet (§9.3.1).
-  rx.begin(p.local, p.remote, p.data.length);
+  rx.begin(p.local, p.remote, p.data.length, p.ecn);
   const result = processPacket(conn, p.data, 0, p.data.length, now);
-  rx.begin(local, remote, size);
+  rx.begin(local, remote, size, ecn);
   if (result === 'processed') conn.resetIdle(now);
   else logDropped(conn, result, p.data.length, now);
 }
@@ -186,8 +188,8 @@ function processPacket(
   let switchTo = 0;
   const long = (first & 0x80) !== 0;
   if (long) {
-    // We never advertise grease_quic_bit, so a zero QUIC bit is dropped (RFC 9287 §3).
-    const h = parseLongHeader(data, start);
+    // RFC 9287 §3: a zero QUIC bit is accepted when we advertised grease_quic_bit.
+    const h = parseLongHeader(data, start, conn.localParams.greaseQuicBit);
     if ('drop' in h) return 'dropped';
     if (h.type === PacketType.Retry) {
       handleRetry(conn, h, data.subarray(start, end), now);
@@ -231,7 +233,7 @@ function processPacket(
     rx.setDcid(h.dcid, 0, h.dcid.length);
   } else {
     const cidLength = conn.host.localCidLength;
-    pnOffset = shortHeaderPnOffset(data, start, cidLength);
+    pnOffset = shortHeaderPnOffset(data, start, cidLength, conn.localParams.greaseQuicBit);
     if (pnOffset < 0) return 'dropped';
     // RFC 9000 §9: after disable_active_migration, packets from another client address are
     // dropped (closing or resetting would let anyone who can spoof addresses kill connections);
@@ -299,7 +301,8 @@ function processPacket(
   const payloadStart = pnOffset + pnLength;
   rx.setPacket(packetType, space, pn);
   const flags = processFrames(conn, data, payloadStart, payloadStart + payloadLength, now);
-  s.tracker.onPacketReceived(pn, (flags & FRAMES_ELICITING) !== 0, now);
+  // RFC 9000 §13.4.1: the codepoint of the datagram counts for each of its packets.
+  s.tracker.onPacketReceived(pn, (flags & FRAMES_ELICITING) !== 0, now, rx.ecn as Ecn);
   conn.stats.packetsReceived++;
   conn.qlog?.packetReceived(
     conn,
@@ -375,8 +378,8 @@ function bufferPacket(
   end: number,
 ): PacketResult {
   if (conn.undecryptable.length < MAX_UNDECRYPTABLE) {
-    const { local, remote } = conn.rx;
-    conn.undecryptable.push({ data: data.slice(start, end), local, remote });
+    const { local, remote, ecn } = conn.rx;
+    conn.undecryptable.push({ data: data.slice(start, end), local, remote, ecn });
   }
   return 'buffered';
 }

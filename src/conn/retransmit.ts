@@ -5,7 +5,6 @@
  * §6.2.4).
  */
 import type { PnSpace } from '../ack/pn-space.js';
-import type { Frame } from '../wire/frame-types.js';
 import type { ConnectionContext } from './context.js';
 import type { SentFrame } from './sent-frames.js';
 
@@ -47,7 +46,7 @@ export function onFramesLost(conn: ConnectionContext, frames: readonly SentFrame
         conn.streams.onControlFrameLost(f.frame);
         break;
       case 'control':
-        requeueControl(conn, f.frame);
+        conn.controlFrames.onLost(f.frame, conn.localCids);
         break;
       default:
         break;
@@ -79,20 +78,5 @@ export function onFramesAcked(conn: ConnectionContext, frames: readonly SentFram
       default:
         break;
     }
-  }
-}
-
-function requeueControl(conn: ConnectionContext, frame: Frame): void {
-  switch (frame.kind) {
-    case 'new_connection_id':
-      if (conn.localCids.isActive(frame.sequenceNumber)) conn.controlQueue.push(frame);
-      break;
-    case 'handshake_done':
-    case 'retire_connection_id':
-    case 'new_token':
-      conn.controlQueue.push(frame);
-      break;
-    default:
-      break;
   }
 }

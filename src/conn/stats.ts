@@ -1,3 +1,5 @@
+import type { EcnStats } from '../path/ecn.js';
+
 /** Connection counters for `connection.stats()` and the `--stats` line of `tsquic get`. */
 export class ConnectionStats {
   datagramsSent = 0;
@@ -12,6 +14,9 @@ export class ConnectionStats {
   /** Loss events (an ACK or timeout that declared packets lost). */
   lossEvents = 0;
   streamBytesSent = 0;
+  /** ACK frames sent and received (ACK frequency, draft-ietf-quic-ack-frequency). */
+  acksSent = 0;
+  acksReceived = 0;
   migrations = 0;
   retry = false;
   /** Client: stream data left in a 0-RTT packet (what `earlyDataAccepted` requires). */
@@ -45,6 +50,9 @@ export interface ConnectionStatsSnapshot {
   packetsReceived: number;
   packetsLost: number;
   packetsDropped: number;
+  /** ACK frames sent and received. */
+  acksSent: number;
+  acksReceived: number;
   /** Smoothed, minimum and latest RTT of the active path, ms. */
   srttMs: number;
   minRttMs: number;
@@ -56,4 +64,14 @@ export interface ConnectionStatsSnapshot {
   migrated: boolean;
   migrations: number;
   streamsOpen: number;
+  /** ECN (RFC 9000 §13.4): validation on the active path, and the counts both ways. */
+  ecn: ConnectionEcnStats;
+}
+
+/** ECN state and counts: the peer's reports of our packets, and our counts of its packets. */
+export interface ConnectionEcnStats extends EcnStats {
+  /** Packets received with each codepoint, over all packet number spaces (§13.4.1). */
+  receivedEct0: number;
+  receivedEct1: number;
+  receivedCe: number;
 }

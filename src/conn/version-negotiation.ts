@@ -108,6 +108,20 @@ export function clientVersionInformation(
   }
 }
 
+/**
+ * The version of the connection whose server sent these transport parameters - the chosen
+ * version of its version_information (RFC 9368 §3), v1 without one (§8) - or null when they do
+ * not decode. Session tickets carry them, and belong to that version (RFC 9369 §5).
+ */
+export function issuingVersion(serverParams: Uint8Array): number | null {
+  try {
+    const info = decodeTransportParameters(serverParams, 'server').versionInformation;
+    return info?.chosenVersion ?? QUIC_V1;
+  } catch {
+    return null;
+  }
+}
+
 /** What a client does with a Version Negotiation packet that echoes its CIDs (RFC 9368 §2.1). */
 export type VersionNegotiationOutcome =
   { kind: 'ignore' } | { kind: 'retry'; version: number } | { kind: 'fail'; reason: string };

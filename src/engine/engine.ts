@@ -231,8 +231,6 @@ export class Engine {
       this.heldBack = t;
     },
   };
-  /** Datagrams received per IP ECN codepoint (Not-ECT, ECT(1), ECT(0), CE; RFC 3168 §5). */
-  readonly datagramsByEcn = [0, 0, 0, 0];
 
   constructor(config: EngineConfig = {}, callbacks?: EngineCallbacks) {
     this.provider = config.crypto ?? defaultProvider;
@@ -304,9 +302,20 @@ export class Engine {
 
   /** Starts a client connection to `remote`; the first flight is ready to poll. */
   connect(remote: SocketAddress, opts: ConnectOptions, now: number): Connection {
-    const options = { ...this.config.connection, ...opts } as ConnectOptions;
+    let options = { ...this.config.connection, ...opts } as ConnectOptions;
     if (!options.alpn) throw new TypeError('connect: options.alpn is required');
-    const { first: version, preferences } = clientVersions(options.version, options.versions);
+    const chosen = clientVersions(options.version, options.versions);
+    const preferences = chosen.preferences;
+    let version = chosen.first;
+    // RFC 9369 §5: a ticket resumes only the version that issued it. Without a version asked
+    // for, the first flight goes in the ticket's (a server that issued a v2 ticket means to keep
+    // v2, §7); otherwise a ticket of another version is not offered.
+    const ticketVersion = options.session ? createClientTls.ticketVersion(options.session) : null;
+    if (ticketVersion !== null && ticketVersion !== version) {
+      if (options.version === undefined && preferences.includes(ticketVersion)) {
+        version = ticketVersion;
+      } else options = withoutResumption(options);
+    }
     // RFC 9000 §7.2: the first DCID is random and at least 8 bytes.
     const dcid = this.provider.random(8);
     const { cid, resetToken } = this.newCidFor();
@@ -342,16 +351,16 @@ export class Engine {
    * A datagram arrived. Never throws for network input. `data` is modified (decrypted in place)
    * but not kept once this returns, so the caller may reuse the buffer: what outlives the call
    * is copied (packets waiting for their keys, RFC 9001 §5.7; CIDs, tokens, stream and CRYPTO
-   * data, DATAGRAM payloads).
+   * data, DATAGRAM payloads). `ecn` is the IP ECN codepoint it arrived with (0 Not-ECT, 1 ECT(1),
+   * 2 ECT(0), 3 CE) when the socket can read it (RFC 9000 §13.4.1).
    */
   handleDatagram(
     data: Uint8Array,
     local: SocketAddress,
     remote: SocketAddress,
     now: number,
-    ecn?: number,
+    ecn = 0,
   ): void {
-    this.datagramsByEcn[(ecn ?? 0) & 3]!++;
     // A Node Buffer's slice() is a view, not a copy: work on a plain Uint8Array view so every
     // copy the stack makes with slice() really is one (packets are decrypted in place).
     if (data.constructor !== Uint8Array)
@@ -366,14 +375,14 @@ export class Engine {
         return;
       }
       const conn = this.routes.get(inv.dcid);
-      if (conn) this.deliver(conn, data, local, remote, now);
-      else this.handleUnknownLong(data, local, remote, now);
+      if (conn) this.deliver(conn, data, local, remote, now, ecn);
+      else this.handleUnknownLong(data, local, remote, now, ecn);
       return;
     }
     // A short header's DCID is ours, of our fixed length, right after the first byte.
     if (data.length < 1 + this.cidLength) return;
     const conn = this.routes.get(data, 1, this.cidLength);
-    if (conn) this.deliver(conn, data, local, remote, now);
+    if (conn) this.deliver(conn, data, local, remote, now, ecn);
     else this.handleUnknownShort(data, data.subarray(1, 1 + this.cidLength), local, remote, now);
   }
 
@@ -383,8 +392,9 @@ export class Engine {
     local: SocketAddress,
     remote: SocketAddress,
     now: number,
+    ecn: number,
   ): void {
-    conn.receive(data, local, remote, now);
+    conn.receive(data, local, remote, now, ecn);
     const host = hostOf(conn);
     if (host.unvalidated) {
       // Admission control stops counting a connection once its client's address is validated.
@@ -409,7 +419,7 @@ export class Engine {
     local: SocketAddress,
     remote: SocketAddress,
     now: number,
-    ecn?: number,
+    ecn = 0,
   ): void {
     const length = data.length;
     if (segmentSize <= 0 || segmentSize >= length) {
@@ -535,7 +545,7 @@ export class Engine {
     local: SocketAddress,
     remote: SocketAddress,
     now: number,
-    ecn?: number,
+    ecn = 0,
   ): void {
     this.driving = true;
     try {
@@ -552,7 +562,7 @@ export class Engine {
     local: SocketAddress,
     remote: SocketAddress,
     now: number,
-    ecn?: number,
+    ecn = 0,
   ): void {
     this.driving = true;
     try {
@@ -754,6 +764,7 @@ export class Engine {
     local: SocketAddress,
     remote: SocketAddress,
     now: number,
+    ecn: number,
   ): void {
     // RFC 9000 §10.3: any datagram ending in a reset token is a reset, whatever its header.
     if (this.detectStatelessReset(data, remote, now)) return;
@@ -771,7 +782,8 @@ export class Engine {
       }
       return;
     }
-    const h = parseLongHeader(data, 0);
+    // RFC 9287 §3.1: a client that remembers our grease_quic_bit may clear the bit at once.
+    const h = parseLongHeader(data, 0, this.config.connection?.greaseQuicBit !== false);
     if ('drop' in h || h.type !== PacketType.Initial) return; // 0-RTT before its Initial: dropped
     // RFC 9000 §14.1: Initials in datagrams below 1200 bytes are dropped.
     if (data.length < 1200) return;
@@ -857,7 +869,7 @@ export class Engine {
       ...(version !== h.version ? { originalVersion: h.version } : {}),
       versions: this.versions,
       options: opts,
-      createTls: (cb, tp) => createServerTls(this.provider, this.serverTls!, opts, cb, tp),
+      createTls: (cb, tp) => createServerTls(this.provider, this.serverTls!, opts, cb, tp, version),
       localCid: cid,
       localResetToken: resetToken,
       remoteCid: h.scid.slice(),
@@ -880,7 +892,7 @@ export class Engine {
     this.acceptQueue.push(conn);
     if (this.acceptQueue.length > 1024) this.acceptQueue.shift();
     this.callbacks?.onConnection?.(conn);
-    this.deliver(conn, data, local, remote, now);
+    this.deliver(conn, data, local, remote, now, ecn);
   }
 
   /** Asks the client of Initial `h` to prove its address (RFC 9000 §8.1.2). */

@@ -19,6 +19,7 @@ import type {
 } from '../tls/types.js';
 import type { KeyExchangeGroup } from '../crypto/provider.js';
 import { decodeTransportParameters, type TransportParameters } from '../wire/transport-params.js';
+import { issuingVersion } from '../conn/version-negotiation.js';
 
 export interface ClientTlsOptions {
   /** Server name for SNI and certificate checks (a DNS name or an IP literal). */
@@ -108,6 +109,19 @@ export function createClientTls(
   );
 }
 
+/**
+ * The QUIC version of the connection a session ticket came from (the server's transport
+ * parameters remembered with it, RFC 9369 §5), or null when unknown.
+ */
+createClientTls.ticketVersion = (session: Uint8Array): number | null => {
+  try {
+    const appData = decodeSessionTicket(session).appData;
+    return appData.length > 0 ? issuingVersion(appData) : null;
+  } catch {
+    return null;
+  }
+};
+
 /** The server's transport parameters remembered in a session ticket, if any (for 0-RTT). */
 createClientTls.rememberedParams = (o: ClientTlsOptions): TransportParameters | null => {
   if (!o.session || !o.earlyData) return null;
@@ -119,15 +133,21 @@ createClientTls.rememberedParams = (o: ClientTlsOptions): TransportParameters | 
   }
 };
 
+/**
+ * The server's TLS session of a connection in QUIC `version`: its tickets carry our transport
+ * parameters, and only tickets issued in the same version resume it (RFC 9369 §5).
+ */
 export function createServerTls(
   provider: CryptoProvider,
   o: ServerTlsOptions & { alpn: string[] },
   conn: { alpn: string[] },
   callbacks: TlsCallbacks,
   transportParameters: Uint8Array,
+  version: number,
 ): TlsSession {
   return createTlsServer(
     {
+      acceptTicket: (appData) => issuingVersion(appData) === version,
       provider,
       alpnProtocols: conn.alpn,
       transportParameters,

@@ -19,6 +19,7 @@
 import type { CloseInfo, Connection, ConnectionEvents } from '../conn/connection.js';
 import type { Stream } from '../stream/stream.js';
 import { H3ErrorCode } from './errors.js';
+import type { H3QlogSink } from './session/qlog.js';
 import type { H3ReadResult, H3Stream, H3Transport } from './session/transport.js';
 
 /** The adapter-facing calls of a session (H3Session implements them). */
@@ -108,6 +109,8 @@ export class ConnectionTransport implements H3Transport {
   closeInfo: CloseInfo | null = null;
   /** Called after the session heard that stream credit grew (queued requests retry then). */
   onStreamCredit: (() => void) | null = null;
+  /** The connection's qlog, for the session's `http3:` events; undefined when not logging. */
+  readonly qlog: H3QlogSink | undefined;
 
   private session: H3SessionHandlers | null = null;
   private readonly streams = new Map<number, ConnectionStream>();
@@ -131,6 +134,11 @@ export class ConnectionTransport implements H3Transport {
   ) {
     this.connection = connection;
     this.isServer = !connection.isClient;
+    const sink = connection.qlog;
+    this.qlog =
+      sink?.applicationEvent !== undefined
+        ? (name, data) => sink.applicationEvent!(name, data)
+        : undefined;
     this.listen();
     // Streams the peer opened before HTTP/3 was attached are handed over first.
     for (const core of connection.streams) {

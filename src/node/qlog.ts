@@ -7,20 +7,30 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { QlogSink } from '../conn/qlog.js';
-import { QlogWriter } from '../conn/qlog-writer.js';
+import { QlogWriter, type QlogFormat } from '../conn/qlog-writer.js';
 
 /** Records are buffered up to this many characters between writes (a transfer logs every packet). */
 const BUFFER_CHARS = 256 * 1024;
 
-/** A qlog factory for EngineConfig.qlog / ServerOptions.qlog: one file per connection in `dir`. */
+/**
+ * A qlog factory for EngineConfig.qlog / ServerOptions.qlog: one file per connection in `dir`,
+ * in `format` ("ietf", the drafts, by default; "qvis" for the viewer's older loader).
+ */
 export function qlogToDirectory(
   dir: string,
+  format: QlogFormat = 'ietf',
 ): (traceId: string, role: 'client' | 'server') => QlogSink {
-  return (traceId, role) => qlogFile(path.join(dir, `${traceId}_${role}.sqlog`), traceId, role);
+  return (traceId, role) =>
+    qlogFile(path.join(dir, `${traceId}_${role}.sqlog`), traceId, role, format);
 }
 
 /** A qlog sink writing to `file` (created or truncated). */
-export function qlogFile(file: string, traceId: string, role: 'client' | 'server'): QlogSink {
+export function qlogFile(
+  file: string,
+  traceId: string,
+  role: 'client' | 'server',
+  format: QlogFormat = 'ietf',
+): QlogSink {
   const fd = openSync(file, 'w');
   let open = true;
   return new QlogWriter({
@@ -29,6 +39,7 @@ export function qlogFile(file: string, traceId: string, role: 'client' | 'server
     },
     role,
     traceId,
+    format,
     bufferChars: BUFFER_CHARS,
     wallClockTime: new Date().toISOString(),
     onClose: () => {

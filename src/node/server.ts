@@ -280,6 +280,8 @@ export function transportOptions(o: Partial<TransportOptions>): Partial<Connecti
     'groups',
     'keyUpdateInterval',
     'keyUpdateAfterBytes',
+    'greaseQuicBit',
+    'random',
   ];
   const out: Record<string, unknown> = {};
   for (const k of keys) if (o[k] !== undefined) out[k] = o[k];

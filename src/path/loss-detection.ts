@@ -18,9 +18,9 @@
  *   are in flight (the Application Data PTO cannot be armed before confirmation, so they would
  *   otherwise leave the client without a timer).
  *
- * Not done: ECN validation (RFC 9000 §13.4.2). Node's UDP sockets can neither set nor read ECN
- * codepoints, so tsquic never marks packets; an increase in the peer's ECN-CE count is still
- * treated as a congestion event (RFC 9002 §7.1, §B.7).
+ * An increase in the peer's ECN-CE count is a congestion event (RFC 9002 §7.1, §B.7): at most
+ * one window reduction per recovery period, like losses. Marking and validating the counts is
+ * ecn.ts, driven by the path's SendControl.
  *
  * Results are returned in objects and arrays owned by this instance and reused by the next call:
  * consume them before calling in again.
@@ -341,7 +341,9 @@ export class LossDetection<T = unknown> {
     // §B.7 ProcessECN: a higher ECN-CE count is a congestion signal.
     const ecn = ack.ecn;
     if (ecn !== undefined && ecn.ce > this.ecnCe[space]!) {
+      const marked = ecn.ce - this.ecnCe[space]!;
       this.ecnCe[space] = ecn.ce;
+      if (lastCounts) this.cc.onEcnCongestion?.(marked, now, this.bif);
       if (lastCounts && this.cc.onCongestionEvent(last.timeSent, now)) {
         this.startRecoveryEpoch(false);
         this.stats.ecnCongestionEvents++;

@@ -41,6 +41,7 @@ import {
   type LossDetectionOptions,
   type TimeoutOutcome,
 } from './loss-detection.js';
+import { EcnValidator } from './ecn.js';
 import { Pacer, PACING_GAIN } from './pacer.js';
 import { RttEstimator } from './rtt.js';
 import { CwndHistory, RecoveryStats, type CwndSample } from './stats.js';
@@ -73,6 +74,8 @@ export interface SendControlOptions {
   timeThreshold?: number;
   /** How many congestion window changes `cwndHistory()` keeps. Default 64. */
   cwndHistorySize?: number;
+  /** The host's socket sets the ECN codepoint: mark and validate (RFC 9000 §13.4). Default false. */
+  ecn?: boolean;
 }
 
 export class SendControl<T = unknown> {
@@ -87,6 +90,8 @@ export class SendControl<T = unknown> {
   /** null when pacing is disabled. */
   readonly pacer: Pacer | null;
   readonly stats = new RecoveryStats();
+  /** ECN marking and validation of this path (RFC 9000 §13.4.2). */
+  readonly ecn: EcnValidator;
   private readonly history: CwndHistory;
   /**
    * Ack-eliciting packets that may ignore the window and the pacer: PTO probes (RFC 9002 §7.5)
@@ -110,6 +115,7 @@ export class SendControl<T = unknown> {
       if (cc.maxDatagramSize !== mds) cc.setMaxDatagramSize(mds);
     }
     this.amp = new AmplificationBudget(!options.isServer || options.addressValidated === true);
+    this.ecn = new EcnValidator(options.ecn === true);
     this.pacer = options.pacing === false ? null : new Pacer(initialWindowFor(mds));
     const ldOptions: LossDetectionOptions = {
       isServer: options.isServer,
@@ -235,6 +241,10 @@ export class SendControl<T = unknown> {
    */
   onPacketSent(space: PnSpace, packet: SentPacket<T>): void {
     const now = packet.timeSent;
+    if (this.ecn.marking) {
+      packet.ecnMarked = true;
+      this.ecn.onPacketSent(space, true);
+    }
     if (packet.inFlight) {
       if (this.bypass > 0 && packet.ackEliciting) {
         this.bypass--;
@@ -255,6 +265,7 @@ export class SendControl<T = unknown> {
   onDatagramSent(bytes: number, now: number, budget: AmplificationBudget = this.amp): void {
     const wasBlocked = budget.isBlocked();
     budget.onBytesSent(bytes);
+    this.ecn.onDatagramSent();
     if (budget === this.amp && !wasBlocked && budget.isBlocked()) this.lossDetection.rearm(now);
   }
 
@@ -265,6 +276,9 @@ export class SendControl<T = unknown> {
    */
   onAckReceived(space: PnSpace, ack: AckFrame, ackDelay: number, now: number): AckOutcome<T> {
     const out = this.lossDetection.onAckReceived(space, ack, ackDelay, now);
+    if (ack.ranges.length > 0)
+      this.ecn.onAck(space, ack.ranges[0]!.largest, ack.ecn, out.newlyAcked);
+    if (out.lost.length > 0) this.ecn.onLost(out.lost);
     if (out.newlyAcked.length > 0) this.bypass = 0;
     if (out.recoveryStarted) this.bypass = Math.max(this.bypass, 1);
     this.recordWindow(now);
@@ -279,6 +293,7 @@ export class SendControl<T = unknown> {
   /** The loss detection timer fired (call when `now >= timerDeadline()`). */
   onTimeout(now: number): TimeoutOutcome<T> {
     const out = this.lossDetection.onTimeout(now);
+    if (out.lost.length > 0) this.ecn.onLost(out.lost);
     if (out.probeCount > 0) this.bypass = Math.max(this.bypass, out.probeCount);
     if (out.recoveryStarted) this.bypass = Math.max(this.bypass, 1);
     this.recordWindow(now);
@@ -345,6 +360,7 @@ export class SendControl<T = unknown> {
     this.lossDetection.resetCongestionState(cc);
     this.pacer?.reset();
     this.bypass = 0;
+    this.ecn.restart();
     this.lossDetection.rearm(now);
     this.recordWindow(now);
   }

@@ -7,6 +7,7 @@
 export {
   Network,
   type LinkConditions,
+  type LinkEcn,
   type NetworkStats,
   type SansIoEndpoint,
   type Transmit,

@@ -22,8 +22,15 @@ export interface SansIoEndpoint {
    * A datagram arrived. `data` belongs to the network and is reused for another datagram once
    * this returns: an endpoint may change it while handling it (the engine decrypts in place)
    * but must copy whatever it keeps. The engine keeps nothing (see `Engine.handleDatagram`).
+   * `ecn` is the IP ECN codepoint the datagram arrived with (see `LinkConditions.ecn`).
    */
-  handleDatagram(data: Uint8Array, local: SocketAddress, remote: SocketAddress, now: number): void;
+  handleDatagram(
+    data: Uint8Array,
+    local: SocketAddress,
+    remote: SocketAddress,
+    now: number,
+    ecn?: number,
+  ): void;
   /** The next datagram to send, or null. The network copies `data` before it polls again. */
   pollTransmit(now: number): Transmit | null;
   /** Absolute time (µs) of the next timer, Infinity when none. */
@@ -58,6 +65,26 @@ export interface LinkConditions {
    * when absent.
    */
   mtu?: number;
+  /** What the link does to the IP ECN codepoint of datagrams (RFC 3168); passed through when absent. */
+  ecn?: LinkEcn;
+}
+
+/**
+ * ECN along a link. Marks apply to ECN-capable datagrams (ECT(0) or ECT(1)) only, in this order:
+ * remark, then CE marking, then bleaching.
+ */
+export interface LinkEcn {
+  /** Turn ECT(0) into ECT(1), as a faulty middlebox might (RFC 9000 §13.4.2). */
+  remark?: boolean;
+  /** Probability of marking an ECN-capable datagram CE. */
+  ceRate?: number;
+  /**
+   * Mark ECN-capable datagrams CE while at least this many bytes wait in front of the rate
+   * limit (an AQM's marking threshold; needs `rate`).
+   */
+  ceQueueBytes?: number;
+  /** Clear the codepoint to Not-ECT (a middlebox that bleaches the ECN bits). */
+  bleach?: boolean;
 }
 
 interface Node {
@@ -101,6 +128,11 @@ interface Route {
 /** Routes cached per node: enough for several paths (migration, preferred address, peers). */
 const ROUTE_CACHE = 8;
 
+/** IP ECN codepoints (RFC 3168 §5). */
+const ECT1 = 1;
+const ECT0 = 2;
+const CE = 3;
+
 /** Smallest pooled datagram buffer: above the usual 1200..1500-byte QUIC datagrams. */
 const MIN_BUFFER = 2048;
 
@@ -128,6 +160,8 @@ interface Delivery {
   data: Uint8Array;
   /** The rate-limited link whose queue holds this datagram until it arrives, or null. */
   queuedOn: LinkState | null;
+  /** The IP ECN codepoint it arrives with. */
+  ecn: number;
 }
 
 export interface NetworkStats {
@@ -137,6 +171,8 @@ export interface NetworkStats {
   corrupted: number;
   duplicated: number;
   queueDrops: number;
+  /** Datagrams a link marked CE. */
+  ceMarked: number;
 }
 
 export class Network {
@@ -150,6 +186,7 @@ export class Network {
     corrupted: 0,
     duplicated: 0,
     queueDrops: 0,
+    ceMarked: 0,
   };
   private nodes: Node[] = [];
   /** Externally visible address -> node and the node's internal address. */
@@ -350,6 +387,8 @@ export class Network {
       flipBit = this.rng.int(size * 8);
       this.stats.corrupted++;
     }
+    let ecn = t.ecn ?? 0;
+    if (c.ecn !== undefined && ecn !== 0) ecn = this.applyEcn(c.ecn, ecn, this.backlog(link));
     let departure = this.now;
     if (c.rate) {
       if (link.queued + size > (c.queueBytes ?? 65536)) {
@@ -366,14 +405,37 @@ export class Network {
     const d = this.delivery(to, destination.internal, from, t.data);
     if (flipBit >= 0) d.data[flipBit >> 3]! ^= 1 << (flipBit & 7);
     if (c.rate) d.queuedOn = link;
+    d.ecn = ecn;
     let arrival = departure + (c.delay ?? 10_000);
     if (c.jitter) arrival += this.rng.next() * c.jitter;
     if (c.reorder && this.rng.next() < c.reorder) arrival += c.reorderDelay ?? 5_000;
     this.events.push(arrival, d);
     if (c.duplicate && this.rng.next() < c.duplicate) {
       this.stats.duplicated++;
-      this.events.push(arrival + 1, this.delivery(to, destination.internal, from, d.data));
+      const copy = this.delivery(to, destination.internal, from, d.data);
+      copy.ecn = ecn;
+      this.events.push(arrival + 1, copy);
     }
+  }
+
+  /** Bytes waiting in front of the link's rate limit (not those already on the wire). */
+  private backlog(link: LinkState): number {
+    const rate = link.cond.rate;
+    if (!rate || link.busyUntil <= this.now) return 0;
+    return ((link.busyUntil - this.now) * rate) / 8e6;
+  }
+
+  /** The codepoint an ECN-capable datagram leaves the link with (see LinkEcn). */
+  private applyEcn(e: LinkEcn, ecn: number, queued: number): number {
+    if (e.remark && ecn === ECT0) ecn = ECT1;
+    if (ecn !== CE) {
+      const aqm = e.ceQueueBytes !== undefined && queued >= e.ceQueueBytes;
+      if (aqm || (e.ceRate !== undefined && this.rng.next() < e.ceRate)) {
+        ecn = CE;
+        this.stats.ceMarked++;
+      }
+    }
+    return e.bleach ? 0 : ecn;
   }
 
   /** A pooled delivery to `to` holding a copy of `data`. */
@@ -399,7 +461,7 @@ export class Network {
     d ??= pool.pop();
     if (d === undefined) {
       const buffer = new Uint8Array(Math.max(n, MIN_BUFFER));
-      d = { to, local, from, buffer, data: buffer.subarray(0, n), queuedOn: null };
+      d = { to, local, from, buffer, data: buffer.subarray(0, n), queuedOn: null, ecn: 0 };
     } else {
       d.local = local;
       d.from = from;
@@ -464,7 +526,7 @@ export class Network {
       const d = events.pop()!;
       if (d.queuedOn !== null) d.queuedOn.queued -= d.data.length;
       this.stats.delivered++;
-      d.to.endpoint.handleDatagram(d.data, d.local, d.from, this.now);
+      d.to.endpoint.handleDatagram(d.data, d.local, d.from, this.now, d.ecn);
       // The endpoint keeps nothing of `data` (SansIoEndpoint.handleDatagram): reuse it.
       if (d.to.pool.length < POOL_LIMIT) d.to.pool.push(d);
     }

@@ -41,6 +41,8 @@ export interface PskPolicy {
   readonly now: number;
   /** The client certificate is mandatory: tickets from unauthenticated sessions do not resume. */
   readonly clientCertificateRequired: boolean;
+  /** The application's say on each ticket, by its app data (TlsServerConfig.acceptTicket). */
+  readonly acceptTicket: ((appData: Uint8Array) => boolean) | undefined;
 }
 
 /**
@@ -71,6 +73,7 @@ export function acceptPsk(
     if (age < 0 || age >= state.lifetime * 1000) continue;
     if (state.serverName !== (offer.serverName ?? '')) continue;
     if (policy.clientCertificateRequired && state.clientCertificate.length === 0) continue;
+    if (policy.acceptTicket !== undefined && !policy.acceptTicket(state.appData)) continue;
     // §4.2.11.2: the binder MACs the ClientHello truncated before the binders list.
     const truncated = raw.subarray(0, raw.length - psks.bindersLength);
     const schedule = new KeySchedule(policy.provider, suite.hash, state.psk);

@@ -201,6 +201,7 @@ export class TlsServer extends HandshakeSession {
             ticketKeys: keys,
             now: this.now(),
             clientCertificateRequired: this.config.clientAuth?.required === true,
+            acceptTicket: this.config.acceptTicket,
           });
     const n: Negotiated = {
       offer,

@@ -175,6 +175,12 @@ export interface TlsServerConfig extends TlsCommonConfig {
   ticketLifetime?: number;
   /** Opaque bytes sealed into every ticket (e.g. our transport parameters, RFC 9001 §4.6.2). */
   ticketAppData?: Uint8Array;
+  /**
+   * Whether a ticket, by the ticketAppData it was issued with, may resume this session at all
+   * (e.g. only in the QUIC version that issued it, RFC 9369 §5); a refused one means a full
+   * handshake. Default: every ticket we issued.
+   */
+  acceptTicket?: (ticketAppData: Uint8Array) => boolean;
   /** Allow 0-RTT on resumption and advertise it in tickets (default false). */
   earlyData?: boolean;
   /**

@@ -17,7 +17,10 @@ export interface Transmit {
    * send from their primary address.
    */
   local?: SocketAddress;
-  /** IP ECN codepoint (0..3) to mark the datagram with (RFC 9000 §13.4); absent: not-ECT. */
+  /**
+   * The IP ECN codepoint to send it with (RFC 3168: 0 Not-ECT, 1 ECT(1), 2 ECT(0), 3 CE). A
+   * socket that cannot set it sends Not-ECT. The engine sets it; absent means 0.
+   */
   ecn?: number;
 }
 

@@ -20,6 +20,7 @@ import type {
   EcnCounts,
   Frame,
   HandshakeDoneFrame,
+  ImmediateAckFrame,
   NewConnectionIdFrame,
   PingFrame,
   StreamFrame,
@@ -32,6 +33,7 @@ const MAX_STREAM_COUNT = 2n ** 60n;
 // Frames without fields are shared: there is nothing in them to mutate.
 const PING: PingFrame = Object.freeze({ kind: 'ping' });
 const HANDSHAKE_DONE: HandshakeDoneFrame = Object.freeze({ kind: 'handshake_done' });
+const IMMEDIATE_ACK: ImmediateAckFrame = Object.freeze({ kind: 'immediate_ack' });
 
 function malformed(type: number, what: string): QuicError {
   return new QuicError(
@@ -72,7 +74,7 @@ export function decodeFrame(r: Reader): Frame {
           type,
         );
       }
-      throw malformed(type, 'unknown frame type');
+      if (type !== FrameType.ACK_FREQUENCY) throw malformed(type, 'unknown frame type');
     }
     switch (type) {
       case FrameType.PADDING:
@@ -148,6 +150,17 @@ export function decodeFrame(r: Reader): Frame {
         return decodeConnectionClose(r, type);
       case FrameType.HANDSHAKE_DONE:
         return HANDSHAKE_DONE;
+      case FrameType.IMMEDIATE_ACK:
+        return IMMEDIATE_ACK;
+      case FrameType.ACK_FREQUENCY:
+        // Values above 2^53-1 saturate: the receiver treats them as "very large" (ack-frequency.ts).
+        return {
+          kind: 'ack_frequency',
+          sequenceNumber: r.varint(),
+          ackElicitingThreshold: r.varint(),
+          requestedMaxAckDelay: r.varint(),
+          reorderingThreshold: r.varint(),
+        };
       case FrameType.DATAGRAM:
         return { kind: 'datagram', data: r.bytes(r.end - r.pos) };
       case FrameType.DATAGRAM | 1:

@@ -63,6 +63,10 @@ export function frameTypeOf(frame: Frame, lastInPacket = false): number {
       return FrameType.PATH_RESPONSE;
     case 'connection_close':
       return frame.application ? FrameType.CONNECTION_CLOSE_APP : FrameType.CONNECTION_CLOSE;
+    case 'immediate_ack':
+      return FrameType.IMMEDIATE_ACK;
+    case 'ack_frequency':
+      return FrameType.ACK_FREQUENCY;
     case 'handshake_done':
       return FrameType.HANDSHAKE_DONE;
     case 'datagram':
@@ -76,6 +80,16 @@ export function encodeFrame(w: Writer, frame: Frame, lastInPacket = false): void
     case 'padding':
       if (!(frame.length >= 1)) throw new RangeError('PADDING length must be at least 1');
       w.zeros(frame.length);
+      return;
+    case 'immediate_ack':
+      w.u8(FrameType.IMMEDIATE_ACK);
+      return;
+    case 'ack_frequency':
+      w.varint(FrameType.ACK_FREQUENCY)
+        .varint(frame.sequenceNumber)
+        .varint(frame.ackElicitingThreshold)
+        .varint(frame.requestedMaxAckDelay)
+        .varint(frame.reorderingThreshold);
       return;
     case 'ping':
     case 'handshake_done':
@@ -161,7 +175,16 @@ export function frameEncodedLength(frame: Frame, lastInPacket = false): number {
       return frame.length;
     case 'ping':
     case 'handshake_done':
+    case 'immediate_ack':
       return 1;
+    case 'ack_frequency':
+      return (
+        varintLength(FrameType.ACK_FREQUENCY) +
+        varintLength(frame.sequenceNumber) +
+        varintLength(frame.ackElicitingThreshold) +
+        varintLength(frame.requestedMaxAckDelay) +
+        varintLength(frame.reorderingThreshold)
+      );
     case 'ack':
       return ackLength(frame);
     case 'reset_stream':

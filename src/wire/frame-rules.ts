@@ -49,6 +49,7 @@ const ALLOWED: readonly number[] = [
   I | H | Z | O, // 0x1c CONNECTION_CLOSE (transport)
   Z | O, // 0x1d CONNECTION_CLOSE (application)
   O, // 0x1e HANDSHAKE_DONE
+  O, // 0x1f IMMEDIATE_ACK (draft-ietf-quic-ack-frequency §3: never in 0-RTT)
 ];
 
 /** DATAGRAM (0x30, 0x31) needs 0-RTT or 1-RTT protection (RFC 9221 §4). */
@@ -65,7 +66,9 @@ export function frameAllowedIn(frameType: number, packetType: PacketType): boole
       ? ALLOWED[frameType]!
       : frameType === 0x30 || frameType === 0x31
         ? DATAGRAM_ALLOWED
-        : 0;
+        : frameType === 0xaf
+          ? O // ACK_FREQUENCY: 1-RTT only (draft-ietf-quic-ack-frequency §3)
+          : 0;
   return (mask & (1 << packetType)) !== 0;
 }
 

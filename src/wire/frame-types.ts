@@ -31,8 +31,12 @@ export const FrameType = {
   CONNECTION_CLOSE: 0x1c,
   CONNECTION_CLOSE_APP: 0x1d,
   HANDSHAKE_DONE: 0x1e,
+  /** draft-ietf-quic-ack-frequency-12 §5 */
+  IMMEDIATE_ACK: 0x1f,
   /** 0x30 without length, 0x31 with length (RFC 9221 §4) */
   DATAGRAM: 0x30,
+  /** draft-ietf-quic-ack-frequency-12 §4 (a two-byte varint type) */
+  ACK_FREQUENCY: 0xaf,
 } as const;
 
 /** One ACK Range, inclusive packet numbers, `smallest <= largest`. */
@@ -158,6 +162,21 @@ export interface DatagramFrame {
   kind: 'datagram';
   data: Uint8Array;
 }
+/** draft-ietf-quic-ack-frequency-12 §4: how often the peer should acknowledge. */
+export interface AckFrequencyFrame {
+  kind: 'ack_frequency';
+  sequenceNumber: number;
+  /** Ack-eliciting packets the receiver may get without sending an ACK (0: ACK every one). */
+  ackElicitingThreshold: number;
+  /** The max_ack_delay the sender asks for, microseconds. */
+  requestedMaxAckDelay: number;
+  /** Reordering that triggers an immediate ACK (0: none does; 1: RFC 9000 behaviour). */
+  reorderingThreshold: number;
+}
+/** draft-ietf-quic-ack-frequency-12 §5: acknowledge now. */
+export interface ImmediateAckFrame {
+  kind: 'immediate_ack';
+}
 
 export type Frame =
   | PaddingFrame
@@ -180,6 +199,8 @@ export type Frame =
   | PathResponseFrame
   | ConnectionCloseFrame
   | HandshakeDoneFrame
-  | DatagramFrame;
+  | DatagramFrame
+  | AckFrequencyFrame
+  | ImmediateAckFrame;
 
 export type FrameKind = Frame['kind'];

@@ -36,6 +36,8 @@ export const TransportParameterId = {
   MAX_DATAGRAM_FRAME_SIZE: 0x20,
   /** RFC 9287 §3 */
   GREASE_QUIC_BIT: 0x2ab2,
+  /** draft-ietf-quic-ack-frequency-12 §3 (provisional codepoint). */
+  MIN_ACK_DELAY: 0xff04de1b,
 } as const;
 
 const Id = TransportParameterId;
@@ -100,6 +102,11 @@ export interface TransportParameters {
   maxDatagramFrameSize: number;
   /** RFC 9287: the sender accepts packets with the QUIC bit set to 0. */
   greaseQuicBit: boolean;
+  /**
+   * draft-ietf-quic-ack-frequency-12 §3: the sender accepts ACK_FREQUENCY and IMMEDIATE_ACK and
+   * delays ACKs by no less than this, microseconds. Absent: the extension is not supported.
+   */
+  minAckDelay?: number;
 }
 
 export type TransportParameterSender = 'client' | 'server';
@@ -201,6 +208,9 @@ export function encodeTransportParameters(
   }
   intParam(Id.MAX_DATAGRAM_FRAME_SIZE, p.maxDatagramFrameSize, d.maxDatagramFrameSize);
   flagParam(Id.GREASE_QUIC_BIT, p.greaseQuicBit);
+  if (p.minAckDelay !== undefined) {
+    w.varint(Id.MIN_ACK_DELAY).varint(varintLength(p.minAckDelay)).varint(p.minAckDelay);
+  }
   if (options.grease) {
     const { n, value } = options.grease;
     const id = 31 * n + 27;
@@ -230,6 +240,9 @@ function checkForSending(p: TransportParameters, sender: TransportParameterSende
   if (p.maxUdpPayloadSize < MIN_UDP_PAYLOAD_SIZE) bad('max_udp_payload_size below 1200');
   if (p.ackDelayExponent > MAX_ACK_DELAY_EXPONENT) bad('ack_delay_exponent above 20');
   if (p.maxAckDelay >= MAX_ACK_DELAY_LIMIT) bad('max_ack_delay of 2^14 or more');
+  if (p.minAckDelay !== undefined && !(p.minAckDelay <= p.maxAckDelay * 1000)) {
+    bad('min_ack_delay above max_ack_delay');
+  }
   if (p.activeConnectionIdLimit < MIN_ACTIVE_CID_LIMIT) bad('active_connection_id_limit below 2');
   for (const cid of [
     p.originalDestinationConnectionId,
@@ -358,6 +371,10 @@ export function decodeTransportParameters(
     if (e instanceof DecodeError) throw paramError(`malformed: ${e.message}`);
     throw e;
   }
+  // draft-ietf-quic-ack-frequency-12 §3: min_ack_delay (µs) above max_ack_delay (ms) is an error.
+  if (p.minAckDelay !== undefined && p.minAckDelay > p.maxAckDelay * 1000) {
+    throw paramError('min_ack_delay above max_ack_delay');
+  }
   return p;
 }
 
@@ -436,6 +453,9 @@ function decodeOne(
     case Id.GREASE_QUIC_BIT:
       // RFC 9287 §3: a non-empty value is a TRANSPORT_PARAMETER_ERROR.
       p.greaseQuicBit = readEmpty(v, 'grease_quic_bit');
+      return;
+    case Id.MIN_ACK_DELAY:
+      p.minAckDelay = readInteger(v, 'min_ack_delay');
       return;
     default:
       // Unknown, including reserved 31 * N + 27 identifiers: ignored (RFC 9000 §18.1).

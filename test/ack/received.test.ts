@@ -195,6 +195,80 @@ describe('ReceivedPacketTracker', () => {
     });
   });
 
+  describe('ACK frequency (draft-ietf-quic-ack-frequency-12)', () => {
+    /**
+     * Feeds ack-eliciting packets and records which made an ACK due; each due ACK is sent at
+     * once (so "Largest Acked" follows the table). Thresholds and delay are large enough that
+     * only reordering triggers ACKs, as in the draft's examples.
+     */
+    function run(reordering: number, pns: number[]): number[] {
+      const t = new ReceivedPacketTracker({ maxAckDelay: 1_000_000 });
+      t.setAckElicitingThreshold(1000);
+      t.setReorderingThreshold(reordering);
+      const acked: number[] = [];
+      for (const pn of pns) {
+        t.onPacketReceived(pn, true, 1000);
+        if (t.wantsAckNow(1000)) {
+          acked.push(pn);
+          t.buildAck(1000, 3);
+          t.onAckSent();
+        }
+      }
+      return acked;
+    }
+
+    it('reordering threshold 3: the §6.2.1 example table', () => {
+      assert.deepEqual(run(3, [0, 1, 3, 4, 5, 8, 9, 10]), [5, 9, 10]);
+    });
+
+    it('reordering threshold 5: the §6.2.1 example table', () => {
+      assert.deepEqual(run(5, [0, 1, 3, 5, 6, 7, 8, 9]), [7, 9]);
+    });
+
+    it('reordering threshold 1 acknowledges every gap at once (RFC 9000), 0 never', () => {
+      assert.deepEqual(run(1, [0, 1, 3, 4, 2]), [3, 2]);
+      assert.deepEqual(run(0, [0, 1, 3, 4, 5, 8, 9, 10, 2]), []);
+    });
+
+    it('a late packet the sender may have declared lost is acknowledged at once', () => {
+      // 8 - 5 >= 3 makes the gap ACK (Largest Acked 8); then 5 <= 8 - 3 arrives late.
+      assert.deepEqual(run(3, [0, 1, 2, 3, 4, 6, 7, 8, 9, 5]), [8, 5]);
+    });
+
+    it('Ack-Eliciting Threshold and max_ack_delay from the peer', () => {
+      const t = new ReceivedPacketTracker({ maxAckDelay: 25_000 });
+      t.setAckElicitingThreshold(10 + 1); // "more than 10"
+      t.setMaxAckDelay(4_000);
+      for (let pn = 0; pn < 10; pn++) t.onPacketReceived(pn, true, 1000 + pn);
+      assert.equal(t.ackDeadline(), 5000, 'the requested delay after the first packet');
+      t.onPacketReceived(10, true, 1100);
+      assert.equal(t.ackDeadline(), 1100, 'the eleventh packet makes it due');
+    });
+
+    it('IMMEDIATE_ACK makes the packet carrying it due at once', () => {
+      const t = new ReceivedPacketTracker();
+      t.setAckElicitingThreshold(100);
+      t.onPacketReceived(0, true, 1000);
+      assert.equal(t.wantsAckNow(1000), false);
+      t.requestImmediateAck();
+      t.onPacketReceived(1, true, 2000);
+      assert.equal(t.ackDeadline(), 2000);
+    });
+
+    it('with a threshold above 1, only the onset of CE marks is acknowledged at once (§6.3)', () => {
+      const t = new ReceivedPacketTracker({ maxAckDelay: 25_000 });
+      t.setAckElicitingThreshold(5);
+      t.onPacketReceived(0, true, 1000, Ecn.Ce);
+      assert.equal(t.wantsAckNow(1000), true);
+      t.onAckSent();
+      t.onPacketReceived(1, true, 2000, Ecn.Ce);
+      assert.equal(t.wantsAckNow(2000), false, 'a second CE in a row waits');
+      t.onPacketReceived(2, true, 3000, Ecn.Ect0);
+      t.onPacketReceived(3, true, 4000, Ecn.Ce);
+      assert.equal(t.wantsAckNow(4000), true, 'CE after a non-CE packet');
+    });
+  });
+
   describe('buildAck', () => {
     it('returns null with nothing received', () => {
       assert.equal(new ReceivedPacketTracker().buildAck(0, 3), null);

@@ -12,6 +12,8 @@ interface Flight {
   /** When its ACK arrives, or when its loss is detected for a dropped packet. */
   at: number;
   dropped: boolean;
+  /** Marked CE by the bottleneck's AQM. */
+  ce?: boolean;
 }
 
 /**
@@ -26,6 +28,9 @@ class Bottleneck {
   readonly sampler = new DeliveryRateSampler();
   readonly transitions: { state: BbrState; at: number; inflight: number; bdp: number }[] = [];
   private flights: Flight[] = [];
+  /** Packets the AQM marked CE. */
+  ceMarked = 0;
+
   private inflight = 0;
   private pn = 0;
   private linkFree = 0;
@@ -35,6 +40,8 @@ class Bottleneck {
     public bw: number,
     public baseRtt: number,
     public queueLimit = Infinity,
+    /** Mark CE (as an ECN AQM) above this many queued bytes; Infinity for none. */
+    public ceAbove = Infinity,
   ) {
     this.cc = new Bbr({ maxDatagramSize: MDS, seed: 7 });
     this.rtt = new FakeRtt(baseRtt);
@@ -91,7 +98,13 @@ class Bottleneck {
         continue;
       }
       this.linkFree = start + (MDS * 1_000_000) / this.bw;
-      this.insert({ packet: p, at: Math.ceil(this.linkFree + this.baseRtt), dropped: false });
+      this.insert({
+        packet: p,
+        at: Math.ceil(this.linkFree + this.baseRtt),
+        dropped: false,
+        ce: queued > this.ceAbove,
+      });
+      if (queued > this.ceAbove) this.ceMarked++;
     }
   }
 
@@ -105,9 +118,11 @@ class Bottleneck {
     const now = this.now;
     const acked: SentPacket[] = [];
     const lost: SentPacket[] = [];
+    let ce = 0;
     while (this.flights.length > 0 && this.flights[0]!.at <= now) {
       const f = this.flights.shift()!;
       (f.dropped ? lost : acked).push(f.packet);
+      if (f.ce === true) ce++;
     }
     if (acked.length === 0 && lost.length === 0) return;
     this.sampler.beginAck();
@@ -122,6 +137,11 @@ class Bottleneck {
       this.cc.onPacketLost(p, now, this.inflight);
     }
     if (lost.length > 0) this.cc.onCongestionEvent(lost[lost.length - 1]!.timeSent, now);
+    // As loss detection does on a higher ECN-CE count (RFC 9002 §B.7).
+    if (ce > 0) {
+      this.cc.onEcnCongestion(ce, now, this.inflight);
+      this.cc.onCongestionEvent(acked[acked.length - 1]!.timeSent, now);
+    }
     const rs = this.sampler.generate(this.rtt.min === Infinity ? 0 : this.rtt.min);
     if (rs !== null) this.cc.onRateSample(rs, now, this.rtt, this.inflight);
     if (acked.length > 0) this.cc.onPacketsAcked(acked, now, this.rtt, false);
@@ -276,5 +296,20 @@ describe('BBR (draft-ietf-ccwg-bbr)', () => {
     assert.notEqual(sim.cc.inflightBounds.longterm, Infinity);
     assert.ok(sim.cc.inflightBounds.longterm < 3 * 50_000);
     assert.ok(sim.cc.mode.startsWith('probe_bw'), sim.cc.mode);
+  });
+
+  it('treats CE marks as congestion (draft §ECN): marks bound inflight as losses do', () => {
+    // A deep buffer: without marks nothing sets the inflight bounds; with an AQM marking above
+    // a tenth of the BDP, CE-marked packets count as lost bytes of the round (onEcnCongestion).
+    const plain = new Bottleneck(BW, RTT);
+    plain.run(4_000_000);
+    const marked = new Bottleneck(BW, RTT, Infinity, 5_000);
+    marked.run(4_000_000);
+    assert.equal(plain.ceMarked, 0);
+    assert.ok(marked.ceMarked > 0);
+    assert.equal(plain.cc.inflightBounds.shortterm, Infinity);
+    assert.notEqual(marked.cc.inflightBounds.shortterm, Infinity);
+    assert.notEqual(marked.cc.inflightBounds.longterm, Infinity);
+    assert.equal(plain.cc.inflightBounds.longterm, Infinity);
   });
 });

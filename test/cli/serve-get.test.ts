@@ -24,6 +24,7 @@ import { hqGet } from '../../src/cli/hq-client.js';
 import { HqFileServer } from '../../src/cli/hq-server.js';
 import { connect, createServer, QuicStreamError } from '../../src/node/index.js';
 import { Children, nodeArgsFor, payload, testCert, waitExit } from '../node/helpers.js';
+import { validateQlog } from '../qlog/validate.js';
 
 const children = new Children();
 /** These tests are about hq-interop (HTTP/0.9); HTTP/3 has its own tests. */
@@ -567,11 +568,11 @@ describe('tsquic serve + tsquic get', () => {
     const { readdirSync } = await import('node:fs');
     const files = readdirSync(qlogDir);
     assert.equal(files.length, 1);
-    const records = readFileSync(path.join(qlogDir, files[0]!), 'utf8')
-      .split('\x1e')
-      .filter((x) => x.trim() !== '');
-    const header = JSON.parse(records[0]!) as { qlog_format: string };
-    assert.equal(header.qlog_format, 'JSON-SEQ');
+    const text = readFileSync(path.join(qlogDir, files[0]!), 'utf8');
+    assert.deepEqual(validateQlog(text, 'ietf').slice(0, 10), [], 'the qlog file validates');
+    const records = text.split('\x1e').filter((x) => x.trim() !== '');
+    const header = JSON.parse(records[0]!) as { serialization_format: string };
+    assert.equal(header.serialization_format, 'application/qlog+json-seq');
     assert.ok(
       records.some((x) => (JSON.parse(x) as { name?: string }).name === 'quic:packet_received'),
     );

@@ -10,9 +10,10 @@ describe('conn/receive-context: the datagram and packet being received', () => {
   it('describes the datagram, the packet and its DCID without copying', () => {
     const rx = new ReceiveContext();
     const datagram = Uint8Array.of(0x40, 1, 2, 3, 4, 5, 6, 7, 8, 0xaa, 0xbb);
-    rx.begin(A, B, datagram.length);
+    rx.begin(A, B, datagram.length, 2);
     rx.setDcid(datagram, 1, 8);
     rx.setPacket(PacketType.OneRtt, PnSpace.Application, 42);
+    assert.equal(rx.ecn, 2, 'the ECN codepoint it arrived with');
     assert.equal(rx.local, A);
     assert.equal(rx.remote, B);
     assert.equal(rx.size, 11);
@@ -29,7 +30,7 @@ describe('conn/receive-context: the datagram and packet being received', () => {
   it('drops every view of the datagram when it is done (nothing keeps it alive)', () => {
     const rx = new ReceiveContext();
     const datagram = new Uint8Array(1200);
-    rx.begin(A, B, datagram.length);
+    rx.begin(A, B, datagram.length, 0);
     rx.setDcid(datagram, 1, 8);
     rx.frames.reset(datagram, 20, 1200);
     rx.end();

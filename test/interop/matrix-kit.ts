@@ -22,6 +22,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { validateQlog } from '../qlog/validate.js';
 import { Children, nodeArgsFor, payload, testCert } from '../node/helpers.js';
 
 /** In CI (CI=true) a missing peer fails the suite; elsewhere the suite is skipped. */
@@ -157,8 +158,8 @@ export function tail(text: string, chars = 3000): string {
 export class Processes {
   private readonly children = new Children();
 
-  start(args: string[]): Peer {
-    const child = this.children.spawn(args);
+  start(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): Peer {
+    const child = this.children.spawn(args, opts);
     let out = '';
     let err = '';
     let all = '';
@@ -338,8 +339,9 @@ export async function startListening(
   command: string[],
   what: string,
   limitMs = 30_000,
+  env?: NodeJS.ProcessEnv,
 ): Promise<{ peer: Peer; port: number }> {
-  const peer = procs.start(command);
+  const peer = procs.start(command, env !== undefined ? { env } : {});
   let port = 0;
   await waitFor(
     () => {
@@ -404,8 +406,11 @@ export interface QlogEvent {
   data: Record<string, unknown>;
 }
 
+/** The events of a qlog file (ietf form), after checking it against the drafts (validate.ts). */
 export function readQlog(file: string): QlogEvent[] {
-  return readFileSync(file, 'utf8')
+  const text = readFileSync(file, 'utf8');
+  assert.deepEqual(validateQlog(text, 'ietf').slice(0, 10), [], `${file} validates`);
+  return text
     .split('\x1e')
     .filter((r) => r.trim() !== '')
     .map((r) => JSON.parse(r) as Partial<QlogEvent>)
@@ -428,9 +433,11 @@ export async function newQlogTraces(
   count: number,
 ): Promise<QlogEvent[][]> {
   let fresh: string[] = [];
+  // Complete: the last record is the closed state, written when the connection is gone.
   const complete = (f: string): boolean => {
     const text = readFileSync(path.join(dir, f), 'utf8');
-    return text.includes('"quic:connection_closed"') && text.endsWith('\n');
+    const last = text.slice(text.lastIndexOf('\x1e'));
+    return last.includes('"quic:connection_state_updated"') && last.includes('"new":"closed"');
   };
   await waitFor(
     () => {

@@ -149,6 +149,7 @@ describe('interop: ngtcp2 (gtlsserver / gtlsclient)', function () {
       versions?: number[];
       groups?: KeyExchangeGroup[];
       keyShareGroups?: KeyExchangeGroup[];
+      random?: () => number;
     },
   ): Promise<QuicConnection> {
     for (let attempt = 0; ; attempt++) {
@@ -224,6 +225,23 @@ describe('interop: ngtcp2 (gtlsserver / gtlsclient)', function () {
         keyShareGroups: ['X25519MLKEM768'],
       });
       assert.equal(conn.getStats().group, 'x25519');
+      await conn.close();
+      server.child.kill();
+    });
+
+    it('greases the QUIC bit (RFC 9287): gtlsserver advertises it and takes packets with it cleared', async () => {
+      const server = gtlsserver(ecdsa);
+      // A random source of zeros clears the bit on every packet once the server's parameters
+      // are known: the handshake confirms only if gtlsserver accepts them (our Finished).
+      const conn = await connectWhenReady(server, { ca: ecdsa.certPem, random: () => 0 });
+      const core = conn.core;
+      for (let i = 0; i < 250 && !core.handshakeConfirmed; i++) await sleep(20);
+      assert.equal(core.peerParams?.greaseQuicBit, true, 'gtlsserver advertises grease_quic_bit');
+      assert.ok(core.handshakeConfirmed, 'handshake confirmed');
+      assert.ok(
+        core.quicBit.cleared > 0,
+        `packets sent with the bit cleared: ${core.quicBit.cleared}`,
+      );
       await conn.close();
       server.child.kill();
     });

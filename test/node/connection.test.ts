@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { backend } from '../../src/crypto/default-provider.js';
 import { connect, createServer, QuicNodeError, type QuicServer } from '../../src/node/index.js';
+import { chooseSocket } from '../../src/node/socket-choice.js';
 import { ipv6Available, payload, testCert } from './helpers.js';
 
 /** An echo server: every stream's bytes come back on it. */
@@ -40,7 +41,19 @@ async function echoOnce(host: string): Promise<void> {
     await done;
     assert.ok(Buffer.concat(chunks).equals(data), 'echoed bytes are identical');
     // The process's backend protected the packets (TSQUIC_BACKEND, src/crypto/default-provider.ts).
-    assert.equal(conn.getStats().backend, backend.name);
+    const stats = conn.getStats();
+    assert.equal(stats.backend, backend.name);
+    // The socket the backend brings (src/node/socket-choice.ts); the native one carries ECN
+    // (RFC 9000 §13.4): the server's ECT(0) marks arrive and validation succeeds.
+    const socket = chooseSocket(backend.provider.name).kind;
+    assert.equal(stats.socket, socket);
+    if (socket === 'native') {
+      assert.ok(stats.ecn.receivedEct0 > 0, `ECT(0) received: ${JSON.stringify(stats.ecn)}`);
+      assert.ok(stats.ecn.markedSent > 0);
+      assert.equal(stats.ecn.failure, null);
+    } else {
+      assert.equal(stats.ecn.receivedEct0, 0);
+    }
     await conn.close();
     await conn.closed;
     assert.equal(conn.state, 'closed');

@@ -5,7 +5,9 @@ import {
   frameToQlog,
   qlogWriterFactory,
   sentFrameToQlog,
+  type QlogFormat,
 } from '../../src/conn/qlog-writer.js';
+import { validateQlog } from './validate.js';
 import type { Network, LinkConditions } from '../../src/testing/network.js';
 import {
   PAIR_CLIENT_ADDRESS,
@@ -13,6 +15,7 @@ import {
   createEnginePair,
 } from '../../src/testing/index.js';
 
+const WALL_CLOCK = '2026-12-06T22:00:00.000Z';
 const SERVER = PAIR_SERVER_ADDRESS;
 const CLIENT = PAIR_CLIENT_ADDRESS;
 
@@ -27,8 +30,12 @@ interface Trace {
   events: QlogEvent[];
 }
 
-/** Parses JSON-SEQ as qvis does: records separated by 0x1E, the first one the header. */
-function parseJsonSeq(text: string): Trace {
+/**
+ * Parses JSON-SEQ as qvis does: records separated by 0x1E, the first one the header. Every
+ * trace is validated against the drafts' definitions (validate.ts) first.
+ */
+function parseJsonSeq(text: string, format: QlogFormat = 'ietf'): Trace {
+  assert.deepEqual(validateQlog(text, format).slice(0, 10), [], 'the trace validates');
   assert.equal(text[0], '\x1e', 'a JSON-SEQ file starts with the Record Separator');
   const records = text.split('\x1e').slice(1);
   for (const r of records) assert.ok(r.endsWith('\n'), 'every record ends with a newline');
@@ -46,7 +53,7 @@ interface QlogPair {
   closed: Record<'client' | 'server', number>;
 }
 
-function qlogPair(conditions: LinkConditions = {}, seed = 1): QlogPair {
+function qlogPair(conditions: LinkConditions = {}, seed = 1, format?: QlogFormat): QlogPair {
   const text = { client: '', server: '' };
   const closed = { client: 0, server: 0 };
   const qlog = (traceId: string, role: 'client' | 'server'): QlogWriter =>
@@ -55,6 +62,8 @@ function qlogPair(conditions: LinkConditions = {}, seed = 1): QlogPair {
       traceId,
       write: (chunk) => (text[role] += chunk),
       onClose: () => closed[role]++,
+      wallClockTime: WALL_CLOCK,
+      ...(format !== undefined ? { format } : {}),
     });
   const p = createEnginePair({
     seed,
@@ -108,33 +117,56 @@ function packetKeys(events: QlogEvent[], name: string): Set<string> {
 }
 
 describe('qlog writer (JSON-SEQ)', () => {
-  it('writes a header qvis accepts and well-formed events for both sides', () => {
+  it('writes the header of main-schema-14 and quic-13 events for both sides', () => {
     const p = qlogPair({ delay: 5_000 });
     transfer(p, 200_000);
     for (const role of ['client', 'server'] as const) {
       const { header, events } = parseJsonSeq(p.text[role]);
-      // What qvis checks before loading a JSON-SEQ file, and the version aliases it knows.
-      assert.ok(
-        ['draft-02', 'draft-02-RC1', 'qlog-03-WIP', '0.3'].includes(String(header['qlog_version'])),
-      );
-      assert.equal(header['qlog_format'], 'JSON-SEQ');
       assert.equal(header['file_schema'], 'urn:ietf:params:qlog:file:sequential');
+      assert.equal(header['serialization_format'], 'application/qlog+json-seq');
+      assert.equal(header['qlog_version'], undefined, 'no field of the older drafts');
       const trace = header['trace'] as Json;
+      assert.deepEqual(trace['event_schemas'], [
+        'urn:ietf:params:qlog:events:quic-13',
+        'urn:ietf:params:qlog:events:http3-13',
+      ]);
       assert.deepEqual((trace['vantage_point'] as Json)['type'], role);
       const common = trace['common_fields'] as Json;
       assert.equal(common['ODCID'], p.client.traceId);
       assert.equal(common['group_id'], p.client.traceId);
+      assert.deepEqual(common['reference_time'], {
+        clock_type: 'monotonic',
+        epoch: 'unknown',
+        wall_clock_time: WALL_CLOCK,
+      });
       assert.ok(events.length > 20);
       assert.equal(events[0]!.name, 'quic:connection_started');
       assert.equal(events[0]!.time, 0);
-      let last = 0;
-      for (const e of events) {
-        assert.equal(typeof e.time, 'number');
-        assert.ok(e.time >= last, `${e.name} at ${e.time} before ${last}: times must ascend`);
-        last = e.time;
-        assert.match(e.name, /^(quic|recovery):[a-z_]+$/);
-        assert.equal(typeof e.data, 'object');
+      for (const e of events) assert.match(e.name, /^quic:[a-z_]+$/);
+      const first = (name: string, pred: (d: Json) => boolean = () => true): Json | undefined =>
+        events.find((e) => e.name === name && pred(e.data))?.data;
+      assert.deepEqual(first('quic:version_information'), {
+        [role === 'client' ? 'client_versions' : 'server_versions']: ['00000001'],
+        chosen_version: '00000001',
+      });
+      for (const initiator of ['local', 'remote']) {
+        const params = first('quic:parameters_set', (d) => d['initiator'] === initiator);
+        assert.equal(typeof params?.['initial_max_data'], 'number', `${initiator} parameters`);
       }
+      assert.ok(first('quic:parameters_set', (d) => typeof d['tls_cipher'] === 'string'));
+      assert.deepEqual(first('quic:alpn_information'), { chosen_alpn: { string_value: 'q' } });
+      // The client's stream 0 opens and ends on both sides, as the frames show it.
+      const side = role === 'client' ? 'sending' : 'receiving';
+      const stream = events
+        .filter((e) => e.name === 'quic:stream_state_updated' && e.data['stream_id'] === 0)
+        .map((e) => [e.data['stream_side'], e.data['new']]);
+      assert.deepEqual(stream, [
+        [side, 'open'],
+        [side, role === 'client' ? 'data_sent' : 'size_known'],
+      ]);
+      const datagrams = events.filter((e) => e.name === 'quic:udp_datagrams_sent');
+      const packets = events.filter((e) => e.name === 'quic:packet_sent');
+      assert.ok(datagrams.length > 0 && datagrams.length <= packets.length);
       for (const e of events.filter(
         (x) => x.name === 'quic:packet_sent' || x.name === 'quic:packet_received',
       )) {
@@ -217,7 +249,7 @@ describe('qlog writer (JSON-SEQ)', () => {
     const p = qlogPair({ delay: 10_000, rate: 20_000_000 });
     transfer(p, 400_000);
     const client = parseJsonSeq(p.text.client).events;
-    const metrics = client.filter((e) => e.name === 'recovery:metrics_updated');
+    const metrics = client.filter((e) => e.name === 'quic:recovery_metrics_updated');
     assert.ok(metrics.length > 5);
     const seen = new Set(metrics.flatMap((m) => Object.keys(m.data)));
     for (const k of [
@@ -233,7 +265,7 @@ describe('qlog writer (JSON-SEQ)', () => {
     const srtt = metrics.map((m) => m.data['smoothed_rtt']).filter((v) => v !== undefined);
     // About 20 ms of RTT (10 ms each way, plus serialization at 20 Mbit/s).
     assert.ok((srtt[srtt.length - 1] as number) >= 19 && (srtt[srtt.length - 1] as number) < 200);
-    const states = client.filter((e) => e.name === 'recovery:congestion_state_updated');
+    const states = client.filter((e) => e.name === 'quic:congestion_state_updated');
     assert.ok(states.length >= 1);
     assert.equal(typeof states[0]!.data['new'], 'string');
   });
@@ -324,8 +356,22 @@ describe('qlog writer (JSON-SEQ)', () => {
     });
     const states = (events: QlogEvent[]): unknown[] =>
       events.filter((e) => e.name === 'quic:connection_state_updated').map((e) => e.data);
-    assert.deepEqual(states(client), [{ new: 'closing' }, { old: 'closing', new: 'closed' }]);
-    assert.deepEqual(states(server), [{ new: 'draining' }, { old: 'draining', new: 'closed' }]);
+    const handshake = [
+      { new: 'attempted' },
+      { old: 'attempted', new: 'handshake_complete' },
+      { old: 'handshake_complete', new: 'handshake_confirmed' },
+    ];
+    assert.deepEqual(states(client), [
+      ...handshake,
+      { old: 'handshake_confirmed', new: 'closing' },
+      { old: 'closing', new: 'closed' },
+    ]);
+    // A server's handshake is confirmed as it completes (RFC 9001 §4.1.2).
+    assert.deepEqual(states(server), [
+      ...handshake,
+      { old: 'handshake_confirmed', new: 'draining' },
+      { old: 'draining', new: 'closed' },
+    ]);
     // The closing period lasts three PTOs (RFC 9000 §10.2): closed comes later than closing.
     const closing = client.find((e) => e.data['new'] === 'closing')!;
     const closed = client.find((e) => e.data['new'] === 'closed')!;
@@ -335,6 +381,36 @@ describe('qlog writer (JSON-SEQ)', () => {
     const length = p.text.client.length;
     p.net.runFor(1_000_000);
     assert.equal(p.text.client.length, length);
+  });
+
+  it('writes the form qvis loads: its header, draft-02 names and relative times', () => {
+    const p = qlogPair({ delay: 10_000, rate: 20_000_000 }, 1, 'qvis');
+    transfer(p, 200_000);
+    p.client.close(0, 'done');
+    p.net.runUntil(() => p.client.isClosed && p.server().isClosed, 10_000_000);
+    for (const role of ['client', 'server'] as const) {
+      const text = p.text[role];
+      // qvis's FileLoader picks the JSON-SEQ parser from these two fields at the top.
+      assert.match(text.slice(0, 100), /"qlog_version":"0\.3","qlog_format":"JSON-SEQ"/);
+      const { header, events } = parseJsonSeq(text, 'qvis');
+      const common = (header['trace'] as Json)['common_fields'] as Json;
+      // QlogLoaderV2: "relative" times are added to reference_time, ms since the Unix epoch.
+      assert.equal(common['time_format'], 'relative');
+      assert.equal(common['reference_time'], Date.parse(WALL_CLOCK));
+      const names = new Set(events.map((e) => e.name));
+      for (const n of [
+        'connectivity:connection_started',
+        'transport:packet_sent',
+        'transport:packet_received',
+        'recovery:metrics_updated',
+        'recovery:congestion_state_updated',
+        'security:key_retired',
+        'connectivity:connection_state_updated',
+      ]) {
+        assert.ok(names.has(n), `${role}: ${n}`);
+      }
+      assert.ok(![...names].some((n) => n.startsWith('quic:')));
+    }
   });
 
   it('buffers records into larger chunks without changing the text', () => {

@@ -32,7 +32,8 @@ function tapClient(p: EnginePair): { datagrams: Uint8Array[]; initials: () => nu
   };
   const types = (d: Uint8Array): PacketType[] =>
     splitCoalesced(d, 8).flatMap((s) => {
-      const h = parseLongHeader(d, s.start);
+      // The QUIC bit may be greased once the server's parameters are known (RFC 9287).
+      const h = parseLongHeader(d, s.start, true);
       return 'drop' in h ? [] : [h.type];
     });
   const initials = (): number =>

@@ -390,7 +390,7 @@ for (const cc of ['newreno', 'cubic']) {
         p.client.handleDatagram(d, PAIR_CLIENT_ADDRESS, PAIR_SERVER_ADDRESS, p.net.now);
         floods++;
         p.net.runFor(20_000);
-        const queued = p.conn.controlQueue.filter((f) => f.kind === 'retire_connection_id').length;
+        const queued = p.conn.controlFrames.queued('retire_connection_id');
         assert.ok(queued <= 16, `${queued} RETIRE_CONNECTION_ID frames queued`);
       }
       // The first packet retires the 8 CIDs the client held and 4 of its own (12); the second

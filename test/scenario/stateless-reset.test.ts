@@ -126,7 +126,7 @@ describe('scenario: stateless reset detection (RFC 9000 §10.3.1)', function () 
         const s = setup();
         const { p, sc } = s;
         // The server asks the client to retire CID 0 (§5.1.2).
-        sc.controlQueue.push({
+        sc.controlFrames.queue({
           kind: 'new_connection_id',
           sequenceNumber: 100,
           retirePriorTo: 1,

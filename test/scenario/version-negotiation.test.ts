@@ -20,6 +20,7 @@ import { defaultProvider } from '../../src/crypto/default-provider.js';
 import { TransportError } from '../../src/wire/errors.js';
 import type { CloseInfo } from '../../src/conn/connection.js';
 import type { SocketAddress } from '../../src/util/address.js';
+import type { ConnectOptions } from '../../src/engine/engine.js';
 import { QUIC_V1, QUIC_V2 } from '../../src/wire/version.js';
 import {
   PAIR_CLIENT_ADDRESS,
@@ -166,47 +167,81 @@ describe('scenario: compatible negotiation with Retry and 0-RTT (RFC 9369 §4.1)
     assert.equal(p.conn.version, QUIC_V2);
   });
 
-  it('0-RTT sent in v1 is accepted by a server that switches the connection to v2', () => {
-    const ticketKeys = new TicketKeys(defaultProvider);
-    const first = createEnginePair({
-      seed: 16,
-      server: { ticketKeys, earlyData: true, versions: [QUIC_V1] },
-    });
+  /** A session ticket from a connection to a server accepting `versions` (its version). */
+  function ticketFrom(ticketKeys: TicketKeys, versions: number[]): Uint8Array {
+    const first = createEnginePair({ seed: 16, server: { ticketKeys, earlyData: true, versions } });
     let ticket: Uint8Array | null = null;
     first.conn.on('sessionTicket', (t) => (ticket = t));
     assert.ok(
       first.runUntil(() => ticket !== null, 5_000_000),
-      'a ticket of a v1 connection',
+      'a ticket',
     );
+    return ticket!;
+  }
 
+  /** Resumes with `ticket`, 3 bytes in 0-RTT; what each side saw. */
+  function resume(
+    ticketKeys: TicketKeys,
+    ticket: Uint8Array,
+    client: Partial<ConnectOptions> = {},
+  ): { p: EnginePair; zeroRtt: number[]; first: number } {
     const p = createEnginePair({
       seed: 17,
       server: { ticketKeys, earlyData: true, versions: [QUIC_V2, QUIC_V1] },
-      client: { session: ticket!, earlyData: true },
+      client: { session: ticket, earlyData: true, ...client },
     });
     const zeroRtt: number[] = [];
+    let first = -1;
     p.net.onSend = (d, from) => {
-      // 0-RTT's long-header type bits: 1 in v1, 2 in v2 (RFC 9369 §3.2).
-      if (from.port === PAIR_CLIENT_ADDRESS.port) {
-        for (const span of splitLong(d))
-          if (span.type === PacketType.ZeroRtt) zeroRtt.push(span.version);
+      if (from.port !== PAIR_CLIENT_ADDRESS.port) return;
+      for (const span of splitLong(d)) {
+        if (first === -1) first = span.version;
+        if (span.type === PacketType.ZeroRtt) zeroRtt.push(span.version);
       }
     };
-    const s = p.conn.openStream(true)!;
-    s.write(new Uint8Array([7, 8, 9]), true);
+    // Without a ticket offered, no remembered limits: the stream opens after the handshake.
+    let stream = p.conn.openStream(true);
+    if (stream === null) {
+      assert.ok(p.handshake());
+      stream = p.conn.openStream(true)!;
+    }
+    stream.write(new Uint8Array([7, 8, 9]), true);
     let got: number[] = [];
     const ok = p.runUntil(() => {
-      const c = p.serverConn();
-      const st = c?.getStream(0);
+      const st = p.serverConn()?.getStream(0);
       for (let r = st?.read(); r; r = st!.read()) got = [...got, ...r.data];
       return got.length === 3 && p.conn.handshakeComplete;
     }, 5_000_000);
     assert.ok(ok);
-    assert.deepEqual(got, [7, 8, 9]);
+    assert.deepEqual(got, [7, 8, 9], 'the data arrives either way');
+    return { p, zeroRtt, first };
+  }
+
+  it('a ticket of a v1 connection does not resume one the server switched to v2 (RFC 9369 §5)', () => {
+    const ticketKeys = new TicketKeys(defaultProvider);
+    const { p, zeroRtt, first } = resume(ticketKeys, ticketFrom(ticketKeys, [QUIC_V1]));
+    assert.equal(first, QUIC_V1, 'the first flight in the ticket version');
     assert.ok(zeroRtt.length > 0 && zeroRtt.every((v) => v === QUIC_V1), `${zeroRtt}`);
     assert.equal(p.conn.version, QUIC_V2);
-    assert.equal(p.serverConn()!.getStats().earlyDataAccepted, true);
+    assert.equal(p.conn.getStats().resumed, false, 'a full handshake');
+    assert.equal(p.conn.getStats().earlyDataAccepted, false);
+  });
+
+  it('a ticket of a v2 connection: the first flight goes in v2 and resumes with 0-RTT', () => {
+    const ticketKeys = new TicketKeys(defaultProvider);
+    const ticket = ticketFrom(ticketKeys, [QUIC_V2, QUIC_V1]);
+    const { p, zeroRtt, first } = resume(ticketKeys, ticket);
+    assert.equal(first, QUIC_V2);
+    assert.ok(zeroRtt.length > 0 && zeroRtt.every((v) => v === QUIC_V2), `${zeroRtt}`);
+    assert.equal(p.conn.version, QUIC_V2);
+    assert.equal(p.conn.getStats().resumed, true);
     assert.equal(p.conn.getStats().earlyDataAccepted, true);
+    assert.equal(p.serverConn()!.getStats().earlyDataAccepted, true);
+    // Asked for a v1 first flight, the client does not offer the v2 ticket at all.
+    const v1 = resume(ticketKeys, ticket, { version: QUIC_V1 });
+    assert.equal(v1.first, QUIC_V1);
+    assert.deepEqual(v1.zeroRtt, []);
+    assert.equal(v1.p.conn.getStats().resumed, false);
   });
 });
 

@@ -350,6 +350,7 @@ describe('testing/network', () => {
           corrupted: 15,
           duplicated: 25,
           queueDrops: 50,
+          ceMarked: 0,
         },
       });
       assert.deepEqual(run(2), {
@@ -362,6 +363,7 @@ describe('testing/network', () => {
           corrupted: 24,
           duplicated: 10,
           queueDrops: 42,
+          ceMarked: 0,
         },
       });
     });

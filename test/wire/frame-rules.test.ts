@@ -45,7 +45,12 @@ describe('wire/frame-rules', () => {
     for (let t = 0; t <= 0x1e; t++) assert.ok(frameAllowedIn(t, OneRtt));
     assert.ok(frameAllowedIn(FrameType.DATAGRAM, OneRtt));
     assert.ok(frameAllowedIn(FrameType.DATAGRAM | 1, OneRtt));
-    for (const t of [0x1f, 0x2f, 0x32, 0x3f, 0x40, 0xaf, 2 ** 53]) {
+    // draft-ietf-quic-ack-frequency-12 §3: its frames only ever in 1-RTT packets.
+    for (const t of [FrameType.IMMEDIATE_ACK, FrameType.ACK_FREQUENCY]) {
+      assert.ok(frameAllowedIn(t, OneRtt));
+      for (const pt of [Initial, Handshake, ZeroRtt]) assert.ok(!frameAllowedIn(t, pt));
+    }
+    for (const t of [0x20, 0x2f, 0x32, 0x3f, 0x40, 0xae, 0xb0, 2 ** 53]) {
       for (const pt of [Initial, Handshake, ZeroRtt, OneRtt]) assert.ok(!frameAllowedIn(t, pt));
     }
   });

@@ -24,6 +24,8 @@ export const ALL_KINDS: readonly FrameKind[] = [
   'connection_close',
   'handshake_done',
   'datagram',
+  'ack_frequency',
+  'immediate_ack',
 ];
 
 function randomRanges(rng: Rng): AckRange[] {
@@ -53,7 +55,16 @@ export function randomFrame(rng: Rng, kind: FrameKind): Frame {
       return { kind, length: 1 + rng.int(100) };
     case 'ping':
     case 'handshake_done':
+    case 'immediate_ack':
       return { kind };
+    case 'ack_frequency':
+      return {
+        kind,
+        sequenceNumber: rng.varint(),
+        ackElicitingThreshold: rng.varint(),
+        requestedMaxAckDelay: rng.varint(),
+        reorderingThreshold: rng.varint(),
+      };
     case 'ack': {
       const f: Frame = { kind, ackDelay: rng.varint(), ranges: randomRanges(rng) };
       if (rng.bool()) f.ecn = { ect0: rng.varint(), ect1: rng.varint(), ce: rng.varint() };

@@ -242,6 +242,28 @@ describe('wire/transport-params', () => {
     });
   });
 
+  describe('min_ack_delay (draft-ietf-quic-ack-frequency-12 §3)', () => {
+    it('round-trips in microseconds under its provisional 8-byte identifier', () => {
+      const p: TransportParameters = { ...defaultTransportParameters(), minAckDelay: 1000 };
+      const bytes = encodeTransportParameters(p, 'client');
+      assert.equal(toHex(bytes), 'c0000000ff04de1b' + '02' + '43e8');
+      assert.deepStrictEqual(decodeTransportParameters(bytes, 'server'), p);
+    });
+
+    it('above max_ack_delay (ms) it is a TRANSPORT_PARAMETER_ERROR', () => {
+      const bytes = fromHex(intParam(Id.MIN_ACK_DELAY, 25_001));
+      assert.throws(
+        () => decodeTransportParameters(bytes, 'client'),
+        (e: unknown) =>
+          e instanceof QuicError && e.code === TransportError.TRANSPORT_PARAMETER_ERROR,
+      );
+      const ok = fromHex(intParam(Id.MIN_ACK_DELAY, 25_000));
+      assert.equal(decodeTransportParameters(ok, 'client').minAckDelay, 25_000);
+      const raised = fromHex(intParam(Id.MAX_ACK_DELAY, 30) + intParam(Id.MIN_ACK_DELAY, 30_000));
+      assert.equal(decodeTransportParameters(raised, 'client').minAckDelay, 30_000);
+    });
+  });
+
   describe('malformed input', () => {
     it('raises TRANSPORT_PARAMETER_ERROR for every cut that is not a parameter boundary', () => {
       const rng = new Rng(9);

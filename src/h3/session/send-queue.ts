@@ -19,6 +19,11 @@ export class SendQueue {
   /** `stream` may be attached later (a critical stream not opened yet). */
   constructor(private stream: H3Stream | null = null) {}
 
+  /** The QUIC stream's ID once attached, else null. */
+  get streamId(): number | null {
+    return this.stream?.id ?? null;
+  }
+
   attach(stream: H3Stream): void {
     this.stream = stream;
     this.flush();

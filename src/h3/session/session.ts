@@ -25,6 +25,7 @@ import { QpackEncoder } from '../qpack/encoder.js';
 import type { FieldLine } from '../qpack/field-section.js';
 import { fieldSectionSize } from './message.js';
 import type { H3RequestStream } from './request-stream.js';
+import { headersFrame, settingsFrame, settingsParameters, streamTypeSet } from './qlog.js';
 import { SendQueue } from './send-queue.js';
 import { type H3Stream, type H3Transport, isUnidirectional } from './transport.js';
 
@@ -118,6 +119,8 @@ export abstract class H3Session<R extends H3RequestStream = H3RequestStream> {
   // Outgoing critical streams (RFC 9114 §6.2.1, RFC 9204 §4.2), queued until opened.
   private readonly control = new SendQueue();
   private readonly encoderStream = new SendQueue();
+  /** Our SETTINGS, for qlog's frame_created once the control stream has its ID. */
+  private sentSettings: ReadonlyMap<number, number> | null = null;
   private readonly decoderStream = new SendQueue();
   private readonly localUni = new Map<number, SendQueue>();
   private pendingOpen: SendQueue[];
@@ -149,7 +152,10 @@ export abstract class H3Session<R extends H3RequestStream = H3RequestStream> {
 
     // RFC 9114 §6.2.1: SETTINGS first on the control stream, sent without waiting for the peer.
     this.control.push(encodeStreamType(H3StreamType.CONTROL));
-    this.control.push(encodeFrame({ type: 'settings', settings: this.localSettings() }));
+    const settings = this.localSettings();
+    this.control.push(encodeFrame({ type: 'settings', settings }));
+    this.transport.qlog?.('http3:parameters_set', settingsParameters(settings, 'local'));
+    this.sentSettings = settings;
     if (this.grease) {
       const payload = new Uint8Array(this.randomInt(8));
       for (let i = 0; i < payload.length; i++) payload[i] = this.randomInt(256);
@@ -317,6 +323,10 @@ export abstract class H3Session<R extends H3RequestStream = H3RequestStream> {
     const section = this.encoder.encode(streamId, fields, this.encoderStream.queued === 0);
     const instructions = this.encoder.takeEncoderStreamData();
     if (instructions !== null) this.encoderStream.push(instructions);
+    this.transport.qlog?.('http3:frame_created', {
+      stream_id: streamId,
+      frame: headersFrame(fields),
+    });
     return section;
   }
 
@@ -324,6 +334,7 @@ export abstract class H3Session<R extends H3RequestStream = H3RequestStream> {
   decodeSection(streamId: number, section: Uint8Array): FieldLine[] | null {
     const fields = this.decoder.decode(streamId, section);
     this.flushDecoderStream();
+    if (fields !== null) this.logParsedHeaders(streamId, fields);
     return fields;
   }
 
@@ -331,7 +342,15 @@ export abstract class H3Session<R extends H3RequestStream = H3RequestStream> {
   decodeUnblockedSection(streamId: number): FieldLine[] {
     const fields = this.decoder.decodeUnblocked(streamId);
     this.flushDecoderStream();
+    this.logParsedHeaders(streamId, fields);
     return fields;
+  }
+
+  private logParsedHeaders(streamId: number, fields: readonly FieldLine[]): void {
+    this.transport.qlog?.('http3:frame_parsed', {
+      stream_id: streamId,
+      frame: headersFrame(fields),
+    });
   }
 
   /** @internal */
@@ -389,6 +408,13 @@ export abstract class H3Session<R extends H3RequestStream = H3RequestStream> {
     }
     this.goawaySent = id;
     this.control.push(encodeFrame({ type: 'goaway', id }));
+    const streamId = this.control.streamId;
+    if (streamId !== null) {
+      this.transport.qlog?.('http3:frame_created', {
+        stream_id: streamId,
+        frame: { frame_type: 'goaway', id },
+      });
+    }
   }
 
   /** RFC 9114 §5.2: a GOAWAY identifier may not grow (H3_ID_ERROR); records it. */
@@ -448,6 +474,7 @@ export abstract class H3Session<R extends H3RequestStream = H3RequestStream> {
       const queue = this.pendingOpen.shift()!;
       this.localUni.set(stream.id, queue);
       queue.attach(stream);
+      this.logLocalStream(stream.id, queue);
     }
     if (this.greaseStreamPending) {
       const stream = this.transport.openStream(false);
@@ -458,6 +485,22 @@ export abstract class H3Session<R extends H3RequestStream = H3RequestStream> {
       this.localUni.set(stream.id, queue);
       queue.push(encodeStreamType(reservedCodePoint(this.randomInt(1 << 20))));
       queue.push(new Uint8Array(this.randomInt(16)), true);
+    }
+  }
+
+  /** qlog: the type of a critical stream we opened, and our SETTINGS on the control stream. */
+  private logLocalStream(id: number, queue: SendQueue): void {
+    const log = this.transport.qlog;
+    if (log === undefined) return;
+    const type =
+      queue === this.control
+        ? H3StreamType.CONTROL
+        : queue === this.encoderStream
+          ? H3StreamType.QPACK_ENCODER
+          : H3StreamType.QPACK_DECODER;
+    log('http3:stream_type_set', streamTypeSet(id, type, 'local'));
+    if (queue === this.control && this.sentSettings !== null) {
+      log('http3:frame_created', { stream_id: id, frame: settingsFrame(this.sentSettings) });
     }
   }
 
@@ -491,6 +534,7 @@ export abstract class H3Session<R extends H3RequestStream = H3RequestStream> {
 
   /** Sets the stream's kind from its type; false when the stream is to be ignored. */
   private assignStreamType(uni: IncomingUni, type: number): boolean {
+    this.transport.qlog?.('http3:stream_type_set', streamTypeSet(uni.stream.id, type, 'remote'));
     switch (type) {
       case H3StreamType.CONTROL:
         // RFC 9114 §6.2.1: only one control stream per peer.
@@ -534,7 +578,7 @@ export abstract class H3Session<R extends H3RequestStream = H3RequestStream> {
         const parser = uni.parser!;
         parser.push(data);
         for (let event = parser.next(); event !== null; event = parser.next()) {
-          this.controlEvent(event);
+          this.controlEvent(event, uni.stream.id);
           if (this.closed) return;
         }
         return;
@@ -582,14 +626,23 @@ export abstract class H3Session<R extends H3RequestStream = H3RequestStream> {
     }
   }
 
-  private controlEvent(event: FrameEvent): void {
+  private controlEvent(event: FrameEvent, streamId: number): void {
     if (event.kind !== 'frame') return; // unknown frame types are ignored (RFC 9114 §9)
     const frame = event.frame;
+    const log = this.transport.qlog;
     switch (frame.type) {
       case 'settings':
+        if (log !== undefined) {
+          log('http3:frame_parsed', { stream_id: streamId, frame: settingsFrame(frame.settings) });
+          log('http3:parameters_set', settingsParameters(frame.settings, 'remote'));
+        }
         this.applyPeerSettings(frame.settings);
         return;
       case 'goaway':
+        log?.('http3:frame_parsed', {
+          stream_id: streamId,
+          frame: { frame_type: 'goaway', id: frame.id },
+        });
         this.peerGoaway(frame.id);
         return;
       case 'max_push_id':

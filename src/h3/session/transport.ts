@@ -18,6 +18,7 @@
  * process yet (a field section blocked on QPACK inserts, a paused body) stays in the QUIC
  * receive buffer and under flow control (RFC 9204 §2.2.1).
  */
+import type { H3QlogSink } from './qlog.js';
 
 /** A chunk returned by H3Stream.read(). */
 export interface H3ReadResult {
@@ -68,6 +69,8 @@ export interface H3Transport {
    * server's request-header timeout; without it there is none.
    */
   readonly now?: number | undefined;
+  /** Receives the session's qlog events (h3-events-13); absent when nothing is logged. */
+  readonly qlog?: H3QlogSink | undefined;
   /**
    * Opens a locally initiated stream, or returns null when the peer's stream limit does not
    * allow one now (the adapter calls handleStreamCredit when it grows).
