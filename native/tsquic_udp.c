@@ -398,6 +398,7 @@ static napi_value udp_open(napi_env env, napi_callback_info info) {
   int gro = setsockopt(fd, SOL_UDP, UDP_GRO, &one, sizeof one) == 0;
   /* The kernel knows UDP_SEGMENT when it can report the socket's (zero) segment size. */
   int gso = getsockopt(fd, SOL_UDP, UDP_SEGMENT, &gso_size, &optlen) == 0;
+  /* Test knobs: the paths without offload run on demand (test/node/native-udp.test.ts). */
   if (getenv("TSQUIC_NO_GSO") != NULL) gso = 0;
   if (getenv("TSQUIC_NO_GRO") != NULL && gro) {
     int zero = 0;
