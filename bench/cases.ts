@@ -3,7 +3,7 @@
  * NAME`): under `node --cpu-prof`, each CPU case does the work of the figure it explains, and
  * nothing else, for a few seconds; the memory case prints a heap-growth summary (JSON) on stdout.
  */
-import { cryptoCeilingSeconds } from './inmem.js';
+import { cryptoCeilingSeconds, measureProtocol } from './inmem.js';
 import { heapGrowth } from './memory.js';
 import { createSimPair, runDownload } from './lib/sim.js';
 import { runHandshakeBench } from './tls.js';
@@ -17,6 +17,10 @@ export const CASES: Readonly<Record<string, BenchCase>> = {
   'inmem-transfer': (quick) => {
     const r = runDownload(createSimPair({ conditions: { delay: 1_000 } }), (quick ? 16 : 64) * MiB);
     if (!r.done) throw new Error('the profiled transfer did not complete');
+  },
+  /** The same download without packet protection: the protocol logic alone. */
+  'inmem-protocol': (quick) => {
+    measureProtocol((quick ? 16 : 64) * MiB);
   },
   /** ECDSA P-256 TLS handshakes in memory. */
   'tls-handshake': (quick) => {

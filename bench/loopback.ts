@@ -42,6 +42,13 @@ const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 const DOWNLOAD_TARGET = 100; // MiB/s
 const HANDSHAKE_TARGET = 300; // per second, one server process
+/** Issue 13: one connection with a 1 KiB GET at a time. */
+const SEQUENTIAL_TARGET = 600; // per second
+/** The client's key exchange for the sequential connect + GET figures: the default, and without ML-KEM. */
+const KEY_EXCHANGES: readonly { label: string; groups?: string[] }[] = [
+  { label: 'hybrid' },
+  { label: 'x25519', groups: ['x25519'] },
+];
 
 interface Shape {
   bytes: number;
@@ -644,6 +651,9 @@ async function handshakeFigures(
   const concClientCpu: number[] = [];
   const ngConc: number[] = [];
   const ngCpu: number[] = [];
+  const connectGet: Record<string, { rate: number[]; clientCpu: number[]; serverCpu: number[] }> =
+    {};
+  for (const kx of KEY_EXCHANGES) connectGet[kx.label] = { rate: [], clientCpu: [], serverCpu: [] };
   for (let i = 0; i < shape.runs; i++) {
     ctx.log(`loopback: sequential handshakes, run ${i + 1}/${shape.runs}`);
     const s = await measure(
@@ -658,6 +668,26 @@ async function handshakeFigures(
       shape.handshakeMs + 60_000,
     );
     seq.push(s.client.count / (s.client.wallMs / 1000));
+    for (const kx of KEY_EXCHANGES) {
+      ctx.log(`loopback: sequential connect + 1 KiB GET (${kx.label}), run ${i + 1}/${shape.runs}`);
+      const g = await measure(
+        p,
+        {
+          type: 'handshakes',
+          port: p.port,
+          alpn: 'tsquic-bench',
+          concurrency: 1,
+          durationMs: shape.handshakeMs,
+          getBytes: 1024,
+          ...(kx.groups !== undefined ? { groups: kx.groups } : {}),
+        },
+        shape.handshakeMs + 60_000,
+      );
+      const perGet = connectGet[kx.label]!;
+      perGet.rate.push(g.client.count / (g.client.wallMs / 1000));
+      perGet.clientCpu.push((g.client.cpuSeconds / g.client.count) * 1e6);
+      perGet.serverCpu.push((g.serverCpuSeconds / g.client.count) * 1e6);
+    }
     ctx.log(
       `loopback: concurrent handshakes (${shape.concurrency} at a time), run ${i + 1}/${shape.runs}`,
     );
@@ -703,6 +733,29 @@ async function handshakeFigures(
     unit: 'handshakes/s',
     runs: seq,
   });
+  for (const kx of KEY_EXCHANGES) {
+    const g = connectGet[kx.label]!;
+    rec.figure({
+      id: `loopback.connect-get-sequential.${kx.label}`,
+      name: `connections per second, one at a time, each a handshake, one 1 KiB GET and a close (${kx.label})`,
+      unit: 'connections/s',
+      runs: g.rate,
+      target: { op: '>=', value: SEQUENTIAL_TARGET },
+      note: 'wall clock: the client and the server take turns, so this is both CPU costs plus every wait between them',
+    });
+    rec.figure({
+      id: `loopback.connect-get-sequential.client-cpu.${kx.label}`,
+      name: `client CPU per sequential connection with a 1 KiB GET (${kx.label})`,
+      unit: 'µs',
+      runs: g.clientCpu,
+    });
+    rec.figure({
+      id: `loopback.connect-get-sequential.server-cpu.${kx.label}`,
+      name: `server CPU per sequential connection with a 1 KiB GET (${kx.label})`,
+      unit: 'µs',
+      runs: g.serverCpu,
+    });
+  }
   rec.figure({
     id: 'loopback.handshakes-concurrent',
     name: `handshakes per second with one server process, ${shape.concurrency} at a time`,

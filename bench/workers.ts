@@ -5,8 +5,16 @@
  * is one tsquic process on the same two cores: its CPU per handshake is reported beside the
  * server's, since it bounds what any server configuration can show here.
  */
+import os from 'node:os';
+import type { WorkerServerStats } from '../src/node/workers.js';
 import type { BenchGroup } from './lib/group.js';
-import { makeCredentials, measure, startProcesses, stopProcesses } from './loopback.js';
+import {
+  makeCredentials,
+  measure,
+  startProcesses,
+  stopProcesses,
+  type Processes,
+} from './loopback.js';
 
 const ALPN = 'tsquic-bench';
 
@@ -21,6 +29,16 @@ export const workersGroup: BenchGroup = {
     const rates: Record<1 | 2, number[]> = { 1: [], 2: [] };
     const serverCpu: Record<1 | 2, number[]> = { 1: [], 2: [] };
     const clientCpu: number[] = [];
+    /** Busy time of each worker's event loop per handshake (its CPU, near enough), µs. */
+    const workerBusy: Record<1 | 2, number[]> = { 1: [], 2: [] };
+    /** Datagrams the router handed over by hash (no CID of ours yet) / all it handed over. */
+    const hashedShare: number[] = [];
+    const loads: number[] = [];
+    const stats = async (p: Processes): Promise<WorkerServerStats> => {
+      const r = await p.server.request({ type: 'stats' }, 'stats', 10_000);
+      if (r.type !== 'stats' || r.stats === null) throw new Error('no worker statistics');
+      return r.stats;
+    };
     for (let i = 0; i < runs; i++) {
       for (const workers of [1, 2] as const) {
         ctx.log(
@@ -36,12 +54,23 @@ export const workersGroup: BenchGroup = {
             durationMs,
           } as const;
           await measure(p, { ...task, durationMs: 500 }, 60_000); // warm-up: JIT, worker start
+          const before = await stats(p);
           const m = await measure(p, task, durationMs + 60_000);
+          const after = await stats(p);
+          loads.push(os.loadavg()[0]!);
           if (m.client.count === 0)
             throw new Error(`no handshake completed with ${workers} worker(s)`);
           rates[workers].push(m.client.count / (m.client.wallMs / 1000));
           serverCpu[workers].push((m.serverCpuSeconds / m.client.count) * 1e6);
           clientCpu.push((m.client.cpuSeconds / m.client.count) * 1e6);
+          for (const w of after.workers) {
+            const b = before.workers.find((x) => x.worker === w.worker)?.busyMs ?? 0;
+            workerBusy[workers].push(((w.busyMs - b) * 1000) / m.client.count);
+          }
+          const inAll = after.datagramsIn - before.datagramsIn;
+          if (workers === 2 && inAll > 0) {
+            hashedShare.push((after.hashedIn - before.hashedIn) / inAll);
+          }
         } finally {
           await stopProcesses(p);
         }
@@ -62,6 +91,27 @@ export const workersGroup: BenchGroup = {
         runs: serverCpu[w],
       });
     }
+    for (const w of [1, 2] as const) {
+      rec.figure({
+        id: `workers.worker-busy-per-handshake.w${w}`,
+        name: `busy time of each worker's event loop per handshake of the whole server, ${w} worker thread(s) (one value per worker and run)`,
+        unit: 'µs',
+        runs: workerBusy[w],
+      });
+    }
+    rec.figure({
+      id: 'workers.hashed-share',
+      name: 'datagrams routed by hash (a DCID the client chose) / all datagrams the router handed to workers, 2 workers',
+      unit: 'ratio',
+      runs: hashedShare,
+      note: 'the router reads every datagram and hands it to one worker: none is forwarded from worker to worker',
+    });
+    rec.figure({
+      id: 'workers.load-average',
+      name: 'load average (1 min) at the end of each run',
+      unit: 'processes',
+      runs: loads,
+    });
     rec.figure({
       id: 'workers.ratio.handshakes',
       name: 'handshakes per second, 2 workers / 1 worker (runs paired)',

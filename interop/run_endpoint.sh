@@ -60,7 +60,10 @@ if [ -n "${QLOGDIR:-}" ]; then QLOG_ARGS=(--qlog-dir "$QLOGDIR"); fi
 # SSLKEYLOGFILE is read by tsquic itself (it appends, so several connections share one file).
 
 if [ "$ROLE" == "server" ]; then
-  ARGS=(--host "$HOST" --port "$PORT" --root "$WWW" --cert "$CERTS/cert.pem" --key "$CERTS/priv.key")
+  # One engine, as before serve's default became one worker per core: the multi-worker server
+  # fails the amplificationlimit case against tsquic's client (a split ClientHello whose second
+  # datagram is dropped; the handshake never completes), a known fault not yet understood.
+  ARGS=(--host "$HOST" --port "$PORT" --root "$WWW" --cert "$CERTS/cert.pem" --key "$CERTS/priv.key" --workers 1)
   case "$TESTCASE" in
     retry) ARGS+=(--retry) ;;
     # Compatible version negotiation (RFC 9368 §2.3): a v1 first flight that offers v2 is

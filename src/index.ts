@@ -63,6 +63,10 @@ export {
   pemDecode,
   pemEncode,
   certificateFingerprint,
+  certificateChainFrom,
+  signingKeyFrom,
+  trustAnchorsFrom,
+  type CredentialInput,
 } from './tls/x509/index.js';
 export {
   QuicLbCipher,

@@ -8,6 +8,7 @@ import { Children, nodeArgsFor, waitExit } from './node/helpers.js';
 const EXAMPLES: [name: string, expected: RegExp][] = [
   ['echo', /^echoed: hello over QUIC$/m],
   ['sans-io', /^received 100000 bytes$/m],
+  ['h3', /^200 text\/plain GET \/hello \(0 bytes\)\n200 POST \/upload \(100000 bytes\)$/m],
 ];
 
 describe('examples/', function () {

@@ -5,6 +5,7 @@
  * CPU time it takes varies.
  */
 import type { EngineConfig } from '../../src/engine/engine.js';
+import type { CryptoProvider } from '../../src/crypto/provider.js';
 import type { Connection } from '../../src/conn/connection.js';
 import type { Stream } from '../../src/stream/stream.js';
 import { defaultProvider } from '../../src/crypto/default-provider.js';
@@ -40,6 +41,8 @@ export interface SimOptions {
   connections?: number;
   /** qlog factory for both engines. */
   qlog?: EngineConfig['qlog'];
+  /** Crypto provider of both engines (default: the backend's). */
+  crypto?: CryptoProvider;
   /** ACK frequency (draft-ietf-quic-ack-frequency) on both sides. Default the library's (on). */
   ackFrequency?: boolean;
 }
@@ -53,14 +56,15 @@ export function createSimPair(opts: SimOptions = {}): SimPair {
     ...(opts.ackFrequency !== undefined ? { ackFrequency: opts.ackFrequency } : {}),
   };
   const qlog = opts.qlog ? { qlog: opts.qlog } : {};
+  const crypto = opts.crypto ? { crypto: opts.crypto } : {};
   return createEnginePair({
     seed: opts.seed ?? 1,
     ...(opts.conditions !== undefined ? { conditions: opts.conditions } : {}),
     alpn: ['bench'],
     serverName: 'bench.example',
     certificate: benchCertificate(),
-    serverEngine: { connection, ...qlog },
-    clientEngine: { connection, ...qlog },
+    serverEngine: { connection, ...qlog, ...crypto },
+    clientEngine: { connection, ...qlog, ...crypto },
     connections: opts.connections ?? 1,
   });
 }

@@ -4,6 +4,7 @@
  * time, bytes, counts and its own CPU time. It exits cleanly on 'stop' (for `--cpu-prof`).
  */
 import { once } from 'node:events';
+import type { KeyExchangeGroup } from '../../src/crypto/provider.js';
 import { connect, type QuicConnection, type QuicStream } from '../../src/node/index.js';
 import {
   ALPN,
@@ -19,8 +20,24 @@ const CHUNK = Buffer.alloc(64 * 1024, 0xa5);
 /** A handshake that has not completed after this long counts as failed. */
 const HANDSHAKE_TIMEOUT_MS = 5_000;
 
-function open(port: number, alpn = ALPN): QuicConnection {
-  return connect({ host: '127.0.0.1', port }, { alpn: [alpn], insecure: true });
+function open(port: number, alpn = ALPN, groups?: string[]): QuicConnection {
+  return connect(
+    { host: '127.0.0.1', port },
+    {
+      alpn: [alpn],
+      insecure: true,
+      ...(groups !== undefined ? { groups: groups as KeyExchangeGroup[] } : {}),
+    },
+  );
+}
+
+/** One request for `size` bytes on a new stream of `conn`; rejects when fewer arrive. */
+async function get(conn: QuicConnection, size: number): Promise<void> {
+  const s = await conn.openStream();
+  const received = drain(s);
+  s.end(encodeRequest(OP_DOWNLOAD, size));
+  const n = await received;
+  if (n !== size) throw new Error(`request received ${n} of ${size} bytes`);
 }
 
 /** Reads a stream to its end; resolves to the byte count. */
@@ -90,25 +107,25 @@ async function upload(port: number, bytes: number): Promise<Outcome> {
   return { bytes, count: 1, failures: 0, endMs };
 }
 
-async function handshakes(
-  port: number,
-  alpn: string,
-  concurrency: number,
-  durationMs: number,
-): Promise<Outcome> {
+async function handshakes(task: Extract<ClientTask, { type: 'handshakes' }>): Promise<Outcome> {
+  const { port, alpn, concurrency, durationMs, getBytes, groups } = task;
   const stopAt = performance.now() + durationMs;
   let count = 0;
   let failures = 0;
   let endMs = 0;
   const slot = async (): Promise<void> => {
     while (performance.now() < stopAt) {
-      const conn = open(port, alpn);
+      const conn = open(port, alpn, groups);
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error('handshake timeout')), HANDSHAKE_TIMEOUT_MS);
       });
       try {
         await Promise.race([conn.ready, timeout]);
+        if (getBytes !== undefined) {
+          await Promise.race([get(conn, getBytes), timeout]);
+          await Promise.race([conn.close(), timeout]);
+        }
         count++;
         endMs = performance.now();
       } catch {
@@ -164,7 +181,7 @@ async function run(task: Exclude<ClientTask, { type: 'stop' }>): Promise<ClientR
       o = await upload(task.port, task.bytes);
       break;
     case 'handshakes':
-      o = await handshakes(task.port, task.alpn, task.concurrency, task.durationMs);
+      o = await handshakes(task);
       break;
     case 'requests':
       o = await requests(task.port, task.size, task.concurrency, task.durationMs);

@@ -7,6 +7,7 @@
  * the 8-byte count of body bytes received. The server answers after the client's FIN.
  */
 import { fileURLToPath } from 'node:url';
+import type { WorkerServerStats } from '../../src/node/workers.js';
 
 export const OP_DOWNLOAD = 0x44; // 'D'
 export const OP_UPLOAD = 0x55; // 'U'
@@ -29,12 +30,15 @@ export type ServerCommand =
   /** `workers`: a multi-worker server with that many worker threads; else one server. */
   | { type: 'start'; certPem: string; keyPem: string; workers?: number }
   | { type: 'cpu' }
+  /** A multi-worker server's getStats() (per-worker busy time, datagrams routed). */
+  | { type: 'stats' }
   | { type: 'stop' };
 
 /** Server -> orchestrator. */
 export type ServerReply =
   | { type: 'listening'; port: number }
   | { type: 'cpu'; seconds: number }
+  | { type: 'stats'; stats: WorkerServerStats | null }
   | { type: 'error'; message: string };
 
 /** Orchestrator -> client: one measurement. */
@@ -46,7 +50,20 @@ export type ClientTask =
    * Handshakes for `durationMs`, `concurrency` at a time: connect, wait for the handshake,
    * close at once. `alpn` lets the same client load another server (h3 for ngtcp2's).
    */
-  | { type: 'handshakes'; port: number; alpn: string; concurrency: number; durationMs: number }
+  | {
+      type: 'handshakes';
+      port: number;
+      alpn: string;
+      concurrency: number;
+      durationMs: number;
+      /**
+       * With a size: after the handshake, one request for that many bytes on a stream (the
+       * server's 'D' op), then a graceful close, instead of closing at once.
+       */
+      getBytes?: number;
+      /** Key exchange groups of the client (default the library's: hybrid ML-KEM first). */
+      groups?: string[];
+    }
   /** Requests of `size` response bytes on one connection for `durationMs`, `concurrency` at a time. */
   | { type: 'requests'; port: number; size: number; concurrency: number; durationMs: number }
   | { type: 'stop' };

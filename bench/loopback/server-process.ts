@@ -45,6 +45,16 @@ process.on('message', (m: ServerCommand) => {
     case 'cpu':
       reply({ type: 'cpu', seconds: processCpuSeconds() });
       return;
+    case 'stats':
+      if (server !== null && 'getStats' in server) {
+        server.getStats().then(
+          (stats) => reply({ type: 'stats', stats }),
+          (e: Error) => reply({ type: 'error', message: e.message }),
+        );
+      } else {
+        reply({ type: 'stats', stats: null });
+      }
+      return;
     case 'stop': {
       const done = (): void => process.exit(0);
       if (server === null) done();

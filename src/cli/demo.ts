@@ -81,7 +81,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
 
     const conn = connect(
       { host: '127.0.0.1', port: addr.port },
-      { alpn: [HQ_ALPN], ca, servername: 'localhost' },
+      { alpn: [HQ_ALPN], ca, serverName: 'localhost' },
     );
     await conn.ready;
     const hs = conn.getStats();

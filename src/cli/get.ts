@@ -45,6 +45,7 @@ import {
   parseKeyUpdateAfter,
   parseQlogFormat,
   SHARED_OPTIONS,
+  parsePmtudOptions,
   readCertificateFile,
 } from './serve-get-options.js';
 
@@ -87,6 +88,7 @@ const STATS_FIELDS = [
   'packetsSent',
   'packetsLost',
   'srttMs',
+  'pmtu',
   'keyUpdates',
   'migrated',
 ] as const satisfies readonly (keyof ConnectionStatsSnapshot)[];
@@ -229,6 +231,10 @@ async function settings(args: ParsedArgs, keyLog: KeyLogFile | null): Promise<Ge
   if (qlog !== undefined) options.qlog = qlog;
   const idleTimeout = stringOption(args, 'idle-timeout');
   if (idleTimeout !== undefined) options.idleTimeout = parseIdleTimeout(idleTimeout);
+  Object.assign(
+    options,
+    parsePmtudOptions(stringOption(args, 'max-udp-payload'), flagOption(args, 'no-pmtud')),
+  );
   const keyUpdateAfter = stringOption(args, 'key-update-after');
   if (keyUpdateAfter !== undefined) {
     options.keyUpdateAfterBytes = parseKeyUpdateAfter(keyUpdateAfter);
@@ -382,7 +388,7 @@ async function runOrigin(
     {
       ...s.options,
       alpn: [s.protocol.alpn],
-      servername: origin.host,
+      serverName: origin.host,
       ...(saved.ticket ? { session: saved.ticket } : {}),
       // RFC 9000 §8.1.3: the token of an earlier connection validates our address at once.
       ...(saved.token ? { token: saved.token } : {}),
@@ -530,7 +536,8 @@ export const getCommand: Command = {
     '(timeout, idle timeout, reset, stateless reset, connection closed, body shorter than its',
     'content-length, ...). Partial files are removed: a file under DIR is always a whole body;',
     'on stdout the bytes already written stay.',
-    'Without --ca or --insecure the server certificate is checked against the system roots.',
+    "Without --ca or --insecure the server certificate is checked against Node's bundled roots",
+    'and the certificates of the PEM file NODE_EXTRA_CA_CERTS names.',
     'SSLKEYLOGFILE in the environment works like --keylog.',
   ].join('\n'),
   options: {

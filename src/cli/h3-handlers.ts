@@ -16,15 +16,14 @@ import type { Writable } from 'node:stream';
 import { h3Client, type H3Client } from '../h3/api/client.js';
 import {
   h3Server,
+  type H3IncomingRequest,
   type H3RequestHandler,
   type H3Server,
   type H3ServerOptions,
   type H3ServerResponse,
 } from '../h3/api/server.js';
 import { h3ErrorName } from '../h3/errors.js';
-import type { Connection } from '../conn/connection.js';
 import type { QuicConnection } from '../node/connection.js';
-import { monotonicMicros } from '../node/endpoint.js';
 import type { HqFileServer } from './hq-server.js';
 import { contentTypeFor } from './mime.js';
 
@@ -87,26 +86,25 @@ export function h3FileHandler(files: HqFileServer): H3RequestHandler {
   };
 }
 
-/** How often the request-header timeout is checked, ms (its granularity). */
-const HEADER_TIMEOUT_CHECK_MS = 1000;
-
 /**
- * Runs HTTP/3 on a connection that negotiated "h3", with the server's timers (the request-header
- * timeout, H3ServerOptions.requestHeaderTimeout) driven on the adapter's clock while the
- * connection lives.
+ * Runs HTTP/3 on a connection that negotiated "h3"; h3Server drives the request-header timeout
+ * (H3ServerOptions.requestHeaderTimeout) on the adapter's timers while the connection lives. A
+ * handler that fails is answered with a 500 and logged on stderr, one line.
  */
 export function serveH3Connection(
   conn: QuicConnection,
   handler: H3RequestHandler,
   options: H3ServerOptions = {},
 ): H3Server {
-  const server = h3Server(conn.core, handler, { clock: monotonicMicros, ...options });
-  const timer = setInterval(() => {
-    if (server.nextTimeout() <= monotonicMicros()) server.handleTimeout(monotonicMicros());
-  }, HEADER_TIMEOUT_CHECK_MS);
-  timer.unref();
-  conn.once('close', () => clearInterval(timer));
-  return server;
+  return h3Server(conn, handler, { onHandlerError: logHandlerError, ...options });
+}
+
+/** "tsquic: GET /path: the handler failed: message". */
+export function logHandlerError(error: unknown, req: H3IncomingRequest): void {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(
+    `tsquic: ${req.method} ${req.path ?? ''}: the handler failed: ${message.split('\n')[0]}\n`,
+  );
 }
 
 /**
@@ -116,7 +114,7 @@ export function serveH3Connection(
  * failed.
  */
 export async function h3Get(conn: QuicConnection, target: string, sink: Writable): Promise<number> {
-  const client = await clientFor(conn);
+  const client = clientFor(conn);
   const res = await client.request({ path: target });
   if (res.status < 200 || res.status > 299) {
     res.body.cancel();
@@ -138,37 +136,18 @@ export async function closeH3(conn: QuicConnection): Promise<void> {
   const client = clients.get(conn);
   if (client === undefined) return;
   clients.delete(conn);
-  await (await client).close();
+  await client.close();
 }
 
-const clients = new WeakMap<QuicConnection, Promise<H3Client>>();
+const clients = new WeakMap<QuicConnection, H3Client>();
 
-function clientFor(conn: QuicConnection): Promise<H3Client> {
+function clientFor(conn: QuicConnection): H3Client {
   let client = clients.get(conn);
   if (client === undefined) {
-    client = startClient(conn);
+    client = h3Client(conn);
     clients.set(conn, client);
   }
   return client;
-}
-
-async function startClient(conn: QuicConnection): Promise<H3Client> {
-  const core = await coreOf(conn);
-  const host = core.tls.serverName ?? core.remoteAddress.address;
-  const port = core.remoteAddress.port;
-  const name = host.includes(':') ? `[${host}]` : host;
-  return h3Client(core, { authority: port === 443 ? name : `${name}:${port}` });
-}
-
-/**
- * The core connection, once the Node connection has one (after its socket is bound), not after
- * the handshake: with 0-RTT the requests leave before it (RFC 9114 §7.2.4.2: until the server's
- * SETTINGS arrive, the client keeps to the defaults, so no dynamic table).
- */
-async function coreOf(conn: QuicConnection): Promise<Connection> {
-  // `ready` rejects when the setup fails (host lookup, bind) and `started` never resolves.
-  await Promise.race([conn.started, conn.ready]);
-  return conn.core;
 }
 
 /** Streams `size` bytes of the file as the stream takes them. */

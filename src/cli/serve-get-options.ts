@@ -54,6 +54,15 @@ export const SHARED_OPTIONS: OptionSpecs = {
     valueName: 'SECONDS',
     description: 'idle timeout to advertise (default 30; 0: none)',
   },
+  'max-udp-payload': {
+    type: 'string',
+    valueName: 'BYTES',
+    description: 'largest UDP payload to accept and to search for with PMTUD (default 1452)',
+  },
+  'no-pmtud': {
+    type: 'boolean',
+    description: 'no path MTU discovery: every datagram stays at 1200 bytes',
+  },
   'key-update-after': {
     type: 'string',
     valueName: 'BYTES',
@@ -61,6 +70,22 @@ export const SHARED_OPTIONS: OptionSpecs = {
       'update the 1-RTT keys once BYTES have been exchanged (interop keyupdate: 1048576)',
   },
 };
+
+/**
+ * `--max-udp-payload BYTES` and `--no-pmtud` as connection options: the largest UDP payload we
+ * accept and the ceiling of path MTU discovery (RFC 9000 §14.3, §18.2), and discovery off.
+ */
+export function parsePmtudOptions(
+  maxText: string | undefined,
+  noPmtud: boolean,
+): { maxUdpPayload?: number; pmtud?: { enabled: boolean } } {
+  return {
+    ...(maxText !== undefined
+      ? { maxUdpPayload: parseIntegerOption(maxText, 'max-udp-payload', 1200, 65527) }
+      : {}),
+    ...(noPmtud ? { pmtud: { enabled: false } } : {}),
+  };
+}
 
 /** `--key-update-after BYTES`: the connection option keyUpdateAfterBytes (RFC 9001 §6). */
 export function parseKeyUpdateAfter(text: string): number {

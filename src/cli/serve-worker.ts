@@ -5,16 +5,18 @@
  */
 import { appendFileSync } from 'node:fs';
 import type { QuicServer, ServerOptions } from '../node/server.js';
-import { qlogToDirectory } from '../node/qlog.js';
 import { attachProtocols, serveProtocols, type ServeWorkerData } from './serve.js';
+import { qlogDirectoryOption } from './serve-get-options.js';
 
 /** Server options that are functions, made in the worker (they cannot cross threads). */
 export function serverOptions(data: ServeWorkerData): Partial<ServerOptions> {
   const keylog = data.keylog;
+  // As with one engine: the directory is made if missing, and a file that cannot be opened
+  // leaves its connection without a qlog rather than failing it. The router resolved
+  // --qlog-dir and QLOGDIR already: no environment here.
+  const qlog = qlogDirectoryOption(data.qlogDir, data.qlogFormat ?? 'ietf', {});
   return {
-    ...(data.qlogDir !== undefined
-      ? { qlog: qlogToDirectory(data.qlogDir, data.qlogFormat ?? 'ietf') }
-      : {}),
+    ...(qlog !== undefined ? { qlog } : {}),
     ...(keylog !== undefined
       ? { keyLog: (line: string) => appendFileSync(keylog, line + '\n') }
       : {}),

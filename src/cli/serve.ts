@@ -6,6 +6,7 @@
  * and ::1 is made and its SHA-256 fingerprint printed. Prints `listening on HOST:PORT` once
  * bound; SIGINT or SIGTERM closes the connections and exits with 0.
  */
+import { availableParallelism } from 'node:os';
 import type { QlogFormat } from '../conn/qlog-writer.js';
 import { defaultProvider } from '../crypto/default-provider.js';
 import { createServer, type QuicServer } from '../node/server.js';
@@ -50,6 +51,7 @@ import {
   parseIdleTimeout,
   parseKeyUpdateAfter,
   SHARED_OPTIONS,
+  parsePmtudOptions,
   readCertificateFile,
   readKeyFile,
 } from './serve-get-options.js';
@@ -223,6 +225,10 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   const versions = versionText === undefined ? undefined : parseQuicVersions(versionText);
   const idleText = stringOption(args, 'idle-timeout');
   const idleTimeout = idleText === undefined ? undefined : parseIdleTimeout(idleText);
+  const pmtud = parsePmtudOptions(
+    stringOption(args, 'max-udp-payload'),
+    flagOption(args, 'no-pmtud'),
+  );
   const qlogFormat = parseQlogFormat(stringOption(args, 'qlog-format'));
   const keyUpdateText = stringOption(args, 'key-update-after');
   const keyUpdateAfterBytes =
@@ -234,11 +240,20 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
       ? { requestHeaderTimeout: parseSeconds(headerTimeout, 'header-timeout') }
       : {}),
   };
-  const workers = parseIntegerOption(stringOption(args, 'workers') ?? '1', 'workers', 1, 255);
+  const workersText = stringOption(args, 'workers');
+  // Every core by default (issue 14); a server with its own QUIC-LB server ID is one engine.
+  const workers =
+    workersText !== undefined
+      ? parseIntegerOption(workersText, 'workers', 1, 255)
+      : stringOption(args, 'server-id') !== undefined
+        ? 1
+        : Math.min(255, availableParallelism());
   const root = stringOption(args, 'root') ?? process.cwd();
   const protocols = await serveProtocols(root, h3Options);
   const { certificate, pem } = await loadCertificate(args, io);
   if (workers > 1) {
+    // A --qlog-dir that cannot be made is a usage error here, before any worker starts.
+    qlogDirectoryOption(stringOption(args, 'qlog-dir'));
     const shared = await loadKeys(args);
     if (shared.quicLb !== undefined) {
       throw new UsageError('--server-id and --workers do not go together: each worker has its own');
@@ -253,6 +268,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
       ...(congestionControl !== undefined ? { congestionControl } : {}),
       ...(versions !== undefined ? { versions } : {}),
       ...(idleTimeout !== undefined ? { idleTimeout } : {}),
+      ...pmtud,
       ...(keyUpdateAfterBytes !== undefined ? { keyUpdateAfterBytes } : {}),
     });
     return runWorkers(
@@ -264,7 +280,8 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
         h3Options,
         qlogDirectory(stringOption(args, 'qlog-dir')),
         qlogFormat,
-        stringOption(args, 'keylog'),
+        // As in one engine (KeyLogFile.open): --keylog, else SSLKEYLOGFILE.
+        stringOption(args, 'keylog') ?? (process.env['SSLKEYLOGFILE'] || undefined),
       ),
       // SIGHUP: the certificate files again (a renewed certificate), for the next generation.
       async () =>
@@ -291,6 +308,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
     ...(keyLog !== null ? { keyLog: keyLog.log } : {}),
     ...(qlog !== undefined ? { qlog } : {}),
     ...(idleTimeout !== undefined ? { idleTimeout } : {}),
+    ...pmtud,
     ...(keyUpdateAfterBytes !== undefined ? { keyUpdateAfterBytes } : {}),
   });
   attachProtocols(server, protocols);
@@ -447,7 +465,8 @@ export const serveCommand: Command = {
     workers: {
       type: 'string',
       valueName: 'N',
-      description: 'worker threads, each with its own engine, routed by connection ID (default 1)',
+      description:
+        'worker threads, each with its own engine, routed by connection ID (default: one per core; 1 with --server-id)',
     },
     'quic-version': {
       type: 'string',

@@ -52,6 +52,8 @@ export class AckFrequency {
   private lastSent = -Infinity;
   /** ACK_FREQUENCY frames sent (statistics, tests). */
   requestsSent = 0;
+  /** IMMEDIATE_ACK frames sent with PTO probes (statistics, tests). */
+  immediateAcksSent = 0;
 
   constructor(
     /** Our own option: advertise min_ack_delay and send requests. */

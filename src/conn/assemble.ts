@@ -29,6 +29,7 @@ import type { SentFrame } from './sent-frames.js';
 import { NOTHING, SentFrameList } from './sent-frames.js';
 import type { HeaderOffsets, PacketBuilder } from './packet-builder.js';
 import { requeueOutstandingCrypto } from './retransmit.js';
+import { datagramSize } from './path-mtu.js';
 
 export interface OutgoingDatagram {
   data: Uint8Array;
@@ -67,9 +68,16 @@ export function buildDatagram(conn: ConnectionContext, now: number): OutgoingDat
   const path = conn.path;
   const sc = path.sendControl;
   const s = conn.builder;
-  const mds = Math.min(sc.maxDatagramSize, conn.opts.maxUdpPayload);
+  const oldMds = sc.maxDatagramSize;
+  const peerLimit = conn.peerParams?.maxUdpPayloadSize ?? 0;
+  const mds = datagramSize(path, conn.opts.pmtud, peerLimit, conn.handshakeConfirmed, now);
+  if (mds !== oldMds)
+    conn.qlog?.mtuUpdated?.(conn, oldMds, mds, path.pmtud?.phase !== 'searching', now);
   const amp = path.amplificationAllowance();
-  const room = Math.min(mds, amp);
+  // PTO probes go at the base size: they get through a PMTU black hole, and their
+  // acknowledgment is what reveals it (RFC 8899 §4.3, path/pmtud.ts).
+  const pto = conn.spaces[PnSpace.Application].probes > 0;
+  const room = Math.min(pto ? Math.min(mds, conn.opts.pmtud.base) : mds, amp);
   if (room < 64) return null;
 
   if (conn.state === 'closing') {
@@ -85,6 +93,10 @@ export function buildDatagram(conn: ConnectionContext, now: number): OutgoingDat
   }
 
   const budget: Budget = { room, cwnd: sc.sendAllowance(now) };
+  if (conn.handshakeConfirmed && conn.oneRtt && budget.cwnd > 0 && !pto && path.pmtud) {
+    const size = path.pmtud.probeSize(now);
+    if (size > 0 && size <= amp) return buildMtuProbe(conn, path, size, now);
+  }
   const client = conn.isClient;
   let hasInitial = false;
   let initialEliciting = false;
@@ -318,6 +330,7 @@ function buildPacket(
       w.u8(FrameType.IMMEDIATE_ACK);
       frames.push(NOTHING);
       eliciting = true;
+      conn.ackFrequency.immediateAcksSent++;
     }
     if (
       !eliciting &&
@@ -450,7 +463,8 @@ function writeAppFrames(
     frames.push({ k: 'stream_control', frame: f });
     wrote = true;
   }
-  if (conn.controlFrames.writeDatagrams(w, limit, frames)) wrote = true;
+  const maxDatagram = path.sendControl.maxDatagramSize;
+  if (conn.controlFrames.writeDatagrams(w, limit, frames, maxDatagram)) wrote = true;
   return wrote;
 }
 
@@ -579,4 +593,39 @@ function buildPathProbe(
   probe.recordSent(PnSpace.Application, pn, now, w.pos - start, false, false, frames);
   conn.qlog?.packetSent(conn, PacketType.OneRtt, pn, w.pos - start, frames, now);
   return finish(conn, probe, s, now);
+}
+
+/**
+ * A PMTU probe of exactly `size` bytes: one 1-RTT packet of PING and PADDING (RFC 9000 §14.4,
+ * RFC 8899 §4.1 "probing using padding data"), alone in its datagram. It counts in flight, but
+ * its loss is no congestion signal (SentPacket.pmtuProbe).
+ */
+function buildMtuProbe(
+  conn: ConnectionContext,
+  path: PathState,
+  size: number,
+  now: number,
+): OutgoingDatagram {
+  const s = conn.builder;
+  s.startDatagram();
+  const w = s.w;
+  const app = conn.spaces[PnSpace.Application];
+  const keys = conn.oneRtt!.write;
+  const pn = app.nextPn;
+  const pnLen = packetNumberLength(
+    pn,
+    path.sendControl.lossDetection.largestAcked(PnSpace.Application),
+  );
+  const h = writeHeader(conn, path, PnSpace.Application, s, pn, pnLen);
+  w.u8(0x01); // PING (RFC 9000 §19.2)
+  w.zeros(h.start + size - TAG - w.pos);
+  w.pos = keys.protect(w.buf, h.start, h.pnOffset, w.pos, pn);
+  app.nextPn++;
+  conn.oneRtt!.onPacketSent(pn);
+  const frames = [NOTHING];
+  path.recordSent(PnSpace.Application, pn, now, w.pos - h.start, true, true, frames, true);
+  path.pmtud!.onProbeSent(pn, w.pos - h.start);
+  conn.stats.packetsSent++;
+  conn.qlog?.packetSent(conn, PacketType.OneRtt, pn, size, frames, now);
+  return finish(conn, path, s, now);
 }

@@ -46,6 +46,7 @@ import type { QlogSink } from './qlog.js';
 import { buildLocalParams, ConnectionTlsCallbacks, onHandshakeComplete } from './handshake.js';
 import { armProbes, onFramesLost } from './retransmit.js';
 import { ConnectionStreamEvents } from './stream-events.js';
+import { currentDatagramSize, onPathPackets } from './path-mtu.js';
 import type { BufferedPacket, EngineServices } from './context.js';
 import type { ConnectionEvents } from './events.js';
 import { VersionNegotiation } from './version-negotiation.js';
@@ -351,7 +352,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.checkUsable();
     const max = this.peerParams?.maxDatagramFrameSize ?? 0;
     // The frame (type + length varint + data) must fit the peer's limit (RFC 9221 §3).
-    if (max === 0 || data.length + 4 > max || data.length + 64 > this.opts.maxUdpPayload) {
+    if (max === 0 || data.length + 4 > max || data.length + 64 > this.maxDatagramSizeNow) {
       return false;
     }
     this.controlFrames.queueDatagram(data);
@@ -362,7 +363,12 @@ export class Connection extends Emitter<ConnectionEvents> {
   /** Largest DATAGRAM payload the peer accepts now (0 when unsupported). */
   get maxDatagramSize(): number {
     const max = this.peerParams?.maxDatagramFrameSize ?? 0;
-    return max === 0 ? 0 : Math.min(max - 4, this.opts.maxUdpPayload - 64);
+    return max === 0 ? 0 : Math.min(max - 4, this.maxDatagramSizeNow - 64);
+  }
+
+  /** The active path's datagram size (its PLPMTU, RFC 9000 §14.3) or, before it is known, 1200. */
+  private get maxDatagramSizeNow(): number {
+    return currentDatagramSize(this.path, this.peerParams?.maxUdpPayloadSize ?? 0);
   }
 
   /** Sends a PING (keep-alive or RTT probe). */
@@ -430,6 +436,7 @@ export class Connection extends Emitter<ConnectionEvents> {
       rttVarMs: ms(rtt.variance),
       cwnd: sc.cwnd,
       bytesInFlight: sc.bytesInFlight,
+      pmtu: this.maxDatagramSizeNow,
       keyUpdates: this.oneRtt?.updates ?? 0,
       migrated: this.stats.migrations > 0,
       migrations: this.stats.migrations,
@@ -474,12 +481,12 @@ export class Connection extends Emitter<ConnectionEvents> {
   override emit<K extends keyof ConnectionEvents>(
     event: K,
     ...args: Parameters<ConnectionEvents[K]>
-  ): void {
+  ): boolean {
     if (this.holdEvents > 0) {
       this.heldEvents.push(event, args);
-      return;
+      return this.listenerCount(event) > 0;
     }
-    super.emit(event, ...args);
+    return super.emit(event, ...args);
   }
 
   /**
@@ -845,8 +852,8 @@ export class Connection extends Emitter<ConnectionEvents> {
     if (this.isClient) {
       // RFC 9000 §9.6.1: once confirmed, the client moves to a preferred address of its family.
       maybeUsePreferredAddress(this, now, this.path.remote.address.includes(':') ? 6 : 4);
-      this.emit('handshakeDone');
     }
+    this.emit('handshakeConfirmed');
     for (const t of this.pendingTickets.splice(0)) this.emit('sessionTicket', t);
   }
 
@@ -963,6 +970,8 @@ export class Connection extends Emitter<ConnectionEvents> {
     if (now >= sc.timerDeadline()) {
       const out = sc.onTimeout(now);
       for (const p of out.lost) onFramesLost(this, p.frames);
+      // Only 1-RTT packets remain once the search runs (after confirmation).
+      onPathPackets(this.path, [], out.lost, now);
       if (out.probeCount > 0 && out.probeSpace !== null) {
         armProbes(this, out.probeSpace, out.probeCount);
       }

@@ -128,10 +128,21 @@ export class ControlFrames {
   }
 
   /** Writes the DATAGRAMs that fit before `limit` (not retransmitted: RFC 9221 §5.2). */
-  writeDatagrams(w: Writer, limit: number, frames: SentFrameList): boolean {
+  writeDatagrams(
+    w: Writer,
+    limit: number,
+    frames: SentFrameList,
+    maxDatagramSize: number,
+  ): boolean {
     const q = this.datagrams;
     let wrote = false;
     while (q.length > 0) {
+      // Queued when the path carried more (before a PMTU black hole): it can no longer fit any
+      // packet of `maxDatagramSize`, and DATAGRAM frames are unreliable (RFC 9221 §5), so it goes.
+      if (q[0]!.length + 64 > maxDatagramSize) {
+        q.shift();
+        continue;
+      }
       const frame: Frame = { kind: 'datagram', data: q[0]! };
       if (frameEncodedLength(frame) > limit - w.pos) break;
       q.shift();

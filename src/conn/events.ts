@@ -8,8 +8,13 @@ import type { Stream } from '../stream/stream.js';
 import type { CloseInfo } from './state.js';
 
 export interface ConnectionEvents {
-  /** The handshake completed (client) / was confirmed (server). */
+  /**
+   * The handshake completed (RFC 9001 §4.1.1): a client may send 1-RTT data now, with its
+   * Finished, rather than one round trip later when HANDSHAKE_DONE arrives.
+   */
   handshakeDone: () => void;
+  /** The handshake is confirmed (RFC 9001 §4.1.2): migration and key updates may start. */
+  handshakeConfirmed: () => void;
   /** The peer opened a stream. */
   stream: (stream: Stream) => void;
   readable: (stream: Stream) => void;

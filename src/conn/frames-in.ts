@@ -11,6 +11,7 @@ import { Level } from '../tls/types.js';
 import { onFramesAcked, onFramesLost } from './retransmit.js';
 import type { ConnectionContext } from './context.js';
 import { onPathChallenge, onPathResponse } from './migration.js';
+import { onPathPackets } from './path-mtu.js';
 
 /** A frame of the packet described by `conn.rx`. */
 export function handleFrame(conn: ConnectionContext, frame: Frame, now: number): void {
@@ -162,6 +163,7 @@ function onAck(conn: ConnectionContext, frame: AckFrame, space: PnSpace, now: nu
   const out = sc.onAckReceived(space, frame, ackDelay, now);
   for (const p of out.newlyAcked) onFramesAcked(conn, p.frames);
   for (const p of out.lost) onFramesLost(conn, p.frames);
+  if (space === PnSpace.Application) onPathPackets(conn.path, out.newlyAcked, out.lost, now);
   if (out.lost.length > 0) conn.stats.onLossEvent(out.lost.length);
   if (out.lost.length > 0) conn.qlog?.packetsLost?.(conn, out.lost, space, now);
   if (space === PnSpace.Application && conn.oneRtt) {

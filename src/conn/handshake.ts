@@ -229,8 +229,7 @@ function onPeerTransportParameters(conn: ConnectionContext, bytes: Uint8Array): 
   conn.streams.setPeerTransportParams(p);
   const sc = conn.path.sendControl;
   sc.setPeerMaxAckDelay(p.maxAckDelay * 1000);
-  const mds = Math.min(conn.opts.maxUdpPayload, p.maxUdpPayloadSize);
-  sc.setMaxDatagramSize(mds);
+  // The datagram size follows the path's PMTU search from here (path-mtu.ts).
   // RFC 9287 §3: the peer's parameter lets us clear the bit from here on.
   conn.quicBit.enabled = p.greaseQuicBit && conn.opts.greaseQuicBit;
   conn.ackFrequency.onPeerParams(p.minAckDelay, p.maxAckDelay);
@@ -286,13 +285,14 @@ export function onHandshakeComplete(conn: ConnectionContext, now: number): void 
       for (const p of conn.path.sendControl.onZeroRttRejected(now)) onFramesLost(conn, p.frames);
     }
     conn.resetIdle(now);
+    conn.emit('handshakeDone');
     return;
   }
   // Server: complete means confirmed (RFC 9001 §4.1.2).
   conn.controlFrames.queue({ kind: 'handshake_done' });
   const token = conn.host.newToken?.(conn.path.remote);
   if (token) conn.controlFrames.queue({ kind: 'new_token', token });
+  conn.emit('handshakeDone');
   conn.confirmHandshake(now);
   conn.resetIdle(now);
-  conn.emit('handshakeDone');
 }

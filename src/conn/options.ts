@@ -4,6 +4,7 @@
  */
 import type { CryptoProvider, KeyExchangeGroup } from '../crypto/provider.js';
 import type { CipherSuiteName } from '../tls/types.js';
+import type { PmtudConfig } from '../path/pmtud.js';
 
 export interface ConnectionOptions {
   /** ALPN protocols to offer (client) or accept (server), in preference order. Required. */
@@ -46,8 +47,19 @@ export interface ConnectionOptions {
   maxDatagramFrameSize?: number;
   /** Initial RTT estimate before a sample, ms (RFC 9002 §6.2.2). Default 333. */
   initialRtt?: number;
-  /** Largest UDP payload we send, bytes. Default 1452 (fits 1500-byte Ethernet with IPv6). */
+  /**
+   * Largest UDP payload we accept (our max_udp_payload_size) and send, bytes. Default 1452 (fits
+   * 1500-byte Ethernet with IPv6). Datagrams start at `pmtud.base` and grow to what path MTU
+   * discovery confirms.
+   */
   maxUdpPayload?: number;
+  /**
+   * Path MTU discovery (DPLPMTUD, RFC 8899, RFC 9000 §14.3), per path: datagrams start at
+   * `base` (default 1200) and probes search up to `max` (default `maxUdpPayload`, and never
+   * above the peer's max_udp_payload_size). `enabled: false` keeps every datagram at `base`.
+   * Default enabled.
+   */
+  pmtud?: { enabled?: boolean; base?: number; max?: number };
   /** Disable active migration (RFC 9000 §18.2). Default false. */
   disableActiveMigration?: boolean;
   /** TLS cipher suites, in preference order. Default all three, AES-128-GCM first. */
@@ -112,6 +124,7 @@ export interface ResolvedOptions {
   maxDatagramFrameSize: number;
   initialRttUs: number;
   maxUdpPayload: number;
+  pmtud: PmtudConfig;
   disableActiveMigration: boolean;
   keyUpdateInterval: number;
   keyUpdateAfterBytes: number;
@@ -128,6 +141,14 @@ export function resolveOptions(o: ConnectionOptions): ResolvedOptions {
   const maxUdpPayload = o.maxUdpPayload ?? 1452;
   if (maxUdpPayload < 1200 || maxUdpPayload > 65527) {
     throw new RangeError('options.maxUdpPayload must be within 1200..65527');
+  }
+  const base = o.pmtud?.base ?? 1200;
+  const max = o.pmtud?.max ?? maxUdpPayload;
+  if (!Number.isInteger(base) || base < 1200 || base > maxUdpPayload) {
+    throw new RangeError('options.pmtud.base must be an integer within 1200..maxUdpPayload');
+  }
+  if (!Number.isInteger(max) || max < base || max > maxUdpPayload) {
+    throw new RangeError('options.pmtud.max must be an integer within pmtud.base..maxUdpPayload');
   }
   return {
     alpn: o.alpn,
@@ -147,6 +168,7 @@ export function resolveOptions(o: ConnectionOptions): ResolvedOptions {
     maxDatagramFrameSize: o.maxDatagramFrameSize ?? 0,
     initialRttUs: (o.initialRtt ?? 333) * 1000,
     maxUdpPayload,
+    pmtud: { enabled: o.pmtud?.enabled ?? true, base, max },
     disableActiveMigration: o.disableActiveMigration ?? false,
     keyUpdateInterval: o.keyUpdateInterval ?? 2 ** 22,
     keyUpdateAfterBytes: o.keyUpdateAfterBytes ?? 0,

@@ -12,6 +12,7 @@
  */
 import { SentPacket } from '../ack/sent.js';
 import { AmplificationBudget } from '../path/amplification.js';
+import type { PathMtuDiscovery } from '../path/pmtud.js';
 import type { SendControl } from '../path/send-control.js';
 import type { SocketAddress } from '../util/address.js';
 import { bytesEqual } from '../util/bytes.js';
@@ -39,6 +40,8 @@ export class PathState {
    * datagram counted once, whole (coalesced packets and padding included), whatever it holds.
    */
   readonly amplification: AmplificationBudget;
+  /** DPLPMTUD of this address pair (RFC 9000 §14.3), made on first use (path-mtu.ts). */
+  pmtud: PathMtuDiscovery | null = null;
 
   constructor(
     public local: SocketAddress,
@@ -153,10 +156,11 @@ export class PathState {
     ackEliciting: boolean,
     inFlight: boolean,
     frames: SentFrame[],
+    pmtuProbe = false,
   ): void {
     this.sendControl.onPacketSent(
       space,
-      new SentPacket(pn, now, size, ackEliciting, inFlight, frames),
+      new SentPacket(pn, now, size, ackEliciting, inFlight, frames, pmtuProbe),
     );
   }
 }

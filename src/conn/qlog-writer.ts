@@ -23,7 +23,7 @@
  * connection_closed, packet_sent (frames from the sent-frame descriptors), packet_received
  * (frames decoded from the payload), packet_dropped, packet_lost, udp_datagrams_sent /
  * _received, stream_state_updated (a stream's first data, FIN and reset in each direction, as
- * the frames show them), key_updated, key_discarded, migration_state_updated,
+ * the frames show them), key_updated, key_discarded, migration_state_updated, mtu_updated,
  * recovery_metrics_updated (only the metrics that changed), congestion_state_updated, and the
  * HTTP/3 events an application layer reports through `applicationEvent`.
  */
@@ -60,6 +60,7 @@ const QVIS_NAMES: ReadonlyMap<string, string> = new Map([
   ['quic:connection_closed', 'connectivity:connection_closed'],
   ['quic:connection_state_updated', 'connectivity:connection_state_updated'],
   ['quic:migration_state_updated', 'connectivity:migration_state_updated'],
+  ['quic:mtu_updated', 'connectivity:mtu_updated'],
   ['quic:version_information', 'transport:version_information'],
   ['quic:alpn_information', 'transport:alpn_information'],
   ['quic:parameters_set', 'transport:parameters_set'],
@@ -73,6 +74,7 @@ const QVIS_NAMES: ReadonlyMap<string, string> = new Map([
   ['quic:key_discarded', 'security:key_retired'],
   ['quic:recovery_metrics_updated', 'recovery:metrics_updated'],
   ['quic:congestion_state_updated', 'recovery:congestion_state_updated'],
+  ['quic:ecn_state_updated', 'recovery:ecn_state_updated'],
   ['quic:packet_lost', 'recovery:packet_lost'],
   ['http3:parameters_set', 'http:parameters_set'],
   ['http3:stream_type_set', 'http:stream_type_set'],
@@ -146,7 +148,7 @@ export function frameToQlog(f: Frame, ackDelayExponent: number): Json {
         frame_type: 'ack_frequency',
         sequence_number: f.sequenceNumber,
         ack_eliciting_threshold: f.ackElicitingThreshold,
-        request_max_ack_delay: f.requestedMaxAckDelay / 1000,
+        requested_max_ack_delay: f.requestedMaxAckDelay / 1000,
         reordering_threshold: f.reorderingThreshold,
       };
     case 'ack': {
@@ -651,6 +653,10 @@ export class QlogWriter implements QlogSink {
 
   retryReceived(_conn: QlogSubject, now: number): void {
     this.event(now, 'quic:packet_received', { header: { packet_type: 'retry' } });
+  }
+
+  mtuUpdated(_conn: QlogSubject, old: number, size: number, done: boolean, now: number): void {
+    this.event(now, 'quic:mtu_updated', { old, new: size, done });
   }
 
   pathChanged(conn: QlogSubject, now: number): void {

@@ -67,6 +67,8 @@ export interface QlogSink {
   ): void;
   /** The active path changed (migration, NAT rebinding, failed validation): see conn.path. */
   pathChanged?(conn: QlogSubject, now: number): void;
+  /** The active path's maximum datagram size changed (DPLPMTUD); `done`: no search under way. */
+  mtuUpdated?(conn: QlogSubject, old: number, size: number, done: boolean, now: number): void;
   /** The handshake completed (RFC 9001 §4.1.1): the peer's parameters and ALPN are known. */
   handshakeCompleted?(conn: QlogSubject, now: number): void;
   /** The handshake is confirmed (RFC 9001 §4.1.2). */

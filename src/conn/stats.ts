@@ -60,6 +60,8 @@ export interface ConnectionStatsSnapshot {
   rttVarMs: number;
   cwnd: number;
   bytesInFlight: number;
+  /** The active path's datagram size: its PLPMTU from path MTU discovery (RFC 9000 §14.3), bytes. */
+  pmtu: number;
   keyUpdates: number;
   migrated: boolean;
   migrations: number;

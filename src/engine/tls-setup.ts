@@ -7,6 +7,7 @@ import type { CryptoProvider } from '../crypto/provider.js';
 import { createTlsClient } from '../tls/client.js';
 import { createTlsServer } from '../tls/server.js';
 import { decodeSessionTicket } from '../tls/session-ticket.js';
+import { trustAnchorsFrom, type CredentialInput } from '../tls/x509/credentials.js';
 import type { TicketKeys } from '../tls/ticket-keys.js';
 import type { AntiReplayStore } from '../tls/anti-replay.js';
 import type {
@@ -24,8 +25,8 @@ import { issuingVersion } from '../conn/version-negotiation.js';
 export interface ClientTlsOptions {
   /** Server name for SNI and certificate checks (a DNS name or an IP literal). */
   serverName?: string;
-  /** Trusted CA certificates (DER). Required unless `insecure`. */
-  ca?: readonly Uint8Array[];
+  /** Trusted CA certificates: PEM or DER, one or a list. Required unless `insecure`. */
+  ca?: CredentialInput;
   /** Do not verify the server's certificate chain or name (testing only). */
   insecure?: boolean;
   /** A resumption ticket from an earlier connection's `sessionTicket` event. */
@@ -42,6 +43,17 @@ export interface ClientTlsOptions {
   keyLog?: (line: string) => void;
   /** Wall clock (ms since the epoch) for certificate validity; default Date.now. */
   currentTime?: () => number;
+}
+
+/**
+ * Trust anchors of the `ca` option: a list of DER certificates is used as it is (Node's bundled
+ * roots come so, parsed once per process, not once per connection); PEM is read here.
+ */
+function anchorsOf(ca: CredentialInput): readonly Uint8Array[] {
+  if (typeof ca !== 'string' && !(ca instanceof Uint8Array)) {
+    if (ca.every((c): c is Uint8Array => c instanceof Uint8Array)) return ca;
+  }
+  return trustAnchorsFrom(ca);
 }
 
 export interface ServerTlsOptions {
@@ -94,7 +106,7 @@ export function createClientTls(
       alpnProtocols: o.alpn ?? [],
       transportParameters,
       ...(o.serverName !== undefined ? { serverName: o.serverName } : {}),
-      ...(o.ca ? { trustAnchors: o.ca } : {}),
+      ...(o.ca !== undefined ? { trustAnchors: anchorsOf(o.ca) } : {}),
       ...(o.insecure ? { insecure: true } : {}),
       ...(o.session ? { sessionTicket: o.session } : {}),
       ...(o.earlyData ? { earlyData: true } : {}),

@@ -2,7 +2,7 @@
  * HTTP/3 and QPACK error codes (RFC 9114 §8.1, RFC 9204 §6) and the error raised for them.
  *
  * These are application error codes: they travel in RESET_STREAM / STOP_SENDING and in
- * CONNECTION_CLOSE of type 0x1d, never as QUIC transport error codes. That is why H3Error is its
+ * CONNECTION_CLOSE of type 0x1d, never as QUIC transport error codes. That is why H3ProtocolError is its
  * own class and not a QuicError: a layer that catches QuicError to send a transport close must
  * not pick up an HTTP/3 code by accident.
  */
@@ -70,12 +70,13 @@ export function h3ErrorName(code: number): string {
 export type H3ErrorScope = 'stream' | 'connection';
 
 /**
- * An HTTP/3 or QPACK protocol error. Raised for malformed peer input with the RFC code to put in
+ * An HTTP/3 or QPACK protocol error, inside the session (numeric `code`); the public API hands
+ * applications Http3Error instead (api/errors.ts: `code` the error name). Raised for malformed peer input with the RFC code to put in
  * RESET_STREAM (scope 'stream') or CONNECTION_CLOSE (scope 'connection'); also handed to the
  * application when the peer resets a stream or closes the connection (`remote` set).
  */
-export class H3Error extends Error {
-  override name = 'H3Error';
+export class H3ProtocolError extends Error {
+  override name = 'H3ProtocolError';
   constructor(
     /** HTTP/3 application error code (H3ErrorCode or any code the peer sent). */
     readonly code: number,
@@ -88,3 +89,8 @@ export class H3Error extends Error {
     super(`${h3ErrorName(code)}: ${reason}`);
   }
 }
+
+/** @deprecated The name of H3ProtocolError in tsquic 0.1 (not the public Http3Error). */
+export const H3Error = H3ProtocolError;
+/** @deprecated See the value of the same name. */
+export type H3Error = H3ProtocolError;

@@ -11,7 +11,7 @@
 import { Reader, Writer } from '../util/cursor.js';
 import { DecodeError } from '../util/errors.js';
 import { VARINT_SATURATED, varintLengthFromFirstByte } from '../util/varint.js';
-import { H3Error, H3ErrorCode, isReservedCodePoint, reservedCodePoint } from './errors.js';
+import { H3ProtocolError, H3ErrorCode, isReservedCodePoint, reservedCodePoint } from './errors.js';
 
 /** Frame types of RFC 9114 §7.2 and §11.2.1. */
 export const H3FrameType = {
@@ -179,7 +179,7 @@ export interface FrameParserOptions {
   maxFieldSectionBytes: number;
   /**
    * Called with each frame type as its header completes, before its payload is read; throws
-   * the H3Error for frames not allowed on this stream (RFC 9114 §7.2).
+   * the H3ProtocolError for frames not allowed on this stream (RFC 9114 §7.2).
    */
   checkFrameType?: (type: number) => void;
 }
@@ -198,7 +198,7 @@ const enum State {
 /**
  * Incremental frame parser for one stream. Feed a chunk with push(), then call next() until it
  * returns null (the chunk is used up), then push the next chunk. At the end of the stream call
- * finish(). Malformed frames throw H3Error with the RFC 9114 code.
+ * finish(). Malformed frames throw H3ProtocolError with the RFC 9114 code.
  */
 export class FrameParser {
   private chunk: Uint8Array = EMPTY;
@@ -303,7 +303,7 @@ export class FrameParser {
   /** A frame header is complete: decide how to read the payload. */
   private begin(type: number, length: number): FrameEvent | null {
     if (isHttp2OnlyFrameType(type)) {
-      throw new H3Error(
+      throw new H3ProtocolError(
         H3ErrorCode.H3_FRAME_UNEXPECTED,
         `HTTP/2 frame type 0x${type.toString(16)}`,
       );
@@ -319,7 +319,7 @@ export class FrameParser {
       case H3FrameType.HEADERS:
       case H3FrameType.PUSH_PROMISE:
         if (length > this.maxFieldSectionBytes) {
-          throw new H3Error(
+          throw new H3ProtocolError(
             H3ErrorCode.H3_EXCESSIVE_LOAD,
             `field section of ${length} bytes exceeds ${this.maxFieldSectionBytes}`,
             'stream',
@@ -328,7 +328,7 @@ export class FrameParser {
         return this.buffer(length);
       case H3FrameType.SETTINGS:
         if (length > MAX_SETTINGS_BYTES) {
-          throw new H3Error(H3ErrorCode.H3_EXCESSIVE_LOAD, `SETTINGS of ${length} bytes`);
+          throw new H3ProtocolError(H3ErrorCode.H3_EXCESSIVE_LOAD, `SETTINGS of ${length} bytes`);
         }
         return this.buffer(length);
       case H3FrameType.CANCEL_PUSH:
@@ -373,8 +373,8 @@ export class FrameParser {
   }
 }
 
-function frameError(message: string): H3Error {
-  return new H3Error(H3ErrorCode.H3_FRAME_ERROR, message);
+function frameError(message: string): H3ProtocolError {
+  return new H3ProtocolError(H3ErrorCode.H3_FRAME_ERROR, message);
 }
 
 /** Decodes the payload of a complete non-DATA frame of a known type. */
@@ -417,10 +417,16 @@ function decodeSettings(r: Reader): Map<number, number> {
     // as the same saturated number: ignore them rather than call them duplicates.
     if (id === VARINT_SATURATED) continue;
     if (isHttp2OnlySetting(id)) {
-      throw new H3Error(H3ErrorCode.H3_SETTINGS_ERROR, `HTTP/2 setting 0x${id.toString(16)}`);
+      throw new H3ProtocolError(
+        H3ErrorCode.H3_SETTINGS_ERROR,
+        `HTTP/2 setting 0x${id.toString(16)}`,
+      );
     }
     if (settings.has(id)) {
-      throw new H3Error(H3ErrorCode.H3_SETTINGS_ERROR, `duplicate setting 0x${id.toString(16)}`);
+      throw new H3ProtocolError(
+        H3ErrorCode.H3_SETTINGS_ERROR,
+        `duplicate setting 0x${id.toString(16)}`,
+      );
     }
     settings.set(id, value);
   }

@@ -2,8 +2,9 @@
  * HTTP/3 (RFC 9114) and QPACK (RFC 9204): the public surface of src/h3, `tsquic/h3`.
  *
  * - Application API: `h3Client(conn)` with a fetch-like `request()`, and `h3Server(conn,
- *   handler)` with node:http-style requests and responses, both on a tsquic Connection
- *   negotiated with ALPN "h3". Bodies stream both ways; errors are Http3Error subclasses whose
+ *   handler)` with node:http-style requests and responses, both on a connection negotiated
+ *   with ALPN "h3": a core Connection or a tsquic/node QuicConnection (they wait for its
+ *   socket themselves). `h3Fetch` and `H3Agent` (tsquic/node) pool connections per origin. Bodies stream both ways; errors are Http3Error subclasses whose
  *   `code` is the HTTP/3 error name.
  * - Sessions: H3ClientSession / H3ServerSession run over any H3Transport (session/transport.ts);
  *   ConnectionTransport maps a QUIC Connection onto it.
@@ -25,6 +26,7 @@ export {
   type H3RequestInit,
   type H3Response,
 } from './api/client.js';
+export type { H3ConnectionInput, H3HostConnection, H3HostTimers } from './api/host.js';
 export {
   Http3ConnectionError,
   Http3Error,
@@ -49,6 +51,7 @@ export {
 } from './connection-transport.js';
 export {
   H3Error,
+  H3ProtocolError,
   H3ErrorCode,
   type H3ErrorScope,
   h3ErrorName,

@@ -19,7 +19,13 @@ import { defaultProvider } from '../crypto/default-provider.js';
 import type { ConnectOptions as EngineConnectOptions, EngineConfig } from '../engine/engine.js';
 import type { QlogSink } from '../conn/qlog.js';
 import { formatAddress, type SocketAddress } from '../util/address.js';
-import { QuicConnection, refusedCloseInfo } from './connection.js';
+import {
+  abortError,
+  emitSafely,
+  QuicConnection,
+  refusedCloseInfo,
+  type PeerCertificate,
+} from './connection.js';
 import {
   certificateChainFrom,
   defaultTrustAnchors,
@@ -37,11 +43,23 @@ export interface ConnectOptions extends Partial<TransportOptions> {
   /** ALPN protocols to offer, in preference order (RFC 7301). Required. */
   alpn: string[];
   /** Name for SNI and the certificate check. Default: the target's host name or IP literal. */
+  serverName?: string;
+  /** @deprecated The same as `serverName` (node:tls spells it so; tsquic 0.1 did too). */
   servername?: string;
   /** Trusted CA certificates (PEM or DER). Default: Node's bundled roots (tls.rootCertificates). */
   ca?: CredentialInput;
   /** Skip certificate chain and name checks (testing only). */
   insecure?: boolean;
+  /** node:tls's spelling: false is `insecure: true`. Default true. */
+  rejectUnauthorized?: boolean;
+  /**
+   * An extra check of the server's certificate once the handshake completed, after tsquic's own
+   * chain and name checks (unlike node:tls, it does not replace the name check): return an Error
+   * to refuse it (`ready` rejects with ERR_QUIC_CERTIFICATE, the connection closes).
+   */
+  checkServerIdentity?: (hostname: string, cert: PeerCertificate | null) => Error | undefined;
+  /** Gives up: before the handshake completes `ready` rejects with ERR_QUIC_ABORTED. */
+  signal?: AbortSignal;
   /** A ticket from an earlier connection's 'sessionTicket' event: resume (RFC 8446 §2.2). */
   session?: Uint8Array;
   /** Send early data (0-RTT) when resuming with a ticket that allows it (RFC 9001 §4.6). */
@@ -66,7 +84,7 @@ export interface ConnectOptions extends Partial<TransportOptions> {
   /** Client certificate chain and key, presented when the server asks. */
   cert?: CredentialInput;
   key?: string | Uint8Array;
-  /** SSLKEYLOGFILE lines, for decrypting captures. */
+  /** SSLKEYLOGFILE lines, for decrypting captures (also the connection's 'keylog' event). */
   keyLog?: (line: string) => void;
   /** A qlog sink for the connection (by original DCID in hex). */
   qlog?: (traceId: string, role: 'client' | 'server') => QlogSink | undefined;
@@ -140,11 +158,31 @@ export function connect(target: ConnectTarget, options: ConnectOptions): QuicCon
   }
   const { host, port } = parseTarget(target);
   const connectOpts = clientOptions(options, host);
+  const check = options.checkServerIdentity;
   const conn = new QuicConnection({
     ownsEndpoint: true,
     target: { address: host, port },
+    verifiesPeer: connectOpts.insecure !== true,
+    ...(check ? { checkIdentity: (cert) => check(connectOpts.serverName ?? host, cert) } : {}),
     ...(options.stream ? { streamOptions: options.stream } : {}),
   });
+  // node:tls's 'keylog' event, beside the keyLog callback; lines are made only when asked for.
+  const userKeyLog = options.keyLog;
+  connectOpts.keyLog = (line) => {
+    userKeyLog?.(line);
+    if (conn.listenerCount('keylog') > 0) emitSafely(conn, 'keylog', Buffer.from(`${line}\n`));
+  };
+  const signal = options.signal;
+  if (signal !== undefined) {
+    const abort = (): void => {
+      if (!conn.handshakeComplete) conn.destroy(abortError(signal));
+    };
+    if (signal.aborted) abort();
+    else {
+      signal.addEventListener('abort', abort, { once: true });
+      conn.once('close', () => signal.removeEventListener('abort', abort));
+    }
+  }
   start(conn, host, port, options, connectOpts).catch((e: unknown) => {
     conn.failStart(
       e instanceof QuicNodeError
@@ -208,13 +246,13 @@ async function start(
 /** The engine's connect options from the Node-style ones; bad credentials throw TypeError here. */
 function clientOptions(o: ConnectOptions, host: string): EngineConnectOptions {
   const provider = o.crypto ?? defaultProvider;
-  const serverName = o.servername ?? host;
+  const serverName = o.serverName ?? o.servername ?? host;
   const out: EngineConnectOptions = {
     ...transportOptions(o),
     alpn: o.alpn,
     serverName,
   };
-  if (o.insecure === true) out.insecure = true;
+  if (o.insecure === true || o.rejectUnauthorized === false) out.insecure = true;
   else out.ca = o.ca !== undefined ? trustAnchorsFrom(o.ca) : defaultTrustAnchors();
   // Copies as plain Uint8Arrays (a Buffer's slice() is a view, the core expects copies).
   if (o.session !== undefined) out.session = new Uint8Array(o.session);

@@ -10,16 +10,11 @@
  * a listener they stay on the core connection (`conn.core`) for a protocol layer (HTTP/3) that
  * drives the core Connection/Stream API itself.
  *
- * Events:
- * - 'handshake' (): the handshake completed (client: confirmed, RFC 9001 §4.1.2).
- * - 'stream' (stream: QuicStream): the peer opened a stream.
- * - 'datagram' (data: Buffer): an unreliable DATAGRAM arrived (RFC 9221).
- * - 'sessionTicket' (ticket: Buffer): client: a resumption ticket to pass as `session` later.
- * - 'newToken' (token: Buffer): client: an address-validation token (RFC 9000 §8.1.3).
- * - 'pathChange' (remote, local): the connection moved to a new path (RFC 9000 §9).
- * - 'close' (info: CloseInfo, error: QuicNodeError | null): the connection is gone.
+ * Events: QuicConnectionEvents below (typed).
  */
 import { EventEmitter } from 'node:events';
+import { X509Certificate } from 'node:crypto';
+import { isIP } from 'node:net';
 import type { Connection, CloseInfo, ConnectionState } from '../conn/connection.js';
 import type { ConnectionStatsSnapshot } from '../conn/stats.js';
 import type { BackendName } from '../crypto/default-provider.js';
@@ -42,6 +37,20 @@ export interface NodeConnectionStats extends ConnectionStatsSnapshot {
 export interface OpenStreamOptions {
   /** Open a unidirectional stream (send only). Default false: bidirectional. */
   unidirectional?: boolean;
+  /** Gives up waiting for the peer's stream limit: the promise rejects with ERR_QUIC_ABORTED. */
+  signal?: AbortSignal;
+}
+
+/** The peer's certificate in node:tls's `getPeerCertificate()` shape (the fields tsquic fills). */
+export interface PeerCertificate {
+  subject: string;
+  issuer: string;
+  subjectaltname: string;
+  valid_from: string;
+  valid_to: string;
+  fingerprint256: string;
+  serialNumber: string;
+  raw: Buffer;
 }
 
 export interface QuicConnectionInit {
@@ -50,14 +59,79 @@ export interface QuicConnectionInit {
   streamOptions?: QuicStreamOptions;
   /** Reported as remoteAddress until the core exists (the client's target). */
   target?: SocketAddress;
+  /** Whether this side verifies the peer's certificate (client: not `insecure`; server: clientAuth). */
+  verifiesPeer?: boolean;
+  /** The user's extra check of the peer's certificate, run when the handshake completes. */
+  checkIdentity?: (cert: PeerCertificate | null) => Error | undefined;
+}
+
+/** A socket address with its family, as node:net's `address()` gives it. */
+export interface AddressInfo extends SocketAddress {
+  family: 'IPv4' | 'IPv6';
+}
+
+/** The address with its family (an IPv6 literal is IPv6, anything else IPv4). */
+export function addressInfo(a: SocketAddress): AddressInfo {
+  return { address: a.address, port: a.port, family: isIP(a.address) === 6 ? 'IPv6' : 'IPv4' };
+}
+
+/** Throws the adapter's abort error when `signal` has aborted. */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted === true) throw abortError(signal);
+}
+
+/** An AbortSignal's abort as the adapter's error (code ERR_QUIC_ABORTED, cause the reason). */
+export function abortError(signal: AbortSignal): QuicNodeError {
+  return new QuicNodeError('ERR_QUIC_ABORTED', 'the operation was aborted', {
+    cause: signal.reason,
+  });
 }
 
 const NO_ADDRESS: SocketAddress = { address: '', port: 0 };
 
+/** The adapter's monotonic clock (µs) and an interval timer that does not hold the process. */
+const NODE_TIMERS = {
+  now: monotonicMicros,
+  repeat(ms: number, tick: () => void): () => void {
+    const t = setInterval(tick, ms);
+    t.unref();
+    return () => clearInterval(t);
+  },
+} as const;
+
+/**
+ * The events of a QuicConnection and their arguments (typed: `conn.on('strem', ...)` does not
+ * compile).
+ */
+export interface QuicConnectionEvents {
+  /** The handshake completed (RFC 9001 §4.1.1; a client's request made now leaves with its Finished). */
+  handshakeDone: [];
+  /** @deprecated The same as 'handshakeDone' (the name of tsquic 0.1). */
+  handshake: [];
+  /** The peer opened a stream. */
+  stream: [stream: QuicStream];
+  /** An unreliable DATAGRAM arrived (RFC 9221). */
+  datagram: [data: Buffer];
+  /** Client: a resumption ticket to pass as `session` later. */
+  sessionTicket: [ticket: Buffer];
+  /** Client: an address-validation token (RFC 9000 §8.1.3). */
+  newToken: [token: Buffer];
+  /** Client: a key log line (NSS format, with its newline), as node:tls's 'keylog'. */
+  keylog: [line: Buffer];
+  /** The connection moved to a new path (RFC 9000 §9). */
+  pathChange: [remote: SocketAddress, local: SocketAddress];
+  /** The connection is gone; `error` is null after a clean close. */
+  close: [info: CloseInfo, error: QuicNodeError | null];
+}
+
 /** Runs a user-facing emit so a throwing listener surfaces as an uncaught exception, as in Node. */
-export function emitSafely(emitter: EventEmitter, event: string, ...args: unknown[]): void {
+export function emitSafely<T extends Record<keyof T, unknown[]>, K extends keyof T & string>(
+  emitter: EventEmitter<T>,
+  event: K,
+  ...args: T[K]
+): void {
   try {
-    emitter.emit(event, ...args);
+    (emitter as EventEmitter).emit(event, ...args);
   } catch (e) {
     process.nextTick(() => {
       throw e;
@@ -65,8 +139,14 @@ export function emitSafely(emitter: EventEmitter, event: string, ...args: unknow
   }
 }
 
-export class QuicConnection extends EventEmitter implements StreamHost, FlushWatcher {
-  /** Resolves when the handshake completes; rejects with a QuicNodeError on failure. */
+export class QuicConnection
+  extends EventEmitter<QuicConnectionEvents>
+  implements StreamHost, FlushWatcher
+{
+  /**
+   * Resolves when the handshake completes (RFC 9001 §4.1.1: for a client, when its Finished
+   * leaves, so a request made now travels with it); rejects with a QuicNodeError on failure.
+   */
   readonly ready: Promise<void>;
   /** Resolves on a clean close (code 0); rejects with a QuicNodeError otherwise. */
   readonly closed: Promise<void>;
@@ -90,6 +170,12 @@ export class QuicConnection extends EventEmitter implements StreamHost, FlushWat
   private gracefulClose: { code: number; reason: string; deadline: NodeJS.Timeout | null } | null =
     null;
   private finished = false;
+  /** `ready` has resolved. */
+  private handshook = false;
+  /** Whether the connection keeps the process alive (ref/unref). */
+  private refed = true;
+  private readonly verifiesPeer: boolean;
+  private readonly checkIdentity: ((cert: PeerCertificate | null) => Error | undefined) | undefined;
   /** An error decided by the adapter (refused, destroyed) that overrides the core's close info. */
   private overrideError: QuicNodeError | null = null;
 
@@ -98,6 +184,8 @@ export class QuicConnection extends EventEmitter implements StreamHost, FlushWat
     this.ownsEndpoint = init.ownsEndpoint;
     this.streamOptions = init.streamOptions ?? {};
     this.target = init.target ?? NO_ADDRESS;
+    this.verifiesPeer = init.verifiesPeer ?? false;
+    this.checkIdentity = init.checkIdentity;
     this.ready = new Promise((resolve, reject) => {
       this.resolveReady = resolve;
       this.rejectReady = reject;
@@ -118,6 +206,7 @@ export class QuicConnection extends EventEmitter implements StreamHost, FlushWat
     this.coreConn = core;
     this.endpoint = endpoint;
     this.attach(core);
+    if (!this.refed && this.ownsEndpoint) endpoint.setRef(false);
     // A client hears at once when its connection starts closing (see afterFlush).
     if (this.ownsEndpoint) endpoint.watch(this);
     this.resolveStarted();
@@ -148,6 +237,73 @@ export class QuicConnection extends EventEmitter implements StreamHost, FlushWat
       throw new QuicNodeError('ERR_QUIC_NOT_STARTED', 'the connection is still being set up');
     }
     return this.coreConn;
+  }
+
+  /** The core connection, or null while a client's connection is still being set up. */
+  get coreIfStarted(): Connection | null {
+    return this.coreConn;
+  }
+
+  /**
+   * Resolves with the core connection once it exists (a client's after its host name resolved
+   * and its socket bound); rejects with the setup's error when the connection ended first.
+   */
+  async whenStarted(): Promise<Connection> {
+    if (this.coreConn === null && !this.finished) await this.started;
+    if (this.coreConn !== null) return this.coreConn;
+    throw this.overrideError ?? new QuicNodeError('ERR_QUIC_CLOSED', 'connection closed');
+  }
+
+  /** The adapter's clock and timers, for protocol layers with deadlines of their own (HTTP/3). */
+  readonly timers = NODE_TIMERS;
+
+  /**
+   * Whether the peer's certificate chain was verified against trusted CAs (node:tls's
+   * `authorized`): a client without `insecure` (or with `rejectUnauthorized`), or a server that
+   * asked for client certificates and got one, once the handshake completed.
+   */
+  get authorized(): boolean {
+    const core = this.coreConn;
+    if (core === null || !core.handshakeComplete || !this.verifiesPeer) return false;
+    return core.isClient || core.tls.peerCertificates.length > 0;
+  }
+
+  /**
+   * The peer's certificate (the leaf) as node:crypto's X509Certificate, or undefined when it
+   * sent none (a resumed handshake sends none, RFC 8446 §2.2).
+   */
+  getPeerX509Certificate(): X509Certificate | undefined {
+    const der = this.coreConn?.tls.peerCertificates[0];
+    return der === undefined ? undefined : new X509Certificate(der);
+  }
+
+  /**
+   * The peer's certificate in node:tls's shape (subject, issuer, validity, SHA-256 fingerprint,
+   * subjectaltname, raw DER), or null when it sent none.
+   */
+  getPeerCertificate(): PeerCertificate | null {
+    const x = this.getPeerX509Certificate();
+    if (x === undefined) return null;
+    return {
+      subject: x.subject,
+      issuer: x.issuer,
+      subjectaltname: x.subjectAltName ?? '',
+      valid_from: x.validFrom,
+      valid_to: x.validTo,
+      fingerprint256: x.fingerprint256,
+      serialNumber: x.serialNumber,
+      raw: x.raw,
+    };
+  }
+
+  /** The local address with its family (node:net style); null before the socket is bound. */
+  address(): AddressInfo | null {
+    return this.coreConn === null ? null : addressInfo(this.coreConn.localAddress);
+  }
+
+  /** `await using conn = connect(...)`: closes gracefully at the end of the scope. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
   }
 
   /** The negotiated application protocol, null before the handshake. */
@@ -212,8 +368,11 @@ export class QuicConnection extends EventEmitter implements StreamHost, FlushWat
    */
   async openStream(opts: OpenStreamOptions = {}): Promise<QuicStream> {
     const bidi = opts.unidirectional !== true;
+    const signal = opts.signal;
+    throwIfAborted(signal);
     if (this.coreConn === null && !this.finished) await this.started;
     for (;;) {
+      throwIfAborted(signal);
       this.checkUsable();
       const core = this.core.openStream(bidi);
       if (core !== null) {
@@ -221,7 +380,17 @@ export class QuicConnection extends EventEmitter implements StreamHost, FlushWat
         return s;
       }
       await new Promise<void>((resolve, reject) => {
-        this.waiters.push({ bidi, resolve, reject });
+        const waiter = { bidi, resolve, reject };
+        this.waiters.push(waiter);
+        // Aborting gives up the wait: nothing was opened, the stream credit is untouched.
+        signal?.addEventListener(
+          'abort',
+          () => {
+            this.waiters = this.waiters.filter((w) => w !== waiter);
+            reject(abortError(signal));
+          },
+          { once: true },
+        );
       });
     }
   }
@@ -238,6 +407,24 @@ export class QuicConnection extends EventEmitter implements StreamHost, FlushWat
   }
 
   // ---- other operations ------------------------------------------------------------------------
+
+  /**
+   * Client: lets the process exit while this connection's socket and timer are all that is
+   * left (like `socket.unref()` in node:net); `ref()` undoes it. A server's connections share
+   * the server's socket: use the server's `unref()`.
+   */
+  unref(): this {
+    this.refed = false;
+    if (this.ownsEndpoint) this.endpoint?.setRef(false);
+    return this;
+  }
+
+  /** Client: keeps the process alive while the connection is open again (the default). */
+  ref(): this {
+    this.refed = true;
+    if (this.ownsEndpoint) this.endpoint?.setRef(true);
+    return this;
+  }
 
   /** Sends an unreliable DATAGRAM (RFC 9221); false when the peer does not accept it. */
   sendDatagram(data: Uint8Array): boolean {
@@ -269,6 +456,12 @@ export class QuicConnection extends EventEmitter implements StreamHost, FlushWat
     this.checkUsable();
     const core = this.core;
     if (!core.isClient) throw new TypeError('only a client can migrate');
+    // `ready` comes when the handshake completes; migration waits for it to be confirmed
+    // (RFC 9000 §9), which HANDSHAKE_DONE does half a round trip later.
+    if (!core.handshakeConfirmed) {
+      await this.confirmed(core);
+      this.checkUsable();
+    }
     const socket = await this.endpoint!.addSocket(core.localAddress.address, 0);
     this.checkUsable();
     const ok = core.migrate(socket.local);
@@ -379,6 +572,19 @@ export class QuicConnection extends EventEmitter implements StreamHost, FlushWat
 
   // ---- internals ------------------------------------------------------------------------------
 
+  /** Resolves once `core`'s handshake is confirmed or the connection ended, whichever first. */
+  private confirmed(core: Connection): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        core.off('handshakeConfirmed', done);
+        core.off('close', done);
+        resolve();
+      };
+      core.on('handshakeConfirmed', done);
+      core.on('close', done);
+    });
+  }
+
   private settled(): Promise<void> {
     return this.closed.catch(() => {});
   }
@@ -415,7 +621,21 @@ export class QuicConnection extends EventEmitter implements StreamHost, FlushWat
 
   private attach(c: Connection): void {
     c.on('handshakeDone', () => {
+      const refused = this.checkIdentity?.(this.getPeerCertificate());
+      if (refused !== undefined) {
+        this.destroy(
+          new QuicConnectionError('ERR_QUIC_CERTIFICATE', refused.message, {
+            source: 'local',
+            errorCode: 1,
+            application: true,
+            reason: 'certificate refused',
+          }),
+        );
+        return;
+      }
+      this.handshook = true;
       this.resolveReady();
+      emitSafely(this, 'handshakeDone');
       emitSafely(this, 'handshake');
     });
     c.on('stream', (core) => {
@@ -464,8 +684,11 @@ export class QuicConnection extends EventEmitter implements StreamHost, FlushWat
         : errorFromClose(info));
     for (const s of [...this.streams.values()]) s.onConnectionClosed(error);
     this.streams.clear();
-    const waitError = error ?? new QuicNodeError('ERR_QUIC_CLOSED', 'connection closed');
-    for (const w of this.waiters.splice(0)) w.reject(waitError);
+    if (this.waiters.length > 0) {
+      // Errors are made only for someone to reject: capturing a stack costs tens of µs.
+      const waitError = error ?? new QuicNodeError('ERR_QUIC_CLOSED', 'connection closed');
+      for (const w of this.waiters.splice(0)) w.reject(waitError);
+    }
     this.resolveStarted();
     if (this.ownsEndpoint) {
       this.endpoint?.close();
@@ -473,9 +696,11 @@ export class QuicConnection extends EventEmitter implements StreamHost, FlushWat
     }
     if (error === null) {
       // A clean close before the handshake completed still fails `ready`.
-      this.rejectReady(
-        new QuicNodeError('ERR_QUIC_CLOSED', 'connection closed before the handshake completed'),
-      );
+      if (!this.handshook) {
+        this.rejectReady(
+          new QuicNodeError('ERR_QUIC_CLOSED', 'connection closed before the handshake completed'),
+        );
+      }
       this.resolveClosed();
     } else {
       this.rejectReady(error);

@@ -1,69 +1,42 @@
 /**
- * Certificates and keys given the Node way (PEM strings or Buffers, or DER Buffers), and the
- * default trust store: Node's bundled Mozilla roots (`tls.rootCertificates`) as DER.
+ * The default trust store: Node's bundled Mozilla roots (`tls.rootCertificates`) and
+ * NODE_EXTRA_CA_CERTS, as DER; and the
+ * readers of PEM or DER credentials (src/tls/x509/credentials.ts), re-exported.
  */
+import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
-import type { CryptoProvider, SigningKey } from '../crypto/provider.js';
-import {
-  loadCertificateChainPem,
-  loadPrivateKeyPem,
-  parseCertificate,
-  pemDecode,
-} from '../tls/x509/index.js';
+import { parseCertificate, pemDecode } from '../tls/x509/index.js';
 
-/** PEM text, PEM or DER bytes, or a list of them. */
-export type CredentialInput = string | Uint8Array | readonly (string | Uint8Array)[];
+export {
+  certificateChainFrom,
+  signingKeyFrom,
+  trustAnchorsFrom,
+  type CredentialInput,
+} from '../tls/x509/credentials.js';
 
-const DER_SEQUENCE = 0x30;
-
-function pieces(input: CredentialInput): (string | Uint8Array)[] {
-  return typeof input === 'string' || input instanceof Uint8Array ? [input] : [...input];
-}
-
-function isDer(piece: string | Uint8Array): piece is Uint8Array {
-  return typeof piece !== 'string' && piece.length > 0 && piece[0] === DER_SEQUENCE;
-}
-
-function asText(piece: string | Uint8Array): string {
-  return typeof piece === 'string' ? piece : Buffer.from(piece).toString('latin1');
-}
-
-/** The DER certificates of a chain, leaf first. Throws TypeError for bad input. */
-export function certificateChainFrom(input: CredentialInput): Uint8Array[] {
-  const chain: Uint8Array[] = [];
-  for (const piece of pieces(input)) {
-    if (isDer(piece)) {
-      parseCertificate(piece);
-      chain.push(new Uint8Array(piece));
-    } else {
-      chain.push(...loadCertificateChainPem(asText(piece)));
-    }
-  }
-  if (chain.length === 0) throw new TypeError('no certificate given');
-  return chain;
-}
-
-/** The signing key of a PEM private key (PKCS#8, SEC1 or PKCS#1) or PKCS#8 DER. */
-export function signingKeyFrom(provider: CryptoProvider, input: string | Uint8Array): SigningKey {
-  if (isDer(input)) return provider.importSigningKey(new Uint8Array(input));
-  return loadPrivateKeyPem(provider, asText(input));
-}
-
-/** Trust anchors (DER) from PEM or DER certificates. */
-export function trustAnchorsFrom(input: CredentialInput): Uint8Array[] {
-  return certificateChainFrom(input);
-}
-
-let systemRoots: readonly Uint8Array[] | null = null;
+let systemRoots: { extraFile: string | undefined; roots: readonly Uint8Array[] } | null = null;
 
 /**
- * Node's bundled root certificates as DER, parsed once. Roots the certificate parser cannot read
- * are left out: one odd root must not make every verification fail.
+ * Node's bundled root certificates as DER, parsed once, and the certificates of the PEM file
+ * NODE_EXTRA_CA_CERTS names, as node:tls trusts them (re-read when the variable changes).
+ * Roots the certificate parser cannot read are left out: one odd root must not make every
+ * verification fail. An unreadable extra file is a process warning, as in Node.
  */
 export function defaultTrustAnchors(): readonly Uint8Array[] {
-  if (systemRoots === null) {
+  const extraFile = process.env['NODE_EXTRA_CA_CERTS'] || undefined;
+  if (systemRoots === null || systemRoots.extraFile !== extraFile) {
     const roots: Uint8Array[] = [];
-    for (const pem of rootCertificates) {
+    const pems = [...rootCertificates];
+    if (extraFile !== undefined) {
+      try {
+        pems.push(readFileSync(extraFile, 'latin1'));
+      } catch (e) {
+        process.emitWarning(
+          `Ignoring extra certs from \`${extraFile}\`, load failed: ${(e as Error).message}`,
+        );
+      }
+    }
+    for (const pem of pems) {
       try {
         for (const block of pemDecode(pem)) {
           parseCertificate(block.der);
@@ -73,7 +46,7 @@ export function defaultTrustAnchors(): readonly Uint8Array[] {
         // Unreadable root: skipped.
       }
     }
-    systemRoots = roots;
+    systemRoots = { extraFile, roots };
   }
-  return systemRoots;
+  return systemRoots.roots;
 }

@@ -55,6 +55,8 @@ export class Endpoint {
   readonly socketKind: SocketKind;
   /** The engine's timer when it is a millisecond or more away. */
   private timer: NodeJS.Timeout | null = null;
+  /** Whether the sockets and the timer keep the process alive (setRef). */
+  private refed = true;
   /** The one flush of this turn of the event loop (check phase), or null. */
   private immediate: NodeJS.Immediate | null = null;
   /** The engine's timer is due by the time `immediate` runs (a sub-millisecond deadline). */
@@ -116,14 +118,20 @@ export class Endpoint {
     }
     this.sockets.set(addressKey(socket.local), socket);
     this.primary ??= socket;
+    if (!this.refed) socket.unref();
     return socket;
   }
 
   /** Keeps the process alive (sockets and timer) or lets it exit while idle. */
   setRef(ref: boolean): void {
+    this.refed = ref;
     for (const s of this.sockets.values()) {
       if (ref) s.ref();
       else s.unref();
+    }
+    if (this.timer !== null) {
+      if (ref && this.engine.connectionCount > 0) this.timer.ref();
+      else this.timer.unref();
     }
   }
 
@@ -270,7 +278,7 @@ export class Endpoint {
     // libuv timers count whole milliseconds: round up so the deadline has passed when it fires.
     this.timer = setTimeout(this.onTimeout, Math.max(1, Math.ceil(delayUs / 1000)));
     // Idle endpoints (no connection) must not keep the process alive on their timer.
-    if (this.engine.connectionCount === 0) this.timer.unref();
+    if (!this.refed || this.engine.connectionCount === 0) this.timer.unref();
   }
 
   private clearTimer(): void {

@@ -41,3 +41,10 @@ export {
   type WorkerServerStats,
   type WorkerStats,
 } from './workers.js';
+export {
+  h3Fetch,
+  H3Agent,
+  H3FetchResponse,
+  type H3AgentOptions,
+  type H3FetchInit,
+} from './h3-fetch.js';

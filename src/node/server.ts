@@ -23,12 +23,12 @@ import type { QlogSink } from '../conn/qlog.js';
 import { TicketKeys } from '../tls/ticket-keys.js';
 import type { AntiReplayStore } from '../tls/anti-replay.js';
 import type { CertifiedKey, CertificateSelectionInfo } from '../tls/types.js';
-import type { SocketAddress } from '../util/address.js';
-import { QuicConnection } from './connection.js';
+import { addressInfo, QuicConnection, throwIfAborted, type AddressInfo } from './connection.js';
 import { keyMatchesCertificate } from '../tls/x509/key-match.js';
 import { certificateChainFrom, signingKeyFrom, type CredentialInput } from './credentials.js';
 import { Endpoint } from './endpoint.js';
 import { QuicNodeError } from './errors.js';
+import type { SocketAddress } from '../util/address.js';
 import type { QuicStreamOptions } from './stream.js';
 import type { SocketBinder, UdpSocketOptions } from './udp.js';
 
@@ -111,6 +111,11 @@ export interface ServerOptions extends Partial<TransportOptions> {
    * Version Negotiation. Default: v1 and v2, in the client's order of preference.
    */
   versions?: readonly number[];
+  /**
+   * A second address the server listens on and offers in its transport parameters; clients move
+   * there after the handshake (RFC 9000 §9.6). The socket is bound by listen().
+   */
+  preferredAddress?: { ipv4?: SocketAddress; ipv6?: SocketAddress };
   /** Most connections at once; new clients beyond are refused. Default 10 000. */
   maxConnections?: number;
   /** Kernel buffer sizes and the send queue bound of the UDP socket. */
@@ -121,13 +126,34 @@ export interface ServerOptions extends Partial<TransportOptions> {
   bindSocket?: SocketBinder;
 }
 
-export class QuicServer extends EventEmitter {
+/** The events of a QuicServer and their arguments. */
+export interface QuicServerEvents {
+  /** A client connected (before its handshake completes: wait for `conn.ready`). */
+  connection: [conn: QuicConnection];
+  /** The socket is bound. */
+  listening: [];
+  /** The server closed. */
+  close: [];
+  /**
+   * A client's handshake failed (node:tls's 'tlsClientError'): its certificate was refused, no
+   * common ALPN, cipher suite or group, a TLS alert, or it stopped answering.
+   */
+  tlsClientError: [error: QuicNodeError, conn: QuicConnection];
+}
+
+export interface ListenOptions {
+  /** Closes the server when aborted (as node:net's `listen({ signal })`). */
+  signal?: AbortSignal;
+}
+
+export class QuicServer extends EventEmitter<QuicServerEvents> {
   private readonly options: ServerOptions;
   private readonly serverConfig: ServerConfig;
   private endpoint: Endpoint | null = null;
   private readonly live = new Set<QuicConnection>();
   private closing: Promise<void> | null = null;
   private draining: Promise<void> | null = null;
+  private refed = true;
 
   constructor(options: ServerOptions) {
     super();
@@ -146,16 +172,38 @@ export class QuicServer extends EventEmitter {
     return this.live;
   }
 
-  /** The bound address, or null before listen(). */
-  address(): SocketAddress | null {
-    return this.endpoint?.mainSocket?.local ?? null;
+  /** The bound address with its family (node:net style), or null before listen(). */
+  address(): AddressInfo | null {
+    const local = this.endpoint?.mainSocket?.local;
+    return local === undefined ? null : addressInfo(local);
+  }
+
+  /** Lets the process exit while the server's socket and timer are all that is left. */
+  unref(): this {
+    this.refed = false;
+    this.endpoint?.setRef(false);
+    return this;
+  }
+
+  /** Keeps the process alive while the server listens (the default). */
+  ref(): this {
+    this.refed = true;
+    this.endpoint?.setRef(true);
+    return this;
+  }
+
+  /** `await using server = createServer(...)`: closes at the end of the scope. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
   }
 
   /**
    * Binds the UDP socket (port 0: any free port; host default '0.0.0.0', '::' for IPv6 and
    * IPv4) and starts accepting. Resolves to the bound address.
    */
-  async listen(port = 0, host = '0.0.0.0'): Promise<SocketAddress> {
+  async listen(port = 0, host = '0.0.0.0', options: ListenOptions = {}): Promise<AddressInfo> {
+    const signal = options.signal;
+    throwIfAborted(signal);
     if (this.endpoint !== null)
       throw new QuicNodeError('ERR_QUIC_SOCKET', 'server already listening');
     if (this.closing !== null) throw new QuicNodeError('ERR_QUIC_CLOSED', 'server closed');
@@ -181,8 +229,18 @@ export class QuicServer extends EventEmitter {
     this.endpoint = endpoint;
     try {
       const socket = await endpoint.addSocket(host, port);
+      // RFC 9000 §9.6: the preferred address is served by the same engine on its own socket.
+      const pa = o.preferredAddress;
+      for (const a of [pa?.ipv4, pa?.ipv6]) if (a) await endpoint.addSocket(a.address, a.port);
+      if (!this.refed) endpoint.setRef(false);
+      if (signal !== undefined) {
+        const abort = (): void => void this.close();
+        if (signal.aborted) abort();
+        else signal.addEventListener('abort', abort, { once: true });
+        this.once('close', () => signal.removeEventListener('abort', abort));
+      }
       this.emit('listening');
-      return socket.local;
+      return addressInfo(socket.local);
     } catch (e) {
       this.endpoint = null;
       endpoint.close();
@@ -232,11 +290,17 @@ export class QuicServer extends EventEmitter {
   private onConnection(core: Connection, endpoint: Endpoint): void {
     const conn = new QuicConnection({
       ownsEndpoint: false,
+      verifiesPeer: this.options.clientAuth !== undefined,
       ...(this.options.stream ? { streamOptions: this.options.stream } : {}),
     });
     conn.start(core, endpoint);
     this.live.add(conn);
-    conn.once('close', () => this.live.delete(conn));
+    conn.once('close', (_info, error) => {
+      this.live.delete(conn);
+      if (error !== null && !conn.handshakeComplete && this.listenerCount('tlsClientError') > 0) {
+        this.emit('tlsClientError', error, conn);
+      }
+    });
     try {
       this.emit('connection', conn);
     } catch (e) {
@@ -275,6 +339,7 @@ export function transportOptions(o: Partial<TransportOptions>): Partial<Connecti
     'maxDatagramFrameSize',
     'initialRtt',
     'maxUdpPayload',
+    'pmtud',
     'disableActiveMigration',
     'cipherSuites',
     'groups',
@@ -341,5 +406,6 @@ function buildServerConfig(o: ServerOptions, closing: () => boolean): ServerConf
     ...(o.cipherSuites ? { cipherSuites: o.cipherSuites } : {}),
     ...(o.groups ? { groups: o.groups } : {}),
     ...(o.keyLog ? { keyLog: o.keyLog } : {}),
+    ...(o.preferredAddress ? { preferredAddress: o.preferredAddress } : {}),
   };
 }

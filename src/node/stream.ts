@@ -13,6 +13,18 @@ import { Duplex, type DuplexOptions } from 'node:stream';
 import type { Stream, StreamPriority } from '../stream/stream.js';
 import { QuicNodeError, QuicStreamError } from './errors.js';
 
+/**
+ * The application error code a destroyed stream resets with (RFC 9000 §19.4): the error's own
+ * numeric `code` when it has one (an integer from 0 to 2^53-1), 0 without an error or when the peer's reset
+ * or STOP_SENDING ended it (QuicStreamError), else 0x1.
+ */
+function resetCode(err: Error | null): number {
+  if (err === null || err instanceof QuicStreamError) return 0;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'number' && Number.isSafeInteger(code) && code >= 0) return code;
+  return 0x1;
+}
+
 /** Largest chunk taken from the core per read. */
 const READ_CHUNK = 64 * 1024;
 
@@ -29,6 +41,64 @@ export interface StreamHost {
   readonly usable: boolean;
 }
 
+/**
+ * The events of a QuicStream: the Duplex ones, and 'stopSending' (code): the peer asked us to
+ * stop sending (RFC 9000 §3.5) and the stream was reset on its own. As for Node's own streams,
+ * other event names are accepted.
+ */
+/* eslint-disable @typescript-eslint/no-explicit-any -- the catch-all overload of Duplex */
+// Only overloads of methods Duplex implements: nothing is declared that does not exist.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export interface QuicStream {
+  on(event: 'stopSending', listener: (code: number) => void): this;
+  on(event: 'close', listener: () => void): this;
+  on(event: 'data', listener: (chunk: Buffer) => void): this;
+  on(event: 'drain', listener: () => void): this;
+  on(event: 'end', listener: () => void): this;
+  on(event: 'error', listener: (err: Error) => void): this;
+  on(event: 'finish', listener: () => void): this;
+  on(event: 'readable', listener: () => void): this;
+  on(event: string | symbol, listener: (...args: any[]) => void): this;
+  once(event: 'stopSending', listener: (code: number) => void): this;
+  once(event: 'close', listener: () => void): this;
+  once(event: 'data', listener: (chunk: Buffer) => void): this;
+  once(event: 'drain', listener: () => void): this;
+  once(event: 'end', listener: () => void): this;
+  once(event: 'error', listener: (err: Error) => void): this;
+  once(event: 'finish', listener: () => void): this;
+  once(event: 'readable', listener: () => void): this;
+  once(event: string | symbol, listener: (...args: any[]) => void): this;
+  addListener(event: 'stopSending', listener: (code: number) => void): this;
+  addListener(event: 'close', listener: () => void): this;
+  addListener(event: 'data', listener: (chunk: Buffer) => void): this;
+  addListener(event: 'drain', listener: () => void): this;
+  addListener(event: 'end', listener: () => void): this;
+  addListener(event: 'error', listener: (err: Error) => void): this;
+  addListener(event: 'finish', listener: () => void): this;
+  addListener(event: 'readable', listener: () => void): this;
+  addListener(event: string | symbol, listener: (...args: any[]) => void): this;
+  prependListener(event: 'stopSending', listener: (code: number) => void): this;
+  prependListener(event: 'close', listener: () => void): this;
+  prependListener(event: 'data', listener: (chunk: Buffer) => void): this;
+  prependListener(event: 'drain', listener: () => void): this;
+  prependListener(event: 'end', listener: () => void): this;
+  prependListener(event: 'error', listener: (err: Error) => void): this;
+  prependListener(event: 'finish', listener: () => void): this;
+  prependListener(event: 'readable', listener: () => void): this;
+  prependListener(event: string | symbol, listener: (...args: any[]) => void): this;
+  prependOnceListener(event: 'stopSending', listener: (code: number) => void): this;
+  prependOnceListener(event: 'close', listener: () => void): this;
+  prependOnceListener(event: 'data', listener: (chunk: Buffer) => void): this;
+  prependOnceListener(event: 'drain', listener: () => void): this;
+  prependOnceListener(event: 'end', listener: () => void): this;
+  prependOnceListener(event: 'error', listener: (err: Error) => void): this;
+  prependOnceListener(event: 'finish', listener: () => void): this;
+  prependOnceListener(event: 'readable', listener: () => void): this;
+  prependOnceListener(event: string | symbol, listener: (...args: any[]) => void): this;
+}
+/* eslint-enable @typescript-eslint/no-explicit-any */
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class QuicStream extends Duplex {
   /** The stream ID (RFC 9000 §2.1). */
   readonly id: number;
@@ -144,7 +214,7 @@ export class QuicStream extends Duplex {
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
     // An abandoned stream tells the peer (RFC 9000 §3.5): reset what we send, stop what we read.
     if (this.host.usable) {
-      const code = err instanceof QuicStreamError || err === null ? 0 : 0x1;
+      const code = resetCode(err);
       try {
         if (this.core.canSend && this.core.writable) this.core.reset(code);
         if (this.core.canReceive && !this.ended && this.core.recvState === 'recv') {
@@ -154,9 +224,11 @@ export class QuicStream extends Duplex {
         // The stream or connection closed meanwhile: nothing left to tell.
       }
     }
-    this.failPendingWrite(
-      err ?? new QuicNodeError('ERR_QUIC_CLOSED', `stream ${this.id} destroyed`),
-    );
+    if (this.pendingWrite !== null) {
+      this.failPendingWrite(
+        err ?? new QuicNodeError('ERR_QUIC_CLOSED', `stream ${this.id} destroyed`),
+      );
+    }
     this.host.release(this);
     cb(err);
   }

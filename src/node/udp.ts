@@ -160,14 +160,14 @@ export class UdpSocket implements DatagramSocket {
       return false;
     }
     this.pending++;
+    if (this.connectedTo !== null && !sameAddress(this.connectedTo, remote)) {
+      // A connected socket only talks to (and hears from) its peer: a probe towards a server's
+      // preferred address (RFC 9000 §9.6) needs it unconnected. The connection was only for
+      // hearing ICMP port unreachable during the handshake, which is over by then.
+      this.socket.disconnect();
+      this.connectedTo = null;
+    }
     if (this.connectedTo !== null) {
-      if (!sameAddress(this.connectedTo, remote)) {
-        // A connected socket only talks to its peer: a probe towards a server's preferred address
-        // (RFC 9000 §9.6) is not sent, its validation fails and the connection stays put.
-        this.pending--;
-        this.dropped++;
-        return false;
-      }
       this.socket.send(data, this.onSent);
     } else {
       this.socket.send(data, remote.port, remote.address, this.onSent);

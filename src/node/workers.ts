@@ -143,7 +143,19 @@ const DEFAULT_NONCE_LENGTH = 7;
 /** Config rotation codepoints 0..6 (7 marks unroutable CIDs, §3.1). */
 const CONFIG_IDS = 7;
 
-export class WorkerServer extends EventEmitter {
+/** The events of a WorkerServer and their arguments. */
+export interface WorkerServerEvents {
+  /** A worker failed. */
+  error: [error: Error];
+  /** The port is bound and the workers run. */
+  listening: [];
+  /** A reload started a new generation under this config rotation codepoint. */
+  reload: [configId: number];
+  /** The server closed. */
+  close: [];
+}
+
+export class WorkerServer extends EventEmitter<WorkerServerEvents> {
   private readonly options: WorkerServerOptions;
   private readonly count: number;
   private readonly lbBase: Omit<QuicLbConfig, 'configId'> & { configId: number };
@@ -159,6 +171,12 @@ export class WorkerServer extends EventEmitter {
   private datagramsIn = 0;
   private datagramsOut = 0;
   private hashedIn = 0;
+  /**
+   * Datagrams that arrived between the bind and the first generation's start (a client that
+   * sees the port bound and connects at once): routed once the workers exist, instead of being
+   * dropped and waiting out the client's Initial PTO. Bounded like a socket buffer.
+   */
+  private early: { data: Uint8Array; remote: SocketAddress }[] = [];
   private reloads = 0;
   private nextStatsId = 1;
   private readonly statsWaiters = new Map<number, (s: WorkerStats) => void>();
@@ -353,6 +371,9 @@ export class WorkerServer extends EventEmitter {
   private adopt(g: Generation): void {
     this.generations.push(g);
     this.decoder = new QuicLbDecoder(this.generations.map((x) => x.lb));
+    const early = this.early;
+    this.early = [];
+    for (const d of early) this.route(d.data, d.remote);
     this.queueFlush();
   }
 
@@ -403,6 +424,10 @@ export class WorkerServer extends EventEmitter {
    * closes wait for the clients' acknowledgments.
    */
   private route(data: Uint8Array, remote: SocketAddress): void {
+    if (this.generations.length === 0) {
+      if (this.early.length < MAX_EARLY_DATAGRAMS) this.early.push({ data: data.slice(), remote });
+      return;
+    }
     const slot = this.slotFor(data);
     if (slot === undefined) return;
     this.datagramsIn++;
@@ -441,6 +466,9 @@ export class WorkerServer extends EventEmitter {
     }
   };
 }
+
+/** Datagrams held for the first generation of workers (about a default socket buffer's worth). */
+const MAX_EARLY_DATAGRAMS = 256;
 
 /**
  * FNV-1a over the datagram's Destination CID (long header: its length byte; short header: the

@@ -60,9 +60,11 @@ export interface LinkConditions {
   /** Queue size in bytes in front of the bandwidth limit (tail drop). Default 64 KiB. */
   queueBytes?: number;
   /**
-   * Largest datagram (UDP payload bytes) the link carries; larger ones are dropped silently, as
-   * on a path whose MTU is below what the endpoint assumed (RFC 8899 §2 black hole). Unlimited
-   * when absent.
+   * The link MTU: the largest IP packet it carries, counting the IP and UDP headers around the
+   * datagram (28 bytes to an IPv4 address, 48 to an IPv6 one), so a 1,280-byte link carries UDP
+   * payloads up to 1,252 bytes over IPv4 and 1,232 over IPv6. Larger datagrams are dropped
+   * silently, as on a path whose MTU is below what the endpoint assumed (RFC 8899 §2 black
+   * hole). Unlimited when absent; `Network.setMtu` changes it while datagrams flow.
    */
   mtu?: number;
   /** What the link does to the IP ECN codepoint of datagrams (RFC 3168); passed through when absent. */
@@ -231,6 +233,25 @@ export class Network {
     this.forgetRoutes();
   }
 
+  /**
+   * Changes the MTU of the link from `from` to `to` (node names; `'*'` matches any), keeping its
+   * other conditions and its queue: the path MTU changes under a running connection (a route
+   * change, a tunnel). `undefined` lifts the limit.
+   */
+  setMtu(from: string, to: string, mtu: number | undefined): void {
+    const key = `${from}>${to}`;
+    const link = this.links.get(key);
+    // Conditions as `link` would resolve them for this pair, with the new MTU.
+    const current =
+      link ?? this.links.get(`${from}>*`) ?? this.links.get(`*>${to}`) ?? this.links.get('*>*');
+    const cond: LinkConditions = { ...(current?.cond ?? this.defaultConditions) };
+    if (mtu === undefined) delete cond.mtu;
+    else cond.mtu = mtu;
+    if (link !== undefined) link.cond = cond;
+    else this.links.set(key, { cond, busyUntil: 0, queued: 0, bad: false });
+    this.forgetRoutes();
+  }
+
   /** Drops every datagram from `from` to `to` (node names or '*') in [start, end). */
   blackhole(start: number, end: number, from?: string, to?: string): void {
     this.blackholes.push({
@@ -366,7 +387,7 @@ export class Network {
       return;
     }
     // Checked before the random draws: a datagram too large for the link consumes none.
-    if (c.mtu !== undefined && t.data.length > c.mtu) {
+    if (c.mtu !== undefined && t.data.length + ipUdpHeaders(t.remote) > c.mtu) {
       this.stats.lost++;
       return;
     }
@@ -564,4 +585,9 @@ export class Network {
     }
     this.now = Math.max(this.now, limit);
   }
+}
+
+/** Bytes of the IP and UDP headers of a datagram to `to` (no IP options or extension headers). */
+function ipUdpHeaders(to: SocketAddress): number {
+  return to.address.includes(':') ? 48 : 28;
 }

@@ -147,6 +147,7 @@ describe('tsquic serve + tsquic get', () => {
       'packetsSent',
       'packetsLost',
       'srttMs',
+      'pmtu',
       'keyUpdates',
       'migrated',
     ]);
@@ -247,7 +248,7 @@ describe('tsquic serve + tsquic get', () => {
     // Raw request lines, past any URL normalization.
     const conn = connect(
       { host: '127.0.0.1', port: serve.port },
-      { alpn: ['hq-interop'], ca: readFileSync(certFile, 'utf8'), servername: 'localhost' },
+      { alpn: ['hq-interop'], ca: readFileSync(certFile, 'utf8'), serverName: 'localhost' },
     );
     try {
       for (const target of [

@@ -4,7 +4,8 @@
  * connection, a Retry minted by one worker is honoured, SIGHUP reloads, SIGTERM stops with exit 0.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { testCert } from '../node/helpers.js';
 import {
@@ -120,6 +121,41 @@ describe('cli: serve --workers', function () {
     peer.child.kill('SIGHUP');
     await waitFor(() => /reloaded/.test(peer.stderr()), 20_000, 'the reload');
     await fetchWith(renewedCa);
+    peer.child.kill('SIGTERM');
+    assert.equal((await finished(peer, 15_000, 'tsquic serve')).code, 0, peer.output());
+  });
+
+  it('writes qlog files from the workers into a --qlog-dir it makes', async () => {
+    const qlogDir = path.join(freshDir(site!, 'qlog'), 'made-by-serve');
+    const { peer, port } = await startServe(procs, [
+      ...serveArgs(),
+      '--workers',
+      '2',
+      '--qlog-dir',
+      qlogDir,
+    ]);
+    const out = freshDir(site!, 'get');
+    const r = await runGet(procs, [
+      '--ca',
+      site!.certFile,
+      '--output',
+      out,
+      ...urls(port, [SMALL]),
+    ]);
+    assertDownloaded(site!, out, [SMALL], r.stderr);
+    peer.child.kill('SIGTERM');
+    assert.equal((await finished(peer, 15_000, 'tsquic serve')).code, 0, peer.output());
+    assert.ok(
+      readdirSync(qlogDir).some((f) => f.endsWith('_server.sqlog')),
+      'a server qlog file',
+    );
+  });
+
+  it('runs one worker per core without --workers', async () => {
+    const cores = Math.min(255, availableParallelism());
+    const { peer } = await startServe(procs, serveArgs());
+    if (cores > 1) assert.match(peer.stderr(), new RegExp(`${cores} worker threads`));
+    else assert.doesNotMatch(peer.stderr(), /worker threads/);
     peer.child.kill('SIGTERM');
     assert.equal((await finished(peer, 15_000, 'tsquic serve')).code, 0, peer.output());
   });

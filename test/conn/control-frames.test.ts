@@ -95,7 +95,7 @@ describe('conn/control-frames: frames waiting for a 1-RTT packet (RFC 9000 §13.
     data[0] = 0;
     const w = writer(2000);
     const frames = new SentFrameList();
-    assert.ok(c.writeDatagrams(w, 2000, frames));
+    assert.ok(c.writeDatagrams(w, 2000, frames, 1452));
     const got = decodeAll(w).map((f) => (f.kind === 'datagram' ? f.data[0]! : -1));
     assert.equal(got.length, 64);
     assert.equal(got[0], 7, 'the 7 oldest went');
@@ -104,6 +104,18 @@ describe('conn/control-frames: frames waiting for a 1-RTT packet (RFC 9000 §13.
       sent(frames).every((f) => f.k === 'none'),
       'DATAGRAMs are not retransmitted',
     );
+  });
+
+  it('drops a queued DATAGRAM that no longer fits the path (the PMTU fell), not the ones after it', () => {
+    const c = new ControlFrames();
+    c.queueDatagram(new Uint8Array(1300).fill(1));
+    c.queueDatagram(Uint8Array.of(2));
+    const w = writer(2000);
+    const frames = new SentFrameList();
+    assert.ok(c.writeDatagrams(w, 2000, frames, 1200));
+    const got = decodeAll(w).map((f) => (f.kind === 'datagram' ? f.data.length : -1));
+    assert.deepEqual(got, [1]);
+    assert.equal(c.hasPending, false);
   });
 
   it('a PING is owed until sent; closing drops control frames and DATAGRAMs', () => {

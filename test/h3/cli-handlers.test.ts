@@ -70,7 +70,7 @@ describe('tsquic h3 handlers', function () {
   function open(): QuicConnection {
     return connect(
       { host: '127.0.0.1', port },
-      { alpn: [H3_ALPN], ca: testCertificate().ca, servername: 'localhost' },
+      { alpn: [H3_ALPN], ca: testCertificate().ca, serverName: 'localhost' },
     );
   }
 
@@ -203,7 +203,7 @@ describe('tsquic h3 handlers', function () {
     const slowPort = (await slow.listen(0, '127.0.0.1')).port;
     const conn = connect(
       { host: '127.0.0.1', port: slowPort },
-      { alpn: [H3_ALPN], ca: testCertificate().ca, servername: 'localhost' },
+      { alpn: [H3_ALPN], ca: testCertificate().ca, serverName: 'localhost' },
     );
     try {
       await conn.ready;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {
-  H3Error,
+  H3ProtocolError,
   H3ErrorCode,
   h3ErrorName,
   isReservedCodePoint,
@@ -49,11 +49,11 @@ describe('h3/errors', () => {
   });
 
   it('carries code, scope and origin', () => {
-    const e = new H3Error(H3ErrorCode.H3_MESSAGE_ERROR, 'bad', 'stream', true);
+    const e = new H3ProtocolError(H3ErrorCode.H3_MESSAGE_ERROR, 'bad', 'stream', true);
     assert.equal(e.code, 0x10e);
     assert.equal(e.scope, 'stream');
     assert.equal(e.remote, true);
     assert.equal(e.message, 'H3_MESSAGE_ERROR: bad');
-    assert.equal(new H3Error(0x100, 'x').scope, 'connection');
+    assert.equal(new H3ProtocolError(0x100, 'x').scope, 'connection');
   });
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { H3Error, H3ErrorCode } from '../../src/h3/errors.js';
+import { H3ProtocolError, H3ErrorCode } from '../../src/h3/errors.js';
 import {
   encodeDataFrameHeader,
   encodeFrame,
@@ -247,7 +247,7 @@ describe('h3/frames', () => {
       checkFrameType: (type) => {
         seen.push(type);
         if (type === H3FrameType.DATA)
-          throw new H3Error(H3ErrorCode.H3_FRAME_UNEXPECTED, 'DATA here');
+          throw new H3ProtocolError(H3ErrorCode.H3_FRAME_UNEXPECTED, 'DATA here');
       },
     });
     checked.push(
@@ -296,7 +296,7 @@ describe('h3/frames', () => {
     assert.equal(v.take(), 0x25);
   });
 
-  it('random bytes only ever raise H3Error', () => {
+  it('random bytes only ever raise H3ProtocolError', () => {
     const rand = seededRandom(71);
     for (let i = 0; i < 3000; i++) {
       const p = parser(512);
@@ -308,7 +308,7 @@ describe('h3/frames', () => {
         while (p.next() !== null);
         p.finish();
       } catch (e) {
-        assert.ok(e instanceof H3Error, String(e));
+        assert.ok(e instanceof H3ProtocolError, String(e));
       }
     }
   });

@@ -1,6 +1,6 @@
 /** Shared helpers for the HTTP/3 and QPACK tests. */
 import assert from 'node:assert/strict';
-import { H3Error, h3ErrorName } from '../../src/h3/errors.js';
+import { H3ProtocolError, h3ErrorName } from '../../src/h3/errors.js';
 
 /** A small seeded PRNG (mulberry32): deterministic test data. */
 export function seededRandom(seed: number): () => number {
@@ -19,12 +19,12 @@ export function randInt(rand: () => number, n: number): number {
   return Math.floor(rand() * n);
 }
 
-/** Runs fn and checks it throws an H3Error with this code (and scope, when given). */
+/** Runs fn and checks it throws an H3ProtocolError with this code (and scope, when given). */
 export function assertH3Error(
   fn: () => unknown,
   code: number,
   scope?: 'stream' | 'connection',
-): H3Error {
+): H3ProtocolError {
   let caught: unknown;
   try {
     fn();
@@ -32,8 +32,8 @@ export function assertH3Error(
     caught = e;
   }
   assert.ok(
-    caught instanceof H3Error,
-    `expected H3Error ${h3ErrorName(code)}, got ${String(caught)}`,
+    caught instanceof H3ProtocolError,
+    `expected H3ProtocolError ${h3ErrorName(code)}, got ${String(caught)}`,
   );
   assert.equal(caught.code, code, `expected ${h3ErrorName(code)}, got ${caught.message}`);
   if (scope !== undefined) assert.equal(caught.scope, scope);

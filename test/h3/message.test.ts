@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { H3Error, H3ErrorCode } from '../../src/h3/errors.js';
+import { H3ProtocolError, H3ErrorCode } from '../../src/h3/errors.js';
 import type { FieldLine } from '../../src/h3/qpack/field-section.js';
 import {
   checkOutgoing,
@@ -200,7 +200,7 @@ describe('h3/session/message', () => {
       RangeError,
     );
     assert.ok(
-      new H3Error(H3ErrorCode.H3_MESSAGE_ERROR, 'x', 'stream').message.startsWith(
+      new H3ProtocolError(H3ErrorCode.H3_MESSAGE_ERROR, 'x', 'stream').message.startsWith(
         'H3_MESSAGE_ERROR',
       ),
     );

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { H3Error, H3ErrorCode } from '../../src/h3/errors.js';
+import { H3ProtocolError, H3ErrorCode } from '../../src/h3/errors.js';
 import { QpackDecoder } from '../../src/h3/qpack/decoder.js';
 import type { FieldLine } from '../../src/h3/qpack/field-section.js';
 import { writeSetCapacity } from '../../src/h3/qpack/instructions.js';
@@ -133,7 +133,7 @@ describe('h3/qpack interop with other encoders', () => {
       } catch (e) {
         error = e;
       }
-      assert.ok(error instanceof H3Error, `${name}: ${String(error)}`);
+      assert.ok(error instanceof H3ProtocolError, `${name}: ${String(error)}`);
       const expected =
         name === 'err11' || name === 'err12'
           ? H3ErrorCode.QPACK_ENCODER_STREAM_ERROR

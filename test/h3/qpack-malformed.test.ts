@@ -1,6 +1,6 @@
-// Malformed QPACK input: every failure is an H3Error with the RFC 9204 code, nothing else throws.
+// Malformed QPACK input: every failure is an H3ProtocolError with the RFC 9204 code, nothing else throws.
 import assert from 'node:assert/strict';
-import { H3Error, H3ErrorCode } from '../../src/h3/errors.js';
+import { H3ProtocolError, H3ErrorCode } from '../../src/h3/errors.js';
 import { QpackDecoder } from '../../src/h3/qpack/decoder.js';
 import { QpackEncoder } from '../../src/h3/qpack/encoder.js';
 import type { FieldLine } from '../../src/h3/qpack/field-section.js';
@@ -21,12 +21,12 @@ function decoderWithTable(): QpackDecoder {
   return dec;
 }
 
-/** Runs fn; returns its result, or the H3Error it threw. Anything else fails the test. */
-function outcome<T>(fn: () => T): T | H3Error {
+/** Runs fn; returns its result, or the H3ProtocolError it threw. Anything else fails the test. */
+function outcome<T>(fn: () => T): T | H3ProtocolError {
   try {
     return fn();
   } catch (e) {
-    if (e instanceof H3Error) return e;
+    if (e instanceof H3ProtocolError) return e;
     throw e;
   }
 }
@@ -51,7 +51,7 @@ describe('h3/qpack malformed input', () => {
         assert.equal(dec.decode(99, section)?.length, lines.length);
         for (let cut = 0; cut < section.length; cut++) {
           const result = outcome(() => dec.decode(99, section.subarray(0, cut)));
-          if (result instanceof H3Error) {
+          if (result instanceof H3ProtocolError) {
             assert.equal(result.code, QPACK_DECOMPRESSION_FAILED, `cut ${cut}`);
           } else {
             assert.ok(result !== null && result.length < lines.length, `cut ${cut}`);
@@ -146,7 +146,7 @@ describe('h3/qpack malformed input', () => {
       assertH3Error(() => none.decode(0, fromHex('020080')), QPACK_DECOMPRESSION_FAILED);
     });
 
-    it('random mutations of valid sections only ever raise H3Error', () => {
+    it('random mutations of valid sections only ever raise H3ProtocolError', () => {
       const rand = seededRandom(9204);
       const enc = new QpackEncoder({ shouldIndex: () => true });
       enc.applyPeerSettings(1024, 4);
@@ -168,7 +168,7 @@ describe('h3/qpack malformed input', () => {
         const flips = 1 + randInt(rand, 3);
         for (let j = 0; j < flips; j++) s[randInt(rand, s.length)] = randInt(rand, 256);
         const result = outcome(() => dec.decode(1000 + i * 4, s));
-        if (result instanceof H3Error) failures++;
+        if (result instanceof H3ProtocolError) failures++;
         if (result === null) dec.cancelStream(1000 + i * 4);
       }
       assert.ok(failures > 0);
@@ -216,14 +216,15 @@ describe('h3/qpack malformed input', () => {
       assertH3Error(() => dec.decode(0, fromHex('0400' + '82')), QPACK_DECOMPRESSION_FAILED);
     });
 
-    it('random bytes only ever raise H3Error', () => {
+    it('random bytes only ever raise H3ProtocolError', () => {
       const rand = seededRandom(201);
       for (let i = 0; i < 2000; i++) {
         const dec = new QpackDecoder({ maxTableCapacity: 300 });
         const bytes = new Uint8Array(1 + randInt(rand, 40));
         for (let j = 0; j < bytes.length; j++) bytes[j] = randInt(rand, 256);
         const result = outcome(() => dec.handleEncoderStream(bytes));
-        if (result instanceof H3Error) assert.equal(result.code, QPACK_ENCODER_STREAM_ERROR);
+        if (result instanceof H3ProtocolError)
+          assert.equal(result.code, QPACK_ENCODER_STREAM_ERROR);
       }
     });
   });
@@ -268,14 +269,15 @@ describe('h3/qpack malformed input', () => {
       encoderWithInserts().handleDecoderStream(fromHex('4c'));
     });
 
-    it('random bytes only ever raise H3Error', () => {
+    it('random bytes only ever raise H3ProtocolError', () => {
       const rand = seededRandom(202);
       for (let i = 0; i < 2000; i++) {
         const enc = encoderWithInserts();
         const bytes = new Uint8Array(1 + randInt(rand, 12));
         for (let j = 0; j < bytes.length; j++) bytes[j] = randInt(rand, 256);
         const result = outcome(() => enc.handleDecoderStream(bytes));
-        if (result instanceof H3Error) assert.equal(result.code, QPACK_DECODER_STREAM_ERROR);
+        if (result instanceof H3ProtocolError)
+          assert.equal(result.code, QPACK_DECODER_STREAM_ERROR);
       }
     });
   });

@@ -1,6 +1,6 @@
 /** Client/server session pairs over the fake transport, and response collectors. */
 import { H3ClientSession, type H3ClientRequest } from '../../src/h3/session/client.js';
-import type { H3Error } from '../../src/h3/errors.js';
+import type { H3ProtocolError } from '../../src/h3/errors.js';
 import type { FieldLine } from '../../src/h3/qpack/field-section.js';
 import { H3ServerSession } from '../../src/h3/session/server.js';
 import type { H3SessionOptions } from '../../src/h3/session/session.js';
@@ -50,7 +50,7 @@ export interface Collected {
   body: Uint8Array[];
   trailers: FieldLine[] | null;
   ended: boolean;
-  error: H3Error | null;
+  error: H3ProtocolError | null;
   text(): string;
 }
 

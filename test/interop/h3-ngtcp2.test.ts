@@ -210,16 +210,20 @@ describe('h3 interop with ngtcp2 (nghttp3)', function () {
 
     /** Connects and waits for the server's SETTINGS, so the first request may use the table. */
     async function client(): Promise<H3Client> {
+      return (await clientConnection()).c;
+    }
+
+    async function clientConnection(): Promise<{ qc: QuicConnection; c: H3Client }> {
       const qc = connect(
         { host: '127.0.0.1', port },
-        { alpn: ['h3'], ca: [certDer], servername: 'localhost' },
+        { alpn: ['h3'], ca: [certDer], serverName: 'localhost' },
       );
       conns.push(qc);
       await within(qc.ready, 10_000, 'handshake with gtlsserver');
       assert.equal(qc.alpn, 'h3');
       const c = h3Client(qc.core, { authority: `localhost:${port}` });
       await waitFor(() => c.session.peerSettings !== null, 5000, 'SETTINGS from gtlsserver');
-      return c;
+      return { qc, c };
     }
 
     async function fetchFile(c: H3Client, name: string): Promise<void> {
@@ -242,10 +246,17 @@ describe('h3 interop with ngtcp2 (nghttp3)', function () {
       await within(c.close(), 5000, 'close');
     });
 
-    it('fetches 10 MB byte for byte', async () => {
-      const c = await client();
+    it('fetches 10 MB byte for byte, path MTU discovery reaching its maximum on loopback', async () => {
+      const { qc, c } = await clientConnection();
       await within(fetchFile(c, '10m.bin'), 40_000, 'GET /10m.bin');
       assertDynamicTables(c.qpackStats);
+      // RFC 9000 §14.3: probes answered by ngtcp2 raised the datagram size from 1,200 to the
+      // maximum (1,452, or gtlsserver's max_udp_payload_size if smaller).
+      const pmtud = qc.core.path.pmtud!;
+      await waitFor(() => pmtud.phase === 'complete', 5000, 'the search to complete');
+      assert.equal(pmtud.mtu, Math.min(1452, qc.core.peerParams!.maxUdpPayloadSize));
+      assert.equal(qc.getStats().pmtu, pmtud.mtu);
+      assert.ok(pmtud.mtu > 1200);
       await within(c.close(), 5000, 'close');
     });
 
@@ -318,7 +329,7 @@ describe('h3 interop with ngtcp2 (nghttp3)', function () {
       assertDynamicTables(sessions[0]!.qpackStats);
     });
 
-    it('serves 10 MB to gtlsclient byte for byte', async () => {
+    it('serves 10 MB to gtlsclient byte for byte, path MTU discovery reaching its maximum', async () => {
       await download(['10m.bin', 'f3.bin']);
       assert.equal(sessions.length, 1);
       assertDynamicTables(sessions[0]!.qpackStats);
@@ -327,6 +338,10 @@ describe('h3 interop with ngtcp2 (nghttp3)', function () {
       const core = cores[0]!.core;
       assert.equal(core.peerParams?.minAckDelay, undefined);
       assert.equal(core.ackFrequency.requestsSent, 0);
+      // Path MTU discovery reached the maximum (1,452, or gtlsclient's limit if smaller).
+      assert.equal(core.path.pmtud!.phase, 'complete');
+      assert.equal(core.path.pmtud!.mtu, Math.min(1452, core.peerParams!.maxUdpPayloadSize));
+      assert.ok(core.path.pmtud!.mtu > 1200);
     });
   });
 });

@@ -145,7 +145,7 @@ describe('interop: ngtcp2 (gtlsserver / gtlsclient)', function () {
     server: { child: ChildProcess; port: number; output: () => string },
     opts: {
       ca: string;
-      servername?: string;
+      serverName?: string;
       versions?: number[];
       groups?: KeyExchangeGroup[];
       keyShareGroups?: KeyExchangeGroup[];
@@ -155,7 +155,7 @@ describe('interop: ngtcp2 (gtlsserver / gtlsclient)', function () {
     for (let attempt = 0; ; attempt++) {
       const conn = connect(
         { host: '127.0.0.1', port: server.port },
-        { alpn: ['h3'], servername: 'localhost', ...opts },
+        { alpn: ['h3'], serverName: 'localhost', ...opts },
       );
       try {
         await conn.ready;
@@ -262,7 +262,7 @@ describe('interop: ngtcp2 (gtlsserver / gtlsclient)', function () {
         /certificate error: unknown_ca/,
       );
       await assert.rejects(
-        connectWhenReady(server, { ca: ecdsa.certPem, servername: 'wrong.example' }),
+        connectWhenReady(server, { ca: ecdsa.certPem, serverName: 'wrong.example' }),
         /certificate error: .*wrong\.example/,
       );
       server.child.kill();
@@ -296,7 +296,7 @@ describe('interop: ngtcp2 (gtlsserver / gtlsclient)', function () {
 
     before(async () => {
       const onConnection = (conn: QuicConnection): void => {
-        conn.on('handshake', () => {
+        conn.on('handshakeDone', () => {
           const s = conn.getStats();
           handshakes.push({ cipher: s.cipher, group: s.group });
           // No HTTP/3 here yet: end politely (H3_NO_ERROR) so gtlsclient exits.

@@ -23,12 +23,15 @@ async function echoOnce(host: string): Promise<void> {
   try {
     const conn = connect(
       { host, port },
-      { alpn: ['echo'], ca: testCert().certPem, servername: 'localhost' },
+      { alpn: ['echo'], ca: testCert().certPem, serverName: 'localhost' },
     );
     let handshakeEvents = 0;
-    conn.on('handshake', () => handshakeEvents++);
+    let deprecatedEvents = 0;
+    conn.on('handshakeDone', () => handshakeEvents++);
+    conn.on('handshake', () => deprecatedEvents++); // the old name, still emitted
     await conn.ready;
     assert.equal(handshakeEvents, 1);
+    assert.equal(deprecatedEvents, 1);
     assert.equal(conn.alpn, 'echo');
     assert.equal(conn.remoteAddress.port, port);
     const s = await conn.openStream();
@@ -118,7 +121,7 @@ describe('node adapter: connections over UDP loopback', () => {
       for (const c of cases) {
         const conn = connect(
           { host: '127.0.0.1', port },
-          { alpn: ['echo'], ca: c.ca, servername: c.servername },
+          { alpn: ['echo'], ca: c.ca, servername: c.servername }, // the deprecated spelling still works
         );
         await assert.rejects(conn.ready, (e: QuicNodeError) => {
           assert.equal(e.code, 'ERR_QUIC_CERTIFICATE');
@@ -139,7 +142,7 @@ describe('node adapter: connections over UDP loopback', () => {
     try {
       const conn = connect(
         { host: '127.0.0.1', port: addr.port },
-        { alpn: ['echo'], ca: expired.certPem, servername: 'localhost' },
+        { alpn: ['echo'], ca: expired.certPem, serverName: 'localhost' },
       );
       await assert.rejects(conn.ready, (e: QuicNodeError) => {
         assert.equal(e.code, 'ERR_QUIC_CERTIFICATE');
@@ -156,7 +159,7 @@ describe('node adapter: connections over UDP loopback', () => {
     try {
       const conn = connect(
         { host: '127.0.0.1', port },
-        { alpn: ['other'], ca: testCert().certPem, servername: 'localhost' },
+        { alpn: ['other'], ca: testCert().certPem, serverName: 'localhost' },
       );
       await assert.rejects(conn.ready, { code: 'ERR_QUIC_TLS' });
     } finally {

@@ -25,7 +25,7 @@ async function echoServer(
 function client(port: number, opts: Partial<ConnectOptions> = {}): QuicConnection {
   return connect(
     { host: '127.0.0.1', port },
-    { alpn: ['echo'], ca: testCert().certPem, servername: 'localhost', ...opts },
+    { alpn: ['echo'], ca: testCert().certPem, serverName: 'localhost', ...opts },
   );
 }
 

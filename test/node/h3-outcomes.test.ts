@@ -52,7 +52,7 @@ describe('node adapter: HTTP/3 request outcomes', function () {
   function open(to: number): QuicConnection {
     return connect(
       { host: '127.0.0.1', port: to },
-      { alpn: ['h3'], ca: testCertificate().ca, servername: 'localhost' },
+      { alpn: ['h3'], ca: testCertificate().ca, serverName: 'localhost' },
     );
   }
 

@@ -100,6 +100,14 @@ describe('tsquic serve --keys over UDP: stateless reset after a restart', functi
           idleTimeout: same ? 120_000 : 2_000,
         });
         await conn.ready;
+        // `ready` comes with the client's Finished; a request answered (here a reset: no such
+        // file) shows that the server holds the connection before it is killed.
+        const probe = await conn.openStream();
+        probe.on('error', () => {});
+        probe.resume();
+        const answered = new Promise((resolve) => probe.once('close', resolve));
+        probe.end('GET /nothing\r\n');
+        await answered;
         await kill(first.child);
         await serve(
           same ? ['--keys', keysA, '--server-id', 'beef'] : ['--keys', keysB],

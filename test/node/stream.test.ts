@@ -31,7 +31,7 @@ async function setup(opts: { streamSendBuffer?: number } = {}): Promise<Setup> {
   const { port } = await server.listen(0, '127.0.0.1');
   const client = connect(
     { host: '127.0.0.1', port },
-    { alpn: ['t'], ca: certPem, servername: 'localhost', ...opts },
+    { alpn: ['t'], ca: certPem, serverName: 'localhost', ...opts },
   );
   await client.ready;
   return {

@@ -32,7 +32,7 @@ describe('node: multi-worker server', function () {
       const conns = Array.from({ length: 16 }, () =>
         connect(
           { host: '127.0.0.1', port },
-          { alpn: ['echo'], ca: certPem, servername: 'localhost' },
+          { alpn: ['echo'], ca: certPem, serverName: 'localhost' },
         ),
       );
       await Promise.all(conns.map((c) => c.ready));
@@ -67,7 +67,7 @@ describe('node: multi-worker server', function () {
     try {
       const conn = connect(
         { host: '127.0.0.1', port },
-        { alpn: ['echo'], ca: certPem, servername: 'localhost' },
+        { alpn: ['echo'], ca: certPem, serverName: 'localhost' },
       );
       await conn.ready;
       const before = await echo(conn, payload(50_000, 1));
@@ -92,7 +92,7 @@ describe('node: multi-worker server', function () {
     });
     const { port } = await server.listen(0, '127.0.0.1');
     try {
-      const opts = { alpn: ['echo'], ca: certPem, servername: 'localhost' };
+      const opts = { alpn: ['echo'], ca: certPem, serverName: 'localhost' };
       const conns = Array.from({ length: 8 }, () => connect({ host: '127.0.0.1', port }, opts));
       await Promise.all(conns.map((c) => c.ready));
       const data = payload(2_000_000, 3);
@@ -133,7 +133,7 @@ describe('node: multi-worker server', function () {
     });
     const { port } = await server.listen(0, '127.0.0.1');
     try {
-      const opts = { alpn: ['echo'], ca: certPem, servername: 'localhost' };
+      const opts = { alpn: ['echo'], ca: certPem, serverName: 'localhost' };
       const first = connect({ host: '127.0.0.1', port }, opts);
       const ticket = new Promise<Buffer>((resolve) => first.once('sessionTicket', resolve));
       await first.ready;
@@ -146,6 +146,8 @@ describe('node: multi-worker server', function () {
       );
       await Promise.all(resumed.map((c) => c.ready));
       for (const c of resumed) assert.equal(c.getStats().resumed, true);
+      // `ready` comes with the client's Finished: an answer shows the server accepted it too.
+      await Promise.all(resumed.map((c) => echo(c, Buffer.from('y'))));
       const stats = await server.getStats();
       for (const w of stats.workers)
         assert.ok(w.accepted >= 1, `worker ${w.worker} got no connection`);

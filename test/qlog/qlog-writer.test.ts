@@ -270,6 +270,21 @@ describe('qlog writer (JSON-SEQ)', () => {
     assert.equal(typeof states[0]!.data['new'], 'string');
   });
 
+  it('logs mtu_updated as path MTU discovery raises the datagram size (1,280-byte link)', () => {
+    const p = qlogPair({ delay: 10_000, mtu: 1280 });
+    transfer(p, 1_000_000);
+    p.net.runFor(2_000_000);
+    const updates = parseJsonSeq(p.text.client).events.filter((e) => e.name === 'quic:mtu_updated');
+    assert.ok(updates.length >= 2, 'one event per confirmed step');
+    assert.deepEqual(updates[0]!.data['old'], 1200);
+    for (let i = 1; i < updates.length; i++) {
+      assert.equal(updates[i]!.data['old'], updates[i - 1]!.data['new']);
+    }
+    const last = updates[updates.length - 1]!.data;
+    assert.equal(last['new'], 1252);
+    assert.equal(last['done'], true);
+  });
+
   it('logs packet_lost for packets that were sent, under random loss', () => {
     const p = qlogPair({ delay: 10_000, loss: 0.1 }, 11);
     transfer(p, 200_000);

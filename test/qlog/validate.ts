@@ -207,7 +207,32 @@ const FRAMES: Record<string, Check> = {
   ),
   handshake_done: map({ frame_type: text }, { raw: rawInfo }),
   datagram: map({ frame_type: text }, { raw: rawInfo }),
+  // draft-ietf-quic-ack-frequency (its qlog extension of QuicFrame).
+  ack_frequency: map(
+    {
+      frame_type: text,
+      sequence_number: uint,
+      ack_eliciting_threshold: uint,
+      request_max_ack_delay: float,
+      reordering_threshold: uint,
+    },
+    { raw: rawInfo },
+  ),
+  immediate_ack: map({ frame_type: text }, { raw: rawInfo }),
   unknown: map({ frame_type: text, frame_type_bytes: uint }, { raw: rawInfo }),
+  // Extension frames through the $QuicFrame type socket (quic-events §8.12): ACK frequency's
+  // (draft-ietf-quic-ack-frequency §4, §5), with its field names in snake case.
+  ack_frequency: map(
+    {
+      frame_type: text,
+      sequence_number: uint,
+      ack_eliciting_threshold: uint,
+      requested_max_ack_delay: float,
+      reordering_threshold: uint,
+    },
+    { raw: rawInfo },
+  ),
+  immediate_ack: map({ frame_type: text }, { raw: rawInfo }),
 };
 
 const quicFrame: Check = (v, at, errors) => {
@@ -432,6 +457,8 @@ export const EVENTS: Readonly<Record<string, Check>> = {
     },
     { old: text, tuple_id: text, tuple_remote: tuple, tuple_local: tuple },
   ),
+  // quic-events, connectivity events: mtu_updated (QUICMTUUpdated).
+  'quic:mtu_updated': map({ new: uint }, { old: uint, done: bool }),
   // quic-events §7.2: "can contain any number of unspecified fields".
   'quic:recovery_metrics_updated': map(
     {},
@@ -450,6 +477,11 @@ export const EVENTS: Readonly<Record<string, Check>> = {
     true,
   ),
   'quic:congestion_state_updated': map({ new: text }, { old: text, trigger: text }),
+  // quic-events §7.12 ECNState.
+  'quic:ecn_state_updated': map(
+    { new: oneOf('testing', 'unknown', 'failed', 'capable') },
+    { old: oneOf('testing', 'unknown', 'failed', 'capable') },
+  ),
   // h3-events §5.1: "can contain any number of unspecified fields" (reserved settings).
   'http3:parameters_set': map(
     {},

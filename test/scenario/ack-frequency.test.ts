@@ -167,6 +167,26 @@ describe('scenario: ACK frequency (draft-ietf-quic-ack-frequency-12)', () => {
     });
   });
 
+  it('PTO probes carry IMMEDIATE_ACK (§7), and the transfer survives a tail blackhole', () => {
+    const p = createEnginePair({ seed: 5, conditions: FAST });
+    // Everything from the server is lost for 300 ms in mid-transfer: the server probes.
+    p.net.blackhole(400_000, 700_000, 'server', 'client');
+    const r = transfer(p, 20_000, 8_000_000);
+    assert.ok(r.done && r.down.mismatch === -1);
+    const server = p.serverConn()!;
+    assert.ok(server.path.sendControl.stats.ptoExpirations > 0, 'the server probed');
+    assert.ok(server.ackFrequency.immediateAcksSent > 0, 'with IMMEDIATE_ACK');
+    const off = createEnginePair({
+      seed: 5,
+      conditions: FAST,
+      serverEngine: { connection: { ackFrequency: false } },
+      client: { ackFrequency: false },
+    });
+    off.net.blackhole(400_000, 700_000, 'server', 'client');
+    assert.ok(transfer(off, 20_000, 8_000_000).done);
+    assert.equal(off.serverConn()!.ackFrequency.immediateAcksSent, 0, 'not to a peer without it');
+  });
+
   it('a peer without the extension: no request is sent and ACKs follow RFC 9000', () => {
     const { server, client } = run(FAST, { ackFrequency: false });
     assert.equal(server.peerParams?.minAckDelay, undefined);

@@ -43,4 +43,40 @@ describe('scenario: DATAGRAM frames (RFC 9221)', () => {
     assert.equal(q.conn.sendDatagram(new Uint8Array(200)), false);
     assert.equal(q.conn.sendDatagram(new Uint8Array(50)), true);
   });
+
+  it('follows the path MTU: larger datagrams once it grew, a queued one dropped after a black hole', () => {
+    const p = createEnginePair({
+      conditions: { delay: 10_000 },
+      client: { maxDatagramFrameSize: 2000 },
+      serverEngine: { connection: { maxDatagramFrameSize: 2000 } },
+    });
+    assert.ok(p.handshake());
+    const sc = p.serverConn()!;
+    assert.equal(p.conn.maxDatagramSize, 1200 - 64, 'the base size first');
+    p.runFor(2_000_000);
+    assert.equal(p.conn.maxDatagramSize, 1452 - 64, 'the searched size');
+    const got: number[] = [];
+    sc.on('datagram', (d) => got.push(d.length));
+    assert.equal(p.conn.sendDatagram(new Uint8Array(1300)), true);
+    p.runFor(100_000);
+    assert.deepEqual(got, [1300]);
+    let fin = false;
+    sc.on('stream', (st) => sc.on('readable', () => st.read() && (fin = true)));
+    // The MTU drops; full-size stream data fills the window (and is lost), so a big datagram
+    // queued now waits until the black hole is found: it can never be sent, and must not hold
+    // back the small one queued after it.
+    p.net.setMtu('client', 'server', 1280);
+    p.net.setMtu('server', 'client', 1280);
+    p.conn.openStream(true)!.write(new Uint8Array(1_000_000), true);
+    p.runFor(5_000);
+    assert.ok(p.conn.getStats().bytesInFlight >= p.conn.getStats().cwnd, 'the window is full');
+    assert.equal(p.conn.sendDatagram(new Uint8Array(1300)), true);
+    assert.ok(p.runUntil(() => p.conn.path.pmtud!.stats.blackHoles > 0, 10_000_000));
+    assert.equal(p.conn.maxDatagramSize, 1200 - 64);
+    assert.equal(p.conn.sendDatagram(new Uint8Array(1300)), false, 'too large for the path now');
+    assert.ok(p.conn.sendDatagram(new Uint8Array(100)));
+    p.runFor(2_000_000);
+    assert.ok(fin);
+    assert.deepEqual(got, [1300, 100]);
+  });
 });

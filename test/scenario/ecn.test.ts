@@ -7,6 +7,7 @@
 import { strict as assert } from 'node:assert';
 import type { Connection } from '../../src/conn/connection.js';
 import { QlogWriter } from '../../src/conn/qlog-writer.js';
+import { validateQlog } from '../qlog/validate.js';
 import type { Engine } from '../../src/engine/engine.js';
 import { createEnginePair, type LinkConditions } from '../../src/testing/index.js';
 import type { SansIoEndpoint } from '../../src/testing/network.js';
@@ -147,25 +148,32 @@ describe('scenario: ECN (RFC 9000 §13.4)', () => {
     assert.equal(client.getStats().ecn.receivedEct0, 0);
   });
 
-  it('qlog: quic:ecn_state_updated from testing to capable (validated before the ten test packets are out)', () => {
-    let text = '';
-    const p = createEnginePair({
-      seed: 3,
-      serverEngine: {
-        connection: { ecn: true },
-        qlog: (traceId, role) =>
-          new QlogWriter({ role, traceId, write: (chunk) => (text += chunk) }),
-      },
-      client: { ecn: true },
+  for (const format of ['ietf', 'qvis'] as const) {
+    it(`qlog (${format}): ecn_state_updated from testing to capable, a valid trace`, () => {
+      let text = '';
+      const p = createEnginePair({
+        seed: 3,
+        serverEngine: {
+          connection: { ecn: true },
+          qlog: (traceId, role) =>
+            new QlogWriter({ role, traceId, format, write: (chunk) => (text += chunk) }),
+        },
+        client: { ecn: true },
+      });
+      const r = transfer(p, 10_000, 200_000);
+      assert.ok(r.done);
+      p.serverConn()!.close(0, 'done');
+      p.runFor(1_000_000);
+      const name = format === 'ietf' ? 'quic:ecn_state_updated' : 'recovery:ecn_state_updated';
+      const states = text
+        .split('\x1e')
+        .slice(1)
+        .map((rec) => JSON.parse(rec) as { name?: string; data?: { old?: string; new?: string } })
+        .filter((e) => e.name === name)
+        .map((e) => `${e.data?.old ?? ''}>${e.data?.new}`);
+      // Validated before the ten test packets were out: straight from testing to capable.
+      assert.deepEqual(states, ['>testing', 'testing>capable']);
+      assert.deepEqual(validateQlog(text, format), []);
     });
-    const r = transfer(p, 10_000, 200_000);
-    assert.ok(r.done);
-    const states = text
-      .split('\x1e')
-      .slice(1)
-      .map((rec) => JSON.parse(rec) as { name?: string; data?: { old?: string; new?: string } })
-      .filter((e) => e.name === 'quic:ecn_state_updated')
-      .map((e) => `${e.data?.old ?? ''}>${e.data?.new}`);
-    assert.deepEqual(states, ['>testing', 'testing>capable']);
-  });
+  }
 });

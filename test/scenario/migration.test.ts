@@ -269,10 +269,10 @@ for (const cc of ['newreno', 'cubic']) {
     it('NAT rebinding to a new IP address resets the congestion state', () => {
       const p = pairFor(cc);
       const sc = establish(p);
-      let atChange: { cwnd: number; srttMs: number } | null = null;
+      let atChange: { cwnd: number; srttMs: number; pmtu: number } | null = null;
       sc.on('pathChange', () => {
         const s = sc.getStats();
-        atChange = { cwnd: s.cwnd, srttMs: s.srttMs };
+        atChange = { cwnd: s.cwnd, srttMs: s.srttMs, pmtu: sc.path.sendControl.maxDatagramSize };
       });
       let rebound = false;
       beforeEachStep(p.net, () => {
@@ -283,8 +283,10 @@ for (const cc of ['newreno', 'cubic']) {
       const r = transfer(p, 10_000, 1_200_000);
       assert.ok(r.done);
       assert.ok(atChange, 'the server followed the client');
-      const s = atChange as { cwnd: number; srttMs: number };
-      const iw = initialWindowFor(sc.path.sendControl.maxDatagramSize);
+      const s = atChange as { cwnd: number; srttMs: number; pmtu: number };
+      // The controller's datagram size of the moment (path MTU discovery changes it over the
+      // transfer, and the new path starts its own search at 1,200 bytes).
+      const iw = initialWindowFor(s.pmtu);
       assert.equal(s.cwnd, iw, 'initial window');
       assert.equal(s.srttMs, 333, 'initial RTT (RFC 9002 §6.2.2)');
       assert.deepEqual(sc.remoteAddress, OTHER_IP);

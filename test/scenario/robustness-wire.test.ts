@@ -61,9 +61,7 @@ function pairFor(cc: string, extra: Parameters<typeof createEnginePair>[0] = {})
 }
 
 function establish(p: EnginePair): Connection {
-  let done = false;
-  p.conn.on('handshakeDone', () => (done = true));
-  assert.ok(p.net.runUntil(() => done && p.conn.handshakeConfirmed, 10_000_000));
+  assert.ok(p.handshake(10_000_000));
   const sc = p.serverConn();
   assert.ok(sc);
   return sc;

@@ -152,20 +152,65 @@ describe('testing/network', () => {
     it('a link with an mtu drops larger datagrams, one direction only', () => {
       const net = new Network({ conditions: { delay: 1_000 } });
       const { a, b } = pair(net);
-      net.setConditions('a', 'b', { delay: 1_000, mtu: 1250 });
-      for (const size of [1200, 1250, 1251, 1452])
+      // A 1,280-byte IPv4 link: 20 bytes of IP header and 8 of UDP leave 1,252 for the datagram.
+      net.setConditions('a', 'b', { delay: 1_000, mtu: 1280 });
+      for (const size of [1200, 1252, 1253, 1452])
         a.outbox.push({ data: bytes(size, 1), remote: B });
       b.outbox.push({ data: bytes(1452, 2), remote: A });
       net.runFor(5_000);
       assert.deepEqual(
         b.inbox.map((r) => r.bytes.length),
-        [1200, 1250],
+        [1200, 1252],
       );
       assert.equal(net.stats.lost, 2);
       assert.deepEqual(
         a.inbox.map((r) => r.bytes.length),
         [1452],
       );
+    });
+
+    it('counts 48 bytes of IPv6 and UDP headers to an IPv6 address', () => {
+      const net = new Network({ conditions: { delay: 1_000, mtu: 1280 } });
+      const a = new Scripted();
+      const b = new Scripted();
+      const A6 = { address: 'fd00::1', port: 1000 };
+      const B6 = { address: 'fd00::2', port: 2000 };
+      net.addEndpoint('a', a, A6);
+      net.addEndpoint('b', b, B6);
+      for (const size of [1232, 1233]) a.outbox.push({ data: bytes(size, 1), remote: B6 });
+      net.runFor(5_000);
+      assert.deepEqual(
+        b.inbox.map((r) => r.bytes.length),
+        [1232],
+      );
+    });
+
+    it('setMtu changes one direction while datagrams flow, keeping the other conditions', () => {
+      const net = new Network({ conditions: { delay: 1_000 } });
+      const { a, b } = pair(net);
+      net.setConditions('a', 'b', { delay: 2_000 });
+      const send = (): void => {
+        for (const size of [1200, 1452]) a.outbox.push({ data: bytes(size, 1), remote: B });
+        b.outbox.push({ data: bytes(1452, 2), remote: A });
+      };
+      send();
+      net.runFor(5_000);
+      net.setMtu('a', 'b', 1280);
+      send();
+      net.runFor(5_000);
+      assert.deepEqual(
+        b.inbox.map((r) => [r.bytes.length, r.at]),
+        [
+          [1200, 2_000],
+          [1452, 2_000],
+          [1200, 7_000],
+        ],
+      );
+      assert.equal(a.inbox.length, 2, 'the other direction is unchanged');
+      net.setMtu('a', 'b', undefined);
+      send();
+      net.runFor(5_000);
+      assert.equal(b.inbox.length, 5, 'the limit lifted');
     });
   });
 

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { on, once } from 'node:events';
 import { Emitter } from '../../src/util/emitter.js';
 
 interface Events {
@@ -60,5 +61,55 @@ describe('util/emitter', () => {
       throw new Error('one');
     });
     assert.throws(() => e.emit('ping', 1), /from error listener/);
+  });
+
+  it('works with events.once and events.on, which remove their listeners', async () => {
+    const e = new Emitter<Events>();
+    const got = once(e, 'ping');
+    assert.equal(e.emit('ping', 5), true);
+    assert.deepEqual(await got, [5]);
+    assert.equal(e.listenerCount('ping'), 0);
+    assert.equal(e.listenerCount('error'), 0);
+    // An 'error' rejects once() and removes its other listener (with removeListener).
+    const failed = once(e, 'ping');
+    e.emit('error', new Error('boom'));
+    await assert.rejects(failed, /boom/);
+    assert.equal(e.listenerCount('ping'), 0);
+    const ac = new AbortController();
+    const seen: number[] = [];
+    const reading = (async () => {
+      for await (const [n] of on(e, 'ping', { signal: ac.signal })) {
+        seen.push(n as number);
+        if (seen.length === 2) ac.abort();
+      }
+    })();
+    e.emit('ping', 1);
+    e.emit('ping', 2);
+    await assert.rejects(reading, { name: 'AbortError' });
+    assert.deepEqual(seen, [1, 2]);
+    assert.equal(e.listenerCount('ping'), 0);
+  });
+
+  it('has the rest of the EventEmitter methods', () => {
+    const e = new Emitter<Events>();
+    const order: string[] = [];
+    const a = (): void => void order.push('a');
+    const b = (): void => void order.push('b');
+    e.on('ping', a)
+      .prependListener('ping', b)
+      .prependOnceListener('ping', () => order.push('c'));
+    assert.equal(e.emit('ping', 0), true);
+    assert.deepEqual(order, ['c', 'b', 'a']);
+    e.once('ping', a);
+    assert.deepEqual(e.listeners('ping'), [b, a, a], 'once listeners listed as given');
+    assert.notEqual(e.rawListeners('ping')[2], a, 'raw: the once wrapper');
+    e.removeListener('ping', a); // the first match: the plain one
+    e.off('ping', a); // then the once one, by the listener given
+    assert.deepEqual(e.listeners('ping'), [b]);
+    assert.deepEqual(e.eventNames(), ['ping']);
+    e.removeAllListeners();
+    assert.deepEqual(e.eventNames(), []);
+    assert.equal(e.emit('ping', 1), false);
+    assert.equal(e.setMaxListeners(3).getMaxListeners(), 3);
   });
 });

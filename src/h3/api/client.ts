@@ -15,7 +15,7 @@
  */
 import type { Connection } from '../../conn/connection.js';
 import { ConnectionTransport } from '../connection-transport.js';
-import { H3Error, H3ErrorCode } from '../errors.js';
+import { H3ProtocolError, H3ErrorCode } from '../errors.js';
 import type { FieldLine } from '../qpack/field-section.js';
 import { type H3ClientRequest, H3ClientSession } from '../session/client.js';
 import type { H3SessionOptions, QpackStats } from '../session/session.js';
@@ -27,7 +27,13 @@ import {
   H3Body,
   type H3BodyInit,
 } from './body.js';
-import { Http3StreamError, isCleanClose, toHttp3Error, type Http3Error } from './errors.js';
+import {
+  Http3ConnectionError,
+  Http3StreamError,
+  isCleanClose,
+  toHttp3Error,
+  type Http3Error,
+} from './errors.js';
 import {
   appendHeaders,
   fieldsToHeaders,
@@ -37,6 +43,7 @@ import {
   type H3HeadersInit,
   type H3RawHeaders,
 } from './headers.js';
+import { hostOf, type H3ConnectionInput } from './host.js';
 
 export interface H3ClientOptions extends H3SessionOptions {
   /** :authority of requests that give neither `url` nor `authority`. */
@@ -115,7 +122,8 @@ class Exchange {
 
   constructor(
     private readonly client: H3Client,
-    readonly fields: FieldLine[],
+    /** The header section; null until the authority is known (see H3Client.request). */
+    public fields: FieldLine[] | null,
     readonly init: H3RequestInit,
     private readonly resolve: (response: H3Response) => void,
     private readonly reject: (error: unknown) => void,
@@ -253,8 +261,6 @@ class Exchange {
 }
 
 export class H3Client {
-  readonly session: H3ClientSession;
-  readonly transport: ConnectionTransport;
   /**
    * Resolves when the session closed cleanly (H3_NO_ERROR, or a code HTTP/3 does not define);
    * rejects with the error otherwise.
@@ -265,16 +271,21 @@ export class H3Client {
   /** @internal */
   readonly bodyBudget: BodyBudget;
 
-  private readonly authority: string | undefined;
-  /** Requests waiting for the server's stream limit, in order. */
+  private readonly options: H3ClientOptions;
+  private authority: string | undefined;
+  /** The session, once the core connection exists (at once for a core Connection). */
+  private started: { session: H3ClientSession; transport: ConnectionTransport } | null = null;
+  /** Requests waiting for the session or the server's stream limit, in order. */
   private readonly waiting: Exchange[] = [];
   private closing = false;
+  /** destroy() before the session existed: its code and reason, applied at start. */
+  private destroyedEarly: { code: number; reason: string } | null = null;
   private resolveClosed!: () => void;
   private rejectClosed!: (e: Error) => void;
 
   /** @internal Use h3Client(). */
-  constructor(conn: Connection, options: H3ClientOptions) {
-    if (!conn.isClient) throw new TypeError('h3Client needs a client connection');
+  constructor(conn: H3ConnectionInput, options: H3ClientOptions) {
+    this.options = options;
     this.authority = options.authority;
     this.bodyHighWaterMark = checkHighWaterMark(options.bodyHighWaterMark);
     this.bodyBudget = new BodyBudget(
@@ -289,12 +300,26 @@ export class H3Client {
       this.rejectClosed = reject;
     });
     this.closed.catch(() => {});
-    this.transport = new ConnectionTransport(conn);
-    this.session = new H3ClientSession(this.transport, options);
-    this.session.onClose = (e) => this.sessionClosed(e);
-    this.session.onGoaway = () => this.retryWaiting();
-    this.transport.onStreamCredit = () => this.retryWaiting();
-    this.transport.attach(this.session);
+    const host = hostOf(conn);
+    const core = host === null ? (conn as Connection) : host.coreIfStarted;
+    if (core !== null) {
+      this.start(core);
+      return;
+    }
+    host!.whenStarted().then(
+      (c) => this.start(c),
+      (e: unknown) => this.startFailed(e),
+    );
+  }
+
+  /** The HTTP/3 session; throws while the host still sets up the connection. */
+  get session(): H3ClientSession {
+    return this.startedOrThrow().session;
+  }
+
+  /** The session's view of the QUIC connection; throws while the host sets it up. */
+  get transport(): ConnectionTransport {
+    return this.startedOrThrow().transport;
   }
 
   /** The state of both QPACK dynamic tables. */
@@ -307,9 +332,22 @@ export class H3Client {
     return this.bodyBudget.used;
   }
 
+  /**
+   * Whether new requests can still be sent: false once the client is closing, the server sent
+   * GOAWAY (RFC 9114 §5.2) or the session ended.
+   */
+  get acceptsRequests(): boolean {
+    const session = this.started?.session;
+    return (
+      !this.closing &&
+      this.destroyedEarly === null &&
+      (session === undefined || (!session.closed && session.goawayReceived === null))
+    );
+  }
+
   /** Requests in progress or waiting for a stream. */
   get pendingRequests(): number {
-    return this.session.activeRequests + this.waiting.length;
+    return (this.started?.session.activeRequests ?? 0) + this.waiting.length;
   }
 
   /**
@@ -320,7 +358,11 @@ export class H3Client {
    */
   request(init: H3RequestInit): Promise<H3Response> {
     return new Promise<H3Response>((resolve, reject) => {
-      const fields = requestFields(init, this.authority);
+      // Before the session exists the default authority may not be known yet (it comes from
+      // the connection's server name): the header section is then built when it starts.
+      const knowsAuthority =
+        this.authority !== undefined || init.url !== undefined || init.authority !== undefined;
+      const fields = knowsAuthority ? requestFields(init, this.authority) : null;
       if (init.signal?.aborted === true) {
         reject(
           new Http3StreamError(
@@ -344,13 +386,14 @@ export class H3Client {
   close(): Promise<void> {
     this.closing = true;
     for (const e of this.waiting.splice(0)) e.fail(refusedLocally());
-    this.session.shutdown();
+    this.started?.session.shutdown(); // else at start
     return this.closed.catch(() => {});
   }
 
   /** Closes the connection now with an HTTP/3 error code; requests in progress fail. */
   destroy(code: number = H3ErrorCode.H3_NO_ERROR, reason = ''): void {
-    this.session.close(code, reason);
+    if (this.started !== null) this.started.session.close(code, reason);
+    else this.destroyedEarly ??= { code, reason };
   }
 
   /** @internal An exchange gave up before or after it got a stream. */
@@ -361,7 +404,8 @@ export class H3Client {
 
   /** Starts an exchange on a new stream; false when it must wait for stream credit. */
   private tryStart(exchange: Exchange): boolean {
-    const session = this.session;
+    if (this.started === null) return false;
+    const session = this.started.session;
     if (session.closed) {
       exchange.fail(this.closeError());
       return true;
@@ -382,6 +426,7 @@ export class H3Client {
     }
     let request: H3ClientRequest | null;
     try {
+      exchange.fields ??= requestFields(exchange.init, this.authority);
       request = session.request(exchange.fields, { endStream: exchange.noBody });
     } catch (e) {
       exchange.fail(e); // malformed request (TypeError) or too large for the peer (RangeError)
@@ -400,11 +445,48 @@ export class H3Client {
   }
 
   private closeError(): Http3Error {
-    const e = this.session.closeError ?? new H3Error(H3ErrorCode.H3_NO_ERROR, 'closed');
+    const e = this.session.closeError ?? new H3ProtocolError(H3ErrorCode.H3_NO_ERROR, 'closed');
     return toHttp3Error(e, this.transport.closeInfo);
   }
 
-  private sessionClosed(e: H3Error): void {
+  private startedOrThrow(): { session: H3ClientSession; transport: ConnectionTransport } {
+    if (this.started === null) {
+      throw new TypeError('the HTTP/3 session starts once the connection is set up');
+    }
+    return this.started;
+  }
+
+  /** The core connection exists: run the session on it and send the requests waiting. */
+  private start(conn: Connection): void {
+    if (!conn.isClient) throw new TypeError('h3Client needs a client connection');
+    // RFC 9114 §3.2: the authority is the server's name (or address) and port.
+    this.authority ??= authorityOf(conn);
+    const transport = new ConnectionTransport(conn);
+    const session = new H3ClientSession(transport, this.options);
+    this.started = { session, transport };
+    session.onClose = (e) => this.sessionClosed(e);
+    session.onGoaway = () => this.retryWaiting();
+    transport.onStreamCredit = () => this.retryWaiting();
+    transport.attach(session);
+    const early = this.destroyedEarly;
+    if (early !== null) session.close(early.code, early.reason);
+    else if (this.closing) session.shutdown();
+    else this.retryWaiting();
+  }
+
+  /** The host could not set the connection up: the requests waiting fail with its error. */
+  private startFailed(cause: unknown): void {
+    const errorCode = (cause as { errorCode?: unknown } | null)?.errorCode;
+    const error = new Http3ConnectionError(
+      'QUIC_CONNECTION_FAILED',
+      `the connection failed: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { errorCode: typeof errorCode === 'number' ? errorCode : 0, remote: false, cause },
+    );
+    for (const x of this.waiting.splice(0)) x.fail(error);
+    this.rejectClosed(error);
+  }
+
+  private sessionClosed(e: H3ProtocolError): void {
     const error = toHttp3Error(e, this.transport.closeInfo);
     for (const x of this.waiting.splice(0)) x.fail(error);
     if (isCleanClose(e, this.transport)) this.resolveClosed();
@@ -413,8 +495,16 @@ export class H3Client {
 }
 
 /** Runs HTTP/3 on a client connection (ALPN "h3"); see the module comment. */
-export function h3Client(conn: Connection, options: H3ClientOptions = {}): H3Client {
+export function h3Client(conn: H3ConnectionInput, options: H3ClientOptions = {}): H3Client {
   return new H3Client(conn, options);
+}
+
+/** "name:port" of the server (the port left out when 443), IPv6 literals in brackets. */
+function authorityOf(conn: Connection): string {
+  const host = conn.tls.serverName ?? conn.remoteAddress.address;
+  const port = conn.remoteAddress.port;
+  const name = host.includes(':') ? `[${host}]` : host;
+  return port === 443 ? name : `${name}:${port}`;
 }
 
 function refusedLocally(): Http3StreamError {

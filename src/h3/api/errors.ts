@@ -7,10 +7,16 @@
 import type { CloseInfo } from '../../conn/connection.js';
 import { transportErrorName } from '../../wire/errors.js';
 import type { ConnectionTransport } from '../connection-transport.js';
-import { H3Error, H3ErrorCode, h3ErrorName, isKnownErrorCode } from '../errors.js';
+import {
+  H3ProtocolError,
+  H3ErrorCode,
+  h3ErrorName,
+  isKnownErrorCode,
+  type H3ErrorScope,
+} from '../errors.js';
 
-/** Where an HTTP/3 failure happened: one request, or the whole connection. */
-export type Http3ErrorScope = 'stream' | 'connection';
+/** @deprecated The same type as H3ErrorScope: one request ('stream') or the connection. */
+export type Http3ErrorScope = H3ErrorScope;
 
 export interface Http3ErrorDetails {
   /** Numeric wire code (HTTP/3 application code, or QUIC transport code for a QUIC close). */
@@ -32,7 +38,7 @@ export class Http3Error extends Error {
     /** Error name: 'H3_...' / 'QPACK_...', or 'QUIC_...' for a connection ended by QUIC. */
     readonly code: string,
     message: string,
-    readonly scope: Http3ErrorScope,
+    readonly scope: H3ErrorScope,
     details: Http3ErrorDetails,
   ) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -69,10 +75,10 @@ export class Http3ConnectionError extends Http3Error {
 }
 
 /**
- * The public error for an H3Error from the session. `closeInfo` is the QUIC close, when the
+ * The public error for an H3ProtocolError from the session. `closeInfo` is the QUIC close, when the
  * connection is gone: it tells an HTTP/3 application close from a QUIC-level one.
  */
-export function toHttp3Error(e: H3Error, closeInfo: CloseInfo | null): Http3Error {
+export function toHttp3Error(e: H3ProtocolError, closeInfo: CloseInfo | null): Http3Error {
   if (e.scope === 'stream') return new Http3StreamError(e.code, e.message, e.remote, e);
   if (closeInfo !== null && !closeInfo.application) return quicCloseError(closeInfo);
   return new Http3ConnectionError(
@@ -115,7 +121,7 @@ function quicCloseError(info: CloseInfo): Http3ConnectionError {
  * Whether the session ended cleanly: an HTTP/3 close (not a QUIC-level one) with H3_NO_ERROR,
  * or with a code HTTP/3 does not define, which counts as H3_NO_ERROR (RFC 9114 §8.1, §9).
  */
-export function isCleanClose(e: H3Error, transport: ConnectionTransport): boolean {
+export function isCleanClose(e: H3ProtocolError, transport: ConnectionTransport): boolean {
   if (transport.closeInfo?.application === false) return false;
   return e.code === H3ErrorCode.H3_NO_ERROR || !isKnownErrorCode(e.code);
 }

@@ -37,6 +37,10 @@ import {
   type H3HeadersInit,
   type H3RawHeaders,
 } from './headers.js';
+import { hostOf, type H3ConnectionInput, type H3HostTimers } from './host.js';
+
+/** How often the request-header timeout is checked on a host's timer, ms (its granularity). */
+const HEADER_TIMEOUT_CHECK_MS = 1000;
 
 /** Handles one request; may be async. */
 export type H3RequestHandler = (
@@ -300,10 +304,14 @@ export class H3Server {
 
   /** @internal Use h3Server(). */
   constructor(
-    conn: Connection,
+    input: H3ConnectionInput,
     private readonly handler: H3RequestHandler,
     private readonly options: H3ServerOptions,
   ) {
+    const host = hostOf(input);
+    const conn = host === null ? (input as Connection) : host.coreIfStarted;
+    // A server's connection exists from its first packet: the host has it when it hands it out.
+    if (conn === null) throw new TypeError('h3Server needs a server connection');
     if (conn.isClient) throw new TypeError('h3Server needs a server connection');
     this.bodyHighWaterMark = checkHighWaterMark(options.bodyHighWaterMark);
     this.bodyBudget = new BodyBudget(
@@ -318,10 +326,14 @@ export class H3Server {
       this.rejectClosed = reject;
     });
     this.closed.catch(() => {});
-    this.transport = new ConnectionTransport(conn, options.clock);
+    const clock = options.clock ?? (host === null ? undefined : () => host.timers.now());
+    this.transport = new ConnectionTransport(conn, clock);
     this.session = new H3ServerSession(this.transport, options);
     this.session.onRequest = (r) => this.requestReceived(r);
+    // On a host's connection the request-header timeout runs on the host's timer.
+    const stopTimer = host === null ? null : this.driveTimeouts(host.timers);
     this.session.onClose = (e) => {
+      stopTimer?.();
       if (isCleanClose(e, this.transport)) this.resolveClosed();
       else this.rejectClosed(toHttp3Error(e, this.transport.closeInfo));
     };
@@ -376,6 +388,14 @@ export class H3Server {
     this.session.close(code, reason);
   }
 
+  /** Checks the request-header timeout every HEADER_TIMEOUT_CHECK_MS (its granularity). */
+  private driveTimeouts(timers: H3HostTimers): () => void {
+    return timers.repeat(HEADER_TIMEOUT_CHECK_MS, () => {
+      const now = timers.now();
+      if (this.session.nextTimeout() <= now) this.session.handleTimeout(now);
+    });
+  }
+
   private requestReceived(request: H3ServerRequest): void {
     const body = new H3Body(
       {
@@ -425,7 +445,7 @@ export class H3Server {
 
 /** Runs HTTP/3 on a server connection (ALPN "h3"); see the module comment. */
 export function h3Server(
-  conn: Connection,
+  conn: H3ConnectionInput,
   handler: H3RequestHandler,
   options: H3ServerOptions = {},
 ): H3Server {

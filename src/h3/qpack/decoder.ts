@@ -9,7 +9,7 @@
  */
 import { Writer } from '../../util/cursor.js';
 import { DecodeError } from '../../util/errors.js';
-import { H3Error, H3ErrorCode } from '../errors.js';
+import { H3ProtocolError, H3ErrorCode } from '../errors.js';
 import { DynamicTable, entrySize } from './dynamic-table.js';
 import {
   decodeFieldLines,
@@ -111,7 +111,7 @@ export class QpackDecoder {
   /**
    * Processes bytes received on the peer's encoder stream (RFC 9204 §4.3). Instructions may be
    * split across calls. Returns the streams whose blocked section can now be decoded (call
-   * decodeUnblocked for each). Throws H3Error QPACK_ENCODER_STREAM_ERROR for bad instructions.
+   * decodeUnblocked for each). Throws H3ProtocolError QPACK_ENCODER_STREAM_ERROR for bad instructions.
    */
   handleEncoderStream(data: Uint8Array): readonly number[] {
     const before = this.table.insertCount;
@@ -139,7 +139,7 @@ export class QpackDecoder {
    * Decodes an encoded field section (a HEADERS or PUSH_PROMISE payload) received on
    * `streamId`. Returns the field lines, or null when the section references inserts not yet
    * received: the decoder then keeps a copy and handleEncoderStream reports the stream when it
-   * can proceed (RFC 9204 §2.2.1). Throws H3Error: QPACK_DECOMPRESSION_FAILED (connection) for
+   * can proceed (RFC 9204 §2.2.1). Throws H3ProtocolError: QPACK_DECOMPRESSION_FAILED (connection) for
    * invalid input or too many blocked streams, H3_EXCESSIVE_LOAD (stream) for an oversized
    * section. A stream has at most one blocked section: its reader waits until it is decoded.
    */
@@ -274,10 +274,10 @@ export class QpackDecoder {
   }
 }
 
-function encoderStreamError(message: string): H3Error {
-  return new H3Error(H3ErrorCode.QPACK_ENCODER_STREAM_ERROR, message);
+function encoderStreamError(message: string): H3ProtocolError {
+  return new H3ProtocolError(H3ErrorCode.QPACK_ENCODER_STREAM_ERROR, message);
 }
 
-function decompressionFailed(message: string): H3Error {
-  return new H3Error(H3ErrorCode.QPACK_DECOMPRESSION_FAILED, message);
+function decompressionFailed(message: string): H3ProtocolError {
+  return new H3ProtocolError(H3ErrorCode.QPACK_DECOMPRESSION_FAILED, message);
 }

@@ -20,7 +20,7 @@
  */
 import { Writer } from '../../util/cursor.js';
 import { DecodeError } from '../../util/errors.js';
-import { H3Error, H3ErrorCode } from '../errors.js';
+import { H3ProtocolError, H3ErrorCode } from '../errors.js';
 import { assertLatin1 } from '../latin1.js';
 import { DynamicTable, entrySize } from './dynamic-table.js';
 import {
@@ -260,7 +260,7 @@ export class QpackEncoder {
 
   /**
    * Processes bytes received on the peer's decoder stream (RFC 9204 §4.4); instructions may be
-   * split across calls. Throws H3Error QPACK_DECODER_STREAM_ERROR for invalid instructions.
+   * split across calls. Throws H3ProtocolError QPACK_DECODER_STREAM_ERROR for invalid instructions.
    */
   handleDecoderStream(data: Uint8Array): void {
     const r = this.input.begin(data);
@@ -453,6 +453,6 @@ export class QpackEncoder {
   }
 }
 
-function decoderStreamError(message: string): H3Error {
-  return new H3Error(H3ErrorCode.QPACK_DECODER_STREAM_ERROR, message);
+function decoderStreamError(message: string): H3ProtocolError {
+  return new H3ProtocolError(H3ErrorCode.QPACK_DECODER_STREAM_ERROR, message);
 }

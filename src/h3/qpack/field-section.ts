@@ -4,7 +4,7 @@
  */
 import type { Writer } from '../../util/cursor.js';
 import { DecodeError } from '../../util/errors.js';
-import { H3Error, H3ErrorCode } from '../errors.js';
+import { H3ProtocolError, H3ErrorCode } from '../errors.js';
 import type { DynamicTable } from './dynamic-table.js';
 import { ENTRY_OVERHEAD } from './dynamic-table.js';
 import { INCOMPLETE, type QpackReader, writeInt, writeString } from './primitives.js';
@@ -158,7 +158,7 @@ export function writeLiteralName(
 // Field line representations, decoder side.
 
 function fail(message: string): never {
-  throw new H3Error(H3ErrorCode.QPACK_DECOMPRESSION_FAILED, message);
+  throw new H3ProtocolError(H3ErrorCode.QPACK_DECOMPRESSION_FAILED, message);
 }
 
 function readIndex(r: QpackReader, prefixBits: number): number {
@@ -191,7 +191,7 @@ function staticEntry(index: number): readonly [string, string] {
 
 /**
  * Decodes the field lines after the prefix up to the reader's end. The caller has checked that
- * the table holds `prefix.requiredInsertCount` inserts. Throws H3Error
+ * the table holds `prefix.requiredInsertCount` inserts. Throws H3ProtocolError
  * QPACK_DECOMPRESSION_FAILED (connection) for malformed or invalid input, or H3_EXCESSIVE_LOAD
  * (stream) once the decoded size (RFC 9114 §4.2.2: name + value + 32 per line) passes
  * `maxSectionSize`. DecodeError from the primitives (Huffman, integer limits) is converted here.
@@ -259,7 +259,7 @@ function decodeLines(
     }
     size += name.length + value.length + ENTRY_OVERHEAD;
     if (size > maxSectionSize) {
-      throw new H3Error(
+      throw new H3ProtocolError(
         H3ErrorCode.H3_EXCESSIVE_LOAD,
         `field section exceeds ${maxSectionSize} bytes`,
         'stream',

@@ -2,7 +2,7 @@
  * The HTTP/3 client (RFC 9114): sends requests on client-initiated bidirectional streams and
  * receives their responses, interim ones included.
  */
-import { H3Error, H3ErrorCode } from '../errors.js';
+import { H3ProtocolError, H3ErrorCode } from '../errors.js';
 import type { FieldLine } from '../qpack/field-section.js';
 import { checkOutgoing, parseRequestHead, parseResponseHead } from './message.js';
 import { H3RequestStream, type StreamHost } from './request-stream.js';
@@ -103,7 +103,7 @@ export class H3ClientSession extends H3Session<H3ClientRequest> {
 
   protected acceptRequestStream(stream: H3Stream): void {
     // RFC 9114 §6.1: servers do not open bidirectional streams.
-    throw new H3Error(
+    throw new H3ProtocolError(
       H3ErrorCode.H3_STREAM_CREATION_ERROR,
       `server-initiated bidirectional stream ${stream.id}`,
     );
@@ -111,7 +111,8 @@ export class H3ClientSession extends H3Session<H3ClientRequest> {
 
   protected peerGoaway(id: number): void {
     // RFC 9114 §7.2.6: a server's GOAWAY carries a client-initiated bidirectional stream ID.
-    if (id % 4 !== 0) throw new H3Error(H3ErrorCode.H3_ID_ERROR, `GOAWAY with stream ID ${id}`);
+    if (id % 4 !== 0)
+      throw new H3ProtocolError(H3ErrorCode.H3_ID_ERROR, `GOAWAY with stream ID ${id}`);
     this.recordPeerGoaway(id);
     // RFC 9114 §5.2: requests at or above the identifier were not processed and can be
     // retried elsewhere; cancel them here to release their streams.
@@ -119,7 +120,7 @@ export class H3ClientSession extends H3Session<H3ClientRequest> {
       if (request.id >= id) {
         request.abandon(
           H3ErrorCode.H3_REQUEST_CANCELLED,
-          new H3Error(
+          new H3ProtocolError(
             H3ErrorCode.H3_REQUEST_REJECTED,
             'not processed: the server sent GOAWAY',
             'stream',

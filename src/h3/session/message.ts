@@ -3,7 +3,7 @@
  * name and value syntax, connection-specific fields and Content-Length. A violation on receipt
  * makes the message malformed: a stream error of type H3_MESSAGE_ERROR (RFC 9114 §4.1.2).
  */
-import { H3Error, H3ErrorCode } from '../errors.js';
+import { H3ProtocolError, H3ErrorCode } from '../errors.js';
 import type { FieldLine } from '../qpack/field-section.js';
 
 /** The control data and framing facts of a request header section. */
@@ -26,7 +26,7 @@ export interface ResponseHead {
 }
 
 function malformed(message: string): never {
-  throw new H3Error(H3ErrorCode.H3_MESSAGE_ERROR, message, 'stream');
+  throw new H3ProtocolError(H3ErrorCode.H3_MESSAGE_ERROR, message, 'stream');
 }
 
 // tchar of RFC 9110 §5.6.2 without uppercase letters (RFC 9114 §4.2: names are lowercase).
@@ -88,7 +88,7 @@ function checkRegularField(line: FieldLine, isRequest: boolean, contentLength: n
 
 /**
  * Validates a request header section (RFC 9114 §4.3.1) and extracts its control data. Throws
- * H3Error H3_MESSAGE_ERROR (stream) when malformed.
+ * H3ProtocolError H3_MESSAGE_ERROR (stream) when malformed.
  */
 export function parseRequestHead(fields: readonly FieldLine[]): RequestHead {
   let method: string | undefined;
@@ -161,7 +161,7 @@ export function parseRequestHead(fields: readonly FieldLine[]): RequestHead {
 }
 
 /**
- * Validates a response header section (RFC 9114 §4.3.2), interim or final. Throws H3Error
+ * Validates a response header section (RFC 9114 §4.3.2), interim or final. Throws H3ProtocolError
  * H3_MESSAGE_ERROR (stream) when malformed.
  */
 export function parseResponseHead(fields: readonly FieldLine[]): ResponseHead {
@@ -213,7 +213,7 @@ export function checkOutgoing<T>(check: () => T): T {
   try {
     return check();
   } catch (e) {
-    if (e instanceof H3Error)
+    if (e instanceof H3ProtocolError)
       throw new TypeError(`refusing to send a malformed message: ${e.message}`);
     throw e;
   }

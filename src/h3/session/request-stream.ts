@@ -8,7 +8,7 @@
  * The client and server specializations (client.ts, server.ts) add what differs: which header
  * section is expected, and the public calls to start the exchange.
  */
-import { H3Error, H3ErrorCode } from '../errors.js';
+import { H3ProtocolError, H3ErrorCode } from '../errors.js';
 import {
   encodeDataFrameHeader,
   encodeFrame,
@@ -43,7 +43,7 @@ export interface StreamHost {
   /** Both directions of the stream are finished; the session forgets it. */
   streamClosed(stream: H3RequestStream): void;
   /** A connection error: the session closes the connection. */
-  connectionError(error: H3Error): void;
+  connectionError(error: H3ProtocolError): void;
 }
 
 /** Receive side: which part of the incoming message comes next. */
@@ -65,7 +65,7 @@ export abstract class H3RequestStream {
    * The exchange failed: a stream error detected here, a reset by the peer (error.remote), or
    * the connection closing. Nothing more is delivered afterwards.
    */
-  onError: ((error: H3Error) => void) | null = null;
+  onError: ((error: H3ProtocolError) => void) | null = null;
   /** The transport took the queued outgoing bytes after write() returned false. */
   onDrain: (() => void) | null = null;
   /**
@@ -215,7 +215,7 @@ export abstract class H3RequestStream {
     if (!this.recvOpen) return;
     this.terminate(
       H3ErrorCode.H3_REQUEST_CANCELLED,
-      new H3Error(code, 'stream reset by peer', 'stream', true),
+      new H3ProtocolError(code, 'stream reset by peer', 'stream', true),
     );
   }
 
@@ -229,12 +229,12 @@ export abstract class H3RequestStream {
   }
 
   /** @internal The session gives up on this exchange: like abort(), and reports `error`. */
-  abandon(code: number, error: H3Error): void {
+  abandon(code: number, error: H3ProtocolError): void {
     this.terminate(code, error);
   }
 
   /** @internal The connection is gone. */
-  handleConnectionClosed(error: H3Error): void {
+  handleConnectionClosed(error: H3ProtocolError): void {
     if (this.closed) return;
     this.closed = true;
     this.out.discard();
@@ -280,7 +280,7 @@ export abstract class H3RequestStream {
 
   /** Turns an error raised while processing into a stream or connection error. */
   protected fail(e: unknown): void {
-    if (!(e instanceof H3Error)) throw e;
+    if (!(e instanceof H3ProtocolError)) throw e;
     if (e.scope === 'connection') this.host.connectionError(e);
     else this.terminate(e.code, e);
   }
@@ -289,7 +289,7 @@ export abstract class H3RequestStream {
    * Ends both directions that are still open with `code`; reports `error` to the application
    * when given.
    */
-  protected terminate(code: number, error?: H3Error): void {
+  protected terminate(code: number, error?: H3ProtocolError): void {
     if (this.closed) return;
     this.out.reset(code); // a no-op once everything was sent or the stream was reset
     this.send = 'aborted';
@@ -322,7 +322,7 @@ export abstract class H3RequestStream {
       case H3FrameType.SETTINGS:
       case H3FrameType.GOAWAY:
       case H3FrameType.MAX_PUSH_ID:
-        throw new H3Error(
+        throw new H3ProtocolError(
           H3ErrorCode.H3_FRAME_UNEXPECTED,
           `frame 0x${type.toString(16)} on a request stream`,
         );
@@ -330,8 +330,8 @@ export abstract class H3RequestStream {
         // A server never receives one; this client never sends MAX_PUSH_ID, so every push ID
         // is above its limit (RFC 9114 §7.2.5).
         if (this.host.isServer)
-          throw new H3Error(H3ErrorCode.H3_FRAME_UNEXPECTED, 'PUSH_PROMISE from a client');
-        throw new H3Error(H3ErrorCode.H3_ID_ERROR, 'PUSH_PROMISE without MAX_PUSH_ID');
+          throw new H3ProtocolError(H3ErrorCode.H3_FRAME_UNEXPECTED, 'PUSH_PROMISE from a client');
+        throw new H3ProtocolError(H3ErrorCode.H3_ID_ERROR, 'PUSH_PROMISE without MAX_PUSH_ID');
     }
   }
 
@@ -366,7 +366,7 @@ export abstract class H3RequestStream {
     if (event.kind === 'data') {
       // RFC 9114 §4.1: DATA only between the header section and the trailers.
       if (this.recv !== 'body') {
-        throw new H3Error(
+        throw new H3ProtocolError(
           H3ErrorCode.H3_FRAME_UNEXPECTED,
           this.recv === 'headers' ? 'DATA before HEADERS' : 'DATA after trailers',
         );
@@ -386,7 +386,7 @@ export abstract class H3RequestStream {
     const frame = event.frame;
     if (frame.type !== 'headers') return;
     if (this.recv === 'trailers')
-      throw new H3Error(H3ErrorCode.H3_FRAME_UNEXPECTED, 'HEADERS after trailers');
+      throw new H3ProtocolError(H3ErrorCode.H3_FRAME_UNEXPECTED, 'HEADERS after trailers');
     const fields = this.host.decodeSection(this.id, frame.fieldSection);
     if (fields === null) {
       this.qpackBlocked = true; // RFC 9204 §2.2.1: wait for the encoder stream
@@ -408,7 +408,7 @@ export abstract class H3RequestStream {
   private endOfMessage(): void {
     this.parser.finish();
     if (this.recv === 'headers') {
-      throw new H3Error(
+      throw new H3ProtocolError(
         H3ErrorCode.H3_REQUEST_INCOMPLETE,
         'stream ended before the header section',
         'stream',
@@ -438,5 +438,5 @@ export abstract class H3RequestStream {
 }
 
 function malformed(message: string): never {
-  throw new H3Error(H3ErrorCode.H3_MESSAGE_ERROR, message, 'stream');
+  throw new H3ProtocolError(H3ErrorCode.H3_MESSAGE_ERROR, message, 'stream');
 }

@@ -2,7 +2,7 @@
  * The HTTP/3 server (RFC 9114): accepts requests on client-initiated bidirectional streams and
  * lets the application answer them.
  */
-import { H3Error, H3ErrorCode } from '../errors.js';
+import { H3ProtocolError, H3ErrorCode } from '../errors.js';
 import type { FieldLine } from '../qpack/field-section.js';
 import { checkOutgoing, parseRequestHead, parseResponseHead } from './message.js';
 import { H3RequestStream, type StreamHost } from './request-stream.js';
@@ -135,7 +135,7 @@ export class H3ServerSession extends H3Session<H3ServerRequest> {
         .get(id)
         ?.abandon(
           H3ErrorCode.H3_REQUEST_REJECTED,
-          new H3Error(H3ErrorCode.H3_REQUEST_REJECTED, 'request header timeout', 'stream'),
+          new H3ProtocolError(H3ErrorCode.H3_REQUEST_REJECTED, 'request header timeout', 'stream'),
         );
     }
   }
@@ -160,7 +160,7 @@ export class H3ServerSession extends H3Session<H3ServerRequest> {
       if (request.id >= streamId) {
         request.abandon(
           H3ErrorCode.H3_REQUEST_REJECTED,
-          new H3Error(H3ErrorCode.H3_REQUEST_REJECTED, 'refused by GOAWAY', 'stream'),
+          new H3ProtocolError(H3ErrorCode.H3_REQUEST_REJECTED, 'refused by GOAWAY', 'stream'),
         );
       }
     }

@@ -8,7 +8,7 @@
  * violation by the peer closes the connection with its RFC error code (or resets one stream);
  * nothing thrown by peer input escapes the handle* methods.
  */
-import { H3Error, H3ErrorCode, reservedCodePoint } from '../errors.js';
+import { H3ProtocolError, H3ErrorCode, reservedCodePoint } from '../errors.js';
 import {
   encodeFrame,
   encodeRawFrame,
@@ -96,14 +96,14 @@ export abstract class H3Session<R extends H3RequestStream = H3RequestStream> {
   /** The last GOAWAY identifier received, or null. */
   goawayReceived: number | null = null;
   /** Why the connection closed, once it has. */
-  closeError: H3Error | null = null;
+  closeError: H3ProtocolError | null = null;
 
   /** The peer's SETTINGS arrived (RFC 9114 §7.2.4). */
   onSettings: ((settings: ReadonlyMap<number, number>) => void) | null = null;
   /** The peer sent GOAWAY (RFC 9114 §5.2). */
   onGoaway: ((id: number) => void) | null = null;
   /** The connection closed, locally or by the peer or transport. */
-  onClose: ((error: H3Error) => void) | null = null;
+  onClose: ((error: H3ProtocolError) => void) | null = null;
 
   protected readonly transport: H3Transport;
   protected readonly requests = new Map<number, R>();
@@ -285,14 +285,17 @@ export abstract class H3Session<R extends H3RequestStream = H3RequestStream> {
    * the application or transport error code it closed with.
    */
   handleClose(code: number, reason: string): void {
-    this.terminate(new H3Error(code, reason || 'connection closed', 'connection', true), false);
+    this.terminate(
+      new H3ProtocolError(code, reason || 'connection closed', 'connection', true),
+      false,
+    );
   }
 
   // Application calls.
 
   /** Closes the connection now with an HTTP/3 error code (RFC 9114 §5.3). */
   close(code: number = H3ErrorCode.H3_NO_ERROR, reason = ''): void {
-    this.terminate(new H3Error(code, reason || 'closed locally'), true);
+    this.terminate(new H3ProtocolError(code, reason || 'closed locally'), true);
   }
 
   /**
@@ -368,10 +371,10 @@ export abstract class H3Session<R extends H3RequestStream = H3RequestStream> {
   }
 
   /** @internal */
-  connectionError(error: H3Error): void {
+  connectionError(error: H3ProtocolError): void {
     // A stream-scoped code raised on a stream the connection depends on ends the connection.
     this.terminate(
-      error.scope === 'connection' ? error : new H3Error(error.code, error.reason),
+      error.scope === 'connection' ? error : new H3ProtocolError(error.code, error.reason),
       true,
     );
   }
@@ -420,7 +423,7 @@ export abstract class H3Session<R extends H3RequestStream = H3RequestStream> {
   /** RFC 9114 §5.2: a GOAWAY identifier may not grow (H3_ID_ERROR); records it. */
   protected recordPeerGoaway(id: number): void {
     if (this.goawayReceived !== null && id > this.goawayReceived) {
-      throw new H3Error(
+      throw new H3ProtocolError(
         H3ErrorCode.H3_ID_ERROR,
         `GOAWAY ${id} above the previous ${this.goawayReceived}`,
       );
@@ -428,17 +431,17 @@ export abstract class H3Session<R extends H3RequestStream = H3RequestStream> {
     this.goawayReceived = id;
   }
 
-  /** Runs an entry point; an H3Error escaping it closes the connection. */
+  /** Runs an entry point; an H3ProtocolError escaping it closes the connection. */
   protected guard(fn: () => void): void {
     try {
       fn();
     } catch (e) {
-      if (!(e instanceof H3Error)) throw e;
+      if (!(e instanceof H3ProtocolError)) throw e;
       this.connectionError(e);
     }
   }
 
-  private terminate(error: H3Error, notifyTransport: boolean): void {
+  private terminate(error: H3ProtocolError, notifyTransport: boolean): void {
     if (this.closed) return;
     this.closeError = error;
     if (notifyTransport) this.transport.close(error.code, error.reason);
@@ -561,7 +564,7 @@ export abstract class H3Session<R extends H3RequestStream = H3RequestStream> {
         // RFC 9114 §6.2.2: only servers push, and only up to the client's MAX_PUSH_ID, which
         // this client never sends (RFC 9114 §4.6).
         if (this.isServer) throw streamCreationError('push stream from a client');
-        throw new H3Error(H3ErrorCode.H3_ID_ERROR, 'push stream without MAX_PUSH_ID');
+        throw new H3ProtocolError(H3ErrorCode.H3_ID_ERROR, 'push stream without MAX_PUSH_ID');
       default:
         // RFC 9114 §6.2, §9: unknown and reserved types are not an error; stop reading them.
         uni.kind = 'ignored';
@@ -602,7 +605,7 @@ export abstract class H3Session<R extends H3RequestStream = H3RequestStream> {
     if (this.firstControlFrame) {
       this.firstControlFrame = false;
       if (type !== H3FrameType.SETTINGS) {
-        throw new H3Error(
+        throw new H3ProtocolError(
           H3ErrorCode.H3_MISSING_SETTINGS,
           `control stream starts with frame 0x${type.toString(16)}`,
         );
@@ -611,18 +614,18 @@ export abstract class H3Session<R extends H3RequestStream = H3RequestStream> {
     }
     switch (type) {
       case H3FrameType.SETTINGS:
-        throw new H3Error(H3ErrorCode.H3_FRAME_UNEXPECTED, 'second SETTINGS frame');
+        throw new H3ProtocolError(H3ErrorCode.H3_FRAME_UNEXPECTED, 'second SETTINGS frame');
       case H3FrameType.DATA:
       case H3FrameType.HEADERS:
       case H3FrameType.PUSH_PROMISE:
-        throw new H3Error(
+        throw new H3ProtocolError(
           H3ErrorCode.H3_FRAME_UNEXPECTED,
           `frame 0x${type.toString(16)} on the control stream`,
         );
       case H3FrameType.MAX_PUSH_ID:
         // RFC 9114 §7.2.7: only clients send it.
         if (!this.isServer)
-          throw new H3Error(H3ErrorCode.H3_FRAME_UNEXPECTED, 'MAX_PUSH_ID from a server');
+          throw new H3ProtocolError(H3ErrorCode.H3_FRAME_UNEXPECTED, 'MAX_PUSH_ID from a server');
     }
   }
 
@@ -653,7 +656,7 @@ export abstract class H3Session<R extends H3RequestStream = H3RequestStream> {
       case 'cancel_push':
         // RFC 9114 §7.2.3: no push was ever allowed or promised on this connection, so every
         // push ID is out of range.
-        throw new H3Error(
+        throw new H3ProtocolError(
           H3ErrorCode.H3_ID_ERROR,
           `CANCEL_PUSH for push ${frame.pushId} never promised`,
         );
@@ -662,7 +665,7 @@ export abstract class H3Session<R extends H3RequestStream = H3RequestStream> {
 
   private peerMaxPushId(pushId: number): void {
     if (pushId < this.maxPushId) {
-      throw new H3Error(
+      throw new H3ProtocolError(
         H3ErrorCode.H3_ID_ERROR,
         `MAX_PUSH_ID reduced from ${this.maxPushId} to ${pushId}`,
       );
@@ -683,10 +686,10 @@ export abstract class H3Session<R extends H3RequestStream = H3RequestStream> {
   }
 }
 
-function closedCritical(message: string): H3Error {
-  return new H3Error(H3ErrorCode.H3_CLOSED_CRITICAL_STREAM, message);
+function closedCritical(message: string): H3ProtocolError {
+  return new H3ProtocolError(H3ErrorCode.H3_CLOSED_CRITICAL_STREAM, message);
 }
 
-function streamCreationError(message: string): H3Error {
-  return new H3Error(H3ErrorCode.H3_STREAM_CREATION_ERROR, message);
+function streamCreationError(message: string): H3ProtocolError {
+  return new H3ProtocolError(H3ErrorCode.H3_STREAM_CREATION_ERROR, message);
 }

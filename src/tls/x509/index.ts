@@ -9,6 +9,12 @@ export { parseCertificate } from './certificate.js';
 export { verifyCertificateChain } from './chain.js';
 export { createSelfSignedCertificate } from './create.js';
 export { keyMatchesCertificate } from './key-match.js';
+export {
+  certificateChainFrom,
+  signingKeyFrom,
+  trustAnchorsFrom,
+  type CredentialInput,
+} from './credentials.js';
 export { CertificateParseError, CERTIFICATE_ALERT } from './errors.js';
 export {
   certificateMatchesName,

@@ -1,0 +1,288 @@
+/**
+ * Node conventions of tsquic/node, each on real UDP sockets on loopback: AbortSignal on connect,
+ * openStream and listen; the 'keylog' event; rejectUnauthorized and checkServerIdentity;
+ * authorized and getPeerCertificate(); the server's 'tlsClientError'; address() with family;
+ * ref()/unref(); Symbol.asyncDispose; stream.destroy(err) resetting with err.code;
+ * NODE_EXTRA_CA_CERTS.
+ */
+import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import {
+  connect,
+  createServer,
+  type ConnectOptions,
+  type QuicConnection,
+  type QuicNodeError,
+  type QuicServer,
+  type QuicStreamError,
+} from '../../src/node/index.js';
+import { Children, nodeArgsFor, testCert, waitExit } from './helpers.js';
+
+describe('node adapter: Node conventions', function () {
+  this.timeout(30_000);
+  const { certPem, keyPem, der } = testCert();
+  let server: QuicServer;
+  let port = 0;
+  const serverConns: QuicConnection[] = [];
+  const children = new Children();
+
+  before(async () => {
+    server = createServer({ cert: certPem, key: keyPem, alpn: ['echo'], maxStreamsBidi: 1 });
+    server.on('connection', (conn) => {
+      serverConns.push(conn);
+      conn.on('stream', (s) => s.pipe(s));
+    });
+    port = (await server.listen(0, '127.0.0.1')).port;
+  });
+
+  after(async () => {
+    children.killAll();
+    await server.close();
+  });
+
+  function open(extra: Partial<ConnectOptions> = {}): QuicConnection {
+    return connect(
+      { host: '127.0.0.1', port },
+      { alpn: ['echo'], ca: certPem, serverName: 'localhost', ...extra },
+    );
+  }
+
+  async function codeOf(p: Promise<unknown>): Promise<string> {
+    return p.then(
+      () => 'resolved',
+      (e: QuicNodeError) => e.code,
+    );
+  }
+
+  it('connect({ signal }): aborting before the handshake completes fails it with ERR_QUIC_ABORTED', async () => {
+    // A UDP socket that swallows the client's Initial: the handshake would wait for its timeout.
+    const sink = dgram.createSocket('udp4');
+    await new Promise<void>((r) => sink.bind(0, '127.0.0.1', r));
+    try {
+      const ac = new AbortController();
+      sink.once('message', () => ac.abort(new Error('enough')));
+      const conn = connect(
+        { host: '127.0.0.1', port: sink.address().port },
+        { alpn: ['echo'], ca: certPem, serverName: 'localhost', signal: ac.signal },
+      );
+      const err = await conn.ready.then(
+        () => assert.fail('the handshake completed'),
+        (e: QuicNodeError) => e,
+      );
+      assert.equal(err.code, 'ERR_QUIC_ABORTED');
+      assert.equal((err.cause as Error).message, 'enough');
+      assert.equal(await codeOf(conn.closed), 'ERR_QUIC_ABORTED');
+      // Already aborted: fails at once.
+      const late = open({ signal: AbortSignal.abort() });
+      assert.equal(await codeOf(late.ready), 'ERR_QUIC_ABORTED');
+    } finally {
+      sink.close();
+    }
+  });
+
+  it('openStream({ signal }): aborting gives up the wait for stream credit', async () => {
+    const conn = open();
+    try {
+      await conn.ready;
+      const first = await conn.openStream(); // the server allows one bidirectional stream
+      const ac = new AbortController();
+      const second = conn.openStream({ signal: ac.signal });
+      ac.abort();
+      assert.equal(await codeOf(second), 'ERR_QUIC_ABORTED');
+      assert.equal(
+        await codeOf(conn.openStream({ signal: AbortSignal.abort() })),
+        'ERR_QUIC_ABORTED',
+      );
+      first.end('x');
+      for await (const _ of first) void _;
+    } finally {
+      await conn.close();
+    }
+  });
+
+  it('listen(port, host, { signal }) closes the server when aborted; address() has the family', async () => {
+    const s = createServer({ cert: certPem, key: keyPem, alpn: ['echo'] });
+    const ac = new AbortController();
+    const addr = await s.listen(0, '127.0.0.1', { signal: ac.signal });
+    assert.equal(addr.family, 'IPv4');
+    assert.deepEqual(s.address(), addr);
+    const closed = once(s, 'close');
+    ac.abort();
+    await closed;
+    await assert.rejects(
+      createServer({ cert: certPem, key: keyPem, alpn: ['echo'] }).listen(0, '127.0.0.1', {
+        signal: AbortSignal.abort(),
+      }),
+      { code: 'ERR_QUIC_ABORTED' },
+    );
+  });
+
+  it("emits 'keylog' lines as node:tls does, beside the keyLog callback", async () => {
+    const fromEvent: string[] = [];
+    const fromCallback: string[] = [];
+    const conn = open({ keyLog: (line) => fromCallback.push(line) });
+    conn.on('keylog', (line) => fromEvent.push(line.toString('latin1')));
+    try {
+      await conn.ready;
+      assert.ok(fromEvent.length >= 4, `${fromEvent.length} lines`);
+      assert.deepEqual(
+        fromEvent,
+        fromCallback.map((l) => `${l}\n`),
+      );
+      assert.ok(fromEvent.some((l) => l.startsWith('CLIENT_HANDSHAKE_TRAFFIC_SECRET ')));
+    } finally {
+      await conn.close();
+    }
+  });
+
+  it('authorized, getPeerCertificate() and address() after a verified handshake', async () => {
+    const conn = open();
+    try {
+      assert.equal(conn.authorized, false);
+      await conn.ready;
+      assert.equal(conn.authorized, true);
+      const cert = conn.getPeerCertificate();
+      assert.ok(cert !== null);
+      assert.deepEqual(new Uint8Array(cert.raw), der);
+      assert.match(cert.subjectaltname, /DNS:localhost/);
+      assert.match(cert.fingerprint256, /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+      assert.equal(conn.getPeerX509Certificate()?.checkHost('localhost'), 'localhost');
+      assert.equal(conn.address()?.family, 'IPv4');
+      // The server asked for no client certificate: it verified nothing.
+      const serverSide = serverConns.at(-1)!;
+      assert.equal(serverSide.authorized, false);
+      assert.equal(serverSide.getPeerCertificate(), null);
+    } finally {
+      await conn.close();
+    }
+  });
+
+  it('rejectUnauthorized: false connects without a trusted CA, unauthorized', async () => {
+    const conn = connect(
+      { host: '127.0.0.1', port },
+      { alpn: ['echo'], rejectUnauthorized: false },
+    );
+    try {
+      await conn.ready;
+      assert.equal(conn.authorized, false);
+      assert.ok(conn.getPeerCertificate() !== null);
+    } finally {
+      await conn.close();
+    }
+  });
+
+  it('checkServerIdentity can refuse a certificate that passed the built-in checks', async () => {
+    const seen: string[] = [];
+    const conn = open({
+      checkServerIdentity: (host, cert) => {
+        seen.push(host, cert?.subjectaltname ?? '');
+        return new Error('not the pinned key');
+      },
+    });
+    const err = await conn.ready.then(
+      () => assert.fail('accepted'),
+      (e: QuicNodeError) => e,
+    );
+    assert.equal(err.code, 'ERR_QUIC_CERTIFICATE');
+    assert.match(err.message, /not the pinned key/);
+    assert.equal(seen[0], 'localhost');
+    assert.match(seen[1]!, /DNS:localhost/);
+    // Returning undefined accepts.
+    const ok = open({ checkServerIdentity: () => undefined });
+    await ok.ready;
+    await ok.close();
+  });
+
+  it("the server emits 'tlsClientError' for a handshake the client refused", async () => {
+    const other = testCert(['other.example']);
+    const failed = once(server, 'tlsClientError');
+    const conn = open({ ca: other.certPem });
+    assert.equal(await codeOf(conn.ready), 'ERR_QUIC_CERTIFICATE');
+    const [error, serverSide] = (await failed) as [QuicNodeError, QuicConnection];
+    assert.equal(error.code, 'ERR_QUIC_CERTIFICATE');
+    assert.equal(serverSide.handshakeComplete, false);
+  });
+
+  it('stream.destroy(err) resets with err.code when it is a number, else 0x1', async () => {
+    const conn = open();
+    try {
+      await conn.ready;
+      for (const [err, expected] of [
+        [Object.assign(new Error('app says stop'), { code: 0x42 }), 0x42],
+        [Object.assign(new Error('node style'), { code: 'EPIPE' }), 0x1],
+      ] as const) {
+        const serverStream = new Promise<QuicStreamError>((resolve) => {
+          serverConns.at(-1)!.once('stream', (s) => s.once('error', resolve));
+        });
+        const s = await conn.openStream();
+        s.on('error', () => {}); // destroy(err) emits err here too, as any Duplex does
+        s.write('hello');
+        await new Promise((r) => setImmediate(r));
+        s.destroy(err);
+        const seen = await serverStream;
+        assert.equal(seen.code, 'ERR_QUIC_STREAM_RESET');
+        assert.equal(seen.errorCode, expected);
+      }
+    } finally {
+      await conn.close();
+    }
+  });
+
+  it('Symbol.asyncDispose closes a connection and a server', async () => {
+    const s = createServer({ cert: certPem, key: keyPem, alpn: ['echo'] });
+    const { port: p } = await s.listen(0, '127.0.0.1');
+    const conn = connect(
+      { host: '127.0.0.1', port: p },
+      { alpn: ['echo'], ca: certPem, serverName: 'localhost' },
+    );
+    await conn.ready;
+    await conn[Symbol.asyncDispose]();
+    assert.equal(conn.isClosed, true);
+    const closed = once(s, 'close');
+    await s[Symbol.asyncDispose]();
+    await closed;
+  });
+
+  it('trusts the certificates of NODE_EXTRA_CA_CERTS when no ca is given', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'tsquic-extra-ca-'));
+    const file = path.join(dir, 'extra.pem');
+    writeFileSync(file, certPem);
+    const saved = process.env['NODE_EXTRA_CA_CERTS'];
+    try {
+      delete process.env['NODE_EXTRA_CA_CERTS'];
+      const untrusted = connect(
+        { host: '127.0.0.1', port },
+        { alpn: ['echo'], serverName: 'localhost' },
+      );
+      assert.equal(await codeOf(untrusted.ready), 'ERR_QUIC_CERTIFICATE');
+      process.env['NODE_EXTRA_CA_CERTS'] = file;
+      const trusted = connect(
+        { host: '127.0.0.1', port },
+        { alpn: ['echo'], serverName: 'localhost' },
+      );
+      await trusted.ready;
+      assert.equal(trusted.authorized, true);
+      await trusted.close();
+    } finally {
+      if (saved === undefined) delete process.env['NODE_EXTRA_CA_CERTS'];
+      else process.env['NODE_EXTRA_CA_CERTS'] = saved;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('unref(): an open connection and server do not keep the process alive', async () => {
+    const child = children.spawn([
+      process.execPath,
+      ...nodeArgsFor(import.meta.url, './fixtures/unref-child'),
+    ]);
+    // The bound is only a safety net: a process held by a ref'd handle would wait 10 minutes.
+    const result = await waitExit(child, 25_000);
+    assert.equal(result.killed, false, `the child did not exit; stderr: ${result.stderr}`);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /open and unref/);
+  });
+});
