@@ -207,18 +207,6 @@ const FRAMES: Record<string, Check> = {
   ),
   handshake_done: map({ frame_type: text }, { raw: rawInfo }),
   datagram: map({ frame_type: text }, { raw: rawInfo }),
-  // draft-ietf-quic-ack-frequency (its qlog extension of QuicFrame).
-  ack_frequency: map(
-    {
-      frame_type: text,
-      sequence_number: uint,
-      ack_eliciting_threshold: uint,
-      request_max_ack_delay: float,
-      reordering_threshold: uint,
-    },
-    { raw: rawInfo },
-  ),
-  immediate_ack: map({ frame_type: text }, { raw: rawInfo }),
   unknown: map({ frame_type: text, frame_type_bytes: uint }, { raw: rawInfo }),
   // Extension frames through the $QuicFrame type socket (quic-events §8.12): ACK frequency's
   // (draft-ietf-quic-ack-frequency §4, §5), with its field names in snake case.
