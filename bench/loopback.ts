@@ -7,7 +7,9 @@
  * handshake load (the tsquic client against gtlsserver) run alternately with tsquic's, and the
  * ratios are reported. The processes run the bench process's backend (TSQUIC_BACKEND); when
  * that is `native`, a second pair on the `pure` backend runs the same download alternately, so
- * the two backends are compared in one run.
+ * the two backends are compared in one run, and a third pair runs the native backend's crypto
+ * over node:dgram (TSQUIC_SOCKET=dgram), which separates what the native UDP socket
+ * (sendmmsg/GSO, recvmmsg/GRO) brings from what the native packet protection brings.
  *
  * The group runs only when the Node adapter loads and completes a handshake on loopback;
  * otherwise it is reported as skipped with the reason.
@@ -21,6 +23,7 @@ import {
   describeBackend,
   type BackendName,
 } from '../src/crypto/index.js';
+import { chooseSocket } from '../src/node/socket-choice.js';
 import { createSelfSignedCertificate, pemEncode } from '../src/tls/x509/index.js';
 import { SkipGroup, type BenchGroup, type GroupContext } from './lib/group.js';
 import { summarizeProfile, type CpuProfile, type ProfileSummary } from './lib/cpuprofile.js';
@@ -33,6 +36,8 @@ import {
   type ServerReply,
 } from './loopback/protocol.js';
 
+/** The UDP socket this process's backend gives the tsquic processes (src/node/socket-choice.ts). */
+const SOCKET = chooseSocket(backend.provider.name).kind;
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 const DOWNLOAD_TARGET = 100; // MiB/s
@@ -77,10 +82,19 @@ class Child<Cmd, Reply extends { type: string }> {
   private exited = false;
   private stderr = '';
 
-  constructor(module: string, extraExecArgv: string[], backendName: BackendName) {
+  constructor(
+    module: string,
+    extraExecArgv: string[],
+    backendName: BackendName,
+    socket: SocketChoice | undefined,
+  ) {
     this.process = fork(module, [], {
       execArgv: [...process.execArgv, ...extraExecArgv],
-      env: { ...process.env, TSQUIC_BACKEND: backendName },
+      env: {
+        ...process.env,
+        TSQUIC_BACKEND: backendName,
+        ...(socket !== undefined ? { TSQUIC_SOCKET: socket } : {}),
+      },
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
     this.process.stderr!.on('data', (d: Buffer) => {
@@ -165,15 +179,20 @@ export interface Processes {
   port: number;
 }
 
+/** A UDP socket the processes are made to use (TSQUIC_SOCKET); default: the backend's choice. */
+type SocketChoice = 'native' | 'dgram';
+
 /**
  * A server and a client process on `backendName` (default: this process's backend);
- * `workers`: the server is a multi-worker server with that many threads.
+ * `workers`: the server is a multi-worker server with that many threads; `socket`: the UDP socket
+ * they use (default: the backend's, src/node/socket-choice.ts).
  */
 export async function startProcesses(
   creds: Credentials,
   profileDir?: string,
   backendName: BackendName = backend.name,
   workers?: number,
+  socket?: SocketChoice,
 ): Promise<Processes> {
   const prof = (name: string): string[] => {
     if (profileDir === undefined) return [];
@@ -185,11 +204,13 @@ export async function startProcesses(
     siblingModule(import.meta.url, 'loopback/server-process'),
     prof('server'),
     backendName,
+    socket,
   );
   const client: ClientChild = new Child(
     siblingModule(import.meta.url, 'loopback/client-process'),
     prof('client'),
     backendName,
+    socket,
   );
   try {
     const r = await server.request(
@@ -336,6 +357,7 @@ export const loopbackGroup: BenchGroup = {
     const p = await checkAdapter(ctx, creds);
     const ng = new Ngtcp2Reference(ctx);
     let pure: Processes | null = null;
+    let dgram: Processes | null = null;
     try {
       await ng.start(creds, shape.bytes);
       if (backend.name === 'native') {
@@ -344,13 +366,21 @@ export const loopbackGroup: BenchGroup = {
         } catch (e) {
           ctx.note(`the pure-backend processes did not start: ${(e as Error).message}`);
         }
+        if (SOCKET === 'native') {
+          try {
+            dgram = await startProcesses(creds, undefined, 'native', undefined, 'dgram');
+          } catch (e) {
+            ctx.note(`the native-over-dgram processes did not start: ${(e as Error).message}`);
+          }
+        }
       } else {
         ctx.note(`backend ${describeBackend(backend)}: no native-vs-pure comparison`);
       }
-      await runAll(ctx, shape, p, ng, pure);
+      await runAll(ctx, shape, p, ng, pure, dgram);
     } finally {
       await stopProcesses(p);
       if (pure !== null) await stopProcesses(pure);
+      if (dgram !== null) await stopProcesses(dgram);
       await ng.stop();
     }
   },
@@ -362,10 +392,13 @@ async function runAll(
   p: Processes,
   ng: Ngtcp2Reference,
   pure: Processes | null,
+  dgram: Processes | null,
 ): Promise<void> {
   const mib = shape.bytes / MiB;
   const pureDown: number[] = [];
   const pureCpu: number[] = [];
+  const dgramDown: number[] = [];
+  const dgramCpu: number[] = [];
   const rec = ctx.rec;
   const down: number[] = [];
   const downCpu: number[] = [];
@@ -376,7 +409,8 @@ async function runAll(
   const ngDown: number[] = [];
   const ngCpu: number[] = [];
   ctx.log(`loopback: warm-up download`);
-  for (const q of pure === null ? [p] : [p, pure]) {
+  for (const q of [p, pure, dgram]) {
+    if (q === null) continue;
     await measure(
       q,
       { type: 'download', port: q.port, bytes: shape.bytes / 4, connections: 1 },
@@ -406,6 +440,18 @@ async function runAll(
       pureDown.push(mib / (q.client.wallMs / 1000));
       pureCpu.push((q.client.cpuSeconds + q.serverCpuSeconds) / (shape.bytes / GiB));
     }
+    if (dgram !== null) {
+      ctx.log(
+        `loopback: ${mib} MiB download, native backend over dgram, run ${i + 1}/${shape.runs}`,
+      );
+      const q = await measure(
+        dgram,
+        { type: 'download', port: dgram.port, bytes: shape.bytes, connections: 1 },
+        transferTimeout(shape.bytes),
+      );
+      dgramDown.push(mib / (q.client.wallMs / 1000));
+      dgramCpu.push((q.client.cpuSeconds + q.serverCpuSeconds) / (shape.bytes / GiB));
+    }
     await ng.run('download', async (side) => {
       ctx.log(`loopback: ngtcp2 ${mib} MiB download, run ${i + 1}/${shape.runs}`);
       const s0 = side.server.cpuSeconds();
@@ -417,21 +463,37 @@ async function runAll(
   }
   rec.figure({
     id: 'loopback.download',
-    name: `${mib} MiB download on one connection, tsquic server and client processes (${backend.name} backend)`,
+    name: `${mib} MiB download on one connection, tsquic server and client processes (${backend.name} backend, ${SOCKET} socket)`,
     unit: 'MiB/s',
     runs: down,
-    params: { impl: 'tsquic', metric: 'download', backend: backend.name },
+    params: { impl: 'tsquic', metric: 'download', backend: backend.name, socket: SOCKET },
     target: { op: '>=', value: DOWNLOAD_TARGET },
     profile: 'loopback-download',
     note: 'wall clock from connect to the last byte',
   });
   rec.figure({
     id: 'loopback.download-cpu-per-gib',
-    name: `CPU seconds per GiB downloaded, server + client processes (${backend.name} backend)`,
+    name: `CPU seconds per GiB downloaded, server + client processes (${backend.name} backend, ${SOCKET} socket)`,
     unit: 's/GiB',
     runs: downCpu,
-    params: { impl: 'tsquic', metric: 'cpu-per-gib', backend: backend.name },
+    params: { impl: 'tsquic', metric: 'cpu-per-gib', backend: backend.name, socket: SOCKET },
   });
+  if (dgram !== null) {
+    rec.figure({
+      id: 'loopback.native-dgram.download',
+      name: `${mib} MiB download, native backend over node:dgram (runs alternate with the above)`,
+      unit: 'MiB/s',
+      runs: dgramDown,
+      params: { impl: 'tsquic', metric: 'download', backend: 'native', socket: 'dgram' },
+    });
+    rec.figure({
+      id: 'loopback.native-dgram.download-cpu-per-gib',
+      name: 'CPU seconds per GiB downloaded, server + client processes, native backend over node:dgram',
+      unit: 's/GiB',
+      runs: dgramCpu,
+      params: { impl: 'tsquic', metric: 'cpu-per-gib', backend: 'native', socket: 'dgram' },
+    });
+  }
   if (pure !== null) {
     rec.figure({
       id: 'loopback.pure.download',

@@ -1,13 +1,14 @@
-// Builds the optional native backend (native/tsquic_native.c) with the local Node's headers:
-// `npm install` and `npm ci` run it as the package's install script. It never downloads
-// anything and never fails the install: without a C compiler, Node's headers, or on an OS other
-// than Linux it says why and exits 0, and tsquic runs on its pure backend
+// Builds the optional native backend (native/tsquic_native.c: packet protection, and
+// native/tsquic_udp.c: the UDP socket with sendmmsg/GSO, recvmmsg/GRO and ECN) with the local
+// Node's headers: `npm install` and `npm ci` run it as the package's install script. It never
+// downloads anything and never fails the install: without a C compiler, Node's headers, or on
+// an OS other than Linux it says why and exits 0, and tsquic runs on its pure backend
 // (src/crypto/native-provider.ts loads the result when it exists).
 //
 // The headers: `npm_config_nodedir` (npm sets it from `--nodedir`), else the include directory
 // next to the running node (`<prefix>/include/node`, where Debian's nodejs and the official
-// tarballs put node_api.h and openssl/). Nothing is linked: N-API and OpenSSL resolve from the
-// node binary at load time. Set TSQUIC_SKIP_NATIVE=1 to skip the build.
+// tarballs put node_api.h, uv.h and openssl/). Nothing is linked: N-API, libuv and OpenSSL
+// resolve from the node binary at load time. Set TSQUIC_SKIP_NATIVE=1 to skip the build.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -15,7 +16,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const source = path.join(here, 'tsquic_native.c');
+// The addon: packet protection (tsquic_native.c) and the UDP socket (tsquic_udp.c, Linux).
+const sources = ['tsquic_native.c', 'tsquic_udp.c'].map((f) => path.join(here, f));
 const outDir = path.join(here, 'build');
 const target = path.join(outDir, 'tsquic_native.node');
 
@@ -56,7 +58,7 @@ try {
       include,
       '-o',
       temporary,
-      source,
+      ...sources,
     ],
     { stdio: ['ignore', 'inherit', 'inherit'] },
   );

@@ -559,6 +559,9 @@ static napi_value hp_mask_batch(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* The UDP socket of tsquic_udp.c. */
+void tsquic_udp_register(napi_env env, napi_value exports);
+
 /* ---- module ------------------------------------------------------------------------------- */
 
 static napi_value init(napi_env env, napi_value exports) {
@@ -576,6 +579,7 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_create_string_utf8(env, OpenSSL_version(OPENSSL_VERSION), NAPI_AUTO_LENGTH, &version);
   napi_set_named_property(env, exports, "openssl", version);
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  tsquic_udp_register(env, exports);
   return exports;
 }
 

@@ -18,6 +18,7 @@ import {
   parseCommandArgs,
 } from './args.js';
 import { backend, describeBackend } from '../crypto/default-provider.js';
+import { describeSocket } from '../node/socket-choice.js';
 import { inspectCommand } from './inspect.js';
 import { demoCommand } from './demo.js';
 import { getCommand } from './get.js';
@@ -97,7 +98,10 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
     return 0;
   }
   if (first === '--version' || first === '-V') {
-    io.stdout.write(`tsquic ${packageVersion()}\nbackend: ${describeBackend(backend)}\n`);
+    io.stdout.write(
+      `tsquic ${packageVersion()}\nbackend: ${describeBackend(backend)}\n` +
+        `udp socket: ${describeSocket(backend.provider.name)}\n`,
+    );
     return 0;
   }
   if (first === 'help') {

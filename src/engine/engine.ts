@@ -56,8 +56,9 @@ import { MemoryAntiReplayStore } from '../tls/anti-replay.js';
 import { peekClientHello, type ClientHelloPeek } from '../tls/client-hello-peek.js';
 import type { QlogSink } from '../conn/qlog.js';
 import { QuicLbCidGenerator, type QuicLbServerConfig } from '../lb/generator.js';
+import { TransmitBatcher, type TransmitBatch, type TransmitSource } from './transmit-batch.js';
 
-export type { Transmit };
+export type { Transmit, TransmitBatch };
 
 /** What the accept hook decides for a new client, before any state is kept. */
 export type AcceptDecision = 'accept' | 'refuse' | 'retry';
@@ -147,6 +148,11 @@ export interface ConnectOptions extends Partial<ConnectionOptions>, ClientTlsOpt
 export interface EngineCallbacks {
   sendto(datagram: Transmit): void;
   /**
+   * When given, finishRecv hands out batches (the GSO shape, transmit-batch.ts) here instead of
+   * single datagrams to `sendto`.
+   */
+  sendBatch?(batch: TransmitBatch): void;
+  /**
    * Arm the engine's single timer to fire after `delayUs` µs (Infinity: disarm). The engine
    * also asks for 0 when an API call outside a receive or timer call gave it something to send:
    * the host schedules all I/O, the engine none (a host may serve delays this short in the
@@ -213,6 +219,18 @@ export class Engine {
   private readonly serverTls: ServerConfig | undefined;
   /** Server: new connections waiting in accept() (sans-IO users may also listen via onConnection). */
   private readonly acceptQueue: Connection[] = [];
+  /** The connection whose datagram pollTransmit returned last (null: a stateless one). */
+  private lastPolled: Connection | null = null;
+  /** A datagram polled for a batch it did not fit: the next pollTransmit returns it. */
+  private heldBack: Transmit | null = null;
+  private readonly batcher = new TransmitBatcher();
+  private readonly batchSource: TransmitSource = {
+    next: (now) => this.pollTransmit(now),
+    again: (now) => this.pollAgain(now),
+    putBack: (t) => {
+      this.heldBack = t;
+    },
+  };
 
   constructor(config: EngineConfig = {}, callbacks?: EngineCallbacks) {
     this.provider = config.crypto ?? defaultProvider;
@@ -390,8 +408,43 @@ export class Engine {
     this.touch(conn);
   }
 
+  /**
+   * A batch of datagrams arrived in one buffer: datagrams of `segmentSize` bytes, the last may
+   * be shorter (a UDP GRO message; segmentSize >= data.length: one datagram), from one sender,
+   * with one ECN codepoint. Each is handled as by handleDatagram, on a view of `data`.
+   */
+  handleDatagramBatch(
+    data: Uint8Array,
+    segmentSize: number,
+    local: SocketAddress,
+    remote: SocketAddress,
+    now: number,
+    ecn = 0,
+  ): void {
+    const length = data.length;
+    if (segmentSize <= 0 || segmentSize >= length) {
+      this.handleDatagram(data, local, remote, now, ecn);
+      return;
+    }
+    for (let p = 0; p < length; p += segmentSize) {
+      this.handleDatagram(
+        data.subarray(p, Math.min(p + segmentSize, length)),
+        local,
+        remote,
+        now,
+        ecn,
+      );
+    }
+  }
+
   /** The next datagram to send, or null when nothing is ready now. */
   pollTransmit(now: number): Transmit | null {
+    this.lastPolled = null;
+    const held = this.heldBack;
+    if (held !== null) {
+      this.heldBack = null;
+      return held;
+    }
     const s = this.stateless.shift();
     if (s) return s;
     const q = this.sendQueue;
@@ -406,6 +459,7 @@ export class Engine {
       if (d) {
         // Round robin: the connection goes to the back of the line.
         if (q.length > 1) q.push(q.shift()!);
+        this.lastPolled = conn;
         return d;
       }
       q.shift();
@@ -417,11 +471,28 @@ export class Engine {
   }
 
   /**
+   * The next batch to send: datagrams of one connection to one destination, of one size (the
+   * last may be shorter) and one ECN mark, end to end in one buffer (the shape of UDP GSO), at
+   * most `maxSegments` of them; null when nothing is ready now.
+   */
+  pollTransmitBatch(now: number, maxSegments?: number): TransmitBatch | null {
+    return this.batcher.next(this.batchSource, now, maxSegments);
+  }
+
+  /** The next datagram of the connection pollTransmit served last (a batch's next), or null. */
+  private pollAgain(now: number): Transmit | null {
+    const conn = this.lastPolled;
+    if (conn === null || !hostOf(conn).queued) return null;
+    // Its bookkeeping when it has nothing more (timer, forget) follows at the next pollTransmit.
+    return conn.poll(now);
+  }
+
+  /**
    * The earliest timer of all connections (µs, absolute), Infinity for none; 0 (due at any
    * `now`) when datagrams wait for `pollTransmit`. A query: the engine keeps no clock.
    */
   nextTimeout(): number {
-    if (this.stateless.length > 0 || this.sendQueue.length > 0) return 0;
+    if (this.stateless.length > 0 || this.sendQueue.length > 0 || this.heldBack !== null) return 0;
     const expiry = this.admission.nextExpiry();
     for (;;) {
       const conn = this.timers.peek();
@@ -484,13 +555,35 @@ export class Engine {
     }
   }
 
+  /** Callback mode: a batch of datagrams arrived (see handleDatagramBatch). */
+  processDatagramBatch(
+    data: Uint8Array,
+    segmentSize: number,
+    local: SocketAddress,
+    remote: SocketAddress,
+    now: number,
+    ecn = 0,
+  ): void {
+    this.driving = true;
+    try {
+      this.handleDatagramBatch(data, segmentSize, local, remote, now, ecn);
+    } finally {
+      this.driving = false;
+    }
+  }
+
   /** Callback mode: after a burst of reads, send what is due and re-arm the timer. */
   finishRecv(now?: number): void {
     const cb = this.requireCallbacks();
     now ??= cb.now();
     this.driving = true;
     try {
-      for (let t = this.pollTransmit(now); t; t = this.pollTransmit(now)) cb.sendto(t);
+      const sendBatch = cb.sendBatch;
+      if (sendBatch !== undefined) {
+        for (let b = this.pollTransmitBatch(now); b; b = this.pollTransmitBatch(now)) sendBatch(b);
+      } else {
+        for (let t = this.pollTransmit(now); t; t = this.pollTransmit(now)) cb.sendto(t);
+      }
     } finally {
       this.driving = false;
     }

@@ -24,11 +24,14 @@ import type { TlsSession } from '../tls/types.js';
 import { TransportError } from '../wire/errors.js';
 import { monotonicMicros, type Endpoint, type FlushWatcher } from './endpoint.js';
 import { QuicConnectionError, QuicNodeError, errorFromClose, isCleanClose } from './errors.js';
+import type { SocketKind } from './socket-choice.js';
 import { QuicStream, type QuicStreamOptions, type StreamHost } from './stream.js';
 
 /** A Node connection's statistics: the core's, and which backend protected its packets. */
 export interface NodeConnectionStats extends ConnectionStatsSnapshot {
   backend: BackendName;
+  /** The UDP socket its endpoint runs on (src/node/socket-choice.ts). */
+  socket: SocketKind | 'none';
 }
 
 export interface OpenStreamOptions {
@@ -353,7 +356,7 @@ export class QuicConnection
   getStats(): NodeConnectionStats {
     const backend: BackendName =
       this.endpoint?.engine.provider.name === 'native' ? 'native' : 'pure';
-    return { ...this.core.getStats(), backend };
+    return { ...this.core.getStats(), backend, socket: this.endpoint?.socketKind ?? 'none' };
   }
 
   // ---- streams --------------------------------------------------------------------------------

@@ -7,13 +7,19 @@
  * phase has delivered the whole burst of reads. So a burst of datagrams, the application's
  * answers to them and its calls in between all leave in one flush.
  *
+ * On the native socket (socket-choice.ts) the engine hands out batches (the GSO shape), which
+ * the sockets queue and send in one system call when the flush ends.
+ *
  * Sends are routed by the Transmit's `local` address to the socket bound there, which is how a
  * migrated client (a second socket, RFC 9000 §9.2) sends on its new path.
  */
+import { defaultProvider } from '../crypto/default-provider.js';
 import { Engine, type EngineConfig } from '../engine/engine.js';
 import type { Connection } from '../conn/connection.js';
 import { addressKey, type SocketAddress, type Transmit } from '../util/address.js';
-import { UdpSocket, type DatagramSocket, type SocketBinder, type UdpSocketOptions } from './udp.js';
+import type { TransmitBatch } from '../engine/transmit-batch.js';
+import { chooseSocket, type SocketKind } from './socket-choice.js';
+import type { DatagramSocket, SocketBinder, UdpSocketOptions } from './udp.js';
 
 /** The monotonic clock of the Node adapter, in microseconds (docs/ARCHITECTURE.md §1.1). */
 export function monotonicMicros(): number {
@@ -45,6 +51,8 @@ export class Endpoint {
   private readonly sockets = new Map<string, DatagramSocket>();
   private primary: DatagramSocket | null = null;
   private readonly bindSocket: SocketBinder;
+  /** The kind of socket this endpoint binds (getStats().socket). */
+  readonly socketKind: SocketKind;
   /** The engine's timer when it is a millisecond or more away. */
   private timer: NodeJS.Timeout | null = null;
   /** Whether the sockets and the timer keep the process alive (setRef). */
@@ -72,9 +80,13 @@ export class Endpoint {
   ) {
     this.socketOptions = socketOptions;
     this.handlers = handlers;
-    this.bindSocket = options.bindSocket ?? UdpSocket.bind;
+    const provider = config.crypto?.name ?? defaultProvider.name;
+    const choice = options.bindSocket ? null : chooseSocket(provider);
+    this.bindSocket = options.bindSocket ?? choice!.bind;
+    this.socketKind = choice?.kind ?? 'custom';
     this.engine = new Engine(config, {
       sendto: (t) => this.sendto(t),
+      ...(this.socketKind === 'native' ? { sendBatch: (b) => this.sendBatch(b) } : {}),
       setTimer: (delayUs) => this.setTimer(delayUs),
       now: monotonicMicros,
       onConnection: (conn) => {
@@ -97,7 +109,7 @@ export class Endpoint {
   /** Binds a new socket; the first one becomes the main socket. */
   async addSocket(host: string, port: number): Promise<DatagramSocket> {
     const socket = await this.bindSocket(host, port, this.socketOptions, {
-      message: (data, remote, s) => this.onMessage(data, remote, s),
+      message: (data, remote, s, ecn) => this.onMessage(data, remote, s, ecn),
       error: (err, s) => this.handlers.socketError?.(err, s),
     });
     if (this.closed) {
@@ -157,6 +169,7 @@ export class Endpoint {
       return;
     }
     this.engine.finishRecv(monotonicMicros());
+    this.flushSockets();
     this.closed = true;
     this.clearTimer();
     if (this.immediate !== null) {
@@ -167,11 +180,16 @@ export class Endpoint {
     this.sockets.clear();
   }
 
-  private onMessage(data: Uint8Array, remote: SocketAddress, socket: DatagramSocket): void {
+  private onMessage(
+    data: Uint8Array,
+    remote: SocketAddress,
+    socket: DatagramSocket,
+    ecn: number | undefined,
+  ): void {
     if (this.closed) return;
     this.inEngine = true;
     try {
-      this.engine.processDatagram(data, socket.local, remote, monotonicMicros());
+      this.engine.processDatagram(data, socket.local, remote, monotonicMicros(), ecn);
     } finally {
       this.inEngine = false;
     }
@@ -208,18 +226,42 @@ export class Endpoint {
     } finally {
       this.inEngine = false;
     }
+    this.flushSockets();
     if (this.closeWhenOut) this.close();
     else this.notifyWatchers();
   }
 
+  private socketFor(local: SocketAddress | undefined): DatagramSocket | null {
+    // One socket (the usual case) takes every send: no address key to build per datagram.
+    return this.sockets.size === 1 || local === undefined
+      ? this.primary
+      : (this.sockets.get(addressKey(local)) ?? this.primary);
+  }
+
   private sendto(t: Transmit): void {
     if (this.closed) return;
-    // One socket (the usual case) takes every send: no address key to build per datagram.
-    const socket =
-      this.sockets.size === 1 || t.local === undefined
-        ? this.primary
-        : (this.sockets.get(addressKey(t.local)) ?? this.primary);
-    socket?.send(t.data, t.remote);
+    const socket = this.socketFor(t.local);
+    if (socket?.sendBatch) socket.sendBatch(t.data, t.data.length, t.remote, t.ecn);
+    else socket?.send(t.data, t.remote);
+  }
+
+  private sendBatch(b: TransmitBatch): void {
+    if (this.closed) return;
+    const socket = this.socketFor(b.local);
+    if (socket?.sendBatch) {
+      socket.sendBatch(b.data, b.segmentSize, b.remote, b.ecn);
+      return;
+    }
+    // A socket without batches (a migrated client's second socket could be one): one by one.
+    for (let p = 0; p < b.data.length; p += b.segmentSize) {
+      socket?.send(b.data.subarray(p, Math.min(p + b.segmentSize, b.data.length)), b.remote);
+    }
+  }
+
+  /** Sends what the sockets queued during the flush, in one system call each. */
+  private flushSockets(): void {
+    if (this.sockets.size === 1) this.primary?.flushSends?.();
+    else for (const s of this.sockets.values()) s.flushSends?.();
   }
 
   private setTimer(delayUs: number): void {

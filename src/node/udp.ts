@@ -29,7 +29,8 @@ export interface UdpSocketOptions {
 }
 
 export interface UdpHandlers {
-  message(data: Uint8Array, remote: SocketAddress, socket: DatagramSocket): void;
+  /** A datagram arrived, with its IP ECN codepoint when the socket reads it (native-udp.ts). */
+  message(data: Uint8Array, remote: SocketAddress, socket: DatagramSocket, ecn?: number): void;
   error(err: Error & { code?: string }, socket: DatagramSocket): void;
 }
 
@@ -42,6 +43,13 @@ export interface DatagramSocket {
   /** Datagrams dropped on send because the socket's queue was full. */
   readonly dropped: number;
   send(data: Uint8Array, remote: SocketAddress): boolean;
+  /**
+   * Queues `data`, datagrams of `segmentSize` bytes (the last may be shorter) for `remote`
+   * marked with the ECN codepoint `ecn`, until flushSends(); sockets without it take single sends.
+   */
+  sendBatch?(data: Uint8Array, segmentSize: number, remote: SocketAddress, ecn?: number): boolean;
+  /** Sends what sendBatch queued (the endpoint calls it after each engine flush). */
+  flushSends?(): void;
   /** Talks only to `remote` from now on (a client's socket: ICMP errors reach it). */
   connect(remote: SocketAddress): Promise<void>;
   ref(): void;

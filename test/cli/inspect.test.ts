@@ -14,6 +14,7 @@ import {
 import type { CliIo } from '../../src/cli/args.js';
 import { inspectCommand } from '../../src/cli/inspect.js';
 import { main } from '../../src/cli/main.js';
+import { describeSocket } from '../../src/node/socket-choice.js';
 import type { DissectionJson } from '../../src/testing/dissect.js';
 import { forgeLongPacket } from '../../src/testing/forge.js';
 import { loadVector } from '../vectors.js';
@@ -309,7 +310,9 @@ describe('cli/inspect', () => {
       for (const flag of ['--version', '-V']) {
         assert.deepEqual(await run([flag]), {
           code: 0,
-          stdout: `tsquic ${version}\nbackend: ${describeBackend(backend)}\n`,
+          stdout:
+            `tsquic ${version}\nbackend: ${describeBackend(backend)}\n` +
+            `udp socket: ${describeSocket(backend.provider.name)}\n`,
           stderr: '',
         });
       }

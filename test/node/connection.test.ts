@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { backend } from '../../src/crypto/default-provider.js';
 import { connect, createServer, QuicNodeError, type QuicServer } from '../../src/node/index.js';
+import { chooseSocket } from '../../src/node/socket-choice.js';
 import { ipv6Available, payload, testCert } from './helpers.js';
 
 /** An echo server: every stream's bytes come back on it. */
@@ -43,7 +44,10 @@ async function echoOnce(host: string): Promise<void> {
     await done;
     assert.ok(Buffer.concat(chunks).equals(data), 'echoed bytes are identical');
     // The process's backend protected the packets (TSQUIC_BACKEND, src/crypto/default-provider.ts).
-    assert.equal(conn.getStats().backend, backend.name);
+    const stats = conn.getStats();
+    assert.equal(stats.backend, backend.name);
+    // The socket the backend brings (src/node/socket-choice.ts).
+    assert.equal(stats.socket, chooseSocket(backend.provider.name).kind);
     await conn.close();
     await conn.closed;
     assert.equal(conn.state, 'closed');

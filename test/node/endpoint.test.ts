@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { Endpoint, monotonicMicros } from '../../src/node/endpoint.js';
-import type { UdpSocket } from '../../src/node/udp.js';
+import { UdpSocket, type SocketBinder } from '../../src/node/udp.js';
 import { testCertificate } from '../../src/testing/index.js';
 import type { Connection } from '../../src/conn/connection.js';
 
@@ -21,12 +21,16 @@ async function until(done: () => boolean, limitMs = 10_000): Promise<void> {
   }
 }
 
-function serverEndpoint(onConnection?: (c: Connection) => void): Endpoint {
+function serverEndpoint(
+  onConnection?: (c: Connection) => void,
+  bindSocket?: SocketBinder,
+): Endpoint {
   const { cert } = testCertificate();
   return new Endpoint(
     { server: { alpn: ['t'], certificate: cert } },
     {},
     onConnection ? { connection: onConnection } : {},
+    bindSocket ? { bindSocket } : {},
   );
 }
 
@@ -38,9 +42,9 @@ describe('node adapter: the endpoint flushes once per turn', function () {
   });
 
   it('many datagrams received in one turn produce one flush that answers them all', async () => {
-    const ep = serverEndpoint();
+    const ep = serverEndpoint(undefined, UdpSocket.bind);
     cleanup.push(() => ep.close());
-    // The default binder makes node:dgram sockets; the test reaches into one to fake a read burst.
+    // node:dgram sockets: the test reaches into one to fake a read burst.
     const socket = (await ep.addSocket('127.0.0.1', 0)) as UdpSocket;
     // A peer that counts what the endpoint sends it: a stateless reset per datagram for an
     // unknown connection (RFC 9000 §10.3).

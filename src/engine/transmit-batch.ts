@@ -1,0 +1,118 @@
+/**
+ * Batches at the I/O boundary (docs/ARCHITECTURE.md §7.4).
+ *
+ * Send: the GSO shape. Consecutive datagrams of one connection to one destination, of one size
+ * (the last may be shorter) and one ECN mark, are laid end to end in one buffer, which a
+ * socket hands to the kernel in one call (UDP_SEGMENT splits it again, Linux's UDP GSO). The
+ * datagrams are copied into a slab of this module: the connection writes each datagram in its
+ * own slab, 8-byte aligned, so consecutive datagrams are not contiguous in general. Like the
+ * connection's slab, a buffer handed out is never written again; a full slab is let go and a
+ * new one started.
+ */
+import { sameAddress, type SocketAddress, type Transmit } from '../util/address.js';
+
+/** N datagrams of `segmentSize` bytes in `data`, the last may be shorter, for one destination. */
+export interface TransmitBatch {
+  data: Uint8Array;
+  /** Bytes per datagram (the last may be shorter). */
+  segmentSize: number;
+  /** Datagrams in `data`. */
+  count: number;
+  remote: SocketAddress;
+  local?: SocketAddress;
+  /** IP ECN codepoint (0..3) of every datagram; absent: not-ECT. */
+  ecn?: number;
+}
+
+/**
+ * Linux's UDP GSO takes at most 64 segments (UDP_MAX_SEGMENTS on older kernels) and at most
+ * 64 KiB of payload in one call.
+ */
+export const MAX_BATCH_SEGMENTS = 64;
+const MAX_BATCH_BYTES = 65000;
+const SLAB_SIZE = 1 << 20;
+
+/** Where the datagrams of a batch come from: the next one, or the next of the same sender. */
+export interface TransmitSource {
+  /** The next datagram of any sender (the engine's pollTransmit). */
+  next(now: number): Transmit | null;
+  /** The next datagram of the sender of the last one, or null (nothing, or another sender). */
+  again(now: number): Transmit | null;
+  /** A datagram that did not fit this batch: the next `next` returns it first. */
+  putBack(t: Transmit): void;
+}
+
+export class TransmitBatcher {
+  private slab = new Uint8Array(0);
+  private slabPos = 0;
+
+  /** The next batch, or null when nothing is ready. */
+  next(
+    source: TransmitSource,
+    now: number,
+    maxSegments = MAX_BATCH_SEGMENTS,
+  ): TransmitBatch | null {
+    const first = source.next(now);
+    if (first === null) return null;
+    const size = first.data.length;
+    const limit = Math.min(maxSegments, Math.max(1, Math.floor(MAX_BATCH_BYTES / size)));
+    let second: Transmit | null = limit > 1 && size > 0 ? source.again(now) : null;
+    if (second !== null && !this.fits(first, second, size)) {
+      source.putBack(second);
+      second = null;
+    }
+    if (second === null) return this.single(first);
+    // Room for the whole batch at its largest: the slab is used from slabPos on.
+    const room = limit * size;
+    if (this.slab.length - this.slabPos < room) {
+      this.slab = new Uint8Array(Math.max(SLAB_SIZE, room));
+      this.slabPos = 0;
+    }
+    const start = this.slabPos;
+    const out = this.slab;
+    out.set(first.data, start);
+    let end = start + size;
+    let count = 1;
+    for (let t: Transmit | null = second; t !== null;) {
+      out.set(t.data, end);
+      end += t.data.length;
+      count++;
+      // A shorter datagram ends the batch (only the last segment may be short).
+      if (t.data.length < size || count === limit) break;
+      t = source.again(now);
+      if (t !== null && !this.fits(first, t, size)) {
+        source.putBack(t);
+        break;
+      }
+    }
+    this.slabPos = (end + 7) & ~7;
+    return this.batchOf(first, out.subarray(start, end), size, count);
+  }
+
+  private fits(first: Transmit, t: Transmit, size: number): boolean {
+    return (
+      t.data.length <= size &&
+      t.data.length > 0 &&
+      t.ecn === first.ecn &&
+      sameAddress(t.remote, first.remote) &&
+      (t.local === first.local ||
+        (t.local !== undefined && first.local !== undefined && sameAddress(t.local, first.local)))
+    );
+  }
+
+  private single(t: Transmit): TransmitBatch {
+    return this.batchOf(t, t.data, t.data.length, 1);
+  }
+
+  private batchOf(
+    t: Transmit,
+    data: Uint8Array,
+    segmentSize: number,
+    count: number,
+  ): TransmitBatch {
+    const b: TransmitBatch = { data, segmentSize, count, remote: t.remote };
+    if (t.local !== undefined) b.local = t.local;
+    if (t.ecn !== undefined) b.ecn = t.ecn;
+    return b;
+  }
+}
