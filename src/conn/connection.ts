@@ -765,19 +765,10 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.localParams.versionInformation = this.versionNegotiation.localInfo(version);
     this.spaces[PnSpace.Initial] = new SpaceState(PnSpace.Initial, this.opts.maxAckDelayMs * 1000);
     this.installInitialKeys(this.originalDcid);
-    const old = this.path;
-    this.path = new PathState(
-      old.local,
-      old.remote,
-      this.newSendControl(),
-      true,
-      this.peerCids.current,
-    );
-    this.path.activate(now);
     // What went in 0-RTT in the first attempt goes again, in 1-RTT.
     this.zeroRttWrite = null;
     this.earlyDataState = 'none';
-    for (const p of old.sendControl.onZeroRttRejected(now)) onFramesLost(this, p.frames);
+    this.resetRecovery(now);
     this.undecryptable.length = 0;
     const encoded = encodeTransportParameters(this.localParams, this.role);
     this.tls = this.createTls(this.tlsEvents, encoded, false);
@@ -797,6 +788,23 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.wireVersion = version;
     this.installInitialKeys(this.retryScid ?? this.originalDcid);
     this.zeroRttWrite = null;
+  }
+
+  /**
+   * Client, after a Retry or Version Negotiation: fresh recovery state on the same path (RFC 9002
+   * §6.3); what went in 0-RTT packets is sent again (RFC 9000 §17.2.5.3). @internal
+   */
+  resetRecovery(now: number): void {
+    const old = this.path;
+    this.path = new PathState(
+      old.local,
+      old.remote,
+      this.newSendControl(),
+      true,
+      this.peerCids.current,
+    );
+    this.path.activate(now);
+    for (const p of old.sendControl.onZeroRttRejected(now)) onFramesLost(this, p.frames);
   }
 
   /** The handshake completed (RFC 9001 §4.1.1): established. @internal */

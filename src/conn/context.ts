@@ -131,6 +131,7 @@ export interface ConnectionContext {
   onVersionNegotiationFailure(reason: string, now: number): void;
   switchVersion(version: number): void;
   restartWithVersion(version: number, now: number): void;
+  resetRecovery(now: number): void;
   onDatagramWhileClosing(): void;
   takeCloseResend(): boolean;
 }

@@ -24,10 +24,8 @@ import { areCompatible } from './version-negotiation.js';
 import { decodeFrame } from '../wire/frames.js';
 import { frameAllowedIn, isAckEliciting, isProbingFrame } from '../wire/frame-rules.js';
 import { frameTypeOf } from '../wire/frame-encode.js';
-import { onFramesLost } from './retransmit.js';
 import type { BufferedPacket, ConnectionContext } from './context.js';
 import { handleFrame } from './frames-in.js';
-import { PathState } from './path-state.js';
 import { onPathPacket } from './migration.js';
 
 /** Packets kept while waiting for their keys (RFC 9001 §4.1.4 allows buffering a few). */
@@ -402,20 +400,10 @@ function handleRetry(
   conn.peerCids.replaceInitial(h.scid.slice());
   conn.installInitialKeys(h.scid);
   // RFC 9002 §6.3: a Retry resets recovery state; packet numbers continue (RFC 9000 §17.2.5.3).
-  // Everything sent in Initial packets is sent again with the new keys and token.
-  const old = conn.path;
-  conn.path = new PathState(
-    old.local,
-    old.remote,
-    conn.newSendControl(),
-    true,
-    conn.peerCids.current,
-  );
-  conn.path.activate(now);
+  // Everything sent in Initial packets is sent again with the new keys and token, and 0-RTT too.
+  conn.resetRecovery(now);
   const s = conn.spaces[PnSpace.Initial];
   s.cryptoSend.onLost(0, s.cryptoSend.sentOffset, false);
-  // 0-RTT data sent before the Retry must be sent again too (RFC 9000 §17.2.5.3).
-  for (const p of old.sendControl.onZeroRttRejected(now)) onFramesLost(conn, p.frames);
   conn.stats.retry = true;
   conn.qlog?.retryReceived(conn, now);
 }
