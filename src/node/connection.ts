@@ -172,6 +172,8 @@ export class QuicConnection
   private finished = false;
   /** `ready` has resolved. */
   private handshook = false;
+  /** Streams are emitted as they come (once the turn in which `ready` resolved is over). */
+  private streamsLive = false;
   /** Whether the connection keeps the process alive (ref/unref). */
   private refed = true;
   private readonly verifiesPeer: boolean;
@@ -635,10 +637,26 @@ export class QuicConnection
       }
       this.handshook = true;
       this.resolveReady();
+      setImmediate(() => {
+        this.streamsLive = true;
+      });
       emitSafely(this, 'handshakeDone');
       emitSafely(this, 'handshake');
     });
     c.on('stream', (core) => {
+      if (!this.streamsLive) {
+        // A stream that comes with the handshake's last flight (a client's request sent with its
+        // Finished) would be emitted before an application's `await conn.ready` returns, to no
+        // listener: it is delivered after the code waiting on `ready` has run.
+        const stream = this.wrap(core);
+        this.ready.then(
+          () => {
+            if (this.listenerCount('stream') > 0) emitSafely(this, 'stream', stream);
+          },
+          () => {},
+        );
+        return;
+      }
       if (this.listenerCount('stream') === 0) return;
       emitSafely(this, 'stream', this.wrap(core));
     });
