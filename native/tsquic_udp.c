@@ -658,6 +658,26 @@ static napi_value udp_connect(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * udpDisconnect(handle): any peer again (connect(2) to AF_UNSPEC), for a client that moves to a
+ * server's preferred address (RFC 9000 §9.6).
+ */
+static napi_value udp_disconnect(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  udp_t *s;
+  if (argc < 1 || !get_udp(env, argv[0], &s)) return NULL;
+  struct sockaddr unspec;
+  memset(&unspec, 0, sizeof unspec);
+  unspec.sa_family = AF_UNSPEC;
+  if (connect(s->fd, &unspec, sizeof unspec) != 0) {
+    throw_errno(env, errno, "connect");
+    return NULL;
+  }
+  return NULL;
+}
+
 /* udpRef(handle, ref: boolean): whether the socket keeps the event loop alive. */
 static napi_value udp_ref(napi_env env, napi_callback_info info) {
   size_t argc = 2;
@@ -704,6 +724,7 @@ void tsquic_udp_register(napi_env env, napi_value exports) {
       {"udpSend", NULL, udp_send, NULL, NULL, NULL, napi_default, NULL},
       {"udpWantWritable", NULL, udp_want_writable, NULL, NULL, NULL, napi_default, NULL},
       {"udpConnect", NULL, udp_connect, NULL, NULL, NULL, napi_default, NULL},
+      {"udpDisconnect", NULL, udp_disconnect, NULL, NULL, NULL, napi_default, NULL},
       {"udpRef", NULL, udp_ref, NULL, NULL, NULL, napi_default, NULL},
       {"udpClose", NULL, udp_close, NULL, NULL, NULL, napi_default, NULL},
       {"udpErrorName", NULL, udp_error_name, NULL, NULL, NULL, napi_default, NULL},

@@ -57,6 +57,7 @@ export interface NativeUdpAddon {
   ): number;
   udpWantWritable(h: UdpHandle): void;
   udpConnect(h: UdpHandle, host: string, port: number): void;
+  udpDisconnect(h: UdpHandle): void;
   udpRef(h: UdpHandle, ref: boolean): void;
   udpClose(h: UdpHandle): void;
   udpErrorName(errno: number): string;
@@ -205,9 +206,15 @@ export class NativeUdpSocket implements DatagramSocket {
       return false;
     }
     if (this.connectedTo !== null && !sameAddress(this.connectedTo, remote)) {
-      // A connected socket only talks to its peer (see udp.ts).
-      this.dropped += count;
-      return false;
+      // A connected socket only talks to its peer: a probe towards a server's preferred address
+      // (RFC 9000 §9.6) needs it unconnected (see udp.ts).
+      try {
+        this.addon.udpDisconnect(this.handle);
+      } catch {
+        this.dropped += count;
+        return false;
+      }
+      this.connectedTo = null;
     }
     this.queue.push({ data, segmentSize, remote, ecn });
     this.queuedDatagrams += count;

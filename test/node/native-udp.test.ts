@@ -270,6 +270,7 @@ describe('node/native-udp: the send queue (scripted addon)', () => {
       },
       udpWantWritable: () => wantWritable++,
       udpConnect: () => {},
+      udpDisconnect: () => {},
       udpRef: () => {},
       udpClose: () => {},
       udpErrorName: (e) => (e === EMSGSIZE ? 'EMSGSIZE' : `E${e}`),
