@@ -84,6 +84,11 @@ export class Endpoint {
     const choice = options.bindSocket ? null : chooseSocket(provider);
     this.bindSocket = options.bindSocket ?? choice!.bind;
     this.socketKind = choice?.kind ?? 'custom';
+    // RFC 9000 §13.4: the native socket marks and reads ECN, so its connections use ECN
+    // (validated per path, §13.4.2); node:dgram can do neither.
+    if (this.socketKind === 'native' && config.connection?.ecn === undefined) {
+      config = { ...config, connection: { ...config.connection, ecn: true } };
+    }
     this.engine = new Engine(config, {
       sendto: (t) => this.sendto(t),
       ...(this.socketKind === 'native' ? { sendBatch: (b) => this.sendBatch(b) } : {}),

@@ -46,8 +46,17 @@ async function echoOnce(host: string): Promise<void> {
     // The process's backend protected the packets (TSQUIC_BACKEND, src/crypto/default-provider.ts).
     const stats = conn.getStats();
     assert.equal(stats.backend, backend.name);
-    // The socket the backend brings (src/node/socket-choice.ts).
-    assert.equal(stats.socket, chooseSocket(backend.provider.name).kind);
+    // The socket the backend brings (src/node/socket-choice.ts); the native one carries ECN
+    // (RFC 9000 §13.4): the server's ECT(0) marks arrive and validation succeeds.
+    const socket = chooseSocket(backend.provider.name).kind;
+    assert.equal(stats.socket, socket);
+    if (socket === 'native') {
+      assert.ok(stats.ecn.receivedEct0 > 0, `ECT(0) received: ${JSON.stringify(stats.ecn)}`);
+      assert.ok(stats.ecn.markedSent > 0);
+      assert.equal(stats.ecn.failure, null);
+    } else {
+      assert.equal(stats.ecn.receivedEct0, 0);
+    }
     await conn.close();
     await conn.closed;
     assert.equal(conn.state, 'closed');
