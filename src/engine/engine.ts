@@ -426,6 +426,10 @@ export class Engine {
       this.handleDatagram(data, local, remote, now, ecn);
       return;
     }
+    // One plain view for the whole batch, so each datagram's subarray is one already (a Buffer's
+    // would be wrapped again per datagram by handleDatagram).
+    if (data.constructor !== Uint8Array)
+      data = new Uint8Array(data.buffer, data.byteOffset, length);
     for (let p = 0; p < length; p += segmentSize) {
       this.handleDatagram(
         data.subarray(p, Math.min(p + segmentSize, length)),
