@@ -87,8 +87,9 @@ export function handleFrame(conn: ConnectionContext, frame: Frame, now: number):
       conn.peerCids.add(frame);
       // RFC 9000 §5.1.2: CIDs below Retire Prior To are no longer used, on any path.
       if (conn.path.dcid.sequence < frame.retirePriorTo) conn.path.dcid = conn.peerCids.current;
-      if (conn.probePath && conn.probePath.dcid.sequence < frame.retirePriorTo) {
-        conn.probePath.dcid = conn.peerCids.spare() ?? conn.peerCids.current;
+      const probe = conn.paths.probe;
+      if (probe && probe.dcid.sequence < frame.retirePriorTo) {
+        probe.dcid = conn.peerCids.spare() ?? conn.peerCids.current;
       }
       conn.controlFrames.retireCids(conn.peerCids.toRetire);
       conn.onPeerResetTokens();
