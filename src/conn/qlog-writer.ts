@@ -151,17 +151,49 @@ export function frameToQlog(f: Frame, ackDelayExponent: number): Json {
         requested_max_ack_delay: f.requestedMaxAckDelay / 1000,
         reordering_threshold: f.reorderingThreshold,
       };
-    case 'ack': {
-      const out: Json = {
-        frame_type: 'ack',
-        ack_delay: (f.ackDelay * 2 ** ackDelayExponent) / 1000,
-        acked_ranges: f.ranges.map((r) =>
-          r.smallest === r.largest ? [r.smallest] : [r.smallest, r.largest],
-        ),
-      };
+    case 'ack':
+    case 'path_ack': {
+      const out: Json = { frame_type: f.kind };
+      if (f.kind === 'path_ack') out['path_id'] = f.pathId;
+      out['ack_delay'] = (f.ackDelay * 2 ** ackDelayExponent) / 1000;
+      out['acked_ranges'] = f.ranges.map((r) =>
+        r.smallest === r.largest ? [r.smallest] : [r.smallest, r.largest],
+      );
       if (f.ecn) Object.assign(out, { ect0: f.ecn.ect0, ect1: f.ecn.ect1, ce: f.ecn.ce });
       return out;
     }
+    // RFC 10069 §4 frames, as extension frames through the $QuicFrame type socket (quic-events
+    // §8.12): the RFC's field names in snake case.
+    case 'path_abandon':
+      return { frame_type: f.kind, path_id: f.pathId, error_code: f.errorCode };
+    case 'path_status_backup':
+    case 'path_status_available':
+      return {
+        frame_type: f.kind,
+        path_id: f.pathId,
+        path_status_sequence_number: f.sequenceNumber,
+      };
+    case 'path_new_connection_id':
+      // The stateless reset token is left out, as for new_connection_id.
+      return {
+        frame_type: f.kind,
+        path_id: f.pathId,
+        sequence_number: f.sequenceNumber,
+        retire_prior_to: f.retirePriorTo,
+        connection_id_length: f.connectionId.length,
+        connection_id: toHex(f.connectionId),
+      };
+    case 'path_retire_connection_id':
+      return { frame_type: f.kind, path_id: f.pathId, sequence_number: f.sequenceNumber };
+    case 'max_path_id':
+    case 'paths_blocked':
+      return { frame_type: f.kind, maximum_path_id: f.maximum };
+    case 'path_cids_blocked':
+      return {
+        frame_type: f.kind,
+        path_id: f.pathId,
+        next_sequence_number: f.nextSequenceNumber,
+      };
     case 'reset_stream':
       return {
         frame_type: 'reset_stream',

@@ -7,7 +7,9 @@ import {
   sentFrameToQlog,
   type QlogFormat,
 } from '../../src/conn/qlog-writer.js';
-import { validateQlog } from './validate.js';
+import { validateQlog, validateQuicFrame } from './validate.js';
+import { ALL_KINDS, randomFrame } from '../wire/random-frames.js';
+import { Rng } from '../wire/random.js';
 import type { Network, LinkConditions } from '../../src/testing/network.js';
 import {
   PAIR_CLIENT_ADDRESS,
@@ -536,5 +538,53 @@ describe('qlog writer (JSON-SEQ)', () => {
       },
     );
     assert.equal(sentFrameToQlog({ k: 'none' }), null);
+  });
+
+  it('maps the multipath frames (RFC 10069 §4) as extension frames with their fields', () => {
+    assert.deepEqual(
+      frameToQlog(
+        {
+          kind: 'path_ack',
+          pathId: 2,
+          ackDelay: 125,
+          ranges: [{ smallest: 4, largest: 4 }],
+          ecn: { ect0: 1, ect1: 0, ce: 2 },
+        },
+        3,
+      ),
+      {
+        frame_type: 'path_ack',
+        path_id: 2,
+        ack_delay: 1,
+        acked_ranges: [[4]],
+        ect0: 1,
+        ect1: 0,
+        ce: 2,
+      },
+    );
+    assert.deepEqual(frameToQlog({ kind: 'path_abandon', pathId: 1, errorCode: 0x3e }, 3), {
+      frame_type: 'path_abandon',
+      path_id: 1,
+      error_code: 0x3e,
+    });
+    assert.deepEqual(frameToQlog({ kind: 'path_status_backup', pathId: 3, sequenceNumber: 9 }, 3), {
+      frame_type: 'path_status_backup',
+      path_id: 3,
+      path_status_sequence_number: 9,
+    });
+    assert.deepEqual(frameToQlog({ kind: 'max_path_id', maximum: 7 }, 3), {
+      frame_type: 'max_path_id',
+      maximum_path_id: 7,
+    });
+  });
+
+  it('maps every frame kind to a QuicFrame the validator accepts', () => {
+    const rng = new Rng(7);
+    for (const kind of ALL_KINDS) {
+      for (let i = 0; i < 5; i++) {
+        const frame = frameToQlog(randomFrame(rng, kind), 3);
+        assert.deepEqual(validateQuicFrame(frame), [], kind);
+      }
+    }
   });
 });

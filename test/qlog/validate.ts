@@ -221,6 +221,47 @@ const FRAMES: Record<string, Check> = {
     { raw: rawInfo },
   ),
   immediate_ack: map({ frame_type: text }, { raw: rawInfo }),
+  // Multipath (RFC 10069 §4), the same way: the RFC's field names in snake case.
+  path_ack: map(
+    { frame_type: text, path_id: uint },
+    {
+      ack_delay: float,
+      acked_ranges: arrayOf(arrayOf(uint, 1, 2), 1),
+      ect1: uint,
+      ect0: uint,
+      ce: uint,
+      raw: rawInfo,
+    },
+  ),
+  path_abandon: map({ frame_type: text, path_id: uint, error_code: uint }, { raw: rawInfo }),
+  path_status_backup: map(
+    { frame_type: text, path_id: uint, path_status_sequence_number: uint },
+    { raw: rawInfo },
+  ),
+  path_status_available: map(
+    { frame_type: text, path_id: uint, path_status_sequence_number: uint },
+    { raw: rawInfo },
+  ),
+  path_new_connection_id: map(
+    {
+      frame_type: text,
+      path_id: uint,
+      sequence_number: uint,
+      retire_prior_to: uint,
+      connection_id: hex,
+    },
+    { connection_id_length: uint, stateless_reset_token: hex, raw: rawInfo },
+  ),
+  path_retire_connection_id: map(
+    { frame_type: text, path_id: uint, sequence_number: uint },
+    { raw: rawInfo },
+  ),
+  max_path_id: map({ frame_type: text, maximum_path_id: uint }, { raw: rawInfo }),
+  paths_blocked: map({ frame_type: text, maximum_path_id: uint }, { raw: rawInfo }),
+  path_cids_blocked: map(
+    { frame_type: text, path_id: uint, next_sequence_number: uint },
+    { raw: rawInfo },
+  ),
 };
 
 const quicFrame: Check = (v, at, errors) => {
@@ -229,6 +270,13 @@ const quicFrame: Check = (v, at, errors) => {
   if (c === undefined) errors.push(`${at}: unknown frame_type ${JSON.stringify(type)}`);
   else c(v, at, errors);
 };
+
+/** Validates one QuicFrame (as packet_sent / packet_received list them); returns the errors. */
+export function validateQuicFrame(v: unknown): string[] {
+  const errors: string[] = [];
+  quicFrame(v, 'frame', errors);
+  return errors;
+}
 
 const connectionState = oneOf(
   'attempted',
