@@ -26,6 +26,7 @@ import {
 } from '../h3/api/server.js';
 import { h3ErrorName } from '../h3/errors.js';
 import type { QuicConnection } from '../node/connection.js';
+import type { GetHooks, RequestShape } from './get-request.js';
 import type { HqFileServer } from './hq-server.js';
 import { fileAnswer, fileValidators } from './file-answer.js';
 import { contentTypeFor } from './mime.js';
@@ -135,14 +136,31 @@ export function logHandlerError(error: unknown, req: H3IncomingRequest): void {
 }
 
 /**
- * Requests `target` (path and query) on `conn` and writes the body to `sink` (not ended).
- * Resolves to the body length; rejects with H3StatusError for a status other than 2xx, with
- * Http3StreamError / Http3ConnectionError (`code` the HTTP/3 error name) when the exchange
- * failed.
+ * Requests `target` (path and query) on `conn` and writes the body to `sink` (not ended): a GET,
+ * or the method, header fields and body of `shape`. Resolves to the body length; rejects with
+ * H3StatusError for a status other than 2xx (after hooks.onHead), with Http3StreamError /
+ * Http3ConnectionError (`code` the HTTP/3 error name) when the exchange failed.
  */
-export async function h3Get(conn: QuicConnection, target: string, sink: Writable): Promise<number> {
+export async function h3Get(
+  conn: QuicConnection,
+  target: string,
+  sink: Writable,
+  shape?: RequestShape,
+  hooks: GetHooks = {},
+): Promise<number> {
   const client = clientFor(conn);
-  const res = await client.request({ path: target });
+  const res = await client.request({
+    path: target,
+    ...(shape === undefined
+      ? {}
+      : {
+          method: shape.method,
+          headers: shape.headers,
+          ...(shape.authority === null ? {} : { authority: shape.authority }),
+          ...(shape.body === null ? {} : { body: shape.body }),
+        }),
+  });
+  hooks.onHead?.(res.status, res.rawHeaders);
   if (res.status < 200 || res.status > 299) {
     res.body.cancel();
     throw new H3StatusError(res.status);
@@ -150,6 +168,7 @@ export async function h3Get(conn: QuicConnection, target: string, sink: Writable
   let bytes = 0;
   for await (const chunk of res.body) {
     bytes += chunk.length;
+    hooks.onData?.(chunk.length);
     if (!sink.write(chunk)) await once(sink, 'drain');
   }
   return bytes;
