@@ -5,9 +5,12 @@ import {
   frameToQlog,
   qlogWriterFactory,
   sentFrameToQlog,
+  transportParametersToQlog,
   type QlogFormat,
 } from '../../src/conn/qlog-writer.js';
+import { defaultTransportParameters } from '../../src/wire/transport-params.js';
 import { validateQlog, validateQuicFrame } from './validate.js';
+import { fromHex } from '../../src/util/bytes.js';
 import { ALL_KINDS, randomFrame } from '../wire/random-frames.js';
 import { Rng } from '../wire/random.js';
 import type { Network, LinkConditions } from '../../src/testing/network.js';
@@ -459,6 +462,44 @@ describe('qlog writer (JSON-SEQ)', () => {
       name: 'quic:packet_dropped',
       data: { raw: { length: 1203 }, trigger: 'general' },
     });
+  });
+
+  it('logs multipath paths as tuple_assigned with the path ID and status (RFC 10069 §3)', () => {
+    for (const format of ['ietf', 'qvis'] as const) {
+      const out: string[] = [];
+      const w = new QlogWriter({
+        role: 'client',
+        traceId: 'ab',
+        write: (c) => out.push(c),
+        format,
+      });
+      const local = { address: '127.0.0.2', port: 4433 };
+      const remote = { address: '::1', port: 443 };
+      w.pathUpdated(
+        {} as Connection,
+        { pathId: 1, local, remote, status: 'validating', dcid: fromHex('0102') },
+        1000,
+      );
+      w.pathUpdated({} as Connection, { pathId: 1, local, remote, status: 'backup' }, 2000);
+      w.close();
+      const { events } = parseJsonSeq(out.join(''), format);
+      const name = format === 'ietf' ? 'quic:tuple_assigned' : 'connectivity:tuple_assigned';
+      assert.deepEqual(events[0], {
+        time: 0,
+        name,
+        data: {
+          tuple_id: '1',
+          tuple_remote: { ip_v6: '::1', port_v6: 443, connection_ids: ['0102'] },
+          tuple_local: { ip_v4: '127.0.0.2', port_v4: 4433 },
+          path_id: 1,
+          path_status: 'validating',
+        },
+      });
+      assert.equal((events[1]!.data as Json)['path_status'], 'backup');
+    }
+    const params = { ...defaultTransportParameters(), initialMaxPathId: 3 };
+    assert.equal(transportParametersToQlog(params)['initial_max_path_id'], 3);
+    assert.ok(!('initial_max_path_id' in transportParametersToQlog(defaultTransportParameters())));
   });
 
   it('the factory makes a writer per connection, or none when the opener declines', () => {

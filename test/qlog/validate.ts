@@ -396,6 +396,8 @@ export const EVENTS: Readonly<Record<string, Check>> = {
       max_datagram_frame_size: uint,
       grease_quic_bit: bool,
       reset_stream_at: bool,
+      // RFC 10069 §2.1 through $$quic-parametersset-extension.
+      initial_max_path_id: uint,
     },
   ),
   'quic:connection_state_updated': map({ new: connectionState }, { old: connectionState }),
@@ -492,6 +494,17 @@ export const EVENTS: Readonly<Record<string, Check>> = {
       ),
     },
     { old: text, tuple_id: text, tuple_remote: tuple, tuple_local: tuple },
+  ),
+  // quic-events §4.7 tuple_assigned; path_id and path_status are tsquic's multipath
+  // extension fields (RFC 10069 §3) through $$quic-tupleassigned-extension.
+  'quic:tuple_assigned': map(
+    { tuple_id: text },
+    {
+      tuple_remote: tuple,
+      tuple_local: tuple,
+      path_id: uint,
+      path_status: oneOf('validating', 'available', 'backup', 'abandoned'),
+    },
   ),
   // quic-events, connectivity events: mtu_updated (QUICMTUUpdated).
   'quic:mtu_updated': map({ new: uint }, { old: uint, done: bool }),
