@@ -29,7 +29,7 @@ import {
   flagOption,
   stringOption,
 } from './args.js';
-import { closeH3, describeH3Error, H3_ALPN, h3Get } from './h3-handlers.js';
+import { closeH3, describeH3Error, H3_ALPN, h3Get, startH3 } from './h3-handlers.js';
 import { hqGet } from './hq-client.js';
 import { SessionFile, type SavedServer } from './session-file.js';
 import { GetReport } from './get-report.js';
@@ -80,11 +80,29 @@ export interface GetProtocol {
   describeError(code: number): string;
   /** Ends the protocol on the connection before it closes (HTTP/3: GOAWAY, H3_NO_ERROR). */
   close?(conn: QuicConnection): Promise<void>;
+  /**
+   * Starts the protocol on a new connection, with the server's settings remembered for 0-RTT
+   * (HTTP/3 SETTINGS, RFC 9114 §7.2.4.2); `remember` hears this connection's.
+   */
+  start?(
+    conn: QuicConnection,
+    remembered: ReadonlyMap<number, number> | undefined,
+    remember: (settings: ReadonlyMap<number, number>) => void,
+  ): void;
 }
 
 /** The protocol clients by ALPN. */
 export const GET_PROTOCOLS: ReadonlyMap<string, GetProtocol> = new Map<string, GetProtocol>([
-  [H3_ALPN, { alpn: H3_ALPN, fetch: h3Get, describeError: describeH3Error, close: closeH3 }],
+  [
+    H3_ALPN,
+    {
+      alpn: H3_ALPN,
+      fetch: h3Get,
+      describeError: describeH3Error,
+      close: closeH3,
+      start: startH3,
+    },
+  ],
   [
     HQ_ALPN,
     {
@@ -499,6 +517,16 @@ async function runOrigin(
     conn.on('sessionTicket', (ticket: Buffer) => save({ ticket: new Uint8Array(ticket) }));
     conn.on('newToken', (token: Buffer) => save({ token: new Uint8Array(token) }));
   }
+  // RFC 9114 §7.2.4.2: 0-RTT complies with the settings of the ticket's connection; this
+  // connection's are remembered with its ticket.
+  s.protocol.start?.(conn, earlyData ? saved.settings : undefined, (settings) => {
+    if (session === null) return;
+    try {
+      session.update(origin.key, { settings });
+    } catch {
+      // Reported with the ticket, saved to the same file.
+    }
+  });
   const afterHandshake = async (): Promise<void> => {
     await conn.ready;
     report.handshake(`https://${origin.key}`, conn.getStats());

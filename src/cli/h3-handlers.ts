@@ -147,6 +147,22 @@ export async function closeH3(conn: QuicConnection): Promise<void> {
 
 const clients = new WeakMap<QuicConnection, H3Client>();
 
+/**
+ * Starts HTTP/3 on `conn` for h3Get, with the server's SETTINGS remembered for 0-RTT (RFC 9114
+ * §7.2.4.2) when given; `onSettings` hears the server's SETTINGS of this connection, to be
+ * remembered with its session ticket.
+ */
+export function startH3(
+  conn: QuicConnection,
+  remembered: ReadonlyMap<number, number> | undefined,
+  onSettings: (settings: ReadonlyMap<number, number>) => void,
+): void {
+  clients.set(
+    conn,
+    h3Client(conn, { ...(remembered ? { rememberedSettings: remembered } : {}), onSettings }),
+  );
+}
+
 function clientFor(conn: QuicConnection): H3Client {
   let client = clients.get(conn);
   if (client === undefined) {
