@@ -137,12 +137,16 @@ export interface ServerConfig extends ServerTlsOptions {
   preferredAddress?: { ipv4?: SocketAddress; ipv6?: SocketAddress };
 }
 
-export interface ConnectOptions extends Partial<ConnectionOptions>, ClientTlsOptions {
+/** Options of `Engine.connect` (`tsquic/node`'s `connect` takes `ConnectOptions`, a Node shape). */
+export interface EngineConnectOptions extends Partial<ConnectionOptions>, ClientTlsOptions {
   /** Local address the datagrams are sent from. Default 0.0.0.0:0 (the host's socket). */
   local?: SocketAddress;
   /** A NEW_TOKEN token from an earlier connection to this server. */
   token?: Uint8Array;
 }
+
+/** @deprecated Use `EngineConnectOptions` (`ConnectOptions` is `tsquic/node`'s shape). */
+export type ConnectOptions = EngineConnectOptions;
 
 /** Callbacks of callback mode (xquic style). */
 export interface EngineCallbacks {
@@ -301,8 +305,8 @@ export class Engine {
   // ---- client -----------------------------------------------------------------------------
 
   /** Starts a client connection to `remote`; the first flight is ready to poll. */
-  connect(remote: SocketAddress, opts: ConnectOptions, now: number): Connection {
-    let options = { ...this.config.connection, ...opts } as ConnectOptions;
+  connect(remote: SocketAddress, opts: EngineConnectOptions, now: number): Connection {
+    let options = { ...this.config.connection, ...opts } as EngineConnectOptions;
     if (!options.alpn) throw new TypeError('connect: options.alpn is required');
     const chosen = clientVersions(options.version, options.versions);
     const preferences = chosen.preferences;
@@ -936,7 +940,7 @@ export class Engine {
 }
 
 /** Client options for a new attempt after Version Negotiation: no session ticket, no 0-RTT. */
-function withoutResumption(options: ConnectOptions): ConnectOptions {
+function withoutResumption(options: EngineConnectOptions): EngineConnectOptions {
   const fresh = { ...options };
   delete fresh.session;
   delete fresh.earlyData;

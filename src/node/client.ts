@@ -16,7 +16,8 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { CryptoProvider, KeyExchangeGroup } from '../crypto/provider.js';
 import { defaultProvider } from '../crypto/default-provider.js';
-import type { ConnectOptions as EngineConnectOptions, EngineConfig } from '../engine/engine.js';
+import type { EngineConnectOptions, EngineConfig } from '../engine/engine.js';
+import type { CertifiedKey } from '../tls/types.js';
 import type { QlogSink } from '../conn/qlog.js';
 import { formatAddress, type SocketAddress } from '../util/address.js';
 import {
@@ -81,9 +82,11 @@ export interface ConnectOptions extends Partial<TransportOptions> {
    * to one, and tried after Version Negotiation (RFC 9368). Default `version`, then the others.
    */
   versions?: readonly number[];
-  /** Client certificate chain and key, presented when the server asks. */
+  /** Client certificate chain (PEM or DER) and key, presented when the server asks. */
   cert?: CredentialInput;
   key?: string | Uint8Array;
+  /** The client certificate's chain and key already loaded (instead of `cert` and `key`). */
+  certificate?: CertifiedKey;
   /** SSLKEYLOGFILE lines, for decrypting captures (also the connection's 'keylog' event). */
   keyLog?: (line: string) => void;
   /** A qlog sink for the connection (by original DCID in hex). */
@@ -266,6 +269,8 @@ function clientOptions(o: ConnectOptions, host: string): EngineConnectOptions {
   if (o.cert !== undefined) {
     if (o.key === undefined) throw new TypeError('connect: options.cert needs options.key');
     out.certificate = { chain: certificateChainFrom(o.cert), key: signingKeyFrom(provider, o.key) };
+  } else if (o.certificate !== undefined) {
+    out.certificate = o.certificate;
   }
   return out;
 }
