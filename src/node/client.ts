@@ -54,9 +54,11 @@ export interface ConnectOptions extends Partial<TransportOptions> {
   /** node:tls's spelling: false is `insecure: true`. Default true. */
   rejectUnauthorized?: boolean;
   /**
-   * An extra check of the server's certificate once the handshake completed, after tsquic's own
-   * chain and name checks (unlike node:tls, it does not replace the name check): return an Error
-   * to refuse it (`ready` rejects with ERR_QUIC_CERTIFICATE, the connection closes).
+   * The check of the server's name, as node:tls's: when given it REPLACES tsquic's built-in one
+   * (the chain is still verified against `ca`; call the exported `checkServerIdentity` from it
+   * to keep the name check too). It runs once the handshake completed; return an Error to
+   * refuse the certificate (`ready` rejects with ERR_QUIC_CERTIFICATE, the connection closes).
+   * Default: the built-in check, inside the handshake (a mismatch is a bad_certificate alert).
    */
   checkServerIdentity?: (hostname: string, cert: PeerCertificate | null) => Error | undefined;
   /** Gives up: before the handshake completes `ready` rejects with ERR_QUIC_ABORTED. */
@@ -162,6 +164,7 @@ export function connect(target: ConnectTarget, options: ConnectOptions): QuicCon
   const { host, port } = parseTarget(target);
   const connectOpts = clientOptions(options, host);
   const check = options.checkServerIdentity;
+  if (check !== undefined) connectOpts.checkServerName = false; // the user's check replaces it
   const conn = new QuicConnection({
     ownsEndpoint: true,
     target: { address: host, port },

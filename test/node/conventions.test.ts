@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
+  checkServerIdentity,
   connect,
   createServer,
   type ConnectOptions,
@@ -175,7 +176,7 @@ describe('node adapter: Node conventions', function () {
     }
   });
 
-  it('checkServerIdentity can refuse a certificate that passed the built-in checks', async () => {
+  it('checkServerIdentity can refuse a certificate: ready rejects with ERR_QUIC_CERTIFICATE', async () => {
     const seen: string[] = [];
     const conn = open({
       checkServerIdentity: (host, cert) => {
@@ -195,6 +196,40 @@ describe('node adapter: Node conventions', function () {
     const ok = open({ checkServerIdentity: () => undefined });
     await ok.ready;
     await ok.close();
+  });
+
+  it('checkServerIdentity replaces the built-in name check, as node:tls, and not the chain check', async () => {
+    // The certificate names localhost, 127.0.0.1 and ::1, not other.test.
+    const other = { serverName: 'other.test' };
+    assert.equal(await codeOf(open(other).ready), 'ERR_QUIC_CERTIFICATE', 'the built-in check');
+    const hosts: string[] = [];
+    const replaced = open({
+      ...other,
+      checkServerIdentity: (host) => void hosts.push(host),
+    });
+    await replaced.ready;
+    assert.deepEqual(hosts, ['other.test']);
+    await replaced.close();
+    // The built-in check, exported, called from the user's.
+    const kept = open({ ...other, checkServerIdentity: (h, c) => checkServerIdentity(h, c) });
+    const err = await kept.ready.then(
+      () => assert.fail('accepted'),
+      (e: QuicNodeError) => e,
+    );
+    assert.equal(err.code, 'ERR_QUIC_CERTIFICATE');
+    assert.match(err.message, /host name 'other\.test' does not match the certificate/);
+    assert.equal(checkServerIdentity('localhost', replaced.getPeerCertificate()), undefined);
+    assert.equal(checkServerIdentity('[::1]', replaced.getPeerCertificate()), undefined);
+    assert.equal(
+      (checkServerIdentity('x.test', null) as Error & { code: string }).code,
+      'ERR_TLS_CERT_ALTNAME_INVALID',
+    );
+    // The chain is still verified: an untrusted certificate fails before the user's check.
+    const { certPem: stranger } = testCert(['stranger.test']);
+    let called = false;
+    const untrusted = open({ ca: stranger, checkServerIdentity: () => void (called = true) });
+    assert.equal(await codeOf(untrusted.ready), 'ERR_QUIC_CERTIFICATE');
+    assert.equal(called, false);
   });
 
   it("the server emits 'tlsClientError' for a handshake the client refused", async () => {
