@@ -125,6 +125,11 @@ export interface ServerConfig extends ServerTlsOptions {
     validated: boolean,
     hello: ClientHelloPeek | null,
   ) => AcceptDecision;
+  /**
+   * Each connection's key log lines (NSS format, as `keyLog`'s) with the connection they belong
+   * to, as node:tls's server 'keylog' event gives them with the socket.
+   */
+  connectionKeyLog?: (conn: Connection, line: string) => void;
   /** Issue NEW_TOKEN tokens after the handshake (RFC 9000 §8.1.3). Default true. */
   newTokens?: boolean;
   /** Key sealing address-validation tokens (16 bytes); random by default. */
@@ -642,6 +647,23 @@ export class Engine {
     throw new Error('could not generate a unique connection ID');
   }
 
+  /**
+   * The server TLS options of one connection: with `connectionKeyLog`, its lines name the
+   * connection (asked for lazily: the lines come after the connection is made).
+   */
+  private serverTlsOf(conn: () => Connection): ServerConfig {
+    const tls = this.serverTls!;
+    const perConnection = tls.connectionKeyLog;
+    if (perConnection === undefined) return tls;
+    return {
+      ...tls,
+      keyLog: (line) => {
+        tls.keyLog?.(line);
+        perConnection(conn(), line);
+      },
+    };
+  }
+
   private hostFor(): ConnectionHost {
     // The connection is bound right after construction; until then nothing calls back.
     let self: Connection | null = null;
@@ -877,13 +899,14 @@ export class Engine {
       ? { ...server.preferredAddress, ...this.newCidFor() }
       : null;
     const opts = { ...this.config.connection, alpn: server.alpn } as ConnectionOptions;
-    const conn = new Connection(this.hostFor(), {
+    const serverTls = this.serverTlsOf(() => conn);
+    const conn: Connection = new Connection(this.hostFor(), {
       role: 'server',
       version,
       ...(version !== h.version ? { originalVersion: h.version } : {}),
       versions: this.versions,
       options: opts,
-      createTls: (cb, tp) => createServerTls(this.provider, this.serverTls!, opts, cb, tp, version),
+      createTls: (cb, tp) => createServerTls(this.provider, serverTls, opts, cb, tp, version),
       localCid: cid,
       localResetToken: resetToken,
       remoteCid: h.scid.slice(),
