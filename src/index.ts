@@ -9,6 +9,7 @@ export {
   type EngineConfig,
   type EngineCallbacks,
   type ServerConfig,
+  type EngineConnectOptions,
   type ConnectOptions,
   type Transmit,
   type AcceptDecision,

@@ -126,14 +126,14 @@ async function loadCertificate(args: ParsedArgs, io: CliIo): Promise<ServeCertif
     names: SELF_SIGNED_NAMES,
     keyType: 'ec-p256',
   });
-  const fp = certificateFingerprint(defaultProvider, made.certificate);
+  const fp = certificateFingerprint(defaultProvider, made.cert);
   io.stderr.write(
     `self-signed certificate for ${SELF_SIGNED_NAMES.join(', ')}, SHA-256 fingerprint ${fp}\n`,
   );
   return {
-    certificate: { chain: [made.certificate], key: made.key },
+    certificate: made,
     pem: {
-      cert: pemEncode('CERTIFICATE', made.certificate),
+      cert: pemEncode('CERTIFICATE', made.cert),
       key: pemEncode('PRIVATE KEY', made.pkcs8),
     },
   };

@@ -38,6 +38,7 @@ export {
   type CredentialInput,
 } from './credentials.js';
 export { monotonicMicros } from './endpoint.js';
+export { checkServerIdentity } from './identity.js';
 export {
   generateKeyMaterial,
   encodeKeyMaterial,

@@ -46,6 +46,7 @@ export {
   PAIR_SERVER_ADDRESS,
   type EnginePairOptions,
   type TestCertificate,
+  type PairCertificate,
 } from './pair.js';
 
 export { InitialFlood, clientInitialPayload, type InitialFloodOptions } from './initial-flood.js';
