@@ -24,6 +24,7 @@ import { PacketType } from '../wire/version.js';
 import type { ConnectionContext } from './context.js';
 import { reasonBytes } from './state.js';
 import type { PathState } from './path-state.js';
+import { hasPathFrames } from './path-set.js';
 import type { SentFrame } from './sent-frames.js';
 import { NOTHING, SentFrameList } from './sent-frames.js';
 import type { HeaderOffsets, PacketBuilder } from './packet-builder.js';
@@ -55,12 +56,8 @@ interface Budget {
 }
 
 export function buildDatagram(conn: ConnectionContext, now: number): OutgoingDatagram | null {
-  const probe = conn.probePath;
-  if (
-    probe &&
-    conn.state !== 'closing' &&
-    (probe.responses.length > 0 || (probe.challenge && !probe.challengeSent))
-  ) {
+  const probe = conn.paths.probe;
+  if (probe && conn.state !== 'closing' && hasPathFrames(probe)) {
     const d = buildPathProbe(conn, probe, now);
     if (d) return d;
   }
@@ -169,8 +166,7 @@ function spaceWantsToSend(
   if (s.probes > 0 || s.hasCryptoToSend) return true;
   if (space !== PnSpace.Application) return false;
   if (conn.controlFrames.hasPending) return true;
-  if (conn.path.responses.length > 0 || (conn.path.challenge && !conn.path.challengeSent))
-    return true;
+  if (hasPathFrames(conn.path)) return true;
   return conn.streams.hasPendingSend;
 }
 

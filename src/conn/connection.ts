@@ -22,6 +22,7 @@ import { EncryptionLevels } from './encryption-levels.js';
 import { LocalCids, PeerCids, type CidHost } from './cids.js';
 import { resolveOptions, type ConnectionOptions, type ResolvedOptions } from './options.js';
 import { PathState } from './path-state.js';
+import { PathSet } from './path-set.js';
 import { SendControl } from '../path/send-control.js';
 import { SpaceState } from './space.js';
 import type { SentFrame } from './sent-frames.js';
@@ -42,7 +43,6 @@ import { ConnectionStats, type ConnectionEcnStats, type ConnectionStatsSnapshot 
 import {
   maybeUsePreferredAddress,
   onPathValidationTimers,
-  pathValidationDeadline,
   startMigration,
   type PreferredAddressInit,
 } from './migration.js';
@@ -149,15 +149,8 @@ export class Connection extends Emitter<ConnectionEvents> {
   readonly localParams: TransportParameters;
   /** @internal */
   peerParams: TransportParameters | null = null;
-  /** The path packets are sent on. @internal */
-  path: PathState;
-  /** A path being validated before migrating to it (RFC 9000 §9.3). @internal */
-  probePath: PathState | null = null;
-  /**
-   * The last validated path while the active one is validated (RFC 9000 §9.3.2: revert to it).
-   * @internal
-   */
-  fallbackPath: PathState | null = null;
+  /** The active path, the probed one and the fallback (path-set.ts). @internal */
+  readonly paths: PathSet;
   /** The Initial-space token (client). @internal */
   token: Uint8Array;
   /** @internal */
@@ -253,14 +246,16 @@ export class Connection extends Emitter<ConnectionEvents> {
       new ConnectionStreamEvents(this),
     );
 
-    this.path = new PathState(
-      init.local,
-      init.remote,
-      this.newSendControl(),
-      this.addressValidated,
-      this.peerCids.current,
+    this.paths = new PathSet(
+      new PathState(
+        init.local,
+        init.remote,
+        this.newSendControl(),
+        this.addressValidated,
+        this.peerCids.current,
+      ),
+      init.now,
     );
-    this.path.activate(init.now);
 
     // Client 0-RTT: the server's remembered limits apply to early data (RFC 9000 §7.4.1).
     if (init.rememberedParams) this.streams.setPeerTransportParams(init.rememberedParams);
@@ -297,6 +292,11 @@ export class Connection extends Emitter<ConnectionEvents> {
   /** The negotiated application protocol (after the handshake). */
   get alpn(): string | null {
     return this.tls.alpn;
+  }
+
+  /** The path packets are sent on. @internal */
+  get path(): PathState {
+    return this.paths.active;
   }
 
   get remoteAddress(): SocketAddress {
@@ -573,7 +573,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     if (this.state === 'closing' || this.state === 'draining') return this.lifecycle.deadline;
     let t = Math.min(this.idleDeadline, this.keepAliveDeadline);
     t = Math.min(t, this.path.sendControl.timerDeadline());
-    t = Math.min(t, pathValidationDeadline(this));
+    t = Math.min(t, this.paths.deadline());
     if (this.pollIdle) {
       // An ACK that was due but could not be sent (amplification limit) waits for new input.
       t = Math.min(t, this.idleAckDeadline);
@@ -645,9 +645,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     if (this.controlFrames.hasPending) return true;
     for (const s of this.spaces)
       if (!s.discarded && (s.hasCryptoToSend || s.probes > 0)) return true;
-    if (this.path.challenge && !this.path.challengeSent) return true;
-    if (this.probePath && this.probePath.challenge && !this.probePath.challengeSent) return true;
-    if (this.path.responses.length > 0 || (this.probePath?.responses.length ?? 0) > 0) return true;
+    if (this.paths.hasPendingSend) return true;
     // Stream data goes in 1-RTT or a client's 0-RTT (a server's 0.5-RTT is not counted here).
     const k = this.keys;
     if (k.oneRtt === null && (!this.isClient || k.sealer(PnSpace.Application) === null)) {
@@ -776,14 +774,10 @@ export class Connection extends Emitter<ConnectionEvents> {
    */
   resetRecovery(now: number): void {
     const old = this.path;
-    this.path = new PathState(
-      old.local,
-      old.remote,
-      this.newSendControl(),
-      true,
-      this.peerCids.current,
+    this.paths.replaceActive(
+      new PathState(old.local, old.remote, this.newSendControl(), true, this.peerCids.current),
+      now,
     );
-    this.path.activate(now);
     for (const p of old.sendControl.onZeroRttRejected(now)) onFramesLost(this, p.frames);
   }
 
@@ -913,8 +907,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     if (this.lifecycle.armClosing(now + 3 * this.ptoPeriod())) {
       this.qlog?.connectionClosed(this, this.closeInfo!, now);
     }
-    this.path.armValidationDeadline(now);
-    this.probePath?.armValidationDeadline(now);
+    this.paths.armValidationDeadlines(now);
     this.onTlsOutcome(now);
     if (this.keys.replayPending) {
       replayBuffered(this, now);

@@ -22,6 +22,7 @@ import type { EncryptionLevels } from './encryption-levels.js';
 import type { ResolvedOptions } from './options.js';
 import type { PacketBuilder } from './packet-builder.js';
 import type { PathState } from './path-state.js';
+import type { PathSet } from './path-set.js';
 import type { QlogSink } from './qlog.js';
 import type { ReceiveContext } from './receive-context.js';
 import type { SentFrame } from './sent-frames.js';
@@ -78,9 +79,10 @@ export interface ConnectionContext {
   retryScid: Uint8Array | null;
   serverInitialScid: Uint8Array | null;
   token: Uint8Array;
-  path: PathState;
-  probePath: PathState | null;
-  fallbackPath: PathState | null;
+  /** The active path, the probed one and the fallback. */
+  readonly paths: PathSet;
+  /** The active path (`paths.active`). */
+  readonly path: PathState;
   readonly localAddress: SocketAddress;
   readonly remoteAddress: SocketAddress;
   /** The datagram and packet being received. */

@@ -16,6 +16,8 @@ import {
   decodeTransportParameters,
   defaultTransportParameters,
   encodeTransportParameters,
+  multipathCidViolation,
+  paramsToRemember,
   type TransportParameters,
 } from '../wire/transport-params.js';
 import type { ConnectionContext } from './context.js';
@@ -159,7 +161,10 @@ export class ConnectionTlsCallbacks implements TlsCallbacks {
     // Remember the server's transport parameters with the ticket: 0-RTT must respect them
     // (RFC 9000 §7.4.1).
     const ticket = conn.peerParams
-      ? sessionTicketWithAppData(raw, encodeTransportParameters(conn.peerParams, 'server'))
+      ? sessionTicketWithAppData(
+          raw,
+          encodeTransportParameters(paramsToRemember(conn.peerParams), 'server'),
+        )
       : raw;
     if (conn.handshakeConfirmed) conn.emit('sessionTicket', ticket);
     else conn.pendingTickets.push(ticket);
@@ -234,6 +239,8 @@ function validatePeerParams(conn: ConnectionContext, p: TransportParameters): vo
       fail('initial_source_connection_id does not match the client SCID');
     }
   }
+  const mpViolation = multipathCidViolation(p, conn.host.localCidLength);
+  if (mpViolation) throw mpViolation;
 }
 
 /** The handshake completed (RFC 9001 §4.1.1); a server's is also confirmed (§4.1.2). */

@@ -32,6 +32,20 @@ export interface QlogSubject {
   readonly earlyDataState: 'none' | 'attempted' | 'accepted' | 'rejected';
 }
 
+/** A multipath path's state as qlog shows it (RFC 10069 §3). */
+export type QlogPathStatus = 'validating' | 'available' | 'backup' | 'abandoned';
+
+/** One multipath path (RFC 10069 §3) for the `pathUpdated` event. */
+export interface QlogPathInfo {
+  /** The path ID (RFC 10069 §2.1); it is also the qlog TupleID. */
+  readonly pathId: number;
+  readonly local: SocketAddress;
+  readonly remote: SocketAddress;
+  readonly status: QlogPathStatus;
+  /** The Destination Connection ID we send with on the path, when known. */
+  readonly dcid?: Uint8Array;
+}
+
 export interface QlogSink {
   connectionStarted(conn: QlogSubject, now: number): void;
   connectionClosed(conn: QlogSubject, info: CloseInfo, now: number): void;
@@ -65,6 +79,11 @@ export interface QlogSink {
     space: PnSpace | null,
     now: number,
   ): void;
+  /**
+   * A multipath path was opened or its status changed (RFC 10069 §3: validation, PATH_STATUS_
+   * AVAILABLE / _BACKUP, PATH_ABANDON): quic:tuple_assigned with the path ID as the TupleID.
+   */
+  pathUpdated?(conn: QlogSubject, path: QlogPathInfo, now: number): void;
   /** The active path changed (migration, NAT rebinding, failed validation): see conn.path. */
   pathChanged?(conn: QlogSubject, now: number): void;
   /** The active path's maximum datagram size changed (DPLPMTUD); `done`: no search under way. */

@@ -40,7 +40,7 @@ export function processDatagram(
 ): void {
   // RFC 9000 §9: a client discards packets from a server address it does not know (only its
   // current path, a path it probes such as the preferred address, or the one it fell back from).
-  if (conn.isClient && !knownServerAddress(conn, remote)) {
+  if (conn.isClient && !conn.paths.knowsRemote(remote)) {
     conn.stats.packetsDropped++;
     return;
   }
@@ -49,12 +49,7 @@ export function processDatagram(
   conn.stats.bytesReceived += data.length;
   conn.qlog?.datagramReceived?.(conn, data.length, now);
   // Anti-amplification accounting per path (RFC 9000 §8.1, §9.3.1).
-  const path = conn.path;
-  if (sameAddress(remote, path.remote) && sameAddress(local, path.local)) {
-    path.onDatagramReceived(data.length, now);
-  } else if (conn.probePath && sameAddress(remote, conn.probePath.remote)) {
-    conn.probePath.onDatagramReceived(data.length, now);
-  }
+  conn.paths.onDatagramReceived(local, remote, data.length, now);
 
   if (data.length > 0 && (data[0]! & 0x80) !== 0 && data.length >= 5) {
     const version = ((data[1]! << 24) | (data[2]! << 16) | (data[3]! << 8) | data[4]!) >>> 0;
@@ -436,13 +431,5 @@ function acceptsOtherVersion(conn: ConnectionContext, version: number, type: Pac
     conn.keys.reader(Level.Handshake) === null &&
     vn.preferences.includes(version) &&
     areCompatible(conn.version, version)
-  );
-}
-
-function knownServerAddress(conn: ConnectionContext, remote: SocketAddress): boolean {
-  return (
-    sameAddress(remote, conn.path.remote) ||
-    (conn.probePath !== null && sameAddress(remote, conn.probePath.remote)) ||
-    (conn.fallbackPath !== null && sameAddress(remote, conn.fallbackPath.remote))
   );
 }

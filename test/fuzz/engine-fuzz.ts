@@ -157,10 +157,19 @@ function hostileFrame(rng: Rng): Frame {
   if (rng.int(4) !== 0) {
     const small = (v: number): number => (v > 64 ? rng.int(64) : v);
     const r = f as unknown as Record<string, unknown>;
-    for (const k of ['streamId', 'offset', 'maximum', 'limit', 'finalSize', 'sequenceNumber']) {
+    for (const k of [
+      'streamId',
+      'offset',
+      'maximum',
+      'limit',
+      'finalSize',
+      'sequenceNumber',
+      'pathId',
+      'nextSequenceNumber',
+    ]) {
       if (typeof r[k] === 'number') r[k] = small(r[k]);
     }
-    if (f.kind === 'new_connection_id')
+    if (f.kind === 'new_connection_id' || f.kind === 'path_new_connection_id')
       f.retirePriorTo = Math.min(f.retirePriorTo, f.sequenceNumber);
   }
   return f;

@@ -430,7 +430,8 @@ for (const cc of ['newreno', 'cubic']) {
         attacker.outbox.push({ data: d, remote: PAIR_SERVER_ADDRESS, local: from });
       }
       p.net.runFor(50_000);
-      assert.ok(sc.probePath === null || sc.probePath.responses.length <= 4);
+      const probe = sc.paths.probe;
+      assert.ok(probe === null || probe.responses.length <= 4);
       assert.ok(sentTo.size > 0, 'the server answered some challenges');
       for (const [addr, n] of sentTo) {
         assert.ok(n <= 3 * received.get(addr)!, `${n} bytes to ${addr}`);
