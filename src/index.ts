@@ -29,6 +29,7 @@ export {
   type CloseInfo,
   type ConnectionEvents,
   type ConnectionState,
+  type EarlyDataState,
 } from './conn/connection.js';
 export type { ConnectionOptions } from './conn/options.js';
 export type { ConnectionStatsSnapshot } from './conn/stats.js';

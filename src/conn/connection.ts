@@ -15,7 +15,7 @@ import type { SocketAddress } from '../util/address.js';
 import { toHex } from '../util/bytes.js';
 import { QuicError, TransportError, transportErrorName } from '../wire/errors.js';
 import { encodeTransportParameters, type TransportParameters } from '../wire/transport-params.js';
-import type { Level, TlsCallbacks, TlsSession } from '../tls/types.js';
+import type { Level, TlsCallbacks, TlsSession, TlsSessionInfo } from '../tls/types.js';
 import { StreamMap } from '../stream/stream-map.js';
 import type { Stream } from '../stream/stream.js';
 import { EncryptionLevels } from './encryption-levels.js';
@@ -58,10 +58,10 @@ import { VersionNegotiation } from './version-negotiation.js';
 /** Stands in for absent byte strings (shared, never written). */
 const NO_BYTES = new Uint8Array(0);
 
-export type { CloseInfo, ConnectionState } from './state.js';
+export type { CloseInfo, ConnectionState, EarlyDataState } from './state.js';
 export type { ConnectionEvents } from './events.js';
 
-/** What a connection needs from the engine that owns it. */
+/** What a connection needs from the engine that owns it. @internal */
 export interface ConnectionHost extends CidHost, EngineServices {
   /** Something changed outside a receive/timeout call: the engine should poll this connection. */
   wake(conn: Connection): void;
@@ -69,7 +69,7 @@ export interface ConnectionHost extends CidHost, EngineServices {
   onPeerResetTokens?(conn: Connection): void;
 }
 
-/** Everything the engine fixes when it creates a connection. */
+/** Everything the engine fixes when it creates a connection. @internal */
 export interface ConnectionInit {
   role: 'client' | 'server';
   /** The version in use: the client's first flight, or the one the server negotiated. */
@@ -131,8 +131,8 @@ export class Connection extends Emitter<ConnectionEvents> {
   readonly opts: ResolvedOptions;
   /** @internal */
   readonly host: ConnectionHost;
-  /** @internal */
-  tls: TlsSession;
+  /** The TLS session the handshake runs in (`tls` is its read-only view). */
+  private session: TlsSession;
   private readonly createTls: ConnectionInit['createTls'];
   private readonly tlsEvents: ConnectionTlsCallbacks;
   /** @internal */
@@ -191,7 +191,15 @@ export class Connection extends Emitter<ConnectionEvents> {
   /** An ack-eliciting packet was sent since the last one received (idle timer, RFC 9000 §10.1). */
   private sentSinceReceive = false;
 
-  constructor(host: ConnectionHost, init: ConnectionInit) {
+  /**
+   * A connection of `host` (the engine creates them: `Engine.connect`, or a server's accept).
+   * @internal
+   */
+  static create(host: ConnectionHost, init: ConnectionInit): Connection {
+    return new Connection(host, init);
+  }
+
+  private constructor(host: ConnectionHost, init: ConnectionInit) {
     super();
     this.host = host;
     this.role = init.role;
@@ -262,12 +270,12 @@ export class Connection extends Emitter<ConnectionEvents> {
     const encoded = encodeTransportParameters(this.localParams, this.role);
     this.tlsEvents = new ConnectionTlsCallbacks(this);
     this.createTls = init.createTls;
-    this.tls = init.createTls(this.tlsEvents, encoded, true);
+    this.session = init.createTls(this.tlsEvents, encoded, true);
     this.resetIdle(init.now);
     this.qlog?.connectionStarted(this, init.now);
     if (this.isClient) {
       this.tlsEvents.driving = true;
-      this.tls.start();
+      this.session.start();
       this.tlsEvents.driving = false;
       this.onTlsOutcome(init.now);
     }
@@ -291,7 +299,15 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   /** The negotiated application protocol (after the handshake). */
   get alpn(): string | null {
-    return this.tls.alpn;
+    return this.session.alpn;
+  }
+
+  /**
+   * What the TLS handshake established: cipher suite, group, the peer's certificates, the
+   * server name, resumption, 0-RTT, and the keying material exporter (RFC 8446 §7.5).
+   */
+  get tls(): TlsSessionInfo {
+    return this.session;
   }
 
   /** The path packets are sent on. @internal */
@@ -308,7 +324,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   }
 
   get handshakeComplete(): boolean {
-    return this.tls.handshakeComplete;
+    return this.session.handshakeComplete;
   }
 
   /** The handshake is confirmed (RFC 9001 §4.1.2): both sides know it completed. */
@@ -324,6 +340,21 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   getStream(id: number): Stream | undefined {
     return this.streams.get(id);
+  }
+
+  /** The streams open now, opened by either side, in the order they opened. */
+  listStreams(): IterableIterator<Stream> {
+    return this.streams[Symbol.iterator]();
+  }
+
+  /**
+   * Where an application protocol on this connection logs its qlog events (HTTP/3's `http3:`
+   * events), or undefined when the connection's qlog takes none: then it need build none.
+   */
+  applicationQlog(): ((name: string, data: Record<string, unknown>) => void) | undefined {
+    const sink = this.qlog;
+    if (sink?.applicationEvent === undefined) return undefined;
+    return (name, data) => sink.applicationEvent!(name, data);
   }
 
   /**
@@ -396,11 +427,11 @@ export class Connection extends Emitter<ConnectionEvents> {
     const ms = (us: number): number => Math.round(us) / 1000;
     return {
       version: this.version,
-      alpn: this.tls.alpn,
-      cipher: this.tls.cipherSuite,
-      group: this.tls.group,
+      alpn: this.session.alpn,
+      cipher: this.session.cipherSuite,
+      group: this.session.group,
       retry: this.stats.retry,
-      resumed: this.tls.resumed,
+      resumed: this.session.resumed,
       earlyDataAccepted:
         this.earlyDataState === 'accepted' && (!this.isClient || this.stats.earlyStreamDataSent),
       handshakeMs: this.handshakeTime < 0 ? -1 : ms(this.handshakeTime),
@@ -749,9 +780,9 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.resetRecovery(now);
     this.keys.clearBuffered();
     const encoded = encodeTransportParameters(this.localParams, this.role);
-    this.tls = this.createTls(this.tlsEvents, encoded, false);
+    this.session = this.createTls(this.tlsEvents, encoded, false);
     this.tlsEvents.driving = true;
-    this.tls.start();
+    this.session.start();
     this.tlsEvents.driving = false;
     this.onTlsOutcome(now);
   }
@@ -789,7 +820,10 @@ export class Connection extends Emitter<ConnectionEvents> {
     return this.lifecycle.addressValidated;
   }
 
-  /** Where 0-RTT stands (RFC 9001 §4.6). @internal */
+  /**
+   * Where 0-RTT stands (RFC 9001 §4.6): a client attempted it, and learns as the handshake
+   * completes whether it was accepted or rejected; a server accepted it or never saw it.
+   */
   get earlyDataState(): EarlyDataState {
     return this.lifecycle.earlyData;
   }
@@ -809,7 +843,7 @@ export class Connection extends Emitter<ConnectionEvents> {
    * or rejected as TLS says (§4.6.2). Returns where 0-RTT stands. @internal
    */
   establish(): EarlyDataState {
-    return this.lifecycle.establish(this.tls.earlyDataAccepted);
+    return this.lifecycle.establish(this.session.earlyDataAccepted);
   }
 
   /**
@@ -827,14 +861,23 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   /**
    * Ends the connection now, sending nothing: a server's connection whose client went silent
-   * before its address was validated (RFC 9000 §8.1: it may be spoofed), like an idle timeout;
-   * or a closing client whose socket is gone, which need not wait out its closing period
-   * (§10.2: no late packet can reach it any more).
+   * before its address was validated (RFC 9000 §8.1: it may be spoofed), like an idle timeout.
    * @internal
    */
   abandon(reason: string, now: number): void {
     // A closing or draining connection keeps the reason it is closing with.
     this.finish(now, { source: 'idle_timeout', errorCode: 0, application: false, reason });
+  }
+
+  /**
+   * Ends a closing or draining period now, when nothing can reach the connection any more (its
+   * socket is gone): RFC 9000 §10.2 lets an endpoint that can receive no late packet skip it.
+   * 'close' is emitted with the reason of the close. No effect on an open connection.
+   */
+  endClosingPeriod(now: number): void {
+    const s = this.state;
+    if (s !== 'closing' && s !== 'draining') return;
+    this.finish(now, this.closeInfo!);
   }
 
   /** Installs Initial keys from the DCID (RFC 9001 §5.2); again after a Retry. @internal */
@@ -873,7 +916,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   receiveCrypto(level: Level, data: Uint8Array, now: number): void {
     this.tlsEvents.driving = true;
     try {
-      this.tls.receive(level, data);
+      this.session.receive(level, data);
     } finally {
       this.tlsEvents.driving = false;
     }

@@ -8,7 +8,7 @@
 import type { CryptoProvider } from '../crypto/provider.js';
 import type { SendControl } from '../path/send-control.js';
 import type { StreamMap } from '../stream/stream-map.js';
-import type { TlsSession, Level } from '../tls/types.js';
+import type { Level, TlsSessionInfo } from '../tls/types.js';
 import type { SocketAddress } from '../util/address.js';
 import type { QuicError } from '../wire/errors.js';
 import type { TransportParameters } from '../wire/transport-params.js';
@@ -49,7 +49,8 @@ export interface ConnectionContext {
   readonly provider: CryptoProvider;
   readonly opts: ResolvedOptions;
   readonly host: EngineServices;
-  readonly tls: TlsSession;
+  /** What the TLS handshake established (read-only). */
+  readonly tls: TlsSessionInfo;
   readonly qlog: QlogSink | undefined;
   readonly stats: ConnectionStats;
   readonly startTime: number;

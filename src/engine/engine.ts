@@ -329,7 +329,7 @@ export class Engine {
     const dcid = this.provider.random(8);
     const { cid, resetToken } = this.newCidFor();
     const remembered = createClientTls.rememberedParams(options);
-    const conn = new Connection(this.hostFor(), {
+    const conn = Connection.create(this.hostFor(), {
       role: 'client',
       version,
       versions: preferences,
@@ -900,7 +900,7 @@ export class Engine {
       : null;
     const opts = { ...this.config.connection, alpn: server.alpn } as ConnectionOptions;
     const serverTls = this.serverTlsOf(() => conn);
-    const conn: Connection = new Connection(this.hostFor(), {
+    const conn: Connection = Connection.create(this.hostFor(), {
       role: 'server',
       version,
       ...(version !== h.version ? { originalVersion: h.version } : {}),

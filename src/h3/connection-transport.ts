@@ -134,14 +134,10 @@ export class ConnectionTransport implements H3Transport {
   ) {
     this.connection = connection;
     this.isServer = !connection.isClient;
-    const sink = connection.qlog;
-    this.qlog =
-      sink?.applicationEvent !== undefined
-        ? (name, data) => sink.applicationEvent!(name, data)
-        : undefined;
+    this.qlog = connection.applicationQlog();
     this.listen();
     // Streams the peer opened before HTTP/3 was attached are handed over first.
-    for (const core of connection.streams) {
+    for (const core of connection.listStreams()) {
       if (core.locallyInitiated) continue;
       const stream = this.track(core);
       this.pending.push({ kind: 'stream', id: core.id, code: 0, stream, reason: '' });

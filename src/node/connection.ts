@@ -20,7 +20,7 @@ import type { ConnectionStatsSnapshot } from '../conn/stats.js';
 import type { BackendName } from '../crypto/default-provider.js';
 import type { SocketAddress } from '../util/address.js';
 import type { Stream } from '../stream/stream.js';
-import type { TlsSession } from '../tls/types.js';
+import type { TlsSessionInfo } from '../tls/types.js';
 import { TransportError } from '../wire/errors.js';
 import { monotonicMicros, type Endpoint, type FlushWatcher } from './endpoint.js';
 import { QuicConnectionError, QuicNodeError, errorFromClose, isCleanClose } from './errors.js';
@@ -331,7 +331,7 @@ export class QuicConnection
   }
 
   /** The TLS session (cipher suite, group, resumption, peer certificates). */
-  get tls(): TlsSession {
+  get tls(): TlsSessionInfo {
     return this.core.tls;
   }
 
@@ -686,7 +686,7 @@ export class QuicConnection
   private endClosingPeriod(): void {
     const core = this.coreConn;
     if (core === null || (core.state !== 'closing' && core.state !== 'draining')) return;
-    core.abandon('closing period ended with the socket', monotonicMicros());
+    core.endClosingPeriod(monotonicMicros());
   }
 
   private finish(info: CloseInfo | null): void {

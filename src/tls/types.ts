@@ -239,4 +239,7 @@ export interface TlsSession {
   exportKeyingMaterial(label: string, context: Uint8Array, length: number): Uint8Array;
 }
 
+/** What a TLS session tells about itself: everything but driving it. */
+export type TlsSessionInfo = Omit<TlsSession, 'start' | 'receive'>;
+
 export type { KeyExchangeGroup };

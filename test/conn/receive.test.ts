@@ -59,7 +59,7 @@ function serverConnection(): { conn: Connection; tls: () => KeysOnFirstFlight } 
     onCidRetired: () => {},
   };
   let tls: KeysOnFirstFlight | null = null;
-  const conn = new Connection(host, {
+  const conn = Connection.create(host, {
     role: 'server',
     version: QUIC_V1,
     options: { alpn: ['test'] },
