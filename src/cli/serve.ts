@@ -278,6 +278,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
       ...(idleTimeout !== undefined ? { idleTimeout } : {}),
       ...pmtud,
       ...(keyUpdateAfterBytes !== undefined ? { keyUpdateAfterBytes } : {}),
+      ...(flagOption(args, 'multipath') ? { multipath: true } : {}),
     });
     return runWorkers(
       io,
@@ -318,6 +319,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
     ...(idleTimeout !== undefined ? { idleTimeout } : {}),
     ...pmtud,
     ...(keyUpdateAfterBytes !== undefined ? { keyUpdateAfterBytes } : {}),
+    ...(flagOption(args, 'multipath') ? { multipath: true } : {}),
     ...(preferredAddress !== undefined ? { preferredAddress } : {}),
   });
   attachProtocols(server, protocols);
@@ -474,6 +476,10 @@ export const serveCommand: Command = {
       description: `protocols to accept, comma-separated (default ${DEFAULT_SERVE_ALPN.join(',')})`,
     },
     retry: { type: 'boolean', description: 'validate client addresses with Retry' },
+    multipath: {
+      type: 'boolean',
+      description: 'accept Multipath QUIC (RFC 10069): clients may open more paths',
+    },
     'preferred-address': {
       type: 'string',
       valueName: 'ADDR:PORT[,ADDR:PORT]',

@@ -346,6 +346,7 @@ export function transportOptions(o: Partial<TransportOptions>): Partial<Connecti
     'keyUpdateInterval',
     'keyUpdateAfterBytes',
     'greaseQuicBit',
+    'multipath',
     'random',
   ];
   const out: Record<string, unknown> = {};
