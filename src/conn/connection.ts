@@ -24,6 +24,7 @@ import { LocalCids, PeerCids, type CidHost } from './cids.js';
 import { resolveOptions, type ConnectionOptions, type ResolvedOptions } from './options.js';
 import { PathState } from './path-state.js';
 import { PathSet } from './path-set.js';
+import { createPathScheduler } from '../path/schedulers/registry.js';
 import { Multipath, type MultipathPath, type PathStatus } from './multipath.js';
 import {
   abandonPath,
@@ -276,7 +277,12 @@ export class Connection extends Emitter<ConnectionEvents> {
     if (pa && !this.isClient) this.localCids.addInitial(pa.cid, pa.resetToken);
     this.peerCids = new PeerCids(init.remoteCid, 8);
     this.multipath = this.opts.multipath
-      ? new Multipath(host, this.opts.multipath.maxPathId, 8)
+      ? new Multipath(
+          host,
+          this.opts.multipath.maxPathId,
+          8,
+          createPathScheduler(this.opts.multipath.scheduler),
+        )
       : null;
 
     this.localParams = buildLocalParams(this, init);

@@ -46,10 +46,11 @@ export interface PathPacketWriters {
 }
 
 /**
- * The path the next datagram goes on (RFC 10069 §5.4: a local decision). First any path that
- * owes a PATH_CHALLENGE, PATH_RESPONSE or PTO probe; then, for data, the usable path with room
- * in its congestion window and the lowest smoothed RTT, preferring paths neither side marked as
- * backup (§3.3); -1 when none has room. Path 0 is chosen by returning it like any other.
+ * The path the next datagram goes on (RFC 10069 §5.5: a local decision). First any path that
+ * owes a PATH_CHALLENGE, PATH_RESPONSE or PTO probe; then, when there is data, the one the
+ * connection's scheduler picks (src/path/schedulers: min-RTT by default; backup paths only while
+ * no available path works, §3.3); null when none may send now. Path 0 is returned like any
+ * other (the caller builds its packets).
  */
 export function choosePath(conn: ConnectionContext, now: number): MultipathPath | null {
   const mp = conn.multipath!;
@@ -58,29 +59,9 @@ export function choosePath(conn: ConnectionContext, now: number): MultipathPath 
     if (p.id === 0 || p.state !== 'open') continue;
     if (hasPathFrames(p.paths.active) || p.space.probes > 0) return p;
   }
-  // Backup paths carry data only while no other path works (§3.3); a path works while its
-  // probes are answered (§5.6).
-  let primaryWorks = false;
-  for (const p of mp.all()) {
-    if (p.usable && !p.backup && p.paths.active.sendControl.ptoCount < 2) primaryWorks = true;
-  }
   // Nothing but ACKs to send: they go where the peer sends (`ackPathId`), not here.
   if (!hasData) return null;
-  let best: MultipathPath | null = null;
-  let bestRtt = Infinity;
-  for (const p of mp.all()) {
-    if (!p.usable || (p.backup && primaryWorks)) continue;
-    const sc = p.paths.active.sendControl;
-    // A failing path is left to its probes while another works.
-    if (sc.ptoCount >= 2 && primaryWorks) continue;
-    if (sc.sendAllowance(now) <= 0) continue;
-    const rtt = sc.rtt.smoothed;
-    if (best === null || rtt < bestRtt) {
-      best = p;
-      bestRtt = rtt;
-    }
-  }
-  return best;
+  return mp.schedule(now);
 }
 
 /** Whether a path other than 0 has an ACK due now (it may leave on any path). */

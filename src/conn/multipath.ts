@@ -22,6 +22,10 @@ import { bytesEqual } from '../util/bytes.js';
 import { LocalCids, PeerCids, type CidHost } from './cids.js';
 import type { PathSet } from './path-set.js';
 import { SpaceState } from './space.js';
+import type { PathScheduler, SchedulablePath } from '../path/schedulers/types.js';
+
+/** The scheduler's view of a path (mutable: refreshed in place, nothing allocated per packet). */
+export type SchedulablePathView = { -readonly [K in keyof SchedulablePath]: SchedulablePath[K] };
 
 /** The peer's (or our) preference for sending on a path (RFC 10069 §3.3). */
 export type PathStatus = 'available' | 'backup';
@@ -50,6 +54,8 @@ export class MultipathPath {
   /** Bytes of datagrams sent and received on the path (stats). */
   bytesSent = 0;
   bytesReceived = 0;
+  /** What the scheduler sees of the path, refreshed before each choice (`refresh`). */
+  readonly view: SchedulablePathView;
 
   constructor(
     readonly id: number,
@@ -57,7 +63,31 @@ export class MultipathPath {
     readonly paths: PathSet,
     /** The path's 1-RTT packet-number space (path 0: the connection's Application space). */
     readonly space: SpaceState,
-  ) {}
+  ) {
+    this.view = {
+      pathId: id,
+      srtt: 0,
+      sendAllowance: 0,
+      bytesInFlight: 0,
+      status: 'available',
+      validated: false,
+      ptoCount: 0,
+    };
+  }
+
+  /** Brings `view` up to date for a scheduling decision at `now`. */
+  refresh(now: number): SchedulablePathView {
+    const v = this.view;
+    const path = this.paths.active;
+    const sc = path.sendControl;
+    v.srtt = sc.rtt.smoothed;
+    v.sendAllowance = Math.min(sc.sendAllowance(now), path.amplificationAllowance());
+    v.bytesInFlight = sc.bytesInFlight;
+    v.status = this.backup ? 'backup' : 'available';
+    v.validated = path.validated;
+    v.ptoCount = sc.ptoCount;
+    return v;
+  }
 
   /** Whether packets may be sent on it: open and its active address pair validated. */
   get usable(): boolean {
@@ -95,13 +125,30 @@ export class Multipath {
   /** Frames to send (PATH_NEW_CONNECTION_ID, PATH_ABANDON, ...), taken by `takeFrames`. */
   private readonly out: Frame[] = [];
 
+  /** The views of the open paths, reused for each scheduling decision. */
+  private readonly views: SchedulablePathView[] = [];
+
   constructor(
     private readonly host: CidHost,
     maxPathId: number,
     /** Our active_connection_id_limit: CIDs the peer may issue us per path (§2.2). */
     private readonly cidLimit: number,
+    /** Picks the path of each packet (src/path/schedulers, RFC 10069 §5.5). */
+    readonly scheduler: PathScheduler,
   ) {
     this.localMax = maxPathId;
+  }
+
+  /**
+   * The open path the scheduler picks for new data at `now` (RFC 10069 §5.5), or null when none
+   * may send now.
+   */
+  schedule(now: number): MultipathPath | null {
+    const views = this.views;
+    views.length = 0;
+    for (const p of this.open.values()) if (p.state === 'open') views.push(p.refresh(now));
+    const v = this.scheduler.select(views, 'new_data');
+    return v === null ? null : (this.open.get(v.pathId) ?? null);
   }
 
   /** The largest path ID we accept. */
@@ -405,6 +452,7 @@ export class Multipath {
     for (const p of gone) {
       this.open.delete(p.id);
       this.closedIds.add(p.id);
+      this.scheduler.onPathClosed(p.id);
       const cids = this.localCids.get(p.id);
       if (cids) {
         for (const c of [...cids.all()]) this.host.onCidRetired(c.cid);

@@ -7,6 +7,7 @@ import type { SentFrame } from '../../src/conn/sent-frames.js';
 import { SpaceState } from '../../src/conn/space.js';
 import { PnSpace } from '../../src/ack/pn-space.js';
 import { SendControl } from '../../src/path/send-control.js';
+import { createPathScheduler } from '../../src/path/schedulers/registry.js';
 import { QuicError, TransportError } from '../../src/wire/errors.js';
 import type { Frame, PathNewConnectionIdFrame } from '../../src/wire/frame-types.js';
 
@@ -49,7 +50,7 @@ function newCid(pathId: number, seq: number, byte: number): PathNewConnectionIdF
 
 function negotiated(localMax = 3, peerMax = 2): { mp: Multipath; host: Host } {
   const host = new Host();
-  const mp = new Multipath(host, localMax, 8);
+  const mp = new Multipath(host, localMax, 8, createPathScheduler());
   assert.ok(mp.negotiate(peerMax, path(0)));
   return { mp, host };
 }
@@ -65,7 +66,7 @@ function violation(fn: () => void): void {
 
 describe('Multipath (RFC 10069)', () => {
   it('is off when the peer sent no initial_max_path_id (§2)', () => {
-    const mp = new Multipath(new Host(), 4, 8);
+    const mp = new Multipath(new Host(), 4, 8, createPathScheduler());
     assert.equal(mp.negotiate(undefined, path(0)), false);
     assert.equal(mp.enabled, false);
     mp.issueCids();
