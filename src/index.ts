@@ -43,6 +43,22 @@ export {
 } from './cc/registry.js';
 export type { CongestionController, CongestionControllerOptions } from './cc/types.js';
 export {
+  registerPathScheduler,
+  createPathScheduler,
+  pathSchedulerNames,
+  DEFAULT_PATH_SCHEDULER,
+} from './path/schedulers/registry.js';
+export type {
+  PathScheduler,
+  PathSchedulerFactory,
+  PathSchedulerOptions,
+  SchedulablePath,
+  ReinjectablePacket,
+  SendPurpose,
+  PathStatus,
+  FailingReason,
+} from './path/schedulers/types.js';
+export {
   backend,
   defaultProvider,
   describeBackend,

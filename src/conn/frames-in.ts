@@ -7,6 +7,7 @@ import { PnSpace } from '../ack/pn-space.js';
 import { fromUtf8 } from '../util/bytes.js';
 import { QuicError, TransportError } from '../wire/errors.js';
 import { FrameType, type AckFrame, type Frame } from '../wire/frame-types.js';
+import { frameTypeOf } from '../wire/frame-encode.js';
 import { Level } from '../tls/types.js';
 import { onFramesAcked, onFramesLost } from './retransmit.js';
 import type { ConnectionContext } from './context.js';
@@ -87,8 +88,9 @@ export function handleFrame(conn: ConnectionContext, frame: Frame, now: number):
       conn.peerCids.add(frame);
       // RFC 9000 §5.1.2: CIDs below Retire Prior To are no longer used, on any path.
       if (conn.path.dcid.sequence < frame.retirePriorTo) conn.path.dcid = conn.peerCids.current;
-      if (conn.probePath && conn.probePath.dcid.sequence < frame.retirePriorTo) {
-        conn.probePath.dcid = conn.peerCids.spare() ?? conn.peerCids.current;
+      const probe = conn.paths.probe;
+      if (probe && probe.dcid.sequence < frame.retirePriorTo) {
+        probe.dcid = conn.peerCids.spare() ?? conn.peerCids.current;
       }
       conn.controlFrames.retireCids(conn.peerCids.toRetire);
       conn.onPeerResetTokens();
@@ -149,6 +151,22 @@ export function handleFrame(conn: ConnectionContext, frame: Frame, now: number):
     case 'immediate_ack':
       conn.ackFrequency.onImmediateAck(conn.spaces[PnSpace.Application].tracker);
       return;
+    case 'path_ack':
+    case 'path_abandon':
+    case 'path_status_backup':
+    case 'path_status_available':
+    case 'path_new_connection_id':
+    case 'path_retire_connection_id':
+    case 'max_path_id':
+    case 'paths_blocked':
+    case 'path_cids_blocked':
+      // RFC 10069 §2: without initial_max_path_id from both sides (never sent yet) no endpoint
+      // may use the multipath frames.
+      throw new QuicError(
+        TransportError.PROTOCOL_VIOLATION,
+        `${frame.kind} without negotiated multipath`,
+        frameTypeOf(frame),
+      );
     default: {
       const never: never = frame;
       throw new QuicError(TransportError.INTERNAL_ERROR, `unhandled frame ${String(never)}`);
@@ -166,9 +184,7 @@ function onAck(conn: ConnectionContext, frame: AckFrame, space: PnSpace, now: nu
   if (space === PnSpace.Application) onPathPackets(conn.path, out.newlyAcked, out.lost, now);
   if (out.lost.length > 0) conn.stats.onLossEvent(out.lost.length);
   if (out.lost.length > 0) conn.qlog?.packetsLost?.(conn, out.lost, space, now);
-  if (space === PnSpace.Application && conn.oneRtt) {
-    conn.oneRtt.onAckReceived(frame.ranges[0]!.largest);
-  }
+  if (space === PnSpace.Application) conn.keys.onAckReceived(frame.ranges[0]!.largest);
   // RFC 9001 §4.1.2: a client may consider the handshake confirmed on an ACK of a 1-RTT packet.
   if (
     space === PnSpace.Application &&
@@ -176,7 +192,7 @@ function onAck(conn: ConnectionContext, frame: AckFrame, space: PnSpace, now: nu
     conn.handshakeComplete &&
     out.newlyAcked.length > 0
   ) {
-    if (out.newlyAcked.some((p) => p.pn >= conn.firstOneRttPn && conn.firstOneRttPn >= 0)) {
+    if (out.newlyAcked.some((p) => conn.keys.sentWithOneRtt(p.pn))) {
       conn.confirmHandshake(now);
     }
   }
