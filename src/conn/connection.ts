@@ -9,7 +9,6 @@
  */
 import { PnSpace } from '../ack/pn-space.js';
 import type { CryptoProvider } from '../crypto/provider.js';
-import { PacketProtector } from '../crypto/packet-protection.js';
 import { createInitialProtectors } from '../crypto/initial.js';
 import { Emitter } from '../util/emitter.js';
 import type { SocketAddress } from '../util/address.js';
@@ -19,7 +18,7 @@ import { encodeTransportParameters, type TransportParameters } from '../wire/tra
 import type { Level, TlsCallbacks, TlsSession } from '../tls/types.js';
 import { StreamMap } from '../stream/stream-map.js';
 import type { Stream } from '../stream/stream.js';
-import { KeyPhases } from './key-phase.js';
+import { EncryptionLevels } from './encryption-levels.js';
 import { LocalCids, PeerCids, type CidHost } from './cids.js';
 import { resolveOptions, type ConnectionOptions, type ResolvedOptions } from './options.js';
 import { PathState } from './path-state.js';
@@ -62,7 +61,7 @@ import { buildLocalParams, ConnectionTlsCallbacks, onHandshakeComplete } from '.
 import { armProbes, onFramesLost } from './retransmit.js';
 import { ConnectionStreamEvents } from './stream-events.js';
 import { currentDatagramSize, onPathPackets } from './path-mtu.js';
-import type { BufferedPacket, EngineServices } from './context.js';
+import type { EngineServices } from './context.js';
 import type { ConnectionEvents } from './events.js';
 import { VersionNegotiation } from './version-negotiation.js';
 
@@ -148,19 +147,8 @@ export class Connection extends Emitter<ConnectionEvents> {
   private readonly tlsEvents: ConnectionTlsCallbacks;
   /** @internal */
   readonly spaces: [SpaceState, SpaceState, SpaceState];
-  /** 1-RTT keys with key updates; null until both directions are known. @internal */
-  oneRtt: KeyPhases | null = null;
-  /** 1-RTT keys as TLS releases them; `oneRtt` takes them over once both exist. @internal */
-  appRead: PacketProtector | null = null;
-  /**
-   * The server may send 0.5-RTT with this key before the client's Finished (RFC 9001 §5.7).
-   * @internal
-   */
-  appWrite: PacketProtector | null = null;
-  /** @internal */
-  zeroRttWrite: PacketProtector | null = null;
-  /** @internal */
-  zeroRttRead: PacketProtector | null = null;
+  /** The packet keys of each encryption level, and packets waiting for theirs. @internal */
+  readonly keys: EncryptionLevels;
   /** @internal */
   readonly streams: StreamMap;
   /** @internal */
@@ -196,8 +184,6 @@ export class Connection extends Emitter<ConnectionEvents> {
    * @internal
    */
   addressValidated: boolean;
-  /** Packets that arrived before their keys, replayed when keys come (bounded). @internal */
-  readonly undecryptable: BufferedPacket[] = [];
   /** Control frames, DATAGRAMs and PING waiting for a 1-RTT packet. @internal */
   readonly controlFrames = new ControlFrames();
   private idleDeadline = Infinity;
@@ -212,8 +198,6 @@ export class Connection extends Emitter<ConnectionEvents> {
   readonly rx = new ReceiveContext();
   /** The scratch and slab of packet assembly (assemble.ts). @internal */
   readonly builder: PacketBuilder;
-  /** Key update requested by the application, done when allowed (RFC 9001 §6.1). @internal */
-  keyUpdateRequested = false;
   /** @internal */
   readonly qlog: QlogSink | undefined;
   /** The QUIC bit of each packet we send (RFC 9287: greased once the peer allows it). @internal */
@@ -225,13 +209,6 @@ export class Connection extends Emitter<ConnectionEvents> {
   readonly pendingTickets: Uint8Array[] = [];
   /** @internal */
   earlyDataState: 'none' | 'attempted' | 'accepted' | 'rejected' = 'none';
-  /** New read keys arrived: buffered packets are opened after the current packet. @internal */
-  replayPending = false;
-  /**
-   * First 1-RTT packet number we sent (handshake confirmation by ACK, RFC 9001 §4.1.2).
-   * @internal
-   */
-  firstOneRttPn = -1;
   /** An ack-eliciting packet was sent since the last one received (idle timer, RFC 9000 §10.1). */
   private sentSinceReceive = false;
 
@@ -251,6 +228,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.token = init.token ?? NO_BYTES;
     this.originalDcid = init.originalDcid;
     this.addressValidated = this.isClient || init.addressValidated === true;
+    this.keys = new EncryptionLevels(this.isClient);
     const maxAckDelayUs = this.opts.maxAckDelayMs * 1000;
     this.spaces = [
       new SpaceState(PnSpace.Initial, maxAckDelayUs),
@@ -414,7 +392,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   /** Starts a 1-RTT key update as soon as RFC 9001 §6.1 allows. */
   updateKeys(): void {
     this.checkUsable();
-    this.keyUpdateRequested = true;
+    this.keys.requestUpdate();
     this.wake();
   }
 
@@ -524,7 +502,7 @@ export class Connection extends Emitter<ConnectionEvents> {
       cwnd: sc.cwnd,
       bytesInFlight: sc.bytesInFlight,
       pmtu: this.maxDatagramSizeNow,
-      keyUpdates: this.oneRtt?.updates ?? 0,
+      keyUpdates: this.keys.keyUpdates,
       migrated: this.stats.migrations > 0,
       migrations: this.stats.migrations,
       streamsOpen: this.streams.size,
@@ -740,7 +718,7 @@ export class Connection extends Emitter<ConnectionEvents> {
       // Held back by the pacer only (see `poll`): its release time is the deadline.
       if (this.hasPendingSend()) t = Math.min(t, this.pacerRelease);
     }
-    if (this.oneRtt && this.oneRtt.prevRead) t = Math.min(t, this.oneRtt.prevDiscardAt);
+    t = Math.min(t, this.keys.nextTimeout());
     return t;
   }
 
@@ -815,7 +793,11 @@ export class Connection extends Emitter<ConnectionEvents> {
     if (this.multipath !== null && this.multipath.enabled && multipathHasPendingSend(this)) {
       return true;
     }
-    if (this.oneRtt === null && this.zeroRttWrite === null) return false;
+    // Stream data goes in 1-RTT or a client's 0-RTT (a server's 0.5-RTT is not counted here).
+    const k = this.keys;
+    if (k.oneRtt === null && (!this.isClient || k.sealer(PnSpace.Application) === null)) {
+      return false;
+    }
     return this.streams.hasPendingSend;
   }
 
@@ -909,10 +891,10 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.spaces[PnSpace.Initial] = new SpaceState(PnSpace.Initial, this.opts.maxAckDelayMs * 1000);
     this.installInitialKeys(this.originalDcid);
     // What went in 0-RTT in the first attempt goes again, in 1-RTT.
-    this.zeroRttWrite = null;
+    this.keys.discardEarlyWrite();
     this.earlyDataState = 'none';
     this.resetRecovery(now);
-    this.undecryptable.length = 0;
+    this.keys.clearBuffered();
     const encoded = encodeTransportParameters(this.localParams, this.role);
     this.tls = this.createTls(this.tlsEvents, encoded, false);
     this.tlsEvents.driving = true;
@@ -930,7 +912,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   switchVersion(version: number): void {
     this.wireVersion = version;
     this.installInitialKeys(this.retryScid ?? this.originalDcid);
-    this.zeroRttWrite = null;
+    this.keys.discardEarlyWrite();
   }
 
   /**
@@ -978,10 +960,7 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   /** Installs Initial keys from the DCID (RFC 9001 §5.2); again after a Retry. @internal */
   installInitialKeys(dcid: Uint8Array): void {
-    const keys = createInitialProtectors(this.provider, this.version, dcid);
-    const s = this.spaces[PnSpace.Initial];
-    s.read = this.isClient ? keys.server : keys.client;
-    s.write = this.isClient ? keys.client : keys.server;
+    this.keys.installInitial(createInitialProtectors(this.provider, this.version, dcid));
   }
 
   /** Drops the keys and state of Initial or Handshake (RFC 9001 §4.9). @internal */
@@ -989,6 +968,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     const s = this.spaces[space];
     if (s.discarded) return;
     s.discard();
+    this.keys.discard(space);
     // The token only ever goes in Initial packets (RFC 9000 §17.2.2).
     if (space === PnSpace.Initial) this.token = NO_BYTES;
     this.path.sendControl.discardSpace(space, now);
@@ -1026,18 +1006,17 @@ export class Connection extends Emitter<ConnectionEvents> {
   /**
    * Acts on what the TLS session reported since the last time, with the caller's `now`. New
    * read keys do not replay buffered packets here, in the middle of a packet: the receive loop
-   * does after it (`replayPending`).
+   * does after it (`keys.replayPending`).
    */
   private onTlsOutcome(now: number): void {
     const t = this.tlsEvents;
     if (!t.hasOutcome) return;
-    const { alert, keysAvailable, paramsReceived, handshakeComplete } = t;
+    const { alert, paramsReceived, handshakeComplete } = t;
     t.takeOutcome();
     if (alert !== null) {
       this.closeWithError(alert, now);
       return;
     }
-    if (keysAvailable && this.undecryptable.length > 0) this.replayPending = true;
     if (paramsReceived) {
       this.resetIdle(now);
       negotiateMultipath(this);
@@ -1057,7 +1036,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.paths.armValidationDeadlines(now);
     this.armMultipath(now);
     this.onTlsOutcome(now);
-    if (this.replayPending) {
+    if (this.keys.replayPending) {
       replayBuffered(this, now);
       this.rx.end();
     }
@@ -1146,7 +1125,7 @@ export class Connection extends Emitter<ConnectionEvents> {
       this.controlFrames.requestPing();
       this.keepAliveDeadline = now + this.opts.keepAliveUs;
     }
-    this.oneRtt?.discardOld(now);
+    this.keys.onTimeout(now);
     onPathValidationTimers(this, now);
     onMultipathTimers(this, now);
     const sc = this.path.sendControl;

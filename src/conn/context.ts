@@ -6,7 +6,6 @@
  * connection are not here.
  */
 import type { CryptoProvider } from '../crypto/provider.js';
-import type { PacketProtector } from '../crypto/packet-protection.js';
 import type { SendControl } from '../path/send-control.js';
 import type { StreamMap } from '../stream/stream-map.js';
 import type { TlsSession, Level } from '../tls/types.js';
@@ -19,7 +18,7 @@ import type { LocalCids, PeerCids } from './cids.js';
 import type { ControlFrames } from './control-frames.js';
 import type { QuicBitGrease } from './quic-bit.js';
 import type { ConnectionEvents } from './events.js';
-import type { KeyPhases } from './key-phase.js';
+import type { EncryptionLevels } from './encryption-levels.js';
 import type { ResolvedOptions } from './options.js';
 import type { PacketBuilder } from './packet-builder.js';
 import type { PathState } from './path-state.js';
@@ -42,15 +41,6 @@ export interface EngineServices {
   newToken?(remote: SocketAddress): Uint8Array;
 }
 
-/** A packet that arrived before its keys (replayed when they come). */
-export interface BufferedPacket {
-  data: Uint8Array;
-  remote: SocketAddress;
-  local: SocketAddress;
-  /** The ECN codepoint of the datagram it came in (RFC 9000 §13.4.1). */
-  ecn: number;
-}
-
 export interface ConnectionContext {
   readonly isClient: boolean;
   readonly version: number;
@@ -68,20 +58,12 @@ export interface ConnectionContext {
 
   // Packet-number spaces and keys.
   readonly spaces: [SpaceState, SpaceState, SpaceState];
-  oneRtt: KeyPhases | null;
-  appRead: PacketProtector | null;
-  appWrite: PacketProtector | null;
-  zeroRttWrite: PacketProtector | null;
-  zeroRttRead: PacketProtector | null;
-  keyUpdateRequested: boolean;
-  firstOneRttPn: number;
+  /** The packet keys of each encryption level, and packets waiting for theirs. */
+  readonly keys: EncryptionLevels;
   earlyDataState: 'none' | 'attempted' | 'accepted' | 'rejected';
   readonly handshakeConfirmed: boolean;
   readonly handshakeComplete: boolean;
   addressValidated: boolean;
-  /** New read keys arrived: buffered packets are opened after the current packet. */
-  replayPending: boolean;
-  readonly undecryptable: BufferedPacket[];
 
   // Transport parameters, CIDs, paths.
   readonly localParams: TransportParameters;

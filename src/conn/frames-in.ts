@@ -221,9 +221,7 @@ function onAck(conn: ConnectionContext, frame: AckFrame, space: PnSpace, now: nu
   if (space === PnSpace.Application) onPathPackets(conn.path, out.newlyAcked, out.lost, now);
   if (out.lost.length > 0) conn.stats.onLossEvent(out.lost.length);
   if (out.lost.length > 0) conn.qlog?.packetsLost?.(conn, out.lost, space, now);
-  if (space === PnSpace.Application && conn.oneRtt) {
-    conn.oneRtt.onAckReceived(frame.ranges[0]!.largest);
-  }
+  if (space === PnSpace.Application) conn.keys.onAckReceived(frame.ranges[0]!.largest);
   // RFC 9001 §4.1.2: a client may consider the handshake confirmed on an ACK of a 1-RTT packet.
   if (
     space === PnSpace.Application &&
@@ -231,7 +229,7 @@ function onAck(conn: ConnectionContext, frame: AckFrame, space: PnSpace, now: nu
     conn.handshakeComplete &&
     out.newlyAcked.length > 0
   ) {
-    if (out.newlyAcked.some((p) => p.pn >= conn.firstOneRttPn && conn.firstOneRttPn >= 0)) {
+    if (out.newlyAcked.some((p) => conn.keys.sentWithOneRtt(p.pn))) {
       conn.confirmHandshake(now);
     }
   }

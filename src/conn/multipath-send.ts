@@ -125,7 +125,7 @@ export function buildOnPath(
   now: number,
   writers: PathPacketWriters,
 ): ReturnType<typeof finishOnPath> | null {
-  const keys = conn.oneRtt;
+  const keys = conn.keys.oneRtt;
   if (!keys) return null;
   const path = p.paths.active;
   const sc = path.sendControl;

@@ -24,14 +24,13 @@ import { areCompatible } from './version-negotiation.js';
 import { decodeFrame } from '../wire/frames.js';
 import { frameAllowedIn, isAckEliciting, isProbingFrame } from '../wire/frame-rules.js';
 import { frameTypeOf } from '../wire/frame-encode.js';
-import type { BufferedPacket, ConnectionContext } from './context.js';
+import type { ConnectionContext } from './context.js';
+import type { BufferedPacket } from './encryption-levels.js';
+import { Level } from '../tls/types.js';
 import { handleFrame } from './frames-in.js';
 import { onPathPacket } from './migration.js';
 import type { MultipathPath } from './multipath.js';
 import { acceptPath, largestPto } from './multipath-control.js';
-
-/** Packets kept while waiting for their keys (RFC 9001 §4.1.4 allows buffering a few). */
-const MAX_UNDECRYPTABLE = 16;
 
 export function processDatagram(
   conn: ConnectionContext,
@@ -78,7 +77,7 @@ export function processDatagram(
     else logDropped(conn, result, end - start, now);
     // Keys that arrived with this packet open the packets buffered for them, now that this
     // one is done (never inside it: RFC 9001 §4.1.4 buffering, processed in order after).
-    if (conn.replayPending) replayBuffered(conn, now);
+    if (conn.keys.replayPending) replayBuffered(conn, now);
     if (conn.state !== 'handshake' && conn.state !== 'established') return;
   }
   if (anyProcessed) {
@@ -93,13 +92,11 @@ export function processDatagram(
 
 /**
  * Processes the packets buffered before their keys arrived (RFC 9001 §4.1.4) once new keys came
- * (`replayPending`); a packet whose keys are still missing is buffered again. Keys that arrive
- * while replaying start another round, after this one.
+ * (`keys.replayPending`); a packet whose keys are still missing is buffered again. Keys that
+ * arrive while replaying start another round, after this one.
  */
 export function replayBuffered(conn: ConnectionContext, now: number): void {
-  while (conn.replayPending) {
-    conn.replayPending = false;
-    const queued = conn.undecryptable.splice(0);
+  for (let queued = conn.keys.takeReplay(); queued !== null; queued = conn.keys.takeReplay()) {
     for (const p of queued) processBufferedPacket(conn, p, now);
   }
 }
@@ -210,18 +207,18 @@ function processPacket(
               .server
           : h.version !== conn.version
             ? conn.versionNegotiation.originalInitialRead
-            : conn.spaces[PnSpace.Initial].read;
+            : conn.keys.reader(Level.Initial);
       // RFC 9000 §17.2.2: a server's Initial has no token.
       if (conn.isClient && h.token.length > 0) return 'dropped';
     } else if (h.type === PacketType.Handshake) {
       space = PnSpace.Handshake;
-      keys = conn.spaces[PnSpace.Handshake].read;
+      keys = conn.keys.reader(Level.Handshake);
     } else {
       // 0-RTT: only a server receives it (RFC 9000 §17.2.3).
       if (conn.isClient) return 'dropped';
       space = PnSpace.Application;
-      keys = conn.zeroRttRead;
-      if (!keys && conn.oneRtt) return 'dropped'; // rejected or over
+      keys = conn.keys.reader(Level.EarlyData);
+      if (!keys && conn.keys.oneRtt) return 'dropped'; // rejected or over
     }
     if (conn.spaces[space].discarded) return 'dropped';
     if (!keys) return bufferPacket(conn, data, start, end);
@@ -253,8 +250,8 @@ function processPacket(
     }
     packetType = PacketType.OneRtt;
     space = PnSpace.Application;
-    if (!conn.oneRtt) return bufferPacket(conn, data, start, end);
-    keys = conn.oneRtt.read;
+    if (!conn.keys.oneRtt) return bufferPacket(conn, data, start, end);
+    keys = conn.keys.oneRtt.read;
   }
 
   const pnLength = keys.removeHeaderProtection(data, start, pnOffset, end);
@@ -269,7 +266,7 @@ function processPacket(
 
   let nextPhase = false;
   if (packetType === PacketType.OneRtt) {
-    const phases = conn.oneRtt!;
+    const phases = conn.keys.oneRtt!;
     keys = phases.select((unmasked & 0x04) !== 0, pn, pathId);
     nextPhase = phases.selectedNext;
   }
@@ -306,7 +303,7 @@ function processPacket(
     conn.peerCids.replaceInitial(serverScid.slice());
   }
   if (packetType === PacketType.OneRtt) {
-    const phases = conn.oneRtt!;
+    const phases = conn.keys.oneRtt!;
     if (nextPhase) {
       phases.commitPeerUpdate(pn, now + 3 * largestPto(conn), pathId);
       conn.qlog?.keyUpdated(conn, 'remote_update', now);
@@ -314,7 +311,7 @@ function processPacket(
       phases.onPacketOpened(pn, pathId);
     }
     // The server may drop 0-RTT keys once 1-RTT packets arrive (RFC 9001 §4.9.3).
-    if (!conn.isClient) conn.zeroRttRead = null;
+    if (!conn.isClient) conn.keys.discardEarlyRead();
   }
 
   const payloadStart = pnOffset + pnLength;
@@ -399,10 +396,8 @@ function bufferPacket(
   start: number,
   end: number,
 ): PacketResult {
-  if (conn.undecryptable.length < MAX_UNDECRYPTABLE) {
-    const { local, remote, ecn } = conn.rx;
-    conn.undecryptable.push({ data: data.slice(start, end), local, remote, ecn });
-  }
+  const { local, remote, ecn } = conn.rx;
+  conn.keys.buffer(data.subarray(start, end), local, remote, ecn);
   return 'buffered';
 }
 
@@ -465,7 +460,7 @@ function acceptsOtherVersion(conn: ConnectionContext, version: number, type: Pac
   return (
     type === PacketType.Initial &&
     conn.version === (vn.afterVn ?? vn.original) &&
-    conn.spaces[PnSpace.Handshake].read === null &&
+    conn.keys.reader(Level.Handshake) === null &&
     vn.preferences.includes(version) &&
     areCompatible(conn.version, version)
   );

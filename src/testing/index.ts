@@ -22,7 +22,11 @@ export {
   type DissectedDatagram,
   type DissectedPacket,
   type PacketKey,
+  type KeyLevel,
 } from './dissect.js';
+export type { DissectedPacketType, Sender } from './dissect-types.js';
+export type { DissectionJson, PacketJson } from './dissect-format.js';
+export type { JsonObject, JsonValue, TlsMessageSummary } from './dissect-tls.js';
 export {
   forgeLongPacket,
   forgeShortPacket,
@@ -42,6 +46,7 @@ export {
   PAIR_SERVER_ADDRESS,
   type EnginePairOptions,
   type TestCertificate,
+  type PairCertificate,
 } from './pair.js';
 
 export { InitialFlood, clientInitialPayload, type InitialFloodOptions } from './initial-flood.js';
