@@ -5,6 +5,8 @@
 import type { CryptoProvider, KeyExchangeGroup } from '../crypto/provider.js';
 import type { CipherSuiteName } from '../tls/types.js';
 import type { PmtudConfig } from '../path/pmtud.js';
+import { congestionControlFactory, type CongestionControlChoice } from '../cc/choice.js';
+import type { CongestionControllerFactory } from '../cc/types.js';
 
 export interface ConnectionOptions {
   /** ALPN protocols to offer (client) or accept (server), in preference order. Required. */
@@ -21,8 +23,13 @@ export interface ConnectionOptions {
    * Negotiation packet (RFC 9368 §2). Default: `version` first, then the other ones we speak.
    */
   versions?: readonly number[];
-  /** Congestion controller by registry name: 'newreno' | 'cubic' | 'bbr' | a registered one. Default 'cubic'. */
-  congestionControl?: string;
+  /**
+   * This connection's congestion controller: a registered name ('newreno' | 'cubic' | 'bbr' |
+   * a registered one), a name with the controller's options (`{ name: 'cubic', options: { beta:
+   * 0.8 } }`, see CubicOptions and BbrOptions), or a factory. Checked when the connection is
+   * made. Default 'cubic'.
+   */
+  congestionControl?: CongestionControlChoice;
   /** Idle timeout we advertise, ms (RFC 9000 §10.1). Default 30 000. 0 disables it. */
   idleTimeout?: number;
   /** Send PING to keep the connection alive at this interval (ms); 0 = off. Default 0. */
@@ -123,7 +130,8 @@ export interface MultipathOptions {
 export interface ResolvedOptions {
   alpn: string[];
   version: number;
-  congestionControl: string;
+  /** Makes the controller of each path. */
+  congestionControl: CongestionControllerFactory;
   idleTimeoutMs: number;
   keepAliveUs: number;
   initialMaxData: number;
@@ -169,7 +177,7 @@ export function resolveOptions(o: ConnectionOptions): ResolvedOptions {
   return {
     alpn: o.alpn,
     version: o.version ?? 1,
-    congestionControl: o.congestionControl ?? 'cubic',
+    congestionControl: congestionControlFactory(o.congestionControl),
     idleTimeoutMs: o.idleTimeout ?? 30_000,
     keepAliveUs: (o.keepAlive ?? 0) * 1000,
     initialMaxData: o.initialMaxData ?? 1 << 20,
