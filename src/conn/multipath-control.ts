@@ -121,6 +121,8 @@ function onPathAck(
   for (const sp of out.newlyAcked) onFramesAcked(conn, sp.frames);
   for (const sp of out.lost) onFramesLost(conn, sp.frames);
   onPathPackets(path, out.newlyAcked, out.lost, now);
+  // RFC 10069 §2.5: an acknowledged packet of the current key phase on any path completes it.
+  conn.keys.oneRtt?.onPathAckReceived(p.id, frame.ranges[0]!.largest);
   if (out.lost.length > 0) conn.stats.onLossEvent(out.lost.length);
   sc.releaseOutcomes();
 }
