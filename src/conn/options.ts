@@ -106,10 +106,24 @@ export interface ConnectionOptions {
    */
   ackFrequency?: boolean;
   /**
+   * Multipath QUIC (RFC 10069): advertise initial_max_path_id and, when the peer does too, let
+   * the client open more paths (`Connection.openPath`) that carry packets side by side. Off by
+   * default; a peer without it gets plain RFC 9000.
+   */
+  multipath?: MultipathOptions | boolean;
+  /**
    * Randomness for choices that need no secrecy (which packets clear the QUIC bit), uniform in
    * [0, 1). Default: bytes from the crypto provider. Tests pass a seeded source.
    */
   random?: () => number;
+}
+
+/** Multipath options of a connection (RFC 10069). */
+export interface MultipathOptions {
+  /** The largest path ID we accept (initial_max_path_id, RFC 10069 §2.1). Default 4. */
+  maxPathId?: number;
+  /** The packet scheduler that picks a path for each packet. Default 'minrtt'. */
+  scheduler?: string;
 }
 
 /** Options with every default filled in, in core units (µs for times). */
@@ -139,6 +153,8 @@ export interface ResolvedOptions {
   greaseQuicBit: boolean;
   ecn: boolean;
   ackFrequency: boolean;
+  /** Multipath options, null when off. */
+  multipath: Required<MultipathOptions> | null;
   random: (() => number) | null;
 }
 
@@ -183,6 +199,20 @@ export function resolveOptions(o: ConnectionOptions): ResolvedOptions {
     greaseQuicBit: o.greaseQuicBit ?? true,
     ecn: o.ecn ?? false,
     ackFrequency: o.ackFrequency ?? true,
+    multipath: resolveMultipath(o.multipath),
     random: o.random ?? null,
   };
+}
+
+function resolveMultipath(
+  o: MultipathOptions | boolean | undefined,
+): Required<MultipathOptions> | null {
+  if (o === undefined || o === false) return null;
+  const m = o === true ? {} : o;
+  const maxPathId = m.maxPathId ?? 4;
+  // RFC 10069 §2.1: path IDs are 32 bits of the nonce.
+  if (!Number.isInteger(maxPathId) || maxPathId < 0 || maxPathId > 0xffffffff) {
+    throw new RangeError('options.multipath.maxPathId must be an integer within 0..2^32-1');
+  }
+  return { maxPathId, scheduler: m.scheduler ?? 'minrtt' };
 }
