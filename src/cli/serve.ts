@@ -503,15 +503,15 @@ export const serveCommand: Command = {
       description: `protocols to accept, comma-separated (default ${DEFAULT_SERVE_ALPN.join(',')})`,
     },
     retry: { type: 'boolean', description: 'validate client addresses with Retry' },
-    multipath: {
-      type: 'boolean',
-      description: 'accept Multipath QUIC (RFC 10069): clients may open more paths',
-    },
     https: {
       type: 'string',
       valueName: 'PORT',
       description:
         'also serve the files over TCP (HTTP/2 and HTTP/1.1, same certificate) on PORT, advertising HTTP/3 with Alt-Svc',
+    },
+    multipath: {
+      type: 'boolean',
+      description: 'accept Multipath QUIC (RFC 10069): clients may open more paths',
     },
     'preferred-address': {
       type: 'string',
