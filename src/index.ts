@@ -41,11 +41,7 @@ export {
   createCongestionController,
   congestionControllerNames,
 } from './cc/registry.js';
-export type {
-  CongestionController,
-  CongestionControllerFactory,
-  CongestionControllerOptions,
-} from './cc/types.js';
+export type { CongestionController, CongestionControllerOptions } from './cc/types.js';
 export type {
   CongestionControlChoice,
   CongestionControlSpec,

@@ -27,6 +27,7 @@ import { createPathScheduler } from '../path/schedulers/registry.js';
 import { Multipath, type MultipathPath, type PathStatus } from './multipath.js';
 import {
   abandonPath,
+  largestPto,
   multipathDeadline,
   negotiateMultipath,
   onMultipathTimers,
@@ -851,7 +852,7 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   /** The peer closed (CONNECTION_CLOSE received): draining (RFC 9000 §10.2.2). @internal */
   onPeerClose(info: CloseInfo, now: number): void {
-    const d = this.lifecycle.startDraining(info, now + 3 * this.ptoPeriod());
+    const d = this.lifecycle.startDraining(info, now + 3 * largestPto(this));
     if (d === null) return;
     this.qlog?.connectionClosed(this, info, now);
     if (d.wasOpen) this.emit('closing', info);
@@ -1054,7 +1055,7 @@ export class Connection extends Emitter<ConnectionEvents> {
    * acted on, and packets its keys can open are processed.
    */
   private armDeferred(now: number): void {
-    if (this.lifecycle.armClosing(now + 3 * this.ptoPeriod())) {
+    if (this.lifecycle.armClosing(now + 3 * largestPto(this))) {
       this.qlog?.connectionClosed(this, this.closeInfo!, now);
     }
     this.paths.armValidationDeadlines(now);
@@ -1113,7 +1114,7 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   /** `now` NaN: the closing period starts at the next entry point (`armDeferred`). */
   private enterClosing(info: CloseInfo, now: number): void {
-    if (!this.lifecycle.startClosing(info, now + 3 * this.ptoPeriod())) return;
+    if (!this.lifecycle.startClosing(info, now + 3 * largestPto(this))) return;
     if (!Number.isNaN(now)) this.qlog?.connectionClosed(this, info, now);
     // Nothing else is sent in the closing state (RFC 9000 §10.2.1).
     this.controlFrames.clear();
