@@ -62,3 +62,4 @@ export {
   type RelayRecord,
   type RelayStats,
 } from './relay.js';
+export type { EcnSocketBinder } from './relay-socket.js';
