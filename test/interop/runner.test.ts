@@ -89,6 +89,10 @@ describe('interop runner (local matrix subset)', function () {
     return runCell(spec, tsquic, tsquic, { quick: true, workDir: work, keep: false, seed: 1 });
   };
 
+  // 0-RTT with the SETTINGS remembered in the session file (RFC 9114 §7.2.4.2): ngtcp2's server
+  // sends SETTINGS_MAX_FIELD_SECTION_SIZE = 2^53, which the file must keep.
+  it('zerortt: ngtcp2 server, tsquic client', cell('zerortt', 'ngtcp2', 'tsquic'));
+
   // ECN (RFC 9000 §13.4) needs the native sockets, in the relay and in tsquic's endpoint.
   const ecnCell = (server: string, client: string) =>
     async function (this: Mocha.Context) {
