@@ -9,6 +9,7 @@ export {
   type EngineConfig,
   type EngineCallbacks,
   type ServerConfig,
+  type EngineConnectOptions,
   type ConnectOptions,
   type Transmit,
   type AcceptDecision,
@@ -40,7 +41,34 @@ export {
   createCongestionController,
   congestionControllerNames,
 } from './cc/registry.js';
-export type { CongestionController, CongestionControllerOptions } from './cc/types.js';
+export type {
+  CongestionController,
+  CongestionControllerFactory,
+  CongestionControllerOptions,
+} from './cc/types.js';
+export type {
+  CongestionControlChoice,
+  CongestionControlSpec,
+  ControllerOptions,
+} from './cc/choice.js';
+export type { CubicOptions } from './cc/cubic.js';
+export type { BbrOptions } from './cc/bbr.js';
+export {
+  registerPathScheduler,
+  createPathScheduler,
+  pathSchedulerNames,
+  DEFAULT_PATH_SCHEDULER,
+} from './path/schedulers/registry.js';
+export type {
+  PathScheduler,
+  PathSchedulerFactory,
+  PathSchedulerOptions,
+  SchedulablePath,
+  ReinjectablePacket,
+  SendPurpose,
+  PathStatus,
+  FailingReason,
+} from './path/schedulers/types.js';
 export {
   backend,
   defaultProvider,

@@ -74,7 +74,7 @@ function readmeBlocks(): { blocks: ReadmeBlock[]; errors: string[] } {
 const PRELUDES: Record<string, string> = {
   cert: `import { createSelfSignedCertificate, defaultProvider, pemEncode } from 'tsquic';
 const made = createSelfSignedCertificate(defaultProvider, { names: ['localhost'] });
-const cert = pemEncode('CERTIFICATE', made.certificate);
+const cert = pemEncode('CERTIFICATE', made.cert);
 const key = pemEncode('PRIVATE KEY', made.pkcs8);`,
   workers: `import { createWorkerServer, type QuicServer } from 'tsquic/node';
 declare const cert: string;

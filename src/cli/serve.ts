@@ -126,14 +126,14 @@ async function loadCertificate(args: ParsedArgs, io: CliIo): Promise<ServeCertif
     names: SELF_SIGNED_NAMES,
     keyType: 'ec-p256',
   });
-  const fp = certificateFingerprint(defaultProvider, made.certificate);
+  const fp = certificateFingerprint(defaultProvider, made.cert);
   io.stderr.write(
     `self-signed certificate for ${SELF_SIGNED_NAMES.join(', ')}, SHA-256 fingerprint ${fp}\n`,
   );
   return {
-    certificate: { chain: [made.certificate], key: made.key },
+    certificate: made,
     pem: {
-      cert: pemEncode('CERTIFICATE', made.certificate),
+      cert: pemEncode('CERTIFICATE', made.cert),
       key: pemEncode('PRIVATE KEY', made.pkcs8),
     },
   };
@@ -297,6 +297,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
       ...(idleTimeout !== undefined ? { idleTimeout } : {}),
       ...pmtud,
       ...(keyUpdateAfterBytes !== undefined ? { keyUpdateAfterBytes } : {}),
+      ...(flagOption(args, 'multipath') ? { multipath: true } : {}),
     });
     return runWorkers(
       io,
@@ -338,6 +339,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
     ...(idleTimeout !== undefined ? { idleTimeout } : {}),
     ...pmtud,
     ...(keyUpdateAfterBytes !== undefined ? { keyUpdateAfterBytes } : {}),
+    ...(flagOption(args, 'multipath') ? { multipath: true } : {}),
     ...(preferredAddress !== undefined ? { preferredAddress } : {}),
   });
   attachProtocols(server, protocols);
@@ -506,6 +508,10 @@ export const serveCommand: Command = {
       valueName: 'PORT',
       description:
         'also serve the files over TCP (HTTP/2 and HTTP/1.1, same certificate) on PORT, advertising HTTP/3 with Alt-Svc',
+    },
+    multipath: {
+      type: 'boolean',
+      description: 'accept Multipath QUIC (RFC 10069): clients may open more paths',
     },
     'preferred-address': {
       type: 'string',

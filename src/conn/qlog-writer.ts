@@ -671,7 +671,7 @@ export class QlogWriter implements QlogSink {
     const side = (trigger === 'local_update') === (this.role === 'client') ? 'client' : 'server';
     this.event(now, 'quic:key_updated', {
       key_type: `${side}_1rtt_secret`,
-      key_phase: conn.oneRtt?.updates ?? 0,
+      key_phase: conn.keys.keyUpdates,
       trigger,
     });
   }

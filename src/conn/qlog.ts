@@ -8,7 +8,6 @@ import type { PnSpace } from '../ack/pn-space.js';
 import type { SentPacket } from '../ack/sent.js';
 import type { SocketAddress } from '../util/address.js';
 import type { TransportParameters } from '../wire/transport-params.js';
-import type { KeyPhases } from './key-phase.js';
 import type { PathState } from './path-state.js';
 import type { SentFrame } from './sent-frames.js';
 import type { CloseInfo, ConnectionState } from './state.js';
@@ -22,8 +21,8 @@ export interface QlogSubject {
   readonly peerParams: TransportParameters | null;
   /** The active path (its RTT and congestion state). */
   readonly path: PathState;
-  /** 1-RTT keys (key updates), null before they exist. */
-  readonly oneRtt: KeyPhases | null;
+  /** The packet keys (their key updates). */
+  readonly keys: { readonly keyUpdates: number };
   readonly isClient: boolean;
   /** Our transport parameters (qlog parameters_set, initiator local). */
   readonly localParams: TransportParameters;

@@ -38,6 +38,7 @@ export {
   type CredentialInput,
 } from './credentials.js';
 export { monotonicMicros } from './endpoint.js';
+export { checkServerIdentity } from './identity.js';
 export {
   generateKeyMaterial,
   encodeKeyMaterial,
@@ -65,4 +66,5 @@ export {
   H3FetchResponse,
   type H3AgentOptions,
   type H3FetchInit,
+  type H3FetchOptions,
 } from './h3-fetch.js';

@@ -112,6 +112,11 @@ export interface TlsClientConfig extends TlsCommonConfig {
   /** Skip certificate chain and name checks (the CertificateVerify signature is still checked). */
   insecure?: boolean;
   /**
+   * false: verify the chain but not that the certificate names `serverName` (the application
+   * checks the name itself, as with node:tls's `checkServerIdentity`). Default true.
+   */
+  checkServerName?: boolean;
+  /**
    * Groups to send key shares for in the first ClientHello (default: the first of `groups`, and
    * x25519 too when the first is X25519MLKEM768).
    */

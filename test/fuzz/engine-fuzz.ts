@@ -252,7 +252,7 @@ function main(): void {
       } else if (kind === 'sealed-1rtt') {
         // The sender's real keys: the client's to the server, the server's to the client.
         const sender = toServer ? pair.conn : pair.serverConn();
-        if (!sender?.oneRtt) throw new Finding('a fresh pair has no 1-RTT keys');
+        if (!sender?.keys.oneRtt) throw new Finding('a fresh pair has no 1-RTT keys');
         const frames: Frame[] = [];
         for (let n = 1 + rng.int(4); n > 0; n--) frames.push(hostileFrame(rng));
         input = forgeShortPacket({
@@ -260,8 +260,8 @@ function main(): void {
           packetNumber: sender.spaces[PnSpace.Application].nextPn++,
           frames,
           ...(rng.int(4) === 0 ? { rawPayload: rng.bytes(rng.int(40)) } : {}),
-          protector: sender.oneRtt.write,
-          keyPhase: sender.oneRtt.sendKeyPhase,
+          protector: sender.keys.oneRtt.write,
+          keyPhase: sender.keys.oneRtt.sendKeyPhase,
         });
         if (input.length > 1500 || rng.int(8) === 0) input = mutate(rng, input, recorded);
       } else {
