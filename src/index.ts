@@ -41,7 +41,18 @@ export {
   createCongestionController,
   congestionControllerNames,
 } from './cc/registry.js';
-export type { CongestionController, CongestionControllerOptions } from './cc/types.js';
+export type {
+  CongestionController,
+  CongestionControllerFactory,
+  CongestionControllerOptions,
+} from './cc/types.js';
+export type {
+  CongestionControlChoice,
+  CongestionControlSpec,
+  ControllerOptions,
+} from './cc/choice.js';
+export type { CubicOptions } from './cc/cubic.js';
+export type { BbrOptions } from './cc/bbr.js';
 export {
   registerPathScheduler,
   createPathScheduler,
@@ -103,7 +114,6 @@ export type { SocketAddress } from './util/address.js';
 // documentation) can name them too.
 export type {
   AckedPacket,
-  CongestionControllerFactory,
   CongestionState,
   DeliverySnapshot,
   RateSample,

@@ -297,6 +297,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
       ...(idleTimeout !== undefined ? { idleTimeout } : {}),
       ...pmtud,
       ...(keyUpdateAfterBytes !== undefined ? { keyUpdateAfterBytes } : {}),
+      ...(flagOption(args, 'multipath') ? { multipath: true } : {}),
     });
     return runWorkers(
       io,
@@ -338,6 +339,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
     ...(idleTimeout !== undefined ? { idleTimeout } : {}),
     ...pmtud,
     ...(keyUpdateAfterBytes !== undefined ? { keyUpdateAfterBytes } : {}),
+    ...(flagOption(args, 'multipath') ? { multipath: true } : {}),
     ...(preferredAddress !== undefined ? { preferredAddress } : {}),
   });
   attachProtocols(server, protocols);
@@ -506,6 +508,10 @@ export const serveCommand: Command = {
       valueName: 'PORT',
       description:
         'also serve the files over TCP (HTTP/2 and HTTP/1.1, same certificate) on PORT, advertising HTTP/3 with Alt-Svc',
+    },
+    multipath: {
+      type: 'boolean',
+      description: 'accept Multipath QUIC (RFC 10069): clients may open more paths',
     },
     'preferred-address': {
       type: 'string',

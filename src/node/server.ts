@@ -392,6 +392,7 @@ export function transportOptions(o: Partial<TransportOptions>): Partial<Connecti
     'keyUpdateInterval',
     'keyUpdateAfterBytes',
     'greaseQuicBit',
+    'multipath',
     'random',
   ];
   const out: Record<string, unknown> = {};
