@@ -421,7 +421,11 @@ async function runWorkers(
       io.stderr.write(`tsquic: ${(e as Error).message}\n`);
       return 1;
     }
-    io.stderr.write(`${where.workers} worker threads, routed by connection ID\n`);
+    const how =
+      router.steering === 'kernel'
+        ? 'steered by connection ID in the kernel (SO_REUSEPORT + BPF)'
+        : 'routed by connection ID in the main thread';
+    io.stderr.write(`${where.workers} worker threads, ${how}\n`);
     io.stdout.write(`listening on ${formatAddress(bound)}\n`);
     // SIGHUP reloads without dropping a connection: a new generation of workers with the files
     // read again takes new connections, the old one finishes its own and exits.

@@ -1,6 +1,7 @@
 /**
- * `tsquic serve --workers N` as a user runs it: a router thread and N worker threads behind one
- * UDP port. Downloads over HTTP/3 and hq-interop are byte-exact whichever worker holds the
+ * `tsquic serve --workers N` as a user runs it: N worker threads behind one UDP port (each with
+ * its own socket of a kernel-steered group on the native backend, behind a router thread on
+ * node:dgram). Downloads over HTTP/3 and hq-interop are byte-exact whichever worker holds the
  * connection, a Retry minted by one worker is honoured, SIGHUP reloads, SIGTERM stops with exit 0.
  */
 import assert from 'node:assert/strict';
@@ -49,7 +50,8 @@ describe('cli: serve --workers', function () {
     site!.keyFile,
   ];
 
-  it('serves h3 and hq-interop from two workers, byte for byte, and stops on SIGTERM', async () => {
+  it('serves h3 and hq-interop from two workers, byte for byte, and stops on SIGTERM', async function () {
+    this.timeout(120_000); // eight `tsquic get` processes one after another
     const { peer, port } = await startServe(procs, [...serveArgs(), '--workers', '2']);
     assert.match(peer.stderr(), /2 worker threads/);
     for (const alpn of [[], ['--alpn', 'hq-interop']]) {
