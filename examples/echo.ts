@@ -8,7 +8,7 @@ import { createSelfSignedCertificate, defaultProvider, pemEncode } from 'tsquic'
 import { connect, createServer } from 'tsquic/node';
 
 const made = createSelfSignedCertificate(defaultProvider, { names: ['localhost'] });
-const cert = pemEncode('CERTIFICATE', made.certificate);
+const cert = pemEncode('CERTIFICATE', made.cert);
 const key = pemEncode('PRIVATE KEY', made.pkcs8);
 
 const server = createServer({ cert, key, alpn: ['echo'] }, (conn) => {

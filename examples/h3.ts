@@ -10,7 +10,7 @@ import { h3Server } from 'tsquic/h3';
 import { createServer, H3Agent } from 'tsquic/node';
 
 const made = createSelfSignedCertificate(defaultProvider, { names: ['localhost'] });
-const cert = pemEncode('CERTIFICATE', made.certificate);
+const cert = pemEncode('CERTIFICATE', made.cert);
 const key = pemEncode('PRIVATE KEY', made.pkcs8);
 
 const server = createServer({ cert, key, alpn: ['h3'] }, (conn) => {

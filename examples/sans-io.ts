@@ -16,7 +16,7 @@ const nowUs = (): number => Math.round(performance.now() * 1000);
 const made = createSelfSignedCertificate(defaultProvider, { names: ['localhost'] });
 const server = createServer(
   {
-    cert: pemEncode('CERTIFICATE', made.certificate),
+    cert: pemEncode('CERTIFICATE', made.cert),
     key: pemEncode('PRIVATE KEY', made.pkcs8),
     alpn: ['hq-interop'],
   },
@@ -39,7 +39,7 @@ const local = { address: '127.0.0.1', port: socket.address().port };
 const engine = new Engine();
 const conn = engine.connect(
   { address: '127.0.0.1', port },
-  { alpn: ['hq-interop'], serverName: 'localhost', ca: [made.certificate], local },
+  { alpn: ['hq-interop'], serverName: 'localhost', ca: [made.cert], local },
   nowUs(),
 );
 

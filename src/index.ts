@@ -9,6 +9,7 @@ export {
   type EngineConfig,
   type EngineCallbacks,
   type ServerConfig,
+  type EngineConnectOptions,
   type ConnectOptions,
   type Transmit,
   type AcceptDecision,
@@ -40,7 +41,34 @@ export {
   createCongestionController,
   congestionControllerNames,
 } from './cc/registry.js';
-export type { CongestionController, CongestionControllerOptions } from './cc/types.js';
+export type {
+  CongestionController,
+  CongestionControllerFactory,
+  CongestionControllerOptions,
+} from './cc/types.js';
+export type {
+  CongestionControlChoice,
+  CongestionControlSpec,
+  ControllerOptions,
+} from './cc/choice.js';
+export type { CubicOptions } from './cc/cubic.js';
+export type { BbrOptions } from './cc/bbr.js';
+export {
+  registerPathScheduler,
+  createPathScheduler,
+  pathSchedulerNames,
+  DEFAULT_PATH_SCHEDULER,
+} from './path/schedulers/registry.js';
+export type {
+  PathScheduler,
+  PathSchedulerFactory,
+  PathSchedulerOptions,
+  SchedulablePath,
+  ReinjectablePacket,
+  SendPurpose,
+  PathStatus,
+  FailingReason,
+} from './path/schedulers/types.js';
 export {
   backend,
   defaultProvider,
@@ -81,3 +109,44 @@ export {
 export type { BlockCipher } from './crypto/provider.js';
 export { QUIC_V1, QUIC_V2 } from './wire/version.js';
 export type { SocketAddress } from './util/address.js';
+
+// Types that the public signatures above name, exported so that users (and the API
+// documentation) can name them too.
+export type {
+  AckedPacket,
+  CongestionState,
+  DeliverySnapshot,
+  RateSample,
+  RttSnapshot,
+} from './cc/types.js';
+export type {
+  Aead,
+  AeadAlg,
+  HashAlg,
+  HeaderProtection,
+  HpAlg,
+  KeyExchangeGroup,
+  KeyShare,
+  SignatureScheme,
+} from './crypto/provider.js';
+export type { NativeLoad } from './crypto/native-provider.js';
+export type { ConnectionEcnStats } from './conn/stats.js';
+export type { QlogFormat } from './conn/qlog-writer.js';
+export type { TransmitBatch } from './engine/transmit-batch.js';
+export type { RecvState, SendState } from './stream/stream.js';
+export type { TicketKeysOptions } from './tls/ticket-keys.js';
+export type { CertificateSelectionInfo, Level, TlsSession } from './tls/types.js';
+export type { PemBlock } from './tls/x509/pem.js';
+export type {
+  CertificateMakerProvider,
+  CertificateOptions,
+  CertifiedKeyPair,
+} from './tls/x509/types.js';
+export type {
+  PreferredAddress,
+  TransportParameters,
+  VersionInformation,
+} from './wire/transport-params.js';
+export type { EcnFailure, EcnState } from './path/ecn.js';
+export type { PacketType } from './wire/version.js';
+export type { PnSpace } from './ack/pn-space.js';

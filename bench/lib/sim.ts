@@ -26,7 +26,7 @@ export function benchCertificate(): TestCertificate {
       notBefore: Date.UTC(2020, 0, 1),
       notAfter: Date.UTC(2099, 0, 1),
     });
-    cert = { cert: { chain: [c.certificate], key: c.key }, ca: c.certificate };
+    cert = { certificate: c, cert: c, ca: c.cert };
   }
   return cert;
 }

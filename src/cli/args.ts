@@ -10,6 +10,8 @@ import { parseArgs } from 'node:util';
 /** Something text can be written to: process.stdout, or a buffer in tests. */
 export interface TextSink {
   write(text: string): void;
+  /** Whether it is a terminal (process.stdout/stderr.isTTY); absent means no. */
+  readonly isTTY?: boolean;
 }
 
 export interface CliIo {
@@ -31,6 +33,8 @@ export interface OptionSpec {
   type: 'string' | 'boolean';
   /** One-letter alias. */
   short?: string;
+  /** A string option that may be given several times (read with stringsOption). */
+  multiple?: boolean;
   /** Placeholder for the value of a string option in the help text ("FILE", "HEX"). */
   valueName?: string;
   /** One line for the help text. */
@@ -40,8 +44,11 @@ export interface OptionSpec {
 export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
 
 export interface ParsedArgs {
-  /** Option values by long name: a string, true for a boolean flag, undefined when absent. */
-  values: Readonly<Record<string, string | boolean | undefined>>;
+  /**
+   * Option values by long name: a string, true for a boolean flag, every value of a `multiple`
+   * option, undefined when absent.
+   */
+  values: Readonly<Record<string, string | boolean | string[] | undefined>>;
   positionals: readonly string[];
 }
 
@@ -80,10 +87,14 @@ function parseArgsMessage(e: Error & { code?: string }): string {
 
 /** Strict parsing: unknown options, missing values and values given to flags are UsageErrors. */
 export function parseCommandArgs(argv: readonly string[], options: OptionSpecs): ParsedArgs {
-  const config: Record<string, { type: 'string' | 'boolean'; short?: string }> = {};
+  const config: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> =
+    {};
   for (const [name, spec] of Object.entries(options)) {
-    config[name] =
-      spec.short === undefined ? { type: spec.type } : { type: spec.type, short: spec.short };
+    config[name] = {
+      type: spec.type,
+      ...(spec.short === undefined ? {} : { short: spec.short }),
+      ...(spec.multiple === true ? { multiple: true } : {}),
+    };
   }
   try {
     const { values, positionals } = parseArgs({
@@ -106,6 +117,12 @@ export function parseCommandArgs(argv: readonly string[], options: OptionSpecs):
 export function stringOption(args: ParsedArgs, name: string): string | undefined {
   const v = args.values[name];
   return typeof v === 'string' ? v : undefined;
+}
+
+/** Every value of string option `name`, in order ([] when absent). */
+export function stringsOption(args: ParsedArgs, name: string): string[] {
+  const v = args.values[name];
+  return Array.isArray(v) ? v : typeof v === 'string' ? [v] : [];
 }
 
 export function flagOption(args: ParsedArgs, name: string): boolean {

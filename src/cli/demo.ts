@@ -66,9 +66,9 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   const mib = parseIntegerOption(stringOption(args, 'size') ?? '32', 'size', 1, 4096);
   const size = mib * 1024 * 1024;
   const dir = await mkdtemp(path.join(tmpdir(), 'tsquic-demo-'));
-  const cert = createSelfSignedCertificate(defaultProvider, { names: ['localhost', '127.0.0.1'] });
-  const ca = cert.certificate;
-  const server = createServer({ alpn: [HQ_ALPN], certificate: { chain: [ca], key: cert.key } });
+  const made = createSelfSignedCertificate(defaultProvider, { names: ['localhost', '127.0.0.1'] });
+  const ca = made.cert;
+  const server = createServer({ alpn: [HQ_ALPN], certificate: made });
   try {
     const data = seededBytes(size, 0x7eed);
     await writeFile(path.join(dir, FILE_NAME), data);

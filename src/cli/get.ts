@@ -20,6 +20,7 @@ import { connect, type ConnectOptions } from '../node/client.js';
 import type { QuicConnection } from '../node/connection.js';
 import { QuicNodeError, QuicStreamError } from '../node/errors.js';
 import type { CipherSuiteName } from '../tls/types.js';
+import type { SocketAddress } from '../util/address.js';
 import {
   type CliIo,
   type Command,
@@ -28,9 +29,22 @@ import {
   flagOption,
   stringOption,
 } from './args.js';
-import { closeH3, describeH3Error, H3_ALPN, h3Get } from './h3-handlers.js';
+import { closeH3, describeH3Error, H3_ALPN, h3Get, startH3 } from './h3-handlers.js';
 import { hqGet } from './hq-client.js';
 import { SessionFile, type SavedServer } from './session-file.js';
+import { GetReport } from './get-report.js';
+import {
+  connectTarget,
+  isPlainGet,
+  parseConnectTo,
+  parseRequestShape,
+  REQUEST_OPTIONS,
+  showOptions,
+  type ConnectTo,
+  type GetHooks,
+  type RequestShape,
+  type ShowOptions,
+} from './get-request.js';
 import { HQ_ALPN, describeHqError } from './hq-protocol.js';
 import {
   KeyLogFile,
@@ -52,24 +66,59 @@ import {
 /** A protocol `tsquic get` speaks: how one request runs on a connection. */
 export interface GetProtocol {
   readonly alpn: string;
-  /** Requests `path` and writes the body to `sink`; resolves to the body length. */
-  fetch(conn: QuicConnection, path: string, sink: Writable): Promise<number>;
+  /**
+   * Requests `path` as `shape` says and writes the body to `sink`; resolves to the body length.
+   */
+  fetch(
+    conn: QuicConnection,
+    path: string,
+    sink: Writable,
+    shape: RequestShape,
+    hooks: GetHooks,
+  ): Promise<number>;
   /** A stream error code in words, for the failure line. */
   describeError(code: number): string;
   /** Ends the protocol on the connection before it closes (HTTP/3: GOAWAY, H3_NO_ERROR). */
   close?(conn: QuicConnection): Promise<void>;
+  /**
+   * Starts the protocol on a new connection, with the server's settings remembered for 0-RTT
+   * (HTTP/3 SETTINGS, RFC 9114 §7.2.4.2); `remember` hears this connection's.
+   */
+  start?(
+    conn: QuicConnection,
+    remembered: ReadonlyMap<number, number> | undefined,
+    remember: (settings: ReadonlyMap<number, number>) => void,
+  ): void;
 }
 
 /** The protocol clients by ALPN. */
 export const GET_PROTOCOLS: ReadonlyMap<string, GetProtocol> = new Map<string, GetProtocol>([
-  [H3_ALPN, { alpn: H3_ALPN, fetch: h3Get, describeError: describeH3Error, close: closeH3 }],
-  [HQ_ALPN, { alpn: HQ_ALPN, fetch: hqGet, describeError: describeHqError }],
+  [
+    H3_ALPN,
+    {
+      alpn: H3_ALPN,
+      fetch: h3Get,
+      describeError: describeH3Error,
+      close: closeH3,
+      start: startH3,
+    },
+  ],
+  [
+    HQ_ALPN,
+    {
+      alpn: HQ_ALPN,
+      fetch: (conn, path, sink, _shape, hooks) => hqGet(conn, path, sink, hooks),
+      describeError: describeHqError,
+    },
+  ],
 ]);
 
 /** The ALPN used without --alpn. */
 export const DEFAULT_GET_ALPN = H3_ALPN;
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+/** Methods that may go in 0-RTT: safe ones, as 0-RTT can be replayed (RFC 9110 §9.2.1). */
+const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** How long --migrate waits for the new path to be validated. */
 const PATH_VALIDATION_WAIT_MS = 3_000;
 
@@ -104,6 +153,7 @@ interface Request {
 interface Origin {
   key: string;
   host: string;
+  /** Where the connection goes (the URL's host and port unless --connect-to says otherwise). */
   address: string;
   port: number;
   requests: Request[];
@@ -117,8 +167,13 @@ interface GetSettings {
   earlyData: boolean;
   keyUpdate: boolean;
   migrate: boolean;
+  /** Multipath: the local address of a second path, opened after the handshake. */
+  pathFrom: string | null;
   stats: boolean;
   timeoutMs: number;
+  /** The method, header fields and body every request sends. */
+  shape: RequestShape;
+  show: ShowOptions;
 }
 
 function parseUrl(text: string, outputDir: string | null): { url: URL; request: Request } {
@@ -163,7 +218,11 @@ async function resolveAddress(host: string): Promise<string> {
   throw new UsageError(`unknown host '${bare}'`);
 }
 
-async function groupByOrigin(urls: readonly string[], outputDir: string | null): Promise<Origin[]> {
+async function groupByOrigin(
+  urls: readonly string[],
+  outputDir: string | null,
+  connectTo: readonly ConnectTo[],
+): Promise<Origin[]> {
   const origins = new Map<string, Origin>();
   // Two URLs saved under one name would overwrite each other (…/?a=1 and …/?a=2 are both
   // index.html): refused up front, naming both.
@@ -184,7 +243,8 @@ async function groupByOrigin(urls: readonly string[], outputDir: string | null):
     let origin = origins.get(key);
     if (origin === undefined) {
       const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-      origin = { key, host, address: await resolveAddress(url.hostname), port, requests: [] };
+      const to = connectTarget(connectTo, host, port);
+      origin = { key, host, address: await resolveAddress(to.host), port: to.port, requests: [] };
       origins.set(key, origin);
     }
     origin.requests.push(request);
@@ -213,13 +273,28 @@ function readSession(file: string | undefined): SessionFile | null {
   }
 }
 
-async function settings(args: ParsedArgs, keyLog: KeyLogFile | null): Promise<GetSettings> {
+async function settings(
+  args: ParsedArgs,
+  io: CliIo,
+  keyLog: KeyLogFile | null,
+  toFiles: boolean,
+): Promise<GetSettings> {
   const alpnText = stringOption(args, 'alpn');
   const alpn =
     alpnText === undefined
       ? DEFAULT_GET_ALPN
       : parseAlpnList(alpnText, [...GET_PROTOCOLS.keys()])[0]!;
   const protocol = GET_PROTOCOLS.get(alpn)!;
+  const shape = await parseRequestShape(args, io);
+  if (protocol.alpn === HQ_ALPN && !isPlainGet(shape)) {
+    throw new UsageError(
+      'hq-interop (HTTP/0.9) sends only GET without header fields or body: use --alpn h3',
+    );
+  }
+  const show = showOptions(args, io, toFiles);
+  if (show.includeHeaders && protocol.alpn === HQ_ALPN) {
+    throw new UsageError('hq-interop (HTTP/0.9) responses have no header fields: use --alpn h3');
+  }
   const caFile = stringOption(args, 'ca');
   const insecure = flagOption(args, 'insecure');
   if (caFile !== undefined && insecure)
@@ -252,6 +327,11 @@ async function settings(args: ParsedArgs, keyLog: KeyLogFile | null): Promise<Ge
     options.keyUpdateAfterBytes = parseKeyUpdateAfter(keyUpdateAfter);
   }
   if (keyLog !== null) options.keyLog = keyLog.log;
+  const pathFrom = stringOption(args, 'path-from') ?? null;
+  if (pathFrom !== null && !flagOption(args, 'multipath')) {
+    throw new UsageError('--path-from needs --multipath');
+  }
+  if (flagOption(args, 'multipath')) options.multipath = true;
 
   const sessionFile = stringOption(args, 'session');
   const earlyData = flagOption(args, 'early-data');
@@ -261,6 +341,10 @@ async function settings(args: ParsedArgs, keyLog: KeyLogFile | null): Promise<Ge
   const session = readSession(sessionFile);
   if (earlyData) options.earlyData = true;
   const timeout = stringOption(args, 'timeout');
+  const maxTime = stringOption(args, 'max-time');
+  if (timeout !== undefined && maxTime !== undefined) {
+    throw new UsageError('--timeout and --max-time are the same limit: give one');
+  }
   return {
     protocol,
     options,
@@ -268,8 +352,16 @@ async function settings(args: ParsedArgs, keyLog: KeyLogFile | null): Promise<Ge
     earlyData,
     keyUpdate: flagOption(args, 'key-update'),
     migrate: flagOption(args, 'migrate'),
+    pathFrom,
     stats: flagOption(args, 'stats'),
-    timeoutMs: timeout === undefined ? DEFAULT_TIMEOUT_MS : parseSeconds(timeout, 'timeout'),
+    timeoutMs:
+      maxTime !== undefined
+        ? parseSeconds(maxTime, 'max-time')
+        : timeout !== undefined
+          ? parseSeconds(timeout, 'timeout')
+          : DEFAULT_TIMEOUT_MS,
+    shape,
+    show,
   };
 }
 
@@ -336,13 +428,17 @@ function failureMessage(e: unknown, protocol: GetProtocol): string {
 async function fetchOne(
   conn: QuicConnection,
   request: Request,
-  protocol: GetProtocol,
+  s: GetSettings,
   bodies: Bodies,
+  report: GetReport,
 ): Promise<void> {
   const out = bodies.open(request);
   let ok = false;
   try {
-    await protocol.fetch(conn, request.target, out.sink);
+    // The URL's authority, also when --connect-to sends the connection elsewhere (RFC 9110 §7.2).
+    const shape = { ...s.shape, authority: s.shape.authority ?? new URL(request.url).host };
+    const hooks = report.exchange(request.target, shape, s.protocol.alpn, out.sink);
+    await s.protocol.fetch(conn, request.target, out.sink, shape, hooks);
     ok = true;
   } finally {
     await out.finish(ok);
@@ -392,8 +488,10 @@ async function runOrigin(
   s: GetSettings,
   bodies: Bodies,
   io: CliIo,
+  report: GetReport,
   register: (conn: QuicConnection) => void,
 ): Promise<OriginOutcome> {
+  report.connecting(`https://${origin.key}`, origin.address, origin.port);
   const saved = s.session?.get(origin.key) ?? {};
   const conn = connect(
     { host: origin.address, port: origin.port },
@@ -407,8 +505,12 @@ async function runOrigin(
     },
   );
   register(conn);
-  // 0-RTT needs a ticket: without one the requests wait for the handshake.
-  const earlyData = s.earlyData && saved.ticket !== undefined;
+  // 0-RTT needs a ticket: without one the requests wait for the handshake. Only safe methods
+  // go early: 0-RTT data can be replayed (RFC 9001 §9.2, RFC 9110 §9.2.1).
+  const earlyData = s.earlyData && saved.ticket !== undefined && SAFE_METHODS.has(s.shape.method);
+  conn.on('pathChange', (remote: SocketAddress, local: SocketAddress) =>
+    report.pathChanged(`https://${origin.key}`, remote, local),
+  );
   const session = s.session;
   if (session !== null) {
     const save = (change: SavedServer): void => {
@@ -423,8 +525,19 @@ async function runOrigin(
     conn.on('sessionTicket', (ticket: Buffer) => save({ ticket: new Uint8Array(ticket) }));
     conn.on('newToken', (token: Buffer) => save({ token: new Uint8Array(token) }));
   }
+  // RFC 9114 §7.2.4.2: 0-RTT complies with the settings of the ticket's connection; this
+  // connection's are remembered with its ticket.
+  s.protocol.start?.(conn, earlyData ? saved.settings : undefined, (settings) => {
+    if (session === null) return;
+    try {
+      session.update(origin.key, { settings });
+    } catch {
+      // Reported with the ticket, saved to the same file.
+    }
+  });
   const afterHandshake = async (): Promise<void> => {
     await conn.ready;
+    report.handshake(`https://${origin.key}`, conn.getStats());
     if (s.keyUpdate) conn.updateKeys();
     if (s.migrate) {
       const moved = pathChanged(conn);
@@ -434,9 +547,11 @@ async function runOrigin(
         io.stderr.write(`tsquic: ${origin.key}: the new path was not validated\n`);
       }
     }
+    if (s.pathFrom !== null) await openSecondPath(conn, origin.key, s.pathFrom, io);
   };
-  const failures = await runRequests(conn, origin, s, bodies, afterHandshake, earlyData);
+  const failures = await runRequests(conn, origin, s, bodies, report, afterHandshake, earlyData);
   if (failures.length === 0 && s.keyUpdate) await keyUpdateDone(conn);
+  if (conn.handshakeComplete) report.earlyData(`https://${origin.key}`, earlyData, conn.getStats());
   // Also for a failed transfer: how far the connection got is what the user needs then.
   const stats = s.stats && conn.handshakeComplete ? statsLine(conn) : null;
   if (!conn.isClosed) {
@@ -446,6 +561,29 @@ async function runOrigin(
   return { failures, stats };
 }
 
+/**
+ * --path-from: a second path from `address` (RFC 10069 §3.1). The server's CIDs for it come
+ * right after the handshake is confirmed, so a refusal is retried for a short while; a server
+ * without multipath is reported and the transfer goes on one path.
+ */
+async function openSecondPath(
+  conn: QuicConnection,
+  key: string,
+  address: string,
+  io: CliIo,
+): Promise<void> {
+  for (let i = 0; i < 25; i++) {
+    const id = await conn.openPath({ localAddress: address });
+    if (id >= 0) return;
+    if (!conn.multipathEnabled) {
+      io.stderr.write(`tsquic: ${key}: the server did not negotiate multipath: one path\n`);
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  io.stderr.write(`tsquic: ${key}: no path ID available for a second path\n`);
+}
+
 /** Runs the requests of an origin; returns the failure lines (one for the origin when the
  * connection failed). */
 async function runRequests(
@@ -453,6 +591,7 @@ async function runRequests(
   origin: Origin,
   s: GetSettings,
   bodies: Bodies,
+  report: GetReport,
   afterHandshake: () => Promise<void>,
   earlyData: boolean,
 ): Promise<string[]> {
@@ -462,7 +601,7 @@ async function runRequests(
     const setup = afterHandshake();
     if (!earlyData) await setup;
     const results = await Promise.allSettled(
-      origin.requests.map((r) => fetchOne(conn, r, s.protocol, bodies)),
+      origin.requests.map((r) => fetchOne(conn, r, s, bodies, report)),
     );
     await setup;
     results.forEach((r, i) => {
@@ -497,8 +636,9 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   const outputDir = outputDirectory(stringOption(args, 'output'));
   const keyLog = KeyLogFile.open(stringOption(args, 'keylog'));
   try {
-    const s = await settings(args, keyLog);
-    const origins = await groupByOrigin(args.positionals, outputDir);
+    const s = await settings(args, io, keyLog, outputDir !== null);
+    const origins = await groupByOrigin(args.positionals, outputDir, parseConnectTo(args));
+    const report = new GetReport(s.show, io.stderr, () => performance.now());
     const total = origins.reduce((n, o) => n + o.requests.length, 0);
     const bodies = new Bodies(outputDir === null && total === 1);
     const conns: QuicConnection[] = [];
@@ -519,15 +659,16 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
     let outcomes: OriginOutcome[];
     try {
       outcomes = await Promise.all(
-        origins.map((o) => runOrigin(o, s, bodies, io, (c) => conns.push(c))),
+        origins.map((o) => runOrigin(o, s, bodies, io, report, (c) => conns.push(c))),
       );
     } finally {
+      report.finish();
       clearTimeout(timer);
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     }
     const failures = outcomes.flatMap((o) => o.failures);
-    for (const f of failures) io.stderr.write(`tsquic: ${f}\n`);
+    for (const f of failures) report.failure(f);
     for (const o of outcomes) if (o.stats !== null) io.stderr.write(o.stats + '\n');
     // The shell's convention: 128 + the signal number (SIGINT 2, SIGTERM 15).
     if (interrupted !== null) return interrupted === 'SIGINT' ? 130 : 143;
@@ -587,12 +728,27 @@ export const getCommand: Command = {
     'early-data': { type: 'boolean', description: 'send the requests as 0-RTT when resuming' },
     'key-update': { type: 'boolean', description: 'update the 1-RTT keys after the handshake' },
     migrate: { type: 'boolean', description: 'move to a new local port after the handshake' },
+    multipath: {
+      type: 'boolean',
+      description: 'offer Multipath QUIC (RFC 10069); plain QUIC with servers without it',
+    },
+    'path-from': {
+      type: 'string',
+      valueName: 'ADDR',
+      description: 'with --multipath: open a second path from local address ADDR',
+    },
     ...SHARED_OPTIONS,
     timeout: {
       type: 'string',
       valueName: 'SECONDS',
       description: 'give up after this long (default 30)',
     },
+    'max-time': {
+      type: 'string',
+      valueName: 'SECONDS',
+      description: "curl's name for --timeout: every request not complete by then fails",
+    },
+    ...REQUEST_OPTIONS,
     stats: {
       type: 'boolean',
       description:

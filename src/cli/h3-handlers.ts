@@ -1,14 +1,9 @@
 /**
  * HTTP/3 for the `tsquic` commands (ALPN "h3", RFC 9114), on the Node adapter's connections:
  *
- * - `tsquic serve`: h3FileHandler answers GET and HEAD with the files under a root directory,
- *   through the same safe path resolution as hq-interop (HqFileServer.resolve: percent-decoded,
- *   `..` and NUL refused, symbolic links resolved and kept under the root); a missing or refused
- *   file is a 404 either way, so nothing tells "outside the root" from "absent". A path ending
- *   in "/" serves the directory's index.html. Bodies are read from the file in chunks as the
- *   stream takes them, with a content-length, a content-type by extension (mime.ts), ETag and
- *   Last-Modified; conditional requests get 304 and single byte ranges 206 / 416
- *   (file-answer.ts).
+ * - `tsquic serve`: h3FileHandler answers with fileResponse (GET and HEAD of the files under a
+ *   root directory, file-response.ts); bodies are read from the file in chunks as the stream
+ *   takes them.
  * - `tsquic get`: h3Get fetches a path on a connection (one HTTP/3 client per connection,
  *   shared by its requests), checks the status and streams the body to a Writable.
  */
@@ -26,9 +21,9 @@ import {
 } from '../h3/api/server.js';
 import { h3ErrorName } from '../h3/errors.js';
 import type { QuicConnection } from '../node/connection.js';
+import type { GetHooks, RequestShape } from './get-request.js';
 import type { HqFileServer } from './hq-server.js';
-import { fileAnswer, fileValidators } from './file-answer.js';
-import { contentTypeFor } from './mime.js';
+import { fileResponse } from './file-response.js';
 
 export const H3_ALPN = 'h3';
 
@@ -60,55 +55,21 @@ export function describeH3Error(code: number): string {
   return `0x${code.toString(16)} (${h3ErrorName(code)})`;
 }
 
-/** Serves the files of `files` (see the module comment); other methods get 405. */
+/** Serves the files of `files` (fileResponse: GET and HEAD; other methods get 405). */
 export function h3FileHandler(files: HqFileServer): H3RequestHandler {
   return async (req, res) => {
     // RFC 9114 §4.1: once the response is complete, the rest of any request body is unwanted.
     res.on('close', () => req.body.cancel());
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { allow: 'GET, HEAD' }).end();
-      return;
-    }
-    // A path naming a directory ("/", "/docs/") is its index.html, as browsers expect.
-    const target = req.path ?? '';
-    const pathPart = target.split(/[?#]/, 1)[0]!;
-    const file = await files.resolve(pathPart.endsWith('/') ? `${pathPart}index.html` : target);
-    const handle = file === null ? null : await files.open(file);
-    if (file === null || handle === null) {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
-      return;
-    }
+    const answer = await fileResponse(files, req.method, req.path ?? '', req.headers);
     try {
-      const { size, mtimeMs } = await handle.stat();
-      const v = fileValidators(size, mtimeMs);
-      const validators = { etag: v.etag, 'last-modified': v.lastModified };
-      const answer = fileAnswer(req.headers, size, v);
-      switch (answer.status) {
-        case 304: // RFC 9110 §15.4.5: the validators, no content
-          res.writeHead(304, validators).end();
-          return;
-        case 416: // RFC 9110 §15.5.17: the current length in Content-Range
-          res.writeHead(416, { 'content-range': `bytes */${size}` }).end();
-          return;
-      }
-      const start = answer.status === 206 ? answer.start : 0;
-      const length = answer.status === 206 ? answer.end - start + 1 : size;
-      res.writeHead(answer.status, {
-        'content-type': contentTypeFor(file),
-        'content-length': length,
-        'accept-ranges': 'bytes',
-        ...validators,
-        ...(answer.status === 206
-          ? { 'content-range': `bytes ${start}-${answer.end}/${size}` }
-          : {}),
-      });
-      if (req.method === 'HEAD') {
-        res.end();
+      res.writeHead(answer.status, answer.headers);
+      if (answer.body === null) {
+        res.end(answer.text ?? undefined);
         return;
       }
-      await sendFile(handle, start, length, res);
+      await sendFile(answer.body.handle, answer.body.start, answer.body.length, res);
     } finally {
-      await handle.close();
+      await answer.handle?.close();
     }
   };
 }
@@ -135,14 +96,31 @@ export function logHandlerError(error: unknown, req: H3IncomingRequest): void {
 }
 
 /**
- * Requests `target` (path and query) on `conn` and writes the body to `sink` (not ended).
- * Resolves to the body length; rejects with H3StatusError for a status other than 2xx, with
- * Http3StreamError / Http3ConnectionError (`code` the HTTP/3 error name) when the exchange
- * failed.
+ * Requests `target` (path and query) on `conn` and writes the body to `sink` (not ended): a GET,
+ * or the method, header fields and body of `shape`. Resolves to the body length; rejects with
+ * H3StatusError for a status other than 2xx (after hooks.onHead), with Http3StreamError /
+ * Http3ConnectionError (`code` the HTTP/3 error name) when the exchange failed.
  */
-export async function h3Get(conn: QuicConnection, target: string, sink: Writable): Promise<number> {
+export async function h3Get(
+  conn: QuicConnection,
+  target: string,
+  sink: Writable,
+  shape?: RequestShape,
+  hooks: GetHooks = {},
+): Promise<number> {
   const client = clientFor(conn);
-  const res = await client.request({ path: target });
+  const res = await client.request({
+    path: target,
+    ...(shape === undefined
+      ? {}
+      : {
+          method: shape.method,
+          headers: shape.headers,
+          ...(shape.authority === null ? {} : { authority: shape.authority }),
+          ...(shape.body === null ? {} : { body: shape.body }),
+        }),
+  });
+  hooks.onHead?.(res.status, res.rawHeaders);
   if (res.status < 200 || res.status > 299) {
     res.body.cancel();
     throw new H3StatusError(res.status);
@@ -150,6 +128,7 @@ export async function h3Get(conn: QuicConnection, target: string, sink: Writable
   let bytes = 0;
   for await (const chunk of res.body) {
     bytes += chunk.length;
+    hooks.onData?.(chunk.length);
     if (!sink.write(chunk)) await once(sink, 'drain');
   }
   return bytes;
@@ -167,6 +146,22 @@ export async function closeH3(conn: QuicConnection): Promise<void> {
 }
 
 const clients = new WeakMap<QuicConnection, H3Client>();
+
+/**
+ * Starts HTTP/3 on `conn` for h3Get, with the server's SETTINGS remembered for 0-RTT (RFC 9114
+ * §7.2.4.2) when given; `onSettings` hears the server's SETTINGS of this connection, to be
+ * remembered with its session ticket.
+ */
+export function startH3(
+  conn: QuicConnection,
+  remembered: ReadonlyMap<number, number> | undefined,
+  onSettings: (settings: ReadonlyMap<number, number>) => void,
+): void {
+  clients.set(
+    conn,
+    h3Client(conn, { ...(remembered ? { rememberedSettings: remembered } : {}), onSettings }),
+  );
+}
 
 function clientFor(conn: QuicConnection): H3Client {
   let client = clients.get(conn);

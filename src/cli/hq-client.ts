@@ -7,6 +7,7 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import type { QuicConnection } from '../node/connection.js';
+import type { GetHooks } from './get-request.js';
 import { encodeRequest } from './hq-protocol.js';
 
 /**
@@ -14,13 +15,19 @@ import { encodeRequest } from './hq-protocol.js';
  * Resolves to the body length; rejects with the stream's error (QuicStreamError
  * ERR_QUIC_STREAM_RESET with the server's code when it reset the stream).
  */
-export async function hqGet(conn: QuicConnection, path: string, sink: Writable): Promise<number> {
+export async function hqGet(
+  conn: QuicConnection,
+  path: string,
+  sink: Writable,
+  hooks: GetHooks = {},
+): Promise<number> {
   const stream = await conn.openStream();
   stream.end(encodeRequest(path));
   let bytes = 0;
   for await (const chunk of stream) {
     const data = chunk as Buffer;
     bytes += data.length;
+    hooks.onData?.(data.length);
     if (!sink.write(data)) await once(sink, 'drain');
   }
   return bytes;

@@ -138,8 +138,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
 /** The I/O of the running process. */
 export function processIo(): CliIo {
   return {
-    stdout: { write: (s) => void process.stdout.write(s) },
-    stderr: { write: (s) => void process.stderr.write(s) },
+    stdout: { write: (s) => void process.stdout.write(s), isTTY: process.stdout.isTTY === true },
+    stderr: { write: (s) => void process.stderr.write(s), isTTY: process.stderr.isTTY === true },
     async readStdin() {
       if (process.stdin.isTTY === true) return null;
       const chunks: Uint8Array[] = [];

@@ -40,6 +40,7 @@ import type { H3ServerOptions } from '../h3/api/server.js';
 import { H3_ALPN, h3FileHandler, serveH3Connection } from './h3-handlers.js';
 import { HQ_ALPN } from './hq-protocol.js';
 import { HqFileServer } from './hq-server.js';
+import { describeListener, startHttpsListener, type HttpsListener } from './https-listener.js';
 import {
   KeyLogFile,
   parseAlpnList,
@@ -125,14 +126,14 @@ async function loadCertificate(args: ParsedArgs, io: CliIo): Promise<ServeCertif
     names: SELF_SIGNED_NAMES,
     keyType: 'ec-p256',
   });
-  const fp = certificateFingerprint(defaultProvider, made.certificate);
+  const fp = certificateFingerprint(defaultProvider, made.cert);
   io.stderr.write(
     `self-signed certificate for ${SELF_SIGNED_NAMES.join(', ')}, SHA-256 fingerprint ${fp}\n`,
   );
   return {
-    certificate: { chain: [made.certificate], key: made.key },
+    certificate: made,
     pem: {
-      cert: pemEncode('CERTIFICATE', made.certificate),
+      cert: pemEncode('CERTIFICATE', made.cert),
       key: pemEncode('PRIVATE KEY', made.pkcs8),
     },
   };
@@ -258,7 +259,25 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   }
   const root = stringOption(args, 'root') ?? process.cwd();
   const protocols = await serveProtocols(root, h3Options);
+  const httpsText = stringOption(args, 'https');
+  const httpsPort =
+    httpsText === undefined ? null : parseIntegerOption(httpsText, 'https', 0, 65535);
   const { certificate, pem } = await loadCertificate(args, io);
+  // --https: the same files over TCP, advertising the QUIC port (bound first) with Alt-Svc.
+  const startHttps = async (quic: SocketAddress): Promise<HttpsListener | null> => {
+    if (httpsPort === null) return null;
+    const h3Port = alpn.includes(H3_ALPN) ? quic.port : null;
+    const listener = await startHttpsListener({
+      host,
+      port: httpsPort,
+      pem,
+      files: await HqFileServer.open(root),
+      h3Port,
+      onError: (message) => io.stderr.write(`tsquic: ${message}\n`),
+    });
+    io.stdout.write(describeListener(listener, h3Port));
+    return listener;
+  };
   if (workers > 1) {
     // A --qlog-dir that cannot be made is a usage error here, before any worker starts.
     qlogDirectoryOption(stringOption(args, 'qlog-dir'));
@@ -278,10 +297,12 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
       ...(idleTimeout !== undefined ? { idleTimeout } : {}),
       ...pmtud,
       ...(keyUpdateAfterBytes !== undefined ? { keyUpdateAfterBytes } : {}),
+      ...(flagOption(args, 'multipath') ? { multipath: true } : {}),
     });
     return runWorkers(
       io,
       { host, port, workers, ...(shared.keys ? { keys: shared.keys } : {}) },
+      startHttps,
       serverConfig(pem),
       workerData(
         root,
@@ -318,6 +339,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
     ...(idleTimeout !== undefined ? { idleTimeout } : {}),
     ...pmtud,
     ...(keyUpdateAfterBytes !== undefined ? { keyUpdateAfterBytes } : {}),
+    ...(flagOption(args, 'multipath') ? { multipath: true } : {}),
     ...(preferredAddress !== undefined ? { preferredAddress } : {}),
   });
   attachProtocols(server, protocols);
@@ -325,15 +347,18 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   const signal = untilSignal();
   try {
     let bound;
+    let https: HttpsListener | null;
     try {
       bound = await server.listen(port, host);
+      io.stdout.write(`listening on ${formatAddress(bound)}\n`);
+      https = await startHttps(bound);
     } catch (e) {
       io.stderr.write(`tsquic: ${(e as Error).message}\n`);
+      await server.close(0, 'server shutting down');
       return 1;
     }
-    io.stdout.write(`listening on ${formatAddress(bound)}\n`);
     await signal.promise;
-    await server.close(0, 'server shutting down');
+    await Promise.all([https?.close(), server.close(0, 'server shutting down')]);
     return 0;
   } finally {
     signal.dispose();
@@ -397,6 +422,7 @@ function workerData(
 async function runWorkers(
   io: CliIo,
   where: { host: string; port: number; workers: number; keys?: KeyMaterial },
+  startHttps: (quic: SocketAddress) => Promise<HttpsListener | null>,
   server: WorkerServerConfig,
   data: ServeWorkerData,
   reloadConfig: () => Promise<WorkerServerConfig>,
@@ -415,18 +441,21 @@ async function runWorkers(
   const signal = untilSignal();
   try {
     let bound;
+    let https: HttpsListener | null;
     try {
       bound = await router.listen(where.port, where.host);
+      const how =
+        router.steering === 'kernel'
+          ? 'steered by connection ID in the kernel (SO_REUSEPORT + BPF)'
+          : 'routed by connection ID in the main thread';
+      io.stderr.write(`${where.workers} worker threads, ${how}\n`);
+      io.stdout.write(`listening on ${formatAddress(bound)}\n`);
+      https = await startHttps(bound);
     } catch (e) {
       io.stderr.write(`tsquic: ${(e as Error).message}\n`);
+      await router.close(0, 'server shutting down');
       return 1;
     }
-    const how =
-      router.steering === 'kernel'
-        ? 'steered by connection ID in the kernel (SO_REUSEPORT + BPF)'
-        : 'routed by connection ID in the main thread';
-    io.stderr.write(`${where.workers} worker threads, ${how}\n`);
-    io.stdout.write(`listening on ${formatAddress(bound)}\n`);
     // SIGHUP reloads without dropping a connection: a new generation of workers with the files
     // read again takes new connections, the old one finishes its own and exits.
     const onHangup = (): void => {
@@ -443,7 +472,7 @@ async function runWorkers(
     } finally {
       process.off('SIGHUP', onHangup);
     }
-    await router.close(0, 'server shutting down');
+    await Promise.all([https?.close(), router.close(0, 'server shutting down')]);
     return 0;
   } finally {
     signal.dispose();
@@ -478,6 +507,16 @@ export const serveCommand: Command = {
       description: `protocols to accept, comma-separated (default ${DEFAULT_SERVE_ALPN.join(',')})`,
     },
     retry: { type: 'boolean', description: 'validate client addresses with Retry' },
+    https: {
+      type: 'string',
+      valueName: 'PORT',
+      description:
+        'also serve the files over TCP (HTTP/2 and HTTP/1.1, same certificate) on PORT, advertising HTTP/3 with Alt-Svc',
+    },
+    multipath: {
+      type: 'boolean',
+      description: 'accept Multipath QUIC (RFC 10069): clients may open more paths',
+    },
     'preferred-address': {
       type: 'string',
       valueName: 'ADDR:PORT[,ADDR:PORT]',

@@ -7,7 +7,6 @@
  * returned bytes are never written again (the caller owns them).
  */
 import { PnSpace } from '../ack/pn-space.js';
-import type { PacketProtector } from '../crypto/packet-protection.js';
 import type { SocketAddress } from '../util/address.js';
 import { Writer } from '../util/cursor.js';
 import {
@@ -25,11 +24,19 @@ import { PacketType } from '../wire/version.js';
 import type { ConnectionContext } from './context.js';
 import { reasonBytes } from './state.js';
 import type { PathState } from './path-state.js';
+import { hasPathFrames } from './path-set.js';
 import type { SentFrame } from './sent-frames.js';
 import { NOTHING, SentFrameList } from './sent-frames.js';
 import type { HeaderOffsets, PacketBuilder } from './packet-builder.js';
 import { requeueOutstandingCrypto } from './retransmit.js';
 import { datagramSize } from './path-mtu.js';
+import {
+  buildOnPath,
+  choosePath,
+  multipathAckDue,
+  writePathAcks,
+  type PathPacketWriters,
+} from './multipath-send.js';
 
 export interface OutgoingDatagram {
   data: Uint8Array;
@@ -56,12 +63,22 @@ interface Budget {
 }
 
 export function buildDatagram(conn: ConnectionContext, now: number): OutgoingDatagram | null {
-  const probe = conn.probePath;
-  if (
-    probe &&
-    conn.state !== 'closing' &&
-    (probe.responses.length > 0 || (probe.challenge && !probe.challengeSent))
-  ) {
+  const mp = conn.multipath;
+  if (mp !== null && mp.enabled && conn.state !== 'closing' && conn.handshakeConfirmed) {
+    // Multipath (RFC 10069): the scheduler picks the path; path 0 is built below.
+    const p = choosePath(conn, now);
+    if (p !== null && p.id !== 0) {
+      const d = buildOnPath(conn, p, now, PATH_WRITERS);
+      if (d) return d;
+    }
+    const ackPath = mp.get(mp.ackPathId);
+    if (ackPath !== undefined && ackPath.id !== 0 && ackPath.usable && !conn.hasPendingSend()) {
+      const d = buildOnPath(conn, ackPath, now, PATH_WRITERS);
+      if (d) return d;
+    }
+  }
+  const probe = conn.paths.probe;
+  if (probe && conn.state !== 'closing' && hasPathFrames(probe)) {
     const d = buildPathProbe(conn, probe, now);
     if (d) return d;
   }
@@ -93,7 +110,7 @@ export function buildDatagram(conn: ConnectionContext, now: number): OutgoingDat
   }
 
   const budget: Budget = { room, cwnd: sc.sendAllowance(now) };
-  if (conn.handshakeConfirmed && conn.oneRtt && budget.cwnd > 0 && !pto && path.pmtud) {
+  if (conn.handshakeConfirmed && conn.keys.oneRtt && budget.cwnd > 0 && !pto && path.pmtud) {
     const size = path.pmtud.probeSize(now);
     if (size > 0 && size <= amp) return buildMtuProbe(conn, path, size, now);
   }
@@ -157,14 +174,6 @@ function finish(
   return { data, remote: path.remote, local: path.local, ecn };
 }
 
-function writeKeys(conn: ConnectionContext, space: PnSpace): PacketProtector | null {
-  if (space !== PnSpace.Application) return conn.spaces[space].write;
-  if (conn.oneRtt) return conn.oneRtt.write;
-  // A server may send 0.5-RTT data once it has the 1-RTT write key (RFC 9001 §5.7).
-  if (!conn.isClient) return conn.appWrite;
-  return conn.isClient ? conn.zeroRttWrite : null;
-}
-
 function spaceWantsToSend(
   conn: ConnectionContext,
   space: PnSpace,
@@ -172,14 +181,14 @@ function spaceWantsToSend(
   cwndOpen: boolean,
 ): boolean {
   const s = conn.spaces[space];
-  if (s.discarded || !writeKeys(conn, space)) return false;
+  if (s.discarded || !conn.keys.sealer(space)) return false;
   if (s.tracker.wantsAckNow(now)) return true;
+  if (space === PnSpace.Application && multipathAckDue(conn, now)) return true;
   if (!cwndOpen && s.probes === 0) return false;
   if (s.probes > 0 || s.hasCryptoToSend) return true;
   if (space !== PnSpace.Application) return false;
   if (conn.controlFrames.hasPending) return true;
-  if (conn.path.responses.length > 0 || (conn.path.challenge && !conn.path.challengeSent))
-    return true;
+  if (hasPathFrames(conn.path)) return true;
   return conn.streams.hasPendingSend;
 }
 
@@ -188,18 +197,13 @@ function spaceWantsToSend(
  * for the first one, when `keyUpdateAfterBytes` have been exchanged.
  */
 function maybeUpdateKeys(conn: ConnectionContext, now: number): void {
-  const k = conn.oneRtt;
+  const k = conn.keys.oneRtt;
   if (!k || !conn.handshakeConfirmed) return;
   const after = conn.opts.keyUpdateAfterBytes;
   const due =
-    conn.keyUpdateRequested ||
     k.write.sealedPackets >= conn.opts.keyUpdateInterval ||
     (after > 0 && k.updates === 0 && conn.stats.bytesSent + conn.stats.bytesReceived >= after);
-  if (due && k.canInitiate()) {
-    k.initiate();
-    conn.keyUpdateRequested = false;
-    conn.qlog?.keyUpdated(conn, 'local_update', now);
-  }
+  if (conn.keys.maybeInitiateUpdate(due)) conn.qlog?.keyUpdated(conn, 'local_update', now);
 }
 
 /**
@@ -218,13 +222,13 @@ function writeHeader(
   const h = b.header;
   h.start = w.pos;
   const dcid = path.dcid.cid;
-  if (space === PnSpace.Application && (conn.oneRtt || !conn.isClient)) {
+  if (space === PnSpace.Application && (conn.keys.oneRtt || !conn.isClient)) {
     h.pnOffset = writeShortHeader(
       w,
       dcid,
       pn,
       pnLen,
-      conn.oneRtt?.sendKeyPhase ?? false,
+      conn.keys.oneRtt?.sendKeyPhase ?? false,
       false,
       conn.quicBit.next(),
     );
@@ -268,7 +272,7 @@ function buildPacket(
 ): void {
   const w = scratch.w;
   const s = conn.spaces[space];
-  const keys = writeKeys(conn, space)!;
+  const keys = conn.keys.sealer(space)!;
   const sc = path.sendControl;
   const pn = s.nextPn;
   const pnLen = packetNumberLength(pn, sc.lossDetection.largestAcked(space));
@@ -297,6 +301,8 @@ function buildPacket(
       conn.stats.acksSent++;
     }
   }
+  // Multipath: the PATH_ACKs of the other paths ride along (RFC 10069 §3.1).
+  if (h.type === PacketType.OneRtt) writePathAcks(conn, w, end, frames, now);
 
   const cwndOpen = budget.cwnd > 0 || s.probes > 0;
   if (cwndOpen) {
@@ -369,8 +375,7 @@ function buildPacket(
   const sent = frames.take();
   path.recordSent(space, pn, now, size, eliciting, inFlight, sent);
   if (h.type === PacketType.OneRtt) {
-    conn.oneRtt?.onPacketSent(pn);
-    if (conn.firstOneRttPn < 0) conn.firstOneRttPn = pn;
+    conn.keys.onOneRttSent(pn);
   }
   conn.stats.packetsSent++;
   conn.qlog?.packetSent(conn, h.type, pn, size, sent, now);
@@ -433,7 +438,7 @@ function writeCrypto(
 }
 
 /** Control frames, path frames and DATAGRAMs of a 1-RTT packet. Returns whether any was written. */
-function writeAppFrames(
+export function writeAppFrames(
   conn: ConnectionContext,
   path: PathState,
   w: Writer,
@@ -442,6 +447,30 @@ function writeAppFrames(
   now: number,
 ): boolean {
   let wrote = conn.controlFrames.writeControl(w, limit, frames);
+  wrote = writePathFrames(conn, path, w, limit, frames, now) || wrote;
+  const rtt = path.sendControl.rtt.smoothed;
+  for (;;) {
+    const f = conn.streams.pollControlFrame(limit - w.pos, now, rtt);
+    if (!f) break;
+    encodeFrame(w, f as Frame);
+    frames.push({ k: 'stream_control', frame: f });
+    wrote = true;
+  }
+  const maxDatagram = path.sendControl.maxDatagramSize;
+  if (conn.controlFrames.writeDatagrams(w, limit, frames, maxDatagram)) wrote = true;
+  return wrote;
+}
+
+/** The PATH_RESPONSEs and PATH_CHALLENGE `path` owes (RFC 9000 §8.2). Returns whether any went. */
+export function writePathFrames(
+  conn: ConnectionContext,
+  path: PathState,
+  w: Writer,
+  limit: number,
+  frames: SentFrameList,
+  now: number,
+): boolean {
+  let wrote = false;
   while (path.responses.length > 0 && 9 <= limit - w.pos) {
     const frame: Frame = { kind: 'path_response', data: path.responses.shift()! };
     encodeFrame(w, frame);
@@ -455,16 +484,6 @@ function writeAppFrames(
     frames.push({ k: 'once', frame });
     wrote = true;
   }
-  const rtt = path.sendControl.rtt.smoothed;
-  for (;;) {
-    const f = conn.streams.pollControlFrame(limit - w.pos, now, rtt);
-    if (!f) break;
-    encodeFrame(w, f as Frame);
-    frames.push({ k: 'stream_control', frame: f });
-    wrote = true;
-  }
-  const maxDatagram = path.sendControl.maxDatagramSize;
-  if (conn.controlFrames.writeDatagrams(w, limit, frames, maxDatagram)) wrote = true;
   return wrote;
 }
 
@@ -505,15 +524,15 @@ function buildClose(conn: ConnectionContext, b: PacketBuilder, room: number, now
   const reason = reasonBytes(info);
   const spaces: PnSpace[] = [];
   if (!conn.handshakeConfirmed) {
-    if (!conn.spaces[PnSpace.Initial].discarded && conn.spaces[PnSpace.Initial].write)
+    if (!conn.spaces[PnSpace.Initial].discarded && conn.keys.sealer(PnSpace.Initial))
       spaces.push(PnSpace.Initial);
-    if (!conn.spaces[PnSpace.Handshake].discarded && conn.spaces[PnSpace.Handshake].write)
+    if (!conn.spaces[PnSpace.Handshake].discarded && conn.keys.sealer(PnSpace.Handshake))
       spaces.push(PnSpace.Handshake);
   }
-  if (conn.oneRtt) spaces.push(PnSpace.Application);
+  if (conn.keys.oneRtt) spaces.push(PnSpace.Application);
   for (const space of spaces) {
     const s = conn.spaces[space];
-    const keys = writeKeys(conn, space)!;
+    const keys = conn.keys.sealer(space)!;
     const pn = s.nextPn++;
     const h = writeHeader(conn, conn.path, space, b, pn, 4);
     // An application close is only for 1-RTT; before that it becomes APPLICATION_ERROR
@@ -550,11 +569,12 @@ function buildPathProbe(
   probe: PathState,
   now: number,
 ): OutgoingDatagram | null {
-  if (!conn.oneRtt) return null;
+  const phases = conn.keys.oneRtt;
+  if (!phases) return null;
   const s = conn.builder;
   const w = s.startDatagram();
   const app = conn.spaces[PnSpace.Application];
-  const keys = conn.oneRtt.write;
+  const keys = phases.write;
   const pn = app.nextPn;
   const pnLen = packetNumberLength(
     pn,
@@ -566,7 +586,7 @@ function buildPathProbe(
     probe.dcid.cid,
     pn,
     pnLen,
-    conn.oneRtt.sendKeyPhase,
+    phases.sendKeyPhase,
     false,
     conn.quicBit.next(),
   );
@@ -588,7 +608,7 @@ function buildPathProbe(
   if (w.pos - pnOffset < MIN_PN_AND_PAYLOAD) w.zeros(MIN_PN_AND_PAYLOAD - (w.pos - pnOffset));
   w.pos = keys.protect(w.buf, start, pnOffset, w.pos, pn);
   app.nextPn++;
-  conn.oneRtt.onPacketSent(pn);
+  conn.keys.onOneRttSent(pn);
   // Recorded without counting in flight: the challenge has its own timer (RFC 9000 §8.2.4).
   probe.recordSent(PnSpace.Application, pn, now, w.pos - start, false, false, frames);
   conn.qlog?.packetSent(conn, PacketType.OneRtt, pn, w.pos - start, frames, now);
@@ -610,7 +630,7 @@ function buildMtuProbe(
   s.startDatagram();
   const w = s.w;
   const app = conn.spaces[PnSpace.Application];
-  const keys = conn.oneRtt!.write;
+  const keys = conn.keys.oneRtt!.write;
   const pn = app.nextPn;
   const pnLen = packetNumberLength(
     pn,
@@ -621,7 +641,7 @@ function buildMtuProbe(
   w.zeros(h.start + size - TAG - w.pos);
   w.pos = keys.protect(w.buf, h.start, h.pnOffset, w.pos, pn);
   app.nextPn++;
-  conn.oneRtt!.onPacketSent(pn);
+  conn.keys.onOneRttSent(pn);
   const frames = [NOTHING];
   path.recordSent(PnSpace.Application, pn, now, w.pos - h.start, true, true, frames, true);
   path.pmtud!.onProbeSent(pn, w.pos - h.start);
@@ -629,3 +649,10 @@ function buildMtuProbe(
   conn.qlog?.packetSent(conn, PacketType.OneRtt, pn, size, frames, now);
   return finish(conn, path, s, now);
 }
+
+/** The frame writers packets on other paths share with path 0 (multipath-send.ts). */
+const PATH_WRITERS: PathPacketWriters = {
+  writeAppFrames,
+  writePathFrames,
+  writeStreams: (conn, limit) => writeStreams(conn, conn.builder, limit),
+};

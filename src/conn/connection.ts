@@ -9,7 +9,6 @@
  */
 import { PnSpace } from '../ack/pn-space.js';
 import type { CryptoProvider } from '../crypto/provider.js';
-import { PacketProtector } from '../crypto/packet-protection.js';
 import { createInitialProtectors } from '../crypto/initial.js';
 import { Emitter } from '../util/emitter.js';
 import type { SocketAddress } from '../util/address.js';
@@ -19,10 +18,21 @@ import { encodeTransportParameters, type TransportParameters } from '../wire/tra
 import type { Level, TlsCallbacks, TlsSession } from '../tls/types.js';
 import { StreamMap } from '../stream/stream-map.js';
 import type { Stream } from '../stream/stream.js';
-import { KeyPhases } from './key-phase.js';
+import { EncryptionLevels } from './encryption-levels.js';
 import { LocalCids, PeerCids, type CidHost } from './cids.js';
 import { resolveOptions, type ConnectionOptions, type ResolvedOptions } from './options.js';
 import { PathState } from './path-state.js';
+import { PathSet } from './path-set.js';
+import { createPathScheduler } from '../path/schedulers/registry.js';
+import { Multipath, type MultipathPath, type PathStatus } from './multipath.js';
+import {
+  abandonPath,
+  multipathDeadline,
+  negotiateMultipath,
+  onMultipathTimers,
+  openPathNow,
+} from './multipath-control.js';
+import { multipathHasPendingSend, multipathSendTime } from './multipath-send.js';
 import { SendControl } from '../path/send-control.js';
 import { SpaceState } from './space.js';
 import type { SentFrame } from './sent-frames.js';
@@ -34,11 +44,15 @@ import { ReceiveContext } from './receive-context.js';
 import { QuicBitGrease } from './quic-bit.js';
 import { AckFrequency } from './ack-frequency.js';
 import { ConnectionLifecycle, type CloseInfo, type ConnectionState } from './state.js';
-import { ConnectionStats, type ConnectionEcnStats, type ConnectionStatsSnapshot } from './stats.js';
+import {
+  ConnectionStats,
+  type ConnectionEcnStats,
+  type ConnectionStatsSnapshot,
+  type PathStatsSnapshot,
+} from './stats.js';
 import {
   maybeUsePreferredAddress,
   onPathValidationTimers,
-  pathValidationDeadline,
   startMigration,
   type PreferredAddressInit,
 } from './migration.js';
@@ -47,7 +61,7 @@ import { buildLocalParams, ConnectionTlsCallbacks, onHandshakeComplete } from '.
 import { armProbes, onFramesLost } from './retransmit.js';
 import { ConnectionStreamEvents } from './stream-events.js';
 import { currentDatagramSize, onPathPackets } from './path-mtu.js';
-import type { BufferedPacket, EngineServices } from './context.js';
+import type { EngineServices } from './context.js';
 import type { ConnectionEvents } from './events.js';
 import { VersionNegotiation } from './version-negotiation.js';
 
@@ -133,19 +147,8 @@ export class Connection extends Emitter<ConnectionEvents> {
   private readonly tlsEvents: ConnectionTlsCallbacks;
   /** @internal */
   readonly spaces: [SpaceState, SpaceState, SpaceState];
-  /** 1-RTT keys with key updates; null until both directions are known. @internal */
-  oneRtt: KeyPhases | null = null;
-  /** 1-RTT keys as TLS releases them; `oneRtt` takes them over once both exist. @internal */
-  appRead: PacketProtector | null = null;
-  /**
-   * The server may send 0.5-RTT with this key before the client's Finished (RFC 9001 §5.7).
-   * @internal
-   */
-  appWrite: PacketProtector | null = null;
-  /** @internal */
-  zeroRttWrite: PacketProtector | null = null;
-  /** @internal */
-  zeroRttRead: PacketProtector | null = null;
+  /** The packet keys of each encryption level, and packets waiting for theirs. @internal */
+  readonly keys: EncryptionLevels;
   /** @internal */
   readonly streams: StreamMap;
   /** @internal */
@@ -156,15 +159,12 @@ export class Connection extends Emitter<ConnectionEvents> {
   readonly localParams: TransportParameters;
   /** @internal */
   peerParams: TransportParameters | null = null;
-  /** The path packets are sent on. @internal */
-  path: PathState;
-  /** A path being validated before migrating to it (RFC 9000 §9.3). @internal */
-  probePath: PathState | null = null;
-  /**
-   * The last validated path while the active one is validated (RFC 9000 §9.3.2: revert to it).
-   * @internal
-   */
-  fallbackPath: PathState | null = null;
+  /** The active path, the probed one and the fallback (path-set.ts). @internal */
+  readonly paths: PathSet;
+  /** Multipath QUIC (RFC 10069) when the option is on, negotiated or not. @internal */
+  readonly multipath: Multipath | null;
+  /** Paths `openPath` asked for, opened at the next entry point (it has no `now`). */
+  private readonly pathsToOpen: { id: number; local: SocketAddress; remote: SocketAddress }[] = [];
   /** The Initial-space token (client). @internal */
   token: Uint8Array;
   /** @internal */
@@ -184,8 +184,6 @@ export class Connection extends Emitter<ConnectionEvents> {
    * @internal
    */
   addressValidated: boolean;
-  /** Packets that arrived before their keys, replayed when keys come (bounded). @internal */
-  readonly undecryptable: BufferedPacket[] = [];
   /** Control frames, DATAGRAMs and PING waiting for a 1-RTT packet. @internal */
   readonly controlFrames = new ControlFrames();
   private idleDeadline = Infinity;
@@ -200,8 +198,6 @@ export class Connection extends Emitter<ConnectionEvents> {
   readonly rx = new ReceiveContext();
   /** The scratch and slab of packet assembly (assemble.ts). @internal */
   readonly builder: PacketBuilder;
-  /** Key update requested by the application, done when allowed (RFC 9001 §6.1). @internal */
-  keyUpdateRequested = false;
   /** @internal */
   readonly qlog: QlogSink | undefined;
   /** The QUIC bit of each packet we send (RFC 9287: greased once the peer allows it). @internal */
@@ -213,13 +209,6 @@ export class Connection extends Emitter<ConnectionEvents> {
   readonly pendingTickets: Uint8Array[] = [];
   /** @internal */
   earlyDataState: 'none' | 'attempted' | 'accepted' | 'rejected' = 'none';
-  /** New read keys arrived: buffered packets are opened after the current packet. @internal */
-  replayPending = false;
-  /**
-   * First 1-RTT packet number we sent (handshake confirmation by ACK, RFC 9001 §4.1.2).
-   * @internal
-   */
-  firstOneRttPn = -1;
   /** An ack-eliciting packet was sent since the last one received (idle timer, RFC 9000 §10.1). */
   private sentSinceReceive = false;
 
@@ -239,6 +228,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.token = init.token ?? NO_BYTES;
     this.originalDcid = init.originalDcid;
     this.addressValidated = this.isClient || init.addressValidated === true;
+    this.keys = new EncryptionLevels(this.isClient);
     const maxAckDelayUs = this.opts.maxAckDelayMs * 1000;
     this.spaces = [
       new SpaceState(PnSpace.Initial, maxAckDelayUs),
@@ -264,6 +254,14 @@ export class Connection extends Emitter<ConnectionEvents> {
     const pa = init.preferredAddress;
     if (pa && !this.isClient) this.localCids.addInitial(pa.cid, pa.resetToken);
     this.peerCids = new PeerCids(init.remoteCid, 8);
+    this.multipath = this.opts.multipath
+      ? new Multipath(
+          host,
+          this.opts.multipath.maxPathId,
+          8,
+          createPathScheduler(this.opts.multipath.scheduler),
+        )
+      : null;
 
     this.localParams = buildLocalParams(this, init);
     this.streams = new StreamMap(
@@ -277,14 +275,16 @@ export class Connection extends Emitter<ConnectionEvents> {
       new ConnectionStreamEvents(this),
     );
 
-    this.path = new PathState(
-      init.local,
-      init.remote,
-      this.newSendControl(),
-      this.addressValidated,
-      this.peerCids.current,
+    this.paths = new PathSet(
+      new PathState(
+        init.local,
+        init.remote,
+        this.newSendControl(),
+        this.addressValidated,
+        this.peerCids.current,
+      ),
+      init.now,
     );
-    this.path.activate(init.now);
 
     // Client 0-RTT: the server's remembered limits apply to early data (RFC 9000 §7.4.1).
     if (init.rememberedParams) this.streams.setPeerTransportParams(init.rememberedParams);
@@ -321,6 +321,11 @@ export class Connection extends Emitter<ConnectionEvents> {
   /** The negotiated application protocol (after the handshake). */
   get alpn(): string | null {
     return this.tls.alpn;
+  }
+
+  /** The path packets are sent on. @internal */
+  get path(): PathState {
+    return this.paths.active;
   }
 
   get remoteAddress(): SocketAddress {
@@ -387,7 +392,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   /** Starts a 1-RTT key update as soon as RFC 9001 §6.1 allows. */
   updateKeys(): void {
     this.checkUsable();
-    this.keyUpdateRequested = true;
+    this.keys.requestUpdate();
     this.wake();
   }
 
@@ -412,6 +417,60 @@ export class Connection extends Emitter<ConnectionEvents> {
     // No `now` here: the validation timer starts at the next poll (see `armDeferred`).
     return startMigration(this, local);
   }
+
+  /**
+   * Client, Multipath QUIC (RFC 10069 §3.1): opens another path from `local` (a second socket or
+   * interface) to `remote` (default: the server's address), validated before it carries data.
+   * Returns its path ID, or -1 when it cannot be opened now: multipath not negotiated, handshake
+   * not confirmed, or no path ID with connection IDs on both sides (PATHS_BLOCKED or
+   * PATH_CIDS_BLOCKED tells the peer). 'pathOpened' and 'pathValidated' follow.
+   */
+  openPath(local: SocketAddress, remote?: SocketAddress): number {
+    this.checkUsable();
+    const mp = this.multipath;
+    if (!this.isClient || mp === null || !mp.enabled || !this.handshakeConfirmed) return -1;
+    const id = mp.nextOpenableId(this.pathsToOpen.map((p) => p.id));
+    if (id < 0) {
+      mp.onOpenBlocked();
+      this.wake();
+      return -1;
+    }
+    // No `now` here: the path (its timers) is made at the next entry point (`armDeferred`).
+    this.pathsToOpen.push({ id, local, remote: remote ?? this.path.remote });
+    this.wake();
+    return id;
+  }
+
+  /**
+   * Multipath: abandons path `pathId` (RFC 10069 §3.4) with PATH_ABANDON and `errorCode`
+   * (default APPLICATION_ABANDON_PATH, 0x3e). Returns false for a path that is not open.
+   */
+  closePath(pathId: number, errorCode = 0x3e): boolean {
+    this.checkUsable();
+    const p = this.multipath?.get(pathId);
+    if (!p || p.state !== 'open') return false;
+    this.pathsToClose.push({ p, errorCode });
+    this.wake();
+    return true;
+  }
+
+  /**
+   * Multipath: asks the peer to use path `pathId` only as a backup, or as available again
+   * (PATH_STATUS_BACKUP / PATH_STATUS_AVAILABLE, RFC 10069 §3.3); our own scheduler treats it the
+   * same way. Returns false for a path that is not open.
+   */
+  setPathStatus(pathId: number, status: PathStatus): boolean {
+    this.checkUsable();
+    const mp = this.multipath;
+    const p = mp?.get(pathId);
+    if (!mp || !p || p.state !== 'open') return false;
+    mp.setLocalStatus(p, status);
+    this.wake();
+    return true;
+  }
+
+  /** Paths `closePath` asked to abandon, at the next entry point. */
+  private readonly pathsToClose: { p: MultipathPath; errorCode: number }[] = [];
 
   /** A snapshot of the connection's statistics. */
   getStats(): ConnectionStatsSnapshot {
@@ -443,12 +502,61 @@ export class Connection extends Emitter<ConnectionEvents> {
       cwnd: sc.cwnd,
       bytesInFlight: sc.bytesInFlight,
       pmtu: this.maxDatagramSizeNow,
-      keyUpdates: this.oneRtt?.updates ?? 0,
+      keyUpdates: this.keys.keyUpdates,
       migrated: this.stats.migrations > 0,
       migrations: this.stats.migrations,
       streamsOpen: this.streams.size,
       ecn: this.ecnStats(),
+      paths: this.pathStats(),
     };
+  }
+
+  /** Per path: path 0 alone without multipath (RFC 10069). */
+  private pathStats(): PathStatsSnapshot[] {
+    const mp = this.multipath;
+    const ms = (us: number): number => Math.round(us) / 1000;
+    const one = (
+      id: number,
+      path: PathState,
+      status: string,
+      sent: number,
+      received: number,
+    ): PathStatsSnapshot => {
+      const sc = path.sendControl;
+      return {
+        pathId: id,
+        local: path.local,
+        remote: path.remote,
+        status,
+        validated: path.validated,
+        srttMs: ms(sc.rtt.smoothed),
+        cwnd: sc.cwnd,
+        bytesInFlight: sc.bytesInFlight,
+        bytesSent: sent,
+        bytesReceived: received,
+        packetsSent: sc.stats.packetsSent,
+        packetsLost: sc.stats.packetsLost,
+      };
+    };
+    if (mp === null || !mp.enabled) {
+      return [one(0, this.path, 'available', this.stats.bytesSent, this.stats.bytesReceived)];
+    }
+    const out: PathStatsSnapshot[] = [];
+    let otherSent = 0;
+    let otherReceived = 0;
+    for (const p of mp.all()) {
+      if (p.id === 0) continue;
+      otherSent += p.bytesSent;
+      otherReceived += p.bytesReceived;
+    }
+    for (const p of mp.all()) {
+      const status = p.state === 'abandoned' ? 'abandoned' : p.backup ? 'backup' : 'available';
+      // Path 0 is what the connection sent and received on no other path.
+      const sent = p.id === 0 ? this.stats.bytesSent - otherSent : p.bytesSent;
+      const received = p.id === 0 ? this.stats.bytesReceived - otherReceived : p.bytesReceived;
+      out.push(one(p.id, p.paths.active, status, sent, received));
+    }
+    return out;
   }
 
   private ecnStats(): ConnectionEcnStats {
@@ -568,7 +676,10 @@ export class Connection extends Emitter<ConnectionEvents> {
       if (d !== null) return d;
       // Held back only by the pacer: stay armed for its release time (RFC 9002 §7.7). Blocked
       // by the window or the amplification limit (Infinity), only new input can help.
-      const release = this.path.sendControl.nextSendTime(now);
+      const release = Math.min(
+        this.path.sendControl.nextSendTime(now),
+        multipathSendTime(this, now),
+      );
       if (release > now && release < Infinity && this.hasPendingSend()) {
         this.pacerRelease = release;
       } else {
@@ -597,7 +708,8 @@ export class Connection extends Emitter<ConnectionEvents> {
     if (this.state === 'closing' || this.state === 'draining') return this.lifecycle.deadline;
     let t = Math.min(this.idleDeadline, this.keepAliveDeadline);
     t = Math.min(t, this.path.sendControl.timerDeadline());
-    t = Math.min(t, pathValidationDeadline(this));
+    t = Math.min(t, this.paths.deadline());
+    t = Math.min(t, multipathDeadline(this));
     if (this.pollIdle) {
       // An ACK that was due but could not be sent (amplification limit) waits for new input.
       t = Math.min(t, this.idleAckDeadline);
@@ -606,7 +718,7 @@ export class Connection extends Emitter<ConnectionEvents> {
       // Held back by the pacer only (see `poll`): its release time is the deadline.
       if (this.hasPendingSend()) t = Math.min(t, this.pacerRelease);
     }
-    if (this.oneRtt && this.oneRtt.prevRead) t = Math.min(t, this.oneRtt.prevDiscardAt);
+    t = Math.min(t, this.keys.nextTimeout());
     return t;
   }
 
@@ -643,6 +755,14 @@ export class Connection extends Emitter<ConnectionEvents> {
       const d = s.tracker.ackDeadline();
       if (d > after && d < t) t = d;
     }
+    // Multipath: the 1-RTT spaces of the other paths (RFC 10069 §4.1).
+    if (this.multipath !== null && this.multipath.enabled) {
+      for (const p of this.multipath.all()) {
+        if (p.id === 0) continue;
+        const d = p.space.tracker.ackDeadline();
+        if (d > after && d < t) t = d;
+      }
+    }
     return t;
   }
 
@@ -669,10 +789,15 @@ export class Connection extends Emitter<ConnectionEvents> {
     if (this.controlFrames.hasPending) return true;
     for (const s of this.spaces)
       if (!s.discarded && (s.hasCryptoToSend || s.probes > 0)) return true;
-    if (this.path.challenge && !this.path.challengeSent) return true;
-    if (this.probePath && this.probePath.challenge && !this.probePath.challengeSent) return true;
-    if (this.path.responses.length > 0 || (this.probePath?.responses.length ?? 0) > 0) return true;
-    if (this.oneRtt === null && this.zeroRttWrite === null) return false;
+    if (this.paths.hasPendingSend) return true;
+    if (this.multipath !== null && this.multipath.enabled && multipathHasPendingSend(this)) {
+      return true;
+    }
+    // Stream data goes in 1-RTT or a client's 0-RTT (a server's 0.5-RTT is not counted here).
+    const k = this.keys;
+    if (k.oneRtt === null && (!this.isClient || k.sealer(PnSpace.Application) === null)) {
+      return false;
+    }
     return this.streams.hasPendingSend;
   }
 
@@ -766,10 +891,10 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.spaces[PnSpace.Initial] = new SpaceState(PnSpace.Initial, this.opts.maxAckDelayMs * 1000);
     this.installInitialKeys(this.originalDcid);
     // What went in 0-RTT in the first attempt goes again, in 1-RTT.
-    this.zeroRttWrite = null;
+    this.keys.discardEarlyWrite();
     this.earlyDataState = 'none';
     this.resetRecovery(now);
-    this.undecryptable.length = 0;
+    this.keys.clearBuffered();
     const encoded = encodeTransportParameters(this.localParams, this.role);
     this.tls = this.createTls(this.tlsEvents, encoded, false);
     this.tlsEvents.driving = true;
@@ -787,7 +912,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   switchVersion(version: number): void {
     this.wireVersion = version;
     this.installInitialKeys(this.retryScid ?? this.originalDcid);
-    this.zeroRttWrite = null;
+    this.keys.discardEarlyWrite();
   }
 
   /**
@@ -796,14 +921,10 @@ export class Connection extends Emitter<ConnectionEvents> {
    */
   resetRecovery(now: number): void {
     const old = this.path;
-    this.path = new PathState(
-      old.local,
-      old.remote,
-      this.newSendControl(),
-      true,
-      this.peerCids.current,
+    this.paths.replaceActive(
+      new PathState(old.local, old.remote, this.newSendControl(), true, this.peerCids.current),
+      now,
     );
-    this.path.activate(now);
     for (const p of old.sendControl.onZeroRttRejected(now)) onFramesLost(this, p.frames);
   }
 
@@ -839,10 +960,7 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   /** Installs Initial keys from the DCID (RFC 9001 §5.2); again after a Retry. @internal */
   installInitialKeys(dcid: Uint8Array): void {
-    const keys = createInitialProtectors(this.provider, this.version, dcid);
-    const s = this.spaces[PnSpace.Initial];
-    s.read = this.isClient ? keys.server : keys.client;
-    s.write = this.isClient ? keys.client : keys.server;
+    this.keys.installInitial(createInitialProtectors(this.provider, this.version, dcid));
   }
 
   /** Drops the keys and state of Initial or Handshake (RFC 9001 §4.9). @internal */
@@ -850,6 +968,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     const s = this.spaces[space];
     if (s.discarded) return;
     s.discard();
+    this.keys.discard(space);
     // The token only ever goes in Initial packets (RFC 9000 §17.2.2).
     if (space === PnSpace.Initial) this.token = NO_BYTES;
     this.path.sendControl.discardSpace(space, now);
@@ -863,6 +982,8 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.discardSpace(PnSpace.Handshake, now);
     this.path.sendControl.onHandshakeConfirmed(now);
     if (this.peerParams) this.localCids.topUp(this.peerParams.activeConnectionIdLimit);
+    // RFC 10069 §3.2.1: CIDs for the path IDs the peer may open, proactively.
+    this.multipath?.issueCids();
     if (this.isClient) {
       // RFC 9000 §9.6.1: once confirmed, the client moves to a preferred address of its family.
       maybeUsePreferredAddress(this, now, this.path.remote.address.includes(':') ? 6 : 4);
@@ -885,19 +1006,21 @@ export class Connection extends Emitter<ConnectionEvents> {
   /**
    * Acts on what the TLS session reported since the last time, with the caller's `now`. New
    * read keys do not replay buffered packets here, in the middle of a packet: the receive loop
-   * does after it (`replayPending`).
+   * does after it (`keys.replayPending`).
    */
   private onTlsOutcome(now: number): void {
     const t = this.tlsEvents;
     if (!t.hasOutcome) return;
-    const { alert, keysAvailable, paramsReceived, handshakeComplete } = t;
+    const { alert, paramsReceived, handshakeComplete } = t;
     t.takeOutcome();
     if (alert !== null) {
       this.closeWithError(alert, now);
       return;
     }
-    if (keysAvailable && this.undecryptable.length > 0) this.replayPending = true;
-    if (paramsReceived) this.resetIdle(now);
+    if (paramsReceived) {
+      this.resetIdle(now);
+      negotiateMultipath(this);
+    }
     if (handshakeComplete) onHandshakeComplete(this, now);
   }
 
@@ -910,13 +1033,37 @@ export class Connection extends Emitter<ConnectionEvents> {
     if (this.lifecycle.armClosing(now + 3 * this.ptoPeriod())) {
       this.qlog?.connectionClosed(this, this.closeInfo!, now);
     }
-    this.path.armValidationDeadline(now);
-    this.probePath?.armValidationDeadline(now);
+    this.paths.armValidationDeadlines(now);
+    this.armMultipath(now);
     this.onTlsOutcome(now);
-    if (this.replayPending) {
+    if (this.keys.replayPending) {
       replayBuffered(this, now);
       this.rx.end();
     }
+  }
+
+  /** What `openPath` and `closePath` asked for, and multipath frames to queue. */
+  private armMultipath(now: number): void {
+    const mp = this.multipath;
+    if (mp === null || !mp.enabled) return;
+    for (const o of this.pathsToOpen.splice(0)) openPathNow(this, o.id, o.local, o.remote, now);
+    for (const c of this.pathsToClose.splice(0)) {
+      abandonPath(this, c.p, c.errorCode, 'local', 'closed by the application', now);
+    }
+    if (mp.hasPendingFrames) for (const f of mp.takeFrames()) this.controlFrames.queue(f);
+  }
+
+  /**
+   * A send control for a path other than 0 (RFC 10069 §5.3: congestion and RTT state per path):
+   * 1-RTT only, past the handshake. @internal
+   */
+  newPathSendControl(now: number): SendControl<SentFrame> {
+    const sc = this.newSendControl();
+    sc.discardSpace(PnSpace.Initial, now);
+    sc.discardSpace(PnSpace.Handshake, now);
+    sc.onHandshakeConfirmed(now);
+    if (this.peerParams) sc.setPeerMaxAckDelay(this.peerParams.maxAckDelay * 1000);
+    return sc;
   }
 
   // ---- internals -------------------------------------------------------------------------
@@ -978,8 +1125,9 @@ export class Connection extends Emitter<ConnectionEvents> {
       this.controlFrames.requestPing();
       this.keepAliveDeadline = now + this.opts.keepAliveUs;
     }
-    this.oneRtt?.discardOld(now);
+    this.keys.onTimeout(now);
     onPathValidationTimers(this, now);
+    onMultipathTimers(this, now);
     const sc = this.path.sendControl;
     if (now >= sc.timerDeadline()) {
       const out = sc.onTimeout(now);

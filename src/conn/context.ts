@@ -6,7 +6,6 @@
  * connection are not here.
  */
 import type { CryptoProvider } from '../crypto/provider.js';
-import type { PacketProtector } from '../crypto/packet-protection.js';
 import type { SendControl } from '../path/send-control.js';
 import type { StreamMap } from '../stream/stream-map.js';
 import type { TlsSession, Level } from '../tls/types.js';
@@ -19,10 +18,12 @@ import type { LocalCids, PeerCids } from './cids.js';
 import type { ControlFrames } from './control-frames.js';
 import type { QuicBitGrease } from './quic-bit.js';
 import type { ConnectionEvents } from './events.js';
-import type { KeyPhases } from './key-phase.js';
+import type { EncryptionLevels } from './encryption-levels.js';
 import type { ResolvedOptions } from './options.js';
 import type { PacketBuilder } from './packet-builder.js';
 import type { PathState } from './path-state.js';
+import type { PathSet } from './path-set.js';
+import type { Multipath } from './multipath.js';
 import type { QlogSink } from './qlog.js';
 import type { ReceiveContext } from './receive-context.js';
 import type { SentFrame } from './sent-frames.js';
@@ -38,15 +39,6 @@ export interface EngineServices {
   readonly localCidLength: number;
   /** Server: a NEW_TOKEN token for this client address (RFC 9000 §8.1.3). */
   newToken?(remote: SocketAddress): Uint8Array;
-}
-
-/** A packet that arrived before its keys (replayed when they come). */
-export interface BufferedPacket {
-  data: Uint8Array;
-  remote: SocketAddress;
-  local: SocketAddress;
-  /** The ECN codepoint of the datagram it came in (RFC 9000 §13.4.1). */
-  ecn: number;
 }
 
 export interface ConnectionContext {
@@ -66,20 +58,12 @@ export interface ConnectionContext {
 
   // Packet-number spaces and keys.
   readonly spaces: [SpaceState, SpaceState, SpaceState];
-  oneRtt: KeyPhases | null;
-  appRead: PacketProtector | null;
-  appWrite: PacketProtector | null;
-  zeroRttWrite: PacketProtector | null;
-  zeroRttRead: PacketProtector | null;
-  keyUpdateRequested: boolean;
-  firstOneRttPn: number;
+  /** The packet keys of each encryption level, and packets waiting for theirs. */
+  readonly keys: EncryptionLevels;
   earlyDataState: 'none' | 'attempted' | 'accepted' | 'rejected';
   readonly handshakeConfirmed: boolean;
   readonly handshakeComplete: boolean;
   addressValidated: boolean;
-  /** New read keys arrived: buffered packets are opened after the current packet. */
-  replayPending: boolean;
-  readonly undecryptable: BufferedPacket[];
 
   // Transport parameters, CIDs, paths.
   readonly localParams: TransportParameters;
@@ -94,9 +78,12 @@ export interface ConnectionContext {
   retryScid: Uint8Array | null;
   serverInitialScid: Uint8Array | null;
   token: Uint8Array;
-  path: PathState;
-  probePath: PathState | null;
-  fallbackPath: PathState | null;
+  /** The active path, the probed one and the fallback. */
+  readonly paths: PathSet;
+  /** The active path (`paths.active`). */
+  readonly path: PathState;
+  /** Multipath QUIC (RFC 10069) when the option is on (`enabled` once negotiated). */
+  readonly multipath: Multipath | null;
   readonly localAddress: SocketAddress;
   readonly remoteAddress: SocketAddress;
   /** The datagram and packet being received. */
@@ -125,6 +112,8 @@ export interface ConnectionContext {
   installInitialKeys(dcid: Uint8Array): void;
   discardSpace(space: PnSpace, now: number): void;
   newSendControl(): SendControl<SentFrame>;
+  /** A send control for a path other than 0: 1-RTT only, past the handshake. */
+  newPathSendControl(now: number): SendControl<SentFrame>;
   closeWithError(err: QuicError, now: number): void;
   onPeerClose(info: CloseInfo, now: number): void;
   onStatelessReset(now: number): void;

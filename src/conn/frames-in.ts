@@ -12,6 +12,12 @@ import { onFramesAcked, onFramesLost } from './retransmit.js';
 import type { ConnectionContext } from './context.js';
 import { onPathChallenge, onPathResponse } from './migration.js';
 import { onPathPackets } from './path-mtu.js';
+import {
+  negotiated,
+  onMultipathFrame,
+  onPathChallengeOn,
+  onPathResponseOn,
+} from './multipath-control.js';
 
 /** A frame of the packet described by `conn.rx`. */
 export function handleFrame(conn: ConnectionContext, frame: Frame, now: number): void {
@@ -87,8 +93,9 @@ export function handleFrame(conn: ConnectionContext, frame: Frame, now: number):
       conn.peerCids.add(frame);
       // RFC 9000 §5.1.2: CIDs below Retire Prior To are no longer used, on any path.
       if (conn.path.dcid.sequence < frame.retirePriorTo) conn.path.dcid = conn.peerCids.current;
-      if (conn.probePath && conn.probePath.dcid.sequence < frame.retirePriorTo) {
-        conn.probePath.dcid = conn.peerCids.spare() ?? conn.peerCids.current;
+      const probe = conn.paths.probe;
+      if (probe && probe.dcid.sequence < frame.retirePriorTo) {
+        probe.dcid = conn.peerCids.spare() ?? conn.peerCids.current;
       }
       conn.controlFrames.retireCids(conn.peerCids.toRetire);
       conn.onPeerResetTokens();
@@ -100,12 +107,19 @@ export function handleFrame(conn: ConnectionContext, frame: Frame, now: number):
       conn.controlFrames.announceCids(conn.localCids.pending);
       return;
     }
-    case 'path_challenge':
-      onPathChallenge(conn, frame.data, now);
+    case 'path_challenge': {
+      // Multipath: answered on the path ID it came on (RFC 10069 §3.1).
+      const p = conn.rx.pathId > 0 ? conn.multipath?.get(conn.rx.pathId) : undefined;
+      if (p) onPathChallengeOn(p, frame.data);
+      else onPathChallenge(conn, frame.data, now);
       return;
-    case 'path_response':
-      onPathResponse(conn, frame.data, now);
+    }
+    case 'path_response': {
+      const p = conn.rx.pathId > 0 ? conn.multipath?.get(conn.rx.pathId) : undefined;
+      if (p) onPathResponseOn(conn, p, frame.data, now);
+      else onPathResponse(conn, frame.data, now);
       return;
+    }
     case 'connection_close':
       conn.onPeerClose(
         {
@@ -149,11 +163,52 @@ export function handleFrame(conn: ConnectionContext, frame: Frame, now: number):
     case 'immediate_ack':
       conn.ackFrequency.onImmediateAck(conn.spaces[PnSpace.Application].tracker);
       return;
+    case 'path_ack':
+      // RFC 10069 §4.1: path 0's packets are the Application space's, as with ACK.
+      if (frame.pathId !== 0) break;
+      negotiated(conn, FrameType.PATH_ACK, frame.kind);
+      conn.stats.acksReceived++;
+      onAck(
+        conn,
+        {
+          kind: 'ack',
+          ackDelay: frame.ackDelay,
+          ranges: frame.ranges,
+          ...(frame.ecn ? { ecn: frame.ecn } : {}),
+        },
+        PnSpace.Application,
+        now,
+      );
+      return;
+    case 'path_new_connection_id':
+      // RFC 10069 §4.4: for path 0, a NEW_CONNECTION_ID.
+      if (frame.pathId !== 0) break;
+      negotiated(conn, FrameType.PATH_NEW_CONNECTION_ID, frame.kind);
+      handleFrame(conn, { ...frame, kind: 'new_connection_id' }, now);
+      return;
+    case 'path_retire_connection_id':
+      if (frame.pathId !== 0) break;
+      negotiated(conn, FrameType.PATH_RETIRE_CONNECTION_ID, frame.kind);
+      handleFrame(
+        conn,
+        { kind: 'retire_connection_id', sequenceNumber: frame.sequenceNumber },
+        now,
+      );
+      return;
+    case 'path_abandon':
+    case 'path_status_backup':
+    case 'path_status_available':
+    case 'max_path_id':
+    case 'paths_blocked':
+    case 'path_cids_blocked':
+      break;
     default: {
       const never: never = frame;
       throw new QuicError(TransportError.INTERNAL_ERROR, `unhandled frame ${String(never)}`);
     }
   }
+  // The multipath frames of paths other than 0 (RFC 10069 §4).
+  onMultipathFrame(conn, frame, now);
 }
 
 function onAck(conn: ConnectionContext, frame: AckFrame, space: PnSpace, now: number): void {
@@ -166,9 +221,7 @@ function onAck(conn: ConnectionContext, frame: AckFrame, space: PnSpace, now: nu
   if (space === PnSpace.Application) onPathPackets(conn.path, out.newlyAcked, out.lost, now);
   if (out.lost.length > 0) conn.stats.onLossEvent(out.lost.length);
   if (out.lost.length > 0) conn.qlog?.packetsLost?.(conn, out.lost, space, now);
-  if (space === PnSpace.Application && conn.oneRtt) {
-    conn.oneRtt.onAckReceived(frame.ranges[0]!.largest);
-  }
+  if (space === PnSpace.Application) conn.keys.onAckReceived(frame.ranges[0]!.largest);
   // RFC 9001 §4.1.2: a client may consider the handshake confirmed on an ACK of a 1-RTT packet.
   if (
     space === PnSpace.Application &&
@@ -176,7 +229,7 @@ function onAck(conn: ConnectionContext, frame: AckFrame, space: PnSpace, now: nu
     conn.handshakeComplete &&
     out.newlyAcked.length > 0
   ) {
-    if (out.newlyAcked.some((p) => p.pn >= conn.firstOneRttPn && conn.firstOneRttPn >= 0)) {
+    if (out.newlyAcked.some((p) => conn.keys.sentWithOneRtt(p.pn))) {
       conn.confirmHandshake(now);
     }
   }

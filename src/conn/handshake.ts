@@ -16,10 +16,11 @@ import {
   decodeTransportParameters,
   defaultTransportParameters,
   encodeTransportParameters,
+  multipathCidViolation,
+  paramsToRemember,
   type TransportParameters,
 } from '../wire/transport-params.js';
 import type { ConnectionContext } from './context.js';
-import { KeyPhases } from './key-phase.js';
 import { preferredAddressParam, type PreferredAddressInit } from './migration.js';
 
 /** The packet number space of each TLS level (RFC 9001 §4.1.4). */
@@ -55,6 +56,7 @@ export function buildLocalParams(
   p.maxDatagramFrameSize = conn.opts.maxDatagramFrameSize;
   p.greaseQuicBit = conn.opts.greaseQuicBit;
   if (conn.opts.ackFrequency) p.minAckDelay = MIN_ACK_DELAY_US;
+  if (conn.opts.multipath) p.initialMaxPathId = conn.opts.multipath.maxPathId;
   p.initialSourceConnectionId = init.localCid;
   p.versionInformation = conn.versionNegotiation.localInfo(conn.version);
   if (!conn.isClient) {
@@ -77,8 +79,6 @@ export function buildLocalParams(
  * caller's `now` once the session returns or at its next entry point (`takeOutcome`).
  */
 export class ConnectionTlsCallbacks implements TlsCallbacks {
-  /** A read key arrived: packets buffered for lack of keys can be opened (after this packet). */
-  keysAvailable = false;
   /** The peer's transport parameters arrived (they change the idle timeout). */
   paramsReceived = false;
   handshakeComplete = false;
@@ -98,7 +98,6 @@ export class ConnectionTlsCallbacks implements TlsCallbacks {
   /** Clears the recorded outcome; the fields keep their values for the caller to read first. */
   takeOutcome(): void {
     this.pending = false;
-    this.keysAvailable = false;
     this.paramsReceived = false;
     this.handshakeComplete = false;
     this.alert = null;
@@ -123,7 +122,7 @@ export class ConnectionTlsCallbacks implements TlsCallbacks {
     suite: CipherSuiteName,
     secret: Uint8Array,
   ): void {
-    if (installSecret(this.conn, level, direction, suite, secret)) this.keysAvailable = true;
+    installSecret(this.conn, level, direction, suite, secret);
     this.record();
   }
 
@@ -163,7 +162,10 @@ export class ConnectionTlsCallbacks implements TlsCallbacks {
     // Remember the server's transport parameters with the ticket: 0-RTT must respect them
     // (RFC 9000 §7.4.1).
     const ticket = conn.peerParams
-      ? sessionTicketWithAppData(raw, encodeTransportParameters(conn.peerParams, 'server'))
+      ? sessionTicketWithAppData(
+          raw,
+          encodeTransportParameters(paramsToRemember(conn.peerParams), 'server'),
+        )
       : raw;
     if (conn.handshakeConfirmed) conn.emit('sessionTicket', ticket);
     else conn.pendingTickets.push(ticket);
@@ -171,8 +173,8 @@ export class ConnectionTlsCallbacks implements TlsCallbacks {
 }
 
 /**
- * Installs the packet keys of a secret. Returns whether a read key became usable: buffered
- * packets may open with it.
+ * Installs the packet keys of a secret. A read key that opens buffered packets has them replayed
+ * after the current packet (`EncryptionLevels.takeReplay`).
  */
 function installSecret(
   conn: ConnectionContext,
@@ -180,43 +182,16 @@ function installSecret(
   direction: 'read' | 'write',
   suite: CipherSuiteName,
   secret: Uint8Array,
-): boolean {
+): void {
   // 0-RTT is sent in the client's original version, even after a compatible switch (RFC 9369
   // §4.1); every other level in the version in use.
   const version = level === Level.EarlyData ? conn.versionNegotiation.original : conn.version;
   const keys = new PacketProtector(conn.provider, suite, secret, version);
-  if (level === Level.EarlyData) {
-    if (direction === 'write') {
-      conn.zeroRttWrite = keys;
-      conn.earlyDataState = 'attempted';
-      return false;
-    }
-    // A server gets the early read secret only when it accepts the client's early data.
-    conn.zeroRttRead = keys;
-    conn.earlyDataState = 'accepted';
-    return true;
-  }
-  if (level === Level.Handshake) {
-    const s = conn.spaces[PnSpace.Handshake];
-    if (direction === 'read') s.read = keys;
-    else s.write = keys;
-    if (s.read && s.write) conn.path.sendControl.onHandshakeKeysAvailable();
-    return direction === 'read';
-  }
-  if (level === Level.Application) {
-    if (direction === 'read') conn.appRead = keys;
-    else conn.appWrite = keys;
-    if (conn.appRead && conn.appWrite && !conn.oneRtt) {
-      conn.oneRtt = new KeyPhases(conn.appRead, conn.appWrite);
-      // KeyPhases owns the 1-RTT keys from here: after a key update, the first generation must
-      // go when KeyPhases drops it (RFC 9001 §6.5), not stay referenced here.
-      conn.appRead = null;
-      conn.appWrite = null;
-      if (conn.isClient) conn.zeroRttWrite = null; // 1-RTT replaces 0-RTT (RFC 9001 §4.9.3)
-      return true;
-    }
-  }
-  return false;
+  const installed = conn.keys.install(level, direction, keys);
+  // A server gets the early read secret only when it accepts the client's early data.
+  if (level === Level.EarlyData)
+    conn.earlyDataState = direction === 'write' ? 'attempted' : 'accepted';
+  if (installed.handshakeReady) conn.path.sendControl.onHandshakeKeysAvailable();
 }
 
 function onPeerTransportParameters(conn: ConnectionContext, bytes: Uint8Array): void {
@@ -266,6 +241,8 @@ function validatePeerParams(conn: ConnectionContext, p: TransportParameters): vo
       fail('initial_source_connection_id does not match the client SCID');
     }
   }
+  const mpViolation = multipathCidViolation(p, conn.host.localCidLength);
+  if (mpViolation) throw mpViolation;
 }
 
 /** The handshake completed (RFC 9001 §4.1.1); a server's is also confirmed (§4.1.2). */

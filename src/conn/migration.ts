@@ -21,15 +21,15 @@ function pathFor(
   remote: SocketAddress,
   now: number,
 ): PathState {
-  if (sameAddress(conn.path.remote, remote) && sameAddress(conn.path.local, local))
-    return conn.path;
-  const probe = conn.probePath;
+  const paths = conn.paths;
+  if (paths.isActive(local, remote)) return paths.active;
+  const probe = paths.probe;
   if (probe && sameAddress(probe.remote, remote) && sameAddress(probe.local, local)) return probe;
   // A challenge from a path we do not know yet: answer on it (RFC 9000 §8.2.2), without
   // migrating; the new path shares this connection's send control.
-  const p = new PathState(local, remote, conn.path.sendControl, false, unusedCid(conn));
+  const p = new PathState(local, remote, paths.active.sendControl, false, unusedCid(conn));
   p.onDatagramReceived(conn.rx.size, now);
-  conn.probePath = p;
+  paths.startProbe(p);
   return p;
 }
 
@@ -40,15 +40,10 @@ export function onPathChallenge(conn: ConnectionContext, data: Uint8Array, now: 
 }
 
 export function onPathResponse(conn: ConnectionContext, data: Uint8Array, now: number): void {
-  if (conn.path.onResponse(data, now)) {
-    conn.fallbackPath = null;
-    return;
-  }
-  const probe = conn.probePath;
-  if (probe && probe.onResponse(data, now)) {
-    // The probed path works: move to it (client migration, preferred address).
-    switchPath(conn, probe, now);
-  }
+  const paths = conn.paths;
+  const probe = paths.probe;
+  // The probed path works: move to it (client migration, preferred address).
+  if (paths.onResponse(data, now) === 'probe' && probe) moveTo(conn, probe, now);
 }
 
 /**
@@ -57,7 +52,8 @@ export function onPathResponse(conn: ConnectionContext, data: Uint8Array, now: n
  */
 export function onPathPacket(conn: ConnectionContext, nonProbing: boolean, now: number): void {
   const { local, remote, pn } = conn.rx;
-  if (sameAddress(remote, conn.path.remote) && sameAddress(local, conn.path.local)) return;
+  const paths = conn.paths;
+  if (paths.isActive(local, remote)) return;
   if (!nonProbing) return;
   if (pn !== conn.spaces[PnSpace.Application].tracker.largestReceived) return;
   if (conn.isClient) {
@@ -72,9 +68,9 @@ export function onPathPacket(conn: ConnectionContext, nonProbing: boolean, now: 
   }
   // Packets from another client address after disable_active_migration never get here: the
   // receive pipeline drops them (RFC 9000 §9).
-  const old = conn.path;
-  const known = conn.probePath;
-  const fallback = conn.fallbackPath;
+  const old = paths.active;
+  const known = paths.probe;
+  const fallback = paths.fallback;
   let next: PathState;
   if (known && sameAddress(known.remote, remote) && sameAddress(known.local, local)) {
     next = known;
@@ -94,13 +90,7 @@ export function onPathPacket(conn: ConnectionContext, nonProbing: boolean, now: 
     next.startValidation(conn.provider.random(8), validationTimeout(conn));
     next.armValidationDeadline(now);
   }
-  conn.fallbackPath = old.validated ? old : next === fallback ? null : fallback;
-  // RFC 9000 §9.4: a new address is a new path with fresh congestion state, unless only the
-  // peer's port changed (NAT rebinding). Our own address changes on the preferred address.
-  if (remote.address !== old.remote.address || local.address !== old.local.address) {
-    old.sendControl.resetForNewPath(now);
-  }
-  moveTo(conn, next, now);
+  moveTo(conn, next, now, old.validated ? old : next === fallback ? null : fallback);
 }
 
 /**
@@ -111,43 +101,15 @@ function validationTimeout(conn: ConnectionContext): number {
   return 3 * Math.max(conn.ptoPeriod(), 3 * conn.opts.initialRttUs);
 }
 
-/** The earliest path-validation timer: a PATH_CHALLENGE retry or a validation timeout. */
-export function pathValidationDeadline(conn: ConnectionContext): number {
-  const probe = conn.probePath;
-  return Math.min(validationDeadline(conn.path), probe ? validationDeadline(probe) : Infinity);
-}
-
-function validationDeadline(p: PathState): number {
-  if (p.challenge === null) return Infinity;
-  return p.challengeSent ? Math.min(p.challengeDeadline, p.challengeRetryAt) : p.challengeDeadline;
-}
-
 /**
- * Path validation timers: an unanswered PATH_CHALLENGE is sent again; a probed path that never
- * answered is abandoned (§8.2.4); an active path that never answered is left for the last
- * validated one (§9.3.2).
+ * Path validation timers (path-set.ts): an active path that never answered is left for the last
+ * validated one (§9.3.2), with a CID not used on another path (§9.5).
  */
 export function onPathValidationTimers(conn: ConnectionContext, now: number): void {
-  const probe = conn.probePath;
-  if (probe && probe.challenge !== null) {
-    if (now >= probe.challengeDeadline) conn.probePath = null;
-    else if (probe.challengeSent && now >= probe.challengeRetryAt) probe.challengeSent = false;
-  }
-  const path = conn.path;
-  if (path.challenge === null) return;
-  if (now >= path.challengeDeadline) {
-    path.failValidation();
-    const back = conn.fallbackPath;
-    conn.fallbackPath = null;
-    if (!back) return;
-    back.dcid = unusedCid(conn);
-    if (back.remote.address !== path.remote.address || back.local.address !== path.local.address) {
-      path.sendControl.resetForNewPath(now);
-    }
-    moveTo(conn, back, now);
-  } else if (path.challengeSent && now >= path.challengeRetryAt) {
-    path.challengeSent = false;
-  }
+  const back = conn.paths.onTimers(now);
+  if (!back) return;
+  back.dcid = unusedCid(conn);
+  moveTo(conn, back, now, null);
 }
 
 /**
@@ -159,10 +121,16 @@ function unusedCid(conn: ConnectionContext): PeerCid {
 }
 
 /**
- * Makes `next` the active path, with its CID and its amplification budget; the CID of the old
- * path is retired (§5.1.2).
+ * Makes `next` the active path, with its CID and its amplification budget (path-set.ts resets the
+ * congestion state if the address changed, §9.4); the CID of the old path is retired (§5.1.2).
+ * `fallback`: the path to return to if `next` fails validation; by default the one kept so far.
  */
-function moveTo(conn: ConnectionContext, next: PathState, now: number): void {
+function moveTo(
+  conn: ConnectionContext,
+  next: PathState,
+  now: number,
+  fallback: PathState | null = conn.paths.fallback,
+): void {
   if (next.dcid.sequence !== conn.peerCids.current.sequence) {
     conn.peerCids.switchTo(next.dcid.sequence);
   }
@@ -170,9 +138,7 @@ function moveTo(conn: ConnectionContext, next: PathState, now: number): void {
   conn.controlFrames.retireCids(conn.peerCids.toRetire);
   // RFC 9000 §10.3.1: the reset token of a retired CID no longer ends the connection.
   conn.onPeerResetTokens();
-  conn.path = next;
-  next.activate(now);
-  conn.probePath = null;
+  conn.paths.moveTo(next, now, fallback);
   conn.stats.migrations++;
   conn.emit('pathChange', next.remote, next.local);
   conn.qlog?.pathChanged?.(conn, now);
@@ -193,10 +159,11 @@ export function startMigration(
   if (conn.peerParams?.disableActiveMigration && remote === undefined) return false;
   const cid = conn.peerCids.spare();
   if (!cid) return false;
-  const p = new PathState(local, remote ?? conn.path.remote, conn.path.sendControl, false, cid);
+  const active = conn.paths.active;
+  const p = new PathState(local, remote ?? active.remote, active.sendControl, false, cid);
   p.liftAmplificationLimit();
   p.startValidation(conn.provider.random(8), validationTimeout(conn));
-  conn.probePath = p;
+  conn.paths.startProbe(p);
   conn.wake();
   return true;
 }
@@ -256,15 +223,7 @@ export function maybeUsePreferredAddress(
     statelessResetToken: pa.statelessResetToken,
   });
   conn.onPeerResetTokens();
-  if (startMigration(conn, conn.path.local, target)) conn.probePath?.armValidationDeadline(now);
-}
-
-function switchPath(conn: ConnectionContext, next: PathState, now: number): void {
-  const old = conn.path;
-  if (next.remote.address !== old.remote.address || next.local.address !== old.local.address) {
-    old.sendControl.resetForNewPath(now);
-  }
-  moveTo(conn, next, now);
+  if (startMigration(conn, conn.paths.active.local, target)) conn.paths.armValidationDeadlines(now);
 }
 
 /** The canonical text form of an IPv6 address (RFC 5952 §4), as sockets report addresses. */

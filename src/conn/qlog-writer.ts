@@ -23,7 +23,8 @@
  * connection_closed, packet_sent (frames from the sent-frame descriptors), packet_received
  * (frames decoded from the payload), packet_dropped, packet_lost, udp_datagrams_sent /
  * _received, stream_state_updated (a stream's first data, FIN and reset in each direction, as
- * the frames show them), key_updated, key_discarded, migration_state_updated, mtu_updated,
+ * the frames show them), key_updated, key_discarded, migration_state_updated, tuple_assigned
+ * (multipath paths, with their status as an extension field), mtu_updated,
  * recovery_metrics_updated (only the metrics that changed), congestion_state_updated, and the
  * HTTP/3 events an application layer reports through `applicationEvent`.
  */
@@ -38,7 +39,7 @@ import type { Frame } from '../wire/frame-types.js';
 import { decodeFrame } from '../wire/frames.js';
 import { PacketType, packetTypeName } from '../wire/version.js';
 import type { CloseInfo } from './state.js';
-import type { QlogSink, QlogSubject } from './qlog.js';
+import type { QlogPathInfo, QlogSink, QlogSubject } from './qlog.js';
 import type { SentFrame } from './sent-frames.js';
 
 type Json = Record<string, unknown>;
@@ -60,6 +61,7 @@ const QVIS_NAMES: ReadonlyMap<string, string> = new Map([
   ['quic:connection_closed', 'connectivity:connection_closed'],
   ['quic:connection_state_updated', 'connectivity:connection_state_updated'],
   ['quic:migration_state_updated', 'connectivity:migration_state_updated'],
+  ['quic:tuple_assigned', 'connectivity:tuple_assigned'],
   ['quic:mtu_updated', 'connectivity:mtu_updated'],
   ['quic:version_information', 'transport:version_information'],
   ['quic:alpn_information', 'transport:alpn_information'],
@@ -151,17 +153,49 @@ export function frameToQlog(f: Frame, ackDelayExponent: number): Json {
         requested_max_ack_delay: f.requestedMaxAckDelay / 1000,
         reordering_threshold: f.reorderingThreshold,
       };
-    case 'ack': {
-      const out: Json = {
-        frame_type: 'ack',
-        ack_delay: (f.ackDelay * 2 ** ackDelayExponent) / 1000,
-        acked_ranges: f.ranges.map((r) =>
-          r.smallest === r.largest ? [r.smallest] : [r.smallest, r.largest],
-        ),
-      };
+    case 'ack':
+    case 'path_ack': {
+      const out: Json = { frame_type: f.kind };
+      if (f.kind === 'path_ack') out['path_id'] = f.pathId;
+      out['ack_delay'] = (f.ackDelay * 2 ** ackDelayExponent) / 1000;
+      out['acked_ranges'] = f.ranges.map((r) =>
+        r.smallest === r.largest ? [r.smallest] : [r.smallest, r.largest],
+      );
       if (f.ecn) Object.assign(out, { ect0: f.ecn.ect0, ect1: f.ecn.ect1, ce: f.ecn.ce });
       return out;
     }
+    // RFC 10069 §4 frames, as extension frames through the $QuicFrame type socket (quic-events
+    // §8.12): the RFC's field names in snake case.
+    case 'path_abandon':
+      return { frame_type: f.kind, path_id: f.pathId, error_code: f.errorCode };
+    case 'path_status_backup':
+    case 'path_status_available':
+      return {
+        frame_type: f.kind,
+        path_id: f.pathId,
+        path_status_sequence_number: f.sequenceNumber,
+      };
+    case 'path_new_connection_id':
+      // The stateless reset token is left out, as for new_connection_id.
+      return {
+        frame_type: f.kind,
+        path_id: f.pathId,
+        sequence_number: f.sequenceNumber,
+        retire_prior_to: f.retirePriorTo,
+        connection_id_length: f.connectionId.length,
+        connection_id: toHex(f.connectionId),
+      };
+    case 'path_retire_connection_id':
+      return { frame_type: f.kind, path_id: f.pathId, sequence_number: f.sequenceNumber };
+    case 'max_path_id':
+    case 'paths_blocked':
+      return { frame_type: f.kind, maximum_path_id: f.maximum };
+    case 'path_cids_blocked':
+      return {
+        frame_type: f.kind,
+        path_id: f.pathId,
+        next_sequence_number: f.nextSequenceNumber,
+      };
     case 'reset_stream':
       return {
         frame_type: 'reset_stream',
@@ -637,7 +671,7 @@ export class QlogWriter implements QlogSink {
     const side = (trigger === 'local_update') === (this.role === 'client') ? 'client' : 'server';
     this.event(now, 'quic:key_updated', {
       key_type: `${side}_1rtt_secret`,
-      key_phase: conn.oneRtt?.updates ?? 0,
+      key_phase: conn.keys.keyUpdates,
       trigger,
     });
   }
@@ -666,6 +700,23 @@ export class QlogWriter implements QlogSink {
       new: 'migration_complete',
       tuple_local: endpoint(conn.localAddress),
       tuple_remote: endpoint(conn.remoteAddress),
+    });
+  }
+
+  /**
+   * quic-events §4.7 tuple_assigned: the path ID is the TupleID; its RFC 10069 status and ID go
+   * in extension fields (`$$quic-tupleassigned-extension`), so a status change re-assigns the
+   * tuple with new metadata, as §4.7 allows.
+   */
+  pathUpdated(_conn: QlogSubject, path: QlogPathInfo, now: number): void {
+    const remote = endpoint(path.remote);
+    if (path.dcid !== undefined) remote['connection_ids'] = [toHex(path.dcid)];
+    this.event(now, 'quic:tuple_assigned', {
+      tuple_id: String(path.pathId),
+      tuple_remote: remote,
+      tuple_local: endpoint(path.local),
+      path_id: path.pathId,
+      path_status: path.status,
     });
   }
 
@@ -749,6 +800,8 @@ export function transportParametersToQlog(p: TransportParameters): Json {
   }
   if (p.maxDatagramFrameSize > 0) out['max_datagram_frame_size'] = p.maxDatagramFrameSize;
   if (p.greaseQuicBit) out['grease_quic_bit'] = true;
+  // RFC 10069 §2.1, as an extension field ($$quic-parametersset-extension).
+  if (p.initialMaxPathId !== undefined) out['initial_max_path_id'] = p.initialMaxPathId;
   return out;
 }
 

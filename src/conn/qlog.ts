@@ -8,7 +8,6 @@ import type { PnSpace } from '../ack/pn-space.js';
 import type { SentPacket } from '../ack/sent.js';
 import type { SocketAddress } from '../util/address.js';
 import type { TransportParameters } from '../wire/transport-params.js';
-import type { KeyPhases } from './key-phase.js';
 import type { PathState } from './path-state.js';
 import type { SentFrame } from './sent-frames.js';
 import type { CloseInfo, ConnectionState } from './state.js';
@@ -22,8 +21,8 @@ export interface QlogSubject {
   readonly peerParams: TransportParameters | null;
   /** The active path (its RTT and congestion state). */
   readonly path: PathState;
-  /** 1-RTT keys (key updates), null before they exist. */
-  readonly oneRtt: KeyPhases | null;
+  /** The packet keys (their key updates). */
+  readonly keys: { readonly keyUpdates: number };
   readonly isClient: boolean;
   /** Our transport parameters (qlog parameters_set, initiator local). */
   readonly localParams: TransportParameters;
@@ -31,6 +30,20 @@ export interface QlogSubject {
   readonly tls: { readonly alpn: string | null; readonly cipherSuite: string | null };
   /** Where 0-RTT stands (TLS early_data offered, accepted or rejected). */
   readonly earlyDataState: 'none' | 'attempted' | 'accepted' | 'rejected';
+}
+
+/** A multipath path's state as qlog shows it (RFC 10069 §3). */
+export type QlogPathStatus = 'validating' | 'available' | 'backup' | 'abandoned';
+
+/** One multipath path (RFC 10069 §3) for the `pathUpdated` event. */
+export interface QlogPathInfo {
+  /** The path ID (RFC 10069 §2.1); it is also the qlog TupleID. */
+  readonly pathId: number;
+  readonly local: SocketAddress;
+  readonly remote: SocketAddress;
+  readonly status: QlogPathStatus;
+  /** The Destination Connection ID we send with on the path, when known. */
+  readonly dcid?: Uint8Array;
 }
 
 export interface QlogSink {
@@ -66,6 +79,11 @@ export interface QlogSink {
     space: PnSpace | null,
     now: number,
   ): void;
+  /**
+   * A multipath path was opened or its status changed (RFC 10069 §3: validation, PATH_STATUS_
+   * AVAILABLE / _BACKUP, PATH_ABANDON): quic:tuple_assigned with the path ID as the TupleID.
+   */
+  pathUpdated?(conn: QlogSubject, path: QlogPathInfo, now: number): void;
   /** The active path changed (migration, NAT rebinding, failed validation): see conn.path. */
   pathChanged?(conn: QlogSubject, now: number): void;
   /** The active path's maximum datagram size changed (DPLPMTUD); `done`: no search under way. */

@@ -24,12 +24,13 @@ import { areCompatible } from './version-negotiation.js';
 import { decodeFrame } from '../wire/frames.js';
 import { frameAllowedIn, isAckEliciting, isProbingFrame } from '../wire/frame-rules.js';
 import { frameTypeOf } from '../wire/frame-encode.js';
-import type { BufferedPacket, ConnectionContext } from './context.js';
+import type { ConnectionContext } from './context.js';
+import type { BufferedPacket } from './encryption-levels.js';
+import { Level } from '../tls/types.js';
 import { handleFrame } from './frames-in.js';
 import { onPathPacket } from './migration.js';
-
-/** Packets kept while waiting for their keys (RFC 9001 §4.1.4 allows buffering a few). */
-const MAX_UNDECRYPTABLE = 16;
+import type { MultipathPath } from './multipath.js';
+import { acceptPath, largestPto } from './multipath-control.js';
 
 export function processDatagram(
   conn: ConnectionContext,
@@ -41,7 +42,7 @@ export function processDatagram(
 ): void {
   // RFC 9000 §9: a client discards packets from a server address it does not know (only its
   // current path, a path it probes such as the preferred address, or the one it fell back from).
-  if (conn.isClient && !knownServerAddress(conn, remote)) {
+  if (conn.isClient && !conn.paths.knowsRemote(remote)) {
     conn.stats.packetsDropped++;
     return;
   }
@@ -50,12 +51,7 @@ export function processDatagram(
   conn.stats.bytesReceived += data.length;
   conn.qlog?.datagramReceived?.(conn, data.length, now);
   // Anti-amplification accounting per path (RFC 9000 §8.1, §9.3.1).
-  const path = conn.path;
-  if (sameAddress(remote, path.remote) && sameAddress(local, path.local)) {
-    path.onDatagramReceived(data.length, now);
-  } else if (conn.probePath && sameAddress(remote, conn.probePath.remote)) {
-    conn.probePath.onDatagramReceived(data.length, now);
-  }
+  conn.paths.onDatagramReceived(local, remote, data.length, now);
 
   if (data.length > 0 && (data[0]! & 0x80) !== 0 && data.length >= 5) {
     const version = ((data[1]! << 24) | (data[2]! << 16) | (data[3]! << 8) | data[4]!) >>> 0;
@@ -81,7 +77,7 @@ export function processDatagram(
     else logDropped(conn, result, end - start, now);
     // Keys that arrived with this packet open the packets buffered for them, now that this
     // one is done (never inside it: RFC 9001 §4.1.4 buffering, processed in order after).
-    if (conn.replayPending) replayBuffered(conn, now);
+    if (conn.keys.replayPending) replayBuffered(conn, now);
     if (conn.state !== 'handshake' && conn.state !== 'established') return;
   }
   if (anyProcessed) {
@@ -96,13 +92,11 @@ export function processDatagram(
 
 /**
  * Processes the packets buffered before their keys arrived (RFC 9001 §4.1.4) once new keys came
- * (`replayPending`); a packet whose keys are still missing is buffered again. Keys that arrive
- * while replaying start another round, after this one.
+ * (`keys.replayPending`); a packet whose keys are still missing is buffered again. Keys that
+ * arrive while replaying start another round, after this one.
  */
 export function replayBuffered(conn: ConnectionContext, now: number): void {
-  while (conn.replayPending) {
-    conn.replayPending = false;
-    const queued = conn.undecryptable.splice(0);
+  for (let queued = conn.keys.takeReplay(); queued !== null; queued = conn.keys.takeReplay()) {
     for (const p of queued) processBufferedPacket(conn, p, now);
   }
 }
@@ -184,6 +178,9 @@ function processPacket(
   let serverScid: Uint8Array | null = null;
   /** Client: the version the server switched to (RFC 9369 §4.1), adopted once the packet opens. */
   let switchTo = 0;
+  /** Multipath: the packet's path ID and, once in use, its path (RFC 10069 §3). */
+  let pathId = 0;
+  let mpPath: MultipathPath | null = null;
   const long = (first & 0x80) !== 0;
   if (long) {
     // RFC 9287 §3: a zero QUIC bit is accepted when we advertised grease_quic_bit.
@@ -210,18 +207,18 @@ function processPacket(
               .server
           : h.version !== conn.version
             ? conn.versionNegotiation.originalInitialRead
-            : conn.spaces[PnSpace.Initial].read;
+            : conn.keys.reader(Level.Initial);
       // RFC 9000 §17.2.2: a server's Initial has no token.
       if (conn.isClient && h.token.length > 0) return 'dropped';
     } else if (h.type === PacketType.Handshake) {
       space = PnSpace.Handshake;
-      keys = conn.spaces[PnSpace.Handshake].read;
+      keys = conn.keys.reader(Level.Handshake);
     } else {
       // 0-RTT: only a server receives it (RFC 9000 §17.2.3).
       if (conn.isClient) return 'dropped';
       space = PnSpace.Application;
-      keys = conn.zeroRttRead;
-      if (!keys && conn.oneRtt) return 'dropped'; // rejected or over
+      keys = conn.keys.reader(Level.EarlyData);
+      if (!keys && conn.keys.oneRtt) return 'dropped'; // rejected or over
     }
     if (conn.spaces[space].discarded) return 'dropped';
     if (!keys) return bufferPacket(conn, data, start, end);
@@ -233,36 +230,47 @@ function processPacket(
     const cidLength = conn.host.localCidLength;
     pnOffset = shortHeaderPnOffset(data, start, cidLength, conn.localParams.greaseQuicBit);
     if (pnOffset < 0) return 'dropped';
+    rx.setDcid(data, start + 1, cidLength);
+    // Multipath (RFC 10069 §3.2): the CID says the path ID, whose space and nonce open it.
+    const mp = conn.multipath;
+    if (mp !== null && mp.enabled) {
+      pathId = Math.max(0, mp.pathIdOf(rx.dcid));
+      if (pathId > 0) mpPath = mp.get(pathId) ?? null;
+    }
     // RFC 9000 §9: after disable_active_migration, packets from another client address are
     // dropped (closing or resetting would let anyone who can spoof addresses kill connections);
     // a new port alone is NAT rebinding and is followed.
     if (
+      pathId === 0 &&
       !conn.isClient &&
       conn.opts.disableActiveMigration &&
       rx.remote.address !== conn.path.remote.address
     ) {
       return 'dropped';
     }
-    rx.setDcid(data, start + 1, cidLength);
     packetType = PacketType.OneRtt;
     space = PnSpace.Application;
-    if (!conn.oneRtt) return bufferPacket(conn, data, start, end);
-    keys = conn.oneRtt.read;
+    if (!conn.keys.oneRtt) return bufferPacket(conn, data, start, end);
+    keys = conn.keys.oneRtt.read;
   }
 
   const pnLength = keys.removeHeaderProtection(data, start, pnOffset, end);
   if (pnLength < 0) return 'dropped';
-  const s = conn.spaces[space];
-  const pn = decodePacketNumber(s.tracker.largestReceived, keys.truncatedPn, pnLength * 8);
+  // A path ID not in use yet has no packet received: its space comes with the path.
+  const largest =
+    pathId === 0
+      ? conn.spaces[space].tracker.largestReceived
+      : (mpPath?.space.tracker.largestReceived ?? -1);
+  const pn = decodePacketNumber(largest, keys.truncatedPn, pnLength * 8);
   const unmasked = data[start]!;
 
   let nextPhase = false;
   if (packetType === PacketType.OneRtt) {
-    const phases = conn.oneRtt!;
-    keys = phases.select((unmasked & 0x04) !== 0, pn);
+    const phases = conn.keys.oneRtt!;
+    keys = phases.select((unmasked & 0x04) !== 0, pn, pathId);
     nextPhase = phases.selectedNext;
   }
-  const payloadLength = keys.openPayload(data, start, pnOffset, pnLength, pn, end);
+  const payloadLength = keys.openPayload(data, start, pnOffset, pnLength, pn, end, pathId);
   if (payloadLength < 0) {
     conn.stats.packetsDropped++;
     // RFC 9001 §6.6: too many forgeries under one key end the connection.
@@ -275,7 +283,17 @@ function processPacket(
   if ((unmasked & (long ? 0x0c : 0x18)) !== 0) {
     throw new QuicError(TransportError.PROTOCOL_VIOLATION, 'reserved header bits are set');
   }
+  if (pathId > 0 && mpPath === null) {
+    // The peer's first packet on a new path ID, authenticated (RFC 10069 §3.1).
+    mpPath = acceptPath(conn, pathId, rx.local, rx.remote, now);
+    if (mpPath === null) return 'dropped';
+  }
+  const s = mpPath !== null ? mpPath.space : conn.spaces[space];
   if (s.tracker.isDuplicate(pn)) return 'dropped';
+  if (mpPath !== null) {
+    mpPath.paths.onDatagramReceived(rx.local, rx.remote, rx.size, now);
+    mpPath.bytesReceived += end - start;
+  }
   if (switchTo !== 0) conn.switchVersion(switchTo);
   if (serverScid !== null) {
     // The server's first Initial: its SCID becomes our DCID (RFC 9000 §7.2). Only once the
@@ -285,22 +303,25 @@ function processPacket(
     conn.peerCids.replaceInitial(serverScid.slice());
   }
   if (packetType === PacketType.OneRtt) {
-    const phases = conn.oneRtt!;
+    const phases = conn.keys.oneRtt!;
     if (nextPhase) {
-      phases.commitPeerUpdate(pn, now + 3 * conn.ptoPeriod());
+      phases.commitPeerUpdate(pn, now + 3 * largestPto(conn), pathId);
       conn.qlog?.keyUpdated(conn, 'remote_update', now);
     } else {
-      phases.onPacketOpened(pn);
+      phases.onPacketOpened(pn, pathId);
     }
     // The server may drop 0-RTT keys once 1-RTT packets arrive (RFC 9001 §4.9.3).
-    if (!conn.isClient) conn.zeroRttRead = null;
+    if (!conn.isClient) conn.keys.discardEarlyRead();
   }
 
   const payloadStart = pnOffset + pnLength;
-  rx.setPacket(packetType, space, pn);
+  rx.setPacket(packetType, space, pn, pathId);
   const flags = processFrames(conn, data, payloadStart, payloadStart + payloadLength, now);
   // RFC 9000 §13.4.1: the codepoint of the datagram counts for each of its packets.
   s.tracker.onPacketReceived(pn, (flags & FRAMES_ELICITING) !== 0, now, rx.ecn as Ecn);
+  if (packetType === PacketType.OneRtt && (flags & FRAMES_ELICITING) !== 0 && conn.multipath) {
+    conn.multipath.ackPathId = pathId;
+  }
   conn.stats.packetsReceived++;
   conn.qlog?.packetReceived(
     conn,
@@ -324,7 +345,7 @@ function processPacket(
     // RFC 9369 §4.1: the original version's Initial keys go with the first Handshake packet.
     conn.versionNegotiation.originalInitialRead = null;
   }
-  if (packetType === PacketType.OneRtt) {
+  if (packetType === PacketType.OneRtt && pathId === 0) {
     onPathPacket(conn, (flags & FRAMES_NON_PROBING) !== 0, now);
   }
   return 'processed';
@@ -375,10 +396,8 @@ function bufferPacket(
   start: number,
   end: number,
 ): PacketResult {
-  if (conn.undecryptable.length < MAX_UNDECRYPTABLE) {
-    const { local, remote, ecn } = conn.rx;
-    conn.undecryptable.push({ data: data.slice(start, end), local, remote, ecn });
-  }
+  const { local, remote, ecn } = conn.rx;
+  conn.keys.buffer(data.subarray(start, end), local, remote, ecn);
   return 'buffered';
 }
 
@@ -441,16 +460,8 @@ function acceptsOtherVersion(conn: ConnectionContext, version: number, type: Pac
   return (
     type === PacketType.Initial &&
     conn.version === (vn.afterVn ?? vn.original) &&
-    conn.spaces[PnSpace.Handshake].read === null &&
+    conn.keys.reader(Level.Handshake) === null &&
     vn.preferences.includes(version) &&
     areCompatible(conn.version, version)
-  );
-}
-
-function knownServerAddress(conn: ConnectionContext, remote: SocketAddress): boolean {
-  return (
-    sameAddress(remote, conn.path.remote) ||
-    (conn.probePath !== null && sameAddress(remote, conn.probePath.remote)) ||
-    (conn.fallbackPath !== null && sameAddress(remote, conn.fallbackPath.remote))
   );
 }

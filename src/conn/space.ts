@@ -1,17 +1,17 @@
 /**
  * Per packet-number-space state (RFC 9000 §12.3): received packets and the ACK decision, the
- * next packet number, the CRYPTO streams of the space's encryption level, and its keys. The
- * Application space's 1-RTT keys live in KeyPhases (key updates), its 0-RTT keys beside them.
+ * next packet number and the CRYPTO streams of the space's encryption level. Its keys live in
+ * EncryptionLevels (encryption-levels.ts).
  *
  * Memory: the CRYPTO buffers are made when the first byte goes through them (the Application
  * space of most connections carries no CRYPTO data, or only a session ticket), and discarding
- * the space (RFC 9001 §4.9, RFC 9002 §6.4) releases its keys, tracker and buffers. What still
+ * the space (RFC 9001 §4.9, RFC 9002 §6.4) releases its tracker and buffers (the connection
+ * drops its keys at the same time). What still
  * reaches a discarded space - the rest of the packet whose processing discarded it - lands in
  * detached, empty objects that nothing keeps.
  */
 import { PnSpace } from '../ack/pn-space.js';
 import { ReceivedPacketTracker } from '../ack/received.js';
-import type { PacketProtector } from '../crypto/packet-protection.js';
 import { SendBuffer } from '../stream/send-buffer.js';
 import { RecvBuffer } from '../stream/recv-buffer.js';
 import { QuicError, TransportError } from '../wire/errors.js';
@@ -22,8 +22,6 @@ export const MAX_CRYPTO_BUFFER = 64 * 1024;
 
 export class SpaceState {
   nextPn = 0;
-  read: PacketProtector | null = null;
-  write: PacketProtector | null = null;
   discarded = false;
   /** Ack-eliciting probe packets owed to a PTO (RFC 9002 §6.2.4). */
   probes = 0;
@@ -87,13 +85,11 @@ export class SpaceState {
   }
 
   /**
-   * Drops the keys and all state of the space (RFC 9001 §4.9.1, §4.9.2; RFC 9002 §6.4): packets
+   * Drops all state of the space (RFC 9001 §4.9.1, §4.9.2; RFC 9002 §6.4): packets
    * of this space are no longer processed or sent, so nothing here is needed again.
    */
   discard(): void {
     this.discarded = true;
-    this.read = null;
-    this.write = null;
     this.probes = 0;
     this.trackerState = null;
     this.sendState = null;

@@ -63,6 +63,39 @@ export function nextTrafficSecret(
   );
 }
 
+/** The largest multipath path ID: 32 bits of the nonce (RFC 10069 §2.4). */
+const MAX_PATH_ID = 0xffffffff;
+
+/**
+ * Writes the AEAD nonce of packet `pn` on path `pathId` to `out[outOffset .. + iv.length)`:
+ * the IV XOR the 96-bit path-and-packet-number {Path ID (32), 0b00, Packet Number (62)},
+ * left-padded with zeros to the IV length (RFC 10069 §2.4). With path ID 0 this is the nonce of
+ * RFC 9001 §5.3 (the IV XOR the left-padded packet number), so single-path QUIC, Initial,
+ * Handshake and 0-RTT packets use path ID 0. Allocates nothing: batch callers fill their
+ * `nonces` array with it (12 bytes per packet, provider.ts). `pn` is below 2^53 (it is a
+ * `number`), `pathId` an integer in 0..2^32-1 (the caller's own state; not checked here).
+ */
+export function writePacketNonce(
+  iv: Uint8Array,
+  pathId: number,
+  pn: number,
+  out: Uint8Array,
+  outOffset = 0,
+): void {
+  const n = iv.length;
+  const last = outOffset + n - 1;
+  for (let i = 0; i < n - 12; i++) out[outOffset + i] = iv[i]!;
+  // pn < 2^53: split it into exact 32-bit halves; the path ID is the next 32 bits up.
+  const lo = pn >>> 0;
+  const hi = (pn - lo) / 0x100000000;
+  for (let i = 0; i < 4; i++) {
+    const shift = 8 * i;
+    out[last - i] = iv[n - 1 - i]! ^ ((lo >>> shift) & 0xff);
+    out[last - 4 - i] = iv[n - 5 - i]! ^ ((hi >>> shift) & 0xff);
+    out[last - 8 - i] = iv[n - 9 - i]! ^ ((pathId >>> shift) & 0xff);
+  }
+}
+
 /**
  * Protects and unprotects packets with the keys of one traffic secret.
  *
@@ -74,6 +107,10 @@ export function nextTrafficSecret(
  * which keys decrypt the payload (RFC 9001 §6.3): `removeHeaderProtection` (the header-protection
  * key never changes across key updates, so any generation's protector does it), then
  * `openPayload` with the protector of the right key phase.
+ *
+ * Multipath (RFC 10069 §2.4): once both endpoints negotiated it and the handshake completed,
+ * 1-RTT packets on path P are sealed and opened with `pathId` P, which goes into the nonce
+ * (writePacketNonce). Path ID 0, the default, is the nonce of RFC 9001 §5.3.
  */
 export class PacketProtector {
   readonly suite: CipherSuite;
@@ -134,12 +171,12 @@ export class PacketProtector {
    * Protects one packet in place (RFC 9001 §5.3, §5.4). The packet starts at `packetStart`, its
    * packet number at `pnOffset` (its length is read from the first byte's low two bits), and the
    * plaintext payload ends at `payloadEnd`; `buf` must have 16 bytes of room after it for the
-   * tag. `pn` is the full packet number. Returns the end of the protected packet
-   * (`payloadEnd + 16`).
+   * tag. `pn` is the full packet number, `pathId` the multipath path ID (RFC 10069 §2.4; 0 for
+   * single-path QUIC). Returns the end of the protected packet (`payloadEnd + 16`).
    *
-   * Throws a RangeError if the buffer has no room for the tag or the packet is too short to
+   * Throws a RangeError if the buffer has no room for the tag, the packet is too short to
    * sample (RFC 9001 §5.4.2: the packet number and payload together must be at least 4 bytes;
-   * the packet assembler pads to guarantee it).
+   * the packet assembler pads to guarantee it) or the path ID is not a 32-bit integer.
    */
   protect(
     buf: Uint8Array,
@@ -147,6 +184,7 @@ export class PacketProtector {
     pnOffset: number,
     payloadEnd: number,
     pn: number,
+    pathId = 0,
   ): number {
     const first = buf[packetStart]!;
     const pnLength = (first & 0x03) + 1;
@@ -156,7 +194,8 @@ export class PacketProtector {
     if (payloadEnd - pnOffset < HP_SAMPLE_OFFSET || payloadStart > payloadEnd) {
       throw new RangeError('packet too short for a header protection sample (RFC 9001 §5.4.2)');
     }
-    this.setNonce(pn);
+    checkPathId(pathId);
+    writePacketNonce(this.iv, pathId, pn, this.nonce);
     // RFC 9001 §5.3: the AAD is the header, from the first byte through the packet number.
     this.aead.seal(
       this.nonce,
@@ -204,9 +243,11 @@ export class PacketProtector {
 
   /**
    * Decrypts the payload in place after `removeHeaderProtection` (RFC 9001 §5.3): the
-   * plaintext lands at `pnOffset + pnLength`. `pn` is the full (expanded) packet number.
+   * plaintext lands at `pnOffset + pnLength`. `pn` is the full (expanded) packet number,
+   * `pathId` the path ID of the packet's connection ID (RFC 10069 §2.4; 0 for single-path QUIC).
    * Returns the plaintext length, or -1 if authentication fails — the ciphertext is then left
-   * as it was (a failed packet may still be a Stateless Reset, RFC 9000 §10.3.1).
+   * as it was (a failed packet may still be a Stateless Reset, RFC 9000 §10.3.1). Throws a
+   * RangeError only for a path ID that is not a 32-bit integer (the caller's own state).
    */
   openPayload(
     buf: Uint8Array,
@@ -215,13 +256,15 @@ export class PacketProtector {
     pnLength: number,
     pn: number,
     packetEnd: number,
+    pathId = 0,
   ): number {
     const payloadStart = pnOffset + pnLength;
     if (packetEnd - payloadStart < AEAD_TAG_LENGTH || packetEnd > buf.length) {
       this.authFailures++;
       return -1;
     }
-    this.setNonce(pn);
+    checkPathId(pathId);
+    writePacketNonce(this.iv, pathId, pn, this.nonce);
     const n = this.aead.open(
       this.nonce,
       buf.subarray(packetStart, payloadStart),
@@ -233,19 +276,13 @@ export class PacketProtector {
     return n;
   }
 
-  /** RFC 9001 §5.3: nonce = iv XOR the packet number left-padded to the IV length. */
-  private setNonce(pn: number): void {
-    const iv = this.iv;
-    const nonce = this.nonce;
-    const last = nonce.length - 1;
-    for (let i = 0; i < last - 7; i++) nonce[i] = iv[i]!;
-    // pn < 2^53, so split it into exact 32-bit halves.
-    const lo = pn >>> 0;
-    const hi = (pn - lo) / 0x100000000;
-    for (let i = 0; i < 4; i++) {
-      nonce[last - i] = iv[last - i]! ^ ((lo >>> (8 * i)) & 0xff);
-      nonce[last - 4 - i] = iv[last - 4 - i]! ^ ((hi >>> (8 * i)) & 0xff);
-    }
+  /**
+   * Writes the nonce of packet `pn` on path `pathId` under these keys to `out` at `outOffset`
+   * (12 bytes): for the `nonces` of the provider's sealBatch / openBatch (provider.ts).
+   */
+  writeNonce(pn: number, pathId: number, out: Uint8Array, outOffset = 0): void {
+    checkPathId(pathId);
+    writePacketNonce(this.iv, pathId, pn, out, outOffset);
   }
 
   /** RFC 9001 §5.4.1 on the sending side: mask the first byte's low bits and the packet number. */
@@ -261,5 +298,12 @@ export class PacketProtector {
     const first = buf[packetStart]!;
     buf[packetStart] = first ^ (mask[0]! & ((first & 0x80) !== 0 ? 0x0f : 0x1f));
     for (let i = 0; i < pnLength; i++) buf[pnOffset + i] = buf[pnOffset + i]! ^ mask[1 + i]!;
+  }
+}
+
+function checkPathId(pathId: number): void {
+  // RFC 10069 §2.1: a path ID is 32 bits; anything else would alias another path's nonces.
+  if (!(pathId >= 0 && pathId <= MAX_PATH_ID && Number.isInteger(pathId))) {
+    throw new RangeError(`path ID out of range: ${pathId}`);
   }
 }

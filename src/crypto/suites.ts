@@ -4,7 +4,7 @@
  */
 import type { AeadAlg, HashAlg, HpAlg } from './provider.js';
 
-/** Same names as the TLS core's `CipherSuiteName` (src/tls/types.ts), defined here for crypto/. */
+/** TLS 1.3 cipher suites usable with QUIC (RFC 9001 §5.3); the TLS core re-exports this. */
 export type CipherSuiteName =
   'TLS_AES_128_GCM_SHA256' | 'TLS_AES_256_GCM_SHA384' | 'TLS_CHACHA20_POLY1305_SHA256';
 

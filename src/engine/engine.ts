@@ -10,6 +10,7 @@
 import type { CryptoProvider } from '../crypto/provider.js';
 import { defaultProvider } from '../crypto/default-provider.js';
 import { Connection, type ConnectionHost } from '../conn/connection.js';
+import { congestionControlFactory } from '../cc/choice.js';
 import type { ConnectionOptions } from '../conn/options.js';
 import { preferredAddressParam } from '../conn/migration.js';
 import { MinHeap } from '../util/heap.js';
@@ -125,6 +126,11 @@ export interface ServerConfig extends ServerTlsOptions {
     validated: boolean,
     hello: ClientHelloPeek | null,
   ) => AcceptDecision;
+  /**
+   * Each connection's key log lines (NSS format, as `keyLog`'s) with the connection they belong
+   * to, as node:tls's server 'keylog' event gives them with the socket.
+   */
+  connectionKeyLog?: (conn: Connection, line: string) => void;
   /** Issue NEW_TOKEN tokens after the handshake (RFC 9000 §8.1.3). Default true. */
   newTokens?: boolean;
   /** Key sealing address-validation tokens (16 bytes); random by default. */
@@ -137,12 +143,16 @@ export interface ServerConfig extends ServerTlsOptions {
   preferredAddress?: { ipv4?: SocketAddress; ipv6?: SocketAddress };
 }
 
-export interface ConnectOptions extends Partial<ConnectionOptions>, ClientTlsOptions {
+/** Options of `Engine.connect` (`tsquic/node`'s `connect` takes `ConnectOptions`, a Node shape). */
+export interface EngineConnectOptions extends Partial<ConnectionOptions>, ClientTlsOptions {
   /** Local address the datagrams are sent from. Default 0.0.0.0:0 (the host's socket). */
   local?: SocketAddress;
   /** A NEW_TOKEN token from an earlier connection to this server. */
   token?: Uint8Array;
 }
+
+/** @deprecated Use `EngineConnectOptions` (`ConnectOptions` is `tsquic/node`'s shape). */
+export type ConnectOptions = EngineConnectOptions;
 
 /** Callbacks of callback mode (xquic style). */
 export interface EngineCallbacks {
@@ -286,6 +296,8 @@ export class Engine {
     }
     if (pa)
       preferredAddressParam({ ...pa, cid: new Uint8Array(8), resetToken: new Uint8Array(16) });
+    const cc = config.connection?.congestionControl;
+    if (cc !== undefined) congestionControlFactory(cc);
   }
 
   /** Connections currently alive. */
@@ -301,8 +313,8 @@ export class Engine {
   // ---- client -----------------------------------------------------------------------------
 
   /** Starts a client connection to `remote`; the first flight is ready to poll. */
-  connect(remote: SocketAddress, opts: ConnectOptions, now: number): Connection {
-    let options = { ...this.config.connection, ...opts } as ConnectOptions;
+  connect(remote: SocketAddress, opts: EngineConnectOptions, now: number): Connection {
+    let options = { ...this.config.connection, ...opts } as EngineConnectOptions;
     if (!options.alpn) throw new TypeError('connect: options.alpn is required');
     const chosen = clientVersions(options.version, options.versions);
     const preferences = chosen.preferences;
@@ -638,6 +650,23 @@ export class Engine {
     throw new Error('could not generate a unique connection ID');
   }
 
+  /**
+   * The server TLS options of one connection: with `connectionKeyLog`, its lines name the
+   * connection (asked for lazily: the lines come after the connection is made).
+   */
+  private serverTlsOf(conn: () => Connection): ServerConfig {
+    const tls = this.serverTls!;
+    const perConnection = tls.connectionKeyLog;
+    if (perConnection === undefined) return tls;
+    return {
+      ...tls,
+      keyLog: (line) => {
+        tls.keyLog?.(line);
+        perConnection(conn(), line);
+      },
+    };
+  }
+
   private hostFor(): ConnectionHost {
     // The connection is bound right after construction; until then nothing calls back.
     let self: Connection | null = null;
@@ -873,13 +902,14 @@ export class Engine {
       ? { ...server.preferredAddress, ...this.newCidFor() }
       : null;
     const opts = { ...this.config.connection, alpn: server.alpn } as ConnectionOptions;
-    const conn = new Connection(this.hostFor(), {
+    const serverTls = this.serverTlsOf(() => conn);
+    const conn: Connection = new Connection(this.hostFor(), {
       role: 'server',
       version,
       ...(version !== h.version ? { originalVersion: h.version } : {}),
       versions: this.versions,
       options: opts,
-      createTls: (cb, tp) => createServerTls(this.provider, this.serverTls!, opts, cb, tp, version),
+      createTls: (cb, tp) => createServerTls(this.provider, serverTls, opts, cb, tp, version),
       localCid: cid,
       localResetToken: resetToken,
       remoteCid: h.scid.slice(),
@@ -936,7 +966,7 @@ export class Engine {
 }
 
 /** Client options for a new attempt after Version Negotiation: no session ticket, no 0-RTT. */
-function withoutResumption(options: ConnectOptions): ConnectOptions {
+function withoutResumption(options: EngineConnectOptions): EngineConnectOptions {
   const fresh = { ...options };
   delete fresh.session;
   delete fresh.earlyData;

@@ -29,6 +29,8 @@ export interface ClientTlsOptions {
   ca?: CredentialInput;
   /** Do not verify the server's certificate chain or name (testing only). */
   insecure?: boolean;
+  /** false: verify the chain but leave the name check to the application. Default true. */
+  checkServerName?: boolean;
   /** A resumption ticket from an earlier connection's `sessionTicket` event. */
   session?: Uint8Array;
   /** Send early data (0-RTT) when resuming with a ticket that allows it. */
@@ -108,6 +110,7 @@ export function createClientTls(
       ...(o.serverName !== undefined ? { serverName: o.serverName } : {}),
       ...(o.ca !== undefined ? { trustAnchors: anchorsOf(o.ca) } : {}),
       ...(o.insecure ? { insecure: true } : {}),
+      ...(o.checkServerName === false ? { checkServerName: false } : {}),
       ...(o.session ? { sessionTicket: o.session } : {}),
       ...(o.earlyData ? { earlyData: true } : {}),
       ...(o.certificate ? { certificate: o.certificate } : {}),

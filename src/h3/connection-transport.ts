@@ -170,6 +170,10 @@ export class ConnectionTransport implements H3Transport {
   }
 
   /** The host's time (µs), when it gave a clock (H3Transport.now). */
+  get earlyDataAccepted(): boolean {
+    return this.connection.earlyDataState === 'accepted';
+  }
+
   get now(): number | undefined {
     return this.clock?.();
   }

@@ -16,7 +16,8 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { CryptoProvider, KeyExchangeGroup } from '../crypto/provider.js';
 import { defaultProvider } from '../crypto/default-provider.js';
-import type { ConnectOptions as EngineConnectOptions, EngineConfig } from '../engine/engine.js';
+import type { EngineConnectOptions, EngineConfig } from '../engine/engine.js';
+import type { CertifiedKey } from '../tls/types.js';
 import type { QlogSink } from '../conn/qlog.js';
 import { formatAddress, type SocketAddress } from '../util/address.js';
 import {
@@ -53,9 +54,11 @@ export interface ConnectOptions extends Partial<TransportOptions> {
   /** node:tls's spelling: false is `insecure: true`. Default true. */
   rejectUnauthorized?: boolean;
   /**
-   * An extra check of the server's certificate once the handshake completed, after tsquic's own
-   * chain and name checks (unlike node:tls, it does not replace the name check): return an Error
-   * to refuse it (`ready` rejects with ERR_QUIC_CERTIFICATE, the connection closes).
+   * The check of the server's name, as node:tls's: when given it REPLACES tsquic's built-in one
+   * (the chain is still verified against `ca`; call the exported `checkServerIdentity` from it
+   * to keep the name check too). It runs once the handshake completed; return an Error to
+   * refuse the certificate (`ready` rejects with ERR_QUIC_CERTIFICATE, the connection closes).
+   * Default: the built-in check, inside the handshake (a mismatch is a bad_certificate alert).
    */
   checkServerIdentity?: (hostname: string, cert: PeerCertificate | null) => Error | undefined;
   /** Gives up: before the handshake completes `ready` rejects with ERR_QUIC_ABORTED. */
@@ -81,9 +84,11 @@ export interface ConnectOptions extends Partial<TransportOptions> {
    * to one, and tried after Version Negotiation (RFC 9368). Default `version`, then the others.
    */
   versions?: readonly number[];
-  /** Client certificate chain and key, presented when the server asks. */
+  /** Client certificate chain (PEM or DER) and key, presented when the server asks. */
   cert?: CredentialInput;
   key?: string | Uint8Array;
+  /** The client certificate's chain and key already loaded (instead of `cert` and `key`). */
+  certificate?: CertifiedKey;
   /** SSLKEYLOGFILE lines, for decrypting captures (also the connection's 'keylog' event). */
   keyLog?: (line: string) => void;
   /** A qlog sink for the connection (by original DCID in hex). */
@@ -159,6 +164,7 @@ export function connect(target: ConnectTarget, options: ConnectOptions): QuicCon
   const { host, port } = parseTarget(target);
   const connectOpts = clientOptions(options, host);
   const check = options.checkServerIdentity;
+  if (check !== undefined) connectOpts.checkServerName = false; // the user's check replaces it
   const conn = new QuicConnection({
     ownsEndpoint: true,
     target: { address: host, port },
@@ -266,6 +272,8 @@ function clientOptions(o: ConnectOptions, host: string): EngineConnectOptions {
   if (o.cert !== undefined) {
     if (o.key === undefined) throw new TypeError('connect: options.cert needs options.key');
     out.certificate = { chain: certificateChainFrom(o.cert), key: signingKeyFrom(provider, o.key) };
+  } else if (o.certificate !== undefined) {
+    out.certificate = o.certificate;
   }
   return out;
 }

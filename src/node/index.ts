@@ -4,8 +4,24 @@
  * `stream.Duplex` objects; errors are `QuicNodeError`s with a `code`.
  */
 export { connect, parseTarget, type ConnectOptions, type ConnectTarget } from './client.js';
-export { createServer, QuicServer, type ServerOptions, type TransportOptions } from './server.js';
-export { QuicConnection, type NodeConnectionStats, type OpenStreamOptions } from './connection.js';
+export {
+  createServer,
+  QuicServer,
+  type ServerOptions,
+  type TransportOptions,
+  type QuicServerEvents,
+  type ListenOptions,
+} from './server.js';
+export {
+  QuicConnection,
+  type NodeConnectionStats,
+  type OpenStreamOptions,
+  type QuicConnectionEvents,
+  type AddressInfo,
+  type PeerCertificate,
+} from './connection.js';
+export type { SocketKind } from './socket-choice.js';
+export type { TlsSession } from '../tls/types.js';
 export { QuicStream, type QuicStreamOptions } from './stream.js';
 export {
   QuicNodeError,
@@ -22,6 +38,7 @@ export {
   type CredentialInput,
 } from './credentials.js';
 export { monotonicMicros } from './endpoint.js';
+export { checkServerIdentity } from './identity.js';
 export {
   generateKeyMaterial,
   encodeKeyMaterial,
@@ -40,6 +57,8 @@ export {
   type WorkerServerConfig,
   type WorkerServerStats,
   type WorkerStats,
+  type WorkerServerEvents,
+  type GenerationSpec,
 } from './workers.js';
 export {
   h3Fetch,
@@ -47,4 +66,5 @@ export {
   H3FetchResponse,
   type H3AgentOptions,
   type H3FetchInit,
+  type H3FetchOptions,
 } from './h3-fetch.js';

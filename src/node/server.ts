@@ -23,7 +23,13 @@ import type { QlogSink } from '../conn/qlog.js';
 import { TicketKeys } from '../tls/ticket-keys.js';
 import type { AntiReplayStore } from '../tls/anti-replay.js';
 import type { CertifiedKey, CertificateSelectionInfo } from '../tls/types.js';
-import { addressInfo, QuicConnection, throwIfAborted, type AddressInfo } from './connection.js';
+import {
+  addressInfo,
+  emitSafely,
+  QuicConnection,
+  throwIfAborted,
+  type AddressInfo,
+} from './connection.js';
 import { keyMatchesCertificate } from '../tls/x509/key-match.js';
 import { certificateChainFrom, signingKeyFrom, type CredentialInput } from './credentials.js';
 import { Endpoint } from './endpoint.js';
@@ -139,9 +145,22 @@ export interface QuicServerEvents {
   close: [];
   /**
    * A client's handshake failed (node:tls's 'tlsClientError'): its certificate was refused, no
-   * common ALPN, cipher suite or group, a TLS alert, or it stopped answering.
+   * common ALPN, cipher suite or group, a TLS alert, or it stopped answering. `conn` is the
+   * server's side of it (`conn.remoteAddress`: the client's address). Never an 'error'.
    */
   tlsClientError: [error: QuicNodeError, conn: QuicConnection];
+  /**
+   * A key log line (NSS format, with its newline) of a connection, as node:tls's server
+   * 'keylog' (SSLKEYLOGFILE, to decrypt captures). Lines are made only while listened to.
+   */
+  keylog: [line: Buffer, conn: QuicConnection];
+  /**
+   * The server itself failed: its socket reported an error (ERR_QUIC_SOCKET, the socket's error
+   * as the cause). Emitted only while listened to: a UDP socket's errors are about single
+   * datagrams, whose loss QUIC recovers from, so an unhandled one must not end the process.
+   * Failed handshakes are 'tlsClientError', failed connections their own 'close'.
+   */
+  error: [error: QuicNodeError];
 }
 
 export interface ListenOptions {
@@ -157,6 +176,9 @@ export class QuicServer extends EventEmitter<QuicServerEvents> {
   private closing: Promise<void> | null = null;
   private draining: Promise<void> | null = null;
   private refed = true;
+  /** The Node connection of each core one, and key log lines that came before it existed. */
+  private readonly byCore = new WeakMap<Connection, QuicConnection>();
+  private readonly earlyKeyLog = new WeakMap<Connection, Buffer[]>();
 
   constructor(options: ServerOptions) {
     super();
@@ -164,10 +186,10 @@ export class QuicServer extends EventEmitter<QuicServerEvents> {
       throw new TypeError('createServer: options.alpn must list at least one protocol');
     }
     this.options = options;
-    this.serverConfig = buildServerConfig(
-      options,
-      () => this.closing !== null || this.draining !== null,
-    );
+    this.serverConfig = {
+      ...buildServerConfig(options, () => this.closing !== null || this.draining !== null),
+      connectionKeyLog: (core, line) => this.onKeyLog(core, line),
+    };
   }
 
   /** Connections alive now. */
@@ -226,7 +248,10 @@ export class QuicServer extends EventEmitter<QuicServerEvents> {
     const endpoint = new Endpoint(
       config,
       o.socket ?? {},
-      { connection: (core) => this.onConnection(core, endpoint) },
+      {
+        connection: (core) => this.onConnection(core, endpoint),
+        socketError: (err) => this.onSocketError(err),
+      },
       o.bindSocket
         ? {
             bindSocket: o.bindSocket,
@@ -295,6 +320,23 @@ export class QuicServer extends EventEmitter<QuicServerEvents> {
     return this.draining;
   }
 
+  private onKeyLog(core: Connection, line: string): void {
+    if (this.listenerCount('keylog') === 0) return;
+    const bytes = Buffer.from(`${line}\n`);
+    const conn = this.byCore.get(core);
+    if (conn !== undefined) emitSafely(this, 'keylog', bytes, conn);
+    else if (this.earlyKeyLog.has(core)) this.earlyKeyLog.get(core)!.push(bytes);
+    else this.earlyKeyLog.set(core, [bytes]);
+  }
+
+  private onSocketError(err: Error & { code?: string }): void {
+    if (this.listenerCount('error') === 0) return;
+    const error = new QuicNodeError('ERR_QUIC_SOCKET', `server socket: ${err.message}`, {
+      cause: err,
+    });
+    emitSafely(this, 'error', error);
+  }
+
   private onConnection(core: Connection, endpoint: Endpoint): void {
     const conn = new QuicConnection({
       ownsEndpoint: false,
@@ -303,6 +345,10 @@ export class QuicServer extends EventEmitter<QuicServerEvents> {
     });
     conn.start(core, endpoint);
     this.live.add(conn);
+    this.byCore.set(core, conn);
+    // Lines of the handshake's first secrets, made before this connection was announced.
+    for (const line of this.earlyKeyLog.get(core) ?? []) emitSafely(this, 'keylog', line, conn);
+    this.earlyKeyLog.delete(core);
     conn.once('close', (_info, error) => {
       this.live.delete(conn);
       if (error !== null && !conn.handshakeComplete && this.listenerCount('tlsClientError') > 0) {
@@ -354,6 +400,7 @@ export function transportOptions(o: Partial<TransportOptions>): Partial<Connecti
     'keyUpdateInterval',
     'keyUpdateAfterBytes',
     'greaseQuicBit',
+    'multipath',
     'random',
   ];
   const out: Record<string, unknown> = {};

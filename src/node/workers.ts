@@ -173,7 +173,7 @@ interface Generation {
 }
 
 /** What a generation is started with; a reload may change it. */
-interface GenerationSpec {
+export interface GenerationSpec {
   server: WorkerServerConfig;
   moduleData: unknown;
 }

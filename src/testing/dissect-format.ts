@@ -21,7 +21,8 @@
  *   ...the frame's fields }`. CRYPTO, STREAM and DATAGRAM frames carry `length` and always the
  *   whole `data` as hex: the JSON form is lossless, so a script can reassemble streams from it
  *   (only the text form abbreviates data). ACK frames carry `largest`, `ackDelay` (the raw
- *   field) and `ranges` as `[smallest, largest]` pairs, highest first (RFC 9000 §19.3.1).
+ *   field) and `ranges` as `[smallest, largest]` pairs, highest first (RFC 9000 §19.3.1);
+ *   PATH_ACK (RFC 10069 §4.1) the same after its `pathId`.
  *   CONNECTION_CLOSE carries the reason phrase as text and, for transport errors, `errorName`.
  * - `tls` lists the handshake messages the packet's CRYPTO frames completed (see
  *   dissect-tls.ts).
@@ -56,13 +57,15 @@ function bytesFields(o: JsonObject, f: object): JsonObject {
 /** The JSON form of one frame (see the module comment). */
 export function frameToJson(f: Frame): JsonObject {
   switch (f.kind) {
-    case 'ack': {
-      const o: JsonObject = {
-        type: 'ack',
+    case 'ack':
+    case 'path_ack': {
+      const o: JsonObject = { type: f.kind };
+      if (f.kind === 'path_ack') o['pathId'] = f.pathId;
+      Object.assign(o, {
         largest: f.ranges[0]!.largest,
         ackDelay: f.ackDelay,
         ranges: f.ranges.map((r) => [r.smallest, r.largest]),
-      };
+      });
       if (f.ecn !== undefined) o['ecn'] = { ...f.ecn };
       return o;
     }

@@ -2,12 +2,16 @@
  * `tsquic/testing`: a server engine and a client engine over the in-memory network, ready to
  * run (`createEnginePair`); the in-memory network with a virtual clock (deterministic simulations of
  * delay, loss, reordering, duplication, corruption, bandwidth limits, blackholes and NAT
- * rebinding) and helpers to decode and forge protected packets.
+ * rebinding, several links between two endpoints that fail and come back, shared bottlenecks) and helpers to decode and forge protected packets.
  */
 export {
   Network,
   type LinkConditions,
+  type LinkDirectionStats,
   type LinkEcn,
+  type LinkEnd,
+  type LinkOptions,
+  type LinkStats,
   type NetworkStats,
   type SansIoEndpoint,
   type Transmit,
@@ -22,7 +26,11 @@ export {
   type DissectedDatagram,
   type DissectedPacket,
   type PacketKey,
+  type KeyLevel,
 } from './dissect.js';
+export type { DissectedPacketType, Sender } from './dissect-types.js';
+export type { DissectionJson, PacketJson } from './dissect-format.js';
+export type { JsonObject, JsonValue, TlsMessageSummary } from './dissect-tls.js';
 export {
   forgeLongPacket,
   forgeShortPacket,
@@ -42,6 +50,7 @@ export {
   PAIR_SERVER_ADDRESS,
   type EnginePairOptions,
   type TestCertificate,
+  type PairCertificate,
 } from './pair.js';
 
 export { InitialFlood, clientInitialPayload, type InitialFloodOptions } from './initial-flood.js';

@@ -14,7 +14,7 @@
  */
 import {
   Engine,
-  type ConnectOptions,
+  type EngineConnectOptions,
   type EngineConfig,
   type ServerConfig,
 } from '../engine/engine.js';
@@ -23,7 +23,7 @@ import { defaultProvider } from '../crypto/default-provider.js';
 import { createSelfSignedCertificate } from '../tls/x509/index.js';
 import type { CertifiedKey } from '../tls/types.js';
 import type { SocketAddress } from '../util/address.js';
-import { Network, type LinkConditions, type SansIoEndpoint } from './network.js';
+import { Network, type LinkConditions, type LinkOptions, type SansIoEndpoint } from './network.js';
 
 /** The server's address unless `serverAddress` says otherwise. */
 export const PAIR_SERVER_ADDRESS: SocketAddress = { address: '10.0.0.1', port: 4433 };
@@ -32,9 +32,18 @@ export const PAIR_CLIENT_ADDRESS: SocketAddress = { address: '10.0.0.2', port: 5
 
 /** A server certificate with its key, and the certificate a client trusts to verify it. */
 export interface TestCertificate {
-  cert: CertifiedKey;
+  /** The server's chain and key. */
+  certificate: CertifiedKey;
+  /** The certificate a client trusts, DER. */
   ca: Uint8Array;
+  /** @deprecated Use `certificate` (in tsquic, `cert` is certificate bytes, not a chain and key). */
+  cert: CertifiedKey;
 }
+
+/** A server's chain and key with the client's trust anchor; `{ cert, ca }` is the old spelling. */
+export type PairCertificate =
+  | { certificate: CertifiedKey; ca: Uint8Array }
+  | { /** @deprecated Use `certificate`. */ cert: CertifiedKey; ca: Uint8Array };
 
 let shared: TestCertificate | null = null;
 
@@ -49,7 +58,7 @@ export function testCertificate(): TestCertificate {
       notBefore: Date.UTC(2020, 0, 1),
       notAfter: Date.UTC(2099, 0, 1),
     });
-    shared = { cert: { chain: [c.certificate], key: c.key }, ca: c.certificate };
+    shared = { certificate: c, cert: c, ca: c.cert };
   }
   return shared;
 }
@@ -59,12 +68,17 @@ export interface EnginePairOptions {
   seed?: number;
   /** Conditions of both directions of the link. Default: 10 ms one-way delay, nothing else. */
   conditions?: LinkConditions;
+  /**
+   * Links between addresses over the default one (`Network.addLink`): e.g. one per local
+   * address of a multipath client, or one bottleneck shared by several address pairs.
+   */
+  links?: LinkOptions[];
   /** ALPN of both sides. Default `['test']`. */
   alpn?: string[];
   /** Server name the client asks for and verifies. Default "localhost". */
   serverName?: string;
   /** The server's certificate and the client's trust anchor. Default `testCertificate()`. */
-  certificate?: TestCertificate;
+  certificate?: PairCertificate;
   /** Server engine configuration (connection defaults, reset key, qlog, limits). */
   serverEngine?: Partial<EngineConfig>;
   /** Server configuration, over the defaults (alpn, certificate). */
@@ -72,7 +86,7 @@ export interface EnginePairOptions {
   /** Client engine configuration. */
   clientEngine?: EngineConfig;
   /** Options of every client connection, over the defaults (alpn, server name, CA, local). */
-  client?: Partial<ConnectOptions>;
+  client?: Partial<EngineConnectOptions>;
   /** Client connections started at once, all from the same client address. Default 1. */
   connections?: number;
   serverAddress?: SocketAddress;
@@ -95,20 +109,23 @@ export class EnginePair {
   readonly conns: Connection[] = [];
   /** Server connections accepted so far, in accept order (see `acceptAll`). */
   readonly accepted: Connection[] = [];
-  private readonly connectOptions: ConnectOptions;
+  private readonly connectOptions: EngineConnectOptions;
 
   constructor(opts: EnginePairOptions = {}) {
     this.net = new Network({
       seed: opts.seed ?? 1,
       ...(opts.conditions !== undefined ? { conditions: opts.conditions } : {}),
     });
-    const { cert, ca } = opts.certificate ?? testCertificate();
+    for (const l of opts.links ?? []) this.net.addLink(l);
+    const given = opts.certificate ?? testCertificate();
+    const certificate = 'certificate' in given ? given.certificate : given.cert;
+    const ca = given.ca;
     const alpn = opts.alpn ?? ['test'];
     this.serverAddress = opts.serverAddress ?? PAIR_SERVER_ADDRESS;
     this.clientAddress = opts.clientAddress ?? PAIR_CLIENT_ADDRESS;
     this.server = new Engine({
       ...opts.serverEngine,
-      server: { alpn, certificate: cert, ...opts.serverEngine?.server, ...opts.server },
+      server: { alpn, certificate, ...opts.serverEngine?.server, ...opts.server },
     });
     this.client = new Engine(opts.clientEngine);
     const wrap = opts.endpoint ?? ((e: Engine): SansIoEndpoint => e);
@@ -137,10 +154,10 @@ export class EnginePair {
   }
 
   /** Starts another client connection (options over the pair's client options). */
-  connect(opts: Partial<ConnectOptions> = {}): Connection {
+  connect(opts: Partial<EngineConnectOptions> = {}): Connection {
     const c = this.client.connect(
       this.serverAddress,
-      { ...this.connectOptions, ...opts } as ConnectOptions,
+      { ...this.connectOptions, ...opts } as EngineConnectOptions,
       this.net.now,
     );
     this.conns.push(c);

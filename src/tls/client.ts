@@ -454,7 +454,9 @@ export class TlsClient extends HandshakeSession {
     this.leaf = verifyPeerChain(this.provider, chain, {
       insecure: this.config.insecure === true,
       trustAnchors: this.config.trustAnchors ?? [],
-      ...(this.serverName !== null ? { serverName: this.serverName } : {}),
+      ...(this.serverName !== null && this.config.checkServerName !== false
+        ? { serverName: this.serverName }
+        : {}),
       now: this.now(),
       purpose: 'server',
     });

@@ -11,6 +11,7 @@ import type {
   SignatureScheme,
   SigningKey,
 } from '../crypto/provider.js';
+import type { CipherSuiteName } from '../crypto/suites.js';
 import type { AntiReplayStore } from './anti-replay.js';
 import type { TicketKeys } from './ticket-keys.js';
 
@@ -18,9 +19,8 @@ import type { TicketKeys } from './ticket-keys.js';
 export const Level = { Initial: 0, EarlyData: 1, Handshake: 2, Application: 3 } as const;
 export type Level = (typeof Level)[keyof typeof Level];
 
-/** TLS 1.3 cipher suites usable with QUIC (RFC 9001 §5.3). */
-export type CipherSuiteName =
-  'TLS_AES_128_GCM_SHA256' | 'TLS_AES_256_GCM_SHA384' | 'TLS_CHACHA20_POLY1305_SHA256';
+/** TLS 1.3 cipher suites usable with QUIC (RFC 9001 §5.3); one definition, in crypto/. */
+export type { CipherSuiteName };
 
 export interface TlsCallbacks {
   /** Handshake bytes to carry in CRYPTO frames at `level`, in order. */
@@ -111,6 +111,11 @@ export interface TlsClientConfig extends TlsCommonConfig {
   trustAnchors?: readonly Uint8Array[];
   /** Skip certificate chain and name checks (the CertificateVerify signature is still checked). */
   insecure?: boolean;
+  /**
+   * false: verify the chain but not that the certificate names `serverName` (the application
+   * checks the name itself, as with node:tls's `checkServerIdentity`). Default true.
+   */
+  checkServerName?: boolean;
   /**
    * Groups to send key shares for in the first ClientHello (default: the first of `groups`, and
    * x25519 too when the first is X25519MLKEM768).

@@ -40,12 +40,20 @@ export class Emitter<Events extends { [K in keyof Events]: (...args: never[]) =>
     return this.on(event, this.onceWrapper(event, fn));
   }
 
-  /** Removes a listener (added by on, or by once: the listener given, not its wrapper). */
+  /**
+   * Removes a listener (added by on, or by once: the listener given, not its wrapper): the one
+   * added last when it was added more than once, as Node's EventEmitter does.
+   */
   off<K extends keyof Events>(event: K, fn: Events[K]): this {
     const list = this.handlers[event];
     if (list) {
-      const i = list.findIndex((l) => l === fn || onceTarget.get(l) === fn);
-      if (i >= 0) list.splice(i, 1);
+      for (let i = list.length - 1; i >= 0; i--) {
+        const l = list[i];
+        if (l === fn || onceTarget.get(l as object) === fn) {
+          list.splice(i, 1);
+          break;
+        }
+      }
     }
     return this;
   }

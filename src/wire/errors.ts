@@ -22,6 +22,14 @@ export const TransportError = {
   CRYPTO_ERROR_BASE: 0x0100,
 } as const;
 
+/** Error codes of the PATH_ABANDON frame, RFC 10069 §4.2.1 (next to NO_ERROR). */
+export const MultipathError = {
+  APPLICATION_ABANDON_PATH: 0x3e,
+  PATH_RESOURCE_LIMIT_REACHED: 0x3e75,
+  PATH_UNSTABLE_OR_POOR: 0x3e76,
+  NO_CID_AVAILABLE_FOR_PATH: 0x3e77,
+} as const;
+
 /** The CRYPTO_ERROR code for a TLS alert (RFC 9001 §4.8). */
 export const cryptoError = (alert: number): number => 0x0100 + (alert & 0xff);
 

@@ -1,5 +1,6 @@
 /**
- * Frame decoding, RFC 9000 §19 and RFC 9221 §4 (DATAGRAM).
+ * Frame decoding, RFC 9000 §19, RFC 9221 §4 (DATAGRAM), draft-ietf-quic-ack-frequency and RFC
+ * 10069 §4 (multipath).
  *
  * decodeFrame reads one frame from a reader bounded by the end of the packet payload. Malformed
  * input raises QuicError FRAME_ENCODING_ERROR (§12.4, §19) carrying the frame type; a frame type
@@ -8,6 +9,9 @@
  * Values above 2^53-1 saturate to VARINT_SATURATED (util/varint.ts). Where a limit of this layer
  * sits above 2^53 (offset + length <= 2^62-1, stream counts <= 2^60, Retire Prior To <=
  * Sequence Number, ACK ranges >= 0) the check is redone on the exact value.
+ *
+ * Multipath path IDs (and MAX_PATH_ID's maximum) above 2^32-1 raise PROTOCOL_VIOLATION: no peer
+ * can allow such a path ID (RFC 10069 §2.1, §4), so every decoded path ID is a 32-bit integer.
  */
 import type { Reader } from '../util/cursor.js';
 import { DecodeError } from '../util/errors.js';
@@ -22,10 +26,12 @@ import type {
   HandshakeDoneFrame,
   ImmediateAckFrame,
   NewConnectionIdFrame,
+  PathAckFrame,
+  PathNewConnectionIdFrame,
   PingFrame,
   StreamFrame,
 } from './frame-types.js';
-import { FrameType } from './frame-types.js';
+import { FrameType, MAX_PATH_ID_VALUE } from './frame-types.js';
 
 /** MAX_STREAMS and STREAMS_BLOCKED cannot exceed 2^60 (RFC 9000 §19.11, §19.14). */
 const MAX_STREAM_COUNT = 2n ** 60n;
@@ -74,7 +80,12 @@ export function decodeFrame(r: Reader): Frame {
           type,
         );
       }
-      if (type !== FrameType.ACK_FREQUENCY) throw malformed(type, 'unknown frame type');
+      if (
+        type !== FrameType.ACK_FREQUENCY &&
+        !(type >= FrameType.PATH_ABANDON && type <= FrameType.PATH_CIDS_BLOCKED)
+      ) {
+        throw malformed(type, 'unknown frame type');
+      }
     }
     switch (type) {
       case FrameType.PADDING:
@@ -161,6 +172,41 @@ export function decodeFrame(r: Reader): Frame {
           requestedMaxAckDelay: r.varint(),
           reorderingThreshold: r.varint(),
         };
+      case FrameType.PATH_ACK:
+      case FrameType.PATH_ACK_ECN:
+        return decodePathAck(r, type);
+      case FrameType.PATH_ABANDON:
+        return { kind: 'path_abandon', pathId: readPathId(r, type), errorCode: r.varint() };
+      case FrameType.PATH_STATUS_BACKUP:
+        return {
+          kind: 'path_status_backup',
+          pathId: readPathId(r, type),
+          sequenceNumber: r.varint(),
+        };
+      case FrameType.PATH_STATUS_AVAILABLE:
+        return {
+          kind: 'path_status_available',
+          pathId: readPathId(r, type),
+          sequenceNumber: r.varint(),
+        };
+      case FrameType.PATH_NEW_CONNECTION_ID:
+        return decodePathNewConnectionId(r, type);
+      case FrameType.PATH_RETIRE_CONNECTION_ID:
+        return {
+          kind: 'path_retire_connection_id',
+          pathId: readPathId(r, type),
+          sequenceNumber: r.varint(),
+        };
+      case FrameType.MAX_PATH_ID:
+        return { kind: 'max_path_id', maximum: readPathId(r, type) };
+      case FrameType.PATHS_BLOCKED:
+        return { kind: 'paths_blocked', maximum: readPathId(r, type) };
+      case FrameType.PATH_CIDS_BLOCKED:
+        return {
+          kind: 'path_cids_blocked',
+          pathId: readPathId(r, type),
+          nextSequenceNumber: r.varint(),
+        };
       case FrameType.DATAGRAM:
         return { kind: 'datagram', data: r.bytes(r.end - r.pos) };
       case FrameType.DATAGRAM | 1:
@@ -224,13 +270,44 @@ function readStreamCount(r: Reader, type: number): number {
 }
 
 function decodeAck(r: Reader, type: number): AckFrame {
+  return decodeAckBody(r, type, type === FrameType.ACK_ECN);
+}
+
+/** RFC 10069 §4.1: PATH_ACK is a Path Identifier followed by the fields of an ACK frame. */
+function decodePathAck(r: Reader, type: number): PathAckFrame {
+  const pathId = readPathId(r, type);
+  const { ackDelay, ranges, ecn } = decodeAckBody(r, type, type === FrameType.PATH_ACK_ECN);
+  return ecn
+    ? { kind: 'path_ack', pathId, ackDelay, ranges, ecn }
+    : { kind: 'path_ack', pathId, ackDelay, ranges };
+}
+
+/**
+ * RFC 10069 §2.1, §4: a path ID (or maximum path ID) above 2^32-1 exceeds any limit a peer can
+ * announce, a PROTOCOL_VIOLATION. Whether it exceeds the limit actually announced is the
+ * connection's check.
+ */
+function readPathId(r: Reader, type: number): number {
+  const v = r.varint();
+  if (v > MAX_PATH_ID_VALUE) {
+    throw new QuicError(
+      TransportError.PROTOCOL_VIOLATION,
+      `frame 0x${type.toString(16)}: path ID above 2^32-1`,
+      type,
+    );
+  }
+  return v;
+}
+
+/** The ACK fields after the type (and a PATH_ACK's Path Identifier), RFC 9000 §19.3. */
+function decodeAckBody(r: Reader, type: number, withEcn: boolean): AckFrame {
   const largestPos = r.pos;
   const largest = r.varint();
   const ackDelay = r.varint();
   const rangeCount = r.varint();
   const firstRange = r.varint();
   // Below 2^53 every step below is exact; a saturated Largest Acknowledged needs bigints.
-  if (largest === VARINT_SATURATED) return decodeAckExact(r, type, largestPos);
+  if (largest === VARINT_SATURATED) return decodeAckExact(r, type, largestPos, withEcn);
   let smallest = largest - firstRange;
   if (smallest < 0) throw malformed(type, 'ACK range below packet number 0');
   const ranges: AckRange[] = [{ smallest, largest }];
@@ -245,14 +322,14 @@ function decodeAck(r: Reader, type: number): AckFrame {
     ranges.push({ smallest, largest: rangeLargest });
   }
   const frame: AckFrame = { kind: 'ack', ackDelay, ranges };
-  if (type === FrameType.ACK_ECN) frame.ecn = readEcn(r);
+  if (withEcn) frame.ecn = readEcn(r);
   return frame;
 }
 
 const saturate = (v: bigint): number =>
   v > BigInt(Number.MAX_SAFE_INTEGER) ? VARINT_SATURATED : Number(v);
 
-function decodeAckExact(r: Reader, type: number, start: number): AckFrame {
+function decodeAckExact(r: Reader, type: number, start: number, withEcn: boolean): AckFrame {
   r.pos = start;
   let largest = r.varintBig();
   const ackDelay = r.varint();
@@ -269,12 +346,26 @@ function decodeAckExact(r: Reader, type: number, start: number): AckFrame {
     ranges.push({ smallest: saturate(smallest), largest: saturate(largest) });
   }
   const frame: AckFrame = { kind: 'ack', ackDelay, ranges };
-  if (type === FrameType.ACK_ECN) frame.ecn = readEcn(r);
+  if (withEcn) frame.ecn = readEcn(r);
   return frame;
 }
 
 function readEcn(r: Reader): EcnCounts {
   return { ect0: r.varint(), ect1: r.varint(), ce: r.varint() };
+}
+
+/** RFC 10069 §4.4: a Path Identifier followed by the fields of NEW_CONNECTION_ID. */
+function decodePathNewConnectionId(r: Reader, type: number): PathNewConnectionIdFrame {
+  const pathId = readPathId(r, type);
+  const f = decodeNewConnectionId(r, type);
+  return {
+    kind: 'path_new_connection_id',
+    pathId,
+    sequenceNumber: f.sequenceNumber,
+    retirePriorTo: f.retirePriorTo,
+    connectionId: f.connectionId,
+    statelessResetToken: f.statelessResetToken,
+  };
 }
 
 function decodeNewConnectionId(r: Reader, type: number): NewConnectionIdFrame {

@@ -1,5 +1,6 @@
 /**
- * Frame encoding and sizing, RFC 9000 §19 and RFC 9221 §4 (DATAGRAM).
+ * Frame encoding and sizing, RFC 9000 §19, RFC 9221 §4 (DATAGRAM), draft-ietf-quic-ack-frequency
+ * and RFC 10069 §4 (multipath).
  *
  * encodeFrame writes any frame; frameEncodedLength gives its size beforehand. Packet assembly
  * uses the STREAM and CRYPTO header helpers to cut data to the space left in a packet without
@@ -7,8 +8,15 @@
  */
 import type { Writer } from '../util/cursor.js';
 import { varintLength } from '../util/varint.js';
-import type { AckFrame, AckRange, Frame, NewConnectionIdFrame } from './frame-types.js';
-import { FrameType } from './frame-types.js';
+import type {
+  AckFrame,
+  AckRange,
+  Frame,
+  NewConnectionIdFrame,
+  PathAckFrame,
+  PathNewConnectionIdFrame,
+} from './frame-types.js';
+import { FrameType, MAX_PATH_ID_VALUE } from './frame-types.js';
 
 const OFF_BIT = 0x04;
 const LEN_BIT = 0x02;
@@ -71,6 +79,24 @@ export function frameTypeOf(frame: Frame, lastInPacket = false): number {
       return FrameType.HANDSHAKE_DONE;
     case 'datagram':
       return lastInPacket ? FrameType.DATAGRAM : FrameType.DATAGRAM | 1;
+    case 'path_ack':
+      return frame.ecn ? FrameType.PATH_ACK_ECN : FrameType.PATH_ACK;
+    case 'path_abandon':
+      return FrameType.PATH_ABANDON;
+    case 'path_status_backup':
+      return FrameType.PATH_STATUS_BACKUP;
+    case 'path_status_available':
+      return FrameType.PATH_STATUS_AVAILABLE;
+    case 'path_new_connection_id':
+      return FrameType.PATH_NEW_CONNECTION_ID;
+    case 'path_retire_connection_id':
+      return FrameType.PATH_RETIRE_CONNECTION_ID;
+    case 'max_path_id':
+      return FrameType.MAX_PATH_ID;
+    case 'paths_blocked':
+      return FrameType.PATHS_BLOCKED;
+    case 'path_cids_blocked':
+      return FrameType.PATH_CIDS_BLOCKED;
   }
 }
 
@@ -165,6 +191,31 @@ export function encodeFrame(w: Writer, frame: Frame, lastInPacket = false): void
       if (lastInPacket) w.bytes(frame.data);
       else w.varintVec(frame.data);
       return;
+    case 'path_ack':
+      encodePathAck(w, frame);
+      return;
+    case 'path_abandon':
+      w.varint(FrameType.PATH_ABANDON).varint(checkPathId(frame.pathId)).varint(frame.errorCode);
+      return;
+    case 'path_status_backup':
+    case 'path_status_available':
+    case 'path_retire_connection_id':
+      w.varint(frameTypeOf(frame)).varint(checkPathId(frame.pathId)).varint(frame.sequenceNumber);
+      return;
+    case 'path_new_connection_id':
+      checkNewConnectionId(frame);
+      w.varint(FrameType.PATH_NEW_CONNECTION_ID).varint(checkPathId(frame.pathId));
+      w.varint(frame.sequenceNumber).varint(frame.retirePriorTo);
+      w.vec(1, frame.connectionId).bytes(frame.statelessResetToken);
+      return;
+    case 'max_path_id':
+    case 'paths_blocked':
+      w.varint(frameTypeOf(frame)).varint(checkPathId(frame.maximum));
+      return;
+    case 'path_cids_blocked':
+      w.varint(FrameType.PATH_CIDS_BLOCKED).varint(checkPathId(frame.pathId));
+      w.varint(frame.nextSequenceNumber);
+      return;
   }
 }
 
@@ -241,6 +292,29 @@ export function frameEncodedLength(frame: Frame, lastInPacket = false): number {
       );
     case 'datagram':
       return 1 + (lastInPacket ? 0 : varintLength(frame.data.length)) + frame.data.length;
+    case 'path_ack':
+      return varintLength(checkPathId(frame.pathId)) + ackLength(frame);
+    case 'path_abandon':
+      return 2 + varintLength(frame.pathId) + varintLength(frame.errorCode);
+    case 'path_status_backup':
+    case 'path_status_available':
+    case 'path_retire_connection_id':
+      return 2 + varintLength(frame.pathId) + varintLength(frame.sequenceNumber);
+    case 'path_new_connection_id':
+      return (
+        2 +
+        varintLength(frame.pathId) +
+        varintLength(frame.sequenceNumber) +
+        varintLength(frame.retirePriorTo) +
+        1 +
+        frame.connectionId.length +
+        16
+      );
+    case 'max_path_id':
+    case 'paths_blocked':
+      return 2 + varintLength(frame.maximum);
+    case 'path_cids_blocked':
+      return 2 + varintLength(frame.pathId) + varintLength(frame.nextSequenceNumber);
   }
 }
 
@@ -329,9 +403,17 @@ function checkStreamCount(v: number): number {
   return v;
 }
 
-function checkNewConnectionId(f: NewConnectionIdFrame): void {
+/** RFC 10069 §2.1: path IDs are 32-bit (they go into the AEAD nonce, §2.4). */
+function checkPathId(v: number): number {
+  if (!(Number.isInteger(v) && v >= 0 && v <= MAX_PATH_ID_VALUE)) {
+    throw new RangeError(`path ID out of range: ${v}`);
+  }
+  return v;
+}
+
+function checkNewConnectionId(f: NewConnectionIdFrame | PathNewConnectionIdFrame): void {
   if (f.connectionId.length < 1 || f.connectionId.length > 20) {
-    throw new RangeError('NEW_CONNECTION_ID connection ID must be 1-20 bytes');
+    throw new RangeError(`${f.kind} connection ID must be 1-20 bytes`);
   }
   if (f.statelessResetToken.length !== 16) {
     throw new RangeError('stateless reset token must be 16 bytes');
@@ -360,10 +442,21 @@ function checkAckRanges(ranges: readonly AckRange[]): void {
 }
 
 function encodeAck(w: Writer, f: AckFrame): void {
+  w.u8(f.ecn ? FrameType.ACK_ECN : FrameType.ACK);
+  encodeAckBody(w, f);
+}
+
+/** RFC 10069 §4.1: the Path Identifier, then the fields of an ACK frame. */
+function encodePathAck(w: Writer, f: PathAckFrame): void {
+  w.u8(f.ecn ? FrameType.PATH_ACK_ECN : FrameType.PATH_ACK).varint(checkPathId(f.pathId));
+  encodeAckBody(w, f);
+}
+
+/** The fields of an ACK frame after its type (RFC 9000 §19.3). */
+function encodeAckBody(w: Writer, f: AckFrame | PathAckFrame): void {
   const ranges = f.ranges;
   checkAckRanges(ranges);
   const first = ranges[0]!;
-  w.u8(f.ecn ? FrameType.ACK_ECN : FrameType.ACK);
   w.varint(first.largest)
     .varint(f.ackDelay)
     .varint(ranges.length - 1);
@@ -377,7 +470,8 @@ function encodeAck(w: Writer, f: AckFrame): void {
   if (f.ecn) w.varint(f.ecn.ect0).varint(f.ecn.ect1).varint(f.ecn.ce);
 }
 
-function ackLength(f: AckFrame): number {
+/** Bytes of an ACK frame with its one-byte type (PATH_ACK adds its Path Identifier). */
+function ackLength(f: AckFrame | PathAckFrame): number {
   const ranges = f.ranges;
   checkAckRanges(ranges);
   const first = ranges[0]!;

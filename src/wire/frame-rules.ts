@@ -1,9 +1,10 @@
 /**
- * Which frames may appear in which packet types (RFC 9000 §12.4 Table 3 and §12.5, RFC 9221 §4),
+ * Which frames may appear in which packet types (RFC 9000 §12.4 Table 3 and §12.5, RFC 9221 §4,
+ * RFC 10069 §4),
  * and how frames count for acknowledgement and congestion control (RFC 9000 §13.2, RFC 9002 §2,
  * RFC 9000 §9.1).
  */
-import type { FrameKind } from './frame-types.js';
+import { FrameType, type FrameKind } from './frame-types.js';
 import { PacketType } from './version.js';
 
 // One bit per packet type that carries frames.
@@ -66,18 +67,31 @@ export function frameAllowedIn(frameType: number, packetType: PacketType): boole
       ? ALLOWED[frameType]!
       : frameType === 0x30 || frameType === 0x31
         ? DATAGRAM_ALLOWED
-        : frameType === 0xaf
-          ? O // ACK_FREQUENCY: 1-RTT only (draft-ietf-quic-ack-frequency §3)
+        : frameType === 0xaf || isMultipathFrameType(frameType)
+          ? O // ACK_FREQUENCY (draft-ietf-quic-ack-frequency §3), multipath (RFC 10069 §4)
           : 0;
   return (mask & (1 << packetType)) !== 0;
 }
 
 /**
+ * The frame types of RFC 10069 §4 (PATH_ACK 0x3e-0x3f, PATH_ABANDON 0x3e75 to PATH_CIDS_BLOCKED
+ * 0x3e7c). They are allowed in 1-RTT packets only, and only when both endpoints sent
+ * initial_max_path_id (RFC 10069 §2): receipt otherwise is a PROTOCOL_VIOLATION.
+ */
+export function isMultipathFrameType(frameType: number): boolean {
+  return (
+    frameType === FrameType.PATH_ACK ||
+    frameType === FrameType.PATH_ACK_ECN ||
+    (frameType >= FrameType.PATH_ABANDON && frameType <= FrameType.PATH_CIDS_BLOCKED)
+  );
+}
+
+/**
  * RFC 9000 §13.2 / Table 3 "N": every frame elicits an acknowledgement except ACK, PADDING and
- * CONNECTION_CLOSE.
+ * CONNECTION_CLOSE; PATH_ACK is an ACK (RFC 10069 §4.1), the other multipath frames elicit one.
  */
 export function isAckEliciting(kind: FrameKind): boolean {
-  return kind !== 'ack' && kind !== 'padding' && kind !== 'connection_close';
+  return kind !== 'ack' && kind !== 'path_ack' && kind !== 'padding' && kind !== 'connection_close';
 }
 
 /**

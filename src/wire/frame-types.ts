@@ -1,5 +1,6 @@
 /**
- * Frame shapes of RFC 9000 §19 and RFC 9221 (DATAGRAM). The `kind` names are the lowercase RFC
+ * Frame shapes of RFC 9000 §19, RFC 9221 (DATAGRAM), draft-ietf-quic-ack-frequency and RFC 10069
+ * (Multipath QUIC, draft-ietf-quic-multipath-21 §4). The `kind` names are the lowercase RFC
  * names that qlog and `tsquic inspect` print. Byte fields decoded from a packet are views into
  * the packet buffer: copy them if they must outlive it.
  */
@@ -37,7 +38,30 @@ export const FrameType = {
   DATAGRAM: 0x30,
   /** draft-ietf-quic-ack-frequency-12 §4 (a two-byte varint type) */
   ACK_FREQUENCY: 0xaf,
+  /** RFC 10069 §4.1: 0x3e without, 0x3f with ECN counts. */
+  PATH_ACK: 0x3e,
+  PATH_ACK_ECN: 0x3f,
+  /** RFC 10069 §4.2 (the multipath types from here on are two-byte varints) */
+  PATH_ABANDON: 0x3e75,
+  /** RFC 10069 §4.3 */
+  PATH_STATUS_BACKUP: 0x3e76,
+  PATH_STATUS_AVAILABLE: 0x3e77,
+  /** RFC 10069 §4.4 */
+  PATH_NEW_CONNECTION_ID: 0x3e78,
+  /** RFC 10069 §4.5 */
+  PATH_RETIRE_CONNECTION_ID: 0x3e79,
+  /** RFC 10069 §4.6 */
+  MAX_PATH_ID: 0x3e7a,
+  /** RFC 10069 §4.7 */
+  PATHS_BLOCKED: 0x3e7b,
+  PATH_CIDS_BLOCKED: 0x3e7c,
 } as const;
+
+/**
+ * The largest path ID (RFC 10069 §2.1, §2.4): it is 32 bits of the AEAD nonce. A path ID above
+ * it always exceeds the peer's announced maximum, so frame decoding rejects it.
+ */
+export const MAX_PATH_ID_VALUE = 0xffffffff;
 
 /** One ACK Range, inclusive packet numbers, `smallest <= largest`. */
 export interface AckRange {
@@ -178,6 +202,87 @@ export interface ImmediateAckFrame {
   kind: 'immediate_ack';
 }
 
+/**
+ * RFC 10069 §4.1: an ACK for the packet-number space of path `pathId` (0-RTT and 1-RTT packets).
+ * Fields as in AckFrame.
+ */
+export interface PathAckFrame {
+  kind: 'path_ack';
+  pathId: number;
+  /** Raw ACK Delay field; multiply by 2^ack_delay_exponent for microseconds (§19.3). */
+  ackDelay: number;
+  /** Ranges in descending order; ranges[0].largest is the Largest Acknowledged. */
+  ranges: AckRange[];
+  /** Present for type 0x3f. */
+  ecn?: EcnCounts;
+}
+/** RFC 10069 §4.2: the sender abandons path `pathId`. */
+export interface PathAbandonFrame {
+  kind: 'path_abandon';
+  pathId: number;
+  /** NO_ERROR or one of MultipathError (RFC 10069 §4.2.1). */
+  errorCode: number;
+}
+/**
+ * RFC 10069 §4.3: the sender prefers the peer not to send on path `pathId` (BACKUP), or allows
+ * it again (AVAILABLE). Sequence numbers are per path and common to both frames.
+ */
+export interface PathStatusBackupFrame {
+  kind: 'path_status_backup';
+  pathId: number;
+  sequenceNumber: number;
+}
+export interface PathStatusAvailableFrame {
+  kind: 'path_status_available';
+  pathId: number;
+  sequenceNumber: number;
+}
+/** RFC 10069 §4.4: NEW_CONNECTION_ID for one path; sequence numbers are per path. */
+export interface PathNewConnectionIdFrame {
+  kind: 'path_new_connection_id';
+  pathId: number;
+  sequenceNumber: number;
+  retirePriorTo: number;
+  connectionId: Uint8Array;
+  /** 16 bytes */
+  statelessResetToken: Uint8Array;
+}
+/** RFC 10069 §4.5: RETIRE_CONNECTION_ID for one path. */
+export interface PathRetireConnectionIdFrame {
+  kind: 'path_retire_connection_id';
+  pathId: number;
+  sequenceNumber: number;
+}
+/** RFC 10069 §4.6: the largest path ID the sender accepts. */
+export interface MaxPathIdFrame {
+  kind: 'max_path_id';
+  maximum: number;
+}
+/** RFC 10069 §4.7: the sender cannot open a path above `maximum`, the peer's limit. */
+export interface PathsBlockedFrame {
+  kind: 'paths_blocked';
+  maximum: number;
+}
+/** RFC 10069 §4.7: the sender has no unused connection ID for path `pathId`. */
+export interface PathCidsBlockedFrame {
+  kind: 'path_cids_blocked';
+  pathId: number;
+  /** The sequence number the sender expects the peer to issue next for this path. */
+  nextSequenceNumber: number;
+}
+
+/** The frames of RFC 10069 §4, only allowed in 1-RTT packets once multipath is negotiated. */
+export type MultipathFrame =
+  | PathAckFrame
+  | PathAbandonFrame
+  | PathStatusBackupFrame
+  | PathStatusAvailableFrame
+  | PathNewConnectionIdFrame
+  | PathRetireConnectionIdFrame
+  | MaxPathIdFrame
+  | PathsBlockedFrame
+  | PathCidsBlockedFrame;
+
 export type Frame =
   | PaddingFrame
   | PingFrame
@@ -201,6 +306,7 @@ export type Frame =
   | HandshakeDoneFrame
   | DatagramFrame
   | AckFrequencyFrame
-  | ImmediateAckFrame;
+  | ImmediateAckFrame
+  | MultipathFrame;
 
 export type FrameKind = Frame['kind'];

@@ -1,6 +1,7 @@
 /**
  * QUIC transport parameters, RFC 9000 §18, with version_information (RFC 9368 §3),
- * max_datagram_frame_size (RFC 9221 §3) and grease_quic_bit (RFC 9287 §3).
+ * max_datagram_frame_size (RFC 9221 §3), grease_quic_bit (RFC 9287 §3), min_ack_delay
+ * (draft-ietf-quic-ack-frequency) and initial_max_path_id (RFC 10069 §2.1).
  *
  * Decoding validates what the parameter definitions make invalid on their own and raises
  * QuicError TRANSPORT_PARAMETER_ERROR; checks that need connection state (for example that the
@@ -38,6 +39,8 @@ export const TransportParameterId = {
   GREASE_QUIC_BIT: 0x2ab2,
   /** draft-ietf-quic-ack-frequency-12 §3 (provisional codepoint). */
   MIN_ACK_DELAY: 0xff04de1b,
+  /** RFC 10069 §2.1 (Multipath QUIC) */
+  INITIAL_MAX_PATH_ID: 0x3e,
 } as const;
 
 const Id = TransportParameterId;
@@ -107,6 +110,12 @@ export interface TransportParameters {
    * delays ACKs by no less than this, microseconds. Absent: the extension is not supported.
    */
   minAckDelay?: number;
+  /**
+   * RFC 10069 §2.1: the sender supports multipath and accepts path IDs up to this (at most
+   * 2^32-1). Absent: multipath is not supported. Never remembered for 0-RTT (see
+   * paramsToRemember).
+   */
+  initialMaxPathId?: number;
 }
 
 export type TransportParameterSender = 'client' | 'server';
@@ -138,6 +147,8 @@ const MIN_ACTIVE_CID_LIMIT = 2;
 const MAX_STREAMS_LIMIT = 2n ** 60n;
 const MAX_CID = 20;
 const TOKEN_LENGTH = 16;
+/** RFC 10069 §2.1: path IDs are 32 bits of the AEAD nonce (§2.4). */
+const MAX_PATH_ID = 0xffffffff;
 
 export interface TransportParameterEncodeOptions {
   /**
@@ -208,6 +219,10 @@ export function encodeTransportParameters(
   }
   intParam(Id.MAX_DATAGRAM_FRAME_SIZE, p.maxDatagramFrameSize, d.maxDatagramFrameSize);
   flagParam(Id.GREASE_QUIC_BIT, p.greaseQuicBit);
+  if (p.initialMaxPathId !== undefined) {
+    w.varint(Id.INITIAL_MAX_PATH_ID).varint(varintLength(p.initialMaxPathId));
+    w.varint(p.initialMaxPathId);
+  }
   if (p.minAckDelay !== undefined) {
     w.varint(Id.MIN_ACK_DELAY).varint(varintLength(p.minAckDelay)).varint(p.minAckDelay);
   }
@@ -244,6 +259,16 @@ function checkForSending(p: TransportParameters, sender: TransportParameterSende
     bad('min_ack_delay above max_ack_delay');
   }
   if (p.activeConnectionIdLimit < MIN_ACTIVE_CID_LIMIT) bad('active_connection_id_limit below 2');
+  const maxPathId = p.initialMaxPathId;
+  if (maxPathId !== undefined) {
+    if (!(Number.isInteger(maxPathId) && maxPathId >= 0 && maxPathId <= MAX_PATH_ID)) {
+      bad('initial_max_path_id above 2^32-1');
+    }
+    // RFC 10069 §2.1: advertising multipath needs a non-zero-length source connection ID.
+    if (p.initialSourceConnectionId?.length === 0) {
+      bad('initial_max_path_id with a zero-length connection ID');
+    }
+  }
   for (const cid of [
     p.originalDestinationConnectionId,
     p.initialSourceConnectionId,
@@ -375,7 +400,44 @@ export function decodeTransportParameters(
   if (p.minAckDelay !== undefined && p.minAckDelay > p.maxAckDelay * 1000) {
     throw paramError('min_ack_delay above max_ack_delay');
   }
+  // RFC 10069 §2.1: initial_max_path_id in a packet with a zero-length connection ID is a
+  // PROTOCOL_VIOLATION. The peer's Source Connection ID is its initial_source_connection_id;
+  // whether our own CID (the packet's Destination) is empty the connection checks
+  // (multipathCidViolation).
+  if (p.initialMaxPathId !== undefined && p.initialSourceConnectionId?.length === 0) {
+    throw new QuicError(
+      TransportError.PROTOCOL_VIOLATION,
+      'initial_max_path_id with a zero-length connection ID',
+    );
+  }
   return p;
+}
+
+/**
+ * RFC 10069 §2.1: a peer that sent initial_max_path_id in a packet whose Destination Connection
+ * ID (ours, `localCidLength` bytes) is zero-length violates the protocol. Returns the error to
+ * close with, or null.
+ */
+export function multipathCidViolation(
+  peer: TransportParameters,
+  localCidLength: number,
+): QuicError | null {
+  return peer.initialMaxPathId !== undefined && localCidLength === 0
+    ? new QuicError(
+        TransportError.PROTOCOL_VIOLATION,
+        'initial_max_path_id with a zero-length connection ID',
+      )
+    : null;
+}
+
+/**
+ * The server's parameters a client keeps with a session ticket for 0-RTT (RFC 9000 §7.4.1):
+ * all but initial_max_path_id, which MUST NOT be remembered (RFC 10069 §2.1).
+ */
+export function paramsToRemember(p: TransportParameters): TransportParameters {
+  const kept = { ...p };
+  delete kept.initialMaxPathId;
+  return kept;
 }
 
 function decodeOne(
@@ -456,6 +518,11 @@ function decodeOne(
       return;
     case Id.MIN_ACK_DELAY:
       p.minAckDelay = readInteger(v, 'min_ack_delay');
+      return;
+    case Id.INITIAL_MAX_PATH_ID:
+      p.initialMaxPathId = readInteger(v, 'initial_max_path_id');
+      // RFC 10069 §2.1: above 2^32-1 is a TRANSPORT_PARAMETER_ERROR.
+      if (p.initialMaxPathId > MAX_PATH_ID) throw paramError('initial_max_path_id > 2^32-1');
       return;
     default:
       // Unknown, including reserved 31 * N + 27 identifiers: ignored (RFC 9000 §18.1).

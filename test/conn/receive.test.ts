@@ -106,7 +106,7 @@ describe('conn/receive: keys installed by a CRYPTO frame', () => {
   it('process every frame after the CRYPTO frame, then the packets buffered for the keys', () => {
     const { conn, tls } = serverConnection();
     conn.receive(clientHandshake([{ kind: 'ping' }]), LOCAL, REMOTE, 1000);
-    assert.equal(conn.undecryptable.length, 1, 'the Handshake packet waits for its keys');
+    assert.equal(conn.keys.bufferedCount, 1, 'the Handshake packet waits for its keys');
 
     const close: Frame = {
       kind: 'connection_close',
@@ -126,10 +126,10 @@ describe('conn/receive: keys installed by a CRYPTO frame', () => {
   it('opens the buffered packet after the packet whose CRYPTO frame brought its keys', () => {
     const { conn } = serverConnection();
     conn.receive(clientHandshake([{ kind: 'ping' }]), LOCAL, REMOTE, 1000);
-    assert.equal(conn.undecryptable.length, 1);
+    assert.equal(conn.keys.bufferedCount, 1);
     conn.receive(clientInitial([CRYPTO, { kind: 'ping' }]), LOCAL, REMOTE, 2000);
     assert.equal(conn.state, 'handshake');
-    assert.equal(conn.undecryptable.length, 0);
+    assert.equal(conn.keys.bufferedCount, 0);
     // The server discards Initial keys on its first Handshake packet (RFC 9001 §4.9.1): the
     // replayed packet was processed once the Initial was done.
     assert.ok(conn.spaces[PnSpace.Initial].discarded);

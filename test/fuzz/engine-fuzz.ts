@@ -157,10 +157,19 @@ function hostileFrame(rng: Rng): Frame {
   if (rng.int(4) !== 0) {
     const small = (v: number): number => (v > 64 ? rng.int(64) : v);
     const r = f as unknown as Record<string, unknown>;
-    for (const k of ['streamId', 'offset', 'maximum', 'limit', 'finalSize', 'sequenceNumber']) {
+    for (const k of [
+      'streamId',
+      'offset',
+      'maximum',
+      'limit',
+      'finalSize',
+      'sequenceNumber',
+      'pathId',
+      'nextSequenceNumber',
+    ]) {
       if (typeof r[k] === 'number') r[k] = small(r[k]);
     }
-    if (f.kind === 'new_connection_id')
+    if (f.kind === 'new_connection_id' || f.kind === 'path_new_connection_id')
       f.retirePriorTo = Math.min(f.retirePriorTo, f.sequenceNumber);
   }
   return f;
@@ -243,7 +252,7 @@ function main(): void {
       } else if (kind === 'sealed-1rtt') {
         // The sender's real keys: the client's to the server, the server's to the client.
         const sender = toServer ? pair.conn : pair.serverConn();
-        if (!sender?.oneRtt) throw new Finding('a fresh pair has no 1-RTT keys');
+        if (!sender?.keys.oneRtt) throw new Finding('a fresh pair has no 1-RTT keys');
         const frames: Frame[] = [];
         for (let n = 1 + rng.int(4); n > 0; n--) frames.push(hostileFrame(rng));
         input = forgeShortPacket({
@@ -251,8 +260,8 @@ function main(): void {
           packetNumber: sender.spaces[PnSpace.Application].nextPn++,
           frames,
           ...(rng.int(4) === 0 ? { rawPayload: rng.bytes(rng.int(40)) } : {}),
-          protector: sender.oneRtt.write,
-          keyPhase: sender.oneRtt.sendKeyPhase,
+          protector: sender.keys.oneRtt.write,
+          keyPhase: sender.keys.oneRtt.sendKeyPhase,
         });
         if (input.length > 1500 || rng.int(8) === 0) input = mutate(rng, input, recorded);
       } else {

@@ -85,6 +85,8 @@ export class FakeEndpoint implements H3Transport {
   /** How the connection was closed, by this side (local) or the peer (remote). */
   closed: { code: number; reason: string; local: boolean } | null = null;
   readonly window: number;
+  /** What a client transport reports of 0-RTT (H3Transport.earlyDataAccepted). */
+  earlyDataAccepted = false;
   maxBidi: number;
   maxUni: number;
   private nextBidi: number;

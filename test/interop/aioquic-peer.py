@@ -2,9 +2,10 @@
 
 server: serves a directory over HTTP/3 or hq-interop; prints "listening on 127.0.0.1:PORT".
         With --tickets it issues session tickets (resumption, 0-RTT) and prints one line per
-        connection that completed: "handshake resumed=0|1 early=0|1 early_requests=N" (early:
-        0-RTT accepted; early_requests: requests whose headers arrived before the handshake
-        completed, so in 0-RTT packets).
+        connection that completed: "handshake resumed=0|1 early=0|1 early_requests=N
+        early_qpack=N" (early: 0-RTT accepted; early_requests: requests whose headers arrived
+        before the handshake completed, so in 0-RTT packets; early_qpack: bytes of QPACK
+        encoder instructions that arrived then, after the stream type).
 client: fetches URLs of one origin concurrently on one connection, writes each body to --out,
         prints one JSON line {"version", "alpn", "files", "headers_at"} and exits 0 only when every body
         arrived whole (h3: status 200 and, when given, content-length matched); otherwise one
@@ -53,19 +54,29 @@ class ServerProtocol(QuicConnectionProtocol):
         super().__init__(*args, **kwargs)
         self.http = None
         self.early_requests = 0
+        self.early_qpack = 0
 
     def quic_event_received(self, event):
         if isinstance(event, HandshakeCompleted):
             resumed, early = int(event.session_resumed), int(event.early_data_accepted)
             print(
-                f"handshake resumed={resumed} early={early} early_requests={self.early_requests}",
+                f"handshake resumed={resumed} early={early} early_requests={self.early_requests}"
+                f" early_qpack={max(0, self.early_qpack - 1)}",
                 flush=True,
             )
         if self.http is None and self._quic.tls.alpn_negotiated is not None:
             self.http = http_for(self._quic)
         if self.http is None:
             return
-        for ev in self.http.handle_event(event):
+        events = self.http.handle_event(event)
+        # The peer's QPACK encoder stream (RFC 9204 §4.2) is known once its type byte was read.
+        if (
+            isinstance(event, StreamDataReceived)
+            and not self._quic._handshake_complete
+            and getattr(self.http, "_peer_encoder_stream_id", None) == event.stream_id
+        ):
+            self.early_qpack += len(event.data)
+        for ev in events:
             if isinstance(ev, HeadersReceived):
                 if not self._quic._handshake_complete:
                     self.early_requests += 1

@@ -1,7 +1,8 @@
 /**
  * Node conventions of tsquic/node, each on real UDP sockets on loopback: AbortSignal on connect,
  * openStream and listen; the 'keylog' event; rejectUnauthorized and checkServerIdentity;
- * authorized and getPeerCertificate(); the server's 'tlsClientError'; address() with family;
+ * authorized and getPeerCertificate(); the server's 'tlsClientError', 'keylog' and 'error';
+ * address() with family;
  * ref()/unref(); Symbol.asyncDispose; stream.destroy(err) resetting with err.code;
  * NODE_EXTRA_CA_CERTS.
  */
@@ -12,6 +13,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
+  checkServerIdentity,
   connect,
   createServer,
   type ConnectOptions,
@@ -20,6 +22,7 @@ import {
   type QuicServer,
   type QuicStreamError,
 } from '../../src/node/index.js';
+import { UdpSocket, type DatagramSocket, type SocketBinder } from '../../src/node/udp.js';
 import { Children, nodeArgsFor, testCert, waitExit } from './helpers.js';
 
 describe('node adapter: Node conventions', function () {
@@ -175,7 +178,7 @@ describe('node adapter: Node conventions', function () {
     }
   });
 
-  it('checkServerIdentity can refuse a certificate that passed the built-in checks', async () => {
+  it('checkServerIdentity can refuse a certificate: ready rejects with ERR_QUIC_CERTIFICATE', async () => {
     const seen: string[] = [];
     const conn = open({
       checkServerIdentity: (host, cert) => {
@@ -195,6 +198,101 @@ describe('node adapter: Node conventions', function () {
     const ok = open({ checkServerIdentity: () => undefined });
     await ok.ready;
     await ok.close();
+  });
+
+  it('checkServerIdentity replaces the built-in name check, as node:tls, and not the chain check', async () => {
+    // The certificate names localhost, 127.0.0.1 and ::1, not other.test.
+    const other = { serverName: 'other.test' };
+    assert.equal(await codeOf(open(other).ready), 'ERR_QUIC_CERTIFICATE', 'the built-in check');
+    const hosts: string[] = [];
+    const replaced = open({
+      ...other,
+      checkServerIdentity: (host) => void hosts.push(host),
+    });
+    await replaced.ready;
+    assert.deepEqual(hosts, ['other.test']);
+    await replaced.close();
+    // The built-in check, exported, called from the user's.
+    const kept = open({ ...other, checkServerIdentity: (h, c) => checkServerIdentity(h, c) });
+    const err = await kept.ready.then(
+      () => assert.fail('accepted'),
+      (e: QuicNodeError) => e,
+    );
+    assert.equal(err.code, 'ERR_QUIC_CERTIFICATE');
+    assert.match(err.message, /host name 'other\.test' does not match the certificate/);
+    assert.equal(checkServerIdentity('localhost', replaced.getPeerCertificate()), undefined);
+    assert.equal(checkServerIdentity('[::1]', replaced.getPeerCertificate()), undefined);
+    assert.equal(
+      (checkServerIdentity('x.test', null) as Error & { code: string }).code,
+      'ERR_TLS_CERT_ALTNAME_INVALID',
+    );
+    // The chain is still verified: an untrusted certificate fails before the user's check.
+    const { certPem: stranger } = testCert(['stranger.test']);
+    let called = false;
+    const untrusted = open({ ca: stranger, checkServerIdentity: () => void (called = true) });
+    assert.equal(await codeOf(untrusted.ready), 'ERR_QUIC_CERTIFICATE');
+    assert.equal(called, false);
+  });
+
+  it("the server emits 'keylog' with the connection, the same lines as the client's", async () => {
+    const serverLines = new Map<number, string[]>();
+    const onLine = (line: Buffer, c: QuicConnection): void => {
+      const port = c.remoteAddress.port;
+      serverLines.set(port, [...(serverLines.get(port) ?? []), line.toString()]);
+    };
+    server.on('keylog', onLine);
+    const clientLines: string[] = [];
+    const conn = open();
+    conn.on('keylog', (line) => clientLines.push(line.toString()));
+    try {
+      await conn.ready;
+      const s = await conn.openStream();
+      s.end('x');
+      await s.toArray(); // the echo: the server has its 1-RTT secrets by now
+      const mine = serverLines.get(conn.address()!.port) ?? [];
+      assert.ok(
+        mine.some((l) => l.startsWith('SERVER_TRAFFIC_SECRET_0 ')),
+        mine.join(''),
+      );
+      assert.ok(mine.every((l) => l.endsWith('\n')));
+      assert.deepEqual([...mine].sort(), [...clientLines].sort());
+    } finally {
+      server.off('keylog', onLine);
+      await conn.close();
+    }
+  });
+
+  it("a server's socket errors are its 'error' (only while listened to), never a handshake's", async () => {
+    let report: ((err: Error & { code?: string }) => void) | undefined;
+    const binder: SocketBinder = (host, port, opts, handlers) => {
+      report = (err) => handlers.error(err, socket!);
+      let socket: DatagramSocket | undefined;
+      return UdpSocket.bind(host, port, opts, handlers).then((s) => (socket = s));
+    };
+    const s = createServer({ cert: certPem, key: keyPem, alpn: ['echo'], bindSocket: binder });
+    try {
+      await s.listen(0, '127.0.0.1');
+      const eperm = Object.assign(new Error('send EPERM'), { code: 'EPERM' });
+      report!(eperm); // unheard: no throw, the server goes on
+      const heard = once(s, 'error');
+      report!(eperm);
+      const [error] = (await heard) as [QuicNodeError];
+      assert.equal(error.code, 'ERR_QUIC_SOCKET');
+      assert.equal(error.cause, eperm);
+      // A refused handshake is a 'tlsClientError', not an 'error'.
+      const errors: unknown[] = [];
+      s.on('error', (e) => errors.push(e));
+      const refused = once(s, 'tlsClientError');
+      const conn = connect(
+        { host: '127.0.0.1', port: s.address()!.port },
+        { alpn: ['other'], ca: certPem, serverName: 'localhost' },
+      );
+      assert.notEqual(await codeOf(conn.ready), 'resolved');
+      await refused;
+      assert.deepEqual(errors, []);
+    } finally {
+      await s.close();
+    }
   });
 
   it("the server emits 'tlsClientError' for a handshake the client refused", async () => {

@@ -5,9 +5,14 @@ import {
   frameToQlog,
   qlogWriterFactory,
   sentFrameToQlog,
+  transportParametersToQlog,
   type QlogFormat,
 } from '../../src/conn/qlog-writer.js';
-import { validateQlog } from './validate.js';
+import { defaultTransportParameters } from '../../src/wire/transport-params.js';
+import { validateQlog, validateQuicFrame } from './validate.js';
+import { fromHex } from '../../src/util/bytes.js';
+import { ALL_KINDS, randomFrame } from '../wire/random-frames.js';
+import { Rng } from '../wire/random.js';
 import type { Network, LinkConditions } from '../../src/testing/network.js';
 import {
   PAIR_CLIENT_ADDRESS,
@@ -459,6 +464,44 @@ describe('qlog writer (JSON-SEQ)', () => {
     });
   });
 
+  it('logs multipath paths as tuple_assigned with the path ID and status (RFC 10069 §3)', () => {
+    for (const format of ['ietf', 'qvis'] as const) {
+      const out: string[] = [];
+      const w = new QlogWriter({
+        role: 'client',
+        traceId: 'ab',
+        write: (c) => out.push(c),
+        format,
+      });
+      const local = { address: '127.0.0.2', port: 4433 };
+      const remote = { address: '::1', port: 443 };
+      w.pathUpdated(
+        {} as Connection,
+        { pathId: 1, local, remote, status: 'validating', dcid: fromHex('0102') },
+        1000,
+      );
+      w.pathUpdated({} as Connection, { pathId: 1, local, remote, status: 'backup' }, 2000);
+      w.close();
+      const { events } = parseJsonSeq(out.join(''), format);
+      const name = format === 'ietf' ? 'quic:tuple_assigned' : 'connectivity:tuple_assigned';
+      assert.deepEqual(events[0], {
+        time: 0,
+        name,
+        data: {
+          tuple_id: '1',
+          tuple_remote: { ip_v6: '::1', port_v6: 443, connection_ids: ['0102'] },
+          tuple_local: { ip_v4: '127.0.0.2', port_v4: 4433 },
+          path_id: 1,
+          path_status: 'validating',
+        },
+      });
+      assert.equal((events[1]!.data as Json)['path_status'], 'backup');
+    }
+    const params = { ...defaultTransportParameters(), initialMaxPathId: 3 };
+    assert.equal(transportParametersToQlog(params)['initial_max_path_id'], 3);
+    assert.ok(!('initial_max_path_id' in transportParametersToQlog(defaultTransportParameters())));
+  });
+
   it('the factory makes a writer per connection, or none when the opener declines', () => {
     const opened: string[] = [];
     const factory = qlogWriterFactory(
@@ -536,5 +579,53 @@ describe('qlog writer (JSON-SEQ)', () => {
       },
     );
     assert.equal(sentFrameToQlog({ k: 'none' }), null);
+  });
+
+  it('maps the multipath frames (RFC 10069 §4) as extension frames with their fields', () => {
+    assert.deepEqual(
+      frameToQlog(
+        {
+          kind: 'path_ack',
+          pathId: 2,
+          ackDelay: 125,
+          ranges: [{ smallest: 4, largest: 4 }],
+          ecn: { ect0: 1, ect1: 0, ce: 2 },
+        },
+        3,
+      ),
+      {
+        frame_type: 'path_ack',
+        path_id: 2,
+        ack_delay: 1,
+        acked_ranges: [[4]],
+        ect0: 1,
+        ect1: 0,
+        ce: 2,
+      },
+    );
+    assert.deepEqual(frameToQlog({ kind: 'path_abandon', pathId: 1, errorCode: 0x3e }, 3), {
+      frame_type: 'path_abandon',
+      path_id: 1,
+      error_code: 0x3e,
+    });
+    assert.deepEqual(frameToQlog({ kind: 'path_status_backup', pathId: 3, sequenceNumber: 9 }, 3), {
+      frame_type: 'path_status_backup',
+      path_id: 3,
+      path_status_sequence_number: 9,
+    });
+    assert.deepEqual(frameToQlog({ kind: 'max_path_id', maximum: 7 }, 3), {
+      frame_type: 'max_path_id',
+      maximum_path_id: 7,
+    });
+  });
+
+  it('maps every frame kind to a QuicFrame the validator accepts', () => {
+    const rng = new Rng(7);
+    for (const kind of ALL_KINDS) {
+      for (let i = 0; i < 5; i++) {
+        const frame = frameToQlog(randomFrame(rng, kind), 3);
+        assert.deepEqual(validateQuicFrame(frame), [], kind);
+      }
+    }
   });
 });

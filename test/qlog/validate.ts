@@ -221,6 +221,47 @@ const FRAMES: Record<string, Check> = {
     { raw: rawInfo },
   ),
   immediate_ack: map({ frame_type: text }, { raw: rawInfo }),
+  // Multipath (RFC 10069 §4), the same way: the RFC's field names in snake case.
+  path_ack: map(
+    { frame_type: text, path_id: uint },
+    {
+      ack_delay: float,
+      acked_ranges: arrayOf(arrayOf(uint, 1, 2), 1),
+      ect1: uint,
+      ect0: uint,
+      ce: uint,
+      raw: rawInfo,
+    },
+  ),
+  path_abandon: map({ frame_type: text, path_id: uint, error_code: uint }, { raw: rawInfo }),
+  path_status_backup: map(
+    { frame_type: text, path_id: uint, path_status_sequence_number: uint },
+    { raw: rawInfo },
+  ),
+  path_status_available: map(
+    { frame_type: text, path_id: uint, path_status_sequence_number: uint },
+    { raw: rawInfo },
+  ),
+  path_new_connection_id: map(
+    {
+      frame_type: text,
+      path_id: uint,
+      sequence_number: uint,
+      retire_prior_to: uint,
+      connection_id: hex,
+    },
+    { connection_id_length: uint, stateless_reset_token: hex, raw: rawInfo },
+  ),
+  path_retire_connection_id: map(
+    { frame_type: text, path_id: uint, sequence_number: uint },
+    { raw: rawInfo },
+  ),
+  max_path_id: map({ frame_type: text, maximum_path_id: uint }, { raw: rawInfo }),
+  paths_blocked: map({ frame_type: text, maximum_path_id: uint }, { raw: rawInfo }),
+  path_cids_blocked: map(
+    { frame_type: text, path_id: uint, next_sequence_number: uint },
+    { raw: rawInfo },
+  ),
 };
 
 const quicFrame: Check = (v, at, errors) => {
@@ -229,6 +270,13 @@ const quicFrame: Check = (v, at, errors) => {
   if (c === undefined) errors.push(`${at}: unknown frame_type ${JSON.stringify(type)}`);
   else c(v, at, errors);
 };
+
+/** Validates one QuicFrame (as packet_sent / packet_received list them); returns the errors. */
+export function validateQuicFrame(v: unknown): string[] {
+  const errors: string[] = [];
+  quicFrame(v, 'frame', errors);
+  return errors;
+}
 
 const connectionState = oneOf(
   'attempted',
@@ -348,6 +396,8 @@ export const EVENTS: Readonly<Record<string, Check>> = {
       max_datagram_frame_size: uint,
       grease_quic_bit: bool,
       reset_stream_at: bool,
+      // RFC 10069 §2.1 through $$quic-parametersset-extension.
+      initial_max_path_id: uint,
     },
   ),
   'quic:connection_state_updated': map({ new: connectionState }, { old: connectionState }),
@@ -444,6 +494,17 @@ export const EVENTS: Readonly<Record<string, Check>> = {
       ),
     },
     { old: text, tuple_id: text, tuple_remote: tuple, tuple_local: tuple },
+  ),
+  // quic-events §4.7 tuple_assigned; path_id and path_status are tsquic's multipath
+  // extension fields (RFC 10069 §3) through $$quic-tupleassigned-extension.
+  'quic:tuple_assigned': map(
+    { tuple_id: text },
+    {
+      tuple_remote: tuple,
+      tuple_local: tuple,
+      path_id: uint,
+      path_status: oneOf('validating', 'available', 'backup', 'abandoned'),
+    },
   ),
   // quic-events, connectivity events: mtu_updated (QUICMTUUpdated).
   'quic:mtu_updated': map({ new: uint }, { old: uint, done: bool }),

@@ -68,8 +68,8 @@ describe('scenario: error codes of transport-parameter and reassembly violations
         frames: [
           { kind: 'stream', streamId: 0, offset: 2 * i + 1, data: new Uint8Array(1), fin: false },
         ],
-        protector: p.conn.oneRtt!.write,
-        keyPhase: p.conn.oneRtt!.sendKeyPhase,
+        protector: p.conn.keys.oneRtt!.write,
+        keyPhase: p.conn.keys.oneRtt!.sendKeyPhase,
       });
       p.server.handleDatagram(d, PAIR_SERVER_ADDRESS, PAIR_CLIENT_ADDRESS, p.net.now);
     }

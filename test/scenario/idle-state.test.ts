@@ -18,14 +18,12 @@ function assertReleased(c: Connection): void {
     const s = c.spaces[space];
     assert.ok(s.discarded, `${who}: space ${space} discarded`);
     assert.equal(s.holdsState, false, `${who}: space ${space} keeps no tracker or buffers`);
-    assert.equal(s.read, null);
-    assert.equal(s.write, null);
+    assert.equal(c.keys.sealer(space), null, `${who}: space ${space} keys dropped`);
   }
   assert.ok(c.tls instanceof HandshakeSession);
   assert.ok(c.tls.handshakeStateReleased, `${who}: TLS handshake state released`);
-  assert.ok(c.oneRtt, `${who}: 1-RTT keys`);
-  assert.equal(c.appRead, null, `${who}: 1-RTT keys held only by the key phases`);
-  assert.equal(c.appWrite, null);
+  assert.ok(c.keys.oneRtt, `${who}: 1-RTT keys`);
+  assert.equal(c.keys.staged, false, `${who}: 1-RTT keys held only by the key phases`);
   assert.equal(c.rx.dcid.length, 0, `${who}: no view into the last datagram`);
   assert.equal(c.token.length, 0, `${who}: no Initial token`);
 }

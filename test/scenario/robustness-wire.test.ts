@@ -303,11 +303,11 @@ for (const cc of ['newreno', 'cubic']) {
           protector: junkKeys,
         });
         p.client.handleDatagram(d, PAIR_CLIENT_ADDRESS, PAIR_SERVER_ADDRESS, p.net.now);
-        assert.ok(p.conn.undecryptable.length <= 16, `${p.conn.undecryptable.length} buffered`);
+        assert.ok(p.conn.keys.bufferedCount <= 16, `${p.conn.keys.bufferedCount} buffered`);
       }
-      assert.equal(p.conn.undecryptable.length, 16);
+      assert.equal(p.conn.keys.bufferedCount, 16);
       establish(p);
-      assert.equal(p.conn.undecryptable.length, 0);
+      assert.equal(p.conn.keys.bufferedCount, 0);
     });
 
     it('a lost CONNECTION_CLOSE is sent again when the peer keeps talking', () => {
@@ -346,8 +346,8 @@ for (const cc of ['newreno', 'cubic']) {
           dcid: p.conn.path.dcid.cid,
           packetNumber: p.conn.spaces[PnSpace.Application].nextPn++,
           frames: [{ kind: 'ping' }],
-          protector: p.conn.oneRtt!.write,
-          keyPhase: p.conn.oneRtt!.sendKeyPhase,
+          protector: p.conn.keys.oneRtt!.write,
+          keyPhase: p.conn.keys.oneRtt!.sendKeyPhase,
         });
         p.server.handleDatagram(d, PAIR_SERVER_ADDRESS, PAIR_CLIENT_ADDRESS, p.net.now);
         p.net.runFor(100);
@@ -382,8 +382,8 @@ for (const cc of ['newreno', 'cubic']) {
           dcid: sc.path.dcid.cid,
           packetNumber: sc.spaces[PnSpace.Application].nextPn++,
           frames,
-          protector: sc.oneRtt!.write,
-          keyPhase: sc.oneRtt!.sendKeyPhase,
+          protector: sc.keys.oneRtt!.write,
+          keyPhase: sc.keys.oneRtt!.sendKeyPhase,
         });
         p.client.handleDatagram(d, PAIR_CLIENT_ADDRESS, PAIR_SERVER_ADDRESS, p.net.now);
         floods++;
@@ -422,15 +422,16 @@ for (const cc of ['newreno', 'cubic']) {
           dcid: p.conn.path.dcid.cid,
           packetNumber: p.conn.spaces[PnSpace.Application].nextPn++,
           frames: challenges,
-          protector: p.conn.oneRtt!.write,
-          keyPhase: p.conn.oneRtt!.sendKeyPhase,
+          protector: p.conn.keys.oneRtt!.write,
+          keyPhase: p.conn.keys.oneRtt!.sendKeyPhase,
         });
         const from = { address: ATTACKER_ADDR.address, port: 7000 + i };
         received.set(addressKey(from), d.length);
         attacker.outbox.push({ data: d, remote: PAIR_SERVER_ADDRESS, local: from });
       }
       p.net.runFor(50_000);
-      assert.ok(sc.probePath === null || sc.probePath.responses.length <= 4);
+      const probe = sc.paths.probe;
+      assert.ok(probe === null || probe.responses.length <= 4);
       assert.ok(sentTo.size > 0, 'the server answered some challenges');
       for (const [addr, n] of sentTo) {
         assert.ok(n <= 3 * received.get(addr)!, `${n} bytes to ${addr}`);

@@ -56,7 +56,7 @@ function establish(p: EnginePair): Connection {
 
 /** A 1-RTT packet from `from` with its current keys, DCID and next packet number. */
 function forge1Rtt(from: Connection, body: Body): Uint8Array {
-  const keys = from.oneRtt!;
+  const keys = from.keys.oneRtt!;
   return forgeShortPacket({
     dcid: from.path.dcid.cid,
     packetNumber: from.spaces[PnSpace.Application].nextPn++,
@@ -69,7 +69,7 @@ function forge1Rtt(from: Connection, body: Body): Uint8Array {
 
 /** A 1-RTT packet whose header has `reserved` in its Reserved Bits (RFC 9000 §17.3.1). */
 function forge1RttReserved(from: Connection, frames: Frame[], reserved: number): Uint8Array {
-  const keys = from.oneRtt!;
+  const keys = from.keys.oneRtt!;
   const pn = from.spaces[PnSpace.Application].nextPn++;
   const w = new Writer(new Uint8Array(256));
   const pnOffset = writeShortHeader(w, from.path.dcid.cid, pn, 4, keys.sendKeyPhase);
@@ -83,6 +83,7 @@ function forge1RttReserved(from: Connection, frames: Frame[], reserved: number):
 function forgeLong(from: Connection, level: 'initial' | 'handshake', body: Body): Uint8Array {
   const space = level === 'initial' ? PnSpace.Initial : PnSpace.Handshake;
   const s = from.spaces[space];
+  const keys = from.keys.sealer(space);
   return forgeLongPacket({
     type: level,
     dcid: from.path.dcid.cid,
@@ -90,7 +91,7 @@ function forgeLong(from: Connection, level: 'initial' | 'handshake', body: Body)
     packetNumber: s.nextPn++,
     frames: body.frames ?? [],
     ...(body.raw ? { rawPayload: body.raw } : {}),
-    protector: s.write!,
+    protector: keys!,
     ...(level === 'initial' && from.isClient ? { minSize: 1200 } : {}),
   });
 }
@@ -513,7 +514,7 @@ for (const cc of ['newreno', 'cubic']) {
         const p = pairFor(cc);
         const sc = serverMidHandshake(p);
         // The client has its Handshake keys; its Finished has not reached the server yet.
-        assert.ok(p.net.runUntil(() => p.conn.spaces[PnSpace.Handshake].write !== null, 1_000_000));
+        assert.ok(p.net.runUntil(() => p.conn.keys.sealer(PnSpace.Handshake) !== null, 1_000_000));
         assert.equal(sc.state, 'handshake');
         inject(p, 'client', forgeLong(p.conn, 'handshake', { frames: [f.frame] }));
         expectClose(p, sc, p.server, p.conn, E.PROTOCOL_VIOLATION);
@@ -540,7 +541,7 @@ for (const cc of ['newreno', 'cubic']) {
       const len = 1200 - pnOffset;
       w.buf[lengthOffset] = 0x40 | (len >> 8);
       w.buf[lengthOffset + 1] = len & 0xff;
-      s.write!.protect(w.buf, 0, pnOffset, w.pos, pn);
+      p.conn.keys.sealer(PnSpace.Initial)!.protect(w.buf, 0, pnOffset, w.pos, pn);
       inject(p, 'client', w.buf);
       expectClose(p, sc, p.server, p.conn, E.PROTOCOL_VIOLATION);
     });

@@ -638,6 +638,15 @@ describe('testing/dissect', () => {
           ],
           ecn: { ect0: 3, ect1: 0, ce: 1 },
         },
+        { kind: 'path_ack', pathId: 2, ackDelay: 0, ranges: [{ smallest: 4, largest: 6 }] },
+        {
+          kind: 'path_new_connection_id',
+          pathId: 1,
+          sequenceNumber: 1,
+          retirePriorTo: 0,
+          connectionId: fromHex('0a0b'),
+          statelessResetToken: fromHex('00'.repeat(16)),
+        },
       ];
       const packet = forgeShortPacket({
         dcid: SERVER_CID,
@@ -668,6 +677,16 @@ describe('testing/dissect', () => {
             [1, 2],
           ],
           ecn: { ect0: 3, ect1: 0, ce: 1 },
+        },
+        // RFC 10069 §4.1, §4.4.
+        { type: 'path_ack', pathId: 2, largest: 6, ackDelay: 0, ranges: [[4, 6]] },
+        {
+          type: 'path_new_connection_id',
+          pathId: 1,
+          sequenceNumber: 1,
+          retirePriorTo: 0,
+          connectionId: '0a0b',
+          statelessResetToken: '00'.repeat(16),
         },
       ]);
     });

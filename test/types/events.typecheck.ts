@@ -7,7 +7,17 @@
 import { on, once } from 'node:events';
 import type { Connection } from '../../src/conn/connection.js';
 import type { H3ServerResponse } from '../../src/h3/api/server.js';
-import type { QuicConnection, QuicServer, QuicStream, WorkerServer } from '../../src/node/index.js';
+import type {
+  ConnectOptions as NodeConnectOptions,
+  QuicConnection,
+  QuicServer,
+  QuicStream,
+  WorkerServer,
+} from '../../src/node/index.js';
+import type {
+  ConnectOptions as DeprecatedCoreConnectOptions,
+  EngineConnectOptions,
+} from '../../src/index.js';
 
 export async function typecheckEvents(
   conn: QuicConnection,
@@ -47,4 +57,14 @@ export async function typecheckEvents(
   for await (const [t] of on(core, 'sessionTicket')) void t;
   // @ts-expect-error the core connection's event is 'handshakeDone'
   core.on('handshake', () => {});
+}
+
+// One name per shape: the engine's connect options and tsquic/node's (test/node/vocabulary.test.ts).
+export function typecheckConnectOptions(): void {
+  const core: EngineConnectOptions = { alpn: ['h3'], ca: [new Uint8Array(0)] };
+  const old: DeprecatedCoreConnectOptions = core; // the deprecated alias is the same shape
+  const node: NodeConnectOptions = { alpn: ['h3'], ca: 'PEM', rejectUnauthorized: false };
+  // @ts-expect-error rejectUnauthorized is tsquic/node's, not the engine's
+  const wrong: EngineConnectOptions = { alpn: ['h3'], rejectUnauthorized: false };
+  void [old, node, wrong];
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { on, once } from 'node:events';
+import { EventEmitter, on, once } from 'node:events';
 import { Emitter } from '../../src/util/emitter.js';
 
 interface Events {
@@ -103,13 +103,24 @@ describe('util/emitter', () => {
     e.once('ping', a);
     assert.deepEqual(e.listeners('ping'), [b, a, a], 'once listeners listed as given');
     assert.notEqual(e.rawListeners('ping')[2], a, 'raw: the once wrapper');
-    e.removeListener('ping', a); // the first match: the plain one
-    e.off('ping', a); // then the once one, by the listener given
+    e.removeListener('ping', a); // the last match, as Node's EventEmitter: the once one
+    assert.equal(e.rawListeners('ping')[1], a, 'the plain one stays');
+    e.off('ping', a);
     assert.deepEqual(e.listeners('ping'), [b]);
     assert.deepEqual(e.eventNames(), ['ping']);
     e.removeAllListeners();
     assert.deepEqual(e.eventNames(), []);
     assert.equal(e.emit('ping', 1), false);
     assert.equal(e.setMaxListeners(3).getMaxListeners(), 3);
+  });
+
+  it('off removes the listener added last, as node:events does', () => {
+    const a = (): void => {};
+    const b = (): void => {};
+    const node = new EventEmitter().on('ping', a).on('ping', b).on('ping', a).off('ping', a);
+    const core = new Emitter<{ ping: () => void }>();
+    core.on('ping', a).on('ping', b).on('ping', a).off('ping', a);
+    assert.deepEqual(core.listeners('ping'), node.listeners('ping'));
+    assert.deepEqual(core.listeners('ping'), [a, b]);
   });
 });

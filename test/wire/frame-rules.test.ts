@@ -50,7 +50,7 @@ describe('wire/frame-rules', () => {
       assert.ok(frameAllowedIn(t, OneRtt));
       for (const pt of [Initial, Handshake, ZeroRtt]) assert.ok(!frameAllowedIn(t, pt));
     }
-    for (const t of [0x20, 0x2f, 0x32, 0x3f, 0x40, 0xae, 0xb0, 2 ** 53]) {
+    for (const t of [0x20, 0x2f, 0x32, 0x3d, 0x40, 0xae, 0xb0, 0x3e74, 0x3e7d, 2 ** 53]) {
       for (const pt of [Initial, Handshake, ZeroRtt, OneRtt]) assert.ok(!frameAllowedIn(t, pt));
     }
   });
@@ -77,7 +77,7 @@ describe('wire/frame-rules', () => {
 
   it('classifies ack-eliciting, in-flight and probing frames', () => {
     for (const kind of ALL_KINDS) {
-      const eliciting = !['ack', 'padding', 'connection_close'].includes(kind);
+      const eliciting = !['ack', 'path_ack', 'padding', 'connection_close'].includes(kind);
       assert.equal(isAckEliciting(kind), eliciting, kind);
       assert.equal(countsInFlight(kind), eliciting || kind === 'padding', kind);
     }

@@ -26,6 +26,15 @@ export const ALL_KINDS: readonly FrameKind[] = [
   'datagram',
   'ack_frequency',
   'immediate_ack',
+  'path_ack',
+  'path_abandon',
+  'path_status_backup',
+  'path_status_available',
+  'path_new_connection_id',
+  'path_retire_connection_id',
+  'max_path_id',
+  'paths_blocked',
+  'path_cids_blocked',
 ];
 
 function randomRanges(rng: Rng): AckRange[] {
@@ -47,6 +56,11 @@ function randomRanges(rng: Rng): AckRange[] {
 /** Data no longer than `max`, sometimes empty. */
 function data(rng: Rng, max = 300): Uint8Array {
   return rng.bytes(rng.pick([0, 1, 63, 64, rng.int(max)]));
+}
+
+/** A path ID of every varint width up to 2^32-1 (RFC 10069 §2.1). */
+function pathId(rng: Rng): number {
+  return rng.pick([0, 1, 63, 64, 16383, 16384, 2 ** 30, 2 ** 32 - 1, rng.int(2 ** 32)]);
 }
 
 export function randomFrame(rng: Rng, kind: FrameKind): Frame {
@@ -125,5 +139,37 @@ export function randomFrame(rng: Rng, kind: FrameKind): Frame {
     }
     case 'datagram':
       return { kind, data: data(rng) };
+    case 'path_ack': {
+      const f: Frame = {
+        kind,
+        pathId: pathId(rng),
+        ackDelay: rng.varint(),
+        ranges: randomRanges(rng),
+      };
+      if (rng.bool()) f.ecn = { ect0: rng.varint(), ect1: rng.varint(), ce: rng.varint() };
+      return f;
+    }
+    case 'path_abandon':
+      return { kind, pathId: pathId(rng), errorCode: rng.varint() };
+    case 'path_status_backup':
+    case 'path_status_available':
+    case 'path_retire_connection_id':
+      return { kind, pathId: pathId(rng), sequenceNumber: rng.varint() };
+    case 'path_new_connection_id': {
+      const sequenceNumber = rng.varint();
+      return {
+        kind,
+        pathId: pathId(rng),
+        sequenceNumber,
+        retirePriorTo: rng.pick([0, sequenceNumber, rng.int(sequenceNumber + 1)]),
+        connectionId: rng.bytes(1 + rng.int(20)),
+        statelessResetToken: rng.bytes(16),
+      };
+    }
+    case 'max_path_id':
+    case 'paths_blocked':
+      return { kind, maximum: pathId(rng) };
+    case 'path_cids_blocked':
+      return { kind, pathId: pathId(rng), nextSequenceNumber: rng.varint() };
   }
 }

@@ -8,6 +8,8 @@ import {
   decodeTransportParameters,
   defaultTransportParameters,
   encodeTransportParameters,
+  multipathCidViolation,
+  paramsToRemember,
   type TransportParameterSender,
   type TransportParameters,
 } from '../../src/wire/transport-params.js';
@@ -89,6 +91,10 @@ function randomParams(rng: Rng, sender: TransportParameterSender): TransportPara
       };
     }
     if (rng.bool()) p.versionInformation = { chosenVersion: QUIC_V1, availableVersions: [] };
+  }
+  // RFC 10069 §2.1: only with a non-empty connection ID.
+  if (rng.bool() && p.initialSourceConnectionId?.length) {
+    p.initialMaxPathId = rng.pick([0, 1, 63, 64, 2 ** 30, 2 ** 32 - 1]);
   }
   return p;
 }
@@ -261,6 +267,86 @@ describe('wire/transport-params', () => {
       assert.equal(decodeTransportParameters(ok, 'client').minAckDelay, 25_000);
       const raised = fromHex(intParam(Id.MAX_ACK_DELAY, 30) + intParam(Id.MIN_ACK_DELAY, 30_000));
       assert.equal(decodeTransportParameters(raised, 'client').minAckDelay, 30_000);
+    });
+  });
+
+  describe('initial_max_path_id (RFC 10069 §2.1)', () => {
+    const cid = (hex: string) => param(Id.INITIAL_SOURCE_CONNECTION_ID, hex);
+
+    it('round-trips under identifier 0x3e, up to 2^32-1', () => {
+      for (const v of [0, 3, 2 ** 32 - 1]) {
+        const p: TransportParameters = {
+          ...defaultTransportParameters(),
+          initialSourceConnectionId: fromHex('0102'),
+          initialMaxPathId: v,
+        };
+        const bytes = encodeTransportParameters(p, 'client');
+        assert.equal(toHex(bytes), cid('0102') + intParam(0x3e, v));
+        assert.deepStrictEqual(decodeTransportParameters(bytes, 'client'), p);
+      }
+      // Absent: multipath not supported.
+      assert.equal(
+        decodeTransportParameters(fromHex(cid('01')), 'client').initialMaxPathId,
+        undefined,
+      );
+    });
+
+    it('above 2^32-1 it is a TRANSPORT_PARAMETER_ERROR', () => {
+      rejects(cid('01') + intParam(0x3e, 2 ** 32), 'client');
+      rejects(cid('01') + intParam(0x3e, 2 ** 53 - 1), 'server');
+      rejects(cid('01') + param(0x3e, 'c0ffffffffffffff'), 'server');
+      rejects(cid('01') + param(0x3e, '0100'), 'server'); // trailing bytes
+      assert.throws(
+        () =>
+          encodeTransportParameters(
+            {
+              ...defaultTransportParameters(),
+              initialSourceConnectionId: fromHex('01'),
+              initialMaxPathId: 2 ** 32,
+            },
+            'client',
+          ),
+        RangeError,
+      );
+    });
+
+    it('with a zero-length connection ID it is a PROTOCOL_VIOLATION', () => {
+      const bytes = fromHex(cid('') + intParam(0x3e, 1));
+      assert.throws(
+        () => decodeTransportParameters(bytes, 'server'),
+        (e: unknown) => e instanceof QuicError && e.code === TransportError.PROTOCOL_VIOLATION,
+      );
+      // Our own CID (the carrying packet's Destination) empty: the connection's check.
+      const p = decodeTransportParameters(fromHex(cid('01') + intParam(0x3e, 1)), 'server');
+      assert.equal(multipathCidViolation(p, 0)?.code, TransportError.PROTOCOL_VIOLATION);
+      assert.equal(multipathCidViolation(p, 8), null);
+      const single = decodeTransportParameters(fromHex(cid('01')), 'server');
+      assert.equal(multipathCidViolation(single, 0), null);
+      // And we never advertise it with one (API misuse).
+      assert.throws(
+        () =>
+          encodeTransportParameters(
+            {
+              ...defaultTransportParameters(),
+              initialSourceConnectionId: new Uint8Array(0),
+              initialMaxPathId: 1,
+            },
+            'server',
+          ),
+        RangeError,
+      );
+    });
+
+    it('is never remembered for 0-RTT (RFC 9000 §7.4.1)', () => {
+      const p: TransportParameters = {
+        ...defaultTransportParameters(),
+        initialMaxData: 1000,
+        initialMaxPathId: 4,
+      };
+      const kept = paramsToRemember(p);
+      assert.equal('initialMaxPathId' in kept, false);
+      assert.equal(kept.initialMaxData, 1000);
+      assert.equal(p.initialMaxPathId, 4, 'the original is left alone');
     });
   });
 

@@ -56,6 +56,11 @@ export interface H3ClientOptions extends H3SessionOptions {
    * reads). Default 1 MiB.
    */
   maxBufferedBodyBytes?: number;
+  /**
+   * Hears the server's SETTINGS (RFC 9114 §7.2.4): what a client remembers with the session
+   * ticket for its next 0-RTT (the `rememberedSettings` option, RFC 9114 §7.2.4.2).
+   */
+  onSettings?: (settings: ReadonlyMap<number, number>) => void;
 }
 
 /** The signal of an AbortController, as far as a request uses it. */
@@ -466,6 +471,7 @@ export class H3Client {
     this.started = { session, transport };
     session.onClose = (e) => this.sessionClosed(e);
     session.onGoaway = () => this.retryWaiting();
+    session.onSettings = this.options.onSettings ?? null;
     transport.onStreamCredit = () => this.retryWaiting();
     transport.attach(session);
     const early = this.destroyedEarly;

@@ -166,9 +166,12 @@ export class QpackEncoder {
   /**
    * Applies the peer decoder's SETTINGS_QPACK_MAX_TABLE_CAPACITY and
    * SETTINGS_QPACK_BLOCKED_STREAMS (RFC 9204 §5). Until then both are 0: no dynamic table.
+   * Values remembered for 0-RTT may be replaced by the peer's own while nothing was inserted.
    */
   applyPeerSettings(maxTableCapacity: number, blockedStreams: number): void {
-    if (this.peerSettingsApplied) throw new RangeError('peer QPACK settings already applied');
+    if (this.peerSettingsApplied && this.table.insertCount > 0) {
+      throw new RangeError('peer QPACK settings already applied and used');
+    }
     this.peerSettingsApplied = true;
     // MaxEntries uses the decoder's advertised maximum, not the capacity in use (§4.5.1.1).
     this.entries = maxEntries(maxTableCapacity);

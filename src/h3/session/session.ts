@@ -26,6 +26,7 @@ import type { FieldLine } from '../qpack/field-section.js';
 import { fieldSectionSize } from './message.js';
 import type { H3RequestStream } from './request-stream.js';
 import { headersFrame, settingsFrame, settingsParameters, streamTypeSet } from './qlog.js';
+import { checkRememberedSettings, keepsRememberedEncoder } from './remembered-settings.js';
 import { SendQueue } from './send-queue.js';
 import { type H3Stream, type H3Transport, isUnidirectional } from './transport.js';
 
@@ -54,6 +55,12 @@ export interface H3SessionOptions {
   grease?: boolean;
   /** Randomness for the grease choices, in [0, 1). Default Math.random. */
   random?: () => number;
+  /**
+   * Client resuming with 0-RTT: the server's SETTINGS remembered from the connection that gave
+   * the session ticket (RFC 9114 §7.2.4.2). They apply until the server's SETTINGS arrive, which
+   * are checked against them (remembered-settings.ts).
+   */
+  rememberedSettings?: ReadonlyMap<number, number>;
 }
 
 /** Where the two QPACK dynamic tables of a connection stand (RFC 9204 §2.1.4, §4.4). */
@@ -115,6 +122,8 @@ export abstract class H3Session<R extends H3RequestStream = H3RequestStream> {
   private readonly random: () => number;
   private readonly grease: boolean;
   private peerMaxFieldSectionSize = Number.POSITIVE_INFINITY;
+  /** The remembered SETTINGS in force until the server's arrive (client, 0-RTT). */
+  private remembered: ReadonlyMap<number, number> | null = null;
 
   // Outgoing critical streams (RFC 9114 §6.2.1, RFC 9204 §4.2), queued until opened.
   private readonly control = new SendQueue();
@@ -149,6 +158,10 @@ export abstract class H3Session<R extends H3RequestStream = H3RequestStream> {
       maxTableCapacity: options.qpackEncoderMaxTableCapacity ?? 4096,
       huffman: options.huffman ?? true,
     });
+    if (!this.isServer && options.rememberedSettings !== undefined) {
+      this.remembered = options.rememberedSettings;
+      this.applyLimits(this.remembered);
+    }
 
     // RFC 9114 §6.2.1: SETTINGS first on the control stream, sent without waiting for the peer.
     this.control.push(encodeStreamType(H3StreamType.CONTROL));
@@ -674,7 +687,26 @@ export abstract class H3Session<R extends H3RequestStream = H3RequestStream> {
   }
 
   private applyPeerSettings(settings: ReadonlyMap<number, number>): void {
+    const remembered = this.remembered;
+    this.remembered = null;
     this.peerSettings = settings;
+    if (remembered !== null) {
+      const accepted = this.transport.earlyDataAccepted === true;
+      const inserted = this.encoder.insertCount > 0;
+      checkRememberedSettings(remembered, settings, accepted, inserted);
+      if (keepsRememberedEncoder(remembered, accepted, inserted)) {
+        this.peerMaxFieldSectionSize =
+          settings.get(H3SettingId.MAX_FIELD_SECTION_SIZE) ?? Number.POSITIVE_INFINITY;
+        this.onSettings?.(settings);
+        return;
+      }
+    }
+    this.applyLimits(settings);
+    this.onSettings?.(settings);
+  }
+
+  /** The peer's QPACK limits and field section size, from its SETTINGS or remembered ones. */
+  private applyLimits(settings: ReadonlyMap<number, number>): void {
     // RFC 9204 §5: both default to 0, which disables the dynamic table.
     this.encoder.applyPeerSettings(
       settings.get(H3SettingId.QPACK_MAX_TABLE_CAPACITY) ?? 0,
@@ -682,7 +714,6 @@ export abstract class H3Session<R extends H3RequestStream = H3RequestStream> {
     );
     this.peerMaxFieldSectionSize =
       settings.get(H3SettingId.MAX_FIELD_SECTION_SIZE) ?? Number.POSITIVE_INFINITY;
-    this.onSettings?.(settings);
   }
 }
 

@@ -65,6 +65,11 @@ export interface H3Transport {
   /** True on the server side of the connection. */
   readonly isServer: boolean;
   /**
+   * Client: whether the server accepted 0-RTT (RFC 9001 §4.6.2), known once the handshake has
+   * said; absent when the transport cannot tell (taken as not accepted).
+   */
+  readonly earlyDataAccepted?: boolean | undefined;
+  /**
    * The connection's time (µs): that of the engine call being served. Needed only for the
    * server's request-header timeout; without it there is none.
    */

@@ -141,6 +141,6 @@ export function createSelfSignedCertificate(
     extensions(opts),
   );
   const signature = signer.sign(alg.scheme, tbs);
-  const certificate = derSequence(tbs, alg.der, derBitString(signature));
-  return { certificate, key, pkcs8 };
+  const cert = derSequence(tbs, alg.der, derBitString(signature));
+  return { cert, chain: [cert], key, pkcs8, certificate: cert };
 }

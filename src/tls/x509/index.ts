@@ -18,6 +18,7 @@ export {
 export { CertificateParseError, CERTIFICATE_ALERT } from './errors.js';
 export {
   certificateMatchesName,
+  describeNames,
   dnsNameMatches,
   formatIpAddress,
   parseIpAddress,

@@ -160,12 +160,22 @@ export interface CertificateOptions {
   readonly pathLen?: number;
 }
 
+/**
+ * A certificate made by `createSelfSignedCertificate`. In tsquic's vocabulary `cert` is
+ * certificate bytes (DER here; PEM or DER in `tsquic/node` options) and `certificate` is a chain
+ * with its private key, `{ chain, key }`: this result is one too, so it can be given as a
+ * server's (or a client's) `certificate` as it is.
+ */
 export interface CertifiedKeyPair {
   /** The certificate, DER. */
-  readonly certificate: Uint8Array;
+  readonly cert: Uint8Array;
+  /** `[cert]`: the chain a peer receives (a self-signed or CA-signed leaf alone). */
+  readonly chain: Uint8Array[];
   readonly key: SigningKey;
   /** The private key as PKCS#8 DER. */
   readonly pkcs8: Uint8Array;
+  /** @deprecated The certificate DER: use `cert` (`certificate` is a `{ chain, key }` pair). */
+  readonly certificate: Uint8Array;
 }
 
 /** The parts of a CryptoProvider the certificate maker needs. */
