@@ -43,6 +43,13 @@ export {
   congestionControllerNames,
 } from './cc/registry.js';
 export type { CongestionController, CongestionControllerOptions } from './cc/types.js';
+export type {
+  CongestionControlChoice,
+  CongestionControlSpec,
+  ControllerOptions,
+} from './cc/choice.js';
+export type { CubicOptions } from './cc/cubic.js';
+export type { BbrOptions } from './cc/bbr.js';
 export {
   registerPathScheduler,
   createPathScheduler,
@@ -104,7 +111,6 @@ export type { SocketAddress } from './util/address.js';
 // documentation) can name them too.
 export type {
   AckedPacket,
-  CongestionControllerFactory,
   CongestionState,
   DeliverySnapshot,
   RateSample,
@@ -121,7 +127,9 @@ export type {
   SignatureScheme,
 } from './crypto/provider.js';
 export type { NativeLoad } from './crypto/native-provider.js';
-export type { ConnectionEcnStats } from './conn/stats.js';
+export type { ConnectionEcnStats, PathStatsSnapshot } from './conn/stats.js';
+export type { MultipathOptions } from './conn/options.js';
+export type { PathCloseInfo } from './conn/events.js';
 export type { QlogFormat } from './conn/qlog-writer.js';
 export type { TransmitBatch } from './engine/transmit-batch.js';
 export type { RecvState, SendState } from './stream/stream.js';

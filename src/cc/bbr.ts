@@ -26,6 +26,7 @@ import {
   type RateSample,
   type RttSnapshot,
 } from './types.js';
+import { checkOptionNames, numberOption } from './options.js';
 
 /** BBR's states (§4.3); the ProbeBW sub-states are states of their own, as in the draft. */
 export type BbrState =
@@ -76,13 +77,32 @@ const AckPhase = { Init: 0, ProbeStarting: 1, ProbeFeedback: 2, ProbeStopping: 3
 export interface BbrOptions extends CongestionControllerOptions {
   /** Seed of the generator that randomizes the ProbeBW wait (§4.3.3.5). Default 1. */
   seed?: number;
+  /** BBR.StartupPacingGain (§2.7), in (1, 10]. Default 4 ln 2 = 2.77. */
+  startupPacingGain?: number;
+  /** How long the min RTT estimate holds before ProbeRTT refreshes it, ms (§2.7 ProbeRTTInterval). Default 5,000. */
+  probeRttIntervalMs?: number;
+  /** How long ProbeRTT holds the reduced window, ms (§2.7 ProbeRTTDuration). Default 200. */
+  probeRttDurationMs?: number;
 }
+
+const BBR_OPTIONS = [
+  'maxDatagramSize',
+  'initialWindow',
+  'seed',
+  'startupPacingGain',
+  'probeRttIntervalMs',
+  'probeRttDurationMs',
+];
 
 export class Bbr implements CongestionController {
   readonly name = 'bbr';
 
   private mds: number;
   private readonly initialWindowOverride: number | undefined;
+  private readonly startupPacingGain: number;
+  /** ProbeRTTInterval and ProbeRTTDuration, µs. */
+  private readonly probeRttInterval: number;
+  private readonly probeRttDuration: number;
   private cwnd: number;
   /** C.pacing_rate, bytes per second; 0 until initialized on the first send. */
   private pacing = 0;
@@ -175,18 +195,48 @@ export class Bbr implements CongestionController {
   private rs: RateSample | null = null;
 
   constructor(options: BbrOptions = {}) {
+    checkOptionNames('bbr', options, BBR_OPTIONS);
     this.mds = checkMaxDatagramSize(options.maxDatagramSize ?? MIN_MAX_DATAGRAM_SIZE);
-    this.initialWindowOverride = options.initialWindow;
-    if (
-      this.initialWindowOverride !== undefined &&
-      !(this.initialWindowOverride >= this.minPipeCwnd)
-    ) {
-      throw new RangeError('initialWindow must be at least 4 datagrams for BBR');
+    if (options.initialWindow !== undefined) {
+      // §2.7 BBR.MinPipeCwnd: 4 packets.
+      this.initialWindowOverride = numberOption('bbr', 'initialWindow', options.initialWindow, 0, {
+        min: this.minPipeCwnd,
+        max: 2 ** 30,
+        integer: true,
+      });
     }
     this.cwnd = this.initialWindow;
-    const seed = options.seed ?? 1;
-    if (!Number.isSafeInteger(seed)) throw new RangeError(`seed must be an integer, got ${seed}`);
+    const seed = numberOption('bbr', 'seed', options.seed, 1, {
+      min: Number.MIN_SAFE_INTEGER,
+      max: Number.MAX_SAFE_INTEGER,
+      integer: true,
+    });
     this.rng = seed >>> 0 || 1;
+    this.startupPacingGain = numberOption(
+      'bbr',
+      'startupPacingGain',
+      options.startupPacingGain,
+      BBR_STARTUP_PACING_GAIN,
+      { min: 1, max: 10, exclusiveMin: true },
+    );
+    this.pacingGain = this.startupPacingGain;
+    const ms = { min: 1, max: 3_600_000 };
+    this.probeRttInterval =
+      numberOption(
+        'bbr',
+        'probeRttIntervalMs',
+        options.probeRttIntervalMs,
+        BBR_PROBE_RTT_INTERVAL / 1000,
+        ms,
+      ) * 1000;
+    this.probeRttDuration =
+      numberOption(
+        'bbr',
+        'probeRttDurationMs',
+        options.probeRttDurationMs,
+        BBR_PROBE_RTT_DURATION / 1000,
+        ms,
+      ) * 1000;
   }
 
   get window(): number {
@@ -393,7 +443,7 @@ export class Bbr implements CongestionController {
 
   private enterStartup(): void {
     this.bbrState = 'startup';
-    this.pacingGain = BBR_STARTUP_PACING_GAIN;
+    this.pacingGain = this.startupPacingGain;
     this.cwndGain = BBR_DEFAULT_CWND_GAIN;
   }
 
@@ -643,7 +693,7 @@ export class Bbr implements CongestionController {
 
   private updateMinRtt(now: number): void {
     const rs = this.rs!;
-    this.probeRttExpired = now > this.probeRttMinStamp + BBR_PROBE_RTT_INTERVAL;
+    this.probeRttExpired = now > this.probeRttMinStamp + this.probeRttInterval;
     if (rs.rtt >= 0 && (rs.rtt < this.probeRttMinDelay || this.probeRttExpired)) {
       this.probeRttMinDelay = rs.rtt;
       this.probeRttMinStamp = now;
@@ -672,7 +722,7 @@ export class Bbr implements CongestionController {
   private handleProbeRtt(now: number): void {
     if (this.probeRttDoneStamp === 0 && this.inflight <= this.probeRttCwnd()) {
       // Hold inflight down for 200 ms and at least one round.
-      this.probeRttDoneStamp = now + BBR_PROBE_RTT_DURATION;
+      this.probeRttDoneStamp = now + this.probeRttDuration;
       this.probeRttRoundDone = false;
       this.startRound();
     } else if (this.probeRttDoneStamp !== 0) {
@@ -859,7 +909,7 @@ export class Bbr implements CongestionController {
 
   private initPacingRate(rtt: RttSnapshot): void {
     const srtt = rtt.sampleCount > 0 && rtt.smoothed > 0 ? rtt.smoothed : 1000;
-    this.pacing = (BBR_STARTUP_PACING_GAIN * this.initialWindow * 1_000_000) / srtt;
+    this.pacing = (this.startupPacingGain * this.initialWindow * 1_000_000) / srtt;
   }
 
   private setPacingRateWithGain(gain: number): void {
@@ -868,7 +918,7 @@ export class Bbr implements CongestionController {
   }
 
   /** §4.6.3 send quantum: 1 ms of data at the pacing rate, 2 datagrams to 64 KB. */
-  private sendQuantum(): number {
+  sendQuantum(): number {
     return Math.max(Math.min((this.pacing * 1000) / 1_000_000, 65536), 2 * this.mds);
   }
 

@@ -8,16 +8,27 @@
  * RFC 9438 counts windows in segments and time in seconds; here windows are bytes (a segment is
  * the maximum datagram size) and times microseconds, converted where the formula needs them.
  */
+import { booleanOption, numberOption } from './options.js';
 import type { AckedPacket, CongestionControllerOptions, RttSnapshot } from './types.js';
-import { WindowController } from './window-controller.js';
+import { WindowController, WINDOW_CONTROLLER_OPTIONS } from './window-controller.js';
 
-/** RFC 9438 §5.1 constants. */
+/** RFC 9438 §5.1 constants (the defaults of `CubicOptions.c` and `beta`). */
 export const CUBIC_C = 0.4;
 export const CUBIC_BETA = 0.7;
 /** RFC 9438 §4.3: alpha_cubic = 3 * (1 - beta) / (1 + beta). */
 export const CUBIC_ALPHA = (3 * (1 - CUBIC_BETA)) / (1 + CUBIC_BETA);
 
 const MICROS_PER_SECOND = 1_000_000;
+
+/** CUBIC's options: the common ones and the constants of RFC 9438 §5.1. */
+export interface CubicOptions extends CongestionControllerOptions {
+  /** C, the aggressiveness of the cubic curve in segments per second cubed (RFC 9438 §5.1). Default 0.4. */
+  c?: number;
+  /** beta_cubic, the multiplicative decrease factor, in (0, 1) (RFC 9438 §4.6). Default 0.7. */
+  beta?: number;
+}
+
+const CUBIC_OPTIONS = [...WINDOW_CONTROLLER_OPTIONS, 'fastConvergence', 'c', 'beta'];
 
 /** State restored when a reduction proves spurious (RFC 9438 §4.9). */
 interface CubicUndo {
@@ -35,6 +46,10 @@ interface CubicUndo {
 export class Cubic extends WindowController {
   readonly name = 'cubic';
   private readonly fastConvergence: boolean;
+  private readonly c: number;
+  private readonly beta: number;
+  /** alpha_cubic for this beta (RFC 9438 §4.3). */
+  private readonly alpha: number;
 
   /** W_max: window just before the last reduction, bytes (RFC 9438 §4.1.2). */
   private wMax = 0;
@@ -57,9 +72,20 @@ export class Cubic extends WindowController {
   private appLimitedSince = -Infinity;
   private undo: CubicUndo | null = null;
 
-  constructor(options: CongestionControllerOptions = {}) {
-    super(options, true);
-    this.fastConvergence = options.fastConvergence ?? true;
+  constructor(options: CubicOptions = {}) {
+    super(options, true, 'cubic', CUBIC_OPTIONS);
+    this.fastConvergence = booleanOption('cubic', 'fastConvergence', options.fastConvergence, true);
+    this.c = numberOption('cubic', 'c', options.c, CUBIC_C, {
+      min: 0,
+      max: 100,
+      exclusiveMin: true,
+    });
+    this.beta = numberOption('cubic', 'beta', options.beta, CUBIC_BETA, {
+      min: 0,
+      max: 0.99,
+      exclusiveMin: true,
+    });
+    this.alpha = (3 * (1 - this.beta)) / (1 + this.beta);
   }
 
   /** W_max in bytes (for stats and tests). */
@@ -80,7 +106,7 @@ export class Cubic extends WindowController {
   /** W_cubic(t) in bytes, t in seconds since the start of the avoidance stage (RFC 9438 §4.2). */
   cubicWindow(t: number): number {
     const d = t - this.k;
-    return CUBIC_C * d * d * d * this.mds + this.wMax;
+    return this.c * d * d * d * this.mds + this.wMax;
   }
 
   protected growInAvoidance(bytes: number, now: number, rtt: RttSnapshot): void {
@@ -90,7 +116,7 @@ export class Cubic extends WindowController {
 
     // RFC 9438 §4.3: W_est grows like Reno with alpha_cubic, and with alpha 1 once it passes
     // the window before the last reduction.
-    const alpha = this.wEst >= this.cwndPrior ? 1 : CUBIC_ALPHA;
+    const alpha = this.wEst >= this.cwndPrior ? 1 : this.alpha;
     this.wEst += (alpha * this.mds * bytes) / cwnd;
 
     if (this.cubicWindow(t) < this.wEst) {
@@ -140,14 +166,14 @@ export class Cubic extends WindowController {
     };
     // RFC 9438 §4.7 fast convergence: a flow whose W_max shrank releases bandwidth sooner.
     if (this.fastConvergence && !this.wMaxUnset && this.cwnd < this.wMax) {
-      this.wMax = (this.cwnd * (1 + CUBIC_BETA)) / 2;
+      this.wMax = (this.cwnd * (1 + this.beta)) / 2;
     } else {
       this.wMax = this.cwnd;
     }
     this.wMaxUnset = false;
     // RFC 9438 §4.6 with cwnd for flight_size, as RFC 9002 does.
     this.cwndPrior = this.cwnd;
-    this.ssthreshBytes = Math.max(this.cwnd * CUBIC_BETA, this.minimumWindow);
+    this.ssthreshBytes = Math.max(this.cwnd * this.beta, this.minimumWindow);
     this.cwnd = this.ssthreshBytes;
     this.epochStart = -Infinity;
     this.appLimitedSince = -Infinity;
@@ -191,7 +217,7 @@ export class Cubic extends WindowController {
       this.k = 0;
     } else {
       // RFC 9438 §4.2: K = cubic_root((W_max - cwnd_epoch) / C), in segments.
-      this.k = Math.cbrt((this.wMax - this.cwndEpoch) / this.mds / CUBIC_C);
+      this.k = Math.cbrt((this.wMax - this.cwndEpoch) / this.mds / this.c);
     }
   }
 }

@@ -4,7 +4,7 @@
  * acknowledged, and the minimum window on persistent congestion.
  */
 import type { CongestionControllerOptions } from './types.js';
-import { WindowController } from './window-controller.js';
+import { WindowController, WINDOW_CONTROLLER_OPTIONS } from './window-controller.js';
 
 /** kLossReductionFactor (RFC 9002 §7.3.2, §B.1). */
 export const NEWRENO_LOSS_REDUCTION_FACTOR = 0.5;
@@ -19,7 +19,7 @@ export class NewReno extends WindowController {
   private bytesAckedInAvoidance = 0;
 
   constructor(options: CongestionControllerOptions = {}) {
-    super(options, false);
+    super(options, false, 'newreno', WINDOW_CONTROLLER_OPTIONS);
   }
 
   protected growInAvoidance(bytes: number): void {

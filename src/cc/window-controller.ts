@@ -15,6 +15,15 @@ import {
   type CongestionState,
   type RttSnapshot,
 } from './types.js';
+import { booleanOption, checkOptionNames, numberOption } from './options.js';
+
+/** The options every window controller understands (see CongestionControllerOptions). */
+export const WINDOW_CONTROLLER_OPTIONS: readonly string[] = [
+  'maxDatagramSize',
+  'initialWindow',
+  'minimumWindowPackets',
+  'hystart',
+];
 
 export abstract class WindowController implements CongestionController {
   abstract readonly name: string;
@@ -35,23 +44,37 @@ export abstract class WindowController implements CongestionController {
   private readonly initialWindowOverride: number | undefined;
   private readonly minimumWindowPackets: number;
 
-  constructor(options: CongestionControllerOptions, hystartByDefault: boolean) {
+  /**
+   * `controller` names the subclass in error messages (its `name` is not set yet); `known` lists
+   * the options it understands.
+   */
+  constructor(
+    options: CongestionControllerOptions,
+    hystartByDefault: boolean,
+    controller: string,
+    known: readonly string[],
+  ) {
+    checkOptionNames(controller, options, known);
     this.mds = checkMaxDatagramSize(options.maxDatagramSize ?? MIN_MAX_DATAGRAM_SIZE);
-    this.minimumWindowPackets = options.minimumWindowPackets ?? 2;
-    if (!Number.isSafeInteger(this.minimumWindowPackets) || this.minimumWindowPackets < 1) {
-      throw new RangeError(
-        `minimumWindowPackets must be a positive integer, got ${options.minimumWindowPackets}`,
+    this.minimumWindowPackets = numberOption(
+      controller,
+      'minimumWindowPackets',
+      options.minimumWindowPackets,
+      2,
+      { min: 1, max: 1000, integer: true },
+    );
+    if (options.initialWindow !== undefined) {
+      this.initialWindowOverride = numberOption(
+        controller,
+        'initialWindow',
+        options.initialWindow,
+        0,
+        { min: this.minimumWindow, max: 2 ** 30, integer: true },
       );
     }
-    this.initialWindowOverride = options.initialWindow;
-    if (
-      this.initialWindowOverride !== undefined &&
-      !(this.initialWindowOverride >= this.minimumWindow)
-    ) {
-      throw new RangeError(`initialWindow must be at least the minimum window`);
-    }
     this.cwnd = this.initialWindow;
-    this.hystart = (options.hystart ?? hystartByDefault) ? new HyStartPlusPlus() : null;
+    const hystart = booleanOption(controller, 'hystart', options.hystart, hystartByDefault);
+    this.hystart = hystart ? new HyStartPlusPlus() : null;
   }
 
   get window(): number {

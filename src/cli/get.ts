@@ -167,6 +167,8 @@ interface GetSettings {
   earlyData: boolean;
   keyUpdate: boolean;
   migrate: boolean;
+  /** Multipath: the local address of a second path, opened after the handshake. */
+  pathFrom: string | null;
   stats: boolean;
   timeoutMs: number;
   /** The method, header fields and body every request sends. */
@@ -325,6 +327,11 @@ async function settings(
     options.keyUpdateAfterBytes = parseKeyUpdateAfter(keyUpdateAfter);
   }
   if (keyLog !== null) options.keyLog = keyLog.log;
+  const pathFrom = stringOption(args, 'path-from') ?? null;
+  if (pathFrom !== null && !flagOption(args, 'multipath')) {
+    throw new UsageError('--path-from needs --multipath');
+  }
+  if (flagOption(args, 'multipath')) options.multipath = true;
 
   const sessionFile = stringOption(args, 'session');
   const earlyData = flagOption(args, 'early-data');
@@ -345,6 +352,7 @@ async function settings(
     earlyData,
     keyUpdate: flagOption(args, 'key-update'),
     migrate: flagOption(args, 'migrate'),
+    pathFrom,
     stats: flagOption(args, 'stats'),
     timeoutMs:
       maxTime !== undefined
@@ -539,6 +547,7 @@ async function runOrigin(
         io.stderr.write(`tsquic: ${origin.key}: the new path was not validated\n`);
       }
     }
+    if (s.pathFrom !== null) await openSecondPath(conn, origin.key, s.pathFrom, io);
   };
   const failures = await runRequests(conn, origin, s, bodies, report, afterHandshake, earlyData);
   if (failures.length === 0 && s.keyUpdate) await keyUpdateDone(conn);
@@ -550,6 +559,29 @@ async function runOrigin(
     await conn.close();
   }
   return { failures, stats };
+}
+
+/**
+ * --path-from: a second path from `address` (RFC 10069 §3.1). The server's CIDs for it come
+ * right after the handshake is confirmed, so a refusal is retried for a short while; a server
+ * without multipath is reported and the transfer goes on one path.
+ */
+async function openSecondPath(
+  conn: QuicConnection,
+  key: string,
+  address: string,
+  io: CliIo,
+): Promise<void> {
+  for (let i = 0; i < 25; i++) {
+    const id = await conn.openPath({ localAddress: address });
+    if (id >= 0) return;
+    if (!conn.multipathEnabled) {
+      io.stderr.write(`tsquic: ${key}: the server did not negotiate multipath: one path\n`);
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  io.stderr.write(`tsquic: ${key}: no path ID available for a second path\n`);
 }
 
 /** Runs the requests of an origin; returns the failure lines (one for the origin when the
@@ -596,6 +628,17 @@ function statsLine(conn: QuicConnection): string {
   const all = conn.getStats();
   const line: Record<string, unknown> = {};
   for (const f of STATS_FIELDS) line[f] = all[f];
+  // Multipath (RFC 10069): each path's share, when there was more than one.
+  if (all.paths.length > 1) {
+    line['paths'] = all.paths.map((p) => ({
+      pathId: p.pathId,
+      local: `${p.local.address}:${p.local.port}`,
+      status: p.status,
+      validated: p.validated,
+      bytesSent: p.bytesSent,
+      bytesReceived: p.bytesReceived,
+    }));
+  }
   return JSON.stringify(line);
 }
 
@@ -696,6 +739,15 @@ export const getCommand: Command = {
     'early-data': { type: 'boolean', description: 'send the requests as 0-RTT when resuming' },
     'key-update': { type: 'boolean', description: 'update the 1-RTT keys after the handshake' },
     migrate: { type: 'boolean', description: 'move to a new local port after the handshake' },
+    multipath: {
+      type: 'boolean',
+      description: 'offer Multipath QUIC (RFC 10069); plain QUIC with servers without it',
+    },
+    'path-from': {
+      type: 'string',
+      valueName: 'ADDR',
+      description: 'with --multipath: open a second path from local address ADDR',
+    },
     ...SHARED_OPTIONS,
     timeout: {
       type: 'string',

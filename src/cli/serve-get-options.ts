@@ -4,6 +4,7 @@
  * mistake is a UsageError naming the option (one line, exit code 2).
  */
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { congestionControlFactory, type CongestionControlChoice } from '../cc/choice.js';
 import { congestionControllerNames } from '../cc/registry.js';
 import type { CryptoProvider, KeyExchangeGroup, SigningKey } from '../crypto/provider.js';
 import type { QlogSink } from '../conn/qlog.js';
@@ -14,12 +15,40 @@ import type { CipherSuiteName } from '../tls/types.js';
 import { QUIC_V1, QUIC_V2 } from '../wire/version.js';
 import { UsageError, parseIntegerOption, readUserFile, type OptionSpecs } from './args.js';
 
-export function parseCongestionControl(text: string): string {
+/**
+ * `--cc NAME[:KEY=VALUE,...]`: a controller and its options, e.g. `cubic:beta=0.8,c=0.6` or
+ * `bbr:probeRttIntervalMs=2000`. Values are numbers, `true` or `false`; the controller checks
+ * them (an unknown option or a value out of range is a UsageError naming it).
+ */
+export function parseCongestionControl(text: string): CongestionControlChoice {
+  const colon = text.indexOf(':');
+  const name = colon < 0 ? text : text.slice(0, colon);
   const names = congestionControllerNames();
-  if (!names.includes(text)) {
-    throw new UsageError(`--cc must be one of ${names.join(', ')}, got '${text}'`);
+  if (!names.includes(name)) {
+    throw new UsageError(`--cc must be one of ${names.join(', ')}, got '${name}'`);
   }
-  return text;
+  if (colon < 0) return name;
+  const options: Record<string, number | boolean> = {};
+  for (const pair of text.slice(colon + 1).split(',')) {
+    const eq = pair.indexOf('=');
+    const key = eq < 0 ? '' : pair.slice(0, eq).trim();
+    const value = eq < 0 ? '' : pair.slice(eq + 1).trim();
+    if (key === '' || value === '') {
+      throw new UsageError(`--cc options are KEY=VALUE separated by commas, got '${pair}'`);
+    }
+    const parsed = value === 'true' ? true : value === 'false' ? false : Number(value);
+    if (typeof parsed === 'number' && !Number.isFinite(parsed)) {
+      throw new UsageError(`--cc option ${key} must be a number, true or false, got '${value}'`);
+    }
+    options[key] = parsed;
+  }
+  const choice = { name, options };
+  try {
+    congestionControlFactory(choice);
+  } catch (e) {
+    throw new UsageError(`--cc: ${(e as Error).message}`);
+  }
+  return choice;
 }
 
 /** `--idle-timeout SECONDS` as the idle timeout we advertise, ms (RFC 9000 §10.1; 0 disables). */
@@ -31,8 +60,9 @@ export function parseIdleTimeout(text: string): number {
 export const SHARED_OPTIONS: OptionSpecs = {
   cc: {
     type: 'string',
-    valueName: 'NAME',
-    description: 'congestion control: newreno, cubic or bbr',
+    valueName: 'NAME[:K=V,...]',
+    description:
+      'congestion control: newreno, cubic or bbr, with options (e.g. cubic:beta=0.8, bbr:startupPacingGain=2.5)',
   },
   keylog: {
     type: 'string',

@@ -297,6 +297,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
       ...(idleTimeout !== undefined ? { idleTimeout } : {}),
       ...pmtud,
       ...(keyUpdateAfterBytes !== undefined ? { keyUpdateAfterBytes } : {}),
+      ...(flagOption(args, 'multipath') ? { multipath: true } : {}),
     });
     return runWorkers(
       io,
@@ -338,6 +339,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
     ...(idleTimeout !== undefined ? { idleTimeout } : {}),
     ...pmtud,
     ...(keyUpdateAfterBytes !== undefined ? { keyUpdateAfterBytes } : {}),
+    ...(flagOption(args, 'multipath') ? { multipath: true } : {}),
     ...(preferredAddress !== undefined ? { preferredAddress } : {}),
   });
   attachProtocols(server, protocols);
@@ -442,7 +444,11 @@ async function runWorkers(
     let https: HttpsListener | null;
     try {
       bound = await router.listen(where.port, where.host);
-      io.stderr.write(`${where.workers} worker threads, routed by connection ID\n`);
+      const how =
+        router.steering === 'kernel'
+          ? 'steered by connection ID in the kernel (SO_REUSEPORT + BPF)'
+          : 'routed by connection ID in the main thread';
+      io.stderr.write(`${where.workers} worker threads, ${how}\n`);
       io.stdout.write(`listening on ${formatAddress(bound)}\n`);
       https = await startHttps(bound);
     } catch (e) {
@@ -506,6 +512,10 @@ export const serveCommand: Command = {
       valueName: 'PORT',
       description:
         'also serve the files over TCP (HTTP/2 and HTTP/1.1, same certificate) on PORT, advertising HTTP/3 with Alt-Svc',
+    },
+    multipath: {
+      type: 'boolean',
+      description: 'accept Multipath QUIC (RFC 10069): clients may open more paths',
     },
     'preferred-address': {
       type: 'string',

@@ -30,6 +30,13 @@ import { NOTHING, SentFrameList } from './sent-frames.js';
 import type { HeaderOffsets, PacketBuilder } from './packet-builder.js';
 import { requeueOutstandingCrypto } from './retransmit.js';
 import { datagramSize } from './path-mtu.js';
+import {
+  buildOnPath,
+  choosePath,
+  multipathAckDue,
+  writePathAcks,
+  type PathPacketWriters,
+} from './multipath-send.js';
 
 export interface OutgoingDatagram {
   data: Uint8Array;
@@ -56,6 +63,29 @@ interface Budget {
 }
 
 export function buildDatagram(conn: ConnectionContext, now: number): OutgoingDatagram | null {
+  const mp = conn.multipath;
+  if (mp !== null && mp.enabled && conn.state !== 'closing' && conn.handshakeConfirmed) {
+    // Multipath (RFC 10069): the scheduler picks the path; path 0 is built below.
+    const p = choosePath(conn, now);
+    if (p !== null && p.id !== 0) {
+      const d = buildOnPath(conn, p, now, PATH_WRITERS);
+      if (d) return d;
+    }
+    const ackPath = mp.get(mp.ackPathId);
+    if (ackPath !== undefined && ackPath.id !== 0 && ackPath.usable && !conn.hasPendingSend()) {
+      const d = buildOnPath(conn, ackPath, now, PATH_WRITERS);
+      if (d) return d;
+    }
+    // Path 0 abandoned (RFC 10069 §3.4): nothing more goes on it; ACKs take another path.
+    if (mp.get(0)?.state !== 'open') {
+      for (const q of mp.all()) {
+        if (q.id === 0 || !q.usable) continue;
+        const d = buildOnPath(conn, q, now, PATH_WRITERS);
+        if (d) return d;
+      }
+      return null;
+    }
+  }
   const probe = conn.paths.probe;
   if (probe && conn.state !== 'closing' && hasPathFrames(probe)) {
     const d = buildPathProbe(conn, probe, now);
@@ -162,6 +192,7 @@ function spaceWantsToSend(
   const s = conn.spaces[space];
   if (s.discarded || !conn.keys.sealer(space)) return false;
   if (s.tracker.wantsAckNow(now)) return true;
+  if (space === PnSpace.Application && multipathAckDue(conn, now)) return true;
   if (!cwndOpen && s.probes === 0) return false;
   if (s.probes > 0 || s.hasCryptoToSend) return true;
   if (space !== PnSpace.Application) return false;
@@ -279,6 +310,8 @@ function buildPacket(
       conn.stats.acksSent++;
     }
   }
+  // Multipath: the PATH_ACKs of the other paths ride along (RFC 10069 §3.1).
+  if (h.type === PacketType.OneRtt) writePathAcks(conn, w, end, frames, now);
 
   const cwndOpen = budget.cwnd > 0 || s.probes > 0;
   if (cwndOpen) {
@@ -414,7 +447,7 @@ function writeCrypto(
 }
 
 /** Control frames, path frames and DATAGRAMs of a 1-RTT packet. Returns whether any was written. */
-function writeAppFrames(
+export function writeAppFrames(
   conn: ConnectionContext,
   path: PathState,
   w: Writer,
@@ -423,6 +456,30 @@ function writeAppFrames(
   now: number,
 ): boolean {
   let wrote = conn.controlFrames.writeControl(w, limit, frames);
+  wrote = writePathFrames(conn, path, w, limit, frames, now) || wrote;
+  const rtt = path.sendControl.rtt.smoothed;
+  for (;;) {
+    const f = conn.streams.pollControlFrame(limit - w.pos, now, rtt);
+    if (!f) break;
+    encodeFrame(w, f as Frame);
+    frames.push({ k: 'stream_control', frame: f });
+    wrote = true;
+  }
+  const maxDatagram = path.sendControl.maxDatagramSize;
+  if (conn.controlFrames.writeDatagrams(w, limit, frames, maxDatagram)) wrote = true;
+  return wrote;
+}
+
+/** The PATH_RESPONSEs and PATH_CHALLENGE `path` owes (RFC 9000 §8.2). Returns whether any went. */
+export function writePathFrames(
+  conn: ConnectionContext,
+  path: PathState,
+  w: Writer,
+  limit: number,
+  frames: SentFrameList,
+  now: number,
+): boolean {
+  let wrote = false;
   while (path.responses.length > 0 && 9 <= limit - w.pos) {
     const frame: Frame = { kind: 'path_response', data: path.responses.shift()! };
     encodeFrame(w, frame);
@@ -436,16 +493,6 @@ function writeAppFrames(
     frames.push({ k: 'once', frame });
     wrote = true;
   }
-  const rtt = path.sendControl.rtt.smoothed;
-  for (;;) {
-    const f = conn.streams.pollControlFrame(limit - w.pos, now, rtt);
-    if (!f) break;
-    encodeFrame(w, f as Frame);
-    frames.push({ k: 'stream_control', frame: f });
-    wrote = true;
-  }
-  const maxDatagram = path.sendControl.maxDatagramSize;
-  if (conn.controlFrames.writeDatagrams(w, limit, frames, maxDatagram)) wrote = true;
   return wrote;
 }
 
@@ -611,3 +658,10 @@ function buildMtuProbe(
   conn.qlog?.packetSent(conn, PacketType.OneRtt, pn, size, frames, now);
   return finish(conn, path, s, now);
 }
+
+/** The frame writers packets on other paths share with path 0 (multipath-send.ts). */
+const PATH_WRITERS: PathPacketWriters = {
+  writeAppFrames,
+  writePathFrames,
+  writeStreams: (conn, limit) => writeStreams(conn, conn.builder, limit),
+};

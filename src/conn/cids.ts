@@ -128,8 +128,20 @@ export class PeerCids {
     initial: Uint8Array,
     /** Our active_connection_id_limit (§18.2). */
     private readonly limit: number,
+    /**
+     * A path's first CID when it is not sequence 0 of the handshake: the first
+     * PATH_NEW_CONNECTION_ID of a path (RFC 10069 §4.4), which may not be its sequence 0.
+     */
+    first?: { sequence: number; resetToken: Uint8Array },
   ) {
-    this.cids.push({ sequence: 0, cid: initial, sentTo: null });
+    const sequence = first?.sequence ?? 0;
+    this.cids.push({
+      sequence,
+      cid: initial,
+      sentTo: null,
+      ...(first ? { resetToken: first.resetToken } : {}),
+    });
+    this.currentSeq = sequence;
   }
 
   /** The Destination CID in use. */

@@ -23,6 +23,17 @@ import { LocalCids, PeerCids, type CidHost } from './cids.js';
 import { resolveOptions, type ConnectionOptions, type ResolvedOptions } from './options.js';
 import { PathState } from './path-state.js';
 import { PathSet } from './path-set.js';
+import { createPathScheduler } from '../path/schedulers/registry.js';
+import { Multipath, type MultipathPath, type PathStatus } from './multipath.js';
+import {
+  abandonPath,
+  largestPto,
+  multipathDeadline,
+  negotiateMultipath,
+  onMultipathTimers,
+  openPathNow,
+} from './multipath-control.js';
+import { multipathHasPendingSend, multipathSendTime } from './multipath-send.js';
 import { SendControl } from '../path/send-control.js';
 import { SpaceState } from './space.js';
 import type { SentFrame } from './sent-frames.js';
@@ -39,7 +50,12 @@ import {
   type ConnectionState,
   type EarlyDataState,
 } from './state.js';
-import { ConnectionStats, type ConnectionEcnStats, type ConnectionStatsSnapshot } from './stats.js';
+import {
+  ConnectionStats,
+  type ConnectionEcnStats,
+  type ConnectionStatsSnapshot,
+  type PathStatsSnapshot,
+} from './stats.js';
 import {
   maybeUsePreferredAddress,
   onPathValidationTimers,
@@ -151,6 +167,10 @@ export class Connection extends Emitter<ConnectionEvents> {
   peerParams: TransportParameters | null = null;
   /** The active path, the probed one and the fallback (path-set.ts). @internal */
   readonly paths: PathSet;
+  /** Multipath QUIC (RFC 10069) when the option is on, negotiated or not. @internal */
+  readonly multipath: Multipath | null;
+  /** Paths `openPath` asked for, opened at the next entry point (it has no `now`). */
+  private readonly pathsToOpen: { id: number; local: SocketAddress; remote: SocketAddress }[] = [];
   /** The Initial-space token (client). @internal */
   token: Uint8Array;
   /** @internal */
@@ -241,6 +261,14 @@ export class Connection extends Emitter<ConnectionEvents> {
     const pa = init.preferredAddress;
     if (pa && !this.isClient) this.localCids.addInitial(pa.cid, pa.resetToken);
     this.peerCids = new PeerCids(init.remoteCid, 8);
+    this.multipath = this.opts.multipath
+      ? new Multipath(
+          host,
+          this.opts.multipath.maxPathId,
+          8,
+          createPathScheduler(this.opts.multipath.scheduler),
+        )
+      : null;
 
     this.localParams = buildLocalParams(this, init);
     this.streams = new StreamMap(
@@ -420,6 +448,60 @@ export class Connection extends Emitter<ConnectionEvents> {
     return startMigration(this, local);
   }
 
+  /**
+   * Client, Multipath QUIC (RFC 10069 §3.1): opens another path from `local` (a second socket or
+   * interface) to `remote` (default: the server's address), validated before it carries data.
+   * Returns its path ID, or -1 when it cannot be opened now: multipath not negotiated, handshake
+   * not confirmed, or no path ID with connection IDs on both sides (PATHS_BLOCKED or
+   * PATH_CIDS_BLOCKED tells the peer). 'pathOpened' and 'pathValidated' follow.
+   */
+  openPath(local: SocketAddress, remote?: SocketAddress): number {
+    this.checkUsable();
+    const mp = this.multipath;
+    if (!this.isClient || mp === null || !mp.enabled || !this.handshakeConfirmed) return -1;
+    const id = mp.nextOpenableId(this.pathsToOpen.map((p) => p.id));
+    if (id < 0) {
+      mp.onOpenBlocked();
+      this.wake();
+      return -1;
+    }
+    // No `now` here: the path (its timers) is made at the next entry point (`armDeferred`).
+    this.pathsToOpen.push({ id, local, remote: remote ?? this.path.remote });
+    this.wake();
+    return id;
+  }
+
+  /**
+   * Multipath: abandons path `pathId` (RFC 10069 §3.4) with PATH_ABANDON and `errorCode`
+   * (default APPLICATION_ABANDON_PATH, 0x3e). Returns false for a path that is not open.
+   */
+  closePath(pathId: number, errorCode = 0x3e): boolean {
+    this.checkUsable();
+    const p = this.multipath?.get(pathId);
+    if (!p || p.state !== 'open') return false;
+    this.pathsToClose.push({ p, errorCode });
+    this.wake();
+    return true;
+  }
+
+  /**
+   * Multipath: asks the peer to use path `pathId` only as a backup, or as available again
+   * (PATH_STATUS_BACKUP / PATH_STATUS_AVAILABLE, RFC 10069 §3.3); our own scheduler treats it the
+   * same way. Returns false for a path that is not open.
+   */
+  setPathStatus(pathId: number, status: PathStatus): boolean {
+    this.checkUsable();
+    const mp = this.multipath;
+    const p = mp?.get(pathId);
+    if (!mp || !p || p.state !== 'open') return false;
+    mp.setLocalStatus(p, status);
+    this.wake();
+    return true;
+  }
+
+  /** Paths `closePath` asked to abandon, at the next entry point. */
+  private readonly pathsToClose: { p: MultipathPath; errorCode: number }[] = [];
+
   /** A snapshot of the connection's statistics. */
   getStats(): ConnectionStatsSnapshot {
     const sc = this.path.sendControl;
@@ -455,7 +537,56 @@ export class Connection extends Emitter<ConnectionEvents> {
       migrations: this.stats.migrations,
       streamsOpen: this.streams.size,
       ecn: this.ecnStats(),
+      paths: this.pathStats(),
     };
+  }
+
+  /** Per path: path 0 alone without multipath (RFC 10069). */
+  private pathStats(): PathStatsSnapshot[] {
+    const mp = this.multipath;
+    const ms = (us: number): number => Math.round(us) / 1000;
+    const one = (
+      id: number,
+      path: PathState,
+      status: string,
+      sent: number,
+      received: number,
+    ): PathStatsSnapshot => {
+      const sc = path.sendControl;
+      return {
+        pathId: id,
+        local: path.local,
+        remote: path.remote,
+        status,
+        validated: path.validated,
+        srttMs: ms(sc.rtt.smoothed),
+        cwnd: sc.cwnd,
+        bytesInFlight: sc.bytesInFlight,
+        bytesSent: sent,
+        bytesReceived: received,
+        packetsSent: sc.stats.packetsSent,
+        packetsLost: sc.stats.packetsLost,
+      };
+    };
+    if (mp === null || !mp.enabled) {
+      return [one(0, this.path, 'available', this.stats.bytesSent, this.stats.bytesReceived)];
+    }
+    const out: PathStatsSnapshot[] = [];
+    let otherSent = 0;
+    let otherReceived = 0;
+    for (const p of mp.all()) {
+      if (p.id === 0) continue;
+      otherSent += p.bytesSent;
+      otherReceived += p.bytesReceived;
+    }
+    for (const p of mp.all()) {
+      const status = p.state === 'abandoned' ? 'abandoned' : p.backup ? 'backup' : 'available';
+      // Path 0 is what the connection sent and received on no other path.
+      const sent = p.id === 0 ? this.stats.bytesSent - otherSent : p.bytesSent;
+      const received = p.id === 0 ? this.stats.bytesReceived - otherReceived : p.bytesReceived;
+      out.push(one(p.id, p.paths.active, status, sent, received));
+    }
+    return out;
   }
 
   private ecnStats(): ConnectionEcnStats {
@@ -575,7 +706,10 @@ export class Connection extends Emitter<ConnectionEvents> {
       if (d !== null) return d;
       // Held back only by the pacer: stay armed for its release time (RFC 9002 §7.7). Blocked
       // by the window or the amplification limit (Infinity), only new input can help.
-      const release = this.path.sendControl.nextSendTime(now);
+      const release = Math.min(
+        this.path.sendControl.nextSendTime(now),
+        multipathSendTime(this, now),
+      );
       if (release > now && release < Infinity && this.hasPendingSend()) {
         this.pacerRelease = release;
       } else {
@@ -605,6 +739,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     let t = Math.min(this.idleDeadline, this.keepAliveDeadline);
     t = Math.min(t, this.path.sendControl.timerDeadline());
     t = Math.min(t, this.paths.deadline());
+    t = Math.min(t, multipathDeadline(this));
     if (this.pollIdle) {
       // An ACK that was due but could not be sent (amplification limit) waits for new input.
       t = Math.min(t, this.idleAckDeadline);
@@ -650,6 +785,14 @@ export class Connection extends Emitter<ConnectionEvents> {
       const d = s.tracker.ackDeadline();
       if (d > after && d < t) t = d;
     }
+    // Multipath: the 1-RTT spaces of the other paths (RFC 10069 §4.1).
+    if (this.multipath !== null && this.multipath.enabled) {
+      for (const p of this.multipath.all()) {
+        if (p.id === 0) continue;
+        const d = p.space.tracker.ackDeadline();
+        if (d > after && d < t) t = d;
+      }
+    }
     return t;
   }
 
@@ -677,6 +820,9 @@ export class Connection extends Emitter<ConnectionEvents> {
     for (const s of this.spaces)
       if (!s.discarded && (s.hasCryptoToSend || s.probes > 0)) return true;
     if (this.paths.hasPendingSend) return true;
+    if (this.multipath !== null && this.multipath.enabled && multipathHasPendingSend(this)) {
+      return true;
+    }
     // Stream data goes in 1-RTT or a client's 0-RTT (a server's 0.5-RTT is not counted here).
     const k = this.keys;
     if (k.oneRtt === null && (!this.isClient || k.sealer(PnSpace.Application) === null)) {
@@ -737,7 +883,7 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   /** The peer closed (CONNECTION_CLOSE received): draining (RFC 9000 §10.2.2). @internal */
   onPeerClose(info: CloseInfo, now: number): void {
-    const d = this.lifecycle.startDraining(info, now + 3 * this.ptoPeriod());
+    const d = this.lifecycle.startDraining(info, now + 3 * largestPto(this));
     if (d === null) return;
     this.qlog?.connectionClosed(this, info, now);
     if (d.wasOpen) this.emit('closing', info);
@@ -904,6 +1050,8 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.discardSpace(PnSpace.Handshake, now);
     this.path.sendControl.onHandshakeConfirmed(now);
     if (this.peerParams) this.localCids.topUp(this.peerParams.activeConnectionIdLimit);
+    // RFC 10069 §3.2.1: CIDs for the path IDs the peer may open, proactively.
+    this.multipath?.issueCids();
     if (this.isClient) {
       // RFC 9000 §9.6.1: once confirmed, the client moves to a preferred address of its family.
       maybeUsePreferredAddress(this, now, this.path.remote.address.includes(':') ? 6 : 4);
@@ -937,7 +1085,10 @@ export class Connection extends Emitter<ConnectionEvents> {
       this.closeWithError(alert, now);
       return;
     }
-    if (paramsReceived) this.resetIdle(now);
+    if (paramsReceived) {
+      this.resetIdle(now);
+      negotiateMultipath(this);
+    }
     if (handshakeComplete) onHandshakeComplete(this, now);
   }
 
@@ -947,15 +1098,40 @@ export class Connection extends Emitter<ConnectionEvents> {
    * acted on, and packets its keys can open are processed.
    */
   private armDeferred(now: number): void {
-    if (this.lifecycle.armClosing(now + 3 * this.ptoPeriod())) {
+    if (this.lifecycle.armClosing(now + 3 * largestPto(this))) {
       this.qlog?.connectionClosed(this, this.closeInfo!, now);
     }
     this.paths.armValidationDeadlines(now);
+    this.armMultipath(now);
     this.onTlsOutcome(now);
     if (this.keys.replayPending) {
       replayBuffered(this, now);
       this.rx.end();
     }
+  }
+
+  /** What `openPath` and `closePath` asked for, and multipath frames to queue. */
+  private armMultipath(now: number): void {
+    const mp = this.multipath;
+    if (mp === null || !mp.enabled) return;
+    for (const o of this.pathsToOpen.splice(0)) openPathNow(this, o.id, o.local, o.remote, now);
+    for (const c of this.pathsToClose.splice(0)) {
+      abandonPath(this, c.p, c.errorCode, 'local', 'closed by the application', now);
+    }
+    if (mp.hasPendingFrames) for (const f of mp.takeFrames()) this.controlFrames.queue(f);
+  }
+
+  /**
+   * A send control for a path other than 0 (RFC 10069 §5.3: congestion and RTT state per path):
+   * 1-RTT only, past the handshake. @internal
+   */
+  newPathSendControl(now: number): SendControl<SentFrame> {
+    const sc = this.newSendControl();
+    sc.discardSpace(PnSpace.Initial, now);
+    sc.discardSpace(PnSpace.Handshake, now);
+    sc.onHandshakeConfirmed(now);
+    if (this.peerParams) sc.setPeerMaxAckDelay(this.peerParams.maxAckDelay * 1000);
+    return sc;
   }
 
   // ---- internals -------------------------------------------------------------------------
@@ -981,7 +1157,7 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   /** `now` NaN: the closing period starts at the next entry point (`armDeferred`). */
   private enterClosing(info: CloseInfo, now: number): void {
-    if (!this.lifecycle.startClosing(info, now + 3 * this.ptoPeriod())) return;
+    if (!this.lifecycle.startClosing(info, now + 3 * largestPto(this))) return;
     if (!Number.isNaN(now)) this.qlog?.connectionClosed(this, info, now);
     // Nothing else is sent in the closing state (RFC 9000 §10.2.1).
     this.controlFrames.clear();
@@ -1019,6 +1195,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     }
     this.keys.onTimeout(now);
     onPathValidationTimers(this, now);
+    onMultipathTimers(this, now);
     const sc = this.path.sendControl;
     if (now >= sc.timerDeadline()) {
       const out = sc.onTimeout(now);

@@ -23,6 +23,7 @@ import type { ResolvedOptions } from './options.js';
 import type { PacketBuilder } from './packet-builder.js';
 import type { PathState } from './path-state.js';
 import type { PathSet } from './path-set.js';
+import type { Multipath } from './multipath.js';
 import type { QlogSink } from './qlog.js';
 import type { ReceiveContext } from './receive-context.js';
 import type { SentFrame } from './sent-frames.js';
@@ -84,6 +85,8 @@ export interface ConnectionContext {
   readonly paths: PathSet;
   /** The active path (`paths.active`). */
   readonly path: PathState;
+  /** Multipath QUIC (RFC 10069) when the option is on (`enabled` once negotiated). */
+  readonly multipath: Multipath | null;
   readonly localAddress: SocketAddress;
   readonly remoteAddress: SocketAddress;
   /** The datagram and packet being received. */
@@ -114,6 +117,8 @@ export interface ConnectionContext {
   installInitialKeys(dcid: Uint8Array): void;
   discardSpace(space: PnSpace, now: number): void;
   newSendControl(): SendControl<SentFrame>;
+  /** A send control for a path other than 0: 1-RTT only, past the handshake. */
+  newPathSendControl(now: number): SendControl<SentFrame>;
   closeWithError(err: QuicError, now: number): void;
   onPeerClose(info: CloseInfo, now: number): void;
   onStatelessReset(now: number): void;

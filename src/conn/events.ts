@@ -7,6 +7,13 @@ import type { SocketAddress } from '../util/address.js';
 import type { Stream } from '../stream/stream.js';
 import type { CloseInfo } from './state.js';
 
+/** Why a path was closed (the `pathClosed` event). */
+export interface PathCloseInfo {
+  source: 'local' | 'peer';
+  errorCode: number;
+  reason: string;
+}
+
 export interface ConnectionEvents {
   /**
    * The handshake completed (RFC 9001 §4.1.1): a client may send 1-RTT data now, with its
@@ -29,6 +36,16 @@ export interface ConnectionEvents {
   sessionTicket: (ticket: Uint8Array) => void;
   /** The active path changed (migration, rebinding, preferred address). */
   pathChange: (remote: SocketAddress, local: SocketAddress) => void;
+  /** Multipath (RFC 10069): a path ID came into use, opened by us or by the peer. */
+  pathOpened: (pathId: number) => void;
+  /** Multipath: the path's address was validated (RFC 10069 §3.1); it carries data from now. */
+  pathValidated: (pathId: number) => void;
+  /**
+   * Multipath: the path was abandoned (RFC 10069 §3.4) by `source`, with the PATH_ABANDON error
+   * code (0 NO_ERROR, 0x3e APPLICATION_ABANDON_PATH, ...); validation failures and the
+   * connection's own decisions say so in `reason`.
+   */
+  pathClosed: (pathId: number, info: PathCloseInfo) => void;
   /** Client: the server sent NEW_TOKEN. */
   newToken: (token: Uint8Array) => void;
   /**

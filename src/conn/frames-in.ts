@@ -7,12 +7,17 @@ import { PnSpace } from '../ack/pn-space.js';
 import { fromUtf8 } from '../util/bytes.js';
 import { QuicError, TransportError } from '../wire/errors.js';
 import { FrameType, type AckFrame, type Frame } from '../wire/frame-types.js';
-import { frameTypeOf } from '../wire/frame-encode.js';
 import { Level } from '../tls/types.js';
 import { onFramesAcked, onFramesLost } from './retransmit.js';
 import type { ConnectionContext } from './context.js';
 import { onPathChallenge, onPathResponse } from './migration.js';
 import { onPathPackets } from './path-mtu.js';
+import {
+  negotiated,
+  onMultipathFrame,
+  onPathChallengeOn,
+  onPathResponseOn,
+} from './multipath-control.js';
 
 /** A frame of the packet described by `conn.rx`. */
 export function handleFrame(conn: ConnectionContext, frame: Frame, now: number): void {
@@ -102,12 +107,19 @@ export function handleFrame(conn: ConnectionContext, frame: Frame, now: number):
       conn.controlFrames.announceCids(conn.localCids.pending);
       return;
     }
-    case 'path_challenge':
-      onPathChallenge(conn, frame.data, now);
+    case 'path_challenge': {
+      // Multipath: answered on the path ID it came on (RFC 10069 §3.1).
+      const p = conn.rx.pathId > 0 ? conn.multipath?.get(conn.rx.pathId) : undefined;
+      if (p) onPathChallengeOn(p, frame.data);
+      else onPathChallenge(conn, frame.data, now);
       return;
-    case 'path_response':
-      onPathResponse(conn, frame.data, now);
+    }
+    case 'path_response': {
+      const p = conn.rx.pathId > 0 ? conn.multipath?.get(conn.rx.pathId) : undefined;
+      if (p) onPathResponseOn(conn, p, frame.data, now);
+      else onPathResponse(conn, frame.data, now);
       return;
+    }
     case 'connection_close':
       conn.onPeerClose(
         {
@@ -152,26 +164,51 @@ export function handleFrame(conn: ConnectionContext, frame: Frame, now: number):
       conn.ackFrequency.onImmediateAck(conn.spaces[PnSpace.Application].tracker);
       return;
     case 'path_ack':
+      // RFC 10069 §4.1: path 0's packets are the Application space's, as with ACK.
+      if (frame.pathId !== 0) break;
+      negotiated(conn, FrameType.PATH_ACK, frame.kind);
+      conn.stats.acksReceived++;
+      onAck(
+        conn,
+        {
+          kind: 'ack',
+          ackDelay: frame.ackDelay,
+          ranges: frame.ranges,
+          ...(frame.ecn ? { ecn: frame.ecn } : {}),
+        },
+        PnSpace.Application,
+        now,
+      );
+      return;
+    case 'path_new_connection_id':
+      // RFC 10069 §4.4: for path 0, a NEW_CONNECTION_ID.
+      if (frame.pathId !== 0) break;
+      negotiated(conn, FrameType.PATH_NEW_CONNECTION_ID, frame.kind);
+      handleFrame(conn, { ...frame, kind: 'new_connection_id' }, now);
+      return;
+    case 'path_retire_connection_id':
+      if (frame.pathId !== 0) break;
+      negotiated(conn, FrameType.PATH_RETIRE_CONNECTION_ID, frame.kind);
+      handleFrame(
+        conn,
+        { kind: 'retire_connection_id', sequenceNumber: frame.sequenceNumber },
+        now,
+      );
+      return;
     case 'path_abandon':
     case 'path_status_backup':
     case 'path_status_available':
-    case 'path_new_connection_id':
-    case 'path_retire_connection_id':
     case 'max_path_id':
     case 'paths_blocked':
     case 'path_cids_blocked':
-      // RFC 10069 §2: without initial_max_path_id from both sides (never sent yet) no endpoint
-      // may use the multipath frames.
-      throw new QuicError(
-        TransportError.PROTOCOL_VIOLATION,
-        `${frame.kind} without negotiated multipath`,
-        frameTypeOf(frame),
-      );
+      break;
     default: {
       const never: never = frame;
       throw new QuicError(TransportError.INTERNAL_ERROR, `unhandled frame ${String(never)}`);
     }
   }
+  // The multipath frames of paths other than 0 (RFC 10069 §4).
+  onMultipathFrame(conn, frame, now);
 }
 
 function onAck(conn: ConnectionContext, frame: AckFrame, space: PnSpace, now: number): void {

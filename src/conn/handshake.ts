@@ -56,6 +56,7 @@ export function buildLocalParams(
   p.maxDatagramFrameSize = conn.opts.maxDatagramFrameSize;
   p.greaseQuicBit = conn.opts.greaseQuicBit;
   if (conn.opts.ackFrequency) p.minAckDelay = MIN_ACK_DELAY_US;
+  if (conn.opts.multipath) p.initialMaxPathId = conn.opts.multipath.maxPathId;
   p.initialSourceConnectionId = init.localCid;
   p.versionInformation = conn.versionNegotiation.localInfo(conn.version);
   if (!conn.isClient) {

@@ -20,6 +20,11 @@ export class KeyPhases {
   prevDiscardAt = Infinity;
   /** Lowest packet number received in the current read generation (§6.5). */
   firstPnInReadGen = -1;
+  /**
+   * The same for the other paths of a multipath connection, whose packet numbers are their own
+   * (RFC 10069 §2.5: one key phase for all paths). Absent: none received in this generation.
+   */
+  private readonly firstPnOnPath = new Map<number, number>();
   /** First packet number we sent in the current write generation (-1 until one is sent). */
   firstPnInWriteGen = -1;
   /** Whether a packet of the current write generation has been acknowledged (§6.1). */
@@ -46,11 +51,12 @@ export class KeyPhases {
    * The protector to open a packet whose header says `keyPhase` and whose packet number is
    * `pn` (`selectedNext` tells whether it is the next generation's).
    */
-  select(keyPhase: boolean, pn: number): PacketProtector {
+  select(keyPhase: boolean, pn: number, pathId = 0): PacketProtector {
     this.selectedNext = false;
     if (keyPhase === ((this.readGen & 1) === 1)) return this.read;
     // A different phase: older packets use the previous keys (§6.5), newer ones are an update.
-    if (this.prevRead && (this.firstPnInReadGen < 0 || pn < this.firstPnInReadGen)) {
+    const first = pathId === 0 ? this.firstPnInReadGen : (this.firstPnOnPath.get(pathId) ?? -1);
+    if (this.prevRead && (first < 0 || pn < first)) {
       return this.prevRead;
     }
     if (!this.readNext) this.readNext = this.read.nextKeyPhase();
@@ -59,7 +65,12 @@ export class KeyPhases {
   }
 
   /** Records a packet authenticated with the current read generation. */
-  onPacketOpened(pn: number): void {
+  onPacketOpened(pn: number, pathId = 0): void {
+    if (pathId !== 0) {
+      const first = this.firstPnOnPath.get(pathId);
+      if (first === undefined || pn < first) this.firstPnOnPath.set(pathId, pn);
+      return;
+    }
     if (this.firstPnInReadGen < 0 || pn < this.firstPnInReadGen) this.firstPnInReadGen = pn;
   }
 
@@ -68,13 +79,15 @@ export class KeyPhases {
    * update if it was the peer's initiative. `discardAt` is when the old read keys go (3 PTO).
    * We answer at once, so the peer can never be two generations ahead.
    */
-  commitPeerUpdate(pn: number, discardAt: number): void {
+  commitPeerUpdate(pn: number, discardAt: number, pathId = 0): void {
     this.prevRead = this.read;
     this.prevDiscardAt = discardAt;
     this.read = this.readNext!;
     this.readNext = null;
     this.readGen++;
-    this.firstPnInReadGen = pn;
+    this.firstPnOnPath.clear();
+    this.firstPnInReadGen = pathId === 0 ? pn : -1;
+    if (pathId !== 0) this.firstPnOnPath.set(pathId, pn);
     if (this.writeGen < this.readGen) {
       // The peer's initiative: respond in kind (§6.2).
       this.advanceWrite();
@@ -97,6 +110,23 @@ export class KeyPhases {
     if (this.firstPnInWriteGen < 0) this.firstPnInWriteGen = pn;
   }
 
+  /**
+   * The first packet numbers sent in the current write generation on the other paths of a
+   * multipath connection (RFC 10069 §2.5: their packet numbers are their own).
+   */
+  private readonly firstWriteOnPath = new Map<number, number>();
+
+  /** A packet of the current write generation went on path `pathId` (not 0). */
+  onPathPacketSent(pathId: number, pn: number): void {
+    if (!this.firstWriteOnPath.has(pathId)) this.firstWriteOnPath.set(pathId, pn);
+  }
+
+  /** A PATH_ACK of path `pathId` (not 0) acknowledged up to `largestAcked`. */
+  onPathAckReceived(pathId: number, largestAcked: number): void {
+    const first = this.firstWriteOnPath.get(pathId);
+    if (first !== undefined && largestAcked >= first) this.writeGenAcked = true;
+  }
+
   /** An ACK acknowledged `largestAcked`: it may cover a packet of the current write generation. */
   onAckReceived(largestAcked: number): void {
     if (this.firstPnInWriteGen >= 0 && largestAcked >= this.firstPnInWriteGen) {
@@ -116,6 +146,7 @@ export class KeyPhases {
     this.write = this.write.nextKeyPhase();
     this.writeGen++;
     this.firstPnInWriteGen = -1;
+    this.firstWriteOnPath.clear();
     this.writeGenAcked = false;
   }
 }

@@ -5,6 +5,8 @@
 import type { CryptoProvider, KeyExchangeGroup } from '../crypto/provider.js';
 import type { CipherSuiteName } from '../tls/types.js';
 import type { PmtudConfig } from '../path/pmtud.js';
+import { congestionControlFactory, type CongestionControlChoice } from '../cc/choice.js';
+import type { CongestionControllerFactory } from '../cc/types.js';
 
 export interface ConnectionOptions {
   /** ALPN protocols to offer (client) or accept (server), in preference order. Required. */
@@ -21,8 +23,13 @@ export interface ConnectionOptions {
    * Negotiation packet (RFC 9368 §2). Default: `version` first, then the other ones we speak.
    */
   versions?: readonly number[];
-  /** Congestion controller by registry name: 'newreno' | 'cubic' | 'bbr' | a registered one. Default 'cubic'. */
-  congestionControl?: string;
+  /**
+   * This connection's congestion controller: a registered name ('newreno' | 'cubic' | 'bbr' |
+   * a registered one), a name with the controller's options (`{ name: 'cubic', options: { beta:
+   * 0.8 } }`, see CubicOptions and BbrOptions), or a factory. Checked when the connection is
+   * made. Default 'cubic'.
+   */
+  congestionControl?: CongestionControlChoice;
   /** Idle timeout we advertise, ms (RFC 9000 §10.1). Default 30 000. 0 disables it. */
   idleTimeout?: number;
   /** Send PING to keep the connection alive at this interval (ms); 0 = off. Default 0. */
@@ -99,17 +106,32 @@ export interface ConnectionOptions {
    */
   ackFrequency?: boolean;
   /**
+   * Multipath QUIC (RFC 10069): advertise initial_max_path_id and, when the peer does too, let
+   * the client open more paths (`Connection.openPath`) that carry packets side by side. Off by
+   * default; a peer without it gets plain RFC 9000.
+   */
+  multipath?: MultipathOptions | boolean;
+  /**
    * Randomness for choices that need no secrecy (which packets clear the QUIC bit), uniform in
    * [0, 1). Default: bytes from the crypto provider. Tests pass a seeded source.
    */
   random?: () => number;
 }
 
+/** Multipath options of a connection (RFC 10069). */
+export interface MultipathOptions {
+  /** The largest path ID we accept (initial_max_path_id, RFC 10069 §2.1). Default 4. */
+  maxPathId?: number;
+  /** The packet scheduler that picks a path for each packet. Default 'minrtt'. */
+  scheduler?: string;
+}
+
 /** Options with every default filled in, in core units (µs for times). */
 export interface ResolvedOptions {
   alpn: string[];
   version: number;
-  congestionControl: string;
+  /** Makes the controller of each path. */
+  congestionControl: CongestionControllerFactory;
   idleTimeoutMs: number;
   keepAliveUs: number;
   initialMaxData: number;
@@ -131,6 +153,8 @@ export interface ResolvedOptions {
   greaseQuicBit: boolean;
   ecn: boolean;
   ackFrequency: boolean;
+  /** Multipath options, null when off. */
+  multipath: Required<MultipathOptions> | null;
   random: (() => number) | null;
 }
 
@@ -153,7 +177,7 @@ export function resolveOptions(o: ConnectionOptions): ResolvedOptions {
   return {
     alpn: o.alpn,
     version: o.version ?? 1,
-    congestionControl: o.congestionControl ?? 'cubic',
+    congestionControl: congestionControlFactory(o.congestionControl),
     idleTimeoutMs: o.idleTimeout ?? 30_000,
     keepAliveUs: (o.keepAlive ?? 0) * 1000,
     initialMaxData: o.initialMaxData ?? 1 << 20,
@@ -175,6 +199,20 @@ export function resolveOptions(o: ConnectionOptions): ResolvedOptions {
     greaseQuicBit: o.greaseQuicBit ?? true,
     ecn: o.ecn ?? false,
     ackFrequency: o.ackFrequency ?? true,
+    multipath: resolveMultipath(o.multipath),
     random: o.random ?? null,
   };
+}
+
+function resolveMultipath(
+  o: MultipathOptions | boolean | undefined,
+): Required<MultipathOptions> | null {
+  if (o === undefined || o === false) return null;
+  const m = o === true ? {} : o;
+  const maxPathId = m.maxPathId ?? 4;
+  // RFC 10069 §2.1: path IDs are 32 bits of the nonce.
+  if (!Number.isInteger(maxPathId) || maxPathId < 0 || maxPathId > 0xffffffff) {
+    throw new RangeError('options.multipath.maxPathId must be an integer within 0..2^32-1');
+  }
+  return { maxPathId, scheduler: m.scheduler ?? 'minrtt' };
 }

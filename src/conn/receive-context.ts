@@ -32,6 +32,8 @@ export class ReceiveContext {
   packetType: PacketType = PacketType.Initial;
   space: PnSpace = PnSpace.Initial;
   pn = -1;
+  /** The path ID of a 1-RTT packet under Multipath QUIC (RFC 10069), 0 otherwise. */
+  pathId = 0;
   /** Reads the frames of the packet being processed. */
   readonly frames = new Reader(NO_BYTES);
   /**
@@ -54,10 +56,11 @@ export class ReceiveContext {
   }
 
   /** The packet about to have its frames processed. */
-  setPacket(packetType: PacketType, space: PnSpace, pn: number): void {
+  setPacket(packetType: PacketType, space: PnSpace, pn: number, pathId = 0): void {
     this.packetType = packetType;
     this.space = space;
     this.pn = pn;
+    this.pathId = pathId;
   }
 
   setDcid(buf: Uint8Array, offset: number, length: number): void {

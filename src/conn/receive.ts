@@ -29,6 +29,8 @@ import type { BufferedPacket } from './encryption-levels.js';
 import { Level } from '../tls/types.js';
 import { handleFrame } from './frames-in.js';
 import { onPathPacket } from './migration.js';
+import type { MultipathPath } from './multipath.js';
+import { acceptPath, largestPto } from './multipath-control.js';
 
 export function processDatagram(
   conn: ConnectionContext,
@@ -176,6 +178,9 @@ function processPacket(
   let serverScid: Uint8Array | null = null;
   /** Client: the version the server switched to (RFC 9369 §4.1), adopted once the packet opens. */
   let switchTo = 0;
+  /** Multipath: the packet's path ID and, once in use, its path (RFC 10069 §3). */
+  let pathId = 0;
+  let mpPath: MultipathPath | null = null;
   const long = (first & 0x80) !== 0;
   if (long) {
     // RFC 9287 §3: a zero QUIC bit is accepted when we advertised grease_quic_bit.
@@ -225,17 +230,24 @@ function processPacket(
     const cidLength = conn.host.localCidLength;
     pnOffset = shortHeaderPnOffset(data, start, cidLength, conn.localParams.greaseQuicBit);
     if (pnOffset < 0) return 'dropped';
+    rx.setDcid(data, start + 1, cidLength);
+    // Multipath (RFC 10069 §3.2): the CID says the path ID, whose space and nonce open it.
+    const mp = conn.multipath;
+    if (mp !== null && mp.enabled) {
+      pathId = Math.max(0, mp.pathIdOf(rx.dcid));
+      if (pathId > 0) mpPath = mp.get(pathId) ?? null;
+    }
     // RFC 9000 §9: after disable_active_migration, packets from another client address are
     // dropped (closing or resetting would let anyone who can spoof addresses kill connections);
     // a new port alone is NAT rebinding and is followed.
     if (
+      pathId === 0 &&
       !conn.isClient &&
       conn.opts.disableActiveMigration &&
       rx.remote.address !== conn.path.remote.address
     ) {
       return 'dropped';
     }
-    rx.setDcid(data, start + 1, cidLength);
     packetType = PacketType.OneRtt;
     space = PnSpace.Application;
     if (!conn.keys.oneRtt) return bufferPacket(conn, data, start, end);
@@ -244,17 +256,21 @@ function processPacket(
 
   const pnLength = keys.removeHeaderProtection(data, start, pnOffset, end);
   if (pnLength < 0) return 'dropped';
-  const s = conn.spaces[space];
-  const pn = decodePacketNumber(s.tracker.largestReceived, keys.truncatedPn, pnLength * 8);
+  // A path ID not in use yet has no packet received: its space comes with the path.
+  const largest =
+    pathId === 0
+      ? conn.spaces[space].tracker.largestReceived
+      : (mpPath?.space.tracker.largestReceived ?? -1);
+  const pn = decodePacketNumber(largest, keys.truncatedPn, pnLength * 8);
   const unmasked = data[start]!;
 
   let nextPhase = false;
   if (packetType === PacketType.OneRtt) {
     const phases = conn.keys.oneRtt!;
-    keys = phases.select((unmasked & 0x04) !== 0, pn);
+    keys = phases.select((unmasked & 0x04) !== 0, pn, pathId);
     nextPhase = phases.selectedNext;
   }
-  const payloadLength = keys.openPayload(data, start, pnOffset, pnLength, pn, end);
+  const payloadLength = keys.openPayload(data, start, pnOffset, pnLength, pn, end, pathId);
   if (payloadLength < 0) {
     conn.stats.packetsDropped++;
     // RFC 9001 §6.6: too many forgeries under one key end the connection.
@@ -267,7 +283,17 @@ function processPacket(
   if ((unmasked & (long ? 0x0c : 0x18)) !== 0) {
     throw new QuicError(TransportError.PROTOCOL_VIOLATION, 'reserved header bits are set');
   }
+  if (pathId > 0 && mpPath === null) {
+    // The peer's first packet on a new path ID, authenticated (RFC 10069 §3.1).
+    mpPath = acceptPath(conn, pathId, rx.local, rx.remote, now);
+    if (mpPath === null) return 'dropped';
+  }
+  const s = mpPath !== null ? mpPath.space : conn.spaces[space];
   if (s.tracker.isDuplicate(pn)) return 'dropped';
+  if (mpPath !== null) {
+    mpPath.paths.onDatagramReceived(rx.local, rx.remote, rx.size, now);
+    mpPath.bytesReceived += end - start;
+  }
   if (switchTo !== 0) conn.switchVersion(switchTo);
   if (serverScid !== null) {
     // The server's first Initial: its SCID becomes our DCID (RFC 9000 §7.2). Only once the
@@ -279,20 +305,23 @@ function processPacket(
   if (packetType === PacketType.OneRtt) {
     const phases = conn.keys.oneRtt!;
     if (nextPhase) {
-      phases.commitPeerUpdate(pn, now + 3 * conn.ptoPeriod());
+      phases.commitPeerUpdate(pn, now + 3 * largestPto(conn), pathId);
       conn.qlog?.keyUpdated(conn, 'remote_update', now);
     } else {
-      phases.onPacketOpened(pn);
+      phases.onPacketOpened(pn, pathId);
     }
     // The server may drop 0-RTT keys once 1-RTT packets arrive (RFC 9001 §4.9.3).
     if (!conn.isClient) conn.keys.discardEarlyRead();
   }
 
   const payloadStart = pnOffset + pnLength;
-  rx.setPacket(packetType, space, pn);
+  rx.setPacket(packetType, space, pn, pathId);
   const flags = processFrames(conn, data, payloadStart, payloadStart + payloadLength, now);
   // RFC 9000 §13.4.1: the codepoint of the datagram counts for each of its packets.
   s.tracker.onPacketReceived(pn, (flags & FRAMES_ELICITING) !== 0, now, rx.ecn as Ecn);
+  if (packetType === PacketType.OneRtt && (flags & FRAMES_ELICITING) !== 0 && conn.multipath) {
+    conn.multipath.ackPathId = pathId;
+  }
   conn.stats.packetsReceived++;
   conn.qlog?.packetReceived(
     conn,
@@ -313,7 +342,7 @@ function processPacket(
     // RFC 9369 §4.1: the original version's Initial keys go with the first Handshake packet.
     conn.versionNegotiation.originalInitialRead = null;
   }
-  if (packetType === PacketType.OneRtt) {
+  if (packetType === PacketType.OneRtt && pathId === 0) {
     onPathPacket(conn, (flags & FRAMES_NON_PROBING) !== 0, now);
   }
   return 'processed';

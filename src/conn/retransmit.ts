@@ -46,6 +46,7 @@ export function onFramesLost(conn: ConnectionContext, frames: readonly SentFrame
         conn.streams.onControlFrameLost(f.frame);
         break;
       case 'control':
+        if (conn.multipath?.onFrameLost(f.frame)) break;
         conn.controlFrames.onLost(f.frame, conn.localCids);
         break;
       default:
@@ -67,13 +68,17 @@ export function onFramesAcked(conn: ConnectionContext, frames: readonly SentFram
         break;
       }
       case 'ack':
-        conn.spaces[f.space].tracker.onAckAcked(f.largest);
+        if (f.pathId === undefined) conn.spaces[f.space].tracker.onAckAcked(f.largest);
+        else conn.multipath?.get(f.pathId)?.space.tracker.onAckAcked(f.largest);
         break;
       case 'stream_control':
         conn.streams.onControlFrameAcked(f.frame);
         break;
       case 'control':
         if (f.frame.kind === 'retire_connection_id') conn.peerCids.onRetirementAcked();
+        else if (f.frame.kind === 'path_retire_connection_id') {
+          conn.multipath?.peerCidsOf(f.frame.pathId)?.onRetirementAcked();
+        }
         break;
       default:
         break;

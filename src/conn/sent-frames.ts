@@ -12,8 +12,11 @@ export type SentFrame =
   | { k: 'stream'; streamId: number; offset: number; length: number; fin: boolean }
   /** CRYPTO data of a space. */
   | { k: 'crypto'; space: PnSpace; offset: number; length: number }
-  /** An ACK frame whose largest acknowledged is `largest` (RFC 9000 §13.2.4). */
-  | { k: 'ack'; space: PnSpace; largest: number }
+  /**
+   * An ACK frame whose largest acknowledged is `largest` (RFC 9000 §13.2.4); a PATH_ACK of path
+   * `pathId` (RFC 10069 §4.1) when given.
+   */
+  | { k: 'ack'; space: PnSpace; largest: number; pathId?: number }
   /** Flow-control and stream control frames owned by the stream layer. */
   | { k: 'stream_control'; frame: StreamControlFrame }
   /**

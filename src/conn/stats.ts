@@ -1,3 +1,4 @@
+import type { SocketAddress } from '../util/address.js';
 import type { EcnStats } from '../path/ecn.js';
 
 /** Connection counters for `connection.stats()` and the `--stats` line of `tsquic get`. */
@@ -68,6 +69,29 @@ export interface ConnectionStatsSnapshot {
   streamsOpen: number;
   /** ECN (RFC 9000 §13.4): validation on the active path, and the counts both ways. */
   ecn: ConnectionEcnStats;
+  /** Per path: the active path alone, or every path ID in use under Multipath QUIC (RFC 10069). */
+  paths: PathStatsSnapshot[];
+}
+
+/** One path of `ConnectionStatsSnapshot.paths`. */
+export interface PathStatsSnapshot {
+  /** The path ID (RFC 10069 §3); 0 for the handshake path. */
+  pathId: number;
+  local: SocketAddress;
+  remote: SocketAddress;
+  /** 'available', 'backup' (either side asked, §3.3) or 'abandoned' (§3.4). */
+  status: string;
+  /** Its address was validated (RFC 9000 §8.2). */
+  validated: boolean;
+  srttMs: number;
+  cwnd: number;
+  bytesInFlight: number;
+  /** Bytes of the datagrams sent and received on it. */
+  bytesSent: number;
+  bytesReceived: number;
+  /** Packets sent on it and declared lost. */
+  packetsSent: number;
+  packetsLost: number;
 }
 
 /** ECN state and counts: the peer's reports of our packets, and our counts of its packets. */

@@ -10,6 +10,7 @@
 import type { CryptoProvider } from '../crypto/provider.js';
 import { defaultProvider } from '../crypto/default-provider.js';
 import { Connection, type ConnectionHost } from '../conn/connection.js';
+import { congestionControlFactory } from '../cc/choice.js';
 import type { ConnectionOptions } from '../conn/options.js';
 import { preferredAddressParam } from '../conn/migration.js';
 import { MinHeap } from '../util/heap.js';
@@ -295,6 +296,8 @@ export class Engine {
     }
     if (pa)
       preferredAddressParam({ ...pa, cid: new Uint8Array(8), resetToken: new Uint8Array(16) });
+    const cc = config.connection?.congestionControl;
+    if (cc !== undefined) congestionControlFactory(cc);
   }
 
   /** Connections currently alive. */

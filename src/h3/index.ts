@@ -41,6 +41,7 @@ export {
   h3Server,
   H3Server,
   type H3ServerOptions,
+  type H3ServerEvents,
   H3ServerResponse,
   type H3ServerResponseEvents,
 } from './api/server.js';

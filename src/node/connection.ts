@@ -16,12 +16,13 @@ import { EventEmitter } from 'node:events';
 import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { Connection, CloseInfo, ConnectionState } from '../conn/connection.js';
+import type { PathCloseInfo } from '../conn/events.js';
 import type { ConnectionStatsSnapshot } from '../conn/stats.js';
 import type { BackendName } from '../crypto/default-provider.js';
 import type { SocketAddress } from '../util/address.js';
 import type { Stream } from '../stream/stream.js';
 import type { TlsSessionInfo } from '../tls/types.js';
-import { TransportError } from '../wire/errors.js';
+import { QuicError, TransportError } from '../wire/errors.js';
 import { monotonicMicros, type Endpoint, type FlushWatcher } from './endpoint.js';
 import { QuicConnectionError, QuicNodeError, errorFromClose, isCleanClose } from './errors.js';
 import type { SocketKind } from './socket-choice.js';
@@ -120,6 +121,12 @@ export interface QuicConnectionEvents {
   keylog: [line: Buffer];
   /** The connection moved to a new path (RFC 9000 §9). */
   pathChange: [remote: SocketAddress, local: SocketAddress];
+  /** Multipath (RFC 10069): a path ID came into use (`openPath`, or the peer opened it). */
+  pathOpened: [pathId: number];
+  /** Multipath: the path was validated and carries data. */
+  pathValidated: [pathId: number];
+  /** Multipath: the path was abandoned (PATH_ABANDON, RFC 10069 §3.4). */
+  pathClosed: [pathId: number, info: PathCloseInfo];
   /** The connection is gone; `error` is null after a clean close. */
   close: [info: CloseInfo, error: QuicNodeError | null];
 }
@@ -471,6 +478,43 @@ export class QuicConnection
   }
 
   /**
+   * Client, Multipath QUIC (RFC 10069): opens another path over a second UDP socket bound to
+   * `localAddress` (another interface: 127.0.0.2, ::1, ...) toward the server's address. Resolves
+   * to its path ID ('pathValidated' follows once it carries data), or -1 when the server did not
+   * negotiate multipath or no path ID is available.
+   */
+  async openPath(opts: { localAddress: string; port?: number }): Promise<number> {
+    this.checkUsable();
+    const core = this.core;
+    if (!core.isClient) throw new TypeError('only a client opens paths');
+    if (!core.handshakeConfirmed) {
+      await this.confirmed(core);
+      this.checkUsable();
+    }
+    if (core.multipath === null || !core.multipath.enabled) return -1;
+    const socket = await this.endpoint!.addSocket(opts.localAddress, opts.port ?? 0);
+    this.checkUsable();
+    return core.openPath(socket.local);
+  }
+
+  /** Whether both sides negotiated Multipath QUIC (RFC 10069 §2). */
+  get multipathEnabled(): boolean {
+    return this.coreConn?.multipath?.enabled ?? false;
+  }
+
+  /** Multipath: abandons path `pathId` (PATH_ABANDON, RFC 10069 §3.4). */
+  closePath(pathId: number, errorCode?: number): boolean {
+    this.checkUsable();
+    return this.core.closePath(pathId, errorCode);
+  }
+
+  /** Multipath: asks the peer to use path `pathId` only as a backup, or again (RFC 10069 §3.3). */
+  setPathStatus(pathId: number, status: 'backup' | 'available'): boolean {
+    this.checkUsable();
+    return this.core.setPathStatus(pathId, status);
+  }
+
+  /**
    * Closes gracefully: waits (at most `timeoutMs`, default 5 s) until every stream's written data
    * is acknowledged, then sends CONNECTION_CLOSE with `code` (an application error code, 0 for
    * no error, RFC 9000 §10.2) and resolves once the connection is gone and a client's socket
@@ -539,6 +583,12 @@ export class QuicConnection
 
   /** A failure found by the adapter (e.g. ICMP port unreachable): the connection ends with it. */
   fail(error: QuicConnectionError): void {
+    // A transport-level failure (an ICMP refusal) closes the core as one, so that what runs on
+    // it (HTTP/3) sees a QUIC error, not an application close with a code of its own protocol.
+    const core = this.coreConn;
+    if (core !== null && this.usable && !error.application) {
+      core.closeWithError(new QuicError(error.errorCode, error.info.reason), monotonicMicros());
+    }
     this.destroy(error, error.errorCode);
   }
 
@@ -674,6 +724,9 @@ export class QuicConnection
     c.on('sessionTicket', (t) => emitSafely(this, 'sessionTicket', toBuffer(t)));
     c.on('newToken', (t) => emitSafely(this, 'newToken', toBuffer(t)));
     c.on('pathChange', (remote, local) => emitSafely(this, 'pathChange', remote, local));
+    c.on('pathOpened', (id) => emitSafely(this, 'pathOpened', id));
+    c.on('pathValidated', (id) => emitSafely(this, 'pathValidated', id));
+    c.on('pathClosed', (id, info) => emitSafely(this, 'pathClosed', id, info));
     c.on('close', (info) => this.finish(info));
   }
 

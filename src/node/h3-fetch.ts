@@ -200,14 +200,26 @@ export class H3Agent {
   }
 }
 
+export interface H3FetchOptions extends H3FetchInit {
+  /**
+   * The agent whose pooled connections carry the request (undici's `dispatcher`). Default: one
+   * agent shared by the process, made on first use, trusting Node's bundled roots.
+   */
+  agent?: H3Agent;
+}
+
+/**
+ * The process's default agent, as undici's global dispatcher: connections are reused across
+ * `h3Fetch` calls only if something keeps them. Made on first use; not on any packet path.
+ */
 let defaultAgent: H3Agent | null = null;
 
 /**
- * `fetch` over HTTP/3 with a shared default agent (trusting Node's bundled roots). For other
- * options (a private CA, client certificates, keep-alive) make
- * an H3Agent and call its `fetch`.
+ * `fetch` over HTTP/3 on `options.agent`, or on the process's default agent (Node's bundled
+ * roots). For a private CA, client certificates or another keep-alive, make an H3Agent and
+ * pass it (or call its `fetch`).
  */
-export function h3Fetch(url: string | URL, init: H3FetchInit = {}): Promise<H3FetchResponse> {
-  defaultAgent ??= new H3Agent();
-  return defaultAgent.fetch(url, init);
+export function h3Fetch(url: string | URL, options: H3FetchOptions = {}): Promise<H3FetchResponse> {
+  const { agent, ...init } = options;
+  return (agent ?? (defaultAgent ??= new H3Agent())).fetch(url, init);
 }

@@ -66,4 +66,5 @@ export {
   H3FetchResponse,
   type H3AgentOptions,
   type H3FetchInit,
+  type H3FetchOptions,
 } from './h3-fetch.js';

@@ -31,6 +31,7 @@ import {
   initialWindowFor,
   MIN_MAX_DATAGRAM_SIZE,
   type CongestionController,
+  type CongestionControllerFactory,
   type CongestionControllerOptions,
 } from '../cc/types.js';
 import type { AckFrame } from '../wire/frame-types.js';
@@ -42,7 +43,7 @@ import {
   type TimeoutOutcome,
 } from './loss-detection.js';
 import { EcnValidator } from './ecn.js';
-import { Pacer, PACING_GAIN } from './pacer.js';
+import { defaultSendQuantum, Pacer, PACING_GAIN } from './pacer.js';
 import { RttEstimator } from './rtt.js';
 import { CwndHistory, RecoveryStats, type CwndSample } from './stats.js';
 
@@ -60,8 +61,11 @@ export interface SendControlOptions {
   initialRtt?: number;
   /** The peer's max_ack_delay in microseconds, once known. Default 25 000. */
   peerMaxAckDelay?: number;
-  /** A registered controller name ('newreno', 'cubic', ...) or an instance. Default 'cubic'. */
-  congestionController?: string | CongestionController;
+  /**
+   * A registered controller name ('newreno', 'cubic', ...), an instance, or a factory (a
+   * connection's choice, src/cc/choice.ts) that makes one per path. Default 'cubic'.
+   */
+  congestionController?: string | CongestionController | CongestionControllerFactory;
   /** Options for a controller created by name (maxDatagramSize is filled in). */
   congestionControllerOptions?: CongestionControllerOptions;
   /** Pace in-flight packets (RFC 9002 §7.7). Default true. */
@@ -81,9 +85,8 @@ export interface SendControlOptions {
 export class SendControl<T = unknown> {
   readonly rtt: RttEstimator;
   private controller: CongestionController;
-  /** Registry name and options, to start a fresh controller on a path change. */
-  private readonly ccName: string;
-  private readonly ccOptions: CongestionControllerOptions;
+  /** Makes a fresh controller of the same kind and options on a path change. */
+  private readonly newController: CongestionControllerFactory;
   readonly lossDetection: LossDetection<T>;
   /** The budget sending is limited by: our own, or the active path's (`useAmplificationBudget`). */
   private amp: AmplificationBudget;
@@ -105,14 +108,19 @@ export class SendControl<T = unknown> {
     this.rtt = new RttEstimator(options.initialRtt);
     if (options.peerMaxAckDelay !== undefined) this.setPeerMaxAckDelay(options.peerMaxAckDelay);
     const cc = options.congestionController ?? DEFAULT_CONGESTION_CONTROLLER;
-    this.ccOptions = { ...options.congestionControllerOptions };
-    if (typeof cc === 'string') {
-      this.ccName = cc;
-      this.controller = createCongestionController(cc, { ...this.ccOptions, maxDatagramSize: mds });
+    const ccOptions = { ...options.congestionControllerOptions };
+    if (typeof cc === 'function') {
+      this.newController = cc;
+      this.controller = cc({ ...ccOptions, maxDatagramSize: mds });
     } else {
-      this.ccName = cc.name;
-      this.controller = cc;
-      if (cc.maxDatagramSize !== mds) cc.setMaxDatagramSize(mds);
+      const name = typeof cc === 'string' ? cc : cc.name;
+      this.newController = (o) => createCongestionController(name, { ...ccOptions, ...o });
+      if (typeof cc === 'string') {
+        this.controller = this.newController({ maxDatagramSize: mds });
+      } else {
+        this.controller = cc;
+        if (cc.maxDatagramSize !== mds) cc.setMaxDatagramSize(mds);
+      }
     }
     this.amp = new AmplificationBudget(!options.isServer || options.addressValidated === true);
     this.ecn = new EcnValidator(options.ecn === true);
@@ -351,10 +359,7 @@ export class SendControl<T = unknown> {
    * count in bytes in flight, the new window or the new RTT.
    */
   resetForNewPath(now: number, initialRtt?: number): void {
-    const cc = createCongestionController(this.ccName, {
-      ...this.ccOptions,
-      maxDatagramSize: this.controller.maxDatagramSize,
-    });
+    const cc = this.newController({ maxDatagramSize: this.controller.maxDatagramSize });
     this.controller = cc;
     this.rtt.reset(initialRtt);
     this.lossDetection.resetCongestionState(cc);
@@ -403,17 +408,27 @@ export class SendControl<T = unknown> {
     return this.pacer!.nextSendTime(now, this.cc.maxDatagramSize);
   }
 
-  /** RFC 9002 §7.7: rate = N * cwnd / smoothed_rtt, unless the controller paces itself. */
+  /**
+   * RFC 9002 §7.7: rate = N * cwnd / smoothed_rtt, unless the controller paces itself; the send
+   * quantum is the controller's, or 1 ms at that rate (pacer.ts).
+   */
   private updatePacingRate(now: number): void {
     const pacer = this.pacer!;
+    const cc = this.cc;
     let rate: number;
-    if (this.cc.pacingRate !== undefined) {
-      rate = this.cc.pacingRate(this.rtt);
+    if (cc.pacingRate !== undefined) {
+      rate = cc.pacingRate(this.rtt);
     } else {
       const srtt = this.rtt.smoothed;
-      rate = srtt > 0 ? (PACING_GAIN * this.cc.window * 1_000_000) / srtt : Infinity;
+      rate = srtt > 0 ? (PACING_GAIN * cc.window * 1_000_000) / srtt : Infinity;
     }
-    pacer.setRate(rate > 0 ? rate : Infinity, now);
+    if (!(rate > 0)) rate = Infinity;
+    pacer.setRate(rate, now);
+    pacer.setQuantum(
+      cc.sendQuantum !== undefined
+        ? cc.sendQuantum(this.rtt)
+        : defaultSendQuantum(rate, cc.maxDatagramSize),
+    );
   }
 
   private recordWindow(now: number): void {

@@ -2,12 +2,16 @@
  * `tsquic/testing`: a server engine and a client engine over the in-memory network, ready to
  * run (`createEnginePair`); the in-memory network with a virtual clock (deterministic simulations of
  * delay, loss, reordering, duplication, corruption, bandwidth limits, blackholes and NAT
- * rebinding) and helpers to decode and forge protected packets.
+ * rebinding, several links between two endpoints that fail and come back, shared bottlenecks) and helpers to decode and forge protected packets.
  */
 export {
   Network,
   type LinkConditions,
+  type LinkDirectionStats,
   type LinkEcn,
+  type LinkEnd,
+  type LinkOptions,
+  type LinkStats,
   type NetworkStats,
   type SansIoEndpoint,
   type Transmit,
@@ -63,3 +67,4 @@ export {
   type RelayRecord,
   type RelayStats,
 } from './relay.js';
+export type { EcnSocketBinder } from './relay-socket.js';

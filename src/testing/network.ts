@@ -5,6 +5,12 @@
  * finite queue, and blackhole windows; endpoints can be rebound behind a simulated NAT. Everything
  * is driven by one seeded PRNG, so a run with the same seed is the same run.
  *
+ * Several links can join the same two endpoints, told apart by the addresses at their ends (a
+ * multipath client with two local addresses, each link with its own rate, delay, loss, queue and
+ * MTU; see `addLink`); a link can fail and come back on a schedule (`failLink`), and one link can
+ * carry the traffic of several address pairs, so that connections share its queue (a shared
+ * bottleneck).
+ *
  * Per datagram the network allocates nothing in the common case: where a node's datagrams from
  * one local address to one remote address go (NAT, route, link) is resolved once and cached
  * until the topology changes, and datagrams in flight live in pooled buffers that go back to
@@ -89,6 +95,50 @@ export interface LinkEcn {
   bleach?: boolean;
 }
 
+/**
+ * One end of a link: an IP address (any port) or a socket address (that port only). Matched
+ * against the addresses datagrams carry on the wire (after NAT).
+ */
+export type LinkEnd = string | SocketAddress;
+
+/** A link between addresses, added with `Network.addLink`. */
+export interface LinkOptions {
+  /** The name `failLink`, `setLinkConditions` and `linkStats` know it by; unique. */
+  name: string;
+  /**
+   * The address pairs whose datagrams take this link, either way: `[a, b]` carries datagrams
+   * from `a` to `b` (the forward direction) and from `b` to `a` (the reverse one). Several
+   * pairs share the link's queue and rate in each direction: a shared bottleneck.
+   */
+  between: [LinkEnd, LinkEnd][];
+  /** Conditions of both directions (default: those of the network). */
+  conditions?: LinkConditions;
+  /** Conditions of the reverse direction (b to a) when they differ from `conditions`. */
+  reverse?: LinkConditions;
+}
+
+/** What one direction of a link did. */
+export interface LinkDirectionStats {
+  /** Datagrams that entered the link. */
+  sent: number;
+  /** Datagrams (duplicates included) that came out of it, and their bytes. */
+  delivered: number;
+  deliveredBytes: number;
+  /** Datagrams lost on it: random or burst loss, too large, queue full, or the link down. */
+  lost: number;
+  /** Of those lost, dropped at the tail of a full queue. */
+  queueDrops: number;
+  /** Of those lost, dropped because the link was down when they entered or would arrive. */
+  downDrops: number;
+  ceMarked: number;
+}
+
+/** What a link did in each direction (see `LinkOptions.between` for which is which). */
+export interface LinkStats {
+  forward: LinkDirectionStats;
+  reverse: LinkDirectionStats;
+}
+
 interface Node {
   name: string;
   endpoint: SansIoEndpoint;
@@ -149,6 +199,48 @@ interface LinkState {
   busyUntil: number;
   queued: number;
   bad: boolean;
+  /** Windows [start, end) in which the link drops everything (see `Network.failLink`). */
+  down: { start: number; end: number }[];
+  stats: LinkDirectionStats;
+}
+
+/** A link added with `addLink`: both directions and the address pairs it carries. */
+interface NamedLink {
+  name: string;
+  between: [LinkEnd, LinkEnd][];
+  forward: LinkState;
+  reverse: LinkState;
+}
+
+function linkState(cond: LinkConditions): LinkState {
+  return {
+    cond,
+    busyUntil: 0,
+    queued: 0,
+    bad: false,
+    down: [],
+    stats: {
+      sent: 0,
+      delivered: 0,
+      deliveredBytes: 0,
+      lost: 0,
+      queueDrops: 0,
+      downDrops: 0,
+      ceMarked: 0,
+    },
+  };
+}
+
+function endMatches(end: LinkEnd, a: SocketAddress): boolean {
+  return typeof end === 'string'
+    ? end === a.address
+    : end.address === a.address && end.port === a.port;
+}
+
+/** Whether the link is down at `now`. */
+function isDown(link: LinkState, now: number): boolean {
+  for (const w of link.down) if (now >= w.start && now < w.end) return true;
+  return false;
 }
 
 /** A datagram in flight. Records and their buffers are pooled per receiving node. */
@@ -162,6 +254,8 @@ interface Delivery {
   data: Uint8Array;
   /** The rate-limited link whose queue holds this datagram until it arrives, or null. */
   queuedOn: LinkState | null;
+  /** The link it travels on (it is lost if the link is down when it would arrive). */
+  via: LinkState | null;
   /** The IP ECN codepoint it arrives with. */
   ecn: number;
 }
@@ -196,6 +290,8 @@ export class Network {
   /** Node internal address -> externally visible address (NAT). */
   private nat = new Map<string, SocketAddress>();
   private links = new Map<string, LinkState>();
+  /** Links between addresses (`addLink`), looked up before the links between nodes. */
+  private namedLinks: NamedLink[] = [];
   private defaultConditions: LinkConditions;
   private events = new MinHeap<Delivery>();
   private blackholes: { from?: string; to?: string; start: number; end: number }[] = [];
@@ -229,7 +325,7 @@ export class Network {
 
   /** Sets conditions for datagrams from `from` to `to` (node names); `'*'` matches any. */
   setConditions(from: string, to: string, cond: LinkConditions): void {
-    this.links.set(`${from}>${to}`, { cond, busyUntil: 0, queued: 0, bad: false });
+    this.links.set(`${from}>${to}`, linkState(cond));
     this.forgetRoutes();
   }
 
@@ -248,8 +344,69 @@ export class Network {
     if (mtu === undefined) delete cond.mtu;
     else cond.mtu = mtu;
     if (link !== undefined) link.cond = cond;
-    else this.links.set(key, { cond, busyUntil: 0, queued: 0, bad: false });
+    else this.links.set(key, linkState(cond));
     this.forgetRoutes();
+  }
+
+  /**
+   * Adds a link between addresses. Datagrams whose source and destination (as on the wire,
+   * after NAT) match one of its address pairs take it, whatever `setConditions` says for their
+   * nodes; links added earlier win where several match.
+   *
+   * ```ts
+   * // A client with two local addresses, each with its own link to the server.
+   * net.addLink({ name: 'wifi', between: [['10.0.0.2', '10.0.0.1']], conditions: { rate: 10e6, delay: 10_000 } });
+   * net.addLink({ name: 'lte', between: [['10.0.1.2', '10.0.0.1']], conditions: { rate: 10e6, delay: 40_000 } });
+   * net.failLink('wifi', 2_000_000, 5_000_000);
+   * ```
+   */
+  addLink(opts: LinkOptions): void {
+    if (this.namedLinks.some((l) => l.name === opts.name)) {
+      throw new RangeError(`a link named ${opts.name} exists already`);
+    }
+    if (opts.between.length === 0) throw new RangeError(`link ${opts.name} joins no addresses`);
+    const forward = opts.conditions ?? this.defaultConditions;
+    this.namedLinks.push({
+      name: opts.name,
+      between: opts.between.map(([a, b]) => [a, b]),
+      forward: linkState(forward),
+      reverse: linkState(opts.reverse ?? forward),
+    });
+    this.forgetRoutes();
+  }
+
+  /**
+   * Takes the link down in [start, end) (virtual µs), both directions: datagrams that enter it
+   * then are lost, and so are those already on it that would arrive then. Call it again for a
+   * schedule of failures.
+   */
+  failLink(name: string, start: number, end: number): void {
+    if (!(end > start)) throw new RangeError(`link ${name} fails for an empty window`);
+    const l = this.namedLink(name);
+    l.forward.down.push({ start, end });
+    l.reverse.down.push({ start, end });
+  }
+
+  /**
+   * Changes a link's conditions from now on, keeping its queue and state (a rate or delay that
+   * changes under running connections). `reverse` defaults to `conditions`.
+   */
+  setLinkConditions(name: string, conditions: LinkConditions, reverse?: LinkConditions): void {
+    const l = this.namedLink(name);
+    l.forward.cond = conditions;
+    l.reverse.cond = reverse ?? conditions;
+  }
+
+  /** What the link did in each direction so far (copies). */
+  linkStats(name: string): LinkStats {
+    const l = this.namedLink(name);
+    return { forward: { ...l.forward.stats }, reverse: { ...l.reverse.stats } };
+  }
+
+  private namedLink(name: string): NamedLink {
+    const l = this.namedLinks.find((x) => x.name === name);
+    if (l === undefined) throw new RangeError(`no link named ${name}`);
+    return l;
   }
 
   /** Drops every datagram from `from` to `to` (node names or '*') in [start, end). */
@@ -332,13 +489,19 @@ export class Network {
     return route;
   }
 
-  private link(from: Node, to: Node): LinkState {
+  private link(from: Node, to: Node, src: SocketAddress, dst: SocketAddress): LinkState {
+    for (const named of this.namedLinks) {
+      for (const [a, b] of named.between) {
+        if (endMatches(a, src) && endMatches(b, dst)) return named.forward;
+        if (endMatches(b, src) && endMatches(a, dst)) return named.reverse;
+      }
+    }
     const key = `${from.name}>${to.name}`;
     let l =
       this.links.get(key) ?? this.links.get(`${from.name}>*`) ?? this.links.get(`*>${to.name}`);
     if (!l) l = this.links.get('*>*');
     if (!l) {
-      l = { cond: this.defaultConditions, busyUntil: 0, queued: 0, bad: false };
+      l = linkState(this.defaultConditions);
       this.links.set(key, l);
     }
     return l;
@@ -378,28 +541,40 @@ export class Network {
     }
     const to = destination.node;
     if (link === null) {
-      link = this.link(node, to);
+      link = this.link(node, to, from, t.remote);
       route.link = link;
     }
     const c = link.cond;
+    const ls = link.stats;
+    ls.sent++;
     if (this.blackholes.length > 0 && this.inBlackhole(node.name, to.name)) {
       this.stats.lost++;
+      ls.lost++;
+      return;
+    }
+    if (link.down.length > 0 && isDown(link, this.now)) {
+      this.stats.lost++;
+      ls.lost++;
+      ls.downDrops++;
       return;
     }
     // Checked before the random draws: a datagram too large for the link consumes none.
     if (c.mtu !== undefined && t.data.length + ipUdpHeaders(t.remote) > c.mtu) {
       this.stats.lost++;
+      ls.lost++;
       return;
     }
     if (c.burst) {
       link.bad = link.bad ? this.rng.next() >= c.burst.leave : this.rng.next() < c.burst.enter;
       if (link.bad && this.rng.next() < (c.burst.lossInBad ?? 1)) {
         this.stats.lost++;
+        ls.lost++;
         return;
       }
     }
     if (c.loss && this.rng.next() < c.loss) {
       this.stats.lost++;
+      ls.lost++;
       return;
     }
     const size = t.data.length;
@@ -409,12 +584,18 @@ export class Network {
       this.stats.corrupted++;
     }
     let ecn = t.ecn ?? 0;
-    if (c.ecn !== undefined && ecn !== 0) ecn = this.applyEcn(c.ecn, ecn, this.backlog(link));
+    if (c.ecn !== undefined && ecn !== 0) {
+      const marked = this.stats.ceMarked;
+      ecn = this.applyEcn(c.ecn, ecn, this.backlog(link));
+      ls.ceMarked += this.stats.ceMarked - marked;
+    }
     let departure = this.now;
     if (c.rate) {
       if (link.queued + size > (c.queueBytes ?? 65536)) {
         this.stats.queueDrops++;
         this.stats.lost++;
+        ls.queueDrops++;
+        ls.lost++;
         return;
       }
       link.busyUntil = Math.max(link.busyUntil, this.now) + (size * 8 * 1e6) / c.rate;
@@ -426,6 +607,7 @@ export class Network {
     const d = this.delivery(to, destination.internal, from, t.data);
     if (flipBit >= 0) d.data[flipBit >> 3]! ^= 1 << (flipBit & 7);
     if (c.rate) d.queuedOn = link;
+    d.via = link;
     d.ecn = ecn;
     let arrival = departure + (c.delay ?? 10_000);
     if (c.jitter) arrival += this.rng.next() * c.jitter;
@@ -434,6 +616,7 @@ export class Network {
     if (c.duplicate && this.rng.next() < c.duplicate) {
       this.stats.duplicated++;
       const copy = this.delivery(to, destination.internal, from, d.data);
+      copy.via = link;
       copy.ecn = ecn;
       this.events.push(arrival + 1, copy);
     }
@@ -482,11 +665,21 @@ export class Network {
     d ??= pool.pop();
     if (d === undefined) {
       const buffer = new Uint8Array(Math.max(n, MIN_BUFFER));
-      d = { to, local, from, buffer, data: buffer.subarray(0, n), queuedOn: null, ecn: 0 };
+      d = {
+        to,
+        local,
+        from,
+        buffer,
+        data: buffer.subarray(0, n),
+        queuedOn: null,
+        via: null,
+        ecn: 0,
+      };
     } else {
       d.local = local;
       d.from = from;
       d.queuedOn = null;
+      d.via = null;
       if (d.buffer.length < n) {
         d.buffer = new Uint8Array(n);
         d.data = d.buffer;
@@ -506,6 +699,18 @@ export class Network {
       }
     }
     return false;
+  }
+
+  /**
+   * When the next event is due (µs): a delivery, or an endpoint's timer (an endpoint with
+   * datagrams to send asks for now). Infinity when the network is idle. A query: nothing moves.
+   */
+  nextEventTime(): number {
+    let next = this.events.peekKey();
+    for (let i = 0; i < this.nodes.length; i++) {
+      next = Math.min(next, this.nodes[i]!.endpoint.nextTimeout());
+    }
+    return next;
   }
 
   /** Consecutive steps at one instant without traffic: a timer that never advances. */
@@ -546,8 +751,20 @@ export class Network {
       asked = false;
       const d = events.pop()!;
       if (d.queuedOn !== null) d.queuedOn.queued -= d.data.length;
-      this.stats.delivered++;
-      d.to.endpoint.handleDatagram(d.data, d.local, d.from, this.now, d.ecn);
+      const via = d.via;
+      if (via !== null && via.down.length > 0 && isDown(via, this.now)) {
+        // The link failed while the datagram was on it.
+        this.stats.lost++;
+        via.stats.lost++;
+        via.stats.downDrops++;
+      } else {
+        this.stats.delivered++;
+        if (via !== null) {
+          via.stats.delivered++;
+          via.stats.deliveredBytes += d.data.length;
+        }
+        d.to.endpoint.handleDatagram(d.data, d.local, d.from, this.now, d.ecn);
+      }
       // The endpoint keeps nothing of `data` (SansIoEndpoint.handleDatagram): reuse it.
       if (d.to.pool.length < POOL_LIMIT) d.to.pool.push(d);
     }

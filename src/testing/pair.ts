@@ -23,7 +23,7 @@ import { defaultProvider } from '../crypto/default-provider.js';
 import { createSelfSignedCertificate } from '../tls/x509/index.js';
 import type { CertifiedKey } from '../tls/types.js';
 import type { SocketAddress } from '../util/address.js';
-import { Network, type LinkConditions, type SansIoEndpoint } from './network.js';
+import { Network, type LinkConditions, type LinkOptions, type SansIoEndpoint } from './network.js';
 
 /** The server's address unless `serverAddress` says otherwise. */
 export const PAIR_SERVER_ADDRESS: SocketAddress = { address: '10.0.0.1', port: 4433 };
@@ -68,6 +68,11 @@ export interface EnginePairOptions {
   seed?: number;
   /** Conditions of both directions of the link. Default: 10 ms one-way delay, nothing else. */
   conditions?: LinkConditions;
+  /**
+   * Links between addresses over the default one (`Network.addLink`): e.g. one per local
+   * address of a multipath client, or one bottleneck shared by several address pairs.
+   */
+  links?: LinkOptions[];
   /** ALPN of both sides. Default `['test']`. */
   alpn?: string[];
   /** Server name the client asks for and verifies. Default "localhost". */
@@ -111,6 +116,7 @@ export class EnginePair {
       seed: opts.seed ?? 1,
       ...(opts.conditions !== undefined ? { conditions: opts.conditions } : {}),
     });
+    for (const l of opts.links ?? []) this.net.addLink(l);
     const given = opts.certificate ?? testCertificate();
     const certificate = 'certificate' in given ? given.certificate : given.cert;
     const ca = given.ca;

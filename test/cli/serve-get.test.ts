@@ -470,6 +470,8 @@ describe('tsquic serve + tsquic get', () => {
       [['get', 'ftp://example.com/x'], /only https:\/\/ URLs/],
       [['get', 'https://no-such-host.invalid/x'], /unknown host 'no-such-host\.invalid'/],
       [['serve', '--cc', 'vegas'], /--cc must be one of/],
+      [['serve', '--cc', 'cubic:beta=2'], /--cc: congestion controller 'cubic': beta must be/],
+      [['get', '--cc', 'bbr:gain', url], /--cc options are KEY=VALUE/],
       [['serve', '--cert', certFile], /--cert and --key go together/],
       [
         ['serve', '--cert', certFile, '--key', otherKeyFile],

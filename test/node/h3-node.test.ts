@@ -14,6 +14,7 @@ import {
   connect,
   createServer,
   H3Agent,
+  h3Fetch,
   type QuicConnection,
   type QuicServer,
 } from '../../src/node/index.js';
@@ -81,6 +82,13 @@ describe('node adapter: HTTP/3 on QuicConnection', function () {
     );
     assert.ok(err instanceof Http3ConnectionError, String(err));
     assert.equal(err.scope, 'connection');
+    // A refusal is no clean end: closed rejects too, with the QUIC error (RFC 9000 §20.1).
+    assert.equal(err.code, 'QUIC_CONNECTION_REFUSED');
+    await assert.rejects(client.closed, (e: Http3ConnectionError) => {
+      assert.equal(e.code, 'QUIC_CONNECTION_REFUSED');
+      assert.equal(e.errorCode, 0x2);
+      return true;
+    });
   });
 
   it('a connection that fails before it starts fails the client with QUIC_CONNECTION_FAILED', async () => {
@@ -129,6 +137,17 @@ describe('node adapter: HTTP/3 on QuicConnection', function () {
     await assert.rejects(agent.fetch(`${url}/five`), /the agent is closed/);
   });
 
+  it('h3Fetch sends on the agent given (undici: dispatcher), not the default one', async () => {
+    const agent = new H3Agent({ ca: testCertificate().ca, serverName: 'localhost' });
+    try {
+      const res = await h3Fetch(`https://127.0.0.1:${port}/given`, { agent, method: 'POST' });
+      assert.equal(await res.text(), `POST /given 127.0.0.1:${port} 0`);
+      assert.deepEqual(agent.origins, [`https://127.0.0.1:${port}`]);
+    } finally {
+      await agent.close();
+    }
+  });
+
   it('H3Agent closes a connection idle for keepAliveTimeout', async () => {
     const agent = new H3Agent({
       ca: testCertificate().ca,
@@ -141,6 +160,44 @@ describe('node adapter: HTTP/3 on QuicConnection', function () {
     if (!serverSide.isClosed) await once(serverSide, 'close');
     assert.deepEqual(agent.origins, []);
     await agent.close();
+  });
+
+  it("H3Server emits 'error' for a handler's exception and a connection's failure", async () => {
+    const heard: string[] = [];
+    const closed: Promise<void>[] = [];
+    const failing = createServer({ alpn: ['h3'], certificate: testCertificate().cert }, (conn) => {
+      const h3 = h3Server(conn, (req) => {
+        if (req.path === '/throw') throw new Error('handler broke');
+        return Promise.reject(new Error('handler rejected'));
+      });
+      h3.on('error', (e, req) =>
+        heard.push(`${req?.path ?? 'connection'}: ${(e as Error).message}`),
+      );
+      h3.on('close', () => heard.push('close'));
+      closed.push(h3.closed);
+    });
+    const { port: p } = await failing.listen(0, '127.0.0.1');
+    const conn = connect(
+      { host: '127.0.0.1', port: p },
+      { alpn: ['h3'], ca: testCertificate().ca, serverName: 'localhost' },
+    );
+    try {
+      const client = h3Client(conn);
+      for (const path of ['/throw', '/reject']) {
+        const res = await client.request({ path });
+        assert.equal(res.status, 500);
+        await res.body.text();
+      }
+      assert.deepEqual(heard, ['/throw: handler broke', '/reject: handler rejected']);
+      // The client breaks the protocol: the server's session ends with an error.
+      client.destroy(0x101, 'H3_GENERAL_PROTOCOL_ERROR from the client'); // RFC 9114 §8.1
+      await assert.rejects(closed[0]!);
+      assert.equal(heard.length, 4, heard.join('\n'));
+      assert.match(heard[2]!, /^connection: /);
+      assert.equal(heard[3], 'close');
+    } finally {
+      await failing.close();
+    }
   });
 
   it('a handler that throws is answered with a 500 and reported to onHandlerError', async () => {

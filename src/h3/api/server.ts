@@ -58,7 +58,10 @@ export interface H3ServerOptions extends H3ServerSessionOptions {
    * is complete (RFC 9114 §4.1), so it does not count any more.
    */
   maxBufferedBodyBytes?: number;
-  /** Hears what a handler threw or rejected with (the response is handled as described above). */
+  /**
+   * Hears what a handler threw or rejected with (the response is handled as described above);
+   * the server's 'error' event hears it too.
+   */
   onHandlerError?: (error: unknown, req: H3IncomingRequest) => void;
   /**
    * The host's monotonic clock (µs), the one its `handleTimeout(now)` calls use: requests are
@@ -288,7 +291,19 @@ export class H3ServerResponse extends Emitter<H3ServerResponseEvents> {
   }
 }
 
-export class H3Server {
+/** The events of an H3Server and their arguments. */
+export interface H3ServerEvents {
+  /**
+   * Something failed: a handler threw or rejected (`req` is its request, answered with a 500
+   * or reset), or the connection ended with an error (`req` null; `closed` rejects with the
+   * same error). Emitted only while listened to, so an unheard one ends nothing.
+   */
+  error: (error: unknown, req: H3IncomingRequest | null) => void;
+  /** The session ended, cleanly or not (after 'error' when not). */
+  close: () => void;
+}
+
+export class H3Server extends Emitter<H3ServerEvents> {
   readonly session: H3ServerSession;
   readonly transport: ConnectionTransport;
   /**
@@ -308,6 +323,7 @@ export class H3Server {
     private readonly handler: H3RequestHandler,
     private readonly options: H3ServerOptions,
   ) {
+    super();
     const host = hostOf(input);
     const conn = host === null ? (input as Connection) : host.coreIfStarted;
     // A server's connection exists from its first packet: the host has it when it hands it out.
@@ -334,8 +350,14 @@ export class H3Server {
     const stopTimer = host === null ? null : this.driveTimeouts(host.timers);
     this.session.onClose = (e) => {
       stopTimer?.();
-      if (isCleanClose(e, this.transport)) this.resolveClosed();
-      else this.rejectClosed(toHttp3Error(e, this.transport.closeInfo));
+      if (isCleanClose(e, this.transport)) {
+        this.resolveClosed();
+      } else {
+        const error = toHttp3Error(e, this.transport.closeInfo);
+        this.rejectClosed(error);
+        this.report(error, null);
+      }
+      this.emitOutside(() => this.emit('close'));
     };
     this.transport.attach(this.session);
   }
@@ -435,8 +457,24 @@ export class H3Server {
     if (result instanceof Promise) result.catch((e: unknown) => this.handlerFailed(e, req, res));
   }
 
+  private report(error: unknown, req: H3IncomingRequest | null): void {
+    if (this.listenerCount('error') > 0) this.emitOutside(() => this.emit('error', error, req));
+  }
+
+  /** Runs an emit whose listeners' exceptions must not unwind into the session. */
+  private emitOutside(emit: () => void): void {
+    try {
+      emit();
+    } catch (e) {
+      queueMicrotask(() => {
+        throw e;
+      });
+    }
+  }
+
   private handlerFailed(error: unknown, req: H3IncomingRequest, res: H3ServerResponse): void {
     this.options.onHandlerError?.(error, req);
+    this.report(error, req);
     if (res.writableEnded || res.aborted !== null) return;
     if (res.headersSent) res.destroy();
     else res.respondError(500);

@@ -1,0 +1,328 @@
+/**
+ * The connection side of Multipath QUIC (RFC 10069): the frames of §4 as they arrive, paths
+ * coming into use (a client's `openPath`, a peer's first packet on a new path ID), their
+ * validation, abandonment and timers. The path table and the frame rules are the Multipath
+ * component's (multipath.ts); what touches the connection (acknowledgments, retransmission,
+ * events) is here.
+ */
+import { PnSpace } from '../ack/pn-space.js';
+import type { SocketAddress } from '../util/address.js';
+import { QuicError, TransportError } from '../wire/errors.js';
+import { FrameType, type AckFrame, type MultipathFrame } from '../wire/frame-types.js';
+import type { ConnectionContext } from './context.js';
+import { MultipathPath, type Multipath } from './multipath.js';
+import { PathSet } from './path-set.js';
+import { PathState } from './path-state.js';
+import { onPathPackets } from './path-mtu.js';
+import { onFramesAcked, onFramesLost } from './retransmit.js';
+
+/** The multipath component of a connection that negotiated it; a PROTOCOL_VIOLATION if not. */
+export function negotiated(conn: ConnectionContext, frameType: number, kind: string): Multipath {
+  const mp = conn.multipath;
+  // RFC 10069 §2: without initial_max_path_id from both sides, no multipath frame may be used.
+  if (mp === null || !mp.enabled) {
+    throw new QuicError(
+      TransportError.PROTOCOL_VIOLATION,
+      `${kind} without negotiated multipath`,
+      frameType,
+    );
+  }
+  return mp;
+}
+
+/** Turns multipath on once the peer's transport parameters are known (RFC 10069 §2). */
+export function negotiateMultipath(conn: ConnectionContext): void {
+  const mp = conn.multipath;
+  if (mp === null || conn.peerParams === null || mp.enabled) return;
+  const path0 = new MultipathPath(0, conn.paths, conn.spaces[PnSpace.Application]);
+  mp.negotiate(conn.peerParams.initialMaxPathId, path0);
+}
+
+/** A multipath frame other than PATH_ACK for path 0 and the CID frames of path 0 (frames-in.ts). */
+export function onMultipathFrame(
+  conn: ConnectionContext,
+  frame: MultipathFrame,
+  now: number,
+): void {
+  switch (frame.kind) {
+    case 'path_ack':
+      onPathAck(conn, negotiated(conn, FrameType.PATH_ACK, frame.kind), frame, now);
+      return;
+    case 'path_abandon': {
+      const mp = negotiated(conn, FrameType.PATH_ABANDON, frame.kind);
+      if (!mp.checkPathId(frame.pathId, FrameType.PATH_ABANDON)) return;
+      const p = mp.get(frame.pathId);
+      if (p) abandonPath(conn, p, frame.errorCode, 'peer', 'abandoned by the peer', now);
+      return;
+    }
+    case 'path_status_backup':
+    case 'path_status_available': {
+      const type =
+        frame.kind === 'path_status_backup'
+          ? FrameType.PATH_STATUS_BACKUP
+          : FrameType.PATH_STATUS_AVAILABLE;
+      const status = frame.kind === 'path_status_backup' ? 'backup' : 'available';
+      const mp = negotiated(conn, type, frame.kind);
+      const p = mp.get(frame.pathId);
+      const before = p?.backup;
+      mp.onPathStatus(frame.pathId, frame.sequenceNumber, status, type);
+      if (p && p.backup !== before) logPath(conn, p, now);
+      return;
+    }
+    case 'path_new_connection_id':
+      negotiated(conn, FrameType.PATH_NEW_CONNECTION_ID, frame.kind).onNewCid(frame);
+      return;
+    case 'path_retire_connection_id':
+      negotiated(conn, FrameType.PATH_RETIRE_CONNECTION_ID, frame.kind).onRetireCid(
+        frame,
+        conn.rx.dcid,
+      );
+      return;
+    case 'max_path_id':
+      negotiated(conn, FrameType.MAX_PATH_ID, frame.kind).onMaxPathId(
+        frame.maximum,
+        conn.peerParams?.initialMaxPathId ?? 0,
+      );
+      return;
+    case 'paths_blocked':
+      negotiated(conn, FrameType.PATHS_BLOCKED, frame.kind).onPathsBlocked(frame.maximum);
+      return;
+    case 'path_cids_blocked': {
+      const mp = negotiated(conn, FrameType.PATH_CIDS_BLOCKED, frame.kind);
+      // Path 0's CIDs are the connection's (topped up as the peer retires them).
+      if (frame.pathId !== 0) mp.onPathCidsBlocked(frame.pathId, frame.nextSequenceNumber);
+      return;
+    }
+  }
+}
+
+/** PATH_ACK for a path other than 0 (RFC 10069 §4.1); path 0's goes as an ACK (frames-in.ts). */
+function onPathAck(
+  conn: ConnectionContext,
+  mp: Multipath,
+  frame: Extract<MultipathFrame, { kind: 'path_ack' }>,
+  now: number,
+): void {
+  if (!mp.checkPathId(frame.pathId, FrameType.PATH_ACK)) return;
+  const p = mp.get(frame.pathId);
+  // §3.4.3: a PATH_ACK for a path whose state is gone is ignored.
+  if (!p) return;
+  conn.stats.acksReceived++;
+  const path = p.paths.active;
+  const sc = path.sendControl;
+  const ack: AckFrame = {
+    kind: 'ack',
+    ackDelay: frame.ackDelay,
+    ranges: frame.ranges,
+    ...(frame.ecn ? { ecn: frame.ecn } : {}),
+  };
+  const exponent = conn.peerParams?.ackDelayExponent ?? 3;
+  const out = sc.onAckReceived(PnSpace.Application, ack, frame.ackDelay * 2 ** exponent, now);
+  for (const sp of out.newlyAcked) onFramesAcked(conn, sp.frames);
+  for (const sp of out.lost) onFramesLost(conn, sp.frames);
+  onPathPackets(path, out.newlyAcked, out.lost, now);
+  // RFC 10069 §2.5: an acknowledged packet of the current key phase on any path completes it.
+  conn.keys.oneRtt?.onPathAckReceived(p.id, frame.ranges[0]!.largest);
+  if (out.lost.length > 0) conn.stats.onLossEvent(out.lost.length);
+  sc.releaseOutcomes();
+}
+
+/**
+ * Abandons `p` (RFC 10069 §3.4): PATH_ABANDON goes (once), the peer's CIDs for it are retired,
+ * its state stays three PTOs for late packets; what it had in flight goes again on the other
+ * paths. Abandoning the last path closes the connection (§3.4: SHOULD).
+ */
+export function abandonPath(
+  conn: ConnectionContext,
+  p: MultipathPath,
+  errorCode: number,
+  source: 'local' | 'peer',
+  reason: string,
+  now: number,
+): void {
+  const mp = conn.multipath!;
+  if (!mp.abandon(p, errorCode, now, 3 * largestPto(conn))) return;
+  reinject(conn, p);
+  conn.emit('pathClosed', p.id, { source, errorCode, reason });
+  logPath(conn, p, now);
+  let open = 0;
+  for (const q of mp.all()) if (q.state === 'open') open++;
+  if (open === 0) {
+    conn.closeWithError(new QuicError(TransportError.NO_ERROR, 'the last path was abandoned'), now);
+  }
+  conn.wake();
+}
+
+/**
+ * The frames of every packet still in flight on `p` go back to their queues for the other paths
+ * (RFC 10069 §5.6: a failing path's data is sent again elsewhere). They stay tracked on `p`, so
+ * a late acknowledgment still frees them.
+ */
+export function reinject(conn: ConnectionContext, p: MultipathPath): void {
+  const log = p.paths.active.sendControl.lossDetection.log(PnSpace.Application);
+  for (const sp of log.outstandingPackets()) onFramesLost(conn, sp.frames);
+}
+
+/** The largest PTO among the open paths (RFC 10069 §2.5, §2.6: closing and key updates). */
+export function largestPto(conn: ConnectionContext): number {
+  let t = conn.ptoPeriod();
+  const mp = conn.multipath;
+  if (mp === null || !mp.enabled) return t;
+  for (const p of mp.all()) {
+    if (p.state === 'open') t = Math.max(t, p.paths.active.sendControl.rtt.ptoPeriod(true));
+  }
+  return t;
+}
+
+/**
+ * Client: opens path `id` from `local` to `remote` (RFC 10069 §3.1): a new 4-tuple with its own
+ * send control, validated by PATH_CHALLENGE on a CID of that path ID.
+ */
+export function openPathNow(
+  conn: ConnectionContext,
+  id: number,
+  local: SocketAddress,
+  remote: SocketAddress,
+  now: number,
+): MultipathPath | null {
+  const mp = conn.multipath!;
+  const cids = mp.peerCidsOf(id);
+  if (!cids) return null;
+  const path = new PathState(local, remote, conn.newPathSendControl(now), false, cids.current);
+  // A client's own path toward the server's address is not bound by the limit (RFC 9000 §8.1).
+  path.liftAmplificationLimit();
+  path.startValidation(conn.provider.random(8), validationTimeout(conn));
+  path.armValidationDeadline(now);
+  const p = new MultipathPath(
+    id,
+    new PathSet(path, now),
+    mp.newSpace(conn.opts.maxAckDelayMs * 1000),
+  );
+  mp.add(p);
+  conn.emit('pathOpened', id);
+  logPath(conn, p, now);
+  return p;
+}
+
+/**
+ * Server (or client): the first packet on path `id`, which the peer opened (RFC 10069 §3.1).
+ * The path is validated before data goes on it; until then the anti-amplification limit holds.
+ * Null when we hold no CID of the peer's for it yet (the packet is dropped; the peer repeats its
+ * PATH_CHALLENGE).
+ */
+export function acceptPath(
+  conn: ConnectionContext,
+  id: number,
+  local: SocketAddress,
+  remote: SocketAddress,
+  now: number,
+): MultipathPath | null {
+  const mp = conn.multipath!;
+  const cids = mp.peerCidsOf(id);
+  if (!cids) return null;
+  const path = new PathState(local, remote, conn.newPathSendControl(now), false, cids.current);
+  path.startValidation(conn.provider.random(8), validationTimeout(conn));
+  path.armValidationDeadline(now);
+  const p = new MultipathPath(
+    id,
+    new PathSet(path, now),
+    mp.newSpace(conn.opts.maxAckDelayMs * 1000),
+  );
+  mp.add(p);
+  conn.emit('pathOpened', id);
+  logPath(conn, p, now);
+  return p;
+}
+
+/** RFC 9000 §8.2.4: validation gives up after three times the larger PTO. */
+function validationTimeout(conn: ConnectionContext): number {
+  return 3 * Math.max(conn.ptoPeriod(), 3 * conn.opts.initialRttUs);
+}
+
+/** A PATH_CHALLENGE on path `p` (other than 0): answered on it (RFC 10069 §3.1). */
+export function onPathChallengeOn(p: MultipathPath, data: Uint8Array): void {
+  const path = p.paths.active;
+  // A few outstanding responses per path: a flood of challenges costs nothing more.
+  if (path.responses.length < 4) path.responses.push(data.slice());
+}
+
+/** A PATH_RESPONSE on path `p` (other than 0) validated it. */
+export function onPathResponseOn(
+  conn: ConnectionContext,
+  p: MultipathPath,
+  data: Uint8Array,
+  now: number,
+): void {
+  if (p.paths.onResponse(data, now) === 'active') {
+    conn.emit('pathValidated', p.id);
+    logPath(conn, p, now);
+  }
+}
+
+/**
+ * The earliest timer of the paths other than 0: loss detection, validation, abandonment (their
+ * ACK deadlines are the connection's, with those of its own spaces).
+ */
+export function multipathDeadline(conn: ConnectionContext): number {
+  const mp = conn.multipath;
+  if (mp === null || !mp.enabled) return Infinity;
+  let t = mp.deadline();
+  for (const p of mp.all()) {
+    if (p.id === 0 || p.state !== 'open') continue;
+    t = Math.min(t, p.paths.deadline(), p.paths.active.sendControl.timerDeadline());
+  }
+  return t;
+}
+
+/**
+ * The timers of the paths other than 0: validation (a path that fails it is abandoned, RFC 10069
+ * §3.1), loss detection and PTO per path (a PTO re-sends what the path had in flight on the
+ * others, §5.6), and the end of abandoned paths (their unacknowledged packets are lost, §3.4.3).
+ */
+export function onMultipathTimers(conn: ConnectionContext, now: number): void {
+  const mp = conn.multipath;
+  if (mp === null || !mp.enabled) return;
+  for (const p of mp.all()) {
+    if (p.id === 0 || p.state !== 'open') continue;
+    p.paths.onTimers(now);
+    if (p.paths.active.validation === 'failed') {
+      abandonPath(conn, p, 0, 'local', 'path validation failed', now);
+      continue;
+    }
+    const sc = p.paths.active.sendControl;
+    if (now < sc.timerDeadline()) continue;
+    const out = sc.onTimeout(now);
+    for (const sp of out.lost) onFramesLost(conn, sp.frames);
+    onPathPackets(p.paths.active, [], out.lost, now);
+    if (out.probeCount > 0) {
+      p.space.probes = Math.max(p.space.probes, out.probeCount);
+      reinject(conn, p);
+    }
+    conn.stats.onLossEvent(out.lost.length);
+    sc.releaseOutcomes();
+  }
+  for (const p of mp.dropExpired(now)) {
+    // §3.4.3: what the path never saw acknowledged is lost once its state goes.
+    if (p.id !== 0) reinject(conn, p);
+  }
+}
+
+/** qlog quic:tuple_assigned for path `p` in its current state (RFC 10069 §3). */
+export function logPath(conn: ConnectionContext, p: MultipathPath, now: number): void {
+  const qlog = conn.qlog;
+  if (!qlog?.pathUpdated) return;
+  const path = p.paths.active;
+  const status =
+    p.state === 'abandoned'
+      ? 'abandoned'
+      : !path.validated
+        ? 'validating'
+        : p.backup
+          ? 'backup'
+          : 'available';
+  qlog.pathUpdated(
+    conn,
+    { pathId: p.id, local: path.local, remote: path.remote, status, dcid: path.dcid.cid },
+    now,
+  );
+}

@@ -1,0 +1,327 @@
+/**
+ * Multipath QUIC (RFC 10069, draft-ietf-quic-multipath-21) over the in-memory network: the
+ * negotiation and its fallback to RFC 9000, a second path opened by the client carrying data
+ * side by side with the first, a path abandoned and a path blackholed mid-transfer (the transfer
+ * completes byte-exact on the other), the backup status, a key update while both paths carry
+ * packets, and the errors the spec gives to bad frames.
+ */
+import assert from 'node:assert/strict';
+import type { Connection } from '../../src/conn/connection.js';
+import type { PathCloseInfo } from '../../src/conn/events.js';
+import { TransportError } from '../../src/wire/errors.js';
+import { addressKey, type SocketAddress } from '../../src/util/address.js';
+import { type EnginePair, PAIR_SERVER_ADDRESS, createEnginePair } from '../../src/testing/index.js';
+import type { SansIoEndpoint } from '../../src/testing/network.js';
+import { transfer } from './transfer-kit.js';
+
+/** The client's second interface. */
+const SECOND: SocketAddress = { address: '10.0.0.3', port: 50001 };
+
+type PairOptions = Parameters<typeof createEnginePair>[0] & object;
+
+/** Drops datagrams to or from an address while `on` (a path blackholed at the client side). */
+class AddressBlackhole {
+  on = false;
+  dropped = 0;
+  constructor(readonly address: SocketAddress) {}
+  wrap(e: SansIoEndpoint): SansIoEndpoint {
+    const key = addressKey(this.address);
+    return {
+      handleDatagram: (d, local, remote, now, ecn) => {
+        if (this.on && addressKey(local) === key) {
+          this.dropped++;
+          return;
+        }
+        e.handleDatagram(d, local, remote, now, ecn);
+      },
+      pollTransmit: (now) => {
+        for (;;) {
+          const t = e.pollTransmit(now);
+          if (t === null || !this.on || t.local === undefined || addressKey(t.local) !== key) {
+            return t;
+          }
+          this.dropped++;
+        }
+      },
+      nextTimeout: () => e.nextTimeout(),
+      handleTimeout: (now) => e.handleTimeout(now),
+    };
+  }
+}
+
+function pairFor(o: PairOptions = {}, clientMp = true, serverMp = true): EnginePair {
+  return createEnginePair({
+    ...o,
+    conditions: o.conditions ?? { delay: 10_000, rate: 10_000_000, queueBytes: 100_000 },
+    client: { ...(clientMp ? { multipath: true } : {}), ...o.client },
+    serverEngine: {
+      ...o.serverEngine,
+      connection: { ...(serverMp ? { multipath: true } : {}), ...o.serverEngine?.connection },
+    },
+  });
+}
+
+function establish(p: EnginePair): Connection {
+  assert.ok(p.handshake(), 'handshake');
+  const sc = p.serverConn();
+  assert.ok(sc);
+  return sc;
+}
+
+/** Opens a second path from SECOND and runs until both sides validated it. */
+function openSecond(p: EnginePair, sc: Connection): number {
+  const validated: number[] = [];
+  p.conn.on('pathValidated', (id) => validated.push(id));
+  const serverValidated: number[] = [];
+  sc.on('pathValidated', (id) => serverValidated.push(id));
+  // The server's PATH_NEW_CONNECTION_IDs come after confirmation: wait for them.
+  let id = -1;
+  assert.ok(
+    p.runUntil(() => (id = p.conn.openPath(SECOND)) >= 0, 2_000_000),
+    'a path ID with CIDs on both sides',
+  );
+  assert.ok(
+    p.runUntil(() => validated.includes(id) && serverValidated.includes(id), 2_000_000),
+    'both sides validated the new path',
+  );
+  return id;
+}
+
+function pathStats(c: Connection, id: number) {
+  const s = c.getStats().paths.find((x) => x.pathId === id);
+  assert.ok(s, `path ${id} in the stats`);
+  return s;
+}
+
+describe('scenario: Multipath QUIC (RFC 10069)', function () {
+  this.timeout(60_000);
+
+  it('negotiated when both sides send initial_max_path_id', () => {
+    const p = pairFor();
+    const sc = establish(p);
+    assert.equal(p.conn.multipath?.enabled, true);
+    assert.equal(sc.multipath?.enabled, true);
+  });
+
+  for (const [name, c, s] of [
+    ['the server', true, false],
+    ['the client', false, true],
+  ] as const) {
+    it(`falls back to RFC 9000 when ${name} does not offer it`, () => {
+      const p = pairFor({}, c, s);
+      const sc = establish(p);
+      assert.notEqual(p.conn.multipath?.enabled, true);
+      assert.notEqual(sc.multipath?.enabled, true);
+      if (c) assert.equal(p.conn.openPath(SECOND), -1, 'no second path');
+      const r = transfer(p, 50_000, 300_000);
+      assert.ok(r.done, 'single-path transfer completes');
+      assert.equal(p.conn.getStats().paths.length, 1);
+    });
+  }
+
+  it('a second path carries data beside the first; the transfer is byte-exact', () => {
+    const p = pairFor();
+    const sc = establish(p);
+    const opened: number[] = [];
+    sc.on('pathOpened', (id) => opened.push(id));
+    const id = openSecond(p, sc);
+    assert.equal(id, 1);
+    assert.deepEqual(opened, [1], 'the server saw the path open');
+    const r = transfer(p, 200_000, 3_000_000);
+    assert.ok(r.done, `incomplete: up ${r.up.received}, down ${r.down.received}`);
+    const s0 = pathStats(sc, 0);
+    const s1 = pathStats(sc, 1);
+    assert.deepEqual(s1.remote, SECOND);
+    assert.ok(s0.bytesSent > 500_000, `path 0 carried ${s0.bytesSent} bytes down`);
+    assert.ok(s1.bytesSent > 500_000, `path 1 carried ${s1.bytesSent} bytes down`);
+    const c1 = pathStats(p.conn, 1);
+    assert.ok(c1.bytesSent > 50_000, `path 1 carried ${c1.bytesSent} bytes up`);
+  });
+
+  for (const scheduler of ['roundrobin', 'backup', 'reinject']) {
+    it(`scheduler ${scheduler}: a transfer over two paths completes byte-exact`, () => {
+      const p = pairFor({
+        client: { multipath: { scheduler } },
+        serverEngine: { connection: { multipath: { scheduler } } },
+      });
+      const sc = establish(p);
+      openSecond(p, sc);
+      const r = transfer(p, 100_000, 1_000_000);
+      assert.ok(r.done, `incomplete: down ${r.down.received}`);
+      const s1 = pathStats(sc, 1).bytesSent;
+      // Primary-backup keeps data on path 0 while it works; the others spread it.
+      if (scheduler === 'backup') assert.ok(pathStats(sc, 0).bytesSent > 1_000_000);
+      else assert.ok(s1 > 100_000, `path 1 carried ${s1} bytes`);
+    });
+  }
+
+  it('an unknown scheduler name is refused when the connection is made', () => {
+    assert.throws(
+      () => pairFor({ client: { multipath: { scheduler: 'nope' } } }),
+      /unknown path scheduler 'nope'/,
+    );
+  });
+
+  it('a path abandoned mid-transfer: PATH_ABANDON both ways, the transfer completes', () => {
+    const p = pairFor();
+    const sc = establish(p);
+    const id = openSecond(p, sc);
+    const clientClosed: PathCloseInfo[] = [];
+    const serverClosed: PathCloseInfo[] = [];
+    p.conn.on('pathClosed', (_id, info) => clientClosed.push(info));
+    sc.on('pathClosed', (_id, info) => serverClosed.push(info));
+    let abandoned = false;
+    const step = p.net.step.bind(p.net);
+    p.net.step = (limit?: number) => {
+      if (!abandoned && p.conn.getStats().bytesReceived > 1_000_000) {
+        abandoned = p.conn.closePath(id);
+      }
+      return step(limit);
+    };
+    const r = transfer(p, 100_000, 3_000_000);
+    assert.ok(abandoned, 'closePath happened');
+    assert.ok(r.done, `incomplete: down ${r.down.received}`);
+    assert.equal(clientClosed[0]?.source, 'local');
+    assert.equal(serverClosed[0]?.source, 'peer');
+    assert.equal(serverClosed[0]?.errorCode, 0x3e, 'APPLICATION_ABANDON_PATH');
+    assert.equal(pathStats(sc, 0).status, 'available');
+    assert.equal(p.conn.state, 'established');
+  });
+
+  it('path 0 abandoned mid-transfer: the transfer completes on path 1 alone', () => {
+    const p = pairFor();
+    const sc = establish(p);
+    const id = openSecond(p, sc);
+    let abandoned = false;
+    let sentOn0 = -1;
+    const step = p.net.step.bind(p.net);
+    p.net.step = (limit?: number) => {
+      if (!abandoned && p.conn.getStats().bytesReceived > 1_000_000) {
+        abandoned = p.conn.closePath(0);
+      }
+      if (abandoned && sentOn0 < 0 && pathStats(sc, 0).status === 'abandoned') {
+        sentOn0 = pathStats(sc, 0).bytesSent;
+      }
+      return step(limit);
+    };
+    const r = transfer(p, 100_000, 3_000_000);
+    assert.ok(abandoned && sentOn0 >= 0, 'path 0 abandoned on both sides');
+    assert.ok(r.done, `incomplete: down ${r.down.received}`);
+    // Its state is forgotten 3 PTO after PATH_ABANDON (§3.4): gone from the stats then.
+    const last = sc.getStats().paths.find((x) => x.pathId === 0);
+    assert.ok(last === undefined || last.bytesSent === sentOn0, 'nothing more sent on path 0');
+    assert.equal(sc.multipath?.get(0), undefined, 'path 0 forgotten');
+    assert.ok(pathStats(sc, id).bytesSent > 1_000_000);
+    assert.equal(p.conn.state, 'established');
+  });
+
+  it('a path blackholed mid-transfer: byte-exact on the other, no stall beyond 3 PTO', () => {
+    const hole = new AddressBlackhole(SECOND);
+    const p = pairFor({
+      endpoint: (e, role) => (role === 'client' ? hole.wrap(e) : e),
+    });
+    const sc = establish(p);
+    openSecond(p, sc);
+    let lastProgress = 0;
+    let lastBytes = 0;
+    let longestStall = 0;
+    let holeAt = -1;
+    const step = p.net.step.bind(p.net);
+    p.net.step = (limit?: number) => {
+      const got = p.conn.getStats().bytesReceived;
+      if (holeAt < 0 && got > 1_000_000) {
+        hole.on = true;
+        holeAt = p.now;
+        lastProgress = p.now;
+      }
+      if (got !== lastBytes) {
+        if (holeAt >= 0) longestStall = Math.max(longestStall, p.now - lastProgress);
+        lastBytes = got;
+        lastProgress = p.now;
+      }
+      return step(limit);
+    };
+    const r = transfer(p, 100_000, 3_000_000);
+    assert.ok(holeAt >= 0, 'the path went dark mid-transfer');
+    assert.ok(r.done, `incomplete: down ${r.down.received}`);
+    assert.ok(hole.dropped > 0);
+    // RFC 10069 §5.6: the surviving path's PTO bounds the stall (srtt 20 ms on this link).
+    const pto = sc.path.sendControl.rtt.ptoPeriod(true);
+    assert.ok(longestStall <= 3 * pto, `stalled ${longestStall} µs, 3 PTO = ${3 * pto} µs`);
+  });
+
+  it('backup status is honoured: the server sends no data on a path the client marked backup', () => {
+    const p = pairFor();
+    const sc = establish(p);
+    const id = openSecond(p, sc);
+    assert.ok(p.conn.setPathStatus(id, 'backup'));
+    p.runFor(200_000);
+    assert.equal(pathStats(sc, id).status, 'backup');
+    const before = pathStats(sc, id).bytesSent;
+    const r = transfer(p, 10_000, 1_000_000);
+    assert.ok(r.done);
+    const after = pathStats(sc, id).bytesSent;
+    // ACK-only packets may still use it; data does not.
+    assert.ok(after - before < 20_000, `${after - before} bytes on the backup path`);
+    assert.ok(pathStats(sc, 0).bytesSent > 1_000_000);
+  });
+
+  it('a key update while both paths carry packets: one key phase for all (§2.5)', () => {
+    const p = pairFor();
+    const sc = establish(p);
+    openSecond(p, sc);
+    let updated = false;
+    const step = p.net.step.bind(p.net);
+    p.net.step = (limit?: number) => {
+      if (!updated && p.conn.getStats().bytesReceived > 500_000) {
+        p.conn.updateKeys();
+        updated = true;
+      }
+      return step(limit);
+    };
+    const r = transfer(p, 200_000, 2_000_000);
+    assert.ok(r.done, `incomplete: down ${r.down.received}`);
+    assert.ok(p.conn.getStats().keyUpdates >= 1 && sc.getStats().keyUpdates >= 1);
+    assert.ok(pathStats(sc, 1).bytesSent > 100_000, 'path 1 kept carrying data');
+  });
+
+  it('bad frames get the spec errors (PROTOCOL_VIOLATION)', () => {
+    const p = pairFor();
+    const sc = establish(p);
+    const closeCode = (pair: EnginePair): number => {
+      assert.ok(
+        pair.runUntil(() => pair.conn.closeInfo !== null, 2_000_000),
+        'the peer closed',
+      );
+      return pair.conn.closeInfo!.errorCode;
+    };
+    // §4: a path ID above our maximum (4 by default).
+    sc.controlFrames.queue({ kind: 'path_abandon', pathId: 9, errorCode: 0 });
+    sc.wake();
+    assert.equal(closeCode(p), TransportError.PROTOCOL_VIOLATION);
+    assert.equal(p.conn.closeInfo!.source, 'local');
+
+    const q = pairFor();
+    const sq = establish(q);
+    // §4.6: MAX_PATH_ID below initial_max_path_id.
+    sq.controlFrames.queue({ kind: 'max_path_id', maximum: 1 });
+    sq.wake();
+    assert.equal(closeCode(q), TransportError.PROTOCOL_VIOLATION);
+  });
+
+  it('multipath frames without negotiation are a PROTOCOL_VIOLATION (§2)', () => {
+    const p = pairFor({}, false, true);
+    const sc = establish(p);
+    sc.controlFrames.queue({ kind: 'paths_blocked', maximum: 0 });
+    sc.wake();
+    assert.ok(p.runUntil(() => p.conn.closeInfo !== null, 2_000_000));
+    assert.equal(p.conn.closeInfo!.errorCode, TransportError.PROTOCOL_VIOLATION);
+  });
+
+  it('the first path ID goes to the server address of path 0 by default', () => {
+    const p = pairFor();
+    const sc = establish(p);
+    openSecond(p, sc);
+    assert.deepEqual(pathStats(p.conn, 1).remote, PAIR_SERVER_ADDRESS);
+  });
+});
