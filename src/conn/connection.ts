@@ -45,7 +45,12 @@ import { PacketBuilder } from './packet-builder.js';
 import { ReceiveContext } from './receive-context.js';
 import { QuicBitGrease } from './quic-bit.js';
 import { AckFrequency } from './ack-frequency.js';
-import { ConnectionLifecycle, type CloseInfo, type ConnectionState } from './state.js';
+import {
+  ConnectionLifecycle,
+  type CloseInfo,
+  type ConnectionState,
+  type EarlyDataState,
+} from './state.js';
 import {
   ConnectionStats,
   type ConnectionEcnStats,
@@ -136,7 +141,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   /** Version negotiation (RFC 9368): what we offer, what we checked, the original version. @internal */
   readonly versionNegotiation: VersionNegotiation;
   /** Handshaking, established, closing, draining, closed (state.ts changes it). */
-  private readonly lifecycle = new ConnectionLifecycle();
+  private readonly lifecycle: ConnectionLifecycle;
   /** @internal */
   readonly provider: CryptoProvider;
   /** @internal */
@@ -181,11 +186,6 @@ export class Connection extends Emitter<ConnectionEvents> {
    * @internal
    */
   serverInitialScid: Uint8Array | null = null;
-  /**
-   * Server: address validated for the first path (any Handshake packet from the client).
-   * @internal
-   */
-  addressValidated: boolean;
   /** Control frames, DATAGRAMs and PING waiting for a 1-RTT packet. @internal */
   readonly controlFrames = new ControlFrames();
   private idleDeadline = Infinity;
@@ -209,8 +209,6 @@ export class Connection extends Emitter<ConnectionEvents> {
   /** Sessions tickets want the server's params: kept for `sessionTicket` events. */
   /** Tickets that arrived before confirmation, emitted at confirmation. @internal */
   readonly pendingTickets: Uint8Array[] = [];
-  /** @internal */
-  earlyDataState: 'none' | 'attempted' | 'accepted' | 'rejected' = 'none';
   /** An ack-eliciting packet was sent since the last one received (idle timer, RFC 9000 §10.1). */
   private sentSinceReceive = false;
 
@@ -229,7 +227,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.startTime = init.now;
     this.token = init.token ?? NO_BYTES;
     this.originalDcid = init.originalDcid;
-    this.addressValidated = this.isClient || init.addressValidated === true;
+    this.lifecycle = new ConnectionLifecycle(this.isClient || init.addressValidated === true);
     this.keys = new EncryptionLevels(this.isClient);
     const maxAckDelayUs = this.opts.maxAckDelayMs * 1000;
     this.spaces = [
@@ -894,7 +892,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.installInitialKeys(this.originalDcid);
     // What went in 0-RTT in the first attempt goes again, in 1-RTT.
     this.keys.discardEarlyWrite();
-    this.earlyDataState = 'none';
+    this.lifecycle.forgetEarlyData();
     this.resetRecovery(now);
     this.keys.clearBuffered();
     const encoded = encodeTransportParameters(this.localParams, this.role);
@@ -930,9 +928,35 @@ export class Connection extends Emitter<ConnectionEvents> {
     for (const p of old.sendControl.onZeroRttRejected(now)) onFramesLost(this, p.frames);
   }
 
-  /** The handshake completed (RFC 9001 §4.1.1): established. @internal */
-  establish(): void {
-    this.lifecycle.establish();
+  /**
+   * Server: the client's address is validated for the first path (RFC 9000 §8.1: a Handshake
+   * packet from it, or its Finished). @internal
+   */
+  get addressValidated(): boolean {
+    return this.lifecycle.addressValidated;
+  }
+
+  /** Where 0-RTT stands (RFC 9001 §4.6). @internal */
+  get earlyDataState(): EarlyDataState {
+    return this.lifecycle.earlyData;
+  }
+
+  /** Server: a Handshake packet validated the client's address (RFC 9000 §8.1). @internal */
+  validateAddress(now: number): void {
+    if (this.lifecycle.validateAddress()) this.path.markValidated(now);
+  }
+
+  /** 0-RTT keys: a client attempts early data, a server accepted it (RFC 9001 §4.6). @internal */
+  onEarlyDataKeys(): void {
+    this.lifecycle.onEarlyDataKeys(this.isClient);
+  }
+
+  /**
+   * The handshake completed (RFC 9001 §4.1.1): established, and a client's 0-RTT attempt accepted
+   * or rejected as TLS says (§4.6.2). Returns where 0-RTT stands. @internal
+   */
+  establish(): EarlyDataState {
+    return this.lifecycle.establish(this.tls.earlyDataAccepted);
   }
 
   /**
