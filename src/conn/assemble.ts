@@ -31,8 +31,10 @@ import type { HeaderOffsets, PacketBuilder } from './packet-builder.js';
 import { requeueOutstandingCrypto } from './retransmit.js';
 import { datagramSize } from './path-mtu.js';
 import {
+  ackDuePath,
   buildOnPath,
   choosePath,
+  pathZeroHeld,
   multipathAckDue,
   writePathAcks,
   type PathPacketWriters,
@@ -71,8 +73,8 @@ export function buildDatagram(conn: ConnectionContext, now: number): OutgoingDat
       const d = buildOnPath(conn, p, now, PATH_WRITERS);
       if (d) return d;
     }
-    const ackPath = mp.get(mp.ackPathId);
-    if (ackPath !== undefined && ackPath.id !== 0 && ackPath.usable && !conn.hasPendingSend()) {
+    const ackPath = ackDuePath(conn, now);
+    if (ackPath !== null) {
       const d = buildOnPath(conn, ackPath, now, PATH_WRITERS);
       if (d) return d;
     }
@@ -118,7 +120,8 @@ export function buildDatagram(conn: ConnectionContext, now: number): OutgoingDat
     requestAckFrequency(conn, now);
   }
 
-  const budget: Budget = { room, cwnd: sc.sendAllowance(now) };
+  // Multipath: a failing path 0 gets no new data while another path works (its probes go).
+  const budget: Budget = { room, cwnd: pathZeroHeld(conn) ? 0 : sc.sendAllowance(now) };
   if (conn.handshakeConfirmed && conn.keys.oneRtt && budget.cwnd > 0 && !pto && path.pmtud) {
     const size = path.pmtud.probeSize(now);
     if (size > 0 && size <= amp) return buildMtuProbe(conn, path, size, now);
@@ -311,7 +314,7 @@ function buildPacket(
     }
   }
   // Multipath: the PATH_ACKs of the other paths ride along (RFC 10069 §3.1).
-  if (h.type === PacketType.OneRtt) writePathAcks(conn, w, end, frames, now);
+  if (h.type === PacketType.OneRtt) writePathAcks(conn, w, end, frames, now, 0);
 
   const cwndOpen = budget.cwnd > 0 || s.probes > 0;
   if (cwndOpen) {
@@ -329,7 +332,7 @@ function buildPacket(
       requeueOutstandingCrypto(conn, space);
     }
     eliciting = writeCrypto(conn, space, scratch, limit) || eliciting;
-    if (space === PnSpace.Application && h.type === PacketType.OneRtt) {
+    if (space === PnSpace.Application && h.type === PacketType.OneRtt && !pathZeroHeld(conn)) {
       eliciting = writeStreams(conn, scratch, limit) || eliciting;
     } else if (h.type === PacketType.ZeroRtt && writeStreams(conn, scratch, limit)) {
       eliciting = true;

@@ -32,8 +32,9 @@ import {
   negotiateMultipath,
   onMultipathTimers,
   openPathNow,
+  reinject,
 } from './multipath-control.js';
-import { multipathHasPendingSend, multipathSendTime } from './multipath-send.js';
+import { multipathHasPendingSend, multipathSendTime, pathZeroHeld } from './multipath-send.js';
 import { SendControl } from '../path/send-control.js';
 import { SpaceState } from './space.js';
 import type { SentFrame } from './sent-frames.js';
@@ -1204,6 +1205,9 @@ export class Connection extends Emitter<ConnectionEvents> {
       onPathPackets(this.path, [], out.lost, now);
       if (out.probeCount > 0 && out.probeSpace !== null) {
         armProbes(this, out.probeSpace, out.probeCount);
+        // Multipath (RFC 10069 §5.7): what path 0 had in flight goes on the paths that work.
+        const zero = this.multipath?.get(0);
+        if (zero !== undefined && pathZeroHeld(this)) reinject(this, zero);
       }
       this.stats.onLossEvent(out.lost.length);
       if (out.lost.length > 0) this.qlog?.packetsLost?.(this, out.lost, null, now);

@@ -59,22 +59,55 @@ export function choosePath(conn: ConnectionContext, now: number): MultipathPath 
     if (p.id === 0 || p.state !== 'open') continue;
     if (hasPathFrames(p.paths.active) || p.space.probes > 0) return p;
   }
-  // Nothing but ACKs to send: they go where the peer sends (`ackPathId`), not here.
+  // Nothing but ACKs to send: each path's go on it (`ackDuePath`), not here.
   if (!hasData) return null;
   return mp.schedule(now);
 }
 
-/** Whether a path other than 0 has an ACK due now (it may leave on any path). */
+/**
+ * Whether an abandoned path other than 0 has an ACK due now: it can no longer carry its own
+ * PATH_ACK (§3.4.3), so path 0 does.
+ */
 export function multipathAckDue(conn: ConnectionContext, now: number): boolean {
   const mp = conn.multipath;
   if (mp === null || !mp.enabled) return false;
-  for (const p of mp.all()) if (p.id !== 0 && p.space.tracker.wantsAckNow(now)) return true;
+  for (const p of mp.all()) {
+    if (p.id !== 0 && p.state !== 'open' && p.space.tracker.wantsAckNow(now)) return true;
+  }
   return false;
 }
 
 /**
- * PATH_ACK frames for the paths other than 0 with unacknowledged ack-eliciting packets (§4.1),
- * abandoned ones included while their state lasts (§3.4.3). Returns whether any was written.
+ * An open path other than 0 whose ACK is due now, or null. Each path's PATH_ACK goes on the path
+ * itself (RFC 10069 §5.4 allows any path): its RTT samples are then that path's, and a broken
+ * path swallows only its own acknowledgments.
+ */
+export function ackDuePath(conn: ConnectionContext, now: number): MultipathPath | null {
+  for (const p of conn.multipath!.all()) {
+    if (p.id !== 0 && p.state === 'open' && p.space.tracker.wantsAckNow(now)) return p;
+  }
+  return null;
+}
+
+/**
+ * Path 0 is failing (its PTO expired, RFC 9002 §6.2) while another path works: new data avoids
+ * it (what it had in flight went to the others, `reinject`); its probes are bare PINGs.
+ */
+export function pathZeroHeld(conn: ConnectionContext): boolean {
+  const mp = conn.multipath;
+  if (mp === null || !mp.enabled) return false;
+  const zero = mp.get(0);
+  if (zero === undefined || zero.paths.active.sendControl.ptoCount === 0) return false;
+  for (const p of mp.all()) {
+    if (p.id !== 0 && p.usable && p.paths.active.sendControl.ptoCount === 0) return true;
+  }
+  return false;
+}
+
+/**
+ * PATH_ACK frames (§4.1) for path `on` (the packet's path; 0 for none) and for the abandoned
+ * paths, which can carry none themselves while their state lasts (§3.4.3). Returns whether any
+ * was written.
  */
 export function writePathAcks(
   conn: ConnectionContext,
@@ -82,12 +115,13 @@ export function writePathAcks(
   limit: number,
   frames: SentFrameList,
   now: number,
+  on: number,
 ): boolean {
   const mp = conn.multipath;
   if (mp === null || !mp.enabled) return false;
   let wrote = false;
   for (const p of mp.all()) {
-    if (p.id === 0) continue;
+    if (p.id === 0 || (p.id !== on && p.state === 'open')) continue;
     const t = p.space.tracker;
     if (!t.hasUnackedAckEliciting()) continue;
     const ack = t.buildAck(now, conn.opts.ackDelayExponent, MAX_ACK_RANGES);
@@ -152,9 +186,10 @@ export function buildOnPath(
     conn.quicBit.next(),
   );
   const end = start + room - TAG;
-  // ACKs first, never congestion controlled: path 0's as ACK, the others' as PATH_ACK.
+  // ACKs first, never congestion controlled: this path's PATH_ACK, path 0's ACK only when path
+  // 0 cannot carry it itself (abandoned).
   const app0 = conn.spaces[PnSpace.Application].tracker;
-  if (app0.hasUnackedAckEliciting()) {
+  if (conn.multipath!.get(0)?.state !== 'open' && app0.hasUnackedAckEliciting()) {
     const ack = app0.buildAck(now, conn.opts.ackDelayExponent, MAX_ACK_RANGES);
     if (ack && ack.kind === 'ack' && frameEncodedLength(ack) <= end - w.pos) {
       encodeFrame(w, ack);
@@ -163,7 +198,7 @@ export function buildOnPath(
       conn.stats.acksSent++;
     }
   }
-  writePathAcks(conn, w, end, frames, now);
+  writePathAcks(conn, w, end, frames, now, p.id);
   let eliciting = false;
   const validating = hasPathFrames(path);
   if (!path.validated) {

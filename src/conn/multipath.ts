@@ -116,12 +116,6 @@ export class Multipath {
   private readonly closedIds = new Set<number>();
   /** The lowest path ID not used yet by a path we opened or the peer opened. */
   private nextId = 1;
-  /**
-   * The path the peer's latest ack-eliciting packet came on: ACK-only packets go back on it
-   * (RFC 10069 §5.4: acknowledging on the path of the acknowledged packets), so that a path the
-   * peer stopped using, perhaps broken, does not swallow every acknowledgment.
-   */
-  ackPathId = 0;
   /** Frames to send (PATH_NEW_CONNECTION_ID, PATH_ABANDON, ...), taken by `takeFrames`. */
   private readonly out: Frame[] = [];
 

@@ -319,9 +319,6 @@ function processPacket(
   const flags = processFrames(conn, data, payloadStart, payloadStart + payloadLength, now);
   // RFC 9000 §13.4.1: the codepoint of the datagram counts for each of its packets.
   s.tracker.onPacketReceived(pn, (flags & FRAMES_ELICITING) !== 0, now, rx.ecn as Ecn);
-  if (packetType === PacketType.OneRtt && (flags & FRAMES_ELICITING) !== 0 && conn.multipath) {
-    conn.multipath.ackPathId = pathId;
-  }
   conn.stats.packetsReceived++;
   conn.qlog?.packetReceived(
     conn,

@@ -10,7 +10,12 @@ import type { Connection } from '../../src/conn/connection.js';
 import type { PathCloseInfo } from '../../src/conn/events.js';
 import { TransportError } from '../../src/wire/errors.js';
 import { addressKey, type SocketAddress } from '../../src/util/address.js';
-import { type EnginePair, PAIR_SERVER_ADDRESS, createEnginePair } from '../../src/testing/index.js';
+import {
+  type EnginePair,
+  PAIR_CLIENT_ADDRESS,
+  PAIR_SERVER_ADDRESS,
+  createEnginePair,
+} from '../../src/testing/index.js';
 import type { SansIoEndpoint } from '../../src/testing/network.js';
 import { transfer } from './transfer-kit.js';
 
@@ -85,6 +90,13 @@ function openSecond(p: EnginePair, sc: Connection): number {
     'both sides validated the new path',
   );
   return id;
+}
+
+/** The PTO period of path `id` of `c`, µs. */
+function pathStatsPto(c: Connection, id: number): number {
+  const p = c.multipath?.get(id);
+  assert.ok(p);
+  return p.paths.active.sendControl.rtt.ptoPeriod(true);
 }
 
 function pathStats(c: Connection, id: number) {
@@ -247,6 +259,39 @@ describe('scenario: Multipath QUIC (RFC 10069)', function () {
     assert.ok(hole.dropped > 0);
     // RFC 10069 §5.6: the surviving path's PTO bounds the stall (srtt 20 ms on this link).
     const pto = sc.path.sendControl.rtt.ptoPeriod(true);
+    assert.ok(longestStall <= 3 * pto, `stalled ${longestStall} µs, 3 PTO = ${3 * pto} µs`);
+  });
+
+  it('path 0 blackholed mid-transfer: byte-exact on path 1, no stall beyond 3 PTO', () => {
+    const hole = new AddressBlackhole(PAIR_CLIENT_ADDRESS);
+    const p = pairFor({
+      endpoint: (e, role) => (role === 'client' ? hole.wrap(e) : e),
+    });
+    const sc = establish(p);
+    const id = openSecond(p, sc);
+    let lastProgress = 0;
+    let lastBytes = 0;
+    let longestStall = 0;
+    let holeAt = -1;
+    const step = p.net.step.bind(p.net);
+    p.net.step = (limit?: number) => {
+      const got = p.conn.getStats().bytesReceived;
+      if (holeAt < 0 && got > 1_000_000) {
+        hole.on = true;
+        holeAt = p.now;
+        lastProgress = p.now;
+      }
+      if (got !== lastBytes) {
+        if (holeAt >= 0) longestStall = Math.max(longestStall, p.now - lastProgress);
+        lastBytes = got;
+        lastProgress = p.now;
+      }
+      return step(limit);
+    };
+    const r = transfer(p, 100_000, 3_000_000);
+    assert.ok(holeAt >= 0, 'path 0 went dark mid-transfer');
+    assert.ok(r.done, `incomplete: down ${r.down.received}`);
+    const pto = pathStatsPto(sc, id);
     assert.ok(longestStall <= 3 * pto, `stalled ${longestStall} µs, 3 PTO = ${3 * pto} µs`);
   });
 
