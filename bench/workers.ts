@@ -31,8 +31,11 @@ export const workersGroup: BenchGroup = {
     const clientCpu: number[] = [];
     /** Busy time of each worker's event loop per handshake (its CPU, near enough), µs. */
     const workerBusy: Record<1 | 2, number[]> = { 1: [], 2: [] };
-    /** Datagrams the router handed over by hash (no CID of ours yet) / all it handed over. */
+    /** Datagrams routed by hash (no CID of ours yet) / all datagrams received. */
     const hashedShare: number[] = [];
+    /** Datagrams a worker handed to another through the main thread / all received. */
+    const forwardedShare: number[] = [];
+    let steering = '';
     const loads: number[] = [];
     const stats = async (p: Processes): Promise<WorkerServerStats> => {
       const r = await p.server.request({ type: 'stats' }, 'stats', 10_000);
@@ -70,6 +73,8 @@ export const workersGroup: BenchGroup = {
           const inAll = after.datagramsIn - before.datagramsIn;
           if (workers === 2 && inAll > 0) {
             hashedShare.push((after.hashedIn - before.hashedIn) / inAll);
+            forwardedShare.push((after.forwarded - before.forwarded) / inAll);
+            steering = after.steering;
           }
         } finally {
           await stopProcesses(p);
@@ -101,10 +106,20 @@ export const workersGroup: BenchGroup = {
     }
     rec.figure({
       id: 'workers.hashed-share',
-      name: 'datagrams routed by hash (a DCID the client chose) / all datagrams the router handed to workers, 2 workers',
+      name: 'datagrams routed by hash (a DCID the client chose) / all datagrams received, 2 workers',
       unit: 'ratio',
       runs: hashedShare,
-      note: 'the router reads every datagram and hands it to one worker: none is forwarded from worker to worker',
+      note: `steering: ${steering}`,
+    });
+    rec.figure({
+      id: 'workers.forwarded-share',
+      name: 'datagrams forwarded from worker to worker (the kernel steered them elsewhere) / all datagrams received, 2 workers',
+      unit: 'ratio',
+      runs: forwardedShare,
+      note:
+        steering === 'kernel'
+          ? 'each worker reads its own socket of a SO_REUSEPORT group steered by a BPF program'
+          : 'router design: the main thread reads every datagram and hands it to one worker',
     });
     rec.figure({
       id: 'workers.load-average',

@@ -27,6 +27,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
+#include <linux/filter.h>
 #include <netinet/udp.h>
 #include <node_api.h>
 #include <stdint.h>
@@ -63,6 +64,7 @@ typedef struct {
   int gro;
   uv_poll_t poll;
   int poll_events;
+  int owns_fd;      /* udpClose closes fd (an adopted group socket is closed by its group) */
   int closed;       /* udpClose was called */
   int handle_gone;  /* the JavaScript handle was collected */
   int uv_closed;    /* uv_close finished (or the poll never started) */
@@ -154,7 +156,7 @@ static void udp_shutdown(udp_t *s) {
   s->closed = 1;
   napi_env env = s->env;
   uv_poll_stop(&s->poll);
-  close(s->fd);
+  if (s->owns_fd) close(s->fd);
   s->fd = -1;
   napi_ref *refs[] = {&s->on_recv, &s->on_writable, &s->on_error,
                       &s->recv_buf, &s->recv_meta, &s->state};
@@ -332,14 +334,54 @@ static void set_int_opt(int fd, int level, int name, int value) {
 }
 
 /*
+ * A socket of `family` bound to host:port with the options every tsquic socket has (kernel
+ * buffers, ECN reception, PMTU discovery left to QUIC); with `reuseport`, SO_REUSEPORT first so
+ * that other sockets can join its port (a steered group). -1 with an exception thrown.
+ */
+static int open_bound(napi_env env, int family, const char *host, uint32_t port, uint32_t rcv,
+                      uint32_t snd, bool v6only, int reuseport) {
+  struct sockaddr_storage ss;
+  socklen_t ss_len;
+  if (!make_addr(family, host, port, &ss, &ss_len)) {
+    napi_throw_type_error(env, "EINVAL", "udpOpen: not an address literal of the family");
+    return -1;
+  }
+  int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    throw_errno(env, errno, "socket");
+    return -1;
+  }
+  if (reuseport) set_int_opt(fd, SOL_SOCKET, SO_REUSEPORT, 1);
+  set_int_opt(fd, SOL_SOCKET, SO_RCVBUF, (int)rcv);
+  set_int_opt(fd, SOL_SOCKET, SO_SNDBUF, (int)snd);
+  /* ECN of received datagrams, and PMTU discovery left to QUIC (DF set, no local fragments). */
+  set_int_opt(fd, IPPROTO_IP, IP_RECVTOS, 1);
+  set_int_opt(fd, IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_PROBE);
+  if (family == AF_INET6) {
+    set_int_opt(fd, IPPROTO_IPV6, IPV6_V6ONLY, v6only ? 1 : 0);
+    set_int_opt(fd, IPPROTO_IPV6, IPV6_RECVTCLASS, 1);
+    set_int_opt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, IPV6_PMTUDISC_PROBE);
+  }
+  if (bind(fd, (struct sockaddr *)&ss, ss_len) != 0) {
+    int err = errno;
+    close(fd);
+    throw_errno(env, err, "bind");
+    return -1;
+  }
+  return fd;
+}
+
+/*
  * udpOpen(family 4|6, host, port, recvBufferSize, sendBufferSize, ipv6Only,
  *         recvBuffer: Uint8Array, recvMeta: Int32Array, state: Int32Array,
- *         onRecv(count, hosts?), onWritable(), onError(errno))
+ *         onRecv(count, hosts?), onWritable(), onError(errno), fd?)
  *   -> [handle, localAddress, localPort, gso, gro]
+ * With `fd` (a socket of udpReusePortGroup, possibly opened by another thread of the process)
+ * the socket is adopted, not created: udpClose stops reading it and udpGroupClose closes it.
  */
 static napi_value udp_open(napi_env env, napi_callback_info info) {
-  size_t argc = 12;
-  napi_value argv[12];
+  size_t argc = 13;
+  napi_value argv[13];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   if (argc < 12) {
     napi_throw_type_error(env, NULL, "udpOpen needs 12 arguments");
@@ -366,32 +408,19 @@ static napi_value udp_open(napi_env env, napi_callback_info info) {
     return NULL;
   }
   int family = fam == 6 ? AF_INET6 : AF_INET;
-  struct sockaddr_storage ss;
-  socklen_t ss_len;
-  if (!make_addr(family, host, port, &ss, &ss_len)) {
-    napi_throw_type_error(env, "EINVAL", "udpOpen: not an address literal of the family");
-    return NULL;
+  int32_t adopt = -1;
+  if (argc > 12) {
+    napi_valuetype t;
+    napi_typeof(env, argv[12], &t);
+    if (t != napi_undefined && napi_get_value_int32(env, argv[12], &adopt) != napi_ok) {
+      napi_throw_type_error(env, NULL, "udpOpen: fd must be a number");
+      return NULL;
+    }
   }
-  int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int fd = adopt;
   if (fd < 0) {
-    throw_errno(env, errno, "socket");
-    return NULL;
-  }
-  set_int_opt(fd, SOL_SOCKET, SO_RCVBUF, (int)rcv);
-  set_int_opt(fd, SOL_SOCKET, SO_SNDBUF, (int)snd);
-  /* ECN of received datagrams, and PMTU discovery left to QUIC (DF set, no local fragments). */
-  set_int_opt(fd, IPPROTO_IP, IP_RECVTOS, 1);
-  set_int_opt(fd, IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_PROBE);
-  if (family == AF_INET6) {
-    set_int_opt(fd, IPPROTO_IPV6, IPV6_V6ONLY, v6only ? 1 : 0);
-    set_int_opt(fd, IPPROTO_IPV6, IPV6_RECVTCLASS, 1);
-    set_int_opt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, IPV6_PMTUDISC_PROBE);
-  }
-  if (bind(fd, (struct sockaddr *)&ss, ss_len) != 0) {
-    int err = errno;
-    close(fd);
-    throw_errno(env, err, "bind");
-    return NULL;
+    fd = open_bound(env, family, host, port, rcv, snd, v6only, 0);
+    if (fd < 0) return NULL;
   }
   int one = 1, gso_size = 0;
   socklen_t optlen = sizeof gso_size;
@@ -411,12 +440,13 @@ static napi_value udp_open(napi_env env, napi_callback_info info) {
 
   udp_t *s = (udp_t *)calloc(1, sizeof *s);
   if (s == NULL) {
-    close(fd);
+    if (adopt < 0) close(fd);
     napi_throw_error(env, NULL, "out of memory");
     return NULL;
   }
   s->env = env;
   s->fd = fd;
+  s->owns_fd = adopt < 0;
   s->family = family;
   s->gso = gso;
   s->gro = gro;
@@ -435,7 +465,7 @@ static napi_value udp_open(napi_env env, napi_callback_info info) {
   uv_loop_t *loop;
   napi_get_uv_event_loop(env, &loop);
   if (uv_poll_init_socket(loop, &s->poll, fd) != 0) {
-    close(fd);
+    if (adopt < 0) close(fd);
     free(s);
     napi_throw_error(env, NULL, "uv_poll_init failed");
     return NULL;
@@ -718,6 +748,113 @@ static napi_value udp_error_name(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/*
+ * udpReusePortGroup(family 4|6, host, port, count, recvBufferSize, sendBufferSize, ipv6Only)
+ *   -> [fds[], localAddress, localPort]
+ * `count` sockets bound to one port with SO_REUSEPORT, in order: the kernel numbers the sockets
+ * of a reuseport group in the order they join it, and a steering program (udpSteer) returns
+ * those numbers. Each worker thread adopts one (udpOpen's fd).
+ */
+static napi_value udp_reuseport_group(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  uint32_t fam, port, count, rcv, snd;
+  bool v6only;
+  char host[INET6_ADDRSTRLEN + 1];
+  if (argc < 7 || napi_get_value_uint32(env, argv[0], &fam) != napi_ok ||
+      !get_string(env, argv[1], host, sizeof host) ||
+      napi_get_value_uint32(env, argv[2], &port) != napi_ok ||
+      napi_get_value_uint32(env, argv[3], &count) != napi_ok ||
+      napi_get_value_uint32(env, argv[4], &rcv) != napi_ok ||
+      napi_get_value_uint32(env, argv[5], &snd) != napi_ok ||
+      napi_get_value_bool(env, argv[6], &v6only) != napi_ok) {
+    napi_throw_type_error(env, NULL, "udpReusePortGroup(family, host, port, count, rcv, snd, v6only)");
+    return NULL;
+  }
+  if (count < 1 || count > 1024 || port > 65535) {
+    napi_throw_range_error(env, NULL, "udpReusePortGroup: count 1..1024, port 0..65535");
+    return NULL;
+  }
+  int family = fam == 6 ? AF_INET6 : AF_INET;
+  napi_value fds, result, v;
+  napi_create_array_with_length(env, count, &fds);
+  int opened[1024];
+  struct sockaddr_storage local;
+  socklen_t local_len = sizeof local;
+  for (uint32_t i = 0; i < count; i++) {
+    opened[i] = open_bound(env, family, host, port, rcv, snd, v6only, 1);
+    if (opened[i] < 0) {
+      for (uint32_t k = 0; k < i; k++) close(opened[k]);
+      return NULL;
+    }
+    if (i == 0) {
+      /* The others join the port the first one got (port 0: any free port). */
+      getsockname(opened[0], (struct sockaddr *)&local, &local_len);
+      char text[INET6_ADDRSTRLEN];
+      addr_text(&local, text, sizeof text, &port);
+    }
+    napi_create_int32(env, opened[i], &v);
+    napi_set_element(env, fds, i, v);
+  }
+  char text[INET6_ADDRSTRLEN];
+  uint32_t local_port;
+  addr_text(&local, text, sizeof text, &local_port);
+  napi_create_array_with_length(env, 3, &result);
+  napi_set_element(env, result, 0, fds);
+  napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &v);
+  napi_set_element(env, result, 1, v);
+  napi_create_uint32(env, local_port, &v);
+  napi_set_element(env, result, 2, v);
+  return result;
+}
+
+/*
+ * udpSteer(fd, program: Uint8Array) attaches a classic BPF program (struct sock_filter, 8 bytes
+ * each) to the reuseport group of `fd` (SO_ATTACH_REUSEPORT_CBPF), replacing the one before.
+ * For UDP it runs on the payload; its result is the number of the group's socket that gets the
+ * datagram, and a number past the group lets the kernel pick by its 4-tuple hash.
+ */
+static napi_value udp_steer(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t fd;
+  void *prog;
+  size_t len;
+  if (argc < 2 || napi_get_value_int32(env, argv[0], &fd) != napi_ok ||
+      !typed(env, argv[1], napi_uint8_array, &prog, &len)) {
+    return NULL;
+  }
+  if (len == 0 || len % sizeof(struct sock_filter) != 0 ||
+      len / sizeof(struct sock_filter) > BPF_MAXINSNS) {
+    napi_throw_range_error(env, NULL, "udpSteer: not a whole classic BPF program");
+    return NULL;
+  }
+  struct sock_fprog fprog;
+  fprog.len = (unsigned short)(len / sizeof(struct sock_filter));
+  fprog.filter = (struct sock_filter *)prog;
+  if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &fprog, sizeof fprog) != 0) {
+    throw_errno(env, errno, "SO_ATTACH_REUSEPORT_CBPF");
+    return NULL;
+  }
+  return NULL;
+}
+
+/* udpGroupClose(fd): closes a socket of udpReusePortGroup (it leaves the group). */
+static napi_value udp_group_close(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t fd;
+  if (argc < 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) {
+    napi_throw_type_error(env, NULL, "udpGroupClose(fd)");
+    return NULL;
+  }
+  close(fd);
+  return NULL;
+}
+
 void tsquic_udp_register(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"udpOpen", NULL, udp_open, NULL, NULL, NULL, napi_default, NULL},
@@ -728,6 +865,9 @@ void tsquic_udp_register(napi_env env, napi_value exports) {
       {"udpRef", NULL, udp_ref, NULL, NULL, NULL, napi_default, NULL},
       {"udpClose", NULL, udp_close, NULL, NULL, NULL, napi_default, NULL},
       {"udpErrorName", NULL, udp_error_name, NULL, NULL, NULL, napi_default, NULL},
+      {"udpReusePortGroup", NULL, udp_reuseport_group, NULL, NULL, NULL, napi_default, NULL},
+      {"udpSteer", NULL, udp_steer, NULL, NULL, NULL, napi_default, NULL},
+      {"udpGroupClose", NULL, udp_group_close, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   napi_value n;

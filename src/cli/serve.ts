@@ -444,7 +444,11 @@ async function runWorkers(
     let https: HttpsListener | null;
     try {
       bound = await router.listen(where.port, where.host);
-      io.stderr.write(`${where.workers} worker threads, routed by connection ID\n`);
+      const how =
+        router.steering === 'kernel'
+          ? 'steered by connection ID in the kernel (SO_REUSEPORT + BPF)'
+          : 'routed by connection ID in the main thread';
+      io.stderr.write(`${where.workers} worker threads, ${how}\n`);
       io.stdout.write(`listening on ${formatAddress(bound)}\n`);
       https = await startHttps(bound);
     } catch (e) {

@@ -32,6 +32,8 @@ const SUB_MILLISECOND_TIMER = 1000;
 export interface EndpointOptions {
   /** How sockets are bound (default node:dgram; a worker of a multi-worker server binds its port). */
   bindSocket?: SocketBinder;
+  /** What `bindSocket` binds: 'native' for sockets with batches and ECN (default 'custom'). */
+  socketKind?: SocketKind;
 }
 
 export interface EndpointHandlers {
@@ -83,7 +85,7 @@ export class Endpoint {
     const provider = config.crypto?.name ?? defaultProvider.name;
     const choice = options.bindSocket ? null : chooseSocket(provider);
     this.bindSocket = options.bindSocket ?? choice!.bind;
-    this.socketKind = choice?.kind ?? 'custom';
+    this.socketKind = choice?.kind ?? options.socketKind ?? 'custom';
     // RFC 9000 §13.4: the native socket marks and reads ECN, so its connections use ECN
     // (validated per path, §13.4.2); node:dgram can do neither.
     if (this.socketKind === 'native' && config.connection?.ecn === undefined) {

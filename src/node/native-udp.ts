@@ -47,7 +47,19 @@ export interface NativeUdpAddon {
     onRecv: (count: number, hosts: (string | undefined)[] | undefined) => void,
     onWritable: () => void,
     onError: (errno: number) => void,
+    fd?: number,
   ): [UdpHandle, string, number, boolean, boolean];
+  udpReusePortGroup(
+    family: 4 | 6,
+    host: string,
+    port: number,
+    count: number,
+    recvBufferSize: number,
+    sendBufferSize: number,
+    ipv6Only: boolean,
+  ): [number[], string, number];
+  udpSteer(fd: number, program: Uint8Array): void;
+  udpGroupClose(fd: number): void;
   udpSend(
     h: UdpHandle,
     bufs: Uint8Array[],
@@ -137,6 +149,7 @@ export class NativeUdpSocket implements DatagramSocket {
     port: number,
     opts: UdpSocketOptions,
     private readonly handlers: UdpHandlers,
+    fd?: number,
   ) {
     this.addon = a;
     this.family = familyOf(host);
@@ -156,6 +169,7 @@ export class NativeUdpSocket implements DatagramSocket {
       this.onRecv,
       this.onWritable,
       this.onError,
+      fd,
     );
     this.handle = handle;
     this.local = { address, port: boundPort };
@@ -187,6 +201,24 @@ export class NativeUdpSocket implements DatagramSocket {
         }),
       );
     }
+  }
+
+  /**
+   * A socket of a reuseport group (reuseport-group.ts) that another thread of this process
+   * opened, `fd`, bound at `host`: this one reads and sends on it; close() stops reading, the
+   * group closes the descriptor.
+   */
+  static adopt(
+    fd: number,
+    host: string,
+    opts: UdpSocketOptions,
+    handlers: UdpHandlers,
+    a: NativeUdpAddon | null = nativeUdpAddon(),
+  ): NativeUdpSocket {
+    if (a === null || typeof a.udpReusePortGroup !== 'function') {
+      throw new QuicNodeError('ERR_QUIC_SOCKET', 'the native UDP socket is not available');
+    }
+    return new NativeUdpSocket(a, host, 0, opts, handlers, fd);
   }
 
   /** One datagram, sent at the next flushSends(); false when it was dropped. */

@@ -37,6 +37,7 @@ import { QuicNodeError } from './errors.js';
 import type { SocketAddress } from '../util/address.js';
 import type { QuicStreamOptions } from './stream.js';
 import type { SocketBinder, UdpSocketOptions } from './udp.js';
+import type { SocketKind } from './socket-choice.js';
 
 /** Per-connection transport options a server applies to every connection. */
 export type TransportOptions = Omit<ConnectionOptions, 'alpn' | 'version' | 'keyLog' | 'crypto'>;
@@ -130,6 +131,8 @@ export interface ServerOptions extends Partial<TransportOptions> {
   stream?: QuicStreamOptions;
   /** @internal How the listening socket is bound (a worker of a multi-worker server binds its port). */
   bindSocket?: SocketBinder;
+  /** @internal What `bindSocket` binds ('native': a worker's own socket of a steered group). */
+  bindSocketKind?: SocketKind;
 }
 
 /** The events of a QuicServer and their arguments. */
@@ -249,7 +252,12 @@ export class QuicServer extends EventEmitter<QuicServerEvents> {
         connection: (core) => this.onConnection(core, endpoint),
         socketError: (err) => this.onSocketError(err),
       },
-      o.bindSocket ? { bindSocket: o.bindSocket } : {},
+      o.bindSocket
+        ? {
+            bindSocket: o.bindSocket,
+            ...(o.bindSocketKind ? { socketKind: o.bindSocketKind } : {}),
+          }
+        : {},
     );
     this.endpoint = endpoint;
     try {

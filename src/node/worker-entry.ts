@@ -1,11 +1,13 @@
 /**
  * The body of one worker thread of a multi-worker server (workers.ts): an ordinary tsquic/node
- * server whose socket is the port to the router thread, with its own QUIC-LB server ID so that
- * every connection ID it issues routes back to it. The application's module configures it.
+ * server whose socket is its own of the steered group (steered-socket.ts) or the port to the
+ * router thread (worker-socket.ts), with its own QUIC-LB server ID so that every connection ID
+ * it issues routes back to it. The application's module configures it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { SocketAddress } from '../util/address.js';
 import { createServer, type ServerOptions } from './server.js';
+import { SteeredSocket } from './steered-socket.js';
 import { PortSocket } from './worker-socket.js';
 import type { WorkerInit, WorkerReport, RouterCommand } from './workers.js';
 
@@ -14,12 +16,28 @@ async function main(): Promise<void> {
   if (port === null) throw new Error('worker-entry runs in a worker thread');
   const init = workerData as WorkerInit;
   const local: SocketAddress = init.local;
+  const steered = init.steered;
+  let socket: SteeredSocket | PortSocket | null = null;
   const options: ServerOptions = {
     ...init.server,
     quicLb: init.quicLb,
     keys: init.keys,
-    bindSocket: (_host, _port, _opts, handlers) =>
-      Promise.resolve(new PortSocket(port, local, handlers)),
+    bindSocket: (_host, _port, opts, handlers) => {
+      socket =
+        steered === undefined
+          ? new PortSocket(port, local, handlers)
+          : new SteeredSocket(
+              port,
+              steered.fd,
+              local.address,
+              opts,
+              handlers,
+              { configId: init.quicLb.configId, serverId: init.index },
+              steered.routes,
+            );
+      return Promise.resolve(socket);
+    },
+    ...(steered !== undefined ? { bindSocketKind: 'native' as const } : {}),
   };
   const mod = (await import(init.module)) as {
     default?: (server: unknown, data: unknown) => void | Promise<void>;
@@ -39,6 +57,7 @@ async function main(): Promise<void> {
   port.on('message', (m: RouterCommand) => {
     if (m.type === 'stats') {
       const elu = performance.eventLoopUtilization();
+      const s = socket instanceof SteeredSocket ? socket : null;
       report({
         type: 'stats',
         id: m.id,
@@ -47,9 +66,14 @@ async function main(): Promise<void> {
           connections: server.connections.size,
           accepted,
           busyMs: elu.active,
+          datagramsIn: s?.received ?? 0,
+          datagramsOut: s?.sent ?? 0,
+          forwarded: s?.forwarded ?? 0,
+          hashedIn: s?.unrouted ?? 0,
         },
       });
     } else if (m.type === 'close' || m.type === 'drain') {
+      if (m.type === 'drain' && socket instanceof SteeredSocket) socket.drain();
       const done = m.type === 'close' ? server.close(m.code, m.reason) : server.drain(m.timeoutMs);
       void done.then(() => {
         report({ type: 'closed' });

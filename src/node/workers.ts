@@ -1,7 +1,17 @@
 /**
- * A multi-worker server: one router thread owns the UDP socket, N worker threads each run an
- * ordinary tsquic/node server (one Engine) behind it. The router reads each datagram's
- * Destination Connection ID and hands the datagram to the worker holding the connection:
+ * A multi-worker server: N worker threads each run an ordinary tsquic/node server (one Engine),
+ * and every datagram reaches the worker holding its connection. Two designs:
+ *
+ * - kernel steering (the native socket on Linux): each worker reads and sends on its own socket
+ *   of one SO_REUSEPORT group, and a classic BPF program (steering-bpf.ts) makes the kernel
+ *   deliver each datagram to the socket of the worker its CID names; a worker forwards what the
+ *   kernel could not steer through this thread (steered-socket.ts), so datagrams cross threads
+ *   only by exception;
+ * - a router thread (node:dgram, which cannot join a reuseport group on Node 20): this thread
+ *   owns the socket, reads each datagram's Destination Connection ID and hands the datagram to
+ *   the worker holding the connection, and sends what the workers send.
+ *
+ * Either way the routing rule is the same:
  *
  * - every CID a worker issues is a QUIC-LB CID (draft-ietf-quic-load-balancers-21) whose server
  *   ID is the worker's index, so the router decodes it (§4.1) — also after NAT rebinding or
@@ -22,11 +32,15 @@ import { EventEmitter } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { generateKeyMaterial, type KeyMaterial } from '../engine/key-material.js';
+import { defaultProvider } from '../crypto/default-provider.js';
 import { QuicLbDecoder } from '../lb/decoder.js';
 import type { QuicLbConfig, QuicLbServerConfig } from '../lb/index.js';
 import type { SocketAddress } from '../util/address.js';
 import { QuicNodeError } from './errors.js';
+import { ReusePortGroup } from './reuseport-group.js';
 import type { ServerOptions } from './server.js';
+import { chooseSocket } from './socket-choice.js';
+import type { LiveRoutes } from './steered-socket.js';
 import { UdpSocket, type UdpSocketOptions } from './udp.js';
 import { BatchWriter, forEachDatagram, isDatagramBatch } from './worker-socket.js';
 
@@ -44,6 +58,7 @@ export type WorkerServerConfig = Omit<
   | 'keys'
   | 'statelessResetKey'
   | 'socket'
+  | 'bindSocketKind'
 >;
 
 export interface WorkerServerOptions {
@@ -69,6 +84,12 @@ export interface WorkerServerOptions {
    * fresh keys for this server (`generateKeyMaterial`); give a key file's to share them further.
    */
   keys?: KeyMaterial;
+  /**
+   * How datagrams reach the workers: 'kernel' (each worker's own socket in a SO_REUSEPORT group
+   * steered by CID; needs the native socket) or 'router' (this thread reads and routes). Default
+   * 'kernel' where the endpoints would use the native socket, else 'router'.
+   */
+  steering?: 'kernel' | 'router';
 }
 
 /** Per-worker figures of `getStats()`. */
@@ -80,18 +101,31 @@ export interface WorkerStats {
   accepted: number;
   /** Time the worker's event loop was busy, ms (its CPU, near enough). */
   busyMs: number;
+  /** Kernel steering: datagrams its socket read, sent, and forwarded to another worker. */
+  datagramsIn: number;
+  datagramsOut: number;
+  forwarded: number;
+  /** Kernel steering: datagrams read whose CID named no live worker (the kernel hashed them). */
+  hashedIn: number;
 }
 
 export interface WorkerServerStats {
+  /** The design in use (WorkerServerOptions.steering). */
+  steering: 'kernel' | 'router';
   workers: WorkerStats[];
   /** The sum over workers. */
   total: Omit<WorkerStats, 'worker'>;
-  /** Datagrams the router received and handed to workers. */
+  /** Datagrams received for the workers (router: by this thread; kernel: by their sockets). */
   datagramsIn: number;
-  /** Datagrams the router sent for workers. */
+  /** Datagrams sent for the workers. */
   datagramsOut: number;
   /** Received datagrams whose CID named no worker (first Initials, 0-RTT): routed by hash. */
   hashedIn: number;
+  /**
+   * Kernel steering: datagrams a worker read and handed to another through this thread (the
+   * kernel could not steer them); their share of datagramsIn says how well steering works.
+   */
+  forwarded: number;
   /** Reloads completed (new generations of workers). */
   reloads: number;
 }
@@ -105,13 +139,16 @@ export interface WorkerInit {
   server: WorkerServerConfig;
   quicLb: QuicLbServerConfig;
   keys: KeyMaterial;
+  /** Kernel steering: the worker's socket of the group and the live generations. */
+  steered?: { fd: number; routes: LiveRoutes };
 }
 
 /** @internal Router → worker. */
 export type RouterCommand =
   | { type: 'stats'; id: number }
   | { type: 'close'; code: number; reason: string }
-  | { type: 'drain'; timeoutMs: number };
+  | { type: 'drain'; timeoutMs: number }
+  | LiveRoutes;
 
 /** @internal Worker → router (besides datagram batches). */
 export type WorkerReport =
@@ -131,6 +168,8 @@ interface WorkerSlot {
 interface Generation {
   readonly lb: QuicLbConfig;
   readonly slots: WorkerSlot[];
+  /** Kernel steering: the workers' sockets of the group, by worker index. */
+  readonly fds: number[];
 }
 
 /** What a generation is started with; a reload may change it. */
@@ -159,7 +198,12 @@ export class WorkerServer extends EventEmitter<WorkerServerEvents> {
   private readonly options: WorkerServerOptions;
   private readonly count: number;
   private readonly lbBase: Omit<QuicLbConfig, 'configId'> & { configId: number };
+  /** How datagrams reach the workers (WorkerServerOptions.steering). */
+  readonly steering: 'kernel' | 'router';
+  /** Router design: the socket this thread reads. */
   private socket: UdpSocket | null = null;
+  /** Kernel steering: the workers' sockets. */
+  private group: ReusePortGroup | null = null;
   /** Live generations, oldest first; the last takes new connections. */
   private generations: Generation[] = [];
   private decoder: QuicLbDecoder | null = null;
@@ -171,6 +215,7 @@ export class WorkerServer extends EventEmitter<WorkerServerEvents> {
   private datagramsIn = 0;
   private datagramsOut = 0;
   private hashedIn = 0;
+  private forwarded = 0;
   /**
    * Datagrams that arrived between the bind and the first generation's start (a client that
    * sees the port bound and connects at once): routed once the workers exist, instead of being
@@ -197,6 +242,10 @@ export class WorkerServer extends EventEmitter<WorkerServerEvents> {
     };
     this.spec = { server: options.server, moduleData: options.moduleData };
     this.keys = options.keys ?? generateKeyMaterial();
+    this.steering = options.steering ?? (kernelSteeringAvailable() ? 'kernel' : 'router');
+    if (this.steering === 'kernel' && ReusePortGroup.addon() === null) {
+      throw new QuicNodeError('ERR_QUIC_SOCKET', 'kernel steering needs the native UDP socket');
+    }
   }
 
   /** The number of worker threads (of the current generation). */
@@ -206,27 +255,38 @@ export class WorkerServer extends EventEmitter<WorkerServerEvents> {
 
   /** The bound address, or null before listen(). */
   address(): SocketAddress | null {
-    return this.socket?.local ?? null;
+    return this.group?.local ?? this.socket?.local ?? null;
   }
 
   /** Binds the UDP socket, starts the workers and resolves once every one is serving. */
   async listen(port = 0, host = '0.0.0.0'): Promise<SocketAddress> {
-    if (this.socket !== null)
+    if (this.socket !== null || this.group !== null)
       throw new QuicNodeError('ERR_QUIC_SOCKET', 'server already listening');
-    const socket = await UdpSocket.bind(host, port, this.options.socket ?? {}, {
-      message: (data, remote) => this.route(data, remote),
-      error: (err) => this.emit('error', err),
-    });
-    this.socket = socket;
+    let fds: number[] = [];
+    if (this.steering === 'kernel') {
+      const opened = ReusePortGroup.open(host, port, this.count, this.options.socket ?? {});
+      this.group = opened.group;
+      fds = opened.fds;
+    } else {
+      this.socket = await UdpSocket.bind(host, port, this.options.socket ?? {}, {
+        message: (data, remote) => {
+          this.datagramsIn++;
+          this.route(data, remote);
+        },
+        error: (err) => this.emit('error', err),
+      });
+    }
     try {
-      this.adopt(await this.startGeneration(this.lbBase.configId));
+      this.adopt(await this.startGeneration(this.lbBase.configId, fds));
     } catch (e) {
-      socket.close();
+      this.socket?.close();
       this.socket = null;
+      this.group?.close();
+      this.group = null;
       throw e;
     }
     this.emit('listening');
-    return socket.local;
+    return this.address()!;
   }
 
   /**
@@ -238,7 +298,7 @@ export class WorkerServer extends EventEmitter<WorkerServerEvents> {
    */
   reload(changes: Partial<GenerationSpec> = {}, drainTimeoutMs = 60_000): Promise<void> {
     const run = this.reloading.then(async () => {
-      if (this.socket === null || this.closing !== null) {
+      if (this.address() === null || this.closing !== null) {
         throw new QuicNodeError('ERR_QUIC_CLOSED', 'reload needs a listening server');
       }
       const current = this.generations[this.generations.length - 1]!;
@@ -249,10 +309,12 @@ export class WorkerServer extends EventEmitter<WorkerServerEvents> {
       const previous = this.spec;
       this.spec = { ...this.spec, ...changes };
       let next: Generation;
+      const fds = this.group?.add(this.count) ?? [];
       try {
-        next = await this.startGeneration(configId);
+        next = await this.startGeneration(configId, fds);
       } catch (e) {
         this.spec = previous;
+        for (const fd of fds) this.group?.remove(fd);
         throw e;
       }
       this.adopt(next);
@@ -273,25 +335,25 @@ export class WorkerServer extends EventEmitter<WorkerServerEvents> {
         return new Promise<WorkerStats>((resolve) => {
           this.statsWaiters.set(id, resolve);
           slot.worker.once('exit', () => {
-            if (this.statsWaiters.delete(id))
-              resolve({ worker: -1, connections: 0, accepted: 0, busyMs: 0 });
+            if (this.statsWaiters.delete(id)) resolve({ ...NO_STATS, worker: -1 });
           });
           slot.worker.postMessage({ type: 'stats', id } satisfies RouterCommand);
         });
       }),
     );
-    const total = { connections: 0, accepted: 0, busyMs: 0 };
+    const total = { ...NO_STATS };
     for (const w of workers) {
-      total.connections += w.connections;
-      total.accepted += w.accepted;
-      total.busyMs += w.busyMs;
+      for (const k of Object.keys(total) as (keyof typeof total)[]) total[k] += w[k];
     }
+    const kernel = this.steering === 'kernel';
     return {
+      steering: this.steering,
       workers: workers.filter((w) => w.worker >= 0),
       total,
-      datagramsIn: this.datagramsIn,
-      datagramsOut: this.datagramsOut,
-      hashedIn: this.hashedIn,
+      datagramsIn: kernel ? total.datagramsIn : this.datagramsIn,
+      datagramsOut: kernel ? total.datagramsOut : this.datagramsOut,
+      hashedIn: kernel ? total.hashedIn : this.hashedIn,
+      forwarded: this.forwarded,
       reloads: this.reloads,
     };
   }
@@ -309,30 +371,33 @@ export class WorkerServer extends EventEmitter<WorkerServerEvents> {
       }
       await Promise.all(slots.map((s) => s.exited));
       this.socket?.close();
+      this.group?.close();
       this.emit('close');
     })();
     return this.closing;
   }
 
-  private async startGeneration(configId: number): Promise<Generation> {
-    const socket = this.socket!;
+  private async startGeneration(configId: number, fds: number[]): Promise<Generation> {
+    const local = this.address()!;
     const lb: QuicLbConfig = { ...this.lbBase, configId };
     const module = String(this.options.module);
     const entry = new URL(
       `./worker-entry${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`,
       import.meta.url,
     );
-    const generation: Generation = { lb, slots: [] };
+    const generation: Generation = { lb, slots: [], fds };
+    const routes = this.liveRoutes([...this.generations, generation]);
     const started: Promise<void>[] = [];
     for (let index = 0; index < this.count; index++) {
       const init: WorkerInit = {
         index,
-        local: socket.local,
+        local,
         module,
         moduleData: this.spec.moduleData,
         server: this.spec.server,
         quicLb: { ...lb, serverId: Uint8Array.of(index) },
         keys: this.keys,
+        ...(this.group !== null ? { steered: { fd: fds[index]!, routes } } : {}),
       };
       const worker = entry.pathname.endsWith('.ts')
         ? // TypeScript sources (tests under tsx): the worker registers tsx before the entry.
@@ -370,7 +435,7 @@ export class WorkerServer extends EventEmitter<WorkerServerEvents> {
   /** `g` becomes the generation new connections go to. */
   private adopt(g: Generation): void {
     this.generations.push(g);
-    this.decoder = new QuicLbDecoder(this.generations.map((x) => x.lb));
+    this.routesChanged();
     const early = this.early;
     this.early = [];
     for (const d of early) this.route(d.data, d.remote);
@@ -384,8 +449,35 @@ export class WorkerServer extends EventEmitter<WorkerServerEvents> {
     }
     void Promise.all(g.slots.map((s) => s.exited)).then(() => {
       this.generations = this.generations.filter((x) => x !== g);
-      this.decoder = new QuicLbDecoder(this.generations.map((x) => x.lb));
+      // Its sockets leave the group only now: until its last worker left, they were read.
+      for (const fd of g.fds) this.group?.remove(fd);
+      this.routesChanged();
     });
+  }
+
+  /**
+   * The live generations changed: the decoder (the router's and the forwarder's), the kernel's
+   * steering program and the workers' view of who is live follow.
+   */
+  private routesChanged(): void {
+    this.decoder = new QuicLbDecoder(this.generations.map((x) => x.lb));
+    const group = this.group;
+    if (group === null || this.closing !== null) return;
+    const current = this.generations[this.generations.length - 1];
+    group.steer({
+      generations: this.generations.map((x) => ({ configId: x.lb.configId, fds: x.fds })),
+      current: current?.fds ?? [],
+      plaintext: this.lbBase.key === undefined,
+    });
+    const routes = this.liveRoutes(this.generations);
+    for (const x of this.generations) for (const slot of x.slots) slot.worker.postMessage(routes);
+  }
+
+  private liveRoutes(generations: readonly Generation[]): LiveRoutes {
+    return {
+      type: 'routes',
+      generations: generations.map((x) => ({ lb: x.lb, workers: this.count })),
+    };
   }
 
   private onWorkerMessage(
@@ -396,7 +488,14 @@ export class WorkerServer extends EventEmitter<WorkerServerEvents> {
   ): void {
     if (isDatagramBatch(m)) {
       const socket = this.socket;
-      if (socket === null) return;
+      if (socket === null) {
+        // Kernel steering: datagrams a worker read for another one.
+        forEachDatagram(m, (data, remote) => {
+          this.forwarded++;
+          this.route(data, remote);
+        });
+        return;
+      }
       forEachDatagram(m, (data, remote) => {
         this.datagramsOut++;
         socket.send(data, remote);
@@ -430,7 +529,6 @@ export class WorkerServer extends EventEmitter<WorkerServerEvents> {
     }
     const slot = this.slotFor(data);
     if (slot === undefined) return;
-    this.datagramsIn++;
     slot.out.add(data, remote);
     this.queueFlush();
   }
@@ -444,7 +542,7 @@ export class WorkerServer extends EventEmitter<WorkerServerEvents> {
     }
     const current = this.generations[this.generations.length - 1];
     if (current === undefined) return undefined;
-    this.hashedIn++;
+    if (this.socket !== null) this.hashedIn++;
     return current.slots[hashDcid(data) % current.slots.length];
   }
 
@@ -465,6 +563,25 @@ export class WorkerServer extends EventEmitter<WorkerServerEvents> {
       }
     }
   };
+}
+
+const NO_STATS: Omit<WorkerStats, 'worker'> = {
+  connections: 0,
+  accepted: 0,
+  busyMs: 0,
+  datagramsIn: 0,
+  datagramsOut: 0,
+  forwarded: 0,
+  hashedIn: 0,
+};
+
+/** Whether endpoints here would run on the native socket, which can join a steered group. */
+function kernelSteeringAvailable(): boolean {
+  try {
+    return chooseSocket(defaultProvider.name).kind === 'native' && ReusePortGroup.addon() !== null;
+  } catch {
+    return false;
+  }
 }
 
 /** Datagrams held for the first generation of workers (about a default socket buffer's worth). */

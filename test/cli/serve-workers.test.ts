@@ -1,12 +1,14 @@
 /**
- * `tsquic serve --workers N` as a user runs it: a router thread and N worker threads behind one
- * UDP port. Downloads over HTTP/3 and hq-interop are byte-exact whichever worker holds the
+ * `tsquic serve --workers N` as a user runs it: N worker threads behind one UDP port (each with
+ * its own socket of a kernel-steered group on the native backend, behind a router thread on
+ * node:dgram). Downloads over HTTP/3 and hq-interop are byte-exact whichever worker holds the
  * connection, a Retry minted by one worker is honoured, SIGHUP reloads, SIGTERM stops with exit 0.
  */
 import assert from 'node:assert/strict';
 import { copyFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
+import { UdpRelay } from '../../src/testing/relay.js';
 import { testCert } from '../node/helpers.js';
 import {
   MANY,
@@ -49,7 +51,8 @@ describe('cli: serve --workers', function () {
     site!.keyFile,
   ];
 
-  it('serves h3 and hq-interop from two workers, byte for byte, and stops on SIGTERM', async () => {
+  it('serves h3 and hq-interop from two workers, byte for byte, and stops on SIGTERM', async function () {
+    this.timeout(120_000); // eight `tsquic get` processes one after another
     const { peer, port } = await startServe(procs, [...serveArgs(), '--workers', '2']);
     assert.match(peer.stderr(), /2 worker threads/);
     for (const alpn of [[], ['--alpn', 'hq-interop']]) {
@@ -123,6 +126,52 @@ describe('cli: serve --workers', function () {
     await fetchWith(renewedCa);
     peer.child.kill('SIGTERM');
     assert.equal((await finished(peer, 15_000, 'tsquic serve')).code, 0, peer.output());
+  });
+
+  it('completes a two-datagram ClientHello whose second datagram and next five are lost (amplificationlimit)', async function () {
+    this.timeout(90_000);
+    const { port } = await startServe(procs, [...serveArgs(), '--workers', '2']);
+    // The interop runner's amplificationlimit network: the client's datagrams 2-7 are dropped,
+    // here over a 500 ms round trip. The client's hybrid key share (X25519MLKEM768) makes its
+    // ClientHello two Initial datagrams; the rest comes only after three lost probe rounds,
+    // whose backoff the server's ACK of the first datagram does not reset (RFC 9002 §6.2.1):
+    // about 21 round trips after the first, and the server must still hold the connection.
+    const relay = await UdpRelay.start({
+      server: { address: '127.0.0.1', port },
+      toServer: { dropList: [2, 3, 4, 5, 6, 7], delayMs: 250 },
+      toClient: { delayMs: 250 },
+      record: true,
+    });
+    try {
+      const out = freshDir(site!, 'get');
+      const r = await runGet(
+        procs,
+        ['--ca', site!.certFile, '--output', out, ...urls(relay.address().port, [SMALL])],
+        60_000,
+      );
+      assertDownloaded(site!, out, [SMALL], r.stderr);
+      assert.equal(r.stats.group, 'X25519MLKEM768');
+      const fromClient = relay.trace.filter((t) => t.direction === 'toServer');
+      assert.ok(
+        fromClient[0]!.data.length >= 1200 && fromClient[1]!.data.length >= 1200,
+        'a ClientHello of two Initial datagrams',
+      );
+      assert.deepEqual(
+        fromClient.slice(0, 8).map((t) => t.fate),
+        [
+          'delivered',
+          'dropped',
+          'dropped',
+          'dropped',
+          'dropped',
+          'dropped',
+          'dropped',
+          'delivered',
+        ],
+      );
+    } finally {
+      relay.close();
+    }
   });
 
   it('writes qlog files from the workers into a --qlog-dir it makes', async () => {

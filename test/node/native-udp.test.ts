@@ -273,6 +273,9 @@ describe('node/native-udp: the send queue (scripted addon)', () => {
       udpDisconnect: () => {},
       udpRef: () => {},
       udpClose: () => {},
+      udpReusePortGroup: () => [[], '127.0.0.1', 4433],
+      udpSteer: () => {},
+      udpGroupClose: () => {},
       udpErrorName: (e) => (e === EMSGSIZE ? 'EMSGSIZE' : `E${e}`),
     };
     return { addon, wire, writable: () => onWritable(), wants: () => wantWritable };
