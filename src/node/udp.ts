@@ -93,8 +93,11 @@ export class UdpSocket implements DatagramSocket {
     // (an 'error' event) or, when a flight is several datagrams (a post-quantum ClientHello),
     // the next send, whose error only reaches this callback.
     if (err) this.handlers.error(err, this);
-    if (this.closed && this.pending === 0) this.socket.close();
+    // The error handler may have closed this socket already (close() with nothing pending).
+    if (this.closed && this.pending === 0) this.release();
   };
+  /** Whether the dgram socket itself was closed (once: a second close throws). */
+  private released = false;
 
   private constructor(
     family: 4 | 6,
@@ -208,6 +211,12 @@ export class UdpSocket implements DatagramSocket {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.pending === 0) this.socket.close();
+    if (this.pending === 0) this.release();
+  }
+
+  private release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.socket.close();
   }
 }
