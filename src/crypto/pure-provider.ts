@@ -17,8 +17,7 @@
  * - Hash, HMAC, HKDF: node:crypto. HMAC-SHA256 of 64 bytes 2.4 µs vs 5.5 µs; one
  *   Expand-Label 3.9 µs vs 5.6 µs.
  * - Random: globalThis.crypto.getRandomValues (the noble provider's source; the same OpenSSL
- *   generator underneath): 32 bytes in 2.0 µs vs 2.5 µs for randomBytes; drawn 4 KiB at a time
- *   into a pool (random-pool.ts), 0.6 µs per 32 bytes.
+ *   generator underneath): 32 bytes in 2.0 µs vs 2.5 µs for randomBytes.
  *
  * Together: 205k protected and 237k unprotected 1200-byte AES-128-GCM packets per CPU-second.
  */
@@ -28,7 +27,6 @@ import { noblePrimitives } from './noble-provider.js';
 import { nodePrimitives } from './node-provider.js';
 import type { CryptoProvider, HeaderProtection, HpAlg } from './provider.js';
 import { nodeSigning } from './signing-node.js';
-import { RandomPool } from './random-pool.js';
 
 /**
  * AES (FIPS 197) tables: the S-box, and T0..T3 which fold SubBytes, ShiftRows' byte choice and
@@ -173,13 +171,10 @@ function createHeaderProtection(alg: HpAlg, key: Uint8Array): HeaderProtection {
   return new AesHeaderProtection(key);
 }
 
-/** The provider's one pool: random bytes are not on the packet path (handshakes, new CIDs). */
-const randomPool = new RandomPool((out) => globalThis.crypto.getRandomValues(out));
-
 export const pureProvider: CryptoProvider = {
   name: 'pure',
   ...nodeSigning,
-  random: (n) => randomPool.take(n),
+  random: noblePrimitives.random,
   hash: nodePrimitives.hash,
   hmac: nodePrimitives.hmac,
   hkdfExtract: nodePrimitives.hkdfExtract,
