@@ -23,6 +23,7 @@ import { checkTargets, Recorder, type SuiteResults } from './lib/results.js';
 import { loopbackGroup } from './loopback.js';
 import { memoryGroup } from './memory.js';
 import { microGroup } from './micro.js';
+import { multipathGroup } from './multipath.js';
 import { workersGroup } from './workers.js';
 import { profileMissedTargets } from './profile.js';
 
@@ -31,6 +32,7 @@ export const GROUPS: readonly BenchGroup[] = [
   microGroup,
   memoryGroup,
   inmemGroup,
+  multipathGroup,
   loopbackGroup,
   workersGroup,
 ];

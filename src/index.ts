@@ -41,11 +41,7 @@ export {
   createCongestionController,
   congestionControllerNames,
 } from './cc/registry.js';
-export type {
-  CongestionController,
-  CongestionControllerFactory,
-  CongestionControllerOptions,
-} from './cc/types.js';
+export type { CongestionController, CongestionControllerOptions } from './cc/types.js';
 export type {
   CongestionControlChoice,
   CongestionControlSpec,
@@ -130,7 +126,9 @@ export type {
   SignatureScheme,
 } from './crypto/provider.js';
 export type { NativeLoad } from './crypto/native-provider.js';
-export type { ConnectionEcnStats } from './conn/stats.js';
+export type { ConnectionEcnStats, PathStatsSnapshot } from './conn/stats.js';
+export type { MultipathOptions } from './conn/options.js';
+export type { PathCloseInfo } from './conn/events.js';
 export type { QlogFormat } from './conn/qlog-writer.js';
 export type { TransmitBatch } from './engine/transmit-batch.js';
 export type { RecvState, SendState } from './stream/stream.js';

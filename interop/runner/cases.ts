@@ -50,6 +50,8 @@ export interface CaseSpec {
   chainLength?: number;
   /** Why the case cannot run on one machine, when it cannot. */
   notLocal?: string;
+  /** The relay reads and forwards the IP ECN field (native sockets; relay-socket.ts). */
+  ecn?: boolean;
   timeoutMs: number;
   /** null when it passed, else why not. */
   check(input: CheckInput): string | null;
@@ -250,6 +252,34 @@ function versionTwo({ trace }: CheckInput): string | null {
   return null;
 }
 
+/**
+ * ECN (TestCaseECN): each side's QUIC datagrams marked ECT(0) or ECT(1) and none CE (the
+ * runner's "consistently marked" is no CE and at least one ECT), and each side sent ACK frames
+ * with ECN counts (RFC 9000 §19.3.2), read from the packets opened with the key logs.
+ */
+function ecnMarked({ trace }: CheckInput): string | null {
+  const problems: string[] = [];
+  for (const [direction, who] of [
+    ['toServer', 'client'],
+    ['toClient', 'server'],
+  ] as const) {
+    const marks = [0, 0, 0, 0];
+    for (const p of trace.packets) if (p.record.direction === direction) marks[p.record.ecn]!++;
+    const ect = marks[1]! + marks[2]!;
+    if (ect === 0) problems.push(`the ${who} marked no packet ECT(0) or ECT(1)`);
+    else if (marks[3]! > 0) problems.push(`${marks[3]} ${who} packets arrived marked CE`);
+    const ackEcn = trace
+      .open()
+      .some(
+        ({ packet, record }) =>
+          record.direction === direction &&
+          packet.frames?.some((f) => f.kind === 'ack' && f.ecn !== undefined) === true,
+      );
+    if (!ackEcn) problems.push(`the ${who} sent no ACK frame with ECN counts`);
+  }
+  return problems.length === 0 ? null : problems.join('; ');
+}
+
 const same = (name: string) => (): string => name;
 
 // ---------------------------------------------------------------------------------------------
@@ -382,9 +412,14 @@ export const CASES: readonly CaseSpec[] = [
     abbreviation: 'E',
     testcase: same('ecn'),
     files: () => [100 * KB],
-    notLocal: 'the relay (Node dgram) can neither read nor set ECN marks',
+    ecn: true,
     timeoutMs: 30_000,
-    check: () => 'not run',
+    check: all(
+      ({ trace }) => needKeys(trace),
+      ({ trace }) => oneHandshakeV1(trace),
+      ({ trace }) => noRetry(trace),
+      ecnMarked,
+    ),
   },
   {
     name: 'amplificationlimit',

@@ -22,6 +22,7 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { defaultProvider } from '../../src/crypto/default-provider.js';
+import { NativeUdpSocket, nativeUdpAddon } from '../../src/node/native-udp.js';
 import { UdpRelay, type RelayRecord } from '../../src/testing/index.js';
 import { createSelfSignedCertificate, pemEncode } from '../../src/tls/x509/index.js';
 import type { CaseSpec } from './cases.js';
@@ -221,6 +222,12 @@ export async function runCell(
     ms: Date.now() - began,
   });
   if (spec.notLocal !== undefined) return result('unavailable', spec.notLocal);
+  if (spec.ecn === true && nativeUdpAddon() === null) {
+    return result(
+      'unavailable',
+      'ECN needs the native UDP socket (native/ addon), which did not load',
+    );
+  }
   for (const p of [server, client]) {
     if (p.missing !== null) return result('unavailable', `${p.name}: ${p.missing}`);
   }
@@ -275,6 +282,7 @@ export async function runCell(
       listen: { address: host },
       seed: opts.seed,
       record: true,
+      ...(spec.ecn === true ? { ecn: NativeUdpSocket.bind } : {}),
       // The runner's links all have 15 ms of delay each way; besides realism, it keeps packets
       // in flight past the "NAT", without which a rebinding right after the client's last ACK
       // would leave nobody with anything to send.

@@ -918,7 +918,7 @@ export class Bbr implements CongestionController {
   }
 
   /** §4.6.3 send quantum: 1 ms of data at the pacing rate, 2 datagrams to 64 KB. */
-  private sendQuantum(): number {
+  sendQuantum(): number {
     return Math.max(Math.min((this.pacing * 1000) / 1_000_000, 65536), 2 * this.mds);
   }
 

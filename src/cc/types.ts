@@ -183,6 +183,12 @@ export interface CongestionController {
    * When absent the pacer uses 1.25 * window / smoothed RTT (RFC 9002 §7.7).
    */
   pacingRate?(rtt: RttSnapshot): number;
+
+  /**
+   * Bytes the pacer lets go back to back per release (path/pacer.ts), for controllers that
+   * define it (BBR's send quantum). When absent: 1 ms at the pacing rate, one datagram to 64 KiB.
+   */
+  sendQuantum?(rtt: RttSnapshot): number;
 }
 
 export type CongestionControllerFactory = (

@@ -79,20 +79,25 @@ export class SessionFile {
   }
 }
 
-/** `{"1": 4096, ...}`: setting identifiers and values, whole numbers (RFC 9114 §7.2.4). */
+/**
+ * `{"1": 4096, ...}`: setting identifiers and values, varints (RFC 9114 §7.2.4). Values past 2^53
+ * are the nearest double, as the frame decoder gives them (2^62 - 1, "no limit", is 2^62).
+ */
 function readSettings(server: string, json: unknown): Map<number, number> {
-  if (json === null || typeof json !== 'object')
+  if (json === null || typeof json !== 'object') {
     throw new Error(`${server}: "settings" is not an object`);
+  }
   const settings = new Map<number, number>();
   for (const [id, value] of Object.entries(json as Record<string, unknown>)) {
     const n = /^\d{1,15}$/.test(id) ? Number(id) : NaN;
     if (
       !Number.isSafeInteger(n) ||
       typeof value !== 'number' ||
-      !Number.isSafeInteger(value) ||
-      value < 0
+      !Number.isInteger(value) ||
+      value < 0 ||
+      value > 2 ** 62
     ) {
-      throw new Error(`${server}: setting ${id} = ${String(value)} is not a whole number`);
+      throw new Error(`${server}: setting ${id} = ${String(value)} is not a varint value`);
     }
     settings.set(n, value);
   }

@@ -76,6 +76,15 @@ export function buildDatagram(conn: ConnectionContext, now: number): OutgoingDat
       const d = buildOnPath(conn, ackPath, now, PATH_WRITERS);
       if (d) return d;
     }
+    // Path 0 abandoned (RFC 10069 §3.4): nothing more goes on it; ACKs take another path.
+    if (mp.get(0)?.state !== 'open') {
+      for (const q of mp.all()) {
+        if (q.id === 0 || !q.usable) continue;
+        const d = buildOnPath(conn, q, now, PATH_WRITERS);
+        if (d) return d;
+      }
+      return null;
+    }
   }
   const probe = conn.paths.probe;
   if (probe && conn.state !== 'closing' && hasPathFrames(probe)) {

@@ -27,6 +27,7 @@ import { createPathScheduler } from '../path/schedulers/registry.js';
 import { Multipath, type MultipathPath, type PathStatus } from './multipath.js';
 import {
   abandonPath,
+  largestPto,
   multipathDeadline,
   negotiateMultipath,
   onMultipathTimers,
@@ -43,7 +44,12 @@ import { PacketBuilder } from './packet-builder.js';
 import { ReceiveContext } from './receive-context.js';
 import { QuicBitGrease } from './quic-bit.js';
 import { AckFrequency } from './ack-frequency.js';
-import { ConnectionLifecycle, type CloseInfo, type ConnectionState } from './state.js';
+import {
+  ConnectionLifecycle,
+  type CloseInfo,
+  type ConnectionState,
+  type EarlyDataState,
+} from './state.js';
 import {
   ConnectionStats,
   type ConnectionEcnStats,
@@ -134,7 +140,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   /** Version negotiation (RFC 9368): what we offer, what we checked, the original version. @internal */
   readonly versionNegotiation: VersionNegotiation;
   /** Handshaking, established, closing, draining, closed (state.ts changes it). */
-  private readonly lifecycle = new ConnectionLifecycle();
+  private readonly lifecycle: ConnectionLifecycle;
   /** @internal */
   readonly provider: CryptoProvider;
   /** @internal */
@@ -179,11 +185,6 @@ export class Connection extends Emitter<ConnectionEvents> {
    * @internal
    */
   serverInitialScid: Uint8Array | null = null;
-  /**
-   * Server: address validated for the first path (any Handshake packet from the client).
-   * @internal
-   */
-  addressValidated: boolean;
   /** Control frames, DATAGRAMs and PING waiting for a 1-RTT packet. @internal */
   readonly controlFrames = new ControlFrames();
   private idleDeadline = Infinity;
@@ -207,8 +208,6 @@ export class Connection extends Emitter<ConnectionEvents> {
   /** Sessions tickets want the server's params: kept for `sessionTicket` events. */
   /** Tickets that arrived before confirmation, emitted at confirmation. @internal */
   readonly pendingTickets: Uint8Array[] = [];
-  /** @internal */
-  earlyDataState: 'none' | 'attempted' | 'accepted' | 'rejected' = 'none';
   /** An ack-eliciting packet was sent since the last one received (idle timer, RFC 9000 §10.1). */
   private sentSinceReceive = false;
 
@@ -227,7 +226,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.startTime = init.now;
     this.token = init.token ?? NO_BYTES;
     this.originalDcid = init.originalDcid;
-    this.addressValidated = this.isClient || init.addressValidated === true;
+    this.lifecycle = new ConnectionLifecycle(this.isClient || init.addressValidated === true);
     this.keys = new EncryptionLevels(this.isClient);
     const maxAckDelayUs = this.opts.maxAckDelayMs * 1000;
     this.spaces = [
@@ -853,7 +852,7 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   /** The peer closed (CONNECTION_CLOSE received): draining (RFC 9000 §10.2.2). @internal */
   onPeerClose(info: CloseInfo, now: number): void {
-    const d = this.lifecycle.startDraining(info, now + 3 * this.ptoPeriod());
+    const d = this.lifecycle.startDraining(info, now + 3 * largestPto(this));
     if (d === null) return;
     this.qlog?.connectionClosed(this, info, now);
     if (d.wasOpen) this.emit('closing', info);
@@ -892,7 +891,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.installInitialKeys(this.originalDcid);
     // What went in 0-RTT in the first attempt goes again, in 1-RTT.
     this.keys.discardEarlyWrite();
-    this.earlyDataState = 'none';
+    this.lifecycle.forgetEarlyData();
     this.resetRecovery(now);
     this.keys.clearBuffered();
     const encoded = encodeTransportParameters(this.localParams, this.role);
@@ -928,9 +927,35 @@ export class Connection extends Emitter<ConnectionEvents> {
     for (const p of old.sendControl.onZeroRttRejected(now)) onFramesLost(this, p.frames);
   }
 
-  /** The handshake completed (RFC 9001 §4.1.1): established. @internal */
-  establish(): void {
-    this.lifecycle.establish();
+  /**
+   * Server: the client's address is validated for the first path (RFC 9000 §8.1: a Handshake
+   * packet from it, or its Finished). @internal
+   */
+  get addressValidated(): boolean {
+    return this.lifecycle.addressValidated;
+  }
+
+  /** Where 0-RTT stands (RFC 9001 §4.6). @internal */
+  get earlyDataState(): EarlyDataState {
+    return this.lifecycle.earlyData;
+  }
+
+  /** Server: a Handshake packet validated the client's address (RFC 9000 §8.1). @internal */
+  validateAddress(now: number): void {
+    if (this.lifecycle.validateAddress()) this.path.markValidated(now);
+  }
+
+  /** 0-RTT keys: a client attempts early data, a server accepted it (RFC 9001 §4.6). @internal */
+  onEarlyDataKeys(): void {
+    this.lifecycle.onEarlyDataKeys(this.isClient);
+  }
+
+  /**
+   * The handshake completed (RFC 9001 §4.1.1): established, and a client's 0-RTT attempt accepted
+   * or rejected as TLS says (§4.6.2). Returns where 0-RTT stands. @internal
+   */
+  establish(): EarlyDataState {
+    return this.lifecycle.establish(this.tls.earlyDataAccepted);
   }
 
   /**
@@ -1030,7 +1055,7 @@ export class Connection extends Emitter<ConnectionEvents> {
    * acted on, and packets its keys can open are processed.
    */
   private armDeferred(now: number): void {
-    if (this.lifecycle.armClosing(now + 3 * this.ptoPeriod())) {
+    if (this.lifecycle.armClosing(now + 3 * largestPto(this))) {
       this.qlog?.connectionClosed(this, this.closeInfo!, now);
     }
     this.paths.armValidationDeadlines(now);
@@ -1089,7 +1114,7 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   /** `now` NaN: the closing period starts at the next entry point (`armDeferred`). */
   private enterClosing(info: CloseInfo, now: number): void {
-    if (!this.lifecycle.startClosing(info, now + 3 * this.ptoPeriod())) return;
+    if (!this.lifecycle.startClosing(info, now + 3 * largestPto(this))) return;
     if (!Number.isNaN(now)) this.qlog?.connectionClosed(this, info, now);
     // Nothing else is sent in the closing state (RFC 9000 §10.2.1).
     this.controlFrames.clear();

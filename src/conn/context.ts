@@ -28,7 +28,7 @@ import type { QlogSink } from './qlog.js';
 import type { ReceiveContext } from './receive-context.js';
 import type { SentFrame } from './sent-frames.js';
 import type { SpaceState } from './space.js';
-import type { CloseInfo, ConnectionState } from './state.js';
+import type { CloseInfo, ConnectionState, EarlyDataState } from './state.js';
 import type { ConnectionStats } from './stats.js';
 import type { VersionNegotiation } from './version-negotiation.js';
 
@@ -60,10 +60,12 @@ export interface ConnectionContext {
   readonly spaces: [SpaceState, SpaceState, SpaceState];
   /** The packet keys of each encryption level, and packets waiting for theirs. */
   readonly keys: EncryptionLevels;
-  earlyDataState: 'none' | 'attempted' | 'accepted' | 'rejected';
+  /** Where 0-RTT stands (RFC 9001 §4.6; state.ts changes it). */
+  readonly earlyDataState: EarlyDataState;
   readonly handshakeConfirmed: boolean;
   readonly handshakeComplete: boolean;
-  addressValidated: boolean;
+  /** Server: the client's address is validated (RFC 9000 §8.1; state.ts changes it). */
+  readonly addressValidated: boolean;
 
   // Transport parameters, CIDs, paths.
   readonly localParams: TransportParameters;
@@ -106,7 +108,9 @@ export interface ConnectionContext {
   ptoPeriod(): number;
   resetIdle(now: number): void;
   resetIdleOnSend(now: number): void;
-  establish(): void;
+  establish(): EarlyDataState;
+  validateAddress(now: number): void;
+  onEarlyDataKeys(): void;
   confirmHandshake(now: number): void;
   receiveCrypto(level: Level, data: Uint8Array, now: number): void;
   installInitialKeys(dcid: Uint8Array): void;

@@ -189,8 +189,7 @@ function installSecret(
   const keys = new PacketProtector(conn.provider, suite, secret, version);
   const installed = conn.keys.install(level, direction, keys);
   // A server gets the early read secret only when it accepts the client's early data.
-  if (level === Level.EarlyData)
-    conn.earlyDataState = direction === 'write' ? 'attempted' : 'accepted';
+  if (level === Level.EarlyData) conn.onEarlyDataKeys();
   if (installed.handshakeReady) conn.path.sendControl.onHandshakeKeysAvailable();
 }
 
@@ -248,16 +247,13 @@ function validatePeerParams(conn: ConnectionContext, p: TransportParameters): vo
 /** The handshake completed (RFC 9001 §4.1.1); a server's is also confirmed (§4.1.2). */
 export function onHandshakeComplete(conn: ConnectionContext, now: number): void {
   conn.handshakeTime = now - conn.startTime;
-  conn.establish();
+  // A server's client sent its Finished in a Handshake packet: its address is validated
+  // (RFC 9000 §8.1), as an established connection's is.
+  if (!conn.isClient) conn.validateAddress(now);
+  const earlyData = conn.establish();
   conn.qlog?.handshakeCompleted?.(conn, now);
   if (conn.isClient) {
-    conn.earlyDataState =
-      conn.earlyDataState === 'attempted'
-        ? conn.tls.earlyDataAccepted
-          ? 'accepted'
-          : 'rejected'
-        : conn.earlyDataState;
-    if (conn.earlyDataState === 'rejected') {
+    if (earlyData === 'rejected') {
       // RFC 9001 §4.6.2: everything sent in 0-RTT must be sent again in 1-RTT.
       for (const p of conn.path.sendControl.onZeroRttRejected(now)) onFramesLost(conn, p.frames);
     }

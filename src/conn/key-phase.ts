@@ -110,6 +110,23 @@ export class KeyPhases {
     if (this.firstPnInWriteGen < 0) this.firstPnInWriteGen = pn;
   }
 
+  /**
+   * The first packet numbers sent in the current write generation on the other paths of a
+   * multipath connection (RFC 10069 §2.5: their packet numbers are their own).
+   */
+  private readonly firstWriteOnPath = new Map<number, number>();
+
+  /** A packet of the current write generation went on path `pathId` (not 0). */
+  onPathPacketSent(pathId: number, pn: number): void {
+    if (!this.firstWriteOnPath.has(pathId)) this.firstWriteOnPath.set(pathId, pn);
+  }
+
+  /** A PATH_ACK of path `pathId` (not 0) acknowledged up to `largestAcked`. */
+  onPathAckReceived(pathId: number, largestAcked: number): void {
+    const first = this.firstWriteOnPath.get(pathId);
+    if (first !== undefined && largestAcked >= first) this.writeGenAcked = true;
+  }
+
   /** An ACK acknowledged `largestAcked`: it may cover a packet of the current write generation. */
   onAckReceived(largestAcked: number): void {
     if (this.firstPnInWriteGen >= 0 && largestAcked >= this.firstPnInWriteGen) {
@@ -129,6 +146,7 @@ export class KeyPhases {
     this.write = this.write.nextKeyPhase();
     this.writeGen++;
     this.firstPnInWriteGen = -1;
+    this.firstWriteOnPath.clear();
     this.writeGenAcked = false;
   }
 }

@@ -62,12 +62,11 @@ export function onMultipathFrame(
           ? FrameType.PATH_STATUS_BACKUP
           : FrameType.PATH_STATUS_AVAILABLE;
       const status = frame.kind === 'path_status_backup' ? 'backup' : 'available';
-      negotiated(conn, type, frame.kind).onPathStatus(
-        frame.pathId,
-        frame.sequenceNumber,
-        status,
-        type,
-      );
+      const mp = negotiated(conn, type, frame.kind);
+      const p = mp.get(frame.pathId);
+      const before = p?.backup;
+      mp.onPathStatus(frame.pathId, frame.sequenceNumber, status, type);
+      if (p && p.backup !== before) logPath(conn, p, now);
       return;
     }
     case 'path_new_connection_id':
@@ -122,6 +121,8 @@ function onPathAck(
   for (const sp of out.newlyAcked) onFramesAcked(conn, sp.frames);
   for (const sp of out.lost) onFramesLost(conn, sp.frames);
   onPathPackets(path, out.newlyAcked, out.lost, now);
+  // RFC 10069 §2.5: an acknowledged packet of the current key phase on any path completes it.
+  conn.keys.oneRtt?.onPathAckReceived(p.id, frame.ranges[0]!.largest);
   if (out.lost.length > 0) conn.stats.onLossEvent(out.lost.length);
   sc.releaseOutcomes();
 }
@@ -143,6 +144,7 @@ export function abandonPath(
   if (!mp.abandon(p, errorCode, now, 3 * largestPto(conn))) return;
   reinject(conn, p);
   conn.emit('pathClosed', p.id, { source, errorCode, reason });
+  logPath(conn, p, now);
   let open = 0;
   for (const q of mp.all()) if (q.state === 'open') open++;
   if (open === 0) {
@@ -198,6 +200,7 @@ export function openPathNow(
   );
   mp.add(p);
   conn.emit('pathOpened', id);
+  logPath(conn, p, now);
   return p;
 }
 
@@ -227,6 +230,7 @@ export function acceptPath(
   );
   mp.add(p);
   conn.emit('pathOpened', id);
+  logPath(conn, p, now);
   return p;
 }
 
@@ -249,7 +253,10 @@ export function onPathResponseOn(
   data: Uint8Array,
   now: number,
 ): void {
-  if (p.paths.onResponse(data, now) === 'active') conn.emit('pathValidated', p.id);
+  if (p.paths.onResponse(data, now) === 'active') {
+    conn.emit('pathValidated', p.id);
+    logPath(conn, p, now);
+  }
 }
 
 /**
@@ -298,4 +305,24 @@ export function onMultipathTimers(conn: ConnectionContext, now: number): void {
     // §3.4.3: what the path never saw acknowledged is lost once its state goes.
     if (p.id !== 0) reinject(conn, p);
   }
+}
+
+/** qlog quic:tuple_assigned for path `p` in its current state (RFC 10069 §3). */
+export function logPath(conn: ConnectionContext, p: MultipathPath, now: number): void {
+  const qlog = conn.qlog;
+  if (!qlog?.pathUpdated) return;
+  const path = p.paths.active;
+  const status =
+    p.state === 'abandoned'
+      ? 'abandoned'
+      : !path.validated
+        ? 'validating'
+        : p.backup
+          ? 'backup'
+          : 'available';
+  qlog.pathUpdated(
+    conn,
+    { pathId: p.id, local: path.local, remote: path.remote, status, dcid: path.dcid.cid },
+    now,
+  );
 }

@@ -198,6 +198,7 @@ export function buildOnPath(
   w.pos = keys.write.protect(w.buf, start, pnOffset, w.pos, pn, p.id);
   const size = w.pos - start;
   s.nextPn++;
+  keys.onPathPacketSent(p.id, pn);
   if (eliciting && s.probes > 0) s.probes--;
   const sent = frames.take();
   path.recordSent(PnSpace.Application, pn, now, size, eliciting, eliciting, sent);

@@ -337,10 +337,7 @@ function processPacket(
   if (packetType === PacketType.Handshake && !conn.isClient) {
     // RFC 9001 §4.9.1: a server discards Initial keys at the first Handshake packet, which also
     // validates the client's address (RFC 9000 §8.1).
-    if (!conn.addressValidated) {
-      conn.addressValidated = true;
-      conn.path.markValidated(now);
-    }
+    conn.validateAddress(now);
     conn.discardSpace(PnSpace.Initial, now);
     // RFC 9369 §4.1: the original version's Initial keys go with the first Handshake packet.
     conn.versionNegotiation.originalInitialRead = null;

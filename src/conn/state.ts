@@ -1,10 +1,14 @@
 /**
  * The life of a connection as one tagged union (RFC 9000 §10): handshaking, established, then
  * closing (we sent CONNECTION_CLOSE, §10.2.1), draining (the peer closed or reset, §10.2.2) and
- * closed. What only makes sense in one state lives in that state: handshake confirmation
- * (RFC 9001 §4.1.2, kept through the end: the close and the PTO depend on it), the close
- * reason, the end of the closing or draining period, and the CONNECTION_CLOSE resends of the
- * closing state. Only this module changes the state; the connection asks it for transitions.
+ * closed. What only makes sense in one state lives in that state: a server's validation of the
+ * client's address (RFC 9000 §8.1: during the handshake; an established connection has it),
+ * where 0-RTT stands (attempted during the handshake, then accepted or rejected, RFC 9001
+ * §4.6), handshake confirmation (RFC 9001 §4.1.2), the close reason, the end of the closing or
+ * draining period, and the CONNECTION_CLOSE resends of the closing state. An ending connection
+ * keeps what it had (the close and the PTO depend on confirmation, statistics and admission
+ * control on the rest). Only this module changes the state; the connection asks it for
+ * transitions.
  */
 import { utf8 } from '../util/bytes.js';
 
@@ -24,16 +28,34 @@ export interface CloseInfo {
 
 export type ConnectionState = 'handshake' | 'established' | 'closing' | 'draining' | 'closed';
 
+/**
+ * Where 0-RTT stands (RFC 9001 §4.6): a client attempted it, then learns at completion whether
+ * the server accepted or rejected it; a server accepted it (it got the 0-RTT keys) or not.
+ */
+export type EarlyDataState = 'none' | 'attempted' | 'accepted' | 'rejected';
+
+/** What a connection that is no longer open keeps of how it was. */
+interface Ended {
+  readonly confirmed: boolean;
+  readonly addressValidated: boolean;
+  readonly earlyData: EarlyDataState;
+}
+
 export type Phase =
-  | { readonly kind: 'handshake' }
+  | {
+      readonly kind: 'handshake';
+      /** Server: the client's address is validated (RFC 9000 §8.1); a client's always is. */
+      addressValidated: boolean;
+      earlyData: 'none' | 'attempted' | 'accepted';
+    }
   | {
       readonly kind: 'established';
       /** The handshake is confirmed (RFC 9001 §4.1.2): HANDSHAKE_DONE, or a server's completion. */
       readonly confirmed: boolean;
+      readonly earlyData: 'none' | 'accepted' | 'rejected';
     }
-  | {
+  | (Ended & {
       readonly kind: 'closing';
-      readonly confirmed: boolean;
       readonly info: CloseInfo;
       /** End of the closing period, µs; NaN until armed from the next `now` (`close()`). */
       deadline: number;
@@ -41,21 +63,20 @@ export type Phase =
       resendDue: boolean;
       /** Datagrams received while closing (the resend rate limit). */
       received: number;
-    }
-  | {
-      readonly kind: 'draining';
-      readonly confirmed: boolean;
-      readonly info: CloseInfo;
-      readonly deadline: number;
-    }
-  | { readonly kind: 'closed'; readonly confirmed: boolean; readonly info: CloseInfo };
-
-const HANDSHAKE: Phase = { kind: 'handshake' };
-const ESTABLISHED: Phase = { kind: 'established', confirmed: false };
-const CONFIRMED: Phase = { kind: 'established', confirmed: true };
+    })
+  | (Ended & { readonly kind: 'draining'; readonly info: CloseInfo; readonly deadline: number })
+  | (Ended & { readonly kind: 'closed'; readonly info: CloseInfo });
 
 export class ConnectionLifecycle {
-  private phase: Phase = HANDSHAKE;
+  private phase: Phase;
+
+  /**
+   * `addressValidated`: a client, or a server whose client's address a token validated
+   * (RFC 9000 §8.1.3).
+   */
+  constructor(addressValidated = true) {
+    this.phase = { kind: 'handshake', addressValidated, earlyData: 'none' };
+  }
 
   get current(): Readonly<Phase> {
     return this.phase;
@@ -89,9 +110,57 @@ export class ConnectionLifecycle {
     return p.kind !== 'handshake' && p.confirmed;
   }
 
-  /** The handshake completed (RFC 9001 §4.1.1). */
-  establish(): void {
-    if (this.phase.kind === 'handshake') this.phase = ESTABLISHED;
+  /**
+   * The peer's address is validated (RFC 9000 §8.1): always for a client; for a server, by a
+   * token, by a Handshake packet, or by the completed handshake (its Finished came in one).
+   */
+  get addressValidated(): boolean {
+    const p = this.phase;
+    return p.kind === 'established' || p.addressValidated;
+  }
+
+  /** Where 0-RTT stands (RFC 9001 §4.6). */
+  get earlyData(): EarlyDataState {
+    return this.phase.earlyData;
+  }
+
+  /**
+   * Server: a Handshake packet validated the client's address (RFC 9000 §8.1). Returns whether
+   * this validated it (false when it already was, or the connection is no longer handshaking).
+   */
+  validateAddress(): boolean {
+    const p = this.phase;
+    if (p.kind !== 'handshake' || p.addressValidated) return false;
+    p.addressValidated = true;
+    return true;
+  }
+
+  /**
+   * 0-RTT keys arrived during the handshake: a client attempts early data; a server accepted
+   * the client's (it gets the keys only then, RFC 9001 §4.6.1).
+   */
+  onEarlyDataKeys(isClient: boolean): void {
+    const p = this.phase;
+    if (p.kind === 'handshake') p.earlyData = isClient ? 'attempted' : 'accepted';
+  }
+
+  /** A client's new attempt after Version Negotiation starts without 0-RTT (RFC 9368 §2.1). */
+  forgetEarlyData(): void {
+    const p = this.phase;
+    if (p.kind === 'handshake') p.earlyData = 'none';
+  }
+
+  /**
+   * The handshake completed (RFC 9001 §4.1.1). `earlyDataAccepted` is what TLS says of a 0-RTT
+   * attempt, which is accepted or rejected from here (§4.6.2). A server validates its client's
+   * address first (the Finished came in a Handshake packet). Returns where 0-RTT stands.
+   */
+  establish(earlyDataAccepted = false): EarlyDataState {
+    const p = this.phase;
+    if (p.kind !== 'handshake') return p.earlyData;
+    const earlyData = p.earlyData === 'attempted' ? settle(earlyDataAccepted) : p.earlyData;
+    this.phase = { kind: 'established', confirmed: false, earlyData };
+    return earlyData;
   }
 
   /**
@@ -100,11 +169,26 @@ export class ConnectionLifecycle {
    */
   confirm(): boolean {
     const p = this.phase;
-    if (p.kind === 'handshake' || (p.kind === 'established' && !p.confirmed)) {
-      this.phase = CONFIRMED;
+    if (p.kind === 'handshake') {
+      // A server's handshake: complete and confirmed at once (it attempts no 0-RTT).
+      const earlyData = p.earlyData === 'attempted' ? 'rejected' : p.earlyData;
+      this.phase = { kind: 'established', confirmed: true, earlyData };
+      return true;
+    }
+    if (p.kind === 'established' && !p.confirmed) {
+      this.phase = { kind: 'established', confirmed: true, earlyData: p.earlyData };
       return true;
     }
     return false;
+  }
+
+  /** What an ending connection keeps of the state it leaves. */
+  private ended(): Ended {
+    return {
+      confirmed: this.handshakeConfirmed,
+      addressValidated: this.addressValidated,
+      earlyData: this.phase.earlyData,
+    };
   }
 
   /**
@@ -113,8 +197,8 @@ export class ConnectionLifecycle {
    */
   startClosing(info: CloseInfo, deadline: number): boolean {
     if (!this.isOpen) return false;
-    const confirmed = this.handshakeConfirmed;
-    this.phase = { kind: 'closing', confirmed, info, deadline, resendDue: true, received: 0 };
+    const ended = this.ended();
+    this.phase = { kind: 'closing', ...ended, info, deadline, resendDue: true, received: 0 };
     return true;
   }
 
@@ -135,7 +219,7 @@ export class ConnectionLifecycle {
     if (p.kind === 'draining' || p.kind === 'closed') return null;
     const wasOpen = this.isOpen;
     const kept = p.kind === 'closing' ? p.info : info;
-    this.phase = { kind: 'draining', confirmed: this.handshakeConfirmed, info: kept, deadline };
+    this.phase = { kind: 'draining', ...this.ended(), info: kept, deadline };
     return { info: kept, wasOpen };
   }
 
@@ -149,7 +233,7 @@ export class ConnectionLifecycle {
     if (p.kind === 'closed') return null;
     const wasEnding = p.kind === 'closing' || p.kind === 'draining';
     const final = wasEnding ? p.info : info;
-    this.phase = { kind: 'closed', confirmed: this.handshakeConfirmed, info: final };
+    this.phase = { kind: 'closed', ...this.ended(), info: final };
     return { info: final, wasEnding };
   }
 
@@ -176,6 +260,10 @@ export class ConnectionLifecycle {
     p.resendDue = false;
     return true;
   }
+}
+
+function settle(accepted: boolean): 'accepted' | 'rejected' {
+  return accepted ? 'accepted' : 'rejected';
 }
 
 /** The reason phrase bytes of a close. */

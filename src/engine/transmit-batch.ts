@@ -3,11 +3,12 @@
  *
  * Send: the GSO shape. Consecutive datagrams of one connection to one destination, of one size
  * (the last may be shorter) and one ECN mark, are laid end to end in one buffer, which a
- * socket hands to the kernel in one call (UDP_SEGMENT splits it again, Linux's UDP GSO). The
- * datagrams are copied into a slab of this module: the connection writes each datagram in its
- * own slab, 8-byte aligned, so consecutive datagrams are not contiguous in general. Like the
- * connection's slab, a buffer handed out is never written again; a full slab is let go and a
- * new one started.
+ * socket hands to the kernel in one call (UDP_SEGMENT splits it again, Linux's UDP GSO). A
+ * connection writes its datagrams one after another into its slab (conn/packet-builder.ts), so
+ * a batch is usually a view of bytes already in place; only a batch whose datagrams are not
+ * contiguous (the connection started a new slab in the middle of it) is copied into a slab of
+ * this module. Like the connection's slab, a buffer handed out is never written again; a full
+ * slab is let go and a new one started.
  */
 import { sameAddress, type SocketAddress, type Transmit } from '../util/address.js';
 
@@ -30,7 +31,8 @@ export interface TransmitBatch {
  */
 export const MAX_BATCH_SEGMENTS = 64;
 const MAX_BATCH_BYTES = 65000;
-const SLAB_SIZE = 1 << 20;
+/** Only batches that straddle two of a connection's slabs are copied: a small slab serves. */
+const SLAB_SIZE = 256 * 1024;
 
 /** Where the datagrams of a batch come from: the next one, or the next of the same sender. */
 export interface TransmitSource {
@@ -62,31 +64,53 @@ export class TransmitBatcher {
       second = null;
     }
     if (second === null) return this.single(first);
-    // Room for the whole batch at its largest: the slab is used from slabPos on.
-    const room = limit * size;
-    if (this.slab.length - this.slabPos < room) {
-      this.slab = new Uint8Array(Math.max(SLAB_SIZE, room));
-      this.slabPos = 0;
-    }
-    const start = this.slabPos;
-    const out = this.slab;
-    out.set(first.data, start);
-    let end = start + size;
+    // The datagrams so far lie end to end in `run` (a view of the connection's slab) until one
+    // does not continue it; from then on they are copied into this batcher's slab.
+    const run = first.data;
+    let runEnd = run.byteOffset + size;
+    let out: Uint8Array | null = null;
+    let start = 0;
+    let end = 0;
     let count = 1;
     for (let t: Transmit | null = second; t !== null;) {
-      out.set(t.data, end);
-      end += t.data.length;
+      const d = t.data;
+      if (out === null && d.buffer === run.buffer && d.byteOffset === runEnd) {
+        runEnd += d.length;
+      } else {
+        if (out === null) {
+          out = this.room(limit * size);
+          start = this.slabPos;
+          const length = runEnd - run.byteOffset;
+          out.set(new Uint8Array(run.buffer, run.byteOffset, length), start);
+          end = start + length;
+        }
+        out.set(d, end);
+        end += d.length;
+      }
       count++;
       // A shorter datagram ends the batch (only the last segment may be short).
-      if (t.data.length < size || count === limit) break;
+      if (d.length < size || count === limit) break;
       t = source.again(now);
       if (t !== null && !this.fits(first, t, size)) {
         source.putBack(t);
         break;
       }
     }
-    this.slabPos = (end + 7) & ~7;
+    if (out === null) {
+      const data = new Uint8Array(run.buffer, run.byteOffset, runEnd - run.byteOffset);
+      return this.batchOf(first, data, size, count);
+    }
+    this.slabPos = end;
     return this.batchOf(first, out.subarray(start, end), size, count);
+  }
+
+  /** This batcher's slab with `bytes` free from slabPos on (a new slab when it is too full). */
+  private room(bytes: number): Uint8Array {
+    if (this.slab.length - this.slabPos < bytes) {
+      this.slab = new Uint8Array(Math.max(SLAB_SIZE, bytes));
+      this.slabPos = 0;
+    }
+    return this.slab;
   }
 
   private fits(first: Transmit, t: Transmit, size: number): boolean {

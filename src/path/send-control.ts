@@ -43,7 +43,7 @@ import {
   type TimeoutOutcome,
 } from './loss-detection.js';
 import { EcnValidator } from './ecn.js';
-import { Pacer, PACING_GAIN } from './pacer.js';
+import { defaultSendQuantum, Pacer, PACING_GAIN } from './pacer.js';
 import { RttEstimator } from './rtt.js';
 import { CwndHistory, RecoveryStats, type CwndSample } from './stats.js';
 
@@ -408,17 +408,27 @@ export class SendControl<T = unknown> {
     return this.pacer!.nextSendTime(now, this.cc.maxDatagramSize);
   }
 
-  /** RFC 9002 §7.7: rate = N * cwnd / smoothed_rtt, unless the controller paces itself. */
+  /**
+   * RFC 9002 §7.7: rate = N * cwnd / smoothed_rtt, unless the controller paces itself; the send
+   * quantum is the controller's, or 1 ms at that rate (pacer.ts).
+   */
   private updatePacingRate(now: number): void {
     const pacer = this.pacer!;
+    const cc = this.cc;
     let rate: number;
-    if (this.cc.pacingRate !== undefined) {
-      rate = this.cc.pacingRate(this.rtt);
+    if (cc.pacingRate !== undefined) {
+      rate = cc.pacingRate(this.rtt);
     } else {
       const srtt = this.rtt.smoothed;
-      rate = srtt > 0 ? (PACING_GAIN * this.cc.window * 1_000_000) / srtt : Infinity;
+      rate = srtt > 0 ? (PACING_GAIN * cc.window * 1_000_000) / srtt : Infinity;
     }
-    pacer.setRate(rate > 0 ? rate : Infinity, now);
+    if (!(rate > 0)) rate = Infinity;
+    pacer.setRate(rate, now);
+    pacer.setQuantum(
+      cc.sendQuantum !== undefined
+        ? cc.sendQuantum(this.rtt)
+        : defaultSendQuantum(rate, cc.maxDatagramSize),
+    );
   }
 
   private recordWindow(now: number): void {

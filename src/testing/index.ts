@@ -67,3 +67,4 @@ export {
   type RelayRecord,
   type RelayStats,
 } from './relay.js';
+export type { EcnSocketBinder } from './relay-socket.js';

@@ -701,6 +701,18 @@ export class Network {
     return false;
   }
 
+  /**
+   * When the next event is due (µs): a delivery, or an endpoint's timer (an endpoint with
+   * datagrams to send asks for now). Infinity when the network is idle. A query: nothing moves.
+   */
+  nextEventTime(): number {
+    let next = this.events.peekKey();
+    for (let i = 0; i < this.nodes.length; i++) {
+      next = Math.min(next, this.nodes[i]!.endpoint.nextTimeout());
+    }
+    return next;
+  }
+
   /** Consecutive steps at one instant without traffic: a timer that never advances. */
   private stuckSteps = 0;
 

@@ -19,11 +19,14 @@
  * sees on the wire as the first client datagram carrying a Handshake packet (long header,
  * Handshake type of its version: RFC 9000 §17.2.4, RFC 9369 §3.2) delivered to the server:
  * RFC 9000 §8.1 counts that as validation.
+ *
+ * With `ecn` (a binder of sockets that read and set the IP ECN field, relay-socket.ts) each
+ * datagram's ECN codepoint is read, recorded and sent on with the datagram, as a router does.
  */
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { SeededRandom } from '../util/random.js';
 import type { SocketAddress } from '../util/address.js';
 import { PacketType, QUIC_V1, QUIC_V2, packetTypeFromBits } from '../wire/version.js';
+import { bindRelaySocket, type EcnSocketBinder, type RelaySocket } from './relay-socket.js';
 
 /** Which way a datagram travels. */
 export type RelayDirection = 'toServer' | 'toClient';
@@ -62,6 +65,12 @@ export interface RelayOptions {
   seed?: number;
   /** Keep a copy of every datagram in `trace` (for checks after the run). */
   record?: boolean;
+  /**
+   * Read, record and forward the IP ECN field (RFC 3168) on sockets this binds (tsquic/node's
+   * NativeUdpSocket.bind). Default: node:dgram sockets, which lose the marks, as a path that
+   * bleaches them.
+   */
+  ecn?: EcnSocketBinder;
 }
 
 /** What happened to a datagram. */
@@ -80,6 +89,8 @@ export interface RelayRecord {
   fate: RelayFate;
   /** The datagram as it arrived (before any corruption). */
   data: Uint8Array;
+  /** Its ECN codepoint (0 Not-ECT, 1 ECT(1), 2 ECT(0), 3 CE); always 0 without `ecn`. */
+  ecn: number;
 }
 
 /** Bytes of one flow before its address was validated (RFC 9000 §8.1). */
@@ -118,7 +129,7 @@ export interface RelayStats {
 interface Flow {
   readonly id: number;
   readonly client: SocketAddress;
-  socket: Socket;
+  socket: RelaySocket;
   upstream: SocketAddress;
   /** Datagrams seen per direction (for dropList). */
   count: Record<RelayDirection, number>;
@@ -145,25 +156,6 @@ const emptyStats = (): RelayDirectionStats => ({
 
 function checkRate(name: string, v: number | undefined): void {
   if (v !== undefined && !(v >= 0 && v <= 1)) throw new RangeError(`${name} must be in [0, 1]`);
-}
-
-function bind(address: string, port = 0): Promise<Socket> {
-  const socket = createSocket({ type: address.includes(':') ? 'udp6' : 'udp4' });
-  return new Promise((resolve, reject) => {
-    socket.once('error', reject);
-    socket.bind(port, address, () => {
-      socket.off('error', reject);
-      resolve(socket);
-    });
-  });
-}
-
-function closeSocket(socket: Socket): void {
-  try {
-    socket.close();
-  } catch {
-    // already closed
-  }
 }
 
 /**
@@ -209,21 +201,24 @@ function readVarint(d: Uint8Array, at: number): { value: number; next: number } 
 export class UdpRelay {
   readonly trace: RelayRecord[] = [];
   private readonly flows = new Map<string, Flow>();
+  /** The flow of each upstream socket. */
+  private readonly owners = new Map<RelaySocket, Flow>();
   private readonly links: Record<RelayDirection, Link>;
   private readonly counters = { toServer: emptyStats(), toClient: emptyStats() };
   private readonly random: SeededRandom;
   private readonly start = performance.now();
   private readonly timers = new Set<NodeJS.Timeout>();
   /** Datagrams of new client addresses whose upstream socket is being bound. */
-  private readonly pendingFlows = new Map<string, Buffer[]>();
+  private readonly pendingFlows = new Map<string, { msg: Buffer; ecn: number }[]>();
   private blackholeUntil = -1;
   private rebinds = 0;
   private useAlternate = false;
   private closed = false;
 
+  private listener!: RelaySocket;
+
   private constructor(
     private readonly options: RelayOptions,
-    private readonly listener: Socket,
     private readonly upstreamAddress: string,
   ) {
     this.random = new SeededRandom(options.seed ?? 1);
@@ -234,8 +229,6 @@ export class UdpRelay {
       queued: 0,
     });
     this.links = { toServer: link(options.toServer), toClient: link(options.toClient) };
-    listener.on('message', (msg, rinfo) => this.fromClient(msg, rinfo));
-    listener.on('error', () => {}); // a send to a client that went away: nothing to do
   }
 
   /** Binds the listening socket and starts relaying. */
@@ -248,14 +241,19 @@ export class UdpRelay {
       checkRate(`${name}.corruptRate`, c?.corruptRate);
     }
     const address = options.listen?.address ?? '127.0.0.1';
-    const listener = await bind(address, options.listen?.port ?? 0);
-    return new UdpRelay(options, listener, options.upstreamAddress ?? address);
+    const relay = new UdpRelay(options, options.upstreamAddress ?? address);
+    relay.listener = await bindRelaySocket(
+      address,
+      options.listen?.port ?? 0,
+      options.ecn,
+      (msg, from, ecn) => relay.fromClient(msg, from, ecn),
+    );
+    return relay;
   }
 
   /** The address clients send to. */
   address(): SocketAddress {
-    const a = this.listener.address();
-    return { address: a.address, port: a.port };
+    return { ...this.listener.local };
   }
 
   /** Milliseconds since the relay started. */
@@ -288,14 +286,17 @@ export class UdpRelay {
 
   private async rebind(address: string): Promise<void> {
     for (const flow of this.flows.values()) {
-      const socket = await bind(address);
+      const socket = await this.bindUpstream(address);
       if (this.closed) {
-        closeSocket(socket);
+        socket.close();
         return;
       }
       // Late packets to the old binding are lost, as behind a NAT that dropped its mapping.
-      closeSocket(flow.socket);
-      this.attach(flow, socket);
+      flow.socket.close();
+      this.owners.delete(flow.socket);
+      this.owners.set(socket, flow);
+      flow.socket = socket;
+      flow.upstream = { ...socket.local };
     }
     this.rebinds++;
   }
@@ -320,49 +321,53 @@ export class UdpRelay {
     this.closed = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
-    closeSocket(this.listener);
-    for (const flow of this.flows.values()) closeSocket(flow.socket);
+    this.listener.close();
+    for (const flow of this.flows.values()) flow.socket.close();
   }
 
-  private attach(flow: Flow, socket: Socket): void {
-    flow.socket = socket;
-    const a = socket.address();
-    flow.upstream = { address: a.address, port: a.port };
-    socket.on('message', (msg) => {
-      if (flow.socket === socket) this.fromServer(flow, msg);
-    });
-    socket.on('error', () => {}); // ICMP errors from a server that went away: not ours to report
+  /** An upstream socket; what arrives on it goes to the client of the flow that owns it. */
+  private async bindUpstream(address: string): Promise<RelaySocket> {
+    const socket: RelaySocket = await bindRelaySocket(
+      address,
+      0,
+      this.options.ecn,
+      (msg, _from, ecn) => {
+        const flow = this.owners.get(socket);
+        if (flow?.socket === socket) this.fromServer(flow, msg, ecn);
+      },
+    );
+    return socket;
   }
 
-  private fromClient(msg: Buffer, rinfo: RemoteInfo): void {
-    const key = `${rinfo.address}|${rinfo.port}`;
+  private fromClient(msg: Buffer, from: SocketAddress, ecn: number): void {
+    const key = `${from.address}|${from.port}`;
     const flow = this.flows.get(key);
     if (flow !== undefined) {
-      this.handle(flow, 'toServer', msg);
+      this.handle(flow, 'toServer', msg, ecn);
       return;
     }
     const waiting = this.pendingFlows.get(key);
     if (waiting !== undefined) {
-      waiting.push(msg);
+      waiting.push({ msg, ecn });
       return;
     }
     // A new client address: open its upstream socket, then forward (datagrams that arrive
     // meanwhile wait in `pending`).
-    const pending: Buffer[] = [msg];
+    const pending = [{ msg, ecn }];
     this.pendingFlows.set(key, pending);
     const address = this.useAlternate ? this.alternateAddress() : this.upstreamAddress;
-    bind(address).then(
+    this.bindUpstream(address).then(
       (socket) => {
         this.pendingFlows.delete(key);
         if (this.closed) {
-          closeSocket(socket);
+          socket.close();
           return;
         }
-        const created: Flow = {
+        const flow: Flow = {
           id: this.flows.size,
-          client: { address: rinfo.address, port: rinfo.port },
+          client: { ...from },
           socket,
-          upstream: { address, port: 0 },
+          upstream: { ...socket.local },
           count: { toServer: 0, toClient: 0 },
           amplification: {
             flow: this.flows.size,
@@ -372,26 +377,26 @@ export class UdpRelay {
             maxRatio: 0,
           },
         };
-        this.attach(created, socket);
-        this.flows.set(key, created);
-        for (const m of pending) this.handle(created, 'toServer', m);
+        this.owners.set(socket, flow);
+        this.flows.set(key, flow);
+        for (const p of pending) this.handle(flow, 'toServer', p.msg, p.ecn);
       },
       () => this.pendingFlows.delete(key),
     );
   }
 
-  private fromServer(flow: Flow, msg: Buffer): void {
+  private fromServer(flow: Flow, msg: Buffer, ecn: number): void {
     const a = flow.amplification;
     if (!a.validated) {
       a.serverBytes += msg.length;
       const ratio = a.clientBytes === 0 ? Infinity : a.serverBytes / a.clientBytes;
       a.maxRatio = Math.max(a.maxRatio, ratio);
     }
-    this.handle(flow, 'toClient', msg);
+    this.handle(flow, 'toClient', msg, ecn);
   }
 
   /** Decides the fate of one datagram and sends it on (now or after delay and queueing). */
-  private handle(flow: Flow, direction: RelayDirection, msg: Buffer): void {
+  private handle(flow: Flow, direction: RelayDirection, msg: Buffer, ecn: number): void {
     if (this.closed) return;
     const link = this.links[direction];
     const c = link.conditions;
@@ -429,6 +434,7 @@ export class UdpRelay {
         upstream: flow.upstream,
         fate,
         data: new Uint8Array(msg),
+        ecn,
       });
     }
     switch (fate) {
@@ -465,11 +471,9 @@ export class UdpRelay {
     const send = (): void => {
       if (queued) link.queued--;
       if (this.closed) return;
-      if (direction === 'toServer') {
-        flow.socket.send(data, this.options.server.port, this.options.server.address);
-      } else {
-        this.listener.send(data, flow.client.port, flow.client.address);
-      }
+      // A router forwards the ECN field as it came (RFC 3168 §5).
+      if (direction === 'toServer') flow.socket.send(data, this.options.server, ecn);
+      else this.listener.send(data, flow.client, ecn);
     };
     if (delay <= 0) {
       send();

@@ -13,6 +13,7 @@ import path from 'node:path';
 import type { CliIo } from '../../src/cli/args.js';
 import { H3_ALPN, serveH3Connection } from '../../src/cli/h3-handlers.js';
 import { main } from '../../src/cli/main.js';
+import { SessionFile } from '../../src/cli/session-file.js';
 import type { H3Server } from '../../src/h3/api/server.js';
 import type { QuicConnection } from '../../src/node/connection.js';
 import { createServer, type QuicServer } from '../../src/node/server.js';
@@ -121,6 +122,29 @@ describe('tsquic get: SETTINGS remembered for 0-RTT', function () {
     );
   });
 
+  it('keeps setting values past 2^53, as servers send for "no limit" (ngtcp2: 2^53)', () => {
+    const file = path.join(work, 'session-large.json');
+    for (const big of [2 ** 53, 2 ** 62 - 1]) {
+      SessionFile.read(file, false).update('x:1', {
+        settings: new Map([
+          [6, big],
+          [7, 16],
+        ]),
+      });
+      const back = SessionFile.read(file, true).get('x:1').settings;
+      assert.equal(back?.get(6), big);
+      assert.equal(back?.get(7), 16);
+    }
+    writeFileSync(
+      file,
+      JSON.stringify({ 'tsquic-session': 1, servers: { 'x:1': { settings: { 6: 2 ** 63 } } } }),
+    );
+    assert.throws(
+      () => SessionFile.read(file, true),
+      /setting 6 = 9223372036854776000 is not a varint value/,
+    );
+  });
+
   it('refuses a session file with a malformed setting (exit 2, one line)', async () => {
     const session = path.join(work, 'session-bad.json');
     writeFileSync(
@@ -129,6 +153,6 @@ describe('tsquic get: SETTINGS remembered for 0-RTT', function () {
     );
     const r = await get(session);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /^tsquic: --session .*: x:1: setting 1 = -5 is not a whole number\n$/);
+    assert.match(r.stderr, /^tsquic: --session .*: x:1: setting 1 = -5 is not a varint value\n$/);
   });
 });

@@ -93,4 +93,63 @@ describe('conn/state: the connection lifecycle (RFC 9000 §10)', () => {
     assert.equal(b.closeInfo, PEER);
     assert.equal(b.closeResendDue, false);
   });
+  it("a server's address validation belongs to the handshake (RFC 9000 §8.1)", () => {
+    const l = new ConnectionLifecycle(false);
+    assert.equal(l.addressValidated, false);
+    assert.ok(l.validateAddress(), 'a Handshake packet validates it');
+    assert.equal(l.validateAddress(), false, 'once');
+    assert.ok(l.addressValidated);
+    // An established connection has it: its client's Finished came in a Handshake packet.
+    const e = new ConnectionLifecycle(false);
+    e.establish();
+    assert.ok(e.addressValidated);
+    assert.equal(e.validateAddress(), false, 'nothing left to validate');
+    // A token validates it from the start (RFC 9000 §8.1.3); a client's peer always is.
+    assert.ok(new ConnectionLifecycle(true).addressValidated);
+    assert.ok(new ConnectionLifecycle().addressValidated);
+    // A connection that ends unvalidated stays so (admission control counts it).
+    const c = new ConnectionLifecycle(false);
+    c.startClosing(LOCAL, 1000);
+    assert.equal(c.addressValidated, false);
+    assert.equal(c.validateAddress(), false, 'no validation while closing');
+    c.finish(IDLE);
+    assert.equal(c.addressValidated, false);
+  });
+
+  it('0-RTT is attempted during the handshake, then accepted or rejected (RFC 9001 §4.6)', () => {
+    const accepted = new ConnectionLifecycle();
+    assert.equal(accepted.earlyData, 'none');
+    accepted.onEarlyDataKeys(true);
+    assert.equal(accepted.earlyData, 'attempted');
+    assert.equal(accepted.establish(true), 'accepted');
+    assert.equal(accepted.earlyData, 'accepted');
+    accepted.confirm();
+    accepted.startClosing(LOCAL, 1000);
+    accepted.finish(IDLE);
+    assert.equal(accepted.earlyData, 'accepted', 'kept through the end (statistics)');
+
+    const rejected = new ConnectionLifecycle();
+    rejected.onEarlyDataKeys(true);
+    assert.equal(rejected.establish(false), 'rejected');
+    rejected.onEarlyDataKeys(true);
+    assert.equal(rejected.earlyData, 'rejected', 'no 0-RTT keys after the handshake');
+
+    const none = new ConnectionLifecycle();
+    assert.equal(none.establish(true), 'none', 'nothing attempted, nothing accepted');
+
+    // A server has the 0-RTT keys only when it accepted early data.
+    const server = new ConnectionLifecycle(false);
+    server.onEarlyDataKeys(false);
+    assert.equal(server.earlyData, 'accepted');
+    server.establish();
+    assert.ok(server.confirm());
+    assert.equal(server.earlyData, 'accepted');
+
+    // A client's new attempt after Version Negotiation starts without 0-RTT (RFC 9368 §2.1).
+    const restarted = new ConnectionLifecycle();
+    restarted.onEarlyDataKeys(true);
+    restarted.forgetEarlyData();
+    assert.equal(restarted.earlyData, 'none');
+    assert.equal(restarted.establish(false), 'none');
+  });
 });

@@ -88,6 +88,36 @@ describe('engine/transmit-batch: the GSO shape out, GRO messages in', () => {
     assert.deepEqual(first.subarray(2400), new Uint8Array(700).fill(3));
   });
 
+  it('hands out datagrams that lie end to end as a view, and copies a run that breaks', () => {
+    // A connection's slab: datagrams written one after another (conn/packet-builder.ts).
+    const slab = new Uint8Array(10_000);
+    const at = (offset: number, n: number, fill: number): Transmit => ({
+      data: slab.subarray(offset, offset + n).fill(fill),
+      remote: A,
+    });
+    const inPlace = [at(0, 1200, 1), at(1200, 1200, 2), at(2400, 500, 3)];
+    const batcher = new TransmitBatcher();
+    const b = batcher.next(listSource(inPlace.map((t) => ({ t, sender: 0 }))), 0)!;
+    assert.equal(b.count, 3);
+    assert.equal(b.data.buffer, slab.buffer, 'no copy');
+    assert.equal(b.data.byteOffset, 0);
+    assert.equal(b.data.length, 2900);
+    // The third datagram starts elsewhere (a new slab): the batch is copied, bytes intact.
+    const other = new Uint8Array(1200).fill(7);
+    const broken = [
+      at(5000, 1200, 4),
+      at(6200, 1200, 5),
+      { data: other, remote: A },
+      at(0, 800, 6),
+    ];
+    const c = batcher.next(listSource(broken.map((t) => ({ t, sender: 0 }))), 0)!;
+    assert.equal(c.count, 4);
+    assert.notEqual(c.data.buffer, slab.buffer);
+    const expected = new Uint8Array(4400);
+    expected.fill(4, 0, 1200).fill(5, 1200, 2400).fill(7, 2400, 3600).fill(6, 3600);
+    assert.deepEqual(c.data, expected);
+  });
+
   it('caps a batch at maxSegments and at 64 KiB of payload', () => {
     const items = Array.from({ length: 100 }, (_, i) => ({ t: dgram(1452, i), sender: 0 }));
     const batcher = new TransmitBatcher();

@@ -155,6 +155,23 @@ describe('interop: aioquic', function () {
       assert.equal(stats.alpn, 'h3');
     });
 
+    it('tsquic get --multipath --path-from falls back to one path (RFC 10069 §2)', async () => {
+      const { port } = await startAioquicServer(['--alpn', 'h3']);
+      const out = freshDir(site!, 'get');
+      const r = await runGet(procs, [
+        '--ca',
+        site!.certFile,
+        '--output',
+        out,
+        '--multipath',
+        '--path-from',
+        '127.0.0.2',
+        ...urls(port, [SMALL, MEDIUM]),
+      ]);
+      assertDownloaded(site!, out, [SMALL, MEDIUM], r.stderr);
+      assert.match(r.stderr, /did not negotiate multipath/);
+    });
+
     it('downloads over HTTP/3, QUIC v2', async () => {
       const { port } = await startAioquicServer(['--alpn', 'h3', '--versions', '2,1']);
       const stats = await get(port, [SMALL, MEDIUM], ['--quic-version', '2']);

@@ -73,6 +73,7 @@ describe('h3 through tsquic serve and tsquic get', function () {
         certFile,
         '--key',
         keyFile,
+        '--multipath',
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -123,6 +124,34 @@ describe('h3 through tsquic serve and tsquic get', function () {
     assert.equal(stats['alpn'], 'h3');
     assert.ok(readFileSync(path.join(out, 'small.bin')).equals(small));
     assert.ok(readFileSync(path.join(out, 'big.bin')).equals(big));
+  });
+
+  it('tsquic get --multipath --path-from opens a second path to tsquic serve --multipath', async () => {
+    const out = path.join(work, 'out-mp');
+    mkdirSync(out);
+    const r = await tsquic(
+      'get',
+      '--ca',
+      certFile,
+      '-o',
+      out,
+      '--stats',
+      '--multipath',
+      '--path-from',
+      '127.0.0.2',
+      `https://127.0.0.1:${port}/small.bin`,
+      `https://127.0.0.1:${port}/big.bin`,
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(readFileSync(path.join(out, 'small.bin')).equals(small));
+    assert.ok(readFileSync(path.join(out, 'big.bin')).equals(big));
+    const stats = JSON.parse(r.stderr) as {
+      paths?: { pathId: number; local: string; bytesSent: number }[];
+    };
+    assert.equal(stats.paths?.length, 2, r.stderr);
+    const second = stats.paths!.find((p) => p.pathId === 1)!;
+    assert.match(second.local, /^127\.0\.0\.2:/);
+    assert.ok(second.bytesSent >= 1200, 'at least its PATH_CHALLENGE went on it');
   });
 
   it('tsquic get reports a 404 in one line, for missing files and paths outside the root', async () => {

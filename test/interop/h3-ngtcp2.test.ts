@@ -213,10 +213,12 @@ describe('h3 interop with ngtcp2 (nghttp3)', function () {
       return (await clientConnection()).c;
     }
 
-    async function clientConnection(): Promise<{ qc: QuicConnection; c: H3Client }> {
+    async function clientConnection(
+      multipath = false,
+    ): Promise<{ qc: QuicConnection; c: H3Client }> {
       const qc = connect(
         { host: '127.0.0.1', port },
-        { alpn: ['h3'], ca: [certDer], serverName: 'localhost' },
+        { alpn: ['h3'], ca: [certDer], serverName: 'localhost', multipath },
       );
       conns.push(qc);
       await within(qc.ready, 10_000, 'handshake with gtlsserver');
@@ -243,6 +245,16 @@ describe('h3 interop with ngtcp2 (nghttp3)', function () {
       await within(fetchFile(c, '1k.bin'), 10_000, 'GET /1k.bin');
       await within(fetchFile(c, '1k.bin'), 10_000, 'second GET /1k.bin');
       assertDynamicTables(c.qpackStats);
+      await within(c.close(), 5000, 'close');
+    });
+
+    it('a client offering Multipath QUIC falls back to one path (RFC 10069 §2)', async () => {
+      const { qc, c } = await clientConnection(true);
+      assert.equal(qc.core.localParams.initialMaxPathId, 4, 'initial_max_path_id was offered');
+      assert.equal(qc.multipathEnabled, false, 'gtlsserver does not speak it');
+      assert.equal(await qc.openPath({ localAddress: '127.0.0.1' }), -1);
+      await within(fetchFile(c, '1k.bin'), 10_000, 'GET /1k.bin');
+      assert.equal(qc.getStats().paths.length, 1);
       await within(c.close(), 5000, 'close');
     });
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { Pacer } from '../../src/path/pacer.js';
+import { defaultSendQuantum, MAX_SEND_QUANTUM, Pacer } from '../../src/path/pacer.js';
 
 describe('Pacer (RFC 9002 §7.7)', () => {
   it('lets a burst through, then spaces packets at the rate', () => {
@@ -56,6 +56,45 @@ describe('Pacer (RFC 9002 §7.7)', () => {
       p.onPacketSent(1200, 5);
     }
     assert.equal(p.rate, Infinity);
+  });
+
+  it('releases a send quantum at a time once the bucket ran dry', () => {
+    const p = new Pacer(3600);
+    p.setRate(1_200_000, 0); // one 1200-byte packet per ms
+    p.setQuantum(6000);
+    // Two quanta fit in the bucket; after idle it is full.
+    assert.equal(p.burstSize, 12_000);
+    assert.equal(p.available(10_000_000), 12_000);
+    let now = 10_000_000;
+    let sent = 0;
+    while (p.nextSendTime(now, 1200) === now) {
+      p.onPacketSent(1200, now);
+      sent++;
+    }
+    assert.equal(sent, 10);
+    // Dry: the next release waits for a whole quantum (5 ms), not for one packet (1 ms) ...
+    assert.equal(p.nextSendTime(now, 1200), now + 5000);
+    now += 5000;
+    // ... and then five packets leave back to back.
+    const burst: number[] = [];
+    while (p.nextSendTime(now, 1200) === now) {
+      p.onPacketSent(1200, now);
+      burst.push(now);
+    }
+    assert.equal(burst.length, 5);
+    // The rate is unchanged: 5 packets per 5 ms.
+    assert.equal(p.nextSendTime(now, 1200), now + 5000);
+    // A quantum of 0 (or below one packet) is one packet at a time, as without one.
+    p.setQuantum(0);
+    assert.equal(p.nextSendTime(now, 1200), now + 1000);
+    assert.throws(() => p.setQuantum(-1), RangeError);
+  });
+
+  it('defaults the quantum to 1 ms at the rate, one datagram to 64 KiB', () => {
+    assert.equal(defaultSendQuantum(1_000_000, 1200), 1200);
+    assert.equal(defaultSendQuantum(10_000_000, 1200), 10_000);
+    assert.equal(defaultSendQuantum(1e9, 1200), MAX_SEND_QUANTUM);
+    assert.equal(MAX_SEND_QUANTUM, 65_536);
   });
 
   it('rejects nonsense', () => {

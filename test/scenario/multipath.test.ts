@@ -188,6 +188,33 @@ describe('scenario: Multipath QUIC (RFC 10069)', function () {
     assert.equal(p.conn.state, 'established');
   });
 
+  it('path 0 abandoned mid-transfer: the transfer completes on path 1 alone', () => {
+    const p = pairFor();
+    const sc = establish(p);
+    const id = openSecond(p, sc);
+    let abandoned = false;
+    let sentOn0 = -1;
+    const step = p.net.step.bind(p.net);
+    p.net.step = (limit?: number) => {
+      if (!abandoned && p.conn.getStats().bytesReceived > 1_000_000) {
+        abandoned = p.conn.closePath(0);
+      }
+      if (abandoned && sentOn0 < 0 && pathStats(sc, 0).status === 'abandoned') {
+        sentOn0 = pathStats(sc, 0).bytesSent;
+      }
+      return step(limit);
+    };
+    const r = transfer(p, 100_000, 3_000_000);
+    assert.ok(abandoned && sentOn0 >= 0, 'path 0 abandoned on both sides');
+    assert.ok(r.done, `incomplete: down ${r.down.received}`);
+    // Its state is forgotten 3 PTO after PATH_ABANDON (§3.4): gone from the stats then.
+    const last = sc.getStats().paths.find((x) => x.pathId === 0);
+    assert.ok(last === undefined || last.bytesSent === sentOn0, 'nothing more sent on path 0');
+    assert.equal(sc.multipath?.get(0), undefined, 'path 0 forgotten');
+    assert.ok(pathStats(sc, id).bytesSent > 1_000_000);
+    assert.equal(p.conn.state, 'established');
+  });
+
   it('a path blackholed mid-transfer: byte-exact on the other, no stall beyond 3 PTO', () => {
     const hole = new AddressBlackhole(SECOND);
     const p = pairFor({

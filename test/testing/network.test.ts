@@ -214,6 +214,24 @@ describe('testing/network', () => {
     });
   });
 
+  it('nextEventTime tells when the next delivery or timer is due, moving nothing', () => {
+    const net = new Network({ conditions: { delay: 1_000 } });
+    const { a, b } = pair(net);
+    assert.equal(net.nextEventTime(), Infinity, 'idle');
+    b.timer = 50_000;
+    assert.equal(net.nextEventTime(), 50_000);
+    a.outbox.push({ data: bytes(10, 1), remote: B });
+    // A datagram waiting to be sent: due now (the endpoint's own timer says so in an engine;
+    // here the network has not polled it yet, so the timer still rules).
+    a.timer = 0;
+    assert.equal(net.nextEventTime(), 0);
+    assert.equal(a.outbox.length, 1, 'nothing was polled');
+    assert.equal(net.step(), true);
+    a.timer = Infinity;
+    assert.equal(net.nextEventTime(), 1_000, 'the delivery in flight');
+    assert.equal(b.inbox.length, 0);
+  });
+
   describe('routes', () => {
     it('follows a NAT rebinding: new source address, the old one unreachable', () => {
       const net = new Network({ conditions: { delay: 1_000 } });

@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
+import { NativeUdpSocket, nativeUdpAddon } from '../../src/node/native-udp.js';
 import { UdpRelay, carriesHandshakePacket, type RelayOptions } from '../../src/testing/index.js';
 import type { SocketAddress } from '../../src/util/address.js';
 import { QUIC_V1, QUIC_V2 } from '../../src/wire/version.js';
@@ -232,5 +233,51 @@ describe('UdpRelay', function () {
     assert.equal(carriesHandshakePacket(v2), true); // v2 Initial, then Handshake
     assert.equal(carriesHandshakePacket(Buffer.from([0x40, 1, 2, 3])), false); // short header
     assert.equal(carriesHandshakePacket(longPacket(QUIC_V1, 0, 20).subarray(0, 12)), false);
+  });
+
+  it('with ecn, reads each mark, records it and forwards it both ways (native sockets)', async function () {
+    if (process.env['CI'] === 'true') assert.ok(nativeUdpAddon(), 'native socket in CI');
+    if (nativeUdpAddon() === null) this.skip();
+    const marked = async () => {
+      const got: { data: Uint8Array; ecn: number; from: SocketAddress }[] = [];
+      const socket = await NativeUdpSocket.bind(
+        '127.0.0.1',
+        0,
+        {},
+        {
+          message: (data, from, _s, ecn) => got.push({ data: data.slice(), ecn: ecn ?? -1, from }),
+          error: () => {},
+        },
+      );
+      open.push(socket);
+      const send = (data: Uint8Array, to: SocketAddress, ecn: number): void => {
+        socket.send(data, to, ecn);
+        socket.flushSends();
+      };
+      return { got, send, address: socket.local };
+    };
+    for (const ecn of [true, false]) {
+      const server = await marked();
+      const client = await marked();
+      const relay = await UdpRelay.start({
+        server: server.address,
+        record: true,
+        ...(ecn ? { ecn: NativeUdpSocket.bind } : {}),
+      });
+      open.push(relay);
+      // ECT(0) and ECT(1) towards the server, CE back (RFC 3168 codepoints 2, 1, 3).
+      client.send(Buffer.from('a'), relay.address(), 2);
+      client.send(Buffer.from('b'), relay.address(), 1);
+      await until(() => server.got.length === 2, 'both at the server');
+      server.send(Buffer.from('c'), server.got[0]!.from, 3);
+      await until(() => client.got.length === 1, 'the answer');
+      const seen = [...server.got.map((g) => g.ecn), client.got[0]!.ecn];
+      // Without ecn the relay's node:dgram sockets send Not-ECT: the marks are bleached.
+      assert.deepEqual(seen, ecn ? [2, 1, 3] : [0, 0, 0]);
+      assert.deepEqual(
+        relay.trace.map((r) => r.ecn),
+        ecn ? [2, 1, 3] : [0, 0, 0],
+      );
+    }
   });
 });
