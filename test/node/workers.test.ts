@@ -144,7 +144,8 @@ describe('node: multi-worker server', function () {
     }
   });
 
-  it('reloads three times during eight transfers without dropping one', async () => {
+  it('reloads three times during eight transfers without dropping one', async function () {
+    this.timeout(180_000); // three generations of worker threads start, 16 MB cross
     const server = createWorkerServer({
       workers: 2,
       module: MODULE,
