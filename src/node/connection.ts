@@ -583,12 +583,6 @@ export class QuicConnection
 
   /** A failure found by the adapter (e.g. ICMP port unreachable): the connection ends with it. */
   fail(error: QuicConnectionError): void {
-    // A transport-level failure (an ICMP refusal) closes the core as one, so that what runs on
-    // it (HTTP/3) sees a QUIC error, not an application close with a code of its own protocol.
-    const core = this.coreConn;
-    if (core !== null && this.usable && !error.application) {
-      core.closeWithError(new QuicError(error.errorCode, error.info.reason), monotonicMicros());
-    }
     this.destroy(error, error.errorCode);
   }
 
