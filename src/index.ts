@@ -111,6 +111,7 @@ export type { SocketAddress } from './util/address.js';
 // documentation) can name them too.
 export type {
   AckedPacket,
+  CongestionControllerFactory,
   CongestionState,
   DeliverySnapshot,
   RateSample,
