@@ -22,7 +22,7 @@ import type { BackendName } from '../crypto/default-provider.js';
 import type { SocketAddress } from '../util/address.js';
 import type { Stream } from '../stream/stream.js';
 import type { TlsSessionInfo } from '../tls/types.js';
-import { QuicError, TransportError } from '../wire/errors.js';
+import { TransportError } from '../wire/errors.js';
 import { monotonicMicros, type Endpoint, type FlushWatcher } from './endpoint.js';
 import { QuicConnectionError, QuicNodeError, errorFromClose, isCleanClose } from './errors.js';
 import type { SocketKind } from './socket-choice.js';
