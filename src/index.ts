@@ -135,7 +135,7 @@ export type { QlogFormat } from './conn/qlog-writer.js';
 export type { TransmitBatch } from './engine/transmit-batch.js';
 export type { RecvState, SendState } from './stream/stream.js';
 export type { TicketKeysOptions } from './tls/ticket-keys.js';
-export type { CertificateSelectionInfo, Level, TlsSession } from './tls/types.js';
+export type { CertificateSelectionInfo, Level, TlsSession, TlsSessionInfo } from './tls/types.js';
 export type { PemBlock } from './tls/x509/pem.js';
 export type {
   CertificateMakerProvider,
