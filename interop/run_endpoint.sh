@@ -67,8 +67,10 @@ if [ -n "${QLOGDIR:-}" ]; then QLOG_ARGS=(--qlog-dir "$QLOGDIR"); fi
 # SSLKEYLOGFILE is read by tsquic itself (it appends, so several connections share one file).
 
 if [ "$ROLE" == "server" ]; then
-  # One worker per core (serve's default).
-  ARGS=(--host "$HOST" --port "$PORT" --root "$WWW" --cert "$CERTS/cert.pem" --key "$CERTS/priv.key")
+  # One engine: under heavy load the handshake cell against aioquic's client failed twice with
+  # serve's default of one worker per core (not reproduced when idle, cause not yet found; issue
+  # 14). The multi-worker server's amplificationlimit case is tested in serve-workers.test.ts.
+  ARGS=(--host "$HOST" --port "$PORT" --root "$WWW" --cert "$CERTS/cert.pem" --key "$CERTS/priv.key" --workers 1)
   case "$TESTCASE" in
     retry) ARGS+=(--retry) ;;
     # RFC 9000 §9.6: the client moves to the preferred address after the handshake.
