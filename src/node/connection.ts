@@ -28,6 +28,10 @@ import { QuicConnectionError, QuicNodeError, errorFromClose, isCleanClose } from
 import type { SocketKind } from './socket-choice.js';
 import { QuicStream, type QuicStreamOptions, type StreamHost } from './stream.js';
 
+/** How long `migrate()` waits for a spare connection ID from the server, and how often it looks. */
+const MIGRATE_WAIT_MS = 500;
+const MIGRATE_RETRY_MS = 10;
+
 /** A Node connection's statistics: the core's, and which backend protected its packets. */
 export interface NodeConnectionStats extends ConnectionStatsSnapshot {
   backend: BackendName;
@@ -473,8 +477,14 @@ export class QuicConnection
     }
     const socket = await this.endpoint!.addSocket(core.localAddress.address, 0);
     this.checkUsable();
-    const ok = core.migrate(socket.local);
-    return ok;
+    // A server issues its spare CIDs with or just after HANDSHAKE_DONE (RFC 9000 §5.1.1), so
+    // they may still be on their way: try again for a moment before reporting none.
+    for (let waited = 0; ; waited += MIGRATE_RETRY_MS) {
+      if (core.migrate(socket.local)) return true;
+      if (waited >= MIGRATE_WAIT_MS) return false;
+      await new Promise((resolve) => setTimeout(resolve, MIGRATE_RETRY_MS));
+      this.checkUsable();
+    }
   }
 
   /**
