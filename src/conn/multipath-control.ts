@@ -191,17 +191,7 @@ export function openPathNow(
   const path = new PathState(local, remote, conn.newPathSendControl(now), false, cids.current);
   // A client's own path toward the server's address is not bound by the limit (RFC 9000 §8.1).
   path.liftAmplificationLimit();
-  path.startValidation(conn.provider.random(8), validationTimeout(conn));
-  path.armValidationDeadline(now);
-  const p = new MultipathPath(
-    id,
-    new PathSet(path, now),
-    mp.newSpace(conn.opts.maxAckDelayMs * 1000),
-  );
-  mp.add(p);
-  conn.emit('pathOpened', id);
-  logPath(conn, p, now);
-  return p;
+  return addPath(conn, id, path, now);
 }
 
 /**
@@ -221,17 +211,7 @@ export function acceptPath(
   const cids = mp.peerCidsOf(id);
   if (!cids) return null;
   const path = new PathState(local, remote, conn.newPathSendControl(now), false, cids.current);
-  path.startValidation(conn.provider.random(8), validationTimeout(conn));
-  path.armValidationDeadline(now);
-  const p = new MultipathPath(
-    id,
-    new PathSet(path, now),
-    mp.newSpace(conn.opts.maxAckDelayMs * 1000),
-  );
-  mp.add(p);
-  conn.emit('pathOpened', id);
-  logPath(conn, p, now);
-  return p;
+  return addPath(conn, id, path, now);
 }
 
 /** RFC 9000 §8.2.4: validation gives up after three times the larger PTO. */
@@ -325,4 +305,20 @@ export function logPath(conn: ConnectionContext, p: MultipathPath, now: number):
     { pathId: p.id, local: path.local, remote: path.remote, status, dcid: path.dcid.cid },
     now,
   );
+}
+
+/** Starts validating `path` as path `id` and adds it to the table (RFC 10069 §3.1). */
+function addPath(conn: ConnectionContext, id: number, path: PathState, now: number): MultipathPath {
+  const mp = conn.multipath!;
+  path.startValidation(conn.provider.random(8), validationTimeout(conn));
+  path.armValidationDeadline(now);
+  const p = new MultipathPath(
+    id,
+    new PathSet(path, now),
+    mp.newSpace(conn.opts.maxAckDelayMs * 1000),
+  );
+  mp.add(p);
+  conn.emit('pathOpened', id);
+  logPath(conn, p, now);
+  return p;
 }
