@@ -304,12 +304,16 @@ export class QuicServer extends EventEmitter<QuicServerEvents> {
   /**
    * Stops accepting (new clients are refused) and lets the live connections finish on their own;
    * once the last one has ended, or after `timeoutMs` (then the rest are closed gracefully with
-   * `code`), the socket is released. A reload's old generation leaves this way.
+   * `code`; `Infinity`: no limit), the socket is released. A reload's old generation leaves this
+   * way.
    */
   drain(timeoutMs = 60_000, code = 0, reason = 'server draining'): Promise<void> {
     this.draining ??= (async () => {
       let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+      // setTimeout turns anything above 2^31-1 ms into 1 ms, so an unbounded drain has no timer.
+      const late = Number.isFinite(timeoutMs)
+        ? new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))
+        : new Promise<void>(() => {});
       const ended = Promise.all(
         [...this.live].map((c) => new Promise<void>((resolve) => c.once('close', () => resolve()))),
       );

@@ -182,6 +182,18 @@ const DEFAULT_NONCE_LENGTH = 7;
 /** Config rotation codepoints 0..6 (7 marks unroutable CIDs, §3.1). */
 const CONFIG_IDS = 7;
 
+/** @internal The first config rotation codepoint after `from` that no generation in `live` holds. */
+export function nextFreeConfigId(
+  from: number,
+  live: readonly { lb: { configId: number } }[],
+): number | null {
+  for (let step = 1; step < CONFIG_IDS; step++) {
+    const id = (from + step) % CONFIG_IDS;
+    if (!live.some((g) => g.lb.configId === id)) return id;
+  }
+  return null;
+}
+
 /** The events of a WorkerServer and their arguments. */
 export interface WorkerServerEvents {
   /** A worker failed. */
@@ -292,18 +304,20 @@ export class WorkerServer extends EventEmitter<WorkerServerEvents> {
   /**
    * Starts a new generation of workers (with `changes`: a new certificate, new options) under
    * the next config rotation codepoint; once it serves, it takes every new connection while the
-   * old generation keeps its connections to their end (or `drainTimeoutMs`, then closes them
-   * gracefully) and exits. No connection is dropped: the CIDs of the old connections keep
-   * naming their old workers. Reloads run one after another.
+   * old generation keeps its connections to their end (by default with no time limit; or
+   * `drainTimeoutMs`, then closes them gracefully) and exits. No connection is dropped: the CIDs
+   * of the old connections keep naming their old workers. Reloads run one after another.
    */
-  reload(changes: Partial<GenerationSpec> = {}, drainTimeoutMs = 60_000): Promise<void> {
+  reload(changes: Partial<GenerationSpec> = {}, drainTimeoutMs = Infinity): Promise<void> {
     const run = this.reloading.then(async () => {
       if (this.address() === null || this.closing !== null) {
         throw new QuicNodeError('ERR_QUIC_CLOSED', 'reload needs a listening server');
       }
       const current = this.generations[this.generations.length - 1]!;
-      const configId = (current.lb.configId + 1) % CONFIG_IDS;
-      if (this.generations.some((g) => g.lb.configId === configId)) {
+      // The next codepoint no live generation holds: after seven reloads the sequence wraps
+      // to codepoints whose generations left long ago.
+      const configId = nextFreeConfigId(current.lb.configId, this.generations);
+      if (configId === null) {
         throw new QuicNodeError('ERR_QUIC_SOCKET', 'too many generations still draining');
       }
       const previous = this.spec;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { connect, createWorkerServer, type QuicConnection } from '../../src/node/index.js';
 import { ReusePortGroup } from '../../src/node/reuseport-group.js';
+import { nextFreeConfigId } from '../../src/node/workers.js';
 import { chooseSocket } from '../../src/node/socket-choice.js';
 import { defaultProvider } from '../../src/crypto/default-provider.js';
 import { RUNNING_TS, payload, testCert } from './helpers.js';
@@ -145,7 +146,7 @@ describe('node: multi-worker server', function () {
   });
 
   it('reloads three times during eight transfers without dropping one', async function () {
-    this.timeout(180_000); // three generations of worker threads start, 16 MB cross
+    this.timeout(180_000); // three generations of worker threads start
     const server = createWorkerServer({
       workers: 2,
       module: MODULE,
@@ -157,7 +158,7 @@ describe('node: multi-worker server', function () {
       const opts = { alpn: ['echo'], ca: certPem, serverName: 'localhost' };
       const conns = Array.from({ length: 8 }, () => connect({ host: '127.0.0.1', port }, opts));
       await Promise.all(conns.map((c) => c.ready));
-      const data = payload(2_000_000, 3);
+      const data = payload(400_000, 3);
       // Half of each stream before the reloads, half after: each transfer spans all three.
       const streams = await Promise.all(conns.map((c) => c.openStream()));
       const echoes = streams.map(async (stream) => {
@@ -165,9 +166,10 @@ describe('node: multi-worker server', function () {
         for await (const c of stream) chunks.push(c as Buffer);
         return Buffer.concat(chunks);
       });
-      for (const st of streams) st.write(data.subarray(0, 1_000_000));
-      for (let g = 1; g <= 3; g++) await server.reload({ moduleData: { tag: `g${g}` } }, 30_000);
-      for (const st of streams) st.end(data.subarray(1_000_000));
+      for (const st of streams) st.write(data.subarray(0, 200_000));
+      // No drain limit (the default): under load a limit would cut the old generation's transfers.
+      for (let g = 1; g <= 3; g++) await server.reload({ moduleData: { tag: `g${g}` } });
+      for (const st of streams) st.end(data.subarray(200_000));
       for (const e of await Promise.all(echoes)) {
         assert.ok(e.equals(Buffer.concat([Buffer.from('g0:'), data])), 'old connections stay put');
       }
@@ -227,6 +229,14 @@ describe('node: multi-worker server', function () {
     });
     await assert.rejects(server.listen(0, '127.0.0.1'), /has no default export/);
     assert.equal(server.address(), null);
+  });
+
+  it('takes the next config rotation codepoint no live generation holds (wraps past 6)', () => {
+    const live = (...ids: number[]) => ids.map((configId) => ({ lb: { configId } }));
+    assert.equal(nextFreeConfigId(0, live(0)), 1);
+    assert.equal(nextFreeConfigId(6, live(6)), 0); // the seventh reload wraps
+    assert.equal(nextFreeConfigId(6, live(0, 6)), 1); // 0 still drains: skip it
+    assert.equal(nextFreeConfigId(2, live(0, 1, 2, 3, 4, 5, 6)), null);
   });
 
   it('refuses a worker count out of range', () => {
