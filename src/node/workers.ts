@@ -571,7 +571,10 @@ export class WorkerServer extends EventEmitter<WorkerServerEvents> {
   private routesChanged(): void {
     this.decoder = new QuicLbDecoder(this.generations.map((x) => x.lb));
     const group = this.group;
-    if (group === null || this.closing !== null) return;
+    // Also while closing or draining: an old generation that leaves renumbers the group's
+    // sockets, and the program must follow, or the live connections' datagrams reach the wrong
+    // workers (which would forward them). After the release the group steers nothing.
+    if (group === null) return;
     const current = this.generations[this.generations.length - 1];
     group.steer({
       generations: this.generations.map((x) => ({ configId: x.lb.configId, fds: x.fds })),
@@ -579,7 +582,9 @@ export class WorkerServer extends EventEmitter<WorkerServerEvents> {
       plaintext: this.lbBase.key === undefined,
     });
     const routes = this.liveRoutes(this.generations);
-    for (const x of this.generations) for (const slot of x.slots) slot.worker.postMessage(routes);
+    for (const x of this.generations) {
+      for (const slot of x.slots) if (!slot.gone) slot.worker.postMessage(routes);
+    }
   }
 
   private liveRoutes(generations: readonly Generation[]): LiveRoutes {
