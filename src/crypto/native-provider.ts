@@ -135,7 +135,7 @@ class NativeAead implements Aead {
  * Single masks on the pure provider's JavaScript, batches in C (see the module comment). The C
  * context is made on the first batch: many keys never see one (a handshake's Initial and
  * Handshake keys, a flood's connections that never finish), and each context costs an OpenSSL
- * cipher set-up and a GC finalizer (flood scenario CPU 26-27 s → 15 s, bench/README.md).
+ * cipher set-up and a GC finalizer (bench/README.md, "Handshake primitives in the addon").
  */
 class NativeHeaderProtection implements HeaderProtection {
   private handle: Handle | null = null;
