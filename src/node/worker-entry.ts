@@ -50,14 +50,15 @@ async function main(): Promise<void> {
   // answering them, until the main thread closes it: every worker refuses until the last
   // connection of any has ended.
   let refusing = false;
-  const retry = init.server.retry === true;
+  const merged: ServerOptions = { ...own, ...options };
+  const accept = merged.accept;
   const server = createServer({
-    ...own,
-    ...options,
+    ...merged,
+    // What the server decides without a hook of its own (server.ts), refusals first.
     accept: (remote, validated, hello) => {
       if (refusing) return 'refuse';
-      if (own.accept) return own.accept(remote, validated, hello);
-      return retry && !validated ? 'retry' : 'accept';
+      if (accept) return accept(remote, validated, hello);
+      return merged.retry === true && !validated ? 'retry' : 'accept';
     },
   });
   if (typeof mod.default !== 'function') {

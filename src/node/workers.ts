@@ -356,8 +356,9 @@ export class WorkerServer extends EventEmitter<WorkerServerEvents> {
         throw e;
       }
       if (this.closing !== null) {
-        // Destroyed or drained while the new generation started: it never serves.
-        for (const slot of next.slots) void slot.worker.terminate();
+        // Destroyed or drained while the new generation started: it never serves. Its sockets
+        // close once no thread reads them.
+        await Promise.all(next.slots.map((slot) => slot.worker.terminate()));
         for (const fd of fds) this.group?.remove(fd);
         throw new QuicNodeError('ERR_QUIC_CLOSED', 'the server closed during the reload');
       }

@@ -117,6 +117,19 @@ describe('node: multi-worker server, drain and destroy', function () {
     assert.deepEqual((await s.getStats()).workers, []);
   });
 
+  it('a drain during a reload ends the starting generation too', async () => {
+    await start('r0');
+    const s = server!;
+    const reload = s.reload({ moduleData: { tag: 'r1' } });
+    // One turn later the reload is starting its workers (which takes far longer than a turn).
+    await new Promise((resolve) => setImmediate(resolve));
+    const closed = once(s, 'close');
+    await s.drain(Infinity);
+    await closed;
+    await assert.rejects(reload, { code: 'ERR_QUIC_CLOSED', message: /during the reload/ });
+    assert.deepEqual((await s.getStats()).workers, []);
+  });
+
   it('destroy() stops at once, live connections or not', async () => {
     const port = await start('x');
     const c = client(port);
