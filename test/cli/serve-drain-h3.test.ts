@@ -91,6 +91,8 @@ describe('cli: serve drains HTTP/3 with GOAWAY', function () {
     await server!.drain(Infinity);
     assertH3NoError(await closed);
     await h3.closed; // a clean HTTP/3 close
+    // The GOAWAY left before the CONNECTION_CLOSE: stream 0 was processed, 4 on are not.
+    assert.equal(h3.session.goawayReceived, 4);
   });
 
   it('a request in flight finishes byte for byte; the next is not sent on that connection', async () => {
@@ -139,6 +141,7 @@ describe('cli: serve drains HTTP/3 with GOAWAY', function () {
     await drained;
     assertH3NoError(await closed);
     await h3.closed;
+    assert.equal(h3.session.goawayReceived, 0);
   });
 });
 
@@ -188,6 +191,7 @@ describe('cli: tsquic serve on SIGTERM with an idle h3 client', function () {
       const closed = closeOf(conn);
       peer.child.kill('SIGTERM');
       assertH3NoError(await closed);
+      assert.equal(h3.session.goawayReceived, 4);
       const exit = await finished(peer, 20_000, `tsquic serve --workers ${workers}`);
       assert.equal(exit.code, 0, peer.output());
     });
