@@ -8,7 +8,7 @@
 import { PnSpace } from '../ack/pn-space.js';
 import type { Writer } from '../util/cursor.js';
 import { encodeFrame, frameEncodedLength } from '../wire/frame-encode.js';
-import type { Frame } from '../wire/frame-types.js';
+import { FrameType, type Frame } from '../wire/frame-types.js';
 import { writeShortHeader } from '../wire/header.js';
 import { packetNumberLength } from '../wire/packet-number.js';
 import { PacketType } from '../wire/version.js';
@@ -76,6 +76,44 @@ export function scheduleData(
   // Nothing but ACKs to send: each path's go on it (`ackDuePath`), not here.
   if (!hasData) return null;
   return conn.multipath!.schedule(now, conn.streams.unsentBytes) ?? WAIT;
+}
+
+/**
+ * How long a usable path may go without an ack-eliciting packet while data flows on the others.
+ * A path the scheduler avoids gets no RTT samples (its ACK-only packets elicit none), so an
+ * estimate from the handshake, inflated by the peer's TLS work, would keep it looking slow for
+ * good; a PING now and then (`rttProbeDue`) costs a few bytes a second.
+ */
+const RTT_REFRESH_US = 200_000;
+
+/**
+ * A usable, available path whose RTT estimate is stale (nothing ack-eliciting sent on it for
+ * RTT_REFRESH_US, nothing in flight), or null; asked while data waits, so that the scheduler
+ * compares current RTTs. The caller sends it a PING with IMMEDIATE_ACK: a delayed
+ * acknowledgment of a lone PING would give a sample that RFC 9002 §5.3 cannot correct when the
+ * path's min_rtt is older and larger.
+ */
+export function rttProbeDue(conn: ConnectionContext, now: number): MultipathPath | null {
+  const mp = conn.multipath!;
+  if (mp.size < 2) return null;
+  for (const p of mp.all()) {
+    if (!p.usable || p.backup) continue;
+    const sc = p.paths.active.sendControl;
+    if (sc.ptoCount > 0 || sc.hasAckElicitingInFlight(PnSpace.Application)) continue;
+    const last = sc.lossDetection.lastAckElicitingSent(PnSpace.Application);
+    if (now - last >= RTT_REFRESH_US) return p;
+  }
+  return null;
+}
+
+/** Writes the RTT probe (`rttProbeDue`): PING, and IMMEDIATE_ACK when the peer knows it. */
+export function writeRttProbe(conn: ConnectionContext, w: Writer, frames: SentFrameList): void {
+  w.u8(0x01); // PING (RFC 9000 §19.2)
+  frames.push(NOTHING);
+  if (conn.ackFrequency.peerSupports) {
+    w.u8(FrameType.IMMEDIATE_ACK); // draft-ietf-quic-ack-frequency-12 §7
+    conn.ackFrequency.immediateAcksSent++;
+  }
 }
 
 /**
@@ -167,7 +205,8 @@ export function writePathAcks(
  * congestion window; ACKs first, then path frames, and when `withData` (the scheduler chose `p`)
  * control frames and stream data. A packet built for its ACK or its path frames carries no data:
  * the scheduler did not pick the path for data, and an ACK-only packet takes no window (RFC 9002
- * §7: not in flight) whereas data riding along would. Null when nothing could be sent.
+ * §7: not in flight) whereas data riding along would. `rttProbe`: add a PING to refresh the
+ * path's RTT (`rttProbeDue`). Null when nothing could be sent.
  */
 export function buildOnPath(
   conn: ConnectionContext,
@@ -175,6 +214,7 @@ export function buildOnPath(
   now: number,
   writers: PathPacketWriters,
   withData: boolean,
+  rttProbe = false,
 ): ReturnType<typeof finishOnPath> | null {
   const keys = conn.keys.oneRtt;
   if (!keys) return null;
@@ -234,6 +274,10 @@ export function buildOnPath(
   } else if (sc.sendAllowance(now) > 0 || validating) {
     eliciting = writers.writeAppFrames(conn, path, w, end, frames, now) || eliciting;
     eliciting = writers.writeStreams(conn, end) || eliciting;
+  }
+  if (rttProbe && !eliciting && end - w.pos >= 2) {
+    writeRttProbe(conn, w, frames);
+    eliciting = true;
   }
   if (path.validated && s.probes > 0 && !eliciting) {
     w.u8(0x01); // PING (RFC 9000 §19.2)

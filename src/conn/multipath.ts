@@ -76,6 +76,7 @@ export class MultipathPath {
       cwnd: 0,
       slowStart: true,
       rttVariance: 0,
+      maxAckDelay: 0,
       sendableAt: Infinity,
     };
   }
@@ -100,6 +101,7 @@ export class MultipathPath {
       state === 'conservative_slow_start' ||
       (state === 'application_limited' && cc.window < cc.ssthresh);
     v.rttVariance = sc.rtt.variance;
+    v.maxAckDelay = sc.rtt.maxAckDelay;
     v.sendableAt = v.sendAllowance > 0 ? now : sc.nextSendTime(now);
     return v;
   }

@@ -32,6 +32,7 @@ interface TestPath extends SchedulablePath {
   cwnd: number;
   slowStart: boolean;
   rttVariance: number;
+  maxAckDelay: number;
   sendableAt: number;
 }
 
@@ -51,6 +52,7 @@ function path(pathId: number, srtt: number, over: Partial<TestPath> = {}): TestP
     cwnd: 120_000,
     slowStart: false,
     rttVariance: 0,
+    maxAckDelay: 0,
     sendableAt: over.sendAllowance === 0 ? Infinity : 0,
     ...over,
   };

@@ -18,8 +18,10 @@ export const UNBOUNDED_BACKLOG: ScheduleContext = { now: 0, backlog: Infinity };
  * - Only the pacer holds `fast` back: its packet leaves at `sendableAt` and arrives one
  *   smoothed RTT later; the slow path's after its own smoothed RTT.
  * - Its window is full: it sends the backlog in about 1 + backlog/cwnd round trips (fewer in
- *   slow start, `fastRounds`); the slow path delivers its first packet after its RTT plus the
- *   larger RTT variation (ECF's δ).
+ *   slow start, `fastRounds`); the slow path's first packet is acknowledged after its RTT, the
+ *   larger RTT variation (ECF's δ) and up to the peer's max_ack_delay. Until then its bytes
+ *   hold the send buffer, which bounds the backlog: a fast path that finishes sooner would run
+ *   dry waiting for them (ECF counts the RTT alone, with a send buffer that never fills).
  */
 export function fastPathFinishesFirst(
   fast: SchedulablePath,
@@ -27,12 +29,13 @@ export function fastPathFinishesFirst(
   context: ScheduleContext,
   hysteresis = 1,
 ): boolean {
+  const delta = Math.max(fast.rttVariance, slow.rttVariance);
   if (fast.sendableAt < Infinity) {
-    return fast.sendableAt - context.now + fast.srtt < hysteresis * slow.srtt;
+    return fast.sendableAt - context.now + fast.srtt + delta < hysteresis * slow.srtt;
   }
   if (fast.cwnd <= 0) return false;
-  const delta = Math.max(fast.rttVariance, slow.rttVariance);
-  return fastRounds(fast, context.backlog) * fast.srtt < hysteresis * (slow.srtt + delta);
+  const slowAcked = slow.srtt + delta + slow.maxAckDelay;
+  return fastRounds(fast, context.backlog) * fast.srtt < hysteresis * slowAcked;
 }
 
 /**

@@ -52,6 +52,8 @@ export interface SchedulablePath {
   readonly slowStart: boolean;
   /** RTT variation, microseconds (RFC 9002 §5.3). */
   readonly rttVariance: number;
+  /** The peer's max_ack_delay, microseconds (RFC 9000 §18.2): how late an ACK may come. */
+  readonly maxAckDelay: number;
   /**
    * When the path may send its next in-flight packet, µs: the decision time when it may now,
    * the pacer's release time when only pacing holds it back, Infinity when its window or the
