@@ -61,6 +61,7 @@ export type {
   PathSchedulerFactory,
   PathSchedulerOptions,
   SchedulablePath,
+  ScheduleContext,
   ReinjectablePacket,
   SendPurpose,
   PathStatus,
