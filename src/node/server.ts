@@ -89,6 +89,12 @@ export interface ServerOptions extends Partial<TransportOptions> {
   quicLb?: QuicLbServerConfig;
   /** Accept 0-RTT early data from resuming clients (RFC 9001 §4.6). Default false. */
   earlyData?: boolean;
+  /**
+   * The application protocol's part of session tickets, so that 0-RTT is refused once its
+   * remembered limits are no longer met (HTTP/3: `h3TicketApplication(h3Options)` of
+   * tsquic/h3, RFC 9114 §7.2.4.2). The transport limits are checked in any case.
+   */
+  ticketApplication?: ServerConfig['ticketApplication'];
   /** Final say on each 0-RTT attempt (given the ticket's data, SNI and ALPN). Default: accept. */
   acceptEarlyData?: ServerConfig['acceptEarlyData'];
   /**
@@ -452,6 +458,7 @@ function buildServerConfig(o: ServerOptions, closing: () => boolean): ServerConf
     ...(o.keys ? { tokenKey: o.keys.tokenKey } : {}),
     ...(o.earlyData ? { earlyData: true } : {}),
     ...(o.preferredAddress ? { preferredAddress: o.preferredAddress } : {}),
+    ...(o.ticketApplication ? { ticketApplication: o.ticketApplication } : {}),
     ...(o.acceptEarlyData ? { acceptEarlyData: o.acceptEarlyData } : {}),
     ...(o.antiReplay ? { antiReplay: o.antiReplay } : {}),
     ...(o.selectAlpn ? { selectAlpn: o.selectAlpn } : {}),
