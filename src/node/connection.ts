@@ -743,12 +743,13 @@ export class QuicConnection
   }
 
   /**
-   * A client that released its socket ends its core connection's closing or draining period
-   * (RFC 9000 §10.2 allows it once late packets can induce no response): the core then emits
-   * 'close' and closes its qlog, so layers built on it (HTTP/3, library users of `core`) hear
-   * the end instead of waiting for a timer that no endpoint runs any more.
+   * A client that released its socket, or a server's connection abandoned as its server closes,
+   * ends its core connection's closing or draining period (RFC 9000 §10.2 allows it once late
+   * packets can induce no response): the core then emits 'close' and closes its qlog, so layers
+   * built on it (HTTP/3, library users of `core`) hear the end instead of waiting for a timer
+   * that no endpoint runs any more. @internal
    */
-  private endClosingPeriod(): void {
+  endClosingPeriod(): void {
     const core = this.coreConn;
     if (core === null || (core.state !== 'closing' && core.state !== 'draining')) return;
     core.endClosingPeriod(monotonicMicros());

@@ -298,9 +298,14 @@ export class QuicServer extends EventEmitter<QuicServerEvents> {
       // which nothing needs once the socket goes: they are abandoned (with a CONNECTION_CLOSE).
       const established = [...this.live].filter((c) => c.usable && c.handshakeComplete);
       await Promise.all(established.map((c) => c.close(code, reason)));
-      for (const c of [...this.live]) c.abandon();
+      const abandoned = [...this.live];
+      for (const c of abandoned) c.abandon();
       // dgram resolves the destination of a send on the next tick: let those closes leave.
       await new Promise((resolve) => setImmediate(resolve));
+      // Then their closing or draining periods end (RFC 9000 §10.2: nothing can reach them once
+      // the socket goes), so the core connections finish: their qlog files are written and
+      // closed, not left empty in a process about to exit.
+      for (const c of abandoned) c.endClosingPeriod();
       this.endpoint?.close();
       this.emit('close');
     })();
