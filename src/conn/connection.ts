@@ -1014,6 +1014,16 @@ export class Connection extends Emitter<ConnectionEvents> {
   }
 
   /**
+   * Ends the connection now with `info`, sending nothing: the host learnt that the peer cannot
+   * be reached (ICMP port unreachable on a connected socket, RFC 9000 §14.2 — a CONNECTION_CLOSE
+   * would go nowhere, and the socket that reported it may already be unusable). 'close' is
+   * emitted with `info`; a closing or draining connection keeps the reason it is closing with.
+   */
+  terminate(info: CloseInfo, now: number): void {
+    this.finish(now, info);
+  }
+
+  /**
    * Ends a closing or draining period now, when nothing can reach the connection any more (its
    * socket is gone): RFC 9000 §10.2 lets an endpoint that can receive no late packet skip it.
    * 'close' is emitted with the reason of the close. No effect on an open connection.
