@@ -22,7 +22,7 @@ import type { BackendName } from '../crypto/default-provider.js';
 import type { SocketAddress } from '../util/address.js';
 import type { Stream } from '../stream/stream.js';
 import type { TlsSessionInfo } from '../tls/types.js';
-import { TransportError } from '../wire/errors.js';
+import { QuicError, TransportError } from '../wire/errors.js';
 import { monotonicMicros, type Endpoint, type FlushWatcher } from './endpoint.js';
 import { QuicConnectionError, QuicNodeError, errorFromClose, isCleanClose } from './errors.js';
 import type { SocketKind } from './socket-choice.js';
@@ -593,6 +593,18 @@ export class QuicConnection
 
   /** A failure found by the adapter (e.g. ICMP port unreachable): the connection ends with it. */
   fail(error: QuicConnectionError): void {
+    const core = this.coreConn;
+    if (core !== null && this.usable && !error.application) {
+      // A transport-level failure (ICMP port unreachable) ends the core with that QUIC error, so
+      // what runs on it (HTTP/3) sees a failure, not an application close with a code of its own
+      // protocol. Nothing is sent: a CONNECTION_CLOSE cannot reach a peer the network says is
+      // not there, and the closing period is skipped as RFC 9000 §10.2 allows when no late
+      // packet can arrive. The core's 'close' then finishes this connection with `error`.
+      this.overrideError ??= error;
+      const now = monotonicMicros();
+      core.closeWithError(new QuicError(error.errorCode, error.info.reason), now);
+      core.endClosingPeriod(now);
+    }
     this.destroy(error, error.errorCode);
   }
 

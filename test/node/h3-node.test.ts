@@ -82,6 +82,14 @@ describe('node adapter: HTTP/3 on QuicConnection', function () {
     );
     assert.ok(err instanceof Http3ConnectionError, String(err));
     assert.equal(err.scope, 'connection');
+    // A refusal is no clean end: closed rejects too, with the QUIC error (RFC 9000 §20.1).
+    assert.equal(err.code, 'QUIC_CONNECTION_REFUSED');
+    await assert.rejects(client.closed, (e: Http3ConnectionError) => {
+      assert.equal(e.code, 'QUIC_CONNECTION_REFUSED');
+      assert.equal(e.errorCode, 0x2);
+      return true;
+    });
+    await assert.rejects(conn.closed, { code: 'ERR_QUIC_REFUSED' });
   });
 
   it('a connection that fails before it starts fails the client with QUIC_CONNECTION_FAILED', async () => {
