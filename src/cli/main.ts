@@ -27,7 +27,7 @@ import { benchCommand } from './bench.js';
 import { keysCommand } from './keys.js';
 
 /** The subcommands, in the order `tsquic --help` lists them. One line registers a command. */
-const COMMANDS: readonly Command[] = [
+export const COMMANDS: readonly Command[] = [
   serveCommand,
   getCommand,
   demoCommand,
