@@ -8,6 +8,7 @@
 import { congestionControlFactory } from '../cc/choice.js';
 import type { Connection } from '../conn/connection.js';
 import { preferredAddressParam } from '../conn/migration.js';
+import { clientVersions } from '../conn/version-negotiation.js';
 import type { ConnectionOptions } from '../conn/options.js';
 import type { QlogSink } from '../conn/qlog.js';
 import type { CryptoProvider } from '../crypto/provider.js';
@@ -19,7 +20,7 @@ import type { SocketAddress, Transmit } from '../util/address.js';
 import { isSupportedVersion, SUPPORTED_VERSIONS } from '../wire/version.js';
 import type { AdmissionOptions } from './admission.js';
 import { ticketKeysFrom, type KeyMaterial } from './key-material.js';
-import type { ClientTlsOptions, ServerTlsOptions } from './tls-setup.js';
+import { createClientTls, type ClientTlsOptions, type ServerTlsOptions } from './tls-setup.js';
 import type { TransmitBatch } from './transmit-batch.js';
 
 /** What the accept hook decides for a new client, before any state is kept. */
@@ -200,4 +201,37 @@ export function checkServerConfig(config: EngineConfig, provider: CryptoProvider
   if (pa) preferredAddressParam({ ...pa, cid: new Uint8Array(8), resetToken: new Uint8Array(16) });
   const cc = config.connection?.congestionControl;
   if (cc !== undefined) congestionControlFactory(cc);
+}
+
+/**
+ * A client connection's options (the engine's defaults under `opts`), the version of its first
+ * flight and the versions it accepts, in preference order.
+ */
+export function clientStart(
+  defaults: Partial<ConnectionOptions> | undefined,
+  opts: EngineConnectOptions,
+): { options: EngineConnectOptions; version: number; preferences: readonly number[] } {
+  let options = { ...defaults, ...opts } as EngineConnectOptions;
+  if (!options.alpn) throw new TypeError('connect: options.alpn is required');
+  const chosen = clientVersions(options.version, options.versions);
+  const preferences = chosen.preferences;
+  let version = chosen.first;
+  // RFC 9369 §5: a ticket resumes only the version that issued it. Without a version asked
+  // for, the first flight goes in the ticket's (a server that issued a v2 ticket means to keep
+  // v2, §7); otherwise a ticket of another version is not offered.
+  const ticketVersion = options.session ? createClientTls.ticketVersion(options.session) : null;
+  if (ticketVersion !== null && ticketVersion !== version) {
+    if (options.version === undefined && preferences.includes(ticketVersion)) {
+      version = ticketVersion;
+    } else options = withoutResumption(options);
+  }
+  return { options, version, preferences };
+}
+
+/** Client options for a new attempt after Version Negotiation: no session ticket, no 0-RTT. */
+export function withoutResumption(options: EngineConnectOptions): EngineConnectOptions {
+  const fresh = { ...options };
+  delete fresh.session;
+  delete fresh.earlyData;
+  return fresh;
 }

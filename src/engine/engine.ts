@@ -16,18 +16,9 @@ import type { SocketAddress, Transmit } from '../util/address.js';
 import { bytesEqual, toHex } from '../util/bytes.js';
 import { ByteSlab } from '../util/byte-slab.js';
 import { CidMap } from '../util/cid-map.js';
-import { greaseVersion, PacketType } from '../wire/version.js';
-import {
-  chooseServerVersion,
-  clientVersionInformation,
-  clientVersions,
-} from '../conn/version-negotiation.js';
-import {
-  encodeVersionNegotiation,
-  parseInvariantHeader,
-  parseLongHeader,
-  type LongHeader,
-} from '../wire/header.js';
+import { PacketType } from '../wire/version.js';
+import { chooseServerVersion, clientVersionInformation } from '../conn/version-negotiation.js';
+import { parseInvariantHeader, parseLongHeader, type LongHeader } from '../wire/header.js';
 import { StatelessResetter, MIN_PACKET_FOR_RESET } from './stateless-reset.js';
 import { PeerResetTokenIndex } from './peer-reset-tokens.js';
 import { TokenSealer } from './tokens.js';
@@ -35,20 +26,23 @@ import { createClientTls, createServerTls } from './tls-setup.js';
 import {
   buildRetry,
   buildRefusal,
+  buildVersionNegotiation,
   initialCryptoPrefix,
   openClientInitial,
 } from './stateless-packets.js';
 import { AdmissionControl, type Admission } from './admission.js';
 import { peekClientHello } from '../tls/client-hello-peek.js';
 import type { QlogSink } from '../conn/qlog.js';
+import { acceptDecision, tokenVerdict } from './initial-gate.js';
 import { TransmitBatcher, type TransmitBatch, type TransmitSource } from './transmit-batch.js';
 import {
   checkServerConfig,
   cidScheme,
+  clientStart,
   serverVersions,
   withAntiReplay,
   withKeyMaterial,
-  type AcceptDecision,
+  withoutResumption,
   type EngineCallbacks,
   type EngineConfig,
   type EngineConnectOptions,
@@ -176,20 +170,7 @@ export class Engine {
 
   /** Starts a client connection to `remote`; the first flight is ready to poll. */
   connect(remote: SocketAddress, opts: EngineConnectOptions, now: number): Connection {
-    let options = { ...this.config.connection, ...opts } as EngineConnectOptions;
-    if (!options.alpn) throw new TypeError('connect: options.alpn is required');
-    const chosen = clientVersions(options.version, options.versions);
-    const preferences = chosen.preferences;
-    let version = chosen.first;
-    // RFC 9369 §5: a ticket resumes only the version that issued it. Without a version asked
-    // for, the first flight goes in the ticket's (a server that issued a v2 ticket means to keep
-    // v2, §7); otherwise a ticket of another version is not offered.
-    const ticketVersion = options.session ? createClientTls.ticketVersion(options.session) : null;
-    if (ticketVersion !== null && ticketVersion !== version) {
-      if (options.version === undefined && preferences.includes(ticketVersion)) {
-        version = ticketVersion;
-      } else options = withoutResumption(options);
-    }
+    const { options, version, preferences } = clientStart(this.config.connection, opts);
     // RFC 9000 §7.2: the first DCID is random and at least 8 bytes.
     const dcid = this.provider.random(8);
     const { cid, resetToken } = this.newCidFor();
@@ -678,10 +659,7 @@ export class Engine {
     if (!this.versions.includes(inv.version)) {
       // RFC 9000 §6.1: Version Negotiation, only for datagrams a client Initial could be.
       if (inv.version !== 0 && data.length >= 1200) {
-        // RFC 9368 §2.1: with a reserved version, so clients keep ignoring unknown ones.
-        const r = this.provider.random(5);
-        const grease = greaseVersion(new DataView(r.buffer, r.byteOffset, 5).getUint32(1));
-        const vn = encodeVersionNegotiation(inv.scid, inv.dcid, [...this.versions, grease], r[0]!);
+        const vn = buildVersionNegotiation(this.provider, inv, this.versions);
         this.queueStateless({ data: vn, remote, local });
       }
       return;
@@ -717,43 +695,26 @@ export class Engine {
       clientVersionInformation(hello?.transportParameters ?? null),
     );
 
-    let validated = false;
-    let originalDcid: Uint8Array = h.dcid.slice();
-    let retrySourceCid: Uint8Array | undefined;
-    if (h.token.length > 0) {
-      const check = this.tokens.check(h.token, remote, this.wallClock());
-      if (check.kind === 'retry') {
-        // RFC 9369 §4.1: the Initial that answers a Retry keeps the Retry's version.
-        if (check.version !== h.version) return;
-        validated = true;
-        originalDcid = check.contents.originalDcid;
-        retrySourceCid = check.contents.retryScid;
-      } else if (check.kind === 'new_token') {
-        // RFC 9369 §5: a token of another version leaves the address unvalidated. A packet
-        // without the ClientHello's start cannot tell the version, so its token does not count
-        // (the later packets of a first flight answered with Retry would start a connection).
-        validated = hello !== null && check.version === version;
-      } else if (check.claimedRetry) {
-        // RFC 9000 §8.1.2: a bad Retry token closes with INVALID_TOKEN.
-        this.queueStateless({
-          data: buildRefusal(this.provider, h, 0x0b, 'invalid token'),
-          remote,
-          local,
-        });
-        return;
-      }
+    const verdict = tokenVerdict(
+      h,
+      h.token.length > 0 ? this.tokens.check(h.token, remote, this.wallClock()) : null,
+      hello,
+      version,
+    );
+    if (verdict.kind === 'drop') return;
+    if (verdict.kind === 'invalid_retry') {
+      this.queueStateless({
+        data: buildRefusal(this.provider, h, 0x0b, 'invalid token'),
+        remote,
+        local,
+      });
+      return;
     }
+    const { validated, originalDcid, retrySourceCid } = verdict;
     admission = validated ? 'accept' : (admission ?? this.admission.admit(now));
     if (admission === 'drop') return;
     const full = this.connections.size >= (this.config.maxConnections ?? 10_000);
-    let decision: AcceptDecision = server.accept
-      ? server.accept(remote, validated, hello)
-      : server.retry && !validated
-        ? 'retry'
-        : 'accept';
-    // Under pressure an unvalidated client proves its address first (RFC 9000 §8.1.2).
-    if (decision === 'accept' && admission === 'retry') decision = 'retry';
-    if (full) decision = 'refuse';
+    const decision = acceptDecision(server, remote, validated, hello, admission, full);
     if (decision === 'refuse') {
       this.queueStateless({
         data: buildRefusal(this.provider, h, 0x02, 'connection refused'),
@@ -833,12 +794,4 @@ export class Engine {
     const reset = this.resetter.buildReset(dcid, data.length, now);
     if (reset) this.queueStateless({ data: reset, remote, local });
   }
-}
-
-/** Client options for a new attempt after Version Negotiation: no session ticket, no 0-RTT. */
-function withoutResumption(options: EngineConnectOptions): EngineConnectOptions {
-  const fresh = { ...options };
-  delete fresh.session;
-  delete fresh.earlyData;
-  return fresh;
 }
