@@ -2,7 +2,8 @@
  * A draining `tsquic serve` ends HTTP/3 gracefully (RFC 9114 §5.2): each h3 session sends GOAWAY,
  * the requests in progress finish, then the connection closes with H3_NO_ERROR, so an idle
  * client leaves at once instead of at the drain limit. In process: the serve protocols on a
- * QuicServer whose drain has no limit (it ends only if the connections close by themselves).
+ * QuicServer whose drain has no limit (it ends only if the connections close by themselves), and
+ * H3Agent taking the requests after a GOAWAY to a new connection.
  * As a user runs it: `tsquic serve` (one engine, two workers) with an idle h3 client exits 0 on
  * SIGTERM although its drain limit is 100 s.
  */
@@ -11,7 +12,7 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { h3Client, type H3Client } from '../../src/h3/api/client.js';
 import { Http3StreamError } from '../../src/h3/api/errors.js';
-import type { H3RequestHandler } from '../../src/h3/api/server.js';
+import type { H3RequestHandler, H3Server } from '../../src/h3/api/server.js';
 import { H3ErrorCode } from '../../src/h3/errors.js';
 import type { CloseInfo } from '../../src/conn/connection.js';
 import { H3_ALPN, serveH3Connection } from '../../src/cli/h3-handlers.js';
@@ -19,6 +20,7 @@ import { attachProtocols, type ServeProtocol } from '../../src/cli/serve.js';
 import {
   connect,
   createServer,
+  H3Agent,
   type QuicConnection,
   type QuicServer,
 } from '../../src/node/index.js';
@@ -49,9 +51,12 @@ describe('cli: serve drains HTTP/3 with GOAWAY', function () {
   this.timeout(30_000);
   let server: QuicServer | null = null;
   const conns: QuicConnection[] = [];
+  /** The HTTP/3 sessions the server ran, in order. */
+  const sessions: H3Server[] = [];
 
   afterEach(async () => {
     for (const c of conns.splice(0)) c.destroy();
+    sessions.length = 0;
     await server?.close();
     server = null;
   });
@@ -61,7 +66,11 @@ describe('cli: serve drains HTTP/3 with GOAWAY', function () {
     server = createServer({ alpn: [H3_ALPN], certificate: testCertificate().cert });
     const h3: ServeProtocol = {
       alpn: H3_ALPN,
-      handleConnection: (conn) => serveH3Connection(conn, handler),
+      handleConnection: (conn) => {
+        const session = serveH3Connection(conn, handler);
+        sessions.push(session);
+        return session;
+      },
     };
     attachProtocols(server, new Map([[H3_ALPN, h3]]));
     return (await server.listen(0, '127.0.0.1')).port;
@@ -142,6 +151,59 @@ describe('cli: serve drains HTTP/3 with GOAWAY', function () {
     assertH3NoError(await closed);
     await h3.closed;
     assert.equal(h3.session.goawayReceived, 0);
+  });
+
+  it('H3Agent sends the requests after a GOAWAY on a new connection', async () => {
+    const first = payload(1000, 3);
+    const rest = payload(200_000, 4);
+    let sendFirst: () => void = () => {};
+    const firstGate = new Promise<void>((resolve) => (sendFirst = resolve));
+    let sendRest: () => void = () => {};
+    const restGate = new Promise<void>((resolve) => (sendRest = resolve));
+    const port = await start(async (req, res) => {
+      if (req.path !== '/slow') {
+        res.end('fresh');
+        return;
+      }
+      await firstGate;
+      res.write(first);
+      await restGate;
+      res.end(rest);
+    });
+    const agent = new H3Agent({ ca: testCertificate().ca });
+    try {
+      const url = `https://localhost:${port}`;
+      const slow = agent.fetch(`${url}/slow`);
+      await waitFor(() => sessions[0]?.activeRequests === 1, 10_000, 'the request');
+      const closed = sessions[0]!.close();
+      // The GOAWAY leaves in this turn's flush, the response's header section and first bytes
+      // in a later one: once they arrive, so has the GOAWAY.
+      sendFirst();
+      const res = await slow;
+      const reader = res.body[Symbol.asyncIterator]();
+      const chunks: Uint8Array[] = [];
+      let got = 0;
+      while (got < first.length) {
+        const r = await reader.next();
+        assert.equal(r.done, false);
+        chunks.push(r.value as Uint8Array);
+        got += (r.value as Uint8Array).length;
+      }
+      const fresh = await agent.fetch(`${url}/fresh`);
+      assert.equal(await fresh.text(), 'fresh');
+      assert.equal(sessions.length, 2, 'the second request went on a new connection');
+      assert.equal(sessions[0]!.activeRequests, 1);
+      sendRest();
+      for (let r = await reader.next(); r.done !== true; r = await reader.next())
+        chunks.push(r.value);
+      assert.ok(Buffer.concat(chunks).equals(Buffer.concat([first, rest])), 'byte for byte');
+      await closed; // a clean HTTP/3 close
+      const transport = sessions[0]!.transport;
+      await waitFor(() => transport.closeInfo !== null, 10_000, 'the CONNECTION_CLOSE');
+      assert.equal(transport.closeInfo!.errorCode, H3ErrorCode.H3_NO_ERROR);
+    } finally {
+      await agent.close();
+    }
   });
 });
 
