@@ -5,11 +5,12 @@
  * QuicServer whose drain has no limit (it ends only if the connections close by themselves), and
  * H3Agent taking the requests after a GOAWAY to a new connection.
  * As a user runs it: `tsquic serve` (one engine, two workers) with an idle h3 client exits 0 on
- * SIGTERM although its drain limit is 100 s.
+ * SIGTERM although its drain limit is 100 s; a download in flight finishes, then it exits 0.
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { h3Client, type H3Client } from '../../src/h3/api/client.js';
 import { Http3StreamError } from '../../src/h3/api/errors.js';
 import type { H3RequestHandler, H3Server } from '../../src/h3/api/server.js';
@@ -258,4 +259,61 @@ describe('cli: tsquic serve on SIGTERM with an idle h3 client', function () {
       assert.equal(exit.code, 0, peer.output());
     });
   }
+
+  it('--workers 2: an h3 download in flight finishes byte for byte, a later request is refused', async () => {
+    const s = site!;
+    const name = 'drain-h3.bin';
+    const file = payload(2 * 1024 * 1024, 11);
+    writeFileSync(path.join(s.www, name), file);
+    const { peer, port } = await startServe(procs, [
+      '--root',
+      s.www,
+      '--cert',
+      s.certFile,
+      '--key',
+      s.keyFile,
+      '--workers',
+      '2',
+      '--drain-timeout',
+      '100',
+    ]);
+    // Small windows: the server cannot finish sending until the client reads.
+    const conn = connect(
+      { host: '127.0.0.1', port },
+      {
+        alpn: [H3_ALPN],
+        ca: readFileSync(s.certFile, 'utf8'),
+        serverName: 'localhost',
+        initialMaxStreamData: 64 * 1024,
+        maxStreamWindow: 64 * 1024,
+      },
+    );
+    conns.push(conn);
+    const h3 = h3Client(conn, { bodyHighWaterMark: 64 * 1024 });
+    const res = await h3.request({ path: `/${name}` });
+    assert.equal(res.status, 200);
+    const reader = res.body[Symbol.asyncIterator]();
+    const chunks: Uint8Array[] = [];
+    const firstChunk = await reader.next();
+    assert.equal(firstChunk.done, false);
+    chunks.push(firstChunk.value as Uint8Array);
+    const closed = closeOf(conn);
+    peer.child.kill('SIGTERM');
+    await waitFor(() => !h3.acceptsRequests, 15_000, 'the GOAWAY');
+    assert.equal(h3.session.goawayReceived, 4);
+    const late = await h3.request({ path: '/1k.bin' }).then(
+      () => assert.fail('a request was sent after GOAWAY'),
+      (e: unknown) => e,
+    );
+    assert.ok(late instanceof Http3StreamError, String(late));
+    assert.equal(late.code, 'H3_REQUEST_REJECTED');
+    // The server still waits for the download.
+    assert.equal(peer.child.exitCode, null, peer.output());
+    for (let r = await reader.next(); r.done !== true; r = await reader.next())
+      chunks.push(r.value);
+    assert.ok(Buffer.concat(chunks).equals(file), 'the file, byte for byte');
+    assertH3NoError(await closed);
+    const exit = await finished(peer, 20_000, 'tsquic serve --workers 2');
+    assert.equal(exit.code, 0, peer.output());
+  });
 });
