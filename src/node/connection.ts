@@ -22,7 +22,7 @@ import type { BackendName } from '../crypto/default-provider.js';
 import type { SocketAddress } from '../util/address.js';
 import type { Stream } from '../stream/stream.js';
 import type { TlsSessionInfo } from '../tls/types.js';
-import { QuicError, TransportError } from '../wire/errors.js';
+import { TransportError } from '../wire/errors.js';
 import { monotonicMicros, type Endpoint, type FlushWatcher } from './endpoint.js';
 import { QuicConnectionError, QuicNodeError, errorFromClose, isCleanClose } from './errors.js';
 import type { SocketKind } from './socket-choice.js';
@@ -593,19 +593,15 @@ export class QuicConnection
 
   /** A failure found by the adapter (e.g. ICMP port unreachable): the connection ends with it. */
   fail(error: QuicConnectionError): void {
+    if (this.finished) return;
+    this.overrideError ??= error;
     const core = this.coreConn;
-    if (core !== null && this.usable && !error.application) {
-      // A transport-level failure (ICMP port unreachable) ends the core with that QUIC error, so
-      // what runs on it (HTTP/3) sees a failure, not an application close with a code of its own
-      // protocol. Nothing is sent: a CONNECTION_CLOSE cannot reach a peer the network says is
-      // not there, and the closing period is skipped as RFC 9000 §10.2 allows when no late
-      // packet can arrive. The core's 'close' then finishes this connection with `error`.
-      this.overrideError ??= error;
-      const now = monotonicMicros();
-      core.closeWithError(new QuicError(error.errorCode, error.info.reason), now);
-      core.endClosingPeriod(now);
-    }
-    this.destroy(error, error.errorCode);
+    // Nothing is sent: the peer is unreachable and the socket that said so may be failing
+    // (a CONNECTION_CLOSE on it crashed the dgram client). The core ends with the error, so
+    // what runs on it (HTTP/3) sees a QUIC error rather than a close of its own protocol.
+    if (core !== null && this.usable) core.terminate(error.info, monotonicMicros());
+    // The core's 'close' finished this already; a connection not started ends here.
+    this.finish(core?.closeInfo ?? null);
   }
 
   /** FlushWatcher: called after each receive burst and timer. */
@@ -747,12 +743,13 @@ export class QuicConnection
   }
 
   /**
-   * A client that released its socket ends its core connection's closing or draining period
-   * (RFC 9000 §10.2 allows it once late packets can induce no response): the core then emits
-   * 'close' and closes its qlog, so layers built on it (HTTP/3, library users of `core`) hear
-   * the end instead of waiting for a timer that no endpoint runs any more.
+   * A client that released its socket, or a server's connection abandoned as its server closes,
+   * ends its core connection's closing or draining period (RFC 9000 §10.2 allows it once late
+   * packets can induce no response): the core then emits 'close' and closes its qlog, so layers
+   * built on it (HTTP/3, library users of `core`) hear the end instead of waiting for a timer
+   * that no endpoint runs any more. @internal
    */
-  private endClosingPeriod(): void {
+  endClosingPeriod(): void {
     const core = this.coreConn;
     if (core === null || (core.state !== 'closing' && core.state !== 'draining')) return;
     core.endClosingPeriod(monotonicMicros());

@@ -6,6 +6,7 @@
  * loses its state and answers with stateless resets). `get` runs in-process through main().
  */
 import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,6 +15,7 @@ import { HqFileServer } from '../../src/cli/hq-server.js';
 import { HQ_ALPN } from '../../src/cli/hq-protocol.js';
 import type { H3ServerResponse } from '../../src/h3/api/server.js';
 import type { QuicConnection } from '../../src/node/connection.js';
+import { nativeUdpAddon } from '../../src/node/native-udp.js';
 import { createServer, type QuicServer } from '../../src/node/server.js';
 import { testCertificate } from '../../src/testing/pair.js';
 import { payload } from '../node/helpers.js';
@@ -141,6 +143,28 @@ describe('tsquic get: honest outcomes', function () {
       relay.close();
     }
   });
+
+  for (const kind of ['dgram', 'native'] as const) {
+    it(`nothing listening on the port: refused by ICMP, one line (${kind} socket)`, async function () {
+      if (kind === 'native' && nativeUdpAddon() === null) this.skip();
+      // A port that was just free: bind, note it, release it.
+      const probe = dgram.createSocket('udp4');
+      await new Promise<void>((r) => probe.bind(0, '127.0.0.1', r));
+      const closed = probe.address().port;
+      await new Promise<void>((r) => probe.close(r));
+      const before = process.env['TSQUIC_SOCKET'];
+      process.env['TSQUIC_SOCKET'] = kind;
+      try {
+        const r = await get(`https://127.0.0.1:${closed}/big.bin`, '--timeout', '10');
+        assert.match(failureLine(r), /connection refused: nothing listens on UDP 127\.0\.0\.1:/);
+      } finally {
+        if (before === undefined) delete process.env['TSQUIC_SOCKET'];
+        else process.env['TSQUIC_SOCKET'] = before;
+      }
+      // What the failed socket might still have done (a send after the ICMP error) comes now.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    });
+  }
 
   for (const alpn of [H3_ALPN, HQ_ALPN]) {
     it(`a path that drops datagrams above 1,250 bytes (${alpn}): path MTU discovery keeps within it`, async () => {
