@@ -27,6 +27,7 @@ import {
 } from './types.js';
 import { checkOptionNames, numberOption } from './options.js';
 import { ExtraAckedFilter, MaxBwFilter } from './bbr-filters.js';
+import { BbrLossRound } from './bbr-loss-round.js';
 import {
   BBR_BETA,
   BBR_DEFAULT_CWND_GAIN,
@@ -87,12 +88,10 @@ export class Bbr implements CongestionController {
   private readonly maxBw = new MaxBwFilter();
   private bw = 0;
   private bwShortterm = Infinity;
-  private bwLatest = 0;
 
   // Volume model.
   private inflightLongterm = Infinity;
   private inflightShortterm = Infinity;
-  private inflightLatest = 0;
   private maxInflight = 0;
 
   // Min RTT (§4.5.3) and ProbeRTT (§4.3.4).
@@ -128,12 +127,7 @@ export class Bbr implements CongestionController {
   private prevProbePrecautionary = false;
 
   // Loss rounds (§4.5.10) and Startup's high-loss exit.
-  private lossRoundDelivered = 0;
-  private lossRoundStart = false;
-  private isLossInRound = false;
-  private lossInRoundBytes = 0;
-  private lossInRoundEvents = 0;
-  private roundStartDelivered = 0;
+  private readonly lossRound = new BbrLossRound();
 
   // Undo (§4.5.10.4).
   private priorCwnd = 0;
@@ -368,7 +362,7 @@ export class Bbr implements CongestionController {
   onSpuriousCongestion(_now: number): void {
     // §4.5.10.4 HandleSpuriousLossDetection.
     this.restoreCwnd();
-    this.isLossInRound = false;
+    this.lossRound.clearLoss();
     this.resetFullBw();
     this.bwShortterm = Math.max(this.bwShortterm, this.undoBwShortterm);
     this.inflightShortterm = Math.max(this.inflightShortterm, this.undoInflightShortterm);
@@ -409,16 +403,17 @@ export class Bbr implements CongestionController {
    * volume that round delivered.
    */
   private checkStartupHighLoss(): void {
-    if (this.bbrState !== 'startup' || !this.lossRoundStart || this.fullBwReached) return;
-    const lost = this.lossInRoundBytes;
-    const delivered = this.delivered - this.roundStartDelivered;
+    const round = this.lossRound;
+    if (this.bbrState !== 'startup' || !round.started || this.fullBwReached) return;
+    const lost = round.lostBytes;
+    const delivered = round.deliveredSinceStart(this.delivered);
     const highLoss =
-      this.lossInRoundEvents >= BBR_STARTUP_FULL_LOSS_COUNT &&
+      round.lostEvents >= BBR_STARTUP_FULL_LOSS_COUNT &&
       lost > BBR_LOSS_THRESH * (lost + delivered);
     if (highLoss) {
       this.fullBwReached = true;
       this.undoState = 'startup';
-      this.inflightLongterm = Math.max(this.bdpMultiple(1), this.inflightLatest);
+      this.inflightLongterm = Math.max(this.bdpMultiple(1), round.inflightLatest);
     }
   }
 
@@ -772,54 +767,33 @@ export class Bbr implements CongestionController {
   }
 
   private noteLoss(bytes: number): void {
-    if (!this.isLossInRound) {
-      this.lossRoundDelivered = this.delivered;
-      this.saveStateUponLoss();
-    }
-    this.isLossInRound = true;
-    this.lossInRoundBytes += bytes;
-    this.lossInRoundEvents++;
+    if (this.lossRound.noteLoss(bytes, this.delivered)) this.saveStateUponLoss();
   }
 
   private updateLatestDeliverySignals(): void {
-    const rs = this.rs!;
-    this.lossRoundStart = false;
-    this.bwLatest = Math.max(this.bwLatest, rs.deliveryRate);
-    this.inflightLatest = Math.max(this.inflightLatest, rs.delivered);
-    if (rs.priorDelivered >= this.lossRoundDelivered) {
-      this.lossRoundDelivered = this.delivered;
-      this.lossRoundStart = true;
-    }
+    this.lossRound.updateLatest(this.rs!, this.delivered);
   }
 
   private advanceLatestDeliverySignals(): void {
-    if (this.lossRoundStart) {
-      const rs = this.rs!;
-      this.bwLatest = rs.deliveryRate;
-      this.inflightLatest = rs.delivered;
-      this.lossInRoundBytes = 0;
-      this.lossInRoundEvents = 0;
-      this.roundStartDelivered = this.delivered;
-    }
+    this.lossRound.advanceLatest(this.rs!, this.delivered);
   }
 
   private resetCongestionSignals(): void {
-    this.isLossInRound = false;
-    this.bwLatest = 0;
-    this.inflightLatest = 0;
+    this.lossRound.reset();
   }
 
   /** §4.5.10.3: once per round, a round with loss lowers the short-term model. */
   private updateCongestionSignals(): void {
     this.updateMaxBw();
-    if (!this.lossRoundStart) return;
-    if (!this.isProbingBw() && this.isLossInRound) {
+    const round = this.lossRound;
+    if (!round.started) return;
+    if (!this.isProbingBw() && round.hadLoss) {
       if (this.bwShortterm === Infinity) this.bwShortterm = this.maxBw.value;
       if (this.inflightShortterm === Infinity) this.inflightShortterm = this.cwnd;
-      this.bwShortterm = Math.max(this.bwLatest, BBR_BETA * this.bwShortterm);
-      this.inflightShortterm = Math.max(this.inflightLatest, BBR_BETA * this.inflightShortterm);
+      this.bwShortterm = Math.max(round.bwLatest, BBR_BETA * this.bwShortterm);
+      this.inflightShortterm = Math.max(round.inflightLatest, BBR_BETA * this.inflightShortterm);
     }
-    this.isLossInRound = false;
+    round.clearLoss();
   }
 
   private resetShortTermModel(): void {
