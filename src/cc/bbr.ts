@@ -26,7 +26,7 @@ import {
   type RttSnapshot,
 } from './types.js';
 import { checkOptionNames, numberOption } from './options.js';
-import { ExtraAckedFilter, MaxBwFilter } from './bbr-filters.js';
+import { ExtraAckedFilter, MaxBwFilter, MinRttFilter } from './bbr-filters.js';
 import { BbrLossRound } from './bbr-loss-round.js';
 import {
   BBR_BETA,
@@ -34,7 +34,6 @@ import {
   BBR_DRAIN_PACING_GAIN,
   BBR_HEADROOM,
   BBR_LOSS_THRESH,
-  BBR_MIN_RTT_FILTER_LEN,
   BBR_OPTIONS,
   BBR_PACING_MARGIN_PERCENT,
   BBR_PROBE_DOWN_PACING_GAIN,
@@ -58,8 +57,7 @@ export class Bbr implements CongestionController {
   private mds: number;
   private readonly initialWindowOverride: number | undefined;
   private readonly startupPacingGain: number;
-  /** ProbeRTTInterval and ProbeRTTDuration, µs. */
-  private readonly probeRttInterval: number;
+  /** ProbeRTTDuration, µs. */
   private readonly probeRttDuration: number;
   private cwnd: number;
   /** C.pacing_rate, bytes per second; 0 until initialized on the first send. */
@@ -95,11 +93,7 @@ export class Bbr implements CongestionController {
   private maxInflight = 0;
 
   // Min RTT (§4.5.3) and ProbeRTT (§4.3.4).
-  private minRtt = Infinity;
-  private minRttStamp = 0;
-  private probeRttMinDelay = Infinity;
-  private probeRttMinStamp = 0;
-  private probeRttExpired = false;
+  private readonly minRtt: MinRttFilter;
   private probeRttDoneStamp = 0;
   private probeRttRoundDone = false;
   private idleRestart = false;
@@ -166,7 +160,7 @@ export class Bbr implements CongestionController {
     );
     this.pacingGain = this.startupPacingGain;
     const ms = { min: 1, max: 3_600_000 };
-    this.probeRttInterval =
+    const probeRttInterval =
       numberOption(
         'bbr',
         'probeRttIntervalMs',
@@ -174,6 +168,7 @@ export class Bbr implements CongestionController {
         BBR_PROBE_RTT_INTERVAL / 1000,
         ms,
       ) * 1000;
+    this.minRtt = new MinRttFilter(probeRttInterval);
     this.probeRttDuration =
       numberOption(
         'bbr',
@@ -214,7 +209,7 @@ export class Bbr implements CongestionController {
 
   /** BBR.min_rtt, microseconds (Infinity before a sample). */
   get minRttEstimate(): number {
-    return this.minRtt;
+    return this.minRtt.value;
   }
 
   /** BBR.bdp in bytes at gain 1 (the initial window before a min RTT sample). */
@@ -254,8 +249,7 @@ export class Bbr implements CongestionController {
     if (!this.started) {
       // §5.1 OnInit, on the first send: stamps need a clock, and the controller gets none earlier.
       this.started = true;
-      this.minRttStamp = now;
-      this.probeRttMinStamp = now;
+      this.minRtt.start(now);
       this.extraAcked.startInterval(now);
       this.cycleStamp = now;
     }
@@ -638,21 +632,11 @@ export class Bbr implements CongestionController {
   // --- ProbeRTT (§4.3.4) ---
 
   private updateMinRtt(now: number): void {
-    const rs = this.rs!;
-    this.probeRttExpired = now > this.probeRttMinStamp + this.probeRttInterval;
-    if (rs.rtt >= 0 && (rs.rtt < this.probeRttMinDelay || this.probeRttExpired)) {
-      this.probeRttMinDelay = rs.rtt;
-      this.probeRttMinStamp = now;
-    }
-    const minRttExpired = now > this.minRttStamp + BBR_MIN_RTT_FILTER_LEN;
-    if (this.probeRttMinDelay < this.minRtt || minRttExpired) {
-      this.minRtt = this.probeRttMinDelay;
-      this.minRttStamp = this.probeRttMinStamp;
-    }
+    this.minRtt.update(this.rs!.rtt, now);
   }
 
   private checkProbeRtt(now: number): void {
-    if (this.bbrState !== 'probe_rtt' && this.probeRttExpired && !this.idleRestart) {
+    if (this.bbrState !== 'probe_rtt' && this.minRtt.probeRttExpired && !this.idleRestart) {
       this.bbrState = 'probe_rtt';
       this.pacingGain = 1;
       this.cwndGain = BBR_PROBE_RTT_CWND_GAIN;
@@ -679,7 +663,7 @@ export class Bbr implements CongestionController {
 
   private checkProbeRttDone(now: number): void {
     if (this.probeRttDoneStamp !== 0 && now > this.probeRttDoneStamp) {
-      this.probeRttMinStamp = now;
+      this.minRtt.probed(now);
       this.restoreCwnd();
       this.resetShortTermModel();
       if (this.fullBwReached) {
@@ -826,8 +810,8 @@ export class Bbr implements CongestionController {
   }
 
   private bdpMultiple(gain: number): number {
-    if (this.minRtt === Infinity) return this.initialWindow;
-    return (gain * this.bw * this.minRtt) / 1_000_000;
+    if (this.minRtt.value === Infinity) return this.initialWindow;
+    return (gain * this.bw * this.minRtt.value) / 1_000_000;
   }
 
   private quantizationBudget(inflightCap: number): number {
