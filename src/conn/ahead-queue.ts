@@ -37,18 +37,24 @@ export class AheadQueue {
   private readonly batch = new ProtectionBatch();
   private keys: PacketProtector | null = null;
   private buf: Uint8Array = NO_BYTES;
-  /** Datagrams assembled and not yet handed out, from `head` on. */
-  private readonly ready: OutgoingDatagram[] = [];
+  /**
+   * Datagrams assembled and not yet handed out: a ring of `count` from `head` on, of fixed size
+   * so that filling and draining it never resizes an array.
+   */
+  private readonly ready: (OutgoingDatagram | null)[] = new Array<OutgoingDatagram | null>(
+    MAX_AHEAD_DATAGRAMS,
+  ).fill(null);
   private head = 0;
+  private count = 0;
 
   /** Datagrams waiting to be handed out. */
   get length(): number {
-    return this.ready.length - this.head;
+    return this.count;
   }
 
   /** Whether assembly should stop: the queue holds a full batch of datagrams. */
   get full(): boolean {
-    return this.length >= MAX_AHEAD_DATAGRAMS;
+    return this.count === MAX_AHEAD_DATAGRAMS;
   }
 
   /**
@@ -82,21 +88,23 @@ export class AheadQueue {
     this.buf = NO_BYTES;
   }
 
-  /** Adds an assembled datagram; it is handed out only after `seal`. */
+  /**
+   * Adds an assembled datagram; it is handed out only after `seal`. Throws a RangeError when
+   * the queue is `full` (assembly stops before).
+   */
   push(d: OutgoingDatagram): void {
-    this.ready.push(d);
+    if (this.count === MAX_AHEAD_DATAGRAMS) throw new RangeError('ahead queue full');
+    this.ready[(this.head + this.count++) % MAX_AHEAD_DATAGRAMS] = d;
   }
 
   /** The oldest datagram not handed out, or null. Call `seal` first. */
   shift(): OutgoingDatagram | null {
-    const ready = this.ready;
-    if (this.head === ready.length) return null;
-    const d = ready[this.head]!;
-    ready[this.head++] = undefined as unknown as OutgoingDatagram;
-    if (this.head === ready.length) {
-      ready.length = 0;
-      this.head = 0;
-    }
+    if (this.count === 0) return null;
+    const d = this.ready[this.head]!;
+    // Not kept alive by the queue once handed out.
+    this.ready[this.head] = null;
+    this.head = (this.head + 1) % MAX_AHEAD_DATAGRAMS;
+    this.count--;
     return d;
   }
 }

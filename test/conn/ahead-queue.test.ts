@@ -182,7 +182,19 @@ describe('conn/ahead-queue: 1-RTT packets protected in batches', () => {
       assert.equal(queue.shift(), null);
       assert.equal(queue.length, 0);
     }
-    for (let i = 0; i < MAX_BATCH_PACKETS; i++) queue.push(d(i));
+    // Around the ring: the order holds across its end.
+    for (let i = 0; i < MAX_BATCH_PACKETS - 2; i++) queue.push(d(i));
+    assert.equal(queue.shift()!.data.length, 0);
+    for (let i = 0; i < 3; i++) queue.push(d(100 + i));
     assert.equal(queue.full, true);
+    assert.throws(() => queue.push(d(0)), RangeError);
+    const lengths: number[] = [];
+    for (let x = queue.shift(); x !== null; x = queue.shift()) lengths.push(x.data.length);
+    assert.deepEqual(lengths, [
+      ...Array.from({ length: MAX_BATCH_PACKETS - 3 }, (_, i) => i + 1),
+      100,
+      101,
+      102,
+    ]);
   });
 });
