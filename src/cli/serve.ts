@@ -38,6 +38,7 @@ import {
 import { decodeKeyMaterial, type KeyMaterial } from '../engine/key-material.js';
 import type { QuicLbServerConfig } from '../lb/generator.js';
 import type { H3ServerOptions } from '../h3/api/server.js';
+import { h3TicketApplication } from '../h3/ticket-settings.js';
 import { H3_ALPN, h3FileHandler, serveH3Connection } from './h3-handlers.js';
 import { HQ_ALPN } from './hq-protocol.js';
 import { HqFileServer } from './hq-server.js';
@@ -342,6 +343,8 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
     // Session tickets allow 0-RTT (replays refused by the server's single-use store; a replayed
     // GET of a static file would be harmless anyway, RFC 9001 §9.2) unless switched off.
     earlyData: !flagOption(args, 'no-early-data'),
+    // Tickets remember the HTTP/3 SETTINGS: 0-RTT only while they still hold (RFC 9114 §7.2.4.2).
+    ticketApplication: h3TicketApplication(h3Options),
     ...(congestionControl !== undefined ? { congestionControl } : {}),
     ...(versions !== undefined ? { versions } : {}),
     ...(keyLog !== null ? { keyLog: keyLog.log } : {}),

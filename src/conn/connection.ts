@@ -34,7 +34,7 @@ import {
   openPathNow,
   reinject,
 } from './multipath-control.js';
-import { multipathHasPendingSend, multipathSendTime, pathZeroHeld } from './multipath-send.js';
+import { multipathHasPendingSend, pacerReleaseTime, pathZeroHeld } from './multipath-send.js';
 import { SendControl } from '../path/send-control.js';
 import { SpaceState } from './space.js';
 import type { SentFrame } from './sent-frames.js';
@@ -707,10 +707,7 @@ export class Connection extends Emitter<ConnectionEvents> {
       if (d !== null) return d;
       // Held back only by the pacer: stay armed for its release time (RFC 9002 §7.7). Blocked
       // by the window or the amplification limit (Infinity), only new input can help.
-      const release = Math.min(
-        this.path.sendControl.nextSendTime(now),
-        multipathSendTime(this, now),
-      );
+      const release = pacerReleaseTime(this, now);
       if (release > now && release < Infinity && this.hasPendingSend()) {
         this.pacerRelease = release;
       } else {
@@ -1014,6 +1011,16 @@ export class Connection extends Emitter<ConnectionEvents> {
   abandon(reason: string, now: number): void {
     // A closing or draining connection keeps the reason it is closing with.
     this.finish(now, { source: 'idle_timeout', errorCode: 0, application: false, reason });
+  }
+
+  /**
+   * Ends the connection now with `info`, sending nothing: the host learnt that the peer cannot
+   * be reached (ICMP port unreachable on a connected socket, RFC 9000 §14.2 — a CONNECTION_CLOSE
+   * would go nowhere, and the socket that reported it may already be unusable). 'close' is
+   * emitted with `info`; a closing or draining connection keeps the reason it is closing with.
+   */
+  terminate(info: CloseInfo, now: number): void {
+    this.finish(now, info);
   }
 
   /**

@@ -89,6 +89,12 @@ export interface ServerOptions extends Partial<TransportOptions> {
   quicLb?: QuicLbServerConfig;
   /** Accept 0-RTT early data from resuming clients (RFC 9001 §4.6). Default false. */
   earlyData?: boolean;
+  /**
+   * The application protocol's part of session tickets, so that 0-RTT is refused once its
+   * remembered limits are no longer met (HTTP/3: `h3TicketApplication(h3Options)` of
+   * tsquic/h3, RFC 9114 §7.2.4.2). The transport limits are checked in any case.
+   */
+  ticketApplication?: ServerConfig['ticketApplication'];
   /** Final say on each 0-RTT attempt (given the ticket's data, SNI and ALPN). Default: accept. */
   acceptEarlyData?: ServerConfig['acceptEarlyData'];
   /**
@@ -292,9 +298,14 @@ export class QuicServer extends EventEmitter<QuicServerEvents> {
       // which nothing needs once the socket goes: they are abandoned (with a CONNECTION_CLOSE).
       const established = [...this.live].filter((c) => c.usable && c.handshakeComplete);
       await Promise.all(established.map((c) => c.close(code, reason)));
-      for (const c of [...this.live]) c.abandon();
+      const abandoned = [...this.live];
+      for (const c of abandoned) c.abandon();
       // dgram resolves the destination of a send on the next tick: let those closes leave.
       await new Promise((resolve) => setImmediate(resolve));
+      // Then their closing or draining periods end (RFC 9000 §10.2: nothing can reach them once
+      // the socket goes), so the core connections finish: their qlog files are written and
+      // closed, not left empty in a process about to exit.
+      for (const c of abandoned) c.endClosingPeriod();
       this.endpoint?.close();
       this.emit('close');
     })();
@@ -452,6 +463,7 @@ function buildServerConfig(o: ServerOptions, closing: () => boolean): ServerConf
     ...(o.keys ? { tokenKey: o.keys.tokenKey } : {}),
     ...(o.earlyData ? { earlyData: true } : {}),
     ...(o.preferredAddress ? { preferredAddress: o.preferredAddress } : {}),
+    ...(o.ticketApplication ? { ticketApplication: o.ticketApplication } : {}),
     ...(o.acceptEarlyData ? { acceptEarlyData: o.acceptEarlyData } : {}),
     ...(o.antiReplay ? { antiReplay: o.antiReplay } : {}),
     ...(o.selectAlpn ? { selectAlpn: o.selectAlpn } : {}),

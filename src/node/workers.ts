@@ -59,6 +59,7 @@ export type WorkerServerConfig = Omit<
   | 'statelessResetKey'
   | 'socket'
   | 'bindSocketKind'
+  | 'ticketApplication'
 >;
 
 export interface WorkerServerOptions {

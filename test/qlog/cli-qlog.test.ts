@@ -156,4 +156,27 @@ describe('qlog of tsquic serve and get: valid files, QLOGDIR, HTTP/3 events', fu
       );
     });
   }
+
+  it('a server stopped by SIGTERM while its connection drains still writes a whole trace', async () => {
+    const s = site!;
+    const serverDir = freshDir(s, 'qlog-sigterm');
+    const { peer, port } = await startListening(
+      procs,
+      [...TSQUIC, 'serve', '--port', '0', '--workers', '1', '--root', s.www],
+      'tsquic serve',
+      30_000,
+      { ...process.env, QLOGDIR: serverDir },
+    );
+    const out = freshDir(s, 'get-sigterm');
+    const r = await runGet(procs, ['--insecure', '--output', out, ...urls(port, [SMALL])]);
+    assertDownloaded(s, out, [SMALL], r.stderr);
+    // The client closed as it exited: the server's connection is draining (three PTOs) when the
+    // signal comes, as when the interop runner stops the server after its client.
+    peer.child.kill('SIGTERM');
+    const exit = await peer.exited;
+    assert.equal(exit.code, 0, peer.output());
+    const [server] = validatedTraces(serverDir, 'ietf');
+    const states = server!.filter((e) => e.name === 'quic:connection_state_updated');
+    assert.equal(states.at(-1)?.data['new'], 'closed', 'the trace ends with the closed state');
+  });
 });
