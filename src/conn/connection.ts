@@ -34,7 +34,7 @@ import {
   openPathNow,
   reinject,
 } from './multipath-control.js';
-import { multipathHasPendingSend, multipathSendTime, pathZeroHeld } from './multipath-send.js';
+import { multipathHasPendingSend, pacerReleaseTime, pathZeroHeld } from './multipath-send.js';
 import { SendControl } from '../path/send-control.js';
 import { SpaceState } from './space.js';
 import type { SentFrame } from './sent-frames.js';
@@ -707,10 +707,7 @@ export class Connection extends Emitter<ConnectionEvents> {
       if (d !== null) return d;
       // Held back only by the pacer: stay armed for its release time (RFC 9002 §7.7). Blocked
       // by the window or the amplification limit (Infinity), only new input can help.
-      const release = Math.min(
-        this.path.sendControl.nextSendTime(now),
-        multipathSendTime(this, now),
-      );
+      const release = pacerReleaseTime(this, now);
       if (release > now && release < Infinity && this.hasPendingSend()) {
         this.pacerRelease = release;
       } else {
