@@ -301,6 +301,7 @@ export class QuicServer extends EventEmitter<QuicServerEvents> {
    */
   close(code = 0, reason = 'server closing'): Promise<void> {
     this.closing ??= (async () => {
+      this.flushQlogs();
       // Established connections close gracefully. Those still in their handshake, or already
       // closing or draining, would only wait out a closing period (three PTOs, RFC 9000 §10.2),
       // which nothing needs once the socket goes: they are abandoned (with a CONNECTION_CLOSE).
@@ -352,12 +353,22 @@ export class QuicServer extends EventEmitter<QuicServerEvents> {
   stopAccepting(): void {
     if (this.refusing) return;
     this.refusing = true;
+    this.flushQlogs();
     emitSafely(this, 'draining');
   }
 
   /** Whether new clients are refused: the server drains or closes. */
   get refusesClients(): boolean {
     return this.refusing || this.closing !== null;
+  }
+
+  /**
+   * Writes what the connections logged so far, as the server starts to stop: draining or a
+   * graceful close may outlast the time the process is given (the interop runner kills a server
+   * 2 s after SIGTERM), and a trace is otherwise written in large blocks or at its close.
+   */
+  private flushQlogs(): void {
+    for (const c of this.live) c.coreIfStarted?.qlog?.flush?.();
   }
 
   private onKeyLog(core: Connection, line: string): void {
