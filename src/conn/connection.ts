@@ -524,6 +524,7 @@ export class Connection extends Emitter<ConnectionEvents> {
       packetsReceived: this.stats.packetsReceived,
       packetsLost: this.stats.packetsLost,
       packetsDropped: this.stats.packetsDropped,
+      reinjectedPackets: this.stats.reinjectedPackets,
       acksSent: this.stats.acksSent,
       acksReceived: this.stats.acksReceived,
       srttMs: ms(rtt.smoothed),
@@ -552,6 +553,7 @@ export class Connection extends Emitter<ConnectionEvents> {
       status: string,
       sent: number,
       received: number,
+      reinjected: number,
     ): PathStatsSnapshot => {
       const sc = path.sendControl;
       return {
@@ -567,10 +569,11 @@ export class Connection extends Emitter<ConnectionEvents> {
         bytesReceived: received,
         packetsSent: sc.stats.packetsSent,
         packetsLost: sc.stats.packetsLost,
+        reinjectedPackets: reinjected,
       };
     };
     if (mp === null || !mp.enabled) {
-      return [one(0, this.path, 'available', this.stats.bytesSent, this.stats.bytesReceived)];
+      return [one(0, this.path, 'available', this.stats.bytesSent, this.stats.bytesReceived, 0)];
     }
     const out: PathStatsSnapshot[] = [];
     let otherSent = 0;
@@ -585,7 +588,7 @@ export class Connection extends Emitter<ConnectionEvents> {
       // Path 0 is what the connection sent and received on no other path.
       const sent = p.id === 0 ? this.stats.bytesSent - otherSent : p.bytesSent;
       const received = p.id === 0 ? this.stats.bytesReceived - otherReceived : p.bytesReceived;
-      out.push(one(p.id, p.paths.active, status, sent, received));
+      out.push(one(p.id, p.paths.active, status, sent, received, p.reinjectedPackets));
     }
     return out;
   }
