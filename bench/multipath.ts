@@ -263,6 +263,7 @@ export function runFailover(ctx: GroupContext): void {
     for (const scheduler of pathSchedulerNames()) {
       ctx.log(`multipath failover: ${what}, scheduler ${scheduler}`);
       let pto = NaN;
+      let reinjected = 0;
       const r = runCase(
         scheduler,
         {
@@ -278,6 +279,7 @@ export function runFailover(ctx: GroupContext): void {
           if (Number.isNaN(pto) && t >= failAtUs) {
             pto = serverPto(sim, survivor === 0 ? 0 : sim.pathIds[0]![0]!);
           }
+          reinjected = sim.serverConn(0)?.getStats().reinjectedPackets ?? reinjected;
         },
       );
       const f = r.flows[0]!;
@@ -302,6 +304,13 @@ export function runFailover(ctx: GroupContext): void {
         runs: [f.complete && f.exact ? 1 : 0],
         params: { scheduler, failed: which },
         target: { op: '>=', value: 1 },
+      });
+      ctx.rec.figure({
+        id: `mp.failover.${which}.${scheduler}.reinjected`,
+        name: `packets the server re-injected onto the surviving path (scheduler ${scheduler}), ${what}`,
+        unit: 'packets',
+        runs: [reinjected],
+        params: { scheduler, failed: which },
       });
       chart.push({ name: `multipath ${scheduler}`, points: f.series });
       if (scheduler === 'minrtt') {

@@ -7,6 +7,7 @@
  * Errors follow docs/ARCHITECTURE.md §1.9: peer violations close the connection with their wire
  * code (first one wins); API misuse throws; nothing from the network throws out of here.
  */
+import { CouplingGroup } from '../cc/coupling.js';
 import { PnSpace } from '../ack/pn-space.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { createInitialProtectors } from '../crypto/initial.js';
@@ -170,6 +171,11 @@ export class Connection extends Emitter<ConnectionEvents> {
   readonly paths: PathSet;
   /** Multipath QUIC (RFC 10069) when the option is on, negotiated or not. @internal */
   readonly multipath: Multipath | null;
+  /**
+   * The coupling group of the controllers of this connection's paths (RFC 6356: a coupled
+   * controller such as 'lia' sizes its increase over all of them).
+   */
+  private readonly coupling = new CouplingGroup();
   /** Paths `openPath` asked for, opened at the next entry point (it has no `now`). */
   private readonly pathsToOpen: { id: number; local: SocketAddress; remote: SocketAddress }[] = [];
   /** The Initial-space token (client). @internal */
@@ -952,6 +958,7 @@ export class Connection extends Emitter<ConnectionEvents> {
    */
   resetRecovery(now: number): void {
     const old = this.path;
+    old.sendControl.cc.close?.();
     this.paths.replaceActive(
       new PathState(old.local, old.remote, this.newSendControl(), true, this.peerCids.current),
       now,
@@ -1236,6 +1243,7 @@ export class Connection extends Emitter<ConnectionEvents> {
       addressValidated: this.addressValidated,
       initialRtt: this.opts.initialRttUs,
       congestionController: this.opts.congestionControl,
+      congestionControllerOptions: { coupling: this.coupling },
       ecn: this.opts.ecn,
     });
   }

@@ -145,6 +145,8 @@ export function abandonPath(
   const mp = conn.multipath!;
   if (!mp.abandon(p, errorCode, now, 3 * largestPto(conn))) return;
   reinject(conn, p);
+  // RFC 6356: a coupled controller stops weighing a path that carries nothing more.
+  p.paths.active.sendControl.cc.close?.();
   conn.emit('pathClosed', p.id, { source, errorCode, reason });
   logPath(conn, p, now);
   let open = 0;
