@@ -396,6 +396,35 @@ export function runMultipathFairness(ctx: GroupContext): void {
       });
     }
   }
+  // Coupled congestion control (RFC 6356 LIA) against its uncoupled counterpart: LIA on a lone
+  // path is NewReno, so the reference is NewReno on every path. The server's choice applies to
+  // both flows (the single-path flow's LIA is a NewReno of its own).
+  for (const cc of ['newreno', 'lia']) {
+    ctx.log(`multipath fairness: ${what}, min-RTT, ${cc} on every path`);
+    const flows: FlowSpec[] = [
+      { from: 0, bytes: endless, paths: [1] },
+      { from: 1, bytes: endless },
+    ];
+    const r = runFlows({
+      links,
+      flows,
+      maxUs: durationUs,
+      client: { multipath: true },
+      server: { multipath: { scheduler: 'minrtt' }, congestionControl: cc },
+    });
+    const share = (f: FlowResult): number =>
+      f.series.slice(Math.floor(f.series.length / 2)).reduce((a, [, m]) => a + m, 0);
+    const [mp, sp] = [share(r[0]!), share(r[1]!)];
+    ctx.rec.figure({
+      id: `mp.fairness.cc-${cc}.jain`,
+      name: `Jain's index of a multipath flow (min-RTT, ${cc} on each path) and a single-path flow (${cc}) ${what}`,
+      unit: 'index',
+      runs: [secondHalfJain(r)],
+      params: { scheduler: 'minrtt', cc, multipathShare: mp / (mp + sp) },
+      note: `the multipath flow's share: ${((100 * mp) / (mp + sp)).toFixed(1)} %`,
+      ...(cc === 'lia' ? { target: { op: '>=', value: 0.95 } } : {}),
+    });
+  }
 }
 
 export const multipathGroup: BenchGroup = {
