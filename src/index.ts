@@ -55,7 +55,7 @@ export type {
   ControllerOptions,
 } from './cc/choice.js';
 export type { CubicOptions } from './cc/cubic.js';
-export type { BbrOptions } from './cc/bbr.js';
+export type { BbrOptions } from './cc/bbr-params.js';
 export {
   registerPathScheduler,
   createPathScheduler,

@@ -28,7 +28,7 @@ import { keysCommand } from './keys.js';
 import { isExitingAtOnce } from './stop-signals.js';
 
 /** The subcommands, in the order `tsquic --help` lists them. One line registers a command. */
-const COMMANDS: readonly Command[] = [
+export const COMMANDS: readonly Command[] = [
   serveCommand,
   getCommand,
   demoCommand,

@@ -7,7 +7,7 @@
  * returned bytes are never written again (the caller owns them).
  */
 import { PnSpace } from '../ack/pn-space.js';
-import type { SocketAddress } from '../util/address.js';
+import type { OutgoingDatagram } from './ahead-queue.js';
 import { Writer } from '../util/cursor.js';
 import {
   cryptoFrameDataCapacity,
@@ -45,13 +45,7 @@ import {
   type PathPacketWriters,
 } from './multipath-send.js';
 
-export interface OutgoingDatagram {
-  data: Uint8Array;
-  remote: SocketAddress;
-  local: SocketAddress;
-  /** The IP ECN codepoint to send with (RFC 9000 §13.4: ECT(0) while ECN is tested or validated). */
-  ecn: number;
-}
+export type { OutgoingDatagram } from './ahead-queue.js';
 
 /** RFC 9000 §14.1: datagrams with client Initials (and ack-eliciting server Initials). */
 const MIN_INITIAL_DATAGRAM = 1200;
@@ -71,7 +65,31 @@ interface Budget {
   rttProbe: boolean;
 }
 
-export function buildDatagram(conn: ConnectionContext, now: number): OutgoingDatagram | null {
+/**
+ * The next datagram to send, or null when nothing can be sent now. With none assembled ahead,
+ * assembles as many as the connection can send at `now` (up to a batch, ahead-queue.ts),
+ * protects their 1-RTT packets in one batch and hands out the first; the following calls hand
+ * out the rest in order.
+ */
+export function nextDatagram(conn: ConnectionContext, now: number): OutgoingDatagram | null {
+  const ahead = conn.builder.ahead;
+  const ready = ahead.shift();
+  if (ready !== null) return ready;
+  try {
+    for (;;) {
+      const d = buildDatagram(conn, now);
+      if (d === null) break;
+      ahead.push(d);
+      if (ahead.full) break;
+    }
+  } finally {
+    // Also after an exception: whatever was assembled before it leaves protected.
+    ahead.seal();
+  }
+  return ahead.shift();
+}
+
+function buildDatagram(conn: ConnectionContext, now: number): OutgoingDatagram | null {
   const mp = conn.multipath;
   let dataWaits = false;
   let probeZero = false;
@@ -411,7 +429,12 @@ function buildPacket(
   const payloadEnd = w.pos;
   if (h.lengthOffset >= 0)
     writeLengthField(w.buf, h.lengthOffset, 2, payloadEnd + TAG - h.pnOffset);
-  w.pos = keys.protect(w.buf, h.start, h.pnOffset, payloadEnd, pn);
+  // 1-RTT packets, the bulk of a transfer, are protected in batches before their datagrams
+  // leave (ahead-queue.ts); the others here and now.
+  w.pos =
+    h.type === PacketType.OneRtt
+      ? scratch.deferProtection(keys, h.start, h.pnOffset, payloadEnd, pn)
+      : keys.protect(w.buf, h.start, h.pnOffset, payloadEnd, pn);
   const size = w.pos - h.start;
   s.nextPn++;
   if (eliciting && s.probes > 0) s.probes--;

@@ -40,7 +40,7 @@ import { SendControl } from '../path/send-control.js';
 import { SpaceState } from './space.js';
 import type { SentFrame } from './sent-frames.js';
 import { onDatagramWhileClosing, processDatagram, replayBuffered } from './receive.js';
-import { buildDatagram, type OutgoingDatagram } from './assemble.js';
+import { nextDatagram, type OutgoingDatagram } from './assemble.js';
 import { ControlFrames } from './control-frames.js';
 import { PacketBuilder } from './packet-builder.js';
 import { ReceiveContext } from './receive-context.js';
@@ -712,7 +712,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   private pollDatagram(now: number): OutgoingDatagram | null {
     try {
       this.armDeferred(now);
-      const d = buildDatagram(this, now);
+      const d = nextDatagram(this, now);
       if (d !== null) return d;
       // Held back only by the pacer: stay armed for its release time (RFC 9002 §7.7). Blocked
       // by the window or the amplification limit (Infinity), only new input can help.

@@ -755,7 +755,8 @@ export class QlogWriter implements QlogSink {
     if (this.bufferedChars >= this.bufferChars) this.flush();
   }
 
-  private flush(): void {
+  /** Writes the buffered records now (QlogSink.flush). */
+  flush(): void {
     if (this.buffered.length === 0) return;
     const text = this.buffered.join('');
     this.buffered = [];

@@ -293,6 +293,7 @@ export class QuicServer extends EventEmitter<QuicServerEvents> {
    */
   close(code = 0, reason = 'server closing'): Promise<void> {
     this.closing ??= (async () => {
+      this.flushQlogs();
       // Established connections close gracefully. Those still in their handshake, or already
       // closing or draining, would only wait out a closing period (three PTOs, RFC 9000 §10.2),
       // which nothing needs once the socket goes: they are abandoned (with a CONNECTION_CLOSE).
@@ -320,6 +321,7 @@ export class QuicServer extends EventEmitter<QuicServerEvents> {
    */
   drain(timeoutMs = 60_000, code = 0, reason = 'server draining'): Promise<void> {
     this.draining ??= (async () => {
+      this.flushQlogs();
       let timer: NodeJS.Timeout | undefined;
       // setTimeout turns anything above 2^31-1 ms into 1 ms, so an unbounded drain has no timer.
       const late = Number.isFinite(timeoutMs)
@@ -333,6 +335,15 @@ export class QuicServer extends EventEmitter<QuicServerEvents> {
       await this.close(code, reason);
     })();
     return this.draining;
+  }
+
+  /**
+   * Writes what the connections logged so far, as the server starts to stop: draining or a
+   * graceful close may outlast the time the process is given (the interop runner kills a server
+   * 2 s after SIGTERM), and a trace is otherwise written in large blocks or at its close.
+   */
+  private flushQlogs(): void {
+    for (const c of this.live) c.coreIfStarted?.qlog?.flush?.();
   }
 
   private onKeyLog(core: Connection, line: string): void {

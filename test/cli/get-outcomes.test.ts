@@ -10,11 +10,9 @@ import dgram from 'node:dgram';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { CliIo } from '../../src/cli/args.js';
 import { H3_ALPN, serveH3Connection } from '../../src/cli/h3-handlers.js';
 import { HqFileServer } from '../../src/cli/hq-server.js';
 import { HQ_ALPN } from '../../src/cli/hq-protocol.js';
-import { main } from '../../src/cli/main.js';
 import type { H3ServerResponse } from '../../src/h3/api/server.js';
 import type { QuicConnection } from '../../src/node/connection.js';
 import { nativeUdpAddon } from '../../src/node/native-udp.js';
@@ -22,33 +20,10 @@ import { createServer, type QuicServer } from '../../src/node/server.js';
 import { testCertificate } from '../../src/testing/pair.js';
 import { payload } from '../node/helpers.js';
 import { UdpRelay } from '../node/udp-relay.js';
+import { runCli, stderrLine, type CliRun } from './run-cli.js';
 
 const CHUNK = payload(64 * 1024, 5);
 const BIG = payload(4 * 1024 * 1024, 6);
-
-interface Captured {
-  code: number;
-  stderr: string;
-}
-
-async function tsquic(...args: string[]): Promise<Captured> {
-  let stderr = '';
-  const io: CliIo = {
-    stdout: { write: () => {} },
-    stderr: { write: (s) => void (stderr += s) },
-    readStdin: () => Promise.resolve(null),
-  };
-  return { code: await main(args, io), stderr };
-}
-
-/** The one line of a failure, checked to be the only line and without a stack trace. */
-function failureLine(r: Captured): string {
-  assert.equal(r.code, 1, `exit code (stderr: ${r.stderr})`);
-  const lines = r.stderr.split('\n').filter((l) => l !== '');
-  assert.equal(lines.length, 1, `one line on stderr: ${JSON.stringify(r.stderr)}`);
-  assert.ok(!/\bat .*:\d+:\d+/.test(r.stderr), 'no stack trace');
-  return lines[0]!;
-}
 
 /** Writes `CHUNK` and then `then` (the misbehaviour). */
 async function startBody(res: H3ServerResponse, length: number): Promise<void> {
@@ -130,32 +105,32 @@ describe('tsquic get: honest outcomes', function () {
     assert.deepEqual(readdirSync(out), [], 'no partial file is left behind');
   });
 
-  const get = (url: string, ...flags: string[]): Promise<Captured> =>
-    tsquic('get', '--insecure', '-o', out, ...flags, url);
+  const get = (url: string, ...flags: string[]): Promise<CliRun> =>
+    runCli(['get', '--insecure', '-o', out, ...flags, url]);
 
   it('--timeout expiring mid-transfer', async () => {
     const r = await get(`https://127.0.0.1:${port}/stall`, '--timeout', '1');
-    assert.match(failureLine(r), /timed out after 1 s/);
+    assert.match(stderrLine(r, 1), /timed out after 1 s/);
   });
 
   it('an idle timeout mid-transfer', async () => {
     const r = await get(`https://127.0.0.1:${port}/stall`, '--idle-timeout', '1');
-    assert.match(failureLine(r), /timed out: no answer from the peer/);
+    assert.match(stderrLine(r, 1), /timed out: no answer from the peer/);
   });
 
   it('a stream reset by the server mid-body', async () => {
     const r = await get(`https://127.0.0.1:${port}/reset`);
-    assert.match(failureLine(r), /\/reset: .*H3_INTERNAL_ERROR/);
+    assert.match(stderrLine(r, 1), /\/reset: .*H3_INTERNAL_ERROR/);
   });
 
   it('a connection closed by the server mid-body', async () => {
     const r = await get(`https://127.0.0.1:${port}/close`);
-    assert.match(failureLine(r), /0x102|H3_INTERNAL_ERROR/);
+    assert.match(stderrLine(r, 1), /0x102|H3_INTERNAL_ERROR/);
   });
 
   it('a body shorter than its content-length', async () => {
     const r = await get(`https://127.0.0.1:${port}/short`);
-    assert.match(failureLine(r), /\/short: .*content-length/);
+    assert.match(stderrLine(r, 1), /\/short: .*content-length/);
   });
 
   it('a handshake that never completes (the server never answers past its first flight)', async () => {
@@ -163,7 +138,7 @@ describe('tsquic get: honest outcomes', function () {
     const relay = await UdpRelay.start(port, { resetAfter: { bytes: 100, tokens: () => [] } });
     try {
       const r = await get(`https://127.0.0.1:${relay.port}/big.bin`, '--timeout', '1');
-      assert.match(failureLine(r), /timed out after 1 s/);
+      assert.match(stderrLine(r, 1), /timed out after 1 s/);
     } finally {
       relay.close();
     }
@@ -181,7 +156,7 @@ describe('tsquic get: honest outcomes', function () {
       process.env['TSQUIC_SOCKET'] = kind;
       try {
         const r = await get(`https://127.0.0.1:${closed}/big.bin`, '--timeout', '10');
-        assert.match(failureLine(r), /connection refused: nothing listens on UDP 127\.0\.0\.1:/);
+        assert.match(stderrLine(r, 1), /connection refused: nothing listens on UDP 127\.0\.0\.1:/);
       } finally {
         if (before === undefined) delete process.env['TSQUIC_SOCKET'];
         else process.env['TSQUIC_SOCKET'] = before;
@@ -251,7 +226,7 @@ describe('tsquic get: honest outcomes', function () {
     });
     try {
       const r = await get(`https://127.0.0.1:${relay.port}/big.bin`, '--timeout', '10');
-      assert.match(failureLine(r), /stateless reset/);
+      assert.match(stderrLine(r, 1), /stateless reset/);
       assert.ok(relay.resets > 0);
     } finally {
       relay.close();

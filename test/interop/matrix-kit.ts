@@ -223,7 +223,7 @@ export async function freeUdpPort(): Promise<number> {
 }
 
 /** Whether something has the UDP port bound (Linux /proc; true when unknown). */
-function udpPortBound(port: number): boolean {
+export function udpPortBound(port: number): boolean {
   let table: string;
   try {
     table = readFileSync('/proc/net/udp', 'utf8');
