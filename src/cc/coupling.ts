@@ -41,20 +41,24 @@ export class CouplingGroup {
   /**
    * RFC 6356 §3: alpha = cwnd_total * max_i(cwnd_i / rtt_i^2) / (sum_i(cwnd_i / rtt_i))^2, over
    * the members with an RTT sample (a member without one cannot be weighed yet, and counts in
-   * neither sum). 1 when no member has a sample: a lone path then grows as NewReno.
+   * neither sum). 1 when at most one member has a sample: exactly the value of the formula for
+   * one path (cwnd · cwnd/rtt² / (cwnd/rtt)²), without its rounding, so that a lone path grows
+   * exactly as NewReno.
    */
   alpha(): number {
+    let weighed = 0;
     let total = 0;
     let best = 0;
     let sum = 0;
     for (const m of this.members) {
       const rtt = m.coupledRtt;
       if (rtt <= 0) continue;
+      weighed++;
       total += m.window;
       best = Math.max(best, m.window / (rtt * rtt));
       sum += m.window / rtt;
     }
-    if (sum === 0) return 1;
+    if (weighed <= 1 || sum === 0) return 1;
     return (total * best) / (sum * sum);
   }
 }

@@ -22,6 +22,11 @@ describe('LIA, coupled congestion control (RFC 6356)', () => {
   it('alpha follows RFC 6356 §3 (hand computation)', () => {
     const g = new CouplingGroup();
     assert.equal(g.alpha(), 1, 'no member');
+    // One member: cwnd · (cwnd/rtt²) / (cwnd/rtt)² = 1, exactly (no floating-point residue).
+    const lone = { window: 37_211, coupledRtt: 23_457.3 };
+    g.join(lone);
+    assert.equal(g.alpha(), 1);
+    g.leave(lone);
     // cwnd 12 000 B at 10 ms and 24 000 B at 40 ms:
     // total 36 000; max(cwnd/rtt²) = 12 000/10 000² = 1.2e-4; Σ cwnd/rtt = 1.2 + 0.6 = 1.8;
     // alpha = 36 000 · 1.2e-4 / 1.8² = 4.32 / 3.24 = 4/3.

@@ -6,6 +6,7 @@
  * packets, and the errors the spec gives to bad frames.
  */
 import assert from 'node:assert/strict';
+import { Lia } from '../../src/cc/lia.js';
 import type { Connection } from '../../src/conn/connection.js';
 import type { PathCloseInfo } from '../../src/conn/events.js';
 import { TransportError } from '../../src/wire/errors.js';
@@ -212,6 +213,36 @@ describe('scenario: Multipath QUIC (RFC 10069)', function () {
       () => pairFor({ client: { multipath: { scheduler: 'nope' } } }),
       /unknown path scheduler 'nope'/,
     );
+  });
+
+  it("LIA: the paths' controllers share the connection's coupling group (RFC 6356)", () => {
+    const p = pairFor({ serverEngine: { connection: { congestionControl: 'lia' } } });
+    const sc = establish(p);
+    const id = openSecond(p, sc);
+    const lia = (pathId: number): Lia => {
+      const cc = sc.multipath?.get(pathId)?.paths.active.sendControl.cc;
+      assert.ok(cc instanceof Lia, `path ${pathId} runs LIA`);
+      return cc;
+    };
+    const [zero, second] = [lia(0), lia(id)];
+    assert.equal(zero.group, second.group, 'one group for the connection');
+    assert.equal(zero.group.size, 2);
+    let closed = false;
+    let sentOnSecond = 0;
+    const step = p.net.step.bind(p.net);
+    p.net.step = (limit?: number) => {
+      if (!closed && p.conn.getStats().bytesReceived > 1_000_000) {
+        sentOnSecond = pathStats(sc, id).bytesSent;
+        closed = p.conn.closePath(id);
+      }
+      return step(limit);
+    };
+    const r = transfer(p, 100_000, 3_000_000);
+    assert.ok(closed && r.done, `incomplete: down ${r.down.received}`);
+    // The abandoned path's controller left: path 0 is weighed alone again.
+    assert.equal(zero.group.size, 1);
+    assert.equal(zero.increaseWeight(), 1);
+    assert.ok(sentOnSecond > 100_000, `the second path carried ${sentOnSecond} bytes`);
   });
 
   it('a path abandoned mid-transfer: PATH_ABANDON both ways, the transfer completes', () => {
