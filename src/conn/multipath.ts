@@ -129,11 +129,16 @@ export class MultipathPath {
   overdueDeadline(): number {
     const sc = this.paths.active.sendControl;
     const log = sc.lossDetection.log(PnSpace.Application);
+    // The common case on a receiving path: only ACK-only packets outstanding, nothing to judge.
+    if (log.ackElicitingInFlight === 0) return Infinity;
     const end = log.endIndex();
     for (let i = log.firstOutstandingIndex(); i < end; i = log.nextLive(i + 1)) {
       if (log.stateAt(i) !== SlotState.Outstanding || log.pnAt(i) <= this.overdueUpTo) continue;
       const p = log.packetAt(i)!;
       if (p.ackEliciting) return p.timeSent + sc.rtt.ptoPeriod(true);
+      // Nothing ack-eliciting before it waits: an ACK-only packet is never judged, skip it for
+      // good.
+      this.overdueUpTo = p.pn;
     }
     return Infinity;
   }
