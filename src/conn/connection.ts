@@ -7,6 +7,7 @@
  * Errors follow docs/ARCHITECTURE.md §1.9: peer violations close the connection with their wire
  * code (first one wins); API misuse throws; nothing from the network throws out of here.
  */
+import { CouplingGroup } from '../cc/coupling.js';
 import { PnSpace } from '../ack/pn-space.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { createInitialProtectors } from '../crypto/initial.js';
@@ -170,6 +171,11 @@ export class Connection extends Emitter<ConnectionEvents> {
   readonly paths: PathSet;
   /** Multipath QUIC (RFC 10069) when the option is on, negotiated or not. @internal */
   readonly multipath: Multipath | null;
+  /**
+   * The coupling group of the controllers of this connection's paths (RFC 6356: a coupled
+   * controller such as 'lia' sizes its increase over all of them).
+   */
+  private readonly coupling = new CouplingGroup();
   /** Paths `openPath` asked for, opened at the next entry point (it has no `now`). */
   private readonly pathsToOpen: { id: number; local: SocketAddress; remote: SocketAddress }[] = [];
   /** The Initial-space token (client). @internal */
@@ -524,6 +530,7 @@ export class Connection extends Emitter<ConnectionEvents> {
       packetsReceived: this.stats.packetsReceived,
       packetsLost: this.stats.packetsLost,
       packetsDropped: this.stats.packetsDropped,
+      reinjectedPackets: this.stats.reinjectedPackets,
       acksSent: this.stats.acksSent,
       acksReceived: this.stats.acksReceived,
       srttMs: ms(rtt.smoothed),
@@ -552,6 +559,7 @@ export class Connection extends Emitter<ConnectionEvents> {
       status: string,
       sent: number,
       received: number,
+      reinjected: number,
     ): PathStatsSnapshot => {
       const sc = path.sendControl;
       return {
@@ -567,10 +575,11 @@ export class Connection extends Emitter<ConnectionEvents> {
         bytesReceived: received,
         packetsSent: sc.stats.packetsSent,
         packetsLost: sc.stats.packetsLost,
+        reinjectedPackets: reinjected,
       };
     };
     if (mp === null || !mp.enabled) {
-      return [one(0, this.path, 'available', this.stats.bytesSent, this.stats.bytesReceived)];
+      return [one(0, this.path, 'available', this.stats.bytesSent, this.stats.bytesReceived, 0)];
     }
     const out: PathStatsSnapshot[] = [];
     let otherSent = 0;
@@ -585,7 +594,7 @@ export class Connection extends Emitter<ConnectionEvents> {
       // Path 0 is what the connection sent and received on no other path.
       const sent = p.id === 0 ? this.stats.bytesSent - otherSent : p.bytesSent;
       const received = p.id === 0 ? this.stats.bytesReceived - otherReceived : p.bytesReceived;
-      out.push(one(p.id, p.paths.active, status, sent, received));
+      out.push(one(p.id, p.paths.active, status, sent, received, p.reinjectedPackets));
     }
     return out;
   }
@@ -949,6 +958,7 @@ export class Connection extends Emitter<ConnectionEvents> {
    */
   resetRecovery(now: number): void {
     const old = this.path;
+    old.sendControl.cc.close?.();
     this.paths.replaceActive(
       new PathState(old.local, old.remote, this.newSendControl(), true, this.peerCids.current),
       now,
@@ -1233,6 +1243,7 @@ export class Connection extends Emitter<ConnectionEvents> {
       addressValidated: this.addressValidated,
       initialRtt: this.opts.initialRttUs,
       congestionController: this.opts.congestionControl,
+      congestionControllerOptions: { coupling: this.coupling },
       ecn: this.opts.ecn,
     });
   }
