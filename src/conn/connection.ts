@@ -71,6 +71,7 @@ import { currentDatagramSize, onPathPackets } from './path-mtu.js';
 import type { EngineServices } from './context.js';
 import type { ConnectionEvents } from './events.js';
 import { VersionNegotiation } from './version-negotiation.js';
+import { IdleTimer } from './idle-timer.js';
 
 /** Stands in for absent byte strings (shared, never written). */
 const NO_BYTES = new Uint8Array(0);
@@ -188,8 +189,8 @@ export class Connection extends Emitter<ConnectionEvents> {
   serverInitialScid: Uint8Array | null = null;
   /** Control frames, DATAGRAMs and PING waiting for a 1-RTT packet. @internal */
   readonly controlFrames = new ControlFrames();
-  private idleDeadline = Infinity;
-  private keepAliveDeadline = Infinity;
+  /** The idle timeout and keep-alive (RFC 9000 §10.1). */
+  private readonly idle: IdleTimer;
   /** Time the handshake started and finished, µs (stats). @internal */
   readonly startTime: number;
   /** @internal */
@@ -209,8 +210,6 @@ export class Connection extends Emitter<ConnectionEvents> {
   /** Sessions tickets want the server's params: kept for `sessionTicket` events. */
   /** Tickets that arrived before confirmation, emitted at confirmation. @internal */
   readonly pendingTickets: Uint8Array[] = [];
-  /** An ack-eliciting packet was sent since the last one received (idle timer, RFC 9000 §10.1). */
-  private sentSinceReceive = false;
 
   /**
    * A connection of `host` (the engine creates them: `Engine.connect`, or a server's accept).
@@ -231,6 +230,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.builder = new PacketBuilder(this.opts.maxUdpPayload + 64);
     this.quicBit = new QuicBitGrease(this.provider, this.opts.random);
     this.ackFrequency = new AckFrequency(this.opts.ackFrequency);
+    this.idle = new IdleTimer(this.opts.idleTimeoutMs, this.opts.keepAliveUs);
     this.qlog = init.qlog;
     this.startTime = init.now;
     this.token = init.token ?? NO_BYTES;
@@ -737,7 +737,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   nextTimeout(): number {
     if (this.state === 'closed') return Infinity;
     if (this.state === 'closing' || this.state === 'draining') return this.lifecycle.deadline;
-    let t = Math.min(this.idleDeadline, this.keepAliveDeadline);
+    let t = this.idle.nextTimeout();
     t = Math.min(t, this.path.sendControl.timerDeadline());
     t = Math.min(t, this.paths.deadline());
     t = Math.min(t, multipathDeadline(this));
@@ -838,28 +838,20 @@ export class Connection extends Emitter<ConnectionEvents> {
    * @internal
    */
   resetIdleOnSend(now: number): void {
-    if (this.sentSinceReceive) return;
-    this.resetIdle(now);
-    this.sentSinceReceive = true;
+    const pto = this.path.sendControl.rtt.ptoPeriod(true);
+    const peer = this.peerParams?.maxIdleTimeout ?? 0;
+    this.idle.onAckElicitingSent(now, peer, pto, this.state === 'established');
   }
 
   /** Records activity for the idle timer (RFC 9000 §10.1). @internal */
   resetIdle(now: number): void {
-    this.sentSinceReceive = false;
-    const local = this.opts.idleTimeoutMs;
-    const peer = this.peerParams?.maxIdleTimeout ?? 0;
-    const ms = local === 0 ? peer : peer === 0 ? local : Math.min(local, peer);
-    if (ms === 0) {
-      this.idleDeadline = Infinity;
-    } else {
-      // RFC 9000 §10.1: at least three PTOs, so a few probes can still get through.
-      const floor = 3 * this.path.sendControl.rtt.ptoPeriod(true);
-      this.idleDeadline = now + Math.max(ms * 1000, floor);
-    }
-    this.keepAliveDeadline =
-      this.opts.keepAliveUs > 0 && this.state === 'established'
-        ? now + this.opts.keepAliveUs
-        : Infinity;
+    const pto = this.path.sendControl.rtt.ptoPeriod(true);
+    this.idle.onReceive(
+      now,
+      this.peerParams?.maxIdleTimeout ?? 0,
+      pto,
+      this.state === 'established',
+    );
   }
 
   /** The current PTO period (for closing/draining and key discard timers). @internal */
@@ -1181,19 +1173,13 @@ export class Connection extends Emitter<ConnectionEvents> {
       if (now >= this.lifecycle.deadline) this.finish(now, this.closeInfo!);
       return;
     }
-    if (now >= this.idleDeadline) {
-      this.finish(now, {
-        source: 'idle_timeout',
-        errorCode: 0,
-        application: false,
-        reason: 'idle timeout',
-      });
+    const idle = this.idle.onTimeout(now);
+    if (idle === 'expired') {
+      const reason = 'idle timeout';
+      this.finish(now, { source: 'idle_timeout', errorCode: 0, application: false, reason });
       return;
     }
-    if (now >= this.keepAliveDeadline) {
-      this.controlFrames.requestPing();
-      this.keepAliveDeadline = now + this.opts.keepAliveUs;
-    }
+    if (idle === 'keep_alive') this.controlFrames.requestPing();
     this.keys.onTimeout(now);
     onPathValidationTimers(this, now);
     onMultipathTimers(this, now);
