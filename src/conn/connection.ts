@@ -34,7 +34,8 @@ import {
   openPathNow,
   reinject,
 } from './multipath-control.js';
-import { multipathHasPendingSend, multipathSendTime, pathZeroHeld } from './multipath-send.js';
+import { pathZeroHeld } from './multipath-send.js';
+import { framesWaiting, SendWait } from './send-wait.js';
 import { SendControl } from '../path/send-control.js';
 import { SpaceState } from './space.js';
 import type { SentFrame } from './sent-frames.js';
@@ -191,6 +192,8 @@ export class Connection extends Emitter<ConnectionEvents> {
   readonly controlFrames = new ControlFrames();
   /** The idle timeout and keep-alive (RFC 9000 §10.1). */
   private readonly idle: IdleTimer;
+  /** What the sender waits for when a poll builds nothing (pacer, or new input). */
+  private readonly sendWait = new SendWait(this);
   /** Time the handshake started and finished, µs (stats). @internal */
   readonly startTime: number;
   /** @internal */
@@ -672,7 +675,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     ecn = 0,
   ): void {
     if (this.state === 'closed' || this.state === 'draining') return;
-    this.resetPollState();
+    this.sendWait.reset();
     this.holdEvents++;
     try {
       this.armDeferred(now);
@@ -705,21 +708,13 @@ export class Connection extends Emitter<ConnectionEvents> {
       this.armDeferred(now);
       const d = buildDatagram(this, now);
       if (d !== null) return d;
-      // Held back only by the pacer: stay armed for its release time (RFC 9002 §7.7). Blocked
-      // by the window or the amplification limit (Infinity), only new input can help.
-      const release = Math.min(
-        this.path.sendControl.nextSendTime(now),
-        multipathSendTime(this, now),
-      );
-      if (release > now && release < Infinity && this.hasPendingSend()) {
-        this.pacerRelease = release;
-      } else {
-        this.pollIdle = true;
-        this.idleAckDeadline = this.ackDeadline(now);
-        // Idle: nothing to send and nothing in flight (a sender between two writes keeps it).
-        if (this.path.sendControl.bytesInFlight === 0 && !this.hasPendingSend()) {
-          this.builder.release();
-        }
+      // Idle: nothing to send and nothing in flight (a sender between two writes keeps it).
+      if (
+        this.sendWait.onNothingSent(now) &&
+        this.path.sendControl.bytesInFlight === 0 &&
+        !this.hasPendingSend()
+      ) {
+        this.builder.release();
       }
       return null;
     } catch (e) {
@@ -741,14 +736,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     t = Math.min(t, this.path.sendControl.timerDeadline());
     t = Math.min(t, this.paths.deadline());
     t = Math.min(t, multipathDeadline(this));
-    if (this.pollIdle) {
-      // An ACK that was due but could not be sent (amplification limit) waits for new input.
-      t = Math.min(t, this.idleAckDeadline);
-    } else {
-      t = Math.min(t, this.ackDeadline(-Infinity));
-      // Held back by the pacer only (see `poll`): its release time is the deadline.
-      if (this.hasPendingSend()) t = Math.min(t, this.pacerRelease);
-    }
+    t = Math.min(t, this.sendWait.nextTimeout());
     t = Math.min(t, this.keys.nextTimeout());
     return t;
   }
@@ -756,7 +744,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   /** @internal */
   onTimeout(now: number): void {
     if (this.state === 'closed') return;
-    this.resetPollState();
+    this.sendWait.reset();
     this.holdEvents++;
     try {
       this.armDeferred(now);
@@ -771,41 +759,9 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   // ---- internals used by receive.ts / assemble.ts ----------------------------------------
 
-  /** Set when a poll found nothing it could send: the send timer waits for new work. */
-  private pollIdle = false;
-  /** While `pollIdle`: the earliest ACK deadline still ahead of that poll. */
-  private idleAckDeadline = Infinity;
-  /** When the pacer releases what the last poll held back (RFC 9002 §7.7); 0: send now. */
-  private pacerRelease = 0;
-
-  /** The earliest ACK deadline after `after` of the spaces in use. */
-  private ackDeadline(after: number): number {
-    let t = Infinity;
-    for (const s of this.spaces) {
-      if (s.discarded) continue;
-      const d = s.tracker.ackDeadline();
-      if (d > after && d < t) t = d;
-    }
-    // Multipath: the 1-RTT spaces of the other paths (RFC 10069 §4.1).
-    if (this.multipath !== null && this.multipath.enabled) {
-      for (const p of this.multipath.all()) {
-        if (p.id === 0) continue;
-        const d = p.space.tracker.ackDeadline();
-        if (d > after && d < t) t = d;
-      }
-    }
-    return t;
-  }
-
-  /** Something new happened: the next poll decides again what can be sent. */
-  private resetPollState(): void {
-    this.pollIdle = false;
-    this.pacerRelease = 0;
-  }
-
   /** New work for the sender (an API call or a stream event): the engine should poll. @internal */
   wake(): void {
-    this.resetPollState();
+    this.sendWait.reset();
     this.host.wake(this);
   }
 
@@ -816,20 +772,7 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   /** Whether anything but an ACK waits to be sent. @internal */
   hasPendingSend(): boolean {
-    if (this.lifecycle.closeResendDue) return true;
-    if (this.controlFrames.hasPending) return true;
-    for (const s of this.spaces)
-      if (!s.discarded && (s.hasCryptoToSend || s.probes > 0)) return true;
-    if (this.paths.hasPendingSend) return true;
-    if (this.multipath !== null && this.multipath.enabled && multipathHasPendingSend(this)) {
-      return true;
-    }
-    // Stream data goes in 1-RTT or a client's 0-RTT (a server's 0.5-RTT is not counted here).
-    const k = this.keys;
-    if (k.oneRtt === null && (!this.isClient || k.sealer(PnSpace.Application) === null)) {
-      return false;
-    }
-    return this.streams.hasPendingSend;
+    return this.lifecycle.closeResendDue || framesWaiting(this);
   }
 
   /**

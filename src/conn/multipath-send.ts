@@ -257,7 +257,7 @@ function finishOnPath(conn: ConnectionContext, p: MultipathPath, now: number) {
 }
 
 /** Whether a path other than 0 owes a PATH_CHALLENGE, PATH_RESPONSE or probe, or frames wait. */
-export function multipathHasPendingSend(conn: ConnectionContext): boolean {
+export function multipathHasPendingSend(conn: Pick<ConnectionContext, 'multipath'>): boolean {
   const mp = conn.multipath!;
   if (mp.hasPendingFrames) return true;
   for (const p of mp.all()) {
@@ -268,7 +268,7 @@ export function multipathHasPendingSend(conn: ConnectionContext): boolean {
 }
 
 /** The earliest time the pacer of a usable path other than 0 lets a packet go. */
-export function multipathSendTime(conn: ConnectionContext, now: number): number {
+export function multipathSendTime(conn: Pick<ConnectionContext, 'multipath'>, now: number): number {
   const mp = conn.multipath;
   if (mp === null || !mp.enabled) return Infinity;
   let t = Infinity;
