@@ -11,6 +11,7 @@ import { PnSpace } from '../ack/pn-space.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { createInitialProtectors } from '../crypto/initial.js';
 import { Emitter } from '../util/emitter.js';
+import { HeldEvents } from '../util/held-events.js';
 import type { SocketAddress } from '../util/address.js';
 import { toHex } from '../util/bytes.js';
 import { QuicError, TransportError, transportErrorName } from '../wire/errors.js';
@@ -52,12 +53,8 @@ import {
   type ConnectionState,
   type EarlyDataState,
 } from './state.js';
-import {
-  ConnectionStats,
-  type ConnectionEcnStats,
-  type ConnectionStatsSnapshot,
-  type PathStatsSnapshot,
-} from './stats.js';
+import { ConnectionStats, type ConnectionStatsSnapshot } from './stats.js';
+import { statsSnapshot } from './stats-snapshot.js';
 import {
   maybeUsePreferredAddress,
   onPathValidationTimers,
@@ -508,105 +505,7 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   /** A snapshot of the connection's statistics. */
   getStats(): ConnectionStatsSnapshot {
-    const sc = this.path.sendControl;
-    const rtt = sc.rtt;
-    const ms = (us: number): number => Math.round(us) / 1000;
-    return {
-      version: this.version,
-      alpn: this.session.alpn,
-      cipher: this.session.cipherSuite,
-      group: this.session.group,
-      retry: this.stats.retry,
-      resumed: this.session.resumed,
-      earlyDataAccepted:
-        this.earlyDataState === 'accepted' && (!this.isClient || this.stats.earlyStreamDataSent),
-      handshakeMs: this.handshakeTime < 0 ? -1 : ms(this.handshakeTime),
-      bytesSent: this.stats.bytesSent,
-      bytesReceived: this.stats.bytesReceived,
-      packetsSent: this.stats.packetsSent,
-      packetsReceived: this.stats.packetsReceived,
-      packetsLost: this.stats.packetsLost,
-      packetsDropped: this.stats.packetsDropped,
-      acksSent: this.stats.acksSent,
-      acksReceived: this.stats.acksReceived,
-      srttMs: ms(rtt.smoothed),
-      minRttMs: ms(rtt.min === Infinity ? 0 : rtt.min),
-      latestRttMs: ms(rtt.latest),
-      rttVarMs: ms(rtt.variance),
-      cwnd: sc.cwnd,
-      bytesInFlight: sc.bytesInFlight,
-      pmtu: this.maxDatagramSizeNow,
-      keyUpdates: this.keys.keyUpdates,
-      migrated: this.stats.migrations > 0,
-      migrations: this.stats.migrations,
-      streamsOpen: this.streams.size,
-      ecn: this.ecnStats(),
-      paths: this.pathStats(),
-    };
-  }
-
-  /** Per path: path 0 alone without multipath (RFC 10069). */
-  private pathStats(): PathStatsSnapshot[] {
-    const mp = this.multipath;
-    const ms = (us: number): number => Math.round(us) / 1000;
-    const one = (
-      id: number,
-      path: PathState,
-      status: string,
-      sent: number,
-      received: number,
-    ): PathStatsSnapshot => {
-      const sc = path.sendControl;
-      return {
-        pathId: id,
-        local: path.local,
-        remote: path.remote,
-        status,
-        validated: path.validated,
-        srttMs: ms(sc.rtt.smoothed),
-        cwnd: sc.cwnd,
-        bytesInFlight: sc.bytesInFlight,
-        bytesSent: sent,
-        bytesReceived: received,
-        packetsSent: sc.stats.packetsSent,
-        packetsLost: sc.stats.packetsLost,
-      };
-    };
-    if (mp === null || !mp.enabled) {
-      return [one(0, this.path, 'available', this.stats.bytesSent, this.stats.bytesReceived)];
-    }
-    const out: PathStatsSnapshot[] = [];
-    let otherSent = 0;
-    let otherReceived = 0;
-    for (const p of mp.all()) {
-      if (p.id === 0) continue;
-      otherSent += p.bytesSent;
-      otherReceived += p.bytesReceived;
-    }
-    for (const p of mp.all()) {
-      const status = p.state === 'abandoned' ? 'abandoned' : p.backup ? 'backup' : 'available';
-      // Path 0 is what the connection sent and received on no other path.
-      const sent = p.id === 0 ? this.stats.bytesSent - otherSent : p.bytesSent;
-      const received = p.id === 0 ? this.stats.bytesReceived - otherReceived : p.bytesReceived;
-      out.push(one(p.id, p.paths.active, status, sent, received));
-    }
-    return out;
-  }
-
-  private ecnStats(): ConnectionEcnStats {
-    const out: ConnectionEcnStats = {
-      ...this.path.sendControl.ecn.stats(),
-      receivedEct0: 0,
-      receivedEct1: 0,
-      receivedCe: 0,
-    };
-    for (const s of this.spaces) {
-      const c = s.tracker.ecnCounts;
-      out.receivedEct0 += c.ect0;
-      out.receivedEct1 += c.ect1;
-      out.receivedCe += c.ce;
-    }
-    return out;
+    return statsSnapshot(this);
   }
 
   /** Whether the connection is gone (the engine forgets it). */
@@ -618,50 +517,22 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   /**
    * Events raised while a datagram, a timer or a poll is being processed, delivered once it is
-   * done (`deliverEvents`): application code never runs in the middle of a packet. Flat pairs
-   * of event name and arguments.
+   * done: application code never runs in the middle of a packet.
    */
-  private heldEvents: unknown[] = [];
-  /** The array of the last delivery, reused (a listener may drive the connection again). */
-  private spareEvents: unknown[] | null = null;
-  private holdEvents = 0;
+  private readonly held = new HeldEvents<ConnectionEvents>();
+  private readonly emitNow = (event: keyof ConnectionEvents, args: unknown[]): void => {
+    super.emit(event, ...(args as Parameters<ConnectionEvents[typeof event]>));
+  };
 
   override emit<K extends keyof ConnectionEvents>(
     event: K,
     ...args: Parameters<ConnectionEvents[K]>
   ): boolean {
-    if (this.holdEvents > 0) {
-      this.heldEvents.push(event, args);
+    if (this.held.holding) {
+      this.held.push(event, args);
       return this.listenerCount(event) > 0;
     }
     return super.emit(event, ...args);
-  }
-
-  /**
-   * Delivers the held events in order. A listener's error that no `error` listener took is
-   * rethrown in a microtask: it surfaces as an uncaught exception (the Node convention for an
-   * unhandled error) without leaving the engine half-way through its own work.
-   */
-  private deliverEvents(): void {
-    const q = this.heldEvents;
-    if (q.length === 0) return;
-    // A listener may drive the connection (write, close, flush): what that raises is held in a
-    // fresh queue and delivered by that call, never this queue twice.
-    this.heldEvents = this.spareEvents ?? [];
-    this.spareEvents = null;
-    for (let i = 0; i < q.length; i += 2) {
-      const event = q[i] as keyof ConnectionEvents;
-      const args = q[i + 1] as Parameters<ConnectionEvents[typeof event]>;
-      try {
-        super.emit(event, ...args);
-      } catch (e) {
-        queueMicrotask(() => {
-          throw e;
-        });
-      }
-    }
-    q.length = 0;
-    this.spareEvents = q;
   }
 
   // ---- sans-IO driving -------------------------------------------------------------------
@@ -676,7 +547,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   ): void {
     if (this.state === 'closed' || this.state === 'draining') return;
     this.sendWait.reset();
-    this.holdEvents++;
+    this.held.hold();
     try {
       this.armDeferred(now);
       if (this.state === 'closing') onDatagramWhileClosing(this, data, local, remote, now);
@@ -684,22 +555,22 @@ export class Connection extends Emitter<ConnectionEvents> {
     } catch (e) {
       this.onInternalError(e, now);
     } finally {
-      this.holdEvents--;
+      this.held.release();
     }
     // Views into the datagram: do not keep the datagram alive until the next one.
     this.rx.end();
-    this.deliverEvents();
+    this.held.deliver(this.emitNow);
   }
 
   /** The next datagram to send, or null. @internal */
   poll(now: number): OutgoingDatagram | null {
     if (this.state === 'closed' || this.state === 'draining') return null;
-    this.holdEvents++;
+    this.held.hold();
     try {
       return this.pollDatagram(now);
     } finally {
-      this.holdEvents--;
-      this.deliverEvents();
+      this.held.release();
+      this.held.deliver(this.emitNow);
     }
   }
 
@@ -745,16 +616,16 @@ export class Connection extends Emitter<ConnectionEvents> {
   onTimeout(now: number): void {
     if (this.state === 'closed') return;
     this.sendWait.reset();
-    this.holdEvents++;
+    this.held.hold();
     try {
       this.armDeferred(now);
       this.handleTimers(now);
     } catch (e) {
       this.onInternalError(e, now);
     } finally {
-      this.holdEvents--;
+      this.held.release();
     }
-    this.deliverEvents();
+    this.held.deliver(this.emitNow);
   }
 
   // ---- internals used by receive.ts / assemble.ts ----------------------------------------
