@@ -16,7 +16,7 @@ import type { SocketAddress } from '../util/address.js';
 import { toHex } from '../util/bytes.js';
 import { QuicError, TransportError, transportErrorName } from '../wire/errors.js';
 import { encodeTransportParameters, type TransportParameters } from '../wire/transport-params.js';
-import type { Level, TlsCallbacks, TlsSession, TlsSessionInfo } from '../tls/types.js';
+import type { Level, TlsSessionInfo } from '../tls/types.js';
 import { StreamMap } from '../stream/stream-map.js';
 import type { Stream } from '../stream/stream.js';
 import { EncryptionLevels } from './encryption-levels.js';
@@ -25,14 +25,12 @@ import { resolveOptions, type ConnectionOptions, type ResolvedOptions } from './
 import { PathState } from './path-state.js';
 import { PathSet } from './path-set.js';
 import { createPathScheduler } from '../path/schedulers/registry.js';
-import { Multipath, type MultipathPath, type PathStatus } from './multipath.js';
+import { Multipath, type PathStatus } from './multipath.js';
 import {
-  abandonPath,
   largestPto,
   multipathDeadline,
   negotiateMultipath,
   onMultipathTimers,
-  openPathNow,
   reinject,
 } from './multipath-control.js';
 import { pathZeroHeld } from './multipath-send.js';
@@ -69,6 +67,8 @@ import { currentDatagramSize, onPathPackets } from './path-mtu.js';
 import type { EngineServices } from './context.js';
 import type { ConnectionEvents } from './events.js';
 import { VersionNegotiation } from './version-negotiation.js';
+import { PathRequests } from './path-requests.js';
+import { TlsDriver, type CreateTls } from './tls-driver.js';
 import { IdleTimer } from './idle-timer.js';
 
 /** Stands in for absent byte strings (shared, never written). */
@@ -98,15 +98,8 @@ export interface ConnectionInit {
    */
   versions?: readonly number[];
   options: ConnectionOptions;
-  /**
-   * Builds the TLS session with these callbacks and our encoded transport parameters; `resume`
-   * false: a client's new attempt after Version Negotiation, which offers no session ticket.
-   */
-  createTls: (
-    callbacks: TlsCallbacks,
-    transportParameters: Uint8Array,
-    resume: boolean,
-  ) => TlsSession;
+  /** Builds the TLS session (tls-driver.ts). */
+  createTls: CreateTls;
   /** Our first Source CID and its stateless reset token. */
   localCid: Uint8Array;
   localResetToken: Uint8Array;
@@ -148,9 +141,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   /** @internal */
   readonly host: ConnectionHost;
   /** The TLS session the handshake runs in (`tls` is its read-only view). */
-  private session: TlsSession;
-  private readonly createTls: ConnectionInit['createTls'];
-  private readonly tlsEvents: ConnectionTlsCallbacks;
+  private readonly tlsDriver: TlsDriver;
   /** @internal */
   readonly spaces: [SpaceState, SpaceState, SpaceState];
   /** The packet keys of each encryption level, and packets waiting for theirs. @internal */
@@ -169,8 +160,8 @@ export class Connection extends Emitter<ConnectionEvents> {
   readonly paths: PathSet;
   /** Multipath QUIC (RFC 10069) when the option is on, negotiated or not. @internal */
   readonly multipath: Multipath | null;
-  /** Paths `openPath` asked for, opened at the next entry point (it has no `now`). */
-  private readonly pathsToOpen: { id: number; local: SocketAddress; remote: SocketAddress }[] = [];
+  /** Paths `openPath` and `closePath` asked for, at the next entry point (they have no `now`). */
+  private readonly pathRequests = new PathRequests();
   /** The Initial-space token (client). @internal */
   token: Uint8Array;
   /** @internal */
@@ -297,15 +288,11 @@ export class Connection extends Emitter<ConnectionEvents> {
     // Client 0-RTT: the server's remembered limits apply to early data (RFC 9000 §7.4.1).
     if (init.rememberedParams) this.streams.setPeerTransportParams(init.rememberedParams);
     const encoded = encodeTransportParameters(this.localParams, this.role);
-    this.tlsEvents = new ConnectionTlsCallbacks(this);
-    this.createTls = init.createTls;
-    this.session = init.createTls(this.tlsEvents, encoded, true);
+    this.tlsDriver = new TlsDriver(new ConnectionTlsCallbacks(this), init.createTls, encoded);
     this.resetIdle(init.now);
     this.qlog?.connectionStarted(this, init.now);
     if (this.isClient) {
-      this.tlsEvents.driving = true;
-      this.session.start();
-      this.tlsEvents.driving = false;
+      this.tlsDriver.start();
       this.onTlsOutcome(init.now);
     }
   }
@@ -328,7 +315,7 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   /** The negotiated application protocol (after the handshake). */
   get alpn(): string | null {
-    return this.session.alpn;
+    return this.tlsDriver.session.alpn;
   }
 
   /**
@@ -336,7 +323,7 @@ export class Connection extends Emitter<ConnectionEvents> {
    * server name, resumption, 0-RTT, and the keying material exporter (RFC 8446 §7.5).
    */
   get tls(): TlsSessionInfo {
-    return this.session;
+    return this.tlsDriver.session;
   }
 
   /** The path packets are sent on. @internal */
@@ -353,7 +340,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   }
 
   get handshakeComplete(): boolean {
-    return this.session.handshakeComplete;
+    return this.tlsDriver.session.handshakeComplete;
   }
 
   /** The handshake is confirmed (RFC 9001 §4.1.2): both sides know it completed. */
@@ -460,14 +447,8 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.checkUsable();
     const mp = this.multipath;
     if (!this.isClient || mp === null || !mp.enabled || !this.handshakeConfirmed) return -1;
-    const id = mp.nextOpenableId(this.pathsToOpen.map((p) => p.id));
-    if (id < 0) {
-      mp.onOpenBlocked();
-      this.wake();
-      return -1;
-    }
     // No `now` here: the path (its timers) is made at the next entry point (`armDeferred`).
-    this.pathsToOpen.push({ id, local, remote: remote ?? this.path.remote });
+    const id = this.pathRequests.requestOpen(mp, local, remote ?? this.path.remote);
     this.wake();
     return id;
   }
@@ -480,7 +461,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.checkUsable();
     const p = this.multipath?.get(pathId);
     if (!p || p.state !== 'open') return false;
-    this.pathsToClose.push({ p, errorCode });
+    this.pathRequests.requestClose(p, errorCode);
     this.wake();
     return true;
   }
@@ -499,9 +480,6 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.wake();
     return true;
   }
-
-  /** Paths `closePath` asked to abandon, at the next entry point. */
-  private readonly pathsToClose: { p: MultipathPath; errorCode: number }[] = [];
 
   /** A snapshot of the connection's statistics. */
   getStats(): ConnectionStatsSnapshot {
@@ -733,10 +711,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.resetRecovery(now);
     this.keys.clearBuffered();
     const encoded = encodeTransportParameters(this.localParams, this.role);
-    this.session = this.createTls(this.tlsEvents, encoded, false);
-    this.tlsEvents.driving = true;
-    this.session.start();
-    this.tlsEvents.driving = false;
+    this.tlsDriver.restart(encoded);
     this.onTlsOutcome(now);
   }
 
@@ -796,7 +771,7 @@ export class Connection extends Emitter<ConnectionEvents> {
    * or rejected as TLS says (§4.6.2). Returns where 0-RTT stands. @internal
    */
   establish(): EarlyDataState {
-    return this.lifecycle.establish(this.session.earlyDataAccepted);
+    return this.lifecycle.establish(this.tlsDriver.session.earlyDataAccepted);
   }
 
   /**
@@ -869,12 +844,7 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   /** Hands CRYPTO data to TLS and acts on what it reports (RFC 9001 §4.1.3). @internal */
   receiveCrypto(level: Level, data: Uint8Array, now: number): void {
-    this.tlsEvents.driving = true;
-    try {
-      this.session.receive(level, data);
-    } finally {
-      this.tlsEvents.driving = false;
-    }
+    this.tlsDriver.receive(level, data);
     this.onTlsOutcome(now);
   }
 
@@ -884,19 +854,17 @@ export class Connection extends Emitter<ConnectionEvents> {
    * does after it (`keys.replayPending`).
    */
   private onTlsOutcome(now: number): void {
-    const t = this.tlsEvents;
-    if (!t.hasOutcome) return;
-    const { alert, paramsReceived, handshakeComplete } = t;
-    t.takeOutcome();
-    if (alert !== null) {
-      this.closeWithError(alert, now);
+    const o = this.tlsDriver.takeOutcome();
+    if (o === null) return;
+    if (o.alert !== null) {
+      this.closeWithError(o.alert, now);
       return;
     }
-    if (paramsReceived) {
+    if (o.paramsReceived) {
       this.resetIdle(now);
       negotiateMultipath(this);
     }
-    if (handshakeComplete) onHandshakeComplete(this, now);
+    if (o.handshakeComplete) onHandshakeComplete(this, now);
   }
 
   /**
@@ -909,23 +877,12 @@ export class Connection extends Emitter<ConnectionEvents> {
       this.qlog?.connectionClosed(this, this.closeInfo!, now);
     }
     this.paths.armValidationDeadlines(now);
-    this.armMultipath(now);
+    this.pathRequests.carryOut(this, now);
     this.onTlsOutcome(now);
     if (this.keys.replayPending) {
       replayBuffered(this, now);
       this.rx.end();
     }
-  }
-
-  /** What `openPath` and `closePath` asked for, and multipath frames to queue. */
-  private armMultipath(now: number): void {
-    const mp = this.multipath;
-    if (mp === null || !mp.enabled) return;
-    for (const o of this.pathsToOpen.splice(0)) openPathNow(this, o.id, o.local, o.remote, now);
-    for (const c of this.pathsToClose.splice(0)) {
-      abandonPath(this, c.p, c.errorCode, 'local', 'closed by the application', now);
-    }
-    if (mp.hasPendingFrames) for (const f of mp.takeFrames()) this.controlFrames.queue(f);
   }
 
   /**
