@@ -1,5 +1,7 @@
 /*
- * tsquic's optional native backend: QUIC packet protection on OpenSSL through N-API.
+ * tsquic's optional native backend: QUIC packet protection on OpenSSL through N-API (the
+ * module's entry point; tsquic_udp.c adds the UDP socket, tsquic_handshake.c HMAC, HKDF and
+ * X25519).
  *
  * Why it exists: node:crypto cannot give a GCM or ChaCha20-Poly1305 cipher a new IV, so every
  * packet pays for a new Cipheriv and fresh output Buffers (about 5 us per 1,200-byte packet).
@@ -561,6 +563,8 @@ static napi_value hp_mask_batch(napi_env env, napi_callback_info info) {
 
 /* The UDP socket of tsquic_udp.c. */
 void tsquic_udp_register(napi_env env, napi_value exports);
+/* HMAC, HKDF and X25519 of tsquic_handshake.c. */
+void tsquic_handshake_register(napi_env env, napi_value exports);
 
 /* ---- module ------------------------------------------------------------------------------- */
 
@@ -580,6 +584,7 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "openssl", version);
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   tsquic_udp_register(env, exports);
+  tsquic_handshake_register(env, exports);
   return exports;
 }
 

@@ -4,7 +4,7 @@
  * (RFC 9001 §5.1), so this is the one place that encodes the HkdfLabel structure.
  */
 import { utf8 } from '../util/bytes.js';
-import { hashLength } from './alg-params.js';
+import { checkHkdfExpandLength, hashLength } from './alg-params.js';
 import type { CryptoProvider, HashAlg } from './provider.js';
 
 export { hashLength };
@@ -24,11 +24,7 @@ const LABEL_PREFIX = utf8('tls13 ');
 export function encodeHkdfLabel(label: string, context: Uint8Array, length: number): Uint8Array {
   const labelBytes = utf8(label);
   const fullLabelLength = LABEL_PREFIX.length + labelBytes.length;
-  if (fullLabelLength > 255) throw new RangeError(`HKDF label "${label}" is longer than 249 bytes`);
-  if (context.length > 255) throw new RangeError('HKDF label context is longer than 255 bytes');
-  if (!Number.isInteger(length) || length < 0 || length > 0xffff) {
-    throw new RangeError(`HKDF-Expand-Label length ${length} is out of range`);
-  }
+  checkHkdfLabel(label, fullLabelLength, context, length);
   const out = new Uint8Array(2 + 1 + fullLabelLength + 1 + context.length);
   out[0] = length >>> 8;
   out[1] = length & 0xff;
@@ -40,7 +36,24 @@ export function encodeHkdfLabel(label: string, context: Uint8Array, length: numb
   return out;
 }
 
-/** HKDF-Expand-Label(Secret, Label, Context, Length) of RFC 8446 §7.1. */
+/** The bounds of the HkdfLabel fields (RFC 8446 §7.1), as RangeErrors. */
+function checkHkdfLabel(
+  label: string,
+  fullLabelLength: number,
+  context: Uint8Array,
+  length: number,
+): void {
+  if (fullLabelLength > 255) throw new RangeError(`HKDF label "${label}" is longer than 249 bytes`);
+  if (context.length > 255) throw new RangeError('HKDF label context is longer than 255 bytes');
+  if (!Number.isInteger(length) || length < 0 || length > 0xffff) {
+    throw new RangeError(`HKDF-Expand-Label length ${length} is out of range`);
+  }
+}
+
+/**
+ * HKDF-Expand-Label(Secret, Label, Context, Length) of RFC 8446 §7.1: in one step when the
+ * provider has it, the same checks first either way.
+ */
 export function hkdfExpandLabel(
   provider: CryptoProvider,
   hash: HashAlg,
@@ -49,7 +62,14 @@ export function hkdfExpandLabel(
   context: Uint8Array,
   length: number,
 ): Uint8Array {
-  return provider.hkdfExpand(hash, secret, encodeHkdfLabel(label, context, length), length);
+  if (provider.hkdfExpandLabel === undefined) {
+    return provider.hkdfExpand(hash, secret, encodeHkdfLabel(label, context, length), length);
+  }
+  // Labels are ASCII protocol constants; a non-ASCII one is measured in UTF-8 like the encoder.
+  const labelLength = /^[\x00-\x7f]*$/.test(label) ? label.length : utf8(label).length;
+  checkHkdfLabel(label, LABEL_PREFIX.length + labelLength, context, length);
+  checkHkdfExpandLength(hashLength(hash), length);
+  return provider.hkdfExpandLabel(hash, secret, label, context, length);
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * The `native` crypto provider: the pure provider with packet protection (AEAD and header
- * protection) from the optional addon in native/ (C on OpenSSL through N-API, built by
- * `npm install`; see native/build.js).
+ * protection) and the handshake's HMAC, HKDF and X25519 (native-handshake.ts) from the optional
+ * addon in native/ (C on OpenSSL through N-API, built by `npm install`; see native/build.js).
  *
  * Why: node:crypto cannot give an AEAD cipher a new IV, so each packet pays for a new
  * Cipheriv and new Buffers (about 5 µs per 1,200-byte packet, bench/crypto.ts). The addon keeps
@@ -18,14 +18,15 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkAeadKey, checkHpKey } from './alg-params.js';
+import { nativeHandshakePrimitives, type NativeHandshakeAddon } from './native-handshake.js';
 import type { Aead, AeadAlg, CryptoProvider, HeaderProtection, HpAlg } from './provider.js';
 import { pureProvider } from './pure-provider.js';
 
 /** An opaque handle to a keyed OpenSSL context owned by the addon (freed by the GC). */
 type Handle = { readonly __nativeHandle: unique symbol };
 
-/** The functions of native/tsquic_native.c. */
-interface NativeAddon {
+/** The functions of native/tsquic_native.c (and tsquic_handshake.c's). */
+interface NativeAddon extends NativeHandshakeAddon {
   readonly openssl: string;
   aeadNew(alg: number, key: Uint8Array): Handle;
   aeadSeal(
@@ -130,19 +131,25 @@ class NativeAead implements Aead {
   }
 }
 
-/** Single masks on the pure provider's JavaScript, batches in C (see the module comment). */
+/**
+ * Single masks on the pure provider's JavaScript, batches in C (see the module comment). The C
+ * context is made on the first batch: many keys never see one (a handshake's Initial and
+ * Handshake keys, a flood's connections that never finish), and each context costs an OpenSSL
+ * cipher set-up and a GC finalizer (bench/README.md, "Handshake primitives in the addon").
+ */
 class NativeHeaderProtection implements HeaderProtection {
-  private readonly handle: Handle;
+  private handle: Handle | null = null;
   private readonly single: HeaderProtection;
+  private readonly key: Uint8Array;
 
   constructor(
     private readonly addon: NativeAddon,
-    alg: HpAlg,
+    private readonly alg: HpAlg,
     key: Uint8Array,
   ) {
     checkHpKey(alg, key);
-    this.handle = addon.hpNew(HP_CODE[alg], key);
     this.single = pureProvider.createHeaderProtection(alg, key);
+    this.key = key.slice();
   }
 
   mask(sample: Uint8Array, mask: Uint8Array, offset = 0): void {
@@ -150,6 +157,7 @@ class NativeHeaderProtection implements HeaderProtection {
   }
 
   maskBatch(buf: Uint8Array, sampleOffsets: Uint32Array, count: number, masks: Uint8Array): void {
+    this.handle ??= this.addon.hpNew(HP_CODE[this.alg], this.key);
     this.addon.hpMaskBatch(this.handle, buf, sampleOffsets, count, masks);
   }
 }
@@ -194,6 +202,7 @@ export function loadNativeProvider(file: string | null = nativeAddonPath()): Nat
   }
   const provider: CryptoProvider = {
     ...pureProvider,
+    ...nativeHandshakePrimitives(addon, pureProvider),
     name: 'native',
     createAead: (alg, key) => new NativeAead(addon, alg, key),
     createHeaderProtection: (alg, key) => new NativeHeaderProtection(addon, alg, key),

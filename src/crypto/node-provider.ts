@@ -221,8 +221,8 @@ function createBlockCipher(alg: 'aes-128-ecb', key: Uint8Array): BlockCipher {
 }
 
 // SubjectPublicKeyInfo header of an X25519 key (RFC 8410 §4): SEQUENCE { SEQUENCE { OID
-// 1.3.101.110 }, BIT STRING (33 bytes: 0 unused bits + 32 key bytes) }. Node imports raw X25519
-// keys only through SPKI (or JWK).
+// 1.3.101.110 }, BIT STRING (33 bytes: 0 unused bits + 32 key bytes) }: our public key is the
+// DER export without it.
 const X25519_SPKI_PREFIX = fromHex('302a300506032b656e032100');
 
 class NodeX25519Share implements KeyShare {
@@ -240,12 +240,18 @@ class NodeX25519Share implements KeyShare {
   deriveSecret(peerPublicKey: Uint8Array): Uint8Array | null {
     // RFC 8446 §4.2.8.2: X25519 key shares are exactly 32 bytes.
     if (peerPublicKey.length !== 32) return null;
-    const spki = new Uint8Array(X25519_SPKI_PREFIX.length + 32);
-    spki.set(X25519_SPKI_PREFIX);
-    spki.set(peerPublicKey, X25519_SPKI_PREFIX.length);
     let secret: Uint8Array;
     try {
-      const publicKey = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
+      // The peer's key goes in as a JWK (RFC 8037 §2: the raw key, base64url): OpenSSL's raw-key
+      // import, 12 µs, where SubjectPublicKeyInfo DER goes through its decoder framework, 93 µs
+      // (bench/README.md). Our own key still comes out as DER: exporting X25519 keys as JWK hung
+      // Node 20 under GC pressure (the flood scenario test, test/scenario/flood.test.ts).
+      const x = Buffer.from(
+        peerPublicKey.buffer,
+        peerPublicKey.byteOffset,
+        peerPublicKey.byteLength,
+      ).toString('base64url');
+      const publicKey = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x }, format: 'jwk' });
       secret = plain(diffieHellman({ privateKey: this.privateKey, publicKey }));
     } catch {
       return null;

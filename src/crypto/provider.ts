@@ -144,6 +144,18 @@ export interface CryptoProvider {
   hkdfExtract(alg: HashAlg, salt: Uint8Array, ikm: Uint8Array): Uint8Array;
   /** HKDF-Expand (RFC 5869 §2.3). */
   hkdfExpand(alg: HashAlg, prk: Uint8Array, info: Uint8Array, length: number): Uint8Array;
+  /**
+   * HKDF-Expand-Label (RFC 8446 §7.1) in one step, for a provider that does it cheaper than
+   * encoding the HkdfLabel and calling hkdfExpand (the native backend: one call into C).
+   * Optional: src/crypto/hkdf.ts checks the arguments and falls back to hkdfExpand without it.
+   */
+  hkdfExpandLabel?(
+    alg: HashAlg,
+    secret: Uint8Array,
+    label: string,
+    context: Uint8Array,
+    length: number,
+  ): Uint8Array;
   createAead(alg: AeadAlg, key: Uint8Array): Aead;
   createHeaderProtection(alg: HpAlg, key: Uint8Array): HeaderProtection;
   /** An AES-128 block cipher (the key is 16 bytes). */

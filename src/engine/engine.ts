@@ -176,14 +176,19 @@ export interface EngineCallbacks {
 }
 
 /** The host of each connection, carrying the engine's bookkeeping for it. */
+/** How many CIDs the peer retired stay routed to their connection (see `onCidRetired`). */
+const RETIRED_CIDS_ROUTED = 4;
+
 interface EngineHost extends ConnectionHost {
   bind(c: Connection): void;
   /** In the send queue. */
   queued: boolean;
   /** Its deadline in the timer heap (Infinity: none); other heap entries for it are stale. */
   deadline: number;
-  /** The CIDs routed to it. */
+  /** The CIDs routed to it (the lingering retired ones included). */
   readonly cids: Uint8Array[];
+  /** Retired by the peer but still routed, oldest first (at most RETIRED_CIDS_ROUTED). */
+  readonly retired: Uint8Array[];
   /** Server: counted by admission control until its client's address is validated. */
   unvalidated: boolean;
 }
@@ -674,6 +679,7 @@ export class Engine {
       queued: false,
       deadline: Infinity,
       cids: [],
+      retired: [],
       unvalidated: false,
       provider: this.provider,
       localCidLength: this.cidLength,
@@ -684,8 +690,15 @@ export class Engine {
       },
       onCidRetired: (cid) => {
         if (this.routes.get(cid) !== self) return;
-        this.routes.delete(cid);
-        const i = host.cids.findIndex((c) => bytesEqual(c, cid));
+        // Packets the peer sent with a CID just before retiring it may still arrive (reordered,
+        // or a probe on the old path). The newest few retired CIDs keep routing to the
+        // connection, so such stragglers are processed instead of drawing a stateless reset
+        // (RFC 9000 §10.3 allows one; some peers wrongly honour it, §10.3.1). Older ones stop.
+        host.retired.push(cid);
+        if (host.retired.length <= RETIRED_CIDS_ROUTED) return;
+        const old = host.retired.shift()!;
+        this.routes.delete(old);
+        const i = host.cids.findIndex((c) => bytesEqual(c, old));
         if (i >= 0) host.cids.splice(i, 1);
       },
       wake: (conn) => this.wake(conn),

@@ -9,7 +9,7 @@ import { initialWindowFor } from '../../src/cc/types.js';
 import type { Connection } from '../../src/conn/connection.js';
 import type { Network } from '../../src/testing/network.js';
 import { addressKey, type SocketAddress } from '../../src/util/address.js';
-import { toHex } from '../../src/util/bytes.js';
+import { bytesEqual, toHex } from '../../src/util/bytes.js';
 import {
   type EnginePair,
   PAIR_CLIENT_ADDRESS,
@@ -400,7 +400,7 @@ for (const cc of ['newreno', 'cubic']) {
       assert.ok(r.timeUs < 2_000_000, `took ${r.timeUs / 1e6} s`);
     });
 
-    it('a late packet for a retired CID draws a stateless reset that the client ignores', () => {
+    it('a late packet for a CID the client just retired reaches the connection, not a stateless reset', () => {
       const p = pairFor(cc);
       const sc = establish(p);
       // A genuine client packet with the DCID of the first path, held back.
@@ -419,28 +419,30 @@ for (const cc of ['newreno', 'cubic']) {
       assert.equal(held.length, 1);
       const firstCid = sc.localCids.all()[0]!;
       assert.equal(firstCid.sequence, 0);
+      const token = firstCid.resetToken;
       let resets = 0;
-      p.net.onSend = (_d, from, to) => {
-        if (
-          addressKey(from) === addressKey(PAIR_SERVER_ADDRESS) &&
-          addressKey(to) === addressKey(NEW_LOCAL)
-        )
-          resets++;
+      p.net.onSend = (d, from) => {
+        if (addressKey(from) !== addressKey(PAIR_SERVER_ADDRESS) || d.length < 21) return;
+        if (bytesEqual(d.subarray(d.length - 16), token)) resets++;
       };
-      // The reordered packet arrives just after the server retired that CID (the client moved
-      // on): the server answers with a stateless reset carrying the retired CID's token (RFC
-      // 9000 §10.3), which the client must no longer honour (§10.3.1).
+      // The reordered packet arrives just after the client retired that CID (it moved on).
+      // RFC 9000 §10.3 would allow a stateless reset; the engine keeps the newest retired CIDs
+      // routed, so the straggler is processed (a duplicate, dropped or acknowledged) instead.
       let injected = false;
+      let reached = 0;
+      const seen = (): number => sc.stats.datagramsReceived;
       beforeEachStep(p.net, () => {
         if (injected || sc.localCids.get(0) !== undefined) return;
         injected = true;
-        resets = 0;
+        const before = seen();
         p.server.handleDatagram(held[0]!, PAIR_SERVER_ADDRESS, NEW_LOCAL, p.net.now);
+        reached = seen() - before;
       });
       assert.ok(p.conn.migrate(NEW_LOCAL));
       p.net.runFor(200_000);
-      assert.ok(injected, 'the server retired its first CID');
-      assert.ok(resets > 0, 'the server answered the late packet');
+      assert.ok(injected, 'the client retired the first CID');
+      assert.equal(resets, 0, 'no stateless reset for a CID retired just now');
+      assert.equal(reached, 1, 'the late packet reached the connection');
       assert.equal(p.conn.state, 'established', `client: ${p.conn.closeInfo?.source}`);
       assert.deepEqual(sc.remoteAddress, NEW_LOCAL);
       assert.ok(stillCarries(p, sc));
