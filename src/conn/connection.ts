@@ -17,25 +17,23 @@ import { toHex } from '../util/bytes.js';
 import { QuicError, TransportError, transportErrorName } from '../wire/errors.js';
 import { encodeTransportParameters, type TransportParameters } from '../wire/transport-params.js';
 import type { Level, TlsSessionInfo } from '../tls/types.js';
-import { StreamMap } from '../stream/stream-map.js';
+import type { StreamMap } from '../stream/stream-map.js';
 import type { Stream } from '../stream/stream.js';
 import { EncryptionLevels } from './encryption-levels.js';
-import { LocalCids, PeerCids, type CidHost } from './cids.js';
-import { resolveOptions, type ConnectionOptions, type ResolvedOptions } from './options.js';
+import { PeerCids, type CidHost, type LocalCids } from './cids.js';
+import { resolveOptions, type ResolvedOptions } from './options.js';
 import { PathState } from './path-state.js';
 import { PathSet } from './path-set.js';
-import { createPathScheduler } from '../path/schedulers/registry.js';
-import { Multipath, type PathStatus } from './multipath.js';
+import type { Multipath, PathStatus } from './multipath.js';
 import {
   largestPto,
   multipathDeadline,
   negotiateMultipath,
   onMultipathTimers,
-  reinject,
 } from './multipath-control.js';
-import { pathZeroHeld } from './multipath-send.js';
 import { framesWaiting, SendWait } from './send-wait.js';
-import { SendControl } from '../path/send-control.js';
+import type { SendControl } from '../path/send-control.js';
+import { newPathSendControl, newSendControl } from './send-controls.js';
 import { SpaceState } from './space.js';
 import type { SentFrame } from './sent-frames.js';
 import { onDatagramWhileClosing, processDatagram, replayBuffered } from './receive.js';
@@ -53,22 +51,27 @@ import {
 } from './state.js';
 import { ConnectionStats, type ConnectionStatsSnapshot } from './stats.js';
 import { statsSnapshot } from './stats-snapshot.js';
-import {
-  maybeUsePreferredAddress,
-  onPathValidationTimers,
-  startMigration,
-  type PreferredAddressInit,
-} from './migration.js';
+import { maybeUsePreferredAddress, onPathValidationTimers, startMigration } from './migration.js';
 import type { QlogSink } from './qlog.js';
 import { buildLocalParams, ConnectionTlsCallbacks, onHandshakeComplete } from './handshake.js';
-import { armProbes, onFramesLost } from './retransmit.js';
+import { onFramesLost } from './retransmit.js';
 import { ConnectionStreamEvents } from './stream-events.js';
-import { currentDatagramSize, onPathPackets } from './path-mtu.js';
+import { currentDatagramSize } from './path-mtu.js';
 import type { EngineServices } from './context.js';
 import type { ConnectionEvents } from './events.js';
-import { VersionNegotiation } from './version-negotiation.js';
+import type { VersionNegotiation } from './version-negotiation.js';
+import {
+  CID_LIMIT,
+  newLocalCids,
+  newMultipath,
+  newSpaces,
+  newStreamMap,
+  newVersionNegotiation,
+  type ConnectionInit,
+} from './connection-init.js';
+import { onLossDetectionTimer } from './path-timers.js';
 import { PathRequests } from './path-requests.js';
-import { TlsDriver, type CreateTls } from './tls-driver.js';
+import { TlsDriver } from './tls-driver.js';
 import { IdleTimer } from './idle-timer.js';
 
 /** Stands in for absent byte strings (shared, never written). */
@@ -76,6 +79,7 @@ const NO_BYTES = new Uint8Array(0);
 
 export type { CloseInfo, ConnectionState, EarlyDataState } from './state.js';
 export type { ConnectionEvents } from './events.js';
+export type { ConnectionInit } from './connection-init.js';
 
 /** What a connection needs from the engine that owns it. @internal */
 export interface ConnectionHost extends CidHost, EngineServices {
@@ -83,46 +87,6 @@ export interface ConnectionHost extends CidHost, EngineServices {
   wake(conn: Connection): void;
   /** Tokens of stateless resets the peer may send us. */
   onPeerResetTokens?(conn: Connection): void;
-}
-
-/** Everything the engine fixes when it creates a connection. @internal */
-export interface ConnectionInit {
-  role: 'client' | 'server';
-  /** The version in use: the client's first flight, or the one the server negotiated. */
-  version: number;
-  /** Server: the version of the client's first flight, when it negotiated another one. */
-  originalVersion?: number;
-  /**
-   * Client: the versions it accepts, in descending preference; server: the versions it offers
-   * (RFC 9368 §3). Default: `version` alone.
-   */
-  versions?: readonly number[];
-  options: ConnectionOptions;
-  /** Builds the TLS session (tls-driver.ts). */
-  createTls: CreateTls;
-  /** Our first Source CID and its stateless reset token. */
-  localCid: Uint8Array;
-  localResetToken: Uint8Array;
-  /** The Destination CID we send to first: client random / client's SCID. */
-  remoteCid: Uint8Array;
-  /** The DCID the Initial keys derive from: the client's first DCID, or the Retry SCID. */
-  initialKeysDcid: Uint8Array;
-  /** Server: the client's very first DCID (original_destination_connection_id). */
-  originalDcid: Uint8Array;
-  /** Server after Retry: the SCID of our Retry (retry_source_connection_id). */
-  retrySourceCid?: Uint8Array;
-  /** Client: a NEW_TOKEN or Retry token to put in Initials. */
-  token?: Uint8Array;
-  /** Server: the client's address was validated by a token. */
-  addressValidated?: boolean;
-  local: SocketAddress;
-  remote: SocketAddress;
-  /** Client resumption: the server's transport parameters remembered with the ticket (0-RTT). */
-  rememberedParams?: TransportParameters;
-  /** Server: addresses to offer in preferred_address, with their CID (RFC 9000 §9.6). */
-  preferredAddress?: PreferredAddressInit;
-  qlog?: QlogSink;
-  now: number;
 }
 
 export class Connection extends Emitter<ConnectionEvents> {
@@ -228,19 +192,8 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.originalDcid = init.originalDcid;
     this.lifecycle = new ConnectionLifecycle(this.isClient || init.addressValidated === true);
     this.keys = new EncryptionLevels(this.isClient);
-    const maxAckDelayUs = this.opts.maxAckDelayMs * 1000;
-    this.spaces = [
-      new SpaceState(PnSpace.Initial, maxAckDelayUs),
-      new SpaceState(PnSpace.Handshake, maxAckDelayUs),
-      new SpaceState(PnSpace.Application, maxAckDelayUs),
-    ];
-    const random = this.provider.random(4);
-    this.versionNegotiation = new VersionNegotiation(
-      this.isClient,
-      init.originalVersion ?? init.version,
-      init.versions ?? [init.version],
-      ((random[0]! << 24) | (random[1]! << 16) | (random[2]! << 8) | random[3]!) >>> 0,
-    );
+    this.spaces = newSpaces(this.opts);
+    this.versionNegotiation = newVersionNegotiation(this.provider, this.isClient, init);
     this.installInitialKeys(init.initialKeysDcid);
     this.versionNegotiation.keepOriginalInitialRead(
       this.provider,
@@ -248,31 +201,13 @@ export class Connection extends Emitter<ConnectionEvents> {
       init.initialKeysDcid,
     );
 
-    this.localCids = new LocalCids(host);
-    this.localCids.addInitial(init.localCid, init.localResetToken);
-    const pa = init.preferredAddress;
-    if (pa && !this.isClient) this.localCids.addInitial(pa.cid, pa.resetToken);
-    this.peerCids = new PeerCids(init.remoteCid, 8);
-    this.multipath = this.opts.multipath
-      ? new Multipath(
-          host,
-          this.opts.multipath.maxPathId,
-          8,
-          createPathScheduler(this.opts.multipath.scheduler),
-        )
-      : null;
+    this.localCids = newLocalCids(host, this.isClient, init);
+    this.peerCids = new PeerCids(init.remoteCid, CID_LIMIT);
+    this.multipath = newMultipath(host, this.opts);
 
     this.localParams = buildLocalParams(this, init);
-    this.streams = new StreamMap(
-      {
-        isClient: this.isClient,
-        local: this.localParams,
-        sendBufferLimit: this.opts.streamSendBuffer,
-        maxStreamWindow: this.opts.maxStreamWindow,
-        maxConnectionWindow: this.opts.maxConnectionWindow,
-      },
-      new ConnectionStreamEvents(this),
-    );
+    const streamEvents = new ConnectionStreamEvents(this);
+    this.streams = newStreamMap(this.isClient, this.localParams, this.opts, streamEvents);
 
     this.paths = new PathSet(
       new PathState(
@@ -890,12 +825,8 @@ export class Connection extends Emitter<ConnectionEvents> {
    * 1-RTT only, past the handshake. @internal
    */
   newPathSendControl(now: number): SendControl<SentFrame> {
-    const sc = this.newSendControl();
-    sc.discardSpace(PnSpace.Initial, now);
-    sc.discardSpace(PnSpace.Handshake, now);
-    sc.onHandshakeConfirmed(now);
-    if (this.peerParams) sc.setPeerMaxAckDelay(this.peerParams.maxAckDelay * 1000);
-    return sc;
+    const validated = this.addressValidated;
+    return newPathSendControl(this.opts, this.isClient, validated, this.peerParams, now);
   }
 
   // ---- internals -------------------------------------------------------------------------
@@ -954,23 +885,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.keys.onTimeout(now);
     onPathValidationTimers(this, now);
     onMultipathTimers(this, now);
-    const sc = this.path.sendControl;
-    if (now >= sc.timerDeadline()) {
-      const out = sc.onTimeout(now);
-      for (const p of out.lost) onFramesLost(this, p.frames);
-      // Only 1-RTT packets remain once the search runs (after confirmation).
-      onPathPackets(this.path, [], out.lost, now);
-      if (out.probeCount > 0 && out.probeSpace !== null) {
-        armProbes(this, out.probeSpace, out.probeCount);
-        // Multipath (RFC 10069 §5.7): what path 0 had in flight goes on the paths that work.
-        const zero = this.multipath?.get(0);
-        if (zero !== undefined && pathZeroHeld(this)) reinject(this, zero);
-      }
-      this.stats.onLossEvent(out.lost.length);
-      if (out.lost.length > 0) this.qlog?.packetsLost?.(this, out.lost, null, now);
-      this.qlog?.metrics(this, now);
-      sc.releaseOutcomes();
-    }
+    onLossDetectionTimer(this, now);
   }
 
   /**
@@ -978,13 +893,7 @@ export class Connection extends Emitter<ConnectionEvents> {
    * @internal
    */
   newSendControl(): SendControl<SentFrame> {
-    return new SendControl<SentFrame>({
-      isServer: !this.isClient,
-      addressValidated: this.addressValidated,
-      initialRtt: this.opts.initialRttUs,
-      congestionController: this.opts.congestionControl,
-      ecn: this.opts.ecn,
-    });
+    return newSendControl(this.opts, this.isClient, this.addressValidated);
   }
 
   /** For logs: the original DCID in hex, which names qlog files. */
