@@ -109,7 +109,7 @@ export function buildDatagram(conn: ConnectionContext, now: number): OutgoingDat
   if (room < 64) return null;
 
   if (conn.state === 'closing') {
-    if (!conn.takeCloseResend()) return null;
+    if (!conn.lifecycle.takeCloseResend()) return null;
     buildClose(conn, s, room, now);
     return finish(conn, path, s, now);
   }

@@ -14,7 +14,7 @@ import { Emitter } from '../util/emitter.js';
 import { HeldEvents } from '../util/held-events.js';
 import type { SocketAddress } from '../util/address.js';
 import { toHex } from '../util/bytes.js';
-import { QuicError, TransportError, transportErrorName } from '../wire/errors.js';
+import { TransportError, type QuicError } from '../wire/errors.js';
 import { encodeTransportParameters, type TransportParameters } from '../wire/transport-params.js';
 import type { Level, TlsSessionInfo } from '../tls/types.js';
 import type { StreamMap } from '../stream/stream-map.js';
@@ -25,12 +25,7 @@ import { resolveOptions, type ResolvedOptions } from './options.js';
 import { PathState } from './path-state.js';
 import { PathSet } from './path-set.js';
 import type { Multipath, PathStatus } from './multipath.js';
-import {
-  largestPto,
-  multipathDeadline,
-  negotiateMultipath,
-  onMultipathTimers,
-} from './multipath-control.js';
+import { multipathDeadline, negotiateMultipath, onMultipathTimers } from './multipath-control.js';
 import { framesWaiting, SendWait } from './send-wait.js';
 import type { SendControl } from '../path/send-control.js';
 import { newPathSendControl, newSendControl } from './send-controls.js';
@@ -73,6 +68,14 @@ import { onLossDetectionTimer } from './path-timers.js';
 import { PathRequests } from './path-requests.js';
 import { TlsDriver } from './tls-driver.js';
 import { IdleTimer } from './idle-timer.js';
+import {
+  armClosing,
+  closeOnError,
+  describeClose,
+  enterClosing,
+  finish,
+  startDraining,
+} from './close.js';
 
 /** Stands in for absent byte strings (shared, never written). */
 const NO_BYTES = new Uint8Array(0);
@@ -96,8 +99,8 @@ export class Connection extends Emitter<ConnectionEvents> {
   private wireVersion: number;
   /** Version negotiation (RFC 9368): what we offer, what we checked, the original version. @internal */
   readonly versionNegotiation: VersionNegotiation;
-  /** Handshaking, established, closing, draining, closed (state.ts changes it). */
-  private readonly lifecycle: ConnectionLifecycle;
+  /** Handshaking, established, closing, draining, closed (state.ts changes it). @internal */
+  readonly lifecycle: ConnectionLifecycle;
   /** @internal */
   readonly provider: CryptoProvider;
   /** @internal */
@@ -356,7 +359,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   close(errorCode = 0, reason = ''): void {
     if (!this.lifecycle.isOpen) return;
     // No `now` here: the closing period starts at the next poll, when CONNECTION_CLOSE leaves.
-    this.enterClosing({ source: 'local', errorCode, application: true, reason }, NaN);
+    enterClosing(this, { source: 'local', errorCode, application: true, reason }, NaN);
     this.wake();
   }
 
@@ -466,7 +469,7 @@ export class Connection extends Emitter<ConnectionEvents> {
       if (this.state === 'closing') onDatagramWhileClosing(this, data, local, remote, now);
       else processDatagram(this, data, local, remote, now, ecn);
     } catch (e) {
-      this.onInternalError(e, now);
+      closeOnError(this, e, now);
     } finally {
       this.held.release();
     }
@@ -502,7 +505,7 @@ export class Connection extends Emitter<ConnectionEvents> {
       }
       return null;
     } catch (e) {
-      this.onInternalError(e, now);
+      closeOnError(this, e, now);
       return null;
     }
   }
@@ -534,7 +537,7 @@ export class Connection extends Emitter<ConnectionEvents> {
       this.armDeferred(now);
       this.handleTimers(now);
     } catch (e) {
-      this.onInternalError(e, now);
+      closeOnError(this, e, now);
     } finally {
       this.held.release();
     }
@@ -588,43 +591,28 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   /** Latches a protocol error and starts closing (first error wins). @internal */
   closeWithError(err: QuicError, now: number): void {
-    if (!this.lifecycle.isOpen) return;
-    this.enterClosing(
-      {
-        source: 'local',
-        errorCode: err.code,
-        application: false,
-        reason: err.message,
-        frameType: err.frameType,
-      },
-      now,
-    );
+    closeOnError(this, err, now);
   }
 
   /** The peer closed (CONNECTION_CLOSE received): draining (RFC 9000 §10.2.2). @internal */
   onPeerClose(info: CloseInfo, now: number): void {
-    const d = this.lifecycle.startDraining(info, now + 3 * largestPto(this));
-    if (d === null) return;
-    this.qlog?.connectionClosed(this, info, now);
-    if (d.wasOpen) this.emit('closing', info);
+    startDraining(this, info, now);
   }
 
   /** A stateless reset from the peer (RFC 9000 §10.3.1): straight to draining. @internal */
   onStatelessReset(now: number): void {
-    this.onPeerClose(
-      { source: 'stateless_reset', errorCode: 0, application: false, reason: 'stateless reset' },
+    const reason = 'stateless reset';
+    startDraining(
+      this,
+      { source: 'stateless_reset', errorCode: 0, application: false, reason },
       now,
     );
   }
 
   /** Version Negotiation rules out every version we speak (RFC 9000 §6.2). @internal */
   onVersionNegotiationFailure(reason: string, now: number): void {
-    this.finish(now, {
-      source: 'version_negotiation',
-      errorCode: TransportError.VERSION_NEGOTIATION_ERROR,
-      application: false,
-      reason,
-    });
+    const errorCode = TransportError.VERSION_NEGOTIATION_ERROR;
+    finish(this, { source: 'version_negotiation', errorCode, application: false, reason }, now);
   }
 
   /**
@@ -696,32 +684,6 @@ export class Connection extends Emitter<ConnectionEvents> {
     if (this.lifecycle.validateAddress()) this.path.markValidated(now);
   }
 
-  /** 0-RTT keys: a client attempts early data, a server accepted it (RFC 9001 §4.6). @internal */
-  onEarlyDataKeys(): void {
-    this.lifecycle.onEarlyDataKeys(this.isClient);
-  }
-
-  /**
-   * The handshake completed (RFC 9001 §4.1.1): established, and a client's 0-RTT attempt accepted
-   * or rejected as TLS says (§4.6.2). Returns where 0-RTT stands. @internal
-   */
-  establish(): EarlyDataState {
-    return this.lifecycle.establish(this.tlsDriver.session.earlyDataAccepted);
-  }
-
-  /**
-   * Closing (RFC 9000 §10.2.1): a datagram arrived, which may earn another CONNECTION_CLOSE.
-   * @internal
-   */
-  onDatagramWhileClosing(): void {
-    this.lifecycle.onDatagramWhileClosing();
-  }
-
-  /** Closing: takes the owed CONNECTION_CLOSE, if any (assemble.ts sends it). @internal */
-  takeCloseResend(): boolean {
-    return this.lifecycle.takeCloseResend();
-  }
-
   /**
    * Ends the connection now, sending nothing: a server's connection whose client went silent
    * before its address was validated (RFC 9000 §8.1: it may be spoofed), like an idle timeout.
@@ -729,7 +691,7 @@ export class Connection extends Emitter<ConnectionEvents> {
    */
   abandon(reason: string, now: number): void {
     // A closing or draining connection keeps the reason it is closing with.
-    this.finish(now, { source: 'idle_timeout', errorCode: 0, application: false, reason });
+    finish(this, { source: 'idle_timeout', errorCode: 0, application: false, reason }, now);
   }
 
   /**
@@ -740,7 +702,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   endClosingPeriod(now: number): void {
     const s = this.state;
     if (s !== 'closing' && s !== 'draining') return;
-    this.finish(now, this.closeInfo!);
+    finish(this, this.closeInfo!, now);
   }
 
   /** Installs Initial keys from the DCID (RFC 9001 §5.2); again after a Retry. @internal */
@@ -808,9 +770,7 @@ export class Connection extends Emitter<ConnectionEvents> {
    * acted on, and packets its keys can open are processed.
    */
   private armDeferred(now: number): void {
-    if (this.lifecycle.armClosing(now + 3 * largestPto(this))) {
-      this.qlog?.connectionClosed(this, this.closeInfo!, now);
-    }
+    armClosing(this, now);
     this.paths.armValidationDeadlines(now);
     this.pathRequests.carryOut(this, now);
     this.onTlsOutcome(now);
@@ -837,48 +797,15 @@ export class Connection extends Emitter<ConnectionEvents> {
     }
   }
 
-  private onInternalError(e: unknown, now: number): void {
-    if (e instanceof QuicError) {
-      this.closeWithError(e, now);
-      return;
-    }
-    // A bug of ours: close with INTERNAL_ERROR rather than take the process down.
-    const msg = e instanceof Error ? e.message : String(e);
-    this.closeWithError(
-      new QuicError(TransportError.INTERNAL_ERROR, `internal error: ${msg}`),
-      now,
-    );
-  }
-
-  /** `now` NaN: the closing period starts at the next entry point (`armDeferred`). */
-  private enterClosing(info: CloseInfo, now: number): void {
-    if (!this.lifecycle.startClosing(info, now + 3 * largestPto(this))) return;
-    if (!Number.isNaN(now)) this.qlog?.connectionClosed(this, info, now);
-    // Nothing else is sent in the closing state (RFC 9000 §10.2.1).
-    this.controlFrames.clear();
-    this.emit('closing', info);
-  }
-
-  /** Closed and gone; `info` is the reason unless the connection was closing or draining. */
-  private finish(now: number, info: CloseInfo): void {
-    const f = this.lifecycle.finish(info);
-    if (f === null) return;
-    info = f.info;
-    // Closing and draining logged connection_closed when they began.
-    if (!f.wasEnding) this.qlog?.connectionClosed(this, info, now);
-    this.qlog?.close(now);
-    this.emit('close', info);
-  }
-
   private handleTimers(now: number): void {
     if (this.state === 'closing' || this.state === 'draining') {
-      if (now >= this.lifecycle.deadline) this.finish(now, this.closeInfo!);
+      if (now >= this.lifecycle.deadline) finish(this, this.closeInfo!, now);
       return;
     }
     const idle = this.idle.onTimeout(now);
     if (idle === 'expired') {
       const reason = 'idle timeout';
-      this.finish(now, { source: 'idle_timeout', errorCode: 0, application: false, reason });
+      finish(this, { source: 'idle_timeout', errorCode: 0, application: false, reason }, now);
       return;
     }
     if (idle === 'keep_alive') this.controlFrames.requestPing();
@@ -903,10 +830,7 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   /** A one-line description of the close for messages. */
   static describeClose(info: CloseInfo): string {
-    const code = info.application
-      ? `application error 0x${info.errorCode.toString(16)}`
-      : transportErrorName(info.errorCode);
-    return info.reason ? `${code}: ${info.reason}` : code;
+    return describeClose(info);
   }
 }
 

@@ -189,7 +189,7 @@ function installSecret(
   const keys = new PacketProtector(conn.provider, suite, secret, version);
   const installed = conn.keys.install(level, direction, keys);
   // A server gets the early read secret only when it accepts the client's early data.
-  if (level === Level.EarlyData) conn.onEarlyDataKeys();
+  if (level === Level.EarlyData) conn.lifecycle.onEarlyDataKeys(conn.isClient);
   if (installed.handshakeReady) conn.path.sendControl.onHandshakeKeysAvailable();
 }
 
@@ -250,7 +250,7 @@ export function onHandshakeComplete(conn: ConnectionContext, now: number): void 
   // A server's client sent its Finished in a Handshake packet: its address is validated
   // (RFC 9000 §8.1), as an established connection's is.
   if (!conn.isClient) conn.validateAddress(now);
-  const earlyData = conn.establish();
+  const earlyData = conn.lifecycle.establish(conn.tls.earlyDataAccepted);
   conn.qlog?.handshakeCompleted?.(conn, now);
   if (conn.isClient) {
     if (earlyData === 'rejected') {

@@ -156,7 +156,7 @@ export function onDatagramWhileClosing(
     return;
   }
   path.onDatagramReceived(data.length, now);
-  conn.onDatagramWhileClosing();
+  conn.lifecycle.onDatagramWhileClosing();
 }
 
 type PacketResult = 'processed' | 'dropped' | 'failed' | 'buffered';
