@@ -67,6 +67,15 @@ export function finish(conn: ConnectionContext, info: CloseInfo, now: number): v
   conn.emit('close', f.info);
 }
 
+/** Thrown by API calls on a connection that is closing or closed. */
+export class ConnectionClosedError extends Error {
+  override name = 'ConnectionClosedError';
+  readonly code = 'ERR_QUIC_CONNECTION_CLOSED';
+  constructor(readonly info: CloseInfo | null) {
+    super(info ? `connection closed (${describeClose(info)})` : 'connection closed');
+  }
+}
+
 /** A one-line description of a close, for messages. */
 export function describeClose(info: CloseInfo): string {
   const code = info.application

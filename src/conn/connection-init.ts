@@ -18,7 +18,7 @@ import { SpaceState } from './space.js';
 import type { CreateTls } from './tls-driver.js';
 import { VersionNegotiation } from './version-negotiation.js';
 
-/** Everything the engine fixes when it creates a connection. @internal */
+/** Everything the engine fixes when it creates a connection (the engine-facing side of `Connection.create`). */
 export interface ConnectionInit {
   role: 'client' | 'server';
   /** The version in use: the client's first flight, or the one the server negotiated. */

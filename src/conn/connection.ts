@@ -46,10 +46,15 @@ import {
 } from './state.js';
 import { ConnectionStats, type ConnectionStatsSnapshot } from './stats.js';
 import { statsSnapshot } from './stats-snapshot.js';
-import { maybeUsePreferredAddress, onPathValidationTimers, startMigration } from './migration.js';
+import { onPathValidationTimers, startMigration } from './migration.js';
 import type { QlogSink } from './qlog.js';
-import { buildLocalParams, ConnectionTlsCallbacks, onHandshakeComplete } from './handshake.js';
-import { onFramesLost } from './retransmit.js';
+import {
+  buildLocalParams,
+  ConnectionTlsCallbacks,
+  discardSpace,
+  onHandshakeComplete,
+} from './handshake.js';
+import { resetRecovery } from './retransmit.js';
 import { ConnectionStreamEvents } from './stream-events.js';
 import { currentDatagramSize } from './path-mtu.js';
 import type { EngineServices } from './context.js';
@@ -71,6 +76,7 @@ import { IdleTimer } from './idle-timer.js';
 import {
   armClosing,
   closeOnError,
+  ConnectionClosedError,
   describeClose,
   enterClosing,
   finish,
@@ -82,7 +88,7 @@ const NO_BYTES = new Uint8Array(0);
 
 export type { CloseInfo, ConnectionState, EarlyDataState } from './state.js';
 export type { ConnectionEvents } from './events.js';
-export type { ConnectionInit } from './connection-init.js';
+export { ConnectionClosedError } from './close.js';
 
 /** What a connection needs from the engine that owns it. @internal */
 export interface ConnectionHost extends CidHost, EngineServices {
@@ -631,7 +637,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     // What went in 0-RTT in the first attempt goes again, in 1-RTT.
     this.keys.discardEarlyWrite();
     this.lifecycle.forgetEarlyData();
-    this.resetRecovery(now);
+    resetRecovery(this, now);
     this.keys.clearBuffered();
     const encoded = encodeTransportParameters(this.localParams, this.role);
     this.tlsDriver.restart(encoded);
@@ -648,19 +654,6 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.wireVersion = version;
     this.installInitialKeys(this.retryScid ?? this.originalDcid);
     this.keys.discardEarlyWrite();
-  }
-
-  /**
-   * Client, after a Retry or Version Negotiation: fresh recovery state on the same path (RFC 9002
-   * §6.3); what went in 0-RTT packets is sent again (RFC 9000 §17.2.5.3). @internal
-   */
-  resetRecovery(now: number): void {
-    const old = this.path;
-    this.paths.replaceActive(
-      new PathState(old.local, old.remote, this.newSendControl(), true, this.peerCids.current),
-      now,
-    );
-    for (const p of old.sendControl.onZeroRttRejected(now)) onFramesLost(this, p.frames);
   }
 
   /**
@@ -712,31 +705,7 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   /** Drops the keys and state of Initial or Handshake (RFC 9001 §4.9). @internal */
   discardSpace(space: PnSpace, now: number): void {
-    const s = this.spaces[space];
-    if (s.discarded) return;
-    s.discard();
-    this.keys.discard(space);
-    // The token only ever goes in Initial packets (RFC 9000 §17.2.2).
-    if (space === PnSpace.Initial) this.token = NO_BYTES;
-    this.path.sendControl.discardSpace(space, now);
-    this.qlog?.keyDiscarded(this, space, now);
-  }
-
-  /** The handshake is confirmed (RFC 9001 §4.1.2). @internal */
-  confirmHandshake(now: number): void {
-    if (!this.lifecycle.confirm()) return;
-    this.qlog?.handshakeConfirmed?.(this, now);
-    this.discardSpace(PnSpace.Handshake, now);
-    this.path.sendControl.onHandshakeConfirmed(now);
-    if (this.peerParams) this.localCids.topUp(this.peerParams.activeConnectionIdLimit);
-    // RFC 10069 §3.2.1: CIDs for the path IDs the peer may open, proactively.
-    this.multipath?.issueCids();
-    if (this.isClient) {
-      // RFC 9000 §9.6.1: once confirmed, the client moves to a preferred address of its family.
-      maybeUsePreferredAddress(this, now, this.path.remote.address.includes(':') ? 6 : 4);
-    }
-    this.emit('handshakeConfirmed');
-    for (const t of this.pendingTickets.splice(0)) this.emit('sessionTicket', t);
+    discardSpace(this, space, now);
   }
 
   /** Hands CRYPTO data to TLS and acts on what it reports (RFC 9001 §4.1.3). @internal */
@@ -831,14 +800,5 @@ export class Connection extends Emitter<ConnectionEvents> {
   /** A one-line description of the close for messages. */
   static describeClose(info: CloseInfo): string {
     return describeClose(info);
-  }
-}
-
-/** Thrown by API calls on a connection that is closing or closed. */
-export class ConnectionClosedError extends Error {
-  override name = 'ConnectionClosedError';
-  readonly code = 'ERR_QUIC_CONNECTION_CLOSED';
-  constructor(readonly info: CloseInfo | null) {
-    super(info ? `connection closed (${Connection.describeClose(info)})` : 'connection closed');
   }
 }

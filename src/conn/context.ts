@@ -112,7 +112,6 @@ export interface ConnectionContext {
   resetIdle(now: number): void;
   resetIdleOnSend(now: number): void;
   validateAddress(now: number): void;
-  confirmHandshake(now: number): void;
   receiveCrypto(level: Level, data: Uint8Array, now: number): void;
   installInitialKeys(dcid: Uint8Array): void;
   discardSpace(space: PnSpace, now: number): void;
@@ -125,5 +124,4 @@ export interface ConnectionContext {
   onVersionNegotiationFailure(reason: string, now: number): void;
   switchVersion(version: number): void;
   restartWithVersion(version: number, now: number): void;
-  resetRecovery(now: number): void;
 }
