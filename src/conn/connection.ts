@@ -171,7 +171,6 @@ export class Connection extends Emitter<ConnectionEvents> {
   readonly quicBit: QuicBitGrease;
   /** ACK frequency requests both ways (draft-ietf-quic-ack-frequency). @internal */
   readonly ackFrequency: AckFrequency;
-  /** Sessions tickets want the server's params: kept for `sessionTicket` events. */
   /** Tickets that arrived before confirmation, emitted at confirmation. @internal */
   readonly pendingTickets: Uint8Array[] = [];
 
@@ -582,12 +581,8 @@ export class Connection extends Emitter<ConnectionEvents> {
   /** Records activity for the idle timer (RFC 9000 §10.1). @internal */
   resetIdle(now: number): void {
     const pto = this.path.sendControl.rtt.ptoPeriod(true);
-    this.idle.onReceive(
-      now,
-      this.peerParams?.maxIdleTimeout ?? 0,
-      pto,
-      this.state === 'established',
-    );
+    const peer = this.peerParams?.maxIdleTimeout ?? 0;
+    this.idle.onReceive(now, peer, pto, this.state === 'established');
   }
 
   /** The current PTO period (for closing/draining and key discard timers). @internal */
