@@ -573,6 +573,7 @@ export class Connection extends Emitter<ConnectionEvents> {
    * @internal
    */
   resetIdleOnSend(now: number): void {
+    if (!this.idle.restartsOnSend) return; // the packet path: no PTO computed for nothing
     const pto = this.path.sendControl.rtt.ptoPeriod(true);
     const peer = this.peerParams?.maxIdleTimeout ?? 0;
     this.idle.onAckElicitingSent(now, peer, pto, this.state === 'established');

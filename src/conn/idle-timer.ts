@@ -56,6 +56,11 @@ export class IdleTimer {
     this.sentSinceReceive = true;
   }
 
+  /** Whether the next ack-eliciting packet sent restarts the timer (none has since a receive). */
+  get restartsOnSend(): boolean {
+    return !this.sentSinceReceive;
+  }
+
   /** When the connection times out (Infinity: never). */
   get deadline(): number {
     return this.idleDeadline;

@@ -37,12 +37,14 @@ describe('conn/idle-timer: idle timeout and keep-alive (RFC 9000 §10.1)', () =>
     // The first ack-eliciting packet after the receive restarts the timer.
     t.onAckElicitingSent(2_000 * MS, 0, pto, true);
     assert.equal(t.deadline, 12_000 * MS);
+    assert.equal(t.restartsOnSend, false);
     // Further sends without hearing back do not: a silent peer is noticed.
     t.onAckElicitingSent(5_000 * MS, 0, pto, true);
     t.onAckElicitingSent(9_000 * MS, 0, pto, true);
     assert.equal(t.deadline, 12_000 * MS);
     // A receive restarts it, and re-arms the restart on the next send.
     t.onReceive(9_500 * MS, 0, pto, true);
+    assert.equal(t.restartsOnSend, true);
     assert.equal(t.deadline, 19_500 * MS);
     t.onAckElicitingSent(11_000 * MS, 0, pto, true);
     assert.equal(t.deadline, 21_000 * MS);
