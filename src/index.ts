@@ -17,6 +17,12 @@ export {
 export type { ClientTlsOptions, ServerTlsOptions } from './engine/tls-setup.js';
 export type { AdmissionOptions } from './engine/admission.js';
 export {
+  decodeTicketAppData,
+  encodeTicketAppData,
+  type TicketAppData,
+  type TicketApplication,
+} from './engine/ticket-app-data.js';
+export {
   generateKeyMaterial,
   encodeKeyMaterial,
   decodeKeyMaterial,
@@ -49,7 +55,7 @@ export type {
   ControllerOptions,
 } from './cc/choice.js';
 export type { CubicOptions } from './cc/cubic.js';
-export type { BbrOptions } from './cc/bbr.js';
+export type { BbrOptions } from './cc/bbr-params.js';
 export {
   registerPathScheduler,
   createPathScheduler,
@@ -61,6 +67,7 @@ export type {
   PathSchedulerFactory,
   PathSchedulerOptions,
   SchedulablePath,
+  ScheduleContext,
   ReinjectablePacket,
   SendPurpose,
   PathStatus,

@@ -231,6 +231,19 @@ describe('the npm package', function () {
     assert.ok(blocks.length >= 7, `only ${blocks.length} README blocks found`);
   });
 
+  it('installs the tsquic command: npx tsquic --help and --version, as the README runs them', async () => {
+    // --no: never download; the command must come from the package just installed.
+    const help = await mustRun('npx', ['--no', '--', 'tsquic', '--help'], project, 60_000);
+    for (const name of ['serve', 'get', 'demo', 'inspect', 'keys']) {
+      assert.match(help, new RegExp(`^  ${name} `, 'm'));
+    }
+    const { version } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    const v = await mustRun('npx', ['--no', '--', 'tsquic', '--version'], project, 60_000);
+    assert.match(v, new RegExp(`^tsquic ${version.replace(/\./g, '\\.')}\n`));
+  });
+
   it('ships LICENSE, CHANGELOG.md, README.md and the compiled library, and no tests', () => {
     for (const f of ['LICENSE', 'CHANGELOG.md', 'README.md', 'package.json', 'dist/src/index.js']) {
       assert.ok(packed.includes(f), `${f} is not in the tarball`);

@@ -62,7 +62,8 @@ export interface FlowSpec {
   options?: Partial<ConnectOptions>;
   /**
    * Client addresses (indexes) of more paths to open (Multipath QUIC, RFC 10069: the
-   * connection needs `multipath` on both sides). The flows start once every path is validated.
+   * connection needs `multipath` on both sides). The flows start once every path is opened;
+   * the scheduler uses each once it is validated.
    */
   paths?: number[];
 }
@@ -295,15 +296,15 @@ export function runFlows(opts: RunOptions): FlowResult[] {
 }
 
 /**
- * Opens the flows' extra paths and runs until both sides validated them (a path ID can be
- * opened once the server's PATH_NEW_CONNECTION_IDs arrived, after confirmation).
+ * Opens the flows' extra paths: runs until each has a path ID (one can be opened once the
+ * server's PATH_NEW_CONNECTION_IDs arrived, after confirmation). The downloads start then, while
+ * the paths validate, as a client that opens its paths and sends its request at once: waiting
+ * idle for the validation (a round trip of the slowest link) gave the multipath runs RTT
+ * samples the single-path baselines never see (PMTU probes acknowledged after the peer's ACK
+ * delay, which RFC 9002 §5.3 cannot take off below an older min_rtt: path 0 started at 19.5 ms
+ * smoothed RTT instead of 10.2 ms in the heterogeneous case).
  */
 function openPaths(sim: MultiLinkSim, flows: FlowSpec[]): void {
-  const validated = new Set<string>();
-  sim.conns.forEach((c, i) => {
-    c.on('pathValidated', (id) => validated.add(`c${i}:${id}`));
-    sim.serverConn(i)?.on('pathValidated', (id) => validated.add(`s${i}:${id}`));
-  });
   const ok = sim.pair.net.runUntil(() => {
     let all = true;
     flows.forEach((f, i) => {
@@ -314,11 +315,10 @@ function openPaths(sim: MultiLinkSim, flows: FlowSpec[]): void {
         if (id >= 0) ids.push(id);
       }
       if (ids.length < wanted.length) all = false;
-      for (const id of ids) all &&= validated.has(`c${i}:${id}`) && validated.has(`s${i}:${id}`);
     });
     return all;
   }, 5_000_000);
-  if (!ok) throw new Error('multi-link bench: the extra paths were not validated within 5 s');
+  if (!ok) throw new Error('multi-link bench: the extra paths could not be opened within 5 s');
 }
 
 /** Goodput of a flow in Mbit/s over its transfer time. */

@@ -20,79 +20,36 @@ import {
   MIN_MAX_DATAGRAM_SIZE,
   type AckedPacket,
   type CongestionController,
-  type CongestionControllerOptions,
   type CongestionState,
   type DeliverySnapshot,
   type RateSample,
   type RttSnapshot,
 } from './types.js';
 import { checkOptionNames, numberOption } from './options.js';
-
-/** BBR's states (§4.3); the ProbeBW sub-states are states of their own, as in the draft. */
-export type BbrState =
-  | 'startup'
-  | 'drain'
-  | 'probe_bw_down'
-  | 'probe_bw_cruise'
-  | 'probe_bw_refill'
-  | 'probe_bw_up'
-  | 'probe_rtt';
-
-/** §2.7 BBR.StartupPacingGain: 4 ln 2, doubles the sending rate each round. */
-export const BBR_STARTUP_PACING_GAIN = 2.77;
-/** §2.7 BBR.DrainPacingGain. */
-export const BBR_DRAIN_PACING_GAIN = 0.5;
-/** §2.7 BBR.DefaultCwndGain. */
-export const BBR_DEFAULT_CWND_GAIN = 2;
-/** §4.3.3 ProbeBW pacing gains (DOWN, UP) and ProbeBW_UP's cwnd gain. */
-export const BBR_PROBE_DOWN_PACING_GAIN = 0.9;
-export const BBR_PROBE_UP_PACING_GAIN = 1.25;
-export const BBR_PROBE_UP_CWND_GAIN = 2.25;
-/** §2.7 BBR.ProbeRTTCwndGain. */
-export const BBR_PROBE_RTT_CWND_GAIN = 0.5;
-/** §2.7 BBR.LossThresh: the loss rate above which inflight was too high. */
-export const BBR_LOSS_THRESH = 0.02;
-/** §2.7 BBR.Beta: multiplicative decrease of the short-term model on loss. */
-export const BBR_BETA = 0.7;
-/** §2.7 BBR.Headroom: share of inflight_longterm left free for other flows. */
-export const BBR_HEADROOM = 0.15;
-/** §2.7 BBR.MaxBwFilterLen, in ProbeBW cycles. */
-export const BBR_MAX_BW_FILTER_LEN = 2;
-/** §2.7 BBR.ExtraAckedFilterLen, in rounds. */
-export const BBR_EXTRA_ACKED_FILTER_LEN = 10;
-/** §2.7 BBR.MinRTTFilterLen: 10 s. */
-export const BBR_MIN_RTT_FILTER_LEN = 10_000_000;
-/** §2.7 BBR.ProbeRTTInterval: 5 s. */
-export const BBR_PROBE_RTT_INTERVAL = 5_000_000;
-/** §2.7 BBR.ProbeRTTDuration: 200 ms. */
-export const BBR_PROBE_RTT_DURATION = 200_000;
-/** §2.7 BBR.PacingMarginPercent. */
-export const BBR_PACING_MARGIN_PERCENT = 1;
-/** §4.3.1.2: Startup exits on loss after this many lost ranges in a round. */
-export const BBR_STARTUP_FULL_LOSS_COUNT = 6;
+import { ExtraAckedFilter, MaxBwFilter, MinRttFilter } from './bbr-filters.js';
+import { BbrLossRound } from './bbr-loss-round.js';
+import {
+  BBR_BETA,
+  BBR_DEFAULT_CWND_GAIN,
+  BBR_DRAIN_PACING_GAIN,
+  BBR_HEADROOM,
+  BBR_LOSS_THRESH,
+  BBR_OPTIONS,
+  BBR_PACING_MARGIN_PERCENT,
+  BBR_PROBE_DOWN_PACING_GAIN,
+  BBR_PROBE_RTT_CWND_GAIN,
+  BBR_PROBE_RTT_DURATION,
+  BBR_PROBE_RTT_INTERVAL,
+  BBR_PROBE_UP_CWND_GAIN,
+  BBR_PROBE_UP_PACING_GAIN,
+  BBR_STARTUP_FULL_LOSS_COUNT,
+  BBR_STARTUP_PACING_GAIN,
+  type BbrOptions,
+  type BbrState,
+} from './bbr-params.js';
 
 /** §4.3.3.6 ack_phase: where the ACKs come from relative to bandwidth probing. */
 const AckPhase = { Init: 0, ProbeStarting: 1, ProbeFeedback: 2, ProbeStopping: 3, Refilling: 4 };
-
-export interface BbrOptions extends CongestionControllerOptions {
-  /** Seed of the generator that randomizes the ProbeBW wait (§4.3.3.5). Default 1. */
-  seed?: number;
-  /** BBR.StartupPacingGain (§2.7), in (1, 10]. Default 4 ln 2 = 2.77. */
-  startupPacingGain?: number;
-  /** How long the min RTT estimate holds before ProbeRTT refreshes it, ms (§2.7 ProbeRTTInterval). Default 5,000. */
-  probeRttIntervalMs?: number;
-  /** How long ProbeRTT holds the reduced window, ms (§2.7 ProbeRTTDuration). Default 200. */
-  probeRttDurationMs?: number;
-}
-
-const BBR_OPTIONS = [
-  'maxDatagramSize',
-  'initialWindow',
-  'seed',
-  'startupPacingGain',
-  'probeRttIntervalMs',
-  'probeRttDurationMs',
-];
 
 export class Bbr implements CongestionController {
   readonly name = 'bbr';
@@ -100,8 +57,7 @@ export class Bbr implements CongestionController {
   private mds: number;
   private readonly initialWindowOverride: number | undefined;
   private readonly startupPacingGain: number;
-  /** ProbeRTTInterval and ProbeRTTDuration, µs. */
-  private readonly probeRttInterval: number;
+  /** ProbeRTTDuration, µs. */
   private readonly probeRttDuration: number;
   private cwnd: number;
   /** C.pacing_rate, bytes per second; 0 until initialized on the first send. */
@@ -127,35 +83,23 @@ export class Bbr implements CongestionController {
   private roundCount = 0;
 
   // Bandwidth model (§4.5.2.x): a max filter over the last two ProbeBW cycles.
-  private readonly maxBwSlots = [0, 0];
-  private cycleCount = 0;
-  private maxBw = 0;
+  private readonly maxBw = new MaxBwFilter();
   private bw = 0;
   private bwShortterm = Infinity;
-  private bwLatest = 0;
 
   // Volume model.
   private inflightLongterm = Infinity;
   private inflightShortterm = Infinity;
-  private inflightLatest = 0;
   private maxInflight = 0;
 
   // Min RTT (§4.5.3) and ProbeRTT (§4.3.4).
-  private minRtt = Infinity;
-  private minRttStamp = 0;
-  private probeRttMinDelay = Infinity;
-  private probeRttMinStamp = 0;
-  private probeRttExpired = false;
+  private readonly minRtt: MinRttFilter;
   private probeRttDoneStamp = 0;
   private probeRttRoundDone = false;
   private idleRestart = false;
 
   // ACK aggregation (§4.5.5): extra_acked max filter over 10 rounds, by round number.
-  private readonly extraAckedSlots = new Array<number>(BBR_EXTRA_ACKED_FILTER_LEN).fill(0);
-  private readonly extraAckedRounds = new Array<number>(BBR_EXTRA_ACKED_FILTER_LEN).fill(-1);
-  private extraAcked = 0;
-  private extraAckedIntervalStart = 0;
-  private extraAckedDelivered = 0;
+  private readonly extraAcked = new ExtraAckedFilter();
 
   // Full pipe detection (§4.3.1).
   private fullBw = 0;
@@ -177,12 +121,7 @@ export class Bbr implements CongestionController {
   private prevProbePrecautionary = false;
 
   // Loss rounds (§4.5.10) and Startup's high-loss exit.
-  private lossRoundDelivered = 0;
-  private lossRoundStart = false;
-  private isLossInRound = false;
-  private lossInRoundBytes = 0;
-  private lossInRoundEvents = 0;
-  private roundStartDelivered = 0;
+  private readonly lossRound = new BbrLossRound();
 
   // Undo (§4.5.10.4).
   private priorCwnd = 0;
@@ -221,7 +160,7 @@ export class Bbr implements CongestionController {
     );
     this.pacingGain = this.startupPacingGain;
     const ms = { min: 1, max: 3_600_000 };
-    this.probeRttInterval =
+    const probeRttInterval =
       numberOption(
         'bbr',
         'probeRttIntervalMs',
@@ -229,6 +168,7 @@ export class Bbr implements CongestionController {
         BBR_PROBE_RTT_INTERVAL / 1000,
         ms,
       ) * 1000;
+    this.minRtt = new MinRttFilter(probeRttInterval);
     this.probeRttDuration =
       numberOption(
         'bbr',
@@ -264,12 +204,12 @@ export class Bbr implements CongestionController {
 
   /** BBR.max_bw, bytes per second. */
   get maxBandwidth(): number {
-    return this.maxBw;
+    return this.maxBw.value;
   }
 
   /** BBR.min_rtt, microseconds (Infinity before a sample). */
   get minRttEstimate(): number {
-    return this.minRtt;
+    return this.minRtt.value;
   }
 
   /** BBR.bdp in bytes at gain 1 (the initial window before a min RTT sample). */
@@ -309,15 +249,14 @@ export class Bbr implements CongestionController {
     if (!this.started) {
       // §5.1 OnInit, on the first send: stamps need a clock, and the controller gets none earlier.
       this.started = true;
-      this.minRttStamp = now;
-      this.probeRttMinStamp = now;
-      this.extraAckedIntervalStart = now;
+      this.minRtt.start(now);
+      this.extraAcked.startInterval(now);
       this.cycleStamp = now;
     }
     // §4.3.5 HandleRestartFromIdle, before the packet counts in flight.
     if (bytesInFlight - bytes === 0 && this.appLimitedHint) {
       this.idleRestart = true;
-      this.extraAckedIntervalStart = now;
+      this.extraAcked.startInterval(now);
       if (this.inProbeBw()) this.setPacingRateWithGain(1);
       else if (this.bbrState === 'probe_rtt') this.checkProbeRttDone(now);
     }
@@ -387,7 +326,7 @@ export class Bbr implements CongestionController {
     this.updateMinRtt(now);
     this.checkProbeRtt(now);
     this.advanceLatestDeliverySignals();
-    this.bw = Math.min(this.maxBw, this.bwShortterm);
+    this.bw = Math.min(this.maxBw.value, this.bwShortterm);
     // UpdateControlParameters
     this.setPacingRateWithGain(this.pacingGain);
     this.setCwnd();
@@ -417,7 +356,7 @@ export class Bbr implements CongestionController {
   onSpuriousCongestion(_now: number): void {
     // §4.5.10.4 HandleSpuriousLossDetection.
     this.restoreCwnd();
-    this.isLossInRound = false;
+    this.lossRound.clearLoss();
     this.resetFullBw();
     this.bwShortterm = Math.max(this.bwShortterm, this.undoBwShortterm);
     this.inflightShortterm = Math.max(this.inflightShortterm, this.undoInflightShortterm);
@@ -458,16 +397,17 @@ export class Bbr implements CongestionController {
    * volume that round delivered.
    */
   private checkStartupHighLoss(): void {
-    if (this.bbrState !== 'startup' || !this.lossRoundStart || this.fullBwReached) return;
-    const lost = this.lossInRoundBytes;
-    const delivered = this.delivered - this.roundStartDelivered;
+    const round = this.lossRound;
+    if (this.bbrState !== 'startup' || !round.started || this.fullBwReached) return;
+    const lost = round.lostBytes;
+    const delivered = round.deliveredSinceStart(this.delivered);
     const highLoss =
-      this.lossInRoundEvents >= BBR_STARTUP_FULL_LOSS_COUNT &&
+      round.lostEvents >= BBR_STARTUP_FULL_LOSS_COUNT &&
       lost > BBR_LOSS_THRESH * (lost + delivered);
     if (highLoss) {
       this.fullBwReached = true;
       this.undoState = 'startup';
-      this.inflightLongterm = Math.max(this.bdpMultiple(1), this.inflightLatest);
+      this.inflightLongterm = Math.max(this.bdpMultiple(1), round.inflightLatest);
     }
   }
 
@@ -692,21 +632,11 @@ export class Bbr implements CongestionController {
   // --- ProbeRTT (§4.3.4) ---
 
   private updateMinRtt(now: number): void {
-    const rs = this.rs!;
-    this.probeRttExpired = now > this.probeRttMinStamp + this.probeRttInterval;
-    if (rs.rtt >= 0 && (rs.rtt < this.probeRttMinDelay || this.probeRttExpired)) {
-      this.probeRttMinDelay = rs.rtt;
-      this.probeRttMinStamp = now;
-    }
-    const minRttExpired = now > this.minRttStamp + BBR_MIN_RTT_FILTER_LEN;
-    if (this.probeRttMinDelay < this.minRtt || minRttExpired) {
-      this.minRtt = this.probeRttMinDelay;
-      this.minRttStamp = this.probeRttMinStamp;
-    }
+    this.minRtt.update(this.rs!.rtt, now);
   }
 
   private checkProbeRtt(now: number): void {
-    if (this.bbrState !== 'probe_rtt' && this.probeRttExpired && !this.idleRestart) {
+    if (this.bbrState !== 'probe_rtt' && this.minRtt.probeRttExpired && !this.idleRestart) {
       this.bbrState = 'probe_rtt';
       this.pacingGain = 1;
       this.cwndGain = BBR_PROBE_RTT_CWND_GAIN;
@@ -733,7 +663,7 @@ export class Bbr implements CongestionController {
 
   private checkProbeRttDone(now: number): void {
     if (this.probeRttDoneStamp !== 0 && now > this.probeRttDoneStamp) {
-      this.probeRttMinStamp = now;
+      this.minRtt.probed(now);
       this.restoreCwnd();
       this.resetShortTermModel();
       if (this.fullBwReached) {
@@ -770,48 +700,26 @@ export class Bbr implements CongestionController {
   private updateMaxBw(): void {
     this.updateRound();
     const rs = this.rs!;
-    if (rs.deliveryRate > 0 && (rs.deliveryRate >= this.maxBw || !rs.isAppLimited)) {
-      const slot = this.cycleCount % BBR_MAX_BW_FILTER_LEN;
-      if (rs.deliveryRate > this.maxBwSlots[slot]!) this.maxBwSlots[slot] = rs.deliveryRate;
-      this.maxBw = Math.max(this.maxBwSlots[0]!, this.maxBwSlots[1]!);
+    if (rs.deliveryRate > 0 && (rs.deliveryRate >= this.maxBw.value || !rs.isAppLimited)) {
+      this.maxBw.update(rs.deliveryRate);
     }
   }
 
-  /** §4.5.2.x AdvanceMaxBwFilter: a new ProbeBW cycle; the oldest cycle's maximum ages out. */
+  /** §4.5.2.x AdvanceMaxBwFilter: a new ProbeBW cycle. */
   private advanceMaxBwFilter(): void {
-    this.cycleCount++;
-    this.maxBwSlots[this.cycleCount % BBR_MAX_BW_FILTER_LEN] = 0;
-    this.maxBw = Math.max(this.maxBwSlots[0]!, this.maxBwSlots[1]!);
+    this.maxBw.advance();
   }
 
   /** §4.5.5 UpdateACKAggregation: data acknowledged beyond what bw explains (ACK bunching). */
   private updateAckAggregation(now: number): void {
-    const interval = now - this.extraAckedIntervalStart;
-    let expected = (this.bw * interval) / 1_000_000;
-    if (this.extraAckedDelivered <= expected) {
-      this.extraAckedDelivered = 0;
-      this.extraAckedIntervalStart = now;
-      expected = 0;
-    }
-    this.extraAckedDelivered += this.rs!.newlyAcked;
-    const extra = Math.min(this.extraAckedDelivered - expected, this.cwnd);
-    const filterLen = this.fullBwReached ? BBR_EXTRA_ACKED_FILTER_LEN : 1;
-    const slot = this.roundCount % BBR_EXTRA_ACKED_FILTER_LEN;
-    if (this.extraAckedRounds[slot] !== this.roundCount) {
-      this.extraAckedRounds[slot] = this.roundCount;
-      this.extraAckedSlots[slot] = 0;
-    }
-    if (extra > this.extraAckedSlots[slot]!) this.extraAckedSlots[slot] = extra;
-    let max = 0;
-    for (let i = 0; i < BBR_EXTRA_ACKED_FILTER_LEN; i++) {
-      if (
-        this.extraAckedRounds[i]! > this.roundCount - filterLen &&
-        this.extraAckedSlots[i]! > max
-      ) {
-        max = this.extraAckedSlots[i]!;
-      }
-    }
-    this.extraAcked = max;
+    this.extraAcked.update(
+      now,
+      this.rs!.newlyAcked,
+      this.bw,
+      this.cwnd,
+      this.roundCount,
+      this.fullBwReached,
+    );
   }
 
   private isInflightTooHigh(lost: number, txInFlight: number): boolean {
@@ -843,54 +751,33 @@ export class Bbr implements CongestionController {
   }
 
   private noteLoss(bytes: number): void {
-    if (!this.isLossInRound) {
-      this.lossRoundDelivered = this.delivered;
-      this.saveStateUponLoss();
-    }
-    this.isLossInRound = true;
-    this.lossInRoundBytes += bytes;
-    this.lossInRoundEvents++;
+    if (this.lossRound.noteLoss(bytes, this.delivered)) this.saveStateUponLoss();
   }
 
   private updateLatestDeliverySignals(): void {
-    const rs = this.rs!;
-    this.lossRoundStart = false;
-    this.bwLatest = Math.max(this.bwLatest, rs.deliveryRate);
-    this.inflightLatest = Math.max(this.inflightLatest, rs.delivered);
-    if (rs.priorDelivered >= this.lossRoundDelivered) {
-      this.lossRoundDelivered = this.delivered;
-      this.lossRoundStart = true;
-    }
+    this.lossRound.updateLatest(this.rs!, this.delivered);
   }
 
   private advanceLatestDeliverySignals(): void {
-    if (this.lossRoundStart) {
-      const rs = this.rs!;
-      this.bwLatest = rs.deliveryRate;
-      this.inflightLatest = rs.delivered;
-      this.lossInRoundBytes = 0;
-      this.lossInRoundEvents = 0;
-      this.roundStartDelivered = this.delivered;
-    }
+    this.lossRound.advanceLatest(this.rs!, this.delivered);
   }
 
   private resetCongestionSignals(): void {
-    this.isLossInRound = false;
-    this.bwLatest = 0;
-    this.inflightLatest = 0;
+    this.lossRound.reset();
   }
 
   /** §4.5.10.3: once per round, a round with loss lowers the short-term model. */
   private updateCongestionSignals(): void {
     this.updateMaxBw();
-    if (!this.lossRoundStart) return;
-    if (!this.isProbingBw() && this.isLossInRound) {
-      if (this.bwShortterm === Infinity) this.bwShortterm = this.maxBw;
+    const round = this.lossRound;
+    if (!round.started) return;
+    if (!this.isProbingBw() && round.hadLoss) {
+      if (this.bwShortterm === Infinity) this.bwShortterm = this.maxBw.value;
       if (this.inflightShortterm === Infinity) this.inflightShortterm = this.cwnd;
-      this.bwShortterm = Math.max(this.bwLatest, BBR_BETA * this.bwShortterm);
-      this.inflightShortterm = Math.max(this.inflightLatest, BBR_BETA * this.inflightShortterm);
+      this.bwShortterm = Math.max(round.bwLatest, BBR_BETA * this.bwShortterm);
+      this.inflightShortterm = Math.max(round.inflightLatest, BBR_BETA * this.inflightShortterm);
     }
-    this.isLossInRound = false;
+    round.clearLoss();
   }
 
   private resetShortTermModel(): void {
@@ -923,8 +810,8 @@ export class Bbr implements CongestionController {
   }
 
   private bdpMultiple(gain: number): number {
-    if (this.minRtt === Infinity) return this.initialWindow;
-    return (gain * this.bw * this.minRtt) / 1_000_000;
+    if (this.minRtt.value === Infinity) return this.initialWindow;
+    return (gain * this.bw * this.minRtt.value) / 1_000_000;
   }
 
   private quantizationBudget(inflightCap: number): number {
@@ -949,7 +836,9 @@ export class Bbr implements CongestionController {
   /** §4.6.4.6 SetCwnd, bounded for ProbeRTT and by the model. */
   private setCwnd(): void {
     const newlyAcked = this.rs!.newlyAcked;
-    this.maxInflight = this.quantizationBudget(this.bdpMultiple(this.cwndGain) + this.extraAcked);
+    this.maxInflight = this.quantizationBudget(
+      this.bdpMultiple(this.cwndGain) + this.extraAcked.value,
+    );
     if (this.fullBwReached) {
       this.cwnd = Math.min(this.cwnd + newlyAcked, this.maxInflight);
     } else if (this.cwnd < this.maxInflight || this.delivered < this.initialWindow) {

@@ -4,7 +4,7 @@
  * connection's own choice (`ConnectionOptions.congestionControl`). Every path of the connection
  * gets a fresh controller from the same choice (docs/ARCHITECTURE.md §1, principle 4).
  */
-import type { BbrOptions } from './bbr.js';
+import type { BbrOptions } from './bbr-params.js';
 import type { CubicOptions } from './cubic.js';
 import { createCongestionController, DEFAULT_CONGESTION_CONTROLLER } from './registry.js';
 import type { CongestionControllerFactory, CongestionControllerOptions } from './types.js';

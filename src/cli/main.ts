@@ -25,9 +25,10 @@ import { getCommand } from './get.js';
 import { serveCommand } from './serve.js';
 import { benchCommand } from './bench.js';
 import { keysCommand } from './keys.js';
+import { isExitingAtOnce } from './stop-signals.js';
 
 /** The subcommands, in the order `tsquic --help` lists them. One line registers a command. */
-const COMMANDS: readonly Command[] = [
+export const COMMANDS: readonly Command[] = [
   serveCommand,
   getCommand,
   demoCommand,
@@ -164,6 +165,7 @@ if (isEntryPoint()) {
   // something nothing will deliver: that is a failure, never a success.
   process.exitCode = 1;
   const unfinished = (): void => {
+    if (isExitingAtOnce()) return; // a second stop signal: ended on purpose
     process.stderr.write('tsquic: internal error: stopped with work unfinished\n');
   };
   process.once('exit', unfinished);

@@ -4,6 +4,7 @@
  * its own qlog files and key log lines (appended to one file).
  */
 import { appendFileSync } from 'node:fs';
+import { h3TicketApplication } from '../h3/ticket-settings.js';
 import type { QuicServer, ServerOptions } from '../node/server.js';
 import { attachProtocols, serveProtocols, type ServeWorkerData } from './serve.js';
 import { qlogDirectoryOption } from './serve-get-options.js';
@@ -16,6 +17,8 @@ export function serverOptions(data: ServeWorkerData): Partial<ServerOptions> {
   // --qlog-dir and QLOGDIR already: no environment here.
   const qlog = qlogDirectoryOption(data.qlogDir, data.qlogFormat ?? 'ietf', {});
   return {
+    // As with one engine: tickets remember the HTTP/3 SETTINGS (RFC 9114 §7.2.4.2).
+    ticketApplication: h3TicketApplication(data.h3),
     ...(qlog !== undefined ? { qlog } : {}),
     ...(keylog !== undefined
       ? { keyLog: (line: string) => appendFileSync(keylog, line + '\n') }

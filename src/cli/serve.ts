@@ -4,7 +4,8 @@
  *
  * Without --cert/--key an in-memory self-signed ECDSA P-256 certificate for localhost, 127.0.0.1
  * and ::1 is made and its SHA-256 fingerprint printed. Prints `listening on HOST:PORT` once
- * bound; SIGINT or SIGTERM closes the connections and exits with 0.
+ * bound. SIGINT or SIGTERM drains (stop-signals.ts): new clients are refused, live connections
+ * finish within --drain-timeout, exit 0; a second signal exits 1 at once.
  */
 import { availableParallelism } from 'node:os';
 import { isIP } from 'node:net';
@@ -37,9 +38,11 @@ import {
 import { decodeKeyMaterial, type KeyMaterial } from '../engine/key-material.js';
 import type { QuicLbServerConfig } from '../lb/generator.js';
 import type { H3ServerOptions } from '../h3/api/server.js';
+import { h3TicketApplication } from '../h3/ticket-settings.js';
 import { H3_ALPN, h3FileHandler, serveH3Connection } from './h3-handlers.js';
 import { HQ_ALPN } from './hq-protocol.js';
 import { HqFileServer } from './hq-server.js';
+import { exitAtOnce, watchStopSignals, type StopSignals } from './stop-signals.js';
 import { describeListener, startHttpsListener, type HttpsListener } from './https-listener.js';
 import {
   KeyLogFile,
@@ -185,19 +188,24 @@ async function loadKeys(
   return { keys, quicLb: { ...lb, serverId } };
 }
 
-/** Resolves on the first SIGINT or SIGTERM. */
-function untilSignal(): { promise: Promise<string>; dispose(): void } {
-  let handler: (signal: string) => void = () => {};
-  const promise = new Promise<string>((resolve) => (handler = resolve));
-  process.once('SIGINT', handler);
-  process.once('SIGTERM', handler);
-  return {
-    promise,
-    dispose() {
-      process.off('SIGINT', handler);
-      process.off('SIGTERM', handler);
-    },
-  };
+/** How long live connections may go on after SIGINT/SIGTERM (--drain-timeout). */
+const DEFAULT_DRAIN_MS = 10_000;
+
+/** SIGINT / SIGTERM: the first drains, a second one exits with 1 at once. */
+function untilSignal(io: CliIo): StopSignals {
+  return watchStopSignals((signal) => {
+    io.stderr.write(`tsquic: ${signal} again: stopping without waiting for connections\n`);
+    exitAtOnce(1);
+  });
+}
+
+/** Waits for a stop signal, then says what a drain will do. */
+async function drainRequested(io: CliIo, signals: StopSignals, drainMs: number): Promise<void> {
+  const signal = await signals.first;
+  io.stderr.write(
+    `tsquic: ${signal}: draining (new clients refused, live connections finish, at most ` +
+      `${drainMs / 1000} s; a second signal stops at once)\n`,
+  );
 }
 
 /** The flood-defence flags (AdmissionOptions). */
@@ -242,6 +250,9 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
       ? { requestHeaderTimeout: parseSeconds(headerTimeout, 'header-timeout') }
       : {}),
   };
+  const drainText = stringOption(args, 'drain-timeout');
+  const drainMs =
+    drainText === undefined ? DEFAULT_DRAIN_MS : parseSeconds(drainText, 'drain-timeout');
   const workersText = stringOption(args, 'workers');
   const preferredText = stringOption(args, 'preferred-address');
   const preferredAddress =
@@ -301,7 +312,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
     });
     return runWorkers(
       io,
-      { host, port, workers, ...(shared.keys ? { keys: shared.keys } : {}) },
+      { host, port, workers, drainMs, ...(shared.keys ? { keys: shared.keys } : {}) },
       startHttps,
       serverConfig(pem),
       workerData(
@@ -332,6 +343,8 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
     // Session tickets allow 0-RTT (replays refused by the server's single-use store; a replayed
     // GET of a static file would be harmless anyway, RFC 9001 §9.2) unless switched off.
     earlyData: !flagOption(args, 'no-early-data'),
+    // Tickets remember the HTTP/3 SETTINGS: 0-RTT only while they still hold (RFC 9114 §7.2.4.2).
+    ticketApplication: h3TicketApplication(h3Options),
     ...(congestionControl !== undefined ? { congestionControl } : {}),
     ...(versions !== undefined ? { versions } : {}),
     ...(keyLog !== null ? { keyLog: keyLog.log } : {}),
@@ -344,7 +357,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   });
   attachProtocols(server, protocols);
 
-  const signal = untilSignal();
+  const signal = untilSignal(io);
   try {
     let bound;
     let https: HttpsListener | null;
@@ -357,8 +370,8 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
       await server.close(0, 'server shutting down');
       return 1;
     }
-    await signal.promise;
-    await Promise.all([https?.close(), server.close(0, 'server shutting down')]);
+    await drainRequested(io, signal, drainMs);
+    await Promise.all([https?.close(), server.drain(drainMs, 0, 'server shutting down')]);
     return 0;
   } finally {
     signal.dispose();
@@ -421,7 +434,7 @@ function workerData(
 /** `serve --workers N`: the router in this thread, a server per worker thread (serve-worker.ts). */
 async function runWorkers(
   io: CliIo,
-  where: { host: string; port: number; workers: number; keys?: KeyMaterial },
+  where: { host: string; port: number; workers: number; drainMs: number; keys?: KeyMaterial },
   startHttps: (quic: SocketAddress) => Promise<HttpsListener | null>,
   server: WorkerServerConfig,
   data: ServeWorkerData,
@@ -438,7 +451,7 @@ async function runWorkers(
     server,
     ...(where.keys ? { keys: where.keys } : {}),
   });
-  const signal = untilSignal();
+  const signal = untilSignal(io);
   try {
     let bound;
     let https: HttpsListener | null;
@@ -468,11 +481,11 @@ async function runWorkers(
     };
     process.on('SIGHUP', onHangup);
     try {
-      await signal.promise;
+      await drainRequested(io, signal, where.drainMs);
     } finally {
       process.off('SIGHUP', onHangup);
     }
-    await Promise.all([https?.close(), router.close(0, 'server shutting down')]);
+    await Promise.all([https?.close(), router.drain(where.drainMs, 0, 'server shutting down')]);
     return 0;
   } finally {
     signal.dispose();
@@ -490,7 +503,9 @@ export const serveCommand: Command = {
     'the stream); the client picks by ALPN, h3 first. Nothing outside the root is',
     'served. Without --cert/--key an in-memory self-signed certificate (ECDSA P-256) for',
     'localhost, 127.0.0.1 and ::1 is used and its SHA-256 fingerprint printed. Prints',
-    '"listening on HOST:PORT" once ready; SIGINT or SIGTERM stops it. SSLKEYLOGFILE in the',
+    '"listening on HOST:PORT" once ready. SIGINT or SIGTERM drains it: new clients are refused,',
+    'live connections finish (at most --drain-timeout seconds, then they are closed), exit 0; a',
+    'second signal exits 1 at once. SSLKEYLOGFILE in the',
     'environment works like --keylog. With --workers N, SIGHUP reloads: the certificate files are',
     'read again and a new generation of workers takes new connections while the old one finishes',
     'its own.',
@@ -558,6 +573,12 @@ export const serveCommand: Command = {
       valueName: 'LIST',
       description:
         'QUIC versions accepted, in preference order: a client offering a preferred one is switched to it (default 1,2)',
+    },
+    'drain-timeout': {
+      type: 'string',
+      valueName: 'SECONDS',
+      description:
+        'on SIGINT/SIGTERM, how long live connections may go on before they are closed (default 10)',
     },
     'header-timeout': {
       type: 'string',

@@ -7,7 +7,7 @@
  * returned bytes are never written again (the caller owns them).
  */
 import { PnSpace } from '../ack/pn-space.js';
-import type { SocketAddress } from '../util/address.js';
+import type { OutgoingDatagram } from './ahead-queue.js';
 import { Writer } from '../util/cursor.js';
 import {
   cryptoFrameDataCapacity,
@@ -33,20 +33,19 @@ import { datagramSize } from './path-mtu.js';
 import {
   ackDuePath,
   buildOnPath,
-  choosePath,
+  flowControlRtt,
+  pathOwingFrames,
+  rttProbeDue,
+  writeRttProbe,
+  scheduleData,
+  WAIT,
   pathZeroHeld,
   multipathAckDue,
   writePathAcks,
   type PathPacketWriters,
 } from './multipath-send.js';
 
-export interface OutgoingDatagram {
-  data: Uint8Array;
-  remote: SocketAddress;
-  local: SocketAddress;
-  /** The IP ECN codepoint to send with (RFC 9000 §13.4: ECT(0) while ECN is tested or validated). */
-  ecn: number;
-}
+export type { OutgoingDatagram } from './ahead-queue.js';
 
 /** RFC 9000 §14.1: datagrams with client Initials (and ack-eliciting server Initials). */
 const MIN_INITIAL_DATAGRAM = 1200;
@@ -62,27 +61,72 @@ interface Budget {
   room: number;
   /** In-flight bytes the congestion controller and pacer allow (ACK-only packets ignore it). */
   cwnd: number;
+  /** Multipath: path 0's RTT estimate is stale, a PING goes in its 1-RTT packet (rttProbeDue). */
+  rttProbe: boolean;
 }
 
-export function buildDatagram(conn: ConnectionContext, now: number): OutgoingDatagram | null {
+/**
+ * The next datagram to send, or null when nothing can be sent now. With none assembled ahead,
+ * assembles as many as the connection can send at `now` (up to a batch, ahead-queue.ts),
+ * protects their 1-RTT packets in one batch and hands out the first; the following calls hand
+ * out the rest in order.
+ */
+export function nextDatagram(conn: ConnectionContext, now: number): OutgoingDatagram | null {
+  const ahead = conn.builder.ahead;
+  const ready = ahead.shift();
+  if (ready !== null) return ready;
+  try {
+    for (;;) {
+      const d = buildDatagram(conn, now);
+      if (d === null) break;
+      ahead.push(d);
+      if (ahead.full) break;
+    }
+  } finally {
+    // Also after an exception: whatever was assembled before it leaves protected.
+    ahead.seal();
+  }
+  return ahead.shift();
+}
+
+function buildDatagram(conn: ConnectionContext, now: number): OutgoingDatagram | null {
   const mp = conn.multipath;
+  let dataWaits = false;
+  let probeZero = false;
   if (mp !== null && mp.enabled && conn.state !== 'closing' && conn.handshakeConfirmed) {
-    // Multipath (RFC 10069): the scheduler picks the path; path 0 is built below.
-    const p = choosePath(conn, now);
-    if (p !== null && p.id !== 0) {
-      const d = buildOnPath(conn, p, now, PATH_WRITERS);
+    // Multipath (RFC 10069): path frames first, then the scheduler picks the path for data;
+    // path 0 is built below, without data when the scheduler holds it back for another path.
+    const owing = pathOwingFrames(conn);
+    if (owing !== null) {
+      const d = buildOnPath(conn, owing, now, PATH_WRITERS, false);
+      if (d) return d;
+    }
+    const p = scheduleData(conn, now);
+    // While data flows, a path left aside gets its RTT refreshed now and then (rttProbeDue).
+    const stale = p === null ? null : rttProbeDue(conn, now);
+    if (stale !== null && stale !== p) {
+      if (stale.id === 0) probeZero = true;
+      else {
+        const d = buildOnPath(conn, stale, now, PATH_WRITERS, false, true);
+        if (d) return d;
+      }
+    }
+    if (p === WAIT) dataWaits = true;
+    else if (p !== null && p.id !== 0) {
+      const d = buildOnPath(conn, p, now, PATH_WRITERS, true);
       if (d) return d;
     }
     const ackPath = ackDuePath(conn, now);
     if (ackPath !== null) {
-      const d = buildOnPath(conn, ackPath, now, PATH_WRITERS);
+      const d = buildOnPath(conn, ackPath, now, PATH_WRITERS, false);
       if (d) return d;
     }
-    // Path 0 abandoned (RFC 10069 §3.4): nothing more goes on it; ACKs take another path.
+    // Path 0 abandoned (RFC 10069 §3.4): nothing more goes on it; its ACKs take another path
+    // (data went above, where the scheduler put it).
     if (mp.get(0)?.state !== 'open') {
       for (const q of mp.all()) {
         if (q.id === 0 || !q.usable) continue;
-        const d = buildOnPath(conn, q, now, PATH_WRITERS);
+        const d = buildOnPath(conn, q, now, PATH_WRITERS, false);
         if (d) return d;
       }
       return null;
@@ -120,8 +164,10 @@ export function buildDatagram(conn: ConnectionContext, now: number): OutgoingDat
     requestAckFrequency(conn, now);
   }
 
-  // Multipath: a failing path 0 gets no new data while another path works (its probes go).
-  const budget: Budget = { room, cwnd: pathZeroHeld(conn) ? 0 : sc.sendAllowance(now) };
+  // Multipath: a failing path 0 gets no new data while another path works (its probes go), nor
+  // data the scheduler keeps for another path.
+  const held = dataWaits || pathZeroHeld(conn);
+  const budget: Budget = { room, cwnd: held ? 0 : sc.sendAllowance(now), rttProbe: probeZero };
   if (conn.handshakeConfirmed && conn.keys.oneRtt && budget.cwnd > 0 && !pto && path.pmtud) {
     const size = path.pmtud.probeSize(now);
     if (size > 0 && size <= amp) return buildMtuProbe(conn, path, size, now);
@@ -133,7 +179,8 @@ export function buildDatagram(conn: ConnectionContext, now: number): OutgoingDat
   // Bit `sp` set: space `sp` has something to send.
   let wants = 0;
   for (let sp = 0; sp < 3; sp++) {
-    if (spaceWantsToSend(conn, sp as PnSpace, now, budget.cwnd > 0)) {
+    const probe = budget.rttProbe && sp === PnSpace.Application;
+    if (probe || spaceWantsToSend(conn, sp as PnSpace, now, budget.cwnd > 0)) {
       wants |= 1 << sp;
       last = sp;
     }
@@ -362,6 +409,11 @@ function buildPacket(
       if (space === PnSpace.Application) conn.controlFrames.pingSent();
     }
   }
+  if (budget.rttProbe && h.type === PacketType.OneRtt && !eliciting && end - w.pos >= 2) {
+    writeRttProbe(conn, w, frames);
+    eliciting = true;
+    budget.rttProbe = false;
+  }
   if (frames.length === 0) {
     w.pos = h.start;
     return;
@@ -377,7 +429,12 @@ function buildPacket(
   const payloadEnd = w.pos;
   if (h.lengthOffset >= 0)
     writeLengthField(w.buf, h.lengthOffset, 2, payloadEnd + TAG - h.pnOffset);
-  w.pos = keys.protect(w.buf, h.start, h.pnOffset, payloadEnd, pn);
+  // 1-RTT packets, the bulk of a transfer, are protected in batches before their datagrams
+  // leave (ahead-queue.ts); the others here and now.
+  w.pos =
+    h.type === PacketType.OneRtt
+      ? scratch.deferProtection(keys, h.start, h.pnOffset, payloadEnd, pn)
+      : keys.protect(w.buf, h.start, h.pnOffset, payloadEnd, pn);
   const size = w.pos - h.start;
   s.nextPn++;
   if (eliciting && s.probes > 0) s.probes--;
@@ -460,7 +517,7 @@ export function writeAppFrames(
 ): boolean {
   let wrote = conn.controlFrames.writeControl(w, limit, frames);
   wrote = writePathFrames(conn, path, w, limit, frames, now) || wrote;
-  const rtt = path.sendControl.rtt.smoothed;
+  const rtt = flowControlRtt(conn, path);
   for (;;) {
     const f = conn.streams.pollControlFrame(limit - w.pos, now, rtt);
     if (!f) break;

@@ -32,7 +32,7 @@ import { newPathSendControl, newSendControl } from './send-controls.js';
 import { SpaceState } from './space.js';
 import type { SentFrame } from './sent-frames.js';
 import { onDatagramWhileClosing, processDatagram, replayBuffered } from './receive.js';
-import { buildDatagram, type OutgoingDatagram } from './assemble.js';
+import { nextDatagram, type OutgoingDatagram } from './assemble.js';
 import { ControlFrames } from './control-frames.js';
 import { PacketBuilder } from './packet-builder.js';
 import { ReceiveContext } from './receive-context.js';
@@ -322,11 +322,8 @@ export class Connection extends Emitter<ConnectionEvents> {
    */
   sendDatagram(data: Uint8Array): boolean {
     this.checkUsable();
-    const max = this.peerParams?.maxDatagramFrameSize ?? 0;
     // The frame (type + length varint + data) must fit the peer's limit (RFC 9221 §3).
-    if (max === 0 || data.length + 4 > max || data.length + 64 > this.maxDatagramSizeNow) {
-      return false;
-    }
+    if (!this.peerParams?.maxDatagramFrameSize || data.length > this.maxDatagramSize) return false;
     this.controlFrames.queueDatagram(data);
     this.wake();
     return true;
@@ -335,12 +332,9 @@ export class Connection extends Emitter<ConnectionEvents> {
   /** Largest DATAGRAM payload the peer accepts now (0 when unsupported). */
   get maxDatagramSize(): number {
     const max = this.peerParams?.maxDatagramFrameSize ?? 0;
-    return max === 0 ? 0 : Math.min(max - 4, this.maxDatagramSizeNow - 64);
-  }
-
-  /** The active path's datagram size (its PLPMTU, RFC 9000 §14.3) or, before it is known, 1200. */
-  private get maxDatagramSizeNow(): number {
-    return currentDatagramSize(this.path, this.peerParams?.maxUdpPayloadSize ?? 0);
+    // The active path's datagram size: its PLPMTU (RFC 9000 §14.3) or, before it is known, 1200.
+    const size = currentDatagramSize(this.path, this.peerParams?.maxUdpPayloadSize ?? 0);
+    return max === 0 ? 0 : Math.min(max - 4, size - 64);
   }
 
   /** Sends a PING (keep-alive or RTT probe). */
@@ -498,7 +492,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   private pollDatagram(now: number): OutgoingDatagram | null {
     try {
       this.armDeferred(now);
-      const d = buildDatagram(this, now);
+      const d = nextDatagram(this, now);
       if (d !== null) return d;
       // Idle: nothing to send and nothing in flight (a sender between two writes keeps it).
       if (
@@ -684,14 +678,22 @@ export class Connection extends Emitter<ConnectionEvents> {
   }
 
   /**
+   * Ends the connection now with `info`, sending nothing: the host learnt that the peer cannot
+   * be reached (ICMP port unreachable on a connected socket, RFC 9000 §14.2 — a CONNECTION_CLOSE
+   * would go nowhere, and the socket that reported it may already be unusable). 'close' is
+   * emitted with `info`; a closing or draining connection keeps the reason it is closing with.
+   */
+  terminate(info: CloseInfo, now: number): void {
+    finish(this, info, now);
+  }
+
+  /**
    * Ends a closing or draining period now, when nothing can reach the connection any more (its
    * socket is gone): RFC 9000 §10.2 lets an endpoint that can receive no late packet skip it.
    * 'close' is emitted with the reason of the close. No effect on an open connection.
    */
   endClosingPeriod(now: number): void {
-    const s = this.state;
-    if (s !== 'closing' && s !== 'draining') return;
-    finish(this, this.closeInfo!, now);
+    if (this.state === 'closing' || this.state === 'draining') finish(this, this.closeInfo!, now);
   }
 
   /** Installs Initial keys from the DCID (RFC 9001 §5.2); again after a Retry. @internal */
@@ -757,9 +759,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   // ---- internals -------------------------------------------------------------------------
 
   private checkUsable(): void {
-    if (!this.lifecycle.isOpen) {
-      throw new ConnectionClosedError(this.closeInfo);
-    }
+    if (!this.lifecycle.isOpen) throw new ConnectionClosedError(this.closeInfo);
   }
 
   private handleTimers(now: number): void {

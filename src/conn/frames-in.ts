@@ -161,9 +161,13 @@ export function handleFrame(conn: ConnectionContext, frame: Frame, now: number):
     case 'ack_frequency':
       conn.ackFrequency.onFrame(frame, conn.spaces[PnSpace.Application].tracker);
       return;
-    case 'immediate_ack':
-      conn.ackFrequency.onImmediateAck(conn.spaces[PnSpace.Application].tracker);
+    case 'immediate_ack': {
+      // Multipath: the acknowledgment asked for is of the path the packet came on (RFC 10069
+      // §4.1: each path ID has its own packet number space).
+      const p = conn.rx.pathId > 0 ? conn.multipath?.get(conn.rx.pathId) : undefined;
+      conn.ackFrequency.onImmediateAck((p?.space ?? conn.spaces[PnSpace.Application]).tracker);
       return;
+    }
     case 'path_ack':
       // RFC 10069 §4.1: path 0's packets are the Application space's, as with ACK.
       if (frame.pathId !== 0) break;

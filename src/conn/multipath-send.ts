@@ -8,12 +8,13 @@
 import { PnSpace } from '../ack/pn-space.js';
 import type { Writer } from '../util/cursor.js';
 import { encodeFrame, frameEncodedLength } from '../wire/frame-encode.js';
-import type { Frame } from '../wire/frame-types.js';
+import { FrameType, type Frame } from '../wire/frame-types.js';
 import { writeShortHeader } from '../wire/header.js';
 import { packetNumberLength } from '../wire/packet-number.js';
 import { PacketType } from '../wire/version.js';
 import type { ConnectionContext } from './context.js';
 import type { MultipathPath } from './multipath.js';
+import type { PathState } from './path-state.js';
 import { hasPathFrames } from './path-set.js';
 import { datagramSize } from './path-mtu.js';
 import { NOTHING, type SentFrameList } from './sent-frames.js';
@@ -45,23 +46,74 @@ export interface PathPacketWriters {
   writeStreams(conn: ConnectionContext, limit: number): boolean;
 }
 
+/** `scheduleData`'s answer when data waits for a path that cannot send yet (a faster one). */
+export const WAIT = 'wait';
+
 /**
- * The path the next datagram goes on (RFC 10069 §5.5: a local decision). First any path that
- * owes a PATH_CHALLENGE, PATH_RESPONSE or PTO probe; then, when there is data, the one the
- * connection's scheduler picks (src/path/schedulers: min-RTT by default; backup paths only while
- * no available path works, §3.3); null when none may send now. Path 0 is returned like any
- * other (the caller builds its packets).
+ * A path other than 0 that owes a PATH_CHALLENGE, PATH_RESPONSE or PTO probe, or null: these go
+ * first, on their own path, whatever the scheduler would pick.
  */
-export function choosePath(conn: ConnectionContext, now: number): MultipathPath | null {
-  const mp = conn.multipath!;
-  const hasData = conn.streams.hasPendingSend || conn.controlFrames.hasPending;
-  for (const p of mp.all()) {
+export function pathOwingFrames(conn: ConnectionContext): MultipathPath | null {
+  for (const p of conn.multipath!.all()) {
     if (p.id === 0 || p.state !== 'open') continue;
     if (hasPathFrames(p.paths.active) || p.space.probes > 0) return p;
   }
+  return null;
+}
+
+/**
+ * The path the next data goes on (RFC 10069 §5.5: a local decision), by the connection's
+ * scheduler (src/path/schedulers: min-RTT by default; backup paths only while no available
+ * path works, §3.3). Path 0 is returned like any other (the caller builds its packets). Null
+ * when there is no data; WAIT when there is but no path may take it now: every window is full,
+ * or it waits for a faster path (the caller then sends no data on path 0 either).
+ */
+export function scheduleData(
+  conn: ConnectionContext,
+  now: number,
+): MultipathPath | typeof WAIT | null {
+  const hasData = conn.streams.hasPendingSend || conn.controlFrames.hasPending;
   // Nothing but ACKs to send: each path's go on it (`ackDuePath`), not here.
   if (!hasData) return null;
-  return mp.schedule(now);
+  return conn.multipath!.schedule(now, conn.streams.unsentBytes) ?? WAIT;
+}
+
+/**
+ * How long a usable path may go without an ack-eliciting packet while data flows on the others.
+ * A path the scheduler avoids gets no RTT samples (its ACK-only packets elicit none), so an
+ * estimate from the handshake, inflated by the peer's TLS work, would keep it looking slow for
+ * good; a PING now and then (`rttProbeDue`) costs a few bytes a second.
+ */
+const RTT_REFRESH_US = 200_000;
+
+/**
+ * A usable, available path whose RTT estimate is stale (nothing ack-eliciting sent on it for
+ * RTT_REFRESH_US, nothing in flight), or null; asked while data waits, so that the scheduler
+ * compares current RTTs. The caller sends it a PING with IMMEDIATE_ACK: a delayed
+ * acknowledgment of a lone PING would give a sample that RFC 9002 §5.3 cannot correct when the
+ * path's min_rtt is older and larger.
+ */
+export function rttProbeDue(conn: ConnectionContext, now: number): MultipathPath | null {
+  const mp = conn.multipath!;
+  if (mp.size < 2) return null;
+  for (const p of mp.all()) {
+    if (!p.usable || p.backup) continue;
+    const sc = p.paths.active.sendControl;
+    if (sc.ptoCount > 0 || sc.hasAckElicitingInFlight(PnSpace.Application)) continue;
+    const last = sc.lossDetection.lastAckElicitingSent(PnSpace.Application);
+    if (now - last >= RTT_REFRESH_US) return p;
+  }
+  return null;
+}
+
+/** Writes the RTT probe (`rttProbeDue`): PING, and IMMEDIATE_ACK when the peer knows it. */
+export function writeRttProbe(conn: ConnectionContext, w: Writer, frames: SentFrameList): void {
+  w.u8(0x01); // PING (RFC 9000 §19.2)
+  frames.push(NOTHING);
+  if (conn.ackFrequency.peerSupports) {
+    w.u8(FrameType.IMMEDIATE_ACK); // draft-ietf-quic-ack-frequency-12 §7
+    conn.ackFrequency.immediateAcksSent++;
+  }
 }
 
 /**
@@ -150,14 +202,19 @@ export function writePathAcks(
 
 /**
  * One datagram with a 1-RTT packet on path `p` (not path 0): its CID, its packet number, its
- * congestion window; ACKs of every path first, then path frames, control frames and stream data.
- * Null when nothing could be sent.
+ * congestion window; ACKs first, then path frames, and when `withData` (the scheduler chose `p`)
+ * control frames and stream data. A packet built for its ACK or its path frames carries no data:
+ * the scheduler did not pick the path for data, and an ACK-only packet takes no window (RFC 9002
+ * §7: not in flight) whereas data riding along would. `rttProbe`: add a PING to refresh the
+ * path's RTT (`rttProbeDue`). Null when nothing could be sent.
  */
 export function buildOnPath(
   conn: ConnectionContext,
   p: MultipathPath,
   now: number,
   writers: PathPacketWriters,
+  withData: boolean,
+  rttProbe = false,
 ): ReturnType<typeof finishOnPath> | null {
   const keys = conn.keys.oneRtt;
   if (!keys) return null;
@@ -212,9 +269,15 @@ export function buildOnPath(
     // A PTO probe (RFC 9002 §6.2.4) is a PING here: what the path had in flight went back to
     // the queues for the other paths (`reinject`), so a broken path swallows no more data.
     eliciting = writers.writePathFrames(conn, path, w, end, frames, now);
+  } else if (!withData) {
+    eliciting = writers.writePathFrames(conn, path, w, end, frames, now);
   } else if (sc.sendAllowance(now) > 0 || validating) {
     eliciting = writers.writeAppFrames(conn, path, w, end, frames, now) || eliciting;
     eliciting = writers.writeStreams(conn, end) || eliciting;
+  }
+  if (rttProbe && !eliciting && end - w.pos >= 2) {
+    writeRttProbe(conn, w, frames);
+    eliciting = true;
   }
   if (path.validated && s.probes > 0 && !eliciting) {
     w.u8(0x01); // PING (RFC 9000 §19.2)
@@ -267,14 +330,43 @@ export function multipathHasPendingSend(conn: Pick<ConnectionContext, 'multipath
   return false;
 }
 
-/** The earliest time the pacer of a usable path other than 0 lets a packet go. */
-export function multipathSendTime(conn: Pick<ConnectionContext, 'multipath'>, now: number): number {
+/**
+ * When a packet held back at `now` may go (RFC 9002 §7.7): the earliest pacer release after
+ * `now` of path 0 and, with multipath, of the other usable paths; Infinity when only an ACK can
+ * open a window. With multipath a path that may send at once does not count: the scheduler held
+ * the data back for another (`scheduleData`), and that path's pacer is what to wait for.
+ */
+export function pacerReleaseTime(
+  conn: Pick<ConnectionContext, 'path' | 'multipath'>,
+  now: number,
+): number {
+  const zero = conn.path.sendControl.nextSendTime(now);
   const mp = conn.multipath;
-  if (mp === null || !mp.enabled) return Infinity;
-  let t = Infinity;
+  if (mp === null || !mp.enabled) return zero;
+  let t = zero > now ? zero : Infinity;
   for (const p of mp.all()) {
     if (p.id === 0 || !p.usable) continue;
-    t = Math.min(t, p.paths.active.sendControl.nextSendTime(now));
+    const release = p.paths.active.sendControl.nextSendTime(now);
+    if (release > now && release < t) t = release;
   }
   return t;
+}
+
+/**
+ * The RTT that sizes our flow-control windows (RFC 9000 §4.2; `RecvWindow.takeUpdate`
+ * auto-tunes on it): `path`'s smoothed RTT, or with multipath the largest among the usable
+ * paths. The sender's data spreads over all of them, so the window must cover what is in flight
+ * on the slowest; tuned on the fastest it stays small and holds the fast path back while the
+ * slow one's data is still under way (RFC 10069 §5.5 on reordering).
+ */
+export function flowControlRtt(conn: ConnectionContext, path: PathState): number {
+  let rtt = path.sendControl.rtt.smoothed;
+  const mp = conn.multipath;
+  if (mp === null || !mp.enabled) return rtt;
+  for (const p of mp.all()) {
+    if (!p.usable) continue;
+    const r = p.paths.active.sendControl.rtt.smoothed;
+    if (r > rtt) rtt = r;
+  }
+  return rtt;
 }

@@ -22,10 +22,11 @@ import { bytesEqual } from '../util/bytes.js';
 import { LocalCids, PeerCids, type CidHost } from './cids.js';
 import type { PathSet } from './path-set.js';
 import { SpaceState } from './space.js';
-import type { PathScheduler, SchedulablePath } from '../path/schedulers/types.js';
+import type { PathScheduler, ScheduleContext, SchedulablePath } from '../path/schedulers/types.js';
 
 /** The scheduler's view of a path (mutable: refreshed in place, nothing allocated per packet). */
 export type SchedulablePathView = { -readonly [K in keyof SchedulablePath]: SchedulablePath[K] };
+type MutableScheduleContext = { -readonly [K in keyof ScheduleContext]: ScheduleContext[K] };
 
 /** The peer's (or our) preference for sending on a path (RFC 10069 §3.3). */
 export type PathStatus = 'available' | 'backup';
@@ -72,6 +73,11 @@ export class MultipathPath {
       status: 'available',
       validated: false,
       ptoCount: 0,
+      cwnd: 0,
+      slowStart: true,
+      rttVariance: 0,
+      maxAckDelay: 0,
+      sendableAt: Infinity,
     };
   }
 
@@ -86,6 +92,17 @@ export class MultipathPath {
     v.status = this.backup ? 'backup' : 'available';
     v.validated = path.validated;
     v.ptoCount = sc.ptoCount;
+    v.cwnd = sc.cwnd;
+    // An application-limited window controller is still in slow start below ssthresh.
+    const cc = sc.cc;
+    const state = cc.state;
+    v.slowStart =
+      state === 'slow_start' ||
+      state === 'conservative_slow_start' ||
+      (state === 'application_limited' && cc.window < cc.ssthresh);
+    v.rttVariance = sc.rtt.variance;
+    v.maxAckDelay = sc.rtt.maxAckDelay;
+    v.sendableAt = v.sendAllowance > 0 ? now : sc.nextSendTime(now);
     return v;
   }
 
@@ -121,6 +138,8 @@ export class Multipath {
 
   /** The views of the open paths, reused for each scheduling decision. */
   private readonly views: SchedulablePathView[] = [];
+  /** The context of a scheduling decision, reused likewise. */
+  private readonly context: MutableScheduleContext = { now: 0, backlog: 0 };
 
   constructor(
     private readonly host: CidHost,
@@ -135,13 +154,16 @@ export class Multipath {
 
   /**
    * The open path the scheduler picks for new data at `now` (RFC 10069 §5.5), or null when none
-   * may send now.
+   * may send now or the data waits for a faster path; `backlog` is the bytes of new data
+   * waiting (ScheduleContext).
    */
-  schedule(now: number): MultipathPath | null {
+  schedule(now: number, backlog: number): MultipathPath | null {
     const views = this.views;
     views.length = 0;
     for (const p of this.open.values()) if (p.state === 'open') views.push(p.refresh(now));
-    const v = this.scheduler.select(views, 'new_data');
+    this.context.now = now;
+    this.context.backlog = backlog;
+    const v = this.scheduler.select(views, 'new_data', this.context);
     return v === null ? null : (this.open.get(v.pathId) ?? null);
   }
 

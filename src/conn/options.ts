@@ -122,7 +122,10 @@ export interface ConnectionOptions {
 export interface MultipathOptions {
   /** The largest path ID we accept (initial_max_path_id, RFC 10069 §2.1). Default 4. */
   maxPathId?: number;
-  /** The packet scheduler that picks a path for each packet. Default 'minrtt'. */
+  /**
+   * The packet scheduler that picks a path for each packet (src/path/schedulers: 'minrtt',
+   * 'ecf', 'roundrobin', 'backup', 'reinject', or one registered). Default 'minrtt'.
+   */
   scheduler?: string;
 }
 

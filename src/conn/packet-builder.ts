@@ -13,6 +13,8 @@
 import { StreamChunk } from '../stream/stream.js';
 import { Writer } from '../util/cursor.js';
 import { PacketType } from '../wire/version.js';
+import { AEAD_TAG_LENGTH, type PacketProtector } from '../crypto/packet-protection.js';
+import { AheadQueue } from './ahead-queue.js';
 import { SentFrameList } from './sent-frames.js';
 
 /**
@@ -45,6 +47,8 @@ export class PacketBuilder {
   };
   /** 1-RTT packets in a row that carried nothing ack-eliciting (assemble.ts `elicitAckOfAcks`). */
   ackOnlyRun = 0;
+  /** Datagrams assembled ahead, their 1-RTT packets protected in batches (ahead-queue.ts). */
+  readonly ahead = new AheadQueue();
   private slab = NO_BYTES;
   private slabPos = 0;
   private slabSize: number;
@@ -62,6 +66,33 @@ export class PacketBuilder {
       this.slabPos = 0;
     }
     return this.w.reset(this.slab.subarray(this.slabPos, this.slabPos + this.datagramRoom));
+  }
+
+  /**
+   * Queues the packet just written in this datagram (offsets into `w.buf`) for batch protection
+   * under `keys` (AheadQueue.defer); returns its end in `w.buf`, as `keys.protect` would.
+   */
+  deferProtection(
+    keys: PacketProtector,
+    packetStart: number,
+    pnOffset: number,
+    payloadEnd: number,
+    pn: number,
+  ): number {
+    if (payloadEnd + AEAD_TAG_LENGTH > this.w.buf.length) {
+      throw new RangeError('no room for the AEAD tag after the payload');
+    }
+    // The datagram's writer covers the slab from slabPos on; the batch addresses the slab.
+    const base = this.slabPos;
+    const end = this.ahead.defer(
+      keys,
+      this.slab,
+      base + packetStart,
+      base + pnOffset,
+      base + payloadEnd,
+      pn,
+    );
+    return end - base;
   }
 
   /** Hands out the datagram written; the slab's next datagram starts after it. */

@@ -106,4 +106,9 @@ export interface QlogSink {
   retryReceived(conn: QlogSubject, now: number): void;
   /** The connection is gone (`now`: when): flushes and ends the trace. */
   close(now?: number): void;
+  /**
+   * Writes the records buffered so far, the trace staying open: a process about to be stopped
+   * keeps what it logged (its connections may not get to close first).
+   */
+  flush?(): void;
 }

@@ -7,7 +7,7 @@
  */
 import { PnSpace } from '../ack/pn-space.js';
 import type { ConnectionContext } from './context.js';
-import { multipathHasPendingSend, multipathSendTime } from './multipath-send.js';
+import { multipathHasPendingSend, pacerReleaseTime } from './multipath-send.js';
 
 /** What the bookkeeping reads of the connection. */
 export type SendWaitSource = Pick<
@@ -42,7 +42,7 @@ export class SendWait {
   onNothingSent(now: number): boolean {
     const conn = this.conn;
     // Blocked by the window or the amplification limit (Infinity), only new input can help.
-    const release = Math.min(conn.path.sendControl.nextSendTime(now), multipathSendTime(conn, now));
+    const release = pacerReleaseTime(conn, now);
     if (release > now && release < Infinity && conn.hasPendingSend()) {
       this.pacerRelease = release;
       return false;

@@ -96,6 +96,32 @@ export function writePacketNonce(
   }
 }
 
+/** The most packets one ProtectionBatch holds (the GSO limit of a batch, engine/transmit-batch.ts). */
+export const MAX_BATCH_PACKETS = 64;
+/** Nonce bytes per packet in a batch: every QUIC suite has a 12-byte IV (RFC 9001 §5.3). */
+const BATCH_NONCE_LENGTH = 12;
+
+/**
+ * Packets written under one PacketProtector and waiting to be protected together: one AEAD call
+ * and one header-protection call for all of them (the provider's sealBatch and maskBatch)
+ * instead of two per packet. Filled by `PacketProtector.queue`, protected and emptied by
+ * `PacketProtector.protectQueued`; its arrays are allocated once and reused.
+ */
+export class ProtectionBatch {
+  /** Packets queued. */
+  count = 0;
+  /** Per packet: header start (the AAD), plaintext start, plaintext end (provider.ts sealBatch). */
+  readonly offsets = new Uint32Array(3 * MAX_BATCH_PACKETS);
+  readonly nonces = new Uint8Array(BATCH_NONCE_LENGTH * MAX_BATCH_PACKETS);
+  /** Per packet: where its header protection sample starts (RFC 9001 §5.4.2). */
+  readonly samples = new Uint32Array(MAX_BATCH_PACKETS);
+  readonly masks = new Uint8Array(5 * MAX_BATCH_PACKETS);
+
+  get full(): boolean {
+    return this.count === MAX_BATCH_PACKETS;
+  }
+}
+
 /**
  * Protects and unprotects packets with the keys of one traffic secret.
  *
@@ -207,6 +233,67 @@ export class PacketProtector {
     this.sealedPackets++;
     this.applyMask(buf, packetStart, pnOffset, pnLength);
     return packetEnd;
+  }
+
+  /**
+   * Queues one packet to be protected by `protectQueued`, with the checks and the outcome of
+   * `protect`: the packet and its 16-byte tag must fit `buf`, the packet is counted against the
+   * confidentiality limit now (RFC 9001 §6.6), and its bytes are byte for byte what `protect`
+   * writes once `protectQueued` ran. Returns the end of the protected packet. The caller keeps
+   * one `buf` and one protector per batch and queues at most MAX_BATCH_PACKETS; the packet must
+   * not be read or sent before `protectQueued`.
+   */
+  queue(
+    batch: ProtectionBatch,
+    buf: Uint8Array,
+    packetStart: number,
+    pnOffset: number,
+    payloadEnd: number,
+    pn: number,
+    pathId = 0,
+  ): number {
+    const pnLength = (buf[packetStart]! & 0x03) + 1;
+    const payloadStart = pnOffset + pnLength;
+    const packetEnd = payloadEnd + AEAD_TAG_LENGTH;
+    if (packetEnd > buf.length) throw new RangeError('no room for the AEAD tag after the payload');
+    if (payloadEnd - pnOffset < HP_SAMPLE_OFFSET || payloadStart > payloadEnd) {
+      throw new RangeError('packet too short for a header protection sample (RFC 9001 §5.4.2)');
+    }
+    if (batch.full) throw new RangeError('protection batch full');
+    checkPathId(pathId);
+    const i = batch.count++;
+    writePacketNonce(this.iv, pathId, pn, batch.nonces, BATCH_NONCE_LENGTH * i);
+    // RFC 9001 §5.3: the AAD is the header, from the first byte through the packet number.
+    batch.offsets[3 * i] = packetStart;
+    batch.offsets[3 * i + 1] = payloadStart;
+    batch.offsets[3 * i + 2] = payloadEnd;
+    batch.samples[i] = pnOffset + HP_SAMPLE_OFFSET;
+    this.sealedPackets++;
+    return packetEnd;
+  }
+
+  /**
+   * Protects the packets `queue` put in `batch` (RFC 9001 §5.3, §5.4): seals them all, then
+   * takes the header protection masks of all of them from their ciphertext samples and applies
+   * them. Empties the batch.
+   */
+  protectQueued(buf: Uint8Array, batch: ProtectionBatch): void {
+    const n = batch.count;
+    if (n === 0) return;
+    batch.count = 0;
+    this.aead.sealBatch(buf, batch.offsets, batch.nonces, n);
+    const masks = batch.masks;
+    this.hp.maskBatch(buf, batch.samples, n, masks);
+    for (let i = 0; i < n; i++) {
+      const start = batch.offsets[3 * i]!;
+      const pnOffset = batch.samples[i]! - HP_SAMPLE_OFFSET;
+      const m = 5 * i;
+      const first = buf[start]!;
+      // RFC 9001 §5.4.1: the low 4 bits of a long header's first byte, 5 of a short header's.
+      buf[start] = first ^ (masks[m]! & ((first & 0x80) !== 0 ? 0x0f : 0x1f));
+      const pnLength = (first & 0x03) + 1;
+      for (let j = 0; j < pnLength; j++) buf[pnOffset + j] = buf[pnOffset + j]! ^ masks[m + 1 + j]!;
+    }
   }
 
   /**

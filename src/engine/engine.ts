@@ -10,175 +10,59 @@
 import type { CryptoProvider } from '../crypto/provider.js';
 import { defaultProvider } from '../crypto/default-provider.js';
 import { Connection, type ConnectionHost } from '../conn/connection.js';
-import { congestionControlFactory } from '../cc/choice.js';
 import type { ConnectionOptions } from '../conn/options.js';
-import { preferredAddressParam } from '../conn/migration.js';
 import { MinHeap } from '../util/heap.js';
 import type { SocketAddress, Transmit } from '../util/address.js';
 import { bytesEqual, toHex } from '../util/bytes.js';
 import { ByteSlab } from '../util/byte-slab.js';
 import { CidMap } from '../util/cid-map.js';
-import {
-  greaseVersion,
-  isSupportedVersion,
-  SUPPORTED_VERSIONS,
-  PacketType,
-} from '../wire/version.js';
-import {
-  chooseServerVersion,
-  clientVersionInformation,
-  clientVersions,
-} from '../conn/version-negotiation.js';
-import {
-  encodeVersionNegotiation,
-  parseInvariantHeader,
-  parseLongHeader,
-  type LongHeader,
-} from '../wire/header.js';
+import { PacketType } from '../wire/version.js';
+import { chooseServerVersion, clientVersionInformation } from '../conn/version-negotiation.js';
+import { parseInvariantHeader, parseLongHeader, type LongHeader } from '../wire/header.js';
 import { StatelessResetter, MIN_PACKET_FOR_RESET } from './stateless-reset.js';
 import { PeerResetTokenIndex } from './peer-reset-tokens.js';
 import { TokenSealer } from './tokens.js';
-import { ticketKeysFrom, type KeyMaterial } from './key-material.js';
-import {
-  createClientTls,
-  createServerTls,
-  type ClientTlsOptions,
-  type ServerTlsOptions,
-} from './tls-setup.js';
-import { keyMatchesCertificate } from '../tls/x509/key-match.js';
+import { createClientTls, createServerTls } from './tls-setup.js';
 import {
   buildRetry,
   buildRefusal,
+  buildVersionNegotiation,
   initialCryptoPrefix,
   openClientInitial,
 } from './stateless-packets.js';
-import { AdmissionControl, type Admission, type AdmissionOptions } from './admission.js';
-import { MemoryAntiReplayStore } from '../tls/anti-replay.js';
-import { peekClientHello, type ClientHelloPeek } from '../tls/client-hello-peek.js';
+import { AdmissionControl, type Admission } from './admission.js';
+import { peekClientHello } from '../tls/client-hello-peek.js';
 import type { QlogSink } from '../conn/qlog.js';
-import { QuicLbCidGenerator, type QuicLbServerConfig } from '../lb/generator.js';
+import { acceptDecision, tokenVerdict } from './initial-gate.js';
 import { TransmitBatcher, type TransmitBatch, type TransmitSource } from './transmit-batch.js';
+import {
+  checkServerConfig,
+  cidScheme,
+  clientStart,
+  serverVersions,
+  withAntiReplay,
+  withKeyMaterial,
+  withoutResumption,
+  type EngineCallbacks,
+  type EngineConfig,
+  type EngineConnectOptions,
+  type ServerConfig,
+} from './config.js';
 
 export type { Transmit, TransmitBatch };
+export type {
+  AcceptDecision,
+  ConnectOptions,
+  EngineCallbacks,
+  EngineConfig,
+  EngineConnectOptions,
+  ServerConfig,
+} from './config.js';
 
-/** What the accept hook decides for a new client, before any state is kept. */
-export type AcceptDecision = 'accept' | 'refuse' | 'retry';
-
-export interface EngineConfig {
-  /** Crypto provider (default: the fastest per primitive). */
-  crypto?: CryptoProvider;
-  /** Length of the connection IDs this engine issues, 4..20 (default 8). */
-  cidLength?: number;
-  /** Makes CIDs of the engine's own scheme. Must return `cidLength` bytes. */
-  cidGenerator?: () => Uint8Array;
-  /**
-   * Issue QUIC-LB connection IDs (draft-ietf-quic-load-balancers-21) carrying this server ID, so
-   * that load balancers and workers route by CID: every CID the engine issues (handshake, Retry,
-   * NEW_CONNECTION_ID, preferred address). Sets `cidLength` (1 + serverIdLength + nonceLength);
-   * not with `cidGenerator`.
-   */
-  quicLb?: QuicLbServerConfig;
-  /** Key for stateless reset tokens (32 bytes); share it across restarts to reset old peers. */
-  statelessResetKey?: Uint8Array;
-  /**
-   * Key material shared with the other servers of a pool or kept across restarts (see
-   * key-material.ts): session ticket keys, the token key and the stateless reset key, so that
-   * resumption, 0-RTT, Retry, NEW_TOKEN and stateless reset work whichever server gets the
-   * packet. `statelessResetKey`, `server.tokenKey` and `server.ticketKeys` override its parts.
-   */
-  keys?: KeyMaterial;
-  /** Server configuration; without it the engine only makes client connections. */
-  server?: ServerConfig;
-  /** Default options for every connection (overridable per connect()). */
-  connection?: Partial<ConnectionOptions>;
-  /** Creates a qlog sink per connection (by its original DCID, hex). */
-  qlog?: (traceId: string, role: 'client' | 'server') => QlogSink | undefined;
-  /** Most connections at once (server accept refuses beyond). Default 10 000. */
-  maxConnections?: number;
-}
-
-export interface ServerConfig extends ServerTlsOptions {
-  /** ALPN protocols the server accepts, in preference order. */
-  alpn: string[];
-  /**
-   * QUIC versions this server accepts (each one the engine speaks), in preference order. A new
-   * client offering another one gets Version Negotiation listing these (RFC 9000 §6.1); a
-   * client whose first flight converts into one it prefers and offers in version_information
-   * is switched to it (RFC 9368 §2.3). Default: v1 and v2, in the client's order of preference.
-   */
-  versions?: readonly number[];
-  /** Always demand address validation with Retry (RFC 9000 §8.1.2). */
-  retry?: boolean;
-  /**
-   * Flood defence: limits on connections whose client address is not validated, beyond which
-   * new clients get Retry (default) or are dropped before any TLS work (see AdmissionOptions).
-   */
-  admission?: AdmissionOptions;
-  /**
-   * Sees each new client before any state is kept; may accept, refuse (CONNECTION_REFUSED) or
-   * demand address validation (Retry). `hello` holds the SNI and ALPN read from the CRYPTO data
-   * of the client's first Initial packet (null when that holds no ClientHello start); when the
-   * ClientHello spans several packets (`hello.complete` false), an extension beyond the first
-   * packet reads as null. Default: accept (or retry when `retry` is set).
-   */
-  accept?: (
-    remote: SocketAddress,
-    validated: boolean,
-    hello: ClientHelloPeek | null,
-  ) => AcceptDecision;
-  /**
-   * Each connection's key log lines (NSS format, as `keyLog`'s) with the connection they belong
-   * to, as node:tls's server 'keylog' event gives them with the socket.
-   */
-  connectionKeyLog?: (conn: Connection, line: string) => void;
-  /** Issue NEW_TOKEN tokens after the handshake (RFC 9000 §8.1.3). Default true. */
-  newTokens?: boolean;
-  /** Key sealing address-validation tokens (16 bytes); random by default. */
-  tokenKey?: Uint8Array;
-  /**
-   * Addresses this server prefers clients to move to after the handshake (RFC 9000 §9.6),
-   * offered in preferred_address with a CID of their own. The engine must also receive
-   * datagrams sent there. Default: none.
-   */
-  preferredAddress?: { ipv4?: SocketAddress; ipv6?: SocketAddress };
-}
-
-/** Options of `Engine.connect` (`tsquic/node`'s `connect` takes `ConnectOptions`, a Node shape). */
-export interface EngineConnectOptions extends Partial<ConnectionOptions>, ClientTlsOptions {
-  /** Local address the datagrams are sent from. Default 0.0.0.0:0 (the host's socket). */
-  local?: SocketAddress;
-  /** A NEW_TOKEN token from an earlier connection to this server. */
-  token?: Uint8Array;
-}
-
-/** @deprecated Use `EngineConnectOptions` (`ConnectOptions` is `tsquic/node`'s shape). */
-export type ConnectOptions = EngineConnectOptions;
-
-/** Callbacks of callback mode (xquic style). */
-export interface EngineCallbacks {
-  sendto(datagram: Transmit): void;
-  /**
-   * When given, finishRecv hands out batches (the GSO shape, transmit-batch.ts) here instead of
-   * single datagrams to `sendto`.
-   */
-  sendBatch?(batch: TransmitBatch): void;
-  /**
-   * Arm the engine's single timer to fire after `delayUs` µs (Infinity: disarm). The engine
-   * also asks for 0 when an API call outside a receive or timer call gave it something to send:
-   * the host schedules all I/O, the engine none (a host may serve delays this short in the
-   * same turn of its event loop, after the reads).
-   */
-  setTimer(delayUs: number): void;
-  /** The host's monotonic clock in µs, for work triggered outside a receive or timer call. */
-  now(): number;
-  /** A server accepted a new connection. */
-  onConnection?(conn: Connection): void;
-}
-
-/** The host of each connection, carrying the engine's bookkeeping for it. */
 /** How many CIDs the peer retired stay routed to their connection (see `onCidRetired`). */
 const RETIRED_CIDS_ROUTED = 4;
 
+/** The host of each connection, carrying the engine's bookkeeping for it. */
 interface EngineHost extends ConnectionHost {
   bind(c: Connection): void;
   /** In the send queue. */
@@ -250,27 +134,13 @@ export class Engine {
   constructor(config: EngineConfig = {}, callbacks?: EngineCallbacks) {
     this.provider = config.crypto ?? defaultProvider;
     const keys = config.keys;
-    if (keys && config.server && !config.server.ticketKeys)
-      config = {
-        ...config,
-        server: { ...config.server, ticketKeys: ticketKeysFrom(keys, this.provider) },
-      };
+    config = withKeyMaterial(config, this.provider);
     this.config = config;
     this.callbacks = callbacks;
     this.wallClock = config.server?.currentTime ?? Date.now;
-    let generate = config.cidGenerator;
-    if (config.quicLb) {
-      if (generate) throw new TypeError('quicLb and cidGenerator are exclusive');
-      const lb = new QuicLbCidGenerator(config.quicLb, this.provider);
-      if (config.cidLength !== undefined && config.cidLength !== lb.cidLength)
-        throw new RangeError(`cidLength must be ${lb.cidLength} for this quicLb configuration`);
-      generate = () => lb.next();
-      this.cidLength = lb.cidLength;
-    } else this.cidLength = config.cidLength ?? 8;
-    this.generateCid = generate ?? (() => this.provider.random(this.cidLength));
-    if (this.cidLength < 4 || this.cidLength > 20) {
-      throw new RangeError('cidLength must be within 4..20');
-    }
+    const cids = cidScheme(config, this.provider);
+    this.cidLength = cids.length;
+    this.generateCid = cids.generate;
     const seed = this.provider.random(4);
     this.routes = new CidMap(new DataView(seed.buffer, seed.byteOffset, 4).getUint32(0));
     this.resetter = new StatelessResetter(
@@ -279,30 +149,11 @@ export class Engine {
     );
     this.resetTokens = new PeerResetTokenIndex(this.provider);
     this.tokens = new TokenSealer(this.provider, config.server?.tokenKey ?? keys?.tokenKey);
-    this.versions = config.server?.versions ?? SUPPORTED_VERSIONS;
-    for (const v of this.versions) {
-      if (!isSupportedVersion(v))
-        throw new RangeError(`unsupported QUIC version 0x${v.toString(16)}`);
-    }
-
+    this.versions = serverVersions(config);
     this.admission = new AdmissionControl(config.server?.admission);
-    const server = config.server;
-    // RFC 8446 §8.2: one single-use record per engine at least, so that 0-RTT is never
-    // accepted twice for one ClientHello by this engine.
-    this.serverTls =
-      server?.earlyData === true && server.antiReplay === undefined
-        ? { ...server, antiReplay: new MemoryAntiReplayStore() }
-        : server;
-    const pa = config.server?.preferredAddress;
+    this.serverTls = withAntiReplay(config.server);
     // Misconfiguration fails here, not when a client arrives.
-    const certified = config.server?.certificate;
-    if (certified && !keyMatchesCertificate(this.provider, certified.chain[0]!, certified.key)) {
-      throw new TypeError('the server certificate and its private key do not match');
-    }
-    if (pa)
-      preferredAddressParam({ ...pa, cid: new Uint8Array(8), resetToken: new Uint8Array(16) });
-    const cc = config.connection?.congestionControl;
-    if (cc !== undefined) congestionControlFactory(cc);
+    checkServerConfig(config, this.provider);
   }
 
   /** Connections currently alive. */
@@ -319,20 +170,7 @@ export class Engine {
 
   /** Starts a client connection to `remote`; the first flight is ready to poll. */
   connect(remote: SocketAddress, opts: EngineConnectOptions, now: number): Connection {
-    let options = { ...this.config.connection, ...opts } as EngineConnectOptions;
-    if (!options.alpn) throw new TypeError('connect: options.alpn is required');
-    const chosen = clientVersions(options.version, options.versions);
-    const preferences = chosen.preferences;
-    let version = chosen.first;
-    // RFC 9369 §5: a ticket resumes only the version that issued it. Without a version asked
-    // for, the first flight goes in the ticket's (a server that issued a v2 ticket means to keep
-    // v2, §7); otherwise a ticket of another version is not offered.
-    const ticketVersion = options.session ? createClientTls.ticketVersion(options.session) : null;
-    if (ticketVersion !== null && ticketVersion !== version) {
-      if (options.version === undefined && preferences.includes(ticketVersion)) {
-        version = ticketVersion;
-      } else options = withoutResumption(options);
-    }
+    const { options, version, preferences } = clientStart(this.config.connection, opts);
     // RFC 9000 §7.2: the first DCID is random and at least 8 bytes.
     const dcid = this.provider.random(8);
     const { cid, resetToken } = this.newCidFor();
@@ -821,10 +659,7 @@ export class Engine {
     if (!this.versions.includes(inv.version)) {
       // RFC 9000 §6.1: Version Negotiation, only for datagrams a client Initial could be.
       if (inv.version !== 0 && data.length >= 1200) {
-        // RFC 9368 §2.1: with a reserved version, so clients keep ignoring unknown ones.
-        const r = this.provider.random(5);
-        const grease = greaseVersion(new DataView(r.buffer, r.byteOffset, 5).getUint32(1));
-        const vn = encodeVersionNegotiation(inv.scid, inv.dcid, [...this.versions, grease], r[0]!);
+        const vn = buildVersionNegotiation(this.provider, inv, this.versions);
         this.queueStateless({ data: vn, remote, local });
       }
       return;
@@ -860,43 +695,26 @@ export class Engine {
       clientVersionInformation(hello?.transportParameters ?? null),
     );
 
-    let validated = false;
-    let originalDcid: Uint8Array = h.dcid.slice();
-    let retrySourceCid: Uint8Array | undefined;
-    if (h.token.length > 0) {
-      const check = this.tokens.check(h.token, remote, this.wallClock());
-      if (check.kind === 'retry') {
-        // RFC 9369 §4.1: the Initial that answers a Retry keeps the Retry's version.
-        if (check.version !== h.version) return;
-        validated = true;
-        originalDcid = check.contents.originalDcid;
-        retrySourceCid = check.contents.retryScid;
-      } else if (check.kind === 'new_token') {
-        // RFC 9369 §5: a token of another version leaves the address unvalidated. A packet
-        // without the ClientHello's start cannot tell the version, so its token does not count
-        // (the later packets of a first flight answered with Retry would start a connection).
-        validated = hello !== null && check.version === version;
-      } else if (check.claimedRetry) {
-        // RFC 9000 §8.1.2: a bad Retry token closes with INVALID_TOKEN.
-        this.queueStateless({
-          data: buildRefusal(this.provider, h, 0x0b, 'invalid token'),
-          remote,
-          local,
-        });
-        return;
-      }
+    const verdict = tokenVerdict(
+      h,
+      h.token.length > 0 ? this.tokens.check(h.token, remote, this.wallClock()) : null,
+      hello,
+      version,
+    );
+    if (verdict.kind === 'drop') return;
+    if (verdict.kind === 'invalid_retry') {
+      this.queueStateless({
+        data: buildRefusal(this.provider, h, 0x0b, 'invalid token'),
+        remote,
+        local,
+      });
+      return;
     }
+    const { validated, originalDcid, retrySourceCid } = verdict;
     admission = validated ? 'accept' : (admission ?? this.admission.admit(now));
     if (admission === 'drop') return;
     const full = this.connections.size >= (this.config.maxConnections ?? 10_000);
-    let decision: AcceptDecision = server.accept
-      ? server.accept(remote, validated, hello)
-      : server.retry && !validated
-        ? 'retry'
-        : 'accept';
-    // Under pressure an unvalidated client proves its address first (RFC 9000 §8.1.2).
-    if (decision === 'accept' && admission === 'retry') decision = 'retry';
-    if (full) decision = 'refuse';
+    const decision = acceptDecision(server, remote, validated, hello, admission, full);
     if (decision === 'refuse') {
       this.queueStateless({
         data: buildRefusal(this.provider, h, 0x02, 'connection refused'),
@@ -976,12 +794,4 @@ export class Engine {
     const reset = this.resetter.buildReset(dcid, data.length, now);
     if (reset) this.queueStateless({ data: reset, remote, local });
   }
-}
-
-/** Client options for a new attempt after Version Negotiation: no session ticket, no 0-RTT. */
-function withoutResumption(options: EngineConnectOptions): EngineConnectOptions {
-  const fresh = { ...options };
-  delete fresh.session;
-  delete fresh.earlyData;
-  return fresh;
 }

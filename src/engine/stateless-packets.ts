@@ -1,5 +1,6 @@
 /**
- * Packets the engine sends without keeping state: Retry (RFC 9000 §17.2.5) and an Initial
+ * Packets the engine sends without keeping state: Version Negotiation (RFC 9000 §6.1), Retry
+ * (§17.2.5) and an Initial
  * carrying CONNECTION_CLOSE to refuse a client (CONNECTION_REFUSED, INVALID_TOKEN: §5.2.2,
  * §8.1.2); and the check that a new client's Initial authenticates before any of them.
  */
@@ -12,12 +13,14 @@ import { encodeFrame } from '../wire/frame-encode.js';
 import { decodeFrame } from '../wire/frame-decode.js';
 import {
   encodeRetryPacket,
+  encodeVersionNegotiation,
   writeLengthField,
   writeLongHeader,
+  type InvariantHeader,
   type LongHeader,
 } from '../wire/header.js';
 import { decodePacketNumber } from '../wire/packet-number.js';
-import { PacketType } from '../wire/version.js';
+import { greaseVersion, PacketType } from '../wire/version.js';
 
 /**
  * The payload of the client Initial `h` at the start of `datagram` (decrypted in a copy), or
@@ -125,4 +128,18 @@ export function buildRefusal(
   writeLengthField(w.buf, o.lengthOffset, 2, w.pos + 16 - o.pnOffset);
   const end = keys.protect(w.buf, 0, o.pnOffset, w.pos, 0);
   return w.buf.slice(0, end);
+}
+
+/**
+ * Version Negotiation for the client of `inv` (RFC 9000 §6.1), listing `versions` and, RFC 9368
+ * §2.1, a reserved version, so that clients keep ignoring the versions they do not know.
+ */
+export function buildVersionNegotiation(
+  provider: CryptoProvider,
+  inv: InvariantHeader,
+  versions: readonly number[],
+): Uint8Array {
+  const r = provider.random(5);
+  const grease = greaseVersion(new DataView(r.buffer, r.byteOffset, 5).getUint32(1));
+  return encodeVersionNegotiation(inv.scid, inv.dcid, [...versions, grease], r[0]!);
 }

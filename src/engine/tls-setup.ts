@@ -21,6 +21,15 @@ import type {
 import type { KeyExchangeGroup } from '../crypto/provider.js';
 import { decodeTransportParameters, type TransportParameters } from '../wire/transport-params.js';
 import { issuingVersion } from '../conn/version-negotiation.js';
+import {
+  decodeTicketAppData,
+  encodeTicketAppData,
+  reducedTransportLimit,
+  rememberedTransportParams,
+  type TicketApplication,
+} from './ticket-app-data.js';
+
+const NO_DATA = new Uint8Array(0);
 
 export interface ClientTlsOptions {
   /** Server name for SNI and certificate checks (a DNS name or an IP literal). */
@@ -70,8 +79,16 @@ export interface ServerTlsOptions {
   /** Accept 0-RTT from resuming clients (default false: the per-server switch). */
   earlyData?: boolean;
   /**
+   * The application protocol's part of session tickets: what it remembers in them (HTTP/3: its
+   * SETTINGS, `h3TicketApplication` of tsquic/h3) and whether 0-RTT on a ticket is still
+   * acceptable (RFC 9114 §7.2.4.2). The transport limits are checked in any case (RFC 9000
+   * §7.4.1). Servers sharing ticket keys should give the same one.
+   */
+  ticketApplication?: TicketApplication;
+  /**
    * Final say on each 0-RTT attempt that passed every other check (RFC 9001 §4.6.2): the
-   * ticket's remembered data and the ClientHello's SNI and ALPN. Default: accept.
+   * application data the ticket remembered (`ticketApplication.data`, empty without one) and
+   * the ClientHello's SNI and ALPN. Default: accept.
    */
   acceptEarlyData?: (ticketAppData: Uint8Array, info: EarlyDataInfo) => boolean;
   /**
@@ -160,17 +177,39 @@ export function createServerTls(
   transportParameters: Uint8Array,
   version: number,
 ): TlsSession {
+  const application = o.ticketApplication;
+  const ticketAppData = o.ticketKeys
+    ? encodeTicketAppData({
+        transportParams: transportParameters,
+        application: application?.data ?? NO_DATA,
+      })
+    : null;
+  let current: TransportParameters | null = null;
+  const acceptEarlyData = (sealed: Uint8Array, info: EarlyDataInfo): boolean => {
+    const d = decodeTicketAppData(sealed);
+    const remembered = d === null ? null : rememberedTransportParams(d);
+    if (d === null || remembered === null) return false;
+    // RFC 9000 §7.4.1: no limit the client may have used in 0-RTT may be lower now.
+    current ??= decodeTransportParameters(transportParameters, 'server');
+    if (reducedTransportLimit(remembered, current) !== null) return false;
+    if (application !== undefined && !application.acceptsEarlyData(d.application, info.alpn)) {
+      return false;
+    }
+    return o.acceptEarlyData === undefined || o.acceptEarlyData(d.application, info);
+  };
   return createTlsServer(
     {
-      acceptTicket: (appData) => issuingVersion(appData) === version,
+      acceptTicket: (sealed) => {
+        const d = decodeTicketAppData(sealed);
+        return d !== null && issuingVersion(d.transportParams) === version;
+      },
       provider,
       alpnProtocols: conn.alpn,
       transportParameters,
       ...(o.certificate ? { certificate: o.certificate } : {}),
       ...(o.selectCertificate ? { selectCertificate: o.selectCertificate } : {}),
-      ...(o.ticketKeys ? { ticketKeys: o.ticketKeys, ticketAppData: transportParameters } : {}),
-      ...(o.earlyData ? { earlyData: true } : {}),
-      ...(o.acceptEarlyData ? { acceptEarlyData: o.acceptEarlyData } : {}),
+      ...(ticketAppData !== null ? { ticketKeys: o.ticketKeys!, ticketAppData } : {}),
+      ...(o.earlyData ? { earlyData: true, acceptEarlyData } : {}),
       ...(o.antiReplay ? { antiReplay: o.antiReplay } : {}),
       ...(o.selectAlpn ? { selectAlpn: o.selectAlpn } : {}),
       ...(o.clientAuth ? { clientAuth: o.clientAuth } : {}),

@@ -100,3 +100,10 @@ export {
 } from './session/server.js';
 export { H3Session, type H3SessionOptions, type QpackStats } from './session/session.js';
 export type { H3ReadResult, H3Stream, H3Transport } from './session/transport.js';
+export type { AdvertisedSettingsOptions } from './session/advertised-settings.js';
+export {
+  decodeTicketSettings,
+  encodeTicketSettings,
+  h3TicketApplication,
+  settingsChangeForEarlyData,
+} from './ticket-settings.js';

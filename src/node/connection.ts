@@ -593,7 +593,15 @@ export class QuicConnection
 
   /** A failure found by the adapter (e.g. ICMP port unreachable): the connection ends with it. */
   fail(error: QuicConnectionError): void {
-    this.destroy(error, error.errorCode);
+    if (this.finished) return;
+    this.overrideError ??= error;
+    const core = this.coreConn;
+    // Nothing is sent: the peer is unreachable and the socket that said so may be failing
+    // (a CONNECTION_CLOSE on it crashed the dgram client). The core ends with the error, so
+    // what runs on it (HTTP/3) sees a QUIC error rather than a close of its own protocol.
+    if (core !== null && this.usable) core.terminate(error.info, monotonicMicros());
+    // The core's 'close' finished this already; a connection not started ends here.
+    this.finish(core?.closeInfo ?? null);
   }
 
   /** FlushWatcher: called after each receive burst and timer. */
@@ -735,12 +743,13 @@ export class QuicConnection
   }
 
   /**
-   * A client that released its socket ends its core connection's closing or draining period
-   * (RFC 9000 §10.2 allows it once late packets can induce no response): the core then emits
-   * 'close' and closes its qlog, so layers built on it (HTTP/3, library users of `core`) hear
-   * the end instead of waiting for a timer that no endpoint runs any more.
+   * A client that released its socket, or a server's connection abandoned as its server closes,
+   * ends its core connection's closing or draining period (RFC 9000 §10.2 allows it once late
+   * packets can induce no response): the core then emits 'close' and closes its qlog, so layers
+   * built on it (HTTP/3, library users of `core`) hear the end instead of waiting for a timer
+   * that no endpoint runs any more. @internal
    */
-  private endClosingPeriod(): void {
+  endClosingPeriod(): void {
     const core = this.coreConn;
     if (core === null || (core.state !== 'closing' && core.state !== 'draining')) return;
     core.endClosingPeriod(monotonicMicros());

@@ -89,6 +89,12 @@ export interface ServerOptions extends Partial<TransportOptions> {
   quicLb?: QuicLbServerConfig;
   /** Accept 0-RTT early data from resuming clients (RFC 9001 §4.6). Default false. */
   earlyData?: boolean;
+  /**
+   * The application protocol's part of session tickets, so that 0-RTT is refused once its
+   * remembered limits are no longer met (HTTP/3: `h3TicketApplication(h3Options)` of
+   * tsquic/h3, RFC 9114 §7.2.4.2). The transport limits are checked in any case.
+   */
+  ticketApplication?: ServerConfig['ticketApplication'];
   /** Final say on each 0-RTT attempt (given the ticket's data, SNI and ALPN). Default: accept. */
   acceptEarlyData?: ServerConfig['acceptEarlyData'];
   /**
@@ -287,14 +293,20 @@ export class QuicServer extends EventEmitter<QuicServerEvents> {
    */
   close(code = 0, reason = 'server closing'): Promise<void> {
     this.closing ??= (async () => {
+      this.flushQlogs();
       // Established connections close gracefully. Those still in their handshake, or already
       // closing or draining, would only wait out a closing period (three PTOs, RFC 9000 §10.2),
       // which nothing needs once the socket goes: they are abandoned (with a CONNECTION_CLOSE).
       const established = [...this.live].filter((c) => c.usable && c.handshakeComplete);
       await Promise.all(established.map((c) => c.close(code, reason)));
-      for (const c of [...this.live]) c.abandon();
+      const abandoned = [...this.live];
+      for (const c of abandoned) c.abandon();
       // dgram resolves the destination of a send on the next tick: let those closes leave.
       await new Promise((resolve) => setImmediate(resolve));
+      // Then their closing or draining periods end (RFC 9000 §10.2: nothing can reach them once
+      // the socket goes), so the core connections finish: their qlog files are written and
+      // closed, not left empty in a process about to exit.
+      for (const c of abandoned) c.endClosingPeriod();
       this.endpoint?.close();
       this.emit('close');
     })();
@@ -309,6 +321,7 @@ export class QuicServer extends EventEmitter<QuicServerEvents> {
    */
   drain(timeoutMs = 60_000, code = 0, reason = 'server draining'): Promise<void> {
     this.draining ??= (async () => {
+      this.flushQlogs();
       let timer: NodeJS.Timeout | undefined;
       // setTimeout turns anything above 2^31-1 ms into 1 ms, so an unbounded drain has no timer.
       const late = Number.isFinite(timeoutMs)
@@ -322,6 +335,15 @@ export class QuicServer extends EventEmitter<QuicServerEvents> {
       await this.close(code, reason);
     })();
     return this.draining;
+  }
+
+  /**
+   * Writes what the connections logged so far, as the server starts to stop: draining or a
+   * graceful close may outlast the time the process is given (the interop runner kills a server
+   * 2 s after SIGTERM), and a trace is otherwise written in large blocks or at its close.
+   */
+  private flushQlogs(): void {
+    for (const c of this.live) c.coreIfStarted?.qlog?.flush?.();
   }
 
   private onKeyLog(core: Connection, line: string): void {
@@ -452,6 +474,7 @@ function buildServerConfig(o: ServerOptions, closing: () => boolean): ServerConf
     ...(o.keys ? { tokenKey: o.keys.tokenKey } : {}),
     ...(o.earlyData ? { earlyData: true } : {}),
     ...(o.preferredAddress ? { preferredAddress: o.preferredAddress } : {}),
+    ...(o.ticketApplication ? { ticketApplication: o.ticketApplication } : {}),
     ...(o.acceptEarlyData ? { acceptEarlyData: o.acceptEarlyData } : {}),
     ...(o.antiReplay ? { antiReplay: o.antiReplay } : {}),
     ...(o.selectAlpn ? { selectAlpn: o.selectAlpn } : {}),

@@ -27,6 +27,7 @@ function resetCode(err: Error | null): number {
 
 /** Largest chunk taken from the core per read. */
 const READ_CHUNK = 64 * 1024;
+const EMPTY_BUFFER = Buffer.alloc(0);
 
 export interface QuicStreamOptions {
   /** Duplex buffer sizes, bytes. Default 64 KiB. */
@@ -339,17 +340,20 @@ export class QuicStream extends Duplex {
     if (this.pulling || this.ended || !this.core.canReceive) return;
     this.pulling = true;
     try {
+      const core = this.core;
       while (this.wantsData) {
-        const r = this.core.read(READ_CHUNK);
-        if (r === null) break;
-        if (r.data.length > 0) {
-          this.wantsData = this.push(Buffer.from(r.data.buffer, r.data.byteOffset, r.data.length));
-        }
-        if (r.fin) {
+        const n = Math.min(READ_CHUNK, core.readableLength);
+        // Unzeroed: readInto overwrites all of it (a zeroed copy cost a fill per read). With
+        // nothing readable the call still moves a finished stream to "Data Read".
+        const buf = n > 0 ? Buffer.allocUnsafe(n) : EMPTY_BUFFER;
+        const got = core.readInto(buf);
+        if (got > 0) this.wantsData = this.push(got === n ? buf : buf.subarray(0, got));
+        if (core.readFinished) {
           this.ended = true;
           this.push(null);
           break;
         }
+        if (got === 0) break;
       }
     } finally {
       this.pulling = false;

@@ -6,7 +6,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { SocketAddress } from '../util/address.js';
-import { createServer, type ServerOptions } from './server.js';
+import type { QuicConnection } from './connection.js';
+import { createServer, type QuicServer, type ServerOptions } from './server.js';
 import { SteeredSocket } from './steered-socket.js';
 import { PortSocket } from './worker-socket.js';
 import type { WorkerInit, WorkerReport, RouterCommand } from './workers.js';
@@ -44,7 +45,22 @@ async function main(): Promise<void> {
     /** Options that are functions (key log, qlog, hooks): made here, they cannot cross threads. */
     serverOptions?: (data: unknown) => Partial<ServerOptions>;
   };
-  const server = createServer({ ...mod.serverOptions?.(init.moduleData), ...options });
+  const own = mod.serverOptions?.(init.moduleData) ?? {};
+  // While the whole server drains this worker refuses new clients (RFC 9000 §10.2) but stays,
+  // answering them, until the main thread closes it: every worker refuses until the last
+  // connection of any has ended.
+  let refusing = false;
+  const merged: ServerOptions = { ...own, ...options };
+  const accept = merged.accept;
+  const server = createServer({
+    ...merged,
+    // What the server decides without a hook of its own (server.ts), refusals first.
+    accept: (remote, validated, hello) => {
+      if (refusing) return 'refuse';
+      if (accept) return accept(remote, validated, hello);
+      return merged.retry === true && !validated ? 'retry' : 'accept';
+    },
+  });
   if (typeof mod.default !== 'function') {
     throw new TypeError(`${init.module} has no default export (server, data) => void`);
   }
@@ -54,6 +70,7 @@ async function main(): Promise<void> {
   await server.listen(local.port, local.address);
 
   const report = (r: WorkerReport): void => port.postMessage(r);
+  let closed = false;
   port.on('message', (m: RouterCommand) => {
     if (m.type === 'stats') {
       const elu = performance.eventLoopUtilization();
@@ -72,16 +89,40 @@ async function main(): Promise<void> {
           hashedIn: s?.unrouted ?? 0,
         },
       });
+    } else if (m.type === 'refuse') {
+      refusing = true;
+      void connectionsEnded(server).then(() => report({ type: 'drained' }));
     } else if (m.type === 'close' || m.type === 'drain') {
       if (m.type === 'drain' && socket instanceof SteeredSocket) socket.drain();
+      // A drain may be cut short by a close (the server's drain limit): whichever ends the
+      // server first reports it.
       const done = m.type === 'close' ? server.close(m.code, m.reason) : server.drain(m.timeoutMs);
       void done.then(() => {
+        if (closed) return;
+        closed = true;
         report({ type: 'closed' });
         port.close();
       });
     }
   });
   report({ type: 'ready' });
+}
+
+/** Resolves once `server` holds no connection (it takes no new ones: they are refused). */
+function connectionsEnded(server: QuicServer): Promise<void> {
+  return new Promise((resolve) => {
+    const check = (): void => {
+      if (server.connections.size > 0) return;
+      server.off('connection', watch);
+      resolve();
+    };
+    // The server forgets a connection as it closes, before this listener runs.
+    const watch = (c: QuicConnection): void => void c.once('close', check);
+    for (const c of server.connections) watch(c);
+    // One whose handshake began before refusing did is announced later.
+    server.on('connection', watch);
+    check();
+  });
 }
 
 main().catch((e: unknown) => {

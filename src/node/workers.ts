@@ -59,6 +59,7 @@ export type WorkerServerConfig = Omit<
   | 'statelessResetKey'
   | 'socket'
   | 'bindSocketKind'
+  | 'ticketApplication'
 >;
 
 export interface WorkerServerOptions {
@@ -148,6 +149,8 @@ export type RouterCommand =
   | { type: 'stats'; id: number }
   | { type: 'close'; code: number; reason: string }
   | { type: 'drain'; timeoutMs: number }
+  /** The whole server drains: refuse new clients, report once no connection is left, stay. */
+  | { type: 'refuse' }
   | LiveRoutes;
 
 /** @internal Worker → router (besides datagram batches). */
@@ -155,13 +158,25 @@ export type WorkerReport =
   | { type: 'ready' }
   | { type: 'failed'; message: string }
   | { type: 'closed' }
+  /** After 'refuse': the worker's last connection has ended. */
+  | { type: 'drained' }
   | { type: 'stats'; id: number; stats: WorkerStats };
 
 interface WorkerSlot {
   readonly worker: Worker;
   readonly out: BatchWriter;
   ready: boolean;
+  /**
+   * The worker has closed its port (its server closed) or exited: it answers nothing more, so
+   * stats requests to it are answered for it.
+   */
+  gone: boolean;
+  /** Ids of the stats requests it has not answered yet. */
+  readonly statsPending: Set<number>;
   exited: Promise<void>;
+  /** Resolves when the worker reports 'drained' or leaves. */
+  readonly drained: Promise<void>;
+  readonly markDrained: () => void;
 }
 
 /** The workers started together under one config rotation codepoint (§3.1). */
@@ -223,6 +238,7 @@ export class WorkerServer extends EventEmitter<WorkerServerEvents> {
   private readonly keys: KeyMaterial;
   private flushQueued = false;
   private closing: Promise<void> | null = null;
+  private released = false;
   private reloading: Promise<void> = Promise.resolve();
   private datagramsIn = 0;
   private datagramsOut = 0;
@@ -279,6 +295,15 @@ export class WorkerServer extends EventEmitter<WorkerServerEvents> {
       const opened = ReusePortGroup.open(host, port, this.count, this.options.socket ?? {});
       this.group = opened.group;
       fds = opened.fds;
+      // The program goes on before any worker runs: a client that sends as soon as the port is
+      // bound would otherwise have its first Initials spread by the kernel's 4-tuple hash and
+      // its retransmissions by the program's DCID hash, and two workers would each answer it
+      // with a handshake of their own.
+      opened.group.steer({
+        generations: [{ configId: this.lbBase.configId, fds }],
+        current: fds,
+        plaintext: this.lbBase.key === undefined,
+      });
     } else {
       this.socket = await UdpSocket.bind(host, port, this.options.socket ?? {}, {
         message: (data, remote) => {
@@ -331,6 +356,13 @@ export class WorkerServer extends EventEmitter<WorkerServerEvents> {
         for (const fd of fds) this.group?.remove(fd);
         throw e;
       }
+      if (this.closing !== null) {
+        // Destroyed or drained while the new generation started: it never serves. Its sockets
+        // close once no thread reads them.
+        await Promise.all(next.slots.map((slot) => slot.worker.terminate()));
+        for (const fd of fds) this.group?.remove(fd);
+        throw new QuicNodeError('ERR_QUIC_CLOSED', 'the server closed during the reload');
+      }
       this.adopt(next);
       this.reloads++;
       this.retire(current, drainTimeoutMs);
@@ -340,17 +372,21 @@ export class WorkerServer extends EventEmitter<WorkerServerEvents> {
     return run;
   }
 
-  /** Per-worker figures (every live worker, oldest generation first) and the whole server's. */
+  /**
+   * Per-worker figures (every live worker, oldest generation first) and the whole server's. A
+   * worker that has left (a drained generation, a closing server) is not waited for.
+   */
   async getStats(): Promise<WorkerServerStats> {
-    const slots = this.generations.flatMap((g) => g.slots);
+    // Behind a drain or close begun before this call (they too wait for a reload under way):
+    // the workers see their command before the stats request.
+    await this.reloading;
+    const slots = this.generations.flatMap((g) => g.slots).filter((s) => !s.gone);
     const workers = await Promise.all(
       slots.map((slot) => {
         const id = this.nextStatsId++;
         return new Promise<WorkerStats>((resolve) => {
           this.statsWaiters.set(id, resolve);
-          slot.worker.once('exit', () => {
-            if (this.statsWaiters.delete(id)) resolve({ ...NO_STATS, worker: -1 });
-          });
+          slot.statsPending.add(id);
           slot.worker.postMessage({ type: 'stats', id } satisfies RouterCommand);
         });
       }),
@@ -384,11 +420,61 @@ export class WorkerServer extends EventEmitter<WorkerServerEvents> {
         slot.worker.postMessage({ type: 'close', code, reason } satisfies RouterCommand);
       }
       await Promise.all(slots.map((s) => s.exited));
-      this.socket?.close();
-      this.group?.close();
-      this.emit('close');
+      this.release();
     })();
     return this.closing;
+  }
+
+  /**
+   * Stops taking new connections (new clients are refused, RFC 9000 §10.2) and lets every live
+   * connection, of every generation, run to its end; after `timeoutMs` (Infinity: no limit) the
+   * rest are closed gracefully with `code`. Then the workers exit and the socket is released.
+   */
+  drain(timeoutMs = 60_000, code = 0, reason = 'server draining'): Promise<void> {
+    this.closing ??= (async () => {
+      await this.reloading;
+      const slots = this.generations.flatMap((g) => g.slots);
+      // Every worker (of every generation: an old one may be draining already) refuses new
+      // clients and stays, so that whichever one a new client reaches answers it, until the
+      // last connection of all has ended or the limit comes.
+      for (const slot of slots) slot.worker.postMessage({ type: 'refuse' } satisfies RouterCommand);
+      let timer: NodeJS.Timeout | undefined;
+      // setTimeout turns anything above 2^31-1 ms into 1 ms: an unbounded drain has no timer.
+      const late = Number.isFinite(timeoutMs)
+        ? new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))
+        : new Promise<void>(() => {});
+      await Promise.race([Promise.all(slots.map((s) => s.drained)), late]);
+      clearTimeout(timer);
+      // Past the limit, what is left closes gracefully with `code`.
+      for (const slot of slots) {
+        slot.worker.postMessage({ type: 'close', code, reason } satisfies RouterCommand);
+      }
+      await Promise.all(slots.map((s) => s.exited));
+      this.release();
+    })();
+    return this.closing;
+  }
+
+  /**
+   * Stops at once: the workers are terminated (their connections vanish without a
+   * CONNECTION_CLOSE; the clients find out by idle timeout or stateless reset) and the socket is
+   * released. Also ends a close() or drain() in progress.
+   */
+  destroy(): Promise<void> {
+    const slots = this.generations.flatMap((g) => g.slots);
+    const terminated = Promise.all(slots.map((s) => s.worker.terminate())).then(() => {});
+    this.closing ??= terminated.then(() => this.release());
+    // A close or drain under way resolves once the workers have exited, which they now do.
+    return terminated.then(() => this.closing!);
+  }
+
+  /** The workers have exited: the sockets go (the workers read them until now). */
+  private release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.socket?.close();
+    this.group?.close();
+    this.emit('close');
   }
 
   private async startGeneration(configId: number, fds: number[]): Promise<Generation> {
@@ -420,11 +506,22 @@ export class WorkerServer extends EventEmitter<WorkerServerEvents> {
             { eval: true, workerData: init },
           )
         : new Worker(entry, { workerData: init });
+      let markDrained = (): void => {};
+      const drained = new Promise<void>((resolve) => (markDrained = resolve));
       const slot: WorkerSlot = {
         worker,
         out: new BatchWriter(),
         ready: false,
-        exited: new Promise((resolve) => worker.once('exit', () => resolve())),
+        gone: false,
+        statsPending: new Set(),
+        drained,
+        markDrained,
+        exited: new Promise((resolve) =>
+          worker.once('exit', () => {
+            this.leave(slot);
+            resolve();
+          }),
+        ),
       };
       generation.slots.push(slot);
       started.push(
@@ -476,7 +573,10 @@ export class WorkerServer extends EventEmitter<WorkerServerEvents> {
   private routesChanged(): void {
     this.decoder = new QuicLbDecoder(this.generations.map((x) => x.lb));
     const group = this.group;
-    if (group === null || this.closing !== null) return;
+    // Also while closing or draining: an old generation that leaves renumbers the group's
+    // sockets, and the program must follow, or the live connections' datagrams reach the wrong
+    // workers (which would forward them). After the release the group steers nothing.
+    if (group === null) return;
     const current = this.generations[this.generations.length - 1];
     group.steer({
       generations: this.generations.map((x) => ({ configId: x.lb.configId, fds: x.fds })),
@@ -484,7 +584,9 @@ export class WorkerServer extends EventEmitter<WorkerServerEvents> {
       plaintext: this.lbBase.key === undefined,
     });
     const routes = this.liveRoutes(this.generations);
-    for (const x of this.generations) for (const slot of x.slots) slot.worker.postMessage(routes);
+    for (const x of this.generations) {
+      for (const slot of x.slots) if (!slot.gone) slot.worker.postMessage(routes);
+    }
   }
 
   private liveRoutes(generations: readonly Generation[]): LiveRoutes {
@@ -524,11 +626,26 @@ export class WorkerServer extends EventEmitter<WorkerServerEvents> {
     } else if (r.type === 'failed') {
       failed(new Error(`worker failed: ${r.message}`));
     } else if (r.type === 'closed') {
+      this.leave(slot);
       void slot.worker.terminate();
+    } else if (r.type === 'drained') {
+      slot.markDrained();
     } else if (r.type === 'stats') {
+      slot.statsPending.delete(r.id);
       this.statsWaiters.get(r.id)?.(r.stats);
       this.statsWaiters.delete(r.id);
     }
+  }
+
+  /** `slot`'s worker answers no more: its unanswered stats requests are answered for it. */
+  private leave(slot: WorkerSlot): void {
+    slot.gone = true;
+    slot.markDrained();
+    for (const id of slot.statsPending) {
+      this.statsWaiters.get(id)?.({ ...NO_STATS, worker: -1 });
+      this.statsWaiters.delete(id);
+    }
+    slot.statsPending.clear();
   }
 
   /**

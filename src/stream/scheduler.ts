@@ -131,6 +131,17 @@ export class StreamScheduler<T extends Schedulable> {
     return null;
   }
 
+  /** The sum of `value` over the members. */
+  sum(value: (s: T) => number): number {
+    let total = 0;
+    for (const level of this.levels) {
+      if (!level) continue;
+      for (const s of level.sequential) total += value(s);
+      for (const s of level.rotation) total += value(s);
+    }
+    return total;
+  }
+
   /** `s` sent a frame: an incremental stream passes the turn to the next one. */
   sent(s: T): void {
     const slot = s.schedulerSlot;

@@ -141,6 +141,15 @@ export class SendSide {
     );
   }
 
+  /** Unsent bytes within the stream credit, in a state that sends new data (else 0). */
+  get unsentWithinCredit(): number {
+    const s = this.current;
+    if (s !== 'ready' && s !== 'send') return 0;
+    const buffer = this.buffer;
+    const end = Math.min(buffer.written, this.credit.limit);
+    return end > buffer.sentOffset ? end - buffer.sentOffset : 0;
+  }
+
   private get sending(): boolean {
     const s = this.current;
     return s === 'ready' || s === 'send' || s === 'data_sent';

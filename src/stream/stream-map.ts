@@ -336,6 +336,16 @@ export class StreamMap implements StreamOwner {
   }
 
   /**
+   * Bytes of new STREAM data waiting to be sent: never sent, within the streams' credit and the
+   * connection's (RFC 9000 §4.1). Retransmissions aside. O(streams with data to send).
+   */
+  get unsentBytes(): number {
+    const available = this.sendCredit.available;
+    if (available === 0 || this.scheduler.size === 0) return 0;
+    return Math.min(available, this.scheduler.sum(unsentOf));
+  }
+
+  /**
    * The next control frame that fits in `maxBytes`, or null: connection-level ones (MAX_DATA,
    * MAX_STREAMS, DATA_BLOCKED, STREAMS_BLOCKED) first, then per-stream ones. `now` and `rtt`
    * (microseconds) drive receive-window auto-tuning. The connection keeps the returned object
@@ -672,6 +682,7 @@ export class StreamMap implements StreamOwner {
 
 const acceptAny = (_s: Stream): boolean => true;
 const acceptWithoutCredit = (s: Stream): boolean => s.canSendWithoutCredit;
+const unsentOf = (s: Stream): number => s.unsentBytes;
 const needsConnectionCredit = (s: Stream): boolean => s.needsConnectionCredit;
 
 function checkMaxStreams(value: number, name: string): void {

@@ -367,6 +367,14 @@ export class Stream {
 
   /**
    * @internal
+   * Bytes never sent that the stream's own credit lets go (the connection's aside).
+   */
+  get unsentBytes(): number {
+    return this.sendSide === null ? 0 : this.sendSide.unsentWithinCredit;
+  }
+
+  /**
+   * @internal
    * Fills `out` with the next STREAM frame: lost data first, then new data within the stream
    * credit and `connAvailable` bytes of connection credit; the whole frame (header with Offset
    * and Length fields, see frame-size.ts) fits in `maxFrameBytes`. `out.newBytes` is what the

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { SentPacket } from '../../src/ack/sent.js';
-import { Bbr, type BbrState } from '../../src/cc/bbr.js';
+import { Bbr } from '../../src/cc/bbr.js';
+import type { BbrState } from '../../src/cc/bbr-params.js';
 import { createCongestionController } from '../../src/cc/registry.js';
 import { DeliveryRateSampler } from '../../src/path/delivery-rate.js';
 import { FakeRtt, MDS } from './helpers.js';

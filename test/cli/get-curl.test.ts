@@ -8,47 +8,19 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { CliIo } from '../../src/cli/args.js';
 import { connectTarget, type ConnectTo } from '../../src/cli/get-request.js';
 import { H3_ALPN, h3FileHandler, serveH3Connection } from '../../src/cli/h3-handlers.js';
 import { HqFileServer } from '../../src/cli/hq-server.js';
 import { HQ_ALPN } from '../../src/cli/hq-protocol.js';
-import { main } from '../../src/cli/main.js';
 import { ProgressMeter, size } from '../../src/cli/progress-meter.js';
 import type { H3ServerResponse } from '../../src/h3/api/server.js';
 import type { QuicConnection } from '../../src/node/connection.js';
 import { createServer, type QuicServer } from '../../src/node/server.js';
 import { testCertificate } from '../../src/testing/pair.js';
 import { payload } from '../node/helpers.js';
+import { runCli, stderrLine, type CliRun } from './run-cli.js';
 
 const FILE = payload(200 * 1024, 9);
-
-interface Captured {
-  code: number;
-  stderr: string;
-}
-
-async function tsquic(
-  args: string[],
-  tty: { stdout?: boolean; stderr?: boolean } = {},
-  stdin: Uint8Array | null = null,
-): Promise<Captured> {
-  let stderr = '';
-  const io: CliIo = {
-    stdout: { write: () => {}, isTTY: tty.stdout === true },
-    stderr: { write: (s) => void (stderr += s), isTTY: tty.stderr === true },
-    readStdin: () => Promise.resolve(stdin),
-  };
-  return { code: await main(args, io), stderr };
-}
-
-function oneLine(r: Captured, code: number): string {
-  assert.equal(r.code, code, `exit code (stderr: ${r.stderr})`);
-  const lines = r.stderr.split('\n').filter((l) => l !== '');
-  assert.equal(lines.length, 1, `one line on stderr: ${JSON.stringify(r.stderr)}`);
-  assert.ok(!/\bat .*:\d+:\d+/.test(r.stderr), 'no stack trace');
-  return lines[0]!;
-}
 
 interface Echo {
   method: string;
@@ -110,8 +82,8 @@ describe('tsquic get: the curl options', function () {
   });
 
   const url = (p: string): string => `https://127.0.0.1:${port}${p}`;
-  const get = (...args: string[]): Promise<Captured> =>
-    tsquic(['get', '--insecure', '-o', out, ...args]);
+  const get = (...args: string[]): Promise<CliRun> =>
+    runCli(['get', '--insecure', '-o', out, ...args]);
   const saved = (name: string): Buffer => readFileSync(path.join(out, name));
   const echoed = (): Echo => JSON.parse(saved('echo').toString('utf8')) as Echo;
 
@@ -146,10 +118,9 @@ describe('tsquic get: the curl options', function () {
     let e = echoed();
     assert.deepEqual(Buffer.from(e.body, 'latin1'), Buffer.from(bytes));
     assert.equal(e.headers['content-type'], 'x/y');
-    r = await tsquic(
+    r = await runCli(
       ['get', '--insecure', '-o', out, '-X', 'PUT', '--data-binary', '@-', url('/echo')],
-      {},
-      new TextEncoder().encode('from stdin\n'),
+      { stdin: new TextEncoder().encode('from stdin\n') },
     );
     assert.equal(r.code, 0, r.stderr);
     e = echoed();
@@ -216,7 +187,7 @@ describe('tsquic get: the curl options', function () {
 
   it('--max-time cutting a transfer: exit 1, one line, no file left', async () => {
     const r = await get('--max-time', '1', url('/stall'));
-    assert.match(oneLine(r, 1), /timed out after 1 s/);
+    assert.match(stderrLine(r, 1), /timed out after 1 s/);
     assert.deepEqual(readdirSync(out), []);
   });
 
@@ -225,17 +196,17 @@ describe('tsquic get: the curl options', function () {
     assert.equal(r.code, 1);
     assert.equal(r.stderr, '');
     r = await get('-s', '-S', url('/missing'));
-    assert.match(oneLine(r, 1), /HTTP status 404/);
+    assert.match(stderrLine(r, 1), /HTTP status 404/);
   });
 
   it('the progress meter: only with a terminal on stderr and the body not on a terminal, off with -s', async () => {
     const args = ['get', '--insecure', '-o', out, url('/file.bin')];
-    let r = await tsquic(args, { stderr: true });
+    let r = await runCli(args, { tty: { stderr: true } });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /\r100% 200\.0 KiB of 200\.0 KiB .*\n$/);
-    r = await tsquic([...args, '-s'], { stderr: true });
+    r = await runCli([...args, '-s'], { tty: { stderr: true } });
     assert.equal(r.stderr, '');
-    r = await tsquic(args, {});
+    r = await runCli(args);
     assert.equal(r.stderr, '');
   });
 
@@ -258,7 +229,7 @@ describe('tsquic get: the curl options', function () {
   for (const [args, message] of bad) {
     it(`refuses ${args.join(' ')} with one line and exit 2`, async () => {
       const r = await get(...args, url('/echo'));
-      assert.match(oneLine(r, 2), message);
+      assert.match(stderrLine(r, 2), message);
     });
   }
 });

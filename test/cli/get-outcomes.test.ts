@@ -6,47 +6,24 @@
  * loses its state and answers with stateless resets). `get` runs in-process through main().
  */
 import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { CliIo } from '../../src/cli/args.js';
 import { H3_ALPN, serveH3Connection } from '../../src/cli/h3-handlers.js';
 import { HqFileServer } from '../../src/cli/hq-server.js';
 import { HQ_ALPN } from '../../src/cli/hq-protocol.js';
-import { main } from '../../src/cli/main.js';
 import type { H3ServerResponse } from '../../src/h3/api/server.js';
 import type { QuicConnection } from '../../src/node/connection.js';
+import { nativeUdpAddon } from '../../src/node/native-udp.js';
 import { createServer, type QuicServer } from '../../src/node/server.js';
 import { testCertificate } from '../../src/testing/pair.js';
 import { payload } from '../node/helpers.js';
 import { UdpRelay } from '../node/udp-relay.js';
+import { runCli, stderrLine, type CliRun } from './run-cli.js';
 
 const CHUNK = payload(64 * 1024, 5);
 const BIG = payload(4 * 1024 * 1024, 6);
-
-interface Captured {
-  code: number;
-  stderr: string;
-}
-
-async function tsquic(...args: string[]): Promise<Captured> {
-  let stderr = '';
-  const io: CliIo = {
-    stdout: { write: () => {} },
-    stderr: { write: (s) => void (stderr += s) },
-    readStdin: () => Promise.resolve(null),
-  };
-  return { code: await main(args, io), stderr };
-}
-
-/** The one line of a failure, checked to be the only line and without a stack trace. */
-function failureLine(r: Captured): string {
-  assert.equal(r.code, 1, `exit code (stderr: ${r.stderr})`);
-  const lines = r.stderr.split('\n').filter((l) => l !== '');
-  assert.equal(lines.length, 1, `one line on stderr: ${JSON.stringify(r.stderr)}`);
-  assert.ok(!/\bat .*:\d+:\d+/.test(r.stderr), 'no stack trace');
-  return lines[0]!;
-}
 
 /** Writes `CHUNK` and then `then` (the misbehaviour). */
 async function startBody(res: H3ServerResponse, length: number): Promise<void> {
@@ -128,32 +105,32 @@ describe('tsquic get: honest outcomes', function () {
     assert.deepEqual(readdirSync(out), [], 'no partial file is left behind');
   });
 
-  const get = (url: string, ...flags: string[]): Promise<Captured> =>
-    tsquic('get', '--insecure', '-o', out, ...flags, url);
+  const get = (url: string, ...flags: string[]): Promise<CliRun> =>
+    runCli(['get', '--insecure', '-o', out, ...flags, url]);
 
   it('--timeout expiring mid-transfer', async () => {
     const r = await get(`https://127.0.0.1:${port}/stall`, '--timeout', '1');
-    assert.match(failureLine(r), /timed out after 1 s/);
+    assert.match(stderrLine(r, 1), /timed out after 1 s/);
   });
 
   it('an idle timeout mid-transfer', async () => {
     const r = await get(`https://127.0.0.1:${port}/stall`, '--idle-timeout', '1');
-    assert.match(failureLine(r), /timed out: no answer from the peer/);
+    assert.match(stderrLine(r, 1), /timed out: no answer from the peer/);
   });
 
   it('a stream reset by the server mid-body', async () => {
     const r = await get(`https://127.0.0.1:${port}/reset`);
-    assert.match(failureLine(r), /\/reset: .*H3_INTERNAL_ERROR/);
+    assert.match(stderrLine(r, 1), /\/reset: .*H3_INTERNAL_ERROR/);
   });
 
   it('a connection closed by the server mid-body', async () => {
     const r = await get(`https://127.0.0.1:${port}/close`);
-    assert.match(failureLine(r), /0x102|H3_INTERNAL_ERROR/);
+    assert.match(stderrLine(r, 1), /0x102|H3_INTERNAL_ERROR/);
   });
 
   it('a body shorter than its content-length', async () => {
     const r = await get(`https://127.0.0.1:${port}/short`);
-    assert.match(failureLine(r), /\/short: .*content-length/);
+    assert.match(stderrLine(r, 1), /\/short: .*content-length/);
   });
 
   it('a handshake that never completes (the server never answers past its first flight)', async () => {
@@ -161,11 +138,33 @@ describe('tsquic get: honest outcomes', function () {
     const relay = await UdpRelay.start(port, { resetAfter: { bytes: 100, tokens: () => [] } });
     try {
       const r = await get(`https://127.0.0.1:${relay.port}/big.bin`, '--timeout', '1');
-      assert.match(failureLine(r), /timed out after 1 s/);
+      assert.match(stderrLine(r, 1), /timed out after 1 s/);
     } finally {
       relay.close();
     }
   });
+
+  for (const kind of ['dgram', 'native'] as const) {
+    it(`nothing listening on the port: refused by ICMP, one line (${kind} socket)`, async function () {
+      if (kind === 'native' && nativeUdpAddon() === null) this.skip();
+      // A port that was just free: bind, note it, release it.
+      const probe = dgram.createSocket('udp4');
+      await new Promise<void>((r) => probe.bind(0, '127.0.0.1', r));
+      const closed = probe.address().port;
+      await new Promise<void>((r) => probe.close(r));
+      const before = process.env['TSQUIC_SOCKET'];
+      process.env['TSQUIC_SOCKET'] = kind;
+      try {
+        const r = await get(`https://127.0.0.1:${closed}/big.bin`, '--timeout', '10');
+        assert.match(stderrLine(r, 1), /connection refused: nothing listens on UDP 127\.0\.0\.1:/);
+      } finally {
+        if (before === undefined) delete process.env['TSQUIC_SOCKET'];
+        else process.env['TSQUIC_SOCKET'] = before;
+      }
+      // What the failed socket might still have done (a send after the ICMP error) comes now.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    });
+  }
 
   for (const alpn of [H3_ALPN, HQ_ALPN]) {
     it(`a path that drops datagrams above 1,250 bytes (${alpn}): path MTU discovery keeps within it`, async () => {
@@ -227,7 +226,7 @@ describe('tsquic get: honest outcomes', function () {
     });
     try {
       const r = await get(`https://127.0.0.1:${relay.port}/big.bin`, '--timeout', '10');
-      assert.match(failureLine(r), /stateless reset/);
+      assert.match(stderrLine(r, 1), /stateless reset/);
       assert.ok(relay.resets > 0);
     } finally {
       relay.close();

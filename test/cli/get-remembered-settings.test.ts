@@ -10,28 +10,17 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { CliIo } from '../../src/cli/args.js';
 import { H3_ALPN, serveH3Connection } from '../../src/cli/h3-handlers.js';
-import { main } from '../../src/cli/main.js';
 import { SessionFile } from '../../src/cli/session-file.js';
 import type { H3Server } from '../../src/h3/api/server.js';
 import type { QuicConnection } from '../../src/node/connection.js';
 import { createServer, type QuicServer } from '../../src/node/server.js';
 import { testCertificate } from '../../src/testing/pair.js';
+import { runCli, type CliRun } from './run-cli.js';
 
 interface Seen {
   early: boolean;
   inserts: number;
-}
-
-async function tsquic(args: string[]): Promise<{ code: number; stderr: string }> {
-  let stderr = '';
-  const io: CliIo = {
-    stdout: { write: () => {} },
-    stderr: { write: (s) => void (stderr += s) },
-    readStdin: () => Promise.resolve(null),
-  };
-  return { code: await main(args, io), stderr };
 }
 
 describe('tsquic get: SETTINGS remembered for 0-RTT', function () {
@@ -63,8 +52,8 @@ describe('tsquic get: SETTINGS remembered for 0-RTT', function () {
     rmSync(work, { recursive: true, force: true });
   });
 
-  const get = (session: string, ...extra: string[]): Promise<{ code: number; stderr: string }> =>
-    tsquic([
+  const get = (session: string, ...extra: string[]): Promise<CliRun> =>
+    runCli([
       'get',
       '--insecure',
       '-o',

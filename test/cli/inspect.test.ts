@@ -11,13 +11,12 @@ import {
   defaultProvider,
   describeBackend,
 } from '../../src/crypto/index.js';
-import type { CliIo } from '../../src/cli/args.js';
 import { inspectCommand } from '../../src/cli/inspect.js';
-import { main } from '../../src/cli/main.js';
 import { describeSocket } from '../../src/node/socket-choice.js';
 import type { DissectionJson } from '../../src/testing/dissect.js';
 import { forgeLongPacket } from '../../src/testing/forge.js';
 import { loadVector } from '../vectors.js';
+import { runCli, type CliRun } from './run-cli.js';
 
 const V1 = loadVector('quic-v1-initial.json');
 const V2 = loadVector('quic-v2-initial.json');
@@ -25,23 +24,8 @@ const CLIENT_HEX = V1.client_initial_packet.protected_packet as string;
 const SERVER_HEX = V1.server_initial_packet.protected_packet as string;
 const DCID_HEX = V1.client_dcid as string;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function run(argv: string[], stdin: Uint8Array | null = null): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: { write: (s) => void (stdout += s) },
-    stderr: { write: (s) => void (stderr += s) },
-    readStdin: () => Promise.resolve(stdin),
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+const run = (argv: string[], stdin: Uint8Array | null = null): Promise<CliRun> =>
+  runCli(argv, { stdin });
 
 async function runJson(argv: string[]): Promise<{ code: number; json: DissectionJson }> {
   const r = await run(['inspect', '--json', ...argv]);
@@ -50,7 +34,7 @@ async function runJson(argv: string[]): Promise<{ code: number; json: Dissection
 }
 
 /** A usage error: exit code 2, nothing on stdout, exactly one `tsquic: ` line on stderr. */
-function assertUsageError(r: Run, pattern: RegExp): void {
+function assertUsageError(r: CliRun, pattern: RegExp): void {
   assert.equal(r.code, 2);
   assert.equal(r.stdout, '');
   assert.match(r.stderr, /^tsquic: [^\n]+\n$/);

@@ -18,37 +18,20 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { main } from '../../src/cli/main.js';
-import type { CliIo } from '../../src/cli/args.js';
 import { hqGet } from '../../src/cli/hq-client.js';
 import { HqFileServer } from '../../src/cli/hq-server.js';
 import { connect, createServer, QuicStreamError } from '../../src/node/index.js';
 import { Children, nodeArgsFor, payload, testCert, waitExit } from '../node/helpers.js';
 import { validateQlog } from '../qlog/validate.js';
+import { onlyLine, runCli, type CliRun } from './run-cli.js';
 
 const children = new Children();
 /** These tests are about hq-interop (HTTP/0.9); HTTP/3 has its own tests. */
 const HQ = ['--alpn', 'hq-interop'];
 const CLI = [process.execPath, ...nodeArgsFor(import.meta.url, '../../src/cli/main')];
 
-interface Captured {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs `tsquic ARGS` in this process with captured output. */
-async function tsquic(...args: string[]): Promise<Captured> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: { write: (s) => void (stdout += s) },
-    stderr: { write: (s) => void (stderr += s) },
-    readStdin: () => Promise.resolve(null),
-  };
-  const code = await main(args, io);
-  return { code, stdout, stderr };
-}
+const tsquic = (...args: string[]): Promise<CliRun> => runCli(args);
 
 /** Starts `tsquic serve ARGS --port 0`; resolves with the child and its port once it listens. */
 async function startServe(
@@ -67,13 +50,6 @@ async function startServe(
     child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${err}`)));
   });
   return { child, port, stderr: () => err };
-}
-
-function oneLine(text: string): string {
-  const lines = text.split('\n').filter((l) => l !== '');
-  assert.equal(lines.length, 1, `expected one line, got: ${JSON.stringify(text)}`);
-  assert.ok(!/\bat .*:\d+:\d+/.test(text), 'no stack trace');
-  return lines[0]!;
 }
 
 describe('tsquic serve + tsquic get', () => {
@@ -130,7 +106,7 @@ describe('tsquic serve + tsquic get', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.ok(readFileSync(path.join(out, 'small.bin')).equals(small), '1 KB file identical');
     assert.ok(readFileSync(path.join(out, 'big.bin')).equals(big), '10 MB file identical');
-    const stats = JSON.parse(oneLine(r.stderr)) as Record<string, unknown>;
+    const stats = JSON.parse(onlyLine(r.stderr)) as Record<string, unknown>;
     assert.equal(stats['alpn'], 'hq-interop');
     assert.ok((stats['bytesReceived'] as number) > big.length);
     assert.deepEqual(Object.keys(stats), [
@@ -171,7 +147,7 @@ describe('tsquic serve + tsquic get', () => {
         `https://localhost:${port}/small.bin`,
       );
       assert.equal(r.code, 0, r.stderr);
-      return (JSON.parse(oneLine(r.stderr)) as Record<string, unknown>)['version'];
+      return (JSON.parse(onlyLine(r.stderr)) as Record<string, unknown>)['version'];
     };
     // A v1 first flight offering v2 is switched to v2 by the server that prefers it.
     assert.equal(await version(prefersV2.port), 0x6b3343cf);
@@ -190,7 +166,7 @@ describe('tsquic serve + tsquic get', () => {
       `https://localhost:${onlyV2.port}/small.bin`,
     );
     assert.equal(r.code, 1);
-    assert.match(oneLine(r.stderr), /version negotiation failed/);
+    assert.match(onlyLine(r.stderr), /version negotiation failed/);
   });
 
   it('writes the body to stdout without --output', async () => {
@@ -220,7 +196,7 @@ describe('tsquic serve + tsquic get', () => {
     );
     assert.equal(r.code, 1);
     assert.match(
-      oneLine(r.stderr),
+      onlyLine(r.stderr),
       /nope\.bin: stream reset by the server with code 0x2 \(not found\)/,
     );
     assert.equal(existsSync(path.join(work, 'nope.bin')), false, 'no partial file is left');
@@ -243,7 +219,7 @@ describe('tsquic serve + tsquic get', () => {
         `https://127.0.0.1:${serve.port}${target}`,
       );
       assert.equal(r.code, 1, target);
-      assert.match(oneLine(r.stderr), /not found/, target);
+      assert.match(onlyLine(r.stderr), /not found/, target);
     }
     // Raw request lines, past any URL normalization.
     const conn = connect(
@@ -284,7 +260,7 @@ describe('tsquic serve + tsquic get', () => {
           `https://127.0.0.1:${serve.port}${target}`,
         );
         assert.equal(r.code, 1, `${alpn} ${target}`);
-        assert.match(oneLine(r.stderr), /not found/, `${alpn} ${target}`);
+        assert.match(onlyLine(r.stderr), /not found/, `${alpn} ${target}`);
         assert.equal(r.stdout, '', `${alpn} ${target}: nothing of the file`);
       }
     }
@@ -303,7 +279,7 @@ describe('tsquic serve + tsquic get', () => {
       `https://127.0.0.1:${serve.port}/small.bin`,
     );
     assert.equal(unknown.code, 1);
-    assert.match(oneLine(unknown.stderr), /certificate error: unknown_ca/);
+    assert.match(onlyLine(unknown.stderr), /certificate error: unknown_ca/);
 
     const system = await tsquic(
       'get',
@@ -313,7 +289,7 @@ describe('tsquic serve + tsquic get', () => {
       `https://127.0.0.1:${serve.port}/small.bin`,
     );
     assert.equal(system.code, 1);
-    assert.match(oneLine(system.stderr), /certificate error: unknown_ca/);
+    assert.match(onlyLine(system.stderr), /certificate error: unknown_ca/);
 
     // A certificate valid for other names, and one that expired: servers in this process.
     for (const [cert, expect] of [
@@ -341,7 +317,7 @@ describe('tsquic serve + tsquic get', () => {
           `https://127.0.0.1:${port}/small.bin`,
         );
         assert.equal(r.code, 1);
-        assert.match(oneLine(r.stderr), expect);
+        assert.match(onlyLine(r.stderr), expect);
       } finally {
         await server.close();
       }
@@ -381,7 +357,7 @@ describe('tsquic serve + tsquic get', () => {
       url,
     );
     assert.equal(second.code, 0, second.stderr);
-    const stats = JSON.parse(oneLine(second.stderr)) as Record<string, unknown>;
+    const stats = JSON.parse(onlyLine(second.stderr)) as Record<string, unknown>;
     assert.equal(stats['resumed'], true);
     assert.equal(stats['earlyDataAccepted'], true);
     assert.ok((stats['keyUpdates'] as number) >= 1);
@@ -402,7 +378,7 @@ describe('tsquic serve + tsquic get', () => {
     ]);
     const session = path.join(work, 'session-token.json');
     const url = `https://127.0.0.1:${retrying.port}/small.bin`;
-    const get = (...extra: string[]): Promise<Captured> =>
+    const get = (...extra: string[]): Promise<CliRun> =>
       tsquic(
         'get',
         ...HQ,
@@ -418,7 +394,7 @@ describe('tsquic serve + tsquic get', () => {
       );
     const first = await get();
     assert.equal(first.code, 0, first.stderr);
-    assert.equal(JSON.parse(oneLine(first.stderr))['retry'], true, 'no token yet: a Retry');
+    assert.equal(JSON.parse(onlyLine(first.stderr))['retry'], true, 'no token yet: a Retry');
     const saved = JSON.parse(readFileSync(session, 'utf8')) as {
       servers: Record<string, { ticket?: string; token?: string }>;
     };
@@ -426,7 +402,7 @@ describe('tsquic serve + tsquic get', () => {
     assert.ok(entry?.ticket && entry.token, 'ticket and token saved for the server');
     const second = await get('--early-data');
     assert.equal(second.code, 0, second.stderr);
-    const stats = JSON.parse(oneLine(second.stderr)) as Record<string, unknown>;
+    const stats = JSON.parse(onlyLine(second.stderr)) as Record<string, unknown>;
     assert.equal(stats['retry'], false, 'the token validated the address');
     assert.equal(stats['resumed'], true);
     assert.equal(stats['earlyDataAccepted'], false, 'serve --no-early-data: 1-RTT requests');
@@ -438,7 +414,7 @@ describe('tsquic serve + tsquic get', () => {
     // Port 9 (discard) on loopback: nothing listens, the kernel answers port unreachable.
     const refused = await tsquic('get', '--insecure', '-o', work, 'https://127.0.0.1:9/x');
     assert.equal(refused.code, 1);
-    assert.match(oneLine(refused.stderr), /connection refused/);
+    assert.match(onlyLine(refused.stderr), /connection refused/);
     // A socket that never answers.
     const sink = dgram.createSocket('udp4');
     await new Promise<void>((r) => sink.bind(0, '127.0.0.1', r));
@@ -446,7 +422,7 @@ describe('tsquic serve + tsquic get', () => {
       const url = `https://127.0.0.1:${sink.address().port}/x`;
       const r = await tsquic('get', '--insecure', '--timeout', '0.5', '-o', work, url);
       assert.equal(r.code, 1);
-      assert.match(oneLine(r.stderr), /timed out after 0\.5 s/);
+      assert.match(onlyLine(r.stderr), /timed out after 0\.5 s/);
     } finally {
       sink.close();
     }
@@ -497,13 +473,13 @@ describe('tsquic serve + tsquic get', () => {
     for (const [args, message] of cases) {
       const r = await tsquic(...args);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
-      assert.match(oneLine(r.stderr), message, args.join(' '));
+      assert.match(onlyLine(r.stderr), message, args.join(' '));
       assert.match(r.stderr, /^tsquic: /);
     }
     // The same through a real process: one line, exit 2.
     const r = await waitExit(children.spawn([...CLI, 'get', '--bogus', url]));
     assert.equal(r.code, 2);
-    assert.equal(oneLine(r.stderr), "tsquic: unknown option '--bogus'");
+    assert.equal(onlyLine(r.stderr), "tsquic: unknown option '--bogus'");
   });
 
   it('documents every flag in --help', async () => {

@@ -2,14 +2,17 @@
  * `tsquic serve --workers N` as a user runs it: N worker threads behind one UDP port (each with
  * its own socket of a kernel-steered group on the native backend, behind a router thread on
  * node:dgram). Downloads over HTTP/3 and hq-interop are byte-exact whichever worker holds the
- * connection, a Retry minted by one worker is honoured, SIGHUP reloads, SIGTERM stops with exit 0.
+ * connection, a Retry minted by one worker is honoured, SIGHUP reloads, SIGTERM drains (a download
+ * in flight finishes, new clients are refused) and exits 0, a second SIGTERM exits 1 at once.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { UdpRelay } from '../../src/testing/relay.js';
-import { testCert } from '../node/helpers.js';
+import { connect } from '../../src/node/index.js';
+import { payload, testCert } from '../node/helpers.js';
 import {
   MANY,
   MEDIUM,
@@ -74,6 +77,101 @@ describe('cli: serve --workers', function () {
     peer.child.kill('SIGTERM');
     const exit = await finished(peer, 15_000, 'tsquic serve --workers 2');
     assert.equal(exit.code, 0, peer.output());
+  });
+
+  /**
+   * A download over hq-interop whose reader holds back (a 64 kB stream window: the server cannot
+   * finish sending until the client reads) while `tsquic serve` gets SIGTERM.
+   */
+  async function downloadAcrossSigterm(workers: string): Promise<void> {
+    const s = site!;
+    const name = 'drain.bin';
+    const file = payload(2 * 1024 * 1024, 9);
+    writeFileSync(path.join(s.www, name), file);
+    const { peer, port } = await startServe(procs, [
+      ...serveArgs(),
+      '--workers',
+      workers,
+      '--alpn',
+      'hq-interop',
+      // Long enough that only the connection's end, never the limit, ends the drain.
+      '--drain-timeout',
+      '100',
+    ]);
+    const conn = connect(
+      { host: '127.0.0.1', port },
+      {
+        alpn: ['hq-interop'],
+        ca: readFileSync(s.certFile, 'utf8'),
+        serverName: 'localhost',
+        initialMaxStreamData: 64 * 1024,
+        maxStreamWindow: 64 * 1024,
+      },
+    );
+    try {
+      await conn.ready;
+      const stream = await conn.openStream();
+      stream.end(`GET /${name}\r\n`);
+      const chunks: Buffer[] = [];
+      const first = new Promise<void>((resolve) =>
+        stream.on('data', (c: Buffer) => {
+          chunks.push(c);
+          if (chunks.length === 1) {
+            stream.pause();
+            resolve();
+          }
+        }),
+      );
+      const ended = once(stream, 'end');
+      await first;
+      peer.child.kill('SIGTERM');
+      await waitFor(() => /SIGTERM: draining/.test(peer.stderr()), 15_000, 'the drain');
+      stream.resume();
+      await ended;
+      assert.ok(Buffer.concat(chunks).equals(file), 'the file, byte for byte');
+      // The server waits for the connection, which is still open.
+      assert.equal(peer.child.exitCode, null, peer.output());
+      // A new client is refused meanwhile.
+      const late = connect(
+        { host: '127.0.0.1', port },
+        { alpn: ['hq-interop'], ca: readFileSync(s.certFile, 'utf8'), serverName: 'localhost' },
+      );
+      await assert.rejects(late.ready, { code: 'ERR_QUIC_REFUSED' });
+      await conn.close();
+    } finally {
+      conn.destroy();
+    }
+    const exit = await finished(peer, 15_000, 'tsquic serve after SIGTERM');
+    assert.equal(exit.code, 0, peer.output());
+  }
+
+  it('on SIGTERM finishes a download in flight, refuses new clients, then exits 0 (two workers)', async () => {
+    await downloadAcrossSigterm('2');
+  });
+
+  it('on SIGTERM finishes a download in flight, refuses new clients, then exits 0 (one engine)', async () => {
+    await downloadAcrossSigterm('1');
+  });
+
+  it('exits 1 at once on a second SIGTERM, connections or not', async () => {
+    const s = site!;
+    const { peer, port } = await startServe(procs, [...serveArgs(), '--workers', '2']);
+    const conn = connect(
+      { host: '127.0.0.1', port },
+      { alpn: ['hq-interop'], ca: readFileSync(s.certFile, 'utf8'), serverName: 'localhost' },
+    );
+    try {
+      await conn.ready;
+      peer.child.kill('SIGTERM');
+      await waitFor(() => /SIGTERM: draining/.test(peer.stderr()), 15_000, 'the drain');
+      peer.child.kill('SIGTERM');
+      const exit = await finished(peer, 15_000, 'tsquic serve after a second SIGTERM');
+      assert.equal(exit.code, 1, peer.output());
+      assert.match(peer.stderr(), /SIGTERM again/);
+      assert.doesNotMatch(peer.stderr(), /internal error/);
+    } finally {
+      conn.destroy();
+    }
   });
 
   it('honours a Retry token whichever worker minted it', async () => {

@@ -5,6 +5,8 @@
  * arrives byte for byte, and the single-datagram calls see the same datagrams.
  */
 import { strict as assert } from 'node:assert';
+import { defaultProvider } from '../../src/crypto/default-provider.js';
+import type { CryptoProvider } from '../../src/crypto/provider.js';
 import { Engine, type TransmitBatch } from '../../src/engine/engine.js';
 import { TransmitBatcher, type TransmitSource } from '../../src/engine/transmit-batch.js';
 import {
@@ -41,6 +43,54 @@ function listSource(items: { t: Transmit; sender: number }[]): TransmitSource {
     },
     putBack: (t) => {
       held = t;
+    },
+  };
+}
+
+/** Calls into packet protection: single-packet and batch, and the packets the batches held. */
+interface ProtectionCalls {
+  seal: number;
+  sealBatch: number;
+  sealedInBatches: number;
+  mask: number;
+  maskBatch: number;
+}
+
+/** `defaultProvider` with its AEAD and header-protection calls counted. */
+function countingProvider(calls: ProtectionCalls): CryptoProvider {
+  const base = defaultProvider;
+  return {
+    ...base,
+    random: (n) => base.random(n),
+    createAead: (alg, key) => {
+      const aead = base.createAead(alg, key);
+      return {
+        alg: aead.alg,
+        seal: (...a) => {
+          calls.seal++;
+          return aead.seal(...a);
+        },
+        open: (...a) => aead.open(...a),
+        sealBatch: (buf, offsets, nonces, count) => {
+          calls.sealBatch++;
+          calls.sealedInBatches += count;
+          aead.sealBatch(buf, offsets, nonces, count);
+        },
+        openBatch: (...a) => aead.openBatch(...a),
+      };
+    },
+    createHeaderProtection: (alg, key) => {
+      const hp = base.createHeaderProtection(alg, key);
+      return {
+        mask: (...a) => {
+          calls.mask++;
+          hp.mask(...a);
+        },
+        maskBatch: (buf, samples, count, masks) => {
+          calls.maskBatch++;
+          hp.maskBatch(buf, samples, count, masks);
+        },
+      };
     },
   };
 }
@@ -135,7 +185,9 @@ describe('engine/transmit-batch: the GSO shape out, GRO messages in', () => {
   it('a transfer driven only by pollTransmitBatch and handleDatagramBatch arrives intact', () => {
     const { cert, ca } = testCertificate();
     const server = new Engine({ server: { alpn: ['t'], certificate: cert } });
-    const client = new Engine();
+    // The sender's packet protection, counted: its 1-RTT packets go in batches.
+    const calls = { seal: 0, sealBatch: 0, sealedInBatches: 0, mask: 0, maskBatch: 0 };
+    const client = new Engine({ crypto: countingProvider(calls) });
     const conn = client.connect(
       PAIR_SERVER_ADDRESS,
       { alpn: ['t'], serverName: 'localhost', ca: [ca], local: PAIR_CLIENT_ADDRESS, ecn: true },
@@ -183,5 +235,17 @@ describe('engine/transmit-batch: the GSO shape out, GRO messages in', () => {
     // The client marks ECT(0) (RFC 9000 §13.4): the marks went through the batches.
     assert.ok(shapes.some((b) => b.ecn === 2));
     assert.ok(accepted!.getStats().ecn.receivedEct0 > 0);
+    // The sender's 1-RTT packets were protected in batches of many (ahead-queue.ts); the single
+    // calls are its Initial and Handshake packets and the few 1-RTT packets built on their own
+    // (PMTU probes).
+    const sent = conn.getStats().packetsSent;
+    assert.ok(sent > 2000, `${sent} packets`);
+    assert.ok(calls.sealedInBatches > sent - 20, `${calls.sealedInBatches} of ${sent} batched`);
+    assert.ok(calls.seal < 20, `${calls.seal} single seals`);
+    assert.ok(calls.sealBatch * 10 < calls.sealedInBatches, `${calls.sealBatch} batch calls`);
+    assert.equal(calls.maskBatch, calls.sealBatch);
+    // Single masks: the packets sealed singly, and removing protection from what it received.
+    const received = accepted!.getStats().packetsSent;
+    assert.ok(calls.mask <= calls.seal + received, `${calls.mask} single masks`);
   });
 });

@@ -11,7 +11,7 @@ import {
   type H3Server,
   type H3ServerOptions,
 } from '../../src/h3/api/server.js';
-import type { ConnectOptions } from '../../src/engine/engine.js';
+import type { ConnectOptions, ServerConfig } from '../../src/engine/engine.js';
 import type { LinkConditions } from '../../src/testing/network.js';
 import type { Connection } from '../../src/conn/connection.js';
 import type { ConnectionOptions } from '../../src/conn/options.js';
@@ -27,6 +27,8 @@ export interface H3PairOptions {
   quic?: Partial<ConnectOptions>;
   /** QUIC options of the server connection. */
   serverQuic?: Partial<ConnectionOptions>;
+  /** Server engine configuration over `alpn: ['h3']` (ticket keys, 0-RTT, ...). */
+  serverConfig?: Partial<ServerConfig>;
 }
 
 export interface H3Pair {
@@ -41,7 +43,7 @@ export function h3Pair(handler: H3RequestHandler, options: H3PairOptions = {}): 
   const pair = createEnginePair({
     seed: options.seed ?? 1,
     ...(options.conditions ? { conditions: options.conditions } : {}),
-    server: { alpn: ['h3'] },
+    server: { alpn: ['h3'], ...options.serverConfig },
     serverEngine: options.serverQuic ? { connection: options.serverQuic } : {},
     client: { alpn: ['h3'], ...options.quic },
   });

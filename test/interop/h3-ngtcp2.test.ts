@@ -12,7 +12,6 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -26,6 +25,7 @@ import { connect } from '../../src/node/client.js';
 import type { QuicConnection } from '../../src/node/connection.js';
 import { createServer, type QuicServer } from '../../src/node/server.js';
 import { createSelfSignedCertificate, pemEncode } from '../../src/tls/x509/index.js';
+import { freeUdpPort, udpPortBound, waitFor } from './matrix-kit.js';
 
 const CI = process.env['CI'] === 'true';
 
@@ -66,38 +66,6 @@ async function within<T>(promise: Promise<T>, ms: number, what: string): Promise
   } finally {
     clearTimeout(timer);
   }
-}
-
-async function waitFor(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`${what}: not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-/** A UDP port free right now on 127.0.0.1. */
-async function freeUdpPort(): Promise<number> {
-  const socket = createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return port;
-}
-
-/** Whether something has the UDP port bound (Linux /proc; true when unknown). */
-function udpPortBound(port: number): boolean {
-  let table: string;
-  try {
-    table = readFileSync('/proc/net/udp', 'utf8');
-  } catch {
-    return true;
-  }
-  // "  sl: local_address rem_address ...", addresses as HEXIP:HEXPORT.
-  const hex = port.toString(16).toUpperCase().padStart(4, '0');
-  return table
-    .split('\n')
-    .some((line) => /^\s*\d+:\s+[0-9A-F]+:([0-9A-F]{4})\s/.exec(line)?.[1] === hex);
 }
 
 /** A child process with its output kept for failure messages. */

@@ -391,4 +391,16 @@ describe('node adapter: Node conventions', function () {
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /open and unref/);
   });
+
+  it('ref() after unref(): the connection and server hold the process again', async () => {
+    const child = children.spawn([
+      process.execPath,
+      ...nodeArgsFor(import.meta.url, './fixtures/unref-child'),
+      'ref',
+    ]);
+    const result = await waitExit(child, 25_000);
+    assert.equal(result.code, 0, result.stderr);
+    // Without ref() the process would have ended before the unref'd timer that closes them.
+    assert.match(result.stdout, /open and unref\nheld by ref/);
+  });
 });

@@ -19,6 +19,7 @@ import {
   type QuicServer,
 } from '../../src/node/index.js';
 import { testCertificate } from '../../src/testing/pair.js';
+import { nativeUdpAddon } from '../../src/node/native-udp.js';
 
 describe('node adapter: HTTP/3 on QuicConnection', function () {
   this.timeout(30_000);
@@ -66,23 +67,42 @@ describe('node adapter: HTTP/3 on QuicConnection', function () {
     await conn.closed;
   });
 
-  it('the requests waiting for a connection that fails reject with its error', async () => {
-    // Nothing listens on this port: the connected socket hears ICMP port unreachable.
-    const idle = createServer({ alpn: ['h3'], certificate: testCertificate().cert });
-    const idlePort = (await idle.listen(0, '127.0.0.1')).port;
-    await idle.close();
-    const conn = connect(
-      { host: '127.0.0.1', port: idlePort },
-      { alpn: ['h3'], ca: testCertificate().ca, serverName: 'localhost', idleTimeout: 3000 },
-    );
-    const client = h3Client(conn);
-    const err = await client.request({ path: '/' }).then(
-      () => assert.fail('the request succeeded'),
-      (e: unknown) => e,
-    );
-    assert.ok(err instanceof Http3ConnectionError, String(err));
-    assert.equal(err.scope, 'connection');
-  });
+  for (const kind of ['dgram', 'native'] as const) {
+    it(`the requests waiting for a connection refused by ICMP reject, and so does closed (${kind} socket)`, async function () {
+      if (kind === 'native' && nativeUdpAddon() === null) this.skip();
+      // Nothing listens on this port: the connected socket hears ICMP port unreachable.
+      const idle = createServer({ alpn: ['h3'], certificate: testCertificate().cert });
+      const idlePort = (await idle.listen(0, '127.0.0.1')).port;
+      await idle.close();
+      const before = process.env['TSQUIC_SOCKET'];
+      process.env['TSQUIC_SOCKET'] = kind;
+      try {
+        const conn = connect(
+          { host: '127.0.0.1', port: idlePort },
+          { alpn: ['h3'], ca: testCertificate().ca, serverName: 'localhost', idleTimeout: 3000 },
+        );
+        const client = h3Client(conn);
+        const err = await client.request({ path: '/' }).then(
+          () => assert.fail('the request succeeded'),
+          (e: unknown) => e,
+        );
+        assert.ok(err instanceof Http3ConnectionError, String(err));
+        assert.equal(err.scope, 'connection');
+        // A refusal is no clean end: closed rejects too, with the QUIC error (RFC 9000 §20.1).
+        assert.equal(err.code, 'QUIC_CONNECTION_REFUSED');
+        await assert.rejects(client.closed, (e: Http3ConnectionError) => {
+          assert.equal(e.code, 'QUIC_CONNECTION_REFUSED');
+          assert.equal(e.errorCode, 0x2);
+          return true;
+        });
+        await assert.rejects(conn.closed, { code: 'ERR_QUIC_REFUSED' });
+        assert.equal(conn.getStats().socket, kind);
+      } finally {
+        if (before === undefined) delete process.env['TSQUIC_SOCKET'];
+        else process.env['TSQUIC_SOCKET'] = before;
+      }
+    });
+  }
 
   it('a connection that fails before it starts fails the client with QUIC_CONNECTION_FAILED', async () => {
     const conn = connect('no-such-host.invalid:4433', {

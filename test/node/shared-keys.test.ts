@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { main } from '../../src/cli/main.js';
@@ -33,16 +33,12 @@ async function tsquic(...args: string[]): Promise<{ code: number; stderr: string
 }
 
 /** `tsquic serve` on `port` (0: any); resolves once it listens. */
-async function serve(args: string[], port: number): Promise<{ child: ChildProcess; port: number }> {
-  const child = children.spawn([
-    ...CLI,
-    'serve',
-    '--alpn',
-    'hq-interop',
-    '--port',
-    String(port),
-    ...args,
-  ]);
+async function serve(
+  args: string[],
+  port: number,
+  alpn = 'hq-interop',
+): Promise<{ child: ChildProcess; port: number }> {
+  const child = children.spawn([...CLI, 'serve', '--alpn', alpn, '--port', String(port), ...args]);
   let out = '';
   let err = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
@@ -129,6 +125,43 @@ describe('tsquic serve --keys over UDP: stateless reset after a restart', functi
       },
     );
   }
+
+  it('same key file: HTTP/3 0-RTT to the restarted server (one engine, then workers) is accepted', async () => {
+    const keysC = path.join(work, 'c.json');
+    assert.equal((await tsquic('keys', '--out', keysC)).code, 0);
+    writeFileSync(path.join(work, 'hello.txt'), 'hello\n');
+    const session = path.join(work, 'session.json');
+    mkdirSync(path.join(work, 'out'));
+    const get = async (port: number, ...extra: string[]): Promise<Record<string, unknown>> => {
+      const r = await tsquic(
+        'get',
+        '--insecure',
+        '-o',
+        path.join(work, 'out'),
+        '--session',
+        session,
+        '--stats',
+        ...extra,
+        `https://127.0.0.1:${port}/hello.txt`,
+      );
+      assert.equal(r.code, 0, r.stderr);
+      const lines = r.stderr.split('\n').filter((l) => l.startsWith('{'));
+      assert.equal(lines.length, 1, r.stderr);
+      return JSON.parse(lines[0]!) as Record<string, unknown>;
+    };
+    const root = ['--root', work, '--keys', keysC];
+    const first = await serve([...root, '--workers', '1'], 0, 'h3');
+    assert.equal((await get(first.port))['resumed'], false);
+    await kill(first.child);
+    // The ticket remembered the transport limits and the HTTP/3 SETTINGS of the first server;
+    // the restarted one (the same defaults, now in worker threads) still meets them.
+    const again = await serve([...root, '--workers', '2'], first.port, 'h3');
+    const stats = await get(again.port, '--early-data');
+    assert.equal(stats['resumed'], true);
+    assert.equal(stats['earlyDataAccepted'], true);
+    assert.equal(readFileSync(path.join(work, 'out', 'hello.txt'), 'utf8'), 'hello\n');
+    await kill(again.child);
+  });
 
   it('refuses a malformed key file and a server ID of the wrong length', async () => {
     const r1 = await tsquic('serve', '--keys', path.join(work, 'missing.json'));

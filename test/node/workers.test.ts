@@ -78,8 +78,9 @@ describe('node: multi-worker server', function () {
     }
   });
 
-  it('with an encrypted QUIC-LB configuration, forwards what the kernel cannot steer', async function () {
-    if (STEERING !== 'kernel') this.skip(); // the router design decodes every CID itself
+  const encryptedTitle =
+    STEERING === 'kernel' ? 'forwards what the kernel cannot steer' : 'the router decodes each CID';
+  it(`with an encrypted QUIC-LB configuration, ${encryptedTitle}`, async () => {
     const server = createWorkerServer({
       workers: 2,
       module: MODULE,
@@ -88,7 +89,19 @@ describe('node: multi-worker server', function () {
       quicLb: { configId: 0, nonceLength: 15, key: new Uint8Array(16).fill(7) },
     });
     try {
+      // sixteenEchoes checks each echo byte for byte.
       const stats = await sixteenEchoes(server, 'e');
+      assert.equal(stats.steering, STEERING);
+      if (STEERING === 'router') {
+        // This thread decrypts each CID (§5) and hands the datagram straight to its worker:
+        // nothing is forwarded, and only the clients' first Initials go by hash.
+        assert.equal(stats.forwarded, 0, JSON.stringify(stats));
+        assert.ok(
+          stats.hashedIn > 0 && stats.hashedIn < stats.datagramsIn / 10,
+          JSON.stringify(stats),
+        );
+        return;
+      }
       // Short headers go by the kernel's 4-tuple hash: for some of 16 clients, to the other
       // worker (none at all would come once in 2^16 runs), which forwards them.
       assert.ok(stats.forwarded > 0, JSON.stringify(stats));
@@ -108,9 +121,18 @@ describe('node: multi-worker server', function () {
       steering: 'router',
     });
     try {
+      // sixteenEchoes checks each echo byte for byte.
       const stats = await sixteenEchoes(server, 'r');
       assert.equal(stats.steering, 'router');
       assert.ok(stats.datagramsIn > 0 && stats.datagramsOut > 0);
+      // This thread routes every datagram itself: none is handed on between workers.
+      assert.equal(stats.forwarded, 0, JSON.stringify(stats));
+      assert.equal(stats.total.forwarded, 0, JSON.stringify(stats));
+      // Only the clients' first Initials go by hash; the rest name their worker by CID.
+      assert.ok(
+        stats.hashedIn > 0 && stats.hashedIn < stats.datagramsIn / 10,
+        JSON.stringify(stats),
+      );
     } finally {
       await server.close();
     }

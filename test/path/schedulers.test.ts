@@ -3,6 +3,7 @@
  * sets, re-injection of a failing path's packets, and the registry.
  */
 import assert from 'node:assert/strict';
+import { EcfScheduler } from '../../src/path/schedulers/ecf.js';
 import { MinRttScheduler } from '../../src/path/schedulers/min-rtt.js';
 import { PrimaryBackupScheduler } from '../../src/path/schedulers/primary-backup.js';
 import {
@@ -15,6 +16,7 @@ import { RoundRobinScheduler } from '../../src/path/schedulers/round-robin.js';
 import type {
   PathScheduler,
   ReinjectablePacket,
+  ScheduleContext,
   SchedulablePath,
   SendPurpose,
 } from '../../src/path/schedulers/types.js';
@@ -27,9 +29,17 @@ interface TestPath extends SchedulablePath {
   status: 'available' | 'backup';
   validated: boolean;
   ptoCount: number;
+  cwnd: number;
+  slowStart: boolean;
+  rttVariance: number;
+  maxAckDelay: number;
+  sendableAt: number;
 }
 
-/** A validated, available path with room; `over` changes fields. */
+/**
+ * A validated, available path with room at time 0; `over` changes fields (a path given no
+ * allowance is window-blocked unless `sendableAt` says when its pacer releases it).
+ */
 function path(pathId: number, srtt: number, over: Partial<TestPath> = {}): TestPath {
   return {
     pathId,
@@ -39,13 +49,36 @@ function path(pathId: number, srtt: number, over: Partial<TestPath> = {}): TestP
     status: 'available',
     validated: true,
     ptoCount: 0,
+    cwnd: 120_000,
+    slowStart: false,
+    rttVariance: 0,
+    maxAckDelay: 0,
+    sendableAt: over.sendAllowance === 0 ? Infinity : 0,
     ...over,
   };
 }
 
 /** The chosen path ID, or null. */
-function pick(s: PathScheduler, paths: TestPath[], purpose: SendPurpose = 'new_data') {
-  return s.select(paths, purpose)?.pathId ?? null;
+function pick(
+  s: PathScheduler,
+  paths: TestPath[],
+  purpose: SendPurpose = 'new_data',
+  context?: ScheduleContext,
+) {
+  return s.select(paths, purpose, context)?.pathId ?? null;
+}
+
+/** New data with `backlog` bytes waiting, at time 0. */
+function withBacklog(s: PathScheduler, paths: TestPath[], backlog: number) {
+  return pick(s, paths, 'new_data', { now: 0, backlog });
+}
+
+/** A 10 ms path whose 100 kB window is full, and a 100 ms path with room. */
+function fastFullSlowFree(): { fast: TestPath; slow: TestPath } {
+  return {
+    fast: path(0, 10_000, { cwnd: 100_000, bytesInFlight: 100_000, sendAllowance: 0 }),
+    slow: path(1, 100_000, { cwnd: 12_000 }),
+  };
 }
 
 function packets(...spec: [number, boolean?, boolean?][]): ReinjectablePacket[] {
@@ -59,9 +92,12 @@ describe('path/schedulers (RFC 10069 §5.5)', () => {
       const fast = path(0, 10_000);
       const slow = path(1, 100_000);
       assert.equal(pick(s, [slow, fast]), 0);
-      fast.sendAllowance = 0; // the fast path's window is full: the slow one takes the overflow
+      // The fast path's window is full: with no backlog known, the slow one takes the overflow.
+      fast.sendAllowance = 0;
+      fast.sendableAt = Infinity;
       assert.equal(pick(s, [slow, fast]), 1);
       slow.sendAllowance = 0;
+      slow.sendableAt = Infinity;
       assert.equal(pick(s, [slow, fast]), null, 'every window full: wait');
     });
 
@@ -109,6 +145,39 @@ describe('path/schedulers (RFC 10069 §5.5)', () => {
       assert.equal(pick(s, [backup, b2]), 2);
     });
 
+    it('waits for a full faster path that would send the backlog before the slow path delivers', () => {
+      const s = new MinRttScheduler();
+      const { fast, slow } = fastFullSlowFree();
+      // 300 kB: 1 + 3 rounds of 10 ms = 40 ms, sooner than the slow path's first packet (100 ms).
+      assert.equal(withBacklog(s, [slow, fast], 300_000), null);
+      assert.equal(withBacklog(s, [slow, fast], 0), null, 'lost data alone waits too');
+      // 2 MB: 21 rounds, 210 ms: the slow path helps.
+      assert.equal(withBacklog(s, [slow, fast], 2_000_000), 1);
+      // In slow start the fast window doubles each round: 1 + log2(21) rounds, 54 ms.
+      fast.slowStart = true;
+      assert.equal(withBacklog(s, [slow, fast], 2_000_000), null);
+      fast.slowStart = false;
+      // 1 MB: 110 ms against 100 ms, unless the RTT variation (ECF's δ) makes the slow one later.
+      assert.equal(withBacklog(s, [slow, fast], 1_000_000), 1);
+      slow.rttVariance = 20_000;
+      assert.equal(withBacklog(s, [slow, fast], 1_000_000), null);
+      // The fast path with room takes everything, whatever the backlog.
+      fast.sendAllowance = 1200;
+      fast.sendableAt = 0;
+      assert.equal(withBacklog(s, [slow, fast], 2_000_000), 0);
+    });
+
+    it('waits for the pacer of a faster path when its packet still arrives first', () => {
+      const s = new MinRttScheduler();
+      // Window open, the pacer releases the next packet in 0.5 ms.
+      const fast = path(0, 10_000, { sendAllowance: 0, sendableAt: 500 });
+      const slow = path(1, 100_000);
+      assert.equal(withBacklog(s, [slow, fast], 10_000_000), null);
+      // Two paths of the same RTT: the one with room now arrives first.
+      slow.srtt = 10_000;
+      assert.equal(withBacklog(s, [slow, fast], 10_000_000), 1);
+    });
+
     it('sends probes on the fastest working path, window or not (RFC 9002 §7.5)', () => {
       const s = new MinRttScheduler();
       const fast = path(0, 10_000, { sendAllowance: 0 });
@@ -117,6 +186,38 @@ describe('path/schedulers (RFC 10069 §5.5)', () => {
       assert.equal(pick(s, [fast, slow], 'retransmission'), 1);
       assert.equal(pick(s, [path(0, 1, { validated: false })], 'probe'), null);
       assert.equal(pick(s, []), null);
+    });
+  });
+
+  describe('ECF (Earliest Completion First)', () => {
+    it('waits for the fast path unless the slow one can carry the whole backlog quickly', () => {
+      const s = new EcfScheduler();
+      const { fast, slow } = fastFullSlowFree();
+      // 300 kB: the fast path finishes first, and the slow path alone would need 2.5 s.
+      assert.equal(withBacklog(s, [slow, fast], 300_000), null);
+      // 1 kB: the slow path sends it in under two fast round trips (8 ms of its 100 ms): go.
+      assert.equal(withBacklog(s, [slow, fast], 1_000), 1);
+      // 2 MB: the slow path helps, as with min-RTT.
+      assert.equal(withBacklog(s, [slow, fast], 2_000_000), 1);
+    });
+
+    it('keeps waiting until the slow path is clearly the quicker (β = 1/4)', () => {
+      const { fast, slow } = fastFullSlowFree();
+      // 1 MB: the fast path needs 110 ms, the slow path's first packet 100 ms.
+      assert.equal(withBacklog(new EcfScheduler(), [slow, fast], 1_000_000), 1, 'not waiting yet');
+      const s = new EcfScheduler();
+      assert.equal(withBacklog(s, [slow, fast], 300_000), null, 'waits');
+      assert.equal(withBacklog(s, [slow, fast], 1_000_000), null, '110 ms < 1.25 x 100 ms');
+      assert.equal(withBacklog(s, [slow, fast], 2_000_000), 1, '210 ms: go, and stop waiting');
+      assert.equal(withBacklog(s, [slow, fast], 1_000_000), 1);
+    });
+
+    it('waits for a fast path held back only by its pacer, backlog or not', () => {
+      const s = new EcfScheduler();
+      const fast = path(0, 10_000, { sendAllowance: 0, sendableAt: 500 });
+      const slow = path(1, 100_000);
+      assert.equal(withBacklog(s, [slow, fast], 1_000), null);
+      assert.equal(pick(s, [slow, fast], 'retransmission'), 1, 'retransmissions: room now');
     });
   });
 
@@ -224,6 +325,7 @@ describe('path/schedulers (RFC 10069 §5.5)', () => {
       assert.ok(createPathScheduler() instanceof MinRttScheduler);
       assert.ok(createPathScheduler('roundrobin') instanceof RoundRobinScheduler);
       assert.ok(createPathScheduler('backup') instanceof PrimaryBackupScheduler);
+      assert.ok(createPathScheduler('ecf') instanceof EcfScheduler);
       assert.notEqual(createPathScheduler('roundrobin'), createPathScheduler('roundrobin'));
     });
 

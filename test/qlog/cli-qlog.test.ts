@@ -6,7 +6,7 @@
  * request and response header sections.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { QlogFormat } from '../../src/conn/qlog-writer.js';
 import {
@@ -156,4 +156,63 @@ describe('qlog of tsquic serve and get: valid files, QLOGDIR, HTTP/3 events', fu
       );
     });
   }
+
+  it('a server stopped by SIGTERM while its connection drains still writes a whole trace', async () => {
+    const s = site!;
+    const serverDir = freshDir(s, 'qlog-sigterm');
+    const { peer, port } = await startListening(
+      procs,
+      [...TSQUIC, 'serve', '--port', '0', '--workers', '1', '--root', s.www],
+      'tsquic serve',
+      30_000,
+      { ...process.env, QLOGDIR: serverDir },
+    );
+    const out = freshDir(s, 'get-sigterm');
+    const r = await runGet(procs, ['--insecure', '--output', out, ...urls(port, [SMALL])]);
+    assertDownloaded(s, out, [SMALL], r.stderr);
+    // The client closed as it exited: the server's connection is draining (three PTOs) when the
+    // signal comes, as when the interop runner stops the server after its client.
+    peer.child.kill('SIGTERM');
+    const exit = await peer.exited;
+    assert.equal(exit.code, 0, peer.output());
+    const [server] = validatedTraces(serverDir, 'ietf');
+    const states = server!.filter((e) => e.name === 'quic:connection_state_updated');
+    assert.equal(states.at(-1)?.data['new'], 'closed', 'the trace ends with the closed state');
+  });
+
+  it('a server killed 1 s after SIGTERM, its client gone mid-transfer, keeps what it logged', async () => {
+    const s = site!;
+    const serverDir = freshDir(s, 'qlog-killed');
+    writeFileSync(path.join(s.www, 'large.bin'), Buffer.alloc(30 << 20, 7));
+    const { peer, port } = await startListening(
+      procs,
+      [...TSQUIC, 'serve', '--port', '0', '--workers', '1', '--root', s.www],
+      'tsquic serve',
+      30_000,
+      { ...process.env, QLOGDIR: serverDir },
+    );
+    const out = freshDir(s, 'get-killed');
+    const get = procs.start([
+      ...TSQUIC,
+      'get',
+      '--insecure',
+      '--output',
+      out,
+      `https://127.0.0.1:${port}/large.bin`,
+    ]);
+    // The client vanishes mid-transfer without a word: the server's connection stays
+    // established with data in flight, and its graceful close waits for it.
+    await waitFor(() => readdirSync(out).length > 0, 20_000, 'the download to start');
+    get.child.kill('SIGKILL');
+    await get.exited;
+    peer.child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    peer.child.kill('SIGKILL');
+    await peer.exited;
+    const [server] = validatedTraces(serverDir, 'ietf');
+    assert.ok(
+      server!.some((e) => e.name === 'quic:packet_sent'),
+      'the packets sent before the signal are in the trace',
+    );
+  });
 });

@@ -7,6 +7,7 @@
 import { on, once } from 'node:events';
 import type { Connection } from '../../src/conn/connection.js';
 import type { H3ServerResponse } from '../../src/h3/api/server.js';
+import { h3Client, h3Server } from '../../src/h3/index.js';
 import type {
   ConnectOptions as NodeConnectOptions,
   QuicConnection,
@@ -67,4 +68,18 @@ export function typecheckConnectOptions(): void {
   // @ts-expect-error rejectUnauthorized is tsquic/node's, not the engine's
   const wrong: EngineConnectOptions = { alpn: ['h3'], rejectUnauthorized: false };
   void [old, node, wrong];
+}
+
+// HTTP/3 takes a tsquic/node connection as connect() and the server's 'connection' give it, or
+// a core one (test/node/h3-node.test.ts runs both).
+export function typecheckH3OnConnections(
+  conn: QuicConnection,
+  core: Connection,
+  server: QuicServer,
+): void {
+  void h3Client(conn).request({ path: '/' });
+  void h3Client(core);
+  server.on('connection', (c) => void h3Server(c, (_req, res) => res.end('ok')));
+  // @ts-expect-error a QuicStream is no connection
+  h3Client(null as unknown as QuicStream);
 }

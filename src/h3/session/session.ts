@@ -23,6 +23,12 @@ import {
 import { QpackDecoder } from '../qpack/decoder.js';
 import { QpackEncoder } from '../qpack/encoder.js';
 import type { FieldLine } from '../qpack/field-section.js';
+import {
+  advertisedSettings,
+  DEFAULT_MAX_FIELD_SECTION_SIZE,
+  DEFAULT_QPACK_BLOCKED_STREAMS,
+  DEFAULT_QPACK_MAX_TABLE_CAPACITY,
+} from './advertised-settings.js';
 import { fieldSectionSize } from './message.js';
 import type { H3RequestStream } from './request-stream.js';
 import { headersFrame, settingsFrame, settingsParameters, streamTypeSet } from './qlog.js';
@@ -146,12 +152,12 @@ export abstract class H3Session<R extends H3RequestStream = H3RequestStream> {
   protected constructor(transport: H3Transport, options: H3SessionOptions = {}) {
     this.transport = transport;
     this.isServer = transport.isServer;
-    this.maxFieldSectionSize = options.maxFieldSectionSize ?? 65536;
+    this.maxFieldSectionSize = options.maxFieldSectionSize ?? DEFAULT_MAX_FIELD_SECTION_SIZE;
     this.random = options.random ?? Math.random;
     this.grease = options.grease ?? true;
     this.decoder = new QpackDecoder({
-      maxTableCapacity: options.qpackMaxTableCapacity ?? 4096,
-      maxBlockedStreams: options.qpackBlockedStreams ?? 16,
+      maxTableCapacity: options.qpackMaxTableCapacity ?? DEFAULT_QPACK_MAX_TABLE_CAPACITY,
+      maxBlockedStreams: options.qpackBlockedStreams ?? DEFAULT_QPACK_BLOCKED_STREAMS,
       maxFieldSectionSize: this.maxFieldSectionSize,
     });
     this.encoder = new QpackEncoder({
@@ -465,15 +471,11 @@ export abstract class H3Session<R extends H3RequestStream = H3RequestStream> {
   }
 
   private localSettings(): Map<number, number> {
-    const settings = new Map<number, number>();
-    // Defaults (0) need not be sent (RFC 9114 §7.2.4.2 lists only values that differ).
-    if (this.decoder.maxTableCapacity > 0) {
-      settings.set(H3SettingId.QPACK_MAX_TABLE_CAPACITY, this.decoder.maxTableCapacity);
-    }
-    if (this.decoder.maxBlockedStreams > 0) {
-      settings.set(H3SettingId.QPACK_BLOCKED_STREAMS, this.decoder.maxBlockedStreams);
-    }
-    settings.set(H3SettingId.MAX_FIELD_SECTION_SIZE, this.maxFieldSectionSize);
+    const settings = advertisedSettings({
+      qpackMaxTableCapacity: this.decoder.maxTableCapacity,
+      qpackBlockedStreams: this.decoder.maxBlockedStreams,
+      maxFieldSectionSize: this.maxFieldSectionSize,
+    });
     if (this.grease)
       settings.set(reservedCodePoint(this.randomInt(1 << 20)), this.randomInt(1 << 30));
     return settings;

@@ -1,10 +1,11 @@
 /**
  * Multipath schedulers by name, so users can plug their own (as congestion controllers,
  * src/cc/registry.ts). Built in: 'minrtt' (the default), 'roundrobin', 'backup' (primary with
- * backup) and 'reinject' (min-RTT that also re-injects a failing path's packets onto the others,
- * xquic's reinjection). A connection makes its own instance: schedulers keep per-connection
+ * backup), 'reinject' (min-RTT that also re-injects a failing path's packets onto the others,
+ * xquic's reinjection) and 'ecf' (Earliest Completion First, ecf.ts). A connection makes its own instance: schedulers keep per-connection
  * state.
  */
+import { EcfScheduler } from './ecf.js';
 import { MinRttScheduler } from './min-rtt.js';
 import { PrimaryBackupScheduler } from './primary-backup.js';
 import { RoundRobinScheduler } from './round-robin.js';
@@ -15,6 +16,7 @@ const factories = new Map<string, PathSchedulerFactory>([
   ['roundrobin', (options) => new RoundRobinScheduler(options)],
   ['backup', (options) => new PrimaryBackupScheduler(options)],
   ['reinject', (options) => new MinRttScheduler({ reinjection: true, ...options }, 'reinject')],
+  ['ecf', (options) => new EcfScheduler(options)],
 ]);
 
 /** The scheduler used when none is named. */

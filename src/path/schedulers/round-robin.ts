@@ -5,7 +5,12 @@
  * (MinRttScheduler).
  */
 import { MinRttScheduler } from './min-rtt.js';
-import { isWorking, type PathSchedulerOptions, type SchedulablePath } from './types.js';
+import {
+  isWorking,
+  type PathSchedulerOptions,
+  type ScheduleContext,
+  type SchedulablePath,
+} from './types.js';
 
 export class RoundRobinScheduler extends MinRttScheduler {
   /** The path ID chosen last for new data; the next is the first working one above it. */
@@ -18,6 +23,7 @@ export class RoundRobinScheduler extends MinRttScheduler {
   protected override selectNewData<P extends SchedulablePath>(
     paths: readonly P[],
     status: 'available' | 'backup',
+    _context: ScheduleContext,
   ): P | null {
     // The candidate with the smallest ID above `last`, else (wrapping) the smallest ID overall.
     let above: P | null = null;

@@ -43,6 +43,34 @@ export interface SchedulablePath {
   readonly validated: boolean;
   /** Consecutive PTO expirations without an acknowledgment on the path (RFC 9002 §6.2). */
   readonly ptoCount: number;
+  /** Congestion window, bytes (RFC 9002 §7). */
+  readonly cwnd: number;
+  /**
+   * The congestion controller is in slow start (RFC 9002 §7.3.1; BBR's startup): the window
+   * roughly doubles each round trip.
+   */
+  readonly slowStart: boolean;
+  /** RTT variation, microseconds (RFC 9002 §5.3). */
+  readonly rttVariance: number;
+  /** The peer's max_ack_delay, microseconds (RFC 9000 §18.2): how late an ACK may come. */
+  readonly maxAckDelay: number;
+  /**
+   * When the path may send its next in-flight packet, µs: the decision time when it may now,
+   * the pacer's release time when only pacing holds it back, Infinity when its window or the
+   * anti-amplification limit blocks it (they open on an ACK, not with time).
+   */
+  readonly sendableAt: number;
+}
+
+/** What a scheduler knows of the connection when it picks a path for new data. */
+export interface ScheduleContext {
+  /** The decision time, µs (the clock of `sendableAt`). */
+  readonly now: number;
+  /**
+   * Bytes of new stream data waiting to be sent, within flow control: how much a path that is
+   * blocked now would have to carry if everything waited for it (ECF's `k`).
+   */
+  readonly backlog: number;
 }
 
 /** What a re-injection policy reads of a sent packet (a SentPacket of src/ack/sent.ts is one). */
@@ -64,9 +92,16 @@ export interface PathScheduler {
   readonly name: string;
   /**
    * The path to send the next packet for `purpose` on, among the open `paths`, or null when
-   * none may send now (wait for an ACK, the pacer, or a path to validate). Allocates nothing.
+   * none may send now (wait for an ACK, the pacer, or a path to validate). `context` (the time
+   * and the backlog) lets a scheduler for new data weigh waiting for a faster path against
+   * sending on a slower one now; without it, the backlog counts as unbounded. Allocates
+   * nothing.
    */
-  select<P extends SchedulablePath>(paths: readonly P[], purpose: SendPurpose): P | null;
+  select<P extends SchedulablePath>(
+    paths: readonly P[],
+    purpose: SendPurpose,
+    context?: ScheduleContext,
+  ): P | null;
   /**
    * Path `pathId` is failing (`reason`) and `outstanding` are its packets neither acknowledged
    * nor declared lost, in packet-number order. Returns those whose frames should be queued
