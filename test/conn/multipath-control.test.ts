@@ -1,0 +1,163 @@
+/**
+ * The connection side of Multipath QUIC (src/conn/multipath-control.ts, RFC 10069): a client and
+ * a server in memory, two paths open, and the component's functions called on the client.
+ */
+import assert from 'node:assert/strict';
+import type { Connection } from '../../src/conn/connection.js';
+import type { ConnectionContext } from '../../src/conn/context.js';
+import {
+  largestPto,
+  multipathDeadline,
+  onMultipathFrame,
+  onPathChallengeOn,
+} from '../../src/conn/multipath-control.js';
+import type { PathCloseInfo } from '../../src/conn/events.js';
+import { createEnginePair, type EnginePair } from '../../src/testing/index.js';
+import type { SocketAddress } from '../../src/util/address.js';
+import { QuicError, TransportError } from '../../src/wire/errors.js';
+import { FrameType } from '../../src/wire/frame-types.js';
+
+const SERVER: SocketAddress = { address: '10.0.0.1', port: 443 };
+const FIRST: SocketAddress = { address: '10.0.0.2', port: 50_000 };
+const SECOND: SocketAddress = { address: '10.0.1.2', port: 50_000 };
+
+function pair(multipath: boolean): EnginePair {
+  return createEnginePair({
+    links: [
+      { name: 'a', between: [[FIRST.address, SERVER.address]], conditions: { delay: 10_000 } },
+      { name: 'b', between: [[SECOND.address, SERVER.address]], conditions: { delay: 10_000 } },
+    ],
+    serverAddress: SERVER,
+    clientAddress: FIRST,
+    client: multipath ? { multipath: true } : {},
+    serverEngine: { connection: multipath ? { multipath: true } : {} },
+  });
+}
+
+/** Handshake and path 1 validated on both sides. */
+function twoPaths(): { p: EnginePair; conn: Connection; ctx: ConnectionContext } {
+  const p = pair(true);
+  assert.ok(p.handshake(), 'handshake');
+  const sc = p.serverConn()!;
+  const validated = new Set<string>();
+  p.conn.on('pathValidated', (id) => validated.add(`c${id}`));
+  sc.on('pathValidated', (id) => validated.add(`s${id}`));
+  assert.ok(
+    p.runUntil(() => p.conn.openPath(SECOND) >= 0, 2_000_000),
+    'a path ID',
+  );
+  assert.ok(
+    p.runUntil(() => validated.has('c1') && validated.has('s1'), 2_000_000),
+    'validated',
+  );
+  return { p, conn: p.conn, ctx: p.conn as unknown as ConnectionContext };
+}
+
+function violation(frameType: number): (e: unknown) => boolean {
+  return (e) =>
+    e instanceof QuicError &&
+    e.code === TransportError.PROTOCOL_VIOLATION &&
+    e.frameType === frameType;
+}
+
+describe('conn/multipath-control: multipath frames and paths on a connection (RFC 10069)', function () {
+  this.timeout(60_000);
+
+  it('a multipath frame without negotiated multipath is a PROTOCOL_VIOLATION (RFC 10069 §2)', () => {
+    const p = pair(false);
+    assert.ok(p.handshake(), 'handshake');
+    const ctx = p.conn as unknown as ConnectionContext;
+    assert.throws(
+      () => onMultipathFrame(ctx, { kind: 'max_path_id', maximum: 3 }, p.now),
+      violation(FrameType.MAX_PATH_ID),
+    );
+    assert.throws(
+      () => onMultipathFrame(ctx, { kind: 'path_abandon', pathId: 0, errorCode: 0 }, p.now),
+      violation(FrameType.PATH_ABANDON),
+    );
+    assert.equal(multipathDeadline(ctx), Infinity, 'no multipath timers');
+    assert.equal(largestPto(ctx), ctx.ptoPeriod());
+  });
+
+  it('PATH_ABANDON for a path ID above our maximum is a PROTOCOL_VIOLATION (RFC 10069 §4)', () => {
+    const { p, ctx } = twoPaths();
+    assert.throws(
+      () => onMultipathFrame(ctx, { kind: 'path_abandon', pathId: 1000, errorCode: 0 }, p.now),
+      violation(FrameType.PATH_ABANDON),
+    );
+  });
+
+  it('PATH_ABANDON from the peer closes that path only, answered once (RFC 10069 §3.4)', () => {
+    const { p, conn, ctx } = twoPaths();
+    const closed: [number, PathCloseInfo][] = [];
+    conn.on('pathClosed', (id, info) => closed.push([id, info]));
+    const path1 = conn.multipath!.get(1)!;
+    onMultipathFrame(ctx, { kind: 'path_abandon', pathId: 1, errorCode: 7 }, p.now);
+    assert.equal(path1.state, 'abandoned');
+    assert.equal(path1.abandonSent, true, 'our PATH_ABANDON goes in return');
+    assert.deepEqual(closed, [
+      [1, { source: 'peer', errorCode: 7, reason: 'abandoned by the peer' }],
+    ]);
+    // A repeat changes nothing.
+    onMultipathFrame(ctx, { kind: 'path_abandon', pathId: 1, errorCode: 7 }, p.now);
+    assert.equal(closed.length, 1);
+    assert.equal(conn.multipath!.get(0)!.state, 'open');
+    assert.equal(conn.state, 'established', 'path 0 still carries the connection');
+    // The abandoned path's state lingers three PTOs for late packets, then goes (§3.4.3).
+    assert.ok(multipathDeadline(ctx) <= p.now + 3 * largestPto(ctx));
+    // Our PATH_ABANDON reaches the server, which closes its side of path 1 with our code.
+    const atServer: [number, PathCloseInfo][] = [];
+    p.serverConn()!.on('pathClosed', (id, info) => atServer.push([id, info]));
+    assert.ok(
+      p.runUntil(() => atServer.length > 0, 2_000_000),
+      'server saw PATH_ABANDON',
+    );
+    assert.equal(atServer[0]![0], 1);
+    assert.equal(atServer[0]![1].source, 'peer');
+    assert.equal(atServer[0]![1].errorCode, 7);
+  });
+
+  it('abandoning the last open path closes the connection with NO_ERROR (RFC 10069 §3.4)', () => {
+    const { p, conn, ctx } = twoPaths();
+    onMultipathFrame(ctx, { kind: 'path_abandon', pathId: 1, errorCode: 0 }, p.now);
+    assert.equal(conn.state, 'established');
+    onMultipathFrame(ctx, { kind: 'path_abandon', pathId: 0, errorCode: 0 }, p.now);
+    assert.notEqual(conn.state, 'established');
+    assert.equal(conn.closeInfo?.errorCode, TransportError.NO_ERROR);
+    assert.equal(conn.closeInfo?.source, 'local');
+  });
+
+  it('PATH_STATUS: the newest sequence number sets backup or available (RFC 10069 §4.3)', () => {
+    const { p, conn, ctx } = twoPaths();
+    const path1 = conn.multipath!.get(1)!;
+    assert.equal(path1.backup, false);
+    onMultipathFrame(ctx, { kind: 'path_status_backup', pathId: 1, sequenceNumber: 5 }, p.now);
+    assert.equal(path1.backup, true);
+    // An older status arriving late is ignored.
+    onMultipathFrame(ctx, { kind: 'path_status_available', pathId: 1, sequenceNumber: 4 }, p.now);
+    assert.equal(path1.backup, true);
+    onMultipathFrame(ctx, { kind: 'path_status_available', pathId: 1, sequenceNumber: 6 }, p.now);
+    assert.equal(path1.backup, false);
+  });
+
+  it('PATH_CHALLENGE responses owed on a path are bounded (RFC 9000 §8.2.2 on a flood)', () => {
+    const { conn } = twoPaths();
+    const path1 = conn.multipath!.get(1)!;
+    const responses = path1.paths.active.responses;
+    responses.length = 0;
+    const data = Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8);
+    for (let i = 0; i < 10; i++) onPathChallengeOn(path1, data);
+    assert.equal(responses.length, 4);
+    assert.deepEqual(responses[0], data);
+    assert.notEqual(responses[0], data, 'a copy: the datagram buffer is reused');
+  });
+
+  it('the largest PTO of the open paths bounds closing and key updates (RFC 10069 §2.5)', () => {
+    const { conn, ctx } = twoPaths();
+    const pto1 = conn.multipath!.get(1)!.paths.active.sendControl.rtt.ptoPeriod(true);
+    const t = largestPto(ctx);
+    assert.ok(t >= ctx.ptoPeriod());
+    assert.ok(t >= pto1);
+    assert.ok(t === ctx.ptoPeriod() || t === pto1);
+  });
+});
