@@ -20,12 +20,15 @@ import { FrameType } from '../../src/wire/frame-types.js';
 const SERVER: SocketAddress = { address: '10.0.0.1', port: 443 };
 const FIRST: SocketAddress = { address: '10.0.0.2', port: 50_000 };
 const SECOND: SocketAddress = { address: '10.0.1.2', port: 50_000 };
+/** A third address of the client, on link c, which is down whenever a test fails it. */
+const THIRD: SocketAddress = { address: '10.0.2.2', port: 50_000 };
 
 function pair(multipath: boolean): EnginePair {
   return createEnginePair({
     links: [
       { name: 'a', between: [[FIRST.address, SERVER.address]], conditions: { delay: 10_000 } },
       { name: 'b', between: [[SECOND.address, SERVER.address]], conditions: { delay: 10_000 } },
+      { name: 'c', between: [[THIRD.address, SERVER.address]], conditions: { delay: 10_000 } },
     ],
     serverAddress: SERVER,
     clientAddress: FIRST,
@@ -159,5 +162,63 @@ describe('conn/multipath-control: multipath frames and paths on a connection (RF
     assert.ok(t >= ctx.ptoPeriod());
     assert.ok(t >= pto1);
     assert.ok(t === ctx.ptoPeriod() || t === pto1);
+  });
+
+  it('a PATH_ACK of a packet never sent on the path is a PROTOCOL_VIOLATION (RFC 9000 §13.1)', () => {
+    const { p, ctx } = twoPaths();
+    const frame = {
+      kind: 'path_ack' as const,
+      pathId: 1,
+      ackDelay: 0,
+      ranges: [{ smallest: 1_000_000, largest: 1_000_000 }],
+    };
+    assert.throws(
+      () => onMultipathFrame(ctx, frame, p.now),
+      (e: unknown) => e instanceof QuicError && e.code === TransportError.PROTOCOL_VIOLATION,
+    );
+  });
+
+  it('a PATH_ACK for a path whose state is gone is ignored (RFC 10069 §3.4.3)', () => {
+    const { p, conn, ctx } = twoPaths();
+    onMultipathFrame(ctx, { kind: 'path_abandon', pathId: 1, errorCode: 0 }, p.now);
+    const until = p.now + 3 * largestPto(ctx);
+    assert.ok(
+      p.runUntil(() => p.now > until && conn.multipath!.get(1) === undefined, 5_000_000),
+      'path 1 state dropped',
+    );
+    const acks = ctx.stats.acksReceived;
+    const frame = {
+      kind: 'path_ack' as const,
+      pathId: 1,
+      ackDelay: 0,
+      ranges: [{ smallest: 1_000_000, largest: 1_000_000 }],
+    };
+    onMultipathFrame(ctx, frame, p.now);
+    assert.equal(ctx.stats.acksReceived, acks, 'not counted, not processed');
+    assert.equal(conn.state, 'established');
+  });
+
+  it('a path that fails validation is abandoned, the connection lives on (RFC 10069 §3.1)', () => {
+    const { p, conn } = twoPaths();
+    const closed: [number, PathCloseInfo][] = [];
+    conn.on('pathClosed', (id, info) => closed.push([id, info]));
+    p.net.failLink('c', p.now, p.now + 60_000_000);
+    let id = -1;
+    assert.ok(
+      p.runUntil(() => (id = conn.openPath(THIRD)) >= 0, 2_000_000),
+      'a path ID',
+    );
+    const opened = p.now;
+    assert.ok(
+      p.runUntil(() => closed.length > 0, 30_000_000),
+      'validation gave up',
+    );
+    // RFC 9000 §8.2.4: not before three times the larger of the PTO and 3 × the initial RTT.
+    assert.ok(p.now >= opened + 3 * 3 * 333_000, `gave up after ${p.now - opened} µs`);
+    assert.deepEqual(closed, [
+      [id, { source: 'local', errorCode: 0, reason: 'path validation failed' }],
+    ]);
+    assert.equal(conn.multipath!.get(id)!.state, 'abandoned');
+    assert.equal(conn.state, 'established');
   });
 });
