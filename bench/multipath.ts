@@ -263,6 +263,7 @@ export function runFailover(ctx: GroupContext): void {
     for (const scheduler of pathSchedulerNames()) {
       ctx.log(`multipath failover: ${what}, scheduler ${scheduler}`);
       let pto = NaN;
+      let reinjected = 0;
       const r = runCase(
         scheduler,
         {
@@ -278,6 +279,7 @@ export function runFailover(ctx: GroupContext): void {
           if (Number.isNaN(pto) && t >= failAtUs) {
             pto = serverPto(sim, survivor === 0 ? 0 : sim.pathIds[0]![0]!);
           }
+          reinjected = sim.serverConn(0)?.getStats().reinjectedPackets ?? reinjected;
         },
       );
       const f = r.flows[0]!;
@@ -302,6 +304,13 @@ export function runFailover(ctx: GroupContext): void {
         runs: [f.complete && f.exact ? 1 : 0],
         params: { scheduler, failed: which },
         target: { op: '>=', value: 1 },
+      });
+      ctx.rec.figure({
+        id: `mp.failover.${which}.${scheduler}.reinjected`,
+        name: `packets the server re-injected onto the surviving path (scheduler ${scheduler}), ${what}`,
+        unit: 'packets',
+        runs: [reinjected],
+        params: { scheduler, failed: which },
       });
       chart.push({ name: `multipath ${scheduler}`, points: f.series });
       if (scheduler === 'minrtt') {
@@ -386,6 +395,35 @@ export function runMultipathFairness(ctx: GroupContext): void {
         ],
       });
     }
+  }
+  // Coupled congestion control (RFC 6356 LIA) against its uncoupled counterpart: LIA on a lone
+  // path is NewReno, so the reference is NewReno on every path. The server's choice applies to
+  // both flows (the single-path flow's LIA is a NewReno of its own).
+  for (const cc of ['newreno', 'lia']) {
+    ctx.log(`multipath fairness: ${what}, min-RTT, ${cc} on every path`);
+    const flows: FlowSpec[] = [
+      { from: 0, bytes: endless, paths: [1] },
+      { from: 1, bytes: endless },
+    ];
+    const r = runFlows({
+      links,
+      flows,
+      maxUs: durationUs,
+      client: { multipath: true },
+      server: { multipath: { scheduler: 'minrtt' }, congestionControl: cc },
+    });
+    const share = (f: FlowResult): number =>
+      f.series.slice(Math.floor(f.series.length / 2)).reduce((a, [, m]) => a + m, 0);
+    const [mp, sp] = [share(r[0]!), share(r[1]!)];
+    ctx.rec.figure({
+      id: `mp.fairness.cc-${cc}.jain`,
+      name: `Jain's index of a multipath flow (min-RTT, ${cc} on each path) and a single-path flow (${cc}) ${what}`,
+      unit: 'index',
+      runs: [secondHalfJain(r)],
+      params: { scheduler: 'minrtt', cc, multipathShare: mp / (mp + sp) },
+      note: `the multipath flow's share: ${((100 * mp) / (mp + sp)).toFixed(1)} %`,
+      ...(cc === 'lia' ? { target: { op: '>=', value: 0.95 } } : {}),
+    });
   }
 }
 

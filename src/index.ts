@@ -49,6 +49,8 @@ export {
   congestionControllerNames,
 } from './cc/registry.js';
 export type { CongestionController, CongestionControllerOptions } from './cc/types.js';
+// RFC 6356: the group a connection gives its paths' controllers, for user coupled controllers.
+export { CouplingGroup, type CoupledController } from './cc/coupling.js';
 export type {
   CongestionControlChoice,
   CongestionControlSpec,

@@ -1,9 +1,14 @@
 /**
- * BBRv3's windowed max filters (draft-ietf-ccwg-bbr §4.5.2.x, §4.5.5): the bottleneck bandwidth
- * estimate over the last two ProbeBW cycles, and the ACK aggregation estimate (extra_acked)
- * over the last ten round trips. Each owns its slots; src/cc/bbr.ts feeds them.
+ * BBRv3's windowed filters (draft-ietf-ccwg-bbr §4.5.2.x, §4.5.3, §4.5.5): the bottleneck
+ * bandwidth estimate over the last two ProbeBW cycles, the min RTT over 10 s with the
+ * ProbeRTT schedule it drives, and the ACK aggregation estimate (extra_acked) over the last
+ * ten round trips. Each owns its slots; src/cc/bbr.ts feeds them.
  */
-import { BBR_EXTRA_ACKED_FILTER_LEN, BBR_MAX_BW_FILTER_LEN } from './bbr-params.js';
+import {
+  BBR_EXTRA_ACKED_FILTER_LEN,
+  BBR_MAX_BW_FILTER_LEN,
+  BBR_MIN_RTT_FILTER_LEN,
+} from './bbr-params.js';
 
 /** §4.5.2.x BBR.max_bw: the highest delivery rate of each of the last two ProbeBW cycles. */
 export class MaxBwFilter {
@@ -85,5 +90,55 @@ export class ExtraAckedFilter {
       if (this.rounds[i]! > roundCount - filterLen && this.slots[i]! > max) max = this.slots[i]!;
     }
     this.max = max;
+  }
+}
+
+/**
+ * §4.5.3 BBR.min_rtt, the lowest RTT of the last 10 s, and BBR.probe_rtt_min_delay, the lowest
+ * of the last ProbeRTTInterval, whose expiry schedules ProbeRTT (§4.3.4). Times in µs.
+ */
+export class MinRttFilter {
+  private minRtt = Infinity;
+  private minRttStamp = 0;
+  private probeRttMinDelay = Infinity;
+  private probeRttMinStamp = 0;
+  private probeExpired = false;
+
+  /** `probeRttInterval`: how long probe_rtt_min_delay holds (ProbeRTTInterval), µs. */
+  constructor(private readonly probeRttInterval: number) {}
+
+  /** BBR.min_rtt, µs (Infinity before a sample). */
+  get value(): number {
+    return this.minRtt;
+  }
+
+  /** probe_rtt_min_delay was older than ProbeRTTInterval at the last update: time to probe. */
+  get probeRttExpired(): boolean {
+    return this.probeExpired;
+  }
+
+  /** OnInit: both estimates are dated `now`. */
+  start(now: number): void {
+    this.minRttStamp = now;
+    this.probeRttMinStamp = now;
+  }
+
+  /** UpdateMinRTT with the RTT of an ACK's sample (`rtt` < 0: none). */
+  update(rtt: number, now: number): void {
+    this.probeExpired = now > this.probeRttMinStamp + this.probeRttInterval;
+    if (rtt >= 0 && (rtt < this.probeRttMinDelay || this.probeExpired)) {
+      this.probeRttMinDelay = rtt;
+      this.probeRttMinStamp = now;
+    }
+    const minRttExpired = now > this.minRttStamp + BBR_MIN_RTT_FILTER_LEN;
+    if (this.probeRttMinDelay < this.minRtt || minRttExpired) {
+      this.minRtt = this.probeRttMinDelay;
+      this.minRttStamp = this.probeRttMinStamp;
+    }
+  }
+
+  /** ProbeRTT is done at `now`: probe_rtt_min_delay counts as fresh from then (§4.3.4.4). */
+  probed(now: number): void {
+    this.probeRttMinStamp = now;
   }
 }

@@ -26,14 +26,14 @@ import {
   type RttSnapshot,
 } from './types.js';
 import { checkOptionNames, numberOption } from './options.js';
-import { ExtraAckedFilter, MaxBwFilter } from './bbr-filters.js';
+import { ExtraAckedFilter, MaxBwFilter, MinRttFilter } from './bbr-filters.js';
+import { BbrLossRound } from './bbr-loss-round.js';
 import {
   BBR_BETA,
   BBR_DEFAULT_CWND_GAIN,
   BBR_DRAIN_PACING_GAIN,
   BBR_HEADROOM,
   BBR_LOSS_THRESH,
-  BBR_MIN_RTT_FILTER_LEN,
   BBR_OPTIONS,
   BBR_PACING_MARGIN_PERCENT,
   BBR_PROBE_DOWN_PACING_GAIN,
@@ -57,8 +57,7 @@ export class Bbr implements CongestionController {
   private mds: number;
   private readonly initialWindowOverride: number | undefined;
   private readonly startupPacingGain: number;
-  /** ProbeRTTInterval and ProbeRTTDuration, µs. */
-  private readonly probeRttInterval: number;
+  /** ProbeRTTDuration, µs. */
   private readonly probeRttDuration: number;
   private cwnd: number;
   /** C.pacing_rate, bytes per second; 0 until initialized on the first send. */
@@ -87,20 +86,14 @@ export class Bbr implements CongestionController {
   private readonly maxBw = new MaxBwFilter();
   private bw = 0;
   private bwShortterm = Infinity;
-  private bwLatest = 0;
 
   // Volume model.
   private inflightLongterm = Infinity;
   private inflightShortterm = Infinity;
-  private inflightLatest = 0;
   private maxInflight = 0;
 
   // Min RTT (§4.5.3) and ProbeRTT (§4.3.4).
-  private minRtt = Infinity;
-  private minRttStamp = 0;
-  private probeRttMinDelay = Infinity;
-  private probeRttMinStamp = 0;
-  private probeRttExpired = false;
+  private readonly minRtt: MinRttFilter;
   private probeRttDoneStamp = 0;
   private probeRttRoundDone = false;
   private idleRestart = false;
@@ -128,12 +121,7 @@ export class Bbr implements CongestionController {
   private prevProbePrecautionary = false;
 
   // Loss rounds (§4.5.10) and Startup's high-loss exit.
-  private lossRoundDelivered = 0;
-  private lossRoundStart = false;
-  private isLossInRound = false;
-  private lossInRoundBytes = 0;
-  private lossInRoundEvents = 0;
-  private roundStartDelivered = 0;
+  private readonly lossRound = new BbrLossRound();
 
   // Undo (§4.5.10.4).
   private priorCwnd = 0;
@@ -172,7 +160,7 @@ export class Bbr implements CongestionController {
     );
     this.pacingGain = this.startupPacingGain;
     const ms = { min: 1, max: 3_600_000 };
-    this.probeRttInterval =
+    const probeRttInterval =
       numberOption(
         'bbr',
         'probeRttIntervalMs',
@@ -180,6 +168,7 @@ export class Bbr implements CongestionController {
         BBR_PROBE_RTT_INTERVAL / 1000,
         ms,
       ) * 1000;
+    this.minRtt = new MinRttFilter(probeRttInterval);
     this.probeRttDuration =
       numberOption(
         'bbr',
@@ -220,7 +209,7 @@ export class Bbr implements CongestionController {
 
   /** BBR.min_rtt, microseconds (Infinity before a sample). */
   get minRttEstimate(): number {
-    return this.minRtt;
+    return this.minRtt.value;
   }
 
   /** BBR.bdp in bytes at gain 1 (the initial window before a min RTT sample). */
@@ -260,8 +249,7 @@ export class Bbr implements CongestionController {
     if (!this.started) {
       // §5.1 OnInit, on the first send: stamps need a clock, and the controller gets none earlier.
       this.started = true;
-      this.minRttStamp = now;
-      this.probeRttMinStamp = now;
+      this.minRtt.start(now);
       this.extraAcked.startInterval(now);
       this.cycleStamp = now;
     }
@@ -368,7 +356,7 @@ export class Bbr implements CongestionController {
   onSpuriousCongestion(_now: number): void {
     // §4.5.10.4 HandleSpuriousLossDetection.
     this.restoreCwnd();
-    this.isLossInRound = false;
+    this.lossRound.clearLoss();
     this.resetFullBw();
     this.bwShortterm = Math.max(this.bwShortterm, this.undoBwShortterm);
     this.inflightShortterm = Math.max(this.inflightShortterm, this.undoInflightShortterm);
@@ -409,16 +397,17 @@ export class Bbr implements CongestionController {
    * volume that round delivered.
    */
   private checkStartupHighLoss(): void {
-    if (this.bbrState !== 'startup' || !this.lossRoundStart || this.fullBwReached) return;
-    const lost = this.lossInRoundBytes;
-    const delivered = this.delivered - this.roundStartDelivered;
+    const round = this.lossRound;
+    if (this.bbrState !== 'startup' || !round.started || this.fullBwReached) return;
+    const lost = round.lostBytes;
+    const delivered = round.deliveredSinceStart(this.delivered);
     const highLoss =
-      this.lossInRoundEvents >= BBR_STARTUP_FULL_LOSS_COUNT &&
+      round.lostEvents >= BBR_STARTUP_FULL_LOSS_COUNT &&
       lost > BBR_LOSS_THRESH * (lost + delivered);
     if (highLoss) {
       this.fullBwReached = true;
       this.undoState = 'startup';
-      this.inflightLongterm = Math.max(this.bdpMultiple(1), this.inflightLatest);
+      this.inflightLongterm = Math.max(this.bdpMultiple(1), round.inflightLatest);
     }
   }
 
@@ -643,21 +632,11 @@ export class Bbr implements CongestionController {
   // --- ProbeRTT (§4.3.4) ---
 
   private updateMinRtt(now: number): void {
-    const rs = this.rs!;
-    this.probeRttExpired = now > this.probeRttMinStamp + this.probeRttInterval;
-    if (rs.rtt >= 0 && (rs.rtt < this.probeRttMinDelay || this.probeRttExpired)) {
-      this.probeRttMinDelay = rs.rtt;
-      this.probeRttMinStamp = now;
-    }
-    const minRttExpired = now > this.minRttStamp + BBR_MIN_RTT_FILTER_LEN;
-    if (this.probeRttMinDelay < this.minRtt || minRttExpired) {
-      this.minRtt = this.probeRttMinDelay;
-      this.minRttStamp = this.probeRttMinStamp;
-    }
+    this.minRtt.update(this.rs!.rtt, now);
   }
 
   private checkProbeRtt(now: number): void {
-    if (this.bbrState !== 'probe_rtt' && this.probeRttExpired && !this.idleRestart) {
+    if (this.bbrState !== 'probe_rtt' && this.minRtt.probeRttExpired && !this.idleRestart) {
       this.bbrState = 'probe_rtt';
       this.pacingGain = 1;
       this.cwndGain = BBR_PROBE_RTT_CWND_GAIN;
@@ -684,7 +663,7 @@ export class Bbr implements CongestionController {
 
   private checkProbeRttDone(now: number): void {
     if (this.probeRttDoneStamp !== 0 && now > this.probeRttDoneStamp) {
-      this.probeRttMinStamp = now;
+      this.minRtt.probed(now);
       this.restoreCwnd();
       this.resetShortTermModel();
       if (this.fullBwReached) {
@@ -772,54 +751,33 @@ export class Bbr implements CongestionController {
   }
 
   private noteLoss(bytes: number): void {
-    if (!this.isLossInRound) {
-      this.lossRoundDelivered = this.delivered;
-      this.saveStateUponLoss();
-    }
-    this.isLossInRound = true;
-    this.lossInRoundBytes += bytes;
-    this.lossInRoundEvents++;
+    if (this.lossRound.noteLoss(bytes, this.delivered)) this.saveStateUponLoss();
   }
 
   private updateLatestDeliverySignals(): void {
-    const rs = this.rs!;
-    this.lossRoundStart = false;
-    this.bwLatest = Math.max(this.bwLatest, rs.deliveryRate);
-    this.inflightLatest = Math.max(this.inflightLatest, rs.delivered);
-    if (rs.priorDelivered >= this.lossRoundDelivered) {
-      this.lossRoundDelivered = this.delivered;
-      this.lossRoundStart = true;
-    }
+    this.lossRound.updateLatest(this.rs!, this.delivered);
   }
 
   private advanceLatestDeliverySignals(): void {
-    if (this.lossRoundStart) {
-      const rs = this.rs!;
-      this.bwLatest = rs.deliveryRate;
-      this.inflightLatest = rs.delivered;
-      this.lossInRoundBytes = 0;
-      this.lossInRoundEvents = 0;
-      this.roundStartDelivered = this.delivered;
-    }
+    this.lossRound.advanceLatest(this.rs!, this.delivered);
   }
 
   private resetCongestionSignals(): void {
-    this.isLossInRound = false;
-    this.bwLatest = 0;
-    this.inflightLatest = 0;
+    this.lossRound.reset();
   }
 
   /** §4.5.10.3: once per round, a round with loss lowers the short-term model. */
   private updateCongestionSignals(): void {
     this.updateMaxBw();
-    if (!this.lossRoundStart) return;
-    if (!this.isProbingBw() && this.isLossInRound) {
+    const round = this.lossRound;
+    if (!round.started) return;
+    if (!this.isProbingBw() && round.hadLoss) {
       if (this.bwShortterm === Infinity) this.bwShortterm = this.maxBw.value;
       if (this.inflightShortterm === Infinity) this.inflightShortterm = this.cwnd;
-      this.bwShortterm = Math.max(this.bwLatest, BBR_BETA * this.bwShortterm);
-      this.inflightShortterm = Math.max(this.inflightLatest, BBR_BETA * this.inflightShortterm);
+      this.bwShortterm = Math.max(round.bwLatest, BBR_BETA * this.bwShortterm);
+      this.inflightShortterm = Math.max(round.inflightLatest, BBR_BETA * this.inflightShortterm);
     }
-    this.isLossInRound = false;
+    round.clearLoss();
   }
 
   private resetShortTermModel(): void {
@@ -852,8 +810,8 @@ export class Bbr implements CongestionController {
   }
 
   private bdpMultiple(gain: number): number {
-    if (this.minRtt === Infinity) return this.initialWindow;
-    return (gain * this.bw * this.minRtt) / 1_000_000;
+    if (this.minRtt.value === Infinity) return this.initialWindow;
+    return (gain * this.bw * this.minRtt.value) / 1_000_000;
   }
 
   private quantizationBudget(inflightCap: number): number {

@@ -51,6 +51,11 @@ export function congestionControlFactory(
       `congestion controller '${name}': maxDatagramSize is the path's, not an option (RFC 9002 §7.2)`,
     );
   }
+  if (options.coupling !== undefined) {
+    throw new RangeError(
+      `congestion controller '${name}': coupling is the connection's, not an option (RFC 6356)`,
+    );
+  }
   // One controller made now validates the name and the options.
   createCongestionController(name, options);
   return (pathOptions) => createCongestionController(name, { ...options, ...pathOptions });

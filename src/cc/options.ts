@@ -12,6 +12,8 @@ export function checkOptionNames(
 ): void {
   for (const key of Object.keys(options)) {
     if ((options as Record<string, unknown>)[key] === undefined) continue;
+    // The connection's coupling group goes to every controller; uncoupled ones ignore it.
+    if (key === 'coupling') continue;
     if (!known.includes(key)) {
       throw new RangeError(
         `congestion controller '${controller}' has no option '${key}' (options: ${known.join(', ')})`,

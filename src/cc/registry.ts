@@ -1,9 +1,11 @@
 /**
  * Congestion controllers by name, so users can plug their own (docs/ARCHITECTURE.md §3):
- * 'newreno' (RFC 9002 §7), 'cubic' (RFC 9438) and 'bbr' (draft-ietf-ccwg-bbr, BBRv3) are built in.
+ * 'newreno' (RFC 9002 §7), 'cubic' (RFC 9438), 'bbr' (draft-ietf-ccwg-bbr, BBRv3) and 'lia'
+ * (RFC 6356, coupled over a multipath connection's paths) are built in.
  */
 import { Bbr } from './bbr.js';
 import { Cubic } from './cubic.js';
+import { Lia } from './lia.js';
 import { NewReno } from './newreno.js';
 import type {
   CongestionController,
@@ -15,6 +17,7 @@ const factories = new Map<string, CongestionControllerFactory>([
   ['newreno', (options) => new NewReno(options)],
   ['cubic', (options) => new Cubic(options)],
   ['bbr', (options) => new Bbr(options)],
+  ['lia', (options) => new Lia(options)],
 ]);
 
 /** The controller used when none is named. */

@@ -18,6 +18,7 @@
  * src/path/delivery-rate.ts); window controllers leave them out and see the same calls as
  * before.
  */
+import type { CouplingGroup } from './coupling.js';
 
 /** Congestion state names, as qlog's `congestion_state_updated` prints them. */
 export type CongestionState =
@@ -101,6 +102,11 @@ export interface RateSample {
 
 /** Options every built-in controller understands. */
 export interface CongestionControllerOptions {
+  /**
+   * The coupling group of the connection's paths (coupling.ts, RFC 6356), given to every
+   * controller a connection makes; controllers that are not coupled ignore it.
+   */
+  coupling?: CouplingGroup;
   /** Maximum datagram size in bytes, at least 1200 (RFC 9002 §7.2). Default 1200. */
   maxDatagramSize?: number;
   /** Initial window in bytes. Default min(10 * mds, max(14720, 2 * mds)) (RFC 9002 §7.2). */
@@ -164,6 +170,12 @@ export interface CongestionController {
 
   /** The path's maximum datagram size changed (RFC 9002 §7.2). */
   setMaxDatagramSize(bytes: number): void;
+
+  /**
+   * The controller's path is gone or restarted with a new controller: a coupled controller
+   * leaves its group (RFC 6356). Optional.
+   */
+  close?(): void;
 
   /**
    * An in-flight packet was declared lost (called per packet, before `onCongestionEvent` for

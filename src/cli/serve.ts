@@ -66,8 +66,20 @@ export interface ServeProtocol {
   readonly alpn: string;
   /** A stream the client opened on a connection that negotiated this protocol. */
   handleStream?(stream: QuicStream, conn: QuicConnection): void;
-  /** Takes the whole connection instead, at its first stream (HTTP/3 drives the core streams). */
-  handleConnection?(conn: QuicConnection): void;
+  /**
+   * Takes the whole connection instead, at its first stream (HTTP/3 drives the core streams).
+   * Returns the protocol's session, which the server ends gracefully when it drains.
+   */
+  handleConnection?(conn: QuicConnection): ServedConnection;
+}
+
+/** A protocol session that owns its connection. */
+export interface ServedConnection {
+  /**
+   * Ends the protocol gracefully: no new requests, those in progress finish, then the
+   * connection closes (HTTP/3: GOAWAY, then H3_NO_ERROR, RFC 9114 §5.2).
+   */
+  close(): Promise<void>;
 }
 
 /** Builds the protocols for a document root. */
@@ -142,8 +154,17 @@ async function loadCertificate(args: ParsedArgs, io: CliIo): Promise<ServeCertif
   };
 }
 
-/** Answers each connection of `server` with the protocol its ALPN names. */
+/**
+ * Answers each connection of `server` with the protocol its ALPN names. Once the server drains
+ * (SIGTERM, or a reload retiring its generation), the sessions that own their connection end
+ * gracefully, those started later too, so an idle HTTP/3 client leaves at once instead of at the
+ * drain limit.
+ */
 export function attachProtocols(server: QuicServer, protocols: Map<string, ServeProtocol>): void {
+  const sessions = new WeakMap<QuicConnection, ServedConnection>();
+  server.on('draining', () => {
+    for (const conn of server.connections) void sessions.get(conn)?.close();
+  });
   server.on('connection', (conn: QuicConnection) => {
     // The ALPN is known once the ClientHello is processed, before any stream (0-RTT included).
     // Streams are taken from the core: a 'stream' listener would wrap every stream, HTTP/3's too.
@@ -151,8 +172,11 @@ export function attachProtocols(server: QuicServer, protocols: Map<string, Serve
     conn.core.on('stream', (core) => {
       const protocol = conn.alpn === null ? undefined : protocols.get(conn.alpn);
       if (protocol?.handleConnection !== undefined) {
-        if (!whole) protocol.handleConnection(conn);
+        if (whole) return;
         whole = true;
+        const session = protocol.handleConnection(conn);
+        sessions.set(conn, session);
+        if (server.refusesClients) void session.close();
         return;
       }
       const stream = conn.streamFor(core);

@@ -153,7 +153,7 @@ function buildDatagram(conn: ConnectionContext, now: number): OutgoingDatagram |
   if (room < 64) return null;
 
   if (conn.state === 'closing') {
-    if (!conn.takeCloseResend()) return null;
+    if (!conn.lifecycle.takeCloseResend()) return null;
     buildClose(conn, s, room, now);
     return finish(conn, path, s, now);
   }

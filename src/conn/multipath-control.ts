@@ -6,6 +6,7 @@
  * events) is here.
  */
 import { PnSpace } from '../ack/pn-space.js';
+import type { SentPacket } from '../ack/sent.js';
 import type { SocketAddress } from '../util/address.js';
 import { QuicError, TransportError } from '../wire/errors.js';
 import { FrameType, type AckFrame, type MultipathFrame } from '../wire/frame-types.js';
@@ -15,6 +16,7 @@ import { PathSet } from './path-set.js';
 import { PathState } from './path-state.js';
 import { onPathPackets } from './path-mtu.js';
 import { onFramesAcked, onFramesLost } from './retransmit.js';
+import type { SentFrame } from './sent-frames.js';
 
 /** The multipath component of a connection that negotiated it; a PROTOCOL_VIOLATION if not. */
 export function negotiated(conn: ConnectionContext, frameType: number, kind: string): Multipath {
@@ -143,6 +145,8 @@ export function abandonPath(
   const mp = conn.multipath!;
   if (!mp.abandon(p, errorCode, now, 3 * largestPto(conn))) return;
   reinject(conn, p);
+  // RFC 6356: a coupled controller stops weighing a path that carries nothing more.
+  p.paths.active.sendControl.cc.close?.();
   conn.emit('pathClosed', p.id, { source, errorCode, reason });
   logPath(conn, p, now);
   let open = 0;
@@ -161,6 +165,51 @@ export function abandonPath(
 export function reinject(conn: ConnectionContext, p: MultipathPath): void {
   const log = p.paths.active.sendControl.lossDetection.log(PnSpace.Application);
   for (const sp of log.outstandingPackets()) onFramesLost(conn, sp.frames);
+}
+
+/**
+ * Packets of `p` are overdue (unacknowledged one PTO period after they were sent): the scheduler
+ * may have their frames sent again at once on the other paths (RFC 10069 §5.6, §5.7; xquic's
+ * reinjection), before the path's own PTO, which runs from its last ack-eliciting packet
+ * (RFC 9002 §6.2.1) and so comes up to a window's worth of sending later. The originals stay in
+ * flight; whichever copy arrives first delivers the data (stream offsets make the other a
+ * duplicate the receiver drops). With no other working path there is nowhere to send them.
+ */
+function reinjectOverdue(
+  conn: ConnectionContext,
+  mp: Multipath,
+  p: MultipathPath,
+  now: number,
+): void {
+  const log = p.paths.active.sendControl.lossDetection.log(PnSpace.Application);
+  const pto = p.paths.active.sendControl.rtt.ptoPeriod(true);
+  const overdue: SentPacket<SentFrame>[] = [];
+  for (const sp of log.outstandingPackets()) {
+    if (sp.pn <= p.overdueUpTo || !sp.ackEliciting) continue;
+    if (sp.timeSent + pto > now) break;
+    overdue.push(sp);
+  }
+  if (overdue.length === 0) return;
+  p.overdueUpTo = overdue[overdue.length - 1]!.pn;
+  if (!otherPathWorks(mp, p)) return;
+  const again = mp.scheduler.onPathFailing(p.id, 'overdue', overdue);
+  if (again.length === 0) return;
+  for (const sp of again) {
+    onFramesLost(conn, sp.frames);
+    if (sp.pn > p.reinjectedUpTo) p.reinjectedUpTo = sp.pn;
+  }
+  p.reinjectedPackets += again.length;
+  conn.stats.reinjectedPackets += again.length;
+  conn.wake();
+}
+
+/** Whether a path other than `p` is open, validated and not failing. */
+function otherPathWorks(mp: Multipath, p: MultipathPath): boolean {
+  for (const q of mp.all()) {
+    if (q === p || !q.usable) continue;
+    if (q.paths.active.sendControl.ptoCount === 0 && !q.reinjecting) return true;
+  }
+  return false;
 }
 
 /** The largest PTO among the open paths (RFC 10069 §2.5, §2.6: closing and key updates). */
@@ -248,7 +297,9 @@ export function multipathDeadline(conn: ConnectionContext): number {
   if (mp === null || !mp.enabled) return Infinity;
   let t = mp.deadline();
   for (const p of mp.all()) {
-    if (p.id === 0 || p.state !== 'open') continue;
+    if (p.state !== 'open') continue;
+    t = Math.min(t, p.overdueDeadline());
+    if (p.id === 0) continue;
     t = Math.min(t, p.paths.deadline(), p.paths.active.sendControl.timerDeadline());
   }
   return t;
@@ -280,6 +331,9 @@ export function onMultipathTimers(conn: ConnectionContext, now: number): void {
     }
     conn.stats.onLossEvent(out.lost.length);
     sc.releaseOutcomes();
+  }
+  for (const p of mp.all()) {
+    if (p.state === 'open' && now >= p.overdueDeadline()) reinjectOverdue(conn, mp, p, now);
   }
   for (const p of mp.dropExpired(now)) {
     // §3.4.3: what the path never saw acknowledged is lost once its state goes.

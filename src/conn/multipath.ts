@@ -11,6 +11,7 @@
  * abandonment); it returns the frames to send and never touches packets or the connection.
  */
 import { PnSpace } from '../ack/pn-space.js';
+import { SlotState } from '../ack/sent.js';
 import { QuicError, TransportError } from '../wire/errors.js';
 import {
   FrameType,
@@ -55,6 +56,12 @@ export class MultipathPath {
   /** Bytes of datagrams sent and received on the path (stats). */
   bytesSent = 0;
   bytesReceived = 0;
+  /** Packets of the path whose frames the scheduler re-injected onto other paths (stats). */
+  reinjectedPackets = 0;
+  /** The highest packet number re-injected; the path counts as failing while it is outstanding. */
+  reinjectedUpTo = -1;
+  /** The highest packet number already judged overdue (handed to the scheduler or not). */
+  overdueUpTo = -1;
   /** What the scheduler sees of the path, refreshed before each choice (`refresh`). */
   readonly view: SchedulablePathView;
 
@@ -103,7 +110,37 @@ export class MultipathPath {
     v.rttVariance = sc.rtt.variance;
     v.maxAckDelay = sc.rtt.maxAckDelay;
     v.sendableAt = v.sendAllowance > 0 ? now : sc.nextSendTime(now);
+    v.reinjecting = this.reinjecting;
     return v;
+  }
+
+  /** Its oldest outstanding packet was re-injected: the path counts as failing. */
+  get reinjecting(): boolean {
+    if (this.reinjectedUpTo < 0) return false;
+    const log = this.paths.active.sendControl.lossDetection.log(PnSpace.Application);
+    const i = log.firstOutstandingIndex();
+    return i < log.endIndex() && log.pnAt(i) <= this.reinjectedUpTo;
+  }
+
+  /**
+   * When its oldest ack-eliciting packet not yet judged becomes overdue: one PTO period (RFC 9002
+   * §6.2.1, without backoff) after it was sent; Infinity when there is none.
+   */
+  overdueDeadline(): number {
+    const sc = this.paths.active.sendControl;
+    const log = sc.lossDetection.log(PnSpace.Application);
+    // The common case on a receiving path: only ACK-only packets outstanding, nothing to judge.
+    if (log.ackElicitingInFlight === 0) return Infinity;
+    const end = log.endIndex();
+    for (let i = log.firstOutstandingIndex(); i < end; i = log.nextLive(i + 1)) {
+      if (log.stateAt(i) !== SlotState.Outstanding || log.pnAt(i) <= this.overdueUpTo) continue;
+      const p = log.packetAt(i)!;
+      if (p.ackEliciting) return p.timeSent + sc.rtt.ptoPeriod(true);
+      // Nothing ack-eliciting before it waits: an ACK-only packet is never judged, skip it for
+      // good.
+      this.overdueUpTo = p.pn;
+    }
+    return Infinity;
   }
 
   /** Whether packets may be sent on it: open and its active address pair validated. */

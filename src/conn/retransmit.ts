@@ -6,6 +6,7 @@
  */
 import { PN_SPACES, PnSpace } from '../ack/pn-space.js';
 import type { ConnectionContext } from './context.js';
+import { PathState } from './path-state.js';
 import type { SentFrame } from './sent-frames.js';
 
 /**
@@ -100,4 +101,18 @@ export function onFramesAcked(conn: ConnectionContext, frames: readonly SentFram
         break;
     }
   }
+}
+
+/**
+ * Client, after a Retry or Version Negotiation: fresh recovery state on the same path (RFC 9002
+ * §6.3); what went in 0-RTT packets is sent again (RFC 9000 §17.2.5.3).
+ */
+export function resetRecovery(conn: ConnectionContext, now: number): void {
+  const old = conn.path;
+  old.sendControl.cc.close?.(); // it leaves the connection's coupling group
+  conn.paths.replaceActive(
+    new PathState(old.local, old.remote, conn.newSendControl(), true, conn.peerCids.current),
+    now,
+  );
+  for (const p of old.sendControl.onZeroRttRejected(now)) onFramesLost(conn, p.frames);
 }

@@ -19,6 +19,8 @@ export class ConnectionStats {
   acksSent = 0;
   acksReceived = 0;
   migrations = 0;
+  /** Packets whose frames the path scheduler re-injected onto another path (RFC 10069 §5.6). */
+  reinjectedPackets = 0;
   retry = false;
   /** Client: stream data left in a 0-RTT packet (what `earlyDataAccepted` requires). */
   earlyStreamDataSent = false;
@@ -51,6 +53,8 @@ export interface ConnectionStatsSnapshot {
   packetsReceived: number;
   packetsLost: number;
   packetsDropped: number;
+  /** Multipath: packets whose frames the scheduler re-injected onto another path (§5.6). */
+  reinjectedPackets: number;
   /** ACK frames sent and received. */
   acksSent: number;
   acksReceived: number;
@@ -92,6 +96,8 @@ export interface PathStatsSnapshot {
   /** Packets sent on it and declared lost. */
   packetsSent: number;
   packetsLost: number;
+  /** Packets sent on it whose frames the scheduler re-injected onto another path. */
+  reinjectedPackets: number;
 }
 
 /** ECN state and counts: the peer's reports of our packets, and our counts of its packets. */

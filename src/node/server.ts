@@ -150,6 +150,12 @@ export interface QuicServerEvents {
   /** The server closed. */
   close: [];
   /**
+   * The server began to drain (drain() or stopAccepting()): new clients are refused, and the
+   * protocols on the live connections should end gracefully, e.g. HTTP/3 sends GOAWAY, lets the
+   * requests in progress finish and closes with H3_NO_ERROR (RFC 9114 §5.2).
+   */
+  draining: [];
+  /**
    * A client's handshake failed (node:tls's 'tlsClientError'): its certificate was refused, no
    * common ALPN, cipher suite or group, a TLS alert, or it stopped answering. `conn` is the
    * server's side of it (`conn.remoteAddress`: the client's address). Never an 'error'.
@@ -181,6 +187,8 @@ export class QuicServer extends EventEmitter<QuicServerEvents> {
   private readonly live = new Set<QuicConnection>();
   private closing: Promise<void> | null = null;
   private draining: Promise<void> | null = null;
+  /** New clients are refused (stopAccepting()); 'draining' was emitted. */
+  private refusing = false;
   private refed = true;
   /** The Node connection of each core one, and key log lines that came before it existed. */
   private readonly byCore = new WeakMap<Connection, QuicConnection>();
@@ -193,7 +201,7 @@ export class QuicServer extends EventEmitter<QuicServerEvents> {
     }
     this.options = options;
     this.serverConfig = {
-      ...buildServerConfig(options, () => this.closing !== null || this.draining !== null),
+      ...buildServerConfig(options, () => this.closing !== null || this.refusing),
       connectionKeyLog: (core, line) => this.onKeyLog(core, line),
     };
   }
@@ -320,8 +328,8 @@ export class QuicServer extends EventEmitter<QuicServerEvents> {
    * way.
    */
   drain(timeoutMs = 60_000, code = 0, reason = 'server draining'): Promise<void> {
+    this.stopAccepting();
     this.draining ??= (async () => {
-      this.flushQlogs();
       let timer: NodeJS.Timeout | undefined;
       // setTimeout turns anything above 2^31-1 ms into 1 ms, so an unbounded drain has no timer.
       const late = Number.isFinite(timeoutMs)
@@ -335,6 +343,23 @@ export class QuicServer extends EventEmitter<QuicServerEvents> {
       await this.close(code, reason);
     })();
     return this.draining;
+  }
+
+  /**
+   * Refuses new clients from now on (RFC 9000 §10.2) and emits 'draining', so that the protocols
+   * on the live connections end gracefully. drain() begins with it; a server that stays up while
+   * its connections end (a worker of a draining pool, until the pool closes it) calls it alone.
+   */
+  stopAccepting(): void {
+    if (this.refusing) return;
+    this.refusing = true;
+    this.flushQlogs();
+    emitSafely(this, 'draining');
+  }
+
+  /** Whether new clients are refused: the server drains or closes. */
+  get refusesClients(): boolean {
+    return this.refusing || this.closing !== null;
   }
 
   /**

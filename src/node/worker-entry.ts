@@ -46,21 +46,7 @@ async function main(): Promise<void> {
     serverOptions?: (data: unknown) => Partial<ServerOptions>;
   };
   const own = mod.serverOptions?.(init.moduleData) ?? {};
-  // While the whole server drains this worker refuses new clients (RFC 9000 §10.2) but stays,
-  // answering them, until the main thread closes it: every worker refuses until the last
-  // connection of any has ended.
-  let refusing = false;
-  const merged: ServerOptions = { ...own, ...options };
-  const accept = merged.accept;
-  const server = createServer({
-    ...merged,
-    // What the server decides without a hook of its own (server.ts), refusals first.
-    accept: (remote, validated, hello) => {
-      if (refusing) return 'refuse';
-      if (accept) return accept(remote, validated, hello);
-      return merged.retry === true && !validated ? 'retry' : 'accept';
-    },
-  });
+  const server = createServer({ ...own, ...options });
   if (typeof mod.default !== 'function') {
     throw new TypeError(`${init.module} has no default export (server, data) => void`);
   }
@@ -90,7 +76,10 @@ async function main(): Promise<void> {
         },
       });
     } else if (m.type === 'refuse') {
-      refusing = true;
+      // While the whole server drains this worker refuses new clients (RFC 9000 §10.2) but
+      // stays, answering them, until the main thread closes it: every worker refuses until the
+      // last connection of any has ended. Its protocols end their connections gracefully.
+      server.stopAccepting();
       void connectionsEnded(server).then(() => report({ type: 'drained' }));
     } else if (m.type === 'close' || m.type === 'drain') {
       if (m.type === 'drain' && socket instanceof SteeredSocket) socket.drain();

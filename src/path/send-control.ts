@@ -110,7 +110,7 @@ export class SendControl<T = unknown> {
     const cc = options.congestionController ?? DEFAULT_CONGESTION_CONTROLLER;
     const ccOptions = { ...options.congestionControllerOptions };
     if (typeof cc === 'function') {
-      this.newController = cc;
+      this.newController = (o) => cc({ ...ccOptions, ...o });
       this.controller = cc({ ...ccOptions, maxDatagramSize: mds });
     } else {
       const name = typeof cc === 'string' ? cc : cc.name;
@@ -360,6 +360,7 @@ export class SendControl<T = unknown> {
    */
   resetForNewPath(now: number, initialRtt?: number): void {
     const cc = this.newController({ maxDatagramSize: this.controller.maxDatagramSize });
+    this.controller.close?.();
     this.controller = cc;
     this.rtt.reset(initialRtt);
     this.lossDetection.resetCongestionState(cc);

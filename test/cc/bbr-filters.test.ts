@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { ExtraAckedFilter, MaxBwFilter } from '../../src/cc/bbr-filters.js';
+import { ExtraAckedFilter, MaxBwFilter, MinRttFilter } from '../../src/cc/bbr-filters.js';
 import { BBR_EXTRA_ACKED_FILTER_LEN, BBR_OPTIONS } from '../../src/cc/bbr-params.js';
 
 describe('BBR filters', () => {
@@ -47,6 +47,27 @@ describe('BBR filters', () => {
     startup.update(0, 5_000, 0, 1e9, 0, false);
     startup.update(1_000_000, 100, 1e6, 1e9, 1, false);
     assert.equal(startup.value, 100, 'only the current round counts');
+  });
+
+  it('min_rtt keeps the lowest RTT for 10 s; ProbeRTT is due once probe_rtt_min_delay ages', () => {
+    const f = new MinRttFilter(5_000_000);
+    f.start(0);
+    assert.equal(f.value, Infinity);
+    f.update(30_000, 1_000);
+    f.update(-1, 2_000); // no RTT sample
+    f.update(40_000, 3_000);
+    assert.equal(f.value, 30_000);
+    assert.equal(f.probeRttExpired, false);
+    f.update(50_000, 5_001_001); // over 5 s since the 30 ms sample: due, and it is replaced
+    assert.equal(f.probeRttExpired, true);
+    assert.equal(f.value, 30_000, 'min_rtt itself holds for 10 s');
+    f.update(60_000, 10_001_001);
+    assert.equal(f.probeRttExpired, false, 'the 50 ms sample is under 5 s old');
+    f.update(70_000, 10_002_000);
+    assert.equal(f.value, 50_000, 'past 10 s min_rtt takes probe_rtt_min_delay');
+    f.probed(14_000_000);
+    f.update(80_000, 18_000_000);
+    assert.equal(f.probeRttExpired, false, 'a ProbeRTT just done restarts the interval');
   });
 
   it('lists the option names Bbr accepts', () => {

@@ -451,6 +451,20 @@ export async function newQlogTraces(
   return fresh.map((f) => readQlog(path.join(dir, f)));
 }
 
+/**
+ * The one connection newly traced in `qlogDir` updated its keys, then saw the peer's packets in
+ * the new key phase (RFC 9001 §6.1, §6.2).
+ */
+export async function assertKeyUpdateTraced(qlogDir: string): Promise<void> {
+  const [trace] = await newQlogTraces(qlogDir, new Set(), 1);
+  const updates = trace!.filter((e) => e.name === 'quic:key_updated');
+  assert.deepEqual(
+    updates.slice(0, 2).map((e) => e.data['trigger']),
+    ['local_update', 'remote_update'],
+    JSON.stringify(updates),
+  );
+}
+
 /** The frames of the packet events named `event` (quic:packet_sent or quic:packet_received). */
 export function framesOf(trace: readonly QlogEvent[], event: string): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];

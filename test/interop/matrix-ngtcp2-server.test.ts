@@ -24,6 +24,7 @@ import {
   freshDir,
   gnutlsCiphers,
   gnutlsGroups,
+  assertKeyUpdateTraced,
   newQlogTraces,
   removeSite,
   requirePeers,
@@ -92,14 +93,7 @@ describe('interop matrix: tsquic get → gtlsserver (h3)', function () {
     const qlog = freshDir(site!, 'qlog');
     const stats = await get(port, [MEDIUM], ['--key-update', '--qlog-dir', qlog]);
     assert.ok(stats.keyUpdates >= 1, `keyUpdates ${stats.keyUpdates}`);
-    const [trace] = await newQlogTraces(qlog, new Set(), 1);
-    const updates = trace!.filter((e) => e.name === 'quic:key_updated');
-    // RFC 9001 §6.1/§6.2: our update, then the peer's packets in the new key phase.
-    assert.deepEqual(
-      updates.slice(0, 2).map((e) => e.data['trigger']),
-      ['local_update', 'remote_update'],
-      JSON.stringify(updates),
-    );
+    await assertKeyUpdateTraced(qlog);
   });
 
   it('resumes and has its 0-RTT requests accepted by gtlsserver', async () => {

@@ -34,6 +34,7 @@ interface TestPath extends SchedulablePath {
   rttVariance: number;
   maxAckDelay: number;
   sendableAt: number;
+  reinjecting?: boolean;
 }
 
 /**
@@ -295,6 +296,16 @@ describe('path/schedulers (RFC 10069 §5.5)', () => {
     it('selects like min-RTT', () => {
       const s = createPathScheduler('reinject');
       assert.equal(pick(s, [path(0, 50_000), path(1, 20_000)]), 1);
+    });
+
+    it('a path with re-injected packets pending counts as failing, in every scheduler', () => {
+      for (const name of pathSchedulerNames()) {
+        const s = createPathScheduler(name);
+        const paths = [path(0, 50_000), path(1, 20_000, { reinjecting: true })];
+        assert.equal(pick(s, paths), 0, `${name}: new data`);
+        assert.equal(pick(s, paths, 'retransmission'), 0, `${name}: retransmission`);
+        assert.equal(pick(s, [path(1, 20_000, { reinjecting: true })]), null, name);
+      }
     });
 
     it('is off in the other schedulers unless asked for', () => {

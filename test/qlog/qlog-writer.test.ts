@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
 import type { Connection } from '../../src/conn/connection.js';
 import {
-  QlogWriter,
   frameToQlog,
-  qlogWriterFactory,
   sentFrameToQlog,
   transportParametersToQlog,
-  type QlogFormat,
-} from '../../src/conn/qlog-writer.js';
+} from '../../src/conn/qlog-frames.js';
+import { QlogWriter, qlogWriterFactory, type QlogFormat } from '../../src/conn/qlog-writer.js';
 import { defaultTransportParameters } from '../../src/wire/transport-params.js';
 import { validateQlog, validateQuicFrame } from './validate.js';
 import { fromHex } from '../../src/util/bytes.js';

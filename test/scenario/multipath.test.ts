@@ -6,6 +6,7 @@
  * packets, and the errors the spec gives to bad frames.
  */
 import assert from 'node:assert/strict';
+import { Lia } from '../../src/cc/lia.js';
 import type { Connection } from '../../src/conn/connection.js';
 import type { PathCloseInfo } from '../../src/conn/events.js';
 import { TransportError } from '../../src/wire/errors.js';
@@ -17,7 +18,7 @@ import {
   createEnginePair,
 } from '../../src/testing/index.js';
 import type { SansIoEndpoint } from '../../src/testing/network.js';
-import { transfer } from './transfer-kit.js';
+import { type Sink, transfer } from './transfer-kit.js';
 
 /** The client's second interface. */
 const SECOND: SocketAddress = { address: '10.0.0.3', port: 50001 };
@@ -105,6 +106,46 @@ function pathStats(c: Connection, id: number) {
   return s;
 }
 
+/**
+ * A 3 MB download on two paths whose server schedules with `scheduler`; the path from `address`
+ * is blackholed at the client once 1 MB of the download was delivered. The longest gap in the
+ * in-order delivery of the download to the application after that.
+ */
+function blackholedDownload(address: SocketAddress, scheduler: string) {
+  const hole = new AddressBlackhole(address);
+  const p = pairFor({
+    endpoint: (e, role) => (role === 'client' ? hole.wrap(e) : e),
+    serverEngine: { connection: { multipath: { scheduler } } },
+  });
+  const sc = establish(p);
+  const id = openSecond(p, sc);
+  let down: Sink | null = null;
+  let lastProgress = 0;
+  let lastBytes = 0;
+  let longestStall = 0;
+  let holeAt = -1;
+  const step = p.net.step.bind(p.net);
+  p.net.step = (limit?: number) => {
+    const got = down?.received ?? 0;
+    if (holeAt < 0 && got > 1_000_000) {
+      hole.on = true;
+      holeAt = p.now;
+      lastProgress = p.now;
+    }
+    if (got !== lastBytes) {
+      if (holeAt >= 0) longestStall = Math.max(longestStall, p.now - lastProgress);
+      lastBytes = got;
+      lastProgress = p.now;
+    }
+    return step(limit);
+  };
+  const r = transfer(p, 100_000, 3_000_000, undefined, (s) => (down = s.down));
+  assert.ok(holeAt >= 0, 'the path went dark mid-transfer');
+  assert.ok(r.done, `incomplete: down ${r.down.received}, mismatch at ${r.down.mismatch}`);
+  assert.ok(hole.dropped > 0);
+  return { longestStall, stats: sc.getStats(), id };
+}
+
 describe('scenario: Multipath QUIC (RFC 10069)', function () {
   this.timeout(60_000);
 
@@ -172,6 +213,36 @@ describe('scenario: Multipath QUIC (RFC 10069)', function () {
       () => pairFor({ client: { multipath: { scheduler: 'nope' } } }),
       /unknown path scheduler 'nope'/,
     );
+  });
+
+  it("LIA: the paths' controllers share the connection's coupling group (RFC 6356)", () => {
+    const p = pairFor({ serverEngine: { connection: { congestionControl: 'lia' } } });
+    const sc = establish(p);
+    const id = openSecond(p, sc);
+    const lia = (pathId: number): Lia => {
+      const cc = sc.multipath?.get(pathId)?.paths.active.sendControl.cc;
+      assert.ok(cc instanceof Lia, `path ${pathId} runs LIA`);
+      return cc;
+    };
+    const [zero, second] = [lia(0), lia(id)];
+    assert.equal(zero.group, second.group, 'one group for the connection');
+    assert.equal(zero.group.size, 2);
+    let closed = false;
+    let sentOnSecond = 0;
+    const step = p.net.step.bind(p.net);
+    p.net.step = (limit?: number) => {
+      if (!closed && p.conn.getStats().bytesReceived > 1_000_000) {
+        sentOnSecond = pathStats(sc, id).bytesSent;
+        closed = p.conn.closePath(id);
+      }
+      return step(limit);
+    };
+    const r = transfer(p, 100_000, 3_000_000);
+    assert.ok(closed && r.done, `incomplete: down ${r.down.received}`);
+    // The abandoned path's controller left: path 0 is weighed alone again.
+    assert.equal(zero.group.size, 1);
+    assert.equal(zero.increaseWeight(), 1);
+    assert.ok(sentOnSecond > 100_000, `the second path carried ${sentOnSecond} bytes`);
   });
 
   it('a path abandoned mid-transfer: PATH_ABANDON both ways, the transfer completes', () => {
@@ -294,6 +365,26 @@ describe('scenario: Multipath QUIC (RFC 10069)', function () {
     const pto = pathStatsPto(sc, id);
     assert.ok(longestStall <= 3 * pto, `stalled ${longestStall} µs, 3 PTO = ${3 * pto} µs`);
   });
+
+  for (const [which, address] of [
+    ['the second path', SECOND],
+    ['path 0', PAIR_CLIENT_ADDRESS],
+  ] as const) {
+    it(`re-injection: ${which} blackholed, 'reinject' recovers sooner than 'minrtt'`, () => {
+      const plain = blackholedDownload(address, 'minrtt');
+      const reinject = blackholedDownload(address, 'reinject');
+      assert.equal(plain.stats.reinjectedPackets, 0);
+      for (const path of plain.stats.paths) assert.equal(path.reinjectedPackets, 0);
+      assert.ok(reinject.stats.reinjectedPackets > 0, 'packets re-injected');
+      const failed = address === SECOND ? reinject.id : 0;
+      const perPath = reinject.stats.paths.find((x) => x.pathId === failed);
+      assert.equal(perPath?.reinjectedPackets, reinject.stats.reinjectedPackets);
+      assert.ok(
+        reinject.longestStall < plain.longestStall,
+        `longest gap: reinject ${reinject.longestStall} µs, minrtt ${plain.longestStall} µs`,
+      );
+    });
+  }
 
   it('backup status is honoured: the server sends no data on a path the client marked backup', () => {
     const p = pairFor();

@@ -69,11 +69,14 @@ export function transfer(
   up: number,
   down: number,
   maxTimeUs = 120_000_000,
+  /** Called with the sinks before the transfer starts, to watch in-order delivery as it runs. */
+  watch?: (sinks: { up: Sink; down: Sink }) => void,
 ): TransferResult {
   const upData = pattern(up, 1);
   const downData = pattern(down, 2);
   const upSink = new Sink(upData);
   const downSink = new Sink(downData);
+  watch?.({ up: upSink, down: downSink });
   const start = p.net.now;
   let serverConn: Connection | null = null;
   const attach = (): void => {

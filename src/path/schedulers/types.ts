@@ -60,6 +60,12 @@ export interface SchedulablePath {
    * anti-amplification limit blocks it (they open on an ACK, not with time).
    */
   readonly sendableAt: number;
+  /**
+   * Packets of the path were re-injected onto the others (`PathScheduler.onPathFailing`, reason
+   * 'overdue') and the oldest of them is still unacknowledged: the path counts as failing until
+   * an acknowledgment (or a loss) moves past them. Absent means false.
+   */
+  readonly reinjecting?: boolean;
 }
 
 /** What a scheduler knows of the connection when it picks a path for new data. */
@@ -82,10 +88,12 @@ export interface ReinjectablePacket {
 }
 
 /**
- * Why a path is failing: its PTO expired (RFC 9002 §6.2; RFC 10069 §5.7 suggests sending the
- * delayed packets' content on other paths), or it was abandoned (RFC 10069 §3.4).
+ * Why a path is failing: packets of it went unacknowledged a whole PTO period after they were
+ * sent ('overdue': RFC 10069 §5.7's delayed packets, noticed before the path's PTO timer, which
+ * runs from the last packet sent, RFC 9002 §6.2.1), its PTO expired (RFC 9002 §6.2), or it was
+ * abandoned (RFC 10069 §3.4).
  */
-export type FailingReason = 'pto' | 'abandoned';
+export type FailingReason = 'overdue' | 'pto' | 'abandoned';
 
 export interface PathScheduler {
   /** The registered name (registry.ts). */
@@ -107,8 +115,9 @@ export interface PathScheduler {
    * nor declared lost, in packet-number order. Returns those whose frames should be queued
    * again, now, for the other paths (xquic's "reinjection"); the originals stay in flight, so
    * whichever copy arrives first delivers the data. Schedulers without re-injection return an
-   * empty array; loss recovery then retransmits as on a single path. Declaring an abandoned
-   * path's packets lost stays the connection's job either way.
+   * empty array; the connection then re-sends the path's data only at its PTO (RFC 10069 §5.7)
+   * or when it is abandoned, which it does for every scheduler. The connection calls this with
+   * 'overdue' (src/conn/multipath-control.ts `reinjectOverdue`).
    */
   onPathFailing<T extends ReinjectablePacket>(
     pathId: number,
@@ -134,9 +143,9 @@ export type PathSchedulerFactory = (options: PathSchedulerOptions) => PathSchedu
 /** Default of PathSchedulerOptions.failingPtoCount. */
 export const DEFAULT_FAILING_PTO_COUNT = 1;
 
-/** A path that may carry data: validated and not failing. */
+/** A path that may carry data: validated and not failing (PTOs, or re-injected packets pending). */
 export function isWorking(p: SchedulablePath, failingPtoCount: number): boolean {
-  return p.validated && p.ptoCount < failingPtoCount;
+  return p.validated && p.ptoCount < failingPtoCount && p.reinjecting !== true;
 }
 
 /**
