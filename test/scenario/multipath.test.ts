@@ -460,4 +460,94 @@ describe('scenario: Multipath QUIC (RFC 10069)', function () {
     openSecond(p, sc);
     assert.deepEqual(pathStats(p.conn, 1).remote, PAIR_SERVER_ADDRESS);
   });
+
+  describe('NAT rebinding on a path other than 0 (RFC 10069 §5.1, RFC 9000 §9.3)', () => {
+    /** Where the NAT maps the client's second interface after the rebinding. */
+    const REBOUND: SocketAddress = { address: SECOND.address, port: 50077 };
+
+    /** Records the remote address of every datagram the server sends. */
+    function serverDestinations(o: PairOptions = {}): { p: EnginePair; sent: string[] } {
+      const sent: string[] = [];
+      const p = pairFor({
+        ...o,
+        endpoint: (e, role) =>
+          role === 'client'
+            ? e
+            : {
+                handleDatagram: (d, local, remote, now, ecn) =>
+                  e.handleDatagram(d, local, remote, now, ecn),
+                pollTransmit: (now) => {
+                  const t = e.pollTransmit(now);
+                  if (t !== null) sent.push(addressKey(t.remote));
+                  return t;
+                },
+                nextTimeout: () => e.nextTimeout(),
+                handleTimeout: (now) => e.handleTimeout(now),
+              },
+      });
+      return { p, sent };
+    }
+
+    it('a PATH_CHALLENGE from a new address of path 1 is answered there; the path stays', () => {
+      const { p, sent } = serverDestinations();
+      const sc = establish(p);
+      const id = openSecond(p, sc);
+      // Quiet: nothing owed on any path, so the client's next packet on path 1 is probing only.
+      p.runUntil(() => false, 500_000);
+      p.net.rebind('client', REBOUND, SECOND);
+      const cp = p.conn.multipath!.get(id)!;
+      const validated: number[] = [];
+      p.conn.on('pathValidated', (x) => validated.push(x));
+      cp.paths.active.startValidation(new Uint8Array(8).fill(7), 3_000_000);
+      cp.paths.active.armValidationDeadline(p.now);
+      p.conn.wake();
+      const before = sent.length;
+      assert.ok(
+        p.runUntil(() => validated.includes(id), 2_000_000),
+        'the PATH_RESPONSE reached the client through the NAT',
+      );
+      assert.ok(sent.slice(before).includes(addressKey(REBOUND)), 'sent to the new address');
+      const sp = sc.multipath!.get(id)!;
+      // Probing frames alone do not move the path (RFC 9000 §9.3).
+      assert.deepEqual(sp.paths.active.remote, SECOND);
+      assert.deepEqual(sp.paths.probe?.remote, REBOUND);
+      assert.deepEqual(sc.multipath!.get(0)!.paths.active.remote, PAIR_CLIENT_ADDRESS);
+    });
+
+    it('path 1 follows a rebinding mid-transfer and validates it; path 0 is unaffected', () => {
+      const p = pairFor();
+      const sc = establish(p);
+      const id = openSecond(p, sc);
+      const validated: number[] = [];
+      sc.on('pathValidated', (x) => validated.push(x));
+      let rebound = false;
+      let sentAtRebind = 0;
+      const step = p.net.step.bind(p.net);
+      p.net.step = (limit?: number) => {
+        if (!rebound && p.conn.getStats().bytesReceived > 1_000_000) {
+          rebound = true;
+          sentAtRebind = pathStats(sc, id).bytesSent;
+          p.net.rebind('client', REBOUND, SECOND);
+        }
+        return step(limit);
+      };
+      const r = transfer(p, 100_000, 3_000_000);
+      assert.ok(rebound, 'rebound mid-transfer');
+      assert.ok(r.done, `incomplete: up ${r.up.received}, down ${r.down.received}`);
+      const sp = sc.multipath!.get(id)!;
+      assert.equal(sp.state, 'open');
+      assert.deepEqual(sp.paths.active.remote, REBOUND, 'path 1 moved to the new address');
+      assert.ok(sp.paths.active.validated, 'the new address validated');
+      assert.ok(validated.includes(id), 'by a PATH_CHALLENGE of its own');
+      assert.ok(
+        pathStats(sc, id).bytesSent > sentAtRebind + 200_000,
+        'path 1 carried data after the rebinding',
+      );
+      const s0 = sc.multipath!.get(0)!;
+      assert.equal(s0.state, 'open');
+      assert.deepEqual(s0.paths.active.remote, PAIR_CLIENT_ADDRESS, 'path 0 untouched');
+      assert.ok(s0.paths.active.validated);
+      assert.equal(p.conn.state, 'established');
+    });
+  });
 });
