@@ -12,7 +12,7 @@ import { QuicError, TransportError } from '../wire/errors.js';
 import { FrameType, type AckFrame, type MultipathFrame } from '../wire/frame-types.js';
 import type { PeerCid } from './cids.js';
 import type { ConnectionContext } from './context.js';
-import { MultipathPath, type Multipath } from './multipath.js';
+import { checkNextSequence, MultipathPath, type Multipath } from './multipath.js';
 import { PathSet } from './path-set.js';
 import { PathState } from './path-state.js';
 import { onPathPackets } from './path-mtu.js';
@@ -92,8 +92,17 @@ export function onMultipathFrame(
       return;
     case 'path_cids_blocked': {
       const mp = negotiated(conn, FrameType.PATH_CIDS_BLOCKED, frame.kind);
-      // Path 0's CIDs are the connection's (topped up as the peer retires them).
-      if (frame.pathId !== 0) mp.onPathCidsBlocked(frame.pathId, frame.nextSequenceNumber);
+      const peerLimit = conn.peerParams?.activeConnectionIdLimit ?? 2;
+      if (frame.pathId !== 0) {
+        mp.onPathCidsBlocked(frame.pathId, frame.nextSequenceNumber, peerLimit);
+        return;
+      }
+      // Path 0's CIDs are the connection's (RFC 10069 §2: NEW_CONNECTION_ID is path 0's).
+      if (!mp.checkPathId(0, FrameType.PATH_CIDS_BLOCKED)) return;
+      checkNextSequence(frame.nextSequenceNumber, conn.localCids.nextSequenceNumber);
+      if (mp.get(0)?.state !== 'open') return;
+      conn.localCids.topUp(peerLimit);
+      conn.controlFrames.announceCids(conn.localCids.pending);
       return;
     }
   }

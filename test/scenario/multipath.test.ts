@@ -461,6 +461,26 @@ describe('scenario: Multipath QUIC (RFC 10069)', function () {
     assert.deepEqual(pathStats(p.conn, 1).remote, PAIR_SERVER_ADDRESS);
   });
 
+  it('PATH_CIDS_BLOCKED for path 0 is checked against the CIDs issued on it (§4.7)', () => {
+    const p = pairFor();
+    const sc = establish(p);
+    const next = p.conn.localCids.nextSequenceNumber;
+    // The sequence number of our next CID: accepted (the peer is short of CIDs, nothing wrong).
+    sc.controlFrames.queue({ kind: 'path_cids_blocked', pathId: 0, nextSequenceNumber: next });
+    sc.wake();
+    p.runUntil(() => false, 200_000);
+    assert.equal(p.conn.closeInfo, null);
+    // One beyond it: a CID we never issued on path 0.
+    sc.controlFrames.queue({ kind: 'path_cids_blocked', pathId: 0, nextSequenceNumber: next + 1 });
+    sc.wake();
+    assert.ok(
+      p.runUntil(() => p.conn.closeInfo !== null, 2_000_000),
+      'the client closed',
+    );
+    assert.equal(p.conn.closeInfo!.errorCode, TransportError.PROTOCOL_VIOLATION);
+    assert.equal(p.conn.closeInfo!.source, 'local');
+  });
+
   describe('NAT rebinding on a path other than 0 (RFC 10069 §5.1, RFC 9000 §9.3)', () => {
     /** Where the NAT maps the client's second interface after the rebinding. */
     const REBOUND: SocketAddress = { address: SECOND.address, port: 50077 };
