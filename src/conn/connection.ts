@@ -35,7 +35,12 @@ import {
   openPathNow,
   reinject,
 } from './multipath-control.js';
-import { multipathHasPendingSend, pacerReleaseTime, pathZeroHeld } from './multipath-send.js';
+import {
+  multipathHasPendingSend,
+  pacerReleaseTime,
+  pathZeroGone,
+  pathZeroHeld,
+} from './multipath-send.js';
 import { SendControl } from '../path/send-control.js';
 import { SpaceState } from './space.js';
 import type { SentFrame } from './sent-frames.js';
@@ -744,8 +749,11 @@ export class Connection extends Emitter<ConnectionEvents> {
     if (this.state === 'closed') return Infinity;
     if (this.state === 'closing' || this.state === 'draining') return this.lifecycle.deadline;
     let t = Math.min(this.idleDeadline, this.keepAliveDeadline);
-    t = Math.min(t, this.path.sendControl.timerDeadline());
-    t = Math.min(t, this.paths.deadline());
+    // An abandoned path 0 has no timers of its own left (RFC 10069 §3.4).
+    if (!pathZeroGone(this)) {
+      t = Math.min(t, this.path.sendControl.timerDeadline());
+      t = Math.min(t, this.paths.deadline());
+    }
     t = Math.min(t, multipathDeadline(this));
     if (this.pollIdle) {
       // An ACK that was due but could not be sent (amplification limit) waits for new input.
@@ -1212,8 +1220,11 @@ export class Connection extends Emitter<ConnectionEvents> {
       this.keepAliveDeadline = now + this.opts.keepAliveUs;
     }
     this.keys.onTimeout(now);
-    onPathValidationTimers(this, now);
+    // An abandoned path 0 neither probes nor validates any more (RFC 10069 §3.4).
+    const zeroGone = pathZeroGone(this);
+    if (!zeroGone) onPathValidationTimers(this, now);
     onMultipathTimers(this, now);
+    if (zeroGone) return;
     const sc = this.path.sendControl;
     if (now >= sc.timerDeadline()) {
       const out = sc.onTimeout(now);

@@ -142,6 +142,30 @@ export function ackDuePath(conn: ConnectionContext, now: number): MultipathPath 
 }
 
 /**
+ * Path 0 was abandoned (RFC 10069 §3.4), its state lingering or forgotten: no packet goes on it
+ * any more and its own timers (loss detection, PTO, validation) are stopped; the connection
+ * lives on the other paths.
+ */
+export function pathZeroGone(conn: ConnectionContext): boolean {
+  const mp = conn.multipath;
+  return mp !== null && mp.enabled && mp.get(0)?.state !== 'open';
+}
+
+/**
+ * The open path other than 0 a CONNECTION_CLOSE goes on once path 0 is gone (RFC 10069 §2.6:
+ * on any open path), a validated one first; null when none is open (then the close is silent:
+ * the peer's CIDs of every path are retired, §3.4).
+ */
+export function closingPath(conn: ConnectionContext): MultipathPath | null {
+  let best: MultipathPath | null = null;
+  for (const p of conn.multipath!.all()) {
+    if (p.id === 0 || p.state !== 'open') continue;
+    if (best === null || (p.usable && !best.usable)) best = p;
+  }
+  return best;
+}
+
+/**
  * Path 0 is failing (its PTO expired, RFC 9002 §6.2) while another path works: new data avoids
  * it (what it had in flight went to the others, `reinject`); its probes are bare PINGs.
  */
@@ -341,7 +365,8 @@ export function pacerReleaseTime(conn: ConnectionContext, now: number): number {
   const zero = conn.path.sendControl.nextSendTime(now);
   const mp = conn.multipath;
   if (mp === null || !mp.enabled) return zero;
-  let t = zero > now ? zero : Infinity;
+  // An abandoned path 0 sends nothing more: its pacer is no reason to wake up.
+  let t = zero > now && mp.get(0)?.state === 'open' ? zero : Infinity;
   for (const p of mp.all()) {
     if (p.id === 0 || !p.usable) continue;
     const release = p.paths.active.sendControl.nextSendTime(now);

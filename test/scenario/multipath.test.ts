@@ -481,6 +481,79 @@ describe('scenario: Multipath QUIC (RFC 10069)', function () {
     assert.equal(p.conn.closeInfo!.source, 'local');
   });
 
+  it('path 0 abandoned while blackholed: nothing more on it, its timers stop, close on path 1', () => {
+    const hole = new AddressBlackhole(PAIR_CLIENT_ADDRESS);
+    // Datagrams each side hands to path 0's addresses after it abandoned the path.
+    let clientAbandoned = false;
+    let serverAbandoned = false;
+    let clientOn0 = 0;
+    let serverOn0 = 0;
+    const zeroKey = addressKey(PAIR_CLIENT_ADDRESS);
+    const p = pairFor({
+      endpoint: (e, role) => {
+        const inner = role === 'client' ? hole.wrap(e) : e;
+        return {
+          handleDatagram: (d, local, remote, now, ecn) =>
+            inner.handleDatagram(d, local, remote, now, ecn),
+          pollTransmit: (now) => {
+            for (;;) {
+              const t = e.pollTransmit(now);
+              if (t === null) return null;
+              const client = role === 'client';
+              const onZero = client
+                ? t.local !== undefined && addressKey(t.local) === zeroKey
+                : addressKey(t.remote) === zeroKey;
+              if (onZero && client && clientAbandoned) clientOn0++;
+              if (onZero && !client && serverAbandoned) serverOn0++;
+              // Path 0 blackholed at the client: what it sends there is lost.
+              if (!(client && hole.on && onZero)) return t;
+            }
+          },
+          nextTimeout: () => inner.nextTimeout(),
+          handleTimeout: (now) => inner.handleTimeout(now),
+        };
+      },
+    });
+    const sc = establish(p);
+    const id = openSecond(p, sc);
+    sc.on('pathClosed', (x) => {
+      if (x === 0) serverAbandoned = true;
+    });
+    const step = p.net.step.bind(p.net);
+    p.net.step = (limit?: number) => {
+      if (!hole.on && p.conn.getStats().bytesReceived > 1_000_000) {
+        // Path 0 breaks with data in flight both ways; the client gives it up at once.
+        hole.on = true;
+        clientAbandoned = p.conn.closePath(0);
+      }
+      return step(limit);
+    };
+    const r = transfer(p, 300_000, 3_000_000);
+    assert.ok(clientAbandoned && serverAbandoned, 'path 0 abandoned on both sides');
+    assert.ok(r.done, `incomplete: up ${r.up.received}, down ${r.down.received}`);
+    const ptos = [p.conn.path.sendControl.ptoCount, sc.path.sendControl.ptoCount];
+    // Idle for a while: a running PTO timer of path 0 would fire (and back off) many times.
+    p.runUntil(() => false, 5_000_000);
+    assert.deepEqual(
+      [p.conn.path.sendControl.ptoCount, sc.path.sendControl.ptoCount],
+      ptos,
+      'no PTO on path 0 after it was abandoned',
+    );
+    assert.equal(clientOn0, 0, 'the client sent nothing on path 0 after abandoning it');
+    assert.equal(serverOn0, 0, 'the server sent nothing on path 0 after abandoning it');
+    assert.equal(p.conn.state, 'established');
+    // The close goes on path 1, the only open one (RFC 10069 §2.6).
+    p.conn.close(0x17, 'done');
+    assert.ok(
+      p.runUntil(() => sc.closeInfo !== null, 2_000_000),
+      'the server got the close',
+    );
+    assert.equal(sc.closeInfo!.source, 'peer');
+    assert.equal(sc.closeInfo!.errorCode, 0x17);
+    assert.equal(clientOn0, 0, 'nor the CONNECTION_CLOSE');
+    assert.ok(pathStats(sc, id).bytesReceived > 0);
+  });
+
   describe('NAT rebinding on a path other than 0 (RFC 10069 §5.1, RFC 9000 §9.3)', () => {
     /** Where the NAT maps the client's second interface after the rebinding. */
     const REBOUND: SocketAddress = { address: SECOND.address, port: 50077 };
