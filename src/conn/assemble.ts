@@ -157,7 +157,7 @@ function buildDatagram(conn: ConnectionContext, now: number): OutgoingDatagram |
   if (room < 64) return null;
 
   if (conn.state === 'closing') {
-    if (!conn.takeCloseResend()) return null;
+    if (!conn.lifecycle.takeCloseResend()) return null;
     buildClose(conn, s, room, now);
     return finish(conn, path, s, now);
   }
@@ -654,7 +654,7 @@ function buildCloseOnPath(conn: ConnectionContext, now: number): OutgoingDatagra
   const room = Math.min(path.sendControl.maxDatagramSize, path.amplificationAllowance());
   const frame = closeFrame(conn.closeInfo!, reasonBytes(conn.closeInfo!), PnSpace.Application);
   // Short header (at most 1 + 20 + 4 bytes) and the AEAD tag around the frame.
-  if (25 + frameEncodedLength(frame) + TAG > room || !conn.takeCloseResend()) return null;
+  if (25 + frameEncodedLength(frame) + TAG > room || !conn.lifecycle.takeCloseResend()) return null;
   const b = conn.builder;
   const w = b.startDatagram();
   const pn = p.space.nextPn++;

@@ -28,7 +28,7 @@ import type { QlogSink } from './qlog.js';
 import type { ReceiveContext } from './receive-context.js';
 import type { SentFrame } from './sent-frames.js';
 import type { SpaceState } from './space.js';
-import type { CloseInfo, ConnectionState, EarlyDataState } from './state.js';
+import type { CloseInfo, ConnectionLifecycle, ConnectionState, EarlyDataState } from './state.js';
 import type { ConnectionStats } from './stats.js';
 import type { VersionNegotiation } from './version-negotiation.js';
 
@@ -46,6 +46,8 @@ export interface ConnectionContext {
   readonly version: number;
   readonly versionNegotiation: VersionNegotiation;
   readonly state: ConnectionState;
+  /** The state as one tagged union (state.ts): only its methods change it. */
+  readonly lifecycle: ConnectionLifecycle;
   readonly closeInfo: CloseInfo | null;
   readonly provider: CryptoProvider;
   readonly opts: ResolvedOptions;
@@ -109,10 +111,7 @@ export interface ConnectionContext {
   ptoPeriod(): number;
   resetIdle(now: number): void;
   resetIdleOnSend(now: number): void;
-  establish(): EarlyDataState;
   validateAddress(now: number): void;
-  onEarlyDataKeys(): void;
-  confirmHandshake(now: number): void;
   receiveCrypto(level: Level, data: Uint8Array, now: number): void;
   installInitialKeys(dcid: Uint8Array): void;
   discardSpace(space: PnSpace, now: number): void;
@@ -125,7 +124,4 @@ export interface ConnectionContext {
   onVersionNegotiationFailure(reason: string, now: number): void;
   switchVersion(version: number): void;
   restartWithVersion(version: number, now: number): void;
-  resetRecovery(now: number): void;
-  onDatagramWhileClosing(): void;
-  takeCloseResend(): boolean;
 }

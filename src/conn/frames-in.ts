@@ -11,6 +11,7 @@ import { Level } from '../tls/types.js';
 import { onFramesAcked, onFramesLost } from './retransmit.js';
 import type { ConnectionContext } from './context.js';
 import { onPathChallenge, onPathResponse } from './migration.js';
+import { confirmHandshake } from './handshake.js';
 import { onPathPackets } from './path-mtu.js';
 import {
   negotiated,
@@ -141,7 +142,7 @@ export function handleFrame(conn: ConnectionContext, frame: Frame, now: number):
           FrameType.HANDSHAKE_DONE,
         );
       }
-      conn.confirmHandshake(now);
+      confirmHandshake(conn, now);
       return;
     case 'datagram':
       // RFC 9221 §3: DATAGRAM without having advertised support is a PROTOCOL_VIOLATION.
@@ -234,7 +235,7 @@ function onAck(conn: ConnectionContext, frame: AckFrame, space: PnSpace, now: nu
     out.newlyAcked.length > 0
   ) {
     if (out.newlyAcked.some((p) => conn.keys.sentWithOneRtt(p.pn))) {
-      conn.confirmHandshake(now);
+      confirmHandshake(conn, now);
     }
   }
   if (out.newlyAcked.length > 0 || out.lost.length > 0) conn.qlog?.metrics(conn, now);

@@ -21,7 +21,14 @@ import {
   type TransportParameters,
 } from '../wire/transport-params.js';
 import type { ConnectionContext } from './context.js';
-import { preferredAddressParam, type PreferredAddressInit } from './migration.js';
+import {
+  maybeUsePreferredAddress,
+  preferredAddressParam,
+  type PreferredAddressInit,
+} from './migration.js';
+
+/** Stands in for the token once Initial is gone (shared, never written). */
+const NO_BYTES = new Uint8Array(0);
 
 /** The packet number space of each TLS level (RFC 9001 §4.1.4). */
 const LEVEL_SPACE = [PnSpace.Initial, PnSpace.Application, PnSpace.Handshake, PnSpace.Application];
@@ -189,7 +196,7 @@ function installSecret(
   const keys = new PacketProtector(conn.provider, suite, secret, version);
   const installed = conn.keys.install(level, direction, keys);
   // A server gets the early read secret only when it accepts the client's early data.
-  if (level === Level.EarlyData) conn.onEarlyDataKeys();
+  if (level === Level.EarlyData) conn.lifecycle.onEarlyDataKeys(conn.isClient);
   if (installed.handshakeReady) conn.path.sendControl.onHandshakeKeysAvailable();
 }
 
@@ -250,7 +257,7 @@ export function onHandshakeComplete(conn: ConnectionContext, now: number): void 
   // A server's client sent its Finished in a Handshake packet: its address is validated
   // (RFC 9000 §8.1), as an established connection's is.
   if (!conn.isClient) conn.validateAddress(now);
-  const earlyData = conn.establish();
+  const earlyData = conn.lifecycle.establish(conn.tls.earlyDataAccepted);
   conn.qlog?.handshakeCompleted?.(conn, now);
   if (conn.isClient) {
     if (earlyData === 'rejected') {
@@ -266,6 +273,38 @@ export function onHandshakeComplete(conn: ConnectionContext, now: number): void 
   const token = conn.host.newToken?.(conn.path.remote);
   if (token) conn.controlFrames.queue({ kind: 'new_token', token });
   conn.emit('handshakeDone');
-  conn.confirmHandshake(now);
+  confirmHandshake(conn, now);
   conn.resetIdle(now);
+}
+
+/** The handshake is confirmed (RFC 9001 §4.1.2): HANDSHAKE_DONE received, or sent by a server. */
+export function confirmHandshake(conn: ConnectionContext, now: number): void {
+  if (!conn.lifecycle.confirm()) return;
+  conn.qlog?.handshakeConfirmed?.(conn, now);
+  conn.discardSpace(PnSpace.Handshake, now);
+  conn.path.sendControl.onHandshakeConfirmed(now);
+  if (conn.peerParams) conn.localCids.topUp(conn.peerParams.activeConnectionIdLimit);
+  // RFC 10069 §3.2.1: CIDs for the path IDs the peer may open, proactively.
+  conn.multipath?.issueCids();
+  if (conn.isClient) {
+    // RFC 9000 §9.6.1: once confirmed, the client moves to a preferred address of its family.
+    maybeUsePreferredAddress(conn, now, conn.path.remote.address.includes(':') ? 6 : 4);
+  }
+  conn.emit('handshakeConfirmed');
+  for (const t of conn.pendingTickets.splice(0)) conn.emit('sessionTicket', t);
+}
+
+/**
+ * Drops the keys and state of Initial or Handshake (RFC 9001 §4.9): the space, its keys, its
+ * packets in flight (RFC 9002 §6.4), and with Initial the token.
+ */
+export function discardSpace(conn: ConnectionContext, space: PnSpace, now: number): void {
+  const s = conn.spaces[space];
+  if (s.discarded) return;
+  s.discard();
+  conn.keys.discard(space);
+  // The token only ever goes in Initial packets (RFC 9000 §17.2.2).
+  if (space === PnSpace.Initial) conn.token = NO_BYTES;
+  conn.path.sendControl.discardSpace(space, now);
+  conn.qlog?.keyDiscarded(conn, space, now);
 }

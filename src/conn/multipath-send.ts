@@ -345,7 +345,7 @@ function finishOnPath(conn: ConnectionContext, p: MultipathPath, path: PathState
 }
 
 /** Whether a path other than 0 owes a PATH_CHALLENGE, PATH_RESPONSE or probe, or frames wait. */
-export function multipathHasPendingSend(conn: ConnectionContext): boolean {
+export function multipathHasPendingSend(conn: Pick<ConnectionContext, 'multipath'>): boolean {
   const mp = conn.multipath!;
   if (mp.hasPendingFrames) return true;
   for (const p of mp.all()) {
@@ -361,7 +361,10 @@ export function multipathHasPendingSend(conn: ConnectionContext): boolean {
  * open a window. With multipath a path that may send at once does not count: the scheduler held
  * the data back for another (`scheduleData`), and that path's pacer is what to wait for.
  */
-export function pacerReleaseTime(conn: ConnectionContext, now: number): number {
+export function pacerReleaseTime(
+  conn: Pick<ConnectionContext, 'path' | 'multipath'>,
+  now: number,
+): number {
   const zero = conn.path.sendControl.nextSendTime(now);
   const mp = conn.multipath;
   if (mp === null || !mp.enabled) return zero;

@@ -28,6 +28,7 @@ import type { ConnectionContext } from './context.js';
 import type { BufferedPacket } from './encryption-levels.js';
 import { Level } from '../tls/types.js';
 import { handleFrame } from './frames-in.js';
+import { resetRecovery } from './retransmit.js';
 import { onPathPacket } from './migration.js';
 import type { MultipathPath } from './multipath.js';
 import { acceptPath, largestPto, onPathPacketOn } from './multipath-control.js';
@@ -156,7 +157,7 @@ export function onDatagramWhileClosing(
     return;
   }
   path.onDatagramReceived(data.length, now);
-  conn.onDatagramWhileClosing();
+  conn.lifecycle.onDatagramWhileClosing();
 }
 
 type PacketResult = 'processed' | 'dropped' | 'failed' | 'buffered';
@@ -415,7 +416,7 @@ function handleRetry(
   conn.installInitialKeys(h.scid);
   // RFC 9002 §6.3: a Retry resets recovery state; packet numbers continue (RFC 9000 §17.2.5.3).
   // Everything sent in Initial packets is sent again with the new keys and token, and 0-RTT too.
-  conn.resetRecovery(now);
+  resetRecovery(conn, now);
   const s = conn.spaces[PnSpace.Initial];
   s.cryptoSend.onLost(0, s.cryptoSend.sentOffset, false);
   conn.stats.retry = true;

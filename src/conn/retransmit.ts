@@ -6,6 +6,7 @@
  */
 import type { PnSpace } from '../ack/pn-space.js';
 import type { ConnectionContext } from './context.js';
+import { PathState } from './path-state.js';
 import type { SentFrame } from './sent-frames.js';
 
 /** PTO: owe `count` ack-eliciting packets in `space`, carrying data in flight if any (RFC 9002 §6.2.4). */
@@ -84,4 +85,18 @@ export function onFramesAcked(conn: ConnectionContext, frames: readonly SentFram
         break;
     }
   }
+}
+
+/**
+ * Client, after a Retry or Version Negotiation: fresh recovery state on the same path (RFC 9002
+ * §6.3); what went in 0-RTT packets is sent again (RFC 9000 §17.2.5.3).
+ */
+export function resetRecovery(conn: ConnectionContext, now: number): void {
+  const old = conn.path;
+  old.sendControl.cc.close?.(); // it leaves the connection's coupling group
+  conn.paths.replaceActive(
+    new PathState(old.local, old.remote, conn.newSendControl(), true, conn.peerCids.current),
+    now,
+  );
+  for (const p of old.sendControl.onZeroRttRejected(now)) onFramesLost(conn, p.frames);
 }
