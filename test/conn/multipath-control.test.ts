@@ -144,15 +144,38 @@ describe('conn/multipath-control: multipath frames and paths on a connection (RF
   });
 
   it('PATH_CHALLENGE responses owed on a path are bounded (RFC 9000 §8.2.2 on a flood)', () => {
-    const { conn } = twoPaths();
+    const { p, conn, ctx } = twoPaths();
     const path1 = conn.multipath!.get(1)!;
-    const responses = path1.paths.active.responses;
-    responses.length = 0;
+    const active = path1.paths.active;
+    active.responses.length = 0;
+    ctx.rx.begin(active.local, active.remote, 100, 0);
     const data = Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8);
-    for (let i = 0; i < 10; i++) onPathChallengeOn(path1, data);
-    assert.equal(responses.length, 4);
-    assert.deepEqual(responses[0], data);
-    assert.notEqual(responses[0], data, 'a copy: the datagram buffer is reused');
+    for (let i = 0; i < 10; i++) onPathChallengeOn(ctx, path1, data, p.now);
+    assert.equal(active.responses.length, 4);
+    assert.deepEqual(active.responses[0], data);
+    assert.notEqual(active.responses[0], data, 'a copy: the datagram buffer is reused');
+  });
+
+  it('a PATH_CHALLENGE from a new address is answered there, without moving (RFC 9000 §8.2.2)', () => {
+    const { p, conn, ctx } = twoPaths();
+    const path1 = conn.multipath!.get(1)!;
+    const active = path1.paths.active;
+    active.responses.length = 0;
+    const rebound = { address: active.remote.address, port: active.remote.port + 1 };
+    ctx.rx.begin(active.local, rebound, 100, 0);
+    const data = Uint8Array.of(8, 7, 6, 5, 4, 3, 2, 1);
+    onPathChallengeOn(ctx, path1, data, p.now);
+    assert.equal(path1.paths.active, active, 'the path stays on its address pair');
+    assert.equal(active.responses.length, 0, 'not answered on the active address pair');
+    const probe = path1.paths.probe!;
+    assert.deepEqual(probe.remote, rebound);
+    assert.deepEqual(probe.responses, [data]);
+    // The new address is unvalidated: what it may be sent is bounded by what came from it (§8.1).
+    assert.equal(probe.amplificationAllowance(), 300);
+    // A second challenge from there uses the same probe.
+    onPathChallengeOn(ctx, path1, data, p.now);
+    assert.equal(path1.paths.probe, probe);
+    assert.equal(probe.responses.length, 2);
   });
 
   it('the largest PTO of the open paths bounds closing and key updates (RFC 10069 §2.5)', () => {
