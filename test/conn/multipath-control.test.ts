@@ -244,4 +244,26 @@ describe('conn/multipath-control: multipath frames and paths on a connection (RF
     assert.equal(conn.multipath!.get(id)!.state, 'abandoned');
     assert.equal(conn.state, 'established');
   });
+
+  it('PATH_CIDS_BLOCKED for path 0 beyond the CIDs we issued is a PROTOCOL_VIOLATION (RFC 10069 §4.7)', () => {
+    const { p, ctx } = twoPaths();
+    const next = ctx.localCids.nextSequenceNumber;
+    // Asking for the next one is allowed (the peer used up what it had)...
+    onMultipathFrame(
+      ctx,
+      { kind: 'path_cids_blocked', pathId: 0, nextSequenceNumber: next },
+      p.now,
+    );
+    // ...one we have not issued yet is not.
+    const ahead = ctx.localCids.nextSequenceNumber + 1;
+    assert.throws(
+      () =>
+        onMultipathFrame(
+          ctx,
+          { kind: 'path_cids_blocked', pathId: 0, nextSequenceNumber: ahead },
+          p.now,
+        ),
+      violation(FrameType.PATH_CIDS_BLOCKED),
+    );
+  });
 });
