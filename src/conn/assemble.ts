@@ -22,7 +22,7 @@ import { writeLengthField, writeLongHeader, writeShortHeader } from '../wire/hea
 import { packetNumberLength } from '../wire/packet-number.js';
 import { PacketType } from '../wire/version.js';
 import type { ConnectionContext } from './context.js';
-import { reasonBytes } from './state.js';
+import { reasonBytes, type CloseInfo } from './state.js';
 import type { PathState } from './path-state.js';
 import { hasPathFrames } from './path-set.js';
 import type { SentFrame } from './sent-frames.js';
@@ -40,6 +40,8 @@ import {
   scheduleData,
   WAIT,
   pathZeroHeld,
+  pathZeroGone,
+  closingPath,
   multipathAckDue,
   writePathAcks,
   type PathPacketWriters,
@@ -132,6 +134,8 @@ function buildDatagram(conn: ConnectionContext, now: number): OutgoingDatagram |
       return null;
     }
   }
+  // Path 0 abandoned (RFC 10069 §3.4): the CONNECTION_CLOSE goes on another open path too.
+  if (conn.state === 'closing' && pathZeroGone(conn)) return buildCloseOnPath(conn, now);
   const probe = conn.paths.probe;
   if (probe && conn.state !== 'closing' && hasPathFrames(probe)) {
     const d = buildPathProbe(conn, probe, now);
@@ -604,16 +608,7 @@ function buildClose(conn: ConnectionContext, b: PacketBuilder, room: number, now
     const keys = conn.keys.sealer(space)!;
     const pn = s.nextPn++;
     const h = writeHeader(conn, conn.path, space, b, pn, 4);
-    // An application close is only for 1-RTT; before that it becomes APPLICATION_ERROR
-    // without a reason (RFC 9000 §10.2.3).
-    const app = info.application && space === PnSpace.Application;
-    const frame: Frame = {
-      kind: 'connection_close',
-      application: app,
-      errorCode: info.application && !app ? 0x0c : info.errorCode,
-      frameType: info.frameType ?? 0,
-      reason: info.application && !app ? new Uint8Array(0) : reason,
-    };
+    const frame = closeFrame(info, reason, space);
     if (frameEncodedLength(frame) + w.pos + TAG > room) {
       w.pos = h.start;
       break;
@@ -630,6 +625,58 @@ function buildClose(conn: ConnectionContext, b: PacketBuilder, room: number, now
     // Padding after the last packet would not be inside any packet; accept a small datagram
     // here: servers drop too-small Initials only when creating state, and this one is closing.
   }
+}
+
+/** The CONNECTION_CLOSE frame for `info` in a packet of `space`. */
+function closeFrame(info: CloseInfo, reason: Uint8Array, space: PnSpace): Frame {
+  // An application close is only for 1-RTT; before that it becomes APPLICATION_ERROR
+  // without a reason (RFC 9000 §10.2.3).
+  const app = info.application && space === PnSpace.Application;
+  return {
+    kind: 'connection_close',
+    application: app,
+    errorCode: info.application && !app ? 0x0c : info.errorCode,
+    frameType: info.frameType ?? 0,
+    reason: info.application && !app ? new Uint8Array(0) : reason,
+  };
+}
+
+/**
+ * Closing with path 0 abandoned (RFC 10069 §3.4: no packet on it any more): the
+ * CONNECTION_CLOSE goes in a 1-RTT packet of another open path, with its CID, packet number
+ * and nonce (§2.6: on any open path); with no open path the close is silent.
+ */
+function buildCloseOnPath(conn: ConnectionContext, now: number): OutgoingDatagram | null {
+  const p = closingPath(conn);
+  const phases = conn.keys.oneRtt;
+  if (p === null || phases === null) return null;
+  const path = p.paths.active;
+  const room = Math.min(path.sendControl.maxDatagramSize, path.amplificationAllowance());
+  const frame = closeFrame(conn.closeInfo!, reasonBytes(conn.closeInfo!), PnSpace.Application);
+  // Short header (at most 1 + 20 + 4 bytes) and the AEAD tag around the frame.
+  if (25 + frameEncodedLength(frame) + TAG > room || !conn.lifecycle.takeCloseResend()) return null;
+  const b = conn.builder;
+  const w = b.startDatagram();
+  const pn = p.space.nextPn++;
+  const start = w.pos;
+  const pnOffset = writeShortHeader(
+    w,
+    path.dcid.cid,
+    pn,
+    4,
+    phases.sendKeyPhase,
+    false,
+    conn.quicBit.next(),
+  );
+  encodeFrame(w, frame);
+  const need = pnOffset + 4 + MIN_PN_AND_PAYLOAD - w.pos;
+  if (need > 0) w.zeros(need);
+  w.pos = phases.write.protect(w.buf, start, pnOffset, w.pos, pn, p.id);
+  phases.onPathPacketSent(p.id, pn);
+  conn.qlog?.packetSent(conn, PacketType.OneRtt, pn, w.pos - start, [{ k: 'once', frame }], now);
+  const d = finish(conn, path, b, now);
+  p.bytesSent += d.data.length;
+  return d;
 }
 
 /** A datagram on a path being validated: PATH_RESPONSE / PATH_CHALLENGE, padded (§8.2.1). */

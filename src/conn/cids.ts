@@ -99,6 +99,11 @@ export class LocalCids {
     this.host.onCidRetired(entry.cid);
   }
 
+  /** The sequence number the next CID we issue gets (RFC 10069 §4.7: PATH_CIDS_BLOCKED). */
+  get nextSequenceNumber(): number {
+    return this.nextSequence;
+  }
+
   /** Whether a lost NEW_CONNECTION_ID is still worth resending. */
   isActive(sequence: number): boolean {
     return this.issued.some((e) => e.sequence === sequence);

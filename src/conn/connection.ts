@@ -26,6 +26,7 @@ import { PathState } from './path-state.js';
 import { PathSet } from './path-set.js';
 import type { Multipath, PathStatus } from './multipath.js';
 import { multipathDeadline, negotiateMultipath, onMultipathTimers } from './multipath-control.js';
+import { pathZeroGone } from './multipath-send.js';
 import { framesWaiting, SendWait } from './send-wait.js';
 import type { SendControl } from '../path/send-control.js';
 import { newPathSendControl, newSendControl } from './send-controls.js';
@@ -522,8 +523,11 @@ export class Connection extends Emitter<ConnectionEvents> {
     if (this.state === 'closed') return Infinity;
     if (this.state === 'closing' || this.state === 'draining') return this.lifecycle.deadline;
     let t = this.idle.nextTimeout();
-    t = Math.min(t, this.path.sendControl.timerDeadline());
-    t = Math.min(t, this.paths.deadline());
+    // An abandoned path 0 has no timers of its own left (RFC 10069 §3.4).
+    if (!pathZeroGone(this)) {
+      t = Math.min(t, this.path.sendControl.timerDeadline());
+      t = Math.min(t, this.paths.deadline());
+    }
     t = Math.min(t, multipathDeadline(this));
     t = Math.min(t, this.sendWait.nextTimeout());
     t = Math.min(t, this.keys.nextTimeout());
@@ -785,9 +789,11 @@ export class Connection extends Emitter<ConnectionEvents> {
     }
     if (idle === 'keep_alive') this.controlFrames.requestPing();
     this.keys.onTimeout(now);
-    onPathValidationTimers(this, now);
+    // An abandoned path 0 neither probes nor validates any more (RFC 10069 §3.4).
+    const zeroGone = pathZeroGone(this);
+    if (!zeroGone) onPathValidationTimers(this, now);
     onMultipathTimers(this, now);
-    onLossDetectionTimer(this, now);
+    if (!zeroGone) onLossDetectionTimer(this, now);
   }
 
   /**

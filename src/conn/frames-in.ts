@@ -109,9 +109,9 @@ export function handleFrame(conn: ConnectionContext, frame: Frame, now: number):
       return;
     }
     case 'path_challenge': {
-      // Multipath: answered on the path ID it came on (RFC 10069 §3.1).
+      // Multipath: answered on the path ID and address pair it came on (RFC 10069 §5.1).
       const p = conn.rx.pathId > 0 ? conn.multipath?.get(conn.rx.pathId) : undefined;
-      if (p) onPathChallengeOn(p, frame.data);
+      if (p) onPathChallengeOn(conn, p, frame.data, now);
       else onPathChallenge(conn, frame.data, now);
       return;
     }

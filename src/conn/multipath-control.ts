@@ -7,11 +7,12 @@
  */
 import { PnSpace } from '../ack/pn-space.js';
 import type { SentPacket } from '../ack/sent.js';
-import type { SocketAddress } from '../util/address.js';
+import { sameAddress, type SocketAddress } from '../util/address.js';
 import { QuicError, TransportError } from '../wire/errors.js';
 import { FrameType, type AckFrame, type MultipathFrame } from '../wire/frame-types.js';
+import type { PeerCid } from './cids.js';
 import type { ConnectionContext } from './context.js';
-import { MultipathPath, type Multipath } from './multipath.js';
+import { checkNextSequence, MultipathPath, type Multipath } from './multipath.js';
 import { PathSet } from './path-set.js';
 import { PathState } from './path-state.js';
 import { onPathPackets } from './path-mtu.js';
@@ -91,8 +92,17 @@ export function onMultipathFrame(
       return;
     case 'path_cids_blocked': {
       const mp = negotiated(conn, FrameType.PATH_CIDS_BLOCKED, frame.kind);
-      // Path 0's CIDs are the connection's (topped up as the peer retires them).
-      if (frame.pathId !== 0) mp.onPathCidsBlocked(frame.pathId, frame.nextSequenceNumber);
+      const peerLimit = conn.peerParams?.activeConnectionIdLimit ?? 2;
+      if (frame.pathId !== 0) {
+        mp.onPathCidsBlocked(frame.pathId, frame.nextSequenceNumber, peerLimit);
+        return;
+      }
+      // Path 0's CIDs are the connection's (RFC 10069 §2: NEW_CONNECTION_ID is path 0's).
+      if (!mp.checkPathId(0, FrameType.PATH_CIDS_BLOCKED)) return;
+      checkNextSequence(frame.nextSequenceNumber, conn.localCids.nextSequenceNumber);
+      if (mp.get(0)?.state !== 'open') return;
+      conn.localCids.topUp(peerLimit);
+      conn.controlFrames.announceCids(conn.localCids.pending);
       return;
     }
   }
@@ -268,11 +278,108 @@ function validationTimeout(conn: ConnectionContext): number {
   return 3 * Math.max(conn.ptoPeriod(), 3 * conn.opts.initialRttUs);
 }
 
-/** A PATH_CHALLENGE on path `p` (other than 0): answered on it (RFC 10069 §3.1). */
-export function onPathChallengeOn(p: MultipathPath, data: Uint8Array): void {
-  const path = p.paths.active;
+/**
+ * A PATH_CHALLENGE on path `p` (other than 0), in the packet described by `conn.rx`: answered
+ * on that path ID and on the address pair it came on (RFC 9000 §8.2.2, RFC 10069 §5.1), which
+ * after a NAT rebinding is not the path's active one.
+ */
+export function onPathChallengeOn(
+  conn: ConnectionContext,
+  p: MultipathPath,
+  data: Uint8Array,
+  now: number,
+): void {
+  const path = addressPairOf(conn, p, now);
   // A few outstanding responses per path: a flood of challenges costs nothing more.
   if (path.responses.length < 4) path.responses.push(data.slice());
+}
+
+/**
+ * The address pair of `p` that the packet described by `conn.rx` came on: the active one, the
+ * probed one, or a new probe (the peer's address changed on this path ID) sharing the path's
+ * send control, answered without moving to it (RFC 9000 §8.2.2, §9.3).
+ */
+function addressPairOf(conn: ConnectionContext, p: MultipathPath, now: number): PathState {
+  const { local, remote } = conn.rx;
+  const paths = p.paths;
+  if (paths.isActive(local, remote)) return paths.active;
+  const probe = paths.probe;
+  if (probe && sameAddress(probe.remote, remote) && sameAddress(probe.local, local)) return probe;
+  const next = new PathState(
+    local,
+    remote,
+    paths.active.sendControl,
+    false,
+    unusedPeerCid(conn.multipath!, p),
+  );
+  next.onDatagramReceived(conn.rx.size, now);
+  paths.startProbe(next);
+  return next;
+}
+
+/**
+ * A peer CID of path `p` for a new address pair: one not used on another address if the peer
+ * gave us a spare (RFC 9000 §9.5), else the current one (allowed when the peer's address
+ * changed under the same CID).
+ */
+function unusedPeerCid(mp: Multipath, p: MultipathPath): PeerCid {
+  const cids = mp.peerCidsOf(p.id);
+  return cids?.spare() ?? cids?.current ?? p.paths.active.dcid;
+}
+
+/**
+ * The 1-RTT packet described by `conn.rx`, on path `p` (other than 0), was processed. If it is
+ * the highest-numbered one of the path and carries non-probing frames from a new address, the
+ * peer moved on this path ID (NAT rebinding, RFC 10069 §5.1; RFC 9000 §9.3): the path follows
+ * it and validates the new address, keeping the old one to return to (§9.3.2). The path ID, its
+ * packet-number space and the other paths (path 0 among them) are unaffected.
+ */
+export function onPathPacketOn(
+  conn: ConnectionContext,
+  p: MultipathPath,
+  nonProbing: boolean,
+  now: number,
+): void {
+  const { local, remote, pn } = conn.rx;
+  const paths = p.paths;
+  if (!nonProbing || p.state !== 'open' || paths.isActive(local, remote)) return;
+  if (pn !== p.space.tracker.largestReceived) return;
+  // Servers do not move (RFC 9000 §9): a client keeps its path toward the server's address.
+  if (conn.isClient) return;
+  const mp = conn.multipath!;
+  const old = paths.active;
+  const probe = paths.probe;
+  const fallback = paths.fallback;
+  let next: PathState;
+  if (probe && sameAddress(probe.remote, remote) && sameAddress(probe.local, local)) {
+    next = probe;
+  } else if (
+    fallback &&
+    sameAddress(fallback.remote, remote) &&
+    sameAddress(fallback.local, local)
+  ) {
+    // Back to the last validated address pair (a spurious migration, §9.3.3).
+    next = fallback;
+    next.dcid = unusedPeerCid(mp, p);
+  } else {
+    next = new PathState(local, remote, old.sendControl, false, unusedPeerCid(mp, p));
+    next.onDatagramReceived(conn.rx.size, now);
+  }
+  if (!next.validated && next.validation !== 'validating') {
+    next.startValidation(conn.provider.random(8), validationTimeout(conn));
+    next.armValidationDeadline(now);
+  }
+  // One CID per address pair (RFC 9000 §9.5): the old one is retired once we move.
+  const cids = mp.peerCidsOf(p.id);
+  if (cids) {
+    if (next.dcid.sequence !== cids.current.sequence) cids.switchTo(next.dcid.sequence);
+    next.dcid = cids.current;
+    mp.retirePeerCids(p.id);
+  }
+  paths.moveTo(next, now, old.validated ? old : next === fallback ? null : fallback);
+  conn.stats.migrations++;
+  logPath(conn, p, now);
+  conn.wake();
 }
 
 /** A PATH_RESPONSE on path `p` (other than 0) validated it. */
@@ -315,7 +422,20 @@ export function onMultipathTimers(conn: ConnectionContext, now: number): void {
   if (mp === null || !mp.enabled) return;
   for (const p of mp.all()) {
     if (p.id === 0 || p.state !== 'open') continue;
-    p.paths.onTimers(now);
+    // An address pair the peer moved to that never answered: back to the last validated one
+    // (RFC 9000 §9.3.2), with a CID not used on another address (§9.5).
+    const back = p.paths.onTimers(now);
+    if (back) {
+      back.dcid = unusedPeerCid(mp, p);
+      const cids = mp.peerCidsOf(p.id);
+      if (cids) {
+        cids.switchTo(back.dcid.sequence);
+        back.dcid = cids.current;
+        mp.retirePeerCids(p.id);
+      }
+      p.paths.moveTo(back, now, null);
+      logPath(conn, p, now);
+    }
     if (p.paths.active.validation === 'failed') {
       abandonPath(conn, p, 0, 'local', 'path validation failed', now);
       continue;

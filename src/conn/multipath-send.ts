@@ -56,7 +56,7 @@ export const WAIT = 'wait';
 export function pathOwingFrames(conn: ConnectionContext): MultipathPath | null {
   for (const p of conn.multipath!.all()) {
     if (p.id === 0 || p.state !== 'open') continue;
-    if (hasPathFrames(p.paths.active) || p.space.probes > 0) return p;
+    if (p.paths.hasPendingSend || p.space.probes > 0) return p;
   }
   return null;
 }
@@ -142,6 +142,30 @@ export function ackDuePath(conn: ConnectionContext, now: number): MultipathPath 
 }
 
 /**
+ * Path 0 was abandoned (RFC 10069 §3.4), its state lingering or forgotten: no packet goes on it
+ * any more and its own timers (loss detection, PTO, validation) are stopped; the connection
+ * lives on the other paths.
+ */
+export function pathZeroGone(conn: ConnectionContext): boolean {
+  const mp = conn.multipath;
+  return mp !== null && mp.enabled && mp.get(0)?.state !== 'open';
+}
+
+/**
+ * The open path other than 0 a CONNECTION_CLOSE goes on once path 0 is gone (RFC 10069 §2.6:
+ * on any open path), a validated one first; null when none is open (then the close is silent:
+ * the peer's CIDs of every path are retired, §3.4).
+ */
+export function closingPath(conn: ConnectionContext): MultipathPath | null {
+  let best: MultipathPath | null = null;
+  for (const p of conn.multipath!.all()) {
+    if (p.id === 0 || p.state !== 'open') continue;
+    if (best === null || (p.usable && !best.usable)) best = p;
+  }
+  return best;
+}
+
+/**
  * Path 0 is failing (its PTO expired, RFC 9002 §6.2) while another path works: new data avoids
  * it (what it had in flight went to the others, `reinject`); its probes are bare PINGs.
  */
@@ -218,7 +242,9 @@ export function buildOnPath(
 ): ReturnType<typeof finishOnPath> | null {
   const keys = conn.keys.oneRtt;
   if (!keys) return null;
-  const path = p.paths.active;
+  // PATH_RESPONSEs owed on another address pair of the path go there (RFC 9000 §8.2.2).
+  const probe = p.paths.probe;
+  const path = probe !== null && hasPathFrames(probe) ? probe : p.paths.active;
   const sc = path.sendControl;
   const s = p.space;
   const peerLimit = conn.peerParams?.maxUdpPayloadSize ?? 0;
@@ -264,7 +290,7 @@ export function buildOnPath(
     // for it yet and drop the packet.
     eliciting = writers.writePathFrames(conn, path, w, end, frames, now);
     // Its PATH_CHALLENGE has its own retry timer (RFC 9000 §8.2.1): no PTO probe of its own.
-    s.probes = 0;
+    if (path === p.paths.active) s.probes = 0;
   } else if (s.probes > 0) {
     // A PTO probe (RFC 9002 §6.2.4) is a PING here: what the path had in flight went back to
     // the queues for the other paths (`reinject`), so a broken path swallows no more data.
@@ -302,12 +328,11 @@ export function buildOnPath(
   path.recordSent(PnSpace.Application, pn, now, size, eliciting, eliciting, sent);
   conn.stats.packetsSent++;
   conn.qlog?.packetSent(conn, PacketType.OneRtt, pn, size, sent, now);
-  return finishOnPath(conn, p, now);
+  return finishOnPath(conn, p, path, now);
 }
 
-/** Hands out the datagram built on `p`. */
-function finishOnPath(conn: ConnectionContext, p: MultipathPath, now: number) {
-  const path = p.paths.active;
+/** Hands out the datagram built on `p`, for the address pair `path`. */
+function finishOnPath(conn: ConnectionContext, p: MultipathPath, path: PathState, now: number) {
   const data = conn.builder.finishDatagram();
   const ecn = path.sendControl.ecn.codepoint;
   path.onDatagramSent(data.length, now);
@@ -325,7 +350,7 @@ export function multipathHasPendingSend(conn: Pick<ConnectionContext, 'multipath
   if (mp.hasPendingFrames) return true;
   for (const p of mp.all()) {
     if (p.id === 0 || p.state !== 'open') continue;
-    if (hasPathFrames(p.paths.active) || p.space.probes > 0) return true;
+    if (p.paths.hasPendingSend || p.space.probes > 0) return true;
   }
   return false;
 }
@@ -343,7 +368,8 @@ export function pacerReleaseTime(
   const zero = conn.path.sendControl.nextSendTime(now);
   const mp = conn.multipath;
   if (mp === null || !mp.enabled) return zero;
-  let t = zero > now ? zero : Infinity;
+  // An abandoned path 0 sends nothing more: its pacer is no reason to wake up.
+  let t = zero > now && mp.get(0)?.state === 'open' ? zero : Infinity;
   for (const p of mp.all()) {
     if (p.id === 0 || !p.usable) continue;
     const release = p.paths.active.sendControl.nextSendTime(now);

@@ -261,17 +261,22 @@ export class Multipath {
         cids = new LocalCids(this.host);
         this.localCids.set(id, cids);
       }
-      cids.topUp(CIDS_PER_PATH);
-      for (const c of cids.pending.splice(0)) {
-        this.out.push({
-          kind: 'path_new_connection_id',
-          pathId: id,
-          sequenceNumber: c.sequence,
-          retirePriorTo: 0,
-          connectionId: c.cid,
-          statelessResetToken: c.resetToken,
-        });
-      }
+      this.topUp(id, cids, CIDS_PER_PATH);
+    }
+  }
+
+  /** Issues CIDs of `pathId` until the peer holds `count` of ours, queued for sending. */
+  private topUp(pathId: number, cids: LocalCids, count: number): void {
+    cids.topUp(count);
+    for (const c of cids.pending.splice(0)) {
+      this.out.push({
+        kind: 'path_new_connection_id',
+        pathId,
+        sequenceNumber: c.sequence,
+        retirePriorTo: 0,
+        connectionId: c.cid,
+        statelessResetToken: c.resetToken,
+      });
     }
   }
 
@@ -439,19 +444,18 @@ export class Multipath {
     }
   }
 
-  /** PATH_CIDS_BLOCKED (RFC 10069 §4.7): checked, and answered with fresh CIDs. */
-  onPathCidsBlocked(pathId: number, nextSequence: number): void {
+  /**
+   * PATH_CIDS_BLOCKED (RFC 10069 §4.7) for a path other than 0 (path 0's CIDs are the
+   * connection's): a Next Sequence Number above the next one we would issue on that path is a
+   * PROTOCOL_VIOLATION; otherwise the peer used up the CIDs it holds, and gets fresh ones while
+   * the path is open, up to `peerLimit` (its active_connection_id_limit) held at once.
+   */
+  onPathCidsBlocked(pathId: number, nextSequence: number, peerLimit: number): void {
     if (!this.checkPathId(pathId, FrameType.PATH_CIDS_BLOCKED)) return;
     const issued = this.localCids.get(pathId);
-    const next = issued ? Math.max(...issued.all().map((c) => c.sequence), -1) + 1 : 0;
-    if (nextSequence > next) {
-      throw new QuicError(
-        TransportError.PROTOCOL_VIOLATION,
-        `PATH_CIDS_BLOCKED expects sequence ${nextSequence}, we issued up to ${next - 1}`,
-        FrameType.PATH_CIDS_BLOCKED,
-      );
-    }
-    this.issueCids();
+    checkNextSequence(nextSequence, issued?.nextSequenceNumber ?? 0);
+    if (!issued || this.open.get(pathId)?.state === 'abandoned') return;
+    this.topUp(pathId, issued, Math.max(CIDS_PER_PATH, peerLimit));
   }
 
   /**
@@ -533,5 +537,19 @@ export class Multipath {
   retirePeerCids(pathId: number): void {
     const cids = this.peerCids.get(pathId);
     if (cids) this.retireQueued(pathId, cids);
+  }
+}
+
+/**
+ * RFC 10069 §4.7: a PATH_CIDS_BLOCKED expecting a sequence number beyond `next`, the one our
+ * next CID for that path gets, is a PROTOCOL_VIOLATION.
+ */
+export function checkNextSequence(nextSequence: number, next: number): void {
+  if (nextSequence > next) {
+    throw new QuicError(
+      TransportError.PROTOCOL_VIOLATION,
+      `PATH_CIDS_BLOCKED expects sequence ${nextSequence}, we issued up to ${next - 1}`,
+      FrameType.PATH_CIDS_BLOCKED,
+    );
   }
 }

@@ -31,7 +31,7 @@ import { handleFrame } from './frames-in.js';
 import { resetRecovery } from './retransmit.js';
 import { onPathPacket } from './migration.js';
 import type { MultipathPath } from './multipath.js';
-import { acceptPath, largestPto } from './multipath-control.js';
+import { acceptPath, largestPto, onPathPacketOn } from './multipath-control.js';
 
 export function processDatagram(
   conn: ConnectionContext,
@@ -340,8 +340,9 @@ function processPacket(
     // RFC 9369 §4.1: the original version's Initial keys go with the first Handshake packet.
     conn.versionNegotiation.originalInitialRead = null;
   }
-  if (packetType === PacketType.OneRtt && pathId === 0) {
-    onPathPacket(conn, (flags & FRAMES_NON_PROBING) !== 0, now);
+  if (packetType === PacketType.OneRtt) {
+    if (mpPath !== null) onPathPacketOn(conn, mpPath, (flags & FRAMES_NON_PROBING) !== 0, now);
+    else if (pathId === 0) onPathPacket(conn, (flags & FRAMES_NON_PROBING) !== 0, now);
   }
   return 'processed';
 }

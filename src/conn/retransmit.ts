@@ -4,17 +4,33 @@
  * 9000 §13.3), and a PTO owes probe packets that carry the data most likely missing (RFC 9002
  * §6.2.4).
  */
-import type { PnSpace } from '../ack/pn-space.js';
+import { PN_SPACES, PnSpace } from '../ack/pn-space.js';
 import type { ConnectionContext } from './context.js';
 import { PathState } from './path-state.js';
 import type { SentFrame } from './sent-frames.js';
 
-/** PTO: owe `count` ack-eliciting packets in `space`, carrying data in flight if any (RFC 9002 §6.2.4). */
+/**
+ * PTO: owe `count` ack-eliciting packets in `space`, carrying data in flight if any, and one in
+ * each other space with ack-eliciting packets in flight (RFC 9002 §6.2.4: "particularly valuable
+ * ... when the client has both Handshake and Application Data in flight"). Before confirmation
+ * no PTO runs for Application Data (§6.2.1), so without this a client whose first 1-RTT packets
+ * are lost never learns it while its peer acknowledges nothing in 1-RTT: the probe there makes
+ * the peer acknowledge, and that acknowledgment declares the request lost (interop
+ * handshakecorruption with an aioquic server, which does not repeat a lost HANDSHAKE_DONE on PTO).
+ */
 export function armProbes(conn: ConnectionContext, space: PnSpace, count: number): void {
   const s = conn.spaces[space];
   if (s.discarded) return;
   s.probes = Math.max(s.probes, count);
   requeueOutstandingCrypto(conn, space);
+  const ld = conn.path.sendControl.lossDetection;
+  for (const other of PN_SPACES) {
+    if (other === space) continue;
+    const o = conn.spaces[other];
+    if (o.discarded || !conn.keys.sealer(other) || !ld.hasAckElicitingInFlight(other)) continue;
+    o.probes = Math.max(o.probes, 1);
+    if (other !== PnSpace.Application) requeueOutstandingCrypto(conn, other);
+  }
 }
 
 /**

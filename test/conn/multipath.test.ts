@@ -118,7 +118,7 @@ describe('Multipath (RFC 10069)', () => {
     violation(() => mp.onNewCid(newCid(4, 0, 1)));
     violation(() => mp.onPathStatus(4, 0, 'backup', 0x3e76));
     violation(() => mp.onPathsBlocked(4));
-    violation(() => mp.onPathCidsBlocked(4, 0));
+    violation(() => mp.onPathCidsBlocked(4, 0, 8));
   });
 
   it('MAX_PATH_ID: below the initial value is a violation, a lower one is ignored (§4.6)', () => {
@@ -140,8 +140,35 @@ describe('Multipath (RFC 10069)', () => {
     const { mp } = negotiated(3, 2);
     mp.issueCids();
     mp.takeFrames();
-    mp.onPathCidsBlocked(1, 2);
-    violation(() => mp.onPathCidsBlocked(1, 3));
+    mp.onPathCidsBlocked(1, 2, 2);
+    violation(() => mp.onPathCidsBlocked(1, 3, 2));
+  });
+
+  it('PATH_CIDS_BLOCKED gets fresh CIDs up to the peer limit, numbered past retired ones', () => {
+    const { mp } = negotiated(3, 2);
+    mp.issueCids();
+    mp.takeFrames();
+    // The peer retired both CIDs of path 1 (sequences 0 and 1): 2 and 3 replace them.
+    mp.onRetireCid(
+      { kind: 'path_retire_connection_id', pathId: 1, sequenceNumber: 0 },
+      new Uint8Array(8),
+    );
+    mp.onRetireCid(
+      { kind: 'path_retire_connection_id', pathId: 1, sequenceNumber: 1 },
+      new Uint8Array(8),
+    );
+    const seqs = (frames: Frame[]) =>
+      (frames as PathNewConnectionIdFrame[])
+        .filter((f) => f.kind === 'path_new_connection_id' && f.pathId === 1)
+        .map((f) => f.sequenceNumber);
+    assert.deepEqual(seqs(mp.takeFrames()), [2, 3]);
+    // Blocked at 4: the next we would issue. With room for 4 CIDs the peer gets two more.
+    mp.onPathCidsBlocked(1, 4, 4);
+    assert.deepEqual(seqs(mp.takeFrames()), [4, 5]);
+    // At the limit nothing more goes; a sequence number we never reached is a violation.
+    mp.onPathCidsBlocked(1, 6, 4);
+    assert.deepEqual(seqs(mp.takeFrames()), []);
+    violation(() => mp.onPathCidsBlocked(1, 7, 4));
   });
 
   it('path status: the newest sequence number wins, per path (§4.3)', () => {

@@ -460,4 +460,187 @@ describe('scenario: Multipath QUIC (RFC 10069)', function () {
     openSecond(p, sc);
     assert.deepEqual(pathStats(p.conn, 1).remote, PAIR_SERVER_ADDRESS);
   });
+
+  it('PATH_CIDS_BLOCKED for path 0 is checked against the CIDs issued on it (§4.7)', () => {
+    const p = pairFor();
+    const sc = establish(p);
+    const next = p.conn.localCids.nextSequenceNumber;
+    // The sequence number of our next CID: accepted (the peer is short of CIDs, nothing wrong).
+    sc.controlFrames.queue({ kind: 'path_cids_blocked', pathId: 0, nextSequenceNumber: next });
+    sc.wake();
+    p.runUntil(() => false, 200_000);
+    assert.equal(p.conn.closeInfo, null);
+    // One beyond it: a CID we never issued on path 0.
+    sc.controlFrames.queue({ kind: 'path_cids_blocked', pathId: 0, nextSequenceNumber: next + 1 });
+    sc.wake();
+    assert.ok(
+      p.runUntil(() => p.conn.closeInfo !== null, 2_000_000),
+      'the client closed',
+    );
+    assert.equal(p.conn.closeInfo!.errorCode, TransportError.PROTOCOL_VIOLATION);
+    assert.equal(p.conn.closeInfo!.source, 'local');
+  });
+
+  it('path 0 abandoned while blackholed: nothing more on it, its timers stop, close on path 1', () => {
+    const hole = new AddressBlackhole(PAIR_CLIENT_ADDRESS);
+    // Datagrams each side hands to path 0's addresses after it abandoned the path.
+    let clientAbandoned = false;
+    let serverAbandoned = false;
+    let clientOn0 = 0;
+    let serverOn0 = 0;
+    const zeroKey = addressKey(PAIR_CLIENT_ADDRESS);
+    const p = pairFor({
+      endpoint: (e, role) => {
+        const inner = role === 'client' ? hole.wrap(e) : e;
+        return {
+          handleDatagram: (d, local, remote, now, ecn) =>
+            inner.handleDatagram(d, local, remote, now, ecn),
+          pollTransmit: (now) => {
+            for (;;) {
+              const t = e.pollTransmit(now);
+              if (t === null) return null;
+              const client = role === 'client';
+              const onZero = client
+                ? t.local !== undefined && addressKey(t.local) === zeroKey
+                : addressKey(t.remote) === zeroKey;
+              if (onZero && client && clientAbandoned) clientOn0++;
+              if (onZero && !client && serverAbandoned) serverOn0++;
+              // Path 0 blackholed at the client: what it sends there is lost.
+              if (!(client && hole.on && onZero)) return t;
+            }
+          },
+          nextTimeout: () => inner.nextTimeout(),
+          handleTimeout: (now) => inner.handleTimeout(now),
+        };
+      },
+    });
+    const sc = establish(p);
+    const id = openSecond(p, sc);
+    sc.on('pathClosed', (x) => {
+      if (x === 0) serverAbandoned = true;
+    });
+    const step = p.net.step.bind(p.net);
+    p.net.step = (limit?: number) => {
+      if (!hole.on && p.conn.getStats().bytesReceived > 1_000_000) {
+        // Path 0 breaks with data in flight both ways; the client gives it up at once.
+        hole.on = true;
+        clientAbandoned = p.conn.closePath(0);
+      }
+      return step(limit);
+    };
+    const r = transfer(p, 300_000, 3_000_000);
+    assert.ok(clientAbandoned && serverAbandoned, 'path 0 abandoned on both sides');
+    assert.ok(r.done, `incomplete: up ${r.up.received}, down ${r.down.received}`);
+    const ptos = [p.conn.path.sendControl.ptoCount, sc.path.sendControl.ptoCount];
+    // Idle for a while: a running PTO timer of path 0 would fire (and back off) many times.
+    p.runUntil(() => false, 5_000_000);
+    assert.deepEqual(
+      [p.conn.path.sendControl.ptoCount, sc.path.sendControl.ptoCount],
+      ptos,
+      'no PTO on path 0 after it was abandoned',
+    );
+    assert.equal(clientOn0, 0, 'the client sent nothing on path 0 after abandoning it');
+    assert.equal(serverOn0, 0, 'the server sent nothing on path 0 after abandoning it');
+    assert.equal(p.conn.state, 'established');
+    // The close goes on path 1, the only open one (RFC 10069 §2.6).
+    p.conn.close(0x17, 'done');
+    assert.ok(
+      p.runUntil(() => sc.closeInfo !== null, 2_000_000),
+      'the server got the close',
+    );
+    assert.equal(sc.closeInfo!.source, 'peer');
+    assert.equal(sc.closeInfo!.errorCode, 0x17);
+    assert.equal(clientOn0, 0, 'nor the CONNECTION_CLOSE');
+    assert.ok(pathStats(sc, id).bytesReceived > 0);
+  });
+
+  describe('NAT rebinding on a path other than 0 (RFC 10069 §5.1, RFC 9000 §9.3)', () => {
+    /** Where the NAT maps the client's second interface after the rebinding. */
+    const REBOUND: SocketAddress = { address: SECOND.address, port: 50077 };
+
+    /** Records the remote address of every datagram the server sends. */
+    function serverDestinations(o: PairOptions = {}): { p: EnginePair; sent: string[] } {
+      const sent: string[] = [];
+      const p = pairFor({
+        ...o,
+        endpoint: (e, role) =>
+          role === 'client'
+            ? e
+            : {
+                handleDatagram: (d, local, remote, now, ecn) =>
+                  e.handleDatagram(d, local, remote, now, ecn),
+                pollTransmit: (now) => {
+                  const t = e.pollTransmit(now);
+                  if (t !== null) sent.push(addressKey(t.remote));
+                  return t;
+                },
+                nextTimeout: () => e.nextTimeout(),
+                handleTimeout: (now) => e.handleTimeout(now),
+              },
+      });
+      return { p, sent };
+    }
+
+    it('a PATH_CHALLENGE from a new address of path 1 is answered there; the path stays', () => {
+      const { p, sent } = serverDestinations();
+      const sc = establish(p);
+      const id = openSecond(p, sc);
+      // Quiet: nothing owed on any path, so the client's next packet on path 1 is probing only.
+      p.runUntil(() => false, 500_000);
+      p.net.rebind('client', REBOUND, SECOND);
+      const cp = p.conn.multipath!.get(id)!;
+      const validated: number[] = [];
+      p.conn.on('pathValidated', (x) => validated.push(x));
+      cp.paths.active.startValidation(new Uint8Array(8).fill(7), 3_000_000);
+      cp.paths.active.armValidationDeadline(p.now);
+      p.conn.wake();
+      const before = sent.length;
+      assert.ok(
+        p.runUntil(() => validated.includes(id), 2_000_000),
+        'the PATH_RESPONSE reached the client through the NAT',
+      );
+      assert.ok(sent.slice(before).includes(addressKey(REBOUND)), 'sent to the new address');
+      const sp = sc.multipath!.get(id)!;
+      // Probing frames alone do not move the path (RFC 9000 §9.3).
+      assert.deepEqual(sp.paths.active.remote, SECOND);
+      assert.deepEqual(sp.paths.probe?.remote, REBOUND);
+      assert.deepEqual(sc.multipath!.get(0)!.paths.active.remote, PAIR_CLIENT_ADDRESS);
+    });
+
+    it('path 1 follows a rebinding mid-transfer and validates it; path 0 is unaffected', () => {
+      const p = pairFor();
+      const sc = establish(p);
+      const id = openSecond(p, sc);
+      const validated: number[] = [];
+      sc.on('pathValidated', (x) => validated.push(x));
+      let rebound = false;
+      let sentAtRebind = 0;
+      const step = p.net.step.bind(p.net);
+      p.net.step = (limit?: number) => {
+        if (!rebound && p.conn.getStats().bytesReceived > 1_000_000) {
+          rebound = true;
+          sentAtRebind = pathStats(sc, id).bytesSent;
+          p.net.rebind('client', REBOUND, SECOND);
+        }
+        return step(limit);
+      };
+      const r = transfer(p, 100_000, 3_000_000);
+      assert.ok(rebound, 'rebound mid-transfer');
+      assert.ok(r.done, `incomplete: up ${r.up.received}, down ${r.down.received}`);
+      const sp = sc.multipath!.get(id)!;
+      assert.equal(sp.state, 'open');
+      assert.deepEqual(sp.paths.active.remote, REBOUND, 'path 1 moved to the new address');
+      assert.ok(sp.paths.active.validated, 'the new address validated');
+      assert.ok(validated.includes(id), 'by a PATH_CHALLENGE of its own');
+      assert.ok(
+        pathStats(sc, id).bytesSent > sentAtRebind + 200_000,
+        'path 1 carried data after the rebinding',
+      );
+      const s0 = sc.multipath!.get(0)!;
+      assert.equal(s0.state, 'open');
+      assert.deepEqual(s0.paths.active.remote, PAIR_CLIENT_ADDRESS, 'path 0 untouched');
+      assert.ok(s0.paths.active.validated);
+      assert.equal(p.conn.state, 'established');
+    });
+  });
 });
