@@ -37,6 +37,11 @@ function fakeConnection() {
       new SpaceState(PnSpace.Application, 25_000),
     ] as [SpaceState, SpaceState, SpaceState],
     multipath: null,
+    /** Which spaces have packet keys to seal with (a probe needs them). */
+    sealers: [true, false, false],
+    keys: {
+      sealer: (space: PnSpace) => (conn.sealers[space] ? {} : undefined),
+    },
     streams: {
       onStreamDataLost: (id: number, off: number, len: number, fin: boolean) =>
         calls.push(`lost stream ${id} ${off}+${len}${fin ? ' fin' : ''}`),
@@ -160,6 +165,20 @@ describe('conn/retransmit: what happens to the frames of a sent packet', () => {
     // A smaller count never lowers what is owed.
     armProbes(ctx(conn), PnSpace.Initial, 1);
     assert.equal(initial.probes, 2);
+  });
+
+  it('a PTO also owes one probe in each other space with ack-eliciting packets in flight and keys (RFC 9002 §6.2.4)', () => {
+    const conn = fakeConnection();
+    sendCrypto(conn, PnSpace.Initial, 0, 100);
+    sendCrypto(conn, PnSpace.Handshake, 0, 100);
+    armProbes(ctx(conn), PnSpace.Initial, 2);
+    assert.equal(conn.spaces[PnSpace.Handshake].probes, 0, 'no Handshake keys: no probe there');
+    conn.sealers[PnSpace.Handshake] = true;
+    conn.sealers[PnSpace.Application] = true;
+    armProbes(ctx(conn), PnSpace.Initial, 2);
+    assert.equal(conn.spaces[PnSpace.Handshake].probes, 1);
+    assert.equal(conn.spaces[PnSpace.Handshake].hasCryptoToSend, true, 'with its CRYPTO data');
+    assert.equal(conn.spaces[PnSpace.Application].probes, 0, 'nothing in flight there');
   });
 
   it('no probes in a discarded space (RFC 9002 §6.4)', () => {
