@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { PnSpace } from '../../src/ack/pn-space.js';
 import { SentPacket } from '../../src/ack/sent.js';
 import { CouplingGroup } from '../../src/cc/coupling.js';
+import { PeerCids } from '../../src/conn/cids.js';
 import type { ConnectionContext } from '../../src/conn/context.js';
 import { handleFrame } from '../../src/conn/frames-in.js';
 import { resolveOptions } from '../../src/conn/options.js';
@@ -137,6 +138,35 @@ describe('conn/frames-in: handling received frames (RFC 9000 §19)', () => {
       assert.equal(e.code, TransportError.PROTOCOL_VIOLATION);
       assert.equal(e.frameType, FrameType.PATH_ACK);
     });
+  });
+
+  it('NEW_CONNECTION_ID with Retire Prior To moves the path off the retired CID and retires it (RFC 9000 §5.1.2)', () => {
+    const conn = fakeConnection(true);
+    const peerCids = new PeerCids(new Uint8Array(8).fill(0xa0), 8);
+    const retired: number[] = [];
+    let tokenUpdates = 0;
+    const c = Object.assign(conn, {
+      peerCids,
+      paths: { probe: null },
+      controlFrames: { retireCids: (seqs: number[]) => retired.push(...seqs.splice(0)) },
+      onPeerResetTokens: () => tokenUpdates++,
+    });
+    c.path.dcid = peerCids.current;
+    handleFrame(
+      ctx(c),
+      {
+        kind: 'new_connection_id',
+        sequenceNumber: 1,
+        retirePriorTo: 1,
+        connectionId: new Uint8Array(8).fill(0xa1),
+        statelessResetToken: new Uint8Array(16).fill(1),
+      },
+      0,
+    );
+    assert.equal(c.path.dcid.sequence, 1, 'the path uses the new CID');
+    assert.deepEqual(c.path.dcid.cid, new Uint8Array(8).fill(0xa1));
+    assert.deepEqual(retired, [0], 'RETIRE_CONNECTION_ID for sequence 0');
+    assert.equal(tokenUpdates, 1, 'the reset tokens to watch for change');
   });
 
   describe('DATAGRAM (RFC 9221 §3)', () => {
