@@ -68,6 +68,7 @@ typedef struct {
   int closed;       /* udpClose was called */
   int handle_gone;  /* the JavaScript handle was collected */
   int uv_closed;    /* uv_close finished (or the poll never started) */
+  int hooked;       /* its environment cleanup hook is registered */
   napi_async_context async;
   napi_ref on_recv, on_writable, on_error, recv_buf, recv_meta, state;
   unsigned char *buf; /* RECV_MESSAGES * RECV_SLOT bytes, the JavaScript Uint8Array's */
@@ -150,11 +151,15 @@ static void on_uv_closed(uv_handle_t *h) {
   if (s->handle_gone) free_udp(s);
 }
 
+static void udp_env_cleanup(void *arg);
+
 /* Stops polling, closes the socket and lets go of the JavaScript values. Idempotent. */
 static void udp_shutdown(udp_t *s) {
   if (s->closed) return;
   s->closed = 1;
   napi_env env = s->env;
+  if (s->hooked) napi_remove_env_cleanup_hook(env, udp_env_cleanup, s);
+  s->hooked = 0;
   uv_poll_stop(&s->poll);
   if (s->owns_fd) close(s->fd);
   s->fd = -1;
@@ -170,6 +175,18 @@ static void udp_shutdown(udp_t *s) {
   if (s->async != NULL) napi_async_destroy(env, s->async);
   s->async = NULL;
   uv_close((uv_handle_t *)&s->poll, on_uv_closed);
+}
+
+/*
+ * The environment is going away (a worker thread terminated, or the process exiting) with the
+ * socket still open: shut it down now, while its event loop still runs and its references are
+ * valid. Left to the finalizer, the shutdown would delete references and close the poll handle
+ * after the environment had torn them down.
+ */
+static void udp_env_cleanup(void *arg) {
+  udp_t *s = (udp_t *)arg;
+  s->hooked = 0; /* Node removes a hook as it runs it */
+  udp_shutdown(s);
 }
 
 static void udp_finalize(napi_env env, void *data, void *hint) {
@@ -473,6 +490,8 @@ static napi_value udp_open(napi_env env, napi_callback_info info) {
   s->poll.data = s;
   s->poll_events = UV_READABLE;
   uv_poll_start(&s->poll, s->poll_events, on_poll);
+  napi_add_env_cleanup_hook(env, udp_env_cleanup, s);
+  s->hooked = 1;
 
   napi_value result, handle, v;
   napi_create_array_with_length(env, 5, &result);
