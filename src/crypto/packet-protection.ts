@@ -212,14 +212,9 @@ export class PacketProtector {
     pn: number,
     pathId = 0,
   ): number {
-    const first = buf[packetStart]!;
-    const pnLength = (first & 0x03) + 1;
+    const pnLength = checkedPnLength(buf, packetStart, pnOffset, payloadEnd);
     const payloadStart = pnOffset + pnLength;
     const packetEnd = payloadEnd + AEAD_TAG_LENGTH;
-    if (packetEnd > buf.length) throw new RangeError('no room for the AEAD tag after the payload');
-    if (payloadEnd - pnOffset < HP_SAMPLE_OFFSET || payloadStart > payloadEnd) {
-      throw new RangeError('packet too short for a header protection sample (RFC 9001 §5.4.2)');
-    }
     checkPathId(pathId);
     writePacketNonce(this.iv, pathId, pn, this.nonce);
     // RFC 9001 §5.3: the AAD is the header, from the first byte through the packet number.
@@ -252,13 +247,8 @@ export class PacketProtector {
     pn: number,
     pathId = 0,
   ): number {
-    const pnLength = (buf[packetStart]! & 0x03) + 1;
-    const payloadStart = pnOffset + pnLength;
+    const payloadStart = pnOffset + checkedPnLength(buf, packetStart, pnOffset, payloadEnd);
     const packetEnd = payloadEnd + AEAD_TAG_LENGTH;
-    if (packetEnd > buf.length) throw new RangeError('no room for the AEAD tag after the payload');
-    if (payloadEnd - pnOffset < HP_SAMPLE_OFFSET || payloadStart > payloadEnd) {
-      throw new RangeError('packet too short for a header protection sample (RFC 9001 §5.4.2)');
-    }
     if (batch.full) throw new RangeError('protection batch full');
     checkPathId(pathId);
     const i = batch.count++;
@@ -393,4 +383,25 @@ function checkPathId(pathId: number): void {
   if (!(pathId >= 0 && pathId <= MAX_PATH_ID && Number.isInteger(pathId))) {
     throw new RangeError(`path ID out of range: ${pathId}`);
   }
+}
+
+/**
+ * The packet number length of the packet at `packetStart`, once its layout is checked: its
+ * 16-byte tag fits `buf` after `payloadEnd`, and it is long enough to sample (RFC 9001 §5.4.2:
+ * the packet number and payload together must be at least 4 bytes; the assembler pads).
+ */
+function checkedPnLength(
+  buf: Uint8Array,
+  packetStart: number,
+  pnOffset: number,
+  payloadEnd: number,
+): number {
+  const pnLength = (buf[packetStart]! & 0x03) + 1;
+  if (payloadEnd + AEAD_TAG_LENGTH > buf.length) {
+    throw new RangeError('no room for the AEAD tag after the payload');
+  }
+  if (payloadEnd - pnOffset < HP_SAMPLE_OFFSET || pnOffset + pnLength > payloadEnd) {
+    throw new RangeError('packet too short for a header protection sample (RFC 9001 §5.4.2)');
+  }
+  return pnLength;
 }

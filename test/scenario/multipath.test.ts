@@ -107,6 +107,36 @@ function pathStats(c: Connection, id: number) {
 }
 
 /**
+ * Turns `hole` on once `progress()` (bytes delivered) passed 1 MB, and measures the longest gap
+ * in that progress from then on: the network's step is wrapped to look after every event.
+ */
+function watchStall(
+  p: EnginePair,
+  hole: AddressBlackhole,
+  progress: () => number,
+): { longestStall: number; holeAt: number } {
+  const w = { longestStall: 0, holeAt: -1 };
+  let lastProgress = 0;
+  let lastBytes = 0;
+  const step = p.net.step.bind(p.net);
+  p.net.step = (limit?: number) => {
+    const got = progress();
+    if (w.holeAt < 0 && got > 1_000_000) {
+      hole.on = true;
+      w.holeAt = p.now;
+      lastProgress = p.now;
+    }
+    if (got !== lastBytes) {
+      if (w.holeAt >= 0) w.longestStall = Math.max(w.longestStall, p.now - lastProgress);
+      lastBytes = got;
+      lastProgress = p.now;
+    }
+    return step(limit);
+  };
+  return w;
+}
+
+/**
  * A 3 MB download on two paths whose server schedules with `scheduler`; the path from `address`
  * is blackholed at the client once 1 MB of the download was delivered. The longest gap in the
  * in-order delivery of the download to the application after that.
@@ -120,30 +150,12 @@ function blackholedDownload(address: SocketAddress, scheduler: string) {
   const sc = establish(p);
   const id = openSecond(p, sc);
   let down: Sink | null = null;
-  let lastProgress = 0;
-  let lastBytes = 0;
-  let longestStall = 0;
-  let holeAt = -1;
-  const step = p.net.step.bind(p.net);
-  p.net.step = (limit?: number) => {
-    const got = down?.received ?? 0;
-    if (holeAt < 0 && got > 1_000_000) {
-      hole.on = true;
-      holeAt = p.now;
-      lastProgress = p.now;
-    }
-    if (got !== lastBytes) {
-      if (holeAt >= 0) longestStall = Math.max(longestStall, p.now - lastProgress);
-      lastBytes = got;
-      lastProgress = p.now;
-    }
-    return step(limit);
-  };
+  const w = watchStall(p, hole, () => down?.received ?? 0);
   const r = transfer(p, 100_000, 3_000_000, undefined, (s) => (down = s.down));
-  assert.ok(holeAt >= 0, 'the path went dark mid-transfer');
+  assert.ok(w.holeAt >= 0, 'the path went dark mid-transfer');
   assert.ok(r.done, `incomplete: down ${r.down.received}, mismatch at ${r.down.mismatch}`);
   assert.ok(hole.dropped > 0);
-  return { longestStall, stats: sc.getStats(), id };
+  return { longestStall: w.longestStall, stats: sc.getStats(), id };
 }
 
 describe('scenario: Multipath QUIC (RFC 10069)', function () {
@@ -305,32 +317,14 @@ describe('scenario: Multipath QUIC (RFC 10069)', function () {
     });
     const sc = establish(p);
     openSecond(p, sc);
-    let lastProgress = 0;
-    let lastBytes = 0;
-    let longestStall = 0;
-    let holeAt = -1;
-    const step = p.net.step.bind(p.net);
-    p.net.step = (limit?: number) => {
-      const got = p.conn.getStats().bytesReceived;
-      if (holeAt < 0 && got > 1_000_000) {
-        hole.on = true;
-        holeAt = p.now;
-        lastProgress = p.now;
-      }
-      if (got !== lastBytes) {
-        if (holeAt >= 0) longestStall = Math.max(longestStall, p.now - lastProgress);
-        lastBytes = got;
-        lastProgress = p.now;
-      }
-      return step(limit);
-    };
+    const w = watchStall(p, hole, () => p.conn.getStats().bytesReceived);
     const r = transfer(p, 100_000, 3_000_000);
-    assert.ok(holeAt >= 0, 'the path went dark mid-transfer');
+    assert.ok(w.holeAt >= 0, 'the path went dark mid-transfer');
     assert.ok(r.done, `incomplete: down ${r.down.received}`);
     assert.ok(hole.dropped > 0);
     // RFC 10069 §5.6: the surviving path's PTO bounds the stall (srtt 20 ms on this link).
     const pto = sc.path.sendControl.rtt.ptoPeriod(true);
-    assert.ok(longestStall <= 3 * pto, `stalled ${longestStall} µs, 3 PTO = ${3 * pto} µs`);
+    assert.ok(w.longestStall <= 3 * pto, `stalled ${w.longestStall} µs, 3 PTO = ${3 * pto} µs`);
   });
 
   it('path 0 blackholed mid-transfer: byte-exact on path 1, no stall beyond 3 PTO', () => {
@@ -340,30 +334,12 @@ describe('scenario: Multipath QUIC (RFC 10069)', function () {
     });
     const sc = establish(p);
     const id = openSecond(p, sc);
-    let lastProgress = 0;
-    let lastBytes = 0;
-    let longestStall = 0;
-    let holeAt = -1;
-    const step = p.net.step.bind(p.net);
-    p.net.step = (limit?: number) => {
-      const got = p.conn.getStats().bytesReceived;
-      if (holeAt < 0 && got > 1_000_000) {
-        hole.on = true;
-        holeAt = p.now;
-        lastProgress = p.now;
-      }
-      if (got !== lastBytes) {
-        if (holeAt >= 0) longestStall = Math.max(longestStall, p.now - lastProgress);
-        lastBytes = got;
-        lastProgress = p.now;
-      }
-      return step(limit);
-    };
+    const w = watchStall(p, hole, () => p.conn.getStats().bytesReceived);
     const r = transfer(p, 100_000, 3_000_000);
-    assert.ok(holeAt >= 0, 'path 0 went dark mid-transfer');
+    assert.ok(w.holeAt >= 0, 'path 0 went dark mid-transfer');
     assert.ok(r.done, `incomplete: down ${r.down.received}`);
     const pto = pathStatsPto(sc, id);
-    assert.ok(longestStall <= 3 * pto, `stalled ${longestStall} µs, 3 PTO = ${3 * pto} µs`);
+    assert.ok(w.longestStall <= 3 * pto, `stalled ${w.longestStall} µs, 3 PTO = ${3 * pto} µs`);
   });
 
   for (const [which, address] of [
