@@ -15,7 +15,7 @@ import { SendRange } from '../../src/stream/send-buffer.js';
 const A = { address: '10.0.0.1', port: 1000 };
 const B = { address: '10.0.0.2', port: 2000 };
 
-/** A client connection as the timer sees it: one path, the three spaces, counters. */
+/** A client connection as the timer sees it: one path, the three spaces, keys, counters. */
 function fakeConnection() {
   const sc = newSendControl(
     resolveOptions({ alpn: ['t'], initialRtt: 100 }),
@@ -32,6 +32,8 @@ function fakeConnection() {
       new SpaceState(PnSpace.Application, 25_000),
     ] as [SpaceState, SpaceState, SpaceState],
     stats: new ConnectionStats(),
+    // Initial keys only: a PTO owes no probe in another space (RFC 9002 §6.2.4).
+    keys: { sealer: (space: PnSpace) => (space === PnSpace.Initial ? {} : null) },
     multipath: null,
     qlog: undefined,
   };
