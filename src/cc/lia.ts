@@ -13,39 +13,28 @@
  * cwnd_total = cwnd_i) exactly NewReno.
  */
 import { CouplingGroup, type CoupledController } from './coupling.js';
-import { NEWRENO_LOSS_REDUCTION_FACTOR } from './newreno.js';
+import { NewReno } from './newreno.js';
 import type { CongestionControllerOptions, RttSnapshot } from './types.js';
-import { WindowController, WINDOW_CONTROLLER_OPTIONS } from './window-controller.js';
+import type { WindowController } from './window-controller.js';
 
-export class Lia extends WindowController implements CoupledController {
-  readonly name = 'lia';
+export class Lia extends NewReno implements CoupledController {
+  override readonly name = 'lia';
   /** The connection's group (a group of its own when the controller is made alone). */
   readonly group: CouplingGroup;
   /** Smoothed RTT of the path at its last acknowledgment, µs. */
   coupledRtt = 0;
-  /** Weighted bytes acknowledged in avoidance not yet turned into window growth. */
-  private bytesAckedInAvoidance = 0;
 
   constructor(options: CongestionControllerOptions = {}) {
-    super(options, false, 'lia', WINDOW_CONTROLLER_OPTIONS);
+    super(options, 'lia');
     this.group = options.coupling ?? new CouplingGroup();
     this.group.join(this);
   }
 
   /** The share of an acknowledged byte that counts toward growth: min(alpha·cwnd_i/total, 1). */
-  increaseWeight(): number {
+  override increaseWeight(): number {
     const total = this.group.totalWindow();
     if (total <= 0) return 1;
     return Math.min((this.group.alpha() * this.cwnd) / total, 1);
-  }
-
-  protected growInAvoidance(bytes: number, _now: number, rtt: RttSnapshot): void {
-    this.coupledRtt = rtt.smoothed;
-    this.bytesAckedInAvoidance += bytes * this.increaseWeight();
-    if (this.bytesAckedInAvoidance >= this.cwnd) {
-      this.bytesAckedInAvoidance -= this.cwnd;
-      this.cwnd += this.mds;
-    }
   }
 
   override onPacketsAcked(
@@ -57,17 +46,6 @@ export class Lia extends WindowController implements CoupledController {
     // Every acknowledgment refreshes the RTT the others weigh this path by, in slow start too.
     this.coupledRtt = rtt.smoothed;
     super.onPacketsAcked(acked, now, rtt, appLimited);
-  }
-
-  protected reduceWindow(): void {
-    // RFC 6356 §3: the decrease is TCP's (RFC 9002 §B.6 OnCongestionEvent).
-    this.ssthreshBytes = Math.floor(this.cwnd * NEWRENO_LOSS_REDUCTION_FACTOR);
-    this.cwnd = Math.max(this.ssthreshBytes, this.minimumWindow);
-    this.bytesAckedInAvoidance = 0;
-  }
-
-  protected onCollapse(): void {
-    this.bytesAckedInAvoidance = 0;
   }
 
   close(): void {
