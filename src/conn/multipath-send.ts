@@ -53,7 +53,7 @@ export const WAIT = 'wait';
  * A path other than 0 that owes a PATH_CHALLENGE, PATH_RESPONSE or PTO probe, or null: these go
  * first, on their own path, whatever the scheduler would pick.
  */
-export function pathOwingFrames(conn: ConnectionContext): MultipathPath | null {
+export function pathOwingFrames(conn: Pick<ConnectionContext, 'multipath'>): MultipathPath | null {
   for (const p of conn.multipath!.all()) {
     if (p.id === 0 || p.state !== 'open') continue;
     if (p.paths.hasPendingSend || p.space.probes > 0) return p;
@@ -346,13 +346,7 @@ function finishOnPath(conn: ConnectionContext, p: MultipathPath, path: PathState
 
 /** Whether a path other than 0 owes a PATH_CHALLENGE, PATH_RESPONSE or probe, or frames wait. */
 export function multipathHasPendingSend(conn: Pick<ConnectionContext, 'multipath'>): boolean {
-  const mp = conn.multipath!;
-  if (mp.hasPendingFrames) return true;
-  for (const p of mp.all()) {
-    if (p.id === 0 || p.state !== 'open') continue;
-    if (p.paths.hasPendingSend || p.space.probes > 0) return true;
-  }
-  return false;
+  return conn.multipath!.hasPendingFrames || pathOwingFrames(conn) !== null;
 }
 
 /**
