@@ -74,9 +74,14 @@ interface Budget {
  * out the rest in order.
  */
 export function nextDatagram(conn: ConnectionContext, now: number): OutgoingDatagram | null {
-  const ahead = conn.builder.ahead;
+  const builder = conn.builder;
+  const ahead = builder.ahead;
   const ready = ahead.shift();
-  if (ready !== null) return ready;
+  if (ready !== null) {
+    builder.handedOut();
+    return ready;
+  }
+  builder.rewindIfReleased();
   try {
     for (;;) {
       const d = buildDatagram(conn, now);
@@ -88,7 +93,9 @@ export function nextDatagram(conn: ConnectionContext, now: number): OutgoingData
     // Also after an exception: whatever was assembled before it leaves protected.
     ahead.seal();
   }
-  return ahead.shift();
+  const first = ahead.shift();
+  if (first !== null) builder.handedOut();
+  return first;
 }
 
 function buildDatagram(conn: ConnectionContext, now: number): OutgoingDatagram | null {

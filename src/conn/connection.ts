@@ -194,7 +194,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.wireVersion = init.version;
     this.provider = host.provider;
     this.opts = resolveOptions(init.options);
-    this.builder = new PacketBuilder(this.opts.maxUdpPayload + 64);
+    this.builder = new PacketBuilder(this.opts.maxUdpPayload + 64, host.transmitRelease ?? null);
     this.quicBit = new QuicBitGrease(this.provider, this.opts.random);
     this.ackFrequency = new AckFrequency(this.opts.ackFrequency);
     this.idle = new IdleTimer(this.opts.idleTimeoutMs, this.opts.keepAliveUs);

@@ -5,6 +5,7 @@
  * back (docs/ARCHITECTURE.md, src/conn). Engine-facing and application-facing members of the
  * connection are not here.
  */
+import type { TransmitRelease } from '../util/transmit-release.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import type { SendControl } from '../path/send-control.js';
 import type { StreamMap } from '../stream/stream-map.js';
@@ -39,6 +40,8 @@ export interface EngineServices {
   readonly localCidLength: number;
   /** Server: a NEW_TOKEN token for this client address (RFC 9000 §8.1.3). */
   newToken?(remote: SocketAddress): Uint8Array;
+  /** The engine's record of datagrams its caller released (packet-builder.ts reuses slabs). */
+  readonly transmitRelease?: TransmitRelease;
 }
 
 export interface ConnectionContext {

@@ -13,6 +13,7 @@
 import { StreamChunk } from '../stream/stream.js';
 import { Writer } from '../util/cursor.js';
 import { uninitializedBytes } from '../util/uninitialized.js';
+import type { TransmitRelease } from '../util/transmit-release.js';
 import { PacketType } from '../wire/version.js';
 import { AEAD_TAG_LENGTH, type PacketProtector } from '../crypto/packet-protection.js';
 import { AheadQueue } from './ahead-queue.js';
@@ -53,10 +54,38 @@ export class PacketBuilder {
   private slab = NO_BYTES;
   private slabPos = 0;
   private slabSize: number;
+  /** The release epoch when a datagram of this builder last went to the caller. */
+  private handedOutAt = -1;
 
-  /** `datagramRoom`: room given to one datagram, the largest UDP payload plus slack. */
-  constructor(private readonly datagramRoom: number) {
+  /**
+   * `datagramRoom`: room given to one datagram, the largest UDP payload plus slack. `release`:
+   * the engine's record of released datagrams; without it a slab is never written twice.
+   */
+  constructor(
+    private readonly datagramRoom: number,
+    private readonly released: TransmitRelease | null = null,
+  ) {
     this.slabSize = FIRST_SLAB_DATAGRAMS * datagramRoom;
+  }
+
+  /** A datagram assembled here goes to the caller now (assemble.ts nextDatagram). */
+  handedOut(): void {
+    if (this.released !== null) this.handedOutAt = this.released.epoch;
+  }
+
+  /**
+   * Before an assembly round: when nothing assembled waits to be handed out and the caller
+   * released every datagram handed out so far, the slab is written again from its start.
+   */
+  rewindIfReleased(): void {
+    if (
+      this.released !== null &&
+      this.released.epoch !== this.handedOutAt &&
+      this.ahead.length === 0 &&
+      this.slab.length > 0
+    ) {
+      this.slabPos = 0;
+    }
   }
 
   /** Points the writer at fresh room for one datagram (a new slab when this one is full). */

@@ -34,6 +34,7 @@ import { AdmissionControl, type Admission } from './admission.js';
 import { peekClientHello } from '../tls/client-hello-peek.js';
 import type { QlogSink } from '../conn/qlog.js';
 import { acceptDecision, tokenVerdict } from './initial-gate.js';
+import { TransmitRelease } from '../util/transmit-release.js';
 import { TransmitBatcher, type TransmitBatch, type TransmitSource } from './transmit-batch.js';
 import {
   checkServerConfig,
@@ -122,7 +123,9 @@ export class Engine {
   private lastPolled: Connection | null = null;
   /** A datagram polled for a batch it did not fit: the next pollTransmit returns it. */
   private heldBack: Transmit | null = null;
-  private readonly batcher = new TransmitBatcher();
+  /** The caller's releases of handed-out datagrams (releaseTransmits). */
+  private readonly transmitRelease = new TransmitRelease();
+  private readonly batcher = new TransmitBatcher(this.transmitRelease);
   private readonly batchSource: TransmitSource = {
     next: (now) => this.pollTransmit(now),
     again: (now) => this.pollAgain(now),
@@ -338,6 +341,17 @@ export class Engine {
     return this.batcher.next(this.batchSource, now, maxSegments);
   }
 
+  /**
+   * The caller no longer references any datagram pollTransmit or pollTransmitBatch returned so
+   * far (they were sent, or the socket copied them): their memory may be written again. Optional:
+   * a caller that never says so gets fresh memory for every datagram, as it keeps what it got.
+   * A datagram held back inside the engine (one that did not fit a batch) is not the caller's to
+   * release; the call then waits for the next one.
+   */
+  releaseTransmits(): void {
+    if (this.heldBack === null) this.transmitRelease.epoch++;
+  }
+
   /** The next datagram of the connection pollTransmit served last (a batch's next), or null. */
   private pollAgain(now: number): Transmit | null {
     const conn = this.lastPolled;
@@ -521,6 +535,7 @@ export class Engine {
       unvalidated: false,
       provider: this.provider,
       localCidLength: this.cidLength,
+      transmitRelease: this.transmitRelease,
       newCid: () => {
         const c = this.newCidFor();
         if (self) this.route(self, c.cid);

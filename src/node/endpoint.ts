@@ -266,9 +266,20 @@ export class Endpoint {
   }
 
   /** Sends what the sockets queued during the flush, in one system call each. */
+  /** Sends what the sockets queued; once none holds a datagram, the engine may reuse them. */
   private flushSockets(): void {
-    if (this.sockets.size === 1) this.primary?.flushSends?.();
-    else for (const s of this.sockets.values()) s.flushSends?.();
+    let held = false;
+    if (this.sockets.size === 1) {
+      const s = this.primary;
+      s?.flushSends?.();
+      held = s?.holdsSends?.() ?? true;
+    } else {
+      for (const s of this.sockets.values()) {
+        s.flushSends?.();
+        held ||= s.holdsSends?.() ?? true;
+      }
+    }
+    if (!held) this.engine.releaseTransmits();
   }
 
   private setTimer(delayUs: number): void {

@@ -271,6 +271,11 @@ export class NativeUdpSocket implements DatagramSocket {
     return true;
   }
 
+  /** Sends copy the bytes into the kernel: only what waits in the queue is still referenced. */
+  holdsSends(): boolean {
+    return this.queue.length > 0;
+  }
+
   /** Sends what is queued, unless the socket waits to become writable. */
   flushSends(): void {
     if (this.closed || this.waitingWritable || this.queue.length === 0) return;

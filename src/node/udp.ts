@@ -50,6 +50,12 @@ export interface DatagramSocket {
   sendBatch?(data: Uint8Array, segmentSize: number, remote: SocketAddress, ecn?: number): boolean;
   /** Sends what sendBatch queued (the endpoint calls it after each engine flush). */
   flushSends?(): void;
+  /**
+   * Whether the socket still references bytes it was given to send (queued, or handed to the
+   * OS asynchronously). When no socket does, the endpoint lets the engine write that memory
+   * again (Engine.releaseTransmits); a socket without this method is taken to hold them.
+   */
+  holdsSends?(): boolean;
   /** Talks only to `remote` from now on (a client's socket: ICMP errors reach it). */
   connect(remote: SocketAddress): Promise<void>;
   ref(): void;
@@ -157,6 +163,10 @@ export class UdpSocket implements DatagramSocket {
   }
 
   /** Sends one datagram; false when it was dropped (queue full or socket closed). */
+  holdsSends(): boolean {
+    return this.pending > 0;
+  }
+
   send(data: Uint8Array, remote: SocketAddress): boolean {
     if (this.closed || this.pending >= this.maxPending) {
       this.dropped++;

@@ -62,6 +62,11 @@ export interface SansIoEndpoint {
   ): void;
   /** The next datagram to send, or null. The network copies `data` before it polls again. */
   pollTransmit(now: number): Transmit | null;
+  /**
+   * Called once every datagram polled so far has been copied (Engine.releaseTransmits): the
+   * endpoint may write their memory again. Optional.
+   */
+  releaseTransmits?(): void;
   /** Absolute time (µs) of the next timer, Infinity when none. */
   nextTimeout(): number;
   handleTimeout(now: number): void;
@@ -173,7 +178,8 @@ export class Network {
   private topology = 0;
   /**
    * Optional tap on every datagram put on the wire (after NAT), for tests that inspect packets.
-   * `data` is the endpoint's own transmit buffer, not the copy that is delivered.
+   * `data` is the endpoint's own transmit buffer, not the copy that is delivered: valid during the
+   * call only (the engine writes it again once the flush released it), so a tap copies what it keeps.
    */
   onSend?: (data: Uint8Array, from: SocketAddress, to: SocketAddress) => void;
 
@@ -393,6 +399,9 @@ export class Network {
       ) {
         this.send(node, t);
       }
+      // Every datagram went on the wire as a copy (or was lost): the engine may reuse them, as
+      // the Node endpoint lets it once its socket has sent them.
+      node.endpoint.releaseTransmits?.();
     }
   }
 

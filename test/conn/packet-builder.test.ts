@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { PacketBuilder } from '../../src/conn/packet-builder.js';
+import { TransmitRelease } from '../../src/util/transmit-release.js';
 
 const ROOM = 1300;
 
@@ -37,5 +38,42 @@ describe('conn/packet-builder', () => {
     b.release();
     const again = write(b, 10, 1);
     assert.equal(again.buffer, after.buffer, 'a first-size slab is kept (an ACK-only sender)');
+  });
+});
+
+describe('conn/packet-builder: reuse after the caller released its datagrams', () => {
+  it('rewinds its slab only when every datagram handed out was released and none waits', () => {
+    const released = new TransmitRelease();
+    const b = new PacketBuilder(ROOM, released);
+    b.rewindIfReleased();
+    const a = write(b, 100, 1);
+    b.handedOut();
+    b.rewindIfReleased();
+    const c = write(b, 100, 2);
+    assert.equal(c.byteOffset - a.byteOffset, 100, 'no release yet: the next datagram follows');
+    b.handedOut();
+    released.epoch++;
+    b.rewindIfReleased();
+    const d = write(b, 100, 3);
+    assert.equal(d.buffer, a.buffer, 'the same slab');
+    assert.equal(d.byteOffset, a.byteOffset, 'written again from its start after the release');
+    // Handed out after the release: not free until the next one.
+    b.handedOut();
+    b.rewindIfReleased();
+    const e = write(b, 100, 4);
+    assert.equal(e.byteOffset - d.byteOffset, 100);
+    assert.ok(
+      d.every((x) => x === 3),
+      'a datagram handed out after the release is intact',
+    );
+  });
+
+  it('never rewinds without a release record (a caller that keeps its datagrams)', () => {
+    const b = new PacketBuilder(ROOM);
+    const a = write(b, 100, 1);
+    b.handedOut();
+    b.rewindIfReleased();
+    const c = write(b, 100, 2);
+    assert.equal(c.byteOffset - a.byteOffset, 100);
   });
 });
