@@ -12,6 +12,47 @@
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 import type { KeyExchangeGroup, KeyShare } from './provider.js';
 
+/**
+ * ML-KEM-768's three operations (FIPS 203 §6, §7), with the input checks of §7.2 and §7.3.
+ * Deterministic given their seeds, so implementations can be compared byte for byte.
+ */
+export interface MlKem768 {
+  /** ML-KEM.KeyGen_internal(d, z) for `seed` = d || z (64 bytes): ek (1184), dk (2400). */
+  keygen(seed: Uint8Array): { publicKey: Uint8Array; secretKey: Uint8Array };
+  /**
+   * ML-KEM.Encaps_internal(ek, m) for the 32-byte `m`: null when `publicKey` fails §7.2's
+   * checks (length, every coefficient below q).
+   */
+  encapsulate(
+    publicKey: Uint8Array,
+    m: Uint8Array,
+  ): { cipherText: Uint8Array; sharedSecret: Uint8Array } | null;
+  /**
+   * ML-KEM.Decaps(dk, c): the 32-byte shared secret, K-bar for a wrong ciphertext (implicit
+   * rejection). Null when `cipherText` or `secretKey` fails §7.3's checks (lengths, H(ek)).
+   */
+  decapsulate(cipherText: Uint8Array, secretKey: Uint8Array): Uint8Array | null;
+}
+
+/** @noble/post-quantum's ML-KEM-768, which throws where MlKem768 answers null. */
+export const nobleMlKem768: MlKem768 = {
+  keygen: (seed) => ml_kem768.keygen(seed),
+  encapsulate(publicKey, m) {
+    try {
+      return ml_kem768.encapsulate(publicKey, m);
+    } catch {
+      return null; // noble performs §7.2's checks and throws when they fail
+    }
+  },
+  decapsulate(cipherText, secretKey) {
+    try {
+      return ml_kem768.decapsulate(cipherText, secretKey);
+    } catch {
+      return null; // §7.3's checks
+    }
+  },
+};
+
 const EK_LENGTH = 1184;
 const CT_LENGTH = 1088;
 const X25519_LENGTH = 32;

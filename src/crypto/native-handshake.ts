@@ -10,7 +10,7 @@
  * inputs); the other groups (P-256, P-384) stay on them.
  */
 import { checkHkdfExpandLength, hashLength, isAllZero } from './alg-params.js';
-import { hybridClientShare, respondToKeyShare } from './hybrid-mlkem.js';
+import { hybridClientShare, respondToKeyShare, type MlKem768 } from './hybrid-mlkem.js';
 import type { CryptoProvider, HashAlg, KeyExchangeGroup, KeyShare } from './provider.js';
 
 /** An opaque handle to an X25519 private key owned by the addon (freed by the GC). */
@@ -29,6 +29,40 @@ export interface NativeHandshakeAddon {
   ): void;
   x25519Generate(publicKey: Uint8Array, privateKey?: Uint8Array): X25519Handle;
   x25519Derive(h: X25519Handle, peerPublicKey: Uint8Array, out: Uint8Array): boolean;
+  /** ML-KEM.KeyGen_internal(d, z), seed = d || z, into ek (1184 bytes) and dk (2400). */
+  mlkemKeygen(seed: Uint8Array, ek: Uint8Array, dk: Uint8Array): void;
+  /** ML-KEM.Encaps_internal(ek, m) into ct (1088) and ss (32); false when ek fails §7.2. */
+  mlkemEncaps(ek: Uint8Array, m: Uint8Array, ct: Uint8Array, ss: Uint8Array): boolean;
+  /** ML-KEM.Decaps(dk, ct) into ss (32); false when ct or dk fails §7.3. */
+  mlkemDecaps(ct: Uint8Array, dk: Uint8Array, ss: Uint8Array): boolean;
+}
+
+// FIPS 203 §8, Table 3: ML-KEM-768's sizes.
+const MLKEM_EK_LENGTH = 1184;
+const MLKEM_DK_LENGTH = 2400;
+const MLKEM_CT_LENGTH = 1088;
+
+/** The addon's ML-KEM-768, each result in a Uint8Array allocated here. */
+export function nativeMlKem768(addon: NativeHandshakeAddon): MlKem768 {
+  return {
+    keygen(seed) {
+      const publicKey = new Uint8Array(MLKEM_EK_LENGTH);
+      const secretKey = new Uint8Array(MLKEM_DK_LENGTH);
+      addon.mlkemKeygen(seed, publicKey, secretKey);
+      return { publicKey, secretKey };
+    },
+    encapsulate(publicKey, m) {
+      const cipherText = new Uint8Array(MLKEM_CT_LENGTH);
+      const sharedSecret = new Uint8Array(32);
+      return addon.mlkemEncaps(publicKey, m, cipherText, sharedSecret)
+        ? { cipherText, sharedSecret }
+        : null;
+    },
+    decapsulate(cipherText, secretKey) {
+      const sharedSecret = new Uint8Array(32);
+      return addon.mlkemDecaps(cipherText, secretKey, sharedSecret) ? sharedSecret : null;
+    },
+  };
 }
 
 const HASH_CODE: Record<HashAlg, number> = { sha256: 0, sha384: 1 };
