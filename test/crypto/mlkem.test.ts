@@ -3,7 +3,7 @@
  * @noble/post-quantum's, which the pure backend runs: the same keys, ciphertexts and shared
  * secrets for the same seeds (FIPS 203's algorithms are deterministic given d, z and m), the
  * same implicit-rejection secret for a tampered ciphertext, the same refusals of malformed keys
- * (§7.2, §7.3).
+ * (§7.2, §7.3); and an X25519MLKEM768 handshake on the native provider running it.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -11,8 +11,14 @@ import { createRequire } from 'node:module';
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 import { backend } from '../../src/crypto/default-provider.js';
 import { nobleMlKem768, type MlKem768 } from '../../src/crypto/hybrid-mlkem.js';
-import { nativeMlKem768, type NativeHandshakeAddon } from '../../src/crypto/native-handshake.js';
-import { nativeAddonPath } from '../../src/crypto/native-provider.js';
+import { nativeMlKem768 } from '../../src/crypto/native-handshake.js';
+import {
+  nativeAddonPath,
+  nativeProvider,
+  type NativeAddon,
+} from '../../src/crypto/native-provider.js';
+import { pureProvider } from '../../src/crypto/pure-provider.js';
+import { createEnginePair } from '../../src/testing/pair.js';
 import { toHex } from '../../src/util/bytes.js';
 import { SeededRandom } from '../../src/util/random.js';
 
@@ -87,7 +93,7 @@ if (!backend.native.loaded) {
     });
   });
 } else {
-  const addon = createRequire(import.meta.url)(nativeAddonPath()!) as NativeHandshakeAddon;
+  const addon = createRequire(import.meta.url)(nativeAddonPath()!) as NativeAddon;
   const native = nativeMlKem768(addon);
 
   describe('crypto/mlkem: the native ML-KEM-768 against noble', () => {
@@ -209,6 +215,71 @@ if (!backend.native.loaded) {
           ),
         TypeError,
       );
+    });
+  });
+
+  describe('crypto/mlkem: X25519MLKEM768 handshakes on the native provider', () => {
+    /** The native provider on an addon whose ML-KEM calls are counted. */
+    function counted(): {
+      provider: ReturnType<typeof nativeProvider>;
+      calls: Record<string, number>;
+    } {
+      const calls: Record<string, number> = { mlkemKeygen: 0, mlkemEncaps: 0, mlkemDecaps: 0 };
+      // The addon's functions are read-only properties (napi_default): the watcher inherits
+      // from it and shadows the three.
+      const watched = Object.create(
+        addon,
+        Object.fromEntries(
+          Object.keys(calls).map((name) => {
+            const f = addon[name as keyof NativeAddon] as (...a: unknown[]) => unknown;
+            const counting = (...args: unknown[]): unknown => {
+              calls[name]!++;
+              return f(...args);
+            };
+            return [name, { value: counting }];
+          }),
+        ),
+      ) as NativeAddon;
+      return { provider: nativeProvider(watched), calls };
+    }
+
+    it('both sides native: one keygen, one encapsulation, one decapsulation in the addon', () => {
+      const { provider, calls } = counted();
+      const p = createEnginePair({
+        clientEngine: { crypto: provider },
+        serverEngine: { crypto: provider },
+      });
+      assert.ok(p.handshake());
+      assert.equal(p.conn.getStats().group, 'X25519MLKEM768');
+      assert.equal(p.serverConn()!.getStats().group, 'X25519MLKEM768');
+      assert.deepEqual(calls, { mlkemKeygen: 1, mlkemEncaps: 1, mlkemDecaps: 1 });
+    });
+
+    for (const side of ['client', 'server'] as const) {
+      it(`a native ${side} and a pure (noble) peer agree`, () => {
+        const { provider, calls } = counted();
+        const [client, server] =
+          side === 'client' ? [provider, pureProvider] : [pureProvider, provider];
+        const p = createEnginePair({
+          clientEngine: { crypto: client },
+          serverEngine: { crypto: server },
+        });
+        assert.ok(p.handshake());
+        assert.equal(p.conn.getStats().group, 'X25519MLKEM768');
+        const expected =
+          side === 'client'
+            ? { mlkemKeygen: 1, mlkemEncaps: 0, mlkemDecaps: 1 }
+            : { mlkemKeygen: 0, mlkemEncaps: 1, mlkemDecaps: 0 };
+        assert.deepEqual(calls, expected);
+      });
+    }
+
+    it(`the process's backend (${backend.name}) runs its own provider's hybrid exchange`, () => {
+      // TSQUIC_BACKEND=native (or unset, with the addon built) selects nativeProvider.
+      assert.equal(backend.provider.name, backend.name);
+      const p = createEnginePair();
+      assert.ok(p.handshake());
+      assert.equal(p.conn.getStats().group, 'X25519MLKEM768');
     });
   });
 }
