@@ -200,17 +200,22 @@ static void ntt_inverse(poly *f) {
   for (unsigned j = 0; j < N; j++) f->c[j] = mul_q(f->c[j], 3303);
 }
 
-/* Algorithms 11 and 12: h += f-hat x g-hat in the NTT domain (accumulating, for the products
- * of a matrix row and a vector). */
-static void multiply_ntts_add(poly *h, const poly *f, const poly *g) {
+/*
+ * Algorithms 11 and 12 over a row: h = sum over j of f[j] x g[j] in the NTT domain, each pair of
+ * coefficients (a0 + a1 X)(b0 + b1 X) mod (X^2 - gamma_i). Every product term is below q^2, so a
+ * pair's terms sum below 2 q^2 and the K pairs' below 6 q^2 < 2^32: one reduction at the end.
+ */
+static void multiply_ntts_sum(poly *h, const poly f[K], const poly g[K]) {
   for (unsigned i = 0; i < 128; i++) {
-    uint32_t a0 = f->c[2 * i], a1 = f->c[2 * i + 1];
-    uint32_t b0 = g->c[2 * i], b1 = g->c[2 * i + 1];
-    uint16_t c0 = add_q(mul_q((uint16_t)a0, (uint16_t)b0),
-                        mul_q(mul_q((uint16_t)a1, (uint16_t)b1), gammas[i]));
-    uint16_t c1 = add_q(mul_q((uint16_t)a0, (uint16_t)b1), mul_q((uint16_t)a1, (uint16_t)b0));
-    h->c[2 * i] = add_q(h->c[2 * i], c0);
-    h->c[2 * i + 1] = add_q(h->c[2 * i + 1], c1);
+    uint32_t c0 = 0, c1 = 0;
+    for (unsigned j = 0; j < K; j++) {
+      uint32_t a0 = f[j].c[2 * i], a1 = f[j].c[2 * i + 1];
+      uint32_t b0 = g[j].c[2 * i], b1 = g[j].c[2 * i + 1];
+      c0 += a0 * b0 + (uint32_t)reduce(a1 * b1) * gammas[i];
+      c1 += a0 * b1 + a1 * b0;
+    }
+    h->c[2 * i] = reduce(c0);
+    h->c[2 * i + 1] = reduce(c1);
   }
 }
 
@@ -373,8 +378,8 @@ static int kpke_keygen(EVP_MD_CTX *ctx, work_t *w, const unsigned char d[32],
   }
   /* t-hat = A-hat o s-hat + e-hat */
   for (unsigned i = 0; i < K; i++) {
-    w->t[i] = w->e[i];
-    for (unsigned j = 0; j < K; j++) multiply_ntts_add(&w->t[i], &w->a[i][j], &w->s[j]);
+    multiply_ntts_sum(&w->t[i], w->a[i], w->s);
+    poly_add(&w->t[i], &w->e[i]);
     byte_encode(ek + POLY_BYTES * i, &w->t[i], 12);
     byte_encode(dk_pke + POLY_BYTES * i, &w->s[i], 12);
   }
@@ -403,14 +408,12 @@ static int kpke_encrypt(EVP_MD_CTX *ctx, work_t *w, const unsigned char ek[EK_BY
   for (unsigned i = 0; i < K; i++) ntt(&w->s[i]);
   /* u = NTT^-1(A-hat^T o y-hat) + e1 */
   for (unsigned i = 0; i < K; i++) {
-    memset(&w->w, 0, sizeof w->w);
-    for (unsigned j = 0; j < K; j++) multiply_ntts_add(&w->w, &w->a[i][j], &w->s[j]);
+    multiply_ntts_sum(&w->w, w->a[i], w->s);
     ntt_inverse(&w->w);
     poly_add(&w->e[i], &w->w);
   }
   /* v = NTT^-1(t-hat^T o y-hat) + e2 + mu, mu = Decompress_1(ByteDecode_1(m)) */
-  memset(&w->w, 0, sizeof w->w);
-  for (unsigned j = 0; j < K; j++) multiply_ntts_add(&w->w, &w->t[j], &w->s[j]);
+  multiply_ntts_sum(&w->w, w->t, w->s);
   ntt_inverse(&w->w);
   poly_add(&w->v, &w->w);
   byte_decode(&w->w, m, 1);
@@ -429,15 +432,14 @@ static int kpke_encrypt(EVP_MD_CTX *ctx, work_t *w, const unsigned char ek[EK_BY
 /* Algorithm 15, K-PKE.Decrypt(dk, c) -> m. */
 static void kpke_decrypt(work_t *w, const unsigned char dk_pke[DK_PKE_BYTES],
                          const unsigned char ct[CT_BYTES], unsigned char m[32]) {
-  memset(&w->w, 0, sizeof w->w);
   for (unsigned i = 0; i < K; i++) {
     /* u' = Decompress_du(ByteDecode_du(c1)) */
     byte_decode(&w->e[i], ct + 32 * DU * i, DU);
     decompress(&w->e[i], DU);
     ntt(&w->e[i]);
     byte_decode12_reduce(&w->s[i], dk_pke + POLY_BYTES * i);
-    multiply_ntts_add(&w->w, &w->s[i], &w->e[i]);
   }
+  multiply_ntts_sum(&w->w, w->s, w->e);
   ntt_inverse(&w->w);
   /* v' = Decompress_dv(ByteDecode_dv(c2)); w = v' - NTT^-1(s-hat^T o NTT(u')) */
   byte_decode(&w->v, ct + C1_BYTES, DV);
