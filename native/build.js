@@ -1,6 +1,7 @@
 // Builds the optional native backend (native/tsquic_native.c: packet protection,
 // native/tsquic_udp.c: the UDP socket with sendmmsg/GSO, recvmmsg/GRO and ECN, and
-// native/tsquic_handshake.c: HMAC, HKDF and X25519 for the handshake) with the local
+// native/tsquic_handshake.c: HMAC, HKDF and X25519 for the handshake, native/tsquic_mlkem.c:
+// ML-KEM-768 for the hybrid key exchange) with the local
 // Node's headers: `npm install` and `npm ci` run it as the package's install script. It never
 // downloads anything and never fails the install: without a C compiler, Node's headers, or on
 // an OS other than Linux it says why and exits 0, and tsquic runs on its pure backend
@@ -18,8 +19,8 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 // The addon: packet protection (tsquic_native.c), the UDP socket (tsquic_udp.c, Linux) and the
-// handshake's HMAC, HKDF and X25519 (tsquic_handshake.c).
-const sources = ['tsquic_native.c', 'tsquic_udp.c', 'tsquic_handshake.c'].map((f) => path.join(here, f));
+// handshake's HMAC, HKDF and X25519 (tsquic_handshake.c) and ML-KEM-768 (tsquic_mlkem.c).
+const sources = ['tsquic_native.c', 'tsquic_udp.c', 'tsquic_handshake.c', 'tsquic_mlkem.c'].map((f) => path.join(here, f));
 const outDir = path.join(here, 'build');
 const target = path.join(outDir, 'tsquic_native.node');
 

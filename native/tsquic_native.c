@@ -1,7 +1,7 @@
 /*
  * tsquic's optional native backend: QUIC packet protection on OpenSSL through N-API (the
  * module's entry point; tsquic_udp.c adds the UDP socket, tsquic_handshake.c HMAC, HKDF and
- * X25519).
+ * X25519, tsquic_mlkem.c ML-KEM-768).
  *
  * Why it exists: node:crypto cannot give a GCM or ChaCha20-Poly1305 cipher a new IV, so every
  * packet pays for a new Cipheriv and fresh output Buffers (about 5 us per 1,200-byte packet).
@@ -565,6 +565,8 @@ static napi_value hp_mask_batch(napi_env env, napi_callback_info info) {
 void tsquic_udp_register(napi_env env, napi_value exports);
 /* HMAC, HKDF and X25519 of tsquic_handshake.c. */
 void tsquic_handshake_register(napi_env env, napi_value exports);
+/* ML-KEM-768 of tsquic_mlkem.c. */
+void tsquic_mlkem_register(napi_env env, napi_value exports);
 
 /* ---- module ------------------------------------------------------------------------------- */
 
@@ -585,6 +587,7 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   tsquic_udp_register(env, exports);
   tsquic_handshake_register(env, exports);
+  tsquic_mlkem_register(env, exports);
   return exports;
 }
 

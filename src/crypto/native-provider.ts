@@ -1,7 +1,8 @@
 /**
  * The `native` crypto provider: the pure provider with packet protection (AEAD and header
- * protection) and the handshake's HMAC, HKDF and X25519 (native-handshake.ts) from the optional
- * addon in native/ (C on OpenSSL through N-API, built by `npm install`; see native/build.js).
+ * protection) and the handshake's HMAC, HKDF, X25519 and ML-KEM-768 (native-handshake.ts) from
+ * the optional addon in native/ (C on OpenSSL through N-API, built by `npm install`; see
+ * native/build.js).
  *
  * Why: node:crypto cannot give an AEAD cipher a new IV, so each packet pays for a new
  * Cipheriv and new Buffers (about 5 µs per 1,200-byte packet, bench/crypto.ts). The addon keeps
@@ -25,8 +26,8 @@ import { pureProvider } from './pure-provider.js';
 /** An opaque handle to a keyed OpenSSL context owned by the addon (freed by the GC). */
 type Handle = { readonly __nativeHandle: unique symbol };
 
-/** The functions of native/tsquic_native.c (and tsquic_handshake.c's). */
-interface NativeAddon extends NativeHandshakeAddon {
+/** The functions of native/tsquic_native.c (and tsquic_handshake.c's and tsquic_mlkem.c's). */
+export interface NativeAddon extends NativeHandshakeAddon {
   readonly openssl: string;
   aeadNew(alg: number, key: Uint8Array): Handle;
   aeadSeal(
@@ -200,12 +201,16 @@ export function loadNativeProvider(file: string | null = nativeAddonPath()): Nat
     const message = err instanceof Error ? err.message.split('\n')[0]! : String(err);
     return { loaded: false, reason: `load failed: ${message}` };
   }
-  const provider: CryptoProvider = {
+  return { loaded: true, provider: nativeProvider(addon), openssl: addon.openssl };
+}
+
+/** The native provider on a loaded addon (tests wrap the addon to watch its calls). */
+export function nativeProvider(addon: NativeAddon): CryptoProvider {
+  return {
     ...pureProvider,
     ...nativeHandshakePrimitives(addon, pureProvider),
     name: 'native',
     createAead: (alg, key) => new NativeAead(addon, alg, key),
     createHeaderProtection: (alg, key) => new NativeHeaderProtection(addon, alg, key),
   };
-  return { loaded: true, provider, openssl: addon.openssl };
 }

@@ -23,7 +23,7 @@ import {
   isAllZero,
 } from './alg-params.js';
 import { ChaCha20HeaderProtection } from './chacha20-hp.js';
-import { hybridClientShare, respondToKeyShare } from './hybrid-mlkem.js';
+import { hybridClientShare, nobleMlKem768, respondToKeyShare } from './hybrid-mlkem.js';
 import type {
   Aead,
   AeadAlg,
@@ -267,7 +267,7 @@ function generateKeyShare(group: KeyExchangeGroup): KeyShare {
     case 'secp384r1':
       return new NobleEcdhShare(group);
     case 'X25519MLKEM768':
-      return hybridClientShare(new NobleX25519Share(), random);
+      return hybridClientShare(new NobleX25519Share(), nobleMlKem768, random);
     default:
       throw new TypeError(`unsupported key exchange group ${String(group)}`);
   }
@@ -285,7 +285,7 @@ export const noblePrimitives = {
   createBlockCipher,
   generateKeyShare,
   respondToKeyShare: (group: KeyExchangeGroup, peerPublicKey: Uint8Array) =>
-    respondToKeyShare(generateKeyShare, random, group, peerPublicKey),
+    respondToKeyShare(generateKeyShare, nobleMlKem768, random, group, peerPublicKey),
 } satisfies Partial<CryptoProvider>;
 
 export const nobleProvider: CryptoProvider = {

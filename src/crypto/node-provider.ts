@@ -25,7 +25,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { fromHex } from '../util/bytes.js';
-import { hybridClientShare, respondToKeyShare } from './hybrid-mlkem.js';
+import { hybridClientShare, nobleMlKem768, respondToKeyShare } from './hybrid-mlkem.js';
 import type {
   Aead,
   AeadAlg,
@@ -297,7 +297,7 @@ function generateKeyShare(group: KeyExchangeGroup): KeyShare {
     case 'secp384r1':
       return new NodeEcdhShare(group);
     case 'X25519MLKEM768':
-      return hybridClientShare(new NodeX25519Share(), random);
+      return hybridClientShare(new NodeX25519Share(), nobleMlKem768, random);
     default:
       throw new TypeError(`unsupported key exchange group ${String(group)}`);
   }
@@ -319,7 +319,7 @@ export const nodePrimitives = {
   createBlockCipher,
   generateKeyShare,
   respondToKeyShare: (group: KeyExchangeGroup, peerPublicKey: Uint8Array) =>
-    respondToKeyShare(generateKeyShare, random, group, peerPublicKey),
+    respondToKeyShare(generateKeyShare, nobleMlKem768, random, group, peerPublicKey),
 } satisfies Partial<CryptoProvider>;
 
 export const nodeProvider: CryptoProvider = {

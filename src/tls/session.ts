@@ -4,7 +4,7 @@
  * the output helpers (handshake bytes, secrets, key log), waiting for asynchronous application
  * callbacks, and the negotiated properties.
  */
-import { respondToKeyShare } from '../crypto/hybrid-mlkem.js';
+import { nobleMlKem768, respondToKeyShare } from '../crypto/hybrid-mlkem.js';
 import type { CryptoProvider, KeyExchangeGroup, KeyShare } from '../crypto/provider.js';
 import type { CipherSuite } from '../crypto/suites.js';
 import { defaultProvider } from '../crypto/default-provider.js';
@@ -128,7 +128,9 @@ export abstract class HandshakeSession implements TlsSession {
   ): { publicKey: Uint8Array; secret: Uint8Array } | null {
     const source = this.keyShareSource;
     if (source === undefined) return this.provider.respondToKeyShare(group, peerPublicKey);
-    return respondToKeyShare(source, (n) => this.random(n), group, peerPublicKey);
+    // An injected generator (reproducible tests) replaces the provider's shares; the ML-KEM
+    // encapsulation is then noble's, which gives the same bytes as every backend's.
+    return respondToKeyShare(source, nobleMlKem768, (n) => this.random(n), group, peerPublicKey);
   }
 
   /**
