@@ -134,6 +134,9 @@ export class ConnectionTransport implements H3Transport {
   ) {
     this.connection = connection;
     this.isServer = !connection.isClient;
+    // RFC 9114 §8.1: HTTP/3's clean close is H3_NO_ERROR, also when the host closes the
+    // connection on its own (a draining server at its limit, RFC 9114 §5.2), not 0.
+    connection.gracefulCloseCode = H3ErrorCode.H3_NO_ERROR;
     this.qlog = connection.applicationQlog();
     this.listen();
     // Streams the peer opened before HTTP/3 was attached are handed over first.

@@ -178,8 +178,12 @@ export class QuicConnection
   readonly started: Promise<void>;
   private resolveStarted!: () => void;
   private waiters: { bidi: boolean; resolve: () => void; reject: (e: Error) => void }[] = [];
-  private gracefulClose: { code: number; reason: string; deadline: NodeJS.Timeout | null } | null =
-    null;
+  /** `code` undefined: the application protocol's clean code (Connection.gracefulCloseCode). */
+  private gracefulClose: {
+    code: number | undefined;
+    reason: string;
+    deadline: NodeJS.Timeout | null;
+  } | null = null;
   private finished = false;
   /** `ready` has resolved. */
   private handshook = false;
@@ -225,7 +229,7 @@ export class QuicConnection
     this.resolveStarted();
     if (this.finished) {
       // Destroyed while starting.
-      core.close(0, '');
+      core.close(undefined, '');
       if (this.ownsEndpoint) endpoint.close();
       return;
     }
@@ -526,11 +530,12 @@ export class QuicConnection
 
   /**
    * Closes gracefully: waits (at most `timeoutMs`, default 5 s) until every stream's written data
-   * is acknowledged, then sends CONNECTION_CLOSE with `code` (an application error code, 0 for
-   * no error, RFC 9000 §10.2) and resolves once the connection is gone and a client's socket
-   * released.
+   * is acknowledged, then sends CONNECTION_CLOSE with `code` (an application error code, RFC
+   * 9000 §10.2; by default the clean one of the protocol on the connection,
+   * `core.gracefulCloseCode`: 0, or H3_NO_ERROR under HTTP/3) and resolves once the connection
+   * is gone and a client's socket released.
    */
-  close(code = 0, reason = '', timeoutMs = 5000): Promise<void> {
+  close(code?: number, reason = '', timeoutMs = 5000): Promise<void> {
     if (this.finished) return this.settled();
     if (this.coreConn === null) {
       // Not started yet: close as soon as it is.
@@ -549,13 +554,13 @@ export class QuicConnection
   }
 
   /**
-   * Closes at once: CONNECTION_CLOSE with `code` (default 0, or 0x1 with an error) without
-   * waiting for streams; a client releases its socket immediately. `closed` rejects with
-   * `error` when given.
+   * Closes at once: CONNECTION_CLOSE with `code` (default the protocol's clean code, see
+   * close(), or 0x1 with an error) without waiting for streams; a client releases its socket
+   * immediately. `closed` rejects with `error` when given.
    */
   destroy(error?: Error, code?: number): void {
     if (this.finished) return;
-    const errorCode = code ?? (error === undefined ? 0 : 1);
+    const errorCode = code ?? (error === undefined ? (this.coreConn?.gracefulCloseCode ?? 0) : 1);
     if (error !== undefined && this.overrideError === null) {
       this.overrideError =
         error instanceof QuicNodeError
@@ -586,7 +591,7 @@ export class QuicConnection
     if (this.finished) return;
     const core = this.coreConn;
     if (core !== null && this.usable) {
-      core.close(0, '');
+      core.close(undefined, '');
     }
     this.finish(core?.closeInfo ?? null);
   }
