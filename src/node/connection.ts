@@ -166,6 +166,11 @@ export class QuicConnection
   private readonly ownsEndpoint: boolean;
   private readonly target: SocketAddress;
   private readonly streams = new Map<Stream, QuicStream>();
+  /**
+   * Streams wrapped as they came with the handshake, for a 'stream' listener once `ready`
+   * resolves, which nobody has taken yet (streamFor takes one).
+   */
+  private readonly unclaimed = new Set<Stream>();
   private readonly streamOptions: QuicStreamOptions;
   private resolveReady!: () => void;
   private rejectReady!: (e: Error) => void;
@@ -414,6 +419,7 @@ export class QuicConnection
 
   /** The QuicStream of a core stream, wrapping it on first use. */
   streamFor(core: Stream): QuicStream {
+    this.unclaimed.delete(core);
     return this.streams.get(core) ?? this.wrap(core);
   }
 
@@ -716,9 +722,19 @@ export class QuicConnection
         // Finished) would be emitted before an application's `await conn.ready` returns, to no
         // listener: it is delivered after the code waiting on `ready` has run.
         const stream = this.wrap(core);
+        this.unclaimed.add(core);
         this.ready.then(
           () => {
-            if (this.listenerCount('stream') > 0) emitSafely(this, 'stream', stream);
+            if (this.listenerCount('stream') > 0) {
+              this.unclaimed.delete(core);
+              emitSafely(this, 'stream', stream);
+            } else if (this.unclaimed.delete(core)) {
+              // Nobody took it (HTTP/3 reads the core streams itself): forgotten, as a stream
+              // arriving later without a listener is never wrapped, so that a graceful close
+              // does not wait for data nobody here writes.
+              this.streams.delete(core);
+              this.checkDrained();
+            }
           },
           () => {},
         );
@@ -773,6 +789,7 @@ export class QuicConnection
         : errorFromClose(info));
     for (const s of [...this.streams.values()]) s.onConnectionClosed(error);
     this.streams.clear();
+    this.unclaimed.clear();
     if (this.waiters.length > 0) {
       // Errors are made only for someone to reject: capturing a stack costs tens of µs.
       const waitError = error ?? new QuicNodeError('ERR_QUIC_CLOSED', 'connection closed');
