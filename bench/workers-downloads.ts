@@ -7,7 +7,7 @@
  * - the same 8 downloads while the server is reloaded (SIGHUP) 10 times: every download must
  *   complete and be byte-exact (the file's SHA-256), none dropped.
  *
- *   npx tsc -p . && node dist/bench/workers-downloads.js [MiB per download] [runs] [reloads]
+ *   npx tsc -p . && node dist/bench/workers-downloads.js [MiB per download] [runs] [reloads] [warm-up rounds]
  *
  * Linux only (CPU time from /proc and bash's `times`); needs gtlsclient (Debian ngtcp2-client).
  */
@@ -24,6 +24,8 @@ const MiB = 1024 * 1024;
 const size = Number(process.argv[2] ?? 100) * MiB;
 const runs = Number(process.argv[3] ?? 2);
 const reloads = Number(process.argv[4] ?? 10);
+/** Unmeasured rounds of the same downloads before each measured one. */
+const warmups = Number(process.argv[5] ?? 1);
 const PARALLEL = 8;
 
 const ng = findNgtcp2();
@@ -177,6 +179,10 @@ try {
     for (const workers of [1, 2]) {
       const s = await startServe(workers);
       try {
+        // A warm-up round on the same server process: each worker thread optimizes its data
+        // path on its own (V8 per thread), and a thread's first few hundred MiB cost up to twice
+        // the CPU per byte of the rest, so two cold workers would be measured against one.
+        for (let w = 0; w < warmups; w++) await round(s, digest);
         const r = await round(s, digest);
         rates[workers]!.push((size * PARALLEL) / MiB / r.wallS);
         console.log(line(`run ${i + 1}, --workers ${workers}`, r));

@@ -174,7 +174,8 @@ function buildDatagram(conn: ConnectionContext, now: number): OutgoingDatagram |
   const budget: Budget = { room, cwnd: held ? 0 : sc.sendAllowance(now), rttProbe: probeZero };
   if (conn.handshakeConfirmed && conn.keys.oneRtt && budget.cwnd > 0 && !pto && path.pmtud) {
     const size = path.pmtud.probeSize(now);
-    if (size > 0 && size <= amp) return buildMtuProbe(conn, path, size, now);
+    // The probe counts in flight, so the window must hold it (RFC 9002 §7).
+    if (size > 0 && size <= amp && size <= budget.cwnd) return buildMtuProbe(conn, path, size, now);
   }
   const client = conn.isClient;
   let hasInitial = false;
@@ -369,9 +370,11 @@ function buildPacket(
 
   const cwndOpen = budget.cwnd > 0 || s.probes > 0;
   if (cwndOpen) {
-    // Any room in the window lets one more full packet go (RFC 9002 §7: the window may be
-    // exceeded by at most one packet), so a sliver of window never stalls the sender.
-    const limit = end;
+    // RFC 9002 §7: no packet may take bytes in flight above the window, save PTO probes (whose
+    // allowance is a full datagram, SendControl.sendAllowance) and the packet entering recovery
+    // (sent on that allowance too). The allowance is at least a full datagram whenever it is
+    // open with packets in flight (SendControl.windowRoom), so this bound rarely shortens one.
+    const limit = s.probes > 0 ? end : Math.min(end, h.start + budget.cwnd - TAG);
     if (space === PnSpace.Application && h.type === PacketType.OneRtt) {
       eliciting = writeAppFrames(conn, path, w, limit, frames, now) || eliciting;
     }

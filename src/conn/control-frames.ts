@@ -106,10 +106,14 @@ export class ControlFrames {
     }
   }
 
-  /** Closing: no control frame or DATAGRAM is sent any more (RFC 9000 §10.2.1). */
+  /**
+   * Closing: no control frame, DATAGRAM or PING is sent any more (RFC 9000 §10.2.1: nothing
+   * but packets with CONNECTION_CLOSE).
+   */
   clear(): void {
     this.control.length = 0;
     this.datagrams.length = 0;
+    this.ping = false;
   }
 
   /** Writes the control frames that fit before `limit`, in order. Returns whether any did. */

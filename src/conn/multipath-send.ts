@@ -297,9 +297,17 @@ export function buildOnPath(
     eliciting = writers.writePathFrames(conn, path, w, end, frames, now);
   } else if (!withData) {
     eliciting = writers.writePathFrames(conn, path, w, end, frames, now);
-  } else if (sc.sendAllowance(now) > 0 || validating) {
-    eliciting = writers.writeAppFrames(conn, path, w, end, frames, now) || eliciting;
-    eliciting = writers.writeStreams(conn, end) || eliciting;
+  } else {
+    const allowance = sc.sendAllowance(now);
+    if (allowance > 0) {
+      // RFC 9002 §7: the data stays within what the path's window leaves (a full datagram or
+      // more while packets are in flight, SendControl.windowRoom).
+      const limit = Math.min(end, start + allowance - TAG);
+      eliciting = writers.writeAppFrames(conn, path, w, limit, frames, now);
+      eliciting = writers.writeStreams(conn, limit) || eliciting;
+    } else if (validating) {
+      eliciting = writers.writePathFrames(conn, path, w, end, frames, now);
+    }
   }
   if (rttProbe && !eliciting && end - w.pos >= 2) {
     writeRttProbe(conn, w, frames);

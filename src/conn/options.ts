@@ -165,10 +165,8 @@ export function resolveOptions(o: ConnectionOptions): ResolvedOptions {
   if (!Array.isArray(o.alpn) || o.alpn.length === 0) {
     throw new TypeError('options.alpn must list at least one application protocol');
   }
-  const maxUdpPayload = o.maxUdpPayload ?? 1452;
-  if (maxUdpPayload < 1200 || maxUdpPayload > 65527) {
-    throw new RangeError('options.maxUdpPayload must be within 1200..65527');
-  }
+  // RFC 9000 §18.2: max_udp_payload_size is 1200..65527.
+  const maxUdpPayload = integerOption('maxUdpPayload', o.maxUdpPayload, 1452, 1200, 65527);
   const base = o.pmtud?.base ?? 1200;
   const max = o.pmtud?.max ?? maxUdpPayload;
   if (!Number.isInteger(base) || base < 1200 || base > maxUdpPayload) {
@@ -181,30 +179,57 @@ export function resolveOptions(o: ConnectionOptions): ResolvedOptions {
     alpn: o.alpn,
     version: o.version ?? 1,
     congestionControl: congestionControlFactory(o.congestionControl),
-    idleTimeoutMs: o.idleTimeout ?? 30_000,
-    keepAliveUs: (o.keepAlive ?? 0) * 1000,
-    initialMaxData: o.initialMaxData ?? 1 << 20,
-    initialMaxStreamData: o.initialMaxStreamData ?? 256 * 1024,
-    maxConnectionWindow: o.maxConnectionWindow ?? 16 << 20,
-    maxStreamWindow: o.maxStreamWindow ?? 8 << 20,
-    maxStreamsBidi: o.maxStreamsBidi ?? 100,
-    maxStreamsUni: o.maxStreamsUni ?? 100,
-    streamSendBuffer: o.streamSendBuffer ?? 1 << 20,
-    maxAckDelayMs: o.maxAckDelay ?? 25,
-    ackDelayExponent: o.ackDelayExponent ?? 3,
-    maxDatagramFrameSize: o.maxDatagramFrameSize ?? 0,
-    initialRttUs: (o.initialRtt ?? 333) * 1000,
+    idleTimeoutMs: integerOption('idleTimeout', o.idleTimeout, 30_000, 0),
+    keepAliveUs: integerOption('keepAlive', o.keepAlive, 0, 0) * 1000,
+    initialMaxData: integerOption('initialMaxData', o.initialMaxData, 1 << 20, 0),
+    initialMaxStreamData: integerOption(
+      'initialMaxStreamData',
+      o.initialMaxStreamData,
+      256 << 10,
+      0,
+    ),
+    maxConnectionWindow: integerOption('maxConnectionWindow', o.maxConnectionWindow, 16 << 20, 0),
+    maxStreamWindow: integerOption('maxStreamWindow', o.maxStreamWindow, 8 << 20, 0),
+    maxStreamsBidi: integerOption('maxStreamsBidi', o.maxStreamsBidi, 100, 0),
+    maxStreamsUni: integerOption('maxStreamsUni', o.maxStreamsUni, 100, 0),
+    streamSendBuffer: integerOption('streamSendBuffer', o.streamSendBuffer, 1 << 20, 1),
+    // RFC 9000 §18.2: max_ack_delay below 2^14 ms, ack_delay_exponent at most 20.
+    maxAckDelayMs: integerOption('maxAckDelay', o.maxAckDelay, 25, 0, 2 ** 14 - 1),
+    ackDelayExponent: integerOption('ackDelayExponent', o.ackDelayExponent, 3, 0, 20),
+    maxDatagramFrameSize: integerOption('maxDatagramFrameSize', o.maxDatagramFrameSize, 0, 0),
+    // RFC 9002 §6.2.2: the PTO before any sample comes from it; 0 would make it 0 too.
+    initialRttUs: integerOption('initialRtt', o.initialRtt, 333, 1) * 1000,
     maxUdpPayload,
     pmtud: { enabled: o.pmtud?.enabled ?? true, base, max },
     disableActiveMigration: o.disableActiveMigration ?? false,
-    keyUpdateInterval: o.keyUpdateInterval ?? 2 ** 22,
-    keyUpdateAfterBytes: o.keyUpdateAfterBytes ?? 0,
+    keyUpdateInterval: integerOption('keyUpdateInterval', o.keyUpdateInterval, 2 ** 22, 1),
+    keyUpdateAfterBytes: integerOption('keyUpdateAfterBytes', o.keyUpdateAfterBytes, 0, 0),
     greaseQuicBit: o.greaseQuicBit ?? true,
     ecn: o.ecn ?? false,
     ackFrequency: o.ackFrequency ?? true,
     multipath: resolveMultipath(o.multipath),
     random: o.random ?? null,
   };
+}
+
+/**
+ * A numeric option, or `fallback` when it is not given: an integer within min..max (byte counts,
+ * stream counts and milliseconds go into transport parameters, which are integers, or into
+ * arithmetic that expects whole numbers). Without `max`, any safe integer from `min` up.
+ */
+function integerOption(
+  name: string,
+  value: number | undefined,
+  fallback: number,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
+  const v = value ?? fallback;
+  if (!Number.isInteger(v) || v < min || v > max) {
+    const upper = max === Number.MAX_SAFE_INTEGER ? '2^53-1' : String(max);
+    throw new RangeError(`options.${name} must be an integer within ${min}..${upper}`);
+  }
+  return v;
 }
 
 function resolveMultipath(

@@ -12,6 +12,7 @@
  */
 import { StreamChunk } from '../stream/stream.js';
 import { Writer } from '../util/cursor.js';
+import { uninitializedBytes } from '../util/uninitialized.js';
 import { PacketType } from '../wire/version.js';
 import { AEAD_TAG_LENGTH, type PacketProtector } from '../crypto/packet-protection.js';
 import { AheadQueue } from './ahead-queue.js';
@@ -62,7 +63,7 @@ export class PacketBuilder {
   startDatagram(): Writer {
     if (this.slab.length - this.slabPos < this.datagramRoom) {
       if (this.slab.length > 0) this.slabSize = Math.min(2 * this.slabSize, MAX_SLAB);
-      this.slab = new Uint8Array(Math.max(this.slabSize, this.datagramRoom));
+      this.slab = uninitializedBytes(Math.max(this.slabSize, this.datagramRoom));
       this.slabPos = 0;
     }
     return this.w.reset(this.slab.subarray(this.slabPos, this.slabPos + this.datagramRoom));

@@ -288,7 +288,7 @@ export class QlogWriter implements QlogSink {
   connectionClosed(conn: QlogSubject, info: CloseInfo, now: number): void {
     if (!this.closedLogged) {
       this.closedLogged = true;
-      const data: Json = { initiator: info.source === 'local' ? 'local' : 'remote' };
+      const data: Json = { initiator: closeInitiator(info) };
       if (info.application) {
         data['application_error'] = 'unknown';
         data['error_code'] = info.errorCode;
@@ -578,6 +578,24 @@ function quicVersion(version: number): string {
 }
 
 /** qlog's connection_closed trigger for how the connection ended. */
+/**
+ * Which side closed (qlog quic-events connection_closed): an idle timeout, and a server dropping
+ * a connection whose unvalidated client went silent (`Connection.abandon`), are the local
+ * endpoint silently discarding the connection; a CONNECTION_CLOSE received, a stateless reset
+ * and a Version Negotiation packet come from the peer.
+ */
+function closeInitiator(info: CloseInfo): 'local' | 'remote' {
+  switch (info.source) {
+    case 'local':
+    case 'idle_timeout':
+      return 'local';
+    case 'peer':
+    case 'stateless_reset':
+    case 'version_negotiation':
+      return 'remote';
+  }
+}
+
 function closeTrigger(info: CloseInfo): string {
   switch (info.source) {
     case 'idle_timeout':

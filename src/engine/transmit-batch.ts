@@ -11,6 +11,7 @@
  * slab is let go and a new one started.
  */
 import { sameAddress, type SocketAddress, type Transmit } from '../util/address.js';
+import { uninitializedBytes } from '../util/uninitialized.js';
 
 /** N datagrams of `segmentSize` bytes in `data`, the last may be shorter, for one destination. */
 export interface TransmitBatch {
@@ -107,7 +108,7 @@ export class TransmitBatcher {
   /** This batcher's slab with `bytes` free from slabPos on (a new slab when it is too full). */
   private room(bytes: number): Uint8Array {
     if (this.slab.length - this.slabPos < bytes) {
-      this.slab = new Uint8Array(Math.max(SLAB_SIZE, bytes));
+      this.slab = uninitializedBytes(Math.max(SLAB_SIZE, bytes));
       this.slabPos = 0;
     }
     return this.slab;

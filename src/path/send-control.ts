@@ -209,14 +209,18 @@ export class SendControl<T = unknown> {
    * Bytes of in-flight packets the path accepts at `now`: what the congestion window leaves
    * (RFC 9002 §7: bytes in flight may not exceed it), 0 while the pacer holds packets back,
    * and never more than the anti-amplification budget. A pending probe is allowed one full
-   * datagram regardless of window and pacer (§7.5).
+   * datagram regardless of window and pacer (§7.5). Less than a full datagram of window is no
+   * allowance while packets are in flight (`windowRoom`).
    */
   sendAllowance(now: number): number {
     const amp = this.amp.allowance();
     if (amp === 0) return 0;
-    const room = this.cc.window - this.lossDetection.bytesInFlight;
-    if (this.bypass > 0) return Math.min(Math.max(room, this.cc.maxDatagramSize), amp);
-    if (room <= 0) return 0;
+    if (this.bypass > 0) {
+      const room = this.cc.window - this.lossDetection.bytesInFlight;
+      return Math.min(Math.max(room, this.cc.maxDatagramSize), amp);
+    }
+    const room = this.windowRoom();
+    if (room === 0) return 0;
     if (this.pacer !== null && this.pacedUntil(now) > now) return 0;
     return Math.min(room, amp);
   }
@@ -234,7 +238,7 @@ export class SendControl<T = unknown> {
   nextSendTime(now: number): number {
     if (this.amp.allowance() === 0) return Infinity;
     if (this.bypass > 0) return now;
-    if (this.cc.window - this.lossDetection.bytesInFlight <= 0) return Infinity;
+    if (this.windowRoom() === 0) return Infinity;
     return this.pacer === null ? now : this.pacedUntil(now);
   }
 
@@ -402,6 +406,24 @@ export class SendControl<T = unknown> {
   /** The last value given to `setAppLimited`. */
   get appLimited(): boolean {
     return this.appLimitedFlag;
+  }
+
+  /**
+   * What the window leaves for in-flight packets: RFC 9002 §7 forbids a packet that would take
+   * bytes in flight above the window (the window may not be overrun "by one packet"). Less than
+   * a full datagram counts as nothing while packets are in flight, so the sender waits for the
+   * next ACK instead of filling the sliver with a small packet: in congestion avoidance the
+   * window grows by a fraction of a datagram per ACK (§7.3.3), and sizing packets to the sliver
+   * would add a short packet (its header, AEAD tag and ACK processing on both sides) to nearly
+   * every ACK for a few hundred bytes, while waiting leaves less than one datagram of the window
+   * unused. With nothing in flight no ACK will come: the window (never below 2 datagrams,
+   * §7.2) is used whatever its size.
+   */
+  private windowRoom(): number {
+    const inFlight = this.lossDetection.bytesInFlight;
+    const room = this.cc.window - inFlight;
+    if (room <= 0 || (room < this.cc.maxDatagramSize && inFlight > 0)) return 0;
+    return room;
   }
 
   private pacedUntil(now: number): number {

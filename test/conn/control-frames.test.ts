@@ -118,7 +118,7 @@ describe('conn/control-frames: frames waiting for a 1-RTT packet (RFC 9000 §13.
     assert.equal(c.hasPending, false);
   });
 
-  it('a PING is owed until sent; closing drops control frames and DATAGRAMs', () => {
+  it('a PING is owed until sent; closing drops control frames, DATAGRAMs and the PING', () => {
     const c = new ControlFrames();
     c.requestPing();
     assert.ok(c.pingPending && c.hasPending);
@@ -126,7 +126,10 @@ describe('conn/control-frames: frames waiting for a 1-RTT packet (RFC 9000 §13.
     assert.equal(c.hasPending, false);
     c.queue({ kind: 'handshake_done' });
     c.queueDatagram(Uint8Array.of(1));
+    c.requestPing();
     c.clear();
+    // RFC 9000 §10.2: a closing endpoint sends nothing but CONNECTION_CLOSE.
+    assert.equal(c.pingPending, false, 'the owed PING is dropped too');
     assert.equal(c.hasPending, false);
   });
 });

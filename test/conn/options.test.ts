@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { resolveOptions } from '../../src/conn/options.js';
+import { resolveOptions, type ConnectionOptions } from '../../src/conn/options.js';
 
 describe('conn/options: connection options and their defaults', () => {
   it('fills in the documented defaults, times converted to µs where the core uses them', () => {
@@ -46,11 +46,66 @@ describe('conn/options: connection options and their defaults', () => {
     assert.throws(() => resolveOptions({} as { alpn: string[] }), TypeError);
   });
 
-  it('keeps max_udp_payload_size within 1200..65527 (RFC 9000 §18.2)', () => {
+  it('keeps max_udp_payload_size an integer within 1200..65527 (RFC 9000 §18.2)', () => {
     assert.throws(() => resolveOptions({ alpn: ['t'], maxUdpPayload: 1199 }), RangeError);
     assert.throws(() => resolveOptions({ alpn: ['t'], maxUdpPayload: 65528 }), RangeError);
+    assert.throws(
+      () => resolveOptions({ alpn: ['t'], maxUdpPayload: 1300.5 }),
+      /^RangeError: options\.maxUdpPayload must be an integer within 1200\.\.65527$/,
+    );
+    assert.throws(() => resolveOptions({ alpn: ['t'], maxUdpPayload: NaN }), RangeError);
     assert.equal(resolveOptions({ alpn: ['t'], maxUdpPayload: 1200 }).maxUdpPayload, 1200);
     assert.equal(resolveOptions({ alpn: ['t'], maxUdpPayload: 65527 }).maxUdpPayload, 65527);
+  });
+
+  it('takes only integers within range for the numeric options', () => {
+    const bad: [keyof ConnectionOptions, number][] = [
+      ['idleTimeout', 1.5],
+      ['idleTimeout', -1],
+      ['keepAlive', 0.5],
+      ['keepAlive', -1],
+      ['initialMaxData', 1000.5],
+      ['initialMaxData', -1],
+      ['initialMaxStreamData', 1.5],
+      ['maxConnectionWindow', 1e6 + 0.5],
+      ['maxStreamWindow', -1],
+      ['maxStreamsBidi', 2.5],
+      ['maxStreamsUni', -1],
+      ['maxStreamsUni', Infinity],
+      ['streamSendBuffer', 0],
+      ['streamSendBuffer', 100.5],
+      ['maxAckDelay', 2 ** 14], // RFC 9000 §18.2: 2^14 or more is invalid
+      ['maxAckDelay', 2.5],
+      ['ackDelayExponent', 21], // RFC 9000 §18.2: above 20 is invalid
+      ['ackDelayExponent', 1.5],
+      ['maxDatagramFrameSize', 1200.5],
+      ['initialRtt', 0],
+      ['initialRtt', NaN],
+      ['keyUpdateInterval', 0],
+      ['keyUpdateAfterBytes', 0.5],
+      ['keyUpdateAfterBytes', 2 ** 53],
+    ];
+    for (const [name, value] of bad) {
+      assert.throws(
+        () => resolveOptions({ alpn: ['t'], [name]: value }),
+        (e: unknown) =>
+          e instanceof RangeError && e.message.startsWith(`options.${name} must be an integer`),
+        `${name}: ${value}`,
+      );
+    }
+    const edges = resolveOptions({
+      alpn: ['t'],
+      idleTimeout: 0,
+      maxAckDelay: 2 ** 14 - 1,
+      ackDelayExponent: 20,
+      streamSendBuffer: 1,
+      initialRtt: 1,
+      maxStreamsBidi: 0,
+    });
+    assert.equal(edges.maxAckDelayMs, 2 ** 14 - 1);
+    assert.equal(edges.ackDelayExponent, 20);
+    assert.equal(edges.initialRttUs, 1000);
+    assert.equal(edges.maxStreamsBidi, 0);
   });
 
   it('keeps the PMTU search within 1200..maxUdpPayload (RFC 9000 §14.3)', () => {

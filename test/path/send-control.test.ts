@@ -54,6 +54,19 @@ describe('SendControl', () => {
     assert.equal(sc.sendAllowance(100 * MS), 18_000 - 6000);
   });
 
+  it('allows nothing while less than a full datagram of window is left (RFC 9002 §7)', () => {
+    const sc = control({ pacing: false });
+    for (let pn = 0; pn < 9; pn++) sc.onPacketSent(Application, packet(pn, 0));
+    sc.onPacketSent(Application, packet(9, 0, { size: 700 }));
+    assert.equal(sc.bytesInFlight, 11_500);
+    // 500 bytes of window: a full packet would overrun it, a small one is not worth sending.
+    assert.equal(sc.sendAllowance(0), 0);
+    assert.equal(sc.nextSendTime(0), Infinity, 'the next ACK opens it');
+    sc.onAckReceived(Application, ack([[0, 0]]), 0, 100 * MS);
+    assert.equal(sc.sendAllowance(100 * MS), sc.cwnd - sc.bytesInFlight);
+    assert.ok(sc.sendAllowance(100 * MS) >= 1200);
+  });
+
   it('paces after a burst of the initial window (RFC 9002 §7.7)', () => {
     const sc = control({ congestionController: new NewReno({ initialWindow: 120_000 }) });
     assert.equal(sc.pacer!.burstSize, 12_000);

@@ -11,12 +11,16 @@ import { validateQlog, validateQuicFrame } from './validate.js';
 import { fromHex } from '../../src/util/bytes.js';
 import { ALL_KINDS, randomFrame } from '../wire/random-frames.js';
 import { Rng } from '../wire/random.js';
-import type { Network, LinkConditions } from '../../src/testing/network.js';
+import type { LinkConditions } from '../../src/testing/network.js';
 import {
+  InitialFlood,
   PAIR_CLIENT_ADDRESS,
   PAIR_SERVER_ADDRESS,
   createEnginePair,
+  testCertificate,
 } from '../../src/testing/index.js';
+import { Network } from '../../src/testing/network.js';
+import { Engine } from '../../src/engine/engine.js';
 
 const WALL_CLOCK = '2026-12-06T22:00:00.000Z';
 const SERVER = PAIR_SERVER_ADDRESS;
@@ -402,6 +406,39 @@ describe('qlog writer (JSON-SEQ)', () => {
     const length = p.text.client.length;
     p.net.runFor(1_000_000);
     assert.equal(p.text.client.length, length);
+  });
+
+  it("a server dropping a silent unvalidated client logs the close as its own: initiator 'local'", () => {
+    // One spoofed Initial: the server answers an address that never replies, so the client's
+    // address is never validated and the server drops the connection (RFC 9000 §8.1).
+    const net = new Network({ seed: 3 });
+    let text = '';
+    const server = new Engine({
+      server: { alpn: ['test'], certificate: testCertificate().certificate },
+      qlog: (traceId, role) =>
+        new QlogWriter({ role, traceId, write: (c) => (text += c), wallClockTime: WALL_CLOCK }),
+    });
+    net.addEndpoint('server', server, SERVER);
+    net.addEndpoint('attacker', new InitialFlood({ target: SERVER, count: 1, duration: 1 }), {
+      address: '10.0.0.66',
+      port: 6666,
+    });
+    net.runFor(100_000);
+    assert.equal(server.unvalidatedCount, 1);
+    net.runFor(21_000_000); // the default unvalidatedTimeout is 20 s
+    assert.equal(server.connectionCount, 0, 'dropped');
+    const closed = parseJsonSeq(text).events.filter((e) => e.name === 'quic:connection_closed');
+    assert.deepEqual(
+      closed.map((e) => e.data),
+      [
+        {
+          initiator: 'local',
+          connection_error: 'no_error',
+          reason: 'handshake timeout: the client address was not validated',
+          trigger: 'idle_timeout',
+        },
+      ],
+    );
   });
 
   it('writes the form qvis loads: its header, draft-02 names and relative times', () => {
