@@ -67,6 +67,15 @@ export class GetReport {
     );
   }
 
+  /** -v: requests the server did not process go again on a new connection (RFC 9114 §5.2). */
+  retrying(origin: string, requests: number): void {
+    if (!this.show.verbose) return;
+    const what = requests === 1 ? '1 request' : `${requests} requests`;
+    this.verbose(
+      `${origin}: ${what} not processed by the server (GOAWAY or rejected): sent again on a new connection`,
+    );
+  }
+
   /** -v: the connection moved to a new path (RFC 9000 §9). */
   pathChanged(origin: string, remote: SocketAddress, local: SocketAddress): void {
     if (this.show.verbose) {

@@ -5,7 +5,8 @@
  *
  * Exit 0 only when every response arrived complete; otherwise one line per failure on stderr
  * (certificate error, timeout, refused, reset stream, protocol error with its code) and exit 1,
- * and the file of a body that ended short is removed.
+ * and the file of a body that ended short is removed. A GET or HEAD the server did not process
+ * (RFC 9114 §5.2 GOAWAY, §4.1.1 H3_REQUEST_REJECTED) is sent once more on a new connection.
  * Usage mistakes (flags, unreadable files, bad PEM, unknown hosts) exit 2.
  */
 import { once } from 'node:events';
@@ -29,7 +30,14 @@ import {
   flagOption,
   stringOption,
 } from './args.js';
-import { closeH3, describeH3Error, H3_ALPN, h3Get, startH3 } from './h3-handlers.js';
+import {
+  closeH3,
+  describeH3Error,
+  H3_ALPN,
+  h3Get,
+  h3NotProcessed,
+  startH3,
+} from './h3-handlers.js';
 import { hqGet } from './hq-client.js';
 import { SessionFile, type SavedServer } from './session-file.js';
 import { GetReport } from './get-report.js';
@@ -78,6 +86,11 @@ export interface GetProtocol {
   ): Promise<number>;
   /** A stream error code in words, for the failure line. */
   describeError(code: number): string;
+  /**
+   * Whether a failed request was not processed by the server, so that it may be sent again on
+   * a new connection (HTTP/3: rejected, or above the server's GOAWAY, RFC 9114 §5.2).
+   */
+  notProcessed?(error: unknown): boolean;
   /** Ends the protocol on the connection before it closes (HTTP/3: GOAWAY, H3_NO_ERROR). */
   close?(conn: QuicConnection): Promise<void>;
   /**
@@ -99,6 +112,7 @@ export const GET_PROTOCOLS: ReadonlyMap<string, GetProtocol> = new Map<string, G
       alpn: H3_ALPN,
       fetch: h3Get,
       describeError: describeH3Error,
+      notProcessed: h3NotProcessed,
       close: closeH3,
       start: startH3,
     },
@@ -119,6 +133,11 @@ export const DEFAULT_GET_ALPN = H3_ALPN;
 const DEFAULT_TIMEOUT_MS = 30_000;
 /** Methods that may go in 0-RTT: safe ones, as 0-RTT can be replayed (RFC 9110 §9.2.1). */
 const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
+/**
+ * Methods whose requests the server did not process are sent once more on a new connection
+ * (RFC 9114 §5.2). Which ones is the client's choice: these two only read.
+ */
+const RETRIED_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD']);
 /** How long --migrate waits for the new path to be validated. */
 const PATH_VALIDATION_WAIT_MS = 3_000;
 
@@ -425,23 +444,53 @@ function failureMessage(e: unknown, protocol: GetProtocol): string {
   return String(e);
 }
 
-async function fetchOne(
+/** Where a request's body goes, open across its attempts. */
+interface Output {
+  readonly sink: Writable;
+  finish(ok: boolean): Promise<void>;
+}
+
+/** `out` whose finish() acts once: a later call gets the first call's outcome. */
+function finishedOnce(out: Output): Output {
+  let finished: Promise<void> | null = null;
+  return { sink: out.sink, finish: (ok) => (finished ??= out.finish(ok)) };
+}
+
+/**
+ * One attempt at a request on `conn`: 'done', or 'retry' when `mayRetry` and the server did not
+ * process it (RFC 9114 §5.2) before any of a response arrived, for a method retried
+ * (RETRIED_METHODS); rejects with any other failure.
+ */
+async function attempt(
   conn: QuicConnection,
   request: Request,
+  out: Output,
   s: GetSettings,
-  bodies: Bodies,
   report: GetReport,
-): Promise<void> {
-  const out = bodies.open(request);
-  let ok = false;
+  mayRetry: boolean,
+): Promise<'done' | 'retry'> {
+  // The URL's authority, also when --connect-to sends the connection elsewhere (RFC 9110 §7.2).
+  const shape = { ...s.shape, authority: s.shape.authority ?? new URL(request.url).host };
+  const hooks = report.exchange(request.target, shape, s.protocol.alpn, out.sink);
+  let responded = false;
+  const heard: GetHooks = {
+    ...hooks,
+    onHead: (status, headers) => {
+      responded = true;
+      hooks.onHead?.(status, headers);
+    },
+  };
   try {
-    // The URL's authority, also when --connect-to sends the connection elsewhere (RFC 9110 §7.2).
-    const shape = { ...s.shape, authority: s.shape.authority ?? new URL(request.url).host };
-    const hooks = report.exchange(request.target, shape, s.protocol.alpn, out.sink);
-    await s.protocol.fetch(conn, request.target, out.sink, shape, hooks);
-    ok = true;
-  } finally {
-    await out.finish(ok);
+    await s.protocol.fetch(conn, request.target, out.sink, shape, heard);
+    return 'done';
+  } catch (e) {
+    const again =
+      mayRetry &&
+      !responded &&
+      RETRIED_METHODS.has(shape.method) &&
+      s.protocol.notProcessed?.(e) === true;
+    if (again) return 'retry';
+    throw e;
   }
 }
 
@@ -476,13 +525,18 @@ function pathChanged(conn: QuicConnection): Promise<boolean> {
   });
 }
 
-/** What became of one origin: failure lines, and the --stats line when asked. */
+/** What became of one origin: failure lines, and the --stats lines when asked. */
 interface OriginOutcome {
   failures: string[];
-  stats: string | null;
+  /** One per connection the origin used. */
+  stats: string[];
 }
 
-/** Runs one origin's requests on one connection. */
+/**
+ * Runs one origin's requests on one connection; those the server did not process (GOAWAY,
+ * H3_REQUEST_REJECTED: RFC 9114 §5.2, §4.1.1) go once more on a new connection, as the RFC
+ * allows. Any other failure, or a second refusal, is final.
+ */
 async function runOrigin(
   origin: Origin,
   s: GetSettings,
@@ -491,6 +545,52 @@ async function runOrigin(
   report: GetReport,
   register: (conn: QuicConnection) => void,
 ): Promise<OriginOutcome> {
+  const outs = new Map<Request, Output>();
+  for (const r of origin.requests) outs.set(r, finishedOnce(bodies.open(r)));
+  const stats: string[] = [];
+  let failures: string[] = [];
+  try {
+    let pending = origin.requests;
+    for (let round = 0; pending.length > 0; round++) {
+      if (round > 0) report.retrying(`https://${origin.key}`, pending.length);
+      const c = openConnection(origin, s, io, report);
+      const conn = c.conn;
+      register(conn);
+      const result = await runRequests(c, origin, pending, outs, s, report, round === 0);
+      failures = failures.concat(result.failures);
+      pending = result.retry;
+      if (result.failures.length === 0 && s.keyUpdate) await keyUpdateDone(conn);
+      if (conn.handshakeComplete) {
+        report.earlyData(`https://${origin.key}`, c.earlyData, conn.getStats());
+      }
+      // Also for a failed transfer: how far the connection got is what the user needs then.
+      if (s.stats && conn.handshakeComplete) stats.push(statsLine(conn));
+      if (!conn.isClosed) {
+        await s.protocol.close?.(conn);
+        await conn.close();
+      }
+    }
+  } finally {
+    // What has not ended well (a connection that failed before its requests ran) ends here.
+    for (const out of outs.values()) await out.finish(false);
+  }
+  return { failures, stats };
+}
+
+/** A connection of `origin`, its protocol started, and what to do once its handshake is done. */
+interface OriginConnection {
+  readonly conn: QuicConnection;
+  /** The requests go as 0-RTT. */
+  readonly earlyData: boolean;
+  afterHandshake(): Promise<void>;
+}
+
+function openConnection(
+  origin: Origin,
+  s: GetSettings,
+  io: CliIo,
+  report: GetReport,
+): OriginConnection {
   report.connecting(`https://${origin.key}`, origin.address, origin.port);
   const saved = s.session?.get(origin.key) ?? {};
   const conn = connect(
@@ -504,7 +604,6 @@ async function runOrigin(
       ...(saved.token ? { token: saved.token } : {}),
     },
   );
-  register(conn);
   // 0-RTT needs a ticket: without one the requests wait for the handshake. Only safe methods
   // go early: 0-RTT data can be replayed (RFC 9001 §9.2, RFC 9110 §9.2.1).
   const earlyData = s.earlyData && saved.ticket !== undefined && SAFE_METHODS.has(s.shape.method);
@@ -549,16 +648,7 @@ async function runOrigin(
     }
     if (s.pathFrom !== null) await openSecondPath(conn, origin.key, s.pathFrom, io);
   };
-  const failures = await runRequests(conn, origin, s, bodies, report, afterHandshake, earlyData);
-  if (failures.length === 0 && s.keyUpdate) await keyUpdateDone(conn);
-  if (conn.handshakeComplete) report.earlyData(`https://${origin.key}`, earlyData, conn.getStats());
-  // Also for a failed transfer: how far the connection got is what the user needs then.
-  const stats = s.stats && conn.handshakeComplete ? statsLine(conn) : null;
-  if (!conn.isClosed) {
-    await s.protocol.close?.(conn);
-    await conn.close();
-  }
-  return { failures, stats };
+  return { conn, earlyData, afterHandshake };
 }
 
 /**
@@ -584,34 +674,50 @@ async function openSecondPath(
   io.stderr.write(`tsquic: ${key}: no path ID available for a second path\n`);
 }
 
-/** Runs the requests of an origin; returns the failure lines (one for the origin when the
- * connection failed). */
+/**
+ * Runs `requests` of an origin on one connection: the failure lines (one for the origin when the
+ * connection failed), and the requests to send again on a new one (see attempt()).
+ */
 async function runRequests(
-  conn: QuicConnection,
+  c: OriginConnection,
   origin: Origin,
+  requests: readonly Request[],
+  outs: ReadonlyMap<Request, Output>,
   s: GetSettings,
-  bodies: Bodies,
   report: GetReport,
-  afterHandshake: () => Promise<void>,
-  earlyData: boolean,
-): Promise<string[]> {
+  mayRetry: boolean,
+): Promise<{ failures: string[]; retry: Request[] }> {
+  const conn = c.conn;
   const failures: string[] = [];
+  const retry: Request[] = [];
+  const run = async (request: Request): Promise<'done' | 'retry'> => {
+    const out = outs.get(request)!;
+    let outcome: 'done' | 'retry' | null = null;
+    try {
+      outcome = await attempt(conn, request, out, s, report, mayRetry);
+      return outcome;
+    } finally {
+      // A request to send again keeps its output open for the next attempt.
+      if (outcome !== 'retry') await out.finish(outcome === 'done');
+    }
+  };
   try {
     // With 0-RTT the requests leave before the handshake completes (RFC 9001 §4.6.1).
-    const setup = afterHandshake();
-    if (!earlyData) await setup;
-    const results = await Promise.allSettled(
-      origin.requests.map((r) => fetchOne(conn, r, s, bodies, report)),
-    );
+    const setup = c.afterHandshake();
+    if (!c.earlyData) await setup;
+    const results = await Promise.allSettled(requests.map(run));
     await setup;
     results.forEach((r, i) => {
+      const request = requests[i]!;
       if (r.status === 'rejected') {
-        failures.push(`${origin.requests[i]!.url}: ${failureMessage(r.reason, s.protocol)}`);
+        failures.push(`${request.url}: ${failureMessage(r.reason, s.protocol)}`);
+      } else if (r.value === 'retry') {
+        retry.push(request);
       }
     });
   } catch (e) {
     // The connection itself failed: one line for the origin.
-    return [`https://${origin.key}: ${failureMessage(e, s.protocol)}`];
+    return { failures: [`https://${origin.key}: ${failureMessage(e, s.protocol)}`], retry: [] };
   }
   if (failures.length > 0 && conn.isClosed) {
     // Requests failed because the connection ended: say why once.
@@ -619,9 +725,11 @@ async function runRequests(
       () => null,
       (e: unknown) => e,
     );
-    if (err !== null) return [`https://${origin.key}: ${failureMessage(err, s.protocol)}`];
+    if (err !== null) {
+      return { failures: [`https://${origin.key}: ${failureMessage(err, s.protocol)}`], retry };
+    }
   }
-  return failures;
+  return { failures, retry };
 }
 
 function statsLine(conn: QuicConnection): string {
@@ -680,7 +788,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
     }
     const failures = outcomes.flatMap((o) => o.failures);
     for (const f of failures) report.failure(f);
-    for (const o of outcomes) if (o.stats !== null) io.stderr.write(o.stats + '\n');
+    for (const o of outcomes) for (const line of o.stats) io.stderr.write(line + '\n');
     // The shell's convention: 128 + the signal number (SIGINT 2, SIGTERM 15).
     if (interrupted !== null) return interrupted === 'SIGINT' ? 130 : 143;
     return failures.length === 0 ? 0 : 1;
@@ -700,6 +808,8 @@ export const getCommand: Command = {
     '(timeout, idle timeout, reset, stateless reset, connection closed, body shorter than its',
     'content-length, ...). Partial files are removed: a file under DIR is always a whole body;',
     'on stdout the bytes already written stay.',
+    'A GET or HEAD the server did not process (its GOAWAY came first, or it answered',
+    'H3_REQUEST_REJECTED) is sent once more on a new connection.',
     "Without --ca or --insecure the server certificate is checked against Node's bundled roots",
     'and the certificates of the PEM file NODE_EXTRA_CA_CERTS names.',
     'SSLKEYLOGFILE in the environment works like --keylog.',

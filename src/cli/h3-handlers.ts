@@ -19,7 +19,8 @@ import {
   type H3ServerOptions,
   type H3ServerResponse,
 } from '../h3/api/server.js';
-import { h3ErrorName } from '../h3/errors.js';
+import { Http3StreamError } from '../h3/api/errors.js';
+import { H3ErrorCode, h3ErrorName } from '../h3/errors.js';
 import type { QuicConnection } from '../node/connection.js';
 import type { GetHooks, RequestShape } from './get-request.js';
 import type { HqFileServer } from './hq-server.js';
@@ -53,6 +54,15 @@ export class H3StatusError extends Error {
 /** An HTTP/3 error code in words, for failure lines: "0x10b (H3_REQUEST_REJECTED)". */
 export function describeH3Error(code: number): string {
   return `0x${code.toString(16)} (${h3ErrorName(code)})`;
+}
+
+/**
+ * Whether the server did not process a failed request, so that it may be sent again on a new
+ * connection: H3_REQUEST_REJECTED (RFC 9114 §4.1.1), which the client also gives a request at
+ * or above the server's GOAWAY identifier and one refused after the GOAWAY arrived (§5.2).
+ */
+export function h3NotProcessed(e: unknown): boolean {
+  return e instanceof Http3StreamError && e.errorCode === H3ErrorCode.H3_REQUEST_REJECTED;
 }
 
 /** Serves the files of `files` (fileResponse: GET and HEAD; other methods get 405). */

@@ -391,11 +391,11 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
       https = await startHttps(bound);
     } catch (e) {
       io.stderr.write(`tsquic: ${(e as Error).message}\n`);
-      await server.close(0, 'server shutting down');
+      await server.close(undefined, 'server shutting down');
       return 1;
     }
     await drainRequested(io, signal, drainMs);
-    await Promise.all([https?.close(), server.drain(drainMs, 0, 'server shutting down')]);
+    await Promise.all([https?.close(), server.drain(drainMs, undefined, 'server shutting down')]);
     return 0;
   } finally {
     signal.dispose();
@@ -490,7 +490,7 @@ async function runWorkers(
       https = await startHttps(bound);
     } catch (e) {
       io.stderr.write(`tsquic: ${(e as Error).message}\n`);
-      await router.close(0, 'server shutting down');
+      await router.close(undefined, 'server shutting down');
       return 1;
     }
     // SIGHUP reloads without dropping a connection: a new generation of workers with the files
@@ -509,7 +509,10 @@ async function runWorkers(
     } finally {
       process.off('SIGHUP', onHangup);
     }
-    await Promise.all([https?.close(), router.drain(where.drainMs, 0, 'server shutting down')]);
+    await Promise.all([
+      https?.close(),
+      router.drain(where.drainMs, undefined, 'server shutting down'),
+    ]);
     return 0;
   } finally {
     signal.dispose();

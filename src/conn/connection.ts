@@ -103,6 +103,13 @@ export interface ConnectionHost extends CidHost, EngineServices {
 export class Connection extends Emitter<ConnectionEvents> {
   readonly role: 'client' | 'server';
   readonly isClient: boolean;
+  /**
+   * The application error code that ends this connection cleanly, set by the application
+   * protocol that runs on it (RFC 9000 §20.2 leaves the codes to it: HTTP/3's is H3_NO_ERROR,
+   * RFC 9114 §8.1). `close()` without a code uses it, and so does a host closing its
+   * connections gracefully (a draining server at its limit). Default 0.
+   */
+  gracefulCloseCode = 0;
   /** The version in use (`version`): version negotiation may change it once (RFC 9368). */
   private wireVersion: number;
   /** Version negotiation (RFC 9368): what we offer, what we checked, the original version. @internal */
@@ -356,10 +363,11 @@ export class Connection extends Emitter<ConnectionEvents> {
   }
 
   /**
-   * Closes the connection with an application error code (RFC 9000 §10.2): CONNECTION_CLOSE is
-   * sent and the connection lingers in the closing state for three PTOs.
+   * Closes the connection with an application error code (RFC 9000 §10.2), by default the
+   * application's own clean one (`gracefulCloseCode`): CONNECTION_CLOSE is sent and the
+   * connection lingers in the closing state for three PTOs.
    */
-  close(errorCode = 0, reason = ''): void {
+  close(errorCode = this.gracefulCloseCode, reason = ''): void {
     if (!this.lifecycle.isOpen) return;
     // No `now` here: the closing period starts at the next poll, when CONNECTION_CLOSE leaves.
     enterClosing(this, { source: 'local', errorCode, application: true, reason }, NaN);

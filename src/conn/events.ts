@@ -29,6 +29,11 @@ export interface ConnectionEvents {
   streamReset: (stream: Stream, errorCode: number) => void;
   stopSending: (stream: Stream, errorCode: number) => void;
   streamClosed: (stream: Stream) => void;
+  /**
+   * Everything written so far on an open stream is acknowledged, for a stream that asked
+   * (`Stream.reportAcks()`).
+   */
+  streamAcked: (stream: Stream) => void;
   /** open(bidi) can succeed again after returning null. */
   streamsAvailable: (bidi: boolean) => void;
   datagram: (data: Uint8Array) => void;

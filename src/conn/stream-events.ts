@@ -41,6 +41,10 @@ export class ConnectionStreamEvents implements StreamMapEvents {
     this.conn.emit('streamClosed', s);
   }
 
+  onStreamAcked(s: Stream): void {
+    this.conn.emit('streamAcked', s);
+  }
+
   onStreamsAvailable(bidi: boolean): void {
     this.conn.emit('streamsAvailable', bidi);
   }

@@ -9,7 +9,11 @@
  *   call came from the application, so the session is never re-entered (transport.ts).
  * - A graceful close (H3_NO_ERROR) waits until the request streams' last bytes are
  *   acknowledged: CONNECTION_CLOSE ends every stream at once (RFC 9000 §10.2), so closing
- *   right after the last response was queued would truncate it (RFC 9114 §5.2).
+ *   right after the last response was queued would truncate it (RFC 9114 §5.2). It also waits
+ *   for what was written on our unidirectional streams, the GOAWAY on the control stream above
+ *   all: a closing connection sends nothing but CONNECTION_CLOSE (RFC 9000 §10.2.1), and the
+ *   peer must learn which requests were processed (RFC 9114 §5.2). Those streams never end,
+ *   so they report their acknowledgments (Stream.reportAcks).
  * - Locally opened unidirectional streams (control, QPACK) are sent before request streams.
  * - Streams are forgotten when QUIC reports them closed, so a long-lived connection keeps no
  *   per-request state.
@@ -134,6 +138,9 @@ export class ConnectionTransport implements H3Transport {
   ) {
     this.connection = connection;
     this.isServer = !connection.isClient;
+    // RFC 9114 §8.1: HTTP/3's clean close is H3_NO_ERROR, also when the host closes the
+    // connection on its own (a draining server at its limit, RFC 9114 §5.2), not 0.
+    connection.gracefulCloseCode = H3ErrorCode.H3_NO_ERROR;
     this.qlog = connection.applicationQlog();
     this.listen();
     // Streams the peer opened before HTTP/3 was attached are handed over first.
@@ -191,7 +198,10 @@ export class ConnectionTransport implements H3Transport {
       // QPACK instructions. An insert queued behind a response body (lower stream IDs go
       // first at equal urgency) would leave that response's headers blocked until the body
       // had been sent (RFC 9204 §2.1.2), so they go ahead of every request stream.
-      if (!bidirectional) core.setPriority({ urgency: 0 });
+      if (!bidirectional) {
+        core.setPriority({ urgency: 0 });
+        core.reportAcks();
+      }
       return this.track(core);
     } finally {
       this.leave();
@@ -248,6 +258,7 @@ export class ConnectionTransport implements H3Transport {
       this.streams.delete(core.id);
       this.maybeClose();
     });
+    on('streamAcked', () => this.maybeClose());
     // RFC 9000 §10.2: once closing or draining, no stream moves again, so the session ends
     // then rather than after the closing period. A host may also drop the connection without
     // waiting it out (a client closing its socket, §10.2), and then 'close' never comes.
@@ -385,11 +396,15 @@ function isGone(c: Connection): boolean {
 }
 
 /**
- * Whether a stream's sending part has ended and waits for its data to be acknowledged. A part
- * still open was abandoned by the session and a reset one needs nothing more.
+ * Whether a stream's data must be acknowledged before a graceful close: a sending part that has
+ * ended, or one of our unidirectional streams (control, QPACK), which never end, with bytes in
+ * flight. A request stream's part still open was abandoned by the session and a reset one
+ * needs nothing more.
  */
 function awaitsAck(s: Stream): boolean {
   const state = s.sendState;
   if (state === 'data_sent') return true;
-  return (state === 'ready' || state === 'send') && !s.writable;
+  if (state !== 'ready' && state !== 'send') return false;
+  if (!s.writable) return true;
+  return !s.bidirectional && s.locallyInitiated && s.bytesAcked < s.bytesWritten;
 }

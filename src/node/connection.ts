@@ -166,6 +166,11 @@ export class QuicConnection
   private readonly ownsEndpoint: boolean;
   private readonly target: SocketAddress;
   private readonly streams = new Map<Stream, QuicStream>();
+  /**
+   * Streams wrapped as they came with the handshake, for a 'stream' listener once `ready`
+   * resolves, which nobody has taken yet (streamFor takes one).
+   */
+  private readonly unclaimed = new Set<Stream>();
   private readonly streamOptions: QuicStreamOptions;
   private resolveReady!: () => void;
   private rejectReady!: (e: Error) => void;
@@ -178,8 +183,12 @@ export class QuicConnection
   readonly started: Promise<void>;
   private resolveStarted!: () => void;
   private waiters: { bidi: boolean; resolve: () => void; reject: (e: Error) => void }[] = [];
-  private gracefulClose: { code: number; reason: string; deadline: NodeJS.Timeout | null } | null =
-    null;
+  /** `code` undefined: the application protocol's clean code (Connection.gracefulCloseCode). */
+  private gracefulClose: {
+    code: number | undefined;
+    reason: string;
+    deadline: NodeJS.Timeout | null;
+  } | null = null;
   private finished = false;
   /** `ready` has resolved. */
   private handshook = false;
@@ -225,7 +234,7 @@ export class QuicConnection
     this.resolveStarted();
     if (this.finished) {
       // Destroyed while starting.
-      core.close(0, '');
+      core.close(undefined, '');
       if (this.ownsEndpoint) endpoint.close();
       return;
     }
@@ -410,6 +419,7 @@ export class QuicConnection
 
   /** The QuicStream of a core stream, wrapping it on first use. */
   streamFor(core: Stream): QuicStream {
+    this.unclaimed.delete(core);
     return this.streams.get(core) ?? this.wrap(core);
   }
 
@@ -526,11 +536,12 @@ export class QuicConnection
 
   /**
    * Closes gracefully: waits (at most `timeoutMs`, default 5 s) until every stream's written data
-   * is acknowledged, then sends CONNECTION_CLOSE with `code` (an application error code, 0 for
-   * no error, RFC 9000 §10.2) and resolves once the connection is gone and a client's socket
-   * released.
+   * is acknowledged, then sends CONNECTION_CLOSE with `code` (an application error code, RFC
+   * 9000 §10.2; by default the clean one of the protocol on the connection,
+   * `core.gracefulCloseCode`: 0, or H3_NO_ERROR under HTTP/3) and resolves once the connection
+   * is gone and a client's socket released.
    */
-  close(code = 0, reason = '', timeoutMs = 5000): Promise<void> {
+  close(code?: number, reason = '', timeoutMs = 5000): Promise<void> {
     if (this.finished) return this.settled();
     if (this.coreConn === null) {
       // Not started yet: close as soon as it is.
@@ -549,13 +560,13 @@ export class QuicConnection
   }
 
   /**
-   * Closes at once: CONNECTION_CLOSE with `code` (default 0, or 0x1 with an error) without
-   * waiting for streams; a client releases its socket immediately. `closed` rejects with
-   * `error` when given.
+   * Closes at once: CONNECTION_CLOSE with `code` (default the protocol's clean code, see
+   * close(), or 0x1 with an error) without waiting for streams; a client releases its socket
+   * immediately. `closed` rejects with `error` when given.
    */
   destroy(error?: Error, code?: number): void {
     if (this.finished) return;
-    const errorCode = code ?? (error === undefined ? 0 : 1);
+    const errorCode = code ?? (error === undefined ? (this.coreConn?.gracefulCloseCode ?? 0) : 1);
     if (error !== undefined && this.overrideError === null) {
       this.overrideError =
         error instanceof QuicNodeError
@@ -586,7 +597,7 @@ export class QuicConnection
     if (this.finished) return;
     const core = this.coreConn;
     if (core !== null && this.usable) {
-      core.close(0, '');
+      core.close(undefined, '');
     }
     this.finish(core?.closeInfo ?? null);
   }
@@ -711,9 +722,19 @@ export class QuicConnection
         // Finished) would be emitted before an application's `await conn.ready` returns, to no
         // listener: it is delivered after the code waiting on `ready` has run.
         const stream = this.wrap(core);
+        this.unclaimed.add(core);
         this.ready.then(
           () => {
-            if (this.listenerCount('stream') > 0) emitSafely(this, 'stream', stream);
+            if (this.listenerCount('stream') > 0) {
+              this.unclaimed.delete(core);
+              emitSafely(this, 'stream', stream);
+            } else if (this.unclaimed.delete(core)) {
+              // Nobody took it (HTTP/3 reads the core streams itself): forgotten, as a stream
+              // arriving later without a listener is never wrapped, so that a graceful close
+              // does not wait for data nobody here writes.
+              this.streams.delete(core);
+              this.checkDrained();
+            }
           },
           () => {},
         );
@@ -768,6 +789,7 @@ export class QuicConnection
         : errorFromClose(info));
     for (const s of [...this.streams.values()]) s.onConnectionClosed(error);
     this.streams.clear();
+    this.unclaimed.clear();
     if (this.waiters.length > 0) {
       // Errors are made only for someone to reject: capturing a stack costs tens of µs.
       const waitError = error ?? new QuicNodeError('ERR_QUIC_CLOSED', 'connection closed');

@@ -11,23 +11,36 @@
  * it: HTTP/3 multiplexes them, so one connection is enough (RFC 9114 §3.3). A connection that
  * has had no request in progress for `keepAliveTimeout` ms is closed, and an idle one does not
  * keep the process alive. A connection that ended (closed by the server, GOAWAY, idle timeout)
- * is replaced by the next request to its origin.
+ * is replaced by the next request to its origin. A request the server did not process (it came
+ * at or above the server's GOAWAY, or was answered H3_REQUEST_REJECTED: RFC 9114 §5.2, §4.1.1)
+ * is sent once more, on a new connection, when its method allows (`retryMethods`) and its body
+ * can be sent again.
  */
 import type { H3Body, H3BodyInit } from '../h3/api/body.js';
 import { h3Client, type H3Client, type H3ClientOptions } from '../h3/api/client.js';
+import { Http3StreamError } from '../h3/api/errors.js';
 import type { H3Headers, H3HeadersInit } from '../h3/api/headers.js';
+import { H3ErrorCode } from '../h3/errors.js';
 import type { H3AbortSignal, H3Response } from '../h3/api/client.js';
 import { connect, type ConnectOptions } from './client.js';
 import type { QuicConnection } from './connection.js';
 
 /** undici's default keep-alive timeout. */
 const DEFAULT_KEEP_ALIVE_MS = 4000;
+/** Methods sent again after the server refused them unprocessed, by default: they only read. */
+const DEFAULT_RETRY_METHODS: readonly string[] = ['GET', 'HEAD'];
 
 export interface H3AgentOptions extends Omit<ConnectOptions, 'alpn'> {
   /** Options of the HTTP/3 client on each connection. */
   h3?: H3ClientOptions;
   /** How long a connection with no request in progress stays open for reuse, ms. Default 4000. */
   keepAliveTimeout?: number;
+  /**
+   * Methods whose request is sent once more, on a new connection, when the server did not
+   * process it (RFC 9114 §5.2: at or above its GOAWAY, or H3_REQUEST_REJECTED, §4.1.1); a body
+   * given as an async iterable is never sent twice. Default GET and HEAD; [] retries nothing.
+   */
+  retryMethods?: readonly string[];
 }
 
 export interface H3FetchInit {
@@ -101,15 +114,25 @@ interface Pooled {
 /** A pool of HTTP/3 connections, one per origin; see the module comment. */
 export class H3Agent {
   private readonly pool = new Map<string, Pooled>();
+  /**
+   * Connections replaced in the pool while still open (after a GOAWAY, or a retry): they finish
+   * the requests they carry and close once idle, or with the agent.
+   */
+  private readonly retired = new Set<Pooled>();
   private readonly keepAliveMs: number;
   private readonly connectOptions: Omit<ConnectOptions, 'alpn'>;
+  private readonly retryMethods: ReadonlySet<string>;
   private closed = false;
 
   constructor(private readonly options: H3AgentOptions = {}) {
     const connectOptions: H3AgentOptions = { ...options };
     delete connectOptions.h3;
     delete connectOptions.keepAliveTimeout;
+    delete connectOptions.retryMethods;
     this.connectOptions = connectOptions;
+    this.retryMethods = new Set(
+      (options.retryMethods ?? DEFAULT_RETRY_METHODS).map((m) => m.toUpperCase()),
+    );
     const ms = options.keepAliveTimeout ?? DEFAULT_KEEP_ALIVE_MS;
     if (!Number.isFinite(ms) || ms < 0) {
       throw new RangeError(`keepAliveTimeout must be a number of ms >= 0, got ${ms}`);
@@ -124,13 +147,24 @@ export class H3Agent {
 
   /**
    * Sends a request to `url` (https only) on the origin's connection, opening one if needed.
-   * Resolves once the response's header section arrived; rejects as H3Client.request does.
+   * Resolves once the response's header section arrived; rejects as H3Client.request does,
+   * after sending it once more if the server did not process it (see the module comment).
    */
   async fetch(url: string | URL, init: H3FetchInit = {}): Promise<H3FetchResponse> {
     if (this.closed) throw new TypeError('the agent is closed');
     const u = typeof url === 'string' ? new URL(url) : url;
     if (u.protocol !== 'https:') throw new TypeError(`HTTP/3 needs an https URL, got ${u.href}`);
-    const entry = this.entryFor(u);
+    try {
+      return await this.send(u, init, this.entryFor(u));
+    } catch (e) {
+      if (!this.mayRetry(e, init)) throw e;
+      // On a new connection: the GOAWAY that refused it may not have arrived yet, and would
+      // refuse it again on this one (RFC 9114 §5.2).
+      return this.send(u, init, this.entryFor(u, true));
+    }
+  }
+
+  private async send(u: URL, init: H3FetchInit, entry: Pooled): Promise<H3FetchResponse> {
     this.busy(entry, +1);
     let res: H3Response;
     try {
@@ -150,22 +184,44 @@ export class H3Agent {
   /** Closes every connection gracefully (GOAWAY, requests in progress finish). */
   async close(): Promise<void> {
     this.closed = true;
-    const entries = [...this.pool.values()];
+    const entries = [...this.pool.values(), ...this.retired];
     this.pool.clear();
+    this.retired.clear();
     await Promise.all(entries.map((e) => this.release(e)));
   }
 
-  private entryFor(u: URL): Pooled {
+  /**
+   * Whether a failed request goes again: the server did not process it (RFC 9114 §5.2, §4.1.1),
+   * its method is one to retry and its body can be sent again.
+   */
+  private mayRetry(e: unknown, init: H3FetchInit): boolean {
+    if (this.closed || init.signal?.aborted === true) return false;
+    if (!(e instanceof Http3StreamError) || e.errorCode !== H3ErrorCode.H3_REQUEST_REJECTED) {
+      return false;
+    }
+    const body = init.body;
+    const replayable = body === undefined || typeof body === 'string' || body instanceof Uint8Array;
+    return replayable && this.retryMethods.has((init.method ?? 'GET').toUpperCase());
+  }
+
+  /** The origin's pooled connection if it takes requests (and `fresh` is false), else a new one. */
+  private entryFor(u: URL, fresh = false): Pooled {
     const origin = u.origin;
     const found = this.pool.get(origin);
-    if (found !== undefined && found.conn.usable && found.client.acceptsRequests) return found;
-    if (found !== undefined) this.pool.delete(origin);
+    if (!fresh && found !== undefined && found.conn.usable && found.client.acceptsRequests) {
+      return found;
+    }
+    if (found !== undefined) {
+      this.pool.delete(origin);
+      if (!found.conn.isClosed) this.retired.add(found);
+    }
     const conn = connect(u, { ...this.connectOptions, alpn: ['h3'] });
     const client = h3Client(conn, this.options.h3 ?? {});
     const entry: Pooled = { conn, client, active: 0, idleTimer: null };
     this.pool.set(origin, entry);
     conn.once('close', () => {
       if (this.pool.get(origin) === entry) this.pool.delete(origin);
+      this.retired.delete(entry);
       if (entry.idleTimer !== null) clearTimeout(entry.idleTimer);
     });
     return entry;
@@ -187,6 +243,7 @@ export class H3Agent {
     entry.idleTimer = setTimeout(() => {
       entry.idleTimer = null;
       for (const [origin, e] of this.pool) if (e === entry) this.pool.delete(origin);
+      this.retired.delete(entry);
       void this.release(entry);
     }, this.keepAliveMs);
     entry.idleTimer.unref();

@@ -297,9 +297,11 @@ export class QuicServer extends EventEmitter<QuicServerEvents> {
 
   /**
    * Stops accepting (new clients are refused, RFC 9000 §10.2 CONNECTION_REFUSED), closes every
-   * connection gracefully with `code` (default 0), then releases the socket.
+   * connection gracefully with `code` (by default each connection's own clean code, which its
+   * application protocol chose: H3_NO_ERROR under HTTP/3, RFC 9114 §8.1, else 0), then releases
+   * the socket.
    */
-  close(code = 0, reason = 'server closing'): Promise<void> {
+  close(code?: number, reason = 'server closing'): Promise<void> {
     this.closing ??= (async () => {
       this.flushQlogs();
       // Established connections close gracefully. Those still in their handshake, or already
@@ -324,10 +326,10 @@ export class QuicServer extends EventEmitter<QuicServerEvents> {
   /**
    * Stops accepting (new clients are refused) and lets the live connections finish on their own;
    * once the last one has ended, or after `timeoutMs` (then the rest are closed gracefully with
-   * `code`; `Infinity`: no limit), the socket is released. A reload's old generation leaves this
-   * way.
+   * `code`, by default each one's own clean code as in close(); `Infinity`: no limit), the socket
+   * is released. A reload's old generation leaves this way.
    */
-  drain(timeoutMs = 60_000, code = 0, reason = 'server draining'): Promise<void> {
+  drain(timeoutMs = 60_000, code?: number, reason = 'server draining'): Promise<void> {
     this.stopAccepting();
     this.draining ??= (async () => {
       let timer: NodeJS.Timeout | undefined;

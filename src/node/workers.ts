@@ -147,7 +147,8 @@ export interface WorkerInit {
 /** @internal Router → worker. */
 export type RouterCommand =
   | { type: 'stats'; id: number }
-  | { type: 'close'; code: number; reason: string }
+  /** `code` undefined: each connection's own clean code (Connection.gracefulCloseCode). */
+  | { type: 'close'; code: number | undefined; reason: string }
   | { type: 'drain'; timeoutMs: number }
   /** The whole server drains: refuse new clients, report once no connection is left, stay. */
   | { type: 'refuse' }
@@ -409,10 +410,11 @@ export class WorkerServer extends EventEmitter<WorkerServerEvents> {
   }
 
   /**
-   * Every worker closes its server gracefully (connections closed with `code`, new clients
-   * refused), then the workers exit and the socket is released.
+   * Every worker closes its server gracefully (connections closed with `code`, by default each
+   * one's own clean code as in QuicServer.close(); new clients refused), then the workers exit
+   * and the socket is released.
    */
-  close(code = 0, reason = 'server closing'): Promise<void> {
+  close(code?: number, reason = 'server closing'): Promise<void> {
     this.closing ??= (async () => {
       await this.reloading;
       const slots = this.generations.flatMap((g) => g.slots);
@@ -428,9 +430,10 @@ export class WorkerServer extends EventEmitter<WorkerServerEvents> {
   /**
    * Stops taking new connections (new clients are refused, RFC 9000 §10.2) and lets every live
    * connection, of every generation, run to its end; after `timeoutMs` (Infinity: no limit) the
-   * rest are closed gracefully with `code`. Then the workers exit and the socket is released.
+   * rest are closed gracefully with `code` (by default each one's own clean code: H3_NO_ERROR
+   * under HTTP/3). Then the workers exit and the socket is released.
    */
-  drain(timeoutMs = 60_000, code = 0, reason = 'server draining'): Promise<void> {
+  drain(timeoutMs = 60_000, code?: number, reason = 'server draining'): Promise<void> {
     this.closing ??= (async () => {
       await this.reloading;
       const slots = this.generations.flatMap((g) => g.slots);

@@ -19,6 +19,8 @@ export class SendSide {
   readonly credit: SendCredit;
   /** A write was cut short by the buffer limit: tell the owner once room appears. */
   private writeBlocked = false;
+  /** Tell the owner each time everything written so far is acknowledged (onStreamAcked). */
+  reportsAcks = false;
   private resetCode = -1;
   private resetFinalSize = 0;
   private resetPending = false;
@@ -181,9 +183,14 @@ export class SendSide {
     this.buffer.onAcked(offset, length, fin);
     if (this.current === 'data_sent' && this.buffer.allAcked) {
       this.current = 'data_recvd';
-    } else if (this.writeBlocked && this.writableLength > 0) {
+      return;
+    }
+    if (this.writeBlocked && this.writableLength > 0) {
       this.writeBlocked = false;
       this.owner.onStreamWritable(this.stream);
+    }
+    if (this.reportsAcks && this.buffer.ackedOffset === this.buffer.written) {
+      this.owner.onStreamAcked(this.stream);
     }
   }
 

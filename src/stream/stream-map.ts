@@ -76,6 +76,8 @@ export interface StreamMapEvents {
   onStreamStopSending(stream: Stream, errorCode: number): void;
   /** The stream is finished and forgotten; its ID is never reused. */
   onStreamClosed(stream: Stream): void;
+  /** Everything written on a stream that reports acks is acknowledged (Stream.reportAcks). */
+  onStreamAcked(stream: Stream): void;
   /** `open(bidi)` returned null before and the peer has now raised the limit. */
   onStreamsAvailable(bidi: boolean): void;
   /** Frames are waiting to be sent: the connection should assemble a packet. */
@@ -470,6 +472,10 @@ export class StreamMap implements StreamOwner {
 
   onStreamStopSending(s: Stream, errorCode: number): void {
     this.events.onStreamStopSending(s, errorCode);
+  }
+
+  onStreamAcked(s: Stream): void {
+    this.events.onStreamAcked(s);
   }
 
   onStreamPriorityChanged(s: Stream): void {

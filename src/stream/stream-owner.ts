@@ -22,6 +22,11 @@ export interface StreamOwnerOf<S = StreamRef> {
   onStreamStopSending(stream: S, errorCode: number): void;
   /** Both parts reached a terminal state; the stream will never change again. */
   onStreamClosed(stream: S): void;
+  /**
+   * Every byte written so far is acknowledged while the sending part stays open, on a stream
+   * that asked for it (`Stream.reportAcks()`).
+   */
+  onStreamAcked(stream: S): void;
   /** `setPriority()` changed the urgency or the incremental flag. */
   onStreamPriorityChanged(stream: S): void;
   /**

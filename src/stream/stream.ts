@@ -395,6 +395,16 @@ export class Stream {
     this.sendSide.buffer.copyOut(offset, length, dest, destOffset);
   }
 
+  /**
+   * Asks for the connection's 'streamAcked' event each time everything written so far is
+   * acknowledged while the stream stays open for writing. For a stream that is never ended,
+   * such as an HTTP/3 control stream whose GOAWAY must arrive before the connection closes
+   * (RFC 9114 §5.2); an ended stream's 'streamClosed' says when all of its data arrived.
+   */
+  reportAcks(): void {
+    if (this.sendSide !== null) this.sendSide.reportsAcks = true;
+  }
+
   /** @internal A STREAM frame sent on this stream was acknowledged. */
   onStreamDataAcked(offset: number, length: number, fin: boolean): void {
     if (this.sendSide === null) return;

@@ -105,6 +105,32 @@ describe('cli: serve drains HTTP/3 with GOAWAY', function () {
     assert.equal(h3.session.goawayReceived, 4);
   });
 
+  it('at the drain limit, a connection still busy closes with H3_NO_ERROR, not 0', async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let arrived: () => void = () => {};
+    const inHandler = new Promise<void>((resolve) => (arrived = resolve));
+    const port = await start(async (_req, res) => {
+      arrived();
+      await gate;
+      res.end('late');
+    });
+    const { conn, h3 } = client(port);
+    const stuck = h3.request({ path: '/stuck' }).catch((e: unknown) => e);
+    await inHandler;
+    const closed = closeOf(conn);
+    try {
+      // The request never finishes: the limit closes the connection, with HTTP/3's own clean
+      // code (RFC 9114 §8.1, §5.2), as the server's close chose none.
+      await server!.drain(300);
+      assertH3NoError(await closed);
+      assert.equal(h3.session.goawayReceived, 4);
+      assert.ok((await stuck) instanceof Error, 'the unanswered request fails');
+    } finally {
+      release();
+    }
+  });
+
   it('a request in flight finishes byte for byte; the next is not sent on that connection', async () => {
     const body = payload(300_000, 7);
     let release: () => void = () => {};
@@ -259,6 +285,46 @@ describe('cli: tsquic serve on SIGTERM with an idle h3 client', function () {
       assert.equal(exit.code, 0, peer.output());
     });
   }
+
+  it('--workers 2: at the drain limit a stalled download is closed with H3_NO_ERROR, exit 0', async () => {
+    const s = site!;
+    const name = 'drain-limit-h3.bin';
+    writeFileSync(path.join(s.www, name), payload(1024 * 1024, 12));
+    const { peer, port } = await startServe(procs, [
+      '--root',
+      s.www,
+      '--cert',
+      s.certFile,
+      '--key',
+      s.keyFile,
+      '--workers',
+      '2',
+      '--drain-timeout',
+      '0.5',
+    ]);
+    // Small windows and a body never read: the response cannot finish before the limit.
+    const conn = connect(
+      { host: '127.0.0.1', port },
+      {
+        alpn: [H3_ALPN],
+        ca: readFileSync(s.certFile, 'utf8'),
+        serverName: 'localhost',
+        initialMaxStreamData: 16 * 1024,
+        maxStreamWindow: 16 * 1024,
+      },
+    );
+    conns.push(conn);
+    const h3 = h3Client(conn, { bodyHighWaterMark: 16 * 1024 });
+    const res = await h3.request({ path: `/${name}` });
+    assert.equal(res.status, 200);
+    const closed = closeOf(conn);
+    peer.child.kill('SIGTERM');
+    // The worker closes what is left with HTTP/3's clean code (RFC 9114 §8.1), not 0.
+    assertH3NoError(await closed);
+    assert.equal(h3.session.goawayReceived, 4);
+    const exit = await finished(peer, 20_000, 'tsquic serve --workers 2');
+    assert.equal(exit.code, 0, peer.output());
+  });
 
   it('--workers 2: an h3 download in flight finishes byte for byte, a later request is refused', async () => {
     const s = site!;

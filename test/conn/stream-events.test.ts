@@ -29,6 +29,7 @@ describe('conn/stream-events: stream layer events re-emitted by the connection',
     ev.onStreamReset(s, 0x10c);
     ev.onStreamStopSending(s, 7);
     ev.onStreamClosed(s);
+    ev.onStreamAcked(s);
     ev.onStreamsAvailable(true);
     ev.onStreamsAvailable(false);
     assert.deepEqual(r.emitted, [
@@ -40,6 +41,7 @@ describe('conn/stream-events: stream layer events re-emitted by the connection',
       // RFC 9000 §19.5: STOP_SENDING carries the application error code.
       ['stopSending', s, 7],
       ['streamClosed', s],
+      ['streamAcked', s],
       // RFC 9000 §19.11: MAX_STREAMS raised the limit of one direction.
       ['streamsAvailable', true],
       ['streamsAvailable', false],

@@ -8,7 +8,7 @@ import { Http3StreamError } from '../../src/h3/api/errors.js';
 import { H3ErrorCode } from '../../src/h3/errors.js';
 import { bytesEqual } from '../../src/util/bytes.js';
 import { pattern } from '../scenario/transfer-kit.js';
-import { drive, h3Pair, rejection, until } from './connection-helpers.js';
+import { drive, h3Pair, rejection, until, type H3Pair } from './connection-helpers.js';
 
 function assertRejected(e: unknown, remote: boolean): void {
   assert.ok(e instanceof Http3StreamError, String(e));
@@ -64,6 +64,42 @@ describe('h3 over QUIC: graceful shutdown', () => {
     await until(h, h.client.closed);
     assert.equal(h.pair.conn.closeInfo?.errorCode, H3ErrorCode.H3_NO_ERROR);
     assert.equal(h.pair.conn.closeInfo?.source, 'peer');
+  });
+
+  /** A pair whose one request was answered and acknowledged long ago: nothing is in flight. */
+  async function idlePair(): Promise<H3Pair> {
+    const h = h3Pair((_req, res) => res.end('x'));
+    const res = await until(h, h.client.request({ path: '/' }));
+    assert.equal(await until(h, res.body.text()), 'x');
+    h.pair.net.runFor(2_000_000);
+    assert.equal(h.server!.activeRequests, 0);
+    return h;
+  }
+
+  it('an idle server closes on a core connection: the GOAWAY arrives before the close', async () => {
+    const h = await idlePair();
+    const closed = h.server!.close();
+    // The close waits for the GOAWAY's acknowledgment: a closing connection would send
+    // nothing but CONNECTION_CLOSE (RFC 9000 §10.2.1).
+    assert.equal(h.serverConn!.state, 'established');
+    await until(h, closed);
+    await until(h, h.client.closed);
+    // RFC 9114 §5.2: the client learns that request 0 was processed and none above it.
+    assert.equal(h.client.session.goawayReceived, 4);
+    assert.equal(h.pair.conn.closeInfo?.errorCode, H3ErrorCode.H3_NO_ERROR);
+    assert.equal(h.pair.conn.closeInfo?.source, 'peer');
+  });
+
+  it('an idle server close: a lost GOAWAY is sent again before the close', async () => {
+    const h = await idlePair();
+    const net = h.pair.net;
+    // The datagram carrying the GOAWAY leaves now, and is lost.
+    net.blackhole(net.now, net.now + 1, 'server', 'client');
+    const closed = h.server!.close();
+    await until(h, closed);
+    await until(h, h.client.closed);
+    assert.equal(h.client.session.goawayReceived, 4);
+    assert.equal(h.pair.conn.closeInfo?.errorCode, H3ErrorCode.H3_NO_ERROR);
   });
 
   it('client close: GOAWAY, the request in progress finishes, then the connection closes', async () => {

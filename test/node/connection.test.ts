@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { backend } from '../../src/crypto/default-provider.js';
-import { connect, createServer, QuicNodeError, type QuicServer } from '../../src/node/index.js';
+import {
+  connect,
+  createServer,
+  QuicNodeError,
+  type QuicConnection,
+  type QuicServer,
+} from '../../src/node/index.js';
 import { chooseSocket } from '../../src/node/socket-choice.js';
 import { ipv6Available, payload, testCert } from './helpers.js';
 
@@ -102,6 +108,45 @@ describe('node adapter: connections over UDP loopback', () => {
     await conn.close();
     await server.close();
     assert.equal(server.connections.size, 0);
+  });
+
+  it('a stream that came with the handshake and nobody took does not hold up a graceful close', async function () {
+    // Without the fix the close below waits its whole minute for the stream's data.
+    this.timeout(20_000);
+    const { certPem, keyPem } = testCert();
+    const server = createServer({ cert: certPem, key: keyPem, alpn: ['x'] });
+    let serverConn: QuicConnection | null = null;
+    const answered = new Promise<void>((resolve) =>
+      server.once('connection', (c) => {
+        serverConn = c;
+        // A protocol that reads and writes the core streams itself (as HTTP/3 does): the
+        // client never reads, so most of this stays unacknowledged.
+        c.core.on('stream', (core) => {
+          core.write(payload(200_000, 3));
+          resolve();
+        });
+      }),
+    );
+    const { port } = await server.listen(0, '127.0.0.1');
+    const conn = connect(`https://localhost:${port}/`, {
+      alpn: ['x'],
+      ca: certPem,
+      initialMaxStreamData: 16 * 1024,
+      maxStreamWindow: 16 * 1024,
+    });
+    try {
+      // Written before the handshake completes: it leaves with the client's Finished.
+      const s = await conn.openStream();
+      s.write('request');
+      await answered;
+      await conn.ready;
+      const closed = new Promise<unknown>((resolve) => conn.once('close', resolve));
+      await serverConn!.close(undefined, 'done', 60_000);
+      assert.ok(await closed);
+    } finally {
+      conn.destroy();
+      await server.close();
+    }
   });
 
   it('fails with ERR_QUIC_REFUSED when nothing listens on the port', async () => {

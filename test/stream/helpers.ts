@@ -37,6 +37,9 @@ export class RecordingOwner implements StreamOwner {
   onStreamClosed(s: Stream): void {
     this.events.push(`closed ${s.id}`);
   }
+  onStreamAcked(s: Stream): void {
+    this.events.push(`acked ${s.id}`);
+  }
   onStreamPriorityChanged(s: Stream): void {
     this.events.push(`priority ${s.id}`);
   }

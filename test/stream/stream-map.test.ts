@@ -34,6 +34,9 @@ class Events implements StreamMapEvents {
   onStreamClosed(s: Stream): void {
     this.log.push(`closed ${s.id}`);
   }
+  onStreamAcked(s: Stream): void {
+    this.log.push(`acked ${s.id}`);
+  }
   onStreamsAvailable(bidi: boolean): void {
     this.log.push(`available ${bidi ? 'bidi' : 'uni'}`);
   }

@@ -228,6 +228,30 @@ describe('stream/stream', () => {
       assert.deepEqual(o.take(), [], 'writable is reported once per short write');
     });
 
+    it('reportAcks: an open stream says when everything written so far is acknowledged', () => {
+      const [quiet, oq] = make(LOCAL_UNI);
+      quiet.write(bytes(10));
+      ackAll(quiet, drainData(quiet));
+      assert.deepEqual(oq.take(), [], 'not asked: no report');
+
+      const [s, o] = make(LOCAL_UNI);
+      s.reportAcks();
+      s.write(bytes(100));
+      const first = drainData(s, 60);
+      s.onStreamDataAcked(first[1]!.offset, first[1]!.length, false);
+      assert.deepEqual(o.take(), [], 'a gap below: not everything is acknowledged');
+      s.onStreamDataAcked(first[0]!.offset, first[0]!.length, false);
+      assert.deepEqual(o.take(), [`acked ${LOCAL_UNI}`]);
+      s.write(bytes(20));
+      const second = drainData(s);
+      s.write(bytes(5)); // written after the frame left: still unacknowledged
+      ackAll(s, second);
+      assert.deepEqual(o.take(), []);
+      ackAll(s, drainData(s));
+      assert.deepEqual(o.take(), [`acked ${LOCAL_UNI}`]);
+      assert.equal(s.sendState, 'send', 'the stream stays open');
+    });
+
     it('does not end the stream when a write with fin is cut short', () => {
       const [s] = make(LOCAL_UNI, { sendBufferLimit: 10 });
       assert.equal(s.write(bytes(20), true), 10);

@@ -316,10 +316,6 @@ export class H3Server extends Emitter<H3ServerEvents> {
   private readonly bodyBudget: BodyBudget;
   private resolveClosed!: () => void;
   private rejectClosed!: (e: Error) => void;
-  /** The host's timers, null on a core Connection. */
-  private readonly timers: H3HostTimers | null;
-  /** close() waits a tick of the host's timer before an idle session closes (cancels it). */
-  private stopCloseTimer: (() => void) | null = null;
 
   /** @internal Use h3Server(). */
   constructor(
@@ -346,7 +342,6 @@ export class H3Server extends Emitter<H3ServerEvents> {
       this.rejectClosed = reject;
     });
     this.closed.catch(() => {});
-    this.timers = host === null ? null : host.timers;
     const clock = options.clock ?? (host === null ? undefined : () => host.timers.now());
     this.transport = new ConnectionTransport(conn, clock);
     this.session = new H3ServerSession(this.transport, options);
@@ -355,7 +350,6 @@ export class H3Server extends Emitter<H3ServerEvents> {
     const stopTimer = host === null ? null : this.driveTimeouts(host.timers);
     this.session.onClose = (e) => {
       stopTimer?.();
-      this.stopCloseTimer?.();
       if (isCleanClose(e, this.transport)) {
         this.resolveClosed();
       } else {
@@ -407,20 +401,9 @@ export class H3Server extends Emitter<H3ServerEvents> {
    * then the connection closes with H3_NO_ERROR. Resolves once the session has closed.
    */
   close(): Promise<void> {
-    const session = this.session;
-    if (session.closed || session.activeRequests > 0 || this.timers === null) {
-      session.shutdown();
-    } else if (this.stopCloseTimer === null) {
-      // An idle session would close at once, and nothing but the CONNECTION_CLOSE leaves a
-      // closing connection (RFC 9000 §10.2.1): the GOAWAY goes in this turn's flush, the close
-      // a tick of the host's timer later, so the client learns which requests were processed.
-      if (session.goawaySent === null) session.sendGoaway();
-      this.stopCloseTimer = this.timers.repeat(1, () => {
-        this.stopCloseTimer?.();
-        this.stopCloseTimer = null;
-        session.shutdown();
-      });
-    }
+    // An idle session closes at once: the CONNECTION_CLOSE waits until the GOAWAY is
+    // acknowledged (connection-transport.ts), so the client learns which requests were processed.
+    this.session.shutdown();
     return this.closed.catch(() => {});
   }
 
