@@ -6,7 +6,7 @@
  * request and response header sections.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { QlogFormat } from '../../src/conn/qlog-writer.js';
 import {
@@ -202,7 +202,12 @@ describe('qlog of tsquic serve and get: valid files, QLOGDIR, HTTP/3 events', fu
     ]);
     // The client vanishes mid-transfer without a word: the server's connection stays
     // established with data in flight, and its graceful close waits for it.
-    await waitFor(() => readdirSync(out).length > 0, 20_000, 'the download to start');
+    // Bytes in the output file (get opens it before it connects).
+    await waitFor(
+      () => readdirSync(out).some((f) => statSync(path.join(out, f)).size > 0),
+      20_000,
+      'the download to start',
+    );
     get.child.kill('SIGKILL');
     await get.exited;
     peer.child.kill('SIGTERM');
