@@ -191,8 +191,12 @@ async function sendFile(
 ): Promise<void> {
   const end = start + length;
   let position = start;
+  // One buffer for the whole response: write() copies what it does not pass on at once, so the
+  // next read may reuse it. A buffer per read made every byte served an ArrayBuffer allocation,
+  // which V8 answers with garbage collections (a mark-compact about every 100 ms at 130 MiB/s).
+  const buffer = Buffer.allocUnsafe(Math.min(FILE_CHUNK, length));
   while (position < end && res.aborted === null) {
-    const chunk = Buffer.allocUnsafe(Math.min(FILE_CHUNK, end - position));
+    const chunk = buffer.subarray(0, Math.min(buffer.length, end - position));
     const { bytesRead } = await handle.read(chunk, 0, chunk.length, position);
     if (bytesRead === 0) break; // the file shrank: the response ends short (a stream error)
     position += bytesRead;

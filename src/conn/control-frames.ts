@@ -10,6 +10,7 @@ import { encodeFrame, frameEncodedLength } from '../wire/frame-encode.js';
 import type { Frame } from '../wire/frame-types.js';
 import type { IssuedCid } from './cids.js';
 import { NOTHING, type SentFrameList } from './sent-frames.js';
+import { copyBytes } from '../util/bytes.js';
 
 /** DATAGRAMs kept waiting: the oldest goes when more are queued (RFC 9221 §5: unreliable). */
 const MAX_DATAGRAMS = 64;
@@ -84,7 +85,7 @@ export class ControlFrames {
   /** Queues a DATAGRAM payload (copied), dropping the oldest beyond the bound. */
   queueDatagram(data: Uint8Array): void {
     if (this.datagrams.length >= MAX_DATAGRAMS) this.datagrams.shift();
-    this.datagrams.push(data.slice());
+    this.datagrams.push(copyBytes(data));
   }
 
   /**

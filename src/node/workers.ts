@@ -43,6 +43,7 @@ import { chooseSocket } from './socket-choice.js';
 import type { LiveRoutes } from './steered-socket.js';
 import { UdpSocket, type UdpSocketOptions } from './udp.js';
 import { BatchWriter, forEachDatagram, isDatagramBatch } from './worker-socket.js';
+import { copyBytes } from '../util/bytes.js';
 
 /** What a worker's server may be configured with: everything that can cross into a thread. */
 export type WorkerServerConfig = Omit<
@@ -658,7 +659,8 @@ export class WorkerServer extends EventEmitter<WorkerServerEvents> {
    */
   private route(data: Uint8Array, remote: SocketAddress): void {
     if (this.generations.length === 0) {
-      if (this.early.length < MAX_EARLY_DATAGRAMS) this.early.push({ data: data.slice(), remote });
+      if (this.early.length < MAX_EARLY_DATAGRAMS)
+        this.early.push({ data: copyBytes(data), remote });
       return;
     }
     const slot = this.slotFor(data);

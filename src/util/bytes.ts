@@ -22,6 +22,17 @@ export function fromHex(hex: string): Uint8Array {
   return out;
 }
 
+/**
+ * A copy of `b` in memory of its own. Not `b.slice()`: on a Node Buffer (a Uint8Array subclass
+ * that callers pass everywhere) slice() returns a view of the same memory, so a "copy" kept
+ * after the caller reused its buffer changed under us.
+ */
+export function copyBytes(b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(b.length);
+  out.set(b);
+  return out;
+}
+
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   let n = 0;
   for (const p of parts) n += p.length;

@@ -133,3 +133,17 @@ describe('conn/control-frames: frames waiting for a 1-RTT packet (RFC 9000 §13.
     assert.equal(c.hasPending, false);
   });
 });
+
+describe('conn/control-frames: a queued DATAGRAM is a copy', () => {
+  it('a Node Buffer the caller reuses after queueing leaves the frame unchanged', () => {
+    const c = new ControlFrames();
+    const b = Buffer.from('hello datagram');
+    c.queueDatagram(b);
+    b.fill(0x21); // the caller reuses its buffer (Buffer#slice would have been a view)
+    const w = writer(200);
+    assert.ok(c.writeDatagrams(w, 200, new SentFrameList(), 1452));
+    const [f] = decodeAll(w);
+    assert.equal(f!.kind, 'datagram');
+    assert.equal(Buffer.from((f as { data: Uint8Array }).data).toString(), 'hello datagram');
+  });
+});

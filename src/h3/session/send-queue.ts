@@ -4,6 +4,7 @@
  * Frames are queued whole and in order, so HTTP/3 framing is never interleaved.
  */
 import type { H3Stream } from './transport.js';
+import { copyBytes } from '../../util/bytes.js';
 
 const EMPTY = new Uint8Array(0);
 
@@ -48,7 +49,7 @@ export class SendQueue {
     this.flush();
     if (borrowed) {
       for (let i = 0; i < this.chunks.length; i++) {
-        if (this.chunks[i]!.buffer === chunk.buffer) this.chunks[i] = this.chunks[i]!.slice();
+        if (this.chunks[i]!.buffer === chunk.buffer) this.chunks[i] = copyBytes(this.chunks[i]!);
       }
     }
   }
