@@ -536,24 +536,6 @@ static int mlkem_decaps(const unsigned char dk[DK_BYTES], const unsigned char ct
 
 /* ---- N-API ---------------------------------------------------------------------------------- */
 
-/* A Uint8Array argument of exactly `len` bytes, else a thrown TypeError / RangeError. */
-static int get_exact(napi_env env, napi_value v, size_t len, unsigned char **data) {
-  napi_typedarray_type type;
-  size_t n;
-  void *ptr;
-  if (napi_get_typedarray_info(env, v, &type, &n, &ptr, NULL, NULL) != napi_ok ||
-      type != napi_uint8_array) {
-    napi_throw_type_error(env, NULL, "expected a Uint8Array");
-    return 0;
-  }
-  if (n != len) {
-    napi_throw_range_error(env, NULL, "ML-KEM-768 argument of the wrong length");
-    return 0;
-  }
-  *data = (unsigned char *)ptr;
-  return 1;
-}
-
 /* The length of a Uint8Array argument, or SIZE_MAX (with a TypeError thrown). */
 static size_t get_length(napi_env env, napi_value v, unsigned char **data) {
   napi_typedarray_type type;
@@ -566,6 +548,17 @@ static size_t get_length(napi_env env, napi_value v, unsigned char **data) {
   }
   *data = (unsigned char *)ptr;
   return n;
+}
+
+/* A Uint8Array argument of exactly `len` bytes, else a thrown TypeError / RangeError. */
+static int get_exact(napi_env env, napi_value v, size_t len, unsigned char **data) {
+  size_t n = get_length(env, v, data);
+  if (n == SIZE_MAX) return 0;
+  if (n != len) {
+    napi_throw_range_error(env, NULL, "ML-KEM-768 argument of the wrong length");
+    return 0;
+  }
+  return 1;
 }
 
 static napi_value make_bool(napi_env env, int b) {

@@ -234,6 +234,36 @@ describe('cli: serve drains HTTP/3 with GOAWAY', function () {
   });
 });
 
+/** `tsquic serve` with two workers over the site, draining at most `drainTimeout` seconds. */
+function workersServeArgs(s: Site, drainTimeout: string): string[] {
+  return [
+    '--root',
+    s.www,
+    '--cert',
+    s.certFile,
+    '--key',
+    s.keyFile,
+    '--workers',
+    '2',
+    '--drain-timeout',
+    drainTimeout,
+  ];
+}
+
+/** An h3 client connection whose stream window stays at `window`: the server cannot run ahead. */
+function smallWindowConnect(port: number, certFile: string, window: number): QuicConnection {
+  return connect(
+    { host: '127.0.0.1', port },
+    {
+      alpn: [H3_ALPN],
+      ca: readFileSync(certFile, 'utf8'),
+      serverName: 'localhost',
+      initialMaxStreamData: window,
+      maxStreamWindow: window,
+    },
+  );
+}
+
 describe('cli: tsquic serve on SIGTERM with an idle h3 client', function () {
   this.timeout(60_000);
   let site: Site | undefined;
@@ -290,29 +320,9 @@ describe('cli: tsquic serve on SIGTERM with an idle h3 client', function () {
     const s = site!;
     const name = 'drain-limit-h3.bin';
     writeFileSync(path.join(s.www, name), payload(1024 * 1024, 12));
-    const { peer, port } = await startServe(procs, [
-      '--root',
-      s.www,
-      '--cert',
-      s.certFile,
-      '--key',
-      s.keyFile,
-      '--workers',
-      '2',
-      '--drain-timeout',
-      '0.5',
-    ]);
+    const { peer, port } = await startServe(procs, workersServeArgs(s, '0.5'));
     // Small windows and a body never read: the response cannot finish before the limit.
-    const conn = connect(
-      { host: '127.0.0.1', port },
-      {
-        alpn: [H3_ALPN],
-        ca: readFileSync(s.certFile, 'utf8'),
-        serverName: 'localhost',
-        initialMaxStreamData: 16 * 1024,
-        maxStreamWindow: 16 * 1024,
-      },
-    );
+    const conn = smallWindowConnect(port, s.certFile, 16 * 1024);
     conns.push(conn);
     const h3 = h3Client(conn, { bodyHighWaterMark: 16 * 1024 });
     const res = await h3.request({ path: `/${name}` });
@@ -331,29 +341,9 @@ describe('cli: tsquic serve on SIGTERM with an idle h3 client', function () {
     const name = 'drain-h3.bin';
     const file = payload(2 * 1024 * 1024, 11);
     writeFileSync(path.join(s.www, name), file);
-    const { peer, port } = await startServe(procs, [
-      '--root',
-      s.www,
-      '--cert',
-      s.certFile,
-      '--key',
-      s.keyFile,
-      '--workers',
-      '2',
-      '--drain-timeout',
-      '100',
-    ]);
+    const { peer, port } = await startServe(procs, workersServeArgs(s, '100'));
     // Small windows: the server cannot finish sending until the client reads.
-    const conn = connect(
-      { host: '127.0.0.1', port },
-      {
-        alpn: [H3_ALPN],
-        ca: readFileSync(s.certFile, 'utf8'),
-        serverName: 'localhost',
-        initialMaxStreamData: 64 * 1024,
-        maxStreamWindow: 64 * 1024,
-      },
-    );
+    const conn = smallWindowConnect(port, s.certFile, 64 * 1024);
     conns.push(conn);
     const h3 = h3Client(conn, { bodyHighWaterMark: 64 * 1024 });
     const res = await h3.request({ path: `/${name}` });
