@@ -13,7 +13,7 @@
 import { StreamChunk } from '../stream/stream.js';
 import { Writer } from '../util/cursor.js';
 import { uninitializedBytes } from '../util/uninitialized.js';
-import type { TransmitRelease } from '../util/transmit-release.js';
+import { HandOuts, type TransmitRelease } from '../util/transmit-release.js';
 import { PacketType } from '../wire/version.js';
 import { AEAD_TAG_LENGTH, type PacketProtector } from '../crypto/packet-protection.js';
 import { AheadQueue } from './ahead-queue.js';
@@ -54,23 +54,24 @@ export class PacketBuilder {
   private slab = NO_BYTES;
   private slabPos = 0;
   private slabSize: number;
-  /** The release epoch when a datagram of this builder last went to the caller. */
-  private handedOutAt = -1;
+  /** Whether the datagrams handed out from the slab were all released (rewindIfReleased). */
+  private readonly handOuts: HandOuts;
 
   /**
-   * `datagramRoom`: room given to one datagram, the largest UDP payload plus slack. `release`:
+   * `datagramRoom`: room given to one datagram, the largest UDP payload plus slack. `released`:
    * the engine's record of released datagrams; without it a slab is never written twice.
    */
   constructor(
     private readonly datagramRoom: number,
-    private readonly released: TransmitRelease | null = null,
+    released: TransmitRelease | null = null,
   ) {
     this.slabSize = FIRST_SLAB_DATAGRAMS * datagramRoom;
+    this.handOuts = new HandOuts(released);
   }
 
   /** A datagram assembled here goes to the caller now (assemble.ts nextDatagram). */
   handedOut(): void {
-    if (this.released !== null) this.handedOutAt = this.released.epoch;
+    this.handOuts.handedOut();
   }
 
   /**
@@ -78,12 +79,7 @@ export class PacketBuilder {
    * released every datagram handed out so far, the slab is written again from its start.
    */
   rewindIfReleased(): void {
-    if (
-      this.released !== null &&
-      this.released.epoch !== this.handedOutAt &&
-      this.ahead.length === 0 &&
-      this.slab.length > 0
-    ) {
+    if (this.ahead.length === 0 && this.slab.length > 0 && this.handOuts.allReleased) {
       this.slabPos = 0;
     }
   }

@@ -12,7 +12,7 @@
  */
 import { sameAddress, type SocketAddress, type Transmit } from '../util/address.js';
 import { uninitializedBytes } from '../util/uninitialized.js';
-import type { TransmitRelease } from '../util/transmit-release.js';
+import { HandOuts, type TransmitRelease } from '../util/transmit-release.js';
 
 /** N datagrams of `segmentSize` bytes in `data`, the last may be shorter, for one destination. */
 export interface TransmitBatch {
@@ -49,11 +49,13 @@ export interface TransmitSource {
 export class TransmitBatcher {
   private slab = new Uint8Array(0);
   private slabPos = 0;
-  /** The release epoch when a batch copied into this slab last went out. */
-  private handedOutAt = -1;
+  /** Whether the batches copied into this slab were all released since they went out. */
+  private readonly handOuts: HandOuts;
 
   /** `released`: the engine's record of datagrams its caller released (transmit-release.ts). */
-  constructor(private readonly released: TransmitRelease | null = null) {}
+  constructor(released: TransmitRelease | null = null) {
+    this.handOuts = new HandOuts(released);
+  }
 
   /** The next batch, or null when nothing is ready. */
   next(
@@ -108,14 +110,14 @@ export class TransmitBatcher {
       return this.batchOf(first, data, size, count);
     }
     this.slabPos = end;
-    if (this.released !== null) this.handedOutAt = this.released.epoch;
+    this.handOuts.handedOut();
     return this.batchOf(first, out.subarray(start, end), size, count);
   }
 
   /** This batcher's slab with `bytes` free from slabPos on (a new slab when it is too full). */
   private room(bytes: number): Uint8Array {
     // Every batch copied here before the caller's last release is free again.
-    if (this.released !== null && this.released.epoch !== this.handedOutAt) this.slabPos = 0;
+    if (this.handOuts.allReleased) this.slabPos = 0;
     if (this.slab.length - this.slabPos < bytes) {
       this.slab = uninitializedBytes(Math.max(SLAB_SIZE, bytes));
       this.slabPos = 0;

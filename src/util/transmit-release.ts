@@ -12,3 +12,23 @@
 export class TransmitRelease {
   epoch = 0;
 }
+
+/**
+ * One slab owner's side of it: when it last handed out memory, and whether the caller has
+ * released everything since. Without a TransmitRelease nothing is ever free again.
+ */
+export class HandOuts {
+  private at = -1;
+
+  constructor(private readonly release: TransmitRelease | null) {}
+
+  /** Memory of the owner's slab goes to the caller now. */
+  handedOut(): void {
+    if (this.release !== null) this.at = this.release.epoch;
+  }
+
+  /** The caller released everything handed out so far: the slab may be written again. */
+  get allReleased(): boolean {
+    return this.release !== null && this.release.epoch !== this.at;
+  }
+}
