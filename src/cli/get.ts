@@ -9,14 +9,12 @@
  * (RFC 9114 §5.2 GOAWAY, §4.1.1 H3_REQUEST_REJECTED) is sent once more on a new connection.
  * Usage mistakes (flags, unreadable files, bad PEM, unknown hosts) exit 2.
  */
-import { once } from 'node:events';
-import { createWriteStream, existsSync, statSync, unlinkSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import path from 'node:path';
-import { Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import type { KeyExchangeGroup } from '../crypto/provider.js';
-import type { ConnectionStatsSnapshot } from '../conn/stats.js';
 import { connect, type ConnectOptions } from '../node/client.js';
 import type { QuicConnection } from '../node/connection.js';
 import { QuicNodeError, QuicStreamError } from '../node/errors.js';
@@ -41,6 +39,8 @@ import {
 import { hqGet } from './hq-client.js';
 import { SessionFile, type SavedServer } from './session-file.js';
 import { GetReport } from './get-report.js';
+import { Bodies, finishedOnce, type Output } from './get-bodies.js';
+import { statsLine } from './get-stats.js';
 import {
   connectTarget,
   isPlainGet,
@@ -140,26 +140,6 @@ const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
 const RETRIED_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD']);
 /** How long --migrate waits for the new path to be validated. */
 const PATH_VALIDATION_WAIT_MS = 3_000;
-
-/** The fields of the --stats line, in order. */
-const STATS_FIELDS = [
-  'version',
-  'alpn',
-  'cipher',
-  'group',
-  'retry',
-  'resumed',
-  'earlyDataAccepted',
-  'handshakeMs',
-  'bytesSent',
-  'bytesReceived',
-  'packetsSent',
-  'packetsLost',
-  'srttMs',
-  'pmtu',
-  'keyUpdates',
-  'migrated',
-] as const satisfies readonly (keyof ConnectionStatsSnapshot)[];
 
 interface Request {
   url: string;
@@ -384,57 +364,6 @@ async function settings(
   };
 }
 
-/** Where each body goes: its file, or stdout in URL order (buffered when there are several). */
-class Bodies {
-  private readonly stdoutQueue: { chunks: Buffer[]; done: boolean }[] = [];
-
-  constructor(private readonly direct: boolean) {}
-
-  /** The sink of a request and a function to call when its body is complete or failed. */
-  open(request: Request): { sink: Writable; finish(ok: boolean): Promise<void> } {
-    if (request.file !== null) {
-      const file = request.file;
-      const sink = createWriteStream(file);
-      return {
-        sink,
-        async finish(ok) {
-          sink.end();
-          await once(sink, 'close');
-          if (!ok) unlinkSync(file);
-        },
-      };
-    }
-    if (this.direct) {
-      return { sink: process.stdout, finish: async () => {} };
-    }
-    const slot = { chunks: [] as Buffer[], done: false };
-    this.stdoutQueue.push(slot);
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, cb) {
-        slot.chunks.push(chunk);
-        cb();
-      },
-    });
-    return {
-      sink,
-      finish: async (ok) => {
-        if (!ok) slot.chunks = [];
-        slot.done = true;
-        await this.drainStdout();
-      },
-    };
-  }
-
-  private async drainStdout(): Promise<void> {
-    while (this.stdoutQueue.length > 0 && this.stdoutQueue[0]!.done) {
-      const slot = this.stdoutQueue.shift()!;
-      for (const c of slot.chunks) {
-        if (!process.stdout.write(c)) await once(process.stdout, 'drain');
-      }
-    }
-  }
-}
-
 /** One line for a failed request or connection. */
 function failureMessage(e: unknown, protocol: GetProtocol): string {
   if (e instanceof QuicStreamError && e.code === 'ERR_QUIC_STREAM_RESET') {
@@ -442,18 +371,6 @@ function failureMessage(e: unknown, protocol: GetProtocol): string {
   }
   if (e instanceof Error) return e.message.replace(/\s*\n\s*/g, ' ');
   return String(e);
-}
-
-/** Where a request's body goes, open across its attempts. */
-interface Output {
-  readonly sink: Writable;
-  finish(ok: boolean): Promise<void>;
-}
-
-/** `out` whose finish() acts once: a later call gets the first call's outcome. */
-function finishedOnce(out: Output): Output {
-  let finished: Promise<void> | null = null;
-  return { sink: out.sink, finish: (ok) => (finished ??= out.finish(ok)) };
 }
 
 /**
@@ -546,7 +463,7 @@ async function runOrigin(
   register: (conn: QuicConnection) => void,
 ): Promise<OriginOutcome> {
   const outs = new Map<Request, Output>();
-  for (const r of origin.requests) outs.set(r, finishedOnce(bodies.open(r)));
+  for (const r of origin.requests) outs.set(r, finishedOnce(bodies.open(r.file)));
   const stats: string[] = [];
   let failures: string[] = [];
   try {
@@ -730,24 +647,6 @@ async function runRequests(
     }
   }
   return { failures, retry };
-}
-
-function statsLine(conn: QuicConnection): string {
-  const all = conn.getStats();
-  const line: Record<string, unknown> = {};
-  for (const f of STATS_FIELDS) line[f] = all[f];
-  // Multipath (RFC 10069): each path's share, when there was more than one.
-  if (all.paths.length > 1) {
-    line['paths'] = all.paths.map((p) => ({
-      pathId: p.pathId,
-      local: `${p.local.address}:${p.local.port}`,
-      status: p.status,
-      validated: p.validated,
-      bytesSent: p.bytesSent,
-      bytesReceived: p.bytesReceived,
-    }));
-  }
-  return JSON.stringify(line);
 }
 
 async function run(args: ParsedArgs, io: CliIo): Promise<number> {

@@ -157,16 +157,21 @@ describe('qlog of tsquic serve and get: valid files, QLOGDIR, HTTP/3 events', fu
     });
   }
 
-  it('a server stopped by SIGTERM while its connection drains still writes a whole trace', async () => {
-    const s = site!;
-    const serverDir = freshDir(s, 'qlog-sigterm');
-    const { peer, port } = await startListening(
+  /** `tsquic serve` with one engine, its qlog files in `serverDir` (QLOGDIR). */
+  function serveWithQlogDir(s: Site, serverDir: string): ReturnType<typeof startListening> {
+    return startListening(
       procs,
       [...TSQUIC, 'serve', '--port', '0', '--workers', '1', '--root', s.www],
       'tsquic serve',
       30_000,
       { ...process.env, QLOGDIR: serverDir },
     );
+  }
+
+  it('a server stopped by SIGTERM while its connection drains still writes a whole trace', async () => {
+    const s = site!;
+    const serverDir = freshDir(s, 'qlog-sigterm');
+    const { peer, port } = await serveWithQlogDir(s, serverDir);
     const out = freshDir(s, 'get-sigterm');
     const r = await runGet(procs, ['--insecure', '--output', out, ...urls(port, [SMALL])]);
     assertDownloaded(s, out, [SMALL], r.stderr);
@@ -184,13 +189,7 @@ describe('qlog of tsquic serve and get: valid files, QLOGDIR, HTTP/3 events', fu
     const s = site!;
     const serverDir = freshDir(s, 'qlog-killed');
     writeFileSync(path.join(s.www, 'large.bin'), Buffer.alloc(30 << 20, 7));
-    const { peer, port } = await startListening(
-      procs,
-      [...TSQUIC, 'serve', '--port', '0', '--workers', '1', '--root', s.www],
-      'tsquic serve',
-      30_000,
-      { ...process.env, QLOGDIR: serverDir },
-    );
+    const { peer, port } = await serveWithQlogDir(s, serverDir);
     const out = freshDir(s, 'get-killed');
     const get = procs.start([
       ...TSQUIC,
