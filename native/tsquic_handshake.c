@@ -12,6 +12,7 @@
  */
 #define NAPI_VERSION 8
 #include <node_api.h>
+#include "tsquic_args.h"
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/opensslv.h>
@@ -144,14 +145,7 @@ static int fail_range(napi_env env, const char *msg) {
 }
 
 static int get_bytes(napi_env env, napi_value v, unsigned char **data, size_t *len) {
-  napi_typedarray_type type;
-  void *ptr;
-  if (napi_get_typedarray_info(env, v, &type, len, &ptr, NULL, NULL) != napi_ok ||
-      type != napi_uint8_array) {
-    return fail_type(env, "expected a Uint8Array");
-  }
-  *data = (unsigned char *)ptr;
-  return 1;
+  return typed_arg(env, v, napi_uint8_array, "expected a Uint8Array", (void **)data, len);
 }
 
 static int get_hash(napi_env env, napi_value v, hash_t *h) {

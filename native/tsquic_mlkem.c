@@ -19,6 +19,7 @@
  */
 #define NAPI_VERSION 8
 #include <node_api.h>
+#include "tsquic_args.h"
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/opensslv.h>
@@ -538,15 +539,10 @@ static int mlkem_decaps(const unsigned char dk[DK_BYTES], const unsigned char ct
 
 /* The length of a Uint8Array argument, or SIZE_MAX (with a TypeError thrown). */
 static size_t get_length(napi_env env, napi_value v, unsigned char **data) {
-  napi_typedarray_type type;
   size_t n;
-  void *ptr;
-  if (napi_get_typedarray_info(env, v, &type, &n, &ptr, NULL, NULL) != napi_ok ||
-      type != napi_uint8_array) {
-    napi_throw_type_error(env, NULL, "expected a Uint8Array");
+  if (!typed_arg(env, v, napi_uint8_array, "expected a Uint8Array", (void **)data, &n)) {
     return SIZE_MAX;
   }
-  *data = (unsigned char *)ptr;
   return n;
 }
 

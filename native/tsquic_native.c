@@ -16,6 +16,7 @@
  */
 #define NAPI_VERSION 8
 #include <node_api.h>
+#include "tsquic_args.h"
 #include <openssl/evp.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -81,25 +82,11 @@ static int get_bytes(napi_env env, napi_value v, unsigned char **data, size_t *l
 }
 
 static int get_u32_array(napi_env env, napi_value v, uint32_t **data, size_t *len) {
-  napi_typedarray_type type;
-  void *ptr;
-  if (napi_get_typedarray_info(env, v, &type, len, &ptr, NULL, NULL) != napi_ok ||
-      type != napi_uint32_array) {
-    return throw_type(env, "expected a Uint32Array");
-  }
-  *data = (uint32_t *)ptr;
-  return 1;
+  return typed_arg(env, v, napi_uint32_array, "expected a Uint32Array", (void **)data, len);
 }
 
 static int get_i32_array(napi_env env, napi_value v, int32_t **data, size_t *len) {
-  napi_typedarray_type type;
-  void *ptr;
-  if (napi_get_typedarray_info(env, v, &type, len, &ptr, NULL, NULL) != napi_ok ||
-      type != napi_int32_array) {
-    return throw_type(env, "expected an Int32Array");
-  }
-  *data = (int32_t *)ptr;
-  return 1;
+  return typed_arg(env, v, napi_int32_array, "expected an Int32Array", (void **)data, len);
 }
 
 static int get_u32(napi_env env, napi_value v, uint32_t *out) {

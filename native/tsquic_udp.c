@@ -30,6 +30,7 @@
 #include <linux/filter.h>
 #include <netinet/udp.h>
 #include <node_api.h>
+#include "tsquic_args.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -338,12 +339,7 @@ static int get_udp(napi_env env, napi_value v, udp_t **out) {
 
 static int typed(napi_env env, napi_value v, napi_typedarray_type want, void **data,
                  size_t *len) {
-  napi_typedarray_type type;
-  if (napi_get_typedarray_info(env, v, &type, len, data, NULL, NULL) != napi_ok || type != want) {
-    napi_throw_type_error(env, NULL, "bad typed array argument");
-    return 0;
-  }
-  return 1;
+  return typed_arg(env, v, want, "bad typed array argument", data, len);
 }
 
 static void set_int_opt(int fd, int level, int name, int value) {

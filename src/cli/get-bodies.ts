@@ -24,7 +24,10 @@ export class Bodies {
 
   constructor(private readonly direct: boolean) {}
 
-  /** The sink of a body (`file`, or stdout when null) and a function to call when it is complete or failed. */
+  /**
+   * The sink of a body (`file`, or stdout when null) and a function to call when it is complete
+   * or failed.
+   */
   open(file: string | null): Output {
     if (file !== null) {
       const sink = createWriteStream(file);
