@@ -37,6 +37,26 @@ import {
   waitFor,
 } from '../interop/matrix-kit.js';
 
+/**
+ * Waits until the client heard the server's GOAWAY (for stream 4: the request in progress) and
+ * checks that a request made after it is refused unsent, as not processed (RFC 9114 §5.2).
+ */
+async function lateRequestRefused(
+  h3: H3Client,
+  path: string,
+  ms: number,
+): Promise<Http3StreamError> {
+  await waitFor(() => !h3.acceptsRequests, ms, 'the GOAWAY');
+  assert.equal(h3.session.goawayReceived, 4);
+  const late = await h3.request({ path }).then(
+    () => assert.fail('a request was sent after GOAWAY'),
+    (e: unknown) => e,
+  );
+  assert.ok(late instanceof Http3StreamError, String(late));
+  assert.equal(late.code, 'H3_REQUEST_REJECTED');
+  return late;
+}
+
 /** The close of `conn` as seen by this side (it closes with H3_NO_ERROR, not code 0). */
 function closeOf(conn: QuicConnection): Promise<CloseInfo> {
   return once(conn, 'close').then(([info]) => info as CloseInfo);
@@ -148,15 +168,7 @@ describe('cli: serve drains HTTP/3 with GOAWAY', function () {
     const closed = closeOf(conn);
     const drained = server!.drain(Infinity);
     // The GOAWAY reaches the client while its request is still in progress.
-    await waitFor(() => !h3.acceptsRequests, 10_000, 'the GOAWAY');
-    assert.equal(h3.session.goawayReceived, 4);
-    const late = await h3.request({ path: '/late' }).then(
-      () => assert.fail('a request was sent after GOAWAY'),
-      (e: unknown) => e,
-    );
-    assert.ok(late instanceof Http3StreamError, String(late));
-    // Not processed: safe to retry on another connection (RFC 9114 §5.2).
-    assert.equal(late.code, 'H3_REQUEST_REJECTED');
+    const late = await lateRequestRefused(h3, '/late', 10_000);
     assert.equal(late.remote, false);
     assert.equal(h3.pendingRequests, 1);
     release();
@@ -355,14 +367,7 @@ describe('cli: tsquic serve on SIGTERM with an idle h3 client', function () {
     chunks.push(firstChunk.value as Uint8Array);
     const closed = closeOf(conn);
     peer.child.kill('SIGTERM');
-    await waitFor(() => !h3.acceptsRequests, 15_000, 'the GOAWAY');
-    assert.equal(h3.session.goawayReceived, 4);
-    const late = await h3.request({ path: '/1k.bin' }).then(
-      () => assert.fail('a request was sent after GOAWAY'),
-      (e: unknown) => e,
-    );
-    assert.ok(late instanceof Http3StreamError, String(late));
-    assert.equal(late.code, 'H3_REQUEST_REJECTED');
+    await lateRequestRefused(h3, '/1k.bin', 15_000);
     // The server still waits for the download.
     assert.equal(peer.child.exitCode, null, peer.output());
     for (let r = await reader.next(); r.done !== true; r = await reader.next())
