@@ -38,7 +38,7 @@ describe('node: a worker reuses its send slabs', function () {
   const { certPem, keyPem } = testCert();
 
   for (const steering of ['kernel', 'router'] as const) {
-    it(`over a ${DOWNLOAD / 1e6} MB download, byte for byte (${steering} steering)`, async function () {
+    it(`a download of ${DOWNLOAD / 1e6} MB on few slabs, byte for byte (${steering} steering)`, async function () {
       if (steering === 'kernel' && !kernelSteering) this.skip();
       const server = createWorkerServer({
         workers: 1,
