@@ -48,6 +48,11 @@ export interface FlushWatcher {
   afterFlush(): void;
 }
 
+/** A stream that got data during this turn's reads: it reads once, before the flush. */
+export interface FlushReader {
+  readBeforeFlush(): void;
+}
+
 export class Endpoint {
   readonly engine: Engine;
   private readonly sockets = new Map<string, DatagramSocket>();
@@ -73,6 +78,7 @@ export class Endpoint {
   private readonly socketOptions: UdpSocketOptions;
   private readonly handlers: EndpointHandlers;
   private readonly watchers = new Set<FlushWatcher>();
+  private readonly readers = new Set<FlushReader>();
 
   constructor(
     config: EngineConfig,
@@ -158,6 +164,25 @@ export class Endpoint {
     return n;
   }
 
+  /**
+   * `r` reads what arrived at the start of the next flush, in this turn of the event loop: a
+   * burst of packets for one stream becomes one read (one Buffer, one 'data' event) instead of
+   * one per packet, and the flow-control credit the read gives leaves in the same flush.
+   */
+  readSoon(r: FlushReader): void {
+    if (this.closed) return;
+    this.readers.add(r);
+    this.scheduleFlush();
+  }
+
+  private runReaders(): void {
+    // Readers added while this runs (an application reading another stream) are served too.
+    for (const r of this.readers) {
+      this.readers.delete(r);
+      r.readBeforeFlush();
+    }
+  }
+
   private notifyWatchers(): void {
     if (this.watchers.size === 0) return;
     for (const w of [...this.watchers]) w.afterFlush();
@@ -178,6 +203,7 @@ export class Endpoint {
     this.engine.finishRecv(monotonicMicros());
     this.flushSockets();
     this.closed = true;
+    this.readers.clear(); // their connections close too, and deliver what is left then
     this.clearTimer();
     if (this.immediate !== null) {
       clearImmediate(this.immediate);
@@ -223,6 +249,8 @@ export class Endpoint {
 
   /** Sends what the engine has and re-arms its timer; `timer`: the engine's timer is due too. */
   private flush(timer: boolean): void {
+    if (this.readers.size > 0) this.runReaders();
+    // The application may have closed the endpoint from a 'data' listener.
     if (this.closed) return;
     this.flushCount++;
     const now = monotonicMicros();
