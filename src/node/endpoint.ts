@@ -62,6 +62,8 @@ export class Endpoint {
   readonly socketKind: SocketKind;
   /** The engine's timer when it is a millisecond or more away. */
   private timer: NodeJS.Timeout | null = null;
+  /** When `timer` fires (µs, monotonicMicros). */
+  private timerAt = 0;
   /** Whether the sockets and the timer keep the process alive (setRef). */
   private refed = true;
   /** The one flush of this turn of the event loop (check phase), or null. */
@@ -311,8 +313,12 @@ export class Endpoint {
   }
 
   private setTimer(delayUs: number): void {
-    this.clearTimer();
-    if (this.closed || delayUs === Infinity) return;
+    this.timerDue = false;
+    if (this.closed) return;
+    if (delayUs === Infinity) {
+      this.clearTimer();
+      return;
+    }
     if (delayUs < SUB_MILLISECOND_TIMER) {
       // Pacing (RFC 9002 §7.7) asks for gaps of microseconds, and an API call asks for 0; a
       // millisecond timer would cap a paced sender at one burst per millisecond. The flush of
@@ -322,9 +328,19 @@ export class Endpoint {
       return;
     }
     // libuv timers count whole milliseconds: round up so the deadline has passed when it fires.
-    this.timer = setTimeout(this.onTimeout, Math.max(1, Math.ceil(delayUs / 1000)));
+    const ms = Math.max(1, Math.ceil(delayUs / 1000));
+    const at = monotonicMicros() + ms * 1000;
+    // A timer that fires no later stays: it wakes the engine early, which finds nothing due and
+    // asks again. During a transfer the deadline moves with every ACK, and re-arming a libuv
+    // timer at each flush cost more than those early wake-ups.
+    if (this.timer === null || this.timerAt > at) {
+      this.clearTimer();
+      this.timer = setTimeout(this.onTimeout, ms);
+      this.timerAt = at;
+    }
     // Idle endpoints (no connection) must not keep the process alive on their timer.
     if (!this.refed || this.engine.connectionCount === 0) this.timer.unref();
+    else this.timer.ref();
   }
 
   private clearTimer(): void {
