@@ -295,18 +295,20 @@ export class Endpoint {
     }
   }
 
-  /** Sends what the sockets queued during the flush, in one system call each. */
-  /** Sends what the sockets queued; once none holds a datagram, the engine may reuse them. */
+  /**
+   * Sends what the sockets queued during the flush, in one system call each; once none holds a
+   * datagram, the engine may write their memory again.
+   */
   private flushSockets(): void {
     let held = false;
     if (this.sockets.size === 1) {
       const s = this.primary;
       s?.flushSends?.();
-      held = s?.holdsSends?.() ?? true;
+      held = s?.holdsSends() ?? false;
     } else {
       for (const s of this.sockets.values()) {
         s.flushSends?.();
-        held ||= s.holdsSends?.() ?? true;
+        held ||= s.holdsSends();
       }
     }
     if (!held) this.engine.releaseTransmits();
