@@ -75,8 +75,7 @@ export class SpaceState {
         FrameType.CRYPTO,
       );
     }
-    recv.insert(offset, data, false, limit);
-    return recv.read();
+    return recv.insertAndRead(offset, data, limit);
   }
 
   /** Whether CRYPTO data waits to be sent (new or lost). */

@@ -107,7 +107,9 @@ export class Engine {
   private readonly timers = new MinHeap<Connection>();
   private readonly stateless: Transmit[] = [];
   private readonly resetter: StatelessResetter;
-  private readonly tokens: TokenSealer;
+  /** Made on first use (seeing or sealing a token), which a client engine never needs. */
+  private tokenSealer: TokenSealer | null = null;
+  private readonly tokenKey: Uint8Array | undefined;
   private readonly admission: AdmissionControl<Connection>;
   private readonly callbacks: EngineCallbacks | undefined;
   private armedTimer = Infinity;
@@ -151,12 +153,21 @@ export class Engine {
       config.statelessResetKey ?? keys?.statelessResetKey,
     );
     this.resetTokens = new PeerResetTokenIndex(this.provider);
-    this.tokens = new TokenSealer(this.provider, config.server?.tokenKey ?? keys?.tokenKey);
+    this.tokenKey = config.server?.tokenKey ?? keys?.tokenKey;
+    // A server's key is checked now (misconfiguration fails here); a client engine, one per
+    // client connection in the Node adapter, spares the AEAD setup it never uses.
+    if (config.server !== undefined || this.tokenKey !== undefined) {
+      this.tokenSealer = new TokenSealer(this.provider, this.tokenKey);
+    }
     this.versions = serverVersions(config);
     this.admission = new AdmissionControl(config.server?.admission);
     this.serverTls = withAntiReplay(config.server);
     // Misconfiguration fails here, not when a client arrives.
     checkServerConfig(config, this.provider);
+  }
+
+  private get tokens(): TokenSealer {
+    return (this.tokenSealer ??= new TokenSealer(this.provider, this.tokenKey));
   }
 
   /** Connections currently alive. */

@@ -118,6 +118,19 @@ function recvArea(a: NativeUdpAddon): { buffer: Uint8Array; meta: Int32Array } {
   return recvShared;
 }
 
+/**
+ * The arrays a flush hands to udpSend, one set per thread like the receive area (per socket they
+ * cost every client connection a 3 KiB allocation). flushSends fills them just before each
+ * udpSend call, so a flush of another socket that an error handler runs in between changes
+ * nothing for it; the entries are cleared when it returns, not to pin the sent buffers.
+ */
+let sendShared: { bufs: Uint8Array[]; hosts: string[]; meta: Int32Array } | null = null;
+
+function sendArea(): { bufs: Uint8Array[]; hosts: string[]; meta: Int32Array } {
+  sendShared ??= { bufs: [], hosts: [], meta: new Int32Array(SEND_CHUNK * SEND_FIELDS) };
+  return sendShared;
+}
+
 /** One message waiting in the send queue. */
 interface PendingSend {
   data: Uint8Array;
@@ -155,10 +168,6 @@ export class NativeUdpSocket implements DatagramSocket {
   private connectedTo: SocketAddress | null = null;
   private closed = false;
   private lastRemote: SocketAddress = { address: '', port: 0 };
-  // Reused arrays of udpSend.
-  private readonly sendBufs: Uint8Array[] = [];
-  private readonly sendHosts: string[] = [];
-  private readonly sendMeta = new Int32Array(SEND_CHUNK * SEND_FIELDS);
 
   private constructor(
     a: NativeUdpAddon,
@@ -280,12 +289,10 @@ export class NativeUdpSocket implements DatagramSocket {
   flushSends(): void {
     if (this.closed || this.waitingWritable || this.queue.length === 0) return;
     const q = this.queue;
+    const { bufs, hosts, meta } = sendArea();
     let i = 0;
     while (i < q.length) {
       const n = Math.min(SEND_CHUNK, q.length - i);
-      const bufs = this.sendBufs;
-      const hosts = this.sendHosts;
-      const meta = this.sendMeta;
       bufs.length = n;
       hosts.length = n;
       for (let k = 0; k < n; k++) {
@@ -328,7 +335,7 @@ export class NativeUdpSocket implements DatagramSocket {
     }
     this.queue = i === q.length ? [] : q.slice(i);
     if (i === q.length) this.queuedDatagrams = 0;
-    bufsClear(this.sendBufs);
+    bufs.length = 0; // the entries would pin the sent buffers
   }
 
   private countSent(p: PendingSend): void {
@@ -413,9 +420,4 @@ export class NativeUdpSocket implements DatagramSocket {
     this.queuedDatagrams = 0;
     this.addon.udpClose(this.handle);
   }
-}
-
-/** Lets go of the sent buffers (the array is reused, its entries would pin them). */
-function bufsClear(a: Uint8Array[]): void {
-  a.length = 0;
 }

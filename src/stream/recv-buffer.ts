@@ -123,6 +123,31 @@ export class RecvBuffer {
   }
 
   /**
+   * `insert()` without FIN, then `read()`: the bytes readable now, or null. Data that starts
+   * exactly at the read offset with nothing buffered (CRYPTO data in order, each frame read at
+   * once: the handshake's usual case) is copied out directly, without the ring and its second
+   * copy; anything else goes through the ring.
+   */
+  insertAndRead(offset: number, data: Uint8Array, limit: number): Uint8Array | null {
+    const end = offset + data.length;
+    if (
+      offset === this.readPos &&
+      this.received.isEmpty &&
+      this.finalAt < 0 &&
+      !this.discarding &&
+      data.length > 0 &&
+      end <= limit
+    ) {
+      // Nothing buffered: the ring (if any) is empty, and its head may stay where it is.
+      if (end > this.highestEnd) this.highestEnd = end;
+      this.readPos = end;
+      return new Uint8Array(data);
+    }
+    this.insert(offset, data, false, limit);
+    return this.read();
+  }
+
+  /**
    * Applies the Final Size of a RESET_STREAM (RFC 9000 §4.5, §19.4) with the same checks as a
    * FIN. Returns how much the highest received offset grew.
    */

@@ -5,7 +5,7 @@
  */
 import type { CryptoProvider, KeyType } from '../crypto/provider.js';
 import { TlsAlert, alert } from './alert.js';
-import { parseCertificate, verifyCertificateChain } from './x509/index.js';
+import { parseCertificate, verifyCertificateChain, type Certificate } from './x509/index.js';
 
 export interface LeafKey {
   readonly spki: Uint8Array;
@@ -30,20 +30,29 @@ export function verifyPeerChain(
   chain: readonly Uint8Array[],
   opts: PeerChainOptions,
 ): LeafKey {
+  // The chain check parses the leaf: its parse serves here too (one parse per handshake).
+  const parsed: { leaf: Certificate | null } = { leaf: null };
   if (!opts.insecure) {
-    const err = verifyCertificateChain(provider, chain, {
-      trustAnchors: opts.trustAnchors,
-      now: opts.now,
-      purpose: opts.purpose,
-      ...(opts.serverName !== undefined ? { serverName: opts.serverName } : {}),
-    });
+    const err = verifyCertificateChain(
+      provider,
+      chain,
+      {
+        trustAnchors: opts.trustAnchors,
+        now: opts.now,
+        purpose: opts.purpose,
+        ...(opts.serverName !== undefined ? { serverName: opts.serverName } : {}),
+      },
+      parsed,
+    );
     if (err !== null) throw new TlsAlert(err.alert, err.message);
   }
-  let leaf;
-  try {
-    leaf = parseCertificate(chain[0]!);
-  } catch (e) {
-    throw alert('bad_certificate', `cannot parse the peer certificate: ${String(e)}`);
+  let leaf = parsed.leaf;
+  if (leaf === null) {
+    try {
+      leaf = parseCertificate(chain[0]!);
+    } catch (e) {
+      throw alert('bad_certificate', `cannot parse the peer certificate: ${String(e)}`);
+    }
   }
   if (leaf.keyType === null) {
     throw alert(

@@ -5,8 +5,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   createSelfSignedCertificate,
+  parseCertificate,
   pemEncode,
   verifyCertificateChain,
+  type Certificate,
   type CertificateError,
   type CertifiedKeyPair,
   type VerifyChainOptions,
@@ -89,6 +91,18 @@ describe('verifyCertificateChain', () => {
   describe('good chains', () => {
     it('leaf + intermediate to a root anchor', () => {
       assert.equal(check([leaf.certificate, inter.certificate], { serverName: 'localhost' }), null);
+    });
+
+    it('hands the leaf it parsed to the caller when the chain is valid, and only then', () => {
+      const [, p] = testProviders[0]!;
+      const parsed: { leaf: Certificate | null } = { leaf: null };
+      const chain = [leaf.certificate, inter.certificate];
+      assert.equal(verifyCertificateChain(p, chain, base, parsed), null);
+      assert.deepEqual(parsed.leaf, parseCertificate(leaf.certificate));
+      const refused: { leaf: Certificate | null } = { leaf: null };
+      const err = verifyCertificateChain(p, chain, { ...base, serverName: 'nope.test' }, refused);
+      assert.notEqual(err, null);
+      assert.equal(refused.leaf, null);
     });
 
     it('with the root included, and with certificates out of order or unrelated', () => {

@@ -240,4 +240,55 @@ describe('RecvBuffer gap bound', () => {
       throw new Error(`expected PROTOCOL_VIOLATION, got ${String(err)}`);
     }
   });
+  describe('insertAndRead', () => {
+    it('hands in-order data out directly, as a copy, without a ring', () => {
+      const buf = new RecvBuffer();
+      const data = Uint8Array.of(1, 2, 3, 4);
+      const out = buf.insertAndRead(0, data, BIG);
+      assert.deepEqual(out, Uint8Array.of(1, 2, 3, 4));
+      assert.notEqual(out!.buffer, data.buffer);
+      data[0] = 9;
+      assert.equal(out![0], 1);
+      assert.equal(buf.capacity, 0);
+      assert.equal(buf.readOffset, 4);
+      assert.equal(buf.highest, 4);
+      assert.equal(buf.readableLength, 0);
+    });
+
+    it('matches insert() then read() for any order of fragments, duplicates included', () => {
+      const rng = new Rng(13);
+      for (let trial = 0; trial < 50; trial++) {
+        const total = rng.int(1, 3000);
+        const bytes = rng.bytes(total);
+        const viaRing = new RecvBuffer();
+        const direct = new RecvBuffer();
+        const got: number[] = [];
+        const want: number[] = [];
+        for (let n = 0; n < 40; n++) {
+          // Half the fragments start where reading stands: the direct path, between ring uses.
+          const at = direct.readOffset;
+          const offset = at < total && rng.chance(0.5) ? at : rng.int(0, total - 1);
+          const end = Math.min(total, offset + rng.int(1, 600));
+          const frag = bytes.subarray(offset, end);
+          viaRing.insert(offset, frag, false, BIG);
+          const r = viaRing.read();
+          if (r !== null) want.push(...r);
+          const d = direct.insertAndRead(offset, frag, BIG);
+          if (d !== null) got.push(...d);
+          assert.equal(direct.readOffset, viaRing.readOffset);
+          assert.equal(direct.highest, viaRing.highest);
+        }
+        assert.deepEqual(got, want);
+        assert.deepEqual(Uint8Array.from(got), bytes.subarray(0, got.length));
+      }
+    });
+
+    it('checks the limit like insert()', () => {
+      const buf = new RecvBuffer();
+      assert.throws(
+        () => buf.insertAndRead(0, new Uint8Array(10), 5),
+        quicError(TransportError.FLOW_CONTROL_ERROR),
+      );
+    });
+  });
 });

@@ -243,12 +243,15 @@ function parseAnchor(der: Uint8Array, index: number): Certificate {
 /**
  * Verifies a peer's certificate chain (DER, leaf first). Returns null when it is valid for
  * `opts.purpose` (and `opts.serverName`) at `opts.now`, else the first problem found. Throws
- * TypeError only for a malformed trust anchor, which is a configuration mistake.
+ * TypeError only for a malformed trust anchor, which is a configuration mistake. `parsed.leaf`
+ * receives the leaf as parsed here when the chain is valid, so that a caller that needs its key
+ * does not parse it again.
  */
 export function verifyCertificateChain(
   provider: Pick<CryptoProvider, 'verify'>,
   chain: readonly Uint8Array[],
   opts: VerifyChainOptions,
+  parsed?: { leaf: Certificate | null },
 ): CertificateError | null {
   const maxDepth = opts.maxDepth ?? DEFAULT_MAX_DEPTH;
   if (chain.length === 0) {
@@ -308,5 +311,6 @@ export function verifyCertificateChain(
       `host name '${opts.serverName}' does not match the certificate (${describeNames(leaf)})`,
     );
   }
+  if (parsed !== undefined) parsed.leaf = leaf;
   return null;
 }
