@@ -75,6 +75,8 @@ export type SlotState = (typeof SlotState)[keyof typeof SlotState];
 
 /** Below this many dead slots at the front, compaction is not worth a copy. */
 const COMPACT_MIN = 64;
+/** An empty log whose arrays grew past this many slots lets them go (a burst is over). */
+const MAX_KEPT_SLOTS = 4096;
 
 /**
  * The sent packets of one packet number space, in increasing packet number order.
@@ -86,12 +88,16 @@ const COMPACT_MIN = 64;
  * with path compression (the union-find deletion trick), amortised near O(1) per skip.
  */
 export class SentPacketLog<T = unknown> {
-  // Parallel arrays indexed by slot; slots [head, pns.length) are live or dead-in-place.
+  // Parallel arrays indexed by slot; slots [head, len) are live or dead-in-place. The arrays keep
+  // their capacity across compactions (`len` is the count in use): truncating them would make
+  // the appends that follow grow a new backing store each time.
   private readonly pns: number[] = [];
   private readonly recs: (SentPacket<T> | undefined)[] = [];
   private readonly states: SlotState[] = [];
   /** next[i] === i for a live slot (Outstanding, Lost); a later slot index for a dead one. */
   private readonly next: number[] = [];
+  /** Slots in use. */
+  private len = 0;
   /** First slot that is not dead. */
   private head = 0;
   /** First slot that may be Outstanding (every slot before it is not). */
@@ -130,10 +136,18 @@ export class SentPacketLog<T = unknown> {
       );
     }
     this.compact();
-    this.next.push(this.pns.length);
-    this.pns.push(packet.pn);
-    this.recs.push(packet);
-    this.states.push(SlotState.Outstanding);
+    const i = this.len++;
+    if (i < this.pns.length) {
+      this.next[i] = i;
+      this.pns[i] = packet.pn;
+      this.recs[i] = packet;
+      this.states[i] = SlotState.Outstanding;
+    } else {
+      this.next.push(i);
+      this.pns.push(packet.pn);
+      this.recs.push(packet);
+      this.states.push(SlotState.Outstanding);
+    }
     this.largestSentPn = packet.pn;
     this.outstanding++;
     if (packet.ackEliciting && packet.inFlight) this.ackElicitingOutstanding++;
@@ -142,7 +156,7 @@ export class SentPacketLog<T = unknown> {
   /** The record of an outstanding or lost packet, or undefined. */
   get(pn: number): SentPacket<T> | undefined {
     const i = this.lowerBound(pn);
-    return i < this.pns.length && this.pns[i] === pn ? this.recs[i] : undefined;
+    return i < this.len && this.pns[i] === pn ? this.recs[i] : undefined;
   }
 
   /**
@@ -157,7 +171,7 @@ export class SentPacketLog<T = unknown> {
     ackedAfterLoss: SentPacket<T>[],
   ): number {
     const pns = this.pns;
-    const end = pns.length;
+    const end = this.len;
     let found = 0;
     for (let i = this.nextLive(this.lowerBound(smallest)); i < end && pns[i]! <= largest;) {
       const p = this.recs[i]!;
@@ -178,7 +192,7 @@ export class SentPacketLog<T = unknown> {
 
   /** First slot index worth scanning for outstanding packets (see `nextLive`, `packetAt`). */
   firstOutstandingIndex(): number {
-    const end = this.pns.length;
+    const end = this.len;
     let i = this.scan;
     while (i < end && this.states[i] !== SlotState.Outstanding) i = this.nextLive(i + 1);
     this.scan = i;
@@ -188,7 +202,7 @@ export class SentPacketLog<T = unknown> {
   /** The first live slot (Outstanding or Lost) at or after `index`; `endIndex()` if none. */
   nextLive(index: number): number {
     const next = this.next;
-    const end = next.length;
+    const end = this.len;
     let root = index;
     while (root < end && next[root] !== root) root = next[root]!;
     // Path compression: every dead slot on the way now points at the live one.
@@ -203,7 +217,7 @@ export class SentPacketLog<T = unknown> {
 
   /** One past the last slot index. */
   endIndex(): number {
-    return this.pns.length;
+    return this.len;
   }
 
   /** First live slot index. */
@@ -243,7 +257,7 @@ export class SentPacketLog<T = unknown> {
    * acknowledge them (RFC 9000 §13.2.4). Returns how many outstanding packets were dropped.
    */
   pruneFront(lostBefore: number, notInFlightBefore: number): number {
-    const end = this.pns.length;
+    const end = this.len;
     let dropped = 0;
     let i = this.nextLive(this.head);
     while (i < end) {
@@ -270,7 +284,7 @@ export class SentPacketLog<T = unknown> {
    */
   clear(out?: SentPacket<T>[]): void {
     if (out !== undefined) {
-      for (let i = this.head; i < this.pns.length; i++) {
+      for (let i = this.head; i < this.len; i++) {
         if (this.states[i] === SlotState.Outstanding) out.push(this.recs[i]!);
       }
     }
@@ -278,6 +292,7 @@ export class SentPacketLog<T = unknown> {
     this.recs.length = 0;
     this.states.length = 0;
     this.next.length = 0;
+    this.len = 0;
     this.head = 0;
     this.scan = 0;
     this.outstanding = 0;
@@ -288,7 +303,7 @@ export class SentPacketLog<T = unknown> {
   /** Outstanding packets in packet-number order (diagnostics, tests; allocates). */
   outstandingPackets(): SentPacket<T>[] {
     const out: SentPacket<T>[] = [];
-    for (let i = this.head; i < this.pns.length; i++) {
+    for (let i = this.head; i < this.len; i++) {
       if (this.states[i] === SlotState.Outstanding) out.push(this.recs[i]!);
     }
     return out;
@@ -309,7 +324,7 @@ export class SentPacketLog<T = unknown> {
   private lowerBound(pn: number): number {
     const pns = this.pns;
     let a = this.head;
-    let b = pns.length;
+    let b = this.len;
     while (a < b) {
       const mid = (a + b) >>> 1;
       if (pns[mid]! < pn) a = mid + 1;
@@ -324,30 +339,29 @@ export class SentPacketLog<T = unknown> {
     if (this.scan < i) this.scan = i;
   }
 
-  /** Drops dead slots at the front once they are at least half the array (amortised O(1)). */
+  /** Drops dead slots at the front once they are at least half the slots (amortised O(1)). */
   private compact(): void {
     const head = this.head;
-    const len = this.pns.length;
+    const len = this.len;
     if (head === len && len > 0) {
-      this.pns.length = 0;
-      this.recs.length = 0;
-      this.states.length = 0;
-      this.next.length = 0;
+      // Every slot is dead (their records were let go in `kill`): start over in place, unless
+      // a burst left the arrays much larger than what is usually in flight.
+      if (this.pns.length > MAX_KEPT_SLOTS) this.clear();
+      this.len = 0;
       this.head = 0;
       this.scan = 0;
       return;
     }
     if (head < COMPACT_MIN || head * 2 < len) return;
     const n = len - head;
-    this.pns.copyWithin(0, head);
-    this.recs.copyWithin(0, head);
-    this.states.copyWithin(0, head);
-    this.next.copyWithin(0, head);
-    this.pns.length = n;
-    this.recs.length = n;
-    this.states.length = n;
-    this.next.length = n;
+    this.pns.copyWithin(0, head, len);
+    this.recs.copyWithin(0, head, len);
+    this.states.copyWithin(0, head, len);
+    this.next.copyWithin(0, head, len);
+    // The slots past the new end held the records moved down: they must not keep them alive.
+    this.recs.fill(undefined, n, len);
     for (let i = 0; i < n; i++) this.next[i] = this.next[i]! - head;
+    this.len = n;
     this.head = 0;
     this.scan -= head;
   }

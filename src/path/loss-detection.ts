@@ -666,7 +666,9 @@ export class LossDetection<T = unknown> {
    * `ptoSpaceScratch` to avoid allocating a pair per call.
    */
   private ptoTime(now: number): number {
-    const backoff = 2 ** this.ptoCountValue;
+    // An integer shift (pto_count stops at MAX_PTO_BACKOFF_EXPONENT < 31): computed on every
+    // packet sent, where `2 **` would make a heap number.
+    const backoff = 1 << this.ptoCountValue;
     const duration = this.rtt.ptoPeriod(false) * backoff;
     if (this.needsAntiDeadlockProbe()) {
       // The anti-deadlock PTO runs from now (§6.2.2.1).

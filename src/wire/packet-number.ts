@@ -42,8 +42,11 @@ export function encodePacketNumber(w: Writer, pn: number, length: 1 | 2 | 3 | 4)
 /**
  * Recovers the full packet number from its `pnNbits` least significant bits (8, 16, 24 or 32),
  * choosing the value closest to largestPn + 1 (RFC 9000 Appendix A.3). `largestPn` is -1 before
- * any packet in the space has been processed. Uses arithmetic rather than 32-bit bit operations
- * so it is exact for every largestPn below 2^53 - 2^32.
+ * any packet in the space has been processed. Exact for every largestPn below 2^53 - 2^32.
+ *
+ * Called for every packet received: integer operations only (no floating-point `%`, no `**`).
+ * `expected % win` is taken from the low 32 bits of `expected` (`>>> 0` reduces an integer
+ * below 2^53 modulo 2^32 exactly, and win divides 2^32).
  */
 export function decodePacketNumber(
   largestPn: number,
@@ -51,9 +54,18 @@ export function decodePacketNumber(
   pnNbits: number,
 ): number {
   const expected = largestPn + 1;
-  const win = 2 ** pnNbits;
+  const low = expected >>> 0;
+  let win: number;
+  let rem: number;
+  if (pnNbits === 32) {
+    win = 0x100000000;
+    rem = low;
+  } else {
+    win = 1 << pnNbits;
+    rem = low & (win - 1);
+  }
   const hwin = win / 2;
-  const candidate = expected - (expected % win) + truncatedPn;
+  const candidate = expected - rem + truncatedPn;
   // The RFC's guard against passing 2^62 - 1 (candidate < 2^62 - win) always holds in this
   // domain; decodePacketNumberBig keeps it.
   if (candidate <= expected - hwin) return candidate + win;

@@ -137,6 +137,44 @@ describe('SentPacketLog', () => {
     assert.equal(log.endIndex(), 1);
   });
 
+  it('keeps no record in the slots a compaction vacated, and reuses them', () => {
+    const log = new SentPacketLog<string>();
+    const sink: SentPacket<string>[] = [];
+    fill(
+      log,
+      Array.from({ length: 200 }, (_, i) => i),
+    );
+    log.ackRange(0, 149, sink, []);
+    log.append(pkt(200)); // compacts: 50 live slots move to the front
+    assert.equal(log.headIndex(), 0);
+    assert.equal(log.endIndex(), 51);
+    for (let i = log.endIndex(); i < 200; i++)
+      assert.equal(log.packetAt(i), undefined, `slot ${i}`);
+    for (let pn = 201; pn < 300; pn++) log.append(pkt(pn));
+    assert.equal(log.outstandingCount, 150);
+    sink.length = 0;
+    assert.equal(log.ackRange(150, 299, sink, []), 150);
+    assert.deepEqual(
+      sink.map((p) => p.pn),
+      Array.from({ length: 150 }, (_, i) => 150 + i),
+    );
+  });
+
+  it('starts over after a burst larger than it keeps room for', () => {
+    const log = new SentPacketLog<string>();
+    const sink: SentPacket<string>[] = [];
+    fill(
+      log,
+      Array.from({ length: 5000 }, (_, i) => i),
+    );
+    log.ackRange(0, 4999, sink, []);
+    log.append(pkt(5000));
+    assert.equal(log.endIndex(), 1);
+    assert.equal(log.get(5000)!.pn, 5000);
+    assert.equal(log.outstandingCount, 1);
+    assert.equal(log.ackElicitingInFlight, 1);
+  });
+
   it('clears everything and hands back outstanding packets', () => {
     const log = new SentPacketLog<string>();
     fill(log, [0, 1, 2]);

@@ -97,6 +97,25 @@ describe('wire/packet-number', () => {
       assert.equal(decodePacketNumberBig(-1n, 0, 8), 0n);
     });
 
+    it('agrees with the bigint version for any largest below 2^52 and any truncated value', () => {
+      const rng = new Rng(11);
+      for (let i = 0; i < 4000; i++) {
+        const bits = rng.pick([8, 16, 24, 32]);
+        // Largest values near window edges as well as anywhere, up to 2^52.
+        const high = rng.pick([0, 1, 2 ** 20]);
+        const base = rng.int(high) * 2 ** 32 + (high === 0 ? rng.int(2 ** 12) : rng.u32());
+        const largest = rng.bool()
+          ? base
+          : Math.max(-1, base - (base % 2 ** bits) - 1 + rng.int(3));
+        const truncated = rng.int(2 ** bits);
+        assert.equal(
+          BigInt(decodePacketNumber(largest, truncated, bits)),
+          decodePacketNumberBig(BigInt(largest), truncated, bits),
+          `largest ${largest}, truncated ${truncated}, ${bits} bits`,
+        );
+      }
+    });
+
     it('round-trips any packet number sent with the length packetNumberLength picks', () => {
       const rng = new Rng(7);
       for (let i = 0; i < 2000; i++) {
