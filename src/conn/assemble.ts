@@ -202,6 +202,7 @@ function buildDatagram(conn: ConnectionContext, now: number): OutgoingDatagram |
     return null;
   }
   const w = s.startDatagram();
+  const datagramStart = w.pos;
   if ((wants & (1 << PnSpace.Initial)) !== 0) {
     hasInitial = true;
     const is = conn.spaces[PnSpace.Initial];
@@ -210,19 +211,19 @@ function buildDatagram(conn: ConnectionContext, now: number): OutgoingDatagram |
   const padDatagram = hasInitial && (client || initialEliciting);
   for (let sp = 0; sp < 3; sp++) {
     if ((wants & (1 << sp)) === 0) continue;
-    const padTo = sp === last && padDatagram ? MIN_INITIAL_DATAGRAM : 0;
+    const padTo = sp === last && padDatagram ? datagramStart + MIN_INITIAL_DATAGRAM : 0;
     buildPacket(conn, path, sp as PnSpace, s, budget, padTo, now);
     // RFC 9001 §4.9.1: a client drops Initial keys once it sends a Handshake packet.
     if (
       sp === PnSpace.Handshake &&
       client &&
       !conn.spaces[PnSpace.Initial].discarded &&
-      w.pos > 0
+      w.pos > datagramStart
     ) {
       conn.discardSpace(PnSpace.Initial, now);
     }
   }
-  if (w.pos === 0) return null;
+  if (w.pos === datagramStart) return null;
   sc.setAppLimited(budget.cwnd > 0 && !conn.hasPendingSend());
   return finish(conn, path, s, now);
 }
@@ -332,6 +333,10 @@ function writeHeader(
   return h;
 }
 
+/**
+ * Writes one packet of `space` at the writer's position. `padTo`: where in `scratch.w.buf` the
+ * packet's padding must reach (the end of a padded Initial datagram), 0 for none.
+ */
 function buildPacket(
   conn: ConnectionContext,
   path: PathState,
@@ -603,6 +608,7 @@ function writeStreams(conn: ConnectionContext, scratch: PacketBuilder, limit: nu
 /** CONNECTION_CLOSE in every space the peer may be able to read (RFC 9000 §10.2.3). */
 function buildClose(conn: ConnectionContext, b: PacketBuilder, room: number, now: number): void {
   const w = b.startDatagram();
+  const datagramStart = w.pos;
   const info = conn.closeInfo!;
   const reason = reasonBytes(info);
   const spaces: PnSpace[] = [];
@@ -619,7 +625,7 @@ function buildClose(conn: ConnectionContext, b: PacketBuilder, room: number, now
     const pn = s.nextPn++;
     const h = writeHeader(conn, conn.path, space, b, pn, 4);
     const frame = closeFrame(info, reason, space);
-    if (frameEncodedLength(frame) + w.pos + TAG > room) {
+    if (frameEncodedLength(frame) + (w.pos - datagramStart) + TAG > room) {
       w.pos = h.start;
       break;
     }
@@ -631,7 +637,11 @@ function buildClose(conn: ConnectionContext, b: PacketBuilder, room: number, now
     conn.qlog?.packetSent(conn, h.type, pn, w.pos - h.start, [{ k: 'once', frame }], now);
   }
   // Client Initials must still be padded (RFC 9000 §14.1).
-  if (conn.isClient && spaces[0] === PnSpace.Initial && w.pos < MIN_INITIAL_DATAGRAM) {
+  if (
+    conn.isClient &&
+    spaces[0] === PnSpace.Initial &&
+    w.pos - datagramStart < MIN_INITIAL_DATAGRAM
+  ) {
     // Padding after the last packet would not be inside any packet; accept a small datagram
     // here: servers drop too-small Initials only when creating state, and this one is closing.
   }
@@ -729,7 +739,7 @@ function buildPathProbe(
     frames.push({ k: 'once', frame });
   }
   // RFC 9000 §8.2.1: expand to 1200 bytes unless the amplification limit forbids it.
-  const target = Math.min(MIN_INITIAL_DATAGRAM, probe.amplificationAllowance()) - TAG;
+  const target = start + Math.min(MIN_INITIAL_DATAGRAM, probe.amplificationAllowance()) - TAG;
   if (w.pos < target) w.zeros(target - w.pos);
   if (w.pos - pnOffset < MIN_PN_AND_PAYLOAD) w.zeros(MIN_PN_AND_PAYLOAD - (w.pos - pnOffset));
   w.pos = keys.protect(w.buf, start, pnOffset, w.pos, pn);

@@ -325,7 +325,7 @@ export function buildOnPath(
   let padTo = pnOffset + pnLen + MIN_PN_AND_PAYLOAD;
   // RFC 9000 §8.2.1: a PATH_CHALLENGE or PATH_RESPONSE datagram is expanded to 1200 bytes.
   if (validating || !path.validated)
-    padTo = Math.max(padTo, Math.min(MIN_PROBE_DATAGRAM, amp) - TAG);
+    padTo = Math.max(padTo, start + Math.min(MIN_PROBE_DATAGRAM, amp) - TAG);
   if (w.pos < padTo) w.zeros(padTo - w.pos);
   w.pos = keys.write.protect(w.buf, start, pnOffset, w.pos, pn, p.id);
   const size = w.pos - start;

@@ -6,7 +6,9 @@
  *
  * Datagrams are written one after another into a slab, so a datagram costs a view rather than
  * an allocation and a copy, and consecutive datagrams lie end to end: a batch of them (the GSO
- * shape, engine/transmit-batch.ts) is a view as well. A datagram handed out is never written
+ * shape, engine/transmit-batch.ts) is a view as well. The writer addresses the slab itself,
+ * bounded to the datagram's room (no view per datagram while it is written): offsets in a
+ * datagram being written are slab offsets, and `datagramStart` is where it begins. A datagram handed out is never written
  * again (the caller owns it, and the slab is freed with the last of its datagrams). A connection with nothing left to send
  * lets a grown slab go (`release`), so an idle connection pins only a few datagrams' worth.
  */
@@ -84,14 +86,22 @@ export class PacketBuilder {
     }
   }
 
-  /** Points the writer at fresh room for one datagram (a new slab when this one is full). */
+  /** Where the datagram being written starts in `w.buf` (the slab). */
+  get datagramStart(): number {
+    return this.slabPos;
+  }
+
+  /**
+   * Points the writer at fresh room for one datagram (a new slab when this one is full): it
+   * writes from `datagramStart` on, and never past the datagram's room.
+   */
   startDatagram(): Writer {
     if (this.slab.length - this.slabPos < this.datagramRoom) {
       if (this.slab.length > 0) this.slabSize = Math.min(2 * this.slabSize, MAX_SLAB);
       this.slab = uninitializedBytes(Math.max(this.slabSize, this.datagramRoom));
       this.slabPos = 0;
     }
-    return this.w.reset(this.slab.subarray(this.slabPos, this.slabPos + this.datagramRoom));
+    return this.w.reset(this.slab, this.slabPos, this.slabPos + this.datagramRoom);
   }
 
   /**
@@ -105,28 +115,18 @@ export class PacketBuilder {
     payloadEnd: number,
     pn: number,
   ): number {
-    if (payloadEnd + AEAD_TAG_LENGTH > this.w.buf.length) {
+    if (payloadEnd + AEAD_TAG_LENGTH > this.w.end) {
       throw new RangeError('no room for the AEAD tag after the payload');
     }
-    // The datagram's writer covers the slab from slabPos on; the batch addresses the slab.
-    const base = this.slabPos;
-    const end = this.ahead.defer(
-      keys,
-      this.slab,
-      base + packetStart,
-      base + pnOffset,
-      base + payloadEnd,
-      pn,
-    );
-    return end - base;
+    return this.ahead.defer(keys, this.slab, packetStart, pnOffset, payloadEnd, pn);
   }
 
   /** Hands out the datagram written; the slab's next datagram starts after it. */
   finishDatagram(): Uint8Array {
-    const w = this.w;
-    const data = w.buf.subarray(0, w.pos);
+    const end = this.w.pos;
+    const data = this.slab.subarray(this.slabPos, end);
     // The next datagram starts right after this one: a batch of them is one view.
-    this.slabPos += w.pos;
+    this.slabPos = end;
     return data;
   }
 

@@ -159,34 +159,44 @@ export class Reader {
  */
 export class Writer {
   pos = 0;
+  /**
+   * End of the writable region (exclusive): the buffer's end unless `reset` bounds a region of
+   * it, so that a writer can fill part of a larger buffer without a view of that part.
+   */
+  end: number;
 
   constructor(
     public buf: Uint8Array,
     private readonly grow = false,
-  ) {}
+  ) {
+    this.end = buf.length;
+  }
 
   static growable(initial = 256): Writer {
     return new Writer(new Uint8Array(initial), true);
   }
 
   get remaining(): number {
-    return this.buf.length - this.pos;
+    return this.end - this.pos;
   }
 
-  reset(buf: Uint8Array = this.buf): this {
+  /** Writes `buf` from `start` (default 0) up to `end` (default its length) from now on. */
+  reset(buf: Uint8Array = this.buf, start = 0, end = buf.length): this {
     this.buf = buf;
-    this.pos = 0;
+    this.pos = start;
+    this.end = end;
     return this;
   }
 
   private ensure(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
+    if (this.pos + n <= this.end) return;
     if (!this.grow) throw new RangeError(`writer overflow: need ${n}, have ${this.remaining}`);
     let size = this.buf.length * 2 || 64;
     while (size < this.pos + n) size *= 2;
     const nb = new Uint8Array(size);
     nb.set(this.buf.subarray(0, this.pos));
     this.buf = nb;
+    this.end = size;
   }
 
   u8(v: number): this {

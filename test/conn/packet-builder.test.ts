@@ -6,7 +6,8 @@ const ROOM = 1300;
 
 function write(b: PacketBuilder, n: number, fill: number): Uint8Array {
   const w = b.startDatagram();
-  assert.equal(w.buf.length, ROOM, 'each datagram gets the full room');
+  assert.equal(w.pos, b.datagramStart, 'the writer starts at the datagram');
+  assert.equal(w.remaining, ROOM, 'each datagram gets the full room');
   for (let i = 0; i < n; i++) w.u8(fill);
   return b.finishDatagram();
 }
@@ -22,6 +23,14 @@ describe('conn/packet-builder', () => {
     assert.equal(c.byteOffset - a.byteOffset, 50, 'the next starts where the last ended');
     write(b, ROOM, 3);
     assert.ok(a.every((x) => x === 1) && c.every((x) => x === 2), 'earlier datagrams intact');
+  });
+
+  it('never writes past the datagram room, though the slab goes on', () => {
+    const b = new PacketBuilder(ROOM);
+    const w = b.startDatagram();
+    w.zeros(ROOM);
+    assert.throws(() => w.u8(0), RangeError);
+    assert.equal(b.finishDatagram().length, ROOM);
   });
 
   it('grows its slab while sending, and lets a grown one go when idle', () => {
