@@ -15,6 +15,13 @@ import { QuicError, TransportError } from '../wire/errors.js';
 import { RangeSet } from './range-set.js';
 
 const MIN_RING = 256;
+/**
+ * A ring that must hold more than a small message grows to at least this (or to what the
+ * window allows, when less). A ring sized to one packet's data, as a stream read at once would
+ * keep, has most frames straddle its end, each costing two copies in and two out instead of one.
+ */
+const BULK_RING = 16 * 1024;
+const SMALL_SPAN = 1024;
 /** Most disjoint received ranges kept for one stream. */
 export const MAX_GAPS = 1000;
 
@@ -116,7 +123,7 @@ export class RecvBuffer {
           FrameType.STREAM,
         );
       }
-      if (!this.discarding) this.store(offset, data, from, end);
+      if (!this.discarding) this.store(offset, data, from, end, limit);
       this.received.add(from, end);
     }
     return grown;
@@ -221,8 +228,8 @@ export class RecvBuffer {
   }
 
   /** Copies the parts of `[from, end)` not received yet out of `data` (which starts at `offset`). */
-  private store(offset: number, data: Uint8Array, from: number, end: number): void {
-    this.ensureCapacity(end - this.readPos);
+  private store(offset: number, data: Uint8Array, from: number, end: number, limit: number): void {
+    this.ensureCapacity(end - this.readPos, limit - this.readPos);
     const received = this.received;
     let pos = from;
     let i = received.firstEndingAfter(pos);
@@ -253,12 +260,20 @@ export class RecvBuffer {
     if (first < n) ring.set(data.subarray(src + first, src + n), 0);
   }
 
-  /** Grows the ring to hold `span` bytes from `readOffset`, keeping the buffered bytes in place. */
-  private ensureCapacity(span: number): void {
+  /**
+   * Grows the ring to hold `span` bytes from `readOffset`, keeping the buffered bytes in place.
+   * `window`: the most the flow-control limit lets the peer send from `readOffset`, which bounds
+   * the ring (to twice that at most, a power of two).
+   */
+  private ensureCapacity(span: number, window: number): void {
     const old = this.ring;
     if (old !== null && old.length >= span) return;
     let size = old === null ? MIN_RING : old.length * 2;
     while (size < span) size *= 2;
+    if (span > SMALL_SPAN) {
+      const bulk = Math.min(BULK_RING, window);
+      while (size < bulk) size *= 2;
+    }
     const ring = new Uint8Array(size);
     if (old !== null && !this.received.isEmpty) {
       // Move [readOffset, last received end) to the start of the new ring.

@@ -165,6 +165,25 @@ describe('stream/recv-buffer', () => {
     assert.ok(buf.fullyRead);
   });
 
+  it('gives a stream read as it arrives a ring of several packets, bounded by the window', () => {
+    const rng = new Rng(5);
+    const source = rng.bytes(200 * 1200);
+    const buf = new RecvBuffer();
+    const out = new Uint8Array(source.length);
+    let got = 0;
+    for (let off = 0; off < source.length; off += 1200) {
+      buf.insert(off, source.subarray(off, off + 1200), false, BIG);
+      got += buf.readInto(out, got, out.length - got);
+      // Packet-sized frames read at once: the ring holds many of them, so few straddle its end.
+      assert.equal(buf.capacity, 16384);
+    }
+    assert.deepEqual(out, source);
+    // A window smaller than that bounds the ring (to the next power of two).
+    const small = new RecvBuffer();
+    small.insert(0, source.subarray(0, 1500), false, 3000);
+    assert.equal(small.capacity, 4096);
+  });
+
   it('keeps bytes intact when the ring wraps and grows', () => {
     const rng = new Rng(11);
     const source = rng.bytes(5000);
