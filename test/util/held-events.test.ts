@@ -35,6 +35,23 @@ describe('util/held-events: events held until the owner is done', () => {
     h.deliver(() => assert.fail('nothing left to deliver'));
   });
 
+  it('a reused queue delivers only its own events, after a longer one', () => {
+    const h = new HeldEvents<Events>();
+    const seen: number[] = [];
+    const collect = (_e: keyof Events, args: unknown[]): void => {
+      seen.push(args[0] as number);
+    };
+    for (let i = 0; i < 5; i++) h.push('a', [i]);
+    h.deliver(collect);
+    h.push('a', [7]);
+    h.deliver(collect);
+    // The array of the first delivery is the queue again now.
+    h.push('a', [8]);
+    assert.equal(h.size, 1);
+    h.deliver(collect);
+    assert.deepEqual(seen, [0, 1, 2, 3, 4, 7, 8]);
+  });
+
   it('what a listener raises during delivery goes in the next delivery, not this one', () => {
     const h = new HeldEvents<Events>();
     h.push('a', [1]);
