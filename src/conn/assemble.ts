@@ -27,7 +27,7 @@ import type { PathState } from './path-state.js';
 import { hasPathFrames } from './path-set.js';
 import type { SentFrame } from './sent-frames.js';
 import { NOTHING, SentFrameList } from './sent-frames.js';
-import type { HeaderOffsets, PacketBuilder } from './packet-builder.js';
+import type { DatagramBudget, HeaderOffsets, PacketBuilder } from './packet-builder.js';
 import { requeueOutstandingCrypto } from './retransmit.js';
 import { datagramSize } from './path-mtu.js';
 import {
@@ -56,16 +56,6 @@ const TAG = 16;
 const MIN_PN_AND_PAYLOAD = 4;
 /** Keep ACK frames small: ranges beyond these are old news (RFC 9000 §13.2.4). */
 const MAX_ACK_RANGES = 32;
-
-/** What the packet being built may contain. */
-interface Budget {
-  /** Bytes left in the datagram. */
-  room: number;
-  /** In-flight bytes the congestion controller and pacer allow (ACK-only packets ignore it). */
-  cwnd: number;
-  /** Multipath: path 0's RTT estimate is stale, a PING goes in its 1-RTT packet (rttProbeDue). */
-  rttProbe: boolean;
-}
 
 /**
  * The next datagram to send, or null when nothing can be sent now. With none assembled ahead,
@@ -178,7 +168,10 @@ function buildDatagram(conn: ConnectionContext, now: number): OutgoingDatagram |
   // Multipath: a failing path 0 gets no new data while another path works (its probes go), nor
   // data the scheduler keeps for another path.
   const held = dataWaits || pathZeroHeld(conn);
-  const budget: Budget = { room, cwnd: held ? 0 : sc.sendAllowance(now), rttProbe: probeZero };
+  const budget = s.budget;
+  budget.room = room;
+  budget.cwnd = held ? 0 : sc.sendAllowance(now);
+  budget.rttProbe = probeZero;
   if (conn.handshakeConfirmed && conn.keys.oneRtt && budget.cwnd > 0 && !pto && path.pmtud) {
     const size = path.pmtud.probeSize(now);
     // The probe counts in flight, so the window must hold it (RFC 9002 §7).
@@ -342,7 +335,7 @@ function buildPacket(
   path: PathState,
   space: PnSpace,
   scratch: PacketBuilder,
-  budget: Budget,
+  budget: DatagramBudget,
   padTo: number,
   now: number,
 ): void {

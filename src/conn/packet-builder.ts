@@ -30,6 +30,16 @@ const FIRST_SLAB_DATAGRAMS = 4;
 
 const NO_BYTES = new Uint8Array(0);
 
+/** What the packets of the datagram being assembled may still take (assemble.ts). */
+export interface DatagramBudget {
+  /** Bytes left in the datagram. */
+  room: number;
+  /** In-flight bytes the congestion controller and pacer allow (ACK-only packets ignore it). */
+  cwnd: number;
+  /** Multipath: path 0's RTT estimate is stale, a PING goes in its 1-RTT packet (rttProbeDue). */
+  rttProbe: boolean;
+}
+
 /** Where the header just written put what finishing the packet needs. */
 export interface HeaderOffsets {
   start: number;
@@ -49,6 +59,8 @@ export class PacketBuilder {
     pnOffset: 0,
     type: PacketType.OneRtt,
   };
+  /** The budget of the datagram being assembled (valid until the next one). */
+  readonly budget: DatagramBudget = { room: 0, cwnd: 0, rttProbe: false };
   /** 1-RTT packets in a row that carried nothing ack-eliciting (assemble.ts `elicitAckOfAcks`). */
   ackOnlyRun = 0;
   /** Datagrams assembled ahead, their 1-RTT packets protected in batches (ahead-queue.ts). */
