@@ -8,6 +8,7 @@
  * grid, fairness and window trace of bench/cc-grid.ts.
  */
 import { CIPHER_SUITES, PacketProtector, defaultProvider } from '../src/crypto/index.js';
+import type { CryptoProvider } from '../src/crypto/provider.js';
 import { runControllerGrid, runFairness, runWindowTrace } from './cc-grid.js';
 import type { BenchGroup, GroupContext } from './lib/group.js';
 import { nullPacketProtection } from './lib/null-crypto.js';
@@ -141,11 +142,16 @@ export function measureProtocol(bytes: number, seed = 1): ProtocolSample {
 /**
  * Transfers until the JIT has settled: the first few transfers of a process recompile the data
  * path on V8's background threads (up to half as much CPU again as the transfer itself), which
- * would be charged to the first measured runs.
+ * would be charged to the first measured runs. `crypto`: the provider the measured runs use, so
+ * that the JIT settles on the same types (the null provider of measureProtocol).
  */
-export function warmUp(size: number): void {
-  for (let i = 0; i < 3; i++)
-    runDownload(createSimPair({ seed: 90 + i, conditions: FAST_LINK }), size);
+export function warmUp(size: number, crypto?: CryptoProvider): void {
+  for (let i = 0; i < 3; i++) {
+    runDownload(
+      createSimPair({ seed: 90 + i, conditions: FAST_LINK, ...(crypto ? { crypto } : {}) }),
+      size,
+    );
+  }
 }
 
 function transfer(ctx: GroupContext): void {

@@ -6,12 +6,13 @@
  *   node --cpu-prof dist/bench/perf-protocol.js 16 3
  */
 import { measureProtocol, warmUp } from './inmem.js';
+import { nullPacketProtection } from './lib/null-crypto.js';
 
 const MiB = 1024 * 1024;
 const size = Number(process.argv[2] ?? 16) * MiB;
 const runs = Number(process.argv[3] ?? 5);
 
-warmUp(size);
+warmUp(size, nullPacketProtection);
 const us: number[] = [];
 for (let i = 0; i < runs; i++) {
   const s = measureProtocol(size, i + 1);

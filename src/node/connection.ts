@@ -429,6 +429,13 @@ export class QuicConnection
     this.checkDrained();
   }
 
+  /** StreamHost: the endpoint reads `stream` before its next flush (or now, without one). */
+  readSoon(stream: QuicStream): void {
+    const endpoint = this.endpoint;
+    if (endpoint !== null && !endpoint.isClosed) endpoint.readSoon(stream);
+    else stream.readBeforeFlush();
+  }
+
   // ---- other operations ------------------------------------------------------------------------
 
   /**

@@ -48,6 +48,11 @@ export interface FlushWatcher {
   afterFlush(): void;
 }
 
+/** A stream that got data during this turn's reads: it reads once, before the flush. */
+export interface FlushReader {
+  readBeforeFlush(): void;
+}
+
 export class Endpoint {
   readonly engine: Engine;
   private readonly sockets = new Map<string, DatagramSocket>();
@@ -57,6 +62,8 @@ export class Endpoint {
   readonly socketKind: SocketKind;
   /** The engine's timer when it is a millisecond or more away. */
   private timer: NodeJS.Timeout | null = null;
+  /** When `timer` fires (µs, monotonicMicros). */
+  private timerAt = 0;
   /** Whether the sockets and the timer keep the process alive (setRef). */
   private refed = true;
   /** The one flush of this turn of the event loop (check phase), or null. */
@@ -73,6 +80,7 @@ export class Endpoint {
   private readonly socketOptions: UdpSocketOptions;
   private readonly handlers: EndpointHandlers;
   private readonly watchers = new Set<FlushWatcher>();
+  private readonly readers = new Set<FlushReader>();
 
   constructor(
     config: EngineConfig,
@@ -158,6 +166,25 @@ export class Endpoint {
     return n;
   }
 
+  /**
+   * `r` reads what arrived at the start of the next flush, in this turn of the event loop: a
+   * burst of packets for one stream becomes one read (one Buffer, one 'data' event) instead of
+   * one per packet, and the flow-control credit the read gives leaves in the same flush.
+   */
+  readSoon(r: FlushReader): void {
+    if (this.closed) return;
+    this.readers.add(r);
+    this.scheduleFlush();
+  }
+
+  private runReaders(): void {
+    // Readers added while this runs (an application reading another stream) are served too.
+    for (const r of this.readers) {
+      this.readers.delete(r);
+      r.readBeforeFlush();
+    }
+  }
+
   private notifyWatchers(): void {
     if (this.watchers.size === 0) return;
     for (const w of [...this.watchers]) w.afterFlush();
@@ -178,6 +205,7 @@ export class Endpoint {
     this.engine.finishRecv(monotonicMicros());
     this.flushSockets();
     this.closed = true;
+    this.readers.clear(); // their connections close too, and deliver what is left then
     this.clearTimer();
     if (this.immediate !== null) {
       clearImmediate(this.immediate);
@@ -223,6 +251,8 @@ export class Endpoint {
 
   /** Sends what the engine has and re-arms its timer; `timer`: the engine's timer is due too. */
   private flush(timer: boolean): void {
+    if (this.readers.size > 0) this.runReaders();
+    // The application may have closed the endpoint from a 'data' listener.
     if (this.closed) return;
     this.flushCount++;
     const now = monotonicMicros();
@@ -265,26 +295,32 @@ export class Endpoint {
     }
   }
 
-  /** Sends what the sockets queued during the flush, in one system call each. */
-  /** Sends what the sockets queued; once none holds a datagram, the engine may reuse them. */
+  /**
+   * Sends what the sockets queued during the flush, in one system call each; once none holds a
+   * datagram, the engine may write their memory again.
+   */
   private flushSockets(): void {
     let held = false;
     if (this.sockets.size === 1) {
       const s = this.primary;
       s?.flushSends?.();
-      held = s?.holdsSends?.() ?? true;
+      held = s?.holdsSends() ?? false;
     } else {
       for (const s of this.sockets.values()) {
         s.flushSends?.();
-        held ||= s.holdsSends?.() ?? true;
+        held ||= s.holdsSends();
       }
     }
     if (!held) this.engine.releaseTransmits();
   }
 
   private setTimer(delayUs: number): void {
-    this.clearTimer();
-    if (this.closed || delayUs === Infinity) return;
+    this.timerDue = false;
+    if (this.closed) return;
+    if (delayUs === Infinity) {
+      this.clearTimer();
+      return;
+    }
     if (delayUs < SUB_MILLISECOND_TIMER) {
       // Pacing (RFC 9002 §7.7) asks for gaps of microseconds, and an API call asks for 0; a
       // millisecond timer would cap a paced sender at one burst per millisecond. The flush of
@@ -294,9 +330,19 @@ export class Endpoint {
       return;
     }
     // libuv timers count whole milliseconds: round up so the deadline has passed when it fires.
-    this.timer = setTimeout(this.onTimeout, Math.max(1, Math.ceil(delayUs / 1000)));
+    const ms = Math.max(1, Math.ceil(delayUs / 1000));
+    const at = monotonicMicros() + ms * 1000;
+    // A timer that fires no later stays: it wakes the engine early, which finds nothing due and
+    // asks again. During a transfer the deadline moves with every ACK, and re-arming a libuv
+    // timer at each flush cost more than those early wake-ups.
+    if (this.timer === null || this.timerAt > at) {
+      this.clearTimer();
+      this.timer = setTimeout(this.onTimeout, ms);
+      this.timerAt = at;
+    }
     // Idle endpoints (no connection) must not keep the process alive on their timer.
     if (!this.refed || this.engine.connectionCount === 0) this.timer.unref();
+    else this.timer.ref();
   }
 
   private clearTimer(): void {

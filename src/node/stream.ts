@@ -38,6 +38,8 @@ export interface QuicStreamOptions {
 export interface StreamHost {
   /** The stream is done with: forget it. */
   release(stream: QuicStream): void;
+  /** The stream has data to read: call its `readBeforeFlush()` soon, in this turn. */
+  readSoon(stream: QuicStream): void;
   /** Whether the connection can still carry the stream's frames. */
   readonly usable: boolean;
 }
@@ -112,6 +114,8 @@ export class QuicStream extends Duplex {
   /** reset() abandoned sending: later writes are discarded. */
   private sendAbandoned = false;
   private pulling = false;
+  /** onReadable asked the host for a read that has not run yet. */
+  private readQueued = false;
   private ended = false;
 
   constructor(core: Stream, host: StreamHost, opts: QuicStreamOptions = {}) {
@@ -236,8 +240,19 @@ export class QuicStream extends Duplex {
 
   // ---- events from the connection -----------------------------------------------------------
 
-  /** The core has data (or the end) to read. */
+  /**
+   * The core has data (or the end) to read. Read once the burst of packets that brought it is
+   * processed (endpoint.ts readSoon), not per packet: one Buffer and one 'data' event per burst.
+   */
   onReadable(): void {
+    if (!this.wantsData || this.readQueued) return;
+    this.readQueued = true;
+    this.host.readSoon(this);
+  }
+
+  /** The read asked for by onReadable. */
+  readBeforeFlush(): void {
+    this.readQueued = false;
     if (this.wantsData) this.pull();
   }
 
@@ -291,6 +306,8 @@ export class QuicStream extends Duplex {
   /** The connection closed under the stream. */
   onConnectionClosed(err: Error | null): void {
     if (this.destroyed) return;
+    // What the last burst brought, before the close, is delivered first.
+    if (this.readQueued) this.readBeforeFlush();
     const readDone = !this.core.canReceive || this.ended;
     const writeDone = !this.core.canSend || this.writableFinished;
     if (err === null && readDone && writeDone) return;

@@ -53,9 +53,10 @@ export interface DatagramSocket {
   /**
    * Whether the socket still references bytes it was given to send (queued, or handed to the
    * OS asynchronously). When no socket does, the endpoint lets the engine write that memory
-   * again (Engine.releaseTransmits); a socket without this method is taken to hold them.
+   * again (Engine.releaseTransmits). Required: a socket that could not say would leave the
+   * engine allocating as many bytes as it sends (a worker's sockets did, issue 14).
    */
-  holdsSends?(): boolean;
+  holdsSends(): boolean;
   /** Talks only to `remote` from now on (a client's socket: ICMP errors reach it). */
   connect(remote: SocketAddress): Promise<void>;
   ref(): void;

@@ -135,6 +135,11 @@ export class PortSocket implements DatagramSocket {
     return true;
   }
 
+  /** send() copies each datagram into the batch: none of the engine's memory stays here. */
+  holdsSends(): boolean {
+    return false;
+  }
+
   private readonly flush = (): void => {
     this.flushQueued = false;
     const batch = this.out.take();

@@ -397,10 +397,27 @@ export class SendControl<T = unknown> {
    */
   setAppLimited(limited: boolean): void {
     this.appLimitedFlag = limited;
+    const window = this.cc.window;
+    const inFlight = this.lossDetection.bytesInFlight;
     // Only an underused window counts: if it is full anyway the sender is window limited.
-    this.lossDetection.appLimited =
-      limited && this.cc.window - this.lossDetection.bytesInFlight >= this.cc.maxDatagramSize;
+    this.lossDetection.appLimited = limited
+      ? window - inFlight >= this.cc.maxDatagramSize
+      : this.pacingHeldBackLittle(window, inFlight);
     if (this.lossDetection.appLimited) this.lossDetection.markAppLimited();
+  }
+
+  /**
+   * RFC 9002 §7.8: a sender stopped by its pacer is not application limited, since without the
+   * pacing delay it would have filled the window. That holds while the pacer runs at its rate,
+   * 1.25 windows per smoothed RTT (§7.7), which keeps about a window in flight. A sender that
+   * keeps less than half its window in flight although only the pacer stopped it is held back by
+   * something else: a host that cannot send at that rate, or, with the send quantum, one that
+   * sends once per wake-up. Its window counts as underused, or it would grow without end (seen on
+   * loopback: 150 MB windows with 1 MB in flight). Controllers that pace themselves (BBR keeps
+   * half its window in flight by design) are left to their own accounting.
+   */
+  private pacingHeldBackLittle(window: number, inFlight: number): boolean {
+    return this.pacer !== null && this.cc.pacingRate === undefined && 2 * inFlight < window;
   }
 
   /** The last value given to `setAppLimited`. */

@@ -4,10 +4,12 @@
  * acknowledged).
  *
  * Ownership: `write()` copies the caller's bytes into chunks the buffer owns, so the caller may
- * reuse its array at once. Chunks grow with the amount buffered (1 KiB up to 64 KiB), are freed
- * as soon as every byte in them is acknowledged, and one freed chunk is kept for reuse (an open
- * stream with everything acknowledged keeps just its last chunk) so that a steady transfer
- * allocates no buffers; an ended stream whose data is all acknowledged holds nothing. The connection copies outgoing bytes straight into its
+ * reuse its array at once. Chunks grow with the amount buffered (1 KiB up to 64 KiB) and leave
+ * the buffer as soon as every byte in them is acknowledged. Chunks freed while data is still
+ * buffered are kept for the next writes, as many as there are chunks in use, so that a steady
+ * transfer allocates no buffers (one ACK frees several chunks at once, which the next writes take
+ * back); an open stream with everything acknowledged keeps just its last chunk, and an ended
+ * stream whose data is all acknowledged holds nothing. The connection copies outgoing bytes straight into its
  * packet buffer with `copyOut()`: one copy, no buffer allocated per packet.
  *
  * Offsets are stream offsets. `sentOffset` is the highest offset handed out so far: below it
@@ -41,7 +43,8 @@ export class SendBuffer {
   private readonly chunkStarts: number[] = [];
   /** Bytes used in the last chunk. */
   private tailUsed = 0;
-  private spare: Uint8Array | null = null;
+  /** Freed chunks for the next writes: at most as many as `chunks` holds. */
+  private readonly spares: Uint8Array[] = [];
   private writtenBytes = 0;
   private sent = 0;
   private readonly lost = new RangeSet();
@@ -76,9 +79,10 @@ export class SendBuffer {
     return this.writtenBytes - this.ackedPrefix;
   }
 
-  /** Bytes of memory held: chunk capacities plus the spare chunk. */
+  /** Bytes of memory held: chunk capacities plus the spare chunks. */
   get memoryBytes(): number {
-    let n = this.spare === null ? 0 : this.spare.length;
+    let n = 0;
+    for (const c of this.spares) n += c.length;
     for (const c of this.chunks) n += c.length;
     return n;
   }
@@ -263,7 +267,7 @@ export class SendBuffer {
     this.discarded = true;
     this.chunks.length = 0;
     this.chunkStarts.length = 0;
-    this.spare = null;
+    this.spares.length = 0;
     this.lost.clear();
     this.acked.clear();
   }
@@ -281,15 +285,14 @@ export class SendBuffer {
   }
 
   private newChunk(remaining: number): Uint8Array {
-    const spare = this.spare;
-    if (spare !== null) {
-      this.spare = null;
-      return spare;
-    }
     // Large transfers get large chunks (fewer boundaries to copy across); small messages small.
     const want = Math.max(remaining, this.writtenBytes - this.ackedPrefix);
     let size = MIN_CHUNK;
     while (size < want && size < MAX_CHUNK) size *= 2;
+    // A spare of at least that size serves; smaller ones, from quieter times, are let go.
+    for (let spare = this.spares.pop(); spare !== undefined; spare = this.spares.pop()) {
+      if (spare.length >= size) return spare;
+    }
     return new Uint8Array(size);
   }
 
@@ -301,7 +304,7 @@ export class SendBuffer {
       this.chunks.length = 0;
       this.chunkStarts.length = 0;
       this.tailUsed = 0;
-      this.spare = null;
+      this.spares.length = 0;
       if (last !== undefined) {
         this.chunks.push(last);
         this.chunkStarts.push(this.writtenBytes);
@@ -313,7 +316,7 @@ export class SendBuffer {
       if (this.chunkStarts[0]! + chunk.length > this.ackedPrefix) break;
       this.chunks.shift();
       this.chunkStarts.shift();
-      if (this.spare === null) this.spare = chunk;
+      if (this.spares.length < this.chunks.length) this.spares.push(chunk);
     }
   }
 }

@@ -8,6 +8,8 @@ import {
   type QuicServer,
   type QuicStream,
 } from '../../src/node/index.js';
+import { QuicStream as QuicStreamClass } from '../../src/node/stream.js';
+import type { Stream as CoreStream } from '../../src/stream/stream.js';
 import { payload, testCert } from './helpers.js';
 
 interface Setup {
@@ -161,5 +163,79 @@ describe('node adapter: streams as Duplex', () => {
     } finally {
       await teardown(s);
     }
+  });
+});
+
+describe('node adapter: reads per burst', () => {
+  /** The part of a core stream a receive-only QuicStream reads: bytes buffered, then the end. */
+  function fakeCore() {
+    const buffered: number[] = [];
+    return {
+      buffered,
+      finished: false,
+      id: 3,
+      canReceive: true,
+      canSend: false,
+      locallyInitiated: false,
+      get readableLength() {
+        return buffered.length;
+      },
+      get readFinished() {
+        return this.finished && buffered.length === 0;
+      },
+      readInto(buf: Uint8Array): number {
+        const n = Math.min(buf.length, buffered.length);
+        buf.set(buffered.splice(0, n));
+        return n;
+      },
+    };
+  }
+
+  it('reads the data of many packets once, when the host says, as one chunk', async () => {
+    const core = fakeCore();
+    const asked: QuicStream[] = [];
+    const host = { usable: true, release: () => {}, readSoon: (s: QuicStream) => asked.push(s) };
+    const s = new QuicStreamClass(core as unknown as CoreStream, host);
+    const chunks: Buffer[] = [];
+    s.on('data', (c: Buffer) => chunks.push(c));
+    await new Promise((resolve) => setImmediate(resolve)); // flowing: Readable asked for data
+    for (let p = 0; p < 10; p++) {
+      for (let i = 0; i < 1200; i++) core.buffered.push((p + i) & 0xff);
+      s.onReadable(); // one packet's STREAM frame
+    }
+    assert.equal(asked.length, 1, 'one read asked for the burst');
+    assert.equal(chunks.length, 0, 'nothing read per packet');
+    asked[0]!.readBeforeFlush();
+    assert.equal(chunks.length, 1);
+    assert.equal(chunks[0]!.length, 12_000);
+    assert.equal(chunks[0]![1200], 1);
+    // The next burst asks again; the end arrives with it.
+    core.buffered.push(7);
+    core.finished = true;
+    s.onReadable();
+    assert.equal(asked.length, 2);
+    const ended = once(s, 'end');
+    asked[1]!.readBeforeFlush();
+    await ended;
+    assert.deepEqual(
+      chunks.map((c) => c.length),
+      [12_000, 1],
+    );
+  });
+
+  it('delivers a burst still waiting for its read when the connection closes', async () => {
+    const core = fakeCore();
+    const host = { usable: true, release: () => {}, readSoon: () => {} };
+    const s = new QuicStreamClass(core as unknown as CoreStream, host);
+    const chunks: Buffer[] = [];
+    s.on('data', (c: Buffer) => chunks.push(c));
+    await new Promise((resolve) => setImmediate(resolve));
+    core.buffered.push(1, 2, 3);
+    core.finished = true;
+    s.onReadable();
+    const ended = once(s, 'end');
+    s.onConnectionClosed(null);
+    await ended;
+    assert.deepEqual(chunks, [Buffer.from([1, 2, 3])]);
   });
 });

@@ -226,6 +226,39 @@ describe('SendControl', () => {
     assert.equal(sc.cwnd, 13_200);
   });
 
+  it('does not grow the window of a sender that cannot keep up with its pacer (RFC 9002 §7.8)', () => {
+    // A host that wakes up every 5 ms sends what the pacer's bucket holds (at most two send
+    // quanta) and is then stopped by the pacer, with far less than the window in flight; every
+    // packet is acknowledged 1 ms later. It never uses its window, which must stay bounded.
+    const grown = (heldBackCounts: boolean) => {
+      const sc = new SendControl<string>({ isServer: true, addressValidated: true });
+      sc.onHandshakeConfirmed(0);
+      let pn = 0;
+      let maxInFlight = 0;
+      for (let wake = 0; wake < 300; wake++) {
+        const now = wake * 5 * MS;
+        const first = pn;
+        while (sc.sendAllowance(now) >= 1200 && pn < first + 1000) {
+          sc.onPacketSent(Application, packet(pn++, now));
+          sc.onDatagramSent(1200, now);
+        }
+        maxInFlight = Math.max(maxInFlight, sc.bytesInFlight);
+        // What assemble.ts reports: stopped with data left, by the pacer (or the window).
+        sc.setAppLimited(false);
+        if (!heldBackCounts) sc.lossDetection.appLimited = false; // the rule before the fix
+        if (pn > first) sc.onAckReceived(Application, ack([[0, pn - 1]]), 0, now + MS);
+      }
+      return { cwnd: sc.cwnd, maxInFlight };
+    };
+    const r = grown(true);
+    assert.ok(r.maxInFlight >= 64 * 1024, `sent ${r.maxInFlight} bytes per wake-up`);
+    // Growth stops once less than half the window is used; the last slow-start step may add what
+    // was in flight: at most three times the most ever in flight.
+    assert.ok(r.cwnd <= 3 * r.maxInFlight, `window ${r.cwnd}, in flight ${r.maxInFlight}`);
+    // The check can fail: counted as window use, the same pattern grows the window without end.
+    assert.ok(grown(false).cwnd > 10 * r.maxInFlight);
+  });
+
   it('passes handshake events and discards spaces', () => {
     const sc = control({ pacing: false });
     sc.onPacketSent(Initial, packet(0, 0));
