@@ -126,6 +126,7 @@ export class Endpoint {
     const socket = await this.bindSocket(host, port, this.socketOptions, {
       message: (data, remote, s, ecn) => this.onMessage(data, remote, s, ecn),
       error: (err, s) => this.handlers.socketError?.(err, s),
+      sendsDone: () => this.releaseIfSent(),
     });
     if (this.closed) {
       socket.close();
@@ -300,18 +301,24 @@ export class Endpoint {
    * datagram, the engine may write their memory again.
    */
   private flushSockets(): void {
-    let held = false;
+    if (this.sockets.size === 1) this.primary?.flushSends?.();
+    else for (const s of this.sockets.values()) s.flushSends?.();
+    this.releaseIfSent();
+  }
+
+  /**
+   * Lets the engine write its datagrams' memory again once no socket holds any: after a flush,
+   * or when an asynchronous socket completes its last send (UdpHandlers.sendsDone). Between
+   * flushes every datagram the engine handed out has gone to a socket.
+   */
+  private releaseIfSent(): void {
+    if (this.closed || this.inEngine) return;
     if (this.sockets.size === 1) {
-      const s = this.primary;
-      s?.flushSends?.();
-      held = s?.holdsSends() ?? false;
+      if (this.primary?.holdsSends()) return;
     } else {
-      for (const s of this.sockets.values()) {
-        s.flushSends?.();
-        held ||= s.holdsSends();
-      }
+      for (const s of this.sockets.values()) if (s.holdsSends()) return;
     }
-    if (!held) this.engine.releaseTransmits();
+    this.engine.releaseTransmits();
   }
 
   private setTimer(delayUs: number): void {

@@ -32,6 +32,11 @@ export interface UdpHandlers {
   /** A datagram arrived, with its IP ECN codepoint when the socket reads it (native-udp.ts). */
   message(data: Uint8Array, remote: SocketAddress, socket: DatagramSocket, ecn?: number): void;
   error(err: Error & { code?: string }, socket: DatagramSocket): void;
+  /**
+   * The socket held sends (holdsSends) and has just completed the last of them, after the flush
+   * that handed them over: a socket that sends asynchronously (node:dgram) says so here.
+   */
+  sendsDone?(socket: DatagramSocket): void;
 }
 
 /**
@@ -100,8 +105,12 @@ export class UdpSocket implements DatagramSocket {
     // (an 'error' event) or, when a flight is several datagrams (a post-quantum ClientHello),
     // the next send, whose error only reaches this callback.
     if (err) this.handlers.error(err, this);
+    if (this.pending > 0) return;
     // The error handler may have closed this socket already (close() with nothing pending).
-    if (this.closed && this.pending === 0) this.release();
+    if (this.closed) this.release();
+    // dgram sends on the next tick at the earliest, so the endpoint's flush always ends with
+    // sends pending: this is where the engine hears that their memory is free again.
+    else this.handlers.sendsDone?.(this);
   };
   /** Whether the dgram socket itself was closed (once: a second close throws). */
   private released = false;
@@ -163,11 +172,12 @@ export class UdpSocket implements DatagramSocket {
     });
   }
 
-  /** Sends one datagram; false when it was dropped (queue full or socket closed). */
+  /** dgram references a datagram until its send completes (onSent). */
   holdsSends(): boolean {
     return this.pending > 0;
   }
 
+  /** Sends one datagram; false when it was dropped (queue full or socket closed). */
   send(data: Uint8Array, remote: SocketAddress): boolean {
     if (this.closed || this.pending >= this.maxPending) {
       this.dropped++;
