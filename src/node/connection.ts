@@ -23,12 +23,7 @@ import type { SocketAddress } from '../util/address.js';
 import type { Stream } from '../stream/stream.js';
 import type { TlsSessionInfo } from '../tls/types.js';
 import { TransportError } from '../wire/errors.js';
-import {
-  monotonicMicros,
-  type Endpoint,
-  type FlushReader,
-  type FlushWatcher,
-} from './endpoint.js';
+import { monotonicMicros, type Endpoint, type FlushReader, type FlushWatcher } from './endpoint.js';
 import { QuicConnectionError, QuicNodeError, errorFromClose, isCleanClose } from './errors.js';
 import type { SocketKind } from './socket-choice.js';
 import { QuicStream, type QuicStreamOptions, type StreamHost } from './stream.js';
