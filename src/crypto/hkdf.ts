@@ -11,6 +11,8 @@ export { hashLength };
 
 // RFC 8446 §7.1: every label is prefixed with "tls13 ".
 const LABEL_PREFIX = utf8('tls13 ');
+/** One object for every call: a regular expression literal makes a new one each time it runs. */
+const ASCII = /^[\x00-\x7f]*$/;
 
 /**
  * Encodes the HkdfLabel structure of RFC 8446 §7.1:
@@ -66,7 +68,7 @@ export function hkdfExpandLabel(
     return provider.hkdfExpand(hash, secret, encodeHkdfLabel(label, context, length), length);
   }
   // Labels are ASCII protocol constants; a non-ASCII one is measured in UTF-8 like the encoder.
-  const labelLength = /^[\x00-\x7f]*$/.test(label) ? label.length : utf8(label).length;
+  const labelLength = ASCII.test(label) ? label.length : utf8(label).length;
   checkHkdfLabel(label, LABEL_PREFIX.length + labelLength, context, length);
   checkHkdfExpandLength(hashLength(hash), length);
   return provider.hkdfExpandLabel(hash, secret, label, context, length);

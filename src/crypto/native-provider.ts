@@ -133,14 +133,15 @@ class NativeAead implements Aead {
 }
 
 /**
- * Single masks on the pure provider's JavaScript, batches in C (see the module comment). The C
- * context is made on the first batch: many keys never see one (a handshake's Initial and
- * Handshake keys, a flood's connections that never finish), and each context costs an OpenSSL
- * cipher set-up and a GC finalizer (bench/README.md, "Handshake primitives in the addon").
+ * Single masks on the pure provider's JavaScript, batches in C (see the module comment), each
+ * made on first use. Many keys never see a batch (a handshake's Initial and Handshake keys, a
+ * flood's connections that never finish), and each C context costs an OpenSSL cipher set-up and
+ * a GC finalizer (bench/README.md, "Handshake primitives in the addon"); keys that only send,
+ * in batches, never need the JavaScript one.
  */
 class NativeHeaderProtection implements HeaderProtection {
   private handle: Handle | null = null;
-  private readonly single: HeaderProtection;
+  private single: HeaderProtection | null = null;
   private readonly key: Uint8Array;
 
   constructor(
@@ -149,11 +150,11 @@ class NativeHeaderProtection implements HeaderProtection {
     key: Uint8Array,
   ) {
     checkHpKey(alg, key);
-    this.single = pureProvider.createHeaderProtection(alg, key);
     this.key = key.slice();
   }
 
   mask(sample: Uint8Array, mask: Uint8Array, offset = 0): void {
+    this.single ??= pureProvider.createHeaderProtection(this.alg, this.key);
     this.single.mask(sample, mask, offset);
   }
 

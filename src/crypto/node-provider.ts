@@ -11,11 +11,11 @@ import {
   createCipheriv,
   createDecipheriv,
   createECDH,
-  createHash,
   createHmac,
   createPublicKey,
   diffieHellman,
   generateKeyPairSync,
+  hash as hashOneShot,
   randomBytes,
   type Cipher,
   type Decipher,
@@ -56,7 +56,9 @@ function plain(b: Buffer): Uint8Array {
 }
 
 function hash(alg: HashAlg, data: Uint8Array): Uint8Array {
-  return plain(createHash(alg).update(data).digest());
+  // node:crypto's one-shot hash (Node 20.12+): no Hash object per call, about 1 µs less for
+  // each of the ten-odd transcript hashes of a handshake side.
+  return plain(hashOneShot(alg, data, 'buffer'));
 }
 
 function hmac(alg: HashAlg, key: Uint8Array, data: Uint8Array): Uint8Array {

@@ -34,8 +34,8 @@ import { AdmissionControl, type Admission } from './admission.js';
 import { peekClientHello } from '../tls/client-hello-peek.js';
 import type { QlogSink } from '../conn/qlog.js';
 import { acceptDecision, tokenVerdict } from './initial-gate.js';
-import { TransmitRelease } from '../util/transmit-release.js';
-import { TransmitBatcher, type TransmitBatch, type TransmitSource } from './transmit-batch.js';
+import type { TransmitBatch } from './transmit-batch.js';
+import { SendQueue } from './send-queue.js';
 import {
   checkServerConfig,
   cidScheme,
@@ -66,8 +66,6 @@ const RETIRED_CIDS_ROUTED = 4;
 /** The host of each connection, carrying the engine's bookkeeping for it. */
 interface EngineHost extends ConnectionHost {
   bind(c: Connection): void;
-  /** In the send queue. */
-  queued: boolean;
   /** Its deadline in the timer heap (Infinity: none); other heap entries for it are stale. */
   deadline: number;
   /** The CIDs routed to it (the lingering retired ones included). */
@@ -82,9 +80,6 @@ function hostOf(conn: Connection): EngineHost {
   return conn.host as EngineHost;
 }
 
-/** Stateless datagrams (VN, Retry, refusals, resets) waiting to be sent, bounded. */
-const MAX_STATELESS_QUEUE = 256;
-
 export class Engine {
   readonly provider: CryptoProvider;
   readonly cidLength: number;
@@ -98,14 +93,13 @@ export class Engine {
   /** Stateless reset tokens the peers of our connections gave us (RFC 9000 §10.3.1). */
   private readonly resetTokens: PeerResetTokenIndex;
   private readonly connections = new Set<Connection>();
-  /**
-   * Connections that may have something to send, served round robin by pollTransmit; an entry
-   * whose host is no longer `queued` (a forgotten connection) is skipped.
-   */
-  private readonly sendQueue: Connection[] = [];
+  /** What there is to send: stateless datagrams, then connections round robin. */
+  private readonly sendQueue = new SendQueue<Connection>((conn) => {
+    this.refreshTimer(conn);
+    if (conn.isClosed) this.forget(conn);
+  });
   /** Connection deadlines; an entry whose key is not its host's `deadline` is stale. */
   private readonly timers = new MinHeap<Connection>();
-  private readonly stateless: Transmit[] = [];
   private readonly resetter: StatelessResetter;
   /** Made on first use (seeing or sealing a token), which a client engine never needs. */
   private tokenSealer: TokenSealer | null = null;
@@ -121,20 +115,6 @@ export class Engine {
   private readonly serverTls: ServerConfig | undefined;
   /** Server: new connections waiting in accept() (sans-IO users may also listen via onConnection). */
   private readonly acceptQueue: Connection[] = [];
-  /** The connection whose datagram pollTransmit returned last (null: a stateless one). */
-  private lastPolled: Connection | null = null;
-  /** A datagram polled for a batch it did not fit: the next pollTransmit returns it. */
-  private heldBack: Transmit | null = null;
-  /** The caller's releases of handed-out datagrams (releaseTransmits). */
-  private readonly transmitRelease = new TransmitRelease();
-  private readonly batcher = new TransmitBatcher(this.transmitRelease);
-  private readonly batchSource: TransmitSource = {
-    next: (now) => this.pollTransmit(now),
-    again: (now) => this.pollAgain(now),
-    putBack: (t) => {
-      this.heldBack = t;
-    },
-  };
 
   constructor(config: EngineConfig = {}, callbacks?: EngineCallbacks) {
     this.provider = config.crypto ?? defaultProvider;
@@ -312,35 +292,7 @@ export class Engine {
 
   /** The next datagram to send, or null when nothing is ready now. */
   pollTransmit(now: number): Transmit | null {
-    this.lastPolled = null;
-    const held = this.heldBack;
-    if (held !== null) {
-      this.heldBack = null;
-      return held;
-    }
-    const s = this.stateless.shift();
-    if (s) return s;
-    const q = this.sendQueue;
-    while (q.length > 0) {
-      const conn = q[0]!;
-      const host = hostOf(conn);
-      if (!host.queued) {
-        q.shift();
-        continue;
-      }
-      const d = conn.poll(now);
-      if (d) {
-        // Round robin: the connection goes to the back of the line.
-        if (q.length > 1) q.push(q.shift()!);
-        this.lastPolled = conn;
-        return d;
-      }
-      q.shift();
-      host.queued = false;
-      this.refreshTimer(conn);
-      if (conn.isClosed) this.forget(conn);
-    }
-    return null;
+    return this.sendQueue.next(now);
   }
 
   /**
@@ -349,7 +301,7 @@ export class Engine {
    * most `maxSegments` of them; null when nothing is ready now.
    */
   pollTransmitBatch(now: number, maxSegments?: number): TransmitBatch | null {
-    return this.batcher.next(this.batchSource, now, maxSegments);
+    return this.sendQueue.nextBatch(now, maxSegments);
   }
 
   /**
@@ -360,15 +312,7 @@ export class Engine {
    * release; the call then waits for the next one.
    */
   releaseTransmits(): void {
-    if (this.heldBack === null) this.transmitRelease.epoch++;
-  }
-
-  /** The next datagram of the connection pollTransmit served last (a batch's next), or null. */
-  private pollAgain(now: number): Transmit | null {
-    const conn = this.lastPolled;
-    if (conn === null || !hostOf(conn).queued) return null;
-    // Its bookkeeping when it has nothing more (timer, forget) follows at the next pollTransmit.
-    return conn.poll(now);
+    this.sendQueue.released();
   }
 
   /**
@@ -376,7 +320,7 @@ export class Engine {
    * `now`) when datagrams wait for `pollTransmit`. A query: the engine keeps no clock.
    */
   nextTimeout(): number {
-    if (this.stateless.length > 0 || this.sendQueue.length > 0 || this.heldBack !== null) return 0;
+    if (this.sendQueue.pending) return 0;
     const expiry = this.admission.nextExpiry();
     for (;;) {
       const conn = this.timers.peek();
@@ -539,14 +483,13 @@ export class Engine {
     // The connection is bound right after construction; until then nothing calls back.
     let self: Connection | null = null;
     const host: EngineHost = {
-      queued: false,
       deadline: Infinity,
       cids: [],
       retired: [],
       unvalidated: false,
       provider: this.provider,
       localCidLength: this.cidLength,
-      transmitRelease: this.transmitRelease,
+      transmitRelease: this.sendQueue.release,
       newCid: () => {
         const c = this.newCidFor();
         if (self) this.route(self, c.cid);
@@ -599,7 +542,7 @@ export class Engine {
     for (const cid of host.cids) this.routes.delete(cid);
     host.cids.length = 0;
     this.resetTokens.remove(conn);
-    host.queued = false;
+    this.sendQueue.remove(conn);
     host.deadline = Infinity;
     if (host.unvalidated) {
       host.unvalidated = false;
@@ -612,10 +555,7 @@ export class Engine {
 
   /** Puts `conn` in the send queue (once). */
   private enqueue(conn: Connection): void {
-    const host = hostOf(conn);
-    if (host.queued) return;
-    host.queued = true;
-    this.sendQueue.push(conn);
+    this.sendQueue.add(conn);
   }
 
   /**
@@ -667,7 +607,7 @@ export class Engine {
   }
 
   private queueStateless(t: Transmit): void {
-    if (this.stateless.length < MAX_STATELESS_QUEUE) this.stateless.push(t);
+    this.sendQueue.addStateless(t);
   }
 
   private handleUnknownLong(

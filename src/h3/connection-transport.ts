@@ -19,10 +19,15 @@
  *   per-request state.
  * - The session hears the close when the connection starts closing or draining, not after the
  *   closing period: requests in progress fail at once with the close's code.
+ * - With a host that says when a burst of received packets ends (`readSoon`, the Node adapter),
+ *   'readable' events wait for that end and go out once per stream: a burst is one read and one
+ *   body chunk, not one per packet. Any other event of the connection delivers them first, so
+ *   the session sees the events in the order they happened.
  */
 import type { CloseInfo, Connection, ConnectionEvents } from '../conn/connection.js';
 import type { Stream } from '../stream/stream.js';
 import { H3ErrorCode } from './errors.js';
+import type { H3BurstReader } from './api/host.js';
 import type { H3QlogSink } from './session/qlog.js';
 import type { H3ReadResult, H3Stream, H3Transport } from './session/transport.js';
 
@@ -132,9 +137,15 @@ export class ConnectionTransport implements H3Transport {
    * `clock`: the host's monotonic clock (µs), which the HTTP/3 server dates requests by for its
    * header timeout; the connection itself keeps no clock (time is an argument of its calls).
    */
+  /** Streams that became readable during the burst being received (with `readSoon`). */
+  private readonly readableIds = new Set<number>();
+  private readonly burstReader: H3BurstReader = { readBeforeFlush: () => this.readBurst() };
+
   constructor(
     connection: Connection,
     private readonly clock?: () => number,
+    /** The host's end-of-burst call (H3HostConnection.readSoon); without it, reads per event. */
+    private readonly readSoon?: (reader: H3BurstReader) => void,
   ) {
     this.connection = connection;
     this.isServer = !connection.isClient;
@@ -249,10 +260,16 @@ export class ConnectionTransport implements H3Transport {
       }
       this.event('stream', core.id, 0, this.track(core));
     });
-    on('readable', (core) => this.event('readable', core.id));
+    on('readable', (core) => this.onReadable(core.id));
     on('writable', (core) => this.event('writable', core.id));
-    on('streamReset', (core, code) => this.event('reset', core.id, code));
-    on('stopSending', (core, code) => this.event('stopSending', core.id, code));
+    on('streamReset', (core, code) => {
+      this.readBurst();
+      this.event('reset', core.id, code);
+    });
+    on('stopSending', (core, code) => {
+      this.readBurst();
+      this.event('stopSending', core.id, code);
+    });
     on('streamsAvailable', () => this.event('credit', -1));
     on('streamClosed', (core) => {
       this.streams.delete(core.id);
@@ -266,8 +283,27 @@ export class ConnectionTransport implements H3Transport {
     on('close', (info) => this.connectionEnded(info));
   }
 
+  private onReadable(id: number): void {
+    const later = this.readSoon;
+    if (later === undefined) {
+      this.event('readable', id);
+      return;
+    }
+    if (this.readableIds.size === 0) later(this.burstReader);
+    this.readableIds.add(id);
+  }
+
+  /** The 'readable' events of the burst, once per stream, in the order they came. */
+  private readBurst(): void {
+    for (const id of this.readableIds) {
+      this.readableIds.delete(id);
+      this.event('readable', id);
+    }
+  }
+
   private connectionEnded(info: CloseInfo): void {
     if (this.closeInfo !== null) return;
+    this.readBurst();
     this.closeInfo = info;
     for (const off of this.detachers.splice(0)) off();
     this.streams.clear();

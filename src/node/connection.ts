@@ -23,7 +23,7 @@ import type { SocketAddress } from '../util/address.js';
 import type { Stream } from '../stream/stream.js';
 import type { TlsSessionInfo } from '../tls/types.js';
 import { TransportError } from '../wire/errors.js';
-import { monotonicMicros, type Endpoint, type FlushWatcher } from './endpoint.js';
+import { monotonicMicros, type Endpoint, type FlushReader, type FlushWatcher } from './endpoint.js';
 import { QuicConnectionError, QuicNodeError, errorFromClose, isCleanClose } from './errors.js';
 import type { SocketKind } from './socket-choice.js';
 import { QuicStream, type QuicStreamOptions, type StreamHost } from './stream.js';
@@ -429,11 +429,14 @@ export class QuicConnection
     this.checkDrained();
   }
 
-  /** StreamHost: the endpoint reads `stream` before its next flush (or now, without one). */
-  readSoon(stream: QuicStream): void {
+  /**
+   * StreamHost, and HTTP/3's host (h3/api/host.ts): `reader` reads before the endpoint's next
+   * flush, once the burst of packets being received is processed (or now, without an endpoint).
+   */
+  readSoon(reader: FlushReader): void {
     const endpoint = this.endpoint;
-    if (endpoint !== null && !endpoint.isClosed) endpoint.readSoon(stream);
-    else stream.readBeforeFlush();
+    if (endpoint !== null && !endpoint.isClosed) endpoint.readSoon(reader);
+    else reader.readBeforeFlush();
   }
 
   // ---- other operations ------------------------------------------------------------------------

@@ -12,6 +12,7 @@
 import { Duplex, type DuplexOptions } from 'node:stream';
 import type { Stream, StreamPriority } from '../stream/stream.js';
 import { QuicNodeError, QuicStreamError } from './errors.js';
+import type { FlushReader } from './endpoint.js';
 
 /**
  * The application error code a destroyed stream resets with (RFC 9000 §19.4): the error's own
@@ -39,7 +40,7 @@ export interface StreamHost {
   /** The stream is done with: forget it. */
   release(stream: QuicStream): void;
   /** The stream has data to read: call its `readBeforeFlush()` soon, in this turn. */
-  readSoon(stream: QuicStream): void;
+  readSoon(reader: FlushReader): void;
   /** Whether the connection can still carry the stream's frames. */
   readonly usable: boolean;
 }

@@ -94,6 +94,32 @@ describe('h3 ConnectionTransport', () => {
     assert.equal(session.maxDepth, 1);
   });
 
+  it("with a host's end of burst, delivers a stream's 'readable' once per burst, before other events", () => {
+    const p = connectedPair();
+    const readers: { readBeforeFlush(): void }[] = [];
+    const transport = new ConnectionTransport(p.conn, undefined, (r) => readers.push(r));
+    const session = new Recorder();
+    transport.attach(session);
+    const a = p.conn.getStream(transport.openStream(true)!.id)!;
+    const b = p.conn.getStream(transport.openStream(true)!.id)!;
+    // A burst: several packets for stream a, one for b, then a for a again.
+    p.conn.emit('readable', a);
+    p.conn.emit('readable', a);
+    p.conn.emit('readable', b);
+    p.conn.emit('readable', a);
+    assert.equal(readers.length, 1, 'one end-of-burst call asked for');
+    assert.deepEqual(session.calls, []);
+    readers[0]!.readBeforeFlush();
+    assert.deepEqual(session.calls, [`readable ${a.id}`, `readable ${b.id}`]);
+    // The next burst asks again; a reset in it delivers the data that came before it first.
+    p.conn.emit('readable', b);
+    assert.equal(readers.length, 2);
+    p.conn.emit('streamReset', b, 9);
+    assert.deepEqual(session.calls.slice(2), [`readable ${b.id}`, `reset ${b.id} 9`]);
+    readers[1]!.readBeforeFlush(); // nothing left for it
+    assert.equal(session.calls.length, 4);
+  });
+
   it('hands over streams the peer opened before HTTP/3 was attached', async () => {
     const p = createEnginePair({ server: { alpn: ['h3'] }, client: { alpn: ['h3'] } });
     const client = h3Client(p.conn, { authority: 'localhost' });

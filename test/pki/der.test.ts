@@ -240,10 +240,20 @@ describe('DER', () => {
         '250230000000Z',
         '250101240000Z',
         '25010100000aZ',
+        '25010100000/Z',
+        '2501010000:0Z',
+        ' 50101000000Z',
+        '250101000000z',
       ]) {
         assert.throws(() => enc(Tag.UTCTime, s).time(), DecodeError, s);
       }
-      for (const s of ['20250101000000.5Z', '202501010000Z', '20250101000000']) {
+      for (const s of [
+        '20250101000000.5Z',
+        '202501010000Z',
+        '20250101000000',
+        '2025010100000+Z',
+        '00500101000000Z', // a year below 100 (Date.UTC would read 1950)
+      ]) {
         assert.throws(() => enc(Tag.GeneralizedTime, s).time(), DecodeError, s);
       }
       rejects('0400', (r) => r.time());

@@ -43,7 +43,7 @@ import {
   type H3HeadersInit,
   type H3RawHeaders,
 } from './headers.js';
-import { hostOf, type H3ConnectionInput } from './host.js';
+import { hostOf, type H3BurstReader, type H3ConnectionInput } from './host.js';
 
 export interface H3ClientOptions extends H3SessionOptions {
   /** :authority of requests that give neither `url` nor `authority`. */
@@ -280,6 +280,8 @@ export class H3Client {
   private authority: string | undefined;
   /** The session, once the core connection exists (at once for a core Connection). */
   private started: { session: H3ClientSession; transport: ConnectionTransport } | null = null;
+  /** The host's end-of-burst call, when it has one (host.ts readSoon). */
+  private readSoon: ((reader: H3BurstReader) => void) | undefined;
   /** Requests waiting for the session or the server's stream limit, in order. */
   private readonly waiting: Exchange[] = [];
   private closing = false;
@@ -306,6 +308,10 @@ export class H3Client {
     });
     this.closed.catch(() => {});
     const host = hostOf(conn);
+    if (host?.readSoon !== undefined) {
+      const h = host;
+      this.readSoon = (reader) => h.readSoon!(reader);
+    }
     const core = host === null ? (conn as Connection) : host.coreIfStarted;
     if (core !== null) {
       this.start(core);
@@ -466,7 +472,7 @@ export class H3Client {
     if (!conn.isClient) throw new TypeError('h3Client needs a client connection');
     // RFC 9114 §3.2: the authority is the server's name (or address) and port.
     this.authority ??= authorityOf(conn);
-    const transport = new ConnectionTransport(conn);
+    const transport = new ConnectionTransport(conn, undefined, this.readSoon);
     const session = new H3ClientSession(transport, this.options);
     this.started = { session, transport };
     session.onClose = (e) => this.sessionClosed(e);

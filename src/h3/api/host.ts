@@ -18,6 +18,11 @@ export interface H3HostTimers {
   repeat(ms: number, tick: () => void): () => void;
 }
 
+/** Something that reads once the host says so (the end of a burst of received packets). */
+export interface H3BurstReader {
+  readBeforeFlush(): void;
+}
+
 /** A host's connection: the core connection once it exists, and the host's timers. */
 export interface H3HostConnection {
   /** The core connection, or null while the host still sets it up. */
@@ -25,6 +30,12 @@ export interface H3HostConnection {
   /** Resolves with the core connection once it exists; rejects when setting it up failed. */
   whenStarted(): Promise<Connection>;
   readonly timers: H3HostTimers;
+  /**
+   * Optional: calls `reader.readBeforeFlush()` once the burst of packets being received is
+   * processed, before the host sends again. HTTP/3 then reads what a burst brought to its
+   * streams at once (one body chunk per burst) instead of once per packet.
+   */
+  readSoon?(reader: H3BurstReader): void;
 }
 
 /** A core Connection, or a host's connection (tsquic/node's QuicConnection). */
