@@ -354,13 +354,17 @@ export class SentPacketLog<T = unknown> {
     }
     if (head < COMPACT_MIN || head * 2 < len) return;
     const n = len - head;
-    this.pns.copyWithin(0, head, len);
-    this.recs.copyWithin(0, head, len);
-    this.states.copyWithin(0, head, len);
-    this.next.copyWithin(0, head, len);
+    // One plain loop over the four arrays: Array.prototype.copyWithin is a generic builtin,
+    // several times slower per element on these arrays.
+    const { pns, recs, states, next } = this;
+    for (let i = 0, j = head; i < n; i++, j++) {
+      pns[i] = pns[j]!;
+      recs[i] = recs[j];
+      states[i] = states[j]!;
+      next[i] = next[j]! - head;
+    }
     // The slots past the new end held the records moved down: they must not keep them alive.
-    this.recs.fill(undefined, n, len);
-    for (let i = 0; i < n; i++) this.next[i] = this.next[i]! - head;
+    for (let i = n; i < len; i++) recs[i] = undefined;
     this.len = n;
     this.head = 0;
     this.scan -= head;
