@@ -26,7 +26,12 @@ export {
   type H3RequestInit,
   type H3Response,
 } from './api/client.js';
-export type { H3ConnectionInput, H3HostConnection, H3HostTimers } from './api/host.js';
+export type {
+  H3BurstReader,
+  H3ConnectionInput,
+  H3HostConnection,
+  H3HostTimers,
+} from './api/host.js';
 export {
   Http3ConnectionError,
   Http3Error,

@@ -432,6 +432,7 @@ export class QuicConnection
   /**
    * StreamHost, and HTTP/3's host (h3/api/host.ts): `reader` reads before the endpoint's next
    * flush, once the burst of packets being received is processed (or now, without an endpoint).
+   * @internal
    */
   readSoon(reader: FlushReader): void {
     const endpoint = this.endpoint;

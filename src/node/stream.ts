@@ -39,7 +39,10 @@ export interface QuicStreamOptions {
 export interface StreamHost {
   /** The stream is done with: forget it. */
   release(stream: QuicStream): void;
-  /** The stream has data to read: call its `readBeforeFlush()` soon, in this turn. */
+  /**
+   * The stream has data to read: call its `readBeforeFlush()` soon, in this turn.
+   * @internal
+   */
   readSoon(reader: FlushReader): void;
   /** Whether the connection can still carry the stream's frames. */
   readonly usable: boolean;
