@@ -553,18 +553,13 @@ export class Engine {
     if (waiting >= 0) this.acceptQueue.splice(waiting, 1);
   }
 
-  /** Puts `conn` in the send queue (once). */
-  private enqueue(conn: Connection): void {
-    this.sendQueue.add(conn);
-  }
-
   /**
    * New work on a connection (an API call, a stream event). In callback mode, outside a call the
    * host flushes after anyway, the engine asks the host for its timer now: the host owns the
    * scheduling, so API calls made during one turn of its event loop share one flush.
    */
   private wake(conn: Connection): void {
-    this.enqueue(conn);
+    this.sendQueue.add(conn);
     if (this.callbacks !== undefined && !this.driving && this.armedTimer !== 0) {
       this.armedTimer = 0;
       this.callbacks.setTimer(0);
@@ -582,7 +577,7 @@ export class Engine {
       this.forget(conn);
       return;
     }
-    this.enqueue(conn);
+    this.sendQueue.add(conn);
   }
 
   private refreshTimer(conn: Connection): void {
@@ -606,10 +601,6 @@ export class Engine {
     return true;
   }
 
-  private queueStateless(t: Transmit): void {
-    this.sendQueue.addStateless(t);
-  }
-
   private handleUnknownLong(
     data: Uint8Array,
     local: SocketAddress,
@@ -626,7 +617,7 @@ export class Engine {
       // RFC 9000 §6.1: Version Negotiation, only for datagrams a client Initial could be.
       if (inv.version !== 0 && data.length >= 1200) {
         const vn = buildVersionNegotiation(this.provider, inv, this.versions);
-        this.queueStateless({ data: vn, remote, local });
+        this.sendQueue.addStateless({ data: vn, remote, local });
       }
       return;
     }
@@ -669,7 +660,7 @@ export class Engine {
     );
     if (verdict.kind === 'drop') return;
     if (verdict.kind === 'invalid_retry') {
-      this.queueStateless({
+      this.sendQueue.addStateless({
         data: buildRefusal(this.provider, h, 0x0b, 'invalid token'),
         remote,
         local,
@@ -682,7 +673,7 @@ export class Engine {
     const full = this.connections.size >= (this.config.maxConnections ?? 10_000);
     const decision = acceptDecision(server, remote, validated, hello, admission, full);
     if (decision === 'refuse') {
-      this.queueStateless({
+      this.sendQueue.addStateless({
         data: buildRefusal(this.provider, h, 0x02, 'connection refused'),
         remote,
         local,
@@ -744,7 +735,7 @@ export class Engine {
       h.version,
       this.wallClock(),
     );
-    this.queueStateless({ data: buildRetry(this.provider, h, scid, token), remote, local });
+    this.sendQueue.addStateless({ data: buildRetry(this.provider, h, scid, token), remote, local });
   }
 
   private handleUnknownShort(
@@ -758,6 +749,6 @@ export class Engine {
     // RFC 9000 §10.3: a short-header packet for no connection gets a stateless reset.
     if (data.length < MIN_PACKET_FOR_RESET) return;
     const reset = this.resetter.buildReset(dcid, data.length, now);
-    if (reset) this.queueStateless({ data: reset, remote, local });
+    if (reset) this.sendQueue.addStateless({ data: reset, remote, local });
   }
 }

@@ -308,10 +308,7 @@ export class H3Client {
     });
     this.closed.catch(() => {});
     const host = hostOf(conn);
-    if (host?.readSoon !== undefined) {
-      const h = host;
-      this.readSoon = (reader) => h.readSoon!(reader);
-    }
+    this.readSoon = host?.readSoon?.bind(host);
     const core = host === null ? (conn as Connection) : host.coreIfStarted;
     if (core !== null) {
       this.start(core);

@@ -37,7 +37,7 @@ import {
   type H3HeadersInit,
   type H3RawHeaders,
 } from './headers.js';
-import { hostOf, type H3BurstReader, type H3ConnectionInput, type H3HostTimers } from './host.js';
+import { hostOf, type H3ConnectionInput, type H3HostTimers } from './host.js';
 
 /** How often the request-header timeout is checked on a host's timer, ms (its granularity). */
 const HEADER_TIMEOUT_CHECK_MS = 1000;
@@ -345,9 +345,7 @@ export class H3Server extends Emitter<H3ServerEvents> {
     const clock = options.clock ?? (host === null ? undefined : () => host.timers.now());
     // A host that says when a burst of packets ends (the Node adapter): request bodies are read
     // once per burst, not per packet (connection-transport.ts).
-    const readSoon =
-      host?.readSoon === undefined ? undefined : (r: H3BurstReader) => host.readSoon!(r);
-    this.transport = new ConnectionTransport(conn, clock, readSoon);
+    this.transport = new ConnectionTransport(conn, clock, host?.readSoon?.bind(host));
     this.session = new H3ServerSession(this.transport, options);
     this.session.onRequest = (r) => this.requestReceived(r);
     // On a host's connection the request-header timeout runs on the host's timer.
