@@ -5,7 +5,8 @@
  */
 import type { CryptoProvider, KeyType } from '../crypto/provider.js';
 import { TlsAlert, alert } from './alert.js';
-import { parseCertificate, verifyCertificateChain, type Certificate } from './x509/index.js';
+import { verifyCertificateChain, type Certificate } from './x509/index.js';
+import { parsePresentedCertificate } from './x509/presented.js';
 
 export interface LeafKey {
   readonly spki: Uint8Array;
@@ -49,7 +50,7 @@ export function verifyPeerChain(
   let leaf = parsed.leaf;
   if (leaf === null) {
     try {
-      leaf = parseCertificate(chain[0]!);
+      leaf = parsePresentedCertificate(chain[0]!);
     } catch (e) {
       throw alert('bad_certificate', `cannot parse the peer certificate: ${String(e)}`);
     }

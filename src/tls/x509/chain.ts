@@ -14,6 +14,11 @@ import { parseCertificate } from './certificate.js';
 import { CertificateParseError, certificateError } from './errors.js';
 import { certificateMatchesName, describeNames } from './hostname.js';
 import { schemeForCertificate } from './signature-algorithm.js';
+import {
+  parsePresentedCertificate,
+  rememberVerifiedSignature,
+  signatureVerifiedBefore,
+} from './presented.js';
 import type { Certificate, CertificateError, VerifyChainOptions } from './types.js';
 
 const DEFAULT_MAX_DEPTH = 10;
@@ -50,6 +55,7 @@ function checkSignature(
       `${who(cert, depth)} uses an unsupported signature algorithm (${cert.signatureAlgorithm.name} with a ${key} issuer key)`,
     );
   }
+  if (signatureVerifiedBefore(provider, cert, issuer)) return null;
   if (!provider.verify(scheme, issuer.spki, cert.tbs, cert.signature)) {
     return certificateError(
       'bad_signature',
@@ -57,6 +63,7 @@ function checkSignature(
       `${who(cert, depth)} has a bad signature (issuer '${issuer.subject.text}')`,
     );
   }
+  rememberVerifiedSignature(provider, cert, issuer);
   return null;
 }
 
@@ -268,7 +275,7 @@ export function verifyCertificateChain(
   const certs: Certificate[] = [];
   for (let i = 0; i < chain.length; i++) {
     try {
-      certs.push(parseCertificate(chain[i]!));
+      certs.push(parsePresentedCertificate(chain[i]!));
     } catch (e) {
       if (!(e instanceof CertificateParseError)) throw e;
       const which = i === 0 ? 'certificate' : `certificate ${i} of the chain`;
