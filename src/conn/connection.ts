@@ -29,6 +29,7 @@ import { multipathDeadline, negotiateMultipath, onMultipathTimers } from './mult
 import { pathZeroGone } from './multipath-send.js';
 import { framesWaiting, SendWait } from './send-wait.js';
 import type { SendControl } from '../path/send-control.js';
+import { PACKET_OVERHEAD_ALLOWANCE } from '../path/pmtud.js';
 import { newPathSendControl, newSendControl } from './send-controls.js';
 import { SpaceState } from './space.js';
 import type { SentFrame } from './sent-frames.js';
@@ -345,7 +346,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     const max = this.peerParams?.maxDatagramFrameSize ?? 0;
     // The active path's datagram size: its PLPMTU (RFC 9000 §14.3) or, before it is known, 1200.
     const size = currentDatagramSize(this.path, this.peerParams?.maxUdpPayloadSize ?? 0);
-    return max === 0 ? 0 : Math.min(max - 4, size - 64);
+    return max === 0 ? 0 : Math.min(max - 4, size - PACKET_OVERHEAD_ALLOWANCE);
   }
 
   /** Sends a PING (keep-alive or RTT probe). */

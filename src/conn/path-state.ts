@@ -86,6 +86,7 @@ export class PathState {
   /** A datagram left on this path (probes and CONNECTION_CLOSE included). */
   onDatagramSent(bytes: number, now: number): void {
     this.sendControl.onDatagramSent(bytes, now, this.amplification);
+    this.pmtud?.onDatagramSent(bytes, now);
     // RFC 9000 §10.3.1: the CID's reset token counts from now on, for resets from this address.
     this.dcid.sentTo = this.remote;
   }

@@ -26,6 +26,13 @@ export const PMTU_RAISE_TIMER = 600_000_000;
 export const BLACK_HOLE_THRESHOLD = 6;
 /** The smallest maximum datagram size of QUIC (RFC 9000 §14): BASE_PLPMTU and MIN_PLPMTU. */
 export const QUIC_MIN_DATAGRAM = 1200;
+/**
+ * Bytes of a datagram a sender may leave for packet overhead (header, frame type and length,
+ * AEAD tag): a datagram within this much of the PLPMTU is full. The largest DATAGRAM frame
+ * payload offered to the application leaves the same (Connection.maxDatagramSize), so a
+ * datagram of that size counts as full.
+ */
+export const PACKET_OVERHEAD_ALLOWANCE = 64;
 
 export interface PmtudConfig {
   /** Search for a larger size; false keeps every datagram at `base`. */
@@ -50,9 +57,10 @@ export interface SizedPacket {
 /**
  * RFC 8899 §5.2 phases: `idle` waits for the handshake (the DISABLED state of the RFC: QUIC
  * enters BASE on completion, RFC 9000 §14.3.1, and the handshake itself confirmed the base);
- * `off` when discovery is disabled.
+ * `base` waits for the path to carry a datagram of the full PLPMTU before searching; `off` when
+ * discovery is disabled.
  */
-export type PmtudPhase = 'off' | 'idle' | 'searching' | 'complete';
+export type PmtudPhase = 'off' | 'idle' | 'base' | 'searching' | 'complete';
 
 export interface PmtudStats {
   probesSent: number;
@@ -118,15 +126,31 @@ export class PathMtuDiscovery {
   }
 
   /**
-   * The handshake is confirmed on this path (RFC 9000 §14.3.1): the search starts, bounded by the
-   * peer's max_udp_payload_size (RFC 9000 §18.2).
+   * The handshake is confirmed on this path (RFC 9000 §14.3.1): the base is confirmed, and the
+   * search, bounded by the peer's max_udp_payload_size (RFC 9000 §18.2), waits for a datagram
+   * of the full base size (`onDatagramSent`).
    */
   start(peerMaxUdpPayload: number, now: number): void {
     if (this.state !== 'idle') return;
     this.ceiling = Math.max(this.base, Math.min(this.max, peerMaxUdpPayload));
     this.high = this.ceiling;
     this.epoch = now;
-    this.searchOrComplete(now);
+    if (this.plpmtu >= this.high) this.searchOrComplete(now);
+    else this.state = 'base';
+  }
+
+  /**
+   * A datagram of `size` bytes left on the path. The search starts with the first one that
+   * fills the PLPMTU (to within PACKET_OVERHEAD_ALLOWANCE): RFC 8899 leaves when to probe to the
+   * method, and a connection that never fills a datagram (a request and a short response, the
+   * receiving side of a download, whose ACKs are small) gains nothing from a larger one.
+   * Probing every new connection at once cost a short one about eight more datagrams: the
+   * probes and their ACKs, in both directions.
+   */
+  onDatagramSent(size: number, now: number): void {
+    if (this.state === 'base' && size > this.plpmtu - PACKET_OVERHEAD_ALLOWANCE) {
+      this.searchOrComplete(now);
+    }
   }
 
   /**

@@ -49,8 +49,12 @@ describe('conn/path-mtu: DPLPMTUD of the connection paths (RFC 9000 §14.3)', ()
     datagramSize(unvalidated, CONFIG, 1500, true, 0);
     assert.equal(unvalidated.pmtud!.phase, 'idle', 'not on an unvalidated path');
     datagramSize(p, CONFIG, 1500, true, 0);
-    assert.equal(p.pmtud!.phase, 'searching');
+    assert.equal(p.pmtud!.phase, 'base', 'confirmed: the base holds until a datagram fills it');
     assert.equal(p.pmtud!.maxSize, 1500);
+    p.onDatagramSent(600, 1);
+    assert.equal(p.pmtud!.phase, 'base', 'a short datagram does not start the search');
+    p.onDatagramSent(1200, 2);
+    assert.equal(p.pmtud!.phase, 'searching', 'a full one does');
   });
 
   it('the search is bounded by the peer max_udp_payload_size (RFC 9000 §18.2)', () => {
@@ -63,6 +67,7 @@ describe('conn/path-mtu: DPLPMTUD of the connection paths (RFC 9000 §14.3)', ()
     const p = path();
     assert.equal(datagramSize(p, CONFIG, 1500, true, 0), 1200);
     assert.equal(p.sendControl.maxDatagramSize, 1200);
+    p.onDatagramSent(1200, 0);
     const pm = p.pmtud!;
     const size = pm.probeSize(1);
     assert.ok(size > 1200 && size <= 1500);
@@ -78,6 +83,7 @@ describe('conn/path-mtu: DPLPMTUD of the connection paths (RFC 9000 §14.3)', ()
   it('a lost probe changes nothing; a path without a search ignores its packets', () => {
     const p = path();
     datagramSize(p, CONFIG, 1500, true, 0);
+    p.onDatagramSent(1200, 0);
     const size = p.pmtud!.probeSize(1);
     p.pmtud!.onProbeSent(3, size);
     assert.equal(onPathPackets(p, [], [probe(3, size, 1)], 2), false);

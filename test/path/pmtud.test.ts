@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import {
   BLACK_HOLE_THRESHOLD,
   MAX_PROBES,
+  PACKET_OVERHEAD_ALLOWANCE,
   PathMtuDiscovery,
   PMTU_RAISE_TIMER,
   type PmtudConfig,
@@ -18,6 +19,8 @@ class Path {
   constructor(config: Partial<PmtudConfig> = {}, peerMax = 65527) {
     this.d = new PathMtuDiscovery({ enabled: true, base: 1200, max: 1452, ...config });
     this.d.start(peerMax, this.now);
+    // The path carries a datagram of the full base size: the search starts.
+    this.d.onDatagramSent(this.d.mtu, this.now);
   }
   packet(size: number, probe = false): SizedPacket {
     this.now += 1_000;
@@ -55,6 +58,11 @@ describe('PathMtuDiscovery (RFC 8899)', () => {
     assert.equal(d.phase, 'idle');
     assert.equal(d.probeSize(0), 0);
     d.start(65527, 0);
+    assert.equal(d.phase, 'base');
+    assert.equal(d.probeSize(0), 0);
+    d.onDatagramSent(1200 - PACKET_OVERHEAD_ALLOWANCE, 0);
+    assert.equal(d.probeSize(0), 0, 'a datagram short of the PLPMTU does not start the search');
+    d.onDatagramSent(1200 - PACKET_OVERHEAD_ALLOWANCE + 1, 0);
     assert.equal(d.phase, 'searching');
     assert.equal(d.probeSize(0), 1326, 'the middle of (1200, 1452]');
   });

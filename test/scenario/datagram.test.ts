@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createEnginePair } from '../../src/testing/index.js';
+import { PACKET_OVERHEAD_ALLOWANCE } from '../../src/path/pmtud.js';
 
 describe('scenario: DATAGRAM frames (RFC 9221)', () => {
   it('delivers datagrams both ways when both sides allow them', () => {
@@ -52,7 +53,15 @@ describe('scenario: DATAGRAM frames (RFC 9221)', () => {
     });
     assert.ok(p.handshake());
     const sc = p.serverConn()!;
-    assert.equal(p.conn.maxDatagramSize, 1200 - 64, 'the base size first');
+    assert.equal(p.conn.maxDatagramSize, 1200 - PACKET_OVERHEAD_ALLOWANCE, 'the base size first');
+    p.runFor(2_000_000);
+    assert.equal(
+      p.conn.maxDatagramSize,
+      1200 - PACKET_OVERHEAD_ALLOWANCE,
+      'no search before a datagram fills the path',
+    );
+    // A datagram of the largest size offered fills the path: the search starts.
+    assert.equal(p.conn.sendDatagram(new Uint8Array(p.conn.maxDatagramSize)), true);
     p.runFor(2_000_000);
     assert.equal(p.conn.maxDatagramSize, 1452 - 64, 'the searched size');
     const got: number[] = [];
