@@ -8,7 +8,7 @@ import { fromUtf8 } from '../util/bytes.js';
 import { QuicError, TransportError } from '../wire/errors.js';
 import { FrameType, type AckFrame, type Frame } from '../wire/frame-types.js';
 import { Level } from '../tls/types.js';
-import { onFramesAcked, onFramesLost } from './retransmit.js';
+import { onFramesLost, onPacketsAcked } from './retransmit.js';
 import type { ConnectionContext } from './context.js';
 import { onPathChallenge, onPathResponse } from './migration.js';
 import { confirmHandshake } from './handshake.js';
@@ -221,7 +221,7 @@ function onAck(conn: ConnectionContext, frame: AckFrame, space: PnSpace, now: nu
   const exponent = space === PnSpace.Application ? (conn.peerParams?.ackDelayExponent ?? 3) : 3;
   const ackDelay = frame.ackDelay * 2 ** exponent;
   const out = sc.onAckReceived(space, frame, ackDelay, now);
-  for (const p of out.newlyAcked) onFramesAcked(conn, p.frames);
+  onPacketsAcked(conn, out.newlyAcked);
   for (const p of out.lost) onFramesLost(conn, p.frames);
   if (space === PnSpace.Application) onPathPackets(conn.path, out.newlyAcked, out.lost, now);
   if (out.lost.length > 0) conn.stats.onLossEvent(out.lost.length);

@@ -16,7 +16,7 @@ import { checkNextSequence, MultipathPath, type Multipath } from './multipath.js
 import { PathSet } from './path-set.js';
 import { PathState } from './path-state.js';
 import { onPathPackets } from './path-mtu.js';
-import { onFramesAcked, onFramesLost } from './retransmit.js';
+import { onFramesLost, onPacketsAcked } from './retransmit.js';
 import type { SentFrame } from './sent-frames.js';
 
 /** The multipath component of a connection that negotiated it; a PROTOCOL_VIOLATION if not. */
@@ -130,7 +130,7 @@ function onPathAck(
   };
   const exponent = conn.peerParams?.ackDelayExponent ?? 3;
   const out = sc.onAckReceived(PnSpace.Application, ack, frame.ackDelay * 2 ** exponent, now);
-  for (const sp of out.newlyAcked) onFramesAcked(conn, sp.frames);
+  onPacketsAcked(conn, out.newlyAcked);
   for (const sp of out.lost) onFramesLost(conn, sp.frames);
   onPathPackets(path, out.newlyAcked, out.lost, now);
   // RFC 10069 §2.5: an acknowledged packet of the current key phase on any path completes it.

@@ -8,6 +8,7 @@ import { PN_SPACES, PnSpace } from '../ack/pn-space.js';
 import type { ConnectionContext } from './context.js';
 import { PathState } from './path-state.js';
 import type { SentFrame } from './sent-frames.js';
+import type { SentPacket } from '../ack/sent.js';
 
 /**
  * PTO: owe `count` ack-eliciting packets in `space`, carrying data in flight if any, and one in
@@ -69,6 +70,23 @@ export function onFramesLost(conn: ConnectionContext, frames: readonly SentFrame
       default:
         break;
     }
+  }
+}
+
+/**
+ * The packets an ACK acknowledged (loss detection's `newlyAcked`): their frames release their
+ * state, then their descriptor arrays go back to the packet builder for the next packets. Not
+ * with a qlog sink, which may keep the arrays `packetSent` showed it.
+ */
+export function onPacketsAcked(
+  conn: ConnectionContext,
+  packets: readonly SentPacket<SentFrame>[],
+): void {
+  const pool = conn.qlog === undefined ? conn.builder.frames : null;
+  for (let i = 0; i < packets.length; i++) {
+    const frames = packets[i]!.frames;
+    onFramesAcked(conn, frames);
+    pool?.recycle(frames);
   }
 }
 

@@ -34,13 +34,25 @@ export type SentFrame =
 
 export const NOTHING: SentFrame = { k: 'none' };
 
+/** Descriptor arrays are recycled for packets of up to this many descriptors (most have 1-3). */
+const MAX_POOLED_LENGTH = 4;
+/** Recycled arrays kept per length: about what one ACK frees; more wait for the next ACK. */
+const MAX_SPARES = 64;
+
 /**
  * Collects the descriptors of the packet being built in a reused array; `take` hands out an
- * exact-size copy for the sent-packet record (a fresh array grown by push would reserve 16
- * slots for the two or three a packet holds, for as long as the packet is in flight).
+ * exact-size array for the sent-packet record (a fresh array grown by push would reserve 16
+ * slots for the two or three a packet holds, for as long as the packet is in flight). The arrays
+ * of acknowledged packets come back through `recycle` and are handed out again by `take` for a
+ * packet with as many descriptors: no array per packet while ACKs keep up.
  */
 export class SentFrameList {
   private readonly items: SentFrame[] = [];
+  /** `spares[n]`: recycled arrays of length n, their slots holding NOTHING. */
+  private readonly spares: SentFrame[][][] = Array.from(
+    { length: MAX_POOLED_LENGTH + 1 },
+    () => [],
+  );
   length = 0;
 
   push(f: SentFrame): void {
@@ -48,8 +60,25 @@ export class SentFrameList {
   }
 
   take(): SentFrame[] {
-    const out = this.items.slice(0, this.length);
+    const n = this.length;
     this.length = 0;
+    const out = n <= MAX_POOLED_LENGTH ? this.spares[n]!.pop() : undefined;
+    if (out === undefined) return this.items.slice(0, n);
+    for (let i = 0; i < n; i++) out[i] = this.items[i]!;
     return out;
+  }
+
+  /**
+   * Takes back the array `take` gave a packet that is acknowledged and done with: the caller
+   * must hold no record that still reads it (loss detection reports a packet acknowledged once,
+   * and its record is dropped). Its descriptors are let go at once.
+   */
+  recycle(frames: SentFrame[]): void {
+    const n = frames.length;
+    if (n === 0 || n > MAX_POOLED_LENGTH) return;
+    const pool = this.spares[n]!;
+    if (pool.length >= MAX_SPARES) return;
+    frames.fill(NOTHING);
+    pool.push(frames);
   }
 }

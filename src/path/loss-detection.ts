@@ -40,6 +40,7 @@ import {
   type TimeoutOutcome,
 } from './recovery-outcome.js';
 import { RecoveryStats } from './stats.js';
+import { emptyKeepingRoom } from '../util/array.js';
 
 export type { AckOutcome, TimeoutOutcome } from './recovery-outcome.js';
 
@@ -597,7 +598,7 @@ export class LossDetection<T = unknown> {
   /** The in-flight packets sent after the last congestion reset, in a reused array. */
   private inFlightSinceReset(acked: readonly SentPacket<T>[], resetPn: number): SentPacket<T>[] {
     const out = this.ccAcked;
-    out.length = 0;
+    emptyKeepingRoom(out);
     for (let i = 0; i < acked.length; i++) {
       const p = acked[i]!;
       if (p.inFlight && p.pn > resetPn) out.push(p);

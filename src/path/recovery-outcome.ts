@@ -5,6 +5,7 @@
  */
 import type { PnSpace } from '../ack/pn-space.js';
 import type { SentPacket } from '../ack/sent.js';
+import { emptyKeepingRoom } from '../util/array.js';
 
 /** What one ACK frame changed. */
 export interface AckOutcome<T> {
@@ -50,9 +51,9 @@ export class AckOutcomeImpl<T> implements AckOutcome<T> {
   persistentCongestion = false;
 
   reset(): void {
-    this.newlyAcked.length = 0;
-    this.ackedAfterLoss.length = 0;
-    this.lost.length = 0;
+    emptyKeepingRoom(this.newlyAcked);
+    emptyKeepingRoom(this.ackedAfterLoss);
+    emptyKeepingRoom(this.lost);
     this.rttSampled = false;
     this.recoveryStarted = false;
     this.persistentCongestion = false;
@@ -67,7 +68,7 @@ export class TimeoutOutcomeImpl<T> implements TimeoutOutcome<T> {
   persistentCongestion = false;
 
   reset(): void {
-    this.lost.length = 0;
+    emptyKeepingRoom(this.lost);
     this.probeSpace = null;
     this.probeCount = 0;
     this.recoveryStarted = false;

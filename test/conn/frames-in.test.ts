@@ -17,6 +17,7 @@ import { Level } from '../../src/tls/types.js';
 import { utf8 } from '../../src/util/bytes.js';
 import { QuicError, TransportError } from '../../src/wire/errors.js';
 import { FrameType, type Frame } from '../../src/wire/frame-types.js';
+import { SentFrameList } from '../../src/conn/sent-frames.js';
 
 const A = { address: '10.0.0.1', port: 1000 };
 const B = { address: '10.0.0.2', port: 2000 };
@@ -50,6 +51,8 @@ function fakeConnection(isClient: boolean, opts: { maxDatagramFrameSize?: number
     multipath: null,
     handshakeComplete: false,
     qlog: undefined,
+    /** Where acknowledged packets' descriptor arrays go back (retransmit.ts onPacketsAcked). */
+    builder: { frames: new SentFrameList() },
     events,
     emit(name: string, value: unknown) {
       events.push([name, value]);
