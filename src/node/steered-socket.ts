@@ -11,7 +11,7 @@
  * leave on the native socket directly (every socket of the group has the server's address).
  */
 import type { MessagePort } from 'node:worker_threads';
-import type { QuicLbConfig } from '../lb/config.js';
+import { MAX_SERVER_ID_LENGTH, type QuicLbConfig } from '../lb/config.js';
 import { QuicLbDecoder } from '../lb/decoder.js';
 import type { SocketAddress } from '../util/address.js';
 import { NativeUdpSocket } from './native-udp.js';
@@ -33,6 +33,8 @@ export class SteeredSocket implements DatagramSocket {
   /** Workers per live config rotation codepoint. */
   private workers: number[] = [];
   private draining = false;
+  /** isMine's scratch: the server ID of the datagram at hand (one octet: the worker index). */
+  private readonly serverId = new Uint8Array(MAX_SERVER_ID_LENGTH);
   /** Datagrams this socket read, of them those it sent to the main thread or that named no worker. */
   received = 0;
   forwarded = 0;
@@ -111,13 +113,14 @@ export class SteeredSocket implements DatagramSocket {
    * connections.
    */
   private isMine(data: Uint8Array): boolean {
-    const route = this.decoder.route(data);
-    const serverId = route?.serverId[0] ?? 0;
-    if (route === null || serverId >= (this.workers[route.configId] ?? 0)) {
+    // Per datagram: the allocation-free decision (route() would make a route object).
+    const configId = this.decoder.routeInto(data, this.serverId);
+    const serverId = this.serverId[0]!;
+    if (configId < 0 || serverId >= (this.workers[configId] ?? 0)) {
       this.unrouted++;
       return !this.draining;
     }
-    return route.configId === this.me.configId && serverId === this.me.serverId;
+    return configId === this.me.configId && serverId === this.me.serverId;
   }
 
   private readonly flush = (): void => {

@@ -34,6 +34,7 @@ import { Worker } from 'node:worker_threads';
 import { generateKeyMaterial, type KeyMaterial } from '../engine/key-material.js';
 import { defaultProvider } from '../crypto/default-provider.js';
 import { QuicLbDecoder } from '../lb/decoder.js';
+import { MAX_SERVER_ID_LENGTH } from '../lb/config.js';
 import type { QuicLbConfig, QuicLbServerConfig } from '../lb/index.js';
 import type { SocketAddress } from '../util/address.js';
 import { QuicNodeError } from './errors.js';
@@ -236,6 +237,8 @@ export class WorkerServer extends EventEmitter<WorkerServerEvents> {
   /** Live generations, oldest first; the last takes new connections. */
   private generations: Generation[] = [];
   private decoder: QuicLbDecoder | null = null;
+  /** slotFor's scratch: the server ID of the datagram at hand (one octet: the worker index). */
+  private readonly serverId = new Uint8Array(MAX_SERVER_ID_LENGTH);
   private spec: GenerationSpec;
   private readonly keys: KeyMaterial;
   private flushQueued = false;
@@ -670,11 +673,17 @@ export class WorkerServer extends EventEmitter<WorkerServerEvents> {
   }
 
   private slotFor(data: Uint8Array): WorkerSlot | undefined {
-    const route = this.decoder?.route(data) ?? null;
-    if (route !== null) {
-      const g = this.generations.find((x) => x.lb.configId === route.configId);
-      const slot = g?.slots[route.serverId[0]!];
-      if (slot !== undefined) return slot;
+    // Per datagram: the allocation-free decision (route() would make a route object), and a
+    // plain loop for the generation (find() would take a closure).
+    const configId = this.decoder === null ? -1 : this.decoder.routeInto(data, this.serverId);
+    if (configId >= 0) {
+      const gens = this.generations;
+      for (let i = 0; i < gens.length; i++) {
+        if (gens[i]!.lb.configId !== configId) continue;
+        const slot = gens[i]!.slots[this.serverId[0]!];
+        if (slot !== undefined) return slot;
+        break;
+      }
     }
     const current = this.generations[this.generations.length - 1];
     if (current === undefined) return undefined;
