@@ -16,7 +16,7 @@ import { QuicLbDecoder } from '../lb/decoder.js';
 import type { SocketAddress } from '../util/address.js';
 import { NativeUdpSocket } from './native-udp.js';
 import type { DatagramSocket, UdpHandlers, UdpSocketOptions } from './udp.js';
-import { BatchWriter, forEachDatagram, isDatagramBatch } from './worker-socket.js';
+import { BatchReader, BatchWriter, isDatagramBatch, type DatagramRings } from './worker-socket.js';
 
 /** The live generations of the server: their QUIC-LB configurations and worker counts. */
 export interface LiveRoutes {
@@ -26,7 +26,8 @@ export interface LiveRoutes {
 
 export class SteeredSocket implements DatagramSocket {
   private readonly native: NativeUdpSocket;
-  private readonly toMain = new BatchWriter();
+  private readonly toMain: BatchWriter;
+  private readonly fromMain: BatchReader;
   private flushQueued = false;
   private closed = false;
   private decoder: QuicLbDecoder;
@@ -40,10 +41,13 @@ export class SteeredSocket implements DatagramSocket {
   forwarded = 0;
   unrouted = 0;
 
+  private readonly deliver = (data: Uint8Array, remote: SocketAddress): void =>
+    this.handlers.message(data, remote, this);
   private readonly onPortMessage = (m: unknown): void => {
     if (this.closed) return;
     if (isDatagramBatch(m)) {
-      forEachDatagram(m, (data, remote) => this.handlers.message(data, remote, this));
+      // The endpoint copies what it keeps of a datagram (as from the native socket's buffer).
+      this.fromMain.release(this.fromMain.forEach(m, this.deliver));
     } else if ((m as { type?: unknown }).type === 'routes') {
       this.setRoutes(m as LiveRoutes);
     }
@@ -51,6 +55,7 @@ export class SteeredSocket implements DatagramSocket {
 
   constructor(
     private readonly port: MessagePort,
+    rings: DatagramRings,
     fd: number,
     host: string,
     opts: UdpSocketOptions,
@@ -59,6 +64,8 @@ export class SteeredSocket implements DatagramSocket {
     private readonly me: { configId: number; serverId: number },
     routes: LiveRoutes,
   ) {
+    this.toMain = new BatchWriter(rings.toMain);
+    this.fromMain = new BatchReader(rings.toWorker);
     this.native = NativeUdpSocket.adopt(fd, host, opts, {
       message: (data, remote, _s, ecn) => this.onNative(data, remote, ecn),
       error: (err) => handlers.error(err, this),
@@ -126,7 +133,7 @@ export class SteeredSocket implements DatagramSocket {
   private readonly flush = (): void => {
     this.flushQueued = false;
     const batch = this.toMain.take();
-    if (batch !== null) this.port.postMessage(batch, [batch.buf]);
+    if (batch !== null) this.port.postMessage(batch);
   };
 
   send(data: Uint8Array, remote: SocketAddress): boolean {
