@@ -66,6 +66,7 @@ export class QuicLbCipher {
   decode(cid: Uint8Array): Uint8Array | null {
     const c = this.config;
     if (this.aes !== null && this.plaintextLength !== 16 && c.serverIdLength <= c.nonceLength) {
+      // §5.5.2: the server ID lies wholly in left_0, which three passes recover.
       if (!this.accepts(cid, 0, cid.length)) return null;
       this.threePasses(cid, 1);
       return this.left.slice(0, c.serverIdLength);
