@@ -7,7 +7,11 @@
  * - the same 8 downloads while the server is reloaded (SIGHUP) 10 times: every download must
  *   complete and be byte-exact (the file's SHA-256), none dropped.
  *
- *   npx tsc -p . && node dist/bench/workers-downloads.js [MiB per download] [runs] [reloads] [warm-up rounds]
+ *   npx tsc -p . && node dist/bench/workers-downloads.js [MiB per download] [runs] [reloads] [warm-up rounds] [steering]
+ *
+ * `steering` router runs the servers on node:dgram (TSQUIC_SOCKET=dgram), where `--workers 2`
+ * routes every datagram in its main thread; the default is the server's own choice (kernel
+ * steering on the native backend).
  *
  * Linux only (CPU time from /proc and bash's `times`); needs gtlsclient (Debian ngtcp2-client).
  */
@@ -26,6 +30,9 @@ const runs = Number(process.argv[3] ?? 2);
 const reloads = Number(process.argv[4] ?? 10);
 /** Unmeasured rounds of the same downloads before each measured one. */
 const warmups = Number(process.argv[5] ?? 1);
+const steering = process.argv[6] ?? 'default';
+if (steering !== 'default' && steering !== 'router')
+  throw new Error(`steering must be 'router' or 'default', not '${steering}'`);
 const PARALLEL = 8;
 
 const ng = findNgtcp2();
@@ -60,7 +67,10 @@ async function startServe(workers: number): Promise<Serve> {
   const child = spawn(
     process.execPath,
     [cli, 'serve', '--port', '0', '--root', www, '--workers', String(workers)],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: steering === 'router' ? { ...process.env, TSQUIC_SOCKET: 'dgram' } : process.env,
+    },
   );
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -173,7 +183,9 @@ function line(label: string, r: Round): string {
 
 try {
   const digest = await makeFile();
-  console.log(`${PARALLEL} x ${size / MiB} MiB, ${os.availableParallelism()} cores`);
+  console.log(
+    `${PARALLEL} x ${size / MiB} MiB, ${os.availableParallelism()} cores, steering ${steering}`,
+  );
   const rates: Record<number, number[]> = { 1: [], 2: [] };
   for (let i = 0; i < runs; i++) {
     for (const workers of [1, 2]) {

@@ -20,6 +20,8 @@ export class QuicLbCipher {
   private readonly block = new Uint8Array(16);
   private readonly left = new Uint8Array(10);
   private readonly right = new Uint8Array(10);
+  /** The joined plaintext of a four-pass decryption (decodeInto). */
+  private readonly text = new Uint8Array(19);
 
   constructor(config: QuicLbConfig, provider: CryptoProvider = defaultProvider) {
     checkQuicLbConfig(config);
@@ -65,20 +67,51 @@ export class QuicLbCipher {
     const c = this.config;
     if (this.aes !== null && this.plaintextLength !== 16 && c.serverIdLength <= c.nonceLength) {
       // §5.5.2: the server ID lies wholly in left_0, which three passes recover.
-      if (!this.accepts(cid)) return null;
-      this.split(cid.subarray(1, 1 + this.plaintextLength));
-      this.round(4, this.right, this.left, true);
-      this.round(3, this.left, this.right, false);
-      this.round(2, this.right, this.left, true);
+      if (!this.accepts(cid, 0, cid.length)) return null;
+      this.threePasses(cid, 1);
       return this.left.slice(0, c.serverIdLength);
     }
     const plain = this.decrypt(cid);
     return plain === null ? null : plain.subarray(0, c.serverIdLength);
   }
 
+  /**
+   * @internal
+   * decode() for the CID at `data[offset .. offset + cidLength)`, allocating nothing (a router
+   * decides per datagram, workers.ts): the server ID is written to `serverId` (room for
+   * serverIdLength octets, at most MAX_SERVER_ID_LENGTH) from this cipher's scratch. False where
+   * decode gives null.
+   */
+  decodeInto(data: Uint8Array, offset: number, cidLength: number, serverId: Uint8Array): boolean {
+    const c = this.config;
+    const n = c.serverIdLength;
+    if (!this.accepts(data, offset, cidLength)) return false;
+    let from = data;
+    let at = offset + 1;
+    if (this.aes !== null && this.plaintextLength === 16) {
+      const b = this.block;
+      for (let i = 0; i < 16; i++) b[i] = data[offset + 1 + i]!;
+      this.aes.decryptBlock(b, b);
+      from = b;
+      at = 0;
+    } else if (this.aes !== null) {
+      this.threePasses(data, offset + 1);
+      from = this.left;
+      at = 0;
+      if (n > c.nonceLength) {
+        // The server ID reaches into right_0: the fourth pass and the join recover it.
+        this.round(1, this.left, this.right, false);
+        this.join(this.text);
+        from = this.text;
+      }
+    }
+    for (let i = 0; i < n; i++) serverId[i] = from[at + i]!;
+    return true;
+  }
+
   /** The plaintext block (server ID || nonce) of `cid`, or null as for decode. */
   decrypt(cid: Uint8Array): Uint8Array | null {
-    if (!this.accepts(cid)) return null;
+    if (!this.accepts(cid, 0, cid.length)) return null;
     const plain = cid.slice(1, 1 + this.plaintextLength);
     if (this.aes === null) return plain;
     if (this.plaintextLength === 16) this.aes.decryptBlock(plain, plain);
@@ -86,21 +119,43 @@ export class QuicLbCipher {
     return plain;
   }
 
-  /** Whether `cid` is long enough and carries this configuration's first octet (§4.1). */
-  private accepts(cid: Uint8Array): boolean {
+  /**
+   * Whether the CID at `data[offset .. offset + length)` is long enough and carries this
+   * configuration's first octet (§4.1).
+   */
+  private accepts(data: Uint8Array, offset: number, length: number): boolean {
     const c = this.config;
-    if (cid.length < 1 + this.plaintextLength) return false;
-    if (cid[0]! >>> 5 !== c.configId) return false;
-    return c.encodeLength === false || (cid[0]! & 0x1f) === cid.length - 1;
+    if (length < 1 + this.plaintextLength || offset + length > data.length) return false;
+    const first = data[offset]!;
+    if (first >>> 5 !== c.configId) return false;
+    return c.encodeLength === false || (first & 0x1f) === length - 1;
   }
 
   // ---- four-pass (§5.4.2) -------------------------------------------------------------------
 
-  /** Splits `text` into left_0 and right_0; an odd middle octet gives each half a nibble. */
-  private split(text: Uint8Array): void {
+  /**
+   * The first three decryption passes over the ciphertext at `data[offset ..]`: left holds
+   * left_0 after them, which is all of the server ID when it is no longer than the nonce
+   * (§5.5.2).
+   */
+  private threePasses(data: Uint8Array, offset: number): void {
+    this.split(data, offset);
+    this.round(4, this.right, this.left, true);
+    this.round(3, this.left, this.right, false);
+    this.round(2, this.right, this.left, true);
+  }
+
+  /**
+   * Splits the plaintextLength octets at `text[offset ..]` into left_0 and right_0; an odd
+   * middle octet gives each half a nibble.
+   */
+  private split(text: Uint8Array, offset: number): void {
     const h = this.halfLength;
-    this.left.set(text.subarray(0, h));
-    this.right.set(text.subarray(text.length - h));
+    const rightStart = offset + this.plaintextLength - h;
+    for (let i = 0; i < h; i++) {
+      this.left[i] = text[offset + i]!;
+      this.right[i] = text[rightStart + i]!;
+    }
     if (this.odd) {
       this.left[h - 1]! &= 0xf0;
       this.right[0]! &= 0x0f;
@@ -110,11 +165,10 @@ export class QuicLbCipher {
   /** Joins left and right back into `text`, merging the shared middle octet when odd. */
   private join(text: Uint8Array): void {
     const h = this.halfLength;
-    text.set(this.right.subarray(0, h), text.length - h);
-    if (this.odd) {
-      text.set(this.left.subarray(0, h - 1));
-      text[h - 1] = this.left[h - 1]! | this.right[0]!;
-    } else text.set(this.left.subarray(0, h));
+    const rightStart = this.plaintextLength - h;
+    for (let i = 0; i < h; i++) text[rightStart + i] = this.right[i]!;
+    for (let i = 0; i < h; i++) text[i] = this.left[i]!;
+    if (this.odd) text[h - 1] = this.left[h - 1]! | this.right[0]!;
   }
 
   /**
@@ -125,7 +179,7 @@ export class QuicLbCipher {
     const h = this.halfLength;
     const b = this.block;
     b.fill(0);
-    b.set(source.subarray(0, h));
+    for (let i = 0; i < h; i++) b[i] = source[i]!;
     b[14] = this.plaintextLength;
     b[15] = pass;
     this.aes!.encryptBlock(b, b);
@@ -137,7 +191,7 @@ export class QuicLbCipher {
   }
 
   private fourPassEncrypt(text: Uint8Array): void {
-    this.split(text);
+    this.split(text, 0);
     this.round(1, this.left, this.right, false);
     this.round(2, this.right, this.left, true);
     this.round(3, this.left, this.right, false);
@@ -146,10 +200,7 @@ export class QuicLbCipher {
   }
 
   private fourPassDecrypt(text: Uint8Array): void {
-    this.split(text);
-    this.round(4, this.right, this.left, true);
-    this.round(3, this.left, this.right, false);
-    this.round(2, this.right, this.left, true);
+    this.threePasses(text, 0);
     // A load balancer may stop here when the server ID fits in left_0 (§5.5.2); the whole
     // plaintext costs one more block and serves servers and tests too.
     this.round(1, this.left, this.right, false);

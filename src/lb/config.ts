@@ -27,6 +27,9 @@ export interface QuicLbConfig {
   readonly encodeLength?: boolean;
 }
 
+/** The longest server ID a configuration can have: 19 octets less the shortest nonce (§5.3). */
+export const MAX_SERVER_ID_LENGTH = 15;
+
 /** Throws a RangeError naming the first field out of the draft's limits. */
 export function checkQuicLbConfig(c: QuicLbConfig): void {
   if (!Number.isInteger(c.configId) || c.configId < 0 || c.configId >= UNROUTABLE_CONFIG_ID)

@@ -44,16 +44,53 @@ export class QuicLbDecoder {
    * DCIDs, which the caller routes by its fallback algorithm (§4.3).
    */
   route(datagram: Uint8Array): QuicLbRoute | null {
-    if (datagram.length < 2) return null;
+    const length = this.dcidLength(datagram);
+    if (length < 0) return null;
+    const start = dcidStart(datagram);
+    return this.decode(datagram.subarray(start, start + length));
+  }
+
+  /**
+   * @internal
+   * route() for a router's per-datagram decision, allocating nothing: the config rotation
+   * codepoint, with the server ID written to `serverId` (room for MAX_SERVER_ID_LENGTH octets);
+   * -1 when unroutable.
+   */
+  routeInto(datagram: Uint8Array, serverId: Uint8Array): number {
+    const length = this.dcidLength(datagram);
+    if (length <= 0) return -1;
+    const start = dcidStart(datagram);
+    const configId = datagram[start]! >>> 5;
+    const cipher = this.ciphers[configId];
+    return cipher !== undefined && cipher.decodeInto(datagram, start, length, serverId)
+      ? configId
+      : -1;
+  }
+
+  /**
+   * The length of the datagram's Destination CID: from the long header's length field, or for a
+   * short header the length of the configuration its first octet names (§4.1; RFC 8999 §5.3);
+   * -1 when the datagram is too short or names no configuration.
+   */
+  private dcidLength(datagram: Uint8Array): number {
+    if (datagram.length < 2) return -1;
     if ((datagram[0]! & 0x80) !== 0) {
       // RFC 8999 §5.1: flags(1) version(4) dcid_len(1) dcid.
-      if (datagram.length < 6) return null;
-      const len = datagram[5]!;
-      if (datagram.length < 6 + len) return null;
-      return this.decode(datagram.subarray(6, 6 + len));
+      if (datagram.length < LONG_DCID_START) return -1;
+      const length = datagram[LONG_DCID_START - 1]!;
+      return datagram.length < LONG_DCID_START + length ? -1 : length;
     }
-    const cipher = this.ciphers[datagram[1]! >>> 5];
-    if (cipher === undefined || datagram.length < 1 + cipher.cidLength) return null;
-    return this.decode(datagram.subarray(1, 1 + cipher.cidLength));
+    const cipher = this.ciphers[datagram[SHORT_DCID_START]! >>> 5];
+    if (cipher === undefined || datagram.length < SHORT_DCID_START + cipher.cidLength) return -1;
+    return cipher.cidLength;
   }
+}
+
+/** RFC 8999 §5.1: the long header's Destination CID follows its length octet. */
+const LONG_DCID_START = 6;
+/** RFC 8999 §5.2: the short header's Destination CID follows the first octet. */
+const SHORT_DCID_START = 1;
+
+function dcidStart(datagram: Uint8Array): number {
+  return (datagram[0]! & 0x80) !== 0 ? LONG_DCID_START : SHORT_DCID_START;
 }

@@ -11,12 +11,12 @@
  * leave on the native socket directly (every socket of the group has the server's address).
  */
 import type { MessagePort } from 'node:worker_threads';
-import type { QuicLbConfig } from '../lb/config.js';
+import { MAX_SERVER_ID_LENGTH, type QuicLbConfig } from '../lb/config.js';
 import { QuicLbDecoder } from '../lb/decoder.js';
 import type { SocketAddress } from '../util/address.js';
 import { NativeUdpSocket } from './native-udp.js';
 import type { DatagramSocket, UdpHandlers, UdpSocketOptions } from './udp.js';
-import { BatchWriter, forEachDatagram, isDatagramBatch } from './worker-socket.js';
+import { BatchReader, BatchWriter, isDatagramBatch, type DatagramRings } from './worker-socket.js';
 
 /** The live generations of the server: their QUIC-LB configurations and worker counts. */
 export interface LiveRoutes {
@@ -26,22 +26,28 @@ export interface LiveRoutes {
 
 export class SteeredSocket implements DatagramSocket {
   private readonly native: NativeUdpSocket;
-  private readonly toMain = new BatchWriter();
+  private readonly toMain: BatchWriter;
+  private readonly fromMain: BatchReader;
   private flushQueued = false;
   private closed = false;
   private decoder: QuicLbDecoder;
   /** Workers per live config rotation codepoint. */
   private workers: number[] = [];
   private draining = false;
+  /** isMine's scratch: the server ID of the datagram at hand (one octet: the worker index). */
+  private readonly serverId = new Uint8Array(MAX_SERVER_ID_LENGTH);
   /** Datagrams this socket read, of them those it sent to the main thread or that named no worker. */
   received = 0;
   forwarded = 0;
   unrouted = 0;
 
+  private readonly deliver = (data: Uint8Array, remote: SocketAddress): void =>
+    this.handlers.message(data, remote, this);
   private readonly onPortMessage = (m: unknown): void => {
     if (this.closed) return;
     if (isDatagramBatch(m)) {
-      forEachDatagram(m, (data, remote) => this.handlers.message(data, remote, this));
+      // The endpoint copies what it keeps of a datagram (as from the native socket's buffer).
+      this.fromMain.release(this.fromMain.forEach(m, this.deliver));
     } else if ((m as { type?: unknown }).type === 'routes') {
       this.setRoutes(m as LiveRoutes);
     }
@@ -49,6 +55,7 @@ export class SteeredSocket implements DatagramSocket {
 
   constructor(
     private readonly port: MessagePort,
+    rings: DatagramRings,
     fd: number,
     host: string,
     opts: UdpSocketOptions,
@@ -57,6 +64,8 @@ export class SteeredSocket implements DatagramSocket {
     private readonly me: { configId: number; serverId: number },
     routes: LiveRoutes,
   ) {
+    this.toMain = new BatchWriter(rings.toMain);
+    this.fromMain = new BatchReader(rings.toWorker);
     this.native = NativeUdpSocket.adopt(fd, host, opts, {
       message: (data, remote, _s, ecn) => this.onNative(data, remote, ecn),
       error: (err) => handlers.error(err, this),
@@ -111,19 +120,20 @@ export class SteeredSocket implements DatagramSocket {
    * connections.
    */
   private isMine(data: Uint8Array): boolean {
-    const route = this.decoder.route(data);
-    const serverId = route?.serverId[0] ?? 0;
-    if (route === null || serverId >= (this.workers[route.configId] ?? 0)) {
+    // Per datagram: the allocation-free decision (route() would make a route object).
+    const configId = this.decoder.routeInto(data, this.serverId);
+    const serverId = this.serverId[0]!;
+    if (configId < 0 || serverId >= (this.workers[configId] ?? 0)) {
       this.unrouted++;
       return !this.draining;
     }
-    return route.configId === this.me.configId && serverId === this.me.serverId;
+    return configId === this.me.configId && serverId === this.me.serverId;
   }
 
   private readonly flush = (): void => {
     this.flushQueued = false;
     const batch = this.toMain.take();
-    if (batch !== null) this.port.postMessage(batch, [batch.buf]);
+    if (batch !== null) this.port.postMessage(batch);
   };
 
   send(data: Uint8Array, remote: SocketAddress): boolean {

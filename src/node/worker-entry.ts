@@ -26,9 +26,10 @@ async function main(): Promise<void> {
     bindSocket: (_host, _port, opts, handlers) => {
       socket =
         steered === undefined
-          ? new PortSocket(port, local, handlers)
+          ? new PortSocket(port, init.rings, local, handlers)
           : new SteeredSocket(
               port,
+              init.rings,
               steered.fd,
               local.address,
               opts,

@@ -34,6 +34,7 @@ import { Worker } from 'node:worker_threads';
 import { generateKeyMaterial, type KeyMaterial } from '../engine/key-material.js';
 import { defaultProvider } from '../crypto/default-provider.js';
 import { QuicLbDecoder } from '../lb/decoder.js';
+import { MAX_SERVER_ID_LENGTH } from '../lb/config.js';
 import type { QuicLbConfig, QuicLbServerConfig } from '../lb/index.js';
 import type { SocketAddress } from '../util/address.js';
 import { QuicNodeError } from './errors.js';
@@ -42,7 +43,13 @@ import type { ServerOptions } from './server.js';
 import { chooseSocket } from './socket-choice.js';
 import type { LiveRoutes } from './steered-socket.js';
 import { UdpSocket, type UdpSocketOptions } from './udp.js';
-import { BatchWriter, forEachDatagram, isDatagramBatch } from './worker-socket.js';
+import {
+  BatchReader,
+  BatchWriter,
+  createDatagramRing,
+  isDatagramBatch,
+  type DatagramRings,
+} from './worker-socket.js';
 import { copyBytes } from '../util/bytes.js';
 
 /** What a worker's server may be configured with: everything that can cross into a thread. */
@@ -141,6 +148,8 @@ export interface WorkerInit {
   server: WorkerServerConfig;
   quicLb: QuicLbServerConfig;
   keys: KeyMaterial;
+  /** The datagram rings between the main thread and this worker (worker-socket.ts). */
+  rings: DatagramRings;
   /** Kernel steering: the worker's socket of the group and the live generations. */
   steered?: { fd: number; routes: LiveRoutes };
 }
@@ -166,7 +175,15 @@ export type WorkerReport =
 
 interface WorkerSlot {
   readonly worker: Worker;
+  /** Datagrams for the worker. */
   readonly out: BatchWriter;
+  /** Datagrams from the worker. */
+  readonly in: BatchReader;
+  /**
+   * Router: the ring position up to which the worker's datagrams were handed to the socket, which
+   * references them until its sends complete (sendsDone); -1 when nothing waits.
+   */
+  releaseWhenSent: number;
   ready: boolean;
   /**
    * The worker has closed its port (its server closed) or exited: it answers nothing more, so
@@ -236,6 +253,8 @@ export class WorkerServer extends EventEmitter<WorkerServerEvents> {
   /** Live generations, oldest first; the last takes new connections. */
   private generations: Generation[] = [];
   private decoder: QuicLbDecoder | null = null;
+  /** slotFor's scratch: the server ID of the datagram at hand (one octet: the worker index). */
+  private readonly serverId = new Uint8Array(MAX_SERVER_ID_LENGTH);
   private spec: GenerationSpec;
   private readonly keys: KeyMaterial;
   private flushQueued = false;
@@ -313,6 +332,7 @@ export class WorkerServer extends EventEmitter<WorkerServerEvents> {
           this.route(data, remote);
         },
         error: (err) => this.emit('error', err),
+        sendsDone: () => this.releaseSent(),
       });
     }
     try {
@@ -492,7 +512,14 @@ export class WorkerServer extends EventEmitter<WorkerServerEvents> {
     const generation: Generation = { lb, slots: [], fds };
     const routes = this.liveRoutes([...this.generations, generation]);
     const started: Promise<void>[] = [];
+    // A ring a socket buffer's size each way under a router, which carries every datagram; a
+    // small one under kernel steering, which carries only those the kernel could not steer.
+    const ringBytes = this.group === null ? ROUTER_RING_BYTES : STEERED_RING_BYTES;
     for (let index = 0; index < this.count; index++) {
+      const rings: DatagramRings = {
+        toWorker: createDatagramRing(ringBytes),
+        toMain: createDatagramRing(ringBytes),
+      };
       const init: WorkerInit = {
         index,
         local,
@@ -501,6 +528,7 @@ export class WorkerServer extends EventEmitter<WorkerServerEvents> {
         server: this.spec.server,
         quicLb: { ...lb, serverId: Uint8Array.of(index) },
         keys: this.keys,
+        rings,
         ...(this.group !== null ? { steered: { fd: fds[index]!, routes } } : {}),
       };
       const worker = entry.pathname.endsWith('.ts')
@@ -514,7 +542,9 @@ export class WorkerServer extends EventEmitter<WorkerServerEvents> {
       const drained = new Promise<void>((resolve) => (markDrained = resolve));
       const slot: WorkerSlot = {
         worker,
-        out: new BatchWriter(),
+        out: new BatchWriter(rings.toWorker),
+        in: new BatchReader(rings.toMain),
+        releaseWhenSent: -1,
         ready: false,
         gone: false,
         statsPending: new Set(),
@@ -609,17 +639,14 @@ export class WorkerServer extends EventEmitter<WorkerServerEvents> {
     if (isDatagramBatch(m)) {
       const socket = this.socket;
       if (socket === null) {
-        // Kernel steering: datagrams a worker read for another one.
-        forEachDatagram(m, (data, remote) => {
-          this.forwarded++;
-          this.route(data, remote);
-        });
+        // Kernel steering: datagrams a worker read for another one (route() copies them).
+        slot.in.release(slot.in.forEach(m, this.forward));
         return;
       }
-      forEachDatagram(m, (data, remote) => {
-        this.datagramsOut++;
-        socket.send(data, remote);
-      });
+      const end = slot.in.forEach(m, this.sendOut);
+      // dgram holds each datagram until its send completes: the room is free after that.
+      if (socket.holdsSends()) slot.releaseWhenSent = end;
+      else slot.in.release(end);
       return;
     }
     const r = m as WorkerReport;
@@ -638,6 +665,27 @@ export class WorkerServer extends EventEmitter<WorkerServerEvents> {
       slot.statsPending.delete(r.id);
       this.statsWaiters.get(r.id)?.(r.stats);
       this.statsWaiters.delete(r.id);
+    }
+  }
+
+  private readonly forward = (data: Uint8Array, remote: SocketAddress): void => {
+    this.forwarded++;
+    this.route(data, remote);
+  };
+
+  private readonly sendOut = (data: Uint8Array, remote: SocketAddress): void => {
+    this.datagramsOut++;
+    this.socket!.send(data, remote);
+  };
+
+  /** Router: the socket's sends have completed; the rings they came from may be reused. */
+  private releaseSent(): void {
+    for (const g of this.generations) {
+      for (const slot of g.slots) {
+        if (slot.releaseWhenSent < 0) continue;
+        slot.in.release(slot.releaseWhenSent);
+        slot.releaseWhenSent = -1;
+      }
     }
   }
 
@@ -670,11 +718,17 @@ export class WorkerServer extends EventEmitter<WorkerServerEvents> {
   }
 
   private slotFor(data: Uint8Array): WorkerSlot | undefined {
-    const route = this.decoder?.route(data) ?? null;
-    if (route !== null) {
-      const g = this.generations.find((x) => x.lb.configId === route.configId);
-      const slot = g?.slots[route.serverId[0]!];
-      if (slot !== undefined) return slot;
+    // Per datagram: the allocation-free decision (route() would make a route object), and a
+    // plain loop for the generation (find() would take a closure).
+    const configId = this.decoder === null ? -1 : this.decoder.routeInto(data, this.serverId);
+    if (configId >= 0) {
+      const gens = this.generations;
+      for (let i = 0; i < gens.length; i++) {
+        if (gens[i]!.lb.configId !== configId) continue;
+        const slot = gens[i]!.slots[this.serverId[0]!];
+        if (slot !== undefined) return slot;
+        break;
+      }
     }
     const current = this.generations[this.generations.length - 1];
     if (current === undefined) return undefined;
@@ -695,7 +749,7 @@ export class WorkerServer extends EventEmitter<WorkerServerEvents> {
       for (const slot of g.slots) {
         if (!slot.ready) continue;
         const batch = slot.out.take();
-        if (batch !== null) slot.worker.postMessage(batch, [batch.buf]);
+        if (batch !== null) slot.worker.postMessage(batch);
       }
     }
   };
@@ -719,6 +773,10 @@ function kernelSteeringAvailable(): boolean {
     return false;
   }
 }
+
+/** Ring sizes each way per worker: a router's default socket buffer, and a small one. */
+const ROUTER_RING_BYTES = 4 * 1024 * 1024;
+const STEERED_RING_BYTES = 256 * 1024;
 
 /** Datagrams held for the first generation of workers (about a default socket buffer's worth). */
 const MAX_EARLY_DATAGRAMS = 256;
