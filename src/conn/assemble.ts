@@ -160,10 +160,12 @@ function buildDatagram(conn: ConnectionContext, now: number): OutgoingDatagram |
   }
 
   maybeUpdateKeys(conn, now);
-  if (conn.peerParams && conn.handshakeConfirmed) {
+  // A client issues its CIDs once the server is authenticated (handshake complete); a server
+  // once the handshake is confirmed, not to an unauthenticated client in 0.5-RTT.
+  if (conn.peerParams && (conn.handshakeConfirmed || (conn.isClient && conn.handshakeComplete))) {
     conn.controlFrames.announceCids(conn.localCids.pending);
-    requestAckFrequency(conn, now);
   }
+  if (conn.peerParams && conn.handshakeConfirmed) requestAckFrequency(conn, now);
 
   // Multipath: a failing path 0 gets no new data while another path works (its probes go), nor
   // data the scheduler keeps for another path.

@@ -264,6 +264,9 @@ export function onHandshakeComplete(conn: ConnectionContext, now: number): void 
       // RFC 9001 §4.6.2: everything sent in 0-RTT must be sent again in 1-RTT.
       for (const p of conn.path.sendControl.onZeroRttRejected(now)) onFramesLost(conn, p.frames);
     }
+    // Our CIDs leave with the Finished and the first 1-RTT data, the server being authenticated:
+    // issued at confirmation they took a packet of their own, and an ACK in return.
+    issueCids(conn);
     conn.resetIdle(now);
     conn.emit('handshakeDone');
     return;
@@ -283,7 +286,7 @@ export function confirmHandshake(conn: ConnectionContext, now: number): void {
   conn.qlog?.handshakeConfirmed?.(conn, now);
   conn.discardSpace(PnSpace.Handshake, now);
   conn.path.sendControl.onHandshakeConfirmed(now);
-  if (conn.peerParams) conn.localCids.topUp(conn.peerParams.activeConnectionIdLimit);
+  issueCids(conn);
   // RFC 10069 §3.2.1: CIDs for the path IDs the peer may open, proactively.
   conn.multipath?.issueCids();
   if (conn.isClient) {
@@ -307,4 +310,9 @@ export function discardSpace(conn: ConnectionContext, space: PnSpace, now: numbe
   if (space === PnSpace.Initial) conn.token = NO_BYTES;
   conn.path.sendControl.discardSpace(space, now);
   conn.qlog?.keyDiscarded(conn, space, now);
+}
+
+/** Tops up the CIDs the peer holds of ours (RFC 9000 §5.1.1), up to its limit and our cap. */
+function issueCids(conn: ConnectionContext): void {
+  if (conn.peerParams) conn.localCids.topUp(conn.peerParams.activeConnectionIdLimit);
 }

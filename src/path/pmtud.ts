@@ -33,6 +33,16 @@ export const QUIC_MIN_DATAGRAM = 1200;
  * datagram of that size counts as full.
  */
 export const PACKET_OVERHEAD_ALLOWANCE = 64;
+/**
+ * The least a 1-RTT packet of one DATAGRAM frame adds to its payload: flags, a one-byte packet
+ * number and no DCID, the frame type and a two-byte length, the 16-byte AEAD tag.
+ */
+const LEAST_DATAGRAM_OVERHEAD = 21;
+/**
+ * A datagram within this many bytes of the PLPMTU is full: one of the largest DATAGRAM frames
+ * offered to the application (Connection.maxDatagramSize) always is, a 1 KiB response is not.
+ */
+export const FULL_DATAGRAM_SLACK = PACKET_OVERHEAD_ALLOWANCE - LEAST_DATAGRAM_OVERHEAD;
 
 export interface PmtudConfig {
   /** Search for a larger size; false keeps every datagram at `base`. */
@@ -141,14 +151,14 @@ export class PathMtuDiscovery {
 
   /**
    * A datagram of `size` bytes left on the path. The search starts with the first one that
-   * fills the PLPMTU (to within PACKET_OVERHEAD_ALLOWANCE): RFC 8899 leaves when to probe to the
+   * fills the PLPMTU (to within FULL_DATAGRAM_SLACK): RFC 8899 leaves when to probe to the
    * method, and a connection that never fills a datagram (a request and a short response, the
    * receiving side of a download, whose ACKs are small) gains nothing from a larger one.
    * Probing every new connection at once cost a short one about eight more datagrams: the
    * probes and their ACKs, in both directions.
    */
   onDatagramSent(size: number, now: number): void {
-    if (this.state === 'base' && size > this.plpmtu - PACKET_OVERHEAD_ALLOWANCE) {
+    if (this.state === 'base' && size >= this.plpmtu - FULL_DATAGRAM_SLACK) {
       this.searchOrComplete(now);
     }
   }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { LocalCids, PeerCids, type CidHost } from '../../src/conn/cids.js';
+import { LocalCids, MAX_ISSUED_CIDS, PeerCids, type CidHost } from '../../src/conn/cids.js';
 import { QuicError, TransportError } from '../../src/wire/errors.js';
 import type { NewConnectionIdFrame } from '../../src/wire/frame-types.js';
 
@@ -81,20 +81,33 @@ describe('conn/cids', () => {
       const host = new Host(20);
       const local = new LocalCids(host);
       local.addInitial(filled(20, 0), filled(16, 0x40));
-      local.topUp(8);
-      assert.equal(host.issued, 7);
+      local.topUp(3);
+      assert.equal(host.issued, 2);
       const all = local.all();
-      assert.equal(all.length, 8);
+      assert.equal(all.length, 3);
       all.forEach((e, i) => {
         assert.equal(e.sequence, i);
         assert.deepEqual(e.cid, filled(20, i));
         assert.deepEqual(e.resetToken, filled(16, 0x40 + i));
       });
-      assert.equal(local.pending.length, 7, 'NEW_CONNECTION_ID frames to send');
-      local.retire(3, filled(20, 0));
-      assert.deepEqual(host.retired, [3]);
-      assert.equal(local.isActive(3), false);
-      assert.deepEqual(local.get(4)?.cid, filled(20, 4));
+      assert.equal(local.pending.length, 2, 'NEW_CONNECTION_ID frames to send');
+      local.retire(1, filled(20, 0));
+      assert.deepEqual(host.retired, [1]);
+      assert.equal(local.isActive(1), false);
+      assert.deepEqual(local.get(2)?.cid, filled(20, 2));
+    });
+
+    it(`keeps at most ${MAX_ISSUED_CIDS} issued whatever the peer allows, replacing retired ones`, () => {
+      const host = new Host(20);
+      const local = new LocalCids(host);
+      local.addInitial(filled(20, 0), filled(16, 0x40));
+      local.topUp(8);
+      assert.equal(local.all().length, MAX_ISSUED_CIDS);
+      assert.equal(host.issued, MAX_ISSUED_CIDS - 1);
+      local.retire(1, filled(20, 0));
+      local.topUp(8);
+      assert.equal(local.all().length, MAX_ISSUED_CIDS, 'the retired one replaced');
+      assert.equal(host.issued, MAX_ISSUED_CIDS);
     });
   });
 });

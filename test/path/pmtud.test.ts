@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import {
   BLACK_HOLE_THRESHOLD,
   MAX_PROBES,
-  PACKET_OVERHEAD_ALLOWANCE,
+  FULL_DATAGRAM_SLACK,
   PathMtuDiscovery,
   PMTU_RAISE_TIMER,
   type PmtudConfig,
@@ -60,9 +60,11 @@ describe('PathMtuDiscovery (RFC 8899)', () => {
     d.start(65527, 0);
     assert.equal(d.phase, 'base');
     assert.equal(d.probeSize(0), 0);
-    d.onDatagramSent(1200 - PACKET_OVERHEAD_ALLOWANCE, 0);
-    assert.equal(d.probeSize(0), 0, 'a datagram short of the PLPMTU does not start the search');
-    d.onDatagramSent(1200 - PACKET_OVERHEAD_ALLOWANCE + 1, 0);
+    d.onDatagramSent(1144, 0);
+    assert.equal(d.probeSize(0), 0, 'a 1 KiB response does not start the search');
+    d.onDatagramSent(1200 - FULL_DATAGRAM_SLACK - 1, 0);
+    assert.equal(d.probeSize(0), 0, 'a datagram short of the PLPMTU does not start it');
+    d.onDatagramSent(1200 - FULL_DATAGRAM_SLACK, 0);
     assert.equal(d.phase, 'searching');
     assert.equal(d.probeSize(0), 1326, 'the middle of (1200, 1452]');
   });

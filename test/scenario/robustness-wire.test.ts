@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { PnSpace } from '../../src/ack/pn-space.js';
+import { MAX_ISSUED_CIDS } from '../../src/conn/cids.js';
 import type { CloseInfo, Connection } from '../../src/conn/connection.js';
 import { Engine } from '../../src/engine/engine.js';
 import { StatelessResetter } from '../../src/engine/stateless-reset.js';
@@ -361,7 +362,11 @@ for (const cc of ['newreno', 'cubic']) {
       const p = pairFor(cc);
       const sc = establish(p);
       p.net.runFor(100_000);
-      assert.equal(p.conn.peerCids.resetTokens().length, 8, 'the client holds 8 server CIDs');
+      assert.equal(
+        p.conn.peerCids.resetTokens().length,
+        MAX_ISSUED_CIDS,
+        `the client holds ${MAX_ISSUED_CIDS} server CIDs`,
+      );
       // Nothing gets through any more: the client's RETIRE_CONNECTION_IDs stay unacknowledged.
       p.net.blackhole(p.net.now, p.net.now + 60_000_000);
       const rng = new SeededRandom(8);
@@ -391,9 +396,9 @@ for (const cc of ['newreno', 'cubic']) {
         const queued = p.conn.controlFrames.queued('retire_connection_id');
         assert.ok(queued <= 16, `${queued} RETIRE_CONNECTION_ID frames queued`);
       }
-      // The first packet retires the 8 CIDs the client held and 4 of its own (12); the second
-      // adds 5 more, past twice active_connection_id_limit (16).
-      assert.equal(floods, 2);
+      // The first packet retires the 4 CIDs the client held and 4 of its own (8), the second
+      // 5 more (13); the third passes twice active_connection_id_limit (16).
+      assert.equal(floods, 3);
       assert.equal(p.conn.closeInfo?.source, 'local');
       assert.equal(p.conn.closeInfo.errorCode, TransportError.CONNECTION_ID_LIMIT_ERROR);
     });
@@ -418,13 +423,17 @@ for (const cc of ['newreno', 'cubic']) {
           challenges.push({ kind: 'path_challenge', data: new Uint8Array(8).fill(i ^ j) });
         }
         // A copy of a genuine client packet: the attacker sends it from its own addresses.
+        const pn = p.conn.spaces[PnSpace.Application].nextPn++;
         const d = forgeShortPacket({
           dcid: p.conn.path.dcid.cid,
-          packetNumber: p.conn.spaces[PnSpace.Application].nextPn++,
+          packetNumber: pn,
           frames: challenges,
           protector: p.conn.keys.oneRtt!.write,
           keyPhase: p.conn.keys.oneRtt!.sendKeyPhase,
         });
+        // The client "sent" it, so the server's ACK of it is no ACK of an unsent packet (RFC
+        // 9000 §13.1 makes that a PROTOCOL_VIOLATION, which the client would rightly raise).
+        p.conn.path.recordSent(PnSpace.Application, pn, p.net.now, d.length, false, false, []);
         const from = { address: ATTACKER_ADDR.address, port: 7000 + i };
         received.set(addressKey(from), d.length);
         attacker.outbox.push({ data: d, remote: PAIR_SERVER_ADDRESS, local: from });
