@@ -27,10 +27,9 @@ export const BLACK_HOLE_THRESHOLD = 6;
 /** The smallest maximum datagram size of QUIC (RFC 9000 §14): BASE_PLPMTU and MIN_PLPMTU. */
 export const QUIC_MIN_DATAGRAM = 1200;
 /**
- * Bytes of a datagram a sender may leave for packet overhead (header, frame type and length,
- * AEAD tag): a datagram within this much of the PLPMTU is full. The largest DATAGRAM frame
- * payload offered to the application leaves the same (Connection.maxDatagramSize), so a
- * datagram of that size counts as full.
+ * Bytes of the datagram size the largest DATAGRAM frame payload offered to the application
+ * leaves for the packet around it (Connection.maxDatagramSize): header with the longest DCID,
+ * frame type and length, AEAD tag.
  */
 export const PACKET_OVERHEAD_ALLOWANCE = 64;
 /**
