@@ -2,41 +2,12 @@ import assert from 'node:assert/strict';
 import { QuicLbCipher } from '../../src/lb/cid-cipher.js';
 import { QuicLbDecoder } from '../../src/lb/decoder.js';
 import { QuicLbCidGenerator } from '../../src/lb/generator.js';
-import type { QuicLbConfig } from '../../src/lb/config.js';
 import { fromHex, toHex } from '../../src/util/bytes.js';
 import { SeededRandom } from '../../src/util/random.js';
-import { loadVector } from '../vectors.js';
+import { QUIC_LB_CASES, configOf } from './draft-vectors.js';
 import { PROVIDERS } from '../crypto/providers.js';
 
-interface Vector {
-  cr_bits: number;
-  /** The codepoint the printed CID carries where the draft's label disagrees (see the JSON). */
-  cid_cr_bits?: number;
-  sid: string;
-  nonce: string;
-  cid: string;
-}
-
-const V = loadVector('quic-lb.json');
-
-function configOf(v: Vector, key?: string): QuicLbConfig {
-  return {
-    configId: v.cid_cr_bits ?? v.cr_bits,
-    serverIdLength: v.sid.length / 2,
-    nonceLength: v.nonce.length / 2,
-    ...(key ? { key: fromHex(key) } : {}),
-  };
-}
-
-const cases: { name: string; v: Vector; key?: string }[] = [
-  ...(V.unencrypted as Vector[]).map((v) => ({ name: `unencrypted cr ${v.cr_bits}`, v })),
-  ...(V.encrypted.vectors as Vector[]).map((v) => ({
-    name: `encrypted cr ${v.cr_bits} (${v.sid.length / 2}+${v.nonce.length / 2} octets)`,
-    v,
-    key: V.encrypted.key as string,
-  })),
-  { name: 'four-pass example of §5.4.2.4', v: V.four_pass_example, key: V.four_pass_example.key },
-];
+const cases = QUIC_LB_CASES;
 
 for (const provider of PROVIDERS) {
   describe(`QUIC-LB test vectors (draft-21 App. B) [${provider.name}]`, () => {

@@ -4,18 +4,9 @@ import { MAX_SERVER_ID_LENGTH, type QuicLbConfig } from '../../src/lb/config.js'
 import { QuicLbDecoder } from '../../src/lb/decoder.js';
 import { fromHex, toHex } from '../../src/util/bytes.js';
 import { SeededRandom } from '../../src/util/random.js';
-import { loadVector } from '../vectors.js';
+import { QUIC_LB_CASES, configOf } from './draft-vectors.js';
 import { PROVIDERS } from '../crypto/providers.js';
 
-interface Vector {
-  cr_bits: number;
-  cid_cr_bits?: number;
-  sid: string;
-  nonce: string;
-  cid: string;
-}
-
-const V = loadVector('quic-lb.json');
 const KEY = fromHex('8f95f09245765f80256934e50c66207f');
 
 /** The datagrams a router sees for `cid`: a short header and a long header packet. */
@@ -48,18 +39,8 @@ for (const provider of PROVIDERS) {
   describe(`QuicLbDecoder.routeInto: route() without allocating [${provider.name}]`, () => {
     it('agrees with route() on the draft vectors (App. B), short and long headers', () => {
       const rng = new SeededRandom(1);
-      const cases: { v: Vector; key?: string }[] = [
-        ...(V.unencrypted as Vector[]).map((v) => ({ v })),
-        ...(V.encrypted.vectors as Vector[]).map((v) => ({ v, key: V.encrypted.key as string })),
-        { v: V.four_pass_example as Vector, key: V.four_pass_example.key as string },
-      ];
-      for (const { v, key } of cases) {
-        const config: QuicLbConfig = {
-          configId: v.cid_cr_bits ?? v.cr_bits,
-          serverIdLength: v.sid.length / 2,
-          nonceLength: v.nonce.length / 2,
-          ...(key ? { key: fromHex(key) } : {}),
-        };
+      for (const { v, key } of QUIC_LB_CASES) {
+        const config = configOf(v, key);
         const dec = new QuicLbDecoder([config], provider);
         for (const d of datagramsFor(fromHex(v.cid), rng)) {
           const out = new Uint8Array(MAX_SERVER_ID_LENGTH);
