@@ -64,15 +64,8 @@ export class QuicLbCipher {
    * another config rotation codepoint, too short, or a self-encoded length that disagrees (§4.1).
    */
   decode(cid: Uint8Array): Uint8Array | null {
-    const c = this.config;
-    if (this.aes !== null && this.plaintextLength !== 16 && c.serverIdLength <= c.nonceLength) {
-      // §5.5.2: the server ID lies wholly in left_0, which three passes recover.
-      if (!this.accepts(cid, 0, cid.length)) return null;
-      this.threePasses(cid, 1);
-      return this.left.slice(0, c.serverIdLength);
-    }
-    const plain = this.decrypt(cid);
-    return plain === null ? null : plain.subarray(0, c.serverIdLength);
+    const serverId = new Uint8Array(this.config.serverIdLength);
+    return this.decodeInto(cid, 0, cid.length, serverId) ? serverId : null;
   }
 
   /**
@@ -80,7 +73,8 @@ export class QuicLbCipher {
    * decode() for the CID at `data[offset .. offset + cidLength)`, allocating nothing (a router
    * decides per datagram, workers.ts): the server ID is written to `serverId` (room for
    * serverIdLength octets, at most MAX_SERVER_ID_LENGTH) from this cipher's scratch. False where
-   * decode gives null.
+   * decode gives null. Four-pass CIDs whose server ID lies wholly in left_0 need only three
+   * passes (§5.5.2).
    */
   decodeInto(data: Uint8Array, offset: number, cidLength: number, serverId: Uint8Array): boolean {
     const c = this.config;
