@@ -127,6 +127,7 @@ export class Endpoint {
       message: (data, remote, s, ecn) => this.onMessage(data, remote, s, ecn),
       error: (err, s) => this.handlers.socketError?.(err, s),
       sendsDone: () => this.releaseIfSent(),
+      burstEnd: () => this.onBurstEnd(),
     });
     if (this.closed) {
       socket.close();
@@ -168,9 +169,10 @@ export class Endpoint {
   }
 
   /**
-   * `r` reads what arrived at the start of the next flush, in this turn of the event loop: a
-   * burst of packets for one stream becomes one read (one Buffer, one 'data' event) instead of
-   * one per packet, and the flow-control credit the read gives leaves in the same flush.
+   * `r` reads what arrived when the socket's burst ends (onBurstEnd) or at the start of the
+   * next flush, in this turn of the event loop: a burst of packets for one stream becomes one
+   * read (one Buffer, one 'data' event) instead of one per packet, and the flow-control credit
+   * the read gives leaves in the same flush.
    */
   readSoon(r: FlushReader): void {
     if (this.closed) return;
@@ -231,6 +233,16 @@ export class Endpoint {
     }
     if (this.closeWhenOut) this.close();
     else this.scheduleFlush();
+  }
+
+  /**
+   * A socket delivered a burst: its streams are read now rather than at the flush, so what the
+   * application does with the data (a reply, a close) runs in this phase's nextTick and
+   * microtask queues, before the flush, and leaves with the burst's ACK in the same datagram.
+   * A short connection's client otherwise sent its last ACK and its CONNECTION_CLOSE apart.
+   */
+  private onBurstEnd(): void {
+    if (this.readers.size > 0 && !this.closed && !this.inEngine) this.runReaders();
   }
 
   /** One flush in the check phase of this turn, whoever asks and however often. */

@@ -386,6 +386,7 @@ export class NativeUdpSocket implements DatagramSocket {
         this.handlers.message(buf.subarray(p, Math.min(p + segment, end)), remote, this, ecn);
       }
     }
+    if (!this.closed) this.handlers.burstEnd?.(this);
   };
 
   /** Talks only to `remote` from now on: ICMP port unreachable comes back as ECONNREFUSED. */

@@ -37,6 +37,11 @@ export interface UdpHandlers {
    * that handed them over: a socket that sends asynchronously (node:dgram) says so here.
    */
   sendsDone?(socket: DatagramSocket): void;
+  /**
+   * The datagrams read at once (one recvmmsg, one batch from the router thread) have all been
+   * handed to `message`: a socket that reads in bursts says so here.
+   */
+  burstEnd?(socket: DatagramSocket): void;
 }
 
 /**

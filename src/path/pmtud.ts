@@ -42,6 +42,13 @@ const LEAST_DATAGRAM_OVERHEAD = 21;
  * offered to the application (Connection.maxDatagramSize) always is, a 1 KiB response is not.
  */
 export const FULL_DATAGRAM_SLACK = PACKET_OVERHEAD_ALLOWANCE - LEAST_DATAGRAM_OVERHEAD;
+/**
+ * Full datagrams a path carries before the search starts: a flow that keeps filling them (a
+ * download, a stream of full DATAGRAM frames). One alone is not enough: the first 1-RTT datagram
+ * of a short response often is full, of HANDSHAKE_DONE, NEW_TOKEN, NEW_CONNECTION_ID and the
+ * session ticket, and the probes it set off doubled what the server sent.
+ */
+export const FULL_DATAGRAMS_BEFORE_SEARCH = 3;
 
 export interface PmtudConfig {
   /** Search for a larger size; false keeps every datagram at `base`. */
@@ -102,6 +109,8 @@ export class PathMtuDiscovery {
   private firstLargeLossPn = -1;
   private largestLargeAckedPn = -1;
   private largestSmallAckedPn = -1;
+  /** Full datagrams sent in the `base` phase (FULL_DATAGRAMS_BEFORE_SEARCH). */
+  private fullDatagrams = 0;
   readonly stats: PmtudStats = { probesSent: 0, probesLost: 0, blackHoles: 0 };
 
   constructor(config: PmtudConfig) {
@@ -149,15 +158,19 @@ export class PathMtuDiscovery {
   }
 
   /**
-   * A datagram of `size` bytes left on the path. The search starts with the first one that
-   * fills the PLPMTU (to within FULL_DATAGRAM_SLACK): RFC 8899 leaves when to probe to the
-   * method, and a connection that never fills a datagram (a request and a short response, the
-   * receiving side of a download, whose ACKs are small) gains nothing from a larger one.
-   * Probing every new connection at once cost a short one about eight more datagrams: the
-   * probes and their ACKs, in both directions.
+   * A datagram of `size` bytes left on the path. The search starts once
+   * FULL_DATAGRAMS_BEFORE_SEARCH of them filled the PLPMTU (to within FULL_DATAGRAM_SLACK):
+   * RFC 8899 leaves when to probe to the method, and a connection that rarely fills a datagram
+   * (a request and a short response, the receiving side of a download, whose ACKs are small)
+   * gains nothing from a larger one. Probing every new connection at once cost a short one
+   * about eight more datagrams: the probes and their ACKs, in both directions.
    */
   onDatagramSent(size: number, now: number): void {
-    if (this.state === 'base' && size >= this.plpmtu - FULL_DATAGRAM_SLACK) {
+    if (
+      this.state === 'base' &&
+      size >= this.plpmtu - FULL_DATAGRAM_SLACK &&
+      ++this.fullDatagrams >= FULL_DATAGRAMS_BEFORE_SEARCH
+    ) {
       this.searchOrComplete(now);
     }
   }

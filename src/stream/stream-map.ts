@@ -115,6 +115,18 @@ class PeerStreams {
   get target(): number {
     return Math.min(this.concurrency + this.closed, MAX_STREAMS_LIMIT);
   }
+
+  /**
+   * Whether to send MAX_STREAMS now: the limit can rise and the peer has at most half of its
+   * allowance left to open. A frame for every closed stream made a short connection's last
+   * request cost the peer one more datagram to receive and acknowledge; waiting for half keeps
+   * a peer opening streams one after another from ever meeting the limit.
+   */
+  get raiseDue(): boolean {
+    return (
+      !this.pending && this.target > this.limit && (this.limit - this.next) * 2 <= this.concurrency
+    );
+  }
 }
 
 const NO_PEER_PARAMS: StreamTransportParams = {
@@ -498,10 +510,7 @@ export class StreamMap implements StreamOwner {
     if (!s.locallyInitiated) {
       const t = s.bidirectional ? this.peerBidi : this.peerUni;
       t.closed++;
-      if (t.target > t.limit && !t.pending) {
-        t.pending = true;
-        this.events.onSendPending();
-      }
+      this.raiseLimitIfDue(t);
     }
     this.events.onStreamClosed(s);
   }
@@ -653,7 +662,14 @@ export class StreamMap implements StreamOwner {
       stream = this.create(streamIdOf(i, bidi, !this.isClient));
       this.events.onStreamOpened(stream);
     }
+    this.raiseLimitIfDue(t);
     return stream;
+  }
+
+  private raiseLimitIfDue(t: PeerStreams): void {
+    if (!t.raiseDue) return;
+    t.pending = true;
+    this.events.onSendPending();
   }
 
   private create(id: number): Stream {

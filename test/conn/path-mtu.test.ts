@@ -10,7 +10,11 @@ import {
 import { PathState } from '../../src/conn/path-state.js';
 import { newSendControl } from '../../src/conn/send-controls.js';
 import { CouplingGroup } from '../../src/cc/coupling.js';
-import { QUIC_MIN_DATAGRAM, type PmtudConfig } from '../../src/path/pmtud.js';
+import {
+  FULL_DATAGRAMS_BEFORE_SEARCH,
+  QUIC_MIN_DATAGRAM,
+  type PmtudConfig,
+} from '../../src/path/pmtud.js';
 
 const A = { address: '10.0.0.1', port: 1000 };
 const B = { address: '10.0.0.2', port: 2000 };
@@ -19,6 +23,11 @@ const CONFIG: PmtudConfig = { enabled: true, base: 1200, max: 1500 };
 function path(validated = true): PathState {
   const sc = newSendControl(resolveOptions({ alpn: ['t'] }), true, true, new CouplingGroup());
   return new PathState(A, B, sc, validated, { sequence: 0, cid: new Uint8Array(8), sentTo: null });
+}
+
+/** The path carries enough full datagrams for the search to start. */
+function fillDatagrams(p: PathState, now: number): void {
+  for (let i = 0; i < FULL_DATAGRAMS_BEFORE_SEARCH; i++) p.onDatagramSent(1200, now);
 }
 
 function probe(pn: number, size: number, at: number): SentPacket<unknown> {
@@ -54,7 +63,9 @@ describe('conn/path-mtu: DPLPMTUD of the connection paths (RFC 9000 §14.3)', ()
     p.onDatagramSent(600, 1);
     assert.equal(p.pmtud!.phase, 'base', 'a short datagram does not start the search');
     p.onDatagramSent(1200, 2);
-    assert.equal(p.pmtud!.phase, 'searching', 'a full one does');
+    assert.equal(p.pmtud!.phase, 'base', 'nor does one full datagram');
+    fillDatagrams(p, 3);
+    assert.equal(p.pmtud!.phase, 'searching', 'a flow that keeps filling them does');
   });
 
   it('the search is bounded by the peer max_udp_payload_size (RFC 9000 §18.2)', () => {
@@ -67,7 +78,7 @@ describe('conn/path-mtu: DPLPMTUD of the connection paths (RFC 9000 §14.3)', ()
     const p = path();
     assert.equal(datagramSize(p, CONFIG, 1500, true, 0), 1200);
     assert.equal(p.sendControl.maxDatagramSize, 1200);
-    p.onDatagramSent(1200, 0);
+    fillDatagrams(p, 0);
     const pm = p.pmtud!;
     const size = pm.probeSize(1);
     assert.ok(size > 1200 && size <= 1500);
@@ -83,7 +94,7 @@ describe('conn/path-mtu: DPLPMTUD of the connection paths (RFC 9000 §14.3)', ()
   it('a lost probe changes nothing; a path without a search ignores its packets', () => {
     const p = path();
     datagramSize(p, CONFIG, 1500, true, 0);
-    p.onDatagramSent(1200, 0);
+    fillDatagrams(p, 0);
     const size = p.pmtud!.probeSize(1);
     p.pmtud!.onProbeSent(3, size);
     assert.equal(onPathPackets(p, [], [probe(3, size, 1)], 2), false);

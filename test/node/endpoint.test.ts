@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { Endpoint, monotonicMicros } from '../../src/node/endpoint.js';
-import { UdpSocket, type SocketBinder } from '../../src/node/udp.js';
+import { UdpSocket, type SocketBinder, type UdpHandlers } from '../../src/node/udp.js';
 import { testCertificate } from '../../src/testing/index.js';
 import type { Connection } from '../../src/conn/connection.js';
 
@@ -70,6 +70,32 @@ describe('node adapter: the endpoint flushes once per turn', function () {
     await turn();
     assert.equal(ep.flushCount, before + 1, 'one flush for the burst');
     await until(() => answers === n);
+  });
+
+  it('a socket that reads in bursts has the streams read when its burst ends, before the flush', async () => {
+    let handlers: UdpHandlers | null = null;
+    const ep = serverEndpoint(undefined, (host, port, opts, h) => {
+      handlers = h;
+      return UdpSocket.bind(host, port, opts, h);
+    });
+    cleanup.push(() => ep.close());
+    const socket = await ep.addSocket('127.0.0.1', 0);
+    await turn();
+    const reads: string[] = [];
+    const before = ep.flushCount;
+    ep.readSoon({ readBeforeFlush: () => reads.push('burst') });
+    // The native socket and a worker's port call this after each recvmmsg or batch: what the
+    // application does with the data then runs before the flush and leaves with its ACK.
+    handlers!.burstEnd!(socket);
+    assert.deepEqual(reads, ['burst'], 'read when the burst ends');
+    assert.equal(ep.flushCount, before, 'before the flush');
+    await turn();
+    assert.deepEqual(reads, ['burst'], 'and not again at the flush');
+    // node:dgram has no burst end: the flush reads.
+    ep.readSoon({ readBeforeFlush: () => reads.push('flush') });
+    assert.deepEqual(reads, ['burst']);
+    await turn();
+    assert.deepEqual(reads, ['burst', 'flush']);
   });
 
   it('API calls made in one turn share one flush; none flushes synchronously', async () => {

@@ -3,6 +3,7 @@ import {
   BLACK_HOLE_THRESHOLD,
   MAX_PROBES,
   FULL_DATAGRAM_SLACK,
+  FULL_DATAGRAMS_BEFORE_SEARCH,
   PathMtuDiscovery,
   PMTU_RAISE_TIMER,
   type PmtudConfig,
@@ -19,8 +20,9 @@ class Path {
   constructor(config: Partial<PmtudConfig> = {}, peerMax = 65527) {
     this.d = new PathMtuDiscovery({ enabled: true, base: 1200, max: 1452, ...config });
     this.d.start(peerMax, this.now);
-    // The path carries a datagram of the full base size: the search starts.
-    this.d.onDatagramSent(this.d.mtu, this.now);
+    // The path carries datagrams of the full base size: the search starts.
+    for (let i = 0; i < FULL_DATAGRAMS_BEFORE_SEARCH; i++)
+      this.d.onDatagramSent(this.d.mtu, this.now);
   }
   packet(size: number, probe = false): SizedPacket {
     this.now += 1_000;
@@ -64,8 +66,13 @@ describe('PathMtuDiscovery (RFC 8899)', () => {
     assert.equal(d.probeSize(0), 0, 'a 1 KiB response does not start the search');
     d.onDatagramSent(1200 - FULL_DATAGRAM_SLACK - 1, 0);
     assert.equal(d.probeSize(0), 0, 'a datagram short of the PLPMTU does not start it');
+    for (let i = 1; i < FULL_DATAGRAMS_BEFORE_SEARCH; i++) {
+      d.onDatagramSent(1200 - FULL_DATAGRAM_SLACK, 0);
+      assert.equal(d.probeSize(0), 0, `${i} full datagram(s) do not start it`);
+      d.onDatagramSent(600, 0);
+    }
     d.onDatagramSent(1200 - FULL_DATAGRAM_SLACK, 0);
-    assert.equal(d.phase, 'searching');
+    assert.equal(d.phase, 'searching', 'full datagrams again and again do');
     assert.equal(d.probeSize(0), 1326, 'the middle of (1200, 1452]');
   });
 

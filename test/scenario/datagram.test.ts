@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createEnginePair } from '../../src/testing/index.js';
-import { PACKET_OVERHEAD_ALLOWANCE } from '../../src/path/pmtud.js';
+import { FULL_DATAGRAMS_BEFORE_SEARCH, PACKET_OVERHEAD_ALLOWANCE } from '../../src/path/pmtud.js';
 
 describe('scenario: DATAGRAM frames (RFC 9221)', () => {
   it('delivers datagrams both ways when both sides allow them', () => {
@@ -60,8 +60,13 @@ describe('scenario: DATAGRAM frames (RFC 9221)', () => {
       1200 - PACKET_OVERHEAD_ALLOWANCE,
       'no search before a datagram fills the path',
     );
-    // A datagram of the largest size offered fills the path: the search starts.
     assert.equal(p.conn.sendDatagram(new Uint8Array(p.conn.maxDatagramSize)), true);
+    p.runFor(2_000_000);
+    assert.equal(p.conn.maxDatagramSize, 1200 - PACKET_OVERHEAD_ALLOWANCE, 'nor does one full one');
+    // Datagrams of the largest size offered keep filling the path: the search starts.
+    for (let i = 1; i < FULL_DATAGRAMS_BEFORE_SEARCH; i++) {
+      assert.equal(p.conn.sendDatagram(new Uint8Array(p.conn.maxDatagramSize)), true);
+    }
     p.runFor(2_000_000);
     assert.equal(p.conn.maxDatagramSize, 1452 - 64, 'the searched size');
     const got: number[] = [];

@@ -52,3 +52,35 @@ describe('scenario: time to the first response', () => {
     );
   });
 });
+
+describe('scenario: a short connection sends only the datagrams it needs', () => {
+  it('x25519 handshake, 1 KiB request and response, close: three datagrams from the client, two from the server', () => {
+    const p = createEnginePair({ client: { groups: ['x25519'] } });
+    p.conn.on('handshakeDone', () => {
+      p.conn.openStream(true)!.write(new TextEncoder().encode('GET /1k\r\n'), true);
+    });
+    p.conn.on('readable', (s) => {
+      for (let r = s.read(); r; r = s.read()) if (r.fin) p.conn.close(0, 'done');
+    });
+    let server: Connection | null = null;
+    const ok = p.net.runUntil(() => {
+      if (server === null) {
+        server = p.serverConn();
+        server?.on('readable', (s) => {
+          let end = false;
+          for (let r = s.read(); r; r = s.read()) end ||= r.fin;
+          if (end) s.write(new Uint8Array(1024).fill(0x5a), true);
+        });
+      }
+      return server !== null && server.state === 'closed';
+    }, 5_000_000);
+    assert.ok(ok, 'the server closed');
+    const sc = server! as Connection;
+    // Client: Initial; Handshake with the Finished and 1-RTT with the request; CONNECTION_CLOSE.
+    assert.equal(p.conn.stats.datagramsSent, 3, 'client datagrams');
+    // Server: Initial and Handshake; HANDSHAKE_DONE, NEW_CONNECTION_ID, the session ticket and
+    // the response, which fill one datagram. That full datagram starts no path MTU search: a
+    // probe would be a third datagram, and its ACK a fourth from the client.
+    assert.equal(sc.stats.datagramsSent, 2, 'server datagrams');
+  });
+});

@@ -308,6 +308,22 @@ describe('stream/stream-map', () => {
       assert.deepEqual(controls(server), [], 'a superseded MAX_STREAMS is not resent');
       server.onStreamFrame(sf(18, 0, bytes(1)));
     });
+    it('raises the limit only once the peer has at most half of its allowance left to open', () => {
+      const [server] = makeMap(false, { initialMaxStreamsUni: 10 });
+      // Streams 2, 6, 10 and 14 (uni, client-initiated) open and close one after another.
+      for (const id of [2, 6, 10, 14]) {
+        server.onStreamFrame(sf(id, 0, bytes(1), true));
+        server.get(id)!.read();
+      }
+      assert.deepEqual(controls(server), [], 'six of ten left: no MAX_STREAMS');
+      // The fifth opens: five left, half the allowance. The four closed ones raise it.
+      server.onStreamFrame(sf(18, 0, bytes(1)));
+      assert.deepEqual(controls(server), [{ kind: 'max_streams', bidi: false, maximum: 14 }]);
+      // Closing the fifth leaves nine of 14: no frame again until half is used.
+      server.get(18)!.read();
+      server.onResetStream({ kind: 'reset_stream', streamId: 18, errorCode: 0, finalSize: 1 });
+      assert.deepEqual(controls(server), []);
+    });
   });
 
   describe('flow control (RFC 9000 §4)', () => {
