@@ -233,7 +233,7 @@ function finish(
   const data = s.finishDatagram();
   // Read before onDatagramSent: the testing period may end with this datagram.
   const ecn = path.sendControl.ecn.codepoint;
-  path.onDatagramSent(data.length, now);
+  if (path.onDatagramSent(data.length, now)) conn.onPeerResetTokens();
   conn.stats.datagramsSent++;
   conn.stats.bytesSent += data.length;
   conn.qlog?.datagramSent?.(conn, data.length, now);

@@ -154,6 +154,11 @@ export class PeerCids {
     this.currentSeq = sequence;
   }
 
+  /** CIDs held, the one in use included. */
+  get size(): number {
+    return this.cids.length;
+  }
+
   /** The Destination CID in use. */
   get current(): PeerCid {
     return this.cids.find((c) => c.sequence === this.currentSeq) ?? this.cids[0]!;
@@ -273,12 +278,14 @@ export class PeerCids {
   }
 
   /**
-   * The reset tokens of every CID we hold, used or not: what the engine indexes to find the
-   * connection a datagram may reset. Whether a token counts is `isStatelessReset`'s decision.
+   * The reset tokens of the CIDs we hold and have sent with: what the engine indexes to find
+   * the connection a datagram may reset. A token of a CID never used must not be checked (RFC
+   * 9000 §10.3.1), so indexing it only cost an HMAC; a server that never migrates indexes none.
+   * Whether a token counts for a datagram's address is `isStatelessReset`'s decision.
    */
   resetTokens(): Uint8Array[] {
     const out: Uint8Array[] = [];
-    for (const c of this.cids) if (c.resetToken) out.push(c.resetToken);
+    for (const c of this.cids) if (c.resetToken && c.sentTo !== null) out.push(c.resetToken);
     return out;
   }
 

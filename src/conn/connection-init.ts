@@ -4,6 +4,7 @@
  * multipath, the stream map. The connection's constructor wires them together.
  */
 import { PnSpace } from '../ack/pn-space.js';
+import type { InitialProtectors } from '../crypto/initial.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { createPathScheduler } from '../path/schedulers/registry.js';
 import { StreamMap, type StreamMapEvents } from '../stream/stream-map.js';
@@ -40,6 +41,11 @@ export interface ConnectionInit {
   remoteCid: Uint8Array;
   /** The DCID the Initial keys derive from: the client's first DCID, or the Retry SCID. */
   initialKeysDcid: Uint8Array;
+  /**
+   * Server: the Initial protectors of `initialKeysDcid` in `version`, already derived to check
+   * the client's first Initial (engine.ts); derived here when absent.
+   */
+  initialKeys?: InitialProtectors;
   /** Server: the client's very first DCID (original_destination_connection_id). */
   originalDcid: Uint8Array;
   /** Server after Retry: the SCID of our Retry (retry_source_connection_id). */

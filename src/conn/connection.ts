@@ -214,7 +214,8 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.keys = new EncryptionLevels(this.isClient);
     this.spaces = newSpaces(this.opts);
     this.versionNegotiation = newVersionNegotiation(this.provider, this.isClient, init);
-    this.installInitialKeys(init.initialKeysDcid);
+    if (init.initialKeys) this.keys.installInitial(init.initialKeys);
+    else this.installInitialKeys(init.initialKeysDcid);
     this.versionNegotiation.keepOriginalInitialRead(
       this.provider,
       this.version,

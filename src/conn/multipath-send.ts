@@ -343,7 +343,7 @@ export function buildOnPath(
 function finishOnPath(conn: ConnectionContext, p: MultipathPath, path: PathState, now: number) {
   const data = conn.builder.finishDatagram();
   const ecn = path.sendControl.ecn.codepoint;
-  path.onDatagramSent(data.length, now);
+  if (path.onDatagramSent(data.length, now)) conn.onPeerResetTokens();
   p.bytesSent += data.length;
   conn.stats.datagramsSent++;
   conn.stats.bytesSent += data.length;

@@ -83,12 +83,18 @@ export class PathState {
     this.sendControl.onDatagramReceived(bytes, now, this.amplification);
   }
 
-  /** A datagram left on this path (probes and CONNECTION_CLOSE included). */
-  onDatagramSent(bytes: number, now: number): void {
+  /**
+   * A datagram left on this path (probes and CONNECTION_CLOSE included). True when it was the
+   * first with a Destination CID that has a reset token: the token counts from now on (RFC 9000
+   * §10.3.1), and the engine must index it (Connection.onPeerResetTokens).
+   */
+  onDatagramSent(bytes: number, now: number): boolean {
     this.sendControl.onDatagramSent(bytes, now, this.amplification);
     this.pmtud?.onDatagramSent(bytes, now);
-    // RFC 9000 §10.3.1: the CID's reset token counts from now on, for resets from this address.
+    // The token counts for resets from this address (PeerCids.isStatelessReset).
+    const firstUse = this.dcid.sentTo === null && this.dcid.resetToken !== undefined;
     this.dcid.sentTo = this.remote;
+    return firstUse;
   }
 
   /**

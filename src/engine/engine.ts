@@ -9,6 +9,7 @@
  */
 import type { CryptoProvider } from '../crypto/provider.js';
 import { defaultProvider } from '../crypto/default-provider.js';
+import { createInitialProtectors } from '../crypto/initial.js';
 import { Connection, type ConnectionHost } from '../conn/connection.js';
 import type { ConnectionOptions } from '../conn/options.js';
 import { MinHeap } from '../util/heap.js';
@@ -640,7 +641,8 @@ export class Engine {
       this.sendRetry(h, local, remote);
       return;
     }
-    const payload = openClientInitial(this.provider, data, h);
+    const initialKeys = createInitialProtectors(this.provider, h.version, h.dcid);
+    const payload = openClientInitial(initialKeys.client, data, h);
     if (payload === null) return;
     // RFC 9368 §2.3: the server may answer in another version the client's first flight
     // converts into, when the ClientHello's first packet says the client offers it.
@@ -702,6 +704,7 @@ export class Engine {
       localResetToken: resetToken,
       remoteCid: h.scid.slice(),
       initialKeysDcid: h.dcid.slice(),
+      ...(version === h.version ? { initialKeys } : {}),
       originalDcid,
       ...(retrySourceCid ? { retrySourceCid } : {}),
       addressValidated: validated,

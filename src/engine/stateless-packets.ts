@@ -6,6 +6,7 @@
  */
 import type { CryptoProvider } from '../crypto/provider.js';
 import { createInitialProtectors } from '../crypto/initial.js';
+import type { PacketProtector } from '../crypto/packet-protection.js';
 import { retryIntegrityTag } from '../crypto/retry.js';
 import { Reader, Writer } from '../util/cursor.js';
 import { utf8 } from '../util/bytes.js';
@@ -27,14 +28,14 @@ import { greaseVersion, PacketType } from '../wire/version.js';
  * null when it does not open with the Initial keys of its
  * DCID (RFC 9001 §5.2). Only an Initial "fully conforming with the specification" commits a
  * server to a connection (RFC 9000 §5.2.2): junk shaped like an Initial gets no state, no Retry
- * and no refusal. Works on a copy; the connection decrypts the original again.
+ * and no refusal. Works on a copy; the connection decrypts the original again. `keys`: the
+ * Initial protectors of `h`'s DCID and version, which the connection then takes over.
  */
 export function openClientInitial(
-  provider: CryptoProvider,
+  keys: PacketProtector,
   datagram: Uint8Array,
   h: LongHeader,
 ): Uint8Array | null {
-  const keys = createInitialProtectors(provider, h.version, h.dcid).client;
   const packet = new Uint8Array(datagram.subarray(0, h.end));
   const pnLength = keys.removeHeaderProtection(packet, 0, h.pnOffset, h.end);
   if (pnLength < 0) return null;

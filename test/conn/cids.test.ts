@@ -45,13 +45,14 @@ describe('conn/cids', () => {
         f.connectionId.fill(0);
         f.statelessResetToken.fill(0);
       }
-      const tokens = peer.resetTokens();
-      assert.equal(tokens.length, 15);
-      tokens.forEach((t, i) => assert.deepEqual(t, filled(16, 0x81 + i)));
+      assert.deepEqual(peer.resetTokens(), [], 'no CID used yet: no token counts (§10.3.1)');
       for (let seq = 1; seq <= 15; seq++) {
         peer.switchTo(seq);
         assert.deepEqual(peer.current.cid, filled(20, seq));
         assert.equal(peer.current.cid.length, 20);
+        // Used from now on: its token counts, the previous CID is retired with its token.
+        peer.current.sentTo = { address: '10.0.0.1', port: 443 };
+        assert.deepEqual(peer.resetTokens(), [filled(16, 0x80 + seq)]);
       }
     });
 
