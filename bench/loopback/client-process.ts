@@ -5,7 +5,13 @@
  */
 import { once } from 'node:events';
 import type { KeyExchangeGroup } from '../../src/crypto/provider.js';
-import { connect, type QuicConnection, type QuicStream } from '../../src/node/index.js';
+import {
+  connect,
+  createClientEndpoint,
+  type QuicClientEndpoint,
+  type QuicConnection,
+  type QuicStream,
+} from '../../src/node/index.js';
 import {
   ALPN,
   OP_DOWNLOAD,
@@ -20,13 +26,19 @@ const CHUNK = Buffer.alloc(64 * 1024, 0xa5);
 /** A handshake that has not completed after this long counts as failed. */
 const HANDSHAKE_TIMEOUT_MS = 5_000;
 
-function open(port: number, alpn = ALPN, groups?: string[]): QuicConnection {
+function open(
+  port: number,
+  alpn = ALPN,
+  groups?: string[],
+  endpoint?: QuicClientEndpoint,
+): QuicConnection {
   return connect(
     { host: '127.0.0.1', port },
     {
       alpn: [alpn],
       insecure: true,
       ...(groups !== undefined ? { groups: groups as KeyExchangeGroup[] } : {}),
+      ...(endpoint !== undefined ? { endpoint } : {}),
     },
   );
 }
@@ -109,13 +121,14 @@ async function upload(port: number, bytes: number): Promise<Outcome> {
 
 async function handshakes(task: Extract<ClientTask, { type: 'handshakes' }>): Promise<Outcome> {
   const { port, alpn, concurrency, durationMs, getBytes, groups } = task;
+  const endpoint = task.sharedEndpoint === true ? createClientEndpoint() : undefined;
   const stopAt = performance.now() + durationMs;
   let count = 0;
   let failures = 0;
   let endMs = 0;
   const slot = async (): Promise<void> => {
     while (performance.now() < stopAt) {
-      const conn = open(port, alpn, groups);
+      const conn = open(port, alpn, groups, endpoint);
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error('handshake timeout')), HANDSHAKE_TIMEOUT_MS);
@@ -137,6 +150,7 @@ async function handshakes(task: Extract<ClientTask, { type: 'handshakes' }>): Pr
     }
   };
   await Promise.all(Array.from({ length: concurrency }, slot));
+  await endpoint?.close();
   return { bytes: 0, count, failures, endMs };
 }
 

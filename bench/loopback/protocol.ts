@@ -63,6 +63,8 @@ export type ClientTask =
       getBytes?: number;
       /** Key exchange groups of the client (default the library's: hybrid ML-KEM first). */
       groups?: string[];
+      /** All connections on one client endpoint (createClientEndpoint), not a socket each. */
+      sharedEndpoint?: boolean;
     }
   /** Requests of `size` response bytes on one connection for `durationMs`, `concurrency` at a time. */
   | { type: 'requests'; port: number; size: number; concurrency: number; durationMs: number }

@@ -11,6 +11,8 @@
  * The connection returns at once; the host name resolves and the socket binds in the
  * background. The socket is connected to the server so that an ICMP port unreachable during the
  * handshake ends the attempt at once (ERR_QUIC_REFUSED) instead of after the idle timeout.
+ * With `endpoint` (client-endpoint.ts), the connection runs on that endpoint's socket and engine
+ * instead, beside its other connections.
  */
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
@@ -34,6 +36,7 @@ import {
   trustAnchorsFrom,
   type CredentialInput,
 } from './credentials.js';
+import type { QuicClientEndpoint } from './client-endpoint.js';
 import { Endpoint, monotonicMicros } from './endpoint.js';
 import { QuicConnectionError, QuicNodeError } from './errors.js';
 import { transportOptions, type TransportOptions } from './server.js';
@@ -97,6 +100,13 @@ export interface ConnectOptions extends Partial<TransportOptions> {
   crypto?: CryptoProvider;
   /** Local address to bind (default the wildcard of the server's address family). */
   localAddress?: string;
+  /**
+   * Run on this endpoint's socket and engine, shared with its other connections
+   * (createClientEndpoint). The socket options (`localAddress`, `socket`) and the engine's
+   * (`crypto`, `qlog`, `statelessResetKey`) are then the endpoint's: giving them here too is a
+   * TypeError.
+   */
+  endpoint?: QuicClientEndpoint;
   /** Kernel buffer sizes and the send queue bound of the UDP socket. */
   socket?: UdpSocketOptions;
   /** Buffer sizes of each stream's Duplex. */
@@ -161,12 +171,21 @@ export function connect(target: ConnectTarget, options: ConnectOptions): QuicCon
   if (!Array.isArray(options.alpn) || options.alpn.length === 0) {
     throw new TypeError('connect: options.alpn must list at least one protocol');
   }
+  const shared = options.endpoint;
+  if (shared !== undefined) {
+    for (const k of ENDPOINT_OPTIONS) {
+      if (options[k] !== undefined) {
+        throw new TypeError(`connect: options.${k} belongs to the endpoint (options.endpoint)`);
+      }
+    }
+  }
   const { host, port } = parseTarget(target);
-  const connectOpts = clientOptions(options, host);
+  const connectOpts = clientOptions(options, host, shared?.crypto ?? options.crypto);
   const check = options.checkServerIdentity;
   if (check !== undefined) connectOpts.checkServerName = false; // the user's check replaces it
   const conn = new QuicConnection({
-    ownsEndpoint: true,
+    client: true,
+    ownsEndpoint: shared === undefined,
     target: { address: host, port },
     verifiesPeer: connectOpts.insecure !== true,
     ...(check ? { checkIdentity: (cert) => check(connectOpts.serverName ?? host, cert) } : {}),
@@ -189,7 +208,11 @@ export function connect(target: ConnectTarget, options: ConnectOptions): QuicCon
       conn.once('close', () => signal.removeEventListener('abort', abort));
     }
   }
-  start(conn, host, port, options, connectOpts).catch((e: unknown) => {
+  const starting =
+    shared === undefined
+      ? start(conn, host, port, options, connectOpts)
+      : startShared(conn, host, port, shared, connectOpts);
+  starting.catch((e: unknown) => {
     conn.failStart(
       e instanceof QuicNodeError
         ? e
@@ -249,9 +272,35 @@ async function start(
   }
 }
 
+/** Options that belong to a shared endpoint, not to one of its connections. */
+const ENDPOINT_OPTIONS = ['localAddress', 'socket', 'crypto', 'qlog', 'statelessResetKey'] as const;
+
+/** A connection on a shared endpoint: the endpoint binds its socket on first use. */
+async function startShared(
+  conn: QuicConnection,
+  host: string,
+  port: number,
+  shared: QuicClientEndpoint,
+  connectOpts: EngineConnectOptions,
+): Promise<void> {
+  const address = await resolveHost(host);
+  if (conn.isClosed) return;
+  const remote: SocketAddress = { address, port };
+  const endpoint = await shared.attach(conn, remote);
+  if (conn.isClosed) return;
+  const local = endpoint.mainSocket!.local;
+  conn.start(
+    endpoint.engine.connect(remote, { ...connectOpts, local }, monotonicMicros()),
+    endpoint,
+  );
+}
+
 /** The engine's connect options from the Node-style ones; bad credentials throw TypeError here. */
-function clientOptions(o: ConnectOptions, host: string): EngineConnectOptions {
-  const provider = o.crypto ?? defaultProvider;
+function clientOptions(
+  o: ConnectOptions,
+  host: string,
+  provider: CryptoProvider = defaultProvider,
+): EngineConnectOptions {
   const serverName = o.serverName ?? o.servername ?? host;
   const out: EngineConnectOptions = {
     ...transportOptions(o),

@@ -59,7 +59,12 @@ export interface PeerCertificate {
 }
 
 export interface QuicConnectionInit {
-  /** Client connections own their endpoint and release it when they close. */
+  /**
+   * A client's connection: it ends as soon as it is closing or draining (afterFlush) and its
+   * core waits out the closing period alone, on its own socket or a shared one.
+   */
+  client: boolean;
+  /** The connection owns its endpoint (a client's own socket) and releases it when it closes. */
   ownsEndpoint: boolean;
   streamOptions?: QuicStreamOptions;
   /** Reported as remoteAddress until the core exists (the client's target). */
@@ -164,6 +169,7 @@ export class QuicConnection
   private coreConn: Connection | null = null;
   private endpoint: Endpoint | null = null;
   private readonly ownsEndpoint: boolean;
+  private readonly client: boolean;
   private readonly target: SocketAddress;
   private readonly streams = new Map<Stream, QuicStream>();
   /**
@@ -204,6 +210,7 @@ export class QuicConnection
   constructor(init: QuicConnectionInit) {
     super();
     this.ownsEndpoint = init.ownsEndpoint;
+    this.client = init.client;
     this.streamOptions = init.streamOptions ?? {};
     this.target = init.target ?? NO_ADDRESS;
     this.verifiesPeer = init.verifiesPeer ?? false;
@@ -230,7 +237,7 @@ export class QuicConnection
     this.attach(core);
     if (!this.refed && this.ownsEndpoint) endpoint.setRef(false);
     // A client hears at once when its connection starts closing (see afterFlush).
-    if (this.ownsEndpoint) endpoint.watch(this);
+    if (this.client) endpoint.watch(this);
     this.resolveStarted();
     if (this.finished) {
       // Destroyed while starting.
@@ -597,8 +604,9 @@ export class QuicConnection
     if (this.usable) {
       core.close(errorCode, error?.message ?? '');
     }
-    if (this.ownsEndpoint) {
-      // Nobody is left to hear the closing period's resends (RFC 9000 §10.2.1 allows skipping it).
+    if (this.client) {
+      // On its own socket, nobody is left to hear the closing period's resends (RFC 9000
+      // §10.2.1 allows skipping it); on a shared one, the core waits it out alone.
       this.finish(core.closeInfo);
     }
   }
@@ -636,11 +644,7 @@ export class QuicConnection
     // makes sure late packets induce no response, which RFC 9000 §10.2 accepts as a reason to
     // end the closing or draining period early. A program that is done (tsquic get) exits
     // without waiting out three PTOs.
-    if (
-      this.ownsEndpoint &&
-      info !== null &&
-      (core.state === 'draining' || core.state === 'closing')
-    ) {
+    if (this.client && info !== null && (core.state === 'draining' || core.state === 'closing')) {
       this.finish(info);
       return;
     }
@@ -699,7 +703,7 @@ export class QuicConnection
     const g = this.gracefulClose;
     if (g === null) return;
     if (g.deadline !== null) clearTimeout(g.deadline);
-    if (!this.ownsEndpoint) this.endpoint?.unwatch(this);
+    if (!this.client) this.endpoint?.unwatch(this);
     if (this.usable && this.coreConn !== null) {
       this.coreConn.close(g.code, g.reason);
     }

@@ -5,6 +5,12 @@
  */
 export { connect, parseTarget, type ConnectOptions, type ConnectTarget } from './client.js';
 export {
+  createClientEndpoint,
+  QuicClientEndpoint,
+  type ClientEndpointOptions,
+  type QuicClientEndpointEvents,
+} from './client-endpoint.js';
+export {
   createServer,
   QuicServer,
   type ServerOptions,

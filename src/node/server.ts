@@ -392,6 +392,7 @@ export class QuicServer extends EventEmitter<QuicServerEvents> {
 
   private onConnection(core: Connection, endpoint: Endpoint): void {
     const conn = new QuicConnection({
+      client: false,
       ownsEndpoint: false,
       verifiesPeer: this.options.clientAuth !== undefined,
       ...(this.options.stream ? { streamOptions: this.options.stream } : {}),
