@@ -2,18 +2,19 @@
  * A crypto provider for measuring the protocol logic alone: the default provider with packet
  * protection taken out. Its AEAD copies the plaintext and writes a zero tag (open checks that the
  * tag is zero, so a corrupt packet still fails), and its header protection mask is all zeros.
- * Both engines of a pair must use it. Benchmarks only: it protects nothing.
+ * Its batch calls work on the offsets as the native provider's do, without the views per packet
+ * that the JavaScript providers' loops (crypto/batch.ts) make: what is left to measure is the
+ * protocol's own work on the native backend's path. Both engines of a pair must use it.
+ * Benchmarks only: it protects nothing.
  */
-import { LoopBatchAead, LoopBatchHeaderProtection } from '../../src/crypto/batch.js';
+import { LoopBatchHeaderProtection } from '../../src/crypto/batch.js';
 import { defaultProvider } from '../../src/crypto/default-provider.js';
-import type { AeadAlg, CryptoProvider } from '../../src/crypto/provider.js';
+import type { Aead, AeadAlg, CryptoProvider } from '../../src/crypto/provider.js';
 
 const TAG = 16;
 
-class NullAead extends LoopBatchAead {
-  constructor(readonly alg: AeadAlg) {
-    super();
-  }
+class NullAead implements Aead {
+  constructor(readonly alg: AeadAlg) {}
 
   seal(
     _nonce: Uint8Array,
@@ -44,6 +45,32 @@ class NullAead extends LoopBatchAead {
       out.set(ciphertext.subarray(0, n), outOffset);
     }
     return n;
+  }
+
+  sealBatch(buf: Uint8Array, offsets: Uint32Array, _nonces: Uint8Array, count: number): void {
+    for (let i = 0; i < count; i++) {
+      const end = offsets[3 * i + 2]!;
+      buf.fill(0, end, end + TAG);
+    }
+  }
+
+  openBatch(
+    buf: Uint8Array,
+    offsets: Uint32Array,
+    _nonces: Uint8Array,
+    count: number,
+    results: Int32Array,
+  ): number {
+    let failures = 0;
+    for (let i = 0; i < count; i++) {
+      const payload = offsets[3 * i + 1]!;
+      const end = offsets[3 * i + 2]!;
+      let n = end - TAG - payload;
+      for (let j = end - TAG; n >= 0 && j < end; j++) if (buf[j] !== 0) n = -1;
+      if (n < 0) failures++;
+      results[i] = n;
+    }
+    return failures;
   }
 }
 

@@ -49,7 +49,9 @@ function listSource(items: { t: Transmit; sender: number }[]): TransmitSource {
 
 /** Calls into packet protection: single-packet and batch, and the packets the batches held. */
 interface ProtectionCalls {
+  /** Packets sealed alone: seal(), or a batch call of one (PacketProtector.protect uses one). */
   seal: number;
+  /** Batch calls of more than one packet, and the packets they sealed. */
   sealBatch: number;
   sealedInBatches: number;
   mask: number;
@@ -72,8 +74,12 @@ function countingProvider(calls: ProtectionCalls): CryptoProvider {
         },
         open: (...a) => aead.open(...a),
         sealBatch: (buf, offsets, nonces, count) => {
-          calls.sealBatch++;
-          calls.sealedInBatches += count;
+          if (count === 1) {
+            calls.seal++;
+          } else {
+            calls.sealBatch++;
+            calls.sealedInBatches += count;
+          }
           aead.sealBatch(buf, offsets, nonces, count);
         },
         openBatch: (...a) => aead.openBatch(...a),
@@ -236,14 +242,17 @@ describe('engine/transmit-batch: the GSO shape out, GRO messages in', () => {
     assert.ok(shapes.some((b) => b.ecn === 2));
     assert.ok(accepted!.getStats().ecn.receivedEct0 > 0);
     // The sender's 1-RTT packets were protected in batches of many (ahead-queue.ts); the single
-    // calls are its Initial and Handshake packets and the few 1-RTT packets built on their own
-    // (PMTU probes).
+    // ones are its Initial and Handshake packets, the few 1-RTT packets built on their own (PMTU
+    // probes) and batches that happened to hold one packet.
     const sent = conn.getStats().packetsSent;
     assert.ok(sent > 2000, `${sent} packets`);
-    assert.ok(calls.sealedInBatches > sent - 20, `${calls.sealedInBatches} of ${sent} batched`);
-    assert.ok(calls.seal < 20, `${calls.seal} single seals`);
+    assert.ok(calls.sealedInBatches > sent - 40, `${calls.sealedInBatches} of ${sent} batched`);
+    assert.ok(calls.seal < 40, `${calls.seal} single seals`);
     assert.ok(calls.sealBatch * 10 < calls.sealedInBatches, `${calls.sealBatch} batch calls`);
-    assert.equal(calls.maskBatch, calls.sealBatch);
+    // Every batch of many is masked in one call; a batch of one may be too.
+    assert.ok(
+      calls.maskBatch >= calls.sealBatch && calls.maskBatch <= calls.sealBatch + calls.seal,
+    );
     // Single masks: the packets sealed singly, and removing protection from what it received.
     const received = accepted!.getStats().packetsSent;
     assert.ok(calls.mask <= calls.seal + received, `${calls.mask} single masks`);
