@@ -81,6 +81,8 @@ export class Endpoint {
   private readonly handlers: EndpointHandlers;
   private readonly watchers = new Set<FlushWatcher>();
   private readonly readers = new Set<FlushReader>();
+  /** The last burst's sends have left (flushBurst); false from a burst's end to the next one. */
+  private burstSent = true;
 
   constructor(
     config: EngineConfig,
@@ -225,6 +227,7 @@ export class Endpoint {
     ecn: number | undefined,
   ): void {
     if (this.closed) return;
+    if (!this.burstSent) this.flushBurst();
     this.inEngine = true;
     try {
       this.engine.processDatagram(data, socket.local, remote, monotonicMicros(), ecn);
@@ -242,7 +245,24 @@ export class Endpoint {
    * A short connection's client otherwise sent its last ACK and its CONNECTION_CLOSE apart.
    */
   private onBurstEnd(): void {
-    if (this.readers.size > 0 && !this.closed && !this.inEngine) this.runReaders();
+    if (this.closed || this.inEngine) return;
+    if (this.readers.size > 0) this.runReaders();
+    this.burstSent = false;
+  }
+
+  /**
+   * A socket that reads in bursts starts another one in the same turn (its wake-up found more
+   * than a batch waiting): what the last burst made the engine and the application send leaves
+   * now, before the engine takes the next one. Holding every answer until the whole wake-up is
+   * read (up to 128 datagrams) kept the peer idle meanwhile: 32 handshakes at a time went in
+   * lockstep, each side waiting for the other's whole burst.
+   */
+  private flushBurst(): void {
+    this.burstSent = true;
+    const immediate = this.immediate;
+    if (immediate === null) return; // the last burst asked for nothing, or its flush ran
+    clearImmediate(immediate);
+    this.onImmediate();
   }
 
   /** One flush in the check phase of this turn, whoever asks and however often. */

@@ -98,6 +98,40 @@ describe('node adapter: the endpoint flushes once per turn', function () {
     assert.deepEqual(reads, ['burst', 'flush']);
   });
 
+  it('a second burst in the same turn first sends what the one before asked for', async () => {
+    let handlers: UdpHandlers | null = null;
+    const ep = serverEndpoint(undefined, (host, port, opts, h) => {
+      handlers = h;
+      return UdpSocket.bind(host, port, opts, h);
+    });
+    cleanup.push(() => ep.close());
+    const socket = await ep.addSocket('127.0.0.1', 0);
+    const peer = dgram.createSocket('udp4');
+    cleanup.push(() => peer.close());
+    await new Promise<void>((resolve) => peer.bind(0, '127.0.0.1', resolve));
+    let answers = 0;
+    peer.on('message', () => answers++);
+    const remote = { address: '127.0.0.1', port: peer.address().port };
+    // A short header for a connection this endpoint does not know: a stateless reset answers.
+    const unknown = (fill: number): Uint8Array => {
+      const d = new Uint8Array(100).fill(fill);
+      d[0] = 0x40;
+      return d;
+    };
+    await turn();
+    const before = ep.flushCount;
+    // One wake-up of a socket that found more than a batch waiting: two bursts back to back.
+    handlers!.message(unknown(1), remote, socket);
+    handlers!.burstEnd!(socket);
+    assert.equal(ep.flushCount, before, 'nothing is sent at the end of the burst itself');
+    handlers!.message(unknown(2), remote, socket);
+    assert.equal(ep.flushCount, before + 1, "the first burst's answer left before the second");
+    handlers!.burstEnd!(socket);
+    await turn();
+    assert.equal(ep.flushCount, before + 2, "the second's in the check phase");
+    await until(() => answers === 2);
+  });
+
   it('API calls made in one turn share one flush; none flushes synchronously', async () => {
     let accepted: Connection | null = null;
     const server = serverEndpoint((c) => (accepted = c));
