@@ -8,10 +8,13 @@ import {
   connect,
   createClientEndpoint,
   createServer,
+  H3Agent,
   QuicNodeError,
   type QuicConnection,
   type QuicServer,
 } from '../../src/node/index.js';
+import { h3Server } from '../../src/h3/api/server.js';
+import { testCertificate } from '../../src/testing/pair.js';
 import { ipv6Available, payload, testCert } from './helpers.js';
 
 const CLIENT = { alpn: ['echo'], ca: testCert().certPem, serverName: 'localhost' };
@@ -132,6 +135,36 @@ describe('node adapter: client connections sharing an endpoint', function () {
       assert.equal(endpoint.connections, 0);
     } finally {
       await endpoint.close();
+    }
+  });
+
+  it('an H3Agent on one endpoint reaches two origins from one socket', async () => {
+    const servers: QuicServer[] = [];
+    const seen: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      const server = createServer({ alpn: ['h3'], certificate: testCertificate().cert });
+      server.on('connection', (conn) => {
+        seen.push(conn.remoteAddress.port);
+        h3Server(conn, (req, res) => res.end(`origin ${i} ${req.path ?? ''}`));
+      });
+      servers.push(server);
+    }
+    const ports = await Promise.all(
+      servers.map(async (s) => (await s.listen(0, '127.0.0.1')).port),
+    );
+    const endpoint = createClientEndpoint();
+    const agent = new H3Agent({ ca: testCertificate().ca, serverName: 'localhost', endpoint });
+    try {
+      for (const [i, port] of ports.entries()) {
+        const res = await agent.fetch(`https://127.0.0.1:${port}/x${i}`);
+        assert.equal(await res.text(), `origin ${i} /x${i}`);
+      }
+      assert.equal(endpoint.connections, 2);
+      assert.deepEqual(seen, [endpoint.address!.port, endpoint.address!.port]);
+    } finally {
+      await agent.close();
+      await endpoint.close();
+      for (const s of servers) await s.close();
     }
   });
 
