@@ -10,10 +10,12 @@ import type { CryptoProvider, HashAlg } from '../crypto/provider.js';
 import { hashLength } from '../crypto/alg-params.js';
 import { alert } from './alert.js';
 
+/** Hash of the empty string per hash algorithm (KeySchedule.emptyHash). */
+const EMPTY_HASHES = new Map<HashAlg, Uint8Array>();
+
 export class KeySchedule {
   readonly hashLength: number;
   private early: Uint8Array | null;
-  private emptyHashValue: Uint8Array | null = null;
   handshakeSecret: Uint8Array | null = null;
   masterSecret: Uint8Array | null = null;
 
@@ -36,10 +38,17 @@ export class KeySchedule {
     return this.need(this.early);
   }
 
-  /** Hash of the empty string, the context of every "derived" secret (computed once, on use). */
+  /**
+   * Hash of the empty string, the context of every "derived" secret: computed once per process
+   * and hash (it is the same whatever the provider), read only.
+   */
   get emptyHash(): Uint8Array {
-    this.emptyHashValue ??= this.provider.hash(this.hash, new Uint8Array(0));
-    return this.emptyHashValue;
+    let h = EMPTY_HASHES.get(this.hash);
+    if (h === undefined) {
+      h = this.provider.hash(this.hash, new Uint8Array(0));
+      EMPTY_HASHES.set(this.hash, h);
+    }
+    return h;
   }
 
   /** Whether any of the early, handshake and master secrets is still held. */
@@ -48,7 +57,7 @@ export class KeySchedule {
   }
 
   /**
-   * Drops the early, handshake and master secrets (and the cached empty hash): after the
+   * Drops the early, handshake and master secrets: after the
    * handshake only the exporter (§7.5) and ticket PSKs (§4.6.1) are derived, from secrets the
    * session holds, so the rest need not stay in memory.
    */
@@ -56,7 +65,6 @@ export class KeySchedule {
     this.early = null;
     this.handshakeSecret = null;
     this.masterSecret = null;
-    this.emptyHashValue = null;
   }
 
   deriveSecret(secret: Uint8Array, label: string, transcriptHash: Uint8Array): Uint8Array {
