@@ -171,12 +171,7 @@ export class QuicClientEndpoint extends EventEmitter<QuicClientEndpointEvents> {
 
   private async bind(first: SocketAddress): Promise<Endpoint> {
     const o = this.options;
-    const config: EngineConfig = {
-      ...(o.crypto ? { crypto: o.crypto } : {}),
-      ...(o.qlog ? { qlog: o.qlog } : {}),
-      ...(o.statelessResetKey ? { statelessResetKey: o.statelessResetKey } : {}),
-    };
-    const endpoint = new Endpoint(config, o.socket ?? {}, {
+    const endpoint = new Endpoint(clientEngineConfig(o), o.socket ?? {}, {
       socketError: (err) => {
         if (this.listenerCount('error') === 0) return;
         const error = new QuicNodeError(
@@ -200,6 +195,17 @@ export class QuicClientEndpoint extends EventEmitter<QuicClientEndpointEvents> {
     this.endpoint = endpoint;
     return endpoint;
   }
+}
+
+/** The engine configuration a client's options make: its crypto, qlog and reset key. */
+export function clientEngineConfig(
+  o: Pick<ClientEndpointOptions, 'crypto' | 'qlog' | 'statelessResetKey'>,
+): EngineConfig {
+  return {
+    ...(o.crypto ? { crypto: o.crypto } : {}),
+    ...(o.qlog ? { qlog: o.qlog } : {}),
+    ...(o.statelessResetKey ? { statelessResetKey: o.statelessResetKey } : {}),
+  };
 }
 
 function familyOf(address: string): 4 | 6 {

@@ -18,7 +18,7 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { CryptoProvider, KeyExchangeGroup } from '../crypto/provider.js';
 import { defaultProvider } from '../crypto/default-provider.js';
-import type { EngineConnectOptions, EngineConfig } from '../engine/engine.js';
+import type { EngineConnectOptions } from '../engine/engine.js';
 import type { CertifiedKey } from '../tls/types.js';
 import type { QlogSink } from '../conn/qlog.js';
 import { formatAddress, type SocketAddress } from '../util/address.js';
@@ -36,7 +36,7 @@ import {
   trustAnchorsFrom,
   type CredentialInput,
 } from './credentials.js';
-import type { QuicClientEndpoint } from './client-endpoint.js';
+import { clientEngineConfig, type QuicClientEndpoint } from './client-endpoint.js';
 import { Endpoint, monotonicMicros } from './endpoint.js';
 import { QuicConnectionError, QuicNodeError } from './errors.js';
 import { transportOptions, type TransportOptions } from './server.js';
@@ -232,12 +232,7 @@ async function start(
   const address = await resolveHost(host);
   if (conn.isClosed) return;
   const remote: SocketAddress = { address, port };
-  const config: EngineConfig = {
-    ...(options.crypto ? { crypto: options.crypto } : {}),
-    ...(options.qlog ? { qlog: options.qlog } : {}),
-    ...(options.statelessResetKey ? { statelessResetKey: options.statelessResetKey } : {}),
-  };
-  const endpoint = new Endpoint(config, options.socket ?? {}, {
+  const endpoint = new Endpoint(clientEngineConfig(options), options.socket ?? {}, {
     socketError: (err) => {
       // Only a connected socket hears ICMP errors; before the handshake completes nothing can
       // be lost by giving up on an unreachable server.

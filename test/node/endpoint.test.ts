@@ -6,9 +6,15 @@
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { Endpoint, monotonicMicros } from '../../src/node/endpoint.js';
-import { UdpSocket, type SocketBinder, type UdpHandlers } from '../../src/node/udp.js';
+import {
+  UdpSocket,
+  type DatagramSocket,
+  type SocketBinder,
+  type UdpHandlers,
+} from '../../src/node/udp.js';
 import { testCertificate } from '../../src/testing/index.js';
 import type { Connection } from '../../src/conn/connection.js';
+import type { SocketAddress } from '../../src/util/address.js';
 
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -41,19 +47,44 @@ describe('node adapter: the endpoint flushes once per turn', function () {
     for (const c of cleanup.splice(0)) c();
   });
 
-  it('many datagrams received in one turn produce one flush that answers them all', async () => {
-    const ep = serverEndpoint(undefined, UdpSocket.bind);
+  /**
+   * A server endpoint on a node:dgram socket whose handlers the test calls as a socket that
+   * reads in bursts would (the native one, a worker's port).
+   */
+  async function burstingEndpoint(): Promise<{
+    ep: Endpoint;
+    socket: DatagramSocket;
+    handlers: UdpHandlers;
+  }> {
+    let handlers: UdpHandlers | null = null;
+    const ep = serverEndpoint(undefined, (host, port, opts, h) => {
+      handlers = h;
+      return UdpSocket.bind(host, port, opts, h);
+    });
     cleanup.push(() => ep.close());
-    // node:dgram sockets: the test reaches into one to fake a read burst.
-    const socket = (await ep.addSocket('127.0.0.1', 0)) as UdpSocket;
-    // A peer that counts what the endpoint sends it: a stateless reset per datagram for an
-    // unknown connection (RFC 9000 §10.3).
+    const socket = await ep.addSocket('127.0.0.1', 0);
+    return { ep, socket, handlers: handlers! };
+  }
+
+  /**
+   * A peer that counts what the endpoint sends it: a stateless reset per datagram for an
+   * unknown connection (RFC 9000 §10.3).
+   */
+  async function countingPeer(): Promise<{ remote: SocketAddress; answers: () => number }> {
     const peer = dgram.createSocket('udp4');
     cleanup.push(() => peer.close());
     await new Promise<void>((resolve) => peer.bind(0, '127.0.0.1', resolve));
     let answers = 0;
     peer.on('message', () => answers++);
-    const remote = { address: '127.0.0.1', port: peer.address().port };
+    return { remote: { address: '127.0.0.1', port: peer.address().port }, answers: () => answers };
+  }
+
+  it('many datagrams received in one turn produce one flush that answers them all', async () => {
+    const ep = serverEndpoint(undefined, UdpSocket.bind);
+    cleanup.push(() => ep.close());
+    // node:dgram sockets: the test reaches into one to fake a read burst.
+    const socket = (await ep.addSocket('127.0.0.1', 0)) as UdpSocket;
+    const { remote, answers } = await countingPeer();
 
     await turn();
     const before = ep.flushCount;
@@ -69,24 +100,18 @@ describe('node adapter: the endpoint flushes once per turn', function () {
     assert.equal(ep.flushCount, before, 'nor from a microtask');
     await turn();
     assert.equal(ep.flushCount, before + 1, 'one flush for the burst');
-    await until(() => answers === n);
+    await until(() => answers() === n);
   });
 
   it('a socket that reads in bursts has the streams read when its burst ends, before the flush', async () => {
-    let handlers: UdpHandlers | null = null;
-    const ep = serverEndpoint(undefined, (host, port, opts, h) => {
-      handlers = h;
-      return UdpSocket.bind(host, port, opts, h);
-    });
-    cleanup.push(() => ep.close());
-    const socket = await ep.addSocket('127.0.0.1', 0);
+    const { ep, socket, handlers } = await burstingEndpoint();
     await turn();
     const reads: string[] = [];
     const before = ep.flushCount;
     ep.readSoon({ readBeforeFlush: () => reads.push('burst') });
     // The native socket and a worker's port call this after each recvmmsg or batch: what the
     // application does with the data then runs before the flush and leaves with its ACK.
-    handlers!.burstEnd!(socket);
+    handlers.burstEnd!(socket);
     assert.deepEqual(reads, ['burst'], 'read when the burst ends');
     assert.equal(ep.flushCount, before, 'before the flush');
     await turn();
@@ -99,19 +124,8 @@ describe('node adapter: the endpoint flushes once per turn', function () {
   });
 
   it('a second burst in the same turn first sends what the one before asked for', async () => {
-    let handlers: UdpHandlers | null = null;
-    const ep = serverEndpoint(undefined, (host, port, opts, h) => {
-      handlers = h;
-      return UdpSocket.bind(host, port, opts, h);
-    });
-    cleanup.push(() => ep.close());
-    const socket = await ep.addSocket('127.0.0.1', 0);
-    const peer = dgram.createSocket('udp4');
-    cleanup.push(() => peer.close());
-    await new Promise<void>((resolve) => peer.bind(0, '127.0.0.1', resolve));
-    let answers = 0;
-    peer.on('message', () => answers++);
-    const remote = { address: '127.0.0.1', port: peer.address().port };
+    const { ep, socket, handlers } = await burstingEndpoint();
+    const { remote, answers } = await countingPeer();
     // A short header for a connection this endpoint does not know: a stateless reset answers.
     const unknown = (fill: number): Uint8Array => {
       const d = new Uint8Array(100).fill(fill);
@@ -121,15 +135,15 @@ describe('node adapter: the endpoint flushes once per turn', function () {
     await turn();
     const before = ep.flushCount;
     // One wake-up of a socket that found more than a batch waiting: two bursts back to back.
-    handlers!.message(unknown(1), remote, socket);
-    handlers!.burstEnd!(socket);
+    handlers.message(unknown(1), remote, socket);
+    handlers.burstEnd!(socket);
     assert.equal(ep.flushCount, before, 'nothing is sent at the end of the burst itself');
-    handlers!.message(unknown(2), remote, socket);
+    handlers.message(unknown(2), remote, socket);
     assert.equal(ep.flushCount, before + 1, "the first burst's answer left before the second");
-    handlers!.burstEnd!(socket);
+    handlers.burstEnd!(socket);
     await turn();
     assert.equal(ep.flushCount, before + 2, "the second's in the check phase");
-    await until(() => answers === 2);
+    await until(() => answers() === 2);
   });
 
   it('API calls made in one turn share one flush; none flushes synchronously', async () => {

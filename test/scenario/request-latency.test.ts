@@ -1,9 +1,24 @@
 import assert from 'node:assert/strict';
 import type { Connection } from '../../src/conn/connection.js';
-import { createEnginePair } from '../../src/testing/index.js';
+import { createEnginePair, type EnginePair } from '../../src/testing/index.js';
 
 /** One-way delay of the pair's link (the default), µs. */
 const ONE_WAY = 10_000;
+
+/**
+ * The pair's server connection once it exists (null before), answering each request with 1 KiB
+ * and FIN once the request's FIN arrived.
+ */
+function respondingServer(p: EnginePair, server: Connection | null): Connection | null {
+  if (server !== null) return server;
+  const sc = p.serverConn();
+  sc?.on('readable', (s) => {
+    let end = false;
+    for (let r = s.read(); r; r = s.read()) end ||= r.fin;
+    if (end) s.write(new Uint8Array(1024).fill(0x5a), true);
+  });
+  return sc;
+}
 
 describe('scenario: time to the first response', () => {
   it('a request made when the handshake completes leaves with the Finished: 2 round trips to the response (RFC 9001 §4.1.1)', () => {
@@ -29,14 +44,7 @@ describe('scenario: time to the first response', () => {
     });
     let server: Connection | null = null;
     const ok = p.net.runUntil(() => {
-      if (server === null) {
-        server = p.serverConn();
-        server?.on('readable', (s) => {
-          let end = false;
-          for (let r = s.read(); r; r = s.read()) end ||= r.fin;
-          if (end) s.write(new Uint8Array(1024).fill(0x5a), true);
-        });
-      }
+      server = respondingServer(p, server);
       return fin;
     }, 5_000_000);
     assert.ok(ok, 'the response arrives');
@@ -64,14 +72,7 @@ describe('scenario: a short connection sends only the datagrams it needs', () =>
     });
     let server: Connection | null = null;
     const ok = p.net.runUntil(() => {
-      if (server === null) {
-        server = p.serverConn();
-        server?.on('readable', (s) => {
-          let end = false;
-          for (let r = s.read(); r; r = s.read()) end ||= r.fin;
-          if (end) s.write(new Uint8Array(1024).fill(0x5a), true);
-        });
-      }
+      server = respondingServer(p, server);
       return server !== null && server.state === 'closed';
     }, 5_000_000);
     assert.ok(ok, 'the server closed');
