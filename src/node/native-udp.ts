@@ -386,7 +386,8 @@ export class NativeUdpSocket implements DatagramSocket {
         this.handlers.message(buf.subarray(p, Math.min(p + segment, end)), remote, this, ecn);
       }
     }
-    if (!this.closed) this.handlers.burstEnd?.(this);
+    // The addon reads again in this wake-up only after a full recvmmsg.
+    if (!this.closed) this.handlers.burstEnd?.(this, count < this.addon.udpRecvMessages);
   };
 
   /** Talks only to `remote` from now on: ICMP port unreachable comes back as ECONNREFUSED. */

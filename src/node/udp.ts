@@ -39,9 +39,10 @@ export interface UdpHandlers {
   sendsDone?(socket: DatagramSocket): void;
   /**
    * The datagrams read at once (one recvmmsg, one batch from the router thread) have all been
-   * handed to `message`: a socket that reads in bursts says so here.
+   * handed to `message`: a socket that reads in bursts says so here. `last`: no other burst
+   * follows in this wake-up (the recvmmsg was not full).
    */
-  burstEnd?(socket: DatagramSocket): void;
+  burstEnd?(socket: DatagramSocket, last: boolean): void;
 }
 
 /**

@@ -171,7 +171,7 @@ export class PortSocket implements DatagramSocket {
     if (this.closed || !isDatagramBatch(m)) return;
     // The endpoint copies what it keeps of a datagram (as from the native socket's buffer).
     this.in.release(this.in.forEach(m, this.deliver));
-    if (!this.closed) this.handlers.burstEnd?.(this);
+    if (!this.closed) this.handlers.burstEnd?.(this, true); // each batch is a message of its own
   };
 
   constructor(

@@ -111,16 +111,24 @@ describe('node adapter: the endpoint flushes once per turn', function () {
     ep.readSoon({ readBeforeFlush: () => reads.push('burst') });
     // The native socket and a worker's port call this after each recvmmsg or batch: what the
     // application does with the data then runs before the flush and leaves with its ACK.
-    handlers.burstEnd!(socket);
+    handlers.burstEnd!(socket, true);
     assert.deepEqual(reads, ['burst'], 'read when the burst ends');
     assert.equal(ep.flushCount, before, 'before the flush');
     await turn();
     assert.deepEqual(reads, ['burst'], 'and not again at the flush');
+    // A burst after which the wake-up reads more (a full recvmmsg): the reading waits for the
+    // last one, so a download gets one read per wake-up.
+    ep.readSoon({ readBeforeFlush: () => reads.push('wake-up') });
+    handlers.burstEnd!(socket, false);
+    assert.deepEqual(reads, ['burst']);
+    handlers.burstEnd!(socket, true);
+    assert.deepEqual(reads, ['burst', 'wake-up']);
+    await turn();
     // node:dgram has no burst end: the flush reads.
     ep.readSoon({ readBeforeFlush: () => reads.push('flush') });
-    assert.deepEqual(reads, ['burst']);
+    assert.deepEqual(reads, ['burst', 'wake-up']);
     await turn();
-    assert.deepEqual(reads, ['burst', 'flush']);
+    assert.deepEqual(reads, ['burst', 'wake-up', 'flush']);
   });
 
   it('after a burst with handshake packets, a second burst in the same turn waits for its answers to leave', async () => {
@@ -144,15 +152,15 @@ describe('node adapter: the endpoint flushes once per turn', function () {
     const before = ep.flushCount;
     // One wake-up of a socket that found more than a batch waiting: bursts back to back.
     handlers.message(long(), remote, socket);
-    handlers.burstEnd!(socket);
+    handlers.burstEnd!(socket, false);
     assert.equal(ep.flushCount, before, 'nothing is sent at the end of the burst itself');
     handlers.message(short(2), remote, socket);
     assert.equal(ep.flushCount, before + 1, "the first burst's answer left before the second");
-    handlers.burstEnd!(socket);
+    handlers.burstEnd!(socket, false);
     // A burst of short headers only owes ACKs: the next burst does not wait for them.
     handlers.message(short(3), remote, socket);
     assert.equal(ep.flushCount, before + 1, 'no flush after a burst of short headers');
-    handlers.burstEnd!(socket);
+    handlers.burstEnd!(socket, true);
     await turn();
     assert.equal(ep.flushCount, before + 2, 'the rest leaves in the check phase');
     await until(() => answers() === 3);
