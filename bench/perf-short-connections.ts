@@ -37,11 +37,11 @@ const tally: Tally = {
 const creds = makeCredentials();
 const server = createServer({ alpn: [ALPN], cert: creds.certPem, key: creds.keyPem }, (conn) => {
   conn.on('stream', serveStream);
-  conn.on('close', () => count1(conn, 'server'));
+  conn.on('close', () => tallyConnection(conn, 'server'));
 });
 const { port } = await server.listen(0, '127.0.0.1');
 
-function count1(conn: QuicConnection, side: 'client' | 'server'): void {
+function tallyConnection(conn: QuicConnection, side: 'client' | 'server'): void {
   const s = conn.core.stats;
   if (side === 'client') {
     tally.clientSent += s.datagramsSent;
@@ -67,7 +67,7 @@ async function one(): Promise<void> {
   await end;
   await conn.close();
   if (n !== GET_BYTES) throw new Error(`received ${n} of ${GET_BYTES} bytes`);
-  count1(conn, 'client');
+  tallyConnection(conn, 'client');
 }
 
 try {

@@ -104,11 +104,11 @@ export class QuicClientEndpoint extends EventEmitter<QuicClientEndpointEvents> {
   }
 
   /**
-   * The engine and socket for a connection to `remote`, bound on first use; `conn` is tracked
-   * from then on until it closes. Rejects once the endpoint is closing, and for a target of the
-   * other address family than the socket's. @internal
+   * The engine and socket for a connection to `remote`, bound on first use. Rejects once the
+   * endpoint is closing, and for a target of the other address family than the socket's.
+   * @internal
    */
-  async attach(conn: QuicConnection, remote: SocketAddress): Promise<Endpoint> {
+  async endpointFor(remote: SocketAddress): Promise<Endpoint> {
     if (this.closing !== null) {
       throw new QuicNodeError('ERR_QUIC_SOCKET', 'the client endpoint is closed');
     }
@@ -124,6 +124,15 @@ export class QuicClientEndpoint extends EventEmitter<QuicClientEndpointEvents> {
         `the client endpoint's socket is IPv${familyOf(local.address)}, the server's address ${remote.address} is not`,
       );
     }
+    return endpoint;
+  }
+
+  /**
+   * `conn`, about to start on this endpoint, is tracked until it closes, and its core until its
+   * closing period ends. Called in the same turn as the start: a connection closed while the
+   * socket bound never emits 'close' again, so it must not be tracked. @internal
+   */
+  track(conn: QuicConnection): void {
     this.live.add(conn);
     conn.once('close', () => {
       this.live.delete(conn);
@@ -131,7 +140,6 @@ export class QuicClientEndpoint extends EventEmitter<QuicClientEndpointEvents> {
       this.closingPeriods.add(conn);
       conn.core.once('close', () => this.closingPeriods.delete(conn));
     });
-    return endpoint;
   }
 
   /**

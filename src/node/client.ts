@@ -281,8 +281,9 @@ async function startShared(
   const address = await resolveHost(host);
   if (conn.isClosed) return;
   const remote: SocketAddress = { address, port };
-  const endpoint = await shared.attach(conn, remote);
+  const endpoint = await shared.endpointFor(remote);
   if (conn.isClosed) return;
+  shared.track(conn);
   const local = endpoint.mainSocket!.local;
   conn.start(
     endpoint.engine.connect(remote, { ...connectOpts, local }, monotonicMicros()),

@@ -173,8 +173,8 @@ export class Endpoint {
   }
 
   /**
-   * `r` reads what arrived when the socket's burst ends (onBurstEnd) or at the start of the
-   * next flush, in this turn of the event loop: a burst of packets for one stream becomes one
+   * `r` reads what arrived when the last burst of the socket's wake-up ends (onBurstEnd) or at
+   * the start of the next flush, in this turn of the event loop: a burst of packets for one stream becomes one
    * read (one Buffer, one 'data' event) instead of one per packet, and the flow-control credit
    * the read gives leaves in the same flush.
    */

@@ -57,9 +57,9 @@ export class KeySchedule {
   }
 
   /**
-   * Drops the early, handshake and master secrets: after the
-   * handshake only the exporter (§7.5) and ticket PSKs (§4.6.1) are derived, from secrets the
-   * session holds, so the rest need not stay in memory.
+   * Drops the early, handshake and master secrets: after the handshake only the exporter
+   * (§7.5) and ticket PSKs (§4.6.1) are derived, from secrets the session holds, so the rest
+   * need not stay in memory.
    */
   forgetSecrets(): void {
     this.early = null;
